@@ -1,0 +1,135 @@
+"""Which tensors the guard watches, their names, and the layer each belongs to.
+
+A *layer* is the module that directly owns a parameter (``encoder.layers.0.linear1`` owns ``.weight`` and
+``.bias``). The inventory is built once: the optimizer's parameters, named through the model, each tensor once
+even when it is shared (tied weights keep their first name and record the others as aliases). Frozen parameters
+(``requires_grad=False``) are not watched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from .errors import ConfigError
+
+__all__ = ["LayerInfo", "ParamInventory", "build_inventory"]
+
+ROOT_LAYER = "<root>"
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """A watched layer: the module that owns one or more watched parameters."""
+
+    name: str
+    module_type: str
+    numel: int
+    param_names: tuple[str, ...]
+
+
+@dataclass
+class ParamInventory:
+    """The watched parameters in a fixed order, and the layer index of each.
+
+    Attributes:
+        params: watched parameter tensors (each distinct tensor once).
+        names: qualified name of each parameter (first name for tied ones).
+        layer_of: index into :attr:`layers` for each parameter.
+        group_of: index of the optimizer param group each parameter belongs to.
+        layers: the layers, in the order their first parameter appears in the model.
+        aliases: other names of tied parameters, ``{first_name: (other_names...)}``.
+    """
+
+    params: list[torch.Tensor]
+    names: list[str]
+    layer_of: list[int]
+    group_of: list[int]
+    layers: list[LayerInfo]
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.layers)
+
+    def layer_names(self) -> list[str]:
+        return [layer.name for layer in self.layers]
+
+
+def _layer_name(param_name: str) -> str:
+    return param_name.rsplit(".", 1)[0] if "." in param_name else ROOT_LAYER
+
+
+def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> ParamInventory:
+    """Name and group the optimizer's trainable parameters through ``model``.
+
+    Raises:
+        ConfigError: the optimizer owns none of the model's trainable parameters, or the model has none.
+    """
+    names_by_id: dict[int, list[str]] = {}
+    modules_by_name = dict(model.named_modules())
+    for name, p in model.named_parameters(remove_duplicate=False):
+        names_by_id.setdefault(id(p), []).append(name)
+    trainable = {id(p) for p in model.parameters() if p.requires_grad}
+    if not trainable:
+        raise ConfigError(
+            "model", type(model).__name__, "a model with at least one parameter that has requires_grad=True",
+            "Every parameter is frozen or the model has none, so there is nothing to guard.",
+        )
+
+    params: list[torch.Tensor] = []
+    names: list[str] = []
+    group_of: list[int] = []
+    seen: set[int] = set()
+    for g, group in enumerate(optimizer.param_groups):
+        for i, p in enumerate(group["params"]):
+            if id(p) in seen or not p.requires_grad:
+                continue
+            seen.add(id(p))
+            params.append(p)
+            group_of.append(g)
+            known = names_by_id.get(id(p))
+            names.append(known[0] if known else f"<optimizer>.group{g}.param{i}")
+
+    owned_from_model = trainable & seen
+    if not owned_from_model:
+        raise ConfigError(
+            "optimizer", type(optimizer).__name__,
+            "an optimizer built over the model's trainable parameters, e.g. torch.optim.AdamW(model.parameters())",
+            "It owns none of them.",
+        )
+
+    layer_index: dict[str, int] = {}
+    layer_params: dict[str, list[str]] = {}
+    layer_numel: dict[str, int] = {}
+    # layers ordered as the model declares its parameters, so "from the input side" is the usual order
+    order = {pid: k for k, pid in enumerate(names_by_id)}
+    ranked = sorted(range(len(params)), key=lambda k: order.get(id(params[k]), len(order) + k))
+    for k in ranked:
+        lname = _layer_name(names[k])
+        if lname not in layer_index:
+            layer_index[lname] = len(layer_index)
+            layer_params[lname] = []
+            layer_numel[lname] = 0
+        layer_params[lname].append(names[k])
+        layer_numel[lname] += params[k].numel()
+    layers = []
+    for lname in layer_index:
+        module = modules_by_name.get("" if lname == ROOT_LAYER else lname)
+        layers.append(LayerInfo(
+            name=lname,
+            module_type=type(module).__name__ if module is not None else "?",
+            numel=layer_numel[lname],
+            param_names=tuple(layer_params[lname]),
+        ))
+    aliases = {v[0]: tuple(v[1:]) for pid, v in names_by_id.items() if len(v) > 1 and pid in seen}
+    return ParamInventory(
+        params=params,
+        names=names,
+        layer_of=[layer_index[_layer_name(n)] for n in names],
+        group_of=group_of,
+        layers=layers,
+        aliases=aliases,
+    )
