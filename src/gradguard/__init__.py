@@ -10,15 +10,28 @@ Two lines in a training loop::
 from __future__ import annotations
 
 from .errors import ConfigError, GradGuardError, OptionalDependencyError, RecordError, TrainingHalted
+from .decision import Decision, StepReport
 from .events import EVENT_KINDS, Event
+from .guard import Guard
+from .policy import Policy, chain, clip_by_global_norm, skip_nonfinite
+from .stats import StepStats, UpdateStats
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EVENT_KINDS",
     "ConfigError",
+    "Decision",
     "Event",
     "GradGuardError",
+    "Guard",
+    "Policy",
+    "StepReport",
+    "StepStats",
+    "UpdateStats",
+    "chain",
+    "clip_by_global_norm",
+    "skip_nonfinite",
     "OptionalDependencyError",
     "RecordError",
     "TrainingHalted",

@@ -1,0 +1,349 @@
+"""The Guard: the one place that touches gradients and the optimizer.
+
+Data flows one way through :meth:`Guard.step`: gradients and weights -> fused statistics on the device -> one host
+read -> detectors (events with evidence) -> policy (a decision) -> the guard applies it (clip, skip or step) ->
+sinks write the record on a background thread.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .decision import Decision, StepReport
+from .detectors import Detector, NonFiniteDetector
+from .errors import ConfigError
+from .events import Event
+from .inventory import ParamInventory, build_inventory
+from .policy import Policy, resolve_policy
+from .stats import StatsCollector, StepStats
+
+__all__ = ["Guard"]
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(name, value, f"an integer >= {minimum}")
+    return value
+
+
+def _check_positive(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(name, value, "a finite number > 0")
+    return float(value)
+
+
+_OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
+            "flush_seconds", "sinks", "tensorboard", "resume", "detectors")
+
+
+class Guard:
+    """Watches every layer's gradients and weights and applies a policy at each optimizer step.
+
+    Use it in place of ``optimizer.step()``::
+
+        guard = gradguard.Guard(model, optimizer, run_dir="runs/exp1")
+        for x, y in loader:
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            report = guard.step(loss)
+            optimizer.zero_grad(set_to_none=True)
+        guard.close()
+
+    Args:
+        model: the model being trained (used to name parameters and group them into layers).
+        optimizer: the optimizer over the model's trainable parameters. ``guard.step`` calls its ``step()``.
+        run_dir: directory for the run record (``run.sqlite``); None keeps no record. Default None.
+        policy: ``"safe"`` (default: skip non-finite steps), ``"monitor"`` (observe only) or a policy object.
+        scaler: a ``torch.amp.GradScaler`` when training with AMP: pass ``scaler.scale(loss).backward()`` in the
+            loop and let the guard unscale, step and update the scaler.
+        scheduler: an LR scheduler the guard steps after each *applied* step (skipped steps leave it alone).
+            If you step your scheduler yourself, leave this None.
+        loss_fn: the loss function, kept for forensics re-runs (optional).
+        update_every: measure update norms and update-to-weight ratios every this many steps (default 10;
+            0 = never). Each measurement copies the watched weights once (transient memory = their size).
+        flush_every: write the record in batches of this many steps (default 64).
+        flush_seconds: ... or at least this often, in seconds (default 1.0).
+        sinks: extra sinks (objects with the ``gradguard.sinks.Sink`` methods) that receive the record.
+        tensorboard: a log directory (or True for ``run_dir/tensorboard``) for the TensorBoard sink.
+        resume: append to an existing record in ``run_dir`` instead of refusing to overwrite it.
+        detectors: detectors to run each step (default: the non-finite detector).
+
+    Raises:
+        ConfigError: a setting has a value that is not accepted; nothing of the model or optimizer is changed.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        run_dir: str | os.PathLike[str] | None = None,
+        *,
+        policy: str | Policy = "safe",
+        scaler: torch.amp.GradScaler | None = None,
+        scheduler: Any | None = None,
+        loss_fn: Callable[..., torch.Tensor] | None = None,
+        update_every: int = 10,
+        flush_every: int = 64,
+        flush_seconds: float = 1.0,
+        sinks: Sequence[Any] = (),
+        tensorboard: bool | str | os.PathLike[str] = False,
+        resume: bool = False,
+        detectors: Sequence[Detector] | None = None,
+        **unknown: Any,
+    ) -> None:
+        if unknown:
+            import difflib
+
+            name = next(iter(unknown))
+            close = difflib.get_close_matches(name, _OPTIONS, n=1)
+            raise ConfigError(name, unknown[name], f"one of the options {', '.join(_OPTIONS)}",
+                              f"Did you mean {close[0]!r}?" if close else "")
+        if not isinstance(model, nn.Module):
+            raise ConfigError("model", type(model).__name__, "a torch.nn.Module")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise ConfigError("optimizer", type(optimizer).__name__, "a torch.optim.Optimizer")
+        if scaler is not None and not isinstance(scaler, torch.amp.GradScaler):
+            raise ConfigError("scaler", type(scaler).__name__, "a torch.amp.GradScaler or None")
+        if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+            raise ConfigError("scheduler", type(scheduler).__name__, "an LR scheduler (an object with .step()) or None")
+        if run_dir is not None and not isinstance(run_dir, (str, os.PathLike)):
+            raise ConfigError("run_dir", run_dir, "a directory path (str or os.PathLike) or None")
+        if run_dir is not None and Path(run_dir).exists() and not Path(run_dir).is_dir():
+            raise ConfigError("run_dir", str(run_dir), "a directory (or a path to create one at); this is a file")
+        self.update_every = _check_int("update_every", update_every, 0)
+        self.flush_every = _check_int("flush_every", flush_every, 1)
+        self.flush_seconds = _check_positive("flush_seconds", flush_seconds)
+        self.policy: Policy = resolve_policy(policy)
+        self.detectors: list[Detector] = list(detectors) if detectors is not None else [NonFiniteDetector()]
+        for i, d in enumerate(self.detectors):
+            if not isinstance(d, Detector):
+                raise ConfigError(f"detectors[{i}]", d, "a detector: callable(stats, layer_names) with state_dict()")
+
+        self.inventory: ParamInventory = build_inventory(model, optimizer)
+        self.model = model
+        self.optimizer = optimizer
+        self.scaler = scaler
+        self.scheduler = scheduler
+        self.loss_fn = loss_fn
+        self.layer_names = self.inventory.layer_names()
+        self._collector = StatsCollector(self.inventory)
+        self._step = 0
+        self._closed = False
+        self.last_stats: StepStats | None = None
+
+        owned = {id(p) for p in self.inventory.params}
+        missing = [n for n, p in model.named_parameters() if p.requires_grad and id(p) not in owned]
+        if missing:
+            warnings.warn(f"gradguard: {len(missing)} trainable parameter(s) of the model are not in the optimizer "
+                          f"and are not watched: {missing[:5]}{' ...' if len(missing) > 5 else ''}", stacklevel=2)
+
+        self._writer: Any = None
+        all_sinks = list(sinks)
+        if run_dir is not None or tensorboard or all_sinks:
+            self._writer = self._open_writer(run_dir, all_sinks, tensorboard, resume, policy)
+
+    # ------------------------------------------------------------------------------------------- record
+    def _open_writer(self, run_dir: Any, sinks: list[Any], tensorboard: Any, resume: bool, policy: Any) -> Any:
+        from .record import RunWriter, SQLiteSink
+
+        if run_dir is not None:
+            sinks = [SQLiteSink(run_dir, resume=resume), *sinks]
+        if tensorboard:
+            from .sinks.tensorboard import TensorBoardSink
+
+            if tensorboard is True:
+                if run_dir is None:
+                    raise ConfigError("tensorboard", True, "a log directory, or True together with run_dir")
+                tensorboard = Path(run_dir) / "tensorboard"
+            sinks.append(TensorBoardSink(tensorboard))
+        return RunWriter(sinks, self.inventory.layers, self._meta(policy),
+                         flush_every=self.flush_every, flush_seconds=self.flush_seconds)
+
+    def _meta(self, policy: Any) -> dict[str, Any]:
+        import numpy
+
+        from . import __version__
+
+        n_params = sum(p.numel() for p in self.model.parameters())
+        return {
+            "versions": {"gradguard": __version__, "torch": torch.__version__, "numpy": numpy.__version__,
+                         "python": platform.python_version()},
+            "model": {"class": type(self.model).__name__, "parameters": n_params,
+                      "watched_parameters": sum(p.numel() for p in self.inventory.params),
+                      "watched_tensors": len(self.inventory.params), "layers": len(self.layer_names),
+                      "tied": {k: list(v) for k, v in self.inventory.aliases.items()},
+                      "device": str(self._collector.device), "repr": repr(self.model)[:4000]},
+            "optimizer": {"class": type(self.optimizer).__name__,
+                          "groups": [{k: _jsonable(v) for k, v in g.items() if k != "params"}
+                                     for g in self.optimizer.param_groups]},
+            "settings": {"policy": policy if isinstance(policy, str) else repr(self.policy),
+                         "update_every": self.update_every, "flush_every": self.flush_every,
+                         "flush_seconds": self.flush_seconds, "scaler": self.scaler is not None,
+                         "scheduler": type(self.scheduler).__name__ if self.scheduler is not None else None,
+                         "detectors": [type(d).__name__ for d in self.detectors]},
+        }
+
+    # ------------------------------------------------------------------------------------------- step
+    @property
+    def step_index(self) -> int:
+        """Index the next call to :meth:`step` will get (0-based; skipped steps count)."""
+        return self._step
+
+    def step(
+        self,
+        loss: torch.Tensor | float | None = None,
+        *,
+        inputs: Any = None,
+        targets: Any = None,
+        closure: Callable[[nn.Module], torch.Tensor] | None = None,
+    ) -> StepReport:
+        """Measure this step's gradients, decide, and apply ``optimizer.step()`` or skip it.
+
+        Call it after ``loss.backward()`` (after the last micro-batch when accumulating gradients), where you
+        would call ``optimizer.step()``. Costs one host read of a small vector (see README: host syncs).
+
+        Args:
+            loss: the (unscaled) loss of the step, for the record and the loss detectors. Optional.
+            inputs, targets: the batch, kept only for forensics when a step goes non-finite. Optional.
+            closure: ``closure(model) -> loss`` re-running the forward, for models whose forward takes more than
+                one input. Optional.
+
+        Returns:
+            A :class:`StepReport` (step index, applied or skipped and why, events raised).
+        """
+        if self._closed:
+            raise ConfigError("guard", "closed", "an open guard", "step() was called after close().")
+        step = self._step
+        scaler = self.scaler
+        if scaler is not None and scaler.is_enabled():
+            if _scaler_stage(scaler, self.optimizer) == "ready":
+                scaler.unscale_(self.optimizer)
+            scale = scaler._get_scale_async()
+        else:
+            scale = None
+        params = self.inventory.params
+        present = tuple(k for k in range(len(params)) if params[k].grad is not None)
+        packed = self._collector.collect(present, loss, scale)
+        host = packed.tolist()  # the one host sync of a step
+        lrs = tuple(_lr(g) for g in self.optimizer.param_groups)
+        stats, update = self._collector.unpack(host, step, lrs, has_loss=loss is not None,
+                                               has_scaler=scale is not None)
+        if (stats.layer_grad_nonfinite < 0).any():
+            stats = self._collector.count_nonfinite(stats, present)  # alarm path only
+
+        events: list[Event] = []
+        for detector in self.detectors:
+            events.extend(detector(stats, self.layer_names))
+
+        if scale is not None and not stats.grads_finite:
+            decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
+        else:
+            decision = self.policy.decide(stats, events)
+        if not (0.0 < decision.clip_coef <= 1.0) or math.isnan(decision.clip_coef):
+            raise ConfigError("Decision.clip_coef", decision.clip_coef, "a number in (0, 1]",
+                              f"The policy {self.policy!r} returned it; the step was not applied.")
+
+        applied = self._apply(decision, present, stats)
+        report = StepReport(step=step, applied=applied, reason=decision.reason, loss=stats.loss,
+                            grad_norm=stats.grad_norm, clip_coef=decision.clip_coef, events=tuple(events))
+        if self._writer is not None:
+            self._writer.add_step(stats, report, time.time())
+            if update is not None:
+                self._writer.add_update(update)
+        self.last_stats = stats
+        self._step += 1
+        return report
+
+    def _apply(self, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
+        """The only code that changes gradients, the optimizer, the scheduler or the scaler."""
+        scaler = self.scaler if self.scaler is not None and self.scaler.is_enabled() else None
+        if decision.skip:
+            if scaler is not None:
+                scaler.update()  # lowers the scale after an overflow; the optimizer never steps
+            return False
+        if decision.clip_coef < 1.0:
+            params = self.inventory.params
+            torch._foreach_mul_([params[k].grad for k in present], decision.clip_coef)  # type: ignore[misc]
+        measure = self.update_every > 0 and stats.step % self.update_every == 0
+        if measure:
+            self._collector.begin_update(stats)
+        self.optimizer.step()
+        if measure:
+            self._collector.end_update()
+        if scaler is not None:
+            scaler.update()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return True
+
+    # ------------------------------------------------------------------------------------------- lifecycle
+    def flush(self) -> None:
+        """Block until every step so far is committed to the record."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        """Write what is pending and close the record. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            update = self._collector.drain_update()
+            if update is not None:
+                self._writer.add_update(update)
+            self._writer.close()
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The guard's own state (step counter, policy and detector states) for checkpoints."""
+        return {"step": self._step, "policy": self.policy.state_dict(),
+                "detectors": [d.state_dict() for d in self.detectors]}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned, so a resumed run carries on exactly."""
+        self._step = int(state["step"])
+        self.policy.load_state_dict(state["policy"])
+        for d, s in zip(self.detectors, state["detectors"], strict=True):
+            d.load_state_dict(s)
+
+
+def _scaler_stage(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer) -> str:
+    """'ready' if the optimizer's grads are still scaled, 'unscaled' if the user already unscaled them."""
+    state = scaler._per_optimizer_states[id(optimizer)]
+    return "unscaled" if state["stage"].name == "UNSCALED" else "ready"
+
+
+def _lr(group: Mapping[str, Any]) -> float:
+    lr = group.get("lr", float("nan"))
+    return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        if isinstance(value, (tuple, list)):
+            return [_jsonable(v) for v in value]
+        if isinstance(value, np.generic):
+            return value.item()
+        return repr(value)

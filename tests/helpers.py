@@ -1,0 +1,38 @@
+"""Small models and loops shared by the tests."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def mlp(width: int = 16, depth: int = 3, d_in: int = 8, d_out: int = 1) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Linear(d_in, width), nn.ReLU()]
+    for _ in range(depth - 2):
+        layers += [nn.Linear(width, width), nn.ReLU()]
+    layers.append(nn.Linear(width, d_out))
+    return nn.Sequential(*layers)
+
+
+def batch(n: int = 16, d_in: int = 8, d_out: int = 1, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed) if seed is not None else None
+    return torch.randn(n, d_in, generator=g), torch.randn(n, d_out, generator=g)
+
+
+def snapshot_optimizer(opt: torch.optim.Optimizer) -> dict:
+    return {k: {n: (v.clone() if isinstance(v, torch.Tensor) else v) for n, v in s.items()}
+            for k, s in opt.state.items()}
+
+
+def same_optimizer_state(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for k in a:
+        for n in a[k]:
+            x, y = a[k][n], b[k][n]
+            if isinstance(x, torch.Tensor):
+                if not torch.equal(x, y):
+                    return False
+            elif x != y:
+                return False
+    return True
