@@ -44,7 +44,8 @@ def test_per_layer_norms_match_naive_loop(seed: int) -> None:
     inv = build_inventory(model, opt)
     col = StatsCollector(inv)
     present = tuple(range(len(inv.params)))
-    stats, _ = col.unpack(col.collect(present, None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False)
+    stats, _ = col.unpack(col.collect(present, None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False,
+                           present=present)
     ref = _reference(model, inv)
     np.testing.assert_allclose(stats.layer_grad_norm, ref["grad_norm"], rtol=1e-6)
     np.testing.assert_allclose(stats.layer_grad_maxabs, ref["grad_maxabs"], rtol=1e-6)
@@ -63,7 +64,8 @@ def test_missing_gradients_are_nan_not_zero() -> None:
     inv = build_inventory(model, opt)
     col = StatsCollector(inv)
     present = tuple(k for k, p in enumerate(inv.params) if p.grad is not None)
-    stats, _ = col.unpack(col.collect(present, None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False)
+    stats, _ = col.unpack(col.collect(present, None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False,
+                           present=present)
     ref = _reference(model, inv)
     assert list(stats.layer_has_grad) == list(ref["has"])
     assert np.isnan(stats.layer_grad_norm[1]) and not np.isnan(stats.layer_grad_norm[0])
@@ -79,7 +81,8 @@ def test_nonfinite_counts_are_exact() -> None:
     inv = build_inventory(model, opt)
     col = StatsCollector(inv)
     present = tuple(range(len(inv.params)))
-    stats, _ = col.unpack(col.collect(present, None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False)
+    stats, _ = col.unpack(col.collect(present, None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False,
+                           present=present)
     assert (stats.layer_grad_nonfinite < 0).any()  # marked for counting
     stats = col.count_nonfinite(stats, present)
     assert stats.layer_grad_nonfinite.tolist() == [3, 0, 0, 1]
@@ -94,7 +97,8 @@ def test_huge_finite_gradients_overflowing_norm_count_zero_nonfinite() -> None:
     p.grad = torch.full((4,), 3e38)  # finite, but its float32 sum of squares overflows
     inv = build_inventory(model, opt)
     col = StatsCollector(inv)
-    stats, _ = col.unpack(col.collect((0,), None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False)
+    stats, _ = col.unpack(col.collect((0,), None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False,
+                           present=(0,))
     stats = col.count_nonfinite(stats, (0,)) if (stats.layer_grad_nonfinite < 0).any() else stats
     assert stats.nonfinite_grads == 0
 
@@ -124,5 +128,6 @@ def test_tied_weights_counted_once() -> None:
     assert inv.aliases == {"emb.weight": ("head.weight",)}
     model(torch.tensor([1, 2, 3])).sum().backward()
     col = StatsCollector(inv)
-    stats, _ = col.unpack(col.collect((0,), None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False)
+    stats, _ = col.unpack(col.collect((0,), None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False,
+                           present=(0,))
     assert stats.grad_norm == pytest.approx(model.emb.weight.grad.norm().item(), rel=1e-6)

@@ -240,7 +240,7 @@ class Guard:
         host = packed.tolist()  # the one host sync of a step
         lrs = tuple(_lr(g) for g in self.optimizer.param_groups)
         stats, update = self._collector.unpack(host, step, lrs, has_loss=loss is not None,
-                                               has_scaler=scale is not None)
+                                               has_scaler=scale is not None, present=present)
         if (stats.layer_grad_nonfinite < 0).any():
             stats = self._collector.count_nonfinite(stats, present)  # alarm path only
 

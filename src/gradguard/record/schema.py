@@ -22,6 +22,7 @@ __all__ = [
     "LAYER_STAT_DTYPES",
     "RUN_FILE",
     "SCHEMA_SQL",
+    "SCHEMA_STATEMENTS",
     "SCHEMA_VERSION",
     "UPDATE_STAT_DTYPES",
     "prepare_run_dir",
@@ -49,19 +50,20 @@ UPDATE_STAT_DTYPES: dict[str, np.dtype] = {
     "update_ratio": np.dtype("<f4"),
 }
 
-SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS meta (
+#: The statements that create the layout (idempotent: ``IF NOT EXISTS``), run in one transaction.
+SCHEMA_STATEMENTS: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT                   -- JSON
-);
-CREATE TABLE IF NOT EXISTS layers (
+)""",
+    """CREATE TABLE IF NOT EXISTS layers (
     layer_id INTEGER PRIMARY KEY,  -- position in every per-layer blob
     name TEXT NOT NULL,
     module_type TEXT,
     numel INTEGER,
     param_names TEXT             -- JSON list
-);
-CREATE TABLE IF NOT EXISTS steps (
+)""",
+    """CREATE TABLE IF NOT EXISTS steps (
     step INTEGER PRIMARY KEY,
     wall_time REAL,              -- seconds since the epoch (time.time())
     loss REAL,                   -- NULL when no loss was given or it was NaN (see has_loss)
@@ -74,21 +76,21 @@ CREATE TABLE IF NOT EXISTS steps (
     scale REAL,                  -- GradScaler scale, NULL without a scaler
     nonfinite INTEGER,           -- count of NaN/Inf gradient elements (negative: not counted)
     lrs TEXT                     -- JSON list, one learning rate per param group
-);
-CREATE TABLE IF NOT EXISTS layer_stats (
+)""",
+    """CREATE TABLE IF NOT EXISTS layer_stats (
     step INTEGER PRIMARY KEY,
     grad_norm BLOB,              -- float32[num_layers]
     grad_maxabs BLOB,            -- float32[num_layers]
     grad_nonfinite BLOB,         -- int32[num_layers]
     weight_norm BLOB,            -- float32[num_layers]
     has_grad BLOB                -- uint8[num_layers]
-);
-CREATE TABLE IF NOT EXISTS layer_updates (
+)""",
+    """CREATE TABLE IF NOT EXISTS layer_updates (
     step INTEGER PRIMARY KEY,
     update_norm BLOB,            -- float32[num_layers]
     update_ratio BLOB            -- float32[num_layers]
-);
-CREATE TABLE IF NOT EXISTS events (
+)""",
+    """CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     step INTEGER,
     kind TEXT,
@@ -97,10 +99,13 @@ CREATE TABLE IF NOT EXISTS events (
     layers TEXT,                 -- JSON list
     evidence TEXT,               -- JSON object
     causes TEXT                  -- JSON list
-);
-CREATE INDEX IF NOT EXISTS events_step ON events(step);
-CREATE INDEX IF NOT EXISTS events_kind ON events(kind);
-"""
+)""",
+    """CREATE INDEX IF NOT EXISTS events_step ON events(step)""",
+    """CREATE INDEX IF NOT EXISTS events_kind ON events(kind)""",
+)
+
+#: The same layout as one script, for reading.
+SCHEMA_SQL = ";\n".join(SCHEMA_STATEMENTS) + ";\n"
 
 _ACCEPTED = "a path to a directory (created when missing) or to a path that does not exist yet"
 

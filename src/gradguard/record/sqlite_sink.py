@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import RecordError
 from ..sinks.base import Sink, StepItem
 from ._json import decode_json, encode_json
-from .schema import LAYER_STAT_DTYPES, RUN_FILE, SCHEMA_SQL, SCHEMA_VERSION, UPDATE_STAT_DTYPES, prepare_run_dir
+from .schema import LAYER_STAT_DTYPES, RUN_FILE, SCHEMA_STATEMENTS, SCHEMA_VERSION, UPDATE_STAT_DTYPES, prepare_run_dir
 
 if TYPE_CHECKING:
     from ..events import Event
@@ -108,9 +108,8 @@ class SQLiteSink(Sink):
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("BEGIN IMMEDIATE")
             previous = self._read_existing(conn) if existed else None
-            for statement in SCHEMA_SQL.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in SCHEMA_STATEMENTS:
+                conn.execute(statement)
             self._write_header(conn, layers, meta, previous)
             conn.execute("COMMIT")
         except BaseException:
@@ -148,7 +147,7 @@ class SQLiteSink(Sink):
         if previous:
             old_names = previous["__layer_names__"]
             if old_names and old_names != names:
-                k = next(i for i, (a, b) in enumerate(zip([*old_names, None], [*names, None])) if a != b)
+                k = next(i for i, (a, b) in enumerate(zip([*old_names, None], [*names, None], strict=False)) if a != b)
                 raise RecordError(
                     f"Cannot resume {str(self.path)!r}: it records {len(old_names)} layers and this run watches "
                     f"{len(names)}; they first differ at layer {k} ({([*old_names, None])[k]!r} stored, "
@@ -202,7 +201,7 @@ class SQLiteSink(Sink):
                        stats.layer_weight_norm, stats.layer_has_grad)
             layer_rows.append((int(stats.step), *(
                 _blob(values, dtype, L, f"step {stats.step} {name}")
-                for (name, dtype), values in zip(LAYER_STAT_DTYPES.items(), columns)
+                for (name, dtype), values in zip(LAYER_STAT_DTYPES.items(), columns, strict=True)
             )))
 
         def write(conn: sqlite3.Connection) -> None:

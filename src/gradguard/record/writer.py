@@ -6,8 +6,9 @@ queue and writes a batch to every sink, ending each batch with ``sink.flush()`` 
 first. A killed process therefore loses at most the records of the batch being gathered.
 
 A sink that raises is switched off: the first exception is kept in :attr:`RunWriter.error`, a ``RuntimeWarning``
-is issued once for that sink, and the thread keeps draining the queue so that training never blocks or crashes because a record
-could not be written. The switched-off sink keeps every batch committed before the failure, and nothing after.
+is issued once for that sink, and the thread keeps draining the queue so that training never blocks or crashes
+because a record could not be written. The switched-off sink keeps every batch committed before the failure, and
+nothing after.
 """
 
 from __future__ import annotations

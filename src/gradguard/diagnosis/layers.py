@@ -1,0 +1,59 @@
+"""Module kinds the probe recognises: weight layers, activations, normalisation layers, recurrent layers."""
+
+from __future__ import annotations
+
+from torch import nn
+
+__all__ = [
+    "ACTIVATION_KINDS", "NORM_TYPES", "RECURRENT_TYPES", "TRANSPARENT_TYPES", "WEIGHT_TYPES",
+    "activation_kind", "is_norm", "is_recurrent", "is_transparent", "is_weight_layer",
+]
+
+#: activation module type -> the kind name used in findings
+ACTIVATION_KINDS: dict[type[nn.Module], str] = {
+    nn.ReLU: "relu", nn.ReLU6: "relu", nn.LeakyReLU: "leaky_relu", nn.PReLU: "leaky_relu", nn.RReLU: "leaky_relu",
+    nn.ELU: "elu", nn.CELU: "elu", nn.SELU: "selu", nn.GELU: "gelu", nn.SiLU: "silu", nn.Mish: "silu",
+    nn.Tanh: "tanh", nn.Hardtanh: "tanh", nn.Softsign: "tanh", nn.Sigmoid: "sigmoid", nn.Hardsigmoid: "sigmoid",
+    nn.Softplus: "softplus",
+}
+#: ReLU-like kinds initialised with He et al. (2015); the rest use Glorot & Bengio (2010)
+RELU_FAMILY: frozenset[str] = frozenset({"relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus"})
+#: kinds that saturate (bounded output, vanishing derivative at both ends)
+SATURATING: frozenset[str] = frozenset({"tanh", "sigmoid"})
+
+NORM_TYPES: tuple[type[nn.Module], ...] = tuple(
+    t for t in (
+        getattr(nn.modules.batchnorm, "_BatchNorm", None), nn.LayerNorm, nn.GroupNorm,
+        getattr(nn.modules.instancenorm, "_InstanceNorm", None), getattr(nn, "RMSNorm", None), nn.LocalResponseNorm,
+    ) if isinstance(t, type)
+)
+WEIGHT_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.modules.conv._ConvNd, nn.Embedding, nn.Bilinear)
+RECURRENT_TYPES: tuple[type[nn.Module], ...] = (nn.RNNBase, nn.RNNCellBase)
+TRANSPARENT_TYPES: tuple[type[nn.Module], ...] = (
+    nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.Identity, nn.Flatten, *NORM_TYPES,
+)
+
+
+def activation_kind(module: nn.Module) -> str | None:
+    """Kind name of an activation module (``"relu"``, ``"tanh"``, ...), or None if it is not one."""
+    for cls in type(module).__mro__:
+        if cls in ACTIVATION_KINDS:
+            return ACTIVATION_KINDS[cls]
+    return None
+
+
+def is_norm(module: nn.Module) -> bool:
+    return isinstance(module, NORM_TYPES)
+
+
+def is_recurrent(module: nn.Module) -> bool:
+    return isinstance(module, RECURRENT_TYPES)
+
+
+def is_transparent(module: nn.Module) -> bool:
+    """Modules that sit between a weight layer and its activation without changing which activation it is."""
+    return isinstance(module, TRANSPARENT_TYPES)
+
+
+def is_weight_layer(module: nn.Module) -> bool:
+    return isinstance(module, WEIGHT_TYPES)

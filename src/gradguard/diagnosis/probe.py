@@ -1,0 +1,408 @@
+"""The probe: one forward and one backward pass of a real batch with hooks on every module, side-effect free.
+
+It records, per module call (in execution order): the output RMS and finiteness, whether the inputs were finite,
+the norm of the loss gradient at the module's output and input, activation statistics, the activation that
+follows each weight layer (from the module structure or, for functional activations, by matching the next
+module's input against ``f(output)``), and the loss gradient at every time step of recurrent layers' inputs.
+
+Gradients are taken with :func:`torch.autograd.grad`, so no ``.grad`` is written. Buffers, training modes,
+``.grad`` references and the global RNG states are snapshotted before and restored after, whatever happens.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .findings import DiagnosisError
+from .layers import activation_kind, is_recurrent, is_transparent, is_weight_layer
+
+__all__ = ["CallRecord", "ProbeResult", "StateSnapshot", "run_probe"]
+
+_MATCH_NUMEL = 65536
+_CANDIDATES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
+    ("identity", lambda z: z),
+    ("relu", F.relu),
+    ("tanh", torch.tanh),
+    ("sigmoid", torch.sigmoid),
+    ("gelu", F.gelu),
+    ("gelu", lambda z: F.gelu(z, approximate="tanh")),
+    ("silu", F.silu),
+    ("leaky_relu", F.leaky_relu),
+    ("elu", F.elu),
+)
+#: |tanh| above this, or sigmoid outside (1 - this, this), counts as saturated
+SATURATION = 0.99
+
+
+@dataclass(eq=False)
+class CallRecord:
+    """One call of one module during the probe's forward pass.
+
+    Gradient figures are L2 norms of dloss/d(output) and dloss/d(first tensor input) over the whole batch.
+    """
+
+    name: str
+    module: nn.Module = field(repr=False)
+    call: int
+    pre_order: int
+    leaf: bool
+    post_order: int = -1
+    out_shape: tuple[int, ...] = ()
+    out_rms: float = float("nan")
+    out_finite: bool = True
+    in_finite: bool = True
+    activation: str | None = None
+    activation_source: str = "none"
+    activation_record: CallRecord | None = field(default=None, repr=False)
+    dead_frac: float | None = None
+    sat_frac: float | None = None
+    grad_out: float | None = None
+    grad_in: float | None = None
+    time_grad: list[float] | None = None
+    _grad_out_t: torch.Tensor | None = field(default=None, repr=False)
+    _grad_in_t: torch.Tensor | None = field(default=None, repr=False)
+    _time_grad_t: torch.Tensor | None = field(default=None, repr=False)
+
+
+@dataclass
+class ProbeResult:
+    """Everything one probe measured."""
+
+    records: list[CallRecord]
+    call_counts: dict[str, int]
+    modules: dict[str, nn.Module]
+    loss: float
+    param_grads: dict[str, torch.Tensor | None]
+    params: dict[str, nn.Parameter]
+    inputs_finite: bool
+    targets_finite: bool
+    input_max_abs: float
+    cost: dict[str, int]
+
+    def weight_chain(self) -> list[CallRecord]:
+        """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
+        return [r for r in sorted(self.records, key=lambda r: r.pre_order)
+                if r.leaf and is_weight_layer(r.module) and self.call_counts[r.name] == 1]
+
+
+class StateSnapshot:
+    """Saves what a forward/backward pass may change, and puts it back exactly.
+
+    Covers buffers (BatchNorm running stats and ``num_batches_tracked``), every submodule's ``training`` flag,
+    each parameter's ``.grad`` reference (``None`` included) and the global RNG states (torch CPU, CUDA when
+    initialised, numpy, Python ``random``).
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.buffers = [(b, b.detach().clone()) for b in model.buffers()]
+        self.modes = [(m, m.training) for m in model.modules()]
+        self.grads = [(p, p.grad) for p in model.parameters()]
+        self.cpu_rng = torch.get_rng_state()
+        self.cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() \
+            else None
+        self.np_rng = np.random.get_state()
+        self.py_rng = random.getstate()
+
+    def restore(self) -> None:
+        with torch.no_grad():
+            for b, saved in self.buffers:
+                if b.shape == saved.shape:
+                    b.copy_(saved)
+        for m, mode in self.modes:
+            m.training = mode
+        for p, g in self.grads:
+            p.grad = g
+        torch.set_rng_state(self.cpu_rng)
+        if self.cuda_rng is not None:
+            torch.cuda.set_rng_state_all(self.cuda_rng)
+        np.random.set_state(self.np_rng)
+        random.setstate(self.py_rng)
+
+
+def _first_tensor(obj: Any) -> torch.Tensor | None:
+    if isinstance(obj, torch.Tensor):
+        return obj
+    if isinstance(obj, list | tuple):
+        for item in obj:
+            t = _first_tensor(item)
+            if t is not None:
+                return t
+    if isinstance(obj, dict):
+        for item in obj.values():
+            t = _first_tensor(item)
+            if t is not None:
+                return t
+    return None
+
+
+def _tensors(obj: Any) -> list[torch.Tensor]:
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, list | tuple):
+        return [t for item in obj for t in _tensors(item)]
+    if isinstance(obj, dict):
+        return [t for item in obj.values() for t in _tensors(item)]
+    return []
+
+
+def _all_finite(ts: list[torch.Tensor]) -> bool:
+    return all(bool(torch.isfinite(t).all()) for t in ts if t.is_floating_point() or t.is_complex())
+
+
+def _as_leaf(obj: Any, leaves: list[torch.Tensor]) -> Any:
+    """Floating tensors become fresh leaves that require grad (same values), so input gradients can be read."""
+    if isinstance(obj, torch.Tensor):
+        if obj.is_floating_point():
+            leaf = obj.detach().clone().requires_grad_(True)
+            leaves.append(leaf)
+            return leaf
+        return obj
+    if isinstance(obj, tuple):
+        return tuple(_as_leaf(o, leaves) for o in obj)
+    if isinstance(obj, list):
+        return [_as_leaf(o, leaves) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _as_leaf(v, leaves) for k, v in obj.items()}
+    return obj
+
+
+def _describe(obj: Any) -> str:
+    if isinstance(obj, torch.Tensor):
+        return f"tensor of shape {tuple(obj.shape)} and dtype {obj.dtype}"
+    if isinstance(obj, list | tuple):
+        inner = ", ".join(_describe(o) for o in obj[:4])
+        return f"{type(obj).__name__} of [{inner}{', ...' if len(obj) > 4 else ''}]"
+    if isinstance(obj, dict):
+        return "dict with keys " + ", ".join(map(repr, list(obj)[:6]))
+    return type(obj).__name__
+
+
+def _unit_fraction(y: torch.Tensor, unit_dim: int, bad: torch.Tensor, per_unit: bool) -> float:
+    """Fraction of units (per_unit) or elements that are ``bad``; a unit is bad when bad for every sample/position."""
+    if not per_unit:
+        return float(bad.float().mean())
+    if y.ndim <= 1:
+        return float(bad.float().mean())
+    moved = bad.movedim(unit_dim, -1).reshape(-1, bad.shape[unit_dim])
+    return float(moved.all(dim=0).float().mean())
+
+
+def _activation_stats(kind: str, y: torch.Tensor, unit_dim: int, pre: bool) -> tuple[float | None, float | None]:
+    """(dead fraction, saturated fraction) of activation ``kind`` from its output ``y`` (or its input if ``pre``)."""
+    y = y.detach().float()
+    if kind == "relu":
+        dead = (y <= 0)
+        return _unit_fraction(y, unit_dim, dead, per_unit=True), None
+    if kind == "tanh":
+        v = torch.tanh(y) if pre else y
+        return None, float((v.abs() > SATURATION).float().mean())
+    if kind == "sigmoid":
+        v = torch.sigmoid(y) if pre else y
+        return None, float(((v < 1 - SATURATION) | (v > SATURATION)).float().mean())
+    return None, None
+
+
+def _matches(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a is b:
+        return True
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    x = a.detach().reshape(-1)[:_MATCH_NUMEL].float()
+    y = b.detach().reshape(-1)[:_MATCH_NUMEL].float()
+    return bool(torch.allclose(x, y, rtol=1e-4, atol=1e-6, equal_nan=True))
+
+
+class _Recorder:
+    """Forward pre/post hooks that fill :class:`CallRecord` objects."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.names = {m: n for n, m in model.named_modules()}
+        self.records: list[CallRecord] = []
+        self.counts: dict[str, int] = {}
+        self.open: dict[int, list[CallRecord]] = {}
+        self.post_counter = 0
+        # the weight layer whose activation is not known yet: (record, its current output, via-module, conv?)
+        self.pending: tuple[CallRecord, torch.Tensor, nn.Module | None, bool] | None = None
+        self.last_conv = False
+
+    def pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        name = self.names.get(module, "?")
+        call = self.counts.get(name, 0)
+        self.counts[name] = call + 1
+        rec = CallRecord(name=name, module=module, call=call, pre_order=len(self.records),
+                         leaf=not any(True for _ in module.children()))
+        self.records.append(rec)
+        self.open.setdefault(id(module), []).append(rec)
+        ts = _tensors(args)
+        rec.in_finite = _all_finite(ts)
+        x = ts[0] if ts else None
+        if x is not None and x.requires_grad:
+            def hook_in(g: torch.Tensor, rec: CallRecord = rec) -> None:
+                rec._grad_in_t = torch.linalg.vector_norm(g.detach().float())
+            x.register_hook(hook_in)
+            if is_recurrent(module) and isinstance(module, nn.RNNBase) and x.ndim >= 2:
+                time_dim = 1 if (module.batch_first and x.ndim == 3) else 0
+
+                def hook_time(g: torch.Tensor, rec: CallRecord = rec, d: int = time_dim) -> None:
+                    gt = g.detach().float().movedim(d, 0)
+                    rec._time_grad_t = torch.linalg.vector_norm(gt.reshape(gt.shape[0], -1), dim=1)
+                x.register_hook(hook_time)
+        if rec.leaf:
+            self._resolve_pending(module, rec, x)
+
+    def _resolve_pending(self, module: nn.Module, rec: CallRecord, x: torch.Tensor | None) -> None:
+        if self.pending is None:
+            return
+        wrec, current, _via, conv = self.pending
+        if x is None:
+            self.pending = None
+            return
+        kind = activation_kind(module)
+        unit_dim = 1 if conv else -1
+        if kind is not None:
+            if _matches(x, current):
+                wrec.activation, wrec.activation_source, wrec.activation_record = kind, "module", rec
+            self.pending = None
+            return
+        if is_transparent(module) and _matches(x, current):
+            self.pending = (wrec, current, module, conv)
+            return
+        for cand, fn in _CANDIDATES:
+            with torch.no_grad():
+                ok = current.is_floating_point() and _matches(x, fn(current.detach()))
+            if ok:
+                wrec.activation, wrec.activation_source, wrec.activation_record = cand, "functional", rec
+                if cand != "identity":
+                    wrec.dead_frac, wrec.sat_frac = _activation_stats(cand, current, unit_dim, pre=True)
+                break
+        self.pending = None
+
+    def post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        stack = self.open.get(id(module))
+        if not stack:
+            return
+        rec = stack.pop()
+        rec.post_order = self.post_counter
+        self.post_counter += 1
+        y = _first_tensor(output)
+        if y is None:
+            return
+        rec.out_shape = tuple(y.shape)
+        with torch.no_grad():
+            if y.is_floating_point():
+                finite = torch.isfinite(y)
+                rec.out_finite = bool(finite.all())
+                yf = y.detach().float()
+                rec.out_rms = float(yf.pow(2).mean().sqrt()) if rec.out_finite else float("nan")
+        kind = activation_kind(module)
+        if kind is not None and y.is_floating_point():
+            rec.activation, rec.activation_source = kind, "module"
+            rec.dead_frac, rec.sat_frac = _activation_stats(kind, y, 1 if self.last_conv else -1, pre=False)
+        if y.requires_grad:
+            def hook_out(g: torch.Tensor, rec: CallRecord = rec) -> None:
+                rec._grad_out_t = torch.linalg.vector_norm(g.detach().float())
+            y.register_hook(hook_out)
+        if rec.leaf:
+            if is_weight_layer(module) and not isinstance(module, nn.Embedding) and y.is_floating_point():
+                self.last_conv = isinstance(module, nn.modules.conv._ConvNd)
+                self.pending = (rec, y, None, self.last_conv)
+            elif self.pending is not None and self.pending[2] is module:
+                self.pending = (self.pending[0], y, None, self.pending[3])
+
+
+def _check_batch(batch: Any) -> tuple[Any, Any]:
+    if not isinstance(batch, list | tuple) or len(batch) != 2:
+        raise DiagnosisError(
+            f"batch must be an (inputs, targets) pair, got {_describe(batch)}. "
+            "Pass e.g. check(model, (x, y), loss_fn), where loss_fn(model(x), y) is the scalar loss."
+        )
+    return batch[0], batch[1]
+
+
+def run_probe(model: nn.Module, batch: Any, loss_fn: Callable[[Any, Any], torch.Tensor]) -> ProbeResult:
+    """One forward and one backward pass of ``batch`` through ``model`` with recording hooks; restores all state.
+
+    Raises:
+        DiagnosisError: the batch is not a pair, the model has no parameters, the model or the loss function
+            fails on the batch (the original message is kept), or the loss is not a differentiable scalar.
+    """
+    if not isinstance(model, nn.Module):
+        raise DiagnosisError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    named_params = {n: p for n, p in model.named_parameters()}
+    trainable = {n: p for n, p in named_params.items() if p.requires_grad}
+    if not trainable:
+        raise DiagnosisError(
+            f"model {type(model).__name__} has no trainable parameters (requires_grad=True), so there is no "
+            "gradient to diagnose."
+        )
+    inputs, targets = _check_batch(batch)
+    in_tensors = [t for t in _tensors(inputs) if t.is_floating_point()]
+    inputs_finite = _all_finite(in_tensors)
+    targets_finite = _all_finite(_tensors(targets))
+    finite_vals = [t.detach()[torch.isfinite(t.detach())] for t in in_tensors]
+    input_max_abs = max((float(v.abs().max()) for v in finite_vals if v.numel()), default=0.0)
+
+    snapshot = StateSnapshot(model)
+    recorder = _Recorder(model)
+    handles = []
+    try:
+        for m in model.modules():
+            handles.append(m.register_forward_pre_hook(recorder.pre))
+            handles.append(m.register_forward_hook(recorder.post))
+        leaves: list[torch.Tensor] = []
+        probe_inputs = _as_leaf(inputs, leaves)
+        with torch.enable_grad():
+            try:
+                output = model(probe_inputs)
+            except Exception as exc:
+                raise DiagnosisError(
+                    f"model(inputs) failed on the batch (inputs: {_describe(inputs)}): {type(exc).__name__}: {exc}"
+                ) from None
+            try:
+                loss = loss_fn(output, targets)
+            except Exception as exc:
+                raise DiagnosisError(
+                    f"loss_fn(model(inputs), targets) failed (output: {_describe(output)}, targets: "
+                    f"{_describe(targets)}): {type(exc).__name__}: {exc}"
+                ) from None
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            raise DiagnosisError(
+                f"loss_fn must return a scalar tensor, got {_describe(loss)}. Reduce it, e.g. with .mean()."
+            )
+        if not loss.requires_grad:
+            raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is False).")
+        names = list(trainable)
+        try:
+            grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves, allow_unused=True)
+        except Exception as exc:
+            raise DiagnosisError(f"backward pass failed: {type(exc).__name__}: {exc}") from None
+        param_grads = {n: (None if g is None else g.detach()) for n, g in zip(names, grads[: len(names)], strict=True)}
+        for rec in recorder.records:
+            if rec._grad_out_t is not None:
+                rec.grad_out = float(rec._grad_out_t)
+            if rec._grad_in_t is not None:
+                rec.grad_in = float(rec._grad_in_t)
+            if rec._time_grad_t is not None:
+                rec.time_grad = [float(v) for v in rec._time_grad_t]
+            rec._grad_out_t = rec._grad_in_t = rec._time_grad_t = None
+        loss_value = float(loss.detach())
+    finally:
+        for h in handles:
+            h.remove()
+        recorder.pending = None
+        snapshot.restore()
+    return ProbeResult(
+        records=recorder.records, call_counts=recorder.counts, modules=dict(model.named_modules()),
+        loss=loss_value, param_grads=param_grads, params=named_params,
+        inputs_finite=inputs_finite, targets_finite=targets_finite, input_max_abs=input_max_abs,
+        cost={"forward": 1, "backward": 1},
+    )
