@@ -42,7 +42,14 @@ import torch
 from torch import nn
 
 from .errors import GradGuardError
-from .forensics import Origin, capture_rng_state, count_nonfinite, find_nonfinite_origin, iter_tensors, restore_rng_state
+from .forensics import (
+    Origin,
+    capture_rng_state,
+    count_nonfinite,
+    find_nonfinite_origin,
+    iter_tensors,
+    restore_rng_state,
+)
 
 __all__ = ["FLIGHT_FORMAT", "FLIGHT_VERSION", "FlightRecord", "FlightRecordError", "ReplayResult",
            "load_flight_record", "replay", "save_flight_record"]
@@ -57,7 +64,7 @@ class FlightRecordError(GradGuardError):
 
 
 def _qualname(obj: Any) -> str:
-    kind = obj if isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__") else type(obj)
+    kind = obj if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__qualname__")) else type(obj)
     return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', repr(kind))}"
 
 
@@ -326,7 +333,8 @@ def replay(
             params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
             grads = torch.autograd.grad(loss.sum(), [p for _, p in params], allow_unused=True) \
                 if loss.requires_grad and params else ()
-        bad = tuple(n for (n, _), g in zip(params, grads, strict=False) if g is not None and count_nonfinite(g) != (0, 0))
+        bad = tuple(n for (n, _), g in zip(params, grads, strict=False)
+                    if g is not None and count_nonfinite(g) != (0, 0))
         loss_value = float(loss.detach().float().sum())
     finally:
         restore_rng_state(caller_rng)

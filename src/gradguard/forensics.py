@@ -17,10 +17,9 @@
 Non-finite forward values are only blamed when the loss is non-finite: a finite loss means the infinities were
 intended (``-inf`` attention masks) and the search goes on to the backward pass.
 
-The search is a heavy probe (style rule 5): forward hooks on every module, a clone of every grad-requiring module
-input and output, and one ``torch.autograd.grad`` call. It costs nothing until called, and it leaves no trace:
-weights, buffers (BatchNorm running statistics), training flags, every ``.grad`` (``None`` included) and the RNG
-state are exactly as before, and every hook is removed, even on error.
+Heavy probe (style rule 5): forward hooks on every module, a clone of every grad-requiring module input and
+output, one ``torch.autograd.grad``; nothing until called. No trace is left: weights, buffers, training flags, every
+``.grad`` (``None`` included) and the RNG state are restored and every hook is removed, even on error.
 
 Example::
 
@@ -43,17 +42,8 @@ from torch import nn
 
 from .errors import ConfigError
 
-__all__ = [
-    "PHASES",
-    "ROOT_NAME",
-    "Origin",
-    "capture_rng_state",
-    "count_nonfinite",
-    "find_nonfinite_origin",
-    "find_nonfinite_origin_from_batch",
-    "iter_tensors",
-    "restore_rng_state",
-]
+__all__ = ["PHASES", "ROOT_NAME", "Origin", "capture_rng_state", "count_nonfinite", "find_nonfinite_origin",
+           "find_nonfinite_origin_from_batch", "iter_tensors", "restore_rng_state"]
 
 #: Where a non-finite value can come from, in the order they are checked.
 PHASES: tuple[str, ...] = ("data", "weights", "forward", "loss", "backward", "none")
@@ -215,6 +205,7 @@ class _Trace:
     stack: list[_Call] = field(default_factory=list)
     producers: list[tuple[_Call, dict[str, Any]]] = field(default_factory=list)
     nonfinite_outputs: list[str] = field(default_factory=list)
+    entered: dict[str, Any] | None = None  # the first call that received a non-finite tensor
     backward: tuple[_Call, dict[str, Any]] | None = None
     backward_events: int = 0
 
@@ -227,8 +218,12 @@ def _pre_hook(trace: _Trace, name: str, module: nn.Module, args: Any, kwargs: An
     call = _Call(name, module, len(trace.calls))
     trace.calls.append(call)
     trace.stack.append(call)
-    scanned = _scan((args, kwargs))
+    scanned, in_kwargs = _scan(args, "args"), _scan(kwargs, "kwargs")
+    scanned = {"nan": scanned["nan"] + in_kwargs["nan"], "inf": scanned["inf"] + in_kwargs["inf"],
+               "paths": scanned["paths"] + in_kwargs["paths"]}
     call.inputs_finite = not scanned["paths"]
+    if not call.inputs_finite and trace.entered is None:
+        trace.entered = {"module": name, **scanned}
     if call.inputs_finite:
         call.input_absmax = _absmax((args, kwargs))
 
@@ -290,9 +285,9 @@ def find_nonfinite_origin(
     for label, obj in (("inputs", inputs), ("targets", targets)):
         scanned = _scan(obj, label)
         if scanned["paths"]:
-            return Origin("data", scanned["paths"][0], None,
+            return Origin("data", None, None,
                           f"the batch is non-finite before the model sees it: {', '.join(scanned['paths'])} "
-                          f"hold {scanned['nan']} NaN, {scanned['inf']} Inf", scanned)
+                          f"hold {scanned['nan']} NaN, {scanned['inf']} Inf", {"input": scanned["paths"][0], **scanned})
     weights = _check_weights(model)
     if weights is not None:
         return weights
@@ -359,11 +354,15 @@ def _verdict(model: nn.Module, trace: _Trace, loss: torch.Tensor, loss_name: str
             evidence = {"output_nan": scanned["nan"], "output_inf": scanned["inf"], "paths": scanned["paths"],
                         "input_absmax": call.input_absmax, "call_index": call.index,
                         "propagated_through": [n for n in trace.nonfinite_outputs if n != call.name][:20],
-                        "other_producers": [c.name for c, _ in trace.producers[1:] if not _encloses(c.name, call.name)][:20],
-                        "loss": loss_value}
+                        "other_producers": [c.name for c, _ in trace.producers[1:]
+                                            if not _encloses(c.name, call.name)][:20], "loss": loss_value}
             return Origin("forward", call.name, type(call.module).__name__,
                           f"output has {scanned['nan']} NaN, {scanned['inf']} Inf from finite inputs "
                           f"(largest input magnitude {call.input_absmax:.4g})", evidence)
+        if trace.entered is not None and trace.entered["module"] == ROOT_NAME:
+            entered = trace.entered
+            return Origin("data", None, None, f"the model's input is non-finite ({entered['nan']} NaN, "
+                          f"{entered['inf']} Inf)", {"input": "model input", **entered, "loss": loss_value})
         return Origin("loss", None, loss_name, f"the loss is {loss_value} from finite model outputs",
                       {"loss": loss_value, "loss_nan": loss_nan, "loss_inf": loss_inf})
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]

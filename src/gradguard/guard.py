@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .decision import Decision, StepReport
-from .detectors import Detector, NonFiniteDetector
+from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
 from .inventory import ParamInventory, build_inventory
@@ -79,7 +79,8 @@ class Guard:
         sinks: extra sinks (objects with the ``gradguard.sinks.Sink`` methods) that receive the record.
         tensorboard: a log directory (or True for ``run_dir/tensorboard``) for the TensorBoard sink.
         resume: append to an existing record in ``run_dir`` instead of refusing to overwrite it.
-        detectors: detectors to run each step (default: the non-finite detector).
+        detectors: detectors to run each step (default: :func:`gradguard.detectors.default_detectors`, every
+            kind). Pass a list of detector objects to tune thresholds or choose kinds.
 
     Raises:
         ConfigError: a setting has a value that is not accepted; nothing of the model or optimizer is changed.
@@ -127,18 +128,22 @@ class Guard:
         self.flush_every = _check_int("flush_every", flush_every, 1)
         self.flush_seconds = _check_positive("flush_seconds", flush_seconds)
         self.policy: Policy = resolve_policy(policy)
-        self.detectors: list[Detector] = list(detectors) if detectors is not None else [NonFiniteDetector()]
+        self.inventory: ParamInventory = build_inventory(model, optimizer)
+        self.layer_names = self.inventory.layer_names()
+        if detectors is None or isinstance(detectors, str):
+            kinds = None if detectors is None else (detectors,)
+            self.detectors: list[Detector] = default_detectors(self.inventory.num_layers, kinds)
+        else:
+            self.detectors = list(detectors)
         for i, d in enumerate(self.detectors):
             if not isinstance(d, Detector):
                 raise ConfigError(f"detectors[{i}]", d, "a detector: callable(stats, layer_names) with state_dict()")
 
-        self.inventory: ParamInventory = build_inventory(model, optimizer)
         self.model = model
         self.optimizer = optimizer
         self.scaler = scaler
         self.scheduler = scheduler
         self.loss_fn = loss_fn
-        self.layer_names = self.inventory.layer_names()
         self._collector = StatsCollector(self.inventory)
         self._step = 0
         self._closed = False

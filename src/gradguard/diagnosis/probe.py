@@ -385,7 +385,9 @@ def run_probe(model: nn.Module, batch: Any, loss_fn: Callable[[Any, Any], torch.
             grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves, allow_unused=True)
         except Exception as exc:
             raise DiagnosisError(f"backward pass failed: {type(exc).__name__}: {exc}") from None
-        param_grads = {n: (None if g is None else g.detach()) for n, g in zip(names, grads[: len(names)], strict=True)}
+        param_grads: dict[str, torch.Tensor | None] = {
+            n: (None if g is None else g.detach()) for n, g in zip(names, grads[: len(names)], strict=True)
+        }
         for rec in recorder.records:
             if rec._grad_out_t is not None:
                 rec.grad_out = float(rec._grad_out_t)

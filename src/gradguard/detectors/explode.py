@@ -1,0 +1,131 @@
+"""Exploding gradients: the global or a layer's norm far above its own history, a ceiling, or the seeds' rule."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..events import Event
+from ..stats import StepStats
+from ._checks import at_least, positive
+from ._history import LogEMA
+
+
+class ExplodeDetector:
+    r"""Raises ``explode`` the step a gradient norm leaves its own history.
+
+    Three rules, any of which fires:
+
+    * **statistical** (after ``warmup`` steps): the z-score of :math:`\log\lVert g\rVert` against an EMA of its
+      log (mean and variance, ``beta``) exceeds ``z_threshold`` *and* the norm is at least ``min_ratio`` times the
+      history's geometric mean — both, so that a quiet history cannot turn noise into alarms;
+    * **ceiling** (from step 0): the global norm exceeds ``ceiling``, or the global gradient-to-weight norm ratio
+      exceeds ``ratio_ceiling`` (a step of even lr = 0.01 would then move the weights by their own size);
+    * **persistent** (the seeds' rule, off by default): the global norm stays above ``persistent_threshold`` for
+      ``persistent_steps`` consecutive steps.
+
+    The layers named are those whose own norm rose most against their own history (z above ``z_threshold / 2``
+    and ratio above ``min_ratio``), in model order from the input side; before any history exists, the layers
+    with the largest gradient-to-weight ratio. Outlier steps enter the history winsorised (capped at the
+    threshold) and non-finite ones not at all, so an explosion cannot teach the detector that it is normal.
+    One event per episode, then again after 2, 4, 8... consecutive firing steps.
+
+    Args:
+        z_threshold: z-score of the log-norm (default 6.0).
+        min_ratio: minimum norm / geometric-mean ratio (default 5.0).
+        ceiling: absolute global-norm ceiling (default 1e6; None disables it).
+        ratio_ceiling: ceiling on ||g|| / ||w|| over the whole model (default 100; None disables it).
+        warmup: steps of history before the statistical rule may fire (default 20).
+        beta: EMA decay (default 0.95).
+        persistent_threshold: the seeds' "gradient norm above 1.0" rule; None (default) disables it.
+        persistent_steps: consecutive steps for that rule (default 10).
+    """
+
+    def __init__(self, num_layers: int, *, z_threshold: float = 6.0, min_ratio: float = 5.0,
+                 ceiling: float | None = 1e6, ratio_ceiling: float | None = 100.0, warmup: int = 20,
+                 beta: float = 0.95,
+                 persistent_threshold: float | None = None, persistent_steps: int = 10) -> None:
+        self.z_threshold = positive("z_threshold", z_threshold)
+        self.min_ratio = positive("min_ratio", min_ratio)
+        self.ceiling = positive("ceiling", ceiling, allow_none=True)
+        self.ratio_ceiling = positive("ratio_ceiling", ratio_ceiling, allow_none=True)
+        self.warmup = at_least("warmup", warmup, 0)
+        if not 0 < beta < 1:
+            from ..errors import ConfigError
+
+            raise ConfigError("beta", beta, "a number strictly between 0 and 1")
+        self.persistent_threshold = positive("persistent_threshold", persistent_threshold, allow_none=True)
+        self.persistent_steps = at_least("persistent_steps", persistent_steps, 1)
+        self.history = LogEMA(1 + num_layers, beta=beta)
+        self.above = 0
+        self.firing = 0
+
+    def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
+        norms = np.concatenate([[stats.grad_norm], stats.layer_grad_norm])
+        if not np.isfinite(stats.grad_norm):
+            return []  # the nonfinite detector's business; keep the history clean
+        z = self.history.z(norms)
+        ratio = self.history.ratio(norms)
+        ready = self.history.count[0] >= self.warmup
+        rules: list[str] = []
+        if ready and z[0] > self.z_threshold and ratio[0] > self.min_ratio:
+            rules.append("statistical")
+        if self.ceiling is not None and stats.grad_norm > self.ceiling:
+            rules.append("ceiling")
+        weight_norm = float(np.sqrt(np.sum(np.square(stats.layer_weight_norm))))
+        to_weights = stats.grad_norm / weight_norm if weight_norm > 0 else math.inf
+        if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling:
+            rules.append("ratio_ceiling")
+        if self.persistent_threshold is not None:
+            self.above = self.above + 1 if stats.grad_norm > self.persistent_threshold else 0
+            if self.above >= self.persistent_steps:
+                rules.append("persistent")
+
+        # winsorised update: an outlier enters the history at the threshold, not at its own value
+        cap = np.exp(self.history.mean + self.z_threshold * np.maximum(np.sqrt(self.history.var),
+                                                                       self.history.min_std))
+        capped = np.where((self.history.count >= self.warmup) & (norms > cap), cap, norms)
+        self.history.update(capped, mask=np.concatenate([[True], stats.layer_has_grad]))
+
+        if not rules:
+            self.firing = 0
+            return []
+        self.firing += 1
+        if self.firing & (self.firing - 1):  # not a power of two: stay quiet within an episode
+            return []
+        lz, lr = z[1:], ratio[1:]
+        risen = np.flatnonzero((lz > self.z_threshold / 2) & (lr > self.min_ratio))
+        if risen.size == 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rel = stats.layer_grad_norm / stats.layer_weight_norm
+            rel = np.where(np.isfinite(rel), rel, -np.inf)
+            risen = np.sort(np.argsort(-rel)[: min(3, len(rel))])
+        evidence: dict[str, Any] = {
+            "rules": rules, "grad_norm": stats.grad_norm,
+            "history_geomean": float(math.exp(self.history.mean[0])) if self.history.count[0] else None,
+            "z": _f(z[0]), "ratio": _f(ratio[0]), "z_threshold": self.z_threshold, "min_ratio": self.min_ratio,
+            "ceiling": self.ceiling, "grad_to_weight": to_weights, "ratio_ceiling": self.ratio_ceiling,
+            "consecutive": self.firing,
+            "layers": {layer_names[i]: {"grad_norm": _f(stats.layer_grad_norm[i]), "z": _f(lz[i]),
+                                        "ratio": _f(lr[i])} for i in risen},
+        }
+        if "persistent" in rules:
+            evidence["persistent"] = {"threshold": self.persistent_threshold, "steps": self.above}
+        return [Event(step=stats.step, kind="explode", severity="warning" if rules == ["statistical"] else "critical",
+                      message=f"gradient norm {stats.grad_norm:.3g} ({', '.join(rules)}); starts in "
+                              f"{', '.join(layer_names[i] for i in risen[:3])}",
+                      layers=tuple(layer_names[i] for i in risen), evidence=evidence)]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": self.history.state_dict(), "above": self.above, "firing": self.firing}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history.load_state_dict(state["history"])
+        self.above = int(state["above"])
+        self.firing = int(state["firing"])
+
+
+def _f(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None

@@ -1,0 +1,79 @@
+"""Vanishing gradients: a layer whose gradient is orders of magnitude below its weights and the other layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..events import Event
+from ..stats import StepStats
+from ._checks import at_least, positive
+
+
+class VanishDetector:
+    r"""Raises ``vanish`` when layers have stopped learning, persistently.
+
+    A layer counts as vanished at a step when both hold:
+
+    * :math:`\lVert g_\ell\rVert / \lVert w_\ell\rVert <` ``weight_ratio`` (its update would be negligible), and
+    * :math:`\lVert g_\ell\rVert / \max_k \lVert g_k\rVert <` ``layer_ratio`` (orders of magnitude below the
+      liveliest layer, the signature of a gradient shrinking through depth).
+
+    The event fires when a layer has been vanished for ``patience`` consecutive steps, naming every layer that
+    just crossed (model order, input side first); a layer re-arms once it recovers. Layers with no gradient
+    this step are left out; an all-zero gradient counts as vanished (a dead layer).
+
+    Args:
+        weight_ratio: default 1e-5.
+        layer_ratio: default 1e-3.
+        patience: consecutive steps (default 20).
+    """
+
+    def __init__(self, num_layers: int, *, weight_ratio: float = 1e-5, layer_ratio: float = 1e-3,
+                 patience: int = 20) -> None:
+        self.weight_ratio = positive("weight_ratio", weight_ratio)
+        self.layer_ratio = positive("layer_ratio", layer_ratio)
+        self.patience = at_least("patience", patience, 1)
+        self.streak = np.zeros(num_layers, dtype=np.int64)
+        self.reported = np.zeros(num_layers, dtype=bool)
+
+    def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
+        g = stats.layer_grad_norm
+        w = stats.layer_weight_norm
+        if not stats.grads_finite or not np.all(np.isfinite(w)):
+            return []
+        live = stats.layer_has_grad & np.isfinite(g)
+        if live.sum() < 2:
+            return []
+        top = np.max(g[live])
+        if top <= 0:
+            return []
+        with np.errstate(divide="ignore", invalid="ignore"):
+            to_w = np.where(w > 0, g / w, np.inf)
+            to_top = g / top
+        vanished = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
+        self.streak = np.where(vanished, self.streak + 1, 0)
+        self.reported &= vanished
+        new = np.flatnonzero((self.streak >= self.patience) & ~self.reported)
+        if new.size == 0:
+            return []
+        self.reported[new] = True
+        evidence: dict[str, Any] = {
+            "weight_ratio": self.weight_ratio, "layer_ratio": self.layer_ratio, "patience": self.patience,
+            "max_layer_grad_norm": float(top),
+            "layers": {layer_names[i]: {"grad_norm": float(g[i]), "weight_norm": float(w[i]),
+                                        "grad_to_weight": float(to_w[i]), "grad_to_max_layer": float(to_top[i])}
+                       for i in new},
+        }
+        return [Event(step=stats.step, kind="vanish", severity="warning",
+                      message=f"{new.size} layer(s) stopped learning: gradient < {self.weight_ratio:g} of the "
+                              f"weights and < {self.layer_ratio:g} of the liveliest layer for {self.patience} steps",
+                      layers=tuple(layer_names[i] for i in new), evidence=evidence)]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"streak": self.streak.tolist(), "reported": self.reported.tolist()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.streak = np.asarray(state["streak"], dtype=np.int64)
+        self.reported = np.asarray(state["reported"], dtype=bool)

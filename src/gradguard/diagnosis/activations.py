@@ -1,0 +1,99 @@
+"""Activations: dead ReLU units and saturated sigmoid/tanh units on the probe batch, and the gradient they cost.
+
+* dead: a ReLU unit (feature, or channel for convolutions) never positive over the whole batch passes no gradient;
+* saturated: ``|tanh| > 0.99`` or ``sigmoid`` outside ``(0.01, 0.99)``, where the derivative is below ~0.02;
+* cost: the measured between-layer gradient gain beyond the healthy one (``sqrt(1/2)`` for ReLU, 1 otherwise),
+  summed over the chain, in decades. Sigmoid costs at least ``log10(4)`` per layer (its derivative is <= 1/4).
+"""
+
+from __future__ import annotations
+
+from .findings import Finding
+from .probe import ProbeResult
+from .propagation import Propagation
+
+__all__ = ["activation_findings"]
+
+DEAD_WARN, DEAD_CRIT = 0.5, 0.9
+SAT_WARN, SAT_CRIT = 0.3, 0.7
+_FIX = {
+    "relu": ("Replace ReLU by LeakyReLU or PReLU (a small slope keeps dead units learning), and check the biases "
+             "and the init of the layers before them.",
+             "import torch.nn as nn\n# in the model definition:\nact = nn.LeakyReLU(0.01)  # or nn.PReLU()"),
+    "tanh": ("Use a non-saturating activation (ReLU/LeakyReLU/GELU with He init), or keep tanh with Xavier init "
+             "and a normalisation layer before it.",
+             "import torch.nn as nn\nact = nn.LeakyReLU(0.01)  # instead of nn.Tanh(); re-init with kaiming_normal_"),
+    "sigmoid": ("Use a non-saturating activation (ReLU/LeakyReLU/GELU with He init) in hidden layers; keep sigmoid "
+                "only at the output (or use BCEWithLogitsLoss).",
+                "import torch.nn as nn\nact = nn.LeakyReLU(0.01)  # instead of nn.Sigmoid() in hidden layers"),
+}
+
+
+def activation_findings(probe: ProbeResult, prop: Propagation, measured: float | None) -> tuple[list[Finding], float]:
+    """Findings per activation kind, and the decades of measured trouble activations explain (signed)."""
+    stats: dict[str, dict[str, float]] = {}
+    for rec in probe.records:
+        frac = rec.dead_frac if rec.dead_frac is not None else rec.sat_frac
+        if frac is None or rec.activation is None:
+            continue
+        label = rec.name if rec.activation_source == "module" else f"{rec.name} (functional {rec.activation})"
+        key = f"{label}#{rec.call}" if probe.call_counts.get(rec.name, 1) > 1 else label
+        stats.setdefault(rec.activation, {})[key] = frac
+    excess = prop.activation_excess()
+    by_kind: dict[str, float] = {}
+    for rec in prop.chain:
+        if rec.name in excess and rec.activation:
+            by_kind[rec.activation] = by_kind.get(rec.activation, 0.0) + excess[rec.name]
+    findings: list[Finding] = []
+    explained_total = 0.0
+    for kind in sorted(set(stats) | set(by_kind)):
+        fracs = stats.get(kind, {})
+        worst = max(fracs.values(), default=0.0)
+        mean = sum(fracs.values()) / len(fracs) if fracs else 0.0
+        cost = by_kind.get(kind, 0.0)
+        explained = 0.0
+        if measured is not None and cost * measured > 0:
+            explained = min(abs(cost), abs(measured))
+        dead = kind == "relu"
+        warn, crit = (DEAD_WARN, DEAD_CRIT) if dead else (SAT_WARN, SAT_CRIT)
+        frac_score = 3.0 * worst if worst >= warn else 0.0
+        score = max(explained, frac_score)
+        if explained >= 3.0 or worst >= crit:
+            severity = "critical"
+        elif explained >= 1.5 or worst >= warn:
+            severity = "warning"
+        elif worst >= 0.2 or explained >= 0.5:
+            severity = "info"
+        else:
+            continue
+        explained_total += -explained if cost < 0 else explained
+        what = "dead (never positive on this batch)" if dead else "saturated"
+        layers = sorted({k.split(" ")[0].split("#")[0] for k, v in fracs.items() if v >= 0.2}) or \
+            [r.name for r in prop.chain if r.activation == kind]
+        fix_text, code = _FIX.get(kind, _FIX["tanh"])
+        findings.append(Finding(
+            cause="activation",
+            layers=layers,
+            severity=severity,
+            confidence=min(1.0, 0.4 + 0.6 * max(worst, min(1.0, explained / 3.0))),
+            evidence={
+                "activation": kind,
+                ("dead_fraction" if dead else "saturated_fraction"): {k: round(v, 3) for k, v in fracs.items()},
+                "worst_fraction": round(worst, 3),
+                "mean_fraction": round(mean, 3),
+                "expected_fraction": "< 0.2",
+                "gradient_cost_decades": round(cost, 2),
+                "explained_decades": round(explained, 2),
+            },
+            message=(
+                (f"{kind}: up to {worst:.0%} of units are {what} (mean {mean:.0%}); " if worst >= 0.2 else
+                 f"{kind}: few units are {what} (worst {worst:.0%}), " + ("but sigmoid's derivative is at most 1/4; "
+                                                                          if kind == "sigmoid" else ""))
+                + f"across the chain the activations {'shrink' if cost < 0 else 'change'} the gradient by "
+                f"{abs(cost):.1f} decades beyond a healthy {kind}."
+            ),
+            prescription=fix_text,
+            code=code,
+            score=score,
+        ))
+    return findings, explained_total

@@ -1,0 +1,70 @@
+"""Depth and normalisation: the compounding of per-layer gains that init and activations do not explain.
+
+The residual ``|measured| - explained(init) - explained(activation)`` (decades, see :mod:`.propagation`) is blamed
+on depth itself; when the stack has ``>= DEEP_LAYERS`` weight layers and no normalisation layer, on the missing
+normalisation (BatchNorm, Ioffe & Szegedy 2015; LayerNorm, Ba et al. 2016), otherwise on depth (residual
+connections, He et al. 2016).
+"""
+
+from __future__ import annotations
+
+from .findings import Finding
+from .layers import is_norm
+from .probe import ProbeResult
+from .propagation import Propagation
+
+__all__ = ["DEEP_LAYERS", "depth_findings"]
+
+DEEP_LAYERS = 6
+WARN_DECADES, CRIT_DECADES = 1.5, 3.0
+
+
+def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> list[Finding]:
+    """One finding for the unexplained compounding across depth (info when others explain it)."""
+    measured = prop.measured
+    if measured is None or abs(measured) < 1.0:
+        return []
+    same_way = explained if explained * measured > 0 else 0.0
+    residual = max(0.0, abs(measured) - abs(same_way))
+    has_norm = any(is_norm(m) for m in probe.modules.values())
+    n = len(prop.chain)
+    cause = "normalization" if (n >= DEEP_LAYERS and not has_norm) else "depth"
+    severity = "critical" if residual >= CRIT_DECADES else "warning" if residual >= WARN_DECADES else "info"
+    way = "grows" if (prop.backward or 0.0) > 0 else "shrinks"
+    evidence = {
+        "weight_layers": n,
+        "normalization_layers": sum(1 for m in probe.modules.values() if is_norm(m)),
+        "gradient_gain_first_to_last": None if prop.backward is None else float(f"{10 ** prop.backward:.3g}"),
+        "forward_drift_last_to_first": None if prop.forward is None else float(f"{10 ** prop.forward:.3g}"),
+        "expected_gain": "0.1 .. 10",
+        "measured_decades": round(measured, 2),
+        "explained_by_init_and_activation": round(abs(same_way), 2),
+        "residual_decades": round(residual, 2),
+    }
+    if cause == "normalization":
+        prescription = ("Add normalisation between the layers (BatchNorm1d/2d after each Linear/Conv for batch "
+                        "training, LayerNorm for sequences/transformers) so every layer sees unit-scale inputs; "
+                        "residual connections help too.")
+        code = ("import torch.nn as nn\nblock = nn.Sequential(nn.Linear(d, d), nn.BatchNorm1d(d), nn.ReLU())  "
+                "# or nn.LayerNorm(d)")
+    else:
+        prescription = ("Shorten the gradient path: add residual (skip) connections around blocks, or use fewer "
+                        "layers; clip gradients by global norm meanwhile.")
+        code = ("def forward(self, x):\n    return x + self.block(x)  # residual connection\n"
+                "# and: torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)")
+    return [Finding(
+        cause=cause,
+        layers=[r.name for r in prop.chain],
+        severity=severity,
+        confidence=min(1.0, 0.3 + 0.7 * residual / max(abs(measured), 1e-9)),
+        evidence=evidence,
+        message=(
+            f"Across {n} weight layers the gradient {way} by {abs(prop.backward or 0.0):.1f} decades and the signal "
+            f"scale drifts by {abs(prop.forward or 0.0):.1f} decades; {residual:.1f} decades of that are not explained "
+            "by initialisation or activations" + (" and the stack has no normalisation layer." if cause ==
+                                                   "normalization" else ".")
+        ),
+        prescription=prescription,
+        code=code,
+        score=residual + (0.05 if cause == "normalization" else 0.0),
+    )]

@@ -1,0 +1,182 @@
+"""Recurrence: spectral radius of recurrent weights and the gradient's growth or decay over time steps.
+
+For a vanilla RNN ``h_t = f(W h_{t-1} + U x_t)``, the gradient through ``k`` steps is a product of ``k`` Jacobians
+``diag(f') W``: a spectral radius ``rho(W) < 1`` is sufficient for it to vanish, ``rho(W) > 1`` necessary for it
+to explode (Pascanu et al. 2013). ``rho`` is the largest ``|eigenvalue|`` (``torch.linalg.eigvals``), computed per
+gate block for LSTM/GRU. The measured figure is ``log10(||dL/dx_first|| / ||dL/dx_last||)`` over the sequence:
+the loss gradient at the recurrent layer's input at the first against the last time step (for cells and modules
+applied repeatedly, at the output of the first against the last call).
+
+Recurrent layers found: ``nn.RNN``/``nn.GRU``/``nn.LSTM``, ``nn.RNNCell``-family cells, and any user module
+called ``>= MIN_CALLS`` times in one forward that holds a square weight matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from .findings import Finding
+from .probe import ProbeResult
+from .propagation import log10_ratio
+
+__all__ = ["MIN_CALLS", "RecurrentLayer", "find_recurrent", "recurrence_findings", "spectral_radius"]
+
+MIN_CALLS = 4
+_GATE_NAMES = {"LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new"), "RNN": ("",)}
+#: decades over the sequence that make a finding (warning, critical). Gated cells forget at init by design (forget
+#: gate ~0.5), so only explosion or extreme decay counts for them.
+VANILLA_DECADES = (1.5, 3.0)
+GATED_EXPLODING = (1.5, 3.0)
+GATED_VANISHING = (8.0, 12.0)
+#: a vanilla recurrent weight with a radius outside this band is a warning even when this batch does not show it
+RADIUS_BAND = (0.5, 1.2)
+
+
+def spectral_radius(w: torch.Tensor) -> float:
+    """Largest ``|eigenvalue|`` of a square matrix (largest singular value when it is not square)."""
+    w = w.detach().double().cpu()
+    if w.ndim != 2:
+        return float("nan")
+    if w.shape[0] != w.shape[1]:
+        return float(torch.linalg.matrix_norm(w, ord=2))
+    return float(torch.linalg.eigvals(w).abs().max())
+
+
+@dataclass
+class RecurrentLayer:
+    """A recurrent layer with its recurrent weights' radii and the measured gradient over time."""
+
+    name: str
+    kind: str
+    gated: bool
+    radii: dict[str, float] = field(default_factory=dict)
+    steps: int = 0
+    decades: float | None = None
+
+    @property
+    def radius(self) -> float:
+        return max(self.radii.values(), default=float("nan"))
+
+
+def _gate_family(m: nn.Module) -> str:
+    n = type(m).__name__
+    return "LSTM" if "LSTM" in n else "GRU" if "GRU" in n else "RNN"
+
+
+def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
+    """Recurrent layers of the probed model with radii and the time-step gradient ratio."""
+    out: list[RecurrentLayer] = []
+    first_call = {r.name: r for r in probe.records if r.call == 0}
+    for name, m in probe.modules.items():
+        if isinstance(m, nn.RNNBase | nn.RNNCellBase):
+            fam = _gate_family(m)
+            gates = _GATE_NAMES[fam]
+            layer = RecurrentLayer(name, type(m).__name__, gated=fam != "RNN")
+            for pname, p in m.named_parameters(recurse=False):
+                if not pname.startswith("weight_hh"):
+                    continue
+                block = p.shape[0] // len(gates)
+                for g, gate in enumerate(gates):
+                    key = f"{pname}[{gate}]" if gate else pname
+                    layer.radii[key] = spectral_radius(p[g * block:(g + 1) * block])
+            rec = first_call.get(name)
+            if isinstance(m, nn.RNNBase) and rec is not None and rec.time_grad and len(rec.time_grad) > 1:
+                layer.steps = len(rec.time_grad)
+                layer.decades = log10_ratio(rec.time_grad[0], rec.time_grad[-1])
+            else:
+                layer.steps, layer.decades = _per_call(probe, name)
+            out.append(layer)
+    known = {r.name for r in out}
+    for name, count in probe.call_counts.items():
+        user = probe.modules.get(name)
+        if user is None or count < MIN_CALLS or isinstance(user, nn.RNNBase | nn.RNNCellBase) or name in known:
+            continue
+        if any(name.startswith(k + ".") or k == "" for k in known):
+            continue
+        parent = name.rsplit(".", 1)[0] if "." in name else ("" if name else None)
+        if parent is not None and parent != name and probe.call_counts.get(parent, 0) >= count:
+            continue  # report the outermost module applied repeatedly
+        squares = {f"{name}.{n}" if name else n: p for n, p in user.named_parameters()
+                   if p.ndim == 2 and p.shape[0] == p.shape[1]}
+        if not squares:
+            continue
+        layer = RecurrentLayer(name, type(user).__name__, gated=False)
+        layer.radii = {k: spectral_radius(p) for k, p in squares.items()}
+        layer.steps, layer.decades = _per_call(probe, name)
+        out.append(layer)
+        known.add(name)
+    return out
+
+
+def _per_call(probe: ProbeResult, name: str) -> tuple[int, float | None]:
+    calls = sorted((r for r in probe.records if r.name == name and r.grad_out is not None), key=lambda r: r.call)
+    if len(calls) < 2:
+        return len(calls), None
+    return len(calls), log10_ratio(calls[0].grad_out, calls[-1].grad_out)
+
+
+def recurrence_findings(probe: ProbeResult) -> list[Finding]:
+    """Findings for recurrent layers whose gradient explodes or vanishes over the sequence."""
+    findings: list[Finding] = []
+    for layer in find_recurrent(probe):
+        rho, dec = layer.radius, layer.decades
+        if layer.gated:
+            warn, crit = GATED_EXPLODING if (dec or 0.0) > 0 else GATED_VANISHING
+        else:
+            warn, crit = VANILLA_DECADES
+        evidence = {
+            "kind": layer.kind,
+            "spectral_radius": {k: round(v, 4) for k, v in layer.radii.items()},
+            "expected_radius": "about 1 (orthogonal); < 1 vanishes, > 1 may explode (Pascanu et al. 2013)",
+            "time_steps": layer.steps,
+            "gradient_first_over_last_step": None if dec is None else float(f"{10 ** dec:.3g}"),
+            "decades_over_sequence": None if dec is None else round(dec, 2),
+        }
+        off_band = math.isfinite(rho) and not layer.gated and not (RADIUS_BAND[0] <= rho <= RADIUS_BAND[1])
+        if dec is None or abs(dec) < warn:
+            if off_band and layer.steps >= 2:
+                # rho^T predicts growth/decay that saturation hides on this batch; it returns as training moves
+                predicted = layer.steps * math.log10(rho)
+                evidence["predicted_decades_rho_pow_T"] = round(predicted, 1)
+                findings.append(_finding(layer, "warning", 0.6, evidence, max(abs(dec or 0.0), 1.0)))
+            continue
+        severity = "critical" if abs(dec) >= crit else "warning"
+        agrees = (dec > 0 and rho > 1.0) or (dec < 0 and rho < 1.0) or layer.gated
+        findings.append(_finding(layer, severity, 0.9 if agrees else 0.6, evidence, abs(dec)))
+    return findings
+
+
+def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: dict[str, object],
+             score: float) -> Finding:
+    dec = layer.decades or 0.0
+    rho = layer.radius
+    exploding = dec > 0 or (dec == 0 and rho > 1.0)
+    if exploding:
+        prescription = ("Bring the recurrent weight's spectral radius to 1 or just below: orthogonal init of "
+                        "weight_hh (fix(model, diagnosis) does it), and clip gradients by global norm (Pascanu et al. "
+                        "2013).")
+        code = ("import torch\nfor name, p in rnn.named_parameters():\n    if 'weight_hh' in name:\n"
+                "        torch.nn.init.orthogonal_(p)\n# and: torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)")
+    elif not layer.gated:
+        prescription = ("Use a gated cell (nn.LSTM or nn.GRU) instead of the vanilla RNN so the gradient survives "
+                        "long sequences; at least initialise weight_hh orthogonally (radius 1).")
+        code = "import torch.nn as nn\nrnn = nn.LSTM(input_size, hidden_size, batch_first=True)  # instead of nn.RNN"
+    else:
+        prescription = ("Shorten the sequences (truncated BPTT) or set the forget-gate bias to 1-2 so the cell state "
+                        "carries the gradient; consider attention over long ranges.")
+        code = ("for name, p in lstm.named_parameters():\n    if 'bias_ih' in name:\n        h = p.numel() // 4\n"
+                "        p.data[h:2 * h].fill_(1.0)  # forget-gate bias")
+    if "predicted_decades_rho_pow_T" in evidence:
+        message = (f"{layer.name} ({layer.kind}): recurrent spectral radius {rho:.2f} is far from 1 "
+                   f"(rho^T over {layer.steps} steps = 1e{evidence['predicted_decades_rho_pow_T']}); on this batch the "
+                   f"gradient changes {10 ** dec:.3g}x from the last to the first step because the units saturate.")
+    else:
+        message = (f"{layer.name} ({layer.kind}): the loss gradient at the first of {layer.steps} time steps is "
+                   f"{10 ** dec:.3g}x the one at the last ({'explodes' if exploding else 'vanishes'} over time); "
+                   f"recurrent spectral radius {rho:.2f}.")
+    return Finding(cause="recurrence", layers=[layer.name], severity=severity, confidence=confidence,
+                   evidence=evidence, message=message, prescription=prescription, code=code, score=score)

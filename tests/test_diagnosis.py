@@ -1,0 +1,251 @@
+"""Unit tests of the pre-flight diagnosis: side effects, bad input, measurements against references, API."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from diagnosis_zoo import ZOO, FunctionalReLUNet, SeqClassifier
+from gradguard.diagnosis import CAUSES, Diagnosis, DiagnosisError, Finding, check, diagnose_step, fix
+from gradguard.diagnosis.init_check import expected_std, weight_specs
+from gradguard.diagnosis.probe import run_probe
+from gradguard.diagnosis.recurrence import find_recurrent, spectral_radius
+from gradguard.errors import ConfigError, GradGuardError
+
+
+def _bn_model() -> nn.Module:
+    return nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 1))
+
+
+def _batch() -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.randn(32, 8), torch.randn(32, 1)
+
+
+# ---------------------------------------------------------------- side effects
+
+
+def test_probe_leaves_no_side_effects() -> None:
+    model = _bn_model()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = _batch()
+    F.mse_loss(model(x), y).backward()
+    opt.step()  # the optimizer has state now
+    model[0].weight.grad = None  # one None grad, the others kept
+    model.eval()
+    model[1].train()  # mixed modes
+    grads = {n: p.grad for n, p in model.named_parameters()}
+    grad_values = {n: None if g is None else g.clone() for n, g in grads.items()}
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    opt_state = json.dumps({str(k): {kk: vv.tolist() if isinstance(vv, torch.Tensor) else vv for kk, vv in v.items()}
+                            for k, v in opt.state_dict()["state"].items()})
+    modes = [m.training for m in model.modules()]
+    torch.manual_seed(123)
+    np.random.seed(5)
+    random.seed(7)
+    rng = (torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())
+
+    d = check(model, (x, y), F.mse_loss, opt)
+    assert d.cost == {"forward": 1, "backward": 1, "optimizer_step": 1}
+
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, state[k]), k  # weights and BN running stats, num_batches_tracked
+    assert [m.training for m in model.modules()] == modes
+    for n, p in model.named_parameters():
+        assert p.grad is grads[n]
+        if grad_values[n] is None:
+            assert p.grad is None
+        else:
+            assert torch.equal(p.grad, grad_values[n])
+    after = json.dumps({str(k): {kk: vv.tolist() if isinstance(vv, torch.Tensor) else vv for kk, vv in v.items()}
+                        for k, v in opt.state_dict()["state"].items()})
+    assert after == opt_state
+    assert torch.equal(torch.get_rng_state(), rng[0])
+    assert np.array_equal(np.random.get_state()[1], rng[1])
+    assert random.getstate() == rng[2]
+
+
+def test_state_restored_when_the_model_fails() -> None:
+    model = _bn_model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(DiagnosisError):
+        check(model, (torch.randn(4, 8), torch.randn(4, 1)), lambda o, t: o)  # non-scalar loss after the forward
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k])
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("batch", "loss_fn", "words"),
+    [
+        ((torch.randn(4, 5), torch.randn(4, 1)), F.mse_loss, ["model(inputs) failed", "(4, 5)", "mat1 and mat2"]),
+        ((torch.randn(4, 8), torch.randn(4, 1)), lambda o, t: (o - t) ** 2, ["scalar", "(4, 1)"]),
+        (torch.randn(4, 8), F.mse_loss, ["(inputs, targets) pair"]),
+        ((torch.randn(4, 8),), F.mse_loss, ["(inputs, targets) pair"]),
+        ((torch.randn(4, 8), torch.randn(4, 3)), lambda o, t: F.cross_entropy(o, t.long()), ["loss_fn", "failed"]),
+    ],
+)
+def test_bad_input_raises_clear_error(batch: object, loss_fn: object, words: list[str]) -> None:
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    with pytest.raises(GradGuardError) as info:
+        check(model, batch, loss_fn)  # type: ignore[arg-type]
+    for w in words:
+        assert w in str(info.value)
+    assert info.value.__cause__ is None and (info.value.__context__ is None or info.value.__suppress_context__)
+
+
+def test_model_without_parameters() -> None:
+    with pytest.raises(DiagnosisError, match="no trainable parameters"):
+        check(nn.ReLU(), (torch.randn(2, 3), torch.randn(2, 3)), F.mse_loss)
+
+
+def test_fix_rejects_architecture_changes() -> None:
+    model = nn.Sequential(nn.Linear(8, 1))
+    d = check(model, (torch.randn(4, 8), torch.randn(4, 1)), F.mse_loss)
+    for apply in (("init", "normalization"), ("lstm",), "batchnorm", ()):
+        with pytest.raises(ConfigError) as info:
+            fix(model, d, apply=apply)
+        assert info.value.setting == "apply" and "init" in str(info.value)
+
+
+# ---------------------------------------------------------------- measurements against references
+
+
+def test_spectral_radius_matches_eigenvalues_not_norm() -> None:
+    w = torch.tensor([[0.0, 4.0], [0.0, 0.0]])  # nilpotent: radius 0, norm 4
+    assert spectral_radius(w) == pytest.approx(0.0, abs=1e-6)
+    q, _ = torch.linalg.qr(torch.randn(16, 16, dtype=torch.float64))
+    assert spectral_radius(0.7 * q) == pytest.approx(0.7, rel=1e-6)
+
+
+def test_lstm_radius_per_gate_block() -> None:
+    lstm = nn.LSTM(4, 8, batch_first=True)
+    with torch.no_grad():
+        for g, r in enumerate((0.1, 0.2, 0.3, 0.4)):
+            q, _ = torch.linalg.qr(torch.randn(8, 8))
+            lstm.weight_hh_l0[g * 8:(g + 1) * 8] = r * q
+    probe = run_probe(SeqClassifier(lstm, 8), (torch.randn(3, 6, 4), torch.randint(0, 2, (3,))), F.cross_entropy)
+    (layer,) = find_recurrent(probe)
+    got = [layer.radii[f"weight_hh_l0[{g}]"] for g in ("input", "forget", "cell", "output")]
+    assert got == pytest.approx([0.1, 0.2, 0.3, 0.4], rel=1e-4)
+    assert layer.steps == 6 and layer.decades is not None
+
+
+def test_dead_and_saturated_fractions_match_a_naive_count() -> None:
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
+    with torch.no_grad():
+        model[0].bias[:5] = -100.0  # 5 of 16 units dead
+        model[2].weight.mul_(20.0)
+    x, y = _batch()
+    probe = run_probe(model, (x, y), F.mse_loss)
+    relu = next(r for r in probe.records if r.name == "1")
+    tanh = next(r for r in probe.records if r.name == "3")
+    with torch.no_grad():
+        h = model[1](model[0](x))
+        t = model[3](model[2](h))
+    assert relu.dead_frac == pytest.approx(float((h <= 0).all(dim=0).float().mean()))
+    assert relu.dead_frac >= 5 / 16
+    assert tanh.sat_frac == pytest.approx(float((t.abs() > 0.99).float().mean()))
+
+
+def test_functional_activation_is_found_from_the_forward() -> None:
+    model = FunctionalReLUNet(depth=3)
+    probe = run_probe(model, (torch.randn(16, 16), torch.randn(16, 1)), F.mse_loss)
+    specs = {s.key: s for s in weight_specs(probe)}
+    assert specs["blocks.0.weight"].activation == "relu"
+    assert specs["blocks.0.weight"].expected_std == pytest.approx(math.sqrt(2 / 16))
+    assert specs["head.weight"].activation == "identity"
+
+
+def test_activation_through_batchnorm_in_sequential() -> None:
+    probe = run_probe(_bn_model(), _batch(), F.mse_loss)
+    specs = {s.key: s for s in weight_specs(probe)}
+    assert specs["0.weight"].activation == "relu" and specs["0.weight"].scheme.startswith("kaiming")
+
+
+def test_expected_std_follows_he_and_glorot() -> None:
+    assert expected_std("relu", 100, 50)[0] == pytest.approx(math.sqrt(2 / 100))
+    assert expected_std("tanh", 100, 50)[0] == pytest.approx(math.sqrt(2 / 150))
+    assert expected_std("identity", 10, 10)[0] == pytest.approx(math.sqrt(0.1))
+
+
+def test_numeric_names_the_module() -> None:
+    case = next(c for c in ZOO if c.name == "log_of_zero")
+    model, batch, loss_fn, opt = case.build(0)
+    d = check(model, batch, loss_fn, opt)
+    assert d.top is not None and d.top.cause == "numeric" and d.top.layers == ["2"]
+
+
+def test_gradient_profile_decreases_for_small_init() -> None:
+    case = next(c for c in ZOO if c.name == "functional_relu_0.3x")
+    model, batch, loss_fn, _ = case.build(0)
+    d = check(model, batch, loss_fn)
+    grads = [p["grad_norm"] for p in d.profile]
+    assert len(grads) == 9 and grads[0] < grads[-1] * 1e-3
+
+
+def test_fix_uses_the_right_scheme_and_no_global_rng() -> None:
+    case = next(c for c in ZOO if c.name == "relu_mlp_he3x")
+    model, batch, loss_fn, _ = case.build(0)
+    d = check(model, batch, loss_fn)
+    rng = torch.get_rng_state()
+    changes = fix(model, d)
+    assert torch.equal(rng, torch.get_rng_state())
+    hidden = [c for c in changes if c["layer"] != "16"]
+    assert all(c["scheme"].startswith("kaiming") for c in hidden)
+    for c in hidden:
+        fan_in = model[int(c["layer"])].in_features
+        assert c["std_after"] == pytest.approx(math.sqrt(2 / fan_in), rel=0.15)
+        assert c["std_before"] == pytest.approx(3 * math.sqrt(2 / fan_in), rel=0.15)
+
+
+def test_fix_orthogonalises_an_exploding_user_cell() -> None:
+    from diagnosis_zoo import UserCellRNN, _set_radius
+
+    torch.manual_seed(0)
+    model = UserCellRNN()
+    _set_radius(model.rec.weight, 3.0)
+    with torch.no_grad():
+        model.inp.weight.mul_(0.01)  # stay out of saturation so the gradient really explodes
+    batch = (torch.randn(8, 12, 8), torch.randint(0, 2, (8,)))
+    d = check(model, batch, F.cross_entropy)
+    assert d.top is not None and d.top.cause == "recurrence"
+    changes = fix(model, d)
+    assert any(c["param"] == "weight" and c["layer"] == "rec" for c in changes)
+    assert spectral_radius(model.rec.weight) == pytest.approx(1.0, rel=1e-4)
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_render_and_json() -> None:
+    case = next(c for c in ZOO if c.name == "sgd_lr10")
+    model, batch, loss_fn, opt = case.build(0)
+    d = check(model, batch, loss_fn, opt)
+    text = str(d)
+    assert "lr" in text and "critical" in text and "code:" in text
+    blob = json.loads(json.dumps(d.to_dict()))
+    assert blob["healthy"] is False and blob["findings"][0]["cause"] == "lr"
+    assert all(f.cause in CAUSES and 0 <= f.confidence <= 1 for f in d.findings)
+    assert diagnose_step(model, batch, loss_fn, opt)[0].cause == "lr"
+
+
+def test_ranking_and_healthy() -> None:
+    a = Finding("init", ["x"], "warning", 0.5, {}, "m", "p", "c", score=5.0)
+    b = Finding("lr", ["x"], "critical", 0.5, {}, "m", "p", "c", score=1.0)
+    c = Finding("depth", [], "info", 0.5, {}, "m", "p", "c", score=9.0)
+    d = Diagnosis([a, c, b])
+    assert [f.cause for f in d.findings] == ["lr", "init", "depth"]
+    assert not d.healthy and Diagnosis([c]).healthy
+    with pytest.raises(ValueError):
+        Finding("magic", [], "info", 0.5, {}, "m", "p", "c")
