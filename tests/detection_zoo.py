@@ -6,6 +6,7 @@ a correct detection and by which step, or that nothing fires (healthy controls).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +26,10 @@ class Case:
     fault_step: int | None = None  # where a fault is injected, when it is
 
 
-def _regression(d_in: int, d_out: int, n: int = 64, seed: int = 0) -> Callable[[int], tuple[torch.Tensor, torch.Tensor]]:
+Batches = Callable[[int], tuple[torch.Tensor, torch.Tensor]]
+
+
+def _regression(d_in: int, d_out: int, n: int = 64, seed: int = 0) -> Batches:
     g = torch.Generator().manual_seed(seed)
     w = torch.randn(d_in, d_out, generator=g) / d_in**0.5
     data = [torch.randn(n, d_in, generator=g) for _ in range(16)]
@@ -41,7 +45,7 @@ def _deep(width: int, depth: int, act: Callable[[], nn.Module], init_std: float 
           norm: bool = False, d_in: int = 16, d_out: int = 4) -> nn.Sequential:
     layers: list[nn.Module] = []
     dims = [d_in] + [width] * (depth - 1)
-    for a, b in zip(dims[:-1], dims[1:]):
+    for a, b in itertools.pairwise(dims):
         lin = nn.Linear(a, b)
         if init_std is not None:
             nn.init.normal_(lin.weight, std=init_std / a**0.5)

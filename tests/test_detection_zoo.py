@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
 from detection_zoo import FAULTS, HEALTHY, Case
 from gradguard import Guard

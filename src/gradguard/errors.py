@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GradGuardError", "ConfigError", "OptionalDependencyError", "RecordError", "TrainingHalted"]
+__all__ = ["ConfigError", "GradGuardError", "OptionalDependencyError", "RecordError", "TrainingHalted"]
 
 
 class GradGuardError(Exception):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Event", "EVENT_KINDS", "SEVERITIES"]
+__all__ = ["EVENT_KINDS", "SEVERITIES", "Event"]
 
 #: The public contract of event kinds.
 EVENT_KINDS: tuple[str, ...] = (

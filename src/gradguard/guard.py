@@ -26,7 +26,9 @@ from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
+from .forensics import capture_rng_state
 from .inventory import ParamInventory, build_inventory
+from .investigate import DIAGNOSED_KINDS, Investigator
 from .policy import Policy, resolve_policy
 from .stats import StatsCollector, StepStats
 
@@ -46,7 +48,7 @@ def _check_positive(name: str, value: object) -> float:
 
 
 _OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
-            "flush_seconds", "sinks", "tensorboard", "resume", "detectors")
+            "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every")
 
 
 class Guard:
@@ -71,7 +73,9 @@ class Guard:
             loop and let the guard unscale, step and update the scaler.
         scheduler: an LR scheduler the guard steps after each *applied* step (skipped steps leave it alone).
             If you step your scheduler yourself, leave this None.
-        loss_fn: the loss function, kept for forensics re-runs (optional).
+        loss_fn: ``loss_fn(model(inputs), targets)``, used on the alarm path only: with it and
+            ``step(loss, inputs=..., targets=...)`` a non-finite step is re-run to find the module that produced
+            the NaN/Inf, and events get ranked causes from a diagnosis probe. Optional.
         update_every: measure update norms and update-to-weight ratios every this many steps (default 10;
             0 = never). Each measurement copies the watched weights once (transient memory = their size).
         flush_every: write the record in batches of this many steps (default 64).
@@ -79,6 +83,9 @@ class Guard:
         sinks: extra sinks (objects with the ``gradguard.sinks.Sink`` methods) that receive the record.
         tensorboard: a log directory (or True for ``run_dir/tensorboard``) for the TensorBoard sink.
         resume: append to an existing record in ``run_dir`` instead of refusing to overwrite it.
+        max_flight_records: flight records (batch, model, optimizer, RNG) written to ``run_dir/flight`` on
+            non-finite steps, at most this many per run (default 3; 0 = none).
+        diagnose_every: diagnose each event kind at most once per this many steps (default 100).
         detectors: detectors to run each step (default: :func:`gradguard.detectors.default_detectors`, every
             kind). Pass a list of detector objects to tune thresholds or choose kinds.
 
@@ -103,6 +110,8 @@ class Guard:
         tensorboard: bool | str | os.PathLike[str] = False,
         resume: bool = False,
         detectors: Sequence[Detector] | None = None,
+        max_flight_records: int = 3,
+        diagnose_every: int = 100,
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -127,14 +136,15 @@ class Guard:
         self.update_every = _check_int("update_every", update_every, 0)
         self.flush_every = _check_int("flush_every", flush_every, 1)
         self.flush_seconds = _check_positive("flush_seconds", flush_seconds)
+        _check_int("max_flight_records", max_flight_records, 0)
+        _check_int("diagnose_every", diagnose_every, 1)
+        if loss_fn is not None and not callable(loss_fn):
+            raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
         self.policy: Policy = resolve_policy(policy)
         self.inventory: ParamInventory = build_inventory(model, optimizer)
         self.layer_names = self.inventory.layer_names()
-        if detectors is None or isinstance(detectors, str):
-            kinds = None if detectors is None else (detectors,)
-            self.detectors: list[Detector] = default_detectors(self.inventory.num_layers, kinds)
-        else:
-            self.detectors = list(detectors)
+        self.detectors: list[Detector] = (default_detectors(self.inventory.num_layers) if detectors is None
+                                          else list(detectors))
         for i, d in enumerate(self.detectors):
             if not isinstance(d, Detector):
                 raise ConfigError(f"detectors[{i}]", d, "a detector: callable(stats, layer_names) with state_dict()")
@@ -154,6 +164,11 @@ class Guard:
         if missing:
             warnings.warn(f"gradguard: {len(missing)} trainable parameter(s) of the model are not in the optimizer "
                           f"and are not watched: {missing[:5]}{' ...' if len(missing) > 5 else ''}", stacklevel=2)
+
+        flight_dir = Path(run_dir) / "flight" if run_dir is not None and max_flight_records > 0 else None
+        self._investigator = Investigator(model, optimizer, scaler, loss_fn, flight_dir,
+                                          max_flight_records=max_flight_records, diagnose_every=diagnose_every)
+        self._rng_state: dict[str, Any] | None = capture_rng_state() if loss_fn is not None else None
 
         self._writer: Any = None
         all_sinks = list(sinks)
@@ -252,6 +267,8 @@ class Guard:
         events: list[Event] = []
         for detector in self.detectors:
             events.extend(detector(stats, self.layer_names))
+        if any(e.kind in DIAGNOSED_KINDS for e in events):  # the alarm path
+            events = self._investigator.investigate(step, events, inputs, targets, closure, self._rng_state)
 
         if scale is not None and not stats.grads_finite:
             decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
@@ -270,6 +287,8 @@ class Guard:
                 self._writer.add_update(update)
         self.last_stats = stats
         self._step += 1
+        if self._rng_state is not None or closure is not None:
+            self._rng_state = capture_rng_state()  # the RNG the next forward will start from, for exact re-runs
         return report
 
     def _apply(self, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:

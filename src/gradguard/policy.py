@@ -17,7 +17,7 @@ from .errors import ConfigError
 from .events import Event
 from .stats import StepStats
 
-__all__ = ["Policy", "chain", "skip_nonfinite", "clip_by_global_norm", "resolve_policy", "PRESETS"]
+__all__ = ["PRESETS", "Policy", "chain", "clip_by_global_norm", "resolve_policy", "skip_nonfinite"]
 
 
 @runtime_checkable

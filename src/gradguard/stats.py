@@ -26,7 +26,7 @@ import torch
 
 from .inventory import ParamInventory
 
-__all__ = ["REDUCTIONS", "StepStats", "UpdateStats", "StatsCollector"]
+__all__ = ["REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats"]
 
 #: How each statistic combines across ranks (data-parallel replicas or shards of one tensor).
 REDUCTIONS: Mapping[str, str] = {
@@ -171,7 +171,7 @@ class StatsCollector:
         low = tensors[0].dtype in (torch.float16, torch.bfloat16)
         norms = torch._foreach_norm(tensors, ord, dtype=torch.float32) if low else torch._foreach_norm(tensors, ord)
         if any(n.device != self.device for n in norms):
-            norms = [n.to(self.device, non_blocking=True) for n in norms]
+            norms = tuple(n.to(self.device, non_blocking=True) for n in norms)
         return torch.stack(norms).to(torch.float64)
 
     # ----------------------------------------------------------------------------------------- the pass
@@ -191,13 +191,13 @@ class StatsCollector:
         params = self.inventory.params
         L = self.num_layers
         both_idx, grad_idx, _ = self._plan(present)
-        grads = [params[k].grad for k in present]
+        grads: list[torch.Tensor] = [params[k].grad for k in present]  # type: ignore[misc]
         weights = [p.detach() for p in params]
-        norms = self._norms(grads + weights, 2.0)  # type: ignore[operator]
+        norms = self._norms(grads + weights, 2.0)
         sumsq = torch.zeros(2 * L, dtype=torch.float64, device=self.device).index_add_(0, both_idx, norms * norms)
         gmax = torch.zeros(L, dtype=torch.float64, device=self.device)
         if present:
-            gmax.scatter_reduce_(0, grad_idx, self._maxabs(grads), reduce="amax")  # type: ignore[arg-type]
+            gmax.scatter_reduce_(0, grad_idx, self._maxabs(grads), reduce="amax")
         if self._pending_update is not None:
             upd_step, upd = self._pending_update
             self._pending_update = None

@@ -7,11 +7,17 @@ import math
 from ..errors import ConfigError
 
 
-def positive(name: str, value: object, *, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
+def positive(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(name, value, "a finite number > 0")
+    return float(value)
+
+
+def optional_positive(name: str, value: object) -> float | None:
+    if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigError(name, value, "a finite number > 0" + (" or None" if allow_none else ""))
+        raise ConfigError(name, value, "a finite number > 0 or None")
     return float(value)
 
 

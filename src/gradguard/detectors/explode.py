@@ -9,7 +9,7 @@ import numpy as np
 
 from ..events import Event
 from ..stats import StepStats
-from ._checks import at_least, positive
+from ._checks import at_least, optional_positive, positive
 from ._history import LogEMA
 
 
@@ -49,14 +49,14 @@ class ExplodeDetector:
                  persistent_threshold: float | None = None, persistent_steps: int = 10) -> None:
         self.z_threshold = positive("z_threshold", z_threshold)
         self.min_ratio = positive("min_ratio", min_ratio)
-        self.ceiling = positive("ceiling", ceiling, allow_none=True)
-        self.ratio_ceiling = positive("ratio_ceiling", ratio_ceiling, allow_none=True)
+        self.ceiling = optional_positive("ceiling", ceiling)
+        self.ratio_ceiling = optional_positive("ratio_ceiling", ratio_ceiling)
         self.warmup = at_least("warmup", warmup, 0)
         if not 0 < beta < 1:
             from ..errors import ConfigError
 
             raise ConfigError("beta", beta, "a number strictly between 0 and 1")
-        self.persistent_threshold = positive("persistent_threshold", persistent_threshold, allow_none=True)
+        self.persistent_threshold = optional_positive("persistent_threshold", persistent_threshold)
         self.persistent_steps = at_least("persistent_steps", persistent_steps, 1)
         self.history = LogEMA(1 + num_layers, beta=beta)
         self.above = 0

@@ -25,7 +25,7 @@ _MAX_DEPTH = 64
 
 
 def _float(value: float) -> float | str:
-    return value if math.isfinite(value) else _NONFINITE_TO_TEXT[repr(float(value))]
+    return float(value) if math.isfinite(value) else _NONFINITE_TO_TEXT[repr(float(value))]
 
 
 def to_jsonable(obj: Any, _depth: int = 0) -> Any:

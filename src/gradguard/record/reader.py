@@ -9,6 +9,7 @@ to the newest commit.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -128,11 +129,15 @@ class RunRecord:
             dtype = _INT_COLUMNS.get(name, np.float64)
             steps[name] = np.array(values, dtype=dtype) if dtype is np.float64 else np.array(
                 [0 if v is None else v for v in values], dtype=dtype)
-        lr_lists = [decode_json(v) or [] for v in columns[_STEP_COLUMNS.index("lrs")]]
+        # one parse for the whole column; float() reads the "NaN"/"Infinity" spellings of the JSON rule
+        lr_lists = json.loads("[" + ",".join(v or "[]" for v in columns[_STEP_COLUMNS.index("lrs")]) + "]")
         groups = max((len(lr) for lr in lr_lists), default=0)
-        lrs = np.full((len(lr_lists), groups), np.nan)
-        for i, lr in enumerate(lr_lists):
-            lrs[i, :len(lr)] = lr
+        if all(len(lr) == groups for lr in lr_lists):
+            lrs = np.array(lr_lists, dtype=np.float64).reshape(len(lr_lists), groups)
+        else:
+            lrs = np.full((len(lr_lists), groups), np.nan)
+            for i, lr in enumerate(lr_lists):
+                lrs[i, :len(lr)] = np.array(lr, dtype=np.float64)
         self._cache["steps"] = steps
         self._cache["lrs"] = lrs
         self._cache["reasons"] = list(columns[_STEP_COLUMNS.index("reason")])

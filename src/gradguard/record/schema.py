@@ -53,53 +53,53 @@ UPDATE_STAT_DTYPES: dict[str, np.dtype] = {
 #: The statements that create the layout (idempotent: ``IF NOT EXISTS``), run in one transaction.
 SCHEMA_STATEMENTS: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT                   -- JSON
-)""",
+        key TEXT PRIMARY KEY,
+        value TEXT                   -- JSON
+    )""",
     """CREATE TABLE IF NOT EXISTS layers (
-    layer_id INTEGER PRIMARY KEY,  -- position in every per-layer blob
-    name TEXT NOT NULL,
-    module_type TEXT,
-    numel INTEGER,
-    param_names TEXT             -- JSON list
-)""",
+        layer_id INTEGER PRIMARY KEY,  -- position in every per-layer blob
+        name TEXT NOT NULL,
+        module_type TEXT,
+        numel INTEGER,
+        param_names TEXT             -- JSON list
+    )""",
     """CREATE TABLE IF NOT EXISTS steps (
-    step INTEGER PRIMARY KEY,
-    wall_time REAL,              -- seconds since the epoch (time.time())
-    loss REAL,                   -- NULL when no loss was given or it was NaN (see has_loss)
-    has_loss INTEGER,            -- 1 when a loss was given to the guard
-    grad_norm REAL,              -- global L2 norm before clipping; NULL when NaN
-    grad_norm_after REAL,        -- grad_norm * clip_coef
-    clip_coef REAL,
-    applied INTEGER,             -- 1 when optimizer.step() ran
-    reason TEXT,
-    scale REAL,                  -- GradScaler scale, NULL without a scaler
-    nonfinite INTEGER,           -- count of NaN/Inf gradient elements (negative: not counted)
-    lrs TEXT                     -- JSON list, one learning rate per param group
-)""",
+        step INTEGER PRIMARY KEY,
+        wall_time REAL,              -- seconds since the epoch (time.time())
+        loss REAL,                   -- NULL when no loss was given or it was NaN (see has_loss)
+        has_loss INTEGER,            -- 1 when a loss was given to the guard
+        grad_norm REAL,              -- global L2 norm before clipping; NULL when NaN
+        grad_norm_after REAL,        -- grad_norm * clip_coef
+        clip_coef REAL,
+        applied INTEGER,             -- 1 when optimizer.step() ran
+        reason TEXT,
+        scale REAL,                  -- GradScaler scale, NULL without a scaler
+        nonfinite INTEGER,           -- count of NaN/Inf gradient elements (negative: not counted)
+        lrs TEXT                     -- JSON list, one learning rate per param group
+    )""",
     """CREATE TABLE IF NOT EXISTS layer_stats (
-    step INTEGER PRIMARY KEY,
-    grad_norm BLOB,              -- float32[num_layers]
-    grad_maxabs BLOB,            -- float32[num_layers]
-    grad_nonfinite BLOB,         -- int32[num_layers]
-    weight_norm BLOB,            -- float32[num_layers]
-    has_grad BLOB                -- uint8[num_layers]
-)""",
+        step INTEGER PRIMARY KEY,
+        grad_norm BLOB,              -- float32[num_layers]
+        grad_maxabs BLOB,            -- float32[num_layers]
+        grad_nonfinite BLOB,         -- int32[num_layers]
+        weight_norm BLOB,            -- float32[num_layers]
+        has_grad BLOB                -- uint8[num_layers]
+    )""",
     """CREATE TABLE IF NOT EXISTS layer_updates (
-    step INTEGER PRIMARY KEY,
-    update_norm BLOB,            -- float32[num_layers]
-    update_ratio BLOB            -- float32[num_layers]
-)""",
+        step INTEGER PRIMARY KEY,
+        update_norm BLOB,            -- float32[num_layers]
+        update_ratio BLOB            -- float32[num_layers]
+    )""",
     """CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    step INTEGER,
-    kind TEXT,
-    severity TEXT,
-    message TEXT,
-    layers TEXT,                 -- JSON list
-    evidence TEXT,               -- JSON object
-    causes TEXT                  -- JSON list
-)""",
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        step INTEGER,
+        kind TEXT,
+        severity TEXT,
+        message TEXT,
+        layers TEXT,                 -- JSON list
+        evidence TEXT,               -- JSON object
+        causes TEXT                  -- JSON list
+    )""",
     """CREATE INDEX IF NOT EXISTS events_step ON events(step)""",
     """CREATE INDEX IF NOT EXISTS events_kind ON events(kind)""",
 )

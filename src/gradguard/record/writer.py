@@ -2,8 +2,8 @@
 
 The training thread only enqueues (:meth:`RunWriter.add_step` never waits on I/O). One daemon thread drains the
 queue and writes a batch to every sink, ending each batch with ``sink.flush()`` (one SQLite transaction), when
-``flush_every`` records have accumulated or ``flush_seconds`` have passed since the last commit, whichever comes
-first. A killed process therefore loses at most the records of the batch being gathered.
+``flush_every`` records (``add_*`` calls) have accumulated or ``flush_seconds`` have passed since the last commit,
+whichever comes first. A killed process therefore loses at most the records of the batch being gathered.
 
 A sink that raises is switched off: the first exception is kept in :attr:`RunWriter.error`, a ``RuntimeWarning``
 is issued once for that sink, and the thread keeps draining the queue so that training never blocks or crashes
@@ -44,7 +44,8 @@ class RunWriter:
             the constructor returns.
         layers: the watched layers; their order is the order of every per-layer array given later.
         meta: run metadata (JSON-able mapping: model summary, optimizer, settings...), stored by the sinks.
-        flush_every: commit a batch once this many records (steps, updates, events) are waiting. Default 64.
+        flush_every: commit a batch once this many records are waiting (one record per ``add_step``,
+            ``add_update`` or ``add_events`` call; a step's own events do not count). Default 64.
         flush_seconds: commit a batch once this many seconds have passed since the last commit. Default 1.0.
 
     Records hold references to the numpy arrays given; do not modify them after adding.
@@ -96,7 +97,7 @@ class RunWriter:
     # ----------------------------------------------------------------------------------------- training side
     def _put(self, kind: str, payload: Any) -> None:
         if self._closed:
-            raise RecordError(f"RunWriter.{kind}: the writer is closed; records can no longer be added.")
+            raise RecordError(f"RunWriter.add_{kind}: the writer is closed; records can no longer be added.")
         self._queue.put((kind, payload))
 
     def add_step(self, stats: StepStats, report: StepReport, wall_time: float) -> None:
@@ -179,18 +180,19 @@ class RunWriter:
         steps: list[StepItem] = []
         updates: list[UpdateStats] = []
         events: list[Event] = []
+        waiting = 0  # records enqueued since the last commit (one per add_* call)
         last_commit = time.monotonic()
 
         def commit() -> None:
-            nonlocal last_commit
+            nonlocal last_commit, waiting
             self._write_batch(steps, updates, events)
             steps.clear()
             updates.clear()
             events.clear()
+            waiting = 0
             last_commit = time.monotonic()
 
         while True:
-            waiting = len(steps) + len(updates) + len(events)
             if waiting:
                 timeout = self.flush_seconds - (time.monotonic() - last_commit)
                 if timeout <= 0:
@@ -203,6 +205,8 @@ class RunWriter:
                     continue
             else:
                 kind, payload = self._queue.get()
+            if kind in (_STEP, _UPDATE, _EVENTS):
+                waiting += 1
             if kind == _STEP:
                 steps.append(payload)
                 events.extend(payload[1].events)
@@ -219,7 +223,7 @@ class RunWriter:
                 self._close_sinks()
                 payload.set()
                 return
-            if len(steps) + len(updates) + len(events) >= self.flush_every:
+            if waiting >= self.flush_every:
                 commit()
 
     def _write_batch(self, steps: list[StepItem], updates: list[UpdateStats], events: list[Event]) -> None:

@@ -1,0 +1,155 @@
+"""The alarm path: when an event fires, find out why (forensics, diagnosis) and keep the evidence (flight record).
+
+Nothing here runs on a healthy step. On an alarm it re-runs the step's forward (and backward) with probes, so it
+needs the batch: ``guard.step(loss, inputs=x, targets=y)`` with ``Guard(..., loss_fn=...)``, or
+``guard.step(loss, closure=lambda m: loss_fn(m(x), y))``. Every probe is side-effect free (weights, buffers,
+``.grad``, training flags and RNG are restored), and a probe that fails never stops training: its error is written
+into the event's evidence instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .events import Event
+
+__all__ = ["DIAGNOSED_KINDS", "Investigator"]
+
+#: Event kinds that get ranked causes attached from a diagnosis probe.
+DIAGNOSED_KINDS = ("explode", "vanish", "nonfinite", "divergence")
+
+
+class Investigator:
+    """Attaches forensics, causes and flight records to events.
+
+    Args:
+        model, optimizer, scaler: what the guard guards.
+        loss_fn: ``loss_fn(model(inputs), targets)``; None means only closures can be re-run.
+        flight_dir: where flight records go (None: none are written).
+        max_flight_records: at most this many per run (default 3), so a run stuck in NaN does not fill the disk.
+        diagnose_every: diagnose each event kind at most once per this many steps (default 100 steps); each
+            diagnosis costs about one forward and one backward pass of the batch.
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, scaler: Any,
+                 loss_fn: Callable[..., torch.Tensor] | None, flight_dir: Path | None,
+                 max_flight_records: int = 3, diagnose_every: int = 100) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.scaler = scaler
+        self.loss_fn = loss_fn
+        self.flight_dir = flight_dir
+        self.max_flight_records = max_flight_records
+        self.diagnose_every = diagnose_every
+        self.flight_records: list[Path] = []
+        self._last_diagnosis: dict[str, int] = {}
+        self._warned = False
+
+    def _batch_fn(self, inputs: Any, targets: Any,
+                  closure: Callable[[nn.Module], torch.Tensor] | None) -> Callable[[nn.Module], torch.Tensor] | None:
+        if closure is not None:
+            return closure
+        if self.loss_fn is not None and inputs is not None:
+            loss_fn = self.loss_fn
+            return lambda m: loss_fn(m(inputs), targets)
+        return None
+
+    def investigate(self, step: int, events: Sequence[Event], inputs: Any, targets: Any,
+                    closure: Callable[[nn.Module], torch.Tensor] | None,
+                    rng_state: Mapping[str, Any] | None) -> list[Event]:
+        """Return ``events`` with origins, causes and flight-record paths attached where they apply."""
+        batch_fn = self._batch_fn(inputs, targets, closure)
+        if batch_fn is None:
+            return list(events)
+        out = []
+        for event in events:
+            evidence = dict(event.evidence)
+            causes: tuple[Mapping[str, Any], ...] = event.causes
+            if event.kind == "nonfinite" and evidence.get("where") != "weights":
+                evidence.update(self._forensics(step, batch_fn, inputs, targets, closure, rng_state, event))
+            if event.kind in DIAGNOSED_KINDS and self._due(event.kind, step) and closure is None:
+                causes = self._diagnose(inputs, targets, evidence)
+            out.append(dataclasses.replace(event, evidence=evidence, causes=causes))
+        return out
+
+    def _due(self, kind: str, step: int) -> bool:
+        last = self._last_diagnosis.get(kind)
+        if last is not None and step - last < self.diagnose_every:
+            return False
+        self._last_diagnosis[kind] = step
+        return True
+
+    def _forensics(self, step: int, batch_fn: Callable[[nn.Module], torch.Tensor], inputs: Any, targets: Any,
+                   closure: Any, rng_state: Mapping[str, Any] | None, event: Event) -> dict[str, Any]:
+        from .forensics import find_nonfinite_origin
+
+        found: dict[str, Any] = {}
+        try:
+            name = getattr(self.loss_fn, "__qualname__", None) if closure is None else "closure"
+            origin = find_nonfinite_origin(self.model, batch_fn, inputs=inputs, targets=targets,
+                                           rng_state=rng_state, loss_name=name)
+            found["origin"] = origin.to_dict()
+        except Exception as exc:  # a probe must never stop training
+            found["origin_error"] = f"{type(exc).__name__}: {exc}"
+            self._warn(exc)
+        if self.flight_dir is not None and len(self.flight_records) < self.max_flight_records:
+            try:
+                from .flight import save_flight_record
+
+                path = save_flight_record(
+                    self.flight_dir / f"step_{step:07d}.pt", model=self.model, optimizer=self.optimizer, step=step,
+                    inputs=inputs, targets=targets, loss_fn=self.loss_fn, closure=closure, rng_state=rng_state,
+                    scaler=self.scaler, extra={"event": _plain(event.to_dict())})
+                self.flight_records.append(path)
+                found["flight_record"] = str(path)
+            except Exception as exc:
+                found["flight_record_error"] = f"{type(exc).__name__}: {exc}"
+                self._warn(exc)
+        return found
+
+    def _diagnose(self, inputs: Any, targets: Any, evidence: dict[str, Any]) -> tuple[Mapping[str, Any], ...]:
+        if self.loss_fn is None or inputs is None:
+            return ()
+        try:
+            from .diagnosis import diagnose_step
+
+            findings = diagnose_step(self.model, (inputs, targets), self.loss_fn, self.optimizer)
+            return tuple(f.to_dict() for f in findings[:5])
+        except Exception as exc:
+            evidence["diagnosis_error"] = f"{type(exc).__name__}: {exc}"
+            self._warn(exc)
+            return ()
+
+    def _warn(self, exc: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            warnings.warn(f"gradguard: an alarm-path probe failed ({type(exc).__name__}: {exc}); training goes on "
+                          "and the error is written into the event's evidence", RuntimeWarning, stacklevel=4)
+
+
+def _plain(obj: Any) -> Any:
+    """JSON-safe copy (NaN/Inf and numpy values become plain floats or strings)."""
+    import json
+    import math
+
+    def fix(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {str(k): fix(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [fix(v) for v in x]
+        if isinstance(x, float) and not math.isfinite(x):
+            return str(x)
+        try:
+            json.dumps(x)
+            return x
+        except (TypeError, ValueError):
+            return repr(x)
+
+    return fix(obj)
