@@ -201,3 +201,27 @@ def test_context_manager_closes_and_step_after_close_is_an_error() -> None:
         _train(guard, model, opt, 1)
     with pytest.raises(gradguard.GradGuardError, match="close"):
         guard.step()
+
+
+def test_observe_for_trainers_that_step_themselves_makes_a_skip_a_true_no_op() -> None:
+    model = mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    guard = Guard(model, opt)
+    for i in range(2):
+        x, y = batch(seed=i)
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        assert guard.observe(loss).applied
+        opt.step()
+        opt.zero_grad()
+    weights = [p.detach().clone() for p in model.parameters()]
+    state = snapshot_optimizer(opt)
+    x, y = batch(seed=5)
+    x[0, 0] = float("nan")
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    report = guard.observe(loss)
+    opt.step()  # the trainer steps anyway
+    assert not report.applied and report.reason == "nonfinite_grad"
+    assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
+    assert same_optimizer_state(state, snapshot_optimizer(opt))

@@ -30,7 +30,7 @@ from .forensics import capture_rng_state
 from .inventory import ParamInventory, build_inventory
 from .investigate import DIAGNOSED_KINDS, Investigator
 from .policy import Policy, resolve_policy
-from .stats import StatsCollector, StepStats
+from .stats import StatsCollector, StepStats, UpdateStats
 
 __all__ = ["Guard"]
 
@@ -157,6 +157,8 @@ class Guard:
         self._collector = StatsCollector(self.inventory)
         self._step = 0
         self._closed = False
+        #: optional ``f(packed) -> packed`` reducing the statistics vector across ranks (see gradguard.distributed)
+        self.reduce_packed: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.last_stats: StepStats | None = None
 
         owned = {id(p) for p in self.inventory.params}
@@ -244,6 +246,39 @@ class Guard:
         Returns:
             A :class:`StepReport` (step index, applied or skipped and why, events raised).
         """
+        stats, update, events, decision, present = self._observe(loss, inputs, targets, closure)
+        applied = self._apply(decision, present, stats)
+        return self._finish(stats, update, events, decision, applied, closure)
+
+    def observe(
+        self,
+        loss: torch.Tensor | float | None = None,
+        *,
+        inputs: Any = None,
+        targets: Any = None,
+        closure: Callable[[nn.Module], torch.Tensor] | None = None,
+    ) -> StepReport:
+        """Like :meth:`step`, for trainers that call ``optimizer.step()`` themselves (Lightning, Transformers).
+
+        Measures, detects and decides, then prepares the gradients for the trainer's own step: scales them when
+        the policy clips, and on a skip sets every watched ``.grad`` to None, so that the coming
+        ``optimizer.step()`` leaves the weights and the optimizer state (moments, step counters) as they were
+        (torch optimizers pass over parameters without a gradient). The trainer keeps stepping its scheduler and
+        scaler. ``report.applied`` says whether the step will change the weights.
+        """
+        stats, update, events, decision, present = self._observe(loss, inputs, targets, closure)
+        params = self.inventory.params
+        if decision.skip:
+            for k in present:
+                params[k].grad = None
+        elif decision.clip_coef < 1.0:
+            torch._foreach_mul_([params[k].grad for k in present], decision.clip_coef)  # type: ignore[misc]
+        return self._finish(stats, update, events, decision, not decision.skip, closure)
+
+    def _observe(self, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
+                 closure: Callable[[nn.Module], torch.Tensor] | None
+                 ) -> tuple[StepStats, UpdateStats | None, list[Event], Decision, tuple[int, ...]]:
+        """Statistics -> detectors -> (alarm path) -> policy. Touches nothing but the scaler's unscale."""
         if self._closed:
             raise ConfigError("guard", "closed", "an open guard", "step() was called after close().")
         step = self._step
@@ -257,6 +292,8 @@ class Guard:
         params = self.inventory.params
         present = tuple(k for k in range(len(params)) if params[k].grad is not None)
         packed = self._collector.collect(present, loss, scale)
+        if self.reduce_packed is not None:
+            packed = self.reduce_packed(packed)  # across ranks, before anything is decided
         host = packed.tolist()  # the one host sync of a step
         lrs = tuple(_lr(g) for g in self.optimizer.param_groups)
         stats, update = self._collector.unpack(host, step, lrs, has_loss=loss is not None,
@@ -277,9 +314,11 @@ class Guard:
         if not (0.0 < decision.clip_coef <= 1.0) or math.isnan(decision.clip_coef):
             raise ConfigError("Decision.clip_coef", decision.clip_coef, "a number in (0, 1]",
                               f"The policy {self.policy!r} returned it; the step was not applied.")
+        return stats, update, events, decision, present
 
-        applied = self._apply(decision, present, stats)
-        report = StepReport(step=step, applied=applied, reason=decision.reason, loss=stats.loss,
+    def _finish(self, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
+                applied: bool, closure: Any) -> StepReport:
+        report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
                             grad_norm=stats.grad_norm, clip_coef=decision.clip_coef, events=tuple(events))
         if self._writer is not None:
             self._writer.add_step(stats, report, time.time())
