@@ -172,9 +172,15 @@ class Guard:
                                           max_flight_records=max_flight_records, diagnose_every=diagnose_every)
         self._rng_state: dict[str, Any] | None = capture_rng_state() if loss_fn is not None else None
 
+        self.rank = 0
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            from .distributed import attach
+
+            attach(self)  # sets reduce_packed and self.rank; every rank then decides from the same numbers
+
         self._writer: Any = None
         all_sinks = list(sinks)
-        if run_dir is not None or tensorboard or all_sinks:
+        if self.rank == 0 and (run_dir is not None or tensorboard or all_sinks):
             self._writer = self._open_writer(run_dir, all_sinks, tensorboard, resume, policy)
 
     # ------------------------------------------------------------------------------------------- record
