@@ -6,9 +6,12 @@ small per-tensor vectors (``index_add_`` of squares, ``scatter_reduce_`` of maxi
 memory is O(number of tensors). All of it is packed into one float64 vector so that the host reads it with a
 single transfer, the one host sync a step costs.
 
-Each statistic declares how it reduces across ranks in :data:`REDUCTIONS`: norms travel as sums of squares
-(they add), max-abs as maxima, counts add. A norm is the root of the reduced sum of squares, never an average of
-per-rank norms.
+Each statistic declares how it reduces across ranks: :data:`REDUCTIONS` across ranks that hold different pieces
+of a tensor (FSDP2 shards: sums of squares and counts add, max-abs takes the max), :data:`REPLICA_REDUCTIONS`
+across ranks that hold copies of it (DDP: every rank should see the same value, and the max keeps one rank's NaN
+visible on all). A norm is the root of the reduced sum of squares, never an average of per-rank norms.
+Sharded tensors (DTensors) are measured through their local shard; :mod:`gradguard.distributed` does the
+reduction.
 
 The count of non-finite gradient elements is exact and free in the common case: an L2 norm is finite only if
 every element is finite, so it is zero wherever the norm is finite. Only when a norm is not finite does
@@ -18,7 +21,7 @@ path only).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,9 +29,9 @@ import torch
 
 from .inventory import ParamInventory
 
-__all__ = ["REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats"]
+__all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats"]
 
-#: How each statistic combines across ranks (data-parallel replicas or shards of one tensor).
+#: How each statistic combines across ranks that hold different pieces of the tensors (FSDP2 shards).
 REDUCTIONS: Mapping[str, str] = {
     "grad_sumsq": "sum",  # per layer and global: sum of squares; the norm is its square root after reduction
     "grad_maxabs": "max",
@@ -38,6 +41,27 @@ REDUCTIONS: Mapping[str, str] = {
     "grad_tensors": "sum",  # number of tensors of the layer that had a gradient (for FSDP shards: take max)
     "loss": "mean",  # each replica's loss on its own part of the batch
 }
+
+#: How each statistic combines across ranks that hold copies of the same tensors (DDP replicas, whose gradients
+#: are already averaged): the values should agree, and the max keeps a NaN or a deviating rank visible everywhere.
+REPLICA_REDUCTIONS: Mapping[str, str] = {
+    "grad_sumsq": "max",
+    "grad_maxabs": "max",
+    "grad_nonfinite": "max",
+    "weight_sumsq": "max",
+    "update_sumsq": "max",
+    "loss": "mean",
+}
+
+
+def _local(t: torch.Tensor) -> torch.Tensor:
+    """The rank-local part of a tensor: the shard of a DTensor, the tensor itself otherwise."""
+    to_local = getattr(t, "to_local", None)
+    return to_local() if to_local is not None else t
+
+
+def _is_dtensor(t: torch.Tensor) -> bool:
+    return type(t) is not torch.Tensor and type(t) is not torch.nn.Parameter and callable(getattr(t, "to_local", None))
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,10 @@ class UpdateStats:
     layer_update_ratio: np.ndarray
 
 
+#: (grad+weight layer index, grad layer index, has_grad per layer, per-norm factors or None)
+_Plan = tuple[torch.Tensor, torch.Tensor, np.ndarray, torch.Tensor | None]
+
+
 class StatsCollector:
     """Computes :class:`StepStats` for an inventory in fused device passes.
 
@@ -113,9 +141,17 @@ class StatsCollector:
         self.inventory = inventory
         self.num_layers = inventory.num_layers
         self.device = inventory.params[0].device
-        self._plans: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor, np.ndarray]] = {}
+        self._plans: dict[tuple[int, ...], _Plan] = {}
+        self._sharded = any(_is_dtensor(p) for p in inventory.params)
+        self._sq_factor: list[float] | None = None
+        self._all_factor: torch.Tensor | None = None
+        #: optional ``f(counts) -> counts`` reducing the per-layer non-finite counts across ranks (alarm path)
+        self.reduce_counts: Callable[[torch.Tensor], torch.Tensor] | None = None
         self._nan = torch.tensor(float("nan"), dtype=torch.float64, device=self.device)
         self._minus_one = torch.tensor(-1.0, dtype=torch.float64, device=self.device)
+        self._one = torch.tensor(1.0, dtype=torch.float64, device=self.device)
+        self._packed_update_step = -1
+        self._host_loss: float | None = None
         self._nan_layers = torch.full((self.num_layers,), float("nan"), dtype=torch.float64, device=self.device)
         self._all_index = torch.tensor(inventory.layer_of, dtype=torch.long, device=self.device)
         self._prev_weights: list[torch.Tensor] | None = None
@@ -125,8 +161,23 @@ class StatsCollector:
         self._update_weight_norm: np.ndarray | None = None
 
     # ----------------------------------------------------------------------------------------- helpers
-    def _plan(self, present: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
-        """Index vectors for a set of present gradients: (grad+weight layer index, grad layer index, has_grad)."""
+    def set_sq_factors(self, factors: Sequence[float] | None) -> None:
+        """Weigh each watched tensor's sums of squares by ``factors[k]`` (None: all 1).
+
+        Used by :mod:`gradguard.distributed` so that a plain sum across ranks gives the true sum of squares when
+        a layer mixes sharded tensors (factor 1) with tensors every rank holds a copy of (factor 1/copies).
+        """
+        if factors is not None and len(factors) != len(self.inventory.params):
+            raise ValueError(f"set_sq_factors: {len(factors)} factors for {len(self.inventory.params)} tensors")
+        plain = factors is None or all(f == 1.0 for f in factors)
+        self._sq_factor = None if plain else [float(f) for f in factors]  # type: ignore[union-attr]
+        self._all_factor = (None if self._sq_factor is None else
+                            torch.tensor(self._sq_factor, dtype=torch.float64, device=self.device))
+        self._plans.clear()
+
+    def _plan(self, present: tuple[int, ...]) -> _Plan:
+        """Index vectors for a set of present gradients: (grad+weight layer index, grad layer index, has_grad,
+        per-norm sum-of-squares factors or None)."""
         plan = self._plans.get(present)
         if plan is None:
             layer_of = self.inventory.layer_of
@@ -136,7 +187,10 @@ class StatsCollector:
                                 device=self.device)
             has = np.zeros(L, dtype=bool)
             has[g_idx] = True
-            plan = (both, both[: len(present)], has)
+            f = self._sq_factor
+            factor = (None if f is None else
+                      torch.tensor([f[k] for k in present] + f, dtype=torch.float64, device=self.device))
+            plan = (both, both[: len(present)], has, factor)
             if len(self._plans) < 64:  # the set of present gradients rarely changes; bound the cache
                 self._plans[present] = plan
         return plan
@@ -159,6 +213,8 @@ class StatsCollector:
             return self._norms(tensors, float("inf"))
         if not tensors:
             return torch.zeros(0, dtype=torch.float64)
+        if self._sharded:  # a rank's shard of a small tensor can be empty, and aminmax refuses empty tensors
+            tensors = [t if t.numel() else t.new_zeros(1) for t in tensors]
         mm = [torch.aminmax(t) for t in tensors]
         lo = torch.stack([m.min for m in mm])
         hi = torch.stack([m.max for m in mm])
@@ -186,25 +242,32 @@ class StatsCollector:
             scale: the GradScaler scale tensor, or None.
 
         Layout: ``[loss, scale, global_sumsq, update_step, grad_sumsq[L], weight_sumsq[L], grad_maxabs[L],
-        update_sumsq[L]]``.
+        update_sumsq[L]]``; ``global_sumsq`` is the sum of ``grad_sumsq``. For sharded tensors (DTensors) every
+        figure is of this rank's shard; ``gradguard.distributed`` reduces the vector across ranks.
         """
         params = self.inventory.params
         L = self.num_layers
-        both_idx, grad_idx, _ = self._plan(present)
+        both_idx, grad_idx, _, factor = self._plan(present)
         grads: list[torch.Tensor] = [params[k].grad for k in present]  # type: ignore[misc]
         weights = [p.detach() for p in params]
+        if self._sharded:
+            grads, weights = [_local(g) for g in grads], [_local(w) for w in weights]
         norms = self._norms(grads + weights, 2.0)
-        sumsq = torch.zeros(2 * L, dtype=torch.float64, device=self.device).index_add_(0, both_idx, norms * norms)
+        squares = norms * norms if factor is None else norms * norms * factor
+        sumsq = torch.zeros(2 * L, dtype=torch.float64, device=self.device).index_add_(0, both_idx, squares)
         gmax = torch.zeros(L, dtype=torch.float64, device=self.device)
         if present:
             gmax.scatter_reduce_(0, grad_idx, self._maxabs(grads), reduce="amax")
         if self._pending_update is not None:
             upd_step, upd = self._pending_update
             self._pending_update = None
-            step_t = torch.tensor(float(upd_step), dtype=torch.float64, device=self.device)
+            self._packed_update_step = upd_step  # known on the host: only a flag travels (no host-to-device copy)
+            step_t = self._one
         else:
             step_t, upd = self._minus_one, self._nan_layers
-        head = torch.stack([self._scalar(loss), self._scalar(scale), sumsq[:L].sum(), step_t])
+        self._host_loss = None if loss is None or isinstance(loss, torch.Tensor) else float(loss)
+        head = torch.stack([self._scalar(loss if isinstance(loss, torch.Tensor) else None), self._scalar(scale),
+                            sumsq[:L].sum(), step_t])
         return torch.cat([head, sumsq, gmax, upd])
 
     def unpack(
@@ -214,7 +277,10 @@ class StatsCollector:
         """Turn the host copy of :meth:`collect`'s vector into :class:`StepStats` (and a pending update)."""
         a = np.asarray(host, dtype=np.float64)
         L = self.num_layers
-        loss, scale, global_sumsq, upd_step = a[:4]
+        loss, scale, global_sumsq, upd_flag = a[:4]
+        if self._host_loss is not None:
+            loss = self._host_loss
+        upd_step = self._packed_update_step if upd_flag > 0 else -1
         gsq, wsq, gmax, usq = (a[4 + i * L: 4 + (i + 1) * L] for i in range(4))
         has = self._plan(present)[2]
         missing = ~has
@@ -247,12 +313,15 @@ class StatsCollector:
 
     def count_nonfinite(self, stats: StepStats, present: tuple[int, ...]) -> StepStats:
         """Exact per-layer counts of NaN/Inf gradient elements (alarm path: a per-tensor pass and a host read)."""
-        grads = [self.inventory.params[k].grad for k in present]
-        if not grads:
-            return stats
-        per_tensor = torch.stack([(~torch.isfinite(g)).sum() for g in grads])  # type: ignore[arg-type]
+        grads = [_local(self.inventory.params[k].grad) for k in present]  # type: ignore[arg-type]
         counts = torch.zeros(self.num_layers, dtype=torch.long, device=self.device)
-        counts.index_add_(0, self._plan(present)[1], per_tensor.to(self.device))
+        if grads:
+            per_tensor = torch.stack([(~torch.isfinite(g)).sum() for g in grads])
+            counts.index_add_(0, self._plan(present)[1], per_tensor.to(self.device))
+        if self.reduce_counts is not None:  # every rank is on this path together: the decision to count is reduced
+            counts = self.reduce_counts(counts)
+        elif not grads:
+            return stats
         host = np.asarray(counts.tolist(), dtype=np.int64)
         return StepStats(**{**stats.__dict__, "layer_grad_nonfinite": host})
 
@@ -263,7 +332,7 @@ class StatsCollector:
         Costs one transient buffer the size of the watched weights (float32, or float64 if any weight is) and a
         fused copy into it; the buffer is freed by :meth:`end_update`.
         """
-        weights = [p.detach() for p in self.inventory.params]
+        weights = [_local(p.detach()) for p in self.inventory.params]
         dtype = torch.float64 if any(w.dtype == torch.float64 for w in weights) else torch.float32
         flat = torch.empty(sum(w.numel() for w in weights), dtype=dtype, device=self.device)
         views = [v.view(w.shape) for v, w in zip(flat.split([w.numel() for w in weights]), weights)]
@@ -277,10 +346,11 @@ class StatsCollector:
         if self._prev_weights is None:
             return
         diff = self._prev_weights
-        torch._foreach_sub_(diff, [p.detach() for p in self.inventory.params])
+        torch._foreach_sub_(diff, [_local(p.detach()) for p in self.inventory.params])
         norms = self._norms(diff, 2.0)
+        squares = norms * norms if self._all_factor is None else norms * norms * self._all_factor
         usq = torch.zeros(self.num_layers, dtype=torch.float64, device=self.device)
-        usq.index_add_(0, self._all_index, norms * norms)
+        usq.index_add_(0, self._all_index, squares)
         self._prev_weights = None
         self._pending_update = (self._update_step, usq)
 
