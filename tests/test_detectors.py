@@ -119,7 +119,7 @@ def test_stall_fires_for_a_loss_that_never_moves_not_for_one_that_converged() ->
     a = [s for s in range(150) for _ in flat(make(s, np.ones(L), loss=0.7 + 0.01 * rng.normal()), NAMES)]
     b = [s for s in range(300)
          for _ in conv(make(s, np.ones(L), loss=max(0.05, 1 - s / 100) + 1e-3 * rng.normal()), NAMES)]
-    assert a == [99] and b == []
+    assert len(a) == 1 and 99 <= a[0] < 105 and b == []  # looked at every window//20 steps
 
 
 def test_weight_growth_fires_on_steady_growth_not_on_a_plateau() -> None:

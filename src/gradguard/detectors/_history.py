@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -28,25 +29,30 @@ class LogEMA:
         self.var = np.zeros(size)
         self.count = np.zeros(size, dtype=np.int64)
 
-    def z(self, x: np.ndarray) -> np.ndarray:
-        """z-score of ``log x`` against the history (NaN where x is not finite and positive or there is none)."""
+    @staticmethod
+    def log(x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            lx = np.log(x)
-        std = np.maximum(np.sqrt(self.var), self.min_std)
-        z = (lx - self.mean) / std
-        z[(self.count == 0) | ~np.isfinite(lx)] = np.nan
-        return z
+            return np.log(x)
 
-    def ratio(self, x: np.ndarray) -> np.ndarray:
-        """``x`` over the history's geometric mean (NaN where undefined)."""
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            r = x / np.exp(self.mean)
-        r[self.count == 0] = np.nan
-        return r
+    def std(self) -> np.ndarray:
+        return np.maximum(np.sqrt(self.var), self.min_std)
 
-    def update(self, x: np.ndarray, mask: np.ndarray | None = None) -> None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lx = np.log(x)
+    def z_and_ratio(self, lx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For ``lx = log x``: the z-score against the history and ``x`` over the history's geometric mean.
+
+        Both are NaN where ``x`` is not finite and positive or the key has no history yet.
+        """
+        d = lx - self.mean
+        z = d / self.std()
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = np.exp(d)
+        undefined = (self.count == 0) | ~np.isfinite(lx)
+        z[undefined] = np.nan
+        r[undefined] = np.nan
+        return z, r
+
+    def update(self, lx: np.ndarray, mask: np.ndarray | None = None) -> None:
+        """Fold in ``lx = log x`` where it is finite (and ``mask`` allows)."""
         ok = np.isfinite(lx)
         if mask is not None:
             ok &= mask
@@ -69,26 +75,36 @@ class LogEMA:
 
 
 class Window:
-    """The last ``size`` finite values of a scalar series (bounded memory)."""
+    """The last ``size`` finite values of a scalar series (a numpy ring: bounded memory, no per-step copies)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.values: list[float] = []
+        self._ring = np.empty(size, dtype=np.float64)
+        self._count = 0
 
     def push(self, x: float | None) -> None:
-        if x is not None and np.isfinite(x):
-            self.values.append(float(x))
-            if len(self.values) > self.size:
-                del self.values[0]
+        if x is not None and math.isfinite(x):
+            self._ring[self._count % self.size] = x
+            self._count += 1
 
     def __len__(self) -> int:
-        return len(self.values)
+        return min(self._count, self.size)
 
     def array(self) -> np.ndarray:
-        return np.asarray(self.values, dtype=np.float64)
+        """The values, oldest first."""
+        if self._count <= self.size:
+            return self._ring[: self._count]
+        start = self._count % self.size
+        return np.concatenate([self._ring[start:], self._ring[:start]])
+
+    def unordered(self) -> np.ndarray:
+        """The values in ring order (enough for order-free statistics such as the median)."""
+        return self._ring[: len(self)]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"values": list(self.values)}
+        return {"values": self.array().tolist()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.values = [float(v) for v in state["values"]][-self.size:]
+        values = [float(v) for v in state["values"]][-self.size:]
+        self._ring[: len(values)] = values
+        self._count = len(values)

@@ -59,6 +59,7 @@ class ExplodeDetector:
         self.persistent_threshold = optional_positive("persistent_threshold", persistent_threshold)
         self.persistent_steps = at_least("persistent_steps", persistent_steps, 1)
         self.history = LogEMA(1 + num_layers, beta=beta)
+        self._mask = np.ones(1 + num_layers, dtype=bool)
         self.above = 0
         self.firing = 0
 
@@ -66,8 +67,8 @@ class ExplodeDetector:
         norms = np.concatenate([[stats.grad_norm], stats.layer_grad_norm])
         if not np.isfinite(stats.grad_norm):
             return []  # the nonfinite detector's business; keep the history clean
-        z = self.history.z(norms)
-        ratio = self.history.ratio(norms)
+        log_norms = self.history.log(norms)
+        z, ratio = self.history.z_and_ratio(log_norms)
         ready = self.history.count[0] >= self.warmup
         rules: list[str] = []
         if ready and z[0] > self.z_threshold and ratio[0] > self.min_ratio:
@@ -84,10 +85,10 @@ class ExplodeDetector:
                 rules.append("persistent")
 
         # winsorised update: an outlier enters the history at the threshold, not at its own value
-        cap = np.exp(self.history.mean + self.z_threshold * np.maximum(np.sqrt(self.history.var),
-                                                                       self.history.min_std))
-        capped = np.where((self.history.count >= self.warmup) & (norms > cap), cap, norms)
-        self.history.update(capped, mask=np.concatenate([[True], stats.layer_has_grad]))
+        cap = self.history.mean + self.z_threshold * self.history.std()
+        capped = np.where((self.history.count >= self.warmup) & (log_norms > cap), cap, log_norms)
+        self._mask[1:] = stats.layer_has_grad
+        self.history.update(capped, mask=self._mask)
 
         if not rules:
             self.firing = 0

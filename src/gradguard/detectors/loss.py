@@ -13,12 +13,6 @@ from ._checks import at_least, fraction, positive
 from ._history import Window
 
 
-def _robust(values: np.ndarray) -> tuple[float, float]:
-    """Median and MAD-based standard deviation (1.4826 x MAD)."""
-    med = float(np.median(values))
-    return med, 1.4826 * float(np.median(np.abs(values - med)))
-
-
 class LossSpikeDetector:
     r"""Raises ``loss_spike`` when a loss is far above its recent history.
 
@@ -45,10 +39,15 @@ class LossSpikeDetector:
             return []
         events: list[Event] = []
         if len(self.window) >= self.warmup:
-            med, dev = _robust(self.window.array())
+            values = self.window.unordered()
+            med = float(np.median(values))
+            if loss <= med + self.min_rise * abs(med):  # the common case: one median and done
+                self.window.push(loss)
+                return events
+            dev = 1.4826 * float(np.median(np.abs(values - med)))
             floor = max(dev, 1e-3 * abs(med), 1e-12)
             z = (loss - med) / floor
-            if z > self.z_threshold and loss > med + self.min_rise * abs(med):
+            if z > self.z_threshold:
                 events.append(Event(
                     step=stats.step, kind="loss_spike", severity="warning",
                     message=f"loss {loss:.4g} is {z:.1f} robust deviations above its recent median {med:.4g}",
@@ -143,6 +142,7 @@ class StallDetector:
 
     def __init__(self, *, window: int = 100, min_improvement: float = 0.01, frozen: float = 1e-6) -> None:
         self.window = Window(at_least("window", window, 4))
+        self.every = max(1, window // 20)  # a stall is slow by nature: look every few steps only
         self.min_improvement = positive("min_improvement", min_improvement)
         self.frozen = positive("frozen", frozen)
         self.first: float | None = None
@@ -154,11 +154,12 @@ class StallDetector:
         if loss is None or not math.isfinite(loss):
             return []
         self.window.push(loss)
-        values = self.window.array()
-        if self.first is None and len(values) >= 10:
-            self.first = float(np.median(values[:10]))
-        if len(values) < self.window.size or self.first is None:
+        n = len(self.window)
+        if self.first is None and n >= 10:
+            self.first = float(np.median(self.window.array()[:10]))
+        if n < self.window.size or self.first is None or (stats.step % self.every and not self.active):
             return []
+        values = self.window.array()
         half = len(values) // 2
         new = float(np.median(values[half:]))
         scale = max(abs(self.first), 1e-12)

@@ -50,8 +50,13 @@ class VanishDetector:
         if top <= 0:
             return []
         with np.errstate(divide="ignore", invalid="ignore"):
-            to_w = np.where(w > 0, g / w, np.inf)
             to_top = g / top
+            if not np.any(to_top < self.layer_ratio):  # the common case: every layer is alive
+                if self.streak.any():
+                    self.streak[:] = 0
+                    self.reported[:] = False
+                return []
+            to_w = np.where(w > 0, g / w, np.inf)
         vanished = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
         self.streak = np.where(vanished, self.streak + 1, 0)
         self.reported &= vanished
