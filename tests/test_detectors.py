@@ -182,3 +182,19 @@ def test_bad_settings(build, setting: str) -> None:
     with pytest.raises(ConfigError) as info:
         build()
     assert info.value.setting == setting
+
+
+def test_amp_overflow_becomes_nonfinite_when_it_repeats_past_the_scaler() -> None:
+    from gradguard.detectors import NonFiniteDetector
+
+    det = NonFiniteDetector(amp_patience=3)
+    kinds = []
+    for s in range(5):
+        stats = make(s, np.array([np.inf, 1, 1, 1]))
+        stats = StepStats(**{**stats.__dict__, "scale": 2.0 ** (16 - s)})
+        kinds += [e.kind for e in det(stats, NAMES)]
+    assert kinds == ["amp_overflow", "amp_overflow", "nonfinite", "nonfinite", "nonfinite"]
+    det.load_state_dict(det.state_dict())
+    assert det.overflows == 5
+    ok = StepStats(**{**make(5, np.ones(L)).__dict__, "scale": 1024.0})
+    assert det(ok, NAMES) == [] and det.overflows == 0

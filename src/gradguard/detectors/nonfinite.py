@@ -13,10 +13,22 @@ from ..stats import StepStats
 class NonFiniteDetector:
     """Raises ``nonfinite`` (or ``amp_overflow`` when a GradScaler is in use and only gradients overflowed).
 
+    A GradScaler overflow is the scaler's normal business (it skips the step and halves its scale) and is
+    reported as ``amp_overflow`` — until it repeats past what the scaler can absorb: ``amp_patience``
+    consecutive overflows (default 8) or a scale below ``min_scale`` (default 1.0), when the gradients are
+    non-finite at any scale and the event becomes ``nonfinite``.
+
     Layers are listed in model order (input side first); the evidence holds each layer's count of NaN/Inf
     gradient elements. Weights are checked through their norms: the weights a step's gradient was taken at are
     the weights the previous step produced, so a non-finite weight at step ``t`` was written by step ``t-1``.
     """
+
+    def __init__(self, amp_patience: int = 8, min_scale: float = 1.0) -> None:
+        from ._checks import at_least, positive
+
+        self.amp_patience = at_least("amp_patience", amp_patience, 1)
+        self.min_scale = positive("min_scale", min_scale)
+        self.overflows = 0
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         events: list[Event] = []
@@ -30,16 +42,23 @@ class NonFiniteDetector:
         if not stats.grads_finite:
             counts = stats.layer_grad_nonfinite
             bad = np.flatnonzero(counts != 0)
-            amp = stats.scale is not None
+            self.overflows = self.overflows + 1 if stats.scale is not None else 0
+            amp = stats.scale is not None and self.overflows < self.amp_patience and stats.scale >= self.min_scale
+            if amp:
+                message = f"GradScaler overflow at scale {stats.scale:g}: the scaler skips the step and lowers the scale"
+            else:
+                message = f"{stats.nonfinite_grads} NaN/Inf gradient element(s) in {bad.size} layer(s)"
+                if stats.scale is not None:
+                    message += f" ({self.overflows} overflows in a row, scale {stats.scale:g}: beyond the scaler)"
             events.append(Event(
                 step=stats.step, kind="amp_overflow" if amp else "nonfinite", severity="info" if amp else "critical",
-                message=(f"GradScaler overflow at scale {stats.scale:g}: the scaler skips the step and lowers the scale"
-                         if amp else f"{stats.nonfinite_grads} NaN/Inf gradient element(s) in {bad.size} layer(s)"),
-                layers=tuple(layer_names[i] for i in bad),
+                message=message, layers=tuple(layer_names[i] for i in bad),
                 evidence={"where": "gradients", "grad_norm": stats.grad_norm,
                           "nonfinite_per_layer": {layer_names[i]: int(counts[i]) for i in bad},
-                          "scale": stats.scale},
+                          "scale": stats.scale, "consecutive_overflows": self.overflows},
             ))
+        else:
+            self.overflows = 0
         if not stats.loss_finite:
             events.append(Event(
                 step=stats.step, kind="nonfinite", severity="critical", message=f"loss is {stats.loss}",
@@ -48,7 +67,7 @@ class NonFiniteDetector:
         return events
 
     def state_dict(self) -> dict[str, Any]:
-        return {}
+        return {"overflows": self.overflows}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        return None
+        self.overflows = int(state.get("overflows", 0))
