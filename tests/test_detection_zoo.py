@@ -47,3 +47,25 @@ def test_healthy_control_raises_nothing(make) -> None:
     events, first_bad = run(case)
     assert first_bad is None
     assert events == [], [(e.step, e.kind, e.message) for e in events]
+
+
+@pytest.mark.parametrize("make,phase,module", [("nan_in_batch", "data", None), ("overflow_op", "forward", "2")])
+def test_nan_producer_is_named(make: str, phase: str, module: str | None) -> None:
+    import detection_zoo
+
+    case = getattr(detection_zoo, make)()
+    guard = Guard(case.model, case.optimizer, loss_fn=case.loss_fn)
+    origin = None
+    for step in range(case.steps):
+        x, y = case.batches(step)
+        loss = case.loss_fn(case.model(x), y)
+        loss.backward()
+        report = guard.step(loss, inputs=x, targets=y)
+        case.optimizer.zero_grad(set_to_none=True)
+        found = [e.evidence["origin"] for e in report.events if "origin" in e.evidence]
+        if found:
+            origin = found[0]
+            assert step == case.fault_step and not report.applied
+            break
+    assert origin is not None and origin["phase"] == phase and origin["module"] == module
+    assert all(torch.isfinite(p).all() for p in case.model.parameters())  # the guard kept the NaN out
