@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import torch
 
 from detection_zoo import FAULTS, HEALTHY, Case
 from gradguard import Guard
