@@ -17,6 +17,8 @@ EXTRAS: dict[str, str] = {
     "tensorboard": "tensorboard",
     "lightning": "lightning",
     "transformers": "hf",
+    "wandb": "wandb",
+    "mlflow": "mlflow",
 }
 
 

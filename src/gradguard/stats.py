@@ -29,7 +29,7 @@ import torch
 
 from .inventory import ParamInventory
 
-__all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats"]
+__all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats", "mul_grads_"]
 
 #: How each statistic combines across ranks that hold different pieces of the tensors (FSDP2 shards).
 REDUCTIONS: Mapping[str, str] = {
@@ -62,6 +62,23 @@ def _local(t: torch.Tensor) -> torch.Tensor:
 
 def _is_dtensor(t: torch.Tensor) -> bool:
     return type(t) is not torch.Tensor and type(t) is not torch.nn.Parameter and callable(getattr(t, "to_local", None))
+
+
+def mul_grads_(grads: Sequence[torch.Tensor], coef: float | Sequence[float]) -> None:
+    """``grads[k] *= coef`` (or ``coef[k]``) in fused ``_foreach_mul_`` calls.
+
+    DTensor and plain gradients (FSDP2 with ignored parameters) go in separate calls, since one call refuses to
+    mix them; without DTensors it is exactly one ``torch._foreach_mul_``.
+    """
+    grads = list(grads)
+    kinds = [_is_dtensor(g) for g in grads]
+    if not any(kinds) or all(kinds):
+        torch._foreach_mul_(grads, coef if isinstance(coef, (int, float)) else list(coef))
+        return
+    for want in (True, False):
+        idx = [k for k, kind in enumerate(kinds) if kind is want]
+        part = coef if isinstance(coef, (int, float)) else [coef[k] for k in idx]
+        torch._foreach_mul_([grads[k] for k in idx], part)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,145 @@
+"""Hugging Face Transformers: a ``TrainerCallback`` that guards every optimizer step of ``Trainer.train``.
+
+::
+
+    from gradguard.integrations.hf import GradGuardTrainerCallback
+
+    args = TrainingArguments(..., max_grad_norm=0)          # gradguard clips instead of the Trainer
+    policy = gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(1.0))
+    trainer = Trainer(model, args, train_dataset=ds, callbacks=[GradGuardTrainerCallback(policy=policy)])
+
+**Why ``max_grad_norm=0``.** The Trainer clips the gradients (``max_grad_norm``, default 1.0) *before* it calls
+``on_pre_optimizer_step``, the last hook before ``optimizer.step()``, so a callback would only see clipped
+gradients: the norms in the record would be wrong, an explosion would be invisible, and a NaN would already be
+spread over every gradient by the clip. A post-accumulate-grad hook sees gradients before clipping, but it fires
+once per parameter and per micro-batch, before DDP's all-reduce has finished and before AMP unscaling -- there is
+no point in it where the step's full gradient exists. So the callback asks the Trainer not to clip
+(``max_grad_norm=0``; a :class:`~gradguard.ConfigError` at ``on_train_begin`` otherwise) and lets the guard's
+policy clip: ``clip_by_global_norm(1.0)`` is the Trainer's default clip, with the norm measured on the same
+unscaled, all-reduced gradients. The guard measures at ``on_pre_optimizer_step`` and applies its decision with
+:meth:`gradguard.Guard.observe`: on a skip every gradient is set to None, so the Trainer's ``optimizer.step()``
+leaves weights and optimizer state alone (the Trainer still steps its LR scheduler and ``global_step``).
+
+**The loss.** The Trainer does not hand the loss to callbacks; a forward hook on the model keeps ``outputs.loss``
+of each training micro-batch on the device (no host read), and the guard gets their mean over the accumulated
+micro-batches. A model whose output has no ``loss`` (a custom ``compute_loss``) gives the guard no loss.
+
+**Logs.** At each Trainer log, ``gradguard/skipped_steps``, ``gradguard/grad_norm`` and ``gradguard/clip_coef``
+(of the latest step) are added to the logged dict (callbacks after this one see them) and to
+``trainer.state.log_history``. The run record (``run_dir``, default ``<output_dir>/gradguard``) is the full story.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .._optional import require
+
+require("transformers", "gradguard.integrations.hf")
+
+import torch  # noqa: E402
+from transformers import TrainerCallback  # noqa: E402
+
+from ..errors import ConfigError  # noqa: E402
+from ..guard import Guard  # noqa: E402
+
+__all__ = ["GradGuardTrainerCallback"]
+
+
+class GradGuardTrainerCallback(TrainerCallback):
+    """Guards the Transformers Trainer's optimizer steps with a :class:`gradguard.Guard` (see the module docstring).
+
+    Args:
+        run_dir: directory of the run record. None (default): ``<args.output_dir>/gradguard``. False: no record.
+        policy: the guard's policy (default ``"safe"``: skip non-finite steps, no clipping -- pass
+            ``chain(skip_nonfinite(), clip_by_global_norm(1.0))`` to keep the Trainer's default clip).
+        **guard_options: any other :class:`gradguard.Guard` option (``update_every``, ``detectors``, ``sinks``,
+            ``tensorboard``, ``resume``, ...). ``scaler`` defaults to the Accelerate optimizer's GradScaler.
+
+    Attributes:
+        guard: the Guard, from ``on_train_begin`` on (None before).
+        last_report: the :class:`gradguard.StepReport` of the latest step.
+        skipped_steps: how many steps the guard skipped.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike[str] | bool | None = None, policy: Any = "safe",
+                 **guard_options: Any) -> None:
+        if run_dir is True or not (run_dir is None or run_dir is False or isinstance(run_dir, (str, os.PathLike))):
+            raise ConfigError("run_dir", run_dir, "a directory path, None (<output_dir>/gradguard) or False")
+        for name in ("model", "optimizer"):
+            if name in guard_options:
+                raise ConfigError(name, guard_options[name], "not given: the callback takes the Trainer's")
+        self.run_dir = run_dir
+        self.policy = policy
+        self.guard_options = guard_options
+        self.guard: Guard | None = None
+        self.last_report: Any = None
+        self.skipped_steps = 0
+        self._loss_sum: torch.Tensor | None = None
+        self._loss_count = 0
+        self._hook: Any = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, optimizer: Any = None,
+                       **kwargs: Any) -> None:
+        """Check ``max_grad_norm``, build the guard over the model and the (unwrapped) optimizer, hook the loss."""
+        if args.max_grad_norm is not None and args.max_grad_norm > 0:
+            raise ConfigError("TrainingArguments.max_grad_norm", args.max_grad_norm, "0 with GradGuardTrainerCallback",
+                              "The Trainer clips before any callback sees the gradients; set max_grad_norm=0 and "
+                              "clip with the guard: policy=gradguard.chain(gradguard.skip_nonfinite(), "
+                              "gradguard.clip_by_global_norm(1.0)).")
+        if model is None or optimizer is None:
+            raise ConfigError("Trainer", "no model or optimizer at on_train_begin", "a transformers Trainer")
+        inner = getattr(optimizer, "optimizer", optimizer)  # accelerate's AcceleratedOptimizer wraps the torch one
+        options = dict(self.guard_options)
+        scaler = getattr(optimizer, "scaler", None)
+        if isinstance(scaler, torch.amp.GradScaler):
+            options.setdefault("scaler", scaler)
+        if self.run_dir is False:
+            run_dir = None
+        else:
+            run_dir = Path(args.output_dir) / "gradguard" if self.run_dir is None else Path(self.run_dir)  # type: ignore[arg-type]
+        if self.guard is not None:
+            self.guard.close()
+        self.guard = Guard(model, inner, run_dir, policy=self.policy, **options)
+        self._loss_sum, self._loss_count = None, 0
+        if self._hook is not None:
+            self._hook.remove()
+        self._hook = model.register_forward_hook(self._keep_loss)
+
+    def _keep_loss(self, module: torch.nn.Module, inputs: Any, output: Any) -> None:
+        loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
+        if module.training and isinstance(loss, torch.Tensor):
+            value = loss.detach().float().mean()
+            self._loss_sum = value if self._loss_sum is None else self._loss_sum + value
+            self._loss_count += 1
+
+    def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """Measure the unclipped gradients and apply the decision before ``optimizer.step()``."""
+        if self.guard is None:
+            return
+        loss = None if self._loss_sum is None else self._loss_sum / self._loss_count
+        self._loss_sum, self._loss_count = None, 0
+        report = self.guard.observe(loss)
+        self.last_report = report
+        self.skipped_steps += not report.applied
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """Add the guard's figures to the Trainer's logs."""
+        if self.last_report is None or logs is None:
+            return
+        extra = {"gradguard/skipped_steps": self.skipped_steps,
+                 "gradguard/grad_norm": float(self.last_report.grad_norm),
+                 "gradguard/clip_coef": float(self.last_report.clip_coef)}
+        logs.update(extra)
+        if state.log_history and state.log_history[-1].get("step") == state.global_step:
+            state.log_history[-1].update(extra)
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """Close the guard (the record is complete on disk) and remove the loss hook."""
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
+        if self.guard is not None:
+            self.guard.close()

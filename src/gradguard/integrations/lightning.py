@@ -1,0 +1,163 @@
+"""PyTorch Lightning: a callback that guards every optimizer step of ``Trainer.fit``.
+
+::
+
+    from gradguard.integrations.lightning import GradGuardCallback
+
+    trainer = lightning.Trainer(callbacks=[GradGuardCallback(policy="safe")], gradient_clip_val=1.0)
+    trainer.fit(model, loader)
+
+Where it hooks in (Lightning 2.x, ``lightning.pytorch``):
+
+* ``on_fit_start``: builds the :class:`gradguard.Guard` over the LightningModule and ``trainer.optimizers[0]``,
+  after the strategy has wrapped the model (DDP) or sharded it (FSDP2), so the guard reduces across ranks.
+* ``on_before_backward``: keeps the step's loss on the device (no host read). Lightning passes the loss divided by
+  ``accumulate_grad_batches`` and, under AMP, multiplied by the GradScaler's scale; the callback divides the scale
+  out and sums the micro-batches, so the guard sees the mean unscaled loss of the step -- the loss whose gradients
+  it measures. (The loss of ``on_train_batch_end`` would come one optimizer step late.)
+* ``on_before_optimizer_step``: Lightning calls it after the backward passes and after AMP unscaling, before its own
+  gradient clipping (``gradient_clip_val``) and before ``optimizer.step()``. The guard measures the unclipped
+  gradients there and applies its decision with :meth:`gradguard.Guard.observe`: on a skip every gradient is set to
+  None, so Lightning's ``optimizer.step()`` changes neither the weights nor the optimizer state; on a clip the
+  gradients are scaled in place. Lightning still steps its LR schedulers and counts ``global_step``.
+* the guard's scalars go to the Lightning logger with ``pl_module.log`` (``gradguard/grad_norm``,
+  ``gradguard/clip_coef``, ``gradguard/skipped``, ``gradguard/skipped_steps``); they are reduced across ranks
+  already, so no ``sync_dist`` is needed.
+* ``on_fit_end`` / ``on_exception``: closes the guard (the record is flushed). The guard's state (step counter,
+  policy and detector state) is saved in Lightning checkpoints through the callback's ``state_dict``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .._optional import require
+
+require("lightning", "gradguard.integrations.lightning")
+
+import lightning.pytorch as pl  # noqa: E402
+import torch  # noqa: E402
+
+from ..errors import ConfigError  # noqa: E402
+from ..guard import Guard  # noqa: E402
+
+__all__ = ["GradGuardCallback"]
+
+
+class GradGuardCallback(pl.Callback):
+    """Guards Lightning's optimizer steps with a :class:`gradguard.Guard` (see the module docstring).
+
+    Args:
+        run_dir: directory of the run record. None (default): ``<trainer.log_dir>/gradguard`` when the trainer
+            has a logger, else ``<trainer.default_root_dir>/gradguard``. False: keep no record.
+        policy: the guard's policy (``"safe"``, ``"monitor"`` or a policy object; default ``"safe"``).
+        log: log the guard's scalars with ``pl_module.log`` (default True).
+        **guard_options: any other :class:`gradguard.Guard` option (``update_every``, ``detectors``, ``sinks``,
+            ``tensorboard``, ``resume``, ...). ``scaler`` defaults to Lightning's own AMP GradScaler.
+
+    Attributes:
+        guard: the Guard, from ``on_fit_start`` on (None before).
+        last_report: the :class:`gradguard.StepReport` of the latest step.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike[str] | bool | None = None, policy: Any = "safe", *,
+                 log: bool = True, **guard_options: Any) -> None:
+        if run_dir is True or not (run_dir is None or run_dir is False or isinstance(run_dir, (str, os.PathLike))):
+            raise ConfigError("run_dir", run_dir, "a directory path, None (under the trainer's log dir) or False")
+        for name in ("model", "optimizer"):
+            if name in guard_options:
+                raise ConfigError(name, guard_options[name], "not given: the callback takes the LightningModule "
+                                  "and trainer.optimizers[0]")
+        self.run_dir = run_dir
+        self.policy = policy
+        self.log = log
+        self.guard_options = guard_options
+        self.guard: Guard | None = None
+        self.last_report: Any = None
+        self._loss: torch.Tensor | None = None
+        self._skipped = 0
+        self._pending_state: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------------------------------- lifecycle
+    def _resolve_run_dir(self, trainer: pl.Trainer) -> Path | None:
+        if self.run_dir is False:
+            return None
+        if self.run_dir is not None:
+            return Path(self.run_dir)  # type: ignore[arg-type]
+        base = trainer.log_dir if trainer.logger is not None and trainer.log_dir else trainer.default_root_dir
+        return Path(base) / "gradguard"
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Build the guard over the (already wrapped or sharded) module and the first optimizer."""
+        if not trainer.optimizers:
+            raise ConfigError("trainer.optimizers", [], "at least one optimizer from configure_optimizers()")
+        options = dict(self.guard_options)
+        options.setdefault("scaler", _lightning_scaler(trainer))
+        self.guard = Guard(pl_module, trainer.optimizers[0], self._resolve_run_dir(trainer), policy=self.policy,
+                           **options)
+        if self._pending_state is not None:
+            self.guard.load_state_dict(self._pending_state)
+            self._pending_state = None
+        self._loss = None
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Close the guard: the record is complete on disk."""
+        if self.guard is not None:
+            self.guard.close()
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        """Close the guard so that the record keeps every step up to the failure."""
+        if self.guard is not None:
+            self.guard.close()
+
+    # ------------------------------------------------------------------------------------------- the step
+    def on_before_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule, loss: torch.Tensor) -> None:
+        """Keep the (unscaled, accumulated) loss of the coming optimizer step on the device."""
+        value = loss.detach()
+        scaler = _lightning_scaler(trainer)
+        if scaler is not None and scaler.is_enabled():
+            scale = scaler._get_scale_async()
+            if scale is not None:
+                value = value / scale
+        self._loss = value if self._loss is None else self._loss + value
+
+    def on_before_optimizer_step(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
+                                 optimizer: torch.optim.Optimizer) -> None:
+        """Measure the unclipped gradients and apply the decision before Lightning clips and steps."""
+        guard = self.guard
+        if guard is None or optimizer is not guard.optimizer:
+            return
+        loss, self._loss = self._loss, None
+        if loss is None:  # no backward ran (training_step returned None): nothing to measure, nothing to step
+            return
+        report = guard.observe(loss)
+        self.last_report = report
+        self._skipped += not report.applied
+        if self.log:
+            pl_module.log_dict({"gradguard/grad_norm": float(report.grad_norm),
+                                "gradguard/clip_coef": float(report.clip_coef),
+                                "gradguard/skipped": float(not report.applied),
+                                "gradguard/skipped_steps": float(self._skipped)},
+                               on_step=True, on_epoch=False, prog_bar=False, logger=True)
+
+    # ------------------------------------------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """The guard's state, saved in Lightning checkpoints."""
+        state = self.guard.state_dict() if self.guard is not None else self._pending_state
+        return {"guard": state, "skipped": self._skipped}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the guard's state (applied when the guard is built, at ``on_fit_start``)."""
+        self._skipped = int(state_dict.get("skipped", 0))
+        state = state_dict.get("guard")
+        if state is not None and self.guard is not None:
+            self.guard.load_state_dict(state)
+        else:
+            self._pending_state = state
+
+
+def _lightning_scaler(trainer: pl.Trainer) -> torch.amp.GradScaler | None:
+    scaler = getattr(trainer.precision_plugin, "scaler", None)
+    return scaler if isinstance(scaler, torch.amp.GradScaler) else None

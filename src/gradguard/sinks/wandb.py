@@ -1,0 +1,148 @@
+"""Mirror of the run record in Weights & Biases: the main curves per step, per-layer curves, events as a table.
+
+Keys: ``gradguard/loss``, ``gradguard/grad_norm``, ``gradguard/grad_norm_after``, ``gradguard/clip_coef``,
+``gradguard/applied``, ``gradguard/lr/group<g>``, ``gradguard/scale`` (with a scaler), per layer
+``gradguard/grad_norm/<layer>`` and ``gradguard/weight_norm/<layer>`` (every ``layer_every`` steps) and
+``gradguard/update_ratio/<layer>``, all against the step metric ``gradguard/step`` (updates arrive one step late,
+so W&B's own monotonic step is not used). Events go to a ``gradguard/events`` table. The run record (SQLite)
+stays the source of truth. Works offline (``mode="offline"`` or ``WANDB_MODE=offline``; ``wandb sync`` later).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError, OptionalDependencyError
+from .base import Sink, StepItem
+
+if TYPE_CHECKING:
+    from ..decision import StepReport
+    from ..events import Event
+    from ..inventory import LayerInfo
+    from ..stats import StepStats, UpdateStats
+
+__all__ = ["WandbSink", "step_scalars"]
+
+_PREFIX = "gradguard/"
+
+
+def _require(package: str, feature: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(package)
+    except ImportError:
+        raise OptionalDependencyError(package, package, feature) from None
+
+
+def step_scalars(stats: StepStats, report: StepReport, layers: Sequence[str], per_layer: bool) -> dict[str, float]:
+    """The scalars of one step under the TensorBoard sink's tags (per-layer ones only when ``per_layer``).
+
+    A layer without a gradient that step has no ``grad_norm/<layer>`` entry (its norm is NaN, not 0).
+    """
+    out: dict[str, float] = {
+        "grad_norm": float(stats.grad_norm),
+        "grad_norm_after": float(stats.grad_norm) * float(report.clip_coef),
+        "clip_coef": float(report.clip_coef),
+        "applied": float(report.applied),
+    }
+    if stats.loss is not None:
+        out["loss"] = float(stats.loss)
+    if stats.scale is not None:
+        out["scale"] = float(stats.scale)
+    for g, lr in enumerate(stats.lrs):
+        out[f"lr/group{g}"] = float(lr)
+    if per_layer:
+        for name, gnorm, wnorm in zip(layers, stats.layer_grad_norm, stats.layer_weight_norm, strict=True):
+            if not math.isnan(gnorm):
+                out[f"grad_norm/{name}"] = float(gnorm)
+            out[f"weight_norm/{name}"] = float(wnorm)
+    return out
+
+
+def check_layer_every(layer_every: object) -> int:
+    if isinstance(layer_every, bool) or not isinstance(layer_every, int) or layer_every < 1:
+        raise ConfigError("layer_every", layer_every, "an integer >= 1 (steps between per-layer curves)")
+    return layer_every
+
+
+class WandbSink(Sink):
+    """Logs the record to a W&B run (``wandb.init`` at ``open``, ``run.finish`` at ``close``).
+
+    Args:
+        project: W&B project (default: ``WANDB_PROJECT`` or W&B's default).
+        mode: ``"online"``, ``"offline"`` or ``"disabled"`` (default: ``WANDB_MODE`` or online).
+        dir: directory for W&B's local files (default: W&B's).
+        layer_every: log per-layer curves every this many steps (default 1).
+        run: an already started ``wandb`` run to log into instead of starting one (it is not finished at close).
+        **init_kwargs: passed to ``wandb.init`` (``name``, ``group``, ``tags``, ...).
+
+    Raises:
+        OptionalDependencyError: wandb is not installed (``pip install "gradguard[wandb]"``).
+        ConfigError: ``layer_every`` is not an integer >= 1.
+    """
+
+    def __init__(self, project: str | None = None, *, mode: str | None = None,
+                 dir: str | os.PathLike[str] | None = None, layer_every: int = 1, run: Any = None,
+                 **init_kwargs: Any) -> None:
+        _require("wandb", "the W&B sink")
+        self.layer_every = check_layer_every(layer_every)
+        self.init_kwargs = {k: v for k, v in {"project": project, "mode": mode, "dir": None if dir is None
+                                              else str(dir), **init_kwargs}.items() if v is not None}
+        self.run = run
+        self._owns_run = run is None
+        self._layers: list[str] = []
+        self._events: list[list[Any]] = []
+        self._new_events = False
+
+    def open(self, layers: Sequence[LayerInfo], meta: Mapping[str, Any]) -> None:
+        """Start the run (config = the record's metadata) and declare ``gradguard/step`` as the step metric."""
+        import wandb
+
+        from ..record._json import encode_json
+
+        if self.run is None:
+            self.run = wandb.init(config={"gradguard": encode_json(dict(meta))}, **self.init_kwargs)
+        self._layers = [layer.name for layer in layers]
+        self.run.define_metric(f"{_PREFIX}step")
+        self.run.define_metric(f"{_PREFIX}*", step_metric=f"{_PREFIX}step")
+
+    def _log(self, step: int, values: Mapping[str, float]) -> None:
+        self.run.log({f"{_PREFIX}step": step, **{_PREFIX + k: v for k, v in values.items()}})
+
+    def write_steps(self, items: Sequence[StepItem]) -> None:
+        for stats, report, _ in items:
+            step = int(stats.step)
+            self._log(step, step_scalars(stats, report, self._layers, step % self.layer_every == 0))
+
+    def write_updates(self, items: Sequence[UpdateStats]) -> None:
+        for update in items:
+            ratios = {f"update_ratio/{n}": float(r) for n, r in zip(self._layers, update.layer_update_ratio,
+                                                                    strict=True) if not math.isnan(r)}
+            self._log(int(update.step), ratios)
+
+    def write_events(self, events: Sequence[Event]) -> None:
+        from ..record._json import encode_json
+
+        for e in events:
+            self._events.append([int(e.step), e.kind, e.severity, e.message, ", ".join(e.layers),
+                                 encode_json(e.evidence)])
+            self._new_events = True
+
+    def flush(self) -> None:
+        """Log the events table when it grew (W&B writes its own files in the background)."""
+        if self._new_events and self.run is not None:
+            self._new_events = False
+            import wandb
+
+            table = wandb.Table(columns=["step", "kind", "severity", "message", "layers", "evidence"],
+                                data=list(self._events))
+            self.run.log({f"{_PREFIX}events": table})
+
+    def close(self) -> None:
+        run, self.run = self.run, None
+        if run is not None and self._owns_run:
+            run.finish()

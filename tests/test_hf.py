@@ -1,0 +1,111 @@
+"""A real ``transformers.Trainer.train`` on a tiny BERT built from a config: a NaN step is skipped and recorded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+transformers = pytest.importorskip("transformers")
+pytest.importorskip("accelerate")
+
+import gradguard  # noqa: E402
+from gradguard.errors import ConfigError  # noqa: E402
+from gradguard.integrations.hf import GradGuardTrainerCallback  # noqa: E402
+
+MAX_STEPS = 6
+NAN_STEP = 2
+
+
+class RandomTokens(torch.utils.data.Dataset):
+    def __init__(self, n: int = 48, length: int = 12, vocab: int = 64) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.ids = torch.randint(4, vocab, (n, length), generator=g)
+        self.labels = torch.randint(0, 2, (n,), generator=g)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"input_ids": self.ids[i], "attention_mask": torch.ones_like(self.ids[i]), "labels": self.labels[i]}
+
+
+class InjectNaN(transformers.TrainerCallback):
+    """Poisons one gradient at NAN_STEP (before the guard's hook) and keeps the weights around each step."""
+
+    def __init__(self) -> None:
+        self.before: dict[int, list[torch.Tensor]] = {}
+        self.after: dict[int, list[torch.Tensor]] = {}
+
+    def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, model: Any = None, **kw: Any) -> None:
+        self.before[state.global_step] = [p.detach().clone() for p in model.parameters()]
+        if state.global_step == NAN_STEP:
+            next(model.parameters()).grad[0, 0] = float("nan")
+
+    def on_optimizer_step(self, args: Any, state: Any, control: Any, model: Any = None, **kw: Any) -> None:
+        self.after[state.global_step] = [p.detach().clone() for p in model.parameters()]
+
+
+def _model() -> Any:
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                                     intermediate_size=32, max_position_embeddings=32, num_labels=2)
+    return transformers.BertForSequenceClassification(config)
+
+
+def _args(tmp_path: Path, **kwargs: Any) -> Any:
+    options: dict[str, Any] = dict(output_dir=str(tmp_path / "out"), max_steps=MAX_STEPS, per_device_train_batch_size=8,
+                                   learning_rate=1e-3, max_grad_norm=0.0, report_to=[], save_strategy="no",
+                                   logging_steps=1, use_cpu=True, disable_tqdm=True, dataloader_num_workers=0, seed=0)
+    options.update(kwargs)
+    return transformers.TrainingArguments(**options)
+
+
+@pytest.mark.timeout(120)
+def test_train_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
+    policy = gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(1.0))
+    guard_cb, inject = GradGuardTrainerCallback(policy=policy, update_every=2), InjectNaN()
+    model = _model()
+    trainer = transformers.Trainer(model=model, args=_args(tmp_path), train_dataset=RandomTokens(),
+                                   callbacks=[inject, guard_cb])
+    trainer.train()
+
+    assert trainer.state.global_step == MAX_STEPS
+    assert all(torch.equal(b, a) for b, a in zip(inject.before[NAN_STEP], inject.after[NAN_STEP]))
+    assert not all(torch.equal(b, a) for b, a in zip(inject.before[0], inject.after[0]))
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert guard_cb.skipped_steps == 1
+
+    with gradguard.open_run(tmp_path / "out" / "gradguard") as record:
+        steps = record.steps
+        assert steps["step"].tolist() == list(range(MAX_STEPS))
+        assert steps["applied"].tolist() == [s != NAN_STEP for s in range(MAX_STEPS)]
+        assert steps["has_loss"].all() and steps["loss"][0] > 0
+        assert record.events_of("nonfinite")
+    logged = [h for h in trainer.state.log_history if "gradguard/skipped_steps" in h]
+    assert logged and logged[-1]["gradguard/skipped_steps"] == 1
+
+
+@pytest.mark.timeout(120)
+def test_the_guard_sees_the_model_loss_averaged_over_micro_batches(tmp_path: Path) -> None:
+    losses: list[float] = []
+    model = _model()
+    model.register_forward_hook(lambda m, i, out: losses.append(float(out.loss.detach())) if m.training else None)
+    guard_cb = GradGuardTrainerCallback(run_dir=tmp_path / "run", update_every=0)
+    args = _args(tmp_path, max_steps=3, gradient_accumulation_steps=2, per_device_train_batch_size=4)
+    transformers.Trainer(model=model, args=args, train_dataset=RandomTokens(), callbacks=[guard_cb]).train()
+    with gradguard.open_run(tmp_path / "run") as record:
+        seen = record.steps["loss"].tolist()
+    assert seen == pytest.approx([(losses[2 * i] + losses[2 * i + 1]) / 2 for i in range(3)], rel=1e-6)
+
+
+@pytest.mark.timeout(120)
+def test_the_trainer_clipping_is_refused_with_a_fix(tmp_path: Path) -> None:
+    trainer = transformers.Trainer(model=_model(), args=_args(tmp_path, max_grad_norm=1.0),
+                                   train_dataset=RandomTokens(), callbacks=[GradGuardTrainerCallback(run_dir=False)])
+    with pytest.raises(ConfigError, match="max_grad_norm"):
+        trainer.train()

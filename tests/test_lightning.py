@@ -1,0 +1,121 @@
+"""A real ``lightning.Trainer.fit`` guarded by GradGuardCallback: a NaN step is skipped and the record is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+pl = pytest.importorskip("lightning.pytorch")
+
+import gradguard  # noqa: E402
+from gradguard.errors import ConfigError  # noqa: E402
+from gradguard.integrations.lightning import GradGuardCallback  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*LeafSpec.*:DeprecationWarning", "ignore:.*LeafSpec")
+
+MAX_STEPS = 8
+NAN_STEP = 3
+
+
+class TinyRegressor(pl.LightningModule):
+    """A two-layer regressor that poisons one gradient at NAN_STEP and keeps a copy of the weights every step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+        self.weights_before: dict[int, list[torch.Tensor]] = {}
+        self.weights_after: dict[int, list[torch.Tensor]] = {}
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        self.weights_before[self.global_step] = [p.detach().clone() for p in self.parameters()]
+        x, y = batch
+        return nn.functional.mse_loss(self.net(x), y)
+
+    def on_after_backward(self) -> None:
+        if self.global_step == NAN_STEP:
+            self.net[0].weight.grad[0, 0] = float("nan")
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self.weights_after[self.global_step - 1] = [p.detach().clone() for p in self.parameters()]
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters(), lr=1e-2)
+
+
+def _loader() -> torch.utils.data.DataLoader:
+    g = torch.Generator().manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(64, 4, generator=g), torch.randn(64, 1, generator=g))
+    return torch.utils.data.DataLoader(data, batch_size=8)
+
+
+def _trainer(tmp_path: Path, callback: GradGuardCallback, **kwargs: Any) -> pl.Trainer:
+    return pl.Trainer(max_steps=MAX_STEPS, accelerator="cpu", devices=1, callbacks=[callback],
+                      default_root_dir=tmp_path, enable_checkpointing=False, enable_progress_bar=False,
+                      enable_model_summary=False, logger=pl.loggers.CSVLogger(tmp_path), log_every_n_steps=1,
+                      **kwargs)
+
+
+@pytest.mark.timeout(120)
+def test_fit_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
+    model = TinyRegressor()
+    callback = GradGuardCallback(policy="safe", update_every=2)
+    trainer = _trainer(tmp_path, callback, gradient_clip_val=1.0)  # Lightning's clipping runs after the guard
+    trainer.fit(model, _loader())
+
+    assert trainer.global_step == MAX_STEPS
+    before, after = model.weights_before[NAN_STEP], model.weights_after[NAN_STEP]
+    assert all(torch.equal(b, a) for b, a in zip(before, after))  # the skipped step changed nothing
+    assert not all(torch.equal(b, a) for b, a in zip(model.weights_before[1], model.weights_after[1]))
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert callback.guard is not None and callback.guard._closed
+
+    run_dir = Path(trainer.log_dir) / "gradguard"
+    with gradguard.open_run(run_dir) as record:
+        assert record.steps["step"].tolist() == list(range(MAX_STEPS))
+        assert record.steps["applied"].tolist() == [s != NAN_STEP for s in range(MAX_STEPS)]
+        assert record.steps["has_loss"].all()
+        assert record.events_of("nonfinite")
+    metrics = (Path(trainer.log_dir) / "metrics.csv").read_text()
+    assert "gradguard/grad_norm" in metrics and "gradguard/skipped_steps" in metrics
+
+
+@pytest.mark.timeout(120)
+def test_the_loss_the_guard_sees_is_the_step_loss(tmp_path: Path) -> None:
+    losses: list[float] = []
+
+    class Recording(TinyRegressor):
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            loss = super().training_step(batch, batch_idx)
+            losses.append(float(loss.detach()))
+            return loss
+
+    callback = GradGuardCallback(run_dir=tmp_path / "run", update_every=0)
+    trainer = _trainer(tmp_path, callback, accumulate_grad_batches=2)
+    trainer.fit(Recording(), _loader())
+    with gradguard.open_run(tmp_path / "run") as record:
+        seen = record.steps["loss"].tolist()
+    expected = [(losses[2 * i] + losses[2 * i + 1]) / 2 for i in range(len(seen))]  # mean over the micro-batches
+    assert seen == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_callback_refuses_a_model_or_optimizer_option() -> None:
+    with pytest.raises(ConfigError, match="optimizer"):
+        GradGuardCallback(optimizer=torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1))
+    with pytest.raises(ConfigError, match="run_dir"):
+        GradGuardCallback(run_dir=True)
+
+
+@pytest.mark.timeout(120)
+def test_guard_state_is_saved_in_checkpoints(tmp_path: Path) -> None:
+    callback = GradGuardCallback(run_dir=False)
+    trainer = _trainer(tmp_path, callback)
+    trainer.fit(TinyRegressor(), _loader())
+    state = callback.state_dict()
+    assert state["guard"]["step"] == MAX_STEPS and state["skipped"] == 1
+    restored = GradGuardCallback(run_dir=False)
+    restored.load_state_dict(state)
+    assert restored.state_dict() == state
