@@ -1,0 +1,118 @@
+"""``gradguard report`` and ``gradguard inspect``: what a run record holds, as HTML or in the terminal."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from ..record import RunRecord, open_run
+from ._app import app, console, existing_path
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (or its run.sqlite).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+            help="Where to write the HTML [default: RUN_DIR/report.html].")] = None,
+    compare: Annotated[Path | None, typer.Option("--compare",
+            help="Another run whose loss is drawn alongside.")] = None,
+) -> None:
+    """Write the self-contained HTML report (plots, events, causes, metadata) of a run record."""
+    from ..report import write_report
+
+    existing_path(run_dir, "run directory")
+    if compare is not None:
+        existing_path(compare, "run directory")
+    path = write_report(run_dir, output, compare=compare)
+    console.print(f"Report: [bold]{path}[/] ({path.stat().st_size / 1e6:.2f} MB)")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}" if math.isfinite(value) else str(value)
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 90 else text[:89] + "…"
+    return str(value)
+
+
+def _worst_layers(run: RunRecord, top: int) -> Table:
+    table = Table(title="Worst layers", title_justify="left")
+    for column in ("layer", "max ‖g‖", "median ‖g‖", "non-finite steps", "max update ratio"):
+        table.add_column(column, justify="left" if column == "layer" else "right")
+    g = run.layer_stat("grad_norm").astype(np.float64)
+    if g.size == 0:
+        return table
+    bad = (~np.isfinite(g) & run.layer_stat("has_grad")).sum(axis=0)
+    finite = np.where(np.isfinite(g), g, np.nan)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gmax, gmed = np.nanmax(finite, axis=0), np.nanmedian(finite, axis=0)
+            ratio = run.updates("update_ratio").astype(np.float64)
+            rmax = np.nanmax(np.where(np.isfinite(ratio), ratio, np.nan), axis=0) if ratio.size else \
+                np.full(run.num_layers, np.nan)
+    score = bad * 1e300 + np.nan_to_num(gmax, nan=0.0)
+    for i in np.argsort(-score, kind="stable")[:top]:
+        table.add_row(run.layers[i], _fmt(float(gmax[i])), _fmt(float(gmed[i])), str(int(bad[i])),
+                      _fmt(float(rmax[i])))
+    return table
+
+
+@app.command()
+def inspect(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (or its run.sqlite).")],
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Show at most this many events and skipped steps.")] = 30,
+    layers: Annotated[int, typer.Option("--layers", min=0, help="How many of the worst layers to list.")] = 5,
+) -> None:
+    """Summarise a run record in the terminal: metadata, events with their causes, skipped steps, worst layers."""
+    existing_path(run_dir, "run directory")
+    with open_run(run_dir) as run:
+        s = run.steps
+        n = len(s["step"])
+        meta = run.meta
+        model, opt = meta.get("model") or {}, meta.get("optimizer") or {}
+        settings = meta.get("settings") or {}
+        console.rule(f"[bold]{run.path}")
+        info = {"model": f"{model.get('class', '?')}, {model.get('parameters', '?')} parameters, "
+                         f"{run.num_layers} layers" if isinstance(model, dict) else model,
+                "optimizer": opt.get("class", opt) if isinstance(opt, dict) else opt,
+                "policy": settings.get("policy", "?") if isinstance(settings, dict) else "?",
+                "versions": meta.get("versions", {})}
+        for key, value in info.items():
+            console.print(f"[dim]{key:>10}[/] {_fmt(value)}")
+        skipped = np.flatnonzero(~s["applied"]) if n else np.array([], dtype=int)
+        losses = s["loss"][np.isfinite(s["loss"])]
+        console.print(f"[dim]{'steps':>10}[/] {n} (skipped {len(skipped)}, clipped "
+                      f"{int(np.sum(s['clip_coef'] < 1.0)) if n else 0}, non-finite losses "
+                      f"{int(np.sum(s['has_loss'] & ~np.isfinite(s['loss']))) if n else 0})")
+        if len(losses):
+            console.print(f"[dim]{'loss':>10}[/] first {_fmt(float(losses[0]))}, last {_fmt(float(losses[-1]))}, "
+                          f"min {_fmt(float(losses.min()))}")
+        events = run.events
+        counts = Counter(e["kind"] for e in events)
+        table = Table(title=f"Events ({', '.join(f'{k} {v}' for k, v in counts.most_common()) or 'none'})",
+                      title_justify="left")
+        for column in ("step", "kind", "severity", "message", "top causes"):
+            table.add_column(column, justify="right" if column == "step" else "left")
+        for e in events[:limit]:
+            causes = ", ".join(f"{c.get('cause')} ({_fmt(c.get('confidence'))})" for c in e["causes"][:3])
+            table.add_row(str(e["step"]), e["kind"], e["severity"], e["message"], causes or "–")
+        console.print(table)
+        if len(events) > limit:
+            console.print(f"… {len(events) - limit} more events (--limit)")
+        if len(skipped):
+            reasons = run.reasons
+            shown = ", ".join(f"{int(s['step'][i])} ({reasons[i] or '?'})" for i in skipped[:limit])
+            console.print(f"[bold]Skipped steps[/]: {shown}{' …' if len(skipped) > limit else ''}")
+        if layers:
+            console.print(_worst_layers(run, layers))

@@ -1,0 +1,151 @@
+"""``gradguard check``, ``gradguard replay`` and ``gradguard lab``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import torch
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ._app import CliError, UnavailableError, app, console, existing_path
+
+
+def load_target(spec: str) -> Callable[[], Any]:
+    """The function named by ``MODULE:FUNCTION``, where MODULE is an importable module or a ``.py`` file path."""
+    module_name, sep, func_name = spec.rpartition(":")
+    if not sep or not module_name or not func_name:
+        raise CliError(f"expected MODULE:FUNCTION (e.g. mypkg.models:make or path/to/file.py:make), got {spec!r}")
+    if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:
+        path = existing_path(Path(module_name), "file")
+        loader_spec = importlib.util.spec_from_file_location(f"_gradguard_target_{path.stem}", path)
+        if loader_spec is None or loader_spec.loader is None:
+            raise CliError(f"cannot load {str(path)!r} as a Python module")
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.path.insert(0, str(path.parent.resolve()))
+        try:
+            loader_spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(path.parent.resolve()))
+    else:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise CliError(f"cannot import module {module_name!r}: {exc}") from None
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise CliError(f"{module_name!r} has no function {func_name!r}")
+    return func  # type: ignore[no-any-return]
+
+
+def _unpack(spec: str, value: Any) -> tuple[Any, Any, Any, Any]:
+    if not isinstance(value, (tuple, list)) or len(value) not in (3, 4):
+        raise CliError(f"{spec} must return (model, batch, loss_fn) or (model, batch, loss_fn, optimizer), "
+                       f"got {type(value).__name__}")
+    model, batch, loss_fn, *rest = value
+    optimizer = rest[0] if rest else None
+    if not isinstance(model, torch.nn.Module):
+        raise CliError(f"{spec} returned a {type(model).__name__} as the model; expected a torch.nn.Module")
+    if not callable(loss_fn):
+        raise CliError(f"{spec} returned a {type(loss_fn).__name__} as loss_fn; expected a callable")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise CliError(f"{spec} returned a {type(optimizer).__name__} as the optimizer; expected torch.optim.Optimizer")
+    return model, batch, loss_fn, optimizer
+
+
+@app.command()
+def check(
+    target: Annotated[str, typer.Argument(metavar="MODULE:FUNCTION",
+                                 help="A function returning (model, batch, loss_fn[, optimizer]).")],
+    fix: Annotated[bool, typer.Option("--fix", help="Re-initialise the layers found wrong, then check again.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show info findings and all evidence.")] = False,
+) -> None:
+    """Pre-flight diagnosis of a model on one real batch: ranked causes, evidence and prescriptions."""
+    from ..diagnosis import check as run_check
+    from ..diagnosis import fix as run_fix
+
+    model, batch, loss_fn, optimizer = _unpack(target, load_target(target)())
+    diagnosis = run_check(model, batch, loss_fn, optimizer)
+    result: dict[str, Any] = {"diagnosis": diagnosis.to_dict()}
+    if not as_json:
+        console.print(diagnosis.render(verbose=verbose), markup=False)
+    if fix:
+        changes = run_fix(model, diagnosis, apply=("init",))
+        after = run_check(model, batch, loss_fn, optimizer)
+        result.update(fixed=changes, after=after.to_dict())
+        if not as_json:
+            console.rule("after --fix")
+            for c in changes:
+                console.print(f"re-initialised {c['layer']}.{c['param']} ({c['scheme']}): std "
+                              f"{c['std_before']:.3g} -> {c['std_after']:.3g}", markup=False)
+            if not changes:
+                console.print("nothing to re-initialise (no init finding)")
+            console.print(after.render(verbose=verbose), markup=False)
+    if as_json:
+        print(json.dumps(result, indent=2))
+
+
+@app.command()
+def replay(
+    flight_record: Annotated[Path, typer.Argument(help="A flight record (run_dir/flight/*.pt or *.flight).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Re-run a recorded failing step exactly (weights, batch, RNG) and print where it went non-finite.
+
+    A flight record holds pickled Python objects: replay only records you wrote yourself or otherwise trust.
+    """
+    from ..flight import replay as run_replay
+
+    existing_path(flight_record, "flight record")
+    result = run_replay(flight_record)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+        return
+    origin = result.origin
+    verdict = "[red]reproduced: the step is non-finite again[/]" if result.reproduced else \
+        "[green]not reproduced: the step is finite on replay[/]"
+    console.print(f"[bold]step {result.step}[/]: {verdict}")
+    console.print(f"  loss: {result.loss}")
+    bad = list(result.nonfinite_grads)
+    console.print(f"  non-finite gradients: {len(bad)} parameter(s){': ' + ', '.join(bad[:8]) if bad else ''}"
+                  f"{' …' if len(bad) > 8 else ''}", markup=False)
+    console.print(f"  origin: phase={origin.phase} module={origin.module} ({origin.module_type})", markup=False)
+    if origin.detail:
+        console.print(f"  {origin.detail}", markup=False)
+    for key, value in list(origin.evidence.items())[:12]:
+        console.print(f"    {key}: {value}", markup=False)
+
+
+@app.command()
+def lab(
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this experiment (repeatable).")] = None,
+    out: Annotated[Path, typer.Option("--out",
+            help="Directory for the lab's records and report.")] = Path("gradguard-lab"),
+) -> None:
+    """Run the lab: experiments that settle what the seeds claim about causes and fixes, by measurement."""
+    try:
+        lab_module = importlib.import_module("gradguard.lab")
+        run_lab, experiments = lab_module.run_lab, lab_module.EXPERIMENTS
+    except (ImportError, AttributeError):
+        raise UnavailableError("the lab is not available in this installation of gradguard "
+                               "(gradguard.lab with run_lab and EXPERIMENTS could not be imported)") from None
+    if only:
+        unknown = [name for name in only if name not in experiments]
+        if unknown:
+            raise UnavailableError(f"--only {', '.join(unknown)}: no such experiment; choose from "
+                                   f"{', '.join(sorted(experiments))}")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
+        task = progress.add_task("lab", total=None)
+
+        def on_progress(name: str, done: int, total: int) -> None:
+            progress.update(task, description=f"lab: {name}", completed=done, total=total)
+
+        path = run_lab(list(only) if only else None, out, on_progress)
+    console.print(f"Lab report: [bold]{path}[/]")
