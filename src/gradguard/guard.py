@@ -29,6 +29,9 @@ from .events import Event
 from .forensics import capture_rng_state
 from .inventory import ParamInventory, build_inventory
 from .investigate import DIAGNOSED_KINDS, Investigator
+from .mitigation.actuator import Actuator, Outcome, RollbackInfo, halt, validate
+from .mitigation.batches import SkipBatches
+from .mitigation.rollback import find_store
 from .policy import Policy, resolve_policy
 from .stats import StatsCollector, StepStats, UpdateStats
 
@@ -48,7 +51,8 @@ def _check_positive(name: str, value: object) -> float:
 
 
 _OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
-            "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every")
+            "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every",
+            "max_consecutive_skips")
 
 
 class Guard:
@@ -68,7 +72,9 @@ class Guard:
         model: the model being trained (used to name parameters and group them into layers).
         optimizer: the optimizer over the model's trainable parameters. ``guard.step`` calls its ``step()``.
         run_dir: directory for the run record (``run.sqlite``); None keeps no record. Default None.
-        policy: ``"safe"`` (default: skip non-finite steps), ``"monitor"`` (observe only) or a policy object.
+        policy: ``"safe"`` (default: skip non-finite and outlier steps, adaptive clipping), ``"monitor"``
+            (observe only), ``"recover"`` (safe + rollback to snapshots + learning-rate back-off) or a policy
+            object (see :mod:`gradguard.policy`).
         scaler: a ``torch.amp.GradScaler`` when training with AMP: pass ``scaler.scale(loss).backward()`` in the
             loop and let the guard unscale, step and update the scaler.
         scheduler: an LR scheduler the guard steps after each *applied* step (skipped steps leave it alone).
@@ -88,6 +94,9 @@ class Guard:
         diagnose_every: diagnose each event kind at most once per this many steps (default 100).
         detectors: detectors to run each step (default: :func:`gradguard.detectors.default_detectors`, every
             kind). Pass a list of detector objects to tune thresholds or choose kinds.
+        max_consecutive_skips: after this many skipped steps in a row (GradScaler overflows do not count), roll
+            back if the policy keeps snapshots, else stop with :class:`~gradguard.TrainingHalted` (and a flight
+            record in ``run_dir/flight``). Default 10.
 
     Raises:
         ConfigError: a setting has a value that is not accepted; nothing of the model or optimizer is changed.
@@ -112,6 +121,7 @@ class Guard:
         detectors: Sequence[Detector] | None = None,
         max_flight_records: int = 3,
         diagnose_every: int = 100,
+        max_consecutive_skips: int = 10,
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -138,6 +148,7 @@ class Guard:
         self.flush_seconds = _check_positive("flush_seconds", flush_seconds)
         _check_int("max_flight_records", max_flight_records, 0)
         _check_int("diagnose_every", diagnose_every, 1)
+        _check_int("max_consecutive_skips", max_consecutive_skips, 1)
         if loss_fn is not None and not callable(loss_fn):
             raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
         self.policy: Policy = resolve_policy(policy)
@@ -155,6 +166,8 @@ class Guard:
         self.scheduler = scheduler
         self.loss_fn = loss_fn
         self._collector = StatsCollector(self.inventory)
+        self._actuator = Actuator(model, optimizer, scheduler, scaler, self.inventory, find_store(self.policy),
+                                  max_consecutive_skips)
         self._step = 0
         self._closed = False
         #: optional ``f(packed) -> packed`` reducing the statistics vector across ranks (see gradguard.distributed)
@@ -254,7 +267,8 @@ class Guard:
         """
         stats, update, events, decision, present = self._observe(loss, inputs, targets, closure)
         applied = self._apply(decision, present, stats)
-        return self._finish(stats, update, events, decision, applied, closure)
+        outcome = self._actuator.act(stats, decision, applied, events)
+        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets)
 
     def observe(
         self,
@@ -270,16 +284,19 @@ class Guard:
         the policy clips, and on a skip sets every watched ``.grad`` to None, so that the coming
         ``optimizer.step()`` leaves the weights and the optimizer state (moments, step counters) as they were
         (torch optimizers pass over parameters without a gradient). The trainer keeps stepping its scheduler and
-        scaler. ``report.applied`` says whether the step will change the weights.
+        scaler. ``report.applied`` says whether the step will change the weights. Rollbacks and learning-rate
+        changes are made here too; a snapshot taken here holds the state before the trainer's step.
         """
         stats, update, events, decision, present = self._observe(loss, inputs, targets, closure)
         params = self.inventory.params
-        if decision.skip:
+        if decision.skip or decision.halt:
             for k in present:
                 params[k].grad = None
-        elif decision.clip_coef < 1.0:
-            torch._foreach_mul_([params[k].grad for k in present], decision.clip_coef)  # type: ignore[misc]
-        return self._finish(stats, update, events, decision, not decision.skip, closure)
+        else:
+            self._actuator.clip(decision, present)
+        applied = not (decision.skip or decision.halt)
+        outcome = self._actuator.act(stats, decision, applied, events, before_step=True)
+        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets)
 
     def _observe(self, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
                  closure: Callable[[nn.Module], torch.Tensor] | None
@@ -317,15 +334,19 @@ class Guard:
             decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
         else:
             decision = self.policy.decide(stats, events)
-        if not (0.0 < decision.clip_coef <= 1.0) or math.isnan(decision.clip_coef):
-            raise ConfigError("Decision.clip_coef", decision.clip_coef, "a number in (0, 1]",
-                              f"The policy {self.policy!r} returned it; the step was not applied.")
+        validate(decision, self.policy)
+        decision = self._actuator.bound_skips(stats, decision)
         return stats, update, events, decision, present
 
     def _finish(self, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
-                applied: bool, closure: Any) -> StepReport:
+                applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any) -> StepReport:
+        rollback = outcome.rollback
         report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
-                            grad_norm=stats.grad_norm, clip_coef=decision.clip_coef, events=tuple(events))
+                            grad_norm=stats.grad_norm,
+                            clip_coef=self._actuator.effective_coef(decision, stats) if applied else 1.0,
+                            events=(*events, *outcome.events),
+                            rolled_back_to=None if rollback is None else rollback.to_step,
+                            skip_batches=() if rollback is None else rollback.skip_batches)
         if self._writer is not None:
             self._writer.add_step(stats, report, time.time())
             if update is not None:
@@ -334,18 +355,19 @@ class Guard:
         self._step += 1
         if self._rng_state is not None or closure is not None:
             self._rng_state = capture_rng_state()  # the RNG the next forward will start from, for exact re-runs
+        if outcome.halt is not None:
+            self.flush()
+            halt(outcome.halt, self, report, inputs, targets, closure)
         return report
 
     def _apply(self, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
         """The only code that changes gradients, the optimizer, the scheduler or the scaler."""
         scaler = self.scaler if self.scaler is not None and self.scaler.is_enabled() else None
-        if decision.skip:
-            if scaler is not None:
+        if decision.skip or decision.halt:
+            if scaler is not None and not decision.rollback:
                 scaler.update()  # lowers the scale after an overflow; the optimizer never steps
             return False
-        if decision.clip_coef < 1.0:
-            params = self.inventory.params
-            torch._foreach_mul_([params[k].grad for k in present], decision.clip_coef)  # type: ignore[misc]
+        self._actuator.clip(decision, present)
         measure = self.update_every > 0 and stats.step % self.update_every == 0
         if measure:
             self._collector.begin_update(stats)
@@ -383,9 +405,12 @@ class Guard:
         self.close()
 
     def state_dict(self) -> dict[str, Any]:
-        """The guard's own state (step counter, policy and detector states) for checkpoints."""
+        """The guard's own state (step counter, policy, detector and mitigation states) for checkpoints.
+
+        Snapshots are not included (they are copies of the model and optimizer you checkpoint anyway).
+        """
         return {"step": self._step, "policy": self.policy.state_dict(),
-                "detectors": [d.state_dict() for d in self.detectors]}
+                "detectors": [d.state_dict() for d in self.detectors], "mitigation": self._actuator.state_dict()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, so a resumed run carries on exactly."""
@@ -393,6 +418,31 @@ class Guard:
         self.policy.load_state_dict(state["policy"])
         for d, s in zip(self.detectors, state["detectors"], strict=True):
             d.load_state_dict(s)
+        self._actuator.load_state_dict(state.get("mitigation", {}))
+
+    # ------------------------------------------------------------------------------------------- recovery
+    @property
+    def last_rollback(self) -> RollbackInfo | None:
+        """The latest rollback (its step, the step restored to and the batches to skip), or None."""
+        return self._actuator.last_rollback
+
+    @property
+    def last_snapshot_step(self) -> int | None:
+        """The step the newest kept snapshot was taken after, or None (no rollback policy or no snapshot yet)."""
+        store = self._actuator.store
+        return None if store is None else store.last_step
+
+    @property
+    def lr_scale(self) -> float:
+        """The product of every learning-rate factor the guard applied (1.0: the rates are the user's own)."""
+        return self._actuator.lr_scale
+
+    def batches(self, loader: Any, *, replay: bool = True) -> SkipBatches:
+        """Wrap a data loader so that after a rollback the batches that led there are not fed again.
+
+        See :class:`~gradguard.SkipBatches`; use one ``guard.step`` per batch.
+        """
+        return SkipBatches(loader, self, replay=replay)
 
 
 def _scaler_stage(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer) -> str:

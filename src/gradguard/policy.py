@@ -1,23 +1,32 @@
 """Policies: pure decisions over a step's statistics and events. Only the guard acts on them.
 
 A policy is an object with ``decide(stats, events) -> Decision`` and ``state_dict``/``load_state_dict``.
-Factories are verb phrases (:func:`skip_nonfinite`, :func:`clip_by_global_norm`) and :func:`chain` composes them:
-a chained step is skipped if any member skips it (the first reason is kept) and its gradients are scaled by the
-smallest clip coefficient any member asks for.
+Factories are verb phrases (:func:`skip_nonfinite`, :func:`clip_by_global_norm`, :func:`clip_by_zscore`,
+:func:`rollback_on_trouble`...) and :func:`chain` composes them (see :class:`Chain`). The rules themselves live in
+``gradguard.mitigation``; presets (:data:`PRESETS`) are named chains.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from .decision import Decision
 from .errors import ConfigError
 from .events import Event
+from .mitigation.backoff import BackoffLR
+from .mitigation.clipping import ClipByPercentile, ClipByValue, ClipByZScore, ClipPerLayer, ClipUnitwise
+from .mitigation.rollback import RollbackOnTrouble
+from .mitigation.skipping import SkipOutliers
 from .stats import StepStats
 
-__all__ = ["PRESETS", "Policy", "chain", "clip_by_global_norm", "resolve_policy", "skip_nonfinite"]
+__all__ = ["PRESETS", "Chain", "Policy", "backoff_lr", "chain", "clip_by_global_norm", "clip_by_percentile",
+           "clip_by_value", "clip_by_zscore", "clip_per_layer", "clip_unitwise", "merge", "resolve_policy",
+           "rollback_on_trouble", "skip_nonfinite", "skip_outliers"]
 
 
 @runtime_checkable
@@ -77,7 +86,15 @@ class ClipByGlobalNorm(_Stateless):
 
 
 class Chain:
-    """Several policies as one: skip if any skips; clip by the smallest coefficient."""
+    """Several policies as one. Every member decides every step (so each keeps its history), then:
+
+    - halt or rollback if any member asks for it; a step is skipped if any member skips it;
+    - the reason and evidence are those of the first member asking for the strongest action (halt > rollback >
+      skip > clip); the reasons of the other acting members are listed in ``evidence["also"]``;
+    - gradients are scaled by the smallest global coefficient, the element-wise smallest per-layer coefficients
+      and clamped to the smallest value bound;
+    - learning-rate factors multiply.
+    """
 
     def __init__(self, *policies: Policy) -> None:
         for i, p in enumerate(policies):
@@ -86,14 +103,7 @@ class Chain:
         self.policies: tuple[Policy, ...] = policies
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
-        decisions = [p.decide(stats, events) for p in self.policies]
-        for d in decisions:
-            if d.skip:
-                return d
-        clipped = [d for d in decisions if d.clip_coef < 1.0]
-        if not clipped:
-            return Decision()
-        return min(clipped, key=lambda d: d.clip_coef)
+        return merge([p.decide(stats, events) for p in self.policies])
 
     def state_dict(self) -> dict[str, Any]:
         return {str(i): p.state_dict() for i, p in enumerate(self.policies)}
@@ -106,25 +116,104 @@ class Chain:
         return "chain(" + ", ".join(repr(p) for p in self.policies) + ")"
 
 
+def _rank(d: Decision) -> int:
+    return 4 if d.halt else 3 if d.rollback else 2 if d.skip else 1 if d.clips else 0
+
+
+def merge(decisions: Sequence[Decision]) -> Decision:
+    """Combine decisions as :class:`Chain` does."""
+    acting = [d for d in decisions if d.acts]
+    if not acting:
+        return Decision()
+    if len(acting) == 1:
+        return acting[0]
+    top = max(_rank(d) for d in acting)
+    ranked = [d for d in acting if _rank(d) == top]
+    primary = min(ranked, key=lambda d: d.clip_coef) if top == 1 else ranked[0]
+    layer = [d.layer_clip_coefs for d in acting if d.layer_clip_coefs is not None]
+    values = [d.clip_value for d in acting if d.clip_value is not None]
+    also = [d.reason for d in acting if d is not primary and d.reason]
+    lr_factor = math.prod(d.lr_factor for d in acting)
+    evidence = {**primary.evidence, "also": also} if also else primary.evidence
+    return Decision(
+        skip=top >= 2, reason=primary.reason or next((d.reason for d in acting if d.reason), None),
+        clip_coef=min(d.clip_coef for d in acting), evidence=evidence,
+        clip_value=min(values) if values else None,
+        layer_clip_coefs=tuple(float(x) for x in np.min(np.asarray(layer), axis=0)) if layer else None,
+        rollback=top == 3, lr_factor=lr_factor, halt=top == 4)
+
+
 def skip_nonfinite() -> Policy:
     """Skip steps with a non-finite loss or gradient."""
     return SkipNonFinite()
 
 
 def clip_by_global_norm(max_norm: float) -> Policy:
-    """Clip the global gradient L2 norm to ``max_norm`` (> 0)."""
+    r"""Clip the global gradient L2 norm to ``max_norm`` (> 0): :math:`g \leftarrow g\min(1, c/\lVert g\rVert)`."""
     return ClipByGlobalNorm(max_norm)
 
 
+def clip_by_value(max_value: float) -> Policy:
+    """Clamp every gradient element to ``[-max_value, max_value]`` (see :class:`ClipByValue`)."""
+    return ClipByValue(max_value)
+
+
+def clip_per_layer(max_norm: float) -> Policy:
+    """Clip each layer's gradient L2 norm to ``max_norm`` (see :class:`ClipPerLayer`)."""
+    return ClipPerLayer(max_norm)
+
+
+def clip_by_zscore(z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 25) -> Policy:
+    """Adaptive clipping at an EMA mean + z x std of the norm, as in ZClip (see :class:`ClipByZScore`)."""
+    return ClipByZScore(z_threshold=z_threshold, alpha=alpha, warmup=warmup)
+
+
+def clip_by_percentile(percentile: float = 95.0, history: int = 1000, warmup: int = 25) -> Policy:
+    """Adaptive clipping at a percentile of the last norms, as in AutoClip (see :class:`ClipByPercentile`)."""
+    return ClipByPercentile(percentile=percentile, history=history, warmup=warmup)
+
+
+def clip_unitwise(ratio: float = 0.01, eps: float = 1e-3, exclude_last: bool = True) -> Policy:
+    """Adaptive gradient clipping to ``ratio`` x the weight norm, per layer (AGC; see :class:`ClipUnitwise`)."""
+    return ClipUnitwise(ratio=ratio, eps=eps, exclude_last=exclude_last)
+
+
+def skip_outliers(z_threshold: float = 10.0, min_ratio: float = 10.0) -> Policy:
+    """Skip steps whose norm is an extreme outlier on the log scale (see :class:`SkipOutliers`)."""
+    return SkipOutliers(z_threshold=z_threshold, min_ratio=min_ratio)
+
+
+def backoff_lr(factor: float = 0.5, after: int = 3, window: int = 50, restore_steps: int | None = None) -> Policy:
+    """Lower the learning rate by ``factor`` on repeated trouble, optionally restore it (see :class:`BackoffLR`)."""
+    return BackoffLR(factor=factor, after=after, window=window, restore_steps=restore_steps)
+
+
+def rollback_on_trouble(every: int = 100, keep: int = 2, directory: str | os.PathLike[str] | None = None,
+                        max_retries: int = 3, lr_factor: float | None = 0.5, spike_patience: int = 3,
+                        nonfinite_patience: int = 3, cooldown: int = 10) -> Policy:
+    """Snapshot every ``every`` healthy steps and roll back on divergence (see :class:`RollbackOnTrouble`)."""
+    return RollbackOnTrouble(every=every, keep=keep, directory=directory, max_retries=max_retries,
+                             lr_factor=lr_factor, spike_patience=spike_patience,
+                             nonfinite_patience=nonfinite_patience, cooldown=cooldown)
+
+
 def chain(*policies: Policy) -> Policy:
-    """Compose policies (see module docstring for how decisions combine)."""
+    """Compose policies (see :class:`Chain` for how decisions combine)."""
     return Chain(*policies)
 
 
-#: Named presets. ``monitor`` observes only; ``safe`` (the default) never lets a NaN/Inf reach the weights.
+def _safe() -> Chain:
+    return Chain(SkipNonFinite(), SkipOutliers(), ClipByZScore())
+
+
+#: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
+#: extreme outlier steps and clips adaptively (z-score on an EMA; healthy runs stay essentially unclipped).
+#: ``recover`` adds rollback to the last good snapshot (every 100 healthy steps, in memory) with a learning-rate
+#: back-off of 0.5 per rollback.
 PRESETS: dict[str, Any] = {
     "monitor": lambda: Chain(),
-    "safe": lambda: Chain(SkipNonFinite()),
+    "safe": _safe,
+    "recover": lambda: Chain(*_safe().policies, RollbackOnTrouble()),
 }
 
 

@@ -1,0 +1,243 @@
+"""How the guard carries out a decision: fused clipping, learning-rate changes, snapshots, rollback, the skip bound.
+
+:class:`Actuator` holds the guard's side of mitigation (the snapshot store, the consecutive-skip count, the
+learning-rate scale) so that the guard itself stays a thin sequence of observe -> decide -> apply -> record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..decision import Decision, StepReport
+from ..errors import ConfigError, TrainingHalted
+from ..events import Event
+from ..inventory import ParamInventory
+from ..stats import StepStats
+from .backoff import TROUBLE_KINDS, scale_lr
+from .rollback import SnapshotStore
+
+__all__ = ["Actuator", "Outcome", "RollbackInfo", "halt", "validate"]
+
+#: A step whose gradients were scaled below this fraction of their norm raises a "clip" event (rarer clips are
+#: only in the step row: ``clip_coef`` and ``grad_norm_after``).
+HEAVY_CLIP = 0.1
+
+
+@dataclass(frozen=True)
+class RollbackInfo:
+    """A rollback the guard made: at ``step`` it restored the state after ``to_step``."""
+
+    step: int
+    to_step: int
+    skip_batches: tuple[int, ...]
+
+
+@dataclass
+class Outcome:
+    """What the guard did beyond the plain step: its own events, a rollback, a halt message."""
+
+    events: list[Event] = dataclasses.field(default_factory=list)
+    rollback: RollbackInfo | None = None
+    halt: str | None = None
+
+
+class Actuator:
+    """Carries out decisions on gradients, learning rates and snapshots (the guard calls it from ``_apply``)."""
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
+                 inventory: ParamInventory, store: SnapshotStore | None, max_consecutive_skips: int) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.scaler = scaler
+        self.params = inventory.params
+        self.layer_of = inventory.layer_of
+        self.store = store
+        self.max_consecutive_skips = max_consecutive_skips
+        self.consecutive_skips = 0
+        self.lr_scale = 1.0
+        self.last_rollback: RollbackInfo | None = None
+
+    # ------------------------------------------------------------------------------------------- decisions
+    def bound_skips(self, stats: StepStats, decision: Decision) -> Decision:
+        """After ``max_consecutive_skips`` skipped steps in a row, turn the skip into a rollback or a halt."""
+        if not decision.skip or decision.rollback or decision.halt or decision.reason == "amp_overflow":
+            if not decision.skip:
+                self.consecutive_skips = 0
+            return decision
+        self.consecutive_skips += 1
+        if self.consecutive_skips < self.max_consecutive_skips:
+            return decision
+        evidence = {**decision.evidence, "skipped_reason": decision.reason,
+                    "consecutive_skips": self.consecutive_skips,
+                    "troubled_steps": list(range(stats.step - self.consecutive_skips + 1, stats.step + 1))}
+        self.consecutive_skips = 0
+        if self.store is not None and self.store.pick() is not None:
+            return dataclasses.replace(decision, rollback=True, reason="rollback_skips", evidence=evidence)
+        return dataclasses.replace(decision, halt=True, reason="halt_skips", evidence=evidence)
+
+    # ------------------------------------------------------------------------------------------- gradients
+    def clip(self, decision: Decision, present: tuple[int, ...]) -> None:
+        """Scale (globally and per layer) and clamp the present gradients: at most one fused op of each kind."""
+        if not present or not decision.clips:
+            return
+        grads = [self.params[k].grad for k in present]
+        coefs = decision.layer_clip_coefs
+        if coefs is not None:
+            c = decision.clip_coef
+            torch._foreach_mul_(grads, [c * coefs[self.layer_of[k]] for k in present])  # type: ignore[arg-type]
+        elif decision.clip_coef < 1.0:
+            torch._foreach_mul_(grads, decision.clip_coef)  # type: ignore[arg-type]
+        if decision.clip_value is not None:
+            torch._foreach_clamp_min_(grads, -decision.clip_value)  # type: ignore[arg-type]
+            torch._foreach_clamp_max_(grads, decision.clip_value)  # type: ignore[arg-type]
+
+    @staticmethod
+    def effective_coef(decision: Decision, stats: StepStats) -> float:
+        """Post-clip / pre-clip global norm, from the per-layer norms on the host (before any clamp)."""
+        if decision.layer_clip_coefs is None:
+            return decision.clip_coef
+        norms = np.nan_to_num(stats.layer_grad_norm, nan=0.0)
+        pre = float(np.sqrt((norms ** 2).sum()))
+        if not math.isfinite(pre) or pre == 0.0:
+            return decision.clip_coef
+        post = decision.clip_coef * float(np.sqrt(((np.asarray(decision.layer_clip_coefs) * norms) ** 2).sum()))
+        return min(1.0, post / pre)
+
+    # ------------------------------------------------------------------------------------------- actions
+    def act(self, stats: StepStats, decision: Decision, applied: bool, events: list[Event],
+            before_step: bool = False) -> Outcome:
+        """After the step was applied or skipped: rollback, learning-rate change, snapshot, action events.
+
+        ``before_step``: the optimizer has not stepped yet (``Guard.observe``), so a snapshot holds the state
+        after the previous step.
+        """
+        out = Outcome()
+        step = stats.step
+        if decision.halt:
+            out.halt = (f"gradguard stopped training at step {step}: {decision.reason} "
+                        f"({_brief(decision.evidence)}).")
+            out.events.append(Event(step, "skip", "critical", out.halt, evidence=dict(decision.evidence)))
+            return out
+        if decision.rollback:
+            out.rollback = self._rollback(step, decision, out)
+            if out.rollback is None:
+                return out
+        elif decision.skip and decision.reason != "amp_overflow":
+            out.events.append(Event(step, "skip", "warning", f"step {step} not applied: {decision.reason}",
+                                    evidence={"reason": decision.reason, **decision.evidence}))
+        if decision.lr_factor != 1.0:
+            self._change_lr(step, decision, out)
+        coef = self.effective_coef(decision, stats)
+        if applied and coef < HEAVY_CLIP:
+            out.events.append(Event(step, "clip", "info",
+                                    f"gradients scaled by {coef:.3g} ({decision.reason})",
+                                    evidence={"clip_coef": coef, "grad_norm": stats.grad_norm,
+                                              "grad_norm_after": stats.grad_norm * coef, **decision.evidence}))
+        healthy = (applied and coef >= HEAVY_CLIP and stats.grads_finite and stats.loss_finite
+                   and not any(e.kind in TROUBLE_KINDS for e in events))
+        if healthy and self.store is not None and self.store.due(step):
+            self.store.take(step - 1 if before_step else step, self.model, self.optimizer, self.scheduler,
+                            self.scaler, self.lr_scale)
+        return out
+
+    def _rollback(self, step: int, decision: Decision, out: Outcome) -> RollbackInfo | None:
+        snap = self.store.pick() if self.store is not None else None
+        if snap is None:
+            why = "no rollback is configured" if self.store is None else "no snapshot with retries is left"
+            out.halt = (f"gradguard stopped training at step {step}: {decision.reason}, and {why} "
+                        f"({_brief(decision.evidence)}).")
+            out.events.append(Event(step, "skip", "critical", out.halt, evidence=dict(decision.evidence)))
+            return None
+        assert self.store is not None
+        self.store.restore(snap, step, self.model, self.optimizer, self.scheduler, self.scaler)
+        if snap.lr_scale != self.lr_scale:  # keep back-offs made after the snapshot
+            scale_lr(self.optimizer, self.scheduler, self.lr_scale / snap.lr_scale)
+        since = range(snap.step + 1, step + 1)
+        if decision.evidence.get("skip_all", False):
+            skip = tuple(since)
+        else:
+            troubled = {int(s) for s in decision.evidence.get("troubled_steps", ())} | {step}
+            skip = tuple(s for s in since if s in troubled)
+        info = RollbackInfo(step=step, to_step=snap.step, skip_batches=skip)
+        self.last_rollback = info
+        out.events.append(Event(step, "rollback", "critical",
+                                f"restored the state after step {snap.step} ({decision.reason}); "
+                                f"{len(skip)} batch(es) marked to skip",
+                                evidence={"reason": decision.reason, "to_step": snap.step, "skip_batches": list(skip),
+                                          "restores_of_snapshot": snap.restores, **decision.evidence}))
+        return info
+
+    def _change_lr(self, step: int, decision: Decision, out: Outcome) -> None:
+        before = [_lr(g) for g in self.optimizer.param_groups]
+        scale_lr(self.optimizer, self.scheduler, decision.lr_factor)
+        self.lr_scale *= decision.lr_factor
+        if math.isclose(self.lr_scale, 1.0, rel_tol=1e-9):
+            self.lr_scale = 1.0
+        if decision.lr_factor < 1.0 or self.lr_scale == 1.0:
+            after = [_lr(g) for g in self.optimizer.param_groups]
+            what = "lowered" if decision.lr_factor < 1.0 else "restored"
+            out.events.append(Event(step, "lr_change", "warning" if decision.lr_factor < 1.0 else "info",
+                                    f"learning rate {what}: x{decision.lr_factor:.3g} (overall x{self.lr_scale:.3g})",
+                                    evidence={"factor": decision.lr_factor, "lr_scale": self.lr_scale,
+                                              "lrs_before": before, "lrs_after": after,
+                                              "reason": decision.reason}))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"consecutive_skips": self.consecutive_skips, "lr_scale": self.lr_scale}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.consecutive_skips = int(state.get("consecutive_skips", 0))
+        self.lr_scale = float(state.get("lr_scale", 1.0))
+
+
+def _lr(group: dict[str, Any]) -> float:
+    lr = group.get("lr", float("nan"))
+    return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
+
+
+def _brief(evidence: Any) -> str:
+    items = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in dict(evidence).items()
+             if not isinstance(v, (list, tuple, dict))]
+    return ", ".join(items[:6]) or "no evidence"
+
+
+def validate(decision: Decision, policy: Any) -> None:
+    """Refuse a decision the guard cannot carry out (before anything is touched)."""
+    for c in (decision.clip_coef, *(decision.layer_clip_coefs or ())):
+        if not (0.0 < c <= 1.0) or math.isnan(c):
+            raise ConfigError("Decision.clip_coef", c, "a number in (0, 1]",
+                              f"The policy {policy!r} returned it; the step was not applied.")
+    if decision.clip_value is not None and not decision.clip_value > 0:
+        raise ConfigError("Decision.clip_value", decision.clip_value, "a number > 0 or None",
+                          f"The policy {policy!r} returned it; the step was not applied.")
+    if not (decision.lr_factor > 0 and math.isfinite(decision.lr_factor)):
+        raise ConfigError("Decision.lr_factor", decision.lr_factor, "a finite number > 0",
+                          f"The policy {policy!r} returned it; the step was not applied.")
+
+
+def halt(message: str, guard: Any, report: StepReport, inputs: Any, targets: Any, closure: Any) -> NoReturn:
+    """Write a flight record (when the guard has a run_dir) and raise :class:`~gradguard.TrainingHalted`."""
+    flight_dir: Path | None = guard._investigator.flight_dir
+    where = ""
+    if flight_dir is not None:
+        from ..flight import save_flight_record
+
+        try:
+            path = save_flight_record(flight_dir / f"halt-step{report.step:09d}.flight", model=guard.model,
+                                      optimizer=guard.optimizer, step=report.step, inputs=inputs, targets=targets,
+                                      loss_fn=guard.loss_fn, closure=closure, scaler=guard.scaler,
+                                      extra={"events": [e.to_dict() for e in report.events]})
+            where = f" Flight record: {path}."
+        except Exception as exc:  # the halt matters more than its record
+            where = f" The flight record could not be written: {exc}."
+    raise TrainingHalted(message + where + " Lower the learning rate, check the data around this step, or raise "
+                         "max_consecutive_skips if the skips are expected.")
