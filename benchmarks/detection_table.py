@@ -14,9 +14,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from detection_zoo import FAULTS, HEALTHY, Case  # noqa: E402
-
-from gradguard import Guard  # noqa: E402
+from detection_zoo import FAULTS, HEALTHY, Case
+from gradguard import Guard
 
 
 def run(case: Case) -> tuple[list, int | None, float]:

@@ -45,7 +45,7 @@ class NonFiniteDetector:
             self.overflows = self.overflows + 1 if stats.scale is not None else 0
             amp = stats.scale is not None and self.overflows < self.amp_patience and stats.scale >= self.min_scale
             if amp:
-                message = f"GradScaler overflow at scale {stats.scale:g}: the scaler skips the step and lowers the scale"
+                message = f"GradScaler overflow at scale {stats.scale:g}: the scaler skips the step, lowers the scale"
             else:
                 message = f"{stats.nonfinite_grads} NaN/Inf gradient element(s) in {bad.size} layer(s)"
                 if stats.scale is not None:
