@@ -34,9 +34,7 @@ KINDS = ("ddp", "fsdp", "fsdp_mixed")
 
 
 def _max_norm(kind: str) -> float:
-    # fsdp_mixed does not clip: Guard's one _foreach_mul_ refuses a mix of DTensor and plain gradients
-    # (gradguard.stats.mul_grads_ handles it; the guard does not call it yet)
-    return 1e9 if kind.endswith("_noclip") or kind == "fsdp_mixed" else MAX_NORM
+    return 1e9 if kind.endswith("_noclip") else MAX_NORM
 WORKER_TIMEOUT_S = 90
 
 

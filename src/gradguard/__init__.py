@@ -16,7 +16,21 @@ from .events import EVENT_KINDS, Event
 from .flight import replay
 from .forensics import Origin, find_nonfinite_origin
 from .guard import Guard
-from .policy import Policy, chain, clip_by_global_norm, skip_nonfinite
+from .mitigation import SkipBatches
+from .policy import (
+    Policy,
+    backoff_lr,
+    chain,
+    clip_by_global_norm,
+    clip_by_percentile,
+    clip_by_value,
+    clip_by_zscore,
+    clip_per_layer,
+    clip_unitwise,
+    rollback_on_trouble,
+    skip_nonfinite,
+    skip_outliers,
+)
 from .record import RunRecord, open_run
 from .stats import StepStats, UpdateStats
 
@@ -36,17 +50,26 @@ __all__ = [
     "Policy",
     "RecordError",
     "RunRecord",
+    "SkipBatches",
     "StepReport",
     "StepStats",
     "TrainingHalted",
     "UpdateStats",
     "__version__",
+    "backoff_lr",
     "chain",
     "check",
     "clip_by_global_norm",
+    "clip_by_percentile",
+    "clip_by_value",
+    "clip_by_zscore",
+    "clip_per_layer",
+    "clip_unitwise",
     "find_nonfinite_origin",
     "fix",
     "open_run",
     "replay",
+    "rollback_on_trouble",
     "skip_nonfinite",
+    "skip_outliers",
 ]

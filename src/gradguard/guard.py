@@ -7,10 +7,8 @@ sinks write the record on a background thread.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import platform
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +16,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -180,16 +177,17 @@ class Guard:
             warnings.warn(f"gradguard: {len(missing)} trainable parameter(s) of the model are not in the optimizer "
                           f"and are not watched: {missing[:5]}{' ...' if len(missing) > 5 else ''}", stacklevel=2)
 
-        flight_dir = Path(run_dir) / "flight" if run_dir is not None and max_flight_records > 0 else None
-        self._investigator = Investigator(model, optimizer, scaler, loss_fn, flight_dir,
-                                          max_flight_records=max_flight_records, diagnose_every=diagnose_every)
-        self._rng_state: dict[str, Any] | None = capture_rng_state() if loss_fn is not None else None
-
         self.rank = 0
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             from .distributed import attach
 
             attach(self)  # sets reduce_packed and self.rank; every rank then decides from the same numbers
+
+        flight_dir = (Path(run_dir) / "flight" if run_dir is not None and max_flight_records > 0 and self.rank == 0
+                      else None)
+        self._investigator = Investigator(model, optimizer, scaler, loss_fn, flight_dir,
+                                          max_flight_records=max_flight_records, diagnose_every=diagnose_every)
+        self._rng_state: dict[str, Any] | None = capture_rng_state() if loss_fn is not None else None
 
         self._writer: Any = None
         all_sinks = list(sinks)
@@ -199,6 +197,7 @@ class Guard:
     # ------------------------------------------------------------------------------------------- record
     def _open_writer(self, run_dir: Any, sinks: list[Any], tensorboard: Any, resume: bool, policy: Any) -> Any:
         from .record import RunWriter, SQLiteSink
+        from .record.meta import run_meta
 
         if run_dir is not None:
             sinks = [SQLiteSink(run_dir, resume=resume), *sinks]
@@ -210,32 +209,8 @@ class Guard:
                     raise ConfigError("tensorboard", True, "a log directory, or True together with run_dir")
                 tensorboard = Path(run_dir) / "tensorboard"
             sinks.append(TensorBoardSink(tensorboard))
-        return RunWriter(sinks, self.inventory.layers, self._meta(policy),
+        return RunWriter(sinks, self.inventory.layers, run_meta(self, policy),
                          flush_every=self.flush_every, flush_seconds=self.flush_seconds)
-
-    def _meta(self, policy: Any) -> dict[str, Any]:
-        import numpy
-
-        from . import __version__
-
-        n_params = sum(p.numel() for p in self.model.parameters())
-        return {
-            "versions": {"gradguard": __version__, "torch": torch.__version__, "numpy": numpy.__version__,
-                         "python": platform.python_version()},
-            "model": {"class": type(self.model).__name__, "parameters": n_params,
-                      "watched_parameters": sum(p.numel() for p in self.inventory.params),
-                      "watched_tensors": len(self.inventory.params), "layers": len(self.layer_names),
-                      "tied": {k: list(v) for k, v in self.inventory.aliases.items()},
-                      "device": str(self._collector.device), "repr": repr(self.model)[:4000]},
-            "optimizer": {"class": type(self.optimizer).__name__,
-                          "groups": [{k: _jsonable(v) for k, v in g.items() if k != "params"}
-                                     for g in self.optimizer.param_groups]},
-            "settings": {"policy": policy if isinstance(policy, str) else repr(self.policy),
-                         "update_every": self.update_every, "flush_every": self.flush_every,
-                         "flush_seconds": self.flush_seconds, "scaler": self.scaler is not None,
-                         "scheduler": type(self.scheduler).__name__ if self.scheduler is not None else None,
-                         "detectors": [type(d).__name__ for d in self.detectors]},
-        }
 
     # ------------------------------------------------------------------------------------------- step
     @property
@@ -327,7 +302,8 @@ class Guard:
         events: list[Event] = []
         for detector in self.detectors:
             events.extend(detector(stats, self.layer_names))
-        if any(e.kind in DIAGNOSED_KINDS for e in events):  # the alarm path
+        # the alarm path; not under torch.distributed, where a re-run on one rank would hang the collectives
+        if self.reduce_packed is None and any(e.kind in DIAGNOSED_KINDS for e in events):
             events = self._investigator.investigate(step, events, inputs, targets, closure, self._rng_state)
 
         if scale is not None and not stats.grads_finite:
@@ -454,15 +430,3 @@ def _scaler_stage(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer
 def _lr(group: Mapping[str, Any]) -> float:
     lr = group.get("lr", float("nan"))
     return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
-
-
-def _jsonable(value: Any) -> Any:
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        if isinstance(value, (tuple, list)):
-            return [_jsonable(v) for v in value]
-        if isinstance(value, np.generic):
-            return value.item()
-        return repr(value)

@@ -64,6 +64,16 @@ def _is_dtensor(t: torch.Tensor) -> bool:
     return type(t) is not torch.Tensor and type(t) is not torch.nn.Parameter and callable(getattr(t, "to_local", None))
 
 
+def clamp_grads_(grads: Sequence[torch.Tensor], value: float) -> None:
+    """Clamp every gradient element to ``[-value, value]`` in fused calls (DTensor and plain ones apart)."""
+    grads = list(grads)
+    kinds = [_is_dtensor(g) for g in grads]
+    for want in ((None,) if not any(kinds) or all(kinds) else (True, False)):
+        part = grads if want is None else [g for g, kind in zip(grads, kinds) if kind is want]
+        torch._foreach_clamp_min_(part, -value)
+        torch._foreach_clamp_max_(part, value)
+
+
 def mul_grads_(grads: Sequence[torch.Tensor], coef: float | Sequence[float]) -> None:
     """``grads[k] *= coef`` (or ``coef[k]``) in fused ``_foreach_mul_`` calls.
 

@@ -20,7 +20,7 @@ from ..decision import Decision, StepReport
 from ..errors import ConfigError, TrainingHalted
 from ..events import Event
 from ..inventory import ParamInventory
-from ..stats import StepStats
+from ..stats import StepStats, clamp_grads_, mul_grads_
 from .backoff import TROUBLE_KINDS, scale_lr
 from .rollback import SnapshotStore
 
@@ -93,12 +93,11 @@ class Actuator:
         coefs = decision.layer_clip_coefs
         if coefs is not None:
             c = decision.clip_coef
-            torch._foreach_mul_(grads, [c * coefs[self.layer_of[k]] for k in present])  # type: ignore[arg-type]
+            mul_grads_(grads, [c * coefs[self.layer_of[k]] for k in present])  # type: ignore[arg-type]
         elif decision.clip_coef < 1.0:
-            torch._foreach_mul_(grads, decision.clip_coef)  # type: ignore[arg-type]
+            mul_grads_(grads, decision.clip_coef)  # type: ignore[arg-type]
         if decision.clip_value is not None:
-            torch._foreach_clamp_min_(grads, -decision.clip_value)  # type: ignore[arg-type]
-            torch._foreach_clamp_max_(grads, decision.clip_value)  # type: ignore[arg-type]
+            clamp_grads_(grads, decision.clip_value)  # type: ignore[arg-type]
 
     @staticmethod
     def effective_coef(decision: Decision, stats: StepStats) -> float:
