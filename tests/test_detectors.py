@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -191,10 +192,10 @@ def test_amp_overflow_becomes_nonfinite_when_it_repeats_past_the_scaler() -> Non
     kinds = []
     for s in range(5):
         stats = make(s, np.array([np.inf, 1, 1, 1]))
-        stats = StepStats(**{**stats.__dict__, "scale": 2.0 ** (16 - s)})
+        stats = dataclasses.replace(stats, scale=2.0 ** (16 - s))
         kinds += [e.kind for e in det(stats, NAMES)]
     assert kinds == ["amp_overflow", "amp_overflow", "nonfinite", "nonfinite", "nonfinite"]
     det.load_state_dict(det.state_dict())
     assert det.overflows == 5
-    ok = StepStats(**{**make(5, np.ones(L)).__dict__, "scale": 1024.0})
+    ok = dataclasses.replace(make(5, np.ones(L)), scale=1024.0)
     assert det(ok, NAMES) == [] and det.overflows == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sqlite3
@@ -329,7 +330,7 @@ def test_bad_array_length_is_recorded_not_raised(tmp_path: Path) -> None:
         writer.add_step(*make_step(s), 0.0)
     writer.flush()
     stats, report = make_step(3)
-    short = StepStats(**{**stats.__dict__, "layer_weight_norm": np.ones(L + 1)})
+    short = dataclasses.replace(stats, layer_weight_norm=np.ones(L + 1))
     with pytest.warns(RuntimeWarning, match="SQLiteSink"):
         writer.add_step(short, report, 0.0)
         writer.add_step(*make_step(4), 0.0)

@@ -21,6 +21,8 @@ path only).
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -121,20 +123,30 @@ class StepStats:
     layer_weight_norm: np.ndarray
     layer_has_grad: np.ndarray
 
+    def __post_init__(self) -> None:
+        # totals every detector asks for, computed once (numpy calls on tiny arrays cost microseconds each)
+        object.__setattr__(self, "_nonfinite_total", int(self.layer_grad_nonfinite.sum()))
+        object.__setattr__(self, "_weights_finite", math.isfinite(float(np.sum(self.layer_weight_norm))))
+
     @property
     def nonfinite_grads(self) -> int:
         """Total count of NaN/Inf gradient elements this step."""
-        return int(self.layer_grad_nonfinite.sum())
+        return self._nonfinite_total  # type: ignore[attr-defined,no-any-return]
 
     @property
     def loss_finite(self) -> bool:
         """False only when a loss was given and it is NaN or Inf."""
-        return self.loss is None or bool(np.isfinite(self.loss))
+        return self.loss is None or math.isfinite(self.loss)
 
     @property
     def grads_finite(self) -> bool:
         """True when every gradient element is finite (equivalently here: the global norm is finite)."""
-        return bool(np.isfinite(self.grad_norm)) and self.nonfinite_grads == 0
+        return math.isfinite(self.grad_norm) and self._nonfinite_total == 0  # type: ignore[attr-defined]
+
+    @property
+    def weights_finite(self) -> bool:
+        """True when every watched weight is finite (their norms are)."""
+        return self._weights_finite  # type: ignore[attr-defined,no-any-return]
 
 
 @dataclass(frozen=True)
@@ -350,7 +362,7 @@ class StatsCollector:
         elif not grads:
             return stats
         host = np.asarray(counts.tolist(), dtype=np.int64)
-        return StepStats(**{**stats.__dict__, "layer_grad_nonfinite": host})
+        return dataclasses.replace(stats, layer_grad_nonfinite=host)
 
     # ----------------------------------------------------------------------------------------- updates
     def begin_update(self, stats: StepStats) -> None:

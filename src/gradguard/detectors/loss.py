@@ -13,6 +13,13 @@ from ._checks import at_least, fraction, positive
 from ._history import Window
 
 
+def _median(values: list[float]) -> float:
+    """Median of a short list (plain Python beats numpy's call overhead at this size)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+
+
 class LossSpikeDetector:
     r"""Raises ``loss_spike`` when a loss is far above its recent history.
 
@@ -40,7 +47,7 @@ class LossSpikeDetector:
         events: list[Event] = []
         if len(self.window) >= self.warmup:
             values = self.window.unordered()
-            med = float(np.median(values))
+            med = _median(values.tolist())
             if loss <= med + self.min_rise * abs(med):  # the common case: one median and done
                 self.window.push(loss)
                 return events

@@ -31,6 +31,9 @@ class NonFiniteDetector:
         self.overflows = 0
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
+        if stats.grads_finite and stats.weights_finite and stats.loss_finite:  # the common case, scalars only
+            self.overflows = 0
+            return []
         events: list[Event] = []
         bad_w = np.flatnonzero(~np.isfinite(stats.layer_weight_norm))
         if bad_w.size:
