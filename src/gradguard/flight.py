@@ -29,7 +29,6 @@ import json
 import os
 import pickle
 import platform
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._atomic import atomic_torch_save
 from .errors import GradGuardError
 from .forensics import (
     Origin,
@@ -148,16 +148,9 @@ def save_flight_record(
         "versions": _versions(), "extra": dict(extra or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_torch_save(payload, path)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         if isinstance(exc, Exception) and not isinstance(exc, GradGuardError):
             raise FlightRecordError(f"could not write the flight record {path}: {exc}") from exc
         raise

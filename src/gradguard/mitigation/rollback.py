@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import tempfile
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._atomic import atomic_torch_save
 from ..decision import Decision
 from ..events import Event
 from ..forensics import capture_rng_state, restore_rng_state
@@ -156,17 +156,7 @@ class SnapshotStore:
         path = self.directory / f"snapshot-{snap.step:09d}.pt"
         payload = {k: getattr(snap, k) for k in ("step", "model", "optimizer", "scheduler", "scaler", "rng",
                                                    "lr_scale")}
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                torch.save(payload, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_torch_save(payload, path)
         return path
 
     def _drop(self, snap: Snapshot) -> None:
