@@ -97,3 +97,20 @@ def test_import_pulls_in_no_optional_dependency() -> None:
             "'lightning', 'transformers']; print([m for m in extras if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_diagnosed_event_carries_causes_even_when_rate_limited() -> None:
+    model = nn.Sequential(nn.Linear(4, 8), LogOfRelu(), nn.Linear(8, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    guard = Guard(model, opt, loss_fn=nn.functional.mse_loss, diagnose_every=100)
+    kinds_with_causes = []
+    for step in range(3):
+        x, y = torch.randn(16, 4), torch.randn(16, 1)
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        report = guard.step(loss, inputs=x, targets=y)
+        opt.zero_grad(set_to_none=True)
+        grads = [e for e in report.events if e.kind == "nonfinite" and e.evidence.get("where") == "gradients"]
+        assert grads and grads[0].causes, step
+        kinds_with_causes.append(grads[0].evidence.get("causes_from_step"))
+    assert kinds_with_causes == [None, 0, 0]

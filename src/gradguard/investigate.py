@@ -35,7 +35,8 @@ class Investigator:
         flight_dir: where flight records go (None: none are written).
         max_flight_records: at most this many per run (default 3), so a run stuck in NaN does not fill the disk.
         diagnose_every: diagnose each event kind at most once per this many steps (default 100 steps); each
-            diagnosis costs about one forward and one backward pass of the batch.
+            diagnosis costs about one forward and one backward pass of the batch. Events in between carry the
+            latest causes of their kind, with ``evidence["causes_from_step"]`` saying which step they come from.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, scaler: Any,
@@ -50,6 +51,7 @@ class Investigator:
         self.diagnose_every = diagnose_every
         self.flight_records: list[Path] = []
         self._last_diagnosis: dict[str, int] = {}
+        self._causes: dict[str, tuple[int, tuple[Mapping[str, Any], ...]]] = {}
         self._warned = False
 
     def _batch_fn(self, inputs: Any, targets: Any,
@@ -74,8 +76,13 @@ class Investigator:
             causes: tuple[Mapping[str, Any], ...] = event.causes
             if event.kind == "nonfinite" and evidence.get("where") != "weights":
                 evidence.update(self._forensics(step, batch_fn, inputs, targets, closure, rng_state, event))
-            if event.kind in DIAGNOSED_KINDS and self._due(event.kind, step) and closure is None:
-                causes = self._diagnose(inputs, targets, evidence)
+            if event.kind in DIAGNOSED_KINDS and closure is None:
+                if self._due(event.kind, step):
+                    causes = self._diagnose(inputs, targets, evidence)
+                    self._causes[event.kind] = (step, causes)
+                elif event.kind in self._causes:  # rate-limited: the latest diagnosis of this kind, said as such
+                    diagnosed_at, causes = self._causes[event.kind]
+                    evidence["causes_from_step"] = diagnosed_at
             out.append(dataclasses.replace(event, evidence=evidence, causes=causes))
         return out
 
