@@ -28,6 +28,7 @@ class LogEMA:
         self.mean = np.zeros(size)
         self.var = np.zeros(size)
         self.count = np.zeros(size, dtype=np.int64)
+        self._all_seen = False
 
     @staticmethod
     def log(x: np.ndarray) -> np.ndarray:
@@ -53,6 +54,13 @@ class LogEMA:
 
     def update(self, lx: np.ndarray, mask: np.ndarray | None = None) -> None:
         """Fold in ``lx = log x`` where it is finite (and ``mask`` allows)."""
+        b = self.beta
+        if self._all_seen and (mask is None or mask.all()) and np.isfinite(lx).all():  # the common case
+            d = lx - self.mean
+            self.mean += (1 - b) * d
+            self.var = b * (self.var + (1 - b) * d * d)
+            self.count += 1
+            return
         ok = np.isfinite(lx)
         if mask is not None:
             ok &= mask
@@ -60,10 +68,10 @@ class LogEMA:
         later = ok & (self.count > 0)
         self.mean[first] = lx[first]
         d = lx[later] - self.mean[later]
-        b = self.beta
         self.mean[later] += (1 - b) * d
         self.var[later] = b * (self.var[later] + (1 - b) * d * d)
         self.count[ok] += 1
+        self._all_seen = bool(self.count.min() > 0)
 
     def state_dict(self) -> dict[str, Any]:
         return {"mean": self.mean.tolist(), "var": self.var.tolist(), "count": self.count.tolist()}
@@ -72,6 +80,7 @@ class LogEMA:
         self.mean = np.asarray(state["mean"], dtype=np.float64)
         self.var = np.asarray(state["var"], dtype=np.float64)
         self.count = np.asarray(state["count"], dtype=np.int64)
+        self._all_seen = bool(self.count.size and self.count.min() > 0)
 
 
 class Window:

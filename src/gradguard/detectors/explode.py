@@ -60,22 +60,27 @@ class ExplodeDetector:
         self.persistent_steps = at_least("persistent_steps", persistent_steps, 1)
         self.history = LogEMA(1 + num_layers, beta=beta)
         self._mask = np.ones(1 + num_layers, dtype=bool)
+        self._norms = np.empty(1 + num_layers)
         self.above = 0
         self.firing = 0
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
-        norms = np.concatenate([[stats.grad_norm], stats.layer_grad_norm])
-        if not np.isfinite(stats.grad_norm):
+        if not math.isfinite(stats.grad_norm):
             return []  # the nonfinite detector's business; keep the history clean
+        norms = self._norms
+        norms[0] = stats.grad_norm
+        norms[1:] = stats.layer_grad_norm
         log_norms = self.history.log(norms)
-        z, ratio = self.history.z_and_ratio(log_norms)
-        ready = self.history.count[0] >= self.warmup
+        h = self.history
+        ready = h.count[0] >= self.warmup
         rules: list[str] = []
-        if ready and z[0] > self.z_threshold and ratio[0] > self.min_ratio:
-            rules.append("statistical")
+        if ready and stats.grad_norm > 0:  # the global rule in scalars; per-layer figures only on an alarm
+            d0 = math.log(stats.grad_norm) - float(h.mean[0])
+            if d0 / max(math.sqrt(float(h.var[0])), h.min_std) > self.z_threshold and math.exp(d0) > self.min_ratio:
+                rules.append("statistical")
         if self.ceiling is not None and stats.grad_norm > self.ceiling:
             rules.append("ceiling")
-        weight_norm = float(np.sqrt(np.sum(np.square(stats.layer_weight_norm))))
+        weight_norm = float(np.sqrt(np.dot(stats.layer_weight_norm, stats.layer_weight_norm)))
         to_weights = stats.grad_norm / weight_norm if weight_norm > 0 else math.inf
         if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling:
             rules.append("ratio_ceiling")
@@ -84,15 +89,12 @@ class ExplodeDetector:
             if self.above >= self.persistent_steps:
                 rules.append("persistent")
 
-        # winsorised update: an outlier enters the history at the threshold, not at its own value
-        cap = self.history.mean + self.z_threshold * self.history.std()
-        capped = np.where((self.history.count >= self.warmup) & (log_norms > cap), cap, log_norms)
-        self._mask[1:] = stats.layer_has_grad
-        self.history.update(capped, mask=self._mask)
-
         if not rules:
             self.firing = 0
+            self._fold(log_norms, stats)
             return []
+        z, ratio = h.z_and_ratio(log_norms)  # against the history before this step
+        self._fold(log_norms, stats)
         self.firing += 1
         if self.firing & (self.firing - 1):  # not a power of two: stay quiet within an episode
             return []
@@ -118,6 +120,14 @@ class ExplodeDetector:
                       message=f"gradient norm {stats.grad_norm:.3g} ({', '.join(rules)}); starts in "
                               f"{', '.join(layer_names[i] for i in risen[:3])}",
                       layers=tuple(layer_names[i] for i in risen), evidence=evidence)]
+
+    def _fold(self, log_norms: np.ndarray, stats: StepStats) -> None:
+        """Winsorised update: an outlier enters the history at the threshold, not at its own value."""
+        h = self.history
+        if h.count[0] >= self.warmup:
+            log_norms = np.minimum(log_norms, h.mean + self.z_threshold * h.std())
+        self._mask[1:] = stats.layer_has_grad
+        h.update(log_norms, mask=self._mask)
 
     def state_dict(self) -> dict[str, Any]:
         return {"history": self.history.state_dict(), "above": self.above, "firing": self.firing}

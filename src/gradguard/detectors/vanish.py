@@ -37,25 +37,26 @@ class VanishDetector:
         self.patience = at_least("patience", patience, 1)
         self.streak = np.zeros(num_layers, dtype=np.int64)
         self.reported = np.zeros(num_layers, dtype=bool)
+        self._streaking = False
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         g = stats.layer_grad_norm
         w = stats.layer_weight_norm
-        if not stats.grads_finite or not np.all(np.isfinite(w)):
+        if not stats.grads_finite or not stats.weights_finite:
+            return []
+        top = float(np.fmax.reduce(g))  # the largest layer norm, passing over layers without a gradient (NaN)
+        if not top > 0 or not (g < top * self.layer_ratio).any():  # the common case: every layer is alive
+            if self._streaking:
+                self.streak[:] = 0
+                self.reported[:] = False
+                self._streaking = False
             return []
         live = stats.layer_has_grad & np.isfinite(g)
         if live.sum() < 2:
             return []
-        top = np.max(g[live])
-        if top <= 0:
-            return []
+        self._streaking = True
         with np.errstate(divide="ignore", invalid="ignore"):
             to_top = g / top
-            if not np.any(to_top < self.layer_ratio):  # the common case: every layer is alive
-                if self.streak.any():
-                    self.streak[:] = 0
-                    self.reported[:] = False
-                return []
             to_w = np.where(w > 0, g / w, np.inf)
         vanished = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
         self.streak = np.where(vanished, self.streak + 1, 0)
@@ -82,3 +83,4 @@ class VanishDetector:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.streak = np.asarray(state["streak"], dtype=np.int64)
         self.reported = np.asarray(state["reported"], dtype=bool)
+        self._streaking = bool(self.streak.any() or self.reported.any())
