@@ -249,3 +249,13 @@ def test_bad_max_consecutive_skips_is_refused() -> None:
     model = mlp()
     with pytest.raises(ConfigError, match="max_consecutive_skips"):
         Guard(model, torch.optim.SGD(model.parameters(), lr=0.1), max_consecutive_skips=0)
+
+
+def test_zscore_warmup_clips_only_jumps_far_above_the_warmup_median() -> None:
+    clip = ClipByZScore(warmup=25, warmup_growth=10.0)
+    coefs = [clip.decide(_stats(n, step=i), []).clip_coef for i, n in enumerate([1.0, 100.0, 2.0, 0.5, 15.0])]
+    # step 1: capped at 10 x median([1]) = 10; step 4: 15 is not above 10 x median([1, 10, 2, 0.5]) = 15
+    assert coefs[0] == 1.0 and coefs[1] == pytest.approx(0.1) and coefs[2:] == [1.0, 1.0, 1.0]
+    assert clip._warm[1] == pytest.approx(10.0)  # the history took the clipped value
+    with pytest.raises(ConfigError, match="warmup_growth"):
+        ClipByZScore(warmup_growth=0.0)

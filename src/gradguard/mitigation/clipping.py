@@ -121,23 +121,27 @@ class ClipByZScore:
     With :math:`\mu_t, \sigma_t^2` exponential moving mean and variance of the norm (decay :math:`\alpha`) and
     :math:`z = (\lVert g\rVert - \mu)/\max(\sigma, \rho\mu)`, a step with :math:`z > z_{thr}` is clipped to
     :math:`\mu + z_{thr}\max(\sigma, \rho\mu)`; the EMA is then fed the clipped norm, so a spike cannot inflate
-    the threshold. The first ``warmup`` finite norms initialise :math:`\mu, \sigma` and are never clipped. Unlike
-    the published ZClip, NaN/Inf norms never enter the EMA, and the relative floor :math:`\rho` keeps an almost
-    constant norm from being clipped for noise.
+    the threshold. The first ``warmup`` finite norms initialise :math:`\mu, \sigma`; during that warm-up a norm is
+    clipped only where it exceeds ``warmup_growth`` times the median of the warm-up norms so far (the published
+    ZClip clips to a fixed norm instead; no absolute scale is assumed here). NaN/Inf norms never enter the EMA, and
+    the relative floor :math:`\rho` keeps an almost constant norm from being clipped for noise.
 
     Args:
         z_threshold: :math:`z_{thr}` (default 2.5, as ZClip).
         alpha: EMA decay (default 0.97, as ZClip).
         warmup: finite norms before clipping starts (default 25).
         min_rel_std: :math:`\rho` (default 0.05).
+        warmup_growth: during warm-up, clip to this times the median of the warm-up norms so far (default 10;
+            the warm-up history takes the clipped value).
     """
 
     def __init__(self, z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 25,
-                 min_rel_std: float = 0.05) -> None:
+                 min_rel_std: float = 0.05, warmup_growth: float = 10.0) -> None:
         self.z_threshold = positive("z_threshold", z_threshold)
         self.alpha = fraction("alpha", alpha)
         self.warmup = at_least("warmup", warmup, 2)
         self.min_rel_std = positive("min_rel_std", min_rel_std)
+        self.warmup_growth = positive("warmup_growth", warmup_growth)
         self.mean = 0.0
         self.var = 0.0
         self.count = 0
@@ -160,12 +164,17 @@ class ClipByZScore:
         if not math.isfinite(norm):
             return Decision()
         if self.count < self.warmup:
-            self._warm.append(norm)
+            cap = self.warmup_growth * float(np.median(self._warm)) if self._warm else math.inf
+            self._warm.append(min(norm, cap))
             self.count += 1
             if self.count == self.warmup:
                 self.mean, self.var = float(np.mean(self._warm)), float(np.var(self._warm))
                 self._warm = []
-            return Decision()
+            if norm <= cap:
+                return Decision()
+            return Decision(clip_coef=cap / norm, reason="clip_zscore",
+                            evidence={"grad_norm": norm, "threshold": cap, "warmup": True,
+                                      "warmup_growth": self.warmup_growth})
         limit = self.threshold()
         if norm <= limit:
             self._push(norm)
