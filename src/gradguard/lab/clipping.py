@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
 import torch
 from torch import nn
 
-from ..decision import Decision
-from ..events import Event
-from ..policy import Policy, chain, clip_by_global_norm, skip_nonfinite
-from ..stats import StepStats
+from ..policy import (
+    Policy,
+    chain,
+    clip_by_global_norm,
+    clip_by_percentile,
+    clip_by_value,
+    clip_by_zscore,
+    skip_nonfinite,
+)
 from ._core import SEED, Experiment, LabResult, Plot, Run, Verdict, fmt, mlp, regression, train
 
 CLAIM = ("Gradient clipping scales the gradients down (or caps them to a range) when they exceed a threshold, "
@@ -21,53 +21,23 @@ CLAIM = ("Gradient clipping scales the gradients down (or caps them to a range) 
 SOURCE = "seeds 000, 001, 002, 003 (all list clipping); by norm and by value: MISSION"
 
 
-class PercentileClip:
-    r"""Adaptive clipping (AutoClip, Seetharaman et al. 2020): clip the global norm to the ``percentile``-th
-    percentile of every norm seen so far, this step's included: :math:`c = \min(1, P_p(h) / \lVert g\rVert)`.
-
-    A small policy object for the lab (the guard's Policy protocol); non-finite norms are skipped, not recorded.
-    """
-
-    def __init__(self, percentile: float = 10.0) -> None:
-        self.percentile = percentile
-        self.history: list[float] = []
-
-    def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
-        norm = stats.grad_norm
-        if not math.isfinite(norm):
-            return Decision(skip=True, reason="nonfinite_grad", evidence={"grad_norm": norm})
-        self.history.append(norm)
-        threshold = float(np.percentile(self.history, self.percentile))
-        if norm > threshold > 0:
-            return Decision(reason="clip_percentile", clip_coef=threshold / norm,
-                            evidence={"grad_norm": norm, "threshold": threshold})
-        return Decision()
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"percentile": self.percentile, "history": list(self.history)}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.percentile = float(state["percentile"])
-        self.history = list(state["history"])
-
-
 def _variant(name: str, lr: float, steps: int) -> Run:
     torch.manual_seed(SEED)
     model = mlp(6, 64, nn.ReLU, std_gain=2**0.5)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     policy: str | Policy = "monitor"
-    before = None
     if name == "by norm (1.0)":
         policy = chain(skip_nonfinite(), clip_by_global_norm(1.0))
     elif name == "by value (0.1)":
-        def before(m: nn.Module) -> None:
-            nn.utils.clip_grad_value_(m.parameters(), 0.1)
+        policy = chain(skip_nonfinite(), clip_by_value(0.1))
+    elif name == "adaptive (z-score)":
+        policy = chain(skip_nonfinite(), clip_by_zscore())
     elif name == "adaptive (p10)":
-        policy = PercentileClip(10.0)
-    return train(model, opt, regression(16, 4), steps, policy=policy, before_step=before)
+        policy = chain(skip_nonfinite(), clip_by_percentile(10.0, warmup=1))
+    return train(model, opt, regression(16, 4), steps, policy=policy)
 
 
-VARIANTS = ("none", "by norm (1.0)", "by value (0.1)", "adaptive (p10)")
+VARIANTS = ("none", "by norm (1.0)", "by value (0.1)", "adaptive (z-score)", "adaptive (p10)")
 
 
 def run(quick: bool = False) -> LabResult:
@@ -99,8 +69,8 @@ def run(quick: bool = False) -> LabResult:
         verdict = Verdict("not supported", "no kind of clipping kept the diverging runs stable")
     measured = "; ".join(f"lr {r[0]} {r[1]}: {r[2]}" for r in rows)
     setup = (f"MLP depth 6, width 64, ReLU, He; SGD {steps} steps at lr {', '.join(f'{x:g}' for x in lrs)} (above "
-             "the largest stable lr); clipping by global norm via the guard policy, by value with clip_grad_value_, "
-             "adaptive as a guard policy clipping to the 10th percentile of the norm history")
+             "the largest stable lr); gradguard policies: clip_by_global_norm(1.0), clip_by_value(0.1), "
+             "clip_by_zscore() (the default preset's adaptive clipper) and clip_by_percentile(10) (AutoClip-like)")
     headers = ["lr", "clipping", "outcome", "final loss", "max grad norm (before clipping)"]
     return LabResult("clipping", CLAIM, SOURCE, setup, measured, verdict, headers, rows, [plot])
 
