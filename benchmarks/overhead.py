@@ -61,7 +61,7 @@ def make_step(variant: str, model: nn.Module, device: str) -> Callable[[torch.Te
     return step
 
 
-def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int) -> dict[str, float]:
+def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int) -> dict[str, list[float]]:
     torch.manual_seed(0)
     base, data = MODELS[name]()
     x, y = (t.to(device) for t in data())
@@ -82,7 +82,7 @@ def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int
                 steps[v](x, y)
             sync()
             times[v].append((time.perf_counter() - t0) / steps_per_round * 1e3)
-    return {v: statistics.median(ts) for v, ts in times.items()}
+    return times
 
 
 def main() -> None:
@@ -97,15 +97,20 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
           f"{args.rounds} rounds x {args.steps_per_round} steps, AdamW\n")
-    print("| model | variant | median ms/step | vs plain | vs clip_grad_norm_ |")
+    print("Ratios are medians of per-round ratios (each round times every variant back to back), with the")
+    print("interquartile range of those ratios: drift of the machine cancels within a round.\n")
+    print("| model | variant | median ms/step | vs plain | vs clip_grad_norm_ (IQR) |")
     print("|---|---|---:|---:|---:|")
     for name in MODELS:
         if args.only and name != args.only:
             continue
-        med = bench(name, args.device, args.rounds, args.steps_per_round, args.warmup)
+        times = bench(name, args.device, args.rounds, args.steps_per_round, args.warmup)
         for v in VARIANTS:
-            print(f"| {name} | {v} | {med[v]:.2f} | {med[v] / med['plain']:.3f} | "
-                  f"{med[v] / med['clip_grad_norm_']:.3f} |", flush=True)
+            vs_plain = [a / b for a, b in zip(times[v], times["plain"])]
+            vs_clip = [a / b for a, b in zip(times[v], times["clip_grad_norm_"])]
+            q1, _, q3 = statistics.quantiles(vs_clip, n=4)
+            print(f"| {name} | {v} | {statistics.median(times[v]):.2f} | {statistics.median(vs_plain):.3f} | "
+                  f"{statistics.median(vs_clip):.3f} ({q1:.3f}–{q3:.3f}) |", flush=True)
 
 
 if __name__ == "__main__":
