@@ -288,10 +288,11 @@ class StatsCollector:
         L = self.num_layers
         both_idx, grad_idx, _, factor = self._plan(present)
         grads: list[torch.Tensor] = [params[k].grad for k in present]  # type: ignore[misc]
-        weights = [p.detach() for p in params]
+        weights: list[torch.Tensor] = params  # read under no_grad below: no per-parameter detach()
         if self._sharded:
-            grads, weights = [_local(g) for g in grads], [_local(w) for w in weights]
-        norms = self._norms(grads + weights, 2.0)
+            grads, weights = [_local(g) for g in grads], [_local(w.detach()) for w in weights]
+        with torch.no_grad():
+            norms = self._norms(grads + weights, 2.0)
         squares = norms * norms if factor is None else norms * norms * factor
         sumsq = torch.zeros(2 * L, dtype=torch.float64, device=self.device).index_add_(0, both_idx, squares)
         gmax = torch.zeros(L, dtype=torch.float64, device=self.device)
