@@ -1,6 +1,6 @@
 """Mirror of the run record in MLflow: the main curves per step, per-layer curves, events as a JSON-lines artifact.
 
-Metric keys are those of :func:`gradguard.sinks.wandb.step_scalars` under ``gradguard/`` (``gradguard/grad_norm``,
+Metric keys are those of :func:`gradguard.sinks.base.step_scalars` under ``gradguard/`` (``gradguard/grad_norm``,
 ``gradguard/grad_norm/<layer>``, ``gradguard/update_ratio/<layer>``, ...), with characters MLflow does not accept
 in a key replaced by ``_``. Each batch of the record goes out as one ``log_batch`` call (at most 1000 metrics
 each). The record's metadata is the artifact ``gradguard/meta.json``, the events ``gradguard/events.jsonl``.
@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .base import Sink, StepItem
-from .wandb import _require, check_layer_every, step_scalars
+from .._optional import require
+from .base import Sink, StepItem, check_layer_every, step_scalars
 
 if TYPE_CHECKING:
     from ..events import Event
@@ -58,7 +58,7 @@ class MLflowSink(Sink):
     def __init__(self, tracking_uri: str | os.PathLike[str] | None = None, *, experiment: str = "gradguard",
                  artifact_location: str | os.PathLike[str] | None = None, run_id: str | None = None,
                  run_name: str | None = None, layer_every: int = 1) -> None:
-        _require("mlflow", "the MLflow sink")
+        require("mlflow", "the MLflow sink")
         self.layer_every = check_layer_every(layer_every)
         uri = None if tracking_uri is None else str(tracking_uri)
         if uri is not None and not re.match(r"^[a-z][a-z0-9+.-]*:", uri):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._optional import require
 from ..errors import ConfigError
-from .base import Sink, StepItem
+from .base import Sink, StepItem, step_scalars
 
 if TYPE_CHECKING:
     from ..events import Event
@@ -64,25 +64,9 @@ class TensorBoardSink(Sink):
         w = self._writer
         for stats, report, wall_time in items:
             step = int(stats.step)
-            scalars: dict[str, float] = {
-                "grad_norm": float(stats.grad_norm),
-                "grad_norm_after": float(stats.grad_norm) * float(report.clip_coef),
-                "clip_coef": float(report.clip_coef),
-            }
-            if stats.loss is not None:
-                scalars["loss"] = float(stats.loss)
-            if stats.scale is not None:
-                scalars["scale"] = float(stats.scale)
-            for g, lr in enumerate(stats.lrs):
-                scalars[f"lr/group{g}"] = float(lr)
-            for tag, value in scalars.items():
+            per_layer = step % self.layer_every == 0
+            for tag, value in step_scalars(stats, report, self._layers, per_layer).items():
                 w.add_scalar(tag, value, step, walltime=wall_time)
-            if step % self.layer_every == 0:
-                per_layer = zip(self._layers, stats.layer_grad_norm, stats.layer_weight_norm, strict=True)
-                for name, gnorm, wnorm in per_layer:
-                    if not math.isnan(gnorm):
-                        w.add_scalar(f"grad_norm/{name}", float(gnorm), step, walltime=wall_time)
-                    w.add_scalar(f"weight_norm/{name}", float(wnorm), step, walltime=wall_time)
 
     def write_updates(self, items: Sequence[UpdateStats]) -> None:
         """The update-to-weight ratio of each layer at each measured step."""

@@ -15,58 +15,17 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, OptionalDependencyError
-from .base import Sink, StepItem
+from .._optional import require
+from .base import Sink, StepItem, check_layer_every, step_scalars
 
 if TYPE_CHECKING:
-    from ..decision import StepReport
     from ..events import Event
     from ..inventory import LayerInfo
-    from ..stats import StepStats, UpdateStats
+    from ..stats import UpdateStats
 
 __all__ = ["WandbSink", "step_scalars"]
 
 _PREFIX = "gradguard/"
-
-
-def _require(package: str, feature: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(package)
-    except ImportError:
-        raise OptionalDependencyError(package, package, feature) from None
-
-
-def step_scalars(stats: StepStats, report: StepReport, layers: Sequence[str], per_layer: bool) -> dict[str, float]:
-    """The scalars of one step under the TensorBoard sink's tags (per-layer ones only when ``per_layer``).
-
-    A layer without a gradient that step has no ``grad_norm/<layer>`` entry (its norm is NaN, not 0).
-    """
-    out: dict[str, float] = {
-        "grad_norm": float(stats.grad_norm),
-        "grad_norm_after": float(stats.grad_norm) * float(report.clip_coef),
-        "clip_coef": float(report.clip_coef),
-        "applied": float(report.applied),
-    }
-    if stats.loss is not None:
-        out["loss"] = float(stats.loss)
-    if stats.scale is not None:
-        out["scale"] = float(stats.scale)
-    for g, lr in enumerate(stats.lrs):
-        out[f"lr/group{g}"] = float(lr)
-    if per_layer:
-        for name, gnorm, wnorm in zip(layers, stats.layer_grad_norm, stats.layer_weight_norm, strict=True):
-            if not math.isnan(gnorm):
-                out[f"grad_norm/{name}"] = float(gnorm)
-            out[f"weight_norm/{name}"] = float(wnorm)
-    return out
-
-
-def check_layer_every(layer_every: object) -> int:
-    if isinstance(layer_every, bool) or not isinstance(layer_every, int) or layer_every < 1:
-        raise ConfigError("layer_every", layer_every, "an integer >= 1 (steps between per-layer curves)")
-    return layer_every
 
 
 class WandbSink(Sink):
@@ -88,7 +47,7 @@ class WandbSink(Sink):
     def __init__(self, project: str | None = None, *, mode: str | None = None,
                  dir: str | os.PathLike[str] | None = None, layer_every: int = 1, run: Any = None,
                  **init_kwargs: Any) -> None:
-        _require("wandb", "the W&B sink")
+        require("wandb", "the W&B sink")
         self.layer_every = check_layer_every(layer_every)
         self.init_kwargs = {k: v for k, v in {"project": project, "mode": mode, "dir": None if dir is None
                                               else str(dir), **init_kwargs}.items() if v is not None}
