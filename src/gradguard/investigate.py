@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .events import Event
+from .record._json import to_jsonable
 
 __all__ = ["DIAGNOSED_KINDS", "Investigator"]
 
@@ -113,7 +114,7 @@ class Investigator:
                 path = save_flight_record(
                     self.flight_dir / f"step_{step:07d}.pt", model=self.model, optimizer=self.optimizer, step=step,
                     inputs=inputs, targets=targets, loss_fn=self.loss_fn, closure=closure, rng_state=rng_state,
-                    scaler=self.scaler, extra={"event": _plain(event.to_dict())})
+                    scaler=self.scaler, extra={"event": to_jsonable(event.to_dict())})
                 self.flight_records.append(path)
                 found["flight_record"] = str(path)
             except Exception as exc:
@@ -139,24 +140,3 @@ class Investigator:
             self._warned = True
             warnings.warn(f"gradguard: an alarm-path probe failed ({type(exc).__name__}: {exc}); training goes on "
                           "and the error is written into the event's evidence", RuntimeWarning, stacklevel=4)
-
-
-def _plain(obj: Any) -> Any:
-    """JSON-safe copy (NaN/Inf and numpy values become plain floats or strings)."""
-    import json
-    import math
-
-    def fix(x: Any) -> Any:
-        if isinstance(x, dict):
-            return {str(k): fix(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [fix(v) for v in x]
-        if isinstance(x, float) and not math.isfinite(x):
-            return str(x)
-        try:
-            json.dumps(x)
-            return x
-        except (TypeError, ValueError):
-            return repr(x)
-
-    return fix(obj)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import GradGuardError
+from ..record._json import to_jsonable
 
 __all__ = ["CAUSES", "SEVERITIES", "Diagnosis", "DiagnosisError", "Finding"]
 
@@ -68,7 +69,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
-        return _jsonable(asdict(self))
+        return to_jsonable(asdict(self))
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Diagnosis:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON (``json.dumps(d.to_dict())`` works)."""
-        return _jsonable({
+        return to_jsonable({
             "healthy": self.healthy,
             "findings": [f.to_dict() for f in self.findings],
             "cost": dict(self.cost),
@@ -133,14 +134,3 @@ class Diagnosis:
         return self.render()
 
 
-def _jsonable(obj: Any) -> Any:
-    """Floats that JSON cannot hold (inf, nan) become strings; tuples become lists."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    if isinstance(obj, bool | int | float | str) or obj is None:
-        return obj
-    return str(obj)

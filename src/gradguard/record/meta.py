@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from typing import Any
 
 import numpy as np
 import torch
+
+from ._json import to_jsonable
 
 
 def run_meta(guard: Any, policy: Any) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def run_meta(guard: Any, policy: Any) -> dict[str, Any]:
                   "tied": {k: list(v) for k, v in inventory.aliases.items()},
                   "device": str(guard._collector.device), "repr": repr(model)[:4000]},
         "optimizer": {"class": type(optimizer).__name__,
-                      "groups": [{k: jsonable(v) for k, v in g.items() if k != "params"}
+                      "groups": [{k: to_jsonable(v) for k, v in g.items() if k != "params"}
                                  for g in optimizer.param_groups]},
         "settings": {"policy": policy if isinstance(policy, str) else repr(guard.policy),
                      "update_every": guard.update_every, "flush_every": guard.flush_every,
@@ -34,16 +35,3 @@ def run_meta(guard: Any, policy: Any) -> dict[str, Any]:
                      "detectors": [type(d).__name__ for d in guard.detectors]},
         "distributed": layout.describe() if layout is not None and hasattr(layout, "describe") else None,
     }
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` if JSON can hold it, else a list, a Python scalar or its repr."""
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        if isinstance(value, (tuple, list)):
-            return [jsonable(v) for v in value]
-        if isinstance(value, np.generic):
-            return value.item()
-        return repr(value)
