@@ -51,7 +51,8 @@ def test_bad_clip_threshold(value: float) -> None:
 
 
 @pytest.mark.parametrize("setting,value", [("update_every", -1), ("flush_every", 0), ("flush_seconds", float("nan")),
-                                           ("flush_seconds", -2.0), ("policy", "yolo"), ("scaler", object())])
+                                           ("flush_seconds", -2.0), ("policy", "yolo"), ("scaler", object()),
+                                           ("max_flight_records", -1), ("diagnose_every", 0), ("loss_fn", 3)])
 def test_bad_settings_name_the_setting(setting: str, value: object) -> None:
     model, opt = _pair()
     err = _unchanged(model, opt, lambda: Guard(model, opt, **{setting: value}))
