@@ -114,6 +114,18 @@ def test_divergence_fires_once_when_the_loss_climbs() -> None:
     assert len(steps) == 1 and 40 < steps[0] < 55
 
 
+def test_divergence_is_not_faked_by_a_burst_of_outlier_batches() -> None:
+    rng = np.random.default_rng(3)
+    det = DivergenceDetector()
+    fired = []
+    for s in range(200):
+        loss = 0.05 * (1 + 0.1 * rng.normal())
+        if s in (100, 101, 102, 150, 152):  # outlier batches: the loss of that batch alone is 50-300x
+            loss *= 50.0 + 50.0 * (s % 5)
+        fired += [s for _ in det(make(s, np.ones(L), loss=loss), NAMES)]
+    assert fired == []
+
+
 def test_stall_fires_for_a_loss_that_never_moves_not_for_one_that_converged() -> None:
     rng = np.random.default_rng(2)
     flat, conv = StallDetector(), StallDetector()

@@ -152,6 +152,17 @@ def test_skip_outliers_skips_an_extreme_norm_and_adapts_to_a_lasting_change() ->
     assert later[0] and not later[-1]  # a lasting change of scale is absorbed
 
 
+def test_skip_outliers_is_not_blinded_by_an_outlier_during_warmup() -> None:
+    rng = np.random.default_rng(4)
+    skip = SkipOutliers()
+    skipped = []
+    for i, n in enumerate(rng.lognormal(0.0, 0.2, 300)):
+        norm = float(n) * (500.0 if i in (8, 12, 60, 150, 290) else 1.0)
+        skipped += [i] if skip.decide(_stats(norm, i), []).skip else []
+    assert skipped == [8, 12, 60, 150, 290]  # the ones in warm-up too, and they do not raise the bar for later ones
+    assert math.exp(skip.mean) == pytest.approx(1.0, rel=0.2)
+
+
 @pytest.mark.parametrize("policy", [P.clip_by_zscore(), P.clip_by_percentile(),
                                     P.skip_outliers(), P.backoff_lr(restore_steps=5),
                                     P.rollback_on_trouble(), P.resolve_policy("recover")])
@@ -238,6 +249,8 @@ def test_chain_merges_actions() -> None:
     (P.rollback_on_trouble, {"every": 0}, "every"),
     (P.rollback_on_trouble, {"lr_factor": 1.5}, "lr_factor"),
     (P.rollback_on_trouble, {"directory": "/proc/gradguard-cannot-write-here"}, "directory"),
+    (P.rollback_on_trouble, {"collapse_window": -1}, "collapse_window"),
+    (P.skip_outliers, {"z_threshold": -1.0}, "z_threshold"),
 ])
 def test_bad_settings_raise_config_error_naming_the_setting(factory, kwargs, setting) -> None:
     with pytest.raises(ConfigError) as info:

@@ -170,3 +170,39 @@ def test_observe_path_rolls_back_and_skips_for_trainers_that_step_themselves() -
         opt.zero_grad()
     assert report.rolled_back_to == 3 and not report.applied
     assert all(torch.equal(a, b) for a, b in zip(saved, model.parameters()))
+
+
+def _ev(step: int, *kinds: str) -> list[Event]:
+    return [Event(step=step, kind=k, severity="warning", message=k) for k in kinds]
+
+
+def _healthy(step: int) -> StepStats:
+    import numpy as np
+
+    one = np.ones(2)
+    return StepStats(step=step, loss=1.0, grad_norm=1.0, scale=None, lrs=(0.1,), layer_grad_norm=one,
+                     layer_grad_maxabs=one, layer_grad_nonfinite=np.zeros(2, dtype=np.int64),
+                     layer_weight_norm=one, layer_has_grad=np.ones(2, dtype=bool))
+
+
+@pytest.mark.parametrize(("trouble_at", "vanish_at", "rolls_back"),
+                         [(10, 40, True),      # layers died within the window after a loss spike: a collapse
+                          (None, 40, False),   # vanishing with no trouble before it (e.g. from init): left alone
+                          (10, 200, False)])   # trouble long ago: not the cause
+def test_rollback_on_a_collapse_after_trouble_only(trouble_at: int | None, vanish_at: int, rolls_back: bool) -> None:
+    policy = P.rollback_on_trouble(collapse_window=100)
+    decisions = {}
+    for step in range(vanish_at + 1):
+        events = _ev(step, "loss_spike") if step == trouble_at else _ev(step, "vanish") if step == vanish_at else []
+        decisions[step] = policy.decide(_healthy(step), events)
+    last = decisions[vanish_at]
+    assert last.rollback is rolls_back
+    if rolls_back:
+        assert last.reason == "rollback_collapse" and last.evidence["skip_all"]
+    assert not any(d.rollback for s, d in decisions.items() if s != vanish_at)
+
+
+def test_collapse_trigger_can_be_turned_off() -> None:
+    policy = P.rollback_on_trouble(collapse_window=0)
+    policy.decide(_healthy(0), _ev(0, "explode"))
+    assert not policy.decide(_healthy(1), _ev(1, "vanish")).rollback

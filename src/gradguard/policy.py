@@ -190,11 +190,12 @@ def backoff_lr(factor: float = 0.5, after: int = 3, window: int = 50, restore_st
 
 def rollback_on_trouble(every: int = 100, keep: int = 2, directory: str | os.PathLike[str] | None = None,
                         max_retries: int = 3, lr_factor: float | None = 0.5, spike_patience: int = 3,
-                        nonfinite_patience: int = 3, cooldown: int = 10) -> Policy:
+                        nonfinite_patience: int = 3, cooldown: int = 10, collapse_window: int = 100) -> Policy:
     """Snapshot every ``every`` healthy steps and roll back on divergence (see :class:`RollbackOnTrouble`)."""
     return RollbackOnTrouble(every=every, keep=keep, directory=directory, max_retries=max_retries,
                              lr_factor=lr_factor, spike_patience=spike_patience,
-                             nonfinite_patience=nonfinite_patience, cooldown=cooldown)
+                             nonfinite_patience=nonfinite_patience, cooldown=cooldown,
+                             collapse_window=collapse_window)
 
 
 def chain(*policies: Policy) -> Policy:
@@ -208,8 +209,9 @@ def _safe() -> Chain:
 
 #: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
 #: extreme outlier steps and clips adaptively (z-score on an EMA; healthy runs stay essentially unclipped).
-#: ``recover`` adds rollback to the last good snapshot (every 100 healthy steps, in memory) with a learning-rate
-#: back-off of 0.5 per rollback.
+#: ``recover`` adds rollback to the last good snapshot (every 100 healthy steps, in memory) on divergence, a
+#: persistent loss spike, repeated non-finite steps or a collapse (layers stop learning right after trouble), with a
+#: learning-rate back-off of 0.5 per rollback.
 PRESETS: dict[str, Any] = {
     "monitor": lambda: Chain(),
     "safe": _safe,

@@ -74,7 +74,10 @@ class LossSpikeDetector:
 class DivergenceDetector:
     r"""Raises ``divergence`` when the smoothed loss climbs well above the best it reached.
 
-    The loss is smoothed by an EMA (``beta``). Fires once per episode when
+    The loss is smoothed by an EMA (``beta``); a step's loss enters it capped at
+    :math:`\bar\ell + 2\max(|\bar\ell|, \epsilon)` (3x the smoothed loss for a positive one), so that a few outlier
+    batches in a row cannot fake a climb while a real divergence, which lasts, still gets through. Fires once per
+    episode when
     :math:`\bar\ell_t - \bar\ell_{best} > \rho\,\max(|\bar\ell_{best}|, \epsilon)` and the smoothed loss rose over
     each of the last ``rising`` steps; re-arms once it is back within half that margin.
 
@@ -101,6 +104,8 @@ class DivergenceDetector:
         if loss is None or not math.isfinite(loss):
             return []
         prev = self.smooth
+        if prev is not None:
+            loss = min(loss, prev + 2.0 * max(abs(prev), 1e-8))
         self.smooth = loss if prev is None else self.beta * prev + (1 - self.beta) * loss
         self.seen += 1
         self.up = self.up + 1 if prev is not None and self.smooth > prev else 0

@@ -181,7 +181,10 @@ class RollbackOnTrouble:
     r"""Decide to restore the last good snapshot when training has gone wrong; the guard keeps the snapshots.
 
     Triggers: a ``divergence`` event; a ``loss_spike`` event on ``spike_patience`` consecutive steps (a spike that
-    persists, not one outlier batch); a non-finite loss or gradient on ``nonfinite_patience`` consecutive steps.
+    persists, not one outlier batch); a non-finite loss or gradient on ``nonfinite_patience`` consecutive steps;
+    a collapse: a ``vanish`` event (layers stopped learning) within ``collapse_window`` steps after a loss spike,
+    explosion or divergence (the signature of ReLU units killed by a too-large step; vanishing gradients with no
+    trouble before them, e.g. from initialisation, are left to diagnosis, since restoring would not change them).
     After a rollback no trigger fires for ``cooldown`` steps. Each rollback multiplies the learning rate by
     ``lr_factor`` (None: leave it). A snapshot is restored at most ``max_retries`` times, then the one before it
     (``keep``); when none is left, the guard stops with :class:`~gradguard.TrainingHalted`.
@@ -195,16 +198,19 @@ class RollbackOnTrouble:
         spike_patience: consecutive spiking steps that trigger (default 3).
         nonfinite_patience: consecutive non-finite steps that trigger (default 3).
         cooldown: steps after a rollback before the next may trigger (default 10).
+        collapse_window: steps after trouble in which a ``vanish`` event counts as a collapse (default 100;
+            0 turns the trigger off).
     """
 
     def __init__(self, every: int = 100, keep: int = 2, directory: str | os.PathLike[str] | None = None,
                  max_retries: int = 3, lr_factor: float | None = 0.5, spike_patience: int = 3,
-                 nonfinite_patience: int = 3, cooldown: int = 10) -> None:
+                 nonfinite_patience: int = 3, cooldown: int = 10, collapse_window: int = 100) -> None:
         self.store = SnapshotStore(every=every, keep=keep, directory=directory, max_retries=max_retries)
         self.lr_factor = None if lr_factor is None else fraction("lr_factor", lr_factor)
         self.spike_patience = at_least("spike_patience", spike_patience, 1)
         self.nonfinite_patience = at_least("nonfinite_patience", nonfinite_patience, 1)
         self.cooldown = at_least("cooldown", cooldown, 0)
+        self.collapse_window = at_least("collapse_window", collapse_window, 0)
         self.spikes = 0
         self.nonfinite = 0
         self.quiet_until = -1
@@ -215,17 +221,20 @@ class RollbackOnTrouble:
         finite = stats.grads_finite and stats.loss_finite
         self.spikes = self.spikes + 1 if "loss_spike" in kinds else 0
         self.nonfinite = 0 if finite else self.nonfinite + 1
+        collapse = ("vanish" in kinds and bool(self.troubled)
+                    and stats.step - self.troubled[-1] <= self.collapse_window)
         if not finite or kinds & {"loss_spike", "explode", "divergence"}:
             self.troubled.append(stats.step)
         trigger = ("divergence" if "divergence" in kinds else "loss_spike" if self.spikes >= self.spike_patience
-                   else "nonfinite" if self.nonfinite >= self.nonfinite_patience else None)
+                   else "nonfinite" if self.nonfinite >= self.nonfinite_patience else "collapse" if collapse
+                   else None)
         if trigger is None or stats.step < self.quiet_until:
             return Decision()
         self.spikes = self.nonfinite = 0
         self.quiet_until = stats.step + self.cooldown
         evidence = {"trigger": trigger, "spike_patience": self.spike_patience,
                     "nonfinite_patience": self.nonfinite_patience, "lr_factor": self.lr_factor,
-                    "skip_all": trigger == "divergence", "troubled_steps": list(self.troubled)}
+                    "skip_all": trigger in ("divergence", "collapse"), "troubled_steps": list(self.troubled)}
         return Decision(skip=True, rollback=True, reason=f"rollback_{trigger}", evidence=evidence,
                         lr_factor=1.0 if self.lr_factor is None else self.lr_factor)
 
