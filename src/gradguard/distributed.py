@@ -209,6 +209,7 @@ def attach(guard: Any, group: Any = None) -> None:
     _check_same_inventory(inventory, collector.device, world_size, group)
     layout = build_layout(inventory, world_size, guard.rank)
     collector.set_sq_factors(layout.sq_factors(inventory.layer_of))
+    collector.host_reduce = False  # the collective reduces the per-layer vector
     reducer = PackedReducer(layout, collector.device, group)
     collector.reduce_counts = reducer.reduce_counts
     guard.reduce_packed = reducer
