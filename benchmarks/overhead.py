@@ -91,7 +91,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--steps-per-round", type=int, default=4)
-    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=100,
+                    help="steps per variant before timing (default 100: the steady state, after the adaptive "
+                         "policies' warm-up)")
     ap.add_argument("--only", choices=sorted(MODELS), default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

@@ -131,3 +131,53 @@ def test_tied_weights_counted_once() -> None:
     stats, _ = col.unpack(col.collect((0,), None, None).tolist(), 0, (0.1,), has_loss=False, has_scaler=False,
                            present=(0,))
     assert stats.grad_norm == pytest.approx(model.emb.weight.grad.norm().item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("case", ["plain", "nan_and_missing", "loss_scale_update"])
+def test_host_and_device_layer_reductions_agree(case: str) -> None:
+    """The default path (per-tensor figures reduced on the host) equals the per-layer device layout."""
+    torch.manual_seed(3)
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    out = model(torch.randn(5, 6)).pow(2).mean()
+    out.backward()
+    if case == "nan_and_missing":
+        model[0].weight.grad[1, 2] = float("nan")
+        model[2].bias.grad = None
+    inv = build_inventory(model, opt)
+    results = []
+    for host_reduce in (True, False):
+        col = StatsCollector(inv)
+        col.host_reduce = host_reduce
+        present = tuple(k for k, p in enumerate(inv.params) if p.grad is not None)
+        loss, scale = (out.detach(), torch.tensor(1024.0)) if case == "loss_scale_update" else (None, None)
+        if case == "loss_scale_update":  # an update measured at step 0 is read with step 1's vector
+            first, _ = col.unpack(col.collect(present, loss, scale).tolist(), 0, (0.1,), present=present,
+                                  has_loss=True, has_scaler=True)
+            col.begin_update(first)
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.add_(0.01)
+            col.end_update()
+        stats, update = col.unpack(col.collect(present, loss, scale).tolist(), 1, (0.1,), present=present,
+                                   has_loss=loss is not None, has_scaler=scale is not None)
+        results.append((stats, update))
+        if case == "loss_scale_update":
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.sub_(0.01)
+    (a, ua), (b, ub) = results
+    for name in ("layer_grad_norm", "layer_grad_maxabs", "layer_weight_norm"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-6, equal_nan=True)
+    np.testing.assert_array_equal(a.layer_grad_nonfinite, b.layer_grad_nonfinite)
+    np.testing.assert_array_equal(a.layer_has_grad, b.layer_has_grad)
+    assert (a.loss, a.scale) == ((b.loss, b.scale) if a.loss is None else pytest.approx((b.loss, b.scale)))
+    assert math.isnan(a.grad_norm) == math.isnan(b.grad_norm)
+    if case == "nan_and_missing":
+        assert not a.grads_finite and math.isnan(a.layer_grad_norm[0]) and math.isfinite(a.layer_grad_norm[1])
+    else:
+        assert a.grad_norm == pytest.approx(b.grad_norm, rel=1e-6)
+    if case == "loss_scale_update":
+        assert ua is not None and ub is not None and ua.step == ub.step == 0
+        np.testing.assert_allclose(ua.layer_update_norm, ub.layer_update_norm, rtol=1e-5)
+        assert a.scale == 1024.0 and a.loss == pytest.approx(float(out))

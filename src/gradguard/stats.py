@@ -1,10 +1,12 @@
 """Per-step statistics: computed on the device in fused passes, read to the host once per step.
 
-Every per-tensor figure comes from one ``torch._foreach_norm`` pass over the gradients (L2), one over the
-gradients with ``ord=inf`` (max-abs) and one over the weights (L2). Per-layer figures are reductions of those
-small per-tensor vectors (``index_add_`` of squares, ``scatter_reduce_`` of maxima). No gradient is copied and
-memory is O(number of tensors). All of it is packed into one float64 vector so that the host reads it with a
-single transfer, the one host sync a step costs.
+Every per-tensor figure comes from one ``torch._foreach_norm`` pass over the gradients and weights (L2) and one
+extrema pass over the gradients (``_foreach_norm(ord=inf)`` on CUDA, ``aminmax`` on CPU). No gradient is copied
+and memory is O(number of tensors). The per-tensor figures, the loss and the scale are stacked into one small
+vector that the host reads with a single transfer, the one host sync a step costs, and reduced to layers there
+with numpy (sums of squares, maxima). Under ``torch.distributed`` the per-layer reduction runs on the device
+instead (``index_add_`` of squares, ``scatter_reduce_`` of maxima, :meth:`StatsCollector.collect_layers`), so that
+one collective reduces the per-layer vector across ranks.
 
 Each statistic declares how it reduces across ranks: :data:`REDUCTIONS` across ranks that hold different pieces
 of a tensor (FSDP2 shards: sums of squares and counts add, max-abs takes the max), :data:`REPLICA_REDUCTIONS`
@@ -23,146 +25,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
+from ._tensors import _is_dtensor, _local, clamp_grads_, mul_grads_
 from .inventory import ParamInventory
+from .stats_types import REDUCTIONS, REPLICA_REDUCTIONS, StepStats, UpdateStats
 
-__all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats", "mul_grads_"]
-
-#: How each statistic combines across ranks that hold different pieces of the tensors (FSDP2 shards).
-REDUCTIONS: Mapping[str, str] = {
-    "grad_sumsq": "sum",  # per layer and global: sum of squares; the norm is its square root after reduction
-    "grad_maxabs": "max",
-    "grad_nonfinite": "sum",  # count of non-finite elements
-    "weight_sumsq": "sum",
-    "update_sumsq": "sum",
-    "grad_tensors": "sum",  # number of tensors of the layer that had a gradient (for FSDP shards: take max)
-    "loss": "mean",  # each replica's loss on its own part of the batch
-}
-
-#: How each statistic combines across ranks that hold copies of the same tensors (DDP replicas, whose gradients
-#: are already averaged): the values should agree, and the max keeps a NaN or a deviating rank visible everywhere.
-REPLICA_REDUCTIONS: Mapping[str, str] = {
-    "grad_sumsq": "max",
-    "grad_maxabs": "max",
-    "grad_nonfinite": "max",
-    "weight_sumsq": "max",
-    "update_sumsq": "max",
-    "loss": "mean",
-}
-
-
-def _local(t: torch.Tensor) -> torch.Tensor:
-    """The rank-local part of a tensor: the shard of a DTensor, the tensor itself otherwise."""
-    to_local = getattr(t, "to_local", None)
-    return to_local() if to_local is not None else t
-
-
-def _is_dtensor(t: torch.Tensor) -> bool:
-    return type(t) is not torch.Tensor and type(t) is not torch.nn.Parameter and callable(getattr(t, "to_local", None))
-
-
-def clamp_grads_(grads: Sequence[torch.Tensor], value: float) -> None:
-    """Clamp every gradient element to ``[-value, value]`` in fused calls (DTensor and plain ones apart)."""
-    grads = list(grads)
-    kinds = [_is_dtensor(g) for g in grads]
-    for want in ((None,) if not any(kinds) or all(kinds) else (True, False)):
-        part = grads if want is None else [g for g, kind in zip(grads, kinds) if kind is want]
-        torch._foreach_clamp_min_(part, -value)
-        torch._foreach_clamp_max_(part, value)
-
-
-def mul_grads_(grads: Sequence[torch.Tensor], coef: float | Sequence[float]) -> None:
-    """``grads[k] *= coef`` (or ``coef[k]``) in fused ``_foreach_mul_`` calls.
-
-    DTensor and plain gradients (FSDP2 with ignored parameters) go in separate calls, since one call refuses to
-    mix them; without DTensors it is exactly one ``torch._foreach_mul_``.
-    """
-    grads = list(grads)
-    kinds = [_is_dtensor(g) for g in grads]
-    if not any(kinds) or all(kinds):
-        torch._foreach_mul_(grads, coef if isinstance(coef, (int, float)) else list(coef))
-        return
-    for want in (True, False):
-        idx = [k for k, kind in enumerate(kinds) if kind is want]
-        part = coef if isinstance(coef, (int, float)) else [coef[k] for k in idx]
-        torch._foreach_mul_([grads[k] for k in idx], part)
-
-
-@dataclass(frozen=True)
-class StepStats:
-    """What one optimizer step looked like, on the host (numpy), before any clipping.
-
-    Norms are L2 norms of the unscaled gradients (after ``GradScaler.unscale_``), in the gradient's own units.
-
-    Attributes:
-        step: optimizer-step index, 0-based, counting skipped steps too.
-        loss: the loss passed to ``Guard.step``, or None when none was given.
-        grad_norm: global L2 norm over every watched gradient.
-        scale: the GradScaler scale used for this step's backward, or None without a scaler.
-        lrs: learning rate of each optimizer param group.
-        layer_grad_norm: per layer L2 norm; NaN for a layer that had no gradient this step.
-        layer_grad_maxabs: per layer max |g|; NaN for a layer that had no gradient this step.
-        layer_grad_nonfinite: per layer count of NaN/Inf gradient elements.
-        layer_weight_norm: per layer L2 norm of the weights the gradient was taken at.
-        layer_has_grad: per layer, whether any of its parameters had a gradient this step.
-    """
-
-    step: int
-    loss: float | None
-    grad_norm: float
-    scale: float | None
-    lrs: tuple[float, ...]
-    layer_grad_norm: np.ndarray
-    layer_grad_maxabs: np.ndarray
-    layer_grad_nonfinite: np.ndarray
-    layer_weight_norm: np.ndarray
-    layer_has_grad: np.ndarray
-
-    def __post_init__(self) -> None:
-        # totals every detector asks for, computed once (numpy calls on tiny arrays cost microseconds each)
-        object.__setattr__(self, "_nonfinite_total", int(self.layer_grad_nonfinite.sum()))
-        object.__setattr__(self, "_weights_finite", math.isfinite(float(np.sum(self.layer_weight_norm))))
-
-    @property
-    def nonfinite_grads(self) -> int:
-        """Total count of NaN/Inf gradient elements this step."""
-        return self._nonfinite_total  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def loss_finite(self) -> bool:
-        """False only when a loss was given and it is NaN or Inf."""
-        return self.loss is None or math.isfinite(self.loss)
-
-    @property
-    def grads_finite(self) -> bool:
-        """True when every gradient element is finite (equivalently here: the global norm is finite)."""
-        return math.isfinite(self.grad_norm) and self._nonfinite_total == 0  # type: ignore[attr-defined]
-
-    @property
-    def weights_finite(self) -> bool:
-        """True when every watched weight is finite (their norms are)."""
-        return self._weights_finite  # type: ignore[attr-defined,no-any-return]
-
-
-@dataclass(frozen=True)
-class UpdateStats:
-    """The size of the update one applied step made, measured every ``update_every`` steps.
-
-    Attributes:
-        step: the step whose update this is.
-        layer_update_norm: per layer L2 norm of (weights after - weights before).
-        layer_update_ratio: ``layer_update_norm / layer_weight_norm`` before the step (dimensionless; around
-            1e-3 is the usual rule of thumb for a healthy learning rate).
-    """
-
-    step: int
-    layer_update_norm: np.ndarray
-    layer_update_ratio: np.ndarray
+__all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats", "clamp_grads_",
+           "mul_grads_"]
 
 
 #: (grad+weight layer index, grad layer index, has_grad per layer, per-norm factors or None,
