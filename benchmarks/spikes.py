@@ -172,12 +172,13 @@ PEERS = ["none", "clip_norm_1", "zclip", "autoclip"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=600)
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per run (default 5)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per run (default 5)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     torch.set_flush_denormal(True)  # dying deep ReLU nets otherwise crawl through denormal arithmetic
     warnings.filterwarnings("ignore")
-    seeds = range(args.seeds)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     rows, verdicts = [], []
     for sc in SCENARIOS:
         means: dict[str, float] = {}
@@ -201,7 +202,7 @@ def main() -> None:
                 against = f"best peer {best} {peers[best]:.4g}" if best else "every peer non-finite"
                 verdicts.append(f"{sc.name}: {preset} mean {means[preset]:.4g} vs {against}: "
                                 f"{'at least as good' if ok else 'WORSE'}")
-    print(f"{args.steps} steps per run, seeds 0-{args.seeds - 1}, torch {torch.__version__}, "
+    print(f"{args.steps} steps per run, seeds {seeds[0]}-{seeds[-1]}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads\n")
     print("| run | method | final loss (mean over seeds) | median | per seed | steps with non-finite weights "
           "(all seeds) | loss spikes (all seeds) | wall time (all seeds) |")
