@@ -38,9 +38,19 @@ __all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "U
            "mul_grads_"]
 
 
-#: (grad+weight layer index, grad layer index, has_grad per layer, per-norm factors or None,
-#:  host: grad layer index, weight layer index, whether some present gradient is empty)
-_Plan = tuple[torch.Tensor, torch.Tensor, np.ndarray, torch.Tensor | None, np.ndarray, np.ndarray, bool]
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """Index vectors for one set of present gradients, cached (the set rarely changes)."""
+
+    both_idx: torch.Tensor  # device: layer of each grad, then L + layer of each weight
+    grad_idx: torch.Tensor  # device: layer of each grad
+    factor: torch.Tensor | None  # device: per-norm sum-of-squares factors (distributed), or None
+    has: np.ndarray  # host, read-only: per layer, whether some parameter has a gradient
+    missing: np.ndarray  # host, read-only: ~has
+    any_missing: bool
+    sq_idx: np.ndarray  # host: like both_idx, for one bincount of squares into [grad L | weight L]
+    ext_idx: np.ndarray  # host: layer of each extremum (min and max of each grad on CPU, max-abs on CUDA)
+    any_empty: bool  # some present gradient has no elements (aminmax refuses those)
 
 
 class StatsCollector:
@@ -95,23 +105,26 @@ class StatsCollector:
         self._plans.clear()
 
     def _plan(self, present: tuple[int, ...]) -> _Plan:
-        """Index vectors for a set of present gradients: (grad+weight layer index, grad layer index, has_grad,
-        per-norm sum-of-squares factors or None)."""
+        """The cached index vectors for a set of present gradients (see :class:`_Plan`)."""
         plan = self._plans.get(present)
         if plan is None:
             layer_of = self.inventory.layer_of
             L = self.num_layers
             g_idx = [layer_of[k] for k in present]
-            both = torch.tensor(g_idx + [L + layer_of[k] for k in range(len(layer_of))], dtype=torch.long,
-                                device=self.device)
+            both_list = g_idx + [L + layer_of[k] for k in range(len(layer_of))]
+            both = torch.tensor(both_list, dtype=torch.long, device=self.device)
             has = np.zeros(L, dtype=bool)
             has[g_idx] = True
+            missing = ~has
+            has.flags.writeable = missing.flags.writeable = False  # shared by every StepStats of this plan
             f = self._sq_factor
             factor = (None if f is None else
                       torch.tensor([f[k] for k in present] + f, dtype=torch.float64, device=self.device))
-            params = self.inventory.params
-            plan = (both, both[: len(present)], has, factor, np.asarray(g_idx, dtype=np.intp),
-                    np.asarray(layer_of, dtype=np.intp), any(params[k].numel() == 0 for k in present))
+            ext = g_idx + g_idx if self.device.type == "cpu" else g_idx
+            plan = _Plan(both_idx=both, grad_idx=both[: len(present)], factor=factor, has=has, missing=missing,
+                         any_missing=bool(missing.any()), sq_idx=np.asarray(both_list, dtype=np.intp),
+                         ext_idx=np.asarray(ext, dtype=np.intp),
+                         any_empty=any(self.inventory.params[k].numel() == 0 for k in present))
             if len(self._plans) < 64:  # the set of present gradients rarely changes; bound the cache
                 self._plans[present] = plan
         return plan
@@ -181,7 +194,7 @@ class StatsCollector:
             norms = self._norm_list(grads + params, 2.0)  # weights read under no_grad: no detach() per tensor
             on_cpu = self.device.type == "cpu"
             if on_cpu:  # see _maxabs: aminmax beats the CPU inf-norm kernel by ~10x
-                empty = self._plan(present)[6]
+                empty = self._plan(present).any_empty
                 mm = [torch.aminmax(g if not empty or g.numel() else g.new_zeros(1)) for g in grads]
                 extrema = [m.min for m in mm] + [m.max for m in mm]
             else:
@@ -218,7 +231,8 @@ class StatsCollector:
         """
         params = self.inventory.params
         L = self.num_layers
-        both_idx, grad_idx, _, factor = self._plan(present)[:4]
+        plan = self._plan(present)
+        both_idx, grad_idx, factor = plan.both_idx, plan.grad_idx, plan.factor
         grads: list[torch.Tensor] = [params[k].grad for k in present]  # type: ignore[misc]
         weights: list[torch.Tensor] = params  # read under no_grad below: no per-parameter detach()
         if self._sharded:
@@ -246,37 +260,45 @@ class StatsCollector:
         self, host: Sequence[float], step: int, lrs: tuple[float, ...], *, present: tuple[int, ...],
         has_loss: bool, has_scaler: bool,
     ) -> tuple[StepStats, UpdateStats | None]:
-        """Turn the host copy of :meth:`collect`'s vector into :class:`StepStats` (and a pending update)."""
+        """Turn the host copy of :meth:`collect`'s vector into :class:`StepStats` (and a pending update).
+
+        Few numpy calls on purpose: right after the passes over the gradients each one costs tens of
+        microseconds (cold caches), so squares, roots and maxima are done once over concatenated blocks.
+        """
         a = np.asarray(host, dtype=np.float64)
         L = self.num_layers
         plan = self._plan(present)
         if self.host_reduce:
-            loss, scale, global_sumsq, gsq, wsq, gmax, usq, upd_step = self._layers_on_host(a, plan, len(present))
+            loss, scale, grad_sumsq, norms, gmax, usq, upd_step = self._layers_on_host(a, plan, len(present))
         else:
-            loss, scale, global_sumsq, upd_flag = a[:4]
+            loss, scale, grad_sumsq, upd_flag = a[:4]
             upd_step = self._packed_update_step if upd_flag > 0 else -1
-            gsq, wsq, gmax, usq = (a[4 + i * L: 4 + (i + 1) * L] for i in range(4))
-            gmax = gmax.copy()
+            with np.errstate(invalid="ignore"):
+                norms = np.sqrt(a[4: 4 + 2 * L])
+            gmax, usq = a[4 + 2 * L: 4 + 3 * L].copy(), a[4 + 3 * L: 4 + 4 * L]
         if self._host_loss is not None:
             loss = self._host_loss
-        has = plan[2]
-        missing = ~has
-        gnorm = np.sqrt(gsq)
-        gnorm[missing] = np.nan
-        gmax[missing] = np.nan
+        gnorm, wnorm = norms[:L], norms[L:]
+        if plan.any_missing:
+            gnorm[plan.missing] = np.nan
+            gmax[plan.missing] = np.nan
+        grad_norm = math.sqrt(grad_sumsq) if grad_sumsq >= 0 else math.nan  # NaN/Inf pass through
         # exact when every norm is finite; count_nonfinite() replaces the -1 markers otherwise
-        nonfinite = np.where(np.isfinite(gnorm) | missing, 0, -1).astype(np.int64)
+        if math.isfinite(grad_norm):
+            nonfinite = np.zeros(L, dtype=np.int64)
+        else:
+            nonfinite = np.where(np.isfinite(gnorm) | plan.missing, 0, -1).astype(np.int64)
         stats = StepStats(
             step=step,
             loss=float(loss) if has_loss else None,
-            grad_norm=float(np.sqrt(global_sumsq)),
+            grad_norm=grad_norm,
             scale=float(scale) if has_scaler else None,
             lrs=lrs,
             layer_grad_norm=gnorm,
             layer_grad_maxabs=gmax,
             layer_grad_nonfinite=nonfinite,
-            layer_weight_norm=np.sqrt(wsq),
-            layer_has_grad=has.copy(),
+            layer_weight_norm=wnorm,
+            layer_has_grad=plan.has,
         )
         update = None
         if upd_step >= 0 and self._update_weight_norm is not None:
@@ -288,35 +310,24 @@ class StatsCollector:
         return stats, update
 
     def _layers_on_host(self, a: np.ndarray, plan: _Plan, n_grads: int) -> tuple[
-            float, float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-        """Reduce :meth:`collect`'s per-tensor vector to per-layer sums of squares and maxima with numpy."""
+            float, float, float, np.ndarray, np.ndarray, np.ndarray, int]:
+        """Reduce :meth:`collect`'s per-tensor vector to the global gradient sum of squares, per-layer norms
+        ``[grad L | weight L]`` and per-layer max-abs."""
         loss_t, has_scale, minmax, pending = self._layout
         L = self.num_layers
-        nan = math.nan
-        i = 0
-        loss = a[i] if loss_t else nan
-        i += loss_t
-        scale = a[i] if has_scale else nan
-        i += has_scale
-        n_all = len(self.inventory.params)
-        g, w = a[i: i + n_grads], a[i + n_grads: i + n_grads + n_all]
-        i += n_grads + n_all
-        if minmax:
-            per_tensor_max = np.maximum(np.abs(a[i: i + n_grads]), np.abs(a[i + n_grads: i + 2 * n_grads]))
-            i += 2 * n_grads
-        else:
-            per_tensor_max = a[i: i + n_grads]
-            i += n_grads
-        g_idx, w_idx = plan[4], plan[5]
+        i = int(loss_t) + int(has_scale)
+        loss = a[0] if loss_t else math.nan
+        scale = a[i - 1] if has_scale else math.nan
+        n_norms = n_grads + len(self.inventory.params)
+        n_ext = 2 * n_grads if minmax else n_grads
         with np.errstate(over="ignore", invalid="ignore"):  # NaN/Inf gradients pass through as NaN/Inf
-            gsq_t, wsq_t = g * g, w * w
-            gsq = np.bincount(g_idx, weights=gsq_t, minlength=L)
-            wsq = np.bincount(w_idx, weights=wsq_t, minlength=L)
+            sq = np.bincount(plan.sq_idx, weights=np.square(a[i: i + n_norms]), minlength=2 * L)
+            norms = np.sqrt(sq)
             gmax = np.zeros(L)
-            np.maximum.at(gmax, g_idx, per_tensor_max)
-        usq = a[i: i + L] if pending else np.full(L, nan)
-        upd_step = self._packed_update_step if pending else -1
-        return loss, scale, float(np.sum(gsq_t)), gsq, wsq, gmax, usq, upd_step
+            np.maximum.at(gmax, plan.ext_idx, np.abs(a[i + n_norms: i + n_norms + n_ext]))
+        j = i + n_norms + n_ext
+        usq = a[j: j + L] if pending else a[:0]
+        return loss, scale, float(sq[:L].sum()), norms, gmax, usq, self._packed_update_step if pending else -1
 
     def count_nonfinite(self, stats: StepStats, present: tuple[int, ...]) -> StepStats:
         """Exact per-layer counts of NaN/Inf gradient elements (alarm path: a per-tensor pass and a host read)."""
@@ -324,7 +335,7 @@ class StatsCollector:
         counts = torch.zeros(self.num_layers, dtype=torch.long, device=self.device)
         if grads:
             per_tensor = torch.stack([(~torch.isfinite(g)).sum() for g in grads])
-            counts.index_add_(0, self._plan(present)[1], per_tensor.to(self.device))
+            counts.index_add_(0, self._plan(present).grad_idx, per_tensor.to(self.device))
         if self.reduce_counts is not None:  # every rank is on this path together: the decision to count is reduced
             counts = self.reduce_counts(counts)
         elif not grads:
