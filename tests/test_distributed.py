@@ -111,13 +111,39 @@ def run_scenario(kind: str, rank: int, world: int, run_dir: Path | None) -> dict
     return seen
 
 
+ROLLBACK_AT = 5  # the ddp_rollback scenario rolls back at this step (snapshots every 2 healthy steps)
+
+
+def run_rollback(rank: int, world: int) -> dict[str, Any]:
+    """DDP under a rollback: every rank restores the same snapshot and the ranks stay in step afterwards."""
+    from test_rollback import RollbackAt
+
+    model = _model("ddp")
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    guard = gradguard.Guard(model, opt, policy=RollbackAt([ROLLBACK_AT], lr_factor=0.5, every=2), update_every=0)
+    after: list[list[torch.Tensor]] = []
+    reports = []
+    for step in range(ROLLBACK_AT + 3):
+        x, y = batch(n=16, seed=step)
+        x, y = x.chunk(world)[rank], y.chunk(world)[rank]
+        nn.functional.mse_loss(model(x), y).backward()
+        reports.append(guard.step())
+        opt.zero_grad(set_to_none=True)
+        after.append([p.detach().clone() for p in model.parameters()])
+    guard.close()
+    return {"after": after, "rolled_back_to": [r.rolled_back_to for r in reports],
+            "applied": [r.applied for r in reports], "lr": opt.param_groups[0]["lr"]}
+
+
 def _worker(rank: int, world: int, port: int, out_dir: Path) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     torch.distributed.init_process_group("gloo", rank=rank, world_size=world,
                                          timeout=datetime.timedelta(seconds=60))
     try:
-        results = {kind: run_scenario(kind, rank, world, out_dir / kind / f"rank{rank}") for kind in KINDS}
+        results: dict[str, Any] = {kind: run_scenario(kind, rank, world, out_dir / kind / f"rank{rank}")
+                                   for kind in KINDS}
+        results["ddp_rollback"] = run_rollback(rank, world)
         torch.save(results, out_dir / f"rank{rank}.pt")
     finally:
         torch.distributed.destroy_process_group()
@@ -225,6 +251,18 @@ def test_only_rank_zero_writes_the_record(ranks: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ pure reductions
+def test_ddp_rollback_restores_the_same_snapshot_on_every_rank(ranks: Any) -> None:
+    a, b = (r["ddp_rollback"] for r in ranks[0])
+    to = a["rolled_back_to"][ROLLBACK_AT]
+    assert to is not None and to == b["rolled_back_to"][ROLLBACK_AT] and to < ROLLBACK_AT
+    assert not a["applied"][ROLLBACK_AT] and a["lr"] == b["lr"] == pytest.approx(0.5e-2)
+    for got, snap in zip(a["after"][ROLLBACK_AT], a["after"][to], strict=True):
+        assert torch.equal(got, snap)  # bit-identical to the state right after the snapshot step
+    for step in range(ROLLBACK_AT + 3):  # the replicas never drift apart, before or after the rollback
+        assert all(torch.equal(p, q) for p, q in zip(a["after"][step], b["after"][step], strict=True))
+    assert not torch.equal(a["after"][-1][0], a["after"][ROLLBACK_AT][0])  # and training went on
+
+
 def _gathered(rows: list[list[float]]) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.float64)
 
