@@ -42,14 +42,8 @@ from torch import nn
 
 from ._atomic import atomic_torch_save
 from .errors import GradGuardError
-from .forensics import (
-    Origin,
-    capture_rng_state,
-    count_nonfinite,
-    find_nonfinite_origin,
-    iter_tensors,
-    restore_rng_state,
-)
+from .forensics import Origin, count_nonfinite, find_nonfinite_origin, iter_tensors
+from .rng import capture_rng_state, restore_rng_state
 
 __all__ = ["FLIGHT_FORMAT", "FLIGHT_VERSION", "FlightRecord", "FlightRecordError", "ReplayResult",
            "load_flight_record", "replay", "save_flight_record"]

@@ -30,17 +30,16 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from .errors import ConfigError
+from .rng import capture_rng_state, restore_rng_state  # re-exported for code that imported them from here
 
 __all__ = ["PHASES", "ROOT_NAME", "Origin", "capture_rng_state", "count_nonfinite", "find_nonfinite_origin",
            "find_nonfinite_origin_from_batch", "iter_tensors", "restore_rng_state"]
@@ -79,28 +78,6 @@ class Origin:
         """A JSON-ready dict of every field."""
         return {"phase": self.phase, "module": self.module, "module_type": self.module_type,
                 "detail": self.detail, "evidence": dict(self.evidence)}
-
-
-# ----------------------------------------------------------------------------------------------------- RNG state
-def capture_rng_state() -> dict[str, Any]:
-    """The state of every random generator a step may draw from: torch CPU, CUDA (if initialised), Python, numpy."""
-    state: dict[str, Any] = {"torch": torch.get_rng_state(), "python": random.getstate(),
-                             "numpy": np.random.get_state()}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def restore_rng_state(state: Mapping[str, Any]) -> None:
-    """Set the generators to a state from :func:`capture_rng_state`; generators missing from it are left alone."""
-    if "torch" in state:
-        torch.set_rng_state(state["torch"])
-    if "python" in state:
-        random.setstate(state["python"])
-    if "numpy" in state:
-        np.random.set_state(state["numpy"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 # ------------------------------------------------------------------------------------------------ tensor walking

@@ -23,13 +23,13 @@ from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
-from .forensics import capture_rng_state
 from .inventory import ParamInventory, build_inventory
 from .investigate import DIAGNOSED_KINDS, Investigator
 from .mitigation.actuator import Actuator, Outcome, RollbackInfo, halt, validate
 from .mitigation.batches import SkipBatches
 from .mitigation.rollback import find_store
 from .policy import Policy, resolve_policy
+from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
 
 __all__ = ["Guard"]

@@ -17,7 +17,7 @@ from torch import nn
 from .._atomic import atomic_torch_save
 from ..decision import Decision
 from ..events import Event
-from ..forensics import capture_rng_state, restore_rng_state
+from ..rng import capture_rng_state, restore_rng_state
 from ..stats import StepStats
 from ._checks import at_least, fraction, writable_dir
 
