@@ -41,7 +41,7 @@ class SkipOutliers:
         z_threshold: :math:`z_{thr}` on the log-norm (default 10).
         min_ratio: :math:`r`, the smallest multiple of the typical norm that may be skipped (default 10).
         alpha: EMA decay (default 0.98).
-        warmup: finite norms seen before any skip (default 20).
+        warmup: norms judged by their median and MAD before the EMA takes over (default 20).
         min_std: :math:`\sigma_{min}`, floor on the log-norm deviation (default 0.1).
         adapt_after: consecutive outliers after which they enter the EMA (default 3).
         min_warmup: norms seen before the first skip, judged by median and MAD (default 5).
