@@ -69,7 +69,7 @@ class StatsCollector:
         #: reduce per-tensor figures to layers on the host (fewer device ops); :mod:`gradguard.distributed` turns
         #: it off, since its one collective reduces the per-layer vector across ranks
         self.host_reduce = not self._sharded
-        self._layout: tuple[bool, bool, int, bool] = (False, False, 0, False)
+        self._layout = (False, False, False, False)  # loss tensor packed, scale packed, CPU extrema, update packed
         self._sq_factor: list[float] | None = None
         self._all_factor: torch.Tensor | None = None
         #: optional ``f(counts) -> counts`` reducing the per-layer non-finite counts across ranks (alarm path)
