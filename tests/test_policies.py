@@ -272,3 +272,18 @@ def test_zscore_warmup_clips_only_jumps_far_above_the_warmup_median() -> None:
     assert clip._warm[1] == pytest.approx(10.0)  # the history took the clipped value
     with pytest.raises(ConfigError, match="warmup_growth"):
         ClipByZScore(warmup_growth=0.0)
+
+
+@pytest.mark.parametrize("policy", ["safe", "recover", P.clip_by_zscore(warmup=3), P.clip_by_percentile(warmup=1)])
+def test_steps_without_gradients_do_not_poison_adaptive_thresholds(policy: str | gradguard.Policy) -> None:
+    torch.manual_seed(0)
+    model = mlp(depth=3)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    guard = Guard(model, opt, policy=policy, update_every=0)
+    for step in range(8):
+        if step % 3:  # steps 1, 2, 4, 5, 7 have gradients; the others none at all (a zero global norm)
+            x, y = batch(seed=step)
+            nn.functional.mse_loss(model(x), y).backward()
+        report = guard.step()
+        assert 0.0 < report.clip_coef <= 1.0
+        opt.zero_grad(set_to_none=True)

@@ -161,7 +161,7 @@ class ClipByZScore:
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         norm = stats.grad_norm
-        if not math.isfinite(norm):
+        if not math.isfinite(norm) or norm <= 0:  # nothing to clip; a zero norm (no gradient) says nothing of scale
             return Decision()
         if self.count < self.warmup:
             cap = self.warmup_growth * float(np.median(self._warm)) if self._warm else math.inf
@@ -228,7 +228,7 @@ class ClipByPercentile:
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         norm = stats.grad_norm
-        if not math.isfinite(norm):
+        if not math.isfinite(norm) or norm <= 0:  # nothing to clip; a zero norm (no gradient) says nothing of scale
             return Decision()
         limit = self.threshold()
         self.ring[self.count % self.history] = min(norm, self.growth * limit)
