@@ -251,6 +251,7 @@ def test_chain_merges_actions() -> None:
     (P.rollback_on_trouble, {"directory": "/proc/gradguard-cannot-write-here"}, "directory"),
     (P.rollback_on_trouble, {"collapse_window": -1}, "collapse_window"),
     (P.skip_outliers, {"z_threshold": -1.0}, "z_threshold"),
+    (SkipOutliers, {"min_warmup": 1}, "min_warmup"),
 ])
 def test_bad_settings_raise_config_error_naming_the_setting(factory, kwargs, setting) -> None:
     with pytest.raises(ConfigError) as info:

@@ -8,7 +8,17 @@ from typing import Any
 
 from .events import Event
 
-__all__ = ["Decision", "StepReport"]
+__all__ = ["Decision", "NoState", "StepReport"]
+
+
+class NoState:
+    """Mixin for a policy that keeps no state: ``state_dict`` is empty and loading one does nothing."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .decision import Decision
+from .decision import Decision, NoState
 from .errors import ConfigError
 from .events import Event
 from .mitigation.backoff import BackoffLR
@@ -40,15 +40,7 @@ class Policy(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-class _Stateless:
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        return None
-
-
-class SkipNonFinite(_Stateless):
+class SkipNonFinite(NoState):
     """Skip a step whose loss or gradients hold NaN/Inf (the optimizer never sees them)."""
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
@@ -63,7 +55,7 @@ class SkipNonFinite(_Stateless):
         return "skip_nonfinite()"
 
 
-class ClipByGlobalNorm(_Stateless):
+class ClipByGlobalNorm(NoState):
     r"""Scale all gradients by :math:`\min(1, c / \lVert g \rVert_2)` (Pascanu et al. 2013).
 
     Unlike ``torch.nn.utils.clip_grad_norm_`` the gradients are touched only when the norm exceeds ``c``.

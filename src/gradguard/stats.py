@@ -168,11 +168,7 @@ class StatsCollector:
         """Per-tensor norms as one float64 vector (fp16/bf16 tensors are normed in float32 to avoid overflow)."""
         if not tensors:
             return torch.zeros(0, dtype=torch.float64, device=self.device)
-        low = tensors[0].dtype in (torch.float16, torch.bfloat16)
-        norms = torch._foreach_norm(tensors, ord, dtype=torch.float32) if low else torch._foreach_norm(tensors, ord)
-        if any(n.device != self.device for n in norms):
-            norms = tuple(n.to(self.device, non_blocking=True) for n in norms)
-        return torch.stack(norms).to(torch.float64)
+        return torch.stack(list(self._norm_list(tensors, ord))).to(torch.float64)
 
     # ----------------------------------------------------------------------------------------- the pass
     def collect(
@@ -208,8 +204,8 @@ class StatsCollector:
         packed = torch.stack(parts + list(norms) + extrema)  # dtypes promote (float32 at least, exact on read)
         self._host_loss = None if loss is None or loss_t else float(loss)  # type: ignore[arg-type]
         pending = self._pending_update is not None
-        if self._pending_update is not None:
-            self._packed_update_step, usq = self._pending_update
+        if pending:
+            self._packed_update_step, usq = self._pending_update  # type: ignore[misc]
             self._pending_update = None
             packed = torch.cat([packed, usq])
         self._layout = (loss_t, scale is not None, on_cpu, pending)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..decision import Decision
+from ..decision import Decision, NoState
 from ..events import Event
 from ..stats import StepStats
 from ._checks import at_least, fraction, percentile, positive
@@ -22,15 +22,7 @@ from ._checks import at_least, fraction, percentile, positive
 __all__ = ["ClipByPercentile", "ClipByValue", "ClipByZScore", "ClipPerLayer", "ClipUnitwise"]
 
 
-class _NoState:
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        return None
-
-
-class ClipByValue(_NoState):
+class ClipByValue(NoState):
     r"""Clamp every gradient element to :math:`[-v, v]` (the "clip by value" of the seeds).
 
     Acts only on steps whose largest :math:`|g_i|` exceeds :math:`v` (known on the host from the step's max-abs).
@@ -59,7 +51,7 @@ def _layer_coefs(norms: np.ndarray, limits: np.ndarray) -> tuple[float, ...] | N
     return tuple(float(c) for c in coefs)
 
 
-class ClipPerLayer(_NoState):
+class ClipPerLayer(NoState):
     r"""Scale each layer's gradient by :math:`\min(1, c / \lVert g_l \rVert_2)`: norm clipping layer by layer."""
 
     def __init__(self, max_norm: float) -> None:
@@ -79,7 +71,7 @@ class ClipPerLayer(_NoState):
         return f"clip_per_layer({self.max_norm})"
 
 
-class ClipUnitwise(_NoState):
+class ClipUnitwise(NoState):
     r"""Adaptive gradient clipping (AGC, Brock et al. 2021), per layer.
 
     Scales layer :math:`l` by :math:`\min\bigl(1, \lambda \max(\lVert W_l\rVert, \epsilon) / \lVert G_l\rVert\bigr)`

@@ -1,0 +1,82 @@
+"""Where a guarded step's time goes, measured in the training loop (not in isolation).
+
+Wraps the guard's phases with timers while the overhead benchmark's MLP trains, and prints a table of mean
+microseconds per step: the statistics pass (``collect``), the host-side unpacking, each detector, the policy and
+the optimizer step. In a loop, host work right after the passes over the gradients costs several times what it
+costs warm (caches are cold), so figures taken in isolation mislead; these are not.
+
+    python benchmarks/step_profile.py                      # default policy, update_every=10
+    python benchmarks/step_profile.py --policy monitor --update-every 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from gradguard import Guard
+from overhead import mlp  # the overhead benchmark's model (this folder is on sys.path when run as a script)
+
+
+def _timed(fn: Callable[..., Any], key: str, totals: dict[str, float]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            totals[key] += time.perf_counter() - t0
+    return wrapper
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--policy", default="safe")
+    ap.add_argument("--update-every", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--warmup", type=int, default=100)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    model, data = mlp()
+    x, y = data()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    guard = Guard(model, opt, policy=args.policy, update_every=args.update_every)
+    totals: dict[str, float] = collections.defaultdict(float)
+    col = guard._collector
+    for name in ("collect", "unpack", "begin_update", "end_update"):
+        setattr(col, name, _timed(getattr(col, name), name, totals))
+    guard.detectors = [_timed(d, f"detector {type(d).__name__}", totals) for d in guard.detectors]
+    guard.policy.decide = _timed(guard.policy.decide, "policy", totals)  # type: ignore[method-assign]
+    opt.step = _timed(opt.step, "optimizer.step", totals)  # type: ignore[method-assign]
+    step_fn = _timed(guard.step, "guard.step (all of it)", totals)
+
+    def train_step() -> None:
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        step_fn(loss)
+        opt.zero_grad(set_to_none=True)
+
+    for _ in range(args.warmup):
+        train_step()
+    totals.clear()
+    t0 = time.perf_counter()
+    for _ in range(args.steps):
+        train_step()
+    wall = time.perf_counter() - t0
+    print(f"torch {torch.__version__}, 2 threads, MLP 6x512 batch 256, AdamW, policy={args.policy!r}, "
+          f"update_every={args.update_every}, {args.steps} steps after {args.warmup} warm-up\n")
+    print("| phase | µs per step |")
+    print("|---|---:|")
+    print(f"| whole training step | {wall / args.steps * 1e6:.0f} |")
+    for key, total in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"| {key} | {total / args.steps * 1e6:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
