@@ -16,7 +16,7 @@ Each run is repeated over seeds 0..N-1 (``--seeds``, default 5): the too-high le
 one seed (whether the deep ReLU net dies early depends on the exact trajectory), so one seed says little. The
 verdict lines compare the mean final loss of ``safe`` and ``recover`` with the best peer's.
 
-Run: ``python benchmarks/spikes.py`` (about 5-6 minutes on 2 cores). ``--steps N`` changes the run length.
+Run: ``python benchmarks/spikes.py`` (about 5 minutes on 2 cores). ``--steps N`` changes the run length.
 """
 
 from __future__ import annotations
