@@ -249,3 +249,109 @@ def test_ranking_and_healthy() -> None:
     assert not d.healthy and Diagnosis([c]).healthy
     with pytest.raises(ValueError):
         Finding("magic", [], "info", 0.5, {}, "m", "p", "c")
+
+
+# ---------------------------------------------------------------- call forms (closure, dict batch, scheduler)
+
+
+class _TwoInputs(nn.Module):
+    """A forward with two inputs and a hidden state, returning a tuple whose first item is the loss."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn = nn.GRU(4, 8, batch_first=True)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out, h = self.rnn(x, h)
+        return F.cross_entropy(self.head(out[:, -1]), y), h
+
+
+class _WithLoss:
+    def __init__(self, loss: torch.Tensor) -> None:
+        self.loss = loss
+
+
+@pytest.mark.parametrize("form", ["tensor", "tuple", "object", "dict"])
+def test_closure_forms_agree_with_the_pair_form(form: str) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    x, y = _batch()
+    wrap = {"tensor": lambda t: t, "tuple": lambda t: (t, None), "object": _WithLoss, "dict": lambda t: {"loss": t}}
+    d_pair = check(model, (x, y), F.mse_loss)
+    d_closure = check(model, closure=lambda m: wrap[form](F.mse_loss(m(x), y)))
+    assert d_closure.profile == d_pair.profile and d_closure.cost == d_pair.cost
+
+
+def test_closure_with_several_inputs_and_a_hidden_state() -> None:
+    torch.manual_seed(0)
+    model = _TwoInputs()
+    x, h, y = torch.randn(4, 6, 4), torch.zeros(1, 4, 8), torch.randint(0, 3, (4,))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    d = check(model, closure=lambda m: m(x, h, y), optimizer=opt)
+    assert d.healthy, d.render(verbose=True)
+    assert d.cost["optimizer_step"] == 1
+
+
+def test_hf_dict_batch_and_token_ids_raise_no_data_alarm() -> None:
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    cfg = transformers.GPT2Config(n_layer=2, n_head=2, n_embd=32, vocab_size=97, n_positions=32)
+    model = transformers.GPT2LMHeadModel(cfg)
+    ids = torch.randint(0, 97, (4, 16))
+    d = check(model, {"input_ids": ids, "labels": ids})
+    assert not d.by_cause("data")
+    with pytest.raises(DiagnosisError, match="labels"):
+        check(model, {"input_ids": ids})  # no labels: no .loss
+    with pytest.raises(DiagnosisError, match="closure"):
+        check(model, {"input_ids": ids, "labels": ids}, F.cross_entropy)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"batch": (torch.randn(4, 8), torch.randn(4, 1))}, ["needs loss_fn", "closure"]),
+        ({"closure": lambda m: m(torch.randn(4, 8)).sum(), "batch": (1, 2)}, ["either closure", "not both"]),
+        ({"closure": lambda m: m(torch.randn(4, 8))}, ["scalar loss", "(4, 1)"]),
+        ({"closure": lambda m: "loss"}, ["closure(model)", ".loss", "str"]),
+        ({"closure": lambda m: m(torch.randn(4, 5)).mean()}, ["closure(model) failed", "mat1 and mat2"]),
+        ({"batch": (torch.randn(4, 8), torch.randn(4, 1)), "loss_fn": F.mse_loss, "scheduler": object()},
+         ["scheduler", "get_last_lr"]),
+    ],
+)
+def test_call_form_errors_say_what_to_pass(kwargs: dict[str, object], words: list[str]) -> None:
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    with pytest.raises(DiagnosisError) as info:
+        check(model, **kwargs)  # type: ignore[arg-type]
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_scheduler_current_lr_is_the_one_checked() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    x, y = _batch()
+    opt = torch.optim.SGD(model.parameters(), lr=300.0)
+    assert check(model, (x, y), F.mse_loss, opt).by_cause("lr")
+    # warm-up from 1e-6 of the base lr: the current lr is 3e-4, a sane SGD step
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1e-6 if step == 0 else 1.0)
+    opt.param_groups[0]["lr"] = 300.0  # a stale group lr: the scheduler's current one must win
+    assert not check(model, (x, y), F.mse_loss, opt, scheduler=sched).by_cause("lr")
+
+
+def test_guard_closure_gets_causes_attached() -> None:
+    from gradguard import Guard
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    with torch.no_grad():
+        model[0].bias.fill_(float("nan"))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    guard = Guard(model, opt)  # no loss_fn: only the closure can re-run the step
+    x, y = torch.randn(16, 4), torch.randn(16, 1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    report = guard.step(loss, closure=lambda m: F.mse_loss(m(x), y))
+    guard.close()
+    diagnosed = [e for e in report.events if e.kind == "nonfinite"]
+    assert diagnosed and any(e.causes for e in diagnosed), [(e.kind, e.evidence) for e in report.events]

@@ -77,9 +77,9 @@ class Investigator:
             causes: tuple[Mapping[str, Any], ...] = event.causes
             if event.kind == "nonfinite" and evidence.get("where") != "weights":
                 evidence.update(self._forensics(step, batch_fn, inputs, targets, closure, rng_state, event))
-            if event.kind in DIAGNOSED_KINDS and closure is None:
+            if event.kind in DIAGNOSED_KINDS:
                 if self._due(event.kind, step):
-                    causes = self._diagnose(inputs, targets, evidence)
+                    causes = self._diagnose(inputs, targets, closure, evidence)
                     self._causes[event.kind] = (step, causes)
                 elif event.kind in self._causes:  # rate-limited: the latest diagnosis of this kind, said as such
                     diagnosed_at, causes = self._causes[event.kind]
@@ -122,13 +122,18 @@ class Investigator:
                 self._warn(exc)
         return found
 
-    def _diagnose(self, inputs: Any, targets: Any, evidence: dict[str, Any]) -> tuple[Mapping[str, Any], ...]:
-        if self.loss_fn is None or inputs is None:
+    def _diagnose(self, inputs: Any, targets: Any, closure: Callable[[nn.Module], Any] | None,
+                  evidence: dict[str, Any]) -> tuple[Mapping[str, Any], ...]:
+        """Ranked causes from a diagnosis probe of the step: the closure when given, else loss_fn on the batch."""
+        if closure is None and (self.loss_fn is None or inputs is None):
             return ()
         try:
             from .diagnosis import diagnose_step
 
-            findings = diagnose_step(self.model, (inputs, targets), self.loss_fn, self.optimizer)
+            if closure is not None:
+                findings = diagnose_step(self.model, closure=closure, optimizer=self.optimizer)
+            else:
+                findings = diagnose_step(self.model, (inputs, targets), self.loss_fn, self.optimizer)
             return tuple(f.to_dict() for f in findings[:5])
         except Exception as exc:
             evidence["diagnosis_error"] = f"{type(exc).__name__}: {exc}"

@@ -44,25 +44,37 @@ def load_target(spec: str) -> Callable[[], Any]:
     return func  # type: ignore[no-any-return]
 
 
-def _unpack(spec: str, value: Any) -> tuple[Any, Any, Any, Any]:
-    if not isinstance(value, (tuple, list)) or len(value) not in (3, 4):
-        raise CliError(f"{spec} must return (model, batch, loss_fn) or (model, batch, loss_fn, optimizer), "
-                       f"got {type(value).__name__}")
-    model, batch, loss_fn, *rest = value
-    optimizer = rest[0] if rest else None
-    if not isinstance(model, torch.nn.Module):
-        raise CliError(f"{spec} returned a {type(model).__name__} as the model; expected a torch.nn.Module")
-    if not callable(loss_fn):
-        raise CliError(f"{spec} returned a {type(loss_fn).__name__} as loss_fn; expected a callable")
+def _unpack(spec: str, value: Any) -> dict[str, Any]:
+    """The keyword arguments of ``gradguard.check`` from what the target returned (a tuple or a dict)."""
+    if isinstance(value, dict):
+        allowed = {"model", "batch", "loss_fn", "optimizer", "closure", "scheduler"}
+        unknown = sorted(set(value) - allowed)
+        if unknown or "model" not in value:
+            raise CliError(f"{spec} returned a dict with keys {sorted(value)}; expected 'model' and any of "
+                           f"{sorted(allowed - {'model'})}")
+        kw = dict(value)
+    elif isinstance(value, (tuple, list)) and len(value) in (3, 4):
+        model, batch, loss_fn, *rest = value
+        kw = {"model": model, "batch": batch, "loss_fn": loss_fn, "optimizer": rest[0] if rest else None}
+    else:
+        raise CliError(f"{spec} must return (model, batch, loss_fn[, optimizer]) or a dict with model and batch/"
+                       f"loss_fn or closure (optimizer, scheduler optional), got {type(value).__name__}")
+    if not isinstance(kw["model"], torch.nn.Module):
+        raise CliError(f"{spec} returned a {type(kw['model']).__name__} as the model; expected a torch.nn.Module")
+    for name in ("loss_fn", "closure"):
+        if kw.get(name) is not None and not callable(kw[name]):
+            raise CliError(f"{spec} returned a {type(kw[name]).__name__} as {name}; expected a callable")
+    optimizer = kw.get("optimizer")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise CliError(f"{spec} returned a {type(optimizer).__name__} as the optimizer; expected torch.optim.Optimizer")
-    return model, batch, loss_fn, optimizer
+    return kw
 
 
 @app.command()
 def check(
     target: Annotated[str, typer.Argument(metavar="MODULE:FUNCTION",
-                                 help="A function returning (model, batch, loss_fn[, optimizer]).")],
+                                 help="A function returning (model, batch, loss_fn[, optimizer]) or a dict of "
+                                      "check's arguments (model, batch, loss_fn, optimizer, closure, scheduler).")],
     fix: Annotated[bool, typer.Option("--fix", help="Re-initialise the layers found wrong, then check again.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show info findings and all evidence.")] = False,
@@ -71,14 +83,15 @@ def check(
     from ..diagnosis import check as run_check
     from ..diagnosis import fix as run_fix
 
-    model, batch, loss_fn, optimizer = _unpack(target, load_target(target)())
-    diagnosis = run_check(model, batch, loss_fn, optimizer)
+    kw = _unpack(target, load_target(target)())
+    model = kw.pop("model")
+    diagnosis = run_check(model, **kw)
     result: dict[str, Any] = {"diagnosis": diagnosis.to_dict()}
     if not as_json:
         console.print(diagnosis.render(verbose=verbose), markup=False)
     if fix:
         changes = run_fix(model, diagnosis, apply=("init",))
-        after = run_check(model, batch, loss_fn, optimizer)
+        after = run_check(model, **kw)
         result.update(fixed=changes, after=after.to_dict())
         if not as_json:
             console.rule("after --fix")

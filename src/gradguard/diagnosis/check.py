@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from .activations import activation_findings
+from .batch import resolve_step
 from .depth import depth_findings
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings
@@ -21,35 +22,48 @@ from .recurrence import recurrence_findings
 __all__ = ["check", "diagnose_step"]
 
 LossFn = Callable[[Any, Any], torch.Tensor]
+Closure = Callable[[nn.Module], Any]
 
 
-def check(model: nn.Module, batch: Any, loss_fn: LossFn, optimizer: torch.optim.Optimizer | None = None) -> Diagnosis:
+def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
+          optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
+          scheduler: Any = None) -> Diagnosis:
     """Diagnose the causes of exploding/vanishing gradients before (or during) training, on one real batch.
 
-    Cost: one forward and one backward pass of ``batch`` (plus one optimizer step on a copy when ``optimizer`` is
-    given), reported in ``Diagnosis.cost``. Side-effect free: weights, buffers, training modes, ``.grad``, the
-    optimizer's state and the global RNG states are as they were.
+    Cost: one forward and one backward pass (plus one optimizer step on a copy when ``optimizer`` is given),
+    reported in ``Diagnosis.cost``. Side-effect free: weights, buffers, training modes, ``.grad``, the optimizer's
+    state and the global RNG states are as they were.
 
     Args:
         model: the model to check.
-        batch: ``(inputs, targets)``; ``loss_fn(model(inputs), targets)`` must be the scalar loss.
-        loss_fn: the training loss.
+        batch: ``(inputs, targets)`` with ``loss_fn(model(inputs), targets)`` the scalar loss; or a dict, run as
+            ``model(**batch)`` whose ``.loss`` is the loss (Hugging Face style, ``loss_fn`` None). Leave it None
+            when passing ``closure``.
+        loss_fn: the training loss for an ``(inputs, targets)`` batch.
         optimizer: optional; enables the learning-rate and regularisation checks.
+        closure: ``closure(model)`` computes one step's loss itself and returns it as a tensor, a tuple whose first
+            item is the loss, or an object with ``.loss`` (models with several inputs, a hidden state, their own
+            loss).
+        scheduler: optional learning-rate scheduler; its current ``get_last_lr()`` is the lr checked (warm-up).
 
     Returns:
         A :class:`Diagnosis` with findings ranked by how much of the measured trouble they explain.
 
     Raises:
-        DiagnosisError: bad batch, model without parameters, model or loss failing on the batch, non-scalar loss.
+        DiagnosisError: a batch/loss form that cannot be run (the message says what to pass), model without
+            parameters, model or loss failing on the batch, non-scalar loss.
 
     Example::
 
         d = check(model, (x, y), torch.nn.functional.cross_entropy, optimizer)
+        d = check(model, closure=lambda m: m(input_ids=ids, labels=ids).loss, optimizer=optimizer)
         print(d)
         if not d.healthy:
             fix(model, d)
     """
-    probe = run_probe(model, batch, loss_fn)
+    step = resolve_step(batch, loss_fn, closure)
+    lrs = scheduler_lrs(scheduler, optimizer)
+    probe = run_probe(model, step)
     cost = dict(probe.cost)
     notes: list[str] = []
     findings: list[Finding] = []
@@ -64,7 +78,7 @@ def check(model: nn.Module, batch: Any, loss_fn: LossFn, optimizer: torch.optim.
     findings += recurrence_findings(probe)
     if optimizer is not None:
         try:
-            findings += lr_findings(probe, optimizer)
+            findings += lr_findings(probe, optimizer, lrs)
             cost["optimizer_step"] = 1
         except Exception as exc:  # a custom optimizer may not step on a copy (closure-based, e.g. LBFGS)
             notes.append(f"lr check skipped: a copy of {type(optimizer).__name__} could not step ({exc})")
@@ -76,10 +90,32 @@ def check(model: nn.Module, batch: Any, loss_fn: LossFn, optimizer: torch.optim.
     return Diagnosis(findings=findings, cost=cost, notes=notes, profile=prop.profile())
 
 
-def diagnose_step(model: nn.Module, batch: Any, loss_fn: LossFn,
-                  optimizer: torch.optim.Optimizer | None = None) -> list[Finding]:
+def diagnose_step(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
+                  optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None) -> list[Finding]:
     """The ranked findings of :func:`check` (what the Guard calls when an event fires)."""
-    return check(model, batch, loss_fn, optimizer).findings
+    return check(model, batch, loss_fn, optimizer, closure=closure).findings
+
+
+def scheduler_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[float] | None:
+    """The scheduler's current lr per param group (``get_last_lr()``), or None without a scheduler.
+
+    Raises:
+        DiagnosisError: the scheduler has no ``get_last_lr`` or gives a different number of lrs than the
+            optimizer has param groups.
+    """
+    if scheduler is None:
+        return None
+    get = getattr(scheduler, "get_last_lr", None)
+    if not callable(get):
+        raise DiagnosisError(f"scheduler must be a torch.optim.lr_scheduler (with get_last_lr()), got "
+                             f"{type(scheduler).__name__}.")
+    if optimizer is None:
+        raise DiagnosisError("scheduler was given without optimizer; pass the optimizer it schedules too.")
+    lrs = [float(v) for v in get()]
+    if len(lrs) != len(optimizer.param_groups):
+        raise DiagnosisError(f"scheduler.get_last_lr() gives {len(lrs)} lrs for {len(optimizer.param_groups)} "
+                             "param groups; pass the scheduler of this optimizer.")
+    return lrs
 
 
 __all__ += ["DiagnosisError"]

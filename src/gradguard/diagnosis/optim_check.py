@@ -27,8 +27,12 @@ LR_WARN, LR_CRIT = 1e-2, 1e-1
 LARGE_FACTOR, LARGE_WARN = 4.0, 10.0
 
 
-def update_ratios(probe: ProbeResult, optimizer: torch.optim.Optimizer) -> dict[str, float]:
-    """``||dW|| / ||W||`` per weight matrix for one step of a copy of ``optimizer`` with the probe's gradients."""
+def update_ratios(probe: ProbeResult, optimizer: torch.optim.Optimizer,
+                  lrs: list[float] | None = None) -> dict[str, float]:
+    """``||dW|| / ||W||`` per weight matrix for one step of a copy of ``optimizer`` with the probe's gradients.
+
+    ``lrs``: the lr per param group to step with (the scheduler's current ones); None keeps the groups' lr.
+    """
     by_id = {id(p): n for n, p in probe.params.items()}
     memo: dict[int, Any] = {}
     clones: dict[str, torch.Tensor] = {}
@@ -42,6 +46,9 @@ def update_ratios(probe: ProbeResult, optimizer: torch.optim.Optimizer) -> dict[
             if name is not None:
                 clones[name] = c
     opt = copy.deepcopy(optimizer, memo)
+    if lrs is not None:
+        for group, lr in zip(opt.param_groups, lrs, strict=True):
+            group["lr"] = lr
     for attr in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks"):
         if hasattr(opt, attr):
             setattr(opt, attr, OrderedDict())
@@ -58,9 +65,10 @@ def update_ratios(probe: ProbeResult, optimizer: torch.optim.Optimizer) -> dict[
     return ratios
 
 
-def lr_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer) -> list[Finding]:
+def lr_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer,
+                lrs: list[float] | None = None) -> list[Finding]:
     """A finding when one step would change weights by more than ``LR_WARN`` of their norm."""
-    ratios = {k: v for k, v in update_ratios(probe, optimizer).items() if math.isfinite(v)}
+    ratios = {k: v for k, v in update_ratios(probe, optimizer, lrs).items() if math.isfinite(v)}
     if not ratios:
         return []
     worst_name, worst = max(ratios.items(), key=lambda kv: kv[1])
@@ -71,7 +79,7 @@ def lr_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer) -> list[Fi
         return []
     big = {k: v for k, v in ratios.items() if v > LR_WARN}
     severity = "critical" if bulk > LR_CRIT else "warning"
-    lrs = sorted({float(g.get("lr", float("nan"))) for g in optimizer.param_groups})
+    lrs = sorted(set(lrs) if lrs is not None else {float(g.get("lr", float("nan"))) for g in optimizer.param_groups})
     factor = worst / 1e-3
     suggest = [float(f"{lr / factor:.2g}") for lr in lrs if math.isfinite(lr)]
     return [Finding(

@@ -11,6 +11,7 @@ Gradients are taken with :func:`torch.autograd.grad`, so no ``.grad`` is written
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,10 +22,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .batch import StepSpec, resolve_step, tensors
 from .findings import DiagnosisError
 from .layers import activation_kind, is_recurrent, is_transparent, is_weight_layer
 
-__all__ = ["CallRecord", "ProbeResult", "StateSnapshot", "run_probe"]
+__all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
 
 _MATCH_NUMEL = 65536
 _CANDIDATES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
@@ -72,6 +74,19 @@ class CallRecord:
     _time_grad_t: torch.Tensor | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True)
+class InputStats:
+    """Scale of one floating-point input tensor of the model's first call (finite values only)."""
+
+    index: int
+    shape: tuple[int, ...]
+    finite: bool
+    mean: float
+    std: float
+    max_abs: float
+    median_abs: float
+
+
 @dataclass
 class ProbeResult:
     """Everything one probe measured."""
@@ -86,6 +101,7 @@ class ProbeResult:
     targets_finite: bool
     input_max_abs: float
     cost: dict[str, int]
+    inputs: list[InputStats] = field(default_factory=list)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -129,29 +145,8 @@ class StateSnapshot:
 
 
 def _first_tensor(obj: Any) -> torch.Tensor | None:
-    if isinstance(obj, torch.Tensor):
-        return obj
-    if isinstance(obj, list | tuple):
-        for item in obj:
-            t = _first_tensor(item)
-            if t is not None:
-                return t
-    if isinstance(obj, dict):
-        for item in obj.values():
-            t = _first_tensor(item)
-            if t is not None:
-                return t
-    return None
-
-
-def _tensors(obj: Any) -> list[torch.Tensor]:
-    if isinstance(obj, torch.Tensor):
-        return [obj]
-    if isinstance(obj, list | tuple):
-        return [t for item in obj for t in _tensors(item)]
-    if isinstance(obj, dict):
-        return [t for item in obj.values() for t in _tensors(item)]
-    return []
+    found = tensors(obj)
+    return found[0] if found else None
 
 
 def _all_finite(ts: list[torch.Tensor]) -> bool:
@@ -161,7 +156,7 @@ def _all_finite(ts: list[torch.Tensor]) -> bool:
 def _as_leaf(obj: Any, leaves: list[torch.Tensor]) -> Any:
     """Floating tensors become fresh leaves that require grad (same values), so input gradients can be read."""
     if isinstance(obj, torch.Tensor):
-        if obj.is_floating_point():
+        if obj.is_floating_point() and not obj.requires_grad:
             leaf = obj.detach().clone().requires_grad_(True)
             leaves.append(leaf)
             return leaf
@@ -173,17 +168,6 @@ def _as_leaf(obj: Any, leaves: list[torch.Tensor]) -> Any:
     if isinstance(obj, dict):
         return {k: _as_leaf(v, leaves) for k, v in obj.items()}
     return obj
-
-
-def _describe(obj: Any) -> str:
-    if isinstance(obj, torch.Tensor):
-        return f"tensor of shape {tuple(obj.shape)} and dtype {obj.dtype}"
-    if isinstance(obj, list | tuple):
-        inner = ", ".join(_describe(o) for o in obj[:4])
-        return f"{type(obj).__name__} of [{inner}{', ...' if len(obj) > 4 else ''}]"
-    if isinstance(obj, dict):
-        return "dict with keys " + ", ".join(map(repr, list(obj)[:6]))
-    return type(obj).__name__
 
 
 def _unit_fraction(y: torch.Tensor, unit_dim: int, bad: torch.Tensor, per_unit: bool) -> float:
@@ -242,7 +226,7 @@ class _Recorder:
                          leaf=not any(True for _ in module.children()))
         self.records.append(rec)
         self.open.setdefault(id(module), []).append(rec)
-        ts = _tensors(args)
+        ts = tensors(args)
         rec.in_finite = _all_finite(ts)
         x = ts[0] if ts else None
         if x is not None and x.requires_grad:
@@ -319,21 +303,35 @@ class _Recorder:
                 self.pending = (self.pending[0], y, None, self.pending[3])
 
 
-def _check_batch(batch: Any) -> tuple[Any, Any]:
-    if not isinstance(batch, list | tuple) or len(batch) != 2:
-        raise DiagnosisError(
-            f"batch must be an (inputs, targets) pair, got {_describe(batch)}. "
-            "Pass e.g. check(model, (x, y), loss_fn), where loss_fn(model(x), y) is the scalar loss."
-        )
-    return batch[0], batch[1]
+def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
+    """Scale statistics of the floating-point input tensors (finite values only)."""
+    out: list[InputStats] = []
+    for i, t in enumerate(ts):
+        if not t.is_floating_point() or t.numel() == 0:
+            continue
+        v = t.detach().float().reshape(-1)
+        fin = v[torch.isfinite(v)]
+        if fin.numel() == 0:
+            out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4))
+            continue
+        absv = fin.abs()
+        out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
+                              float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), float(absv.median())))
+    return out
 
 
-def run_probe(model: nn.Module, batch: Any, loss_fn: Callable[[Any, Any], torch.Tensor]) -> ProbeResult:
-    """One forward and one backward pass of ``batch`` through ``model`` with recording hooks; restores all state.
+def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any] | None = None) -> ProbeResult:
+    """One forward and one backward pass of ``step`` through ``model`` with recording hooks; restores all state.
+
+    ``step`` is a :class:`~.batch.StepSpec`, or a batch that :func:`~.batch.resolve_step` turns into one with
+    ``loss_fn``.
+
+    The model's first call gets fresh leaf copies of its floating-point inputs (positional and keyword), so the
+    gradient at the input can be read and the inputs' scale measured, whatever form the step takes.
 
     Raises:
-        DiagnosisError: the batch is not a pair, the model has no parameters, the model or the loss function
-            fails on the batch (the original message is kept), or the loss is not a differentiable scalar.
+        DiagnosisError: the model has no parameters, the step fails (the original message is kept), or the loss is
+            not a differentiable scalar.
     """
     if not isinstance(model, nn.Module):
         raise DiagnosisError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
@@ -344,40 +342,29 @@ def run_probe(model: nn.Module, batch: Any, loss_fn: Callable[[Any, Any], torch.
             f"model {type(model).__name__} has no trainable parameters (requires_grad=True), so there is no "
             "gradient to diagnose."
         )
-    inputs, targets = _check_batch(batch)
-    in_tensors = [t for t in _tensors(inputs) if t.is_floating_point()]
-    inputs_finite = _all_finite(in_tensors)
-    targets_finite = _all_finite(_tensors(targets))
-    finite_vals = [t.detach()[torch.isfinite(t.detach())] for t in in_tensors]
-    input_max_abs = max((float(v.abs().max()) for v in finite_vals if v.numel()), default=0.0)
-
+    if not isinstance(step, StepSpec):
+        step = resolve_step(step, loss_fn, None)
     snapshot = StateSnapshot(model)
     recorder = _Recorder(model)
     handles = []
+    leaves: list[torch.Tensor] = []
+    captured: list[torch.Tensor] = []
+
+    def root_inputs(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
+        if captured or leaves:
+            return None
+        captured.extend(tensors(args) + tensors(kwargs))
+        if not captured:
+            captured.append(torch.empty(0))
+        return _as_leaf(args, leaves), _as_leaf(kwargs, leaves)
+
     try:
+        handles.append(model.register_forward_pre_hook(root_inputs, with_kwargs=True))
         for m in model.modules():
             handles.append(m.register_forward_pre_hook(recorder.pre))
             handles.append(m.register_forward_hook(recorder.post))
-        leaves: list[torch.Tensor] = []
-        probe_inputs = _as_leaf(inputs, leaves)
         with torch.enable_grad():
-            try:
-                output = model(probe_inputs)
-            except Exception as exc:
-                raise DiagnosisError(
-                    f"model(inputs) failed on the batch (inputs: {_describe(inputs)}): {type(exc).__name__}: {exc}"
-                ) from None
-            try:
-                loss = loss_fn(output, targets)
-            except Exception as exc:
-                raise DiagnosisError(
-                    f"loss_fn(model(inputs), targets) failed (output: {_describe(output)}, targets: "
-                    f"{_describe(targets)}): {type(exc).__name__}: {exc}"
-                ) from None
-        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-            raise DiagnosisError(
-                f"loss_fn must return a scalar tensor, got {_describe(loss)}. Reduce it, e.g. with .mean()."
-            )
+            loss = step.run(model)
         if not loss.requires_grad:
             raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is False).")
         names = list(trainable)
@@ -402,9 +389,12 @@ def run_probe(model: nn.Module, batch: Any, loss_fn: Callable[[Any, Any], torch.
             h.remove()
         recorder.pending = None
         snapshot.restore()
+    in_float = [t for t in captured if t.is_floating_point() and t.numel()]
+    stats = input_stats(in_float)
     return ProbeResult(
         records=recorder.records, call_counts=recorder.counts, modules=dict(model.named_modules()),
         loss=loss_value, param_grads=param_grads, params=named_params,
-        inputs_finite=inputs_finite, targets_finite=targets_finite, input_max_abs=input_max_abs,
-        cost={"forward": 1, "backward": 1},
+        inputs_finite=_all_finite(in_float), targets_finite=_all_finite(step.targets),
+        input_max_abs=max((s.max_abs for s in stats if math.isfinite(s.max_abs)), default=0.0),
+        cost={"forward": 1, "backward": 1}, inputs=stats,
     )

@@ -1,0 +1,159 @@
+"""What the probe runs: one training step's loss, from the forms people write it in.
+
+* ``closure(model)`` returning the loss as a tensor, a tuple/list whose first item is the loss, a dict with a
+  ``"loss"`` key, or an object with a ``.loss`` attribute (Hugging Face ``ModelOutput``);
+* ``(inputs, targets)`` with ``loss_fn``: ``loss_fn(model(inputs), targets)``;
+* a dict batch without ``loss_fn`` (Hugging Face style): ``model(**batch).loss``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .findings import DiagnosisError
+
+__all__ = ["StepSpec", "describe", "extract_loss", "resolve_step", "tensors"]
+
+
+def tensors(obj: Any) -> list[torch.Tensor]:
+    """Every tensor in a nest of tuples, lists and dicts."""
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, list | tuple):
+        return [t for item in obj for t in tensors(item)]
+    if isinstance(obj, Mapping):
+        return [t for item in obj.values() for t in tensors(item)]
+    return []
+
+
+def describe(obj: Any) -> str:
+    """A short description of what was passed, for error messages."""
+    if isinstance(obj, torch.Tensor):
+        return f"tensor of shape {tuple(obj.shape)} and dtype {obj.dtype}"
+    if isinstance(obj, list | tuple):
+        inner = ", ".join(describe(o) for o in obj[:4])
+        return f"{type(obj).__name__} of [{inner}{', ...' if len(obj) > 4 else ''}]"
+    if isinstance(obj, Mapping):
+        return f"{type(obj).__name__} with keys " + ", ".join(map(repr, list(obj)[:6]))
+    return type(obj).__name__
+
+
+def extract_loss(obj: Any, what: str) -> torch.Tensor:
+    """The scalar loss tensor inside ``obj`` (tensor, first item of a tuple, ``["loss"]`` or ``.loss``).
+
+    Raises:
+        DiagnosisError: no tensor loss in ``obj``, or it is not a scalar.
+    """
+    loss = obj
+    if isinstance(loss, list | tuple) and loss:
+        loss = loss[0]
+    elif not isinstance(loss, torch.Tensor):
+        found = getattr(loss, "loss", None)
+        if found is None and isinstance(loss, Mapping):
+            found = loss.get("loss")
+        loss = found if found is not None else loss
+    if not isinstance(loss, torch.Tensor):
+        raise DiagnosisError(
+            f"{what} must give the loss as a scalar tensor, a tuple whose first item is the loss, or an object with "
+            f".loss; got {describe(obj)}."
+        )
+    if loss.numel() != 1:
+        raise DiagnosisError(f"{what} must give a scalar loss, got {describe(loss)}. Reduce it, e.g. with .mean().")
+    return loss
+
+
+@dataclass
+class StepSpec:
+    """One loss computation: ``run(model)`` gives the scalar loss; ``targets`` are the known target tensors."""
+
+    run: Callable[[nn.Module], torch.Tensor]
+    form: str
+    targets: list[torch.Tensor] = field(default_factory=list)
+
+
+def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
+                 closure: Callable[[nn.Module], Any] | None) -> StepSpec:
+    """The loss computation for one of the accepted call forms (see the module docstring).
+
+    Raises:
+        DiagnosisError: a form that cannot be run, with what to pass instead.
+    """
+    if closure is not None:
+        if not callable(closure):
+            raise DiagnosisError(f"closure must be callable as closure(model) -> loss, got {describe(closure)}.")
+        if batch is not None or loss_fn is not None:
+            raise DiagnosisError(
+                "pass either closure=... (which computes the loss itself) or batch and loss_fn, not both."
+            )
+        return StepSpec(run=lambda m: extract_loss(_call(closure, m, "closure(model)"), "closure(model)"),
+                        form="closure(model)")
+    if isinstance(batch, Mapping):
+        if loss_fn is not None:
+            raise DiagnosisError(
+                f"a dict batch (keys {list(batch)[:6]}) is run as model(**batch) and its .loss is used; a loss_fn "
+                "cannot be combined with it. Pass closure=lambda m: loss_fn(m(**batch), batch['labels']) instead."
+            )
+        kwargs = dict(batch)
+
+        def run_dict(m: nn.Module) -> torch.Tensor:
+            out = _call(lambda mm: mm(**kwargs), m, "model(**batch)")
+            if isinstance(out, torch.Tensor) or getattr(out, "loss", None) is not None or (
+                    isinstance(out, Mapping) and out.get("loss") is not None):
+                return extract_loss(out, "model(**batch)")
+            raise DiagnosisError(
+                f"model(**batch) returned {describe(out)} without a loss (no .loss). Include the labels in the batch "
+                "(e.g. batch['labels'] = batch['input_ids'] for a causal LM), or pass "
+                "closure=lambda m: loss_fn(m(**batch), targets)."
+            )
+        return StepSpec(run=run_dict, form="model(**batch).loss")
+    if not isinstance(batch, list | tuple) or len(batch) != 2:
+        raise DiagnosisError(
+            f"batch must be an (inputs, targets) pair or a dict for model(**batch), got {describe(batch)}. "
+            "Pass e.g. check(model, (x, y), loss_fn), where loss_fn(model(x), y) is the scalar loss, or "
+            "check(model, closure=lambda m: ...loss...)."
+        )
+    inputs, targets = batch
+    if loss_fn is None:
+        raise DiagnosisError(
+            "an (inputs, targets) batch needs loss_fn, with loss_fn(model(inputs), targets) the scalar loss; or pass "
+            "closure=lambda m: ...loss... for a model that computes its own loss."
+        )
+    if not callable(loss_fn):
+        raise DiagnosisError(f"loss_fn must be callable as loss_fn(output, targets), got {describe(loss_fn)}.")
+
+    def run_pair(m: nn.Module) -> torch.Tensor:
+        try:
+            output = m(inputs)
+        except DiagnosisError:
+            raise
+        except Exception as exc:
+            raise DiagnosisError(
+                f"model(inputs) failed on the batch (inputs: {describe(inputs)}): {type(exc).__name__}: {exc}"
+            ) from None
+        try:
+            loss = loss_fn(output, targets)
+        except Exception as exc:
+            raise DiagnosisError(
+                f"loss_fn(model(inputs), targets) failed (output: {describe(output)}, targets: {describe(targets)}): "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            raise DiagnosisError(
+                f"loss_fn must return a scalar tensor, got {describe(loss)}. Reduce it, e.g. with .mean()."
+            )
+        return loss
+    return StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets))
+
+
+def _call(fn: Callable[[nn.Module], Any], m: nn.Module, what: str) -> Any:
+    try:
+        return fn(m)
+    except DiagnosisError:
+        raise
+    except Exception as exc:
+        raise DiagnosisError(f"{what} failed: {type(exc).__name__}: {exc}") from None
