@@ -64,6 +64,22 @@ def test_inspect(demo_run: tuple[Path, subprocess.CompletedProcess[str]], capsys
     assert "Events" in text and "nonfinite" in text and "Skipped steps" in text and "Worst layers" in text
 
 
+def test_inspect_prints_markup_in_names_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import gradguard
+
+    model = nn.Sequential(nn.Linear(4, 4))
+    model.add_module("[/]", nn.Linear(4, 4))  # a legal module name that is also a rich closing tag
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with gradguard.Guard(model, opt, run_dir=tmp_path / "run", policy="monitor") as guard:
+        for _ in range(3):
+            loss = model(torch.randn(8, 4)).pow(2).mean()
+            loss.backward()
+            guard.step(loss)
+            opt.zero_grad()
+    assert main(["inspect", str(tmp_path / "run")]) == 0
+    assert "[/]" in capsys.readouterr().out
+
+
 def test_report_command(demo_run: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path,
                         capsys: pytest.CaptureFixture[str]) -> None:
     out, _ = demo_run

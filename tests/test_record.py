@@ -384,7 +384,8 @@ def test_existing_run_is_refused_and_resume_appends(tmp_path: Path) -> None:
                                       make_step(3, seed=0)[0].layer_weight_norm.astype(np.float32))
         assert run.meta["created"] == created and len(run.meta["resumed"]) == 1
         assert run.meta["note"] == "second part"
-        assert [e["step"] for e in run.events_of("stall")] == [5, 9]
+        # step 5 was written again, so the first part's event at step 5 was replaced with it (not duplicated)
+        assert [e["step"] for e in run.events_of("stall")] == [9]
     with pytest.raises(RecordError, match="layers"):
         RunWriter([SQLiteSink(tmp_path, resume=True)], LAYERS[:2], {})
 
@@ -433,3 +434,45 @@ def test_record_imports_no_extras() -> None:
             "print([m for m in ('pandas', 'tensorboard', 'matplotlib') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_second_writer_on_one_run_dir_is_refused_until_the_first_closes(tmp_path: Path) -> None:
+    first = SQLiteSink(tmp_path)
+    with pytest.raises(RecordError, match="another guard"):
+        SQLiteSink(tmp_path, resume=True)
+    first.close()
+    SQLiteSink(tmp_path, resume=True).close()  # the lock went with the first writer
+
+
+def test_crafted_records_give_one_line_record_errors(tmp_path: Path) -> None:
+    write_run(tmp_path / "a", range(3))
+    con = sqlite3.connect(tmp_path / "a" / "run.sqlite")
+    con.execute("INSERT INTO events(step, kind, severity, message, layers, evidence, causes) "
+                "VALUES ('abc', 'explode', 'warning', 'm', '[]', '{}', '[]')")
+    con.commit()
+    con.close()
+    with pytest.raises(RecordError, match=r"events\.step holds 1 value"):
+        open_run(tmp_path / "a")
+    write_run(tmp_path / "b", range(3))
+    con = sqlite3.connect(tmp_path / "b" / "run.sqlite")
+    con.execute("UPDATE meta SET value='{bad' WHERE key='created'")
+    con.commit()
+    con.close()
+    with pytest.raises(RecordError, match=r"meta\['created'\] is not valid JSON"):
+        open_run(tmp_path / "b")
+
+
+def test_a_record_killed_before_its_header_is_replaced_by_a_new_writer(tmp_path: Path) -> None:
+    con = sqlite3.connect(tmp_path / "run.sqlite")  # what a process killed inside SQLiteSink.open leaves behind
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    with pytest.raises(RecordError, match="killed while starting"):
+        open_run(tmp_path)
+    with pytest.warns(UserWarning, match="it is replaced"):
+        write_run(tmp_path, range(3))
+    with open_run(tmp_path) as run:
+        assert list(run.steps["step"]) == [0, 1, 2]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "run.sqlite").write_text("not a database")
+    with pytest.raises(RecordError, match="already holds"):  # a file that is not SQLite is never replaced
+        SQLiteSink(tmp_path / "other")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..record import RunRecord, open_run
@@ -31,16 +32,18 @@ def report(
     if compare is not None:
         existing_path(compare, "run directory")
     path = write_report(run_dir, output, compare=compare)
-    console.print(f"Report: [bold]{path}[/] ({path.stat().st_size / 1e6:.2f} MB)")
+    console.print(f"Report: [bold]{_fmt(path)}[/] ({path.stat().st_size / 1e6:.2f} MB)")
 
 
 def _fmt(value: Any) -> str:
+    """A record value as rich-safe text: numbers to 4 digits, JSON cut at 90 characters, markup escaped (a record
+    holds the user's layer names and messages, and ``[/]`` is a valid module name)."""
     if isinstance(value, float):
         return f"{value:.4g}" if math.isfinite(value) else str(value)
     if isinstance(value, (dict, list)):
         text = json.dumps(value, default=str)
-        return text if len(text) <= 90 else text[:89] + "…"
-    return str(value)
+        return escape(text if len(text) <= 90 else text[:89] + "…")
+    return escape(str(value))
 
 
 def _worst_layers(run: RunRecord, top: int) -> Table:
@@ -63,7 +66,7 @@ def _worst_layers(run: RunRecord, top: int) -> Table:
                 np.full(run.num_layers, np.nan)
     score = bad * 1e300 + np.nan_to_num(gmax, nan=0.0)
     for i in np.argsort(-score, kind="stable")[:top]:
-        table.add_row(run.layers[i], _fmt(float(gmax[i])), _fmt(float(gmed[i])), str(int(bad[i])),
+        table.add_row(_fmt(run.layers[i]), _fmt(float(gmax[i])), _fmt(float(gmed[i])), str(int(bad[i])),
                       _fmt(float(rmax[i])))
     return table
 
@@ -82,7 +85,7 @@ def inspect(
         meta = run.meta
         model, opt = meta.get("model") or {}, meta.get("optimizer") or {}
         settings = meta.get("settings") or {}
-        console.rule(f"[bold]{run.path}")
+        console.rule(f"[bold]{_fmt(run.path)}")
         info = {"model": f"{model.get('class', '?')}, {model.get('parameters', '?')} parameters, "
                          f"{run.num_layers} layers" if isinstance(model, dict) else model,
                 "optimizer": opt.get("class", opt) if isinstance(opt, dict) else opt,
@@ -100,19 +103,20 @@ def inspect(
                           f"min {_fmt(float(losses.min()))}")
         events = run.events
         counts = Counter(e["kind"] for e in events)
-        table = Table(title=f"Events ({', '.join(f'{k} {v}' for k, v in counts.most_common()) or 'none'})",
+        table = Table(title=f"Events ({', '.join(f'{_fmt(k)} {v}' for k, v in counts.most_common()) or 'none'})",
                       title_justify="left")
         for column in ("step", "kind", "severity", "message", "top causes"):
             table.add_column(column, justify="right" if column == "step" else "left")
         for e in events[:limit]:
-            causes = ", ".join(f"{c.get('cause')} ({_fmt(c.get('confidence'))})" for c in e["causes"][:3])
-            table.add_row(str(e["step"]), e["kind"], e["severity"], e["message"], causes or "–")
+            causes = ", ".join(f"{_fmt(c.get('cause'))} ({_fmt(c.get('confidence'))})" for c in e["causes"][:3]
+                               if isinstance(c, dict))
+            table.add_row(str(e["step"]), _fmt(e["kind"]), _fmt(e["severity"]), _fmt(e["message"]), causes or "–")
         console.print(table)
         if len(events) > limit:
             console.print(f"… {len(events) - limit} more events (--limit)")
         if len(skipped):
             reasons = run.reasons
-            shown = ", ".join(f"{int(s['step'][i])} ({reasons[i] or '?'})" for i in skipped[:limit])
+            shown = ", ".join(f"{int(s['step'][i])} ({_fmt(reasons[i] or '?')})" for i in skipped[:limit])
             console.print(f"[bold]Skipped steps[/]: {shown}{' …' if len(skipped) > limit else ''}")
         if layers:
             console.print(_worst_layers(run, layers))

@@ -9,7 +9,6 @@ to the newest commit.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from pathlib import Path
@@ -40,6 +39,30 @@ def open_run(path: str | os.PathLike[str]) -> RunRecord:
     return RunRecord(path)
 
 
+_STEP_TABLES = ("steps", "layer_stats", "layer_updates", "events")
+
+
+def _decode(text: Any, what: str, path: Path) -> Any:
+    """:func:`decode_json` that turns malformed text into a one-line :class:`RecordError` naming the field."""
+    try:
+        return decode_json(text)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise RecordError(f"{str(path)!r}: {what} is not valid JSON ({exc}); the record is damaged or was not "
+                          "written by gradguard.") from None
+
+
+def _check_step_columns(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a record whose step columns hold anything but integers (SQLite's columns accept any type)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for table in _STEP_TABLES:
+        if table not in tables:
+            continue
+        bad = conn.execute(f"SELECT count(*) FROM {table} WHERE typeof(step) != 'integer'").fetchone()[0]
+        if bad:
+            raise RecordError(f"{str(path)!r}: {table}.step holds {bad} value(s) that are not integers; the record "
+                              "is damaged or was not written by gradguard.")
+
+
 class RunRecord:
     """A read-only view of one run record. Use as a context manager or call :meth:`close`.
 
@@ -54,14 +77,33 @@ class RunRecord:
         self.path: Path = resolve_run_file(path)
         uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            try:
+                self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                # a writer killed mid-transaction left a WAL that only a read-write connection may roll back
+                self._conn = sqlite3.connect(self.path, check_same_thread=False)
+                self._conn.execute("PRAGMA query_only=1")
+                tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
             raise RecordError(f"{str(self.path)!r} is not a readable SQLite run record: {exc}") from None
+        if not tables:
+            self._conn.close()
+            raise RecordError(f"{str(self.path)!r} holds no committed run header: the process that created it was "
+                              "killed while starting, so nothing was recorded. A new Guard on this run_dir replaces "
+                              "it.")
         if "meta" not in tables or "layers" not in tables:
             self._conn.close()
             raise RecordError(f"{str(self.path)!r} is not a gradguard run record (no meta or layers table).")
-        self.meta: dict[str, Any] = {k: decode_json(v) for k, v in self._conn.execute("SELECT key, value FROM meta")}
+        try:
+            self.meta: dict[str, Any] = {k: _decode(v, f"meta[{k!r}]", self.path)
+                                         for k, v in self._conn.execute("SELECT key, value FROM meta")}
+            _check_step_columns(self._conn, self.path)
+        except BaseException:
+            self._conn.close()
+            raise
         version = self.meta.get("schema_version")
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             self._conn.close()
@@ -71,7 +113,8 @@ class RunRecord:
             )
         self.schema_version: int = version
         self.layer_info: list[dict[str, Any]] = [
-            {"name": name, "module_type": mtype, "numel": numel, "param_names": decode_json(pnames)}
+            {"name": str(name), "module_type": mtype, "numel": numel,
+             "param_names": _decode(pnames, f"layers[{name!r}].param_names", self.path)}
             for name, mtype, numel, pnames in self._conn.execute(
                 "SELECT name, module_type, numel, param_names FROM layers ORDER BY layer_id")
         ]
@@ -130,7 +173,11 @@ class RunRecord:
             steps[name] = np.array(values, dtype=dtype) if dtype is np.float64 else np.array(
                 [0 if v is None else v for v in values], dtype=dtype)
         # one parse for the whole column; float() reads the "NaN"/"Infinity" spellings of the JSON rule
-        lr_lists = json.loads("[" + ",".join(v or "[]" for v in columns[_STEP_COLUMNS.index("lrs")]) + "]")
+        lr_lists = _decode("[" + ",".join(v or "[]" for v in columns[_STEP_COLUMNS.index("lrs")]) + "]",
+                           "steps.lrs", self.path)
+        if not isinstance(lr_lists, list) or not all(isinstance(lr, list) for lr in lr_lists):
+            raise RecordError(f"{str(self.path)!r}: steps.lrs does not hold one list of learning rates per step; "
+                              "the record is damaged or was not written by gradguard.")
         groups = max((len(lr) for lr in lr_lists), default=0)
         if all(len(lr) == groups for lr in lr_lists):
             lrs = np.array(lr_lists, dtype=np.float64).reshape(len(lr_lists), groups)
@@ -219,8 +266,9 @@ class RunRecord:
         )
         return [
             {"id": i, "step": step, "kind": kind, "severity": severity, "message": message,
-             "layers": decode_json(layers) or [], "evidence": decode_json(evidence) or {},
-             "causes": decode_json(causes) or []}
+             "layers": _decode(layers, f"events[{i}].layers", self.path) or [],
+             "evidence": _decode(evidence, f"events[{i}].evidence", self.path) or {},
+             "causes": _decode(causes, f"events[{i}].causes", self.path) or []}
             for i, step, kind, severity, message, layers, evidence, causes in rows
         ]
 

@@ -13,6 +13,7 @@ import os
 import platform
 import sqlite3
 import sys
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -88,13 +89,22 @@ class SQLiteSink(Sink):
         self.run_dir: Path = prepare_run_dir(run_dir)
         self.path: Path = self.run_dir / RUN_FILE
         self.resume = bool(resume)
+        self._lock = _RunLock(self.run_dir)
         if self.path.exists() and not self.resume:
-            raise RecordError(
-                f"run_dir={str(run_dir)!r} already holds a run record ({RUN_FILE}); it is not overwritten. "
-                "Pick another run_dir, or pass resume=True to append to it."
-            )
+            if _abandoned(self.path):
+                warnings.warn(f"gradguard: {str(self.path)!r} holds no committed run header (the process that "
+                              "created it was killed while starting); it is replaced.", stacklevel=3)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(self.path) + suffix).unlink(missing_ok=True)
+            else:
+                self._lock.release()
+                raise RecordError(
+                    f"run_dir={str(run_dir)!r} already holds a run record ({RUN_FILE}); it is not overwritten. "
+                    "Pick another run_dir, or pass resume=True to append to it."
+                )
         self._conn: sqlite3.Connection | None = None
         self._num_layers = 0
+        self._old_events: int | None = None  # resume: events with an id up to this one were written by earlier runs
 
     # ----------------------------------------------------------------------------------------- lifecycle
     def open(self, layers: Sequence[LayerInfo], meta: Mapping[str, Any]) -> None:
@@ -108,6 +118,8 @@ class SQLiteSink(Sink):
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("BEGIN IMMEDIATE")
             previous = self._read_existing(conn) if existed else None
+            if previous:
+                self._old_events = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
             for statement in SCHEMA_STATEMENTS:
                 conn.execute(statement)
             self._write_header(conn, layers, meta, previous)
@@ -205,6 +217,9 @@ class SQLiteSink(Sink):
             )))
 
         def write(conn: sqlite3.Connection) -> None:
+            if self._old_events:  # a step written again replaces the stored one, its earlier events included
+                conn.executemany("DELETE FROM events WHERE id <= ? AND step = ?",
+                                 [(self._old_events, row[0]) for row in step_rows])
             conn.executemany(
                 "INSERT OR REPLACE INTO steps(step, wall_time, loss, has_loss, grad_norm, grad_norm_after, clip_coef,"
                 " applied, reason, scale, nonfinite, lrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -247,9 +262,57 @@ class SQLiteSink(Sink):
         """Commit what is pending and close the connection; safe to call twice."""
         conn, self._conn = self._conn, None
         if conn is None:
+            self._lock.release()
             return
         try:
             if conn.in_transaction:
                 conn.execute("COMMIT")
         finally:
             conn.close()
+            self._lock.release()
+
+
+def _abandoned(path: Path) -> bool:
+    """True when ``path`` is an SQLite file without a committed gradguard header: a run killed inside ``open``.
+    Anything else (a real record, a file that is not SQLite) is not abandoned and is never replaced."""
+    if path.stat().st_size == 0:
+        return True
+    try:
+        conn = sqlite3.connect(path, timeout=1.0)
+        try:  # opening read-write lets SQLite roll back the killed run's uncommitted WAL frames
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            return "meta" not in tables or conn.execute("SELECT count(*) FROM meta").fetchone()[0] == 0
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+class _RunLock:
+    """An exclusive advisory lock on ``run_dir/run.lock`` for the writer's lifetime, so that two guards never write
+    one record at once (their rows would interleave). POSIX ``flock``: the OS drops it when the process dies, so a
+    killed run never leaves a stale lock. Where ``fcntl`` is missing (Windows) no lock is taken."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self._file: Any = None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return
+        path = run_dir / "run.lock"
+        handle = open(path, "a+")  # held open for the writer's lifetime
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise RecordError(
+                f"run_dir={str(run_dir)!r} is being written by another guard (in this or another process: "
+                f"{str(path)!r} is locked). Close that guard first, or pick another run_dir."
+            ) from None
+        self._file = handle
+
+    def release(self) -> None:
+        """Drop the lock (idempotent)."""
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.close()
