@@ -78,6 +78,10 @@ class StepReport:
         rolled_back_to: the step whose state was restored (the snapshot was taken after it), or None.
         skip_batches: step indices whose updates the rollback discarded and whose batches should not be fed again
             (see :class:`gradguard.SkipBatches`).
+        reset_state: a state the loop carries from batch to batch (an RNN hidden state, a registered buffer) is
+            non-finite and must be reset before the next batch (``reset_reason`` says which); see
+            :meth:`gradguard.Guard.on_reset`.
+        reset_reason: why ``reset_state`` is set, else None.
     """
 
     step: int
@@ -89,6 +93,8 @@ class StepReport:
     events: tuple[Event, ...] = ()
     rolled_back_to: int | None = None
     skip_batches: tuple[int, ...] = ()
+    reset_state: bool = False
+    reset_reason: str | None = None
 
     @property
     def skipped(self) -> bool:

@@ -3,7 +3,8 @@
 :func:`find_nonfinite_origin` re-runs one step and checks, in this order:
 
 1. ``data``: the batch itself (any tensor inside nested tuples, lists, dicts or dataclasses);
-2. ``weights``: the parameters and floating-point buffers;
+2. ``weights``: the parameters and floating-point buffers; ``state`` when only buffers are non-finite (a state the
+   model carries from batch to batch, such as running statistics or a registered hidden state);
 3. ``forward``: the *producer*, the first module call to complete (children complete before their parents) whose
    output is non-finite while every tensor it received was finite. Modules fed an already non-finite tensor only
    propagate it and are skipped; a container whose children were all finite but whose own output is not (a
@@ -13,6 +14,10 @@
    order, whose gradient with respect to its inputs (or its own parameters) is non-finite while the gradient with
    respect to its outputs was finite;
 6. ``none``: the re-run is finite everywhere (the fault did not reproduce).
+
+``state`` is also the verdict when the batch passed as ``inputs`` is finite but a tensor fed to the model is not
+(a forward argument that is not the batch, e.g. an RNN hidden state carried from the previous batch): the fix is
+to reset that state, not to change the data or the learning rate.
 
 Non-finite forward values are only blamed when the loss is non-finite: a finite loss means the infinities were
 intended (``-inf`` attention masks) and the search goes on to the backward pass.
@@ -45,7 +50,7 @@ __all__ = ["PHASES", "ROOT_NAME", "Origin", "capture_rng_state", "count_nonfinit
            "find_nonfinite_origin_from_batch", "iter_tensors", "restore_rng_state"]
 
 #: Where a non-finite value can come from, in the order they are checked.
-PHASES: tuple[str, ...] = ("data", "weights", "forward", "loss", "backward", "none")
+PHASES: tuple[str, ...] = ("data", "weights", "state", "forward", "loss", "backward", "none")
 #: The name reported for the model itself (its qualified name in ``named_modules`` is the empty string).
 ROOT_NAME = "<model>"
 _MAX_DEPTH = 32
@@ -282,7 +287,7 @@ def find_nonfinite_origin(
             loss = batch_fn(model)
             if not isinstance(loss, torch.Tensor):
                 raise ConfigError("batch_fn", type(loss).__name__, "a callable returning the loss as a tensor")
-            return _verdict(model, trace, loss, loss_name)
+            return _verdict(model, trace, loss, loss_name, has_batch=inputs is not None)
     finally:
         for handle in handles:
             handle.remove()
@@ -304,7 +309,7 @@ def find_nonfinite_origin_from_batch(
 
 
 def _check_weights(model: nn.Module) -> Origin | None:
-    """Phase ``weights`` if any parameter or floating-point buffer is non-finite."""
+    """Phase ``weights`` if any parameter or floating-point buffer is non-finite (``state`` if only buffers are)."""
     bad: dict[str, dict[str, Any]] = {}
     owner: str | None = None
     for kind, named in (("parameter", model.named_parameters()), ("buffer", model.named_buffers())):
@@ -317,11 +322,16 @@ def _check_weights(model: nn.Module) -> Origin | None:
         return None
     module = model.get_submodule("" if owner == ROOT_NAME else owner or "")
     listing = ", ".join(f"{n} ({c['nan']} NaN, {c['inf']} Inf)" for n, c in bad.items())
+    if all(c["buffer"] for c in bad.values()):  # the parameters are finite: a carried state went bad
+        return Origin("state", owner, type(module).__name__,
+                      f"registered state carried from an earlier batch is non-finite: {listing}: reset it",
+                      {"tensors": bad, "names": list(bad), "carried_state": True})
     return Origin("weights", owner, type(module).__name__, f"non-finite weights before the step: {listing}",
                   {"tensors": bad, "names": list(bad)})
 
 
-def _verdict(model: nn.Module, trace: _Trace, loss: torch.Tensor, loss_name: str | None) -> Origin:
+def _verdict(model: nn.Module, trace: _Trace, loss: torch.Tensor, loss_name: str | None,
+             has_batch: bool = False) -> Origin:
     """Decide the phase from what the forward saw, running the probed backward when the loss is finite."""
     loss_nan, loss_inf = count_nonfinite(loss)
     loss_value = float(loss.detach().float().sum()) if loss.numel() else 0.0
@@ -338,6 +348,12 @@ def _verdict(model: nn.Module, trace: _Trace, loss: torch.Tensor, loss_name: str
                           f"(largest input magnitude {call.input_absmax:.4g})", evidence)
         if trace.entered is not None and trace.entered["module"] == ROOT_NAME:
             entered = trace.entered
+            if has_batch:  # the batch was checked finite: what is not finite came from an earlier step
+                return Origin("state", None, None,
+                              f"a tensor fed to the model that is not the batch ({', '.join(entered['paths'])}) is "
+                              f"non-finite ({entered['nan']} NaN, {entered['inf']} Inf): state carried from an "
+                              "earlier batch (e.g. an RNN hidden state): reset it",
+                              {"input": "carried state", **entered, "carried_state": True, "loss": loss_value})
             return Origin("data", None, None, f"the model's input is non-finite ({entered['nan']} NaN, "
                           f"{entered['inf']} Inf)", {"input": "model input", **entered, "loss": loss_value})
         return Origin("loss", None, loss_name, f"the loss is {loss_value} from finite model outputs",

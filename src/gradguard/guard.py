@@ -7,7 +7,6 @@ sinks write the record on a background thread.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 import warnings
@@ -19,6 +18,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ._guard_setup import check_int, check_positive, group_lr, open_writer, scaler_stage, unknown_option
+from .carried import ResetHooks, reset_reason
 from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
@@ -33,23 +34,6 @@ from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
 
 __all__ = ["Guard"]
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(name, value, f"an integer >= {minimum}")
-    return value
-
-
-def _check_positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigError(name, value, "a finite number > 0")
-    return float(value)
-
-
-_OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
-            "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every",
-            "max_consecutive_skips")
 
 
 class Guard:
@@ -122,12 +106,7 @@ class Guard:
         **unknown: Any,
     ) -> None:
         if unknown:
-            import difflib
-
-            name = next(iter(unknown))
-            close = difflib.get_close_matches(name, _OPTIONS, n=1)
-            raise ConfigError(name, unknown[name], f"one of the options {', '.join(_OPTIONS)}",
-                              f"Did you mean {close[0]!r}?" if close else "")
+            raise unknown_option(unknown)
         if not isinstance(model, nn.Module):
             raise ConfigError("model", type(model).__name__, "a torch.nn.Module")
         if not isinstance(optimizer, torch.optim.Optimizer):
@@ -140,12 +119,12 @@ class Guard:
             raise ConfigError("run_dir", run_dir, "a directory path (str or os.PathLike) or None")
         if run_dir is not None and Path(run_dir).exists() and not Path(run_dir).is_dir():
             raise ConfigError("run_dir", str(run_dir), "a directory (or a path to create one at); this is a file")
-        self.update_every = _check_int("update_every", update_every, 0)
-        self.flush_every = _check_int("flush_every", flush_every, 1)
-        self.flush_seconds = _check_positive("flush_seconds", flush_seconds)
-        _check_int("max_flight_records", max_flight_records, 0)
-        _check_int("diagnose_every", diagnose_every, 1)
-        _check_int("max_consecutive_skips", max_consecutive_skips, 1)
+        self.update_every = check_int("update_every", update_every, 0)
+        self.flush_every = check_int("flush_every", flush_every, 1)
+        self.flush_seconds = check_positive("flush_seconds", flush_seconds)
+        check_int("max_flight_records", max_flight_records, 0)
+        check_int("diagnose_every", diagnose_every, 1)
+        check_int("max_consecutive_skips", max_consecutive_skips, 1)
         if loss_fn is not None and not callable(loss_fn):
             raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
         self.policy: Policy = resolve_policy(policy)
@@ -167,6 +146,7 @@ class Guard:
                                   max_consecutive_skips)
         self._step = 0
         self._closed = False
+        self._reset_hooks = ResetHooks()
         #: optional ``f(packed) -> packed`` reducing the statistics vector across ranks (see gradguard.distributed)
         self.reduce_packed: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.last_stats: StepStats | None = None
@@ -192,25 +172,7 @@ class Guard:
         self._writer: Any = None
         all_sinks = list(sinks)
         if self.rank == 0 and (run_dir is not None or tensorboard or all_sinks):
-            self._writer = self._open_writer(run_dir, all_sinks, tensorboard, resume, policy)
-
-    # ------------------------------------------------------------------------------------------- record
-    def _open_writer(self, run_dir: Any, sinks: list[Any], tensorboard: Any, resume: bool, policy: Any) -> Any:
-        from .record import RunWriter, SQLiteSink
-        from .record.meta import run_meta
-
-        if run_dir is not None:
-            sinks = [SQLiteSink(run_dir, resume=resume), *sinks]
-        if tensorboard:
-            from .sinks.tensorboard import TensorBoardSink
-
-            if tensorboard is True:
-                if run_dir is None:
-                    raise ConfigError("tensorboard", True, "a log directory, or True together with run_dir")
-                tensorboard = Path(run_dir) / "tensorboard"
-            sinks.append(TensorBoardSink(tensorboard))
-        return RunWriter(sinks, self.inventory.layers, run_meta(self, policy),
-                         flush_every=self.flush_every, flush_seconds=self.flush_seconds)
+            self._writer = open_writer(self, run_dir, all_sinks, tensorboard, resume, policy)
 
     # ------------------------------------------------------------------------------------------- step
     @property
@@ -225,6 +187,7 @@ class Guard:
         inputs: Any = None,
         targets: Any = None,
         closure: Callable[[nn.Module], torch.Tensor] | None = None,
+        state: Any = None,
     ) -> StepReport:
         """Measure this step's gradients, decide, and apply ``optimizer.step()`` or skip it.
 
@@ -236,14 +199,17 @@ class Guard:
             inputs, targets: the batch, kept only for forensics when a step goes non-finite. Optional.
             closure: ``closure(model) -> loss`` re-running the forward, for models whose forward takes more than
                 one input. Optional.
+            state: the state this step hands to the next batch (e.g. an RNN hidden state; tensors in any nesting).
+                Read only on a non-finite step: if it holds NaN/Inf, ``report.reset_state`` is set. Optional.
 
         Returns:
-            A :class:`StepReport` (step index, applied or skipped and why, events raised).
+            A :class:`StepReport` (step index, applied or skipped and why, events raised, whether to reset a
+            carried state).
         """
         stats, update, events, decision, present = self._observe(loss, inputs, targets, closure)
         applied = self._apply(decision, present, stats)
         outcome = self._actuator.act(stats, decision, applied, events)
-        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets)
+        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, state)
 
     def observe(
         self,
@@ -252,6 +218,7 @@ class Guard:
         inputs: Any = None,
         targets: Any = None,
         closure: Callable[[nn.Module], torch.Tensor] | None = None,
+        state: Any = None,
     ) -> StepReport:
         """Like :meth:`step`, for trainers that call ``optimizer.step()`` themselves (Lightning, Transformers).
 
@@ -271,7 +238,7 @@ class Guard:
             self._actuator.clip(decision, present)
         applied = not (decision.skip or decision.halt)
         outcome = self._actuator.act(stats, decision, applied, events, before_step=True)
-        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets)
+        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, state)
 
     def _observe(self, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
                  closure: Callable[[nn.Module], torch.Tensor] | None
@@ -282,7 +249,7 @@ class Guard:
         step = self._step
         scaler = self.scaler
         if scaler is not None and scaler.is_enabled():
-            if _scaler_stage(scaler, self.optimizer) == "ready":
+            if scaler_stage(scaler, self.optimizer) == "ready":
                 scaler.unscale_(self.optimizer)
             scale = scaler._get_scale_async()
         else:
@@ -293,12 +260,17 @@ class Guard:
         if self.reduce_packed is not None:
             packed = self.reduce_packed(packed)  # across ranks, before anything is decided
         host = packed.tolist()  # the one host sync of a step
-        lrs = tuple(_lr(g) for g in self.optimizer.param_groups)
+        lrs = tuple(group_lr(g) for g in self.optimizer.param_groups)
         stats, update = self._collector.unpack(host, step, lrs, has_loss=loss is not None,
                                                has_scaler=scale is not None, present=present)
         if (stats.layer_grad_nonfinite < 0).any():
             stats = self._collector.count_nonfinite(stats, present)  # alarm path only
 
+        if update is not None:  # an earlier step's measured update, for detectors that read update ratios
+            for detector in self.detectors:
+                observe = getattr(detector, "observe_update", None)
+                if observe is not None:
+                    observe(update)
         events: list[Event] = []
         for detector in self.detectors:
             events.extend(detector(stats, self.layer_names))
@@ -315,14 +287,16 @@ class Guard:
         return stats, update, events, decision, present
 
     def _finish(self, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
-                applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any) -> StepReport:
+                applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any, state: Any) -> StepReport:
         rollback = outcome.rollback
+        reset = reset_reason(stats.grads_finite and stats.loss_finite, events, state)
         report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
                             grad_norm=stats.grad_norm,
                             clip_coef=self._actuator.effective_coef(decision, stats) if applied else 1.0,
                             events=(*events, *outcome.events),
                             rolled_back_to=None if rollback is None else rollback.to_step,
-                            skip_batches=() if rollback is None else rollback.skip_batches)
+                            skip_batches=() if rollback is None else rollback.skip_batches,
+                            reset_state=reset is not None, reset_reason=reset)
         if self._writer is not None:
             self._writer.add_step(stats, report, time.time())
             if update is not None:
@@ -334,6 +308,8 @@ class Guard:
         if outcome.halt is not None:
             self.flush()
             halt(outcome.halt, self, report, inputs, targets, closure)
+        if reset is not None:
+            self._reset_hooks.run(report)
         return report
 
     def _apply(self, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
@@ -413,6 +389,14 @@ class Guard:
         """The product of every learning-rate factor the guard applied (1.0: the rates are the user's own)."""
         return self._actuator.lr_scale
 
+    def on_reset(self, hook: Callable[[StepReport], Any]) -> Callable[[StepReport], Any]:
+        """Register ``hook(report)``, called when a step reports ``reset_state`` (a carried state went non-finite).
+
+        For state held inside the model (``guard.on_reset(lambda r: model.reset_state())``); a state held in the
+        loop is reset there: ``if report.reset_state: hidden = model.init_hidden(batch_size)``. Returns ``hook``.
+        """
+        return self._reset_hooks.add(hook)
+
     def batches(self, loader: Any, *, replay: bool = True) -> SkipBatches:
         """Wrap a data loader so that after a rollback the batches that led there are not fed again.
 
@@ -420,13 +404,3 @@ class Guard:
         """
         return SkipBatches(loader, self, replay=replay)
 
-
-def _scaler_stage(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer) -> str:
-    """'ready' if the optimizer's grads are still scaled, 'unscaled' if the user already unscaled them."""
-    state = scaler._per_optimizer_states[id(optimizer)]
-    return "unscaled" if state["stage"].name == "UNSCALED" else "ready"
-
-
-def _lr(group: Mapping[str, Any]) -> float:
-    lr = group.get("lr", float("nan"))
-    return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)

@@ -238,5 +238,10 @@ def halt(message: str, guard: Any, report: StepReport, inputs: Any, targets: Any
             where = f" Flight record: {path}."
         except Exception as exc:  # the halt matters more than its record
             where = f" The flight record could not be written: {exc}."
-    raise TrainingHalted(message + where + " Lower the learning rate, check the data around this step, or raise "
-                         "max_consecutive_skips if the skips are expected.")
+    if report.reset_state:  # the data and the rate are not to blame: the loop keeps feeding a poisoned state
+        advice = (f" {report.reset_reason}. Reset the carried state when a step reports it: "
+                  "`if report.reset_state: hidden = model.init_hidden(batch_size)` or Guard.on_reset(hook).")
+    else:
+        advice = (" Lower the learning rate, check the data around this step, or raise max_consecutive_skips if the "
+                  "skips are expected.")
+    raise TrainingHalted(message + where + advice)

@@ -1,0 +1,69 @@
+"""The guard's setup helpers: option checks, the record writer, small readers of optimizer and scaler state."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import ConfigError
+
+#: Every keyword option of :class:`~gradguard.Guard` (for "did you mean" on a misspelt one).
+OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
+           "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every",
+           "max_consecutive_skips")
+
+
+def check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(name, value, f"an integer >= {minimum}")
+    return value
+
+
+def check_positive(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(name, value, "a finite number > 0")
+    return float(value)
+
+
+def unknown_option(unknown: Mapping[str, Any]) -> ConfigError:
+    """The error for a keyword the guard does not take, with the closest option it does."""
+    import difflib
+
+    name = next(iter(unknown))
+    close = difflib.get_close_matches(name, OPTIONS, n=1)
+    return ConfigError(name, unknown[name], f"one of the options {', '.join(OPTIONS)}",
+                       f"Did you mean {close[0]!r}?" if close else "")
+
+
+def open_writer(guard: Any, run_dir: Any, sinks: list[Any], tensorboard: Any, resume: bool, policy: Any) -> Any:
+    """The background record writer over the SQLite sink (with ``run_dir``), TensorBoard and extra sinks."""
+    from .record import RunWriter, SQLiteSink
+    from .record.meta import run_meta
+
+    if run_dir is not None:
+        sinks = [SQLiteSink(run_dir, resume=resume), *sinks]
+    if tensorboard:
+        from .sinks.tensorboard import TensorBoardSink
+
+        if tensorboard is True:
+            if run_dir is None:
+                raise ConfigError("tensorboard", True, "a log directory, or True together with run_dir")
+            tensorboard = Path(run_dir) / "tensorboard"
+        sinks.append(TensorBoardSink(tensorboard))
+    return RunWriter(sinks, guard.inventory.layers, run_meta(guard, policy),
+                     flush_every=guard.flush_every, flush_seconds=guard.flush_seconds)
+
+
+def scaler_stage(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer) -> str:
+    """'ready' if the optimizer's grads are still scaled, 'unscaled' if the user already unscaled them."""
+    state = scaler._per_optimizer_states[id(optimizer)]
+    return "unscaled" if state["stage"].name == "UNSCALED" else "ready"
+
+
+def group_lr(group: Mapping[str, Any]) -> float:
+    lr = group.get("lr", float("nan"))
+    return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
