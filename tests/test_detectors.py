@@ -20,7 +20,7 @@ from gradguard.detectors import (
     WeightGrowthDetector,
     default_detectors,
 )
-from gradguard.stats import StepStats
+from gradguard.stats import StepStats, UpdateStats
 
 L = 4
 NAMES = [f"l{i}" for i in range(L)]
@@ -76,9 +76,22 @@ def test_explode_history_is_not_poisoned_by_outliers_or_nan() -> None:
 def test_explode_ceiling_works_from_step_zero_and_warmup_silences_statistics() -> None:
     det = ExplodeDetector(L)
     assert det(make(0, np.full(L, 1e7)), NAMES)[0].evidence["rules"][0] == "ceiling"
-    det = ExplodeDetector(L, ratio_ceiling=None)
+    det = ExplodeDetector(L, ratio_ceiling=None, early_ratio=None)
     assert det(make(0, np.ones(L)), NAMES) == []
     assert det(make(1, np.ones(L) * 1000), NAMES) == []  # no history yet: no statistical alarm
+
+
+def test_explode_early_rule_fires_from_step_one_against_the_first_steps_level() -> None:
+    det = ExplodeDetector(L, ratio_ceiling=None)
+    quiet = [e for s, f in enumerate([1.0, 1.3, 0.9, 1.4, 2.0, 3.0]) for e in det(make(s, np.ones(L) * f), NAMES)]
+    assert quiet == []  # a healthy first-steps rise of up to x3
+    event = det(make(6, np.ones(L) * 12), NAMES)[0]  # x11 the geometric mean of the first three norms
+    assert event.evidence["rules"] == ["early"] and event.kind == "explode"
+    assert abs(event.evidence["first_steps_geomean"] - 2 * (1.0 * 1.3 * 0.9) ** (1 / 3)) < 1e-9  # global = 2x layer
+    det = ExplodeDetector(L, ratio_ceiling=None, warmup=5)
+    for s in range(6):
+        det(make(s, np.ones(L)), NAMES)
+    assert det(make(6, np.ones(L) * 12), NAMES)[0].evidence["rules"] == ["statistical"]  # early rule retired
 
 
 def test_seeds_rule_above_one_for_k_steps_is_opt_in() -> None:
@@ -146,6 +159,105 @@ def test_weight_growth_fires_on_steady_growth_not_on_a_plateau() -> None:
     assert steps == [(49, ("l1",))]
 
 
+def test_divergence_early_rule_catches_a_blow_up_in_the_first_steps() -> None:
+    det = DivergenceDetector()
+    losses, norms = [4.8, 4.9, 9.1, 11.1, 12.0], [1.2, 3.7, 3.4, 5.0, 6.4]  # post-LN transformer at Adam lr 0.3
+    fired = [(s, e) for s in range(5) for e in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)]
+    assert [s for s, _ in fired] == [3]  # 11.1 > 2 x 4.8, the highest yet, with the norm 4.2x its first
+    ev = fired[0][1].evidence
+    assert ev["rules"] == ["early"] and ev["loss_start"] == 4.8 and ev["grad_norm_start"] == 1.2
+
+
+def test_divergence_early_rule_waits_for_a_second_step_without_a_loud_gradient() -> None:
+    det = DivergenceDetector()
+    losses = [1.0, 0.9, 2.5, 0.8, 0.8, 2.2, 2.4, 0.7]  # one outlier batch (step 2), then a real rise (5, 6)
+    fired = [s for s in range(8) for _ in det(make(s, np.ones(L), loss=losses[s]), NAMES)]
+    assert fired == [6]
+
+
+def test_divergence_is_quiet_for_a_loss_that_converged_near_zero_and_drifts() -> None:
+    rng = np.random.default_rng(4)
+    det = DivergenceDetector()
+    fired = []
+    for s in range(400):
+        loss = 2.3 if s == 0 else (0.003 if s < 200 else 0.003 * 1.01 ** (s - 200)) * (1 + 0.2 * rng.normal() ** 2)
+        fired += [s for _ in det(make(s, np.ones(L), loss=loss), NAMES)]
+    assert fired == []  # 0.003 -> 0.02 is x7 its best but under a tenth of the 2.3 it started at
+
+
+def test_loss_spike_ignores_batch_noise_on_a_loss_near_zero_but_not_a_real_spike() -> None:
+    rng = np.random.default_rng(5)
+    det = LossSpikeDetector()
+    fired = []
+    for s in range(200):
+        loss = 2.3 if s == 0 else 0.005 + 0.002 * abs(rng.normal())
+        if s in (120, 150):
+            loss = 0.15  # a batch with one misclassified sample: 30x the median, small against the start
+        if s == 180:
+            loss = 1.5  # a real spike
+        fired += [s for _ in det(make(s, np.ones(L), loss=loss), NAMES)]
+    assert fired == [180]
+
+
+def test_vanish_is_not_fooled_by_weights_that_blew_up() -> None:
+    grown, starved = VanishDetector(L, patience=3), VanishDetector(L, patience=3)
+    g = np.array([2e-5, 1.0, 1.0, 1.0])
+    out_grown, out_starved = [], []
+    for s in range(6):
+        w = np.ones(L) * (1.0 if s == 0 else 100.0)  # layer 0's weights grew 100x after the first step
+        out_grown += grown(make(s, g, weight=w), NAMES)  # 2e-5 / 100 < 1e-5, but 2e-5 of its first norm 1.0
+        out_starved += starved(make(s, g * 0.1, weight=w), NAMES)  # 2e-6 of its first norm: starved
+    assert out_grown == []
+    assert [e.layers for e in out_starved] == [("l0",)]
+    assert out_starved[0].evidence["layers"]["l0"]["first_weight_norm"] == 1.0
+
+
+def test_weight_growth_from_zero_init_is_not_growth_without_bound() -> None:
+    det = WeightGrowthDetector(L, window=50)
+    fired = []
+    for s in range(150):
+        w = np.ones(L) * 10
+        w[1] = 0.03 * s  # a zero-initialised projection growing to 4.5 (under half the usual layer norm 10)
+        w[3] = 10 * 1.05 ** max(0, s - 100)  # a layer of usual scale that starts growing at step 100
+        fired += [(s, e.layers) for e in det(make(s, np.ones(L), weight=w), NAMES)]
+    assert fired == [(s, ("l3",)) for s, _ in fired] and len(fired) == 1
+    assert det.scale == 5.0  # 0.5 x the median first norm
+
+
+def _updates(step: int, ratio: float) -> UpdateStats:
+    return UpdateStats(step=step, layer_update_norm=np.full(L, ratio * 10), layer_update_ratio=np.full(L, ratio))
+
+
+@pytest.mark.parametrize("ratio,expected", [(0.3, "not_learning"), (0.01, None)])
+def test_stall_not_learning_needs_a_flat_start_and_hard_moving_weights(ratio: float, expected: str | None) -> None:
+    rng = np.random.default_rng(6)
+    det = StallDetector()
+    modes = []
+    for s in range(90):
+        if s % 10 == 1:
+            det.observe_update(_updates(s - 1, ratio))
+        loss = 2.30 + 0.03 * rng.normal()  # at chance, where it started
+        modes += [(s, e.evidence["mode"], e.evidence) for e in det(make(s, np.ones(L), loss=loss), NAMES)]
+    if expected is None:
+        assert modes == []  # too early for never_improved (100 steps), and the weights barely move
+        return
+    (step, mode, ev), = modes
+    assert step == 50 and mode == "not_learning" and ev["likely_cause"] == "lr"
+    assert ev["median_update_ratio"] == pytest.approx(0.3) and 0.95 < ev["loss_vs_start"] < 1.05
+
+
+def test_stall_not_learning_by_blown_up_weights_and_quiet_once_the_loss_leaves_its_start() -> None:
+    det, learner = StallDetector(), StallDetector()
+    fired, learned = [], []
+    for s in range(120):
+        w = np.ones(L) * (10.0 if s < 5 else 80.0)  # the weights blew up 8x in the first steps, units died
+        fired += [e.evidence for e in det(make(s, np.ones(L), loss=2.3, weight=w), NAMES)]
+        loss = 2.3 * (1 - 0.002 * s)  # learning (slowly): 10% below its start by step 50
+        learned += [e for e in learner(make(s, np.ones(L), loss=loss, weight=w), NAMES)]
+    assert [ev["mode"] for ev in fired] == ["not_learning"] and fired[0]["weight_growth"] == pytest.approx(8.0)
+    assert learned == []
+
+
 finite_or_odd = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.just(0.0))
 
 
@@ -190,6 +302,13 @@ def test_state_round_trip_continues_identically() -> None:
     (lambda: LossSpikeDetector(window=0), "window"),
     (lambda: VanishDetector(L, patience=0), "patience"),
     (lambda: WeightGrowthDetector(L, factor=0.5), "factor"),
+    (lambda: WeightGrowthDetector(L, floor=0), "floor"),
+    (lambda: ExplodeDetector(L, early_ratio=-2), "early_ratio"),
+    (lambda: DivergenceDetector(early_rise=float("inf")), "early_rise"),
+    (lambda: DivergenceDetector(start_rise=-0.1), "start_rise"),
+    (lambda: LossSpikeDetector(start_rise=0), "start_rise"),
+    (lambda: StallDetector(start_tolerance=1.5), "start_tolerance"),
+    (lambda: StallDetector(ratio_high=0), "ratio_high"),
     (lambda: default_detectors(L, kinds=["explode", "kaboom"]), "kinds"),
 ])
 def test_bad_settings(build, setting: str) -> None:

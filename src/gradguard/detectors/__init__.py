@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from ..errors import ConfigError
 from .base import Detector
 from .explode import ExplodeDetector
-from .loss import DivergenceDetector, LossSpikeDetector, StallDetector
+from .loss import DivergenceDetector, LossSpikeDetector
 from .nonfinite import NonFiniteDetector
+from .stall import StallDetector
 from .vanish import VanishDetector
 from .weights import WeightGrowthDetector
 

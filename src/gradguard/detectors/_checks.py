@@ -31,3 +31,9 @@ def fraction(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
         raise ConfigError(name, value, "a number strictly between 0 and 1")
     return float(value)
+
+
+def at_least_zero(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ConfigError(name, value, "a finite number >= 0")
+    return float(value)

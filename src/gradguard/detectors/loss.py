@@ -1,4 +1,4 @@
-"""The loss series: spikes, divergence and stalls."""
+"""The loss series: spikes and divergence (stalls are in :mod:`.stall`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 from ..events import Event
 from ..stats import StepStats
-from ._checks import at_least, fraction, positive
+from ._checks import at_least, at_least_zero, fraction, optional_positive, positive
 from ._history import Window
 
 
@@ -23,52 +23,64 @@ def _median(values: list[float]) -> float:
 class LossSpikeDetector:
     r"""Raises ``loss_spike`` when a loss is far above its recent history.
 
-    Fires when :math:`\ell_t > m + k \max(s, \epsilon)` and :math:`\ell_t > m + r\,|m|`, with :math:`m` the median
-    and :math:`s` the MAD-based deviation of the last ``window`` finite losses, :math:`k` = ``z_threshold``,
-    :math:`r` = ``min_rise`` and :math:`\epsilon = 10^{-3}|m|`. No alarm before ``warmup`` losses.
+    Fires when :math:`\ell_t > m + k \max(s, \epsilon)`, :math:`\ell_t > m + r\,|m|` and
+    :math:`\ell_t > m + q\,|\ell_0|`, with :math:`m` the median and :math:`s` the MAD-based deviation of the last
+    ``window`` finite losses, :math:`\ell_0` the first finite loss (the untrained model's), :math:`k` =
+    ``z_threshold``, :math:`r` = ``min_rise``, :math:`q` = ``start_rise`` and :math:`\epsilon = 10^{-3}|m|`. The
+    last condition keeps batch noise on a loss near zero quiet (a converged classifier at 0.005 whose batches
+    reach 0.15 while it started at 2.3) while a spike of a fifth of the starting loss still counts. No alarm
+    before ``warmup`` losses.
 
     Args:
         window: losses kept (default 50).
         z_threshold: robust z-score (default 6.0).
         min_rise: minimum rise relative to the median (default 0.5, i.e. +50%).
         warmup: default 10.
+        start_rise: minimum rise relative to the first loss (default 0.2; None disables it).
     """
 
-    def __init__(self, *, window: int = 50, z_threshold: float = 6.0, min_rise: float = 0.5, warmup: int = 10) -> None:
+    def __init__(self, *, window: int = 50, z_threshold: float = 6.0, min_rise: float = 0.5, warmup: int = 10,
+                 start_rise: float | None = 0.2) -> None:
         self.window = Window(at_least("window", window, 3))
         self.z_threshold = positive("z_threshold", z_threshold)
         self.min_rise = positive("min_rise", min_rise)
         self.warmup = at_least("warmup", warmup, 3)
+        self.start_rise = optional_positive("start_rise", start_rise)
+        self.first: float | None = None
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         loss = stats.loss
         if loss is None or not math.isfinite(loss):
             return []
         events: list[Event] = []
+        if self.first is None:
+            self.first = loss
         if len(self.window) >= self.warmup:
             values = self.window.unordered()
             med = _median(values.tolist())
-            if loss <= med + self.min_rise * abs(med):  # the common case: one median and done
+            floor = 0.0 if self.start_rise is None else self.start_rise * abs(self.first)
+            if loss <= med + max(self.min_rise * abs(med), floor):  # the common case: one median and done
                 self.window.push(loss)
                 return events
             dev = 1.4826 * float(np.median(np.abs(values - med)))
-            floor = max(dev, 1e-3 * abs(med), 1e-12)
-            z = (loss - med) / floor
+            z = (loss - med) / max(dev, 1e-3 * abs(med), 1e-12)
             if z > self.z_threshold:
                 events.append(Event(
                     step=stats.step, kind="loss_spike", severity="warning",
                     message=f"loss {loss:.4g} is {z:.1f} robust deviations above its recent median {med:.4g}",
-                    evidence={"loss": loss, "median": med, "robust_std": dev, "z": z,
+                    evidence={"loss": loss, "median": med, "robust_std": dev, "z": z, "first_loss": self.first,
                               "z_threshold": self.z_threshold, "window": len(self.window)},
                 ))
         self.window.push(loss)
         return events
 
     def state_dict(self) -> dict[str, Any]:
-        return {"window": self.window.state_dict()}
+        return {"window": self.window.state_dict(), "first": self.first}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
+        first = state.get("first")
+        self.first = None if first is None else float(first)
 
 
 class DivergenceDetector:
@@ -81,18 +93,37 @@ class DivergenceDetector:
     :math:`\bar\ell_t - \bar\ell_{best} > \rho\,\max(|\bar\ell_{best}|, \epsilon)` and the smoothed loss rose over
     each of the last ``rising`` steps; re-arms once it is back within half that margin.
 
+    **Early rule** (from step 1 until ``warmup`` steps exist): a positive loss above ``1 + early_rise`` times its
+    start (the first finite loss: the untrained model's) fires on the second such step in a row, or at once when
+    it is the highest loss yet and the gradient norm is at least ``early_norm_ratio`` times the first one. A run
+    that blows up in its first steps (a post-LN transformer at Adam lr 0.3 goes from 4.8 to 11 in 3 steps) is
+    caught as it goes, while a healthy run's loss stays within a few % of its start there (at most x1.01 measured
+    on GPT-2, MLPs, a pre-LN transformer).
+
     Args:
         rise: :math:`\rho`, the relative rise (default 1.0: doubled for a positive loss).
         beta: EMA decay of the smoothed loss (default 0.9).
         rising: consecutive rising steps required (default 3).
         warmup: steps before it may fire (default 20).
+        early_rise: the early rule's relative rise over the start (default 1.0: doubled; None disables it).
+        early_norm_ratio: gradient-norm factor over its first-steps level that lets a single step fire (default 3).
+        start_rise: the rise must also exceed this fraction of the first loss (default 0.1): a loss that converged
+            near zero and drifts from 0.003 to 0.02 has not diverged.
     """
 
-    def __init__(self, *, rise: float = 1.0, beta: float = 0.9, rising: int = 3, warmup: int = 20) -> None:
+    def __init__(self, *, rise: float = 1.0, beta: float = 0.9, rising: int = 3, warmup: int = 20,
+                 early_rise: float | None = 1.0, early_norm_ratio: float = 3.0, start_rise: float = 0.1) -> None:
         self.rise = positive("rise", rise)
         self.beta = fraction("beta", beta)
         self.rising = at_least("rising", rising, 1)
         self.warmup = at_least("warmup", warmup, 1)
+        self.early_rise = optional_positive("early_rise", early_rise)
+        self.early_norm_ratio = positive("early_norm_ratio", early_norm_ratio)
+        self.start_rise = at_least_zero("start_rise", start_rise)
+        self.first_losses: list[float] = []
+        self.first_norms: list[float] = []
+        self.peak = -math.inf
+        self.early_up = 0
         self.smooth: float | None = None
         self.best = math.inf
         self.seen = 0
@@ -103,6 +134,10 @@ class DivergenceDetector:
         loss = stats.loss
         if loss is None or not math.isfinite(loss):
             return []
+        if not self.first_losses:
+            self.first_losses.append(loss)
+        early = (self._early(loss, stats, self.early_rise) if self.seen < self.warmup and self.early_rise is not None
+                 else None)
         prev = self.smooth
         if prev is not None:
             loss = min(loss, prev + 2.0 * max(abs(prev), 1e-8))
@@ -111,8 +146,12 @@ class DivergenceDetector:
         self.up = self.up + 1 if prev is not None and self.smooth > prev else 0
         if self.seen < self.warmup:
             self.best = min(self.best, self.smooth)
+            if early is not None and not self.active:
+                self.active = True
+                return [early]
             return []
-        margin = self.rise * max(abs(self.best), 1e-8)
+        start = self.first_losses[0] if self.first_losses else 0.0
+        margin = max(self.rise * max(abs(self.best), 1e-8), self.start_rise * abs(start))
         excess = self.smooth - self.best
         events: list[Event] = []
         if excess > margin and self.up >= self.rising and not self.active:
@@ -121,80 +160,50 @@ class DivergenceDetector:
                 step=stats.step, kind="divergence", severity="critical",
                 message=f"smoothed loss {self.smooth:.4g} has risen {excess / max(abs(self.best), 1e-8):.1f}x "
                         f"above its best {self.best:.4g} and is still rising",
-                evidence={"smoothed_loss": self.smooth, "best_smoothed_loss": self.best, "rise": self.rise,
-                          "rising_steps": self.up, "lrs": list(stats.lrs)},
+                evidence={"rules": ["smoothed"], "smoothed_loss": self.smooth, "best_smoothed_loss": self.best,
+                          "rise": self.rise, "rising_steps": self.up, "loss_start": start,
+                          "start_rise": self.start_rise, "lrs": list(stats.lrs)},
             ))
         elif excess < margin / 2:
             self.active = False
         self.best = min(self.best, self.smooth)
         return events
 
+    def _early(self, loss: float, stats: StepStats, rise: float) -> Event | None:
+        """The early rule on this step's raw loss; feeds the first-steps references while nothing is wrong."""
+        norm = stats.grad_norm
+        start = self.first_losses[0] if self.first_losses else None
+        event = None
+        if start is not None and start > 0 and loss > (1 + rise) * start:
+            self.early_up += 1
+            level = self.first_norms[0] if self.first_norms else None
+            loud = (loss >= self.peak and level is not None and level > 0 and math.isfinite(norm)
+                    and norm >= self.early_norm_ratio * level)
+            if self.early_up >= 2 or loud:
+                event = Event(
+                    step=stats.step, kind="divergence", severity="critical",
+                    message=f"loss {loss:.4g} is {loss / start:.1f}x its start {start:.4g} within the first "
+                            f"{self.seen + 1} steps and still high",
+                    evidence={"rules": ["early"], "loss": loss, "loss_start": start, "early_rise": rise,
+                              "steps_above": self.early_up, "grad_norm": norm, "grad_norm_start": level,
+                              "lrs": list(stats.lrs)})
+        else:
+            self.early_up = 0
+            if not self.first_norms and math.isfinite(norm) and norm > 0:
+                self.first_norms.append(norm)
+        self.peak = max(self.peak, loss)
+        return event
+
     def state_dict(self) -> dict[str, Any]:
-        return {"smooth": self.smooth, "best": self.best, "seen": self.seen, "up": self.up, "active": self.active}
+        return {"smooth": self.smooth, "best": self.best, "seen": self.seen, "up": self.up, "active": self.active,
+                "first_losses": list(self.first_losses), "first_norms": list(self.first_norms), "peak": self.peak,
+                "early_up": self.early_up}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.smooth = state["smooth"]
         self.best = float(state["best"])
         self.seen, self.up, self.active = int(state["seen"]), int(state["up"]), bool(state["active"])
-
-
-class StallDetector:
-    r"""Raises ``stall`` when the loss does not move.
-
-    Over the last ``window`` finite losses, compares the median of the older half with the newer half. Fires
-    (once per episode) when the loss never improved by more than ``min_improvement`` (relative) since training
-    started — it never took off — or when it is frozen: its whole range over the window is below ``frozen``
-    (relative), as with a network whose units all died.
-
-    Args:
-        window: default 100.
-        min_improvement: default 0.01 (1%).
-        frozen: default 1e-6.
-    """
-
-    def __init__(self, *, window: int = 100, min_improvement: float = 0.01, frozen: float = 1e-6) -> None:
-        self.window = Window(at_least("window", window, 4))
-        self.every = max(1, window // 20)  # a stall is slow by nature: look every few steps only
-        self.min_improvement = positive("min_improvement", min_improvement)
-        self.frozen = positive("frozen", frozen)
-        self.first: float | None = None
-        self.improved = False
-        self.active = False
-
-    def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
-        loss = stats.loss
-        if loss is None or not math.isfinite(loss):
-            return []
-        self.window.push(loss)
-        n = len(self.window)
-        if self.first is None and n >= 10:
-            self.first = float(np.median(self.window.array()[:10]))
-        if n < self.window.size or self.first is None or (stats.step % self.every and not self.active):
-            return []
-        values = self.window.array()
-        half = len(values) // 2
-        new = float(np.median(values[half:]))
-        scale = max(abs(self.first), 1e-12)
-        if self.first - new > self.min_improvement * scale:
-            self.improved = True
-        span = float(values.max() - values.min())
-        stalled = (not self.improved) or span <= self.frozen * max(abs(new), 1e-12)
-        if stalled and not self.active:
-            self.active = True
-            why = "never improved" if not self.improved else "is frozen"
-            return [Event(step=stats.step, kind="stall", severity="warning",
-                          message=f"loss {why} over the last {len(values)} steps (median {new:.4g}, "
-                                  f"started at {self.first:.4g})",
-                          evidence={"median_recent": new, "median_start": self.first, "range": span,
-                                    "window": len(values), "min_improvement": self.min_improvement})]
-        if not stalled:
-            self.active = False
-        return []
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"window": self.window.state_dict(), "first": self.first, "improved": self.improved,
-                "active": self.active}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.window.load_state_dict(state["window"])
-        self.first, self.improved, self.active = state["first"], bool(state["improved"]), bool(state["active"])
+        self.first_losses = [float(v) for v in state.get("first_losses", [])]
+        self.first_norms = [float(v) for v in state.get("first_norms", [])]
+        self.peak = float(state.get("peak", -math.inf))
+        self.early_up = int(state.get("early_up", 0))

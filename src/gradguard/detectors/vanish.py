@@ -16,7 +16,9 @@ class VanishDetector:
 
     A layer counts as vanished at a step when both hold:
 
-    * :math:`\lVert g_\ell\rVert / \lVert w_\ell\rVert <` ``weight_ratio`` (its update would be negligible), and
+    * :math:`\lVert g_\ell\rVert / \min(\lVert w_\ell\rVert, \lVert w_\ell^{(0)}\rVert) <` ``weight_ratio`` (its
+      update would be negligible, against the smaller of the weights now and the layer's first weight norm: a
+      gradient that looks small only because the weights blew up is not a vanishing gradient), and
     * :math:`\lVert g_\ell\rVert / \max_k \lVert g_k\rVert <` ``layer_ratio`` (orders of magnitude below the
       liveliest layer, the signature of a gradient shrinking through depth).
 
@@ -37,6 +39,8 @@ class VanishDetector:
         self.patience = at_least("patience", patience, 1)
         self.streak = np.zeros(num_layers, dtype=np.int64)
         self.reported = np.zeros(num_layers, dtype=bool)
+        self.first_weight = np.full(num_layers, np.nan)  # each layer's first finite weight norm
+        self._first_missing = True
         self._streaking = False
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
@@ -44,6 +48,9 @@ class VanishDetector:
         w = stats.layer_weight_norm
         if not stats.grads_finite or not stats.weights_finite:
             return []
+        if self._first_missing:
+            self.first_weight = np.where(np.isnan(self.first_weight), w, self.first_weight)
+            self._first_missing = bool(np.isnan(self.first_weight).any())
         top = float(np.fmax.reduce(g))  # the largest layer norm, passing over layers without a gradient (NaN)
         if not top > 0 or not (g < top * self.layer_ratio).any():  # the common case: every layer is alive
             if self._streaking:
@@ -57,7 +64,8 @@ class VanishDetector:
         self._streaking = True
         with np.errstate(divide="ignore", invalid="ignore"):
             to_top = g / top
-            to_w = np.where(w > 0, g / w, np.inf)
+            w_ref = np.fmin(w, self.first_weight)
+            to_w = np.where(w_ref > 0, g / w_ref, np.inf)
         vanished = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
         self.streak = np.where(vanished, self.streak + 1, 0)
         self.reported &= vanished
@@ -69,6 +77,7 @@ class VanishDetector:
             "weight_ratio": self.weight_ratio, "layer_ratio": self.layer_ratio, "patience": self.patience,
             "max_layer_grad_norm": float(top),
             "layers": {layer_names[i]: {"grad_norm": float(g[i]), "weight_norm": float(w[i]),
+                                        "first_weight_norm": float(self.first_weight[i]),
                                         "grad_to_weight": float(to_w[i]), "grad_to_max_layer": float(to_top[i])}
                        for i in new},
         }
@@ -78,9 +87,12 @@ class VanishDetector:
                       layers=tuple(layer_names[i] for i in new), evidence=evidence)]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"streak": self.streak.tolist(), "reported": self.reported.tolist()}
+        return {"streak": self.streak.tolist(), "reported": self.reported.tolist(),
+                "first_weight": self.first_weight.tolist()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.streak = np.asarray(state["streak"], dtype=np.int64)
         self.reported = np.asarray(state["reported"], dtype=bool)
+        self.first_weight = np.asarray(state.get("first_weight", np.full(len(self.streak), np.nan)), dtype=np.float64)
+        self._first_missing = bool(np.isnan(self.first_weight).any())
         self._streaking = bool(self.streak.any() or self.reported.any())

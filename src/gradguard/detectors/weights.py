@@ -20,18 +20,26 @@ class WeightGrowthDetector:
     jump), naming the layers in model order; a layer re-arms once its growth over the window falls below
     :math:`\sqrt{factor}`.
 
+    Growth is measured from ``max(norm at the window's start, floor)``, where the floor is ``floor`` times the
+    median of the layers' first non-zero weight norms: a weight that starts at (or near) zero — a zero-initialised
+    residual projection, head or layer scale — grows by design and is not a weight growing without bound until
+    it is many times the model's usual layer scale.
+
     Args:
         window: steps (default 100).
         factor: growth over the window (default 4.0).
+        floor: the scale floor as a fraction of the median first layer norm (default 0.5).
     """
 
-    def __init__(self, num_layers: int, *, window: int = 100, factor: float = 4.0) -> None:
+    def __init__(self, num_layers: int, *, window: int = 100, factor: float = 4.0, floor: float = 0.5) -> None:
         self.size = at_least("window", window, 4)
         self.factor = positive("factor", factor)
         if self.factor <= 1:
             from ..errors import ConfigError
 
             raise ConfigError("factor", factor, "a number > 1 (growth over the window)")
+        self.floor = positive("floor", floor)
+        self.scale = math.nan  # floor x the median first non-zero layer norm, set at the first finite step
         self.ring = np.full((self.size, num_layers), np.nan)
         self.count = 0
         self.reported = np.zeros(num_layers, dtype=bool)
@@ -40,6 +48,9 @@ class WeightGrowthDetector:
         w = stats.layer_weight_norm
         if not np.all(np.isfinite(w)):
             return []
+        if math.isnan(self.scale):
+            nonzero = w[w > 0]
+            self.scale = self.floor * float(np.median(nonzero)) if nonzero.size else math.nan
         self.ring[self.count % self.size] = w
         self.count += 1
         if self.count < self.size:
@@ -47,7 +58,7 @@ class WeightGrowthDetector:
         oldest = self.ring[self.count % self.size]
         middle = self.ring[(self.count + self.size // 2) % self.size]
         with np.errstate(divide="ignore", invalid="ignore"):
-            growth = w / oldest
+            growth = w / (np.fmax(oldest, self.scale) if self.scale > 0 else oldest)
             steady = (middle > oldest) & (w > middle)
         growing = (growth >= self.factor) & steady
         self.reported &= ~(growth < math.sqrt(self.factor))
@@ -59,15 +70,17 @@ class WeightGrowthDetector:
             step=stats.step, kind="weight_growth", severity="warning",
             message=f"weight norm of {new.size} layer(s) grew {float(np.max(growth[new])):.1f}x in {self.size} steps",
             layers=tuple(layer_names[i] for i in new),
-            evidence={"window": self.size, "factor": self.factor,
+            evidence={"window": self.size, "factor": self.factor, "scale_floor": self.scale,
                       "layers": {layer_names[i]: {"weight_norm": float(w[i]), "weight_norm_window_start":
                                                   float(oldest[i]), "growth": float(growth[i])} for i in new}},
         )]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"ring": self.ring.tolist(), "count": self.count, "reported": self.reported.tolist()}
+        return {"ring": self.ring.tolist(), "count": self.count, "reported": self.reported.tolist(),
+                "scale": self.scale}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.ring = np.asarray(state["ring"], dtype=np.float64)
         self.count = int(state["count"])
         self.reported = np.asarray(state["reported"], dtype=bool)
+        self.scale = float(state.get("scale", math.nan))
