@@ -62,6 +62,17 @@ def _layer_name(param_name: str) -> str:
     return param_name.rsplit(".", 1)[0] if "." in param_name else ROOT_LAYER
 
 
+def _check_param(p: torch.Tensor, name: str) -> None:
+    """Refuse, at construction, a parameter whose statistics would not mean anything (or would not compute)."""
+    if p.is_complex():
+        raise ConfigError(f"parameter {name!r}", f"dtype {p.dtype}", "real floating-point parameters",
+                          "Norms and extrema of complex gradients are not supported; keep complex parameters out of "
+                          "the guarded optimizer (e.g. store them as torch.view_as_real).")
+    if p.device.type == "meta":
+        raise ConfigError(f"parameter {name!r}", "on the meta device", "parameters with storage (cpu, cuda, ...)",
+                          "Materialise the model (e.g. model.to_empty(device=...) and initialise it) before Guard().")
+
+
 def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> ParamInventory:
     """Name and group the optimizer's trainable parameters through ``model``.
 
@@ -88,6 +99,7 @@ def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> Param
             if id(p) in seen or not p.requires_grad:
                 continue
             seen.add(id(p))
+            _check_param(p, (names_by_id.get(id(p)) or [f"<optimizer>.group{g}.param{i}"])[0])
             params.append(p)
             group_of.append(g)
             known = names_by_id.get(id(p))

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
 from ._tensors import _is_dtensor, _local, clamp_grads_, mul_grads_
+from .errors import ConfigError
 from .inventory import ParamInventory
 from .stats_types import REDUCTIONS, REPLICA_REDUCTIONS, StepStats, UpdateStats
 
@@ -51,6 +53,31 @@ class _Plan:
     sq_idx: np.ndarray  # host: like both_idx, for one bincount of squares into [grad L | weight L]
     ext_idx: np.ndarray  # host: layer of each extremum (min and max of each grad on CPU, max-abs on CUDA)
     any_empty: bool  # some present gradient has no elements (aminmax refuses those)
+
+
+def check_loss(loss: object) -> None:
+    """Refuse a loss that is not a scalar: a one-element tensor, a real number or None (no host read)."""
+    if loss is None or (isinstance(loss, (int, float)) and not isinstance(loss, bool)):
+        return
+    if isinstance(loss, torch.Tensor):
+        if loss.numel() != 1:
+            raise ConfigError("loss", f"a tensor of shape {tuple(loss.shape)}",
+                              "a scalar: a one-element tensor, a float or None",
+                              "Reduce it first (e.g. loss.mean()), as backward() needs a scalar too.")
+        if loss.is_complex():
+            raise ConfigError("loss", f"a {loss.dtype} tensor", "a real-valued scalar tensor, a float or None")
+        return
+    if isinstance(loss, numbers.Real) and not isinstance(loss, bool):  # numpy scalars and other real numbers
+        return
+    raise ConfigError("loss", repr(loss)[:60], "a scalar: a one-element tensor, a float or None")
+
+
+def _dense_values(grads: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Sparse gradients (``nn.Embedding(sparse=True)``) as their stored values: norms and extrema over the
+    elements that are there (the others are zero). Dense gradients pass through untouched."""
+    if not any(g.layout != torch.strided for g in grads):
+        return grads
+    return [g.coalesce().values() if g.layout == torch.sparse_coo else g for g in grads]
 
 
 class StatsCollector:
@@ -182,10 +209,11 @@ class StatsCollector:
         ``torch.stack`` after the norm and extrema passes, instead of a dozen small device ops. Otherwise the
         layout is the per-layer one of :meth:`collect_layers`.
         """
+        check_loss(loss)
         if not self.host_reduce:
             return self.collect_layers(present, loss, scale)
         params = self.inventory.params
-        grads: list[torch.Tensor] = [params[k].grad for k in present]  # type: ignore[misc]
+        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[arg-type]
         with torch.no_grad():
             norms = self._norm_list(grads + params, 2.0)  # weights read under no_grad: no detach() per tensor
             on_cpu = self.device.type == "cpu"
@@ -229,7 +257,7 @@ class StatsCollector:
         L = self.num_layers
         plan = self._plan(present)
         both_idx, grad_idx, factor = plan.both_idx, plan.grad_idx, plan.factor
-        grads: list[torch.Tensor] = [params[k].grad for k in present]  # type: ignore[misc]
+        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[arg-type]
         weights: list[torch.Tensor] = params  # read under no_grad below: no per-parameter detach()
         if self._sharded:
             grads, weights = [_local(g) for g in grads], [_local(w.detach()) for w in weights]
