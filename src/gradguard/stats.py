@@ -213,7 +213,7 @@ class StatsCollector:
         if not self.host_reduce:
             return self.collect_layers(present, loss, scale)
         params = self.inventory.params
-        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[arg-type]
+        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[misc]
         with torch.no_grad():
             norms = self._norm_list(grads + params, 2.0)  # weights read under no_grad: no detach() per tensor
             on_cpu = self.device.type == "cpu"
@@ -257,7 +257,7 @@ class StatsCollector:
         L = self.num_layers
         plan = self._plan(present)
         both_idx, grad_idx, factor = plan.both_idx, plan.grad_idx, plan.factor
-        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[arg-type]
+        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[misc]
         weights: list[torch.Tensor] = params  # read under no_grad below: no per-parameter detach()
         if self._sharded:
             grads, weights = [_local(g) for g in grads], [_local(w.detach()) for w in weights]
