@@ -119,3 +119,42 @@ def test_guard_state_is_saved_in_checkpoints(tmp_path: Path) -> None:
     restored = GradGuardCallback(run_dir=False)
     restored.load_state_dict(state)
     assert restored.state_dict() == state
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("algorithm", ["value", "norm"])
+def test_every_lightning_clip_setting_coexists_with_a_skip(tmp_path: Path, algorithm: str) -> None:
+    model = TinyRegressor()
+    callback = GradGuardCallback(run_dir=False)
+    trainer = _trainer(tmp_path, callback, gradient_clip_val=0.5, gradient_clip_algorithm=algorithm)
+    trainer.fit(model, _loader())  # torch's clip_grad_value_ raises on a list with no gradient: not called on a skip
+    assert trainer.global_step == MAX_STEPS and callback._skipped == 1
+    assert all(torch.equal(b, a) for b, a in zip(model.weights_before[NAN_STEP], model.weights_after[NAN_STEP]))
+    assert "configure_gradient_clipping" not in vars(model)  # the wrapper is gone after the fit
+
+
+@pytest.mark.timeout(180)
+def test_a_second_fit_and_a_resumed_fit_continue_one_record(tmp_path: Path) -> None:
+    model = TinyRegressor()
+    callback = GradGuardCallback()
+    trainer = _trainer(tmp_path, callback)
+    trainer.fit(model, _loader())
+    record_dir = Path(trainer.log_dir) / "gradguard"
+    trainer.fit_loop.epoch_loop.max_steps = MAX_STEPS + 4
+    trainer.fit(model, _loader())  # a second fit on the same Trainer: no RecordError, the same record goes on
+    with gradguard.open_run(record_dir) as record:
+        assert record.steps["step"].tolist() == list(range(MAX_STEPS + 4))
+    ckpt = tmp_path / "mid.ckpt"
+    trainer.save_checkpoint(ckpt)
+
+    resumed_cb = GradGuardCallback()
+    resumed = pl.Trainer(
+        max_steps=MAX_STEPS + 8, accelerator="cpu", devices=1, callbacks=[resumed_cb], default_root_dir=tmp_path,
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        logger=pl.loggers.CSVLogger(tmp_path), log_every_n_steps=1)
+    resumed.fit(TinyRegressor(), _loader(), ckpt_path=ckpt)
+    assert Path(resumed.log_dir) != Path(trainer.log_dir)  # the logger started a new version ...
+    assert not (Path(resumed.log_dir) / "gradguard").exists()  # ... but the record did not split
+    with gradguard.open_run(record_dir) as record:
+        assert record.steps["step"].tolist() == list(range(MAX_STEPS + 8))
+        assert len(record.meta["resumed"]) == 2

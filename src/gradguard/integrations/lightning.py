@@ -23,8 +23,13 @@ Where it hooks in (Lightning 2.x, ``lightning.pytorch``):
 * the guard's scalars go to the Lightning logger with ``pl_module.log`` (``gradguard/grad_norm``,
   ``gradguard/clip_coef``, ``gradguard/skipped``, ``gradguard/skipped_steps``); they are reduced across ranks
   already, so no ``sync_dist`` is needed.
+* a skipped step leaves no gradient, so Lightning's own clipping (``gradient_clip_val``, by norm or by value) is
+  not called for it (``configure_gradient_clipping`` is wrapped on the module for the fit): torch's
+  ``clip_grad_value_`` fails on a list with no gradient, and there is nothing to clip.
 * ``on_fit_end`` / ``on_exception``: closes the guard (the record is flushed). The guard's state (step counter,
-  policy and detector state) is saved in Lightning checkpoints through the callback's ``state_dict``.
+  policy and detector state) and the record's directory are saved in Lightning checkpoints through the callback's
+  ``state_dict``: a fit resumed from a checkpoint, or a second ``fit`` on the same Trainer, continues the same
+  record (steps from the resumed step on replace the stored ones), even when the logger starts a new version.
 """
 
 from __future__ import annotations
@@ -79,6 +84,9 @@ class GradGuardCallback(pl.Callback):
         self._loss: torch.Tensor | None = None
         self._skipped = 0
         self._pending_state: dict[str, Any] | None = None
+        self._record_dir: Path | None = None  # the record this callback writes, kept across fits and checkpoints
+        self._skip_clip = False
+        self._clip_owner: pl.LightningModule | None = None
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def _resolve_run_dir(self, trainer: pl.Trainer) -> Path | None:
@@ -95,22 +103,48 @@ class GradGuardCallback(pl.Callback):
             raise ConfigError("trainer.optimizers", [], "at least one optimizer from configure_optimizers()")
         options = dict(self.guard_options)
         options.setdefault("scaler", _lightning_scaler(trainer))
-        self.guard = Guard(pl_module, trainer.optimizers[0], self._resolve_run_dir(trainer), policy=self.policy,
-                           **options)
-        if self._pending_state is not None:
-            self.guard.load_state_dict(self._pending_state)
+        continuing = self.guard is not None or self._pending_state is not None  # second fit, or resumed
+        run_dir = self._record_dir if continuing and self._record_dir is not None else self._resolve_run_dir(trainer)
+        if continuing and run_dir is not None and (run_dir / "run.sqlite").exists():
+            options["resume"] = True
+        state = self.guard.state_dict() if self.guard is not None else self._pending_state
+        self.guard = Guard(pl_module, trainer.optimizers[0], run_dir, policy=self.policy, **options)
+        self._record_dir = run_dir
+        if state is not None:
+            self.guard.load_state_dict(state)
             self._pending_state = None
         self._loss = None
+        self._wrap_clipping(pl_module)
+
+    def _wrap_clipping(self, pl_module: pl.LightningModule) -> None:
+        """Make Lightning's gradient clipping a no-op on a step the guard skipped (it has no gradients)."""
+        self._unwrap_clipping()
+        original = pl_module.configure_gradient_clipping
+
+        def configure_gradient_clipping(*args: Any, **kwargs: Any) -> None:
+            if self._skip_clip:
+                return None
+            return original(*args, **kwargs)
+
+        pl_module.configure_gradient_clipping = configure_gradient_clipping  # type: ignore[method-assign]
+        self._clip_owner = pl_module
+
+    def _unwrap_clipping(self) -> None:
+        owner, self._clip_owner = self._clip_owner, None
+        if owner is not None and "configure_gradient_clipping" in vars(owner):
+            del owner.configure_gradient_clipping
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Close the guard: the record is complete on disk."""
         if self.guard is not None:
             self.guard.close()
+        self._unwrap_clipping()
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         """Close the guard so that the record keeps every step up to the failure."""
         if self.guard is not None:
             self.guard.close()
+        self._unwrap_clipping()
 
     # ------------------------------------------------------------------------------------------- the step
     def on_before_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule, loss: torch.Tensor) -> None:
@@ -134,6 +168,7 @@ class GradGuardCallback(pl.Callback):
             return
         report = guard.observe(loss)
         self.last_report = report
+        self._skip_clip = not report.applied
         self._skipped += not report.applied
         if self.log:
             pl_module.log_dict({"gradguard/grad_norm": float(report.grad_norm),
@@ -146,11 +181,15 @@ class GradGuardCallback(pl.Callback):
     def state_dict(self) -> dict[str, Any]:
         """The guard's state, saved in Lightning checkpoints."""
         state = self.guard.state_dict() if self.guard is not None else self._pending_state
-        return {"guard": state, "skipped": self._skipped}
+        return {"guard": state, "skipped": self._skipped,
+                "record_dir": None if self._record_dir is None else str(self._record_dir)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the guard's state (applied when the guard is built, at ``on_fit_start``)."""
         self._skipped = int(state_dict.get("skipped", 0))
+        record_dir = state_dict.get("record_dir")
+        if record_dir is not None and self.run_dir is not False:
+            self._record_dir = Path(record_dir)
         state = state_dict.get("guard")
         if state is not None and self.guard is not None:
             self.guard.load_state_dict(state)
