@@ -134,6 +134,7 @@ def test_every_lightning_clip_setting_coexists_with_a_skip(tmp_path: Path, algor
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.filterwarnings("ignore:You're resuming from a checkpoint that ended before the epoch ended")
 def test_a_second_fit_and_a_resumed_fit_continue_one_record(tmp_path: Path) -> None:
     model = TinyRegressor()
     callback = GradGuardCallback()
