@@ -25,11 +25,12 @@ class StallDetector:
     r"""Raises ``stall`` when the loss does not move; ``evidence["mode"]`` says which way.
 
     * ``"not_learning"``: over the last ``learn_window`` finite losses the median loss is still at (or above)
-      its start — within ``start_tolerance`` of the median of the first ``start_steps`` losses, and so is the
+      its start — within ``start_tolerance`` of the first finite loss (the untrained model's), and so is the
       median of its last fifth — while the run
-      moves its weights hard: the median update-to-weight ratio measured in that window (the guard's
+      moves (or moved) its weights hard: the median update-to-weight ratio of a measured update (the guard's
       :class:`~gradguard.stats.UpdateStats`, every ``update_every`` steps; per measurement the median over the
-      layers whose update was non-zero) is above ``ratio_high``, or the weights have grown to ``growth_high``
+      layers whose update was non-zero) has been above ``ratio_high`` — now, or earlier in a run whose units
+      then died and whose updates stopped — or the weights have grown to ``growth_high``
       times their first norms (median over layers; a layer's first norm counts at least a quarter of the median
       first layer norm, so zero-initialised layers do not count as grown). That is a learning rate so high that
       the run only bounces, or that blew it up and killed its units while clipping kept it finite:
@@ -51,7 +52,6 @@ class StallDetector:
         learn_window: losses for the not-learning mode (default 50).
         start_tolerance: how far below its start the median loss may be and still count as not learning
             (default 0.05: 5%).
-        start_steps: first finite losses whose median is the start (default 3).
         ratio_high: median update-to-weight ratio that counts as far above healthy (default 0.1; healthy
             runs measure 1e-3 to 3e-2; None disables this part).
         growth_high: weight-norm growth over the first norms that counts as blown up (default 4.0; None
@@ -59,13 +59,12 @@ class StallDetector:
     """
 
     def __init__(self, *, window: int = 100, min_improvement: float = 0.01, frozen: float = 1e-6,
-                 learn_window: int = 50, start_tolerance: float = 0.05, start_steps: int = 3,
+                 learn_window: int = 50, start_tolerance: float = 0.05,
                  ratio_high: float | None = 0.1, growth_high: float | None = 4.0) -> None:
         self.min_improvement = positive("min_improvement", min_improvement)
         self.frozen = positive("frozen", frozen)
         self.learn_window = at_least("learn_window", learn_window, 4)
         self.start_tolerance = fraction("start_tolerance", start_tolerance)
-        self.start_steps = at_least("start_steps", start_steps, 1)
         self.ratio_high = optional_positive("ratio_high", ratio_high)
         self.growth_high = optional_positive("growth_high", growth_high)
         size = at_least("window", window, 4)
@@ -76,6 +75,7 @@ class StallDetector:
         self.start_losses: list[float] = []
         self.first_weight: np.ndarray | None = None
         self.ratios: list[tuple[int, float]] = []  # (step, median layer update ratio) of measured updates
+        self.peak_ratio = 0.0  # the largest of those since the run started
         self.improved = False
         self.active = False
 
@@ -84,8 +84,10 @@ class StallDetector:
         r = np.asarray(update.layer_update_ratio, dtype=np.float64)
         moved = np.isfinite(r) & (np.asarray(update.layer_update_norm) > 0)
         if moved.any():
-            self.ratios.append((int(update.step), float(np.median(r[moved]))))
+            ratio = float(np.median(r[moved]))
+            self.ratios.append((int(update.step), ratio))
             del self.ratios[:-_RATIOS_KEPT]
+            self.peak_ratio = max(self.peak_ratio, ratio)
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         loss = stats.loss
@@ -93,7 +95,7 @@ class StallDetector:
             return []
         if self.first_weight is None and stats.weights_finite:
             self.first_weight = np.array(stats.layer_weight_norm, dtype=np.float64)
-        if len(self.start_losses) < self.start_steps:
+        if not self.start_losses:
             self.start_losses.append(loss)
         self.window.push(loss)
         n = len(self.window)
@@ -129,7 +131,7 @@ class StallDetector:
     def _not_learning(self, values: np.ndarray, stats: StepStats) -> Event | None:
         if len(values) < self.learn_window or not self.start_losses:
             return None
-        start = _median(self.start_losses)
+        start = self.start_losses[0]
         med = float(np.median(values[-self.learn_window:]))
         latest = float(np.median(values[-max(2, self.learn_window // 5):]))  # and still there at the end
         if not (start > 0 and min(med, latest) >= (1 - self.start_tolerance) * start):
@@ -138,19 +140,25 @@ class StallDetector:
         recent = [r for s, r in self.ratios if s > since]
         ratio = _median(recent) if recent else None
         growth = self._growth(stats)
-        by_ratio = self.ratio_high is not None and ratio is not None and ratio > self.ratio_high
+        high = math.inf if self.ratio_high is None else self.ratio_high
+        by_ratio = self.peak_ratio > high
         by_growth = self.growth_high is not None and growth is not None and growth > self.growth_high
         if not (by_ratio or by_growth):
             return None
-        how = (f"median update {ratio:.2g} of the weights per step" if by_ratio
-               else f"weights {growth:.1f}x their first norms")
+        if by_ratio and ratio is not None and ratio > high:
+            how = f"median update {ratio:.2g} of the weights per step"
+        elif by_ratio:
+            how = f"updates of up to {self.peak_ratio:.2g} of the weights per step, now {ratio or 0:.2g}: units died"
+        else:
+            how = f"weights {growth:.1f}x their first norms"
         return Event(step=stats.step, kind="stall", severity="warning",
                      message=f"not learning: loss {med:.4g} is still at its start {start:.4g} after "
                              f"{self.learn_window} steps while the weights move hard ({how}); "
                              f"the learning rate is likely too high",
                      evidence={"mode": "not_learning", "likely_cause": "lr", "loss_median": med,
                                "loss_start": start, "loss_vs_start": med / start, "window": self.learn_window,
-                               "median_update_ratio": ratio, "update_measurements": len(recent),
+                               "median_update_ratio": ratio, "peak_update_ratio": self.peak_ratio,
+                               "update_measurements": len(recent),
                                "ratio_high": self.ratio_high, "weight_growth": growth,
                                "growth_high": self.growth_high, "start_tolerance": self.start_tolerance,
                                "lrs": list(stats.lrs)})
@@ -166,7 +174,7 @@ class StallDetector:
         return {"window": self.window.state_dict(), "first": self.first, "improved": self.improved,
                 "active": self.active, "start_losses": list(self.start_losses),
                 "first_weight": None if self.first_weight is None else self.first_weight.tolist(),
-                "ratios": [list(r) for r in self.ratios]}
+                "ratios": [list(r) for r in self.ratios], "peak_ratio": self.peak_ratio}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
@@ -175,3 +183,4 @@ class StallDetector:
         fw = state.get("first_weight")
         self.first_weight = None if fw is None else np.asarray(fw, dtype=np.float64)
         self.ratios = [(int(s), float(r)) for s, r in state.get("ratios", [])]
+        self.peak_ratio = float(state.get("peak_ratio", 0.0))
