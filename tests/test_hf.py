@@ -90,17 +90,39 @@ def test_train_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
     assert logged and logged[-1]["gradguard/skipped_steps"] == 1
 
 
+class RandomText(torch.utils.data.Dataset):
+    def __init__(self, n: int = 48, length: int = 12, vocab: int = 64) -> None:
+        self.ids = torch.randint(0, vocab, (n, length), generator=torch.Generator().manual_seed(0))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"input_ids": self.ids[i], "labels": self.ids[i]}
+
+
 @pytest.mark.timeout(120)
-def test_the_guard_sees_the_model_loss_averaged_over_micro_batches(tmp_path: Path) -> None:
-    losses: list[float] = []
-    model = _model()
-    model.register_forward_hook(lambda m, i, out: losses.append(float(out.loss.detach())) if m.training else None)
+@pytest.mark.parametrize("kind", ["causal_lm", "classifier"])
+def test_with_accumulation_the_recorded_loss_is_the_loss_the_trainer_logs(tmp_path: Path, kind: str) -> None:
+    """A causal LM divides each micro-batch's loss by the step's num_items_in_batch (the Trainer sums them); the BERT
+    classifier takes the argument and ignores it (the Trainer still sums them). The record matches the log."""
+    micro: list[float] = []
+    if kind == "causal_lm":
+        torch.manual_seed(0)
+        config = transformers.GPT2Config(vocab_size=64, n_positions=16, n_embd=16, n_layer=1, n_head=2)
+        model, data = transformers.GPT2LMHeadModel(config), RandomText()
+    else:
+        model, data = _model(), RandomTokens()
+    model.register_forward_hook(lambda m, i, out: micro.append(float(out.loss.detach())) if m.training else None)
     guard_cb = GradGuardTrainerCallback(run_dir=tmp_path / "run", update_every=0)
     args = _args(tmp_path, max_steps=3, gradient_accumulation_steps=2, per_device_train_batch_size=4)
-    transformers.Trainer(model=model, args=args, train_dataset=RandomTokens(), callbacks=[guard_cb]).train()
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=data, callbacks=[guard_cb])
+    trainer.train()
+    logged = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     with gradguard.open_run(tmp_path / "run") as record:
         seen = record.steps["loss"].tolist()
-    assert seen == pytest.approx([(losses[2 * i] + losses[2 * i + 1]) / 2 for i in range(3)], rel=1e-6)
+    assert len(logged) == 3 and seen == pytest.approx(logged, rel=1e-3)  # the Trainer logs 4 significant digits
+    assert seen == pytest.approx([micro[2 * i] + micro[2 * i + 1] for i in range(3)], rel=1e-6)
 
 
 @pytest.mark.timeout(120)

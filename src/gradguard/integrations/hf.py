@@ -21,8 +21,12 @@ unscaled, all-reduced gradients. The guard measures at ``on_pre_optimizer_step``
 leaves weights and optimizer state alone (the Trainer still steps its LR scheduler and ``global_step``).
 
 **The loss.** The Trainer does not hand the loss to callbacks; a forward hook on the model keeps ``outputs.loss``
-of each training micro-batch on the device (no host read), and the guard gets their mean over the accumulated
-micro-batches. A model whose output has no ``loss`` (a custom ``compute_loss``) gives the guard no loss.
+of each training micro-batch on the device (no host read), and the guard records the loss the Trainer reports for
+the step: the mean over the accumulated micro-batches, or their sum when the Trainer passed ``num_items_in_batch``
+to the model (the Trainer then takes each micro-batch's loss as already divided by the token count of the whole
+accumulated step, as causal LMs do, and sums them; a model that accepts the argument and ignores it is logged by
+the Trainer at N times its mean loss, and recorded so too). A model whose output has no ``loss`` (a custom
+``compute_loss``) gives the guard no loss.
 
 **Logs.** At each Trainer log, ``gradguard/skipped_steps``, ``gradguard/grad_norm`` and ``gradguard/clip_coef``
 (of the latest step) are added to the logged dict (callbacks after this one see them) and to
@@ -79,6 +83,7 @@ class GradGuardTrainerCallback(TrainerCallback):
         self.skipped_steps = 0
         self._loss_sum: torch.Tensor | None = None
         self._loss_count = 0
+        self._loss_summed = False  # micro-batch losses normalised by the whole step's num_items_in_batch
         self._hook: Any = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, optimizer: Any = None,
@@ -106,20 +111,22 @@ class GradGuardTrainerCallback(TrainerCallback):
         self._loss_sum, self._loss_count = None, 0
         if self._hook is not None:
             self._hook.remove()
-        self._hook = model.register_forward_hook(self._keep_loss)
+        self._hook = model.register_forward_hook(self._keep_loss, with_kwargs=True)
 
-    def _keep_loss(self, module: torch.nn.Module, inputs: Any, output: Any) -> None:
+    def _keep_loss(self, module: torch.nn.Module, inputs: Any, kwargs: dict[str, Any], output: Any) -> None:
         loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
         if module.training and isinstance(loss, torch.Tensor):
             value = loss.detach().float().mean()
             self._loss_sum = value if self._loss_sum is None else self._loss_sum + value
             self._loss_count += 1
+            self._loss_summed = kwargs.get("num_items_in_batch") is not None
 
     def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         """Measure the unclipped gradients and apply the decision before ``optimizer.step()``."""
         if self.guard is None:
             return
-        loss = None if self._loss_sum is None else self._loss_sum / self._loss_count
+        loss = None if self._loss_sum is None else (
+            self._loss_sum if self._loss_summed else self._loss_sum / self._loss_count)
         self._loss_sum, self._loss_count = None, 0
         report = self.guard.observe(loss)
         self.last_report = report
