@@ -15,6 +15,7 @@ registered with :meth:`gradguard.Guard.on_reset` for state held inside the model
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from .errors import ConfigError
 from .events import Event
 from .forensics import count_nonfinite, iter_tensors
 
-__all__ = ["ResetHooks", "reset_reason"]
+__all__ = ["ADVICE", "ResetHooks", "mark_carried", "reset_reason"]
 
 #: The advice the guard gives when a carried state is non-finite.
 ADVICE = "state carried from an earlier batch is non-finite: reset it (StepReport.reset_state, Guard.on_reset)"
@@ -59,6 +60,13 @@ def reset_reason(finite: bool, events: Sequence[Event], state: Any) -> str | Non
         if isinstance(origin, dict) and origin.get("phase") == "state":
             return str(origin.get("detail") or ADVICE)
     return None
+
+
+def mark_carried(events: Sequence[Event], reason: str) -> list[Event]:
+    """``events`` with ``evidence["carried_state"] = True`` and the advice on the non-finite ones, so that policies
+    do not answer a poisoned carried state with a rollback or a lower learning rate (neither would fix it)."""
+    return [dataclasses.replace(e, evidence={**e.evidence, "carried_state": True, "advice": reason})
+            if e.kind == "nonfinite" else e for e in events]
 
 
 class ResetHooks:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ._guard_setup import check_int, check_positive, group_lr, open_writer, scaler_stage, unknown_option
-from .carried import ResetHooks, reset_reason
+from .carried import ResetHooks, mark_carried, reset_reason
 from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
@@ -143,7 +143,7 @@ class Guard:
         self.loss_fn = loss_fn
         self._collector = StatsCollector(self.inventory)
         self._actuator = Actuator(model, optimizer, scheduler, scaler, self.inventory, find_store(self.policy),
-                                  max_consecutive_skips)
+                                  max_consecutive_skips, self.policy, self.detectors)
         self._step = 0
         self._closed = False
         self._reset_hooks = ResetHooks()
@@ -206,10 +206,10 @@ class Guard:
             A :class:`StepReport` (step index, applied or skipped and why, events raised, whether to reset a
             carried state).
         """
-        stats, update, events, decision, present = self._observe(loss, inputs, targets, closure)
+        stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         applied = self._apply(decision, present, stats)
         outcome = self._actuator.act(stats, decision, applied, events)
-        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, state)
+        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)
 
     def observe(
         self,
@@ -229,7 +229,7 @@ class Guard:
         scaler. ``report.applied`` says whether the step will change the weights. Rollbacks and learning-rate
         changes are made here too; a snapshot taken here holds the state before the trainer's step.
         """
-        stats, update, events, decision, present = self._observe(loss, inputs, targets, closure)
+        stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         params = self.inventory.params
         if decision.skip or decision.halt:
             for k in present:
@@ -238,11 +238,11 @@ class Guard:
             self._actuator.clip(decision, present)
         applied = not (decision.skip or decision.halt)
         outcome = self._actuator.act(stats, decision, applied, events, before_step=True)
-        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, state)
+        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)
 
     def _observe(self, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
-                 closure: Callable[[nn.Module], torch.Tensor] | None
-                 ) -> tuple[StepStats, UpdateStats | None, list[Event], Decision, tuple[int, ...]]:
+                 closure: Callable[[nn.Module], torch.Tensor] | None, state: Any
+                 ) -> tuple[StepStats, UpdateStats | None, list[Event], Decision, tuple[int, ...], str | None]:
         """Statistics -> detectors -> (alarm path) -> policy. Touches nothing but the scaler's unscale."""
         if self._closed:
             raise ConfigError("guard", "closed", "an open guard", "step() was called after close().")
@@ -278,18 +278,21 @@ class Guard:
         if self.reduce_packed is None and any(e.kind in DIAGNOSED_KINDS for e in events):
             events = self._investigator.investigate(step, events, inputs, targets, closure, self._rng_state)
 
+        reset = reset_reason(stats.grads_finite and stats.loss_finite, events, state)
+        if reset is not None:  # a poisoned carried state: the policies must not blame the weights or the rate
+            events = mark_carried(events, reset)
         if scale is not None and not stats.grads_finite:
             decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
         else:
             decision = self.policy.decide(stats, events)
         validate(decision, self.policy)
-        decision = self._actuator.bound_skips(stats, decision)
-        return stats, update, events, decision, present
+        decision = self._actuator.bound_skips(stats, decision, carried=reset is not None)
+        return stats, update, events, decision, present, reset
 
     def _finish(self, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
-                applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any, state: Any) -> StepReport:
+                applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any,
+                reset: str | None) -> StepReport:
         rollback = outcome.rollback
-        reset = reset_reason(stats.grads_finite and stats.loss_finite, events, state)
         report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
                             grad_norm=stats.grad_norm,
                             clip_coef=self._actuator.effective_coef(decision, stats) if applied else 1.0,

@@ -20,6 +20,7 @@ from .errors import ConfigError
 from .events import Event
 from .mitigation.backoff import BackoffLR
 from .mitigation.clipping import ClipByPercentile, ClipByValue, ClipByZScore, ClipPerLayer, ClipUnitwise
+from .mitigation.relearn import LowerLRWhenNotLearning
 from .mitigation.rollback import RollbackOnTrouble
 from .mitigation.skipping import SkipOutliers
 from .stats import StepStats
@@ -201,13 +202,16 @@ def _safe() -> Chain:
 
 #: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
 #: extreme outlier steps and clips adaptively (z-score on an EMA; healthy runs stay essentially unclipped).
-#: ``recover`` adds rollback to the last good snapshot (every 100 healthy steps, in memory) on divergence, a
-#: persistent loss spike, repeated non-finite steps or a collapse (layers stop learning right after trouble), with a
-#: learning-rate back-off of 0.5 per rollback.
+#: ``recover`` adds rollback to the newest confirmed snapshot before the trouble (the first after 5 healthy steps,
+#: then at intervals doubling from 10 to 100 steps, in memory) on divergence, a persistent loss spike, repeated
+#: non-finite steps or a collapse, restoring the policies' and detectors' state with it; the learning rate is halved
+#: on a divergence, a collapse or a repeated rollback (never below 1/8) and brought back over healthy steps. A run
+#: that does not learn (``stall`` with mode ``not_learning``) is restarted from its first state at a quarter of
+#: the rate, until its loss leaves the start (never below 1/256).
 PRESETS: dict[str, Any] = {
     "monitor": lambda: Chain(),
     "safe": _safe,
-    "recover": lambda: Chain(*_safe().policies, RollbackOnTrouble()),
+    "recover": lambda: Chain(*_safe().policies, RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True)),
 }
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from .backoff import BackoffLR, scale_lr
 from .batches import SkipBatches
 from .clipping import ClipByPercentile, ClipByValue, ClipByZScore, ClipPerLayer, ClipUnitwise
+from .relearn import LowerLRWhenNotLearning
 from .rollback import RollbackOnTrouble, Snapshot, SnapshotStore, load_snapshot
 from .skipping import SkipOutliers
 
 __all__ = ["BackoffLR", "ClipByPercentile", "ClipByValue", "ClipByZScore", "ClipPerLayer", "ClipUnitwise",
+           "LowerLRWhenNotLearning",
            "RollbackOnTrouble", "SkipBatches", "SkipOutliers", "Snapshot", "SnapshotStore", "load_snapshot",
            "scale_lr"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -22,7 +23,7 @@ from ..events import Event
 from ..inventory import ParamInventory
 from ..stats import StepStats, clamp_grads_, mul_grads_
 from .backoff import TROUBLE_KINDS, scale_lr
-from .rollback import SnapshotStore
+from .rollback import SnapshotStore, capture_guard_state, find_rollback, restore_guard_state
 
 __all__ = ["Actuator", "Outcome", "RollbackInfo", "halt", "validate"]
 
@@ -53,7 +54,8 @@ class Actuator:
     """Carries out decisions on gradients, learning rates and snapshots (the guard calls it from ``_apply``)."""
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
-                 inventory: ParamInventory, store: SnapshotStore | None, max_consecutive_skips: int) -> None:
+                 inventory: ParamInventory, store: SnapshotStore | None, max_consecutive_skips: int,
+                 policy: Any = None, detectors: Sequence[Any] = ()) -> None:
         self.model = model
         self.optimizer = optimizer
         self.scheduler = scheduler
@@ -65,10 +67,21 @@ class Actuator:
         self.consecutive_skips = 0
         self.lr_scale = 1.0
         self.last_rollback: RollbackInfo | None = None
+        self.policy = policy
+        self.detectors = list(detectors)
+        self.rollback_policy = find_rollback(policy)
+        if store is not None and store.keeps_initial:
+            store.take_initial(model, optimizer, scheduler, scaler, self._guard_state())
+
+    def _guard_state(self) -> dict[str, Any] | None:
+        return None if self.policy is None else capture_guard_state(self.policy, self.detectors)
 
     # ------------------------------------------------------------------------------------------- decisions
-    def bound_skips(self, stats: StepStats, decision: Decision) -> Decision:
-        """After ``max_consecutive_skips`` skipped steps in a row, turn the skip into a rollback or a halt."""
+    def bound_skips(self, stats: StepStats, decision: Decision, carried: bool = False) -> Decision:
+        """After ``max_consecutive_skips`` skipped steps in a row, turn the skip into a rollback or a halt.
+
+        ``carried``: the step is non-finite because of a state the loop carries (no snapshot can fix that): halt.
+        """
         if not decision.skip or decision.rollback or decision.halt or decision.reason == "amp_overflow":
             if not decision.skip:
                 self.consecutive_skips = 0
@@ -78,9 +91,10 @@ class Actuator:
             return decision
         evidence = {**decision.evidence, "skipped_reason": decision.reason,
                     "consecutive_skips": self.consecutive_skips,
-                    "troubled_steps": list(range(stats.step - self.consecutive_skips + 1, stats.step + 1))}
+                    "troubled_steps": list(range(stats.step - self.consecutive_skips + 1, stats.step + 1)),
+                    "trouble_since": stats.step - self.consecutive_skips + 1}
         self.consecutive_skips = 0
-        if self.store is not None and self.store.pick() is not None:
+        if self.store is not None and not carried and self.store.pick() is not None:
             return dataclasses.replace(decision, rollback=True, reason="rollback_skips", evidence=evidence)
         return dataclasses.replace(decision, halt=True, reason="halt_skips", evidence=evidence)
 
@@ -126,6 +140,9 @@ class Actuator:
                         f"({_brief(decision.evidence)}).")
             out.events.append(Event(step, "skip", "critical", out.halt, evidence=dict(decision.evidence)))
             return out
+        if decision.rollback and decision.evidence.get("rollback_to") == "start" and (
+                self.store is None or self.store.initial is None):  # nothing to restart from: the rate change only
+            decision = dataclasses.replace(decision, rollback=False)
         if decision.rollback:
             out.rollback = self._rollback(step, decision, out)
             if out.rollback is None:
@@ -143,13 +160,22 @@ class Actuator:
                                               "grad_norm_after": stats.grad_norm * coef, **decision.evidence}))
         healthy = (applied and coef >= HEAVY_CLIP and stats.grads_finite and stats.loss_finite
                    and not any(e.kind in TROUBLE_KINDS for e in events))
-        if healthy and self.store is not None and self.store.due(step):
-            self.store.take(step - 1 if before_step else step, self.model, self.optimizer, self.scheduler,
-                            self.scaler, self.lr_scale)
+        if not applied and self.rollback_policy is not None:
+            self.rollback_policy.skipped(step)
+        if self.store is not None and out.rollback is None:
+            trouble = not stats.weights_finite or any(e.kind == "divergence" for e in events)
+            self.store.observe(step, stats.loss, healthy, trouble)
+            if healthy and self.store.due(step):
+                self.store.take(step - 1 if before_step else step, self.model, self.optimizer, self.scheduler,
+                                self.scaler, self.lr_scale, self._guard_state())
         return out
 
     def _rollback(self, step: int, decision: Decision, out: Outcome) -> RollbackInfo | None:
-        snap = self.store.pick() if self.store is not None else None
+        snap = None
+        if self.store is not None:
+            since = decision.evidence.get("trouble_since")
+            to_start = decision.evidence.get("rollback_to") == "start" and self.store.initial is not None
+            snap = self.store.initial if to_start else self.store.pick(since if isinstance(since, int) else None)
         if snap is None:
             why = "no rollback is configured" if self.store is None else "no snapshot with retries is left"
             out.halt = (f"gradguard stopped training at step {step}: {decision.reason}, and {why} "
@@ -158,6 +184,8 @@ class Actuator:
             return None
         assert self.store is not None
         self.store.restore(snap, step, self.model, self.optimizer, self.scheduler, self.scaler)
+        if self.policy is not None:
+            restore_guard_state(self.policy, self.detectors, snap.guard_state)
         if snap.lr_scale != self.lr_scale:  # keep back-offs made after the snapshot
             scale_lr(self.optimizer, self.scheduler, self.lr_scale / snap.lr_scale)
         since = range(snap.step + 1, step + 1)
@@ -191,11 +219,16 @@ class Actuator:
                                               "reason": decision.reason}))
 
     def state_dict(self) -> dict[str, Any]:
-        return {"consecutive_skips": self.consecutive_skips, "lr_scale": self.lr_scale}
+        state: dict[str, Any] = {"consecutive_skips": self.consecutive_skips, "lr_scale": self.lr_scale}
+        if self.store is not None:
+            state["snapshots"] = self.store.state_dict()  # the schedule; the snapshots are not checkpointed
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.consecutive_skips = int(state.get("consecutive_skips", 0))
         self.lr_scale = float(state.get("lr_scale", 1.0))
+        if self.store is not None and "snapshots" in state:
+            self.store.load_state_dict(state["snapshots"])
 
 
 def _lr(group: dict[str, Any]) -> float:

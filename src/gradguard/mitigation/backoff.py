@@ -65,6 +65,8 @@ class BackoffLR:
         min_scale: the lowest overall scale (default 1e-3).
     """
 
+    survives_rollback = True  # its scale follows the rates the guard set, which a rollback keeps
+
     def __init__(self, factor: float = 0.5, after: int = 3, window: int = 50, restore_steps: int | None = None,
                  min_scale: float = 1e-3) -> None:
         self.factor = fraction("factor", factor)

@@ -1,168 +1,55 @@
-"""Rollback: keep the last good states as CPU snapshots and restore one when training goes wrong."""
+"""Rollback: restore the last good snapshot when training goes wrong, with a bounded learning-rate back-off."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
+import math
 import os
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-import torch
-from torch import nn
-
-from .._atomic import atomic_torch_save
 from ..decision import Decision
 from ..events import Event
-from ..rng import capture_rng_state, restore_rng_state
 from ..stats import StepStats
-from ._checks import at_least, fraction, writable_dir
+from ._checks import at_least, fraction
+from .snapshots import Snapshot, SnapshotStore, load_snapshot
 
-__all__ = ["RollbackOnTrouble", "Snapshot", "SnapshotStore", "find_store", "load_snapshot"]
+__all__ = ["RollbackOnTrouble", "Snapshot", "SnapshotStore", "capture_guard_state", "find_rollback", "find_store",
+           "load_snapshot", "restore_guard_state"]
 
-
-def _cpu_copy(obj: Any) -> Any:
-    """A deep copy with every tensor cloned to the CPU (dicts, lists and tuples rebuilt, other leaves deep-copied)."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().to("cpu", copy=True)
-    if isinstance(obj, dict):
-        return {k: _cpu_copy(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        items = [_cpu_copy(v) for v in obj]
-        return items if isinstance(obj, list) else tuple(items)
-    return copy.deepcopy(obj)
+_TROUBLE = frozenset({"loss_spike", "explode", "divergence"})
 
 
-def _nbytes(obj: Any) -> int:
-    if isinstance(obj, torch.Tensor):
-        return obj.numel() * obj.element_size()
-    if isinstance(obj, dict):
-        return sum(_nbytes(v) for v in obj.values())
-    if isinstance(obj, (list, tuple)):
-        return sum(_nbytes(v) for v in obj)
-    return 0
+def members(policy: Any) -> Iterator[Any]:
+    """``policy`` and every policy inside it (chains are walked depth first)."""
+    yield policy
+    for member in getattr(policy, "policies", ()):
+        yield from members(member)
 
 
-@dataclass
-class Snapshot:
-    """The state of a run right after step ``step`` was applied (all tensors on the CPU).
-
-    Attributes:
-        step: the last step whose update the snapshot contains (-1: before the first step).
-        model, optimizer, scheduler, scaler: their ``state_dict()`` copies (None where there is none).
-        rng: :func:`~gradguard.forensics.capture_rng_state` at the snapshot.
-        lr_scale: the guard's learning-rate back-off scale at the snapshot.
-        restores: how often it has been restored.
-        path: its file when written to disk, else None.
-    """
-
-    step: int
-    model: dict[str, Any]
-    optimizer: dict[str, Any]
-    scheduler: dict[str, Any] | None
-    scaler: dict[str, Any] | None
-    rng: dict[str, Any]
-    lr_scale: float = 1.0
-    restores: int = 0
-    path: Path | None = None
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of tensor data held (model + optimizer state + scaler)."""
-        return _nbytes(self.model) + _nbytes(self.optimizer) + _nbytes(self.scaler)
+def find_rollback(policy: Any) -> RollbackOnTrouble | None:
+    """The first :class:`RollbackOnTrouble` inside ``policy``, or None."""
+    return next((m for m in members(policy) if isinstance(m, RollbackOnTrouble)), None)
 
 
-def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
-    """Read a snapshot written by a :class:`SnapshotStore` with a ``directory``."""
-    payload = torch.load(path, map_location="cpu", weights_only=False)
-    return Snapshot(**{**payload, "path": Path(path)})
+def capture_guard_state(policy: Any, detectors: Sequence[Any]) -> dict[str, Any]:
+    """The policies' and detectors' states, to be restored with a snapshot (deep copies)."""
+    return copy.deepcopy({"policy": policy.state_dict(), "detectors": [d.state_dict() for d in detectors]})
 
 
-class SnapshotStore:
-    r"""The last ``keep`` good states of a run, as CPU copies, optionally also on disk.
-
-    Memory: each kept snapshot is one CPU copy of the model's ``state_dict`` and of the optimizer state (for Adam,
-    three times the parameters), plus the scheduler, scaler and RNG states (small). Taking one costs a copy of
-    all of that (device-to-host on a GPU); restoring one costs the copy back.
-
-    Args:
-        every: take a snapshot after a healthy step at least this many steps after the last snapshot or restore
-            (default 100).
-        keep: snapshots kept (default 2: when the newest keeps failing, the one before it is tried).
-        directory: also write each snapshot there atomically (temporary file, then ``os.replace``); None: memory
-            only.
-        max_retries: restores of one snapshot before it is given up (default 3).
-    """
-
-    def __init__(self, every: int = 100, keep: int = 2, directory: str | os.PathLike[str] | None = None,
-                 max_retries: int = 3) -> None:
-        self.every = at_least("every", every, 1)
-        self.keep = at_least("keep", keep, 1)
-        self.directory = None if directory is None else writable_dir("directory", directory)
-        self.max_retries = at_least("max_retries", max_retries, 1)
-        self.snapshots: deque[Snapshot] = deque()
-        self._mark: int | None = None  # step of the last snapshot or restore
-
-    def due(self, step: int) -> bool:
-        return self._mark is None or step - self._mark >= self.every
-
-    @property
-    def last_step(self) -> int | None:
-        return self.snapshots[-1].step if self.snapshots else None
-
-    @property
-    def nbytes(self) -> int:
-        return sum(s.nbytes for s in self.snapshots)
-
-    def take(self, step: int, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any = None,
-             scaler: Any = None, lr_scale: float = 1.0) -> Snapshot:
-        """Copy the current state to the CPU (and disk) and keep it; drops the oldest beyond ``keep``."""
-        snap = Snapshot(step=step, model=_cpu_copy(model.state_dict()), optimizer=_cpu_copy(optimizer.state_dict()),
-                        scheduler=None if scheduler is None else _cpu_copy(scheduler.state_dict()),
-                        scaler=None if scaler is None else _cpu_copy(scaler.state_dict()),
-                        rng=capture_rng_state(), lr_scale=lr_scale)
-        if self.directory is not None:
-            snap.path = self._write(snap)
-        self.snapshots.append(snap)
-        while len(self.snapshots) > self.keep:
-            self._drop(self.snapshots.popleft())
-        self._mark = step
-        return snap
-
-    def pick(self) -> Snapshot | None:
-        """The newest snapshot with retries left (exhausted ones are dropped), or None."""
-        while self.snapshots and self.snapshots[-1].restores >= self.max_retries:
-            self._drop(self.snapshots.pop())
-        return self.snapshots[-1] if self.snapshots else None
-
-    def restore(self, snap: Snapshot, at_step: int, model: nn.Module, optimizer: torch.optim.Optimizer,
-                scheduler: Any = None, scaler: Any = None) -> None:
-        """Put the snapshot's state back (weights and optimizer state bit-identical; copies, never aliases)."""
-        model.load_state_dict(snap.model)
-        optimizer.load_state_dict(_cpu_copy(snap.optimizer))  # the optimizer may keep CPU tensors as given
-        if scheduler is not None and snap.scheduler is not None:
-            scheduler.load_state_dict(copy.deepcopy(snap.scheduler))
-        if scaler is not None and snap.scaler is not None:
-            scaler.load_state_dict(_cpu_copy(snap.scaler))
-        restore_rng_state(snap.rng)
-        snap.restores += 1
-        self._mark = at_step
-
-    def _write(self, snap: Snapshot) -> Path:
-        assert self.directory is not None
-        path = self.directory / f"snapshot-{snap.step:09d}.pt"
-        payload = {k: getattr(snap, k) for k in ("step", "model", "optimizer", "scheduler", "scaler", "rng",
-                                                   "lr_scale")}
-        atomic_torch_save(payload, path)
-        return path
-
-    def _drop(self, snap: Snapshot) -> None:
-        if snap.path is not None:
-            with contextlib.suppress(OSError):
-                snap.path.unlink()
+def restore_guard_state(policy: Any, detectors: Sequence[Any], state: dict[str, Any] | None) -> None:
+    """Put the policies and detectors back to a snapshot's state, so that the clipper's history, the outlier
+    statistics and the loss histories match the restored weights. Policies that steer the recovery itself
+    (``survives_rollback = True``: the rollback policy, learning-rate back-offs) keep their current state."""
+    if state is None:
+        return
+    kept = [(m, copy.deepcopy(m.state_dict())) for m in members(policy) if getattr(m, "survives_rollback", False)]
+    policy.load_state_dict(copy.deepcopy(state["policy"]))
+    for member, member_state in kept:
+        member.load_state_dict(member_state)
+    for detector, detector_state in zip(detectors, state["detectors"], strict=True):
+        detector.load_state_dict(copy.deepcopy(detector_state))
 
 
 def find_store(policy: Any) -> SnapshotStore | None:
@@ -178,23 +65,40 @@ def find_store(policy: Any) -> SnapshotStore | None:
 
 
 class RollbackOnTrouble:
-    r"""Decide to restore the last good snapshot when training has gone wrong; the guard keeps the snapshots.
+    r"""Decide to restore a good snapshot when training has gone wrong; the guard keeps the snapshots.
 
     Triggers: a ``divergence`` event; a ``loss_spike`` event on ``spike_patience`` consecutive steps (a spike that
-    persists, not one outlier batch); a non-finite loss or gradient on ``nonfinite_patience`` consecutive steps;
-    a collapse: a ``vanish`` event (layers stopped learning) within ``collapse_window`` steps after a loss spike,
-    explosion or divergence (the signature of ReLU units killed by a too-large step; vanishing gradients with no
-    trouble before them, e.g. from initialisation, are left to diagnosis, since restoring would not change them).
-    After a rollback no trigger fires for ``cooldown`` steps. Each rollback multiplies the learning rate by
-    ``lr_factor`` (None: leave it). A snapshot is restored at most ``max_retries`` times, then the one before it
-    (``keep``); when none is left, the guard stops with :class:`~gradguard.TrainingHalted`.
+    persists, not one outlier batch and not a spike that resolves by itself); a non-finite loss or gradient on
+    ``nonfinite_patience`` consecutive steps; a collapse: a ``vanish`` event (layers stopped learning) within
+    ``collapse_window`` steps after an *applied* step with a loss spike, explosion or divergence (the signature of
+    ReLU units killed by a too-large step; a step the guard skipped changed nothing and does not count, and
+    vanishing gradients with no trouble before them are left to diagnosis). After a rollback no trigger fires for
+    ``cooldown`` steps.
+
+    Where to: the newest confirmed snapshot taken before the trouble began (``evidence["trouble_since"]``: the
+    first step of the spike or non-finite streak, of the rise for a divergence), so that no more is undone than
+    the evidence requires; see :class:`SnapshotStore` for the schedule (first snapshot after ``warmup`` healthy
+    steps, intervals doubling from ``start`` to ``every``) and the confirmation that keeps broken states out.
+    A snapshot is restored at most ``max_retries`` times, then an older one, then the state the run started
+    from; when none is left the guard stops with :class:`~gradguard.TrainingHalted`. The policies' and
+    detectors' states are restored with the snapshot.
+
+    Learning rate: a rollback for a divergence or a collapse, or any rollback within ``every`` steps of the
+    previous one, multiplies the rate by ``lr_factor``, never below ``min_lr_scale`` of the original; a first
+    rollback for a spike or non-finite steps leaves it (the batches that led there are skipped on replay). After
+    ``restore_after`` consecutive healthy steps each healthy step multiplies it back by
+    :math:`f^{-1/n}` (:math:`n` = ``restore_steps``) until it is the original again.
 
     The decision names the steps that led there (``troubled_steps``; all steps since the snapshot on divergence),
     which the guard reports as ``StepReport.skip_batches``.
 
     Args:
         every, keep, directory, max_retries: the :class:`SnapshotStore` settings (defaults 100, 2, None, 3).
+        warmup, start, confirm: the schedule (defaults 5 healthy steps, 10 steps, 5 steps).
         lr_factor: learning-rate back-off per rollback, in (0, 1), or None (default 0.5).
+        min_lr_scale: the lowest overall scale of this back-off, in (0, 1) (default 0.125).
+        restore_steps: healthy steps to undo one ``lr_factor`` (default 100; None: never restore).
+        restore_after: consecutive healthy steps before restoring starts (default 20).
         spike_patience: consecutive spiking steps that trigger (default 3).
         nonfinite_patience: consecutive non-finite steps that trigger (default 3).
         cooldown: steps after a rollback before the next may trigger (default 10).
@@ -202,11 +106,19 @@ class RollbackOnTrouble:
             0 turns the trigger off).
     """
 
+    survives_rollback = True
+
     def __init__(self, every: int = 100, keep: int = 2, directory: str | os.PathLike[str] | None = None,
                  max_retries: int = 3, lr_factor: float | None = 0.5, spike_patience: int = 3,
-                 nonfinite_patience: int = 3, cooldown: int = 10, collapse_window: int = 100) -> None:
-        self.store = SnapshotStore(every=every, keep=keep, directory=directory, max_retries=max_retries)
+                 nonfinite_patience: int = 3, cooldown: int = 10, collapse_window: int = 100, *, warmup: int = 5,
+                 start: int = 10, confirm: int = 5, min_lr_scale: float = 0.125, restore_steps: int | None = 100,
+                 restore_after: int = 20) -> None:
+        self.store = SnapshotStore(every=every, keep=keep, directory=directory, max_retries=max_retries,
+                                   warmup=warmup, start=start, confirm=confirm, initial=True)
         self.lr_factor = None if lr_factor is None else fraction("lr_factor", lr_factor)
+        self.min_lr_scale = fraction("min_lr_scale", min_lr_scale)
+        self.restore_steps = None if restore_steps is None else at_least("restore_steps", restore_steps, 1)
+        self.restore_after = at_least("restore_after", restore_after, 0)
         self.spike_patience = at_least("spike_patience", spike_patience, 1)
         self.nonfinite_patience = at_least("nonfinite_patience", nonfinite_patience, 1)
         self.cooldown = at_least("cooldown", cooldown, 0)
@@ -215,39 +127,84 @@ class RollbackOnTrouble:
         self.nonfinite = 0
         self.quiet_until = -1
         self.troubled: deque[int] = deque(maxlen=256)
+        self.scale = 1.0  # this policy's learning-rate back-off
+        self.healthy = 0  # consecutive healthy steps
+        self.last_rollback: int | None = None
+
+    def skipped(self, step: int) -> None:
+        """The guard did not apply step ``step``: its trouble changed nothing and cannot explain a collapse."""
+        while self.troubled and self.troubled[-1] == step:
+            self.troubled.pop()
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         kinds = {e.kind for e in events}
-        finite = stats.grads_finite and stats.loss_finite
+        # a poisoned carried state (see gradguard.carried) is the loop's to reset: no snapshot would fix it
+        finite = (stats.grads_finite and stats.loss_finite) or any(e.evidence.get("carried_state") for e in events
+                                                                  if e.kind == "nonfinite")
         self.spikes = self.spikes + 1 if "loss_spike" in kinds else 0
         self.nonfinite = 0 if finite else self.nonfinite + 1
-        collapse = ("vanish" in kinds and bool(self.troubled)
-                    and stats.step - self.troubled[-1] <= self.collapse_window)
-        if not finite or kinds & {"loss_spike", "explode", "divergence"}:
+        last_trouble = self.troubled[-1] if self.troubled else None
+        collapse = ("vanish" in kinds and last_trouble is not None
+                    and stats.step - last_trouble <= self.collapse_window)
+        troubled = not finite or bool(kinds & _TROUBLE)
+        if troubled:
             self.troubled.append(stats.step)
+        self.healthy = 0 if troubled else self.healthy + 1
         trigger = ("divergence" if "divergence" in kinds else "loss_spike" if self.spikes >= self.spike_patience
                    else "nonfinite" if self.nonfinite >= self.nonfinite_patience else "collapse" if collapse
                    else None)
         if trigger is None or stats.step < self.quiet_until:
-            return Decision()
+            return self._restore_lr(stats) if trigger is None else Decision()
+        since = {"loss_spike": stats.step - self.spikes + 1, "nonfinite": stats.step - self.nonfinite + 1,
+                 "collapse": last_trouble if last_trouble is not None else stats.step,
+                 "divergence": stats.step - _rising(events)}[trigger]
+        repeat = self.last_rollback is not None and stats.step - self.last_rollback <= self.store.every
         self.spikes = self.nonfinite = 0
         self.quiet_until = stats.step + self.cooldown
-        evidence = {"trigger": trigger, "spike_patience": self.spike_patience,
-                    "nonfinite_patience": self.nonfinite_patience, "lr_factor": self.lr_factor,
+        self.last_rollback = stats.step
+        factor = 1.0
+        if self.lr_factor is not None and (repeat or trigger in ("divergence", "collapse")):
+            factor = max(self.lr_factor, self.min_lr_scale / self.scale)
+            factor = 1.0 if factor >= 1.0 - 1e-9 else factor
+            self.scale *= factor
+        evidence = {"trigger": trigger, "trouble_since": since, "spike_patience": self.spike_patience,
+                    "nonfinite_patience": self.nonfinite_patience, "lr_factor": factor, "lr_scale": self.scale,
+                    "min_lr_scale": self.min_lr_scale, "repeat": repeat,
                     "skip_all": trigger in ("divergence", "collapse"), "troubled_steps": list(self.troubled)}
-        return Decision(skip=True, rollback=True, reason=f"rollback_{trigger}", evidence=evidence,
-                        lr_factor=1.0 if self.lr_factor is None else self.lr_factor)
+        return Decision(skip=True, rollback=True, reason=f"rollback_{trigger}", evidence=evidence, lr_factor=factor)
+
+    def _restore_lr(self, stats: StepStats) -> Decision:
+        """One step of bringing the rate back after a healthy stretch."""
+        if self.restore_steps is None or self.scale >= 1.0 or self.healthy < self.restore_after:
+            return Decision()
+        up = min((self.lr_factor or 0.5) ** (-1.0 / self.restore_steps), 1.0 / self.scale)
+        self.scale = 1.0 if math.isclose(self.scale * up, 1.0, rel_tol=1e-9) else self.scale * up
+        return Decision(lr_factor=up, reason="lr_restore", evidence={"lr_scale": self.scale, "restoring": True,
+                                                                     "healthy_steps": self.healthy})
 
     def state_dict(self) -> dict[str, Any]:
         return {"spikes": self.spikes, "nonfinite": self.nonfinite, "quiet_until": self.quiet_until,
-                "troubled": list(self.troubled)}
+                "troubled": list(self.troubled), "scale": self.scale, "healthy": self.healthy,
+                "last_rollback": self.last_rollback}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.spikes, self.nonfinite = int(state["spikes"]), int(state["nonfinite"])
         self.quiet_until = int(state["quiet_until"])
         self.troubled = deque((int(s) for s in state["troubled"]), maxlen=256)
+        self.scale, self.healthy = float(state.get("scale", 1.0)), int(state.get("healthy", 0))
+        last = state.get("last_rollback")
+        self.last_rollback = None if last is None else int(last)
 
     def __repr__(self) -> str:
         s = self.store
         return (f"rollback_on_trouble(every={s.every}, keep={s.keep}, directory={s.directory}, "
-                f"max_retries={s.max_retries}, lr_factor={self.lr_factor})")
+                f"max_retries={s.max_retries}, lr_factor={self.lr_factor}, min_lr_scale={self.min_lr_scale})")
+
+
+def _rising(events: Sequence[Event]) -> int:
+    """Steps the loss has been rising for, from a divergence event's evidence (0 when it does not say)."""
+    for e in events:
+        if e.kind == "divergence":
+            value = e.evidence.get("rising_steps", e.evidence.get("steps_above", 0))
+            return int(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0
+    return 0
