@@ -126,6 +126,20 @@ def test_with_accumulation_the_recorded_loss_is_the_loss_the_trainer_logs(tmp_pa
 
 
 @pytest.mark.timeout(120)
+def test_the_guard_figures_reach_the_trackers_of_report_to(tmp_path: Path) -> None:
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    guard_cb = GradGuardTrainerCallback(run_dir=False, update_every=0)
+    args = _args(tmp_path, max_steps=3, report_to=["tensorboard"])
+    transformers.Trainer(model=_model(), args=args, train_dataset=RandomTokens(), callbacks=[guard_cb]).train()
+    files = list((tmp_path / "out").rglob("events.out.tfevents*"))
+    assert len({f.parent for f in files}) == 1  # the Trainer's own TensorBoard run, no second one
+    acc = event_accumulator.EventAccumulator(str(files[0].parent), size_guidance={"scalars": 0})
+    acc.Reload()
+    assert sorted({e.step for e in acc.Scalars("train/gradguard/grad_norm")}) == [1, 2, 3]
+    assert "train/gradguard/skipped_steps" in acc.Tags()["scalars"]
+
+
+@pytest.mark.timeout(120)
 def test_the_trainer_clipping_is_refused_with_a_fix(tmp_path: Path) -> None:
     trainer = transformers.Trainer(model=_model(), args=_args(tmp_path, max_grad_norm=1.0),
                                    train_dataset=RandomTokens(), callbacks=[GradGuardTrainerCallback(run_dir=False)])

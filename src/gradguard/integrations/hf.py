@@ -29,12 +29,16 @@ the Trainer at N times its mean loss, and recorded so too). A model whose output
 ``compute_loss``) gives the guard no loss.
 
 **Logs.** At each Trainer log, ``gradguard/skipped_steps``, ``gradguard/grad_norm`` and ``gradguard/clip_coef``
-(of the latest step) are added to the logged dict (callbacks after this one see them) and to
-``trainer.state.log_history``. The run record (``run_dir``, default ``<output_dir>/gradguard``) is the full story.
+(of the latest step) are added to the logged dict and to ``trainer.state.log_history``. The Trainer calls its
+``report_to`` trackers (TensorBoard, W&B, MLflow, ...) before user callbacks, so at ``on_train_begin`` the callback
+puts a small log feeder in the Trainer's callback list just ahead of them: the ``gradguard/*`` scalars reach every
+tracker the user configured, in its own run (no second run directory). The run record (``run_dir``, default
+``<output_dir>/gradguard``) is the full story.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Any
@@ -112,6 +116,35 @@ class GradGuardTrainerCallback(TrainerCallback):
         if self._hook is not None:
             self._hook.remove()
         self._hook = model.register_forward_hook(self._keep_loss, with_kwargs=True)
+        self._feed_trackers()
+
+    def _feed_trackers(self) -> None:
+        """Insert a :class:`_LogFeeder` ahead of the Trainer's reporting callbacks (found from the calling
+        ``CallbackHandler``); without one (an unusual caller) the figures still reach the logs of later callbacks."""
+        from transformers.integrations.integration_utils import INTEGRATION_TO_CALLBACK
+        from transformers.trainer_callback import CallbackHandler
+
+        frame = inspect.currentframe()
+        handler = None
+        while frame is not None and handler is None:
+            candidate = frame.f_locals.get("self")
+            if isinstance(candidate, CallbackHandler) and self in candidate.callbacks:
+                handler = candidate
+            frame = frame.f_back
+        del frame
+        if handler is None:
+            return
+        trackers = tuple(INTEGRATION_TO_CALLBACK.values())
+        callbacks = [cb for cb in handler.callbacks if not isinstance(cb, _LogFeeder)]
+        first = next((i for i, cb in enumerate(callbacks) if isinstance(cb, trackers)), None)
+        if first is not None:
+            callbacks.insert(first, _LogFeeder(self))
+        handler.callbacks = callbacks  # a new list: the loop calling this event goes on over the old one
+
+    def _figures(self) -> dict[str, float]:
+        return {"gradguard/skipped_steps": self.skipped_steps,
+                "gradguard/grad_norm": float(self.last_report.grad_norm),
+                "gradguard/clip_coef": float(self.last_report.clip_coef)}
 
     def _keep_loss(self, module: torch.nn.Module, inputs: Any, kwargs: dict[str, Any], output: Any) -> None:
         loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
@@ -136,9 +169,7 @@ class GradGuardTrainerCallback(TrainerCallback):
         """Add the guard's figures to the Trainer's logs."""
         if self.last_report is None or logs is None:
             return
-        extra = {"gradguard/skipped_steps": self.skipped_steps,
-                 "gradguard/grad_norm": float(self.last_report.grad_norm),
-                 "gradguard/clip_coef": float(self.last_report.clip_coef)}
+        extra = self._figures()
         logs.update(extra)
         if state.log_history and state.log_history[-1].get("step") == state.global_step:
             state.log_history[-1].update(extra)
@@ -150,3 +181,14 @@ class GradGuardTrainerCallback(TrainerCallback):
             self._hook = None
         if self.guard is not None:
             self.guard.close()
+
+
+class _LogFeeder(TrainerCallback):
+    """Adds the guard's figures to the Trainer's logs before the reporting callbacks write them."""
+
+    def __init__(self, owner: GradGuardTrainerCallback) -> None:
+        self.owner = owner
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if self.owner.last_report is not None and logs is not None:
+            logs.update(self.owner._figures())
