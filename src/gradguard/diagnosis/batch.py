@@ -74,6 +74,8 @@ class StepSpec:
     run: Callable[[nn.Module], torch.Tensor]
     form: str
     targets: list[torch.Tensor] = field(default_factory=list)
+    #: filled by ``run``: ``"zero_output_loss"``, the loss of an all-zero output (``(inputs, targets)`` form)
+    baseline: dict[str, float] = field(default_factory=dict)
 
 
 def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
@@ -146,8 +148,15 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
             raise DiagnosisError(
                 f"loss_fn must return a scalar tensor, got {describe(loss)}. Reduce it, e.g. with .mean()."
             )
+        if "zero_output_loss" not in spec.baseline and isinstance(output, torch.Tensor) and output.is_floating_point():
+            try:
+                with torch.no_grad():
+                    spec.baseline["zero_output_loss"] = float(loss_fn(torch.zeros_like(output), targets))
+            except Exception:  # a loss that cannot take a zero output (log of it): no baseline
+                spec.baseline["zero_output_loss"] = float("nan")
         return loss
-    return StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets))
+    spec = StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets))
+    return spec
 
 
 def _call(fn: Callable[[nn.Module], Any], m: nn.Module, what: str) -> Any:

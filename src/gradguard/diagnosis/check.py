@@ -11,6 +11,7 @@ from torch import nn
 from .activations import activation_findings
 from .batch import resolve_step
 from .depth import depth_findings
+from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings
 from .numeric import data_findings, numeric_findings
@@ -18,6 +19,7 @@ from .optim_check import lr_findings, regularization_findings
 from .probe import run_probe
 from .propagation import analyse_propagation
 from .recurrence import recurrence_findings
+from .stepsize import analyse_step
 
 __all__ = ["check", "diagnose_step"]
 
@@ -27,12 +29,13 @@ Closure = Callable[[nn.Module], Any]
 
 def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
           optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
-          scheduler: Any = None) -> Diagnosis:
+          scheduler: Any = None, max_grad_norm: float | None = None) -> Diagnosis:
     """Diagnose the causes of exploding/vanishing gradients before (or during) training, on one real batch.
 
-    Cost: one forward and one backward pass (plus one optimizer step on a copy when ``optimizer`` is given),
-    reported in ``Diagnosis.cost``. Side-effect free: weights, buffers, training modes, ``.grad``, the optimizer's
-    state and the global RNG states are as they were.
+    Cost: one forward and one backward pass; with ``optimizer``, one optimizer step on a copy and 2 to 7
+    gradient-free forwards along that step (the loss it leads to); reported in ``Diagnosis.cost``. Side-effect
+    free: weights, buffers, training modes, ``.grad``, the optimizer's state and the global RNG states are as they
+    were.
 
     Args:
         model: the model to check.
@@ -45,6 +48,8 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
             item is the loss, or an object with ``.loss`` (models with several inputs, a hidden state, their own
             loss).
         scheduler: optional learning-rate scheduler; its current ``get_last_lr()`` is the lr checked (warm-up).
+        max_grad_norm: the norm the training loop clips gradients to (``clip_grad_norm_``) before the step, if it
+            does; the lr check steps with the clipped gradients.
 
     Returns:
         A :class:`Diagnosis` with findings ranked by how much of the measured trouble they explain.
@@ -76,15 +81,24 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
     findings += init_found + act_found
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe)
+    family: str | None = None
+    stepped = None
+    trained = weight_decay = False
     if optimizer is not None:
+        trained = any(bool(st) for st in optimizer.state.values())
+        weight_decay = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
         try:
-            findings += lr_findings(probe, optimizer, lrs)
+            stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm)
+            family = stepped.family
+            findings += lr_findings(stepped)
             cost["optimizer_step"] = 1
+            cost["forward_along_step"] = stepped.forwards
         except Exception as exc:  # a custom optimizer may not step on a copy (closure-based, e.g. LBFGS)
             notes.append(f"lr check skipped: a copy of {type(optimizer).__name__} could not step ({exc})")
-        findings += regularization_findings(probe, optimizer)
+        findings += regularization_findings(probe, optimizer, stepped)
     else:
         notes.append("lr and regularization checks need the optimizer")
+    explain(findings, family, trained, weight_decay)
     if len(prop.chain) < 2:
         notes.append("fewer than 2 weight layers in the forward chain: no depth profile")
     return Diagnosis(findings=findings, cost=cost, notes=notes, profile=prop.profile())

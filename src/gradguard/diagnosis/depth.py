@@ -1,9 +1,13 @@
 """Depth and normalisation: the compounding of per-layer gains that init and activations do not explain.
 
-The residual ``|measured| - explained(init) - explained(activation)`` (decades, see :mod:`.propagation`) is blamed
-on depth itself; when the stack has ``>= DEEP_LAYERS`` weight layers and no normalisation layer, on the missing
-normalisation (BatchNorm, Ioffe & Szegedy 2015; LayerNorm, Ba et al. 2016), otherwise on depth (residual
-connections, He et al. 2016).
+The residual ``|measured| - explained(init) - explained(activation)`` (decades, see :mod:`.propagation`: the
+gradient's change over the chain of weight layers after the last recurrent layer, leaving out layers gated by a
+zero-initialised design, or the worst plain run's) is blamed on depth itself; when the stack has
+``>= DEEP_LAYERS`` weight layers and nothing normalises (no normalisation module, and no module whose output rows
+come out at unit RMS on the batch, see :mod:`.behaviour`), on the missing normalisation (BatchNorm, Ioffe & Szegedy
+2015; LayerNorm, Ba et al. 2016), otherwise on depth. Residual connections (He et al. 2016) are prescribed only for
+a deep plain stack; fewer than ``MIN_LAYERS`` weight layers make no depth finding (a 2-layer LSTM language model's
+gradient change is the recurrence check's). Warning at ``WARN_DECADES``: healthy corpus models reach 1.5.
 """
 
 from __future__ import annotations
@@ -16,24 +20,28 @@ from .propagation import Propagation
 __all__ = ["DEEP_LAYERS", "depth_findings"]
 
 DEEP_LAYERS = 6
-WARN_DECADES, CRIT_DECADES = 1.5, 3.0
+MIN_LAYERS = 4
+WARN_DECADES, CRIT_DECADES = 2.0, 3.0
 
 
 def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> list[Finding]:
     """One finding for the unexplained compounding across depth (info when others explain it)."""
     measured = prop.measured
-    if measured is None or abs(measured) < 1.0:
+    n = len(prop.chain) - len(prop.gated)
+    if measured is None or abs(measured) < 1.0 or n < MIN_LAYERS:
         return []
     same_way = explained if explained * measured > 0 else 0.0
     residual = max(0.0, abs(measured) - abs(same_way))
-    has_norm = any(is_norm(m) for m in probe.modules.values())
-    n = len(prop.chain)
+    norms = {r.name for r in probe.records if r.normalizes} | {n for n, m in probe.modules.items() if is_norm(m)}
+    has_norm = bool(norms)
     cause = "normalization" if (n >= DEEP_LAYERS and not has_norm) else "depth"
+    plain_stack = len(prop.plain) >= n - 2
     severity = "critical" if residual >= CRIT_DECADES else "warning" if residual >= WARN_DECADES else "info"
     way = "grows" if (prop.backward or 0.0) > 0 else "shrinks"
     evidence = {
         "weight_layers": n,
-        "normalization_layers": sum(1 for m in probe.modules.values() if is_norm(m)),
+        "normalization_layers": len(norms),
+        "direction": 1 if measured > 0 else -1,
         "gradient_gain_first_to_last": None if prop.backward is None else float(f"{10 ** prop.backward:.3g}"),
         "forward_drift_last_to_first": None if prop.forward is None else float(f"{10 ** prop.forward:.3g}"),
         "expected_gain": "0.1 .. 10",
@@ -47,11 +55,15 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
                         "residual connections help too.")
         code = ("import torch.nn as nn\nblock = nn.Sequential(nn.Linear(d, d), nn.BatchNorm1d(d), nn.ReLU())  "
                 "# or nn.LayerNorm(d)")
-    else:
+    elif plain_stack and n >= DEEP_LAYERS:
         prescription = ("Shorten the gradient path: add residual (skip) connections around blocks, or use fewer "
                         "layers; clip gradients by global norm meanwhile.")
         code = ("def forward(self, x):\n    return x + self.block(x)  # residual connection\n"
                 "# and: torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)")
+    else:
+        prescription = ("Clip gradients by global norm, and check the scale of each block's output (a normalisation "
+                        "layer before each block, or a smaller init of the last layer of each block).")
+        code = "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # before optimizer.step()"
     return [Finding(
         cause=cause,
         layers=[r.name for r in prop.chain],

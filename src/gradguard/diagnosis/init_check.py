@@ -1,16 +1,21 @@
-"""Initialisation: each weight's standard deviation against the scale its fan-in, fan-out and activation call for.
+"""Initialisation: each weight's standard deviation against the scale its fan-in and activation call for, named as
+a cause only when the measured propagation on the batch is actually off.
 
-Expected standard deviation (a normal init of that std keeps the signal variance constant across layers):
+Expected standard deviation (a normal init of that std keeps the signal's second moment across a layer,
+``std = gain / sqrt(fan_in)`` with ``gain = 1 / sqrt(E[f(z)^2])`` for ``z ~ N(0, 1)``):
 
-* ReLU family (He et al. 2015): ``sqrt(2 / fan_in)`` (``sqrt(2 / (1 + a^2) / fan_in)`` for LeakyReLU slope a,
-  ``sqrt(1 / fan_in)`` for SELU);
+* ReLU ``sqrt(2)`` (He et al. 2015), LeakyReLU ``sqrt(2 / (1 + a^2))``, GELU 1.53, SiLU/Swish 1.68, ELU 1.24,
+  Softplus 1.04, SELU 1 (LeCun normal, Klambauer et al. 2017);
 * tanh, sigmoid, no activation (Glorot & Bengio 2010): ``sqrt(2 / (fan_in + fan_out))``;
 * recurrent ``weight_hh`` (per gate block): orthogonal, std ``1 / sqrt(hidden)`` (Saxe et al. 2014);
-* ``nn.Embedding``: ``1`` (unit-variance embeddings, PyTorch's default).
+* ``nn.Embedding``: ``1`` (PyTorch's default; transformers use N(0, 0.02), which a LayerNorm absorbs).
 
-A layer is *off* when ``std / expected`` is beyond ``OFF_FACTOR`` either way. The finding is a warning or
-critical only when the measured propagation goes the same way (the gradient or the signal grows by decades for
-too-large weights, shrinks for too-small ones); otherwise it is reported as info.
+The cause is named from the measurement, not the table (see :mod:`.propagation`): a run of plain feed-forward
+transitions must compound by ``>= INIT_WARN`` decades (critical ``>= INIT_CRIT``) the way the layers' std factors
+predict, or the model's first loss must be ``>= 10^OUTPUT_WARN`` times the loss of an all-zero output while the
+weights are too large (the output is blown up at step 0). Per-branch scales inside residual blocks (GPT-2's
+N(0, 0.02), zero-initialised heads, residual branches and layer scales) are designs: they are not plain runs, and
+layers gated by a zero are left out. Weights off the table that the measurement does not confirm are ``info``.
 """
 
 from __future__ import annotations
@@ -22,14 +27,21 @@ import torch
 from torch import nn
 
 from .findings import Finding
-from .layers import RELU_FAMILY
+from .layers import RELU_FAMILY, is_weight_layer
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["OFF_FACTOR", "WeightSpec", "expected_std", "init_findings", "weight_specs"]
+__all__ = ["INIT_CRIT", "INIT_WARN", "OFF_FACTOR", "WeightSpec", "expected_std", "init_findings", "weight_specs"]
 
-#: a weight whose std is off by more than this factor from the expected one is named
+#: a weight whose std is off by more than this factor from the expected one is listed (info)
 OFF_FACTOR = 1.9
+#: decades a plain run must compound (healthy corpus models reach 1.5 at most; broken inits 3.9 to 9.8)
+INIT_WARN, INIT_CRIT = 2.0, 3.0
+#: decades of first loss over an all-zero output's loss that count as an output blown up at initialisation
+OUTPUT_WARN = 1.0
+#: ``1 / sqrt(E[f(z)^2])`` for z ~ N(0, 1): the fan-in gain that keeps the second moment through ``f``
+GAINS: dict[str, float] = {"relu": math.sqrt(2.0), "gelu": 1.533, "silu": 1.676, "elu": 1.245, "softplus": 1.042,
+                           "selu": 1.0}
 _GATES = {"LSTM": 4, "GRU": 3, "RNN": 1, "LSTMCell": 4, "GRUCell": 3, "RNNCell": 1}
 
 
@@ -59,6 +71,8 @@ def expected_std(activation: str, fan_in: int, fan_out: int, slope: float = 0.01
         return math.sqrt(1.0 / fan_in), "lecun_normal"
     if activation == "leaky_relu":
         return math.sqrt(2.0 / (1 + slope**2) / fan_in), "kaiming_normal(leaky_relu)"
+    if activation in GAINS and activation != "relu":
+        return GAINS[activation] / math.sqrt(fan_in), f"normal(0, {GAINS[activation]:.3g}/sqrt(fan_in)) ({activation})"
     if activation in RELU_FAMILY:
         return math.sqrt(2.0 / fan_in), "kaiming_normal(relu)"
     return math.sqrt(2.0 / (fan_in + fan_out)), "xavier_normal"
@@ -96,6 +110,14 @@ def weight_specs(probe: ProbeResult) -> list[WeightSpec]:
             slope = float(getattr(probe.modules.get(name), "negative_slope", 0.01))
             exp, scheme = expected_std(act, fi, fo, slope)
             specs.append(WeightSpec(f"{name}.weight", name, "weight", fi, fo, act, scheme, _std(w), exp))
+        elif is_weight_layer(m) and isinstance(getattr(m, "weight", None), nn.Parameter) and m.weight.ndim == 2:
+            w = getattr(m, "weight")  # noqa: B009 (a Parameter, checked above)
+            out_features = next((r.out_shape[-1] for r in probe.records if r.name == name and r.out_shape), None)
+            fi, fo = (int(w.shape[0]), int(w.shape[1])) if out_features == w.shape[1] != w.shape[0] else \
+                (int(w.shape[1]), int(w.shape[0]))
+            act = acts.get(name, "identity")
+            exp, scheme = expected_std(act, fi, fo)
+            specs.append(WeightSpec(f"{name}.weight", name, "weight", fi, fo, act, scheme, _std(w), exp))
         elif isinstance(m, nn.RNNBase | nn.RNNCellBase):
             gates = _GATES.get(type(m).__name__, 1)
             act = "relu" if getattr(m, "nonlinearity", "tanh") == "relu" else "tanh"
@@ -124,79 +146,90 @@ def _layer_evidence(s: WeightSpec) -> dict[str, object]:
             "activation": s.activation, "scheme": s.scheme, "param": s.param}
 
 
+def _explained(pred: float, meas: float) -> float:
+    return min(abs(pred), abs(meas)) if pred * meas > 0 else 0.0
+
+
 def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding], float]:
     """Findings about mis-scaled weights, and the decades of measured trouble they explain (signed)."""
-    specs = [s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0]
-    off = [s for s in specs if abs(math.log(s.factor)) > math.log(OFF_FACTOR)]
-    if not off:
-        return [], 0.0
-    chain_names = {r.name for r in prop.chain}
-    measured = prop.measured
+    specs = {s.module: s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0}
     findings: list[Finding] = []
-    explained_total = 0.0
-    info_layers: list[WeightSpec] = []
-    for direction in (1, -1):
-        group = [s for s in off if (s.factor > 1) == (direction > 0)]
-        in_chain = [s for s in group if s.module in chain_names and "weight_hh" not in s.param]
-        predicted = sum(math.log10(s.factor) for s in in_chain)
-        confirmed = (measured is not None and len(prop.chain) >= 2 and in_chain
-                     and measured * direction >= 1.0 and predicted * direction > 0)
-        if not confirmed:
-            info_layers.extend(group)
-            continue
-        assert measured is not None
-        explained = min(abs(predicted), abs(measured))
-        explained_total += direction * explained
-        severity = "critical" if explained >= 2.0 else "warning"
+    run = prop.worst_run
+    group: list[WeightSpec] = []
+    measured = predicted = explained = 0.0
+    how = ""
+    if run is not None and abs(run.measured) >= INIT_WARN:
+        group = [specs[r.name] for r in run.layers[1:] if r.name in specs]
+        predicted = sum(math.log10(s.factor) for s in group)
+        measured = run.measured
+        explained = _explained(predicted, measured)
+        how = (f"across {len(run.layers)} feed-forward layers the gradient changes by {abs(run.backward):.1f} "
+               f"decades and the signal by {abs(run.forward):.1f}")
+    out_dec = probe.output_decades
+    chain_specs = [specs[r.name] for r in prop.chain if r.name in specs and r.name not in prop.gated]
+    if explained < INIT_WARN and out_dec is not None and out_dec >= OUTPUT_WARN:
+        pred_all = sum(math.log10(s.factor) for s in chain_specs[1:])
+        if pred_all >= 0.5 and _explained(pred_all, out_dec) > explained:
+            group, predicted, measured = chain_specs[1:], pred_all, out_dec
+            explained = _explained(pred_all, out_dec)
+            how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
+                   "before any training")
+    needed = OUTPUT_WARN if how.startswith("the first loss") else INIT_WARN
+    if group and explained >= needed:
+        direction = 1 if measured > 0 else -1
+        group = [s for s in group if (s.factor > 1) == (direction > 0)] or group
+        severity = "critical" if explained >= INIT_CRIT else "warning"
         word = "large" if direction > 0 else "small"
-        worst = max(in_chain, key=lambda s: abs(math.log(s.factor)))
-        gm = math.exp(sum(math.log(s.factor) for s in in_chain) / len(in_chain))
-        fixes = sorted({s.scheme for s in in_chain})
+        worst = max(group, key=lambda s: abs(math.log(s.factor)))
+        gm = math.exp(sum(math.log(s.factor) for s in group) / len(group))
+        fixes = sorted({s.scheme for s in group})
         findings.append(Finding(
             cause="init",
-            layers=[s.module for s in in_chain],
+            layers=[s.module for s in group],
             severity=severity,
             confidence=0.5 + 0.5 * min(1.0, explained / max(abs(measured), 1e-9)),
             evidence={
-                "layers": {s.key: _layer_evidence(s) for s in in_chain},
+                "layers": {s.key: _layer_evidence(s) for s in group},
                 "typical_factor": round(gm, 3),
                 "predicted_decades": round(predicted, 2),
                 "measured_decades": round(measured, 2),
-                "gradient_gain_first_to_last": _fmt_gain(prop.backward),
-                "forward_drift_last_to_first": _fmt_gain(prop.forward),
+                "first_loss_over_zero_output_loss": _fmt_gain(out_dec),
+                "direction": direction,
             },
             message=(
-                f"{len(in_chain)} weight layer(s) are initialised too {word}: std is about {gm:.2f}x the "
-                f"{'He' if 'kaiming' in worst.scheme else 'Xavier'} value for their fan-in/fan-out and activation "
-                f"(worst: {worst.key}, {worst.std:.3g} vs {worst.expected_std:.3g}). Compounded over the layers "
-                f"this predicts {abs(predicted):.1f} decades of {'growth' if direction > 0 else 'decay'}; the probe "
-                f"measured {abs(measured):.1f}."
+                f"{len(group)} weight layer(s) are initialised too {word} for their activation: std about {gm:.2f}x "
+                f"the value that keeps the signal's scale (worst: {worst.key}, {worst.std:.3g} vs "
+                f"{worst.expected_std:.3g} for {worst.activation}). Compounded, this predicts {abs(predicted):.1f} "
+                f"decades; measured: {how}."
             ),
             prescription=(
-                f"Re-initialise these layers with {', '.join(fixes)} (He et al. 2015 for ReLU-family activations, "
-                "Glorot & Bengio 2010 for tanh/sigmoid/linear). gradguard can do it: fix(model, diagnosis)."
+                f"Re-initialise these layers with {', '.join(fixes)}: the scheme that matches each layer's "
+                "activation (He et al. 2015, Glorot & Bengio 2010). gradguard can do it: fix(model, diagnosis)."
             ),
             code="from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers",
             score=explained,
         ))
-    if info_layers:
+    named = {s.key for s in group} if findings else set()
+    off = [s for s in specs.values() if abs(math.log(s.factor)) > math.log(OFF_FACTOR) and s.key not in named]
+    if off:
         findings.append(Finding(
             cause="init",
-            layers=sorted({s.module for s in info_layers}),
+            layers=sorted({s.module for s in off}),
             severity="info",
             confidence=0.3,
-            evidence={"layers": {s.key: _layer_evidence(s) for s in info_layers},
-                      "measured_decades": None if measured is None else round(measured, 2)},
+            evidence={"layers": {s.key: _layer_evidence(s) for s in off},
+                      "measured_decades": None if prop.measured is None else round(prop.measured, 2)},
             message=(
-                f"{len(info_layers)} weight(s) are off the Xavier/He scale by more than {OFF_FACTOR}x, but the "
-                "measured propagation does not show them causing trouble (normalisation, residuals or shallow depth "
-                "absorb it)."
+                f"{len(off)} weight(s) are off the He/Xavier scale by more than {OFF_FACTOR}x, but the measured "
+                "propagation does not show them causing trouble (normalisation, residual paths, a transformer's "
+                "N(0, 0.02) convention or shallow depth keep the signal's scale)."
             ),
-            prescription="Nothing to do now; re-initialise them if gradients start to explode or vanish.",
-            code="from gradguard.diagnosis import fix\nfix(model, diagnosis)  # applies warning/critical findings only",
+            prescription="Nothing to do; these scales are fine for this architecture.",
+            code="",
             score=0.1,
         ))
-    return findings, explained_total
+    signed = explained * (1 if measured > 0 else -1) if findings and findings[0].severity != "info" else 0.0
+    return findings, signed
 
 
 def _fmt_gain(decades: float | None) -> float | None:

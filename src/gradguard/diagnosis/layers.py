@@ -56,4 +56,11 @@ def is_transparent(module: nn.Module) -> bool:
 
 
 def is_weight_layer(module: nn.Module) -> bool:
-    return isinstance(module, WEIGHT_TYPES)
+    """Linear, convolution, embedding and bilinear layers, and any other leaf module holding a weight matrix (a
+    ``weight`` parameter of 2 or more dimensions: Hugging Face's ``Conv1D``, a user's own linear layer)."""
+    if isinstance(module, WEIGHT_TYPES):
+        return True
+    if isinstance(module, RECURRENT_TYPES) or any(True for _ in module.children()):
+        return False
+    w = getattr(module, "weight", None)
+    return isinstance(w, nn.Parameter) and w.ndim >= 2

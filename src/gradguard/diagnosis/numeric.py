@@ -1,7 +1,15 @@
-"""Data and numerics: non-finite or extreme values in the batch, and modules that turn finite inputs into Inf/NaN.
+"""Data and numerics: non-finite or out-of-scale values in the batch, and modules that turn finite inputs into Inf/NaN.
 
-A module is named when its output is not finite although every tensor it was given is finite (``log(0)``, ``exp``
-overflow, division by ~0), the first such module in the order modules finish their forward (innermost first).
+Data scale (per floating-point tensor the model is called with, and per floating-point target; all-zero tensors
+such as an initial hidden state and 0/1 masks are not data): initialisations assume unit-scale inputs (He et al.
+2015, Glorot & Bengio 2010), so a root-mean-square ``>= 10^INPUT_DECADES`` (``<= 10^-SMALL_DECADES``) times unit
+scale, or a largest value ``>= OUTLIER_RATIO`` times the median magnitude (a corrupt record), is named ``data``;
+targets only when ``>= 10^TARGET_DECADES`` (regression targets in raw units). Critical at ``CRIT_DECADES`` off,
+or an outlier ``>= 10^CRIT_DECADES`` times its scale. Inputs that go straight into a normalisation layer are only
+info. Integer inputs (token ids, class labels) are never judged.
+
+A module is named ``numeric`` when its output is not finite although every tensor it was given is finite
+(``log(0)``, ``exp`` overflow, division by ~0), the first such module in the order modules finish their forward.
 """
 
 from __future__ import annotations
@@ -9,15 +17,35 @@ from __future__ import annotations
 import math
 
 from .findings import Finding
-from .probe import ProbeResult
+from .probe import InputStats, ProbeResult
 
-__all__ = ["EXTREME_INPUT", "data_findings", "numeric_findings"]
+__all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "data_findings", "numeric_findings"]
 
-#: inputs with a finite value above this magnitude are called extreme
-EXTREME_INPUT = 1e4
+INPUT_DECADES, SMALL_DECADES, TARGET_DECADES, CRIT_DECADES = 1.0, 3.0, 2.0, 3.0
+OUTLIER_RATIO = 1e3
+
+
+def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
+    """(decades off, description) of one tensor, or None when it is at a sane scale or is not data."""
+    if not math.isfinite(s.max_abs) or s.max_abs == 0.0:
+        return None
+    rms = math.sqrt(s.mean ** 2 + s.std ** 2)
+    if s.median_abs in (0.0, 1.0) and s.max_abs == 1.0:
+        return None  # a 0/1 mask
+    dec = math.log10(rms) if rms > 0 else -30.0
+    ratio = s.max_abs / s.median_abs if s.median_abs > 0 else float("inf")
+    if ratio >= OUTLIER_RATIO:
+        return math.log10(ratio) - 1.0, (f"its largest value {s.max_abs:.3g} is {ratio:.3g}x its median magnitude "
+                                         f"{s.median_abs:.3g} (a corrupt record or unscaled outlier)")
+    if dec >= large:
+        return dec, f"its root-mean-square is {rms:.3g} (mean {s.mean:.3g}, spread {s.std:.3g}), not about 1"
+    if dec <= -SMALL_DECADES:
+        return -dec, f"its root-mean-square is {rms:.3g}, {10 ** -dec:.0f}x below unit scale"
+    return None
 
 
 def data_findings(probe: ProbeResult) -> list[Finding]:
+    """``data`` findings: non-finite values in the batch, or float inputs/targets far out of scale."""
     out: list[Finding] = []
     if not probe.inputs_finite or not probe.targets_finite:
         where = [w for w, ok in (("inputs", probe.inputs_finite), ("targets", probe.targets_finite)) if not ok]
@@ -30,17 +58,47 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
             code="mask = torch.isfinite(x).flatten(1).all(dim=1)\nx, y = x[mask], y[mask]",
             score=100.0,
         ))
-    elif probe.input_max_abs > EXTREME_INPUT:
-        dec = math.log10(probe.input_max_abs / EXTREME_INPUT)
-        out.append(Finding(
-            cause="data", layers=[], severity="critical" if dec >= 2 else "warning", confidence=0.7,
-            evidence={"input_max_abs": float(f"{probe.input_max_abs:.3g}"), "expected": f"<= {EXTREME_INPUT:g}"},
-            message=f"Input values reach {probe.input_max_abs:.3g}; unscaled inputs make first-layer gradients huge.",
-            prescription="Standardise the inputs (zero mean, unit variance per feature) or clip outliers.",
-            code="x = (x - mean) / std  # statistics from the training set",
-            score=1.0 + dec,
-        ))
+        return out
+    problems: list[tuple[str, InputStats, float, str]] = []
+    for kind, stats, large in (("input", probe.inputs, INPUT_DECADES), ("target", probe.targets, TARGET_DECADES)):
+        for s in stats:
+            found = _scale_problem(s, large)
+            if found is not None:
+                problems.append((kind, s, found[0], found[1]))
+    if not problems:
+        return out
+    kind, s, dec, what = max(problems, key=lambda p: p[2])
+    outlier = "median magnitude" in what
+    absorbed = kind == "input" and not outlier and _first_is_norm(probe)
+    direction = 1 if outlier or (dec > 0 and "below unit scale" not in what) else -1
+    severity = "info" if absorbed else "critical" if dec >= CRIT_DECADES else "warning"
+    out.append(Finding(
+        cause="data", layers=[], severity=severity, confidence=0.4 if absorbed else 0.8,
+        evidence={f"{k}_{i}": {"shape": list(t.shape), "mean": _n(t.mean), "std": _n(t.std), "max_abs": _n(t.max_abs),
+                               "median_abs": _n(t.median_abs)} for i, (k, t, _d, _w) in enumerate(problems[:4])}
+        | {"decades_off_unit_scale": round(dec, 2), "expected": "float inputs about unit scale (mean ~0, std ~1)",
+           "first_module_normalises": absorbed, "direction": direction},
+        message=(f"A float {kind} tensor of shape {tuple(s.shape)} is out of scale: {what}."
+                 + (" The model normalises it first, so this is only worth knowing." if absorbed else
+                    " Initialisations assume unit-scale inputs, so the first layers' activations and gradients are "
+                    "off by as much.")),
+        prescription=(f"Standardise the {kind}s (subtract the training-set mean, divide by its standard deviation, "
+                      "per feature), and find where out-of-range records come from (wrong units, a corrupt row); "
+                      "clip or drop those."),
+        code=("mean, std = x_train.mean(0), x_train.std(0) + 1e-8  # training-set statistics\n"
+              f"{'x' if kind == 'input' else 'y'} = ({'x' if kind == 'input' else 'y'} - mean) / std"),
+        score=dec,
+    ))
     return out
+
+
+def _n(x: float) -> float:
+    return float(f"{x:.3g}") if math.isfinite(x) else x
+
+
+def _first_is_norm(probe: ProbeResult) -> bool:
+    first = next((r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf), None)
+    return first is not None and first.normalizes
 
 
 def numeric_findings(probe: ProbeResult) -> list[Finding]:

@@ -19,29 +19,18 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .batch import StepSpec, resolve_step, tensors
+from .behaviour import SATURATION as _SATURATION
+from .behaviour import activation_stats, match_activation, matches, normalizes
 from .findings import DiagnosisError
-from .layers import activation_kind, is_recurrent, is_transparent, is_weight_layer
+from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
 
-_MATCH_NUMEL = 65536
-_CANDIDATES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
-    ("identity", lambda z: z),
-    ("relu", F.relu),
-    ("tanh", torch.tanh),
-    ("sigmoid", torch.sigmoid),
-    ("gelu", F.gelu),
-    ("gelu", lambda z: F.gelu(z, approximate="tanh")),
-    ("silu", F.silu),
-    ("leaky_relu", F.leaky_relu),
-    ("elu", F.elu),
-)
-#: |tanh| above this, or sigmoid outside (1 - this, this), counts as saturated
-SATURATION = 0.99
+#: |tanh| above this, or sigmoid outside (1 - this, this), counts as saturated (re-exported from .behaviour)
+SATURATION = _SATURATION
 
 
 @dataclass(eq=False)
@@ -61,6 +50,9 @@ class CallRecord:
     out_rms: float = float("nan")
     out_finite: bool = True
     in_finite: bool = True
+    normalizes: bool = False
+    chained: bool = False
+    normalized_after: bool = False
     activation: str | None = None
     activation_source: str = "none"
     activation_record: CallRecord | None = field(default=None, repr=False)
@@ -102,6 +94,9 @@ class ProbeResult:
     input_max_abs: float
     cost: dict[str, int]
     inputs: list[InputStats] = field(default_factory=list)
+    targets: list[InputStats] = field(default_factory=list)
+    #: log10(first loss / loss of an all-zero output), in the (inputs, targets) form; None otherwise
+    output_decades: float | None = None
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -170,41 +165,6 @@ def _as_leaf(obj: Any, leaves: list[torch.Tensor]) -> Any:
     return obj
 
 
-def _unit_fraction(y: torch.Tensor, unit_dim: int, bad: torch.Tensor, per_unit: bool) -> float:
-    """Fraction of units (per_unit) or elements that are ``bad``; a unit is bad when bad for every sample/position."""
-    if not per_unit:
-        return float(bad.float().mean())
-    if y.ndim <= 1:
-        return float(bad.float().mean())
-    moved = bad.movedim(unit_dim, -1).reshape(-1, bad.shape[unit_dim])
-    return float(moved.all(dim=0).float().mean())
-
-
-def _activation_stats(kind: str, y: torch.Tensor, unit_dim: int, pre: bool) -> tuple[float | None, float | None]:
-    """(dead fraction, saturated fraction) of activation ``kind`` from its output ``y`` (or its input if ``pre``)."""
-    y = y.detach().float()
-    if kind == "relu":
-        dead = (y <= 0)
-        return _unit_fraction(y, unit_dim, dead, per_unit=True), None
-    if kind == "tanh":
-        v = torch.tanh(y) if pre else y
-        return None, float((v.abs() > SATURATION).float().mean())
-    if kind == "sigmoid":
-        v = torch.sigmoid(y) if pre else y
-        return None, float(((v < 1 - SATURATION) | (v > SATURATION)).float().mean())
-    return None, None
-
-
-def _matches(a: torch.Tensor, b: torch.Tensor) -> bool:
-    if a is b:
-        return True
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    x = a.detach().reshape(-1)[:_MATCH_NUMEL].float()
-    y = b.detach().reshape(-1)[:_MATCH_NUMEL].float()
-    return bool(torch.allclose(x, y, rtol=1e-4, atol=1e-6, equal_nan=True))
-
-
 class _Recorder:
     """Forward pre/post hooks that fill :class:`CallRecord` objects."""
 
@@ -217,6 +177,9 @@ class _Recorder:
         # the weight layer whose activation is not known yet: (record, its current output, via-module, conv?)
         self.pending: tuple[CallRecord, torch.Tensor, nn.Module | None, bool] | None = None
         self.last_conv = False
+        # the latest weight layer's output and what activation/transparent modules made of it, in order
+        self.trail: list[torch.Tensor] = []
+        self.trail_owner: CallRecord | None = None
 
     def pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         name = self.names.get(module, "?")
@@ -241,6 +204,9 @@ class _Recorder:
                     rec._time_grad_t = torch.linalg.vector_norm(gt.reshape(gt.shape[0], -1), dim=1)
                 x.register_hook(hook_time)
         if rec.leaf:
+            if is_weight_layer(module) and x is not None and self.trail:
+                rec.chained = any(matches(x, t) for t in self.trail[-3:]) or (
+                    match_activation(self.trail[-1], x) is not None)
             self._resolve_pending(module, rec, x)
 
     def _resolve_pending(self, module: nn.Module, rec: CallRecord, x: torch.Tensor | None) -> None:
@@ -253,21 +219,36 @@ class _Recorder:
         kind = activation_kind(module)
         unit_dim = 1 if conv else -1
         if kind is not None:
-            if _matches(x, current):
+            if matches(x, current):
                 wrec.activation, wrec.activation_source, wrec.activation_record = kind, "module", rec
             self.pending = None
             return
-        if is_transparent(module) and _matches(x, current):
+        if not is_weight_layer(module) and matches(x, current):
+            # a transparent module (dropout, norm) or one of unknown class: judge it by its output (post hook)
             self.pending = (wrec, current, module, conv)
             return
-        for cand, fn in _CANDIDATES:
-            with torch.no_grad():
-                ok = current.is_floating_point() and _matches(x, fn(current.detach()))
-            if ok:
-                wrec.activation, wrec.activation_source, wrec.activation_record = cand, "functional", rec
-                if cand != "identity":
-                    wrec.dead_frac, wrec.sat_frac = _activation_stats(cand, current, unit_dim, pre=True)
-                break
+        found = match_activation(current, x)
+        if found is not None:
+            wrec.activation, wrec.activation_source, wrec.activation_record = found, "functional", rec
+            if found != "identity":
+                wrec.dead_frac, wrec.sat_frac = activation_stats(found, current, unit_dim, pre=True)
+        self.pending = None
+
+    def _resolve_via(self, module: nn.Module, rec: CallRecord, x: torch.Tensor | None, y: torch.Tensor) -> None:
+        """The pending weight layer's output went through ``module`` unchanged: what did ``module`` do to it?"""
+        assert self.pending is not None
+        wrec, current, _via, conv = self.pending
+        if is_transparent(module) or matches(y, current):
+            self.pending = (wrec, y, None, conv)
+            return
+        if x is not None and normalizes(x, y):
+            rec.normalizes = True
+            self.pending = (wrec, y, None, conv)
+            return
+        found = match_activation(current, y, skip_identity=True)
+        if found is not None:
+            wrec.activation, wrec.activation_source, wrec.activation_record = found, "behaviour", rec
+            wrec.dead_frac, wrec.sat_frac = activation_stats(found, current, 1 if conv else -1, pre=True)
         self.pending = None
 
     def post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
@@ -288,19 +269,38 @@ class _Recorder:
                 yf = y.detach().float()
                 rec.out_rms = float(yf.pow(2).mean().sqrt()) if rec.out_finite else float("nan")
         kind = activation_kind(module)
+        if rec.leaf and kind is None and not is_weight_layer(module) and y.is_floating_point():
+            x_in = _first_tensor(args)
+            rec.normalizes = is_norm(module) or (x_in is not None and normalizes(x_in, y))
         if kind is not None and y.is_floating_point():
             rec.activation, rec.activation_source = kind, "module"
-            rec.dead_frac, rec.sat_frac = _activation_stats(kind, y, 1 if self.last_conv else -1, pre=False)
+            rec.dead_frac, rec.sat_frac = activation_stats(kind, y, 1 if self.last_conv else -1, pre=False)
         if y.requires_grad:
             def hook_out(g: torch.Tensor, rec: CallRecord = rec) -> None:
                 rec._grad_out_t = torch.linalg.vector_norm(g.detach().float())
             y.register_hook(hook_out)
+        if rec.leaf and y.is_floating_point():
+            if is_weight_layer(module):
+                self.trail = [] if isinstance(module, nn.Embedding) else [y]
+                self.trail_owner = rec
+            elif self.trail and (kind is not None or is_transparent(module) or rec.normalizes):
+                x = _first_tensor(args)
+                if x is not None and matches(x, self.trail[-1]):
+                    self.trail.append(y)
+                    if rec.normalizes and self.trail_owner is not None:
+                        self.trail_owner.normalized_after = True
         if rec.leaf:
             if is_weight_layer(module) and not isinstance(module, nn.Embedding) and y.is_floating_point():
                 self.last_conv = isinstance(module, nn.modules.conv._ConvNd)
                 self.pending = (rec, y, None, self.last_conv)
             elif self.pending is not None and self.pending[2] is module:
-                self.pending = (self.pending[0], y, None, self.pending[3])
+                self._resolve_via(module, rec, _first_tensor(args), y)
+
+
+def _output_decades(loss: float, baseline: float | None) -> float | None:
+    if baseline is None or not (math.isfinite(loss) and math.isfinite(baseline)) or baseline <= 0 or loss <= 0:
+        return None
+    return math.log10(loss / baseline)
 
 
 def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
@@ -397,4 +397,6 @@ def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any
         inputs_finite=_all_finite(in_float), targets_finite=_all_finite(step.targets),
         input_max_abs=max((s.max_abs for s in stats if math.isfinite(s.max_abs)), default=0.0),
         cost={"forward": 1, "backward": 1}, inputs=stats,
+        targets=input_stats([t for t in step.targets if t.is_floating_point()]),
+        output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")),
     )

@@ -1,11 +1,22 @@
-"""Signal propagation through the chain of weight layers, and how much of it each part of the network causes.
+"""Signal propagation through the chain of weight layers, and which parts of it are plain compounding.
 
-Along the weight layers in execution order, with ``g_k`` the norm of dloss/d(output of layer k):
+Along the weight layers in execution order, with ``g_k`` the norm of dloss/d(output of layer k) and ``r_k`` the RMS
+of that output:
 
-* backward gain ``G = g_first / g_last`` (> 1: the gradient grows toward the input, explodes; < 1: it vanishes),
-* forward drift ``D = rms(output_last_hidden) / rms(output_first)``,
-* ``log G`` splits exactly into per-layer *weight* parts ``log(||dL/d input_k|| / g_k)`` and per-transition
-  *between* parts ``log(g_k / ||dL/d input_{k+1}||)`` (activation, normalisation, dropout between two layers).
+* a transition ``k -> k+1`` is *plain* when layer ``k+1``'s input is ``output_k`` after activation, dropout or
+  normalisation modules, or ``f(output_k)`` for a functional activation ``f`` found on the batch: a feed-forward
+  chain, where per-layer gains multiply.
+  Residual additions, attention, pooling and reshapes break the chain: there the signal's scale is carried by the
+  skip path, and per-branch scales are designs (GPT-2's N(0, 0.02), zero-initialised residual branches);
+* *gated* layers are excluded: those whose weights are all zero (a zero-initialised head or residual branch) and,
+  when the model holds such a zero (or below ``TINY``) parameter, every layer whose output gradient is below
+  ``GATED`` times the chain's largest (a layer scale of 1e-6 gates the gradient of its branch by design);
+* transitions that cross a recurrent layer (an LSTM between the embedding and the head) belong to the recurrence
+  check, not to depth;
+* backward gain ``G = g_first / g_last`` over the remaining chain (> 1: the gradient grows toward the input,
+  explodes; < 1: it vanishes); plain parts ``sum log10(g_k / g_{k+1})`` and ``sum log10(r_{k+1} / r_k)`` over
+  plain transitions, per *run* of consecutive plain transitions (what initialisation and activations compound; a
+  transformer's two-layer MLP branches are runs of one transition each, a plain MLP is one long run).
 
 All figures are ``log10`` (decades), clipped to +-30.
 """
@@ -15,12 +26,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .layers import RELU_FAMILY
+import torch
+
+from .layers import RELU_FAMILY, is_recurrent
 from .probe import CallRecord, ProbeResult
 
-__all__ = ["Propagation", "analyse_propagation", "log10_ratio"]
+__all__ = ["GATED", "TINY", "PlainRun", "Propagation", "analyse_propagation", "log10_ratio"]
 
 _CLIP = 30.0
+TINY = 1e-5
+GATED = 1e-4
 #: healthy between-part gain of an activation: ReLU zeroes about half the units (He et al. 2015)
 IDEAL_ACTIVATION_GAIN: dict[str, float] = {"relu": math.sqrt(0.5)}
 
@@ -34,27 +49,50 @@ def log10_ratio(a: float | None, b: float | None) -> float | None:
 
 
 @dataclass
+class PlainRun:
+    """Consecutive plain transitions (a feed-forward stretch) and what they compound (decades)."""
+
+    layers: list[CallRecord]
+    backward: float = 0.0
+    forward: float = 0.0
+
+    @property
+    def measured(self) -> float:
+        """The backward gain, or the forward drift when larger (signed decades)."""
+        return max((self.backward, self.forward), key=abs)
+
+
+@dataclass
 class Propagation:
     """The measured propagation profile (decades)."""
 
     chain: list[CallRecord]
     backward: float | None = None
     forward: float | None = None
+    plain: list[tuple[CallRecord, CallRecord]] = field(default_factory=list)
+    runs: list[PlainRun] = field(default_factory=list)
+    gated: list[str] = field(default_factory=list)
     weight_part: dict[str, float] = field(default_factory=dict)
     between_part: dict[str, float] = field(default_factory=dict)
 
     @property
+    def worst_run(self) -> PlainRun | None:
+        """The plain run that compounds most (either way), or None when there is no plain transition."""
+        return max(self.runs, key=lambda r: abs(r.measured)) if self.runs else None
+
+    @property
     def measured(self) -> float | None:
-        """Signed decades of trouble: the backward gain, or the forward drift when that is larger."""
-        vals = [v for v in (self.backward, self.forward) if v is not None]
+        """Signed decades of trouble: the whole chain's backward gain, or the worst plain run's when larger."""
+        run = self.worst_run
+        vals = [v for v in (self.backward, run.measured if run is not None else None) if v is not None]
         if not vals:
             return None
         return max(vals, key=abs)
 
     def activation_excess(self) -> dict[str, float]:
-        """Per weight layer, the between part beyond what its activation costs when healthy (decades)."""
+        """Per weight layer before a plain transition, the activation's gradient cost beyond a healthy one."""
         out: dict[str, float] = {}
-        for rec in self.chain:
+        for rec, _nxt in self.plain:
             b = self.between_part.get(rec.name)
             act = rec.activation or "identity"
             if b is None or act == "identity":
@@ -66,25 +104,54 @@ class Propagation:
     def profile(self) -> list[dict[str, object]]:
         """Per weight layer: output RMS, norm of the loss gradient at its output, the activation after it."""
         return [{"layer": r.name, "out_rms": r.out_rms, "grad_norm": r.grad_out,
-                 "activation": r.activation or "identity"} for r in self.chain]
+                 "activation": r.activation or "identity", "gated": r.name in self.gated} for r in self.chain]
+
+
+def _zero(t: torch.Tensor) -> bool:
+    return t.numel() > 0 and float(t.detach().abs().max()) <= TINY
 
 
 def analyse_propagation(probe: ProbeResult) -> Propagation:
     """Profile the weight-layer chain of one probe (see the module docstring)."""
-    chain = probe.weight_chain()
-    prop = Propagation(chain=chain)
+    full = probe.weight_chain()
+    prop = Propagation(chain=full)
+    zero_layers = {r.name for r in full if _zero(getattr(r.module, "weight", torch.ones(1)))}
+    designs = bool(zero_layers) or any(_zero(p) for n, p in probe.params.items() if not n.endswith("bias"))
+    largest = max((r.grad_out for r in full if r.grad_out is not None), default=0.0)
+    for r in full:
+        if r.name in zero_layers or (designs and (r.grad_out is None or r.grad_out <= GATED * largest)):
+            prop.gated.append(r.name)
+    chain = [r for r in full if r.name not in prop.gated]
     if len(chain) < 2:
         return prop
-    prop.backward = log10_ratio(chain[0].grad_out, chain[-1].grad_out)
-    hidden = chain[:-1] if len(chain) > 2 else chain
-    prop.forward = log10_ratio(hidden[-1].out_rms, hidden[0].out_rms)
+    recurrent = sorted(r.pre_order for r in probe.records if is_recurrent(r.module))
+    first, last = 0, len(chain) - 1
+    for k in range(len(chain) - 1):
+        if any(chain[k].pre_order < p < chain[k + 1].pre_order for p in recurrent):
+            first = k + 1  # the backward gain is measured after the last recurrent crossing
+    if last > first:
+        prop.backward = log10_ratio(chain[first].grad_out, chain[last].grad_out)
+        hidden = chain[first:last] if last - first > 1 else chain[first:last + 1]
+        prop.forward = log10_ratio(hidden[-1].out_rms, hidden[0].out_rms)
     for k, rec in enumerate(chain):
         if k > 0:
             w = log10_ratio(rec.grad_in, rec.grad_out)
             if w is not None:
                 prop.weight_part[rec.name] = w
         if k + 1 < len(chain):
-            b = log10_ratio(rec.grad_out, chain[k + 1].grad_in)
+            nxt = chain[k + 1]
+            b = log10_ratio(rec.grad_out, nxt.grad_in)
             if b is not None:
                 prop.between_part[rec.name] = b
+            if nxt.chained:
+                bk = log10_ratio(rec.grad_out, nxt.grad_out)
+                fk = log10_ratio(nxt.out_rms, rec.out_rms)
+                if bk is not None and fk is not None:
+                    if not prop.plain or prop.plain[-1][1] is not rec:
+                        prop.runs.append(PlainRun([rec]))
+                    prop.plain.append((rec, nxt))
+                    run = prop.runs[-1]
+                    run.layers.append(nxt)
+                    run.backward += bk
+                    run.forward += fk
     return prop

@@ -1,0 +1,102 @@
+"""Recognising modules by what they do on the batch, not by their class.
+
+* activation: the tensor that reaches the next module equals ``f(output of a weight layer)`` for one of the known
+  activations (``F.relu``, ``F.gelu`` exact or tanh-approximated, ``torch.tanh``, ...), whether ``f`` is an
+  ``nn.Module`` of any class or a function call inside ``forward``;
+* normalisation: a module whose output rows (last dimension) have a root-mean-square of about 1 whatever the scale
+  of its input rows (LayerNorm, RMSNorm, a user's own ``LayerNorm`` class), checked on up to ``_ROWS`` rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["CANDIDATES", "SATURATION", "activation_stats", "match_activation", "matches", "normalizes"]
+
+MATCH_NUMEL = 65536
+CANDIDATES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
+    ("identity", lambda z: z),
+    ("relu", F.relu),
+    ("tanh", torch.tanh),
+    ("sigmoid", torch.sigmoid),
+    ("gelu", F.gelu),
+    ("gelu", lambda z: F.gelu(z, approximate="tanh")),
+    ("silu", F.silu),
+    ("leaky_relu", F.leaky_relu),
+    ("elu", F.elu),
+)
+#: |tanh| above this, or sigmoid outside (1 - this, this), counts as saturated
+SATURATION = 0.99
+
+
+def _unit_fraction(y: torch.Tensor, unit_dim: int, bad: torch.Tensor, per_unit: bool) -> float:
+    """Fraction of units (per_unit) or elements that are ``bad``; a unit is bad when bad for every sample/position."""
+    if not per_unit:
+        return float(bad.float().mean())
+    if y.ndim <= 1:
+        return float(bad.float().mean())
+    moved = bad.movedim(unit_dim, -1).reshape(-1, bad.shape[unit_dim])
+    return float(moved.all(dim=0).float().mean())
+
+
+def activation_stats(kind: str, y: torch.Tensor, unit_dim: int, pre: bool) -> tuple[float | None, float | None]:
+    """(dead fraction, saturated fraction) of activation ``kind`` from its output ``y`` (or its input if ``pre``)."""
+    y = y.detach().float()
+    if kind == "relu":
+        dead = (y <= 0)
+        return _unit_fraction(y, unit_dim, dead, per_unit=True), None
+    if kind == "tanh":
+        v = torch.tanh(y) if pre else y
+        return None, float((v.abs() > SATURATION).float().mean())
+    if kind == "sigmoid":
+        v = torch.sigmoid(y) if pre else y
+        return None, float(((v < 1 - SATURATION) | (v > SATURATION)).float().mean())
+    return None, None
+
+
+def matches(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a is b:
+        return True
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    x = a.detach().reshape(-1)[:MATCH_NUMEL].float()
+    y = b.detach().reshape(-1)[:MATCH_NUMEL].float()
+    return bool(torch.allclose(x, y, rtol=1e-4, atol=1e-6, equal_nan=True))
+
+
+_ROWS = 4096
+
+
+def match_activation(current: torch.Tensor, y: torch.Tensor, skip_identity: bool = False) -> str | None:
+    """The kind of the known activation ``f`` with ``y == f(current)``, or None."""
+    if not current.is_floating_point():
+        return None
+    for kind, fn in CANDIDATES:
+        if skip_identity and kind == "identity":
+            continue
+        with torch.no_grad():
+            if matches(y, fn(current.detach())):
+                return kind
+    return None
+
+
+def _row_rms(t: torch.Tensor) -> torch.Tensor:
+    rows = t.detach().reshape(-1, t.shape[-1])[:_ROWS].float()
+    return rows.pow(2).mean(dim=1).sqrt()
+
+
+def normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """True when ``y`` has unit-RMS rows along its last dimension and ``x`` (same shape) does not."""
+    if x.shape != y.shape or x.ndim < 2 or x.shape[-1] < 8 or not (x.is_floating_point() and y.is_floating_point()):
+        return False
+    with torch.no_grad():
+        ry, rx = _row_rms(y), _row_rms(x)
+        if not (bool(torch.isfinite(ry).all()) and bool(torch.isfinite(rx).all())):
+            return False
+        unit = float(((ry > 0.7) & (ry < 1.4)).float().mean()) > 0.95
+        spread_y = float(ry.std() / ry.mean().clamp_min(1e-12)) if ry.numel() > 1 else 0.0
+        already = float(((rx > 0.9) & (rx < 1.1)).float().mean()) > 0.95
+        return unit and spread_y < 0.15 and not already

@@ -1,0 +1,93 @@
+"""How the measured quantities explain each other: trouble is attributed to its most upstream cause.
+
+The model (each arrow: the quantity on the left sets the one on the right)::
+
+    input scale ──┐
+    init gain ────┼──> signal and gradient scale per layer ──> step size (lr x optimizer) ──> loss after the step
+    activations ──┤        (compounding through depth,
+    recurrence ───┘         recurrent radius over time)
+
+* A finding is a *root cause* when its own measured quantity is off its healthy band (see each module).
+* The step is a cause (``lr``) only when the gradients it is made of are of healthy scale: for optimizers whose
+  step is proportional to the gradient (SGD and the like), a too-large step while an upstream cause inflates the
+  gradient (out-of-scale inputs, too-large init, growth through depth or over time) is that cause's consequence;
+  for Adam-family optimizers the step is about lr per element whatever the gradient's scale, so it stays ``lr``.
+  When no lr down to lr/1024 helps, the step's direction is wrong and any upstream cause takes it.
+* A non-finite value that out-of-scale inputs produce downstream (an overflow in the first layers) is the data's
+  consequence, not a ``numeric`` cause.
+* Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
+  mis-scaled-weights finding becomes ``regularization`` (no weight decay) or ``lr`` (with weight decay).
+
+A consequence is demoted to ``info`` and says whose consequence it is; its cause takes its severity when that is
+higher, adds the decades of trouble it explains to its score, and lists it under ``evidence["consequences"]``.
+"""
+
+from __future__ import annotations
+
+from .findings import SEVERITIES, Finding
+
+__all__ = ["UPSTREAM", "explain"]
+
+#: causes upstream of the gradient's scale, most upstream first
+UPSTREAM: tuple[str, ...] = ("data", "init", "activation", "recurrence", "normalization", "depth")
+
+
+def _strong(f: Finding) -> bool:
+    return f.severity != "info"
+
+
+def _direction(f: Finding) -> int:
+    d = f.evidence.get("direction")
+    return int(d) if isinstance(d, int | float) else 0
+
+
+def _absorb(cause: Finding, consequence: Finding, why: str) -> None:
+    if SEVERITIES.index(consequence.severity) > SEVERITIES.index(cause.severity):
+        cause.severity = consequence.severity
+    cause.score += consequence.score
+    cause.evidence.setdefault("consequences", []).append(
+        {"cause": consequence.cause, "severity": consequence.severity, "what": consequence.message})
+    consequence.severity = "info"
+    consequence.evidence["consequence_of"] = cause.cause
+    consequence.message = f"A consequence of the {cause.cause} finding ({why}): {consequence.message}"
+    consequence.score = min(consequence.score, 0.1)
+
+
+def _pick(findings: list[Finding], causes: tuple[str, ...], direction: int | None) -> Finding | None:
+    found = [f for f in findings if _strong(f) and f.cause in causes
+             and (direction is None or _direction(f) == direction)]
+    if not found:
+        return None
+    return max(found, key=lambda f: (f.rank_key, -causes.index(f.cause)))
+
+
+def explain(findings: list[Finding], step_family: str | None = None, trained: bool = False,
+            weight_decay: bool = False) -> list[Finding]:
+    """Apply the model above to the findings of one check, in place; returns them."""
+    if trained:
+        for f in findings:
+            if f.cause == "init" and _strong(f):
+                f.cause = "lr" if weight_decay else "regularization"
+                f.message = ("Training has already moved these weights (the optimizer holds state), so this is "
+                             "not their initialisation: " + f.message)
+                f.prescription = ("Lower the learning rate and add weight decay so the weights stop growing; "
+                                  "re-initialising would throw the training away." if f.cause == "regularization"
+                                  else "Lower the learning rate (or clip gradients) so the updates stop growing "
+                                  "the weights; re-initialising would throw the training away.")
+                f.code = ""
+                f.evidence["trained"] = True
+    data = _pick(findings, ("data",), 1)
+    if data is not None:
+        for f in findings:
+            if f.cause == "numeric" and _strong(f):
+                _absorb(data, f, "out-of-scale inputs overflow downstream")
+    for lr in [f for f in findings if f.cause == "lr" and _strong(f) and "trained" not in f.evidence]:
+        no_lr_helps = lr.evidence.get("suggested_lr") is None
+        proportional = step_family != "adam"
+        upstream = _pick(findings, UPSTREAM, 1) if proportional else None
+        if upstream is None and no_lr_helps:
+            upstream = _pick(findings, UPSTREAM, None)
+        if upstream is not None:
+            _absorb(upstream, lr, "the step is large because the gradient is" if proportional and not no_lr_helps
+                    else "no smaller lr makes the step lower the loss")
+    return findings

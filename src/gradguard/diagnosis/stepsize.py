@@ -1,0 +1,188 @@
+"""The step the optimizer would take, and what it does to the loss: the measurements behind the ``lr`` cause.
+
+One step of a copy of the optimizer (its state, hyper-parameters and the scheduler's current lr; the probe's
+gradients, clipped to ``max_grad_norm`` when the user clips) gives the update ``dW`` of every parameter. From it:
+
+* per weight matrix, the update-to-weight ratio ``||dW|| / ||W||``. What sets it depends on the optimizer:
+  Adam-family steps are sign-like at first (every element moves by about lr, so the ratio is about
+  ``lr / rms(W)`` whatever the gradient's scale); SGD's is ``lr * ||g|| / ||W||``, and momentum ``mu`` makes the
+  effective step ``1 / (1 - mu)`` times the first one once gradients agree from step to step;
+* the loss along that step, ``L(t) = loss(W + t * dW)`` on the same batch (same dropout masks), at
+  ``t = 1, 1/4, 1/16, ...``: a step that raises the loss on the very batch it was computed from overshoots
+  (beyond twice the best lr along its own direction, for a locally quadratic loss). The largest ``t`` with
+  ``L(t) <= L(0) + c * t * <g, dW>`` (Armijo's sufficient decrease, ``c = 1/2``: for a quadratic, exactly the
+  ``t`` up to the best one) gives the suggested lr ``t * lr``, a value this batch was measured to accept;
+* without weight decay, the loss after the step with every weight matrix doubled: when it is lower still, the
+  loss rewards growing the weights and nothing in the optimizer stops it (separable data under cross-entropy).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .probe import ProbeResult, StateSnapshot
+
+__all__ = ["ADAM_FAMILY", "GRID", "StepAnalysis", "analyse_step", "optimizer_family"]
+
+#: optimizer classes whose first step is sign-like (each element moves by about lr)
+ADAM_FAMILY: frozenset[str] = frozenset({"Adam", "AdamW", "NAdam", "RAdam", "Adamax", "SparseAdam", "Adafactor",
+                                         "Lion", "Adan", "LAMB", "Lamb", "AdamWScheduleFree", "Adagrad", "RMSprop"})
+#: the step fractions tried along the update direction, largest first
+GRID: tuple[float, ...] = (1.0, 1 / 4, 1 / 16, 1 / 64, 1 / 256, 1 / 1024)
+ARMIJO = 0.5
+
+
+def optimizer_family(optimizer: torch.optim.Optimizer) -> str:
+    """``"adam"`` (sign-like steps), ``"sgd"`` (steps proportional to the gradient) or ``"other"``."""
+    names = {c.__name__ for c in type(optimizer).__mro__}
+    if names & ADAM_FAMILY:
+        return "adam"
+    if "SGD" in names:
+        return "sgd"
+    return "other"
+
+
+@dataclass
+class StepAnalysis:
+    """One optimizer step on a copy, and the loss along it (see the module docstring)."""
+
+    optimizer: str
+    family: str
+    lrs: list[float]
+    momentum: float
+    ratios: dict[str, float] = field(default_factory=dict)
+    weight_rms: dict[str, float] = field(default_factory=dict)
+    loss0: float = float("nan")
+    predicted: float = float("nan")
+    curve: list[tuple[float, float]] = field(default_factory=list)
+    accepted_t: float | None = None
+    forwards: int = 0
+    #: weight matrices whose output goes into a normalisation (scale-invariant: their ratio matters less)
+    normalized: set[str] = field(default_factory=set)
+    #: loss after the step with every weight doubled (measured when no param group has weight decay)
+    loss_doubled: float | None = None
+
+    @property
+    def momentum_gain(self) -> float:
+        """How much larger the steady step is than the first one (``1 / (1 - mu)`` for SGD momentum, else 1)."""
+        return 1.0 / (1.0 - self.momentum) if self.family == "sgd" and 0.0 < self.momentum < 1.0 else 1.0
+
+    @property
+    def loss1(self) -> float:
+        """The loss on the batch after the full step (``t = 1``)."""
+        return self.curve[0][1] if self.curve else float("nan")
+
+    @property
+    def rise(self) -> float:
+        """``L(1) - L(0)`` in units of the first-order decrease the step promises (> 0: the loss went up)."""
+        if not self.curve:
+            return float("nan")
+        if not math.isfinite(self.loss1):
+            return float("inf")
+        return (self.loss1 - self.loss0) / max(abs(self.predicted), 1e-12 * max(1.0, abs(self.loss0)))
+
+    @property
+    def overshoot(self) -> float:
+        """lr over the largest tried lr that gives a sufficient decrease (1: the user's lr does; inf: none did)."""
+        if self.accepted_t is None:
+            return float("inf") if self.curve else float("nan")
+        return 1.0 / self.accepted_t
+
+
+def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float] | None,
+           max_grad_norm: float | None) -> dict[str, torch.Tensor]:
+    """``dW`` per named parameter for one step of a copy of ``optimizer`` with the probe's gradients."""
+    by_id = {id(p): n for n, p in probe.params.items()}
+    grads = {n: g for n, g in probe.param_grads.items() if g is not None}
+    scale = 1.0
+    if max_grad_norm is not None and grads:
+        total = math.sqrt(sum(float(g.float().pow(2).sum()) for g in grads.values()))
+        scale = min(1.0, max_grad_norm / (total + 1e-6)) if math.isfinite(total) else 1.0
+    memo: dict[int, Any] = {}
+    clones: dict[str, torch.Tensor] = {}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            name = by_id.get(id(p))
+            c = p.detach().clone().requires_grad_(p.requires_grad)
+            g = grads.get(name) if name is not None else None
+            c.grad = None if g is None else g.clone() * scale
+            memo[id(p)] = c
+            if name is not None:
+                clones[name] = c
+    opt = copy.deepcopy(optimizer, memo)
+    if lrs is not None:
+        for group, lr in zip(opt.param_groups, lrs, strict=True):
+            group["lr"] = lr
+    for attr in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks"):
+        if hasattr(opt, attr):
+            setattr(opt, attr, OrderedDict())
+    with torch.no_grad():
+        type(opt).step(opt)
+    return {n: (c.detach() - probe.params[n].detach()) for n, c in clones.items()}
+
+
+def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], probe: ProbeResult,
+                 optimizer: torch.optim.Optimizer, lrs: list[float] | None = None,
+                 max_grad_norm: float | None = None, full_grid: bool = False) -> StepAnalysis:
+    """Step a copy of ``optimizer``, then evaluate the loss along the step (restoring every parameter and state).
+
+    ``full_grid``: evaluate every grid point (for calibration) instead of stopping at the first accepted one.
+    """
+    delta = _delta(probe, optimizer, lrs, max_grad_norm)
+    group_lrs = lrs if lrs is not None else [float(g.get("lr", float("nan"))) for g in optimizer.param_groups]
+    momentum = max((float(g.get("momentum", 0.0) or 0.0) for g in optimizer.param_groups), default=0.0)
+    out = StepAnalysis(type(optimizer).__name__, optimizer_family(optimizer), sorted(set(group_lrs)), momentum)
+    predicted = 0.0
+    for name, d in delta.items():
+        p = probe.params[name]
+        g = probe.param_grads.get(name)
+        if g is not None:
+            predicted += float((g.float() * d.float()).sum())
+        if p.ndim < 2:
+            continue
+        w = float(torch.linalg.vector_norm(p.detach().float()))
+        if w > 0:
+            out.ratios[name] = float(torch.linalg.vector_norm(d.float())) / w
+            out.weight_rms[name] = w / math.sqrt(p.numel())
+    out.predicted = predicted
+    norm_after = {r.name for r in probe.records if r.normalized_after}
+    out.normalized = {k for k in out.ratios if k.rsplit(".", 1)[0] in norm_after}
+    no_decay = all(float(g.get("weight_decay", 0.0) or 0.0) == 0.0 for g in optimizer.param_groups)
+    params = [(probe.params[n], d) for n, d in delta.items() if bool(torch.isfinite(d).all())]
+    snapshot = StateSnapshot(model)
+    saved = [p.detach().clone() for p, _ in params]
+
+    def loss_at(t: float, scale: float = 1.0) -> float:
+        snapshot.restore()
+        with torch.no_grad():
+            for (p, d), w in zip(params, saved, strict=True):
+                p.copy_((w + t * d.to(p.dtype)) * (scale if p.ndim >= 2 else 1.0))
+            out.forwards += 1
+            return float(run(model).detach())
+
+    try:
+        out.loss0 = loss_at(0.0)
+        for t in GRID:
+            value = loss_at(t)
+            out.curve.append((t, value))
+            ok = math.isfinite(value) and value <= out.loss0 + ARMIJO * t * predicted
+            if ok and out.accepted_t is None:
+                out.accepted_t = t
+                if not full_grid:
+                    break
+        if no_decay and math.isfinite(out.loss1) and out.loss1 < out.loss0:
+            out.loss_doubled = loss_at(1.0, 2.0)
+    finally:
+        with torch.no_grad():
+            for (p, _), orig in zip(params, saved, strict=True):
+                p.copy_(orig)
+        snapshot.restore()
+    return out
