@@ -80,6 +80,24 @@ def test_inspect_prints_markup_in_names_as_text(tmp_path: Path, capsys: pytest.C
     assert "[/]" in capsys.readouterr().out
 
 
+def test_inspect_on_a_folder_of_runs_lists_them(demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+                                               tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = demo_run
+    assert main(["inspect", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "2 run record(s)" in text and "guarded" in text and "unguarded" in text
+    assert main(["inspect", str(tmp_path)]) == 1  # an empty folder: one line naming what was looked for
+    assert "No run record" in capsys.readouterr().err
+
+
+def test_report_into_a_missing_folder_says_it_created_it(demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+                                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = demo_run
+    target = tmp_path / "new" / "r.html"
+    assert main(["report", str(out / "guarded"), "-o", str(target)]) == 0
+    assert target.is_file() and "Created the folder" in capsys.readouterr().out
+
+
 def test_report_command(demo_run: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path,
                         capsys: pytest.CaptureFixture[str]) -> None:
     out, _ = demo_run

@@ -39,7 +39,8 @@ def existing_path(path: Path, what: str) -> Path:
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False) -> None:
+def _root(debug: Annotated[bool, typer.Option("--debug", metavar="",
+                                              help="Show the full traceback of an error.")] = False) -> None:
     """Keep PyTorch training stable: watch, detect, diagnose, mitigate, show."""
 
 

@@ -13,7 +13,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..errors import RecordError
 from ..record import RunRecord, open_run
+from ..record.schema import RUN_FILE
 from ._app import app, console, existing_path
 
 
@@ -21,7 +23,7 @@ from ._app import app, console, existing_path
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (or its run.sqlite).")],
     output: Annotated[Path | None, typer.Option("-o", "--output",
-            help="Where to write the HTML [default: RUN_DIR/report.html].")] = None,
+            help="Where to write the HTML \\[default: RUN_DIR/report.html]; missing folders are created.")] = None,
     compare: Annotated[Path | None, typer.Option("--compare",
             help="Another run whose loss is drawn alongside.")] = None,
 ) -> None:
@@ -31,7 +33,10 @@ def report(
     existing_path(run_dir, "run directory")
     if compare is not None:
         existing_path(compare, "run directory")
+    created = output is not None and not output.expanduser().absolute().parent.exists()
     path = write_report(run_dir, output, compare=compare)
+    if created:
+        console.print(f"Created the folder {_fmt(path.parent)}")
     console.print(f"Report: [bold]{_fmt(path)}[/] ({path.stat().st_size / 1e6:.2f} MB)")
 
 
@@ -71,14 +76,42 @@ def _worst_layers(run: RunRecord, top: int) -> Table:
     return table
 
 
+def _list_runs(folder: Path) -> None:
+    """A table of the run records under ``folder`` (up to 3 levels down): steps, skips, events, last loss."""
+    found = sorted({p.parent for pattern in (RUN_FILE, f"*/{RUN_FILE}", f"*/*/{RUN_FILE}", f"*/*/*/{RUN_FILE}")
+                    for p in folder.glob(pattern)})
+    if not found:
+        raise RecordError(f"No run record in {str(folder)!r} or the folders below it (looked for {RUN_FILE}).")
+    table = Table(title=f"{len(found)} run record(s) under {_fmt(folder)}; inspect one with: gradguard inspect DIR",
+                  title_justify="left")
+    for column in ("run", "steps", "skipped", "events", "last loss"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for run_dir in found:
+        name = _fmt(run_dir.relative_to(folder))
+        try:
+            with open_run(run_dir) as run:
+                s = run.steps
+                losses = s["loss"][np.isfinite(s["loss"])]
+                table.add_row(name, str(len(s["step"])), str(int((~s["applied"]).sum())), str(len(run.events)),
+                              _fmt(float(losses[-1])) if len(losses) else "–")
+        except RecordError as exc:
+            table.add_row(name, "–", "–", "–", _fmt(f"unreadable: {exc}")[:60])
+    console.print(table)
+
+
 @app.command()
 def inspect(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (or its run.sqlite).")],
     limit: Annotated[int, typer.Option("--limit", min=0, help="Show at most this many events and skipped steps.")] = 30,
     layers: Annotated[int, typer.Option("--layers", min=0, help="How many of the worst layers to list.")] = 5,
 ) -> None:
-    """Summarise a run record in the terminal: metadata, events with their causes, skipped steps, worst layers."""
+    """Summarise a run record in the terminal: metadata, events with their causes, skipped steps, worst layers.
+
+    Given a folder that holds run records further down (e.g. ``runs/``), list them instead."""
     existing_path(run_dir, "run directory")
+    if run_dir.is_dir() and not (run_dir / RUN_FILE).exists():
+        _list_runs(run_dir)
+        return
     with open_run(run_dir) as run:
         s = run.steps
         n = len(s["step"])
