@@ -62,6 +62,11 @@ def _layer_name(param_name: str) -> str:
     return param_name.rsplit(".", 1)[0] if "." in param_name else ROOT_LAYER
 
 
+def _is_compiled(model: nn.Module) -> bool:
+    """A ``torch.compile`` wrapper (``OptimizedModule``), whose parameter names carry an ``_orig_mod.`` prefix."""
+    return type(model).__name__ == "OptimizedModule" and isinstance(getattr(model, "_orig_mod", None), nn.Module)
+
+
 def _check_param(p: torch.Tensor, name: str) -> None:
     """Refuse, at construction, a parameter whose statistics would not mean anything (or would not compute)."""
     if p.is_complex():
@@ -79,6 +84,7 @@ def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> Param
     Raises:
         ConfigError: the optimizer owns none of the model's trainable parameters, or the model has none.
     """
+    model = getattr(model, "_orig_mod", model) if _is_compiled(model) else model  # names as the user wrote them
     names_by_id: dict[int, list[str]] = {}
     modules_by_name = dict(model.named_modules())
     for name, p in model.named_parameters(remove_duplicate=False):
