@@ -95,7 +95,9 @@ class DivergenceDetector:
 
     **Early rule** (from step 1 until ``warmup`` steps exist): a positive loss above ``1 + early_rise`` times its
     start (the first finite loss: the untrained model's) fires on the second such step in a row, or at once when
-    it is the highest loss yet and the gradient norm is at least ``early_norm_ratio`` times the first one. A run
+    it is the highest loss yet and either the gradient norm is at least ``early_norm_ratio`` times the first one
+    or the step before was a new high too, already ``1 + early_rise / 2`` times the start (a steady climb, not one
+    outlier batch). A run
     that blows up in its first steps (a post-LN transformer at Adam lr 0.3 goes from 4.8 to 11 in 3 steps) is
     caught as it goes, while a healthy run's loss stays within a few % of its start there (at most x1.01 measured
     on GPT-2, MLPs, a pre-LN transformer).
@@ -123,6 +125,8 @@ class DivergenceDetector:
         self.first_losses: list[float] = []
         self.first_norms: list[float] = []
         self.peak = -math.inf
+        self.last = math.nan
+        self.climbing = False
         self.early_up = 0
         self.smooth: float | None = None
         self.best = math.inf
@@ -177,9 +181,10 @@ class DivergenceDetector:
         if start is not None and start > 0 and loss > (1 + rise) * start:
             self.early_up += 1
             level = self.first_norms[0] if self.first_norms else None
-            loud = (loss >= self.peak and level is not None and level > 0 and math.isfinite(norm)
-                    and norm >= self.early_norm_ratio * level)
-            if self.early_up >= 2 or loud:
+            norm_up = (level is not None and level > 0 and math.isfinite(norm)
+                       and norm >= self.early_norm_ratio * level)
+            climbing = self.climbing and self.last > (1 + rise / 2) * start  # the last step was a high new peak too
+            if self.early_up >= 2 or (loss >= self.peak and (norm_up or climbing)):
                 event = Event(
                     step=stats.step, kind="divergence", severity="critical",
                     message=f"loss {loss:.4g} is {loss / start:.1f}x its start {start:.4g} within the first "
@@ -191,13 +196,15 @@ class DivergenceDetector:
             self.early_up = 0
             if not self.first_norms and math.isfinite(norm) and norm > 0:
                 self.first_norms.append(norm)
+        self.climbing = loss >= self.peak
+        self.last = loss
         self.peak = max(self.peak, loss)
         return event
 
     def state_dict(self) -> dict[str, Any]:
         return {"smooth": self.smooth, "best": self.best, "seen": self.seen, "up": self.up, "active": self.active,
                 "first_losses": list(self.first_losses), "first_norms": list(self.first_norms), "peak": self.peak,
-                "early_up": self.early_up}
+                "early_up": self.early_up, "last": self.last, "climbing": self.climbing}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.smooth = state["smooth"]
@@ -207,3 +214,5 @@ class DivergenceDetector:
         self.first_norms = [float(v) for v in state.get("first_norms", [])]
         self.peak = float(state.get("peak", -math.inf))
         self.early_up = int(state.get("early_up", 0))
+        self.last = float(state.get("last", math.nan))
+        self.climbing = bool(state.get("climbing", False))

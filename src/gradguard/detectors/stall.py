@@ -26,17 +26,19 @@ class StallDetector:
 
     * ``"not_learning"``: over the last ``learn_window`` finite losses the median loss is still at (or above)
       its start — within ``start_tolerance`` of the first finite loss (the untrained model's), and so is the
-      median of its last fifth — while the run
-      moves (or moved) its weights hard: the median update-to-weight ratio of a measured update (the guard's
-      :class:`~gradguard.stats.UpdateStats`, every ``update_every`` steps; per measurement the median over the
-      layers whose update was non-zero) has been above ``ratio_high`` — now, or earlier in a run whose units
-      then died and whose updates stopped — or the weights have grown to ``growth_high``
-      times their first norms (median over layers; a layer's first norm counts at least a quarter of the median
-      first layer norm, so zero-initialised layers do not count as grown). That is a learning rate so high that
-      the run only bounces, or that blew it up and killed its units while clipping kept it finite:
-      ``evidence["likely_cause"] = "lr"``. A healthy run leaves its starting loss within its first steps, and
-      a run in LR warm-up moves its weights little, so neither raises it (measured on GPT-2, a zero-init
-      residual GPT, LSTM language models, pre/post-LN transformers and MLPs).
+      median of its last fifth — while the run moves (or moved) its weights hard: the median update-to-weight
+      ratio of a measured update (the guard's :class:`~gradguard.stats.UpdateStats`, every ``update_every``
+      steps; per measurement the median over the layers whose update was non-zero) has been above
+      ``ratio_high`` — now, or earlier in a run whose units then died and whose updates stopped — or the weights
+      have grown to ``growth_high`` times their first norms (median over layers; a layer's first norm counts at
+      least a quarter of the median first layer norm, so zero-initialised layers do not count as grown). The
+      loss must have stayed at its start for the whole ``learn_window`` steps *since* the weights were first
+      seen moving that hard: an LSTM LM at SGD lr 20 behind a 0.25 clip sits at its start for 50 steps and
+      learns once its updates grow. That is a learning rate so high that the run only bounces, or that blew it
+      up and killed its units while clipping kept it finite: ``evidence["likely_cause"] = "lr"``. A healthy run
+      leaves its starting loss within its first steps, and a run in LR warm-up moves its weights little, so
+      neither raises it (measured on the judgment corpus' healthy dev models, GPT-2, a zero-init residual GPT,
+      LSTM language models, pre/post-LN transformers and MLPs).
     * ``"never_improved"``: over ``window`` finite losses the loss never improved by ``min_improvement``
       (relative) on the median of its first 10 losses — it never took off.
     * ``"frozen"``: its whole range over ``window`` losses is below ``frozen`` (relative), as with a network
@@ -76,6 +78,7 @@ class StallDetector:
         self.first_weight: np.ndarray | None = None
         self.ratios: list[tuple[int, float]] = []  # (step, median layer update ratio) of measured updates
         self.peak_ratio = 0.0  # the largest of those since the run started
+        self.hard_since: int | None = None  # the first step the weights were seen moving hard
         self.improved = False
         self.active = False
 
@@ -88,6 +91,8 @@ class StallDetector:
             self.ratios.append((int(update.step), ratio))
             del self.ratios[:-_RATIOS_KEPT]
             self.peak_ratio = max(self.peak_ratio, ratio)
+            if self.hard_since is None and self.ratio_high is not None and ratio > self.ratio_high:
+                self.hard_since = int(update.step)
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         loss = stats.loss
@@ -143,7 +148,10 @@ class StallDetector:
         high = math.inf if self.ratio_high is None else self.ratio_high
         by_ratio = self.peak_ratio > high
         by_growth = self.growth_high is not None and growth is not None and growth > self.growth_high
-        if not (by_ratio or by_growth):
+        if by_growth and self.hard_since is None:
+            self.hard_since = stats.step
+        # the loss must have stayed at its start for the whole window *after* the weights were first moved hard
+        if self.hard_since is None or since < self.hard_since:
             return None
         if by_ratio and ratio is not None and ratio > high:
             how = f"median update {ratio:.2g} of the weights per step"
@@ -158,6 +166,7 @@ class StallDetector:
                      evidence={"mode": "not_learning", "likely_cause": "lr", "loss_median": med,
                                "loss_start": start, "loss_vs_start": med / start, "window": self.learn_window,
                                "median_update_ratio": ratio, "peak_update_ratio": self.peak_ratio,
+                               "moving_hard_since": self.hard_since,
                                "update_measurements": len(recent),
                                "ratio_high": self.ratio_high, "weight_growth": growth,
                                "growth_high": self.growth_high, "start_tolerance": self.start_tolerance,
@@ -174,7 +183,8 @@ class StallDetector:
         return {"window": self.window.state_dict(), "first": self.first, "improved": self.improved,
                 "active": self.active, "start_losses": list(self.start_losses),
                 "first_weight": None if self.first_weight is None else self.first_weight.tolist(),
-                "ratios": [list(r) for r in self.ratios], "peak_ratio": self.peak_ratio}
+                "ratios": [list(r) for r in self.ratios], "peak_ratio": self.peak_ratio,
+                "hard_since": self.hard_since}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
@@ -184,3 +194,5 @@ class StallDetector:
         self.first_weight = None if fw is None else np.asarray(fw, dtype=np.float64)
         self.ratios = [(int(s), float(r)) for s, r in state.get("ratios", [])]
         self.peak_ratio = float(state.get("peak_ratio", 0.0))
+        hard = state.get("hard_since")
+        self.hard_since = None if hard is None else int(hard)
