@@ -1,22 +1,28 @@
-"""Spikes benchmark: gradguard's mitigation presets against plain, fixed and published adaptive clipping.
+"""Spikes benchmark: gradguard's mitigation presets against no clipping, a fixed clip and the published peers.
 
-Deterministic seeded CPU runs of three faults:
+Runs (deterministic, seeded, CPU; the models and faults are in ``_spikes_tasks.py``):
 
-(a) ``outliers``: about 3% of the batches have inputs and targets scaled 20-100x (regression MLP, Adam);
-(b) ``high_lr``: a 10-layer ReLU MLP trained with Adam at a learning rate that is too high (0.05);
-(c) ``nan_grads``: a NaN written into one gradient element on 1% of the steps (MLP, Adam).
+- ``outliers_sgd`` / ``outliers_adamw``: 3% of the batches have inputs and targets scaled 20-100x (4-layer ReLU
+  MLP; SGD 0.01 + momentum 0.9 / AdamW 2e-3);
+- ``tanh_sgd_high_lr``: a 12-layer tanh MLP, SGD at a too-high learning rate (0.3) with momentum 0.9;
+- ``relu_adam_high_lr``: a 10-layer ReLU MLP, Adam at a too-high learning rate (0.05);
+- ``nan_inf_batch``: 1% of the batches hold a NaN or an Inf in their inputs (Adam 2e-3);
+- ``stuck_at_chance``: 10-class classification, SGD at lr 8 (far too high);
+- ``wlm_lr20`` / ``wlm_lr200``: pytorch/examples' word_language_model (LSTM, SGD lr 20 and 10x, its own clip 0.25;
+  see ``wlm_guarded.py``), a bounded number of batches (``--wlm-batches``, the same for every method). Skipped with
+  a message when the example's directory is not given (``--wlm-dir`` or ``GRADGUARD_WLM_DIR``).
 
-Methods: no clipping; ``clip_grad_norm_(1.0)``; the published ``zclip`` and ``autoclip`` packages where they are
-installed (``pip install zclip autoclip``; skipped otherwise); gradguard's ``monitor``, ``safe`` and ``recover``.
-Columns: final loss (mean of the last 20 steps' loss on a fixed clean evaluation batch; ``nan`` when the weights
-are not finite), steps after which some weight was non-finite, loss spikes (evaluation loss non-finite or above
-3x the median of the previous 20), wall time.
+Methods: ``none``; ``clip_norm`` (``clip_grad_norm_(c)``, c = 1.0 on the MLPs, the script's 0.25 on the LSTM);
+``zclip`` and ``autoclip`` (the PyPI packages, benchmark-only; skipped when not installed); gradguard's ``safe``,
+``recover``, and their ``max_norm=c`` forms (``safe@c``, ``recover@c``: the user's clip kept inside the guard).
 
-Each run is repeated over seeds 0..N-1 (``--seeds``, default 5): the too-high learning rate is a lottery on any
-one seed (whether the deep ReLU net dies early depends on the exact trajectory), so one seed says little. The
-verdict lines compare the mean final loss of ``safe`` and ``recover`` with the best peer's.
+Columns: final loss (MLPs: mean evaluation loss of the last 20 steps on a fixed clean batch; LSTM: validation loss
+after the last batch; ``nan`` when a weight is not finite or the guard halted), averaged over the seeds, and its
+median; steps with non-finite weights; loss spikes (non-finite, or above 3x the median of the previous 20); wall
+time (all seeds). Verdicts: ``safe`` and ``recover`` against 1.05x the best peer's mean, no non-finite weight, and
+on word_language_model against the script with its own clip.
 
-Run: ``python benchmarks/spikes.py`` (about 5 minutes on 2 cores). ``--steps N`` changes the run length.
+Tune on seeds 0-4 (the default); ``--first-seed 5`` is the held-out check. ``--only RUN[,RUN]`` runs a subset.
 """
 
 from __future__ import annotations
@@ -24,192 +30,118 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 
 import torch
-from torch import nn
 
-import gradguard
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-D_IN = 16
+import _spikes_tasks as tasks
+import wlm_guarded as wlm
 
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    depth: int
-    width: int
-    make_opt: Callable[[nn.Module], torch.optim.Optimizer]
-    outlier_rate: float = 0.0
-    nan_rate: float = 0.0
+PEERS = ["none", "clip_norm", "zclip", "autoclip"]
+METHODS = [*PEERS, "gradguard:safe", "gradguard:recover", "gradguard:safe@", "gradguard:recover@"]
+WLM_RUNS = {"wlm_lr20": 20.0, "wlm_lr200": 200.0}
 
 
-SCENARIOS = [
-    Scenario("outliers", depth=4, width=64, make_opt=lambda m: torch.optim.Adam(m.parameters(), lr=2e-3),
-             outlier_rate=0.03),
-    Scenario("high_lr", depth=10, width=64, make_opt=lambda m: torch.optim.Adam(m.parameters(), lr=0.05)),
-    Scenario("nan_grads", depth=4, width=64, make_opt=lambda m: torch.optim.Adam(m.parameters(), lr=2e-3),
-             nan_rate=0.01),
-]
+def _runners(args: argparse.Namespace) -> list[tuple[str, str, Callable[[str, int], dict[str, float] | None]]]:
+    out: list[tuple[str, str, Callable[[str, int], dict[str, float] | None]]] = []
+    for sc in tasks.SCENARIOS:
+        out.append((sc.name, sc.title, lambda m, s, sc=sc: tasks.run(sc, m, args.steps, s)))
+    path = wlm.wlm_dir(args.wlm_dir)
+    for name, lr in WLM_RUNS.items():
+        title = f"word_language_model, LSTM, SGD lr {lr:g}, clip 0.25, {args.wlm_batches} batches"
+        if path is None:
+            out.append((name, title, lambda m, s: None))
+        else:
+            out.append((name, title, lambda m, s, lr=lr, p=path: wlm.run(p, m, lr, s, args.wlm_batches)))
+    return out
 
 
-def mlp(depth: int, width: int, seed: int) -> nn.Sequential:
-    torch.manual_seed(seed)
-    layers: list[nn.Module] = [nn.Linear(D_IN, width), nn.ReLU()]
-    for _ in range(depth - 2):
-        layers += [nn.Linear(width, width), nn.ReLU()]
-    layers.append(nn.Linear(width, 1))
-    return nn.Sequential(*layers)
-
-
-class Task:
-    """A fixed random teacher; batches are drawn from a seeded generator, so every method sees the same data."""
-
-    def __init__(self, seed: int) -> None:
-        g = torch.Generator().manual_seed(seed)
-        self.w1 = torch.randn(D_IN, 32, generator=g) / math.sqrt(D_IN)
-        self.w2 = torch.randn(32, 1, generator=g) / math.sqrt(32)
-        self.eval_x = torch.randn(512, D_IN, generator=g)
-        self.eval_y = self.target(self.eval_x)
-
-    def target(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(x @ self.w1) @ self.w2
-
-    def batch(self, step: int, sc: Scenario, seed: int) -> tuple[torch.Tensor, torch.Tensor, bool, bool]:
-        g = torch.Generator().manual_seed(seed * 100_003 + step)
-        x = torch.randn(64, D_IN, generator=g)
-        y = self.target(x) + 0.05 * torch.randn(64, 1, generator=g)
-        u = torch.rand(3, generator=g)
-        outlier = bool(u[0] < sc.outlier_rate)
-        if outlier:
-            scale = 20 + 80 * float(u[1])
-            x, y = x * scale, y * scale
-        return x, y, outlier, bool(u[2] < sc.nan_rate)
-
-
-def make_method(name: str, model: nn.Module, opt: torch.optim.Optimizer) -> Callable[[torch.Tensor], None] | None:
-    """A function ``after_backward(loss)`` that clips and steps the optimizer, or None if unavailable."""
-    if name == "none":
-        return lambda loss: opt.step()
-    if name == "clip_norm_1":
-        def clip_step(loss: torch.Tensor) -> None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-        return clip_step
-    if name == "zclip":
-        try:
-            from zclip import ZClip
-        except ImportError:
-            return None
-        zc = ZClip()
-
-        def zclip_step(loss: torch.Tensor) -> None:
-            zc.step(model)
-            opt.step()
-        return zclip_step
-    if name == "autoclip":
-        try:
-            from autoclip.torch import QuantileClip
-        except ImportError:
-            return None
-        clipper = QuantileClip(model.parameters(), quantile=0.9, history_length=1000)
-
-        def autoclip_step(loss: torch.Tensor) -> None:
-            clipper.step()
-            opt.step()
-        return autoclip_step
-    preset = name.split(":", 1)[1]
-    guard = gradguard.Guard(model, opt, policy=preset, update_every=0)
-    return lambda loss: guard.step(loss)  # type: ignore[func-returns-value]
-
-
-METHODS = ["none", "clip_norm_1", "zclip", "autoclip", "gradguard:monitor", "gradguard:safe", "gradguard:recover"]
-
-
-def run(sc: Scenario, method: str, steps: int, seed: int = 0) -> dict[str, float] | None:
-    model = mlp(sc.depth, sc.width, seed)
-    opt = sc.make_opt(model)
-    step_fn = make_method(method, model, opt)
-    if step_fn is None:
-        return None
-    task = Task(seed)
-    evals: list[float] = []
-    nonfinite_steps = spikes = 0
-    start = time.perf_counter()
-    for step in range(steps):
-        x, y, _, inject_nan = task.batch(step, sc, seed)
-        loss = nn.functional.mse_loss(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if inject_nan:
-            params = [p for p in model.parameters() if p.grad is not None]
-            params[step % len(params)].grad.view(-1)[0] = float("nan")  # type: ignore[union-attr]
-        try:
-            step_fn(loss.detach())
-        except gradguard.TrainingHalted:
-            evals += [math.nan] * (steps - step)
-            break
-        with torch.no_grad():
-            finite = all(bool(torch.isfinite(p).all()) for p in model.parameters())
-            nonfinite_steps += not finite
-            ev = float(nn.functional.mse_loss(model(task.eval_x), task.eval_y)) if finite else math.nan
-        history = [e for e in evals[-20:] if math.isfinite(e)]
-        if not math.isfinite(ev) or (len(history) >= 5 and ev > 3 * statistics.median(history)):
-            spikes += 1
-        evals.append(ev)
-    wall = time.perf_counter() - start
-    last = evals[-20:]
-    final = statistics.fmean(last) if all(math.isfinite(e) for e in last) else math.nan
-    return {"final": final, "nonfinite": nonfinite_steps, "spikes": spikes, "wall": wall}
-
-
-PEERS = ["none", "clip_norm_1", "zclip", "autoclip"]
+def _label(method: str, run: str) -> str:
+    clip = "0.25" if run.startswith("wlm") else "1.0"
+    return method.replace("clip_norm", f"clip_grad_norm_({clip})").replace("gradguard:", "gradguard ").replace(
+        "@", f"(max_norm={clip})")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=600)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--steps", type=int, default=400, help="steps per MLP run (default 400)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per run (default 5)")
-    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0; 5 = held-out)")
+    parser.add_argument("--only", default="", help="comma-separated run names (default: all)")
+    parser.add_argument("--methods", default="", help="comma-separated methods (default: all)")
+    parser.add_argument("--wlm-dir", default=None, help="pytorch/examples' word_language_model directory "
+                        "(default: $GRADGUARD_WLM_DIR)")
+    parser.add_argument("--wlm-batches", type=int, default=300, help="training batches per LSTM run (default 300)")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)  # dying deep ReLU nets otherwise crawl through denormal arithmetic
     warnings.filterwarnings("ignore")
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    rows, verdicts = [], []
-    for sc in SCENARIOS:
+    only = set(filter(None, args.only.split(",")))
+    methods = [m for m in METHODS if not args.methods or m in args.methods.split(",")]
+    rows, verdicts, notes = [], [], []
+    begin = time.perf_counter()
+    for name, _title, runner in _runners(args):
+        if only and name not in only:
+            continue
+        if name.startswith("wlm") and wlm.wlm_dir(args.wlm_dir) is None:
+            notes.append(f"{name}: skipped (give --wlm-dir or GRADGUARD_WLM_DIR: pytorch/examples' "
+                         "word_language_model directory)")
+            continue
         means: dict[str, float] = {}
-        for method in METHODS:
-            results = [run(sc, method, args.steps, seed) for seed in seeds]
-            if any(r is None for r in results):
-                rows.append(f"| {sc.name} | {method} | not installed | | | | | |")
+        nonfinite: dict[str, int] = {}
+        for method in methods:
+            results = [runner(method, seed) for seed in seeds]
+            done = [r for r in results if r is not None]
+            if len(done) < len(results):
+                rows.append(f"| {name} | {_label(method, name)} | not installed | | | | | |")
                 continue
-            finals = [r["final"] for r in results if r is not None]
+            finals = [r["final"] for r in done]
             means[method] = statistics.fmean(finals)
+            nonfinite[method] = int(sum(r["nonfinite"] for r in done))
             med = statistics.median(finals) if all(math.isfinite(f) for f in finals) else math.nan
-            per_seed = " ".join(f"{f:.3g}" for f in finals)
-            rows.append(f"| {sc.name} | {method} | {means[method]:.4g} | {med:.4g} | {per_seed} "
-                        f"| {sum(r['nonfinite'] for r in results if r)} | {sum(r['spikes'] for r in results if r)} "
-                        f"| {sum(r['wall'] for r in results if r):.1f} s |")
-        peers = {m: v for m, v in means.items() if m in PEERS and math.isfinite(v)}
-        best = min(peers, key=peers.__getitem__) if peers else None
-        for preset in ("gradguard:safe", "gradguard:recover"):
-            if preset in means:
-                ok = best is None or means[preset] <= peers[best]
-                against = f"best peer {best} {peers[best]:.4g}" if best else "every peer non-finite"
-                verdicts.append(f"{sc.name}: {preset} mean {means[preset]:.4g} vs {against}: "
-                                f"{'at least as good' if ok else 'WORSE'}")
-    print(f"{args.steps} steps per run, seeds {seeds[0]}-{seeds[-1]}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads\n")
+            rows.append(f"| {name} | {_label(method, name)} | {means[method]:.4g} | {med:.4g} | "
+                        + " ".join(f"{f:.3g}" for f in finals)
+                        + f" | {nonfinite[method]} | {sum(r['spikes'] for r in done)} "
+                        f"| {sum(r['wall'] for r in done):.1f} s |")
+            print(rows[-1], flush=True)
+        verdicts += _verdicts(name, means, nonfinite)
+        if name.startswith("wlm"):
+            notes.append(f"{name}: {wlm.load(wlm.wlm_dir(args.wlm_dir)).get('note')}")  # type: ignore[arg-type]
+    print(f"\n{args.steps} steps per MLP run, seeds {seeds[0]}-{seeds[-1]}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} thread(s), {time.perf_counter() - begin:.0f} s in all\n")
     print("| run | method | final loss (mean over seeds) | median | per seed | steps with non-finite weights "
           "(all seeds) | loss spikes (all seeds) | wall time (all seeds) |")
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     print()
-    print("\n".join(verdicts))
+    print("\n".join(verdicts + notes))
+
+
+def _verdicts(run: str, means: dict[str, float], nonfinite: dict[str, int]) -> list[str]:
+    peers = {m: v for m, v in means.items() if m in PEERS and math.isfinite(v)}
+    best = min(peers, key=peers.__getitem__) if peers else None
+    out = []
+    for preset in ("gradguard:safe", "gradguard:recover", "gradguard:safe@", "gradguard:recover@"):
+        if preset not in means:
+            continue
+        value = means[preset]
+        within = best is None or (math.isfinite(value) and value <= 1.05 * peers[best])
+        against = f"best peer {best} {peers[best]:.4g}" if best else "every peer non-finite"
+        line = (f"{run}: {_label(preset, run)} mean {value:.4g} vs {against}: "
+                f"{'within 1.05x' if within else 'WORSE than 1.05x'}; non-finite weights {nonfinite[preset]}")
+        if run.startswith("wlm") and "clip_norm" in means:
+            own = means["clip_norm"]
+            line += f"; vs the script's own clip {own:.4g}: {'not worse' if value <= own else 'WORSE'}"
+        out.append(line)
+    return out
 
 
 if __name__ == "__main__":

@@ -19,15 +19,15 @@ from .decision import Decision, NoState
 from .errors import ConfigError
 from .events import Event
 from .mitigation.backoff import BackoffLR
-from .mitigation.clipping import ClipByPercentile, ClipByValue, ClipByZScore, ClipPerLayer, ClipUnitwise
+from .mitigation.clipping import ClipAdaptive, ClipByPercentile, ClipByValue, ClipByZScore, ClipPerLayer, ClipUnitwise
 from .mitigation.relearn import LowerLRWhenNotLearning
 from .mitigation.rollback import RollbackOnTrouble
 from .mitigation.skipping import SkipOutliers
 from .stats import StepStats
 
-__all__ = ["PRESETS", "Chain", "Policy", "backoff_lr", "chain", "clip_by_global_norm", "clip_by_percentile",
-           "clip_by_value", "clip_by_zscore", "clip_per_layer", "clip_unitwise", "merge", "resolve_policy",
-           "rollback_on_trouble", "skip_nonfinite", "skip_outliers"]
+__all__ = ["PRESETS", "Chain", "Policy", "backoff_lr", "chain", "clip_adaptive", "clip_by_global_norm",
+           "clip_by_percentile", "clip_by_value", "clip_by_zscore", "clip_per_layer", "clip_unitwise", "merge",
+           "recover", "resolve_policy", "rollback_on_trouble", "safe", "skip_nonfinite", "skip_outliers"]
 
 
 @runtime_checkable
@@ -161,6 +161,12 @@ def clip_by_zscore(z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 
     return ClipByZScore(z_threshold=z_threshold, alpha=alpha, warmup=warmup)
 
 
+def clip_adaptive(z_threshold: float = 2.5, max_rise: float = 0.005, warmup: int = 25) -> Policy:
+    """Adaptive clipping on the true norms with a warm-up floor and a bounded rise (``safe``'s clipper; see
+    :class:`~gradguard.mitigation.clipping.ClipAdaptive`)."""
+    return ClipAdaptive(z_threshold=z_threshold, max_rise=max_rise, warmup=warmup)
+
+
 def clip_by_percentile(percentile: float = 95.0, history: int = 1000, warmup: int = 25) -> Policy:
     """Adaptive clipping at a percentile of the last norms, as in AutoClip (see :class:`ClipByPercentile`)."""
     return ClipByPercentile(percentile=percentile, history=history, warmup=warmup)
@@ -197,7 +203,7 @@ def chain(*policies: Policy) -> Policy:
 
 
 def _safe() -> Chain:
-    return Chain(SkipNonFinite(), SkipOutliers(), ClipByZScore())
+    return Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive())
 
 
 #: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
@@ -213,6 +219,23 @@ PRESETS: dict[str, Any] = {
     "safe": _safe,
     "recover": lambda: Chain(*_safe().policies, RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True)),
 }
+
+
+def _with_max_norm(policy: Policy, max_norm: float | None) -> Policy:
+    if max_norm is None:
+        return policy
+    clip = ClipByGlobalNorm(max_norm)
+    return Chain(*policy.policies, clip) if isinstance(policy, Chain) else Chain(policy, clip)
+
+
+def safe(max_norm: float | None = None) -> Policy:
+    """The ``safe`` preset; with ``max_norm=c`` it also clips the global norm to ``c`` (your own clip)."""
+    return _with_max_norm(PRESETS["safe"](), max_norm)
+
+
+def recover(max_norm: float | None = None) -> Policy:
+    """The ``recover`` preset; with ``max_norm=c`` it also clips the global norm to ``c`` (your own clip)."""
+    return _with_max_norm(PRESETS["recover"](), max_norm)
 
 
 def resolve_policy(policy: str | Policy) -> Policy:
