@@ -81,3 +81,39 @@ def test_pick_layers_takes_ends_and_biggest_change() -> None:
 def test_missing_record_raises(tmp_path: Path) -> None:
     with pytest.raises(RecordError):
         write_report(tmp_path / "nothing-here")
+
+
+def test_skipped_steps_are_marked_and_never_drawn_as_applied(tmp_path: Path) -> None:
+    import torch
+    from torch import nn
+
+    import gradguard
+    from gradguard.report import plots
+    from gradguard.report.html import _evidence_html
+
+    model = nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    with gradguard.Guard(model, opt, run_dir=tmp_path / "run") as guard:
+        for i in range(30):
+            loss = model(torch.randn(8, 4)).pow(2).mean() * (float("nan") if i == 20 else 1.0)
+            loss.backward()
+            guard.step(loss)
+            opt.zero_grad()
+    html = write_report(tmp_path / "run").read_text(encoding="utf-8")
+    heatmap = re.search(r'<svg data-plot="flow_heatmap".*?</svg>', html, flags=re.S)
+    assert heatmap and "skipped step" in heatmap.group(0)
+    captured: dict[str, np.ndarray] = {}
+    original = plots.grad_norm_plot
+
+    def spy(steps: np.ndarray, before: np.ndarray, after: np.ndarray, *args: object) -> str:
+        captured["after"] = after
+        return original(steps, before, after, *args)  # type: ignore[arg-type]
+
+    plots.grad_norm_plot = spy  # type: ignore[assignment]
+    try:
+        write_report(tmp_path / "run", tmp_path / "r2.html")
+    finally:
+        plots.grad_norm_plot = original  # type: ignore[assignment]
+    assert np.isnan(captured["after"][20]) and np.isfinite(captured["after"][:20]).all()
+    rows = _evidence_html({"grad_norm": 92.91234, "layers": list(range(40)), "note": "x" * 300})
+    assert "<b>grad_norm</b>: <code>92.91</code>" in rows and "all evidence" in rows  # one line per key, full JSON

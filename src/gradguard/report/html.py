@@ -116,15 +116,17 @@ def _plots(run: RunRecord, events: list[dict[str, Any]], compare: RunRecord | No
         _figure(plots.loss_plot(s["step"], s["loss"], events, compare=cmp, label="this run"),
                 "Loss per step. Dashed vertical lines: warnings; solid: critical events. × at the top: a step whose "
                 "loss was NaN or Inf. Long runs are drawn as the min–max envelope of each stretch of steps."),
-        _figure(plots.grad_norm_plot(s["step"], s["grad_norm"], s["grad_norm_after"], _threshold(events), events),
+        _figure(plots.grad_norm_plot(s["step"], s["grad_norm"], np.where(s["applied"], s["grad_norm_after"], np.nan),
+                                     _threshold(events), events),
                 "Global L2 norm of the gradients as computed and as applied (after clipping; equal when not "
                 "clipped, absent when the step was skipped)."),
     ]
     lsteps = run.layer_stat_steps
     gnorm = run.layer_stat("grad_norm")
-    out.append(_figure(plots.flow_heatmap(lsteps, gnorm, layers),
+    out.append(_figure(plots.flow_heatmap(lsteps, gnorm, layers, skipped=s["step"][~s["applied"]]),
                        "Each row a layer, each column a stretch of steps; colour: the largest gradient norm of the "
-                       "layer in that stretch (log scale). Grey: no finite gradient."))
+                       "layer in that stretch (log scale). Grey: no finite gradient. Red ticks above: skipped steps "
+                       "(their gradients were measured, never applied)."))
     maxabs = run.layer_stat("grad_maxabs")
     chosen = _chosen_steps(lsteps, events, np.isfinite(maxabs).any(axis=1) if maxabs.size else None)
     if chosen:
@@ -160,6 +162,23 @@ def _summary(run: RunRecord, events: list[dict[str, Any]]) -> str:
         "</div>"
 
 
+def _evidence_html(evidence: Any) -> str:
+    """An event's evidence as one ``key: value`` line per entry (numbers to 4 digits, nested values compact),
+    with the whole evidence as JSON behind a <details> when a line had to be shortened."""
+    if not isinstance(evidence, Mapping) or not evidence:
+        return '<span class="muted">–</span>' if not evidence else f"<code>{_e(_short(evidence, 400))}</code>"
+    lines = []
+    cut = False
+    for key, value in list(evidence.items())[:14]:
+        text = _short(value, 120)
+        cut |= text.endswith("…")
+        lines.append(f"<div><b>{_e(str(key))}</b>: <code>{_e(text)}</code></div>")
+    if len(evidence) > 14 or cut:
+        full = json.dumps(evidence, default=str, indent=1)[:20_000]
+        lines.append(f"<details><summary>all evidence</summary><pre>{_e(full)}</pre></details>")
+    return "".join(lines)
+
+
 def _causes_html(causes: Sequence[Mapping[str, Any]]) -> str:
     if not causes:
         return '<span class="muted">–</span>'
@@ -183,7 +202,7 @@ def _events_table(events: list[dict[str, Any]]) -> str:
         layers = ", ".join(e["layers"][:4]) + (" …" if len(e["layers"]) > 4 else "")
         rows.append(f'<tr><td>{e["step"]}</td><td>{_e(e["kind"])}</td><td class="sev-{_e(e["severity"])}">'
                     f'{_e(e["severity"])}</td><td>{_e(e["message"])}</td><td>{_e(layers)}</td>'
-                    f'<td class="ev"><code>{_e(_short(e["evidence"], 400))}</code></td>'
+                    f'<td class="ev">{_evidence_html(e["evidence"])}</td>'
                     f'<td>{_causes_html(e["causes"])}</td></tr>')
     more = (f'<p class="muted">{len(events) - len(shown)} more events (the least severe) are in the record; '
             "see <code>gradguard inspect</code>.</p>") if len(events) > len(shown) else ""

@@ -143,8 +143,10 @@ def _layer_ticks(ax: Any, layers: Sequence[str], axis: str) -> None:
         ax.set_xticks(ticks, labels, rotation=60, ha="right")
 
 
-def flow_heatmap(steps: np.ndarray, grad_norm: np.ndarray, layers: Sequence[str]) -> str:
-    """Layer × step heatmap of log10 per-layer gradient norm (bucket maximum); grey = no finite gradient."""
+def flow_heatmap(steps: np.ndarray, grad_norm: np.ndarray, layers: Sequence[str],
+                 skipped: np.ndarray | None = None) -> str:
+    """Layer × step heatmap of log10 per-layer gradient norm (bucket maximum); grey = no finite gradient; a red
+    tick above the map at every skipped step (the first 2,000)."""
     fig = _figure(height=min(7.0, 2.2 + 0.12 * len(layers)))
     ax = fig.add_subplot()
     xs, m = bucket_max_rows(steps, grad_norm)
@@ -157,7 +159,10 @@ def flow_heatmap(steps: np.ndarray, grad_norm: np.ndarray, layers: Sequence[str]
     img = ax.imshow(np.ma.masked_invalid(logm), aspect="auto", interpolation="nearest", cmap=cmap, extent=extent)
     fig.colorbar(img, ax=ax, label="log₁₀ ‖g‖ of layer", shrink=0.9)
     _layer_ticks(ax, layers, "y")
-    ax.set(xlabel="step", title="Gradient flow: per-layer gradient norm (input side at the top)")
+    if skipped is not None and len(skipped):
+        ax.plot(np.asarray(skipped[:2000], dtype=float) + 0.5, np.full(min(len(skipped), 2000), -0.5), ls="none",
+                marker="|", markersize=9, color="#D55E00", clip_on=False, label="skipped step")
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize="small")
     ax.grid(False)
     return _svg(fig, "flow_heatmap")
 
