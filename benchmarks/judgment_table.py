@@ -1,0 +1,90 @@
+"""Score gradguard's judgment on the calibration corpus (issue 12): one Markdown table per half.
+
+Per case: the labels, ``check``'s top cause and evidence, the first event of a monitored run
+(``Guard(policy="monitor")``) against the plain run's failure step, and a verdict; per half, a summary line.
+
+Run: ``python benchmarks/judgment_table.py [--half dev|heldout|both] [--only NAME ...] [--steps N] [--seed S]``
+(CPU; about a minute per half on a free 2-core machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from judgment_corpus import CORPUS, Case
+from judgment_corpus.judge import Judgment, judge
+
+
+def _event(e: tuple[int, str] | None) -> str:
+    return "none" if e is None else f"{e[1]} @{e[0]}"
+
+
+def _row(j: Judgment) -> str:
+    c = j.case
+    expected = "healthy" if c.healthy else " / ".join(c.expected)
+    if c.healthy:
+        events = _event(j.any_event)
+        fail = "-"
+    else:
+        events = _event(j.first_event)
+        if j.first_event is None and j.any_event is not None:
+            events = f"none accepted (first: {_event(j.any_event)})"
+        fail = "-" if j.failure_step is None else str(j.failure_step)
+    return f"| {c.name} | {expected} | {j.found} | {j.evidence} | {events} | {fail} | {j.verdict} |"
+
+
+def table(cases: list[Case], steps: int | None, seed: int) -> tuple[list[str], str]:
+    """The Markdown rows and the summary line for ``cases``."""
+    rows = ["| model | expected | found | top evidence | first event (accepted) | plain failure step | verdict |",
+            "|---|---|---|---|---|---|---|"]
+    judged = []
+    for case in cases:
+        j = judge(case, steps, seed)
+        judged.append(j)
+        rows.append(_row(j))
+        print(rows[-1], file=sys.stderr, flush=True)
+    healthy = [j for j in judged if j.case.healthy]
+    broken = [j for j in judged if not j.case.healthy]
+    quiet = sum(j.ok for j in healthy)
+    causes = sum(j.cause_ok for j in broken)
+    timely = sum(j.event_ok for j in broken)
+    pct = 100.0 * causes / len(broken) if broken else 0.0
+    summary = (f"healthy with no warning/critical finding and no event: {quiet}/{len(healthy)}; "
+               f"broken with top cause accepted: {causes}/{len(broken)} ({pct:.0f}%); "
+               f"broken with first accepted event at or before the plain failure step: {timely}/{len(broken)}")
+    return rows, summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=["dev", "heldout", "both"], default="both")
+    parser.add_argument("--only", nargs="*", default=None, help="case names")
+    parser.add_argument("--steps", type=int, default=None, help="steps per run (default: each case's own, 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    known = {c.name for c in CORPUS}
+    for name in args.only or []:
+        if name not in known:
+            parser.error(f"--only: no case {name!r}; known: {', '.join(sorted(known))}")
+    halves = ["dev", "heldout"] if args.half == "both" else [args.half]
+    for half in halves:
+        cases = [c for c in CORPUS if c.half == half and (not args.only or c.name in args.only)]
+        if not cases:
+            continue
+        t0 = time.perf_counter()
+        rows, summary = table(cases, args.steps, args.seed)
+        print(f"\n### {half} half ({len(cases)} cases, seed {args.seed}, {time.perf_counter() - t0:.0f} s)\n")
+        print("\n".join(rows))
+        print(f"\n{half}: {summary}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""The calibration corpus of issue 12: standard architectures at their usual settings (healthy) and broken variants
+spread over every cause, each with its labels and a plain-PyTorch ground truth.
+
+A case is ``Case(name, half, family, expected, events, trouble, build)``:
+
+- ``expected``: ``"healthy"`` or the tuple of causes a careful engineer would accept as the first-ranked cause
+  (members of ``gradguard.diagnosis.findings.CAUSES``); labelled by what is actually wrong, not by what gradguard
+  says.
+- ``events``: event kinds (``gradguard.EVENT_KINDS``) of which a monitored run must raise at least one, at or before
+  the plain run's failure step; empty for healthy cases, which must raise none.
+- ``trouble``: what the plain run (no gradguard) shows: ``"nonfinite"``, ``"diverge"`` (loss above twice its start
+  and rising; a non-finite loss counts too), ``"no_learning"``, ``"weight_growth"``; a healthy case must learn.
+- ``build(seed) -> Setup`` (see :class:`Setup`: model, optimizer, scheduler, batch, loss_fn, closure, batches,
+  train_step).
+
+**Halves.** ``half`` is ``"dev"`` (the rules may be designed and tuned on it) or ``"heldout"`` (only scored). The rule,
+applied once: within the healthy list and within the broken list separately, cases alternate dev, heldout, dev, ...
+in the order they were added; cases are added in pairs of the same family (healthy) or the same first cause
+(broken) wherever two exist, so both halves cover every cause and most families. The half is written out at each
+case and ``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never moved between
+halves, reordered or removed and re-added.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import broken as B
+from . import healthy as H
+from ._setup import PlainRun, Setup, run_plain
+
+__all__ = ["BROKEN", "CORPUS", "EXPLODE", "HEALTHY", "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name",
+           "train_plain"]
+
+#: accepted event kinds by the kind of trouble
+EXPLODE = ("explode", "nonfinite", "loss_spike", "divergence")
+VANISH = ("vanish", "stall")
+NONFINITE = ("nonfinite",)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One labelled corpus model (see the module docstring)."""
+
+    name: str
+    half: str
+    family: str
+    expected: str | tuple[str, ...]
+    events: tuple[str, ...]
+    trouble: tuple[str, ...]
+    build: Callable[[int], Setup]
+    steps: int = 200
+    learn_ratio: float = 0.75
+    chance: float | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.expected == "healthy"
+
+
+def _h(name: str, half: str, family: str, build: Callable[[int], Setup], chance: float | None, steps: int = 200,
+       learn_ratio: float = 0.75) -> Case:
+    return Case(name, half, family, "healthy", (), (), build, steps, learn_ratio, chance)
+
+
+def _b(name: str, half: str, expected: tuple[str, ...], events: tuple[str, ...], trouble: tuple[str, ...],
+       build: Callable[[int], Setup], chance: float | None, steps: int = 200) -> Case:
+    return Case(name, half, expected[0], expected, events, trouble, build, steps, 0.75, chance)
+
+
+P = functools.partial
+#: the loss of a uniform prediction: 10 classes, 64- and 62-token vocabularies (MLM never predicts ids 0, 1), 4 classes
+C10, LM, MLM, C4 = math.log(10), math.log(64), math.log(62), math.log(4)
+DIVERGE = ("nonfinite", "diverge")
+STUCK = ("no_learning",)
+
+HEALTHY: list[Case] = [
+    _h("gpt2_2l", "dev", "gpt2", H.gpt2, LM),
+    _h("gpt2_4l", "heldout", "gpt2", P(H.gpt2, layers=4, lr=3e-4), LM),
+    _h("nanogpt", "dev", "gpt", H.nanogpt, LM),
+    _h("gpt_zero_residual", "heldout", "gpt", P(H.nanogpt, zero_residual=True, bias=True), LM),
+    _h("vit", "dev", "vit", H.vit, C10),
+    _h("vit_zero_head", "heldout", "vit", P(H.vit, zero_head=True), C10),
+    _h("resnet_adam", "dev", "resnet", P(H.resnet, adam=True), C10),
+    _h("resnet_sgd", "heldout", "resnet", H.resnet, C10),
+    _h("lstm_lm_sgd_clip", "dev", "rnn_lm", H.rnn_lm, LM),
+    _h("lstm_lm_adam", "heldout", "rnn_lm", P(H.rnn_lm, adam=True), LM),
+    _h("transformer_preln", "dev", "transformer", H.transformer_lm, LM),
+    _h("transformer_postln", "heldout", "transformer", P(H.transformer_lm, norm_first=False), LM),
+    _h("gru_classifier", "dev", "rnn_classifier", P(H.rnn_classifier, kind="GRU"), C4),
+    _h("lstm_classifier", "heldout", "rnn_classifier", H.rnn_classifier, C4),
+    _h("convnext_blocks", "dev", "convnext", H.convnext_blocks, C10),
+    _h("convnext_hf", "heldout", "convnext", H.convnext, C10),
+    _h("deep_mlp_bn_he", "dev", "mlp", H.deep_mlp_bn, C10),
+    _h("selu_lecun", "heldout", "mlp", H.selu_net, C10),
+    _h("tanh_mlp_xavier", "dev", "mlp", H.tanh_mlp, None),
+    _h("relu_mlp_adam", "heldout", "mlp", H.relu_mlp_adam, C10),
+    _h("llama", "dev", "llama", H.llama, LM),
+    _h("bert_mlm", "heldout", "bert", H.bert_mlm, MLM),
+    _h("mlp_mixer", "dev", "mixer", H.mlp_mixer, C10),
+    _h("unet", "heldout", "unet", H.unet, None),
+    _h("lenet_sgd", "dev", "lenet", H.lenet, C10),
+    _h("gru_lm_sgd_clip", "heldout", "rnn_lm", P(H.rnn_lm, kind="GRU"), LM),
+    _h("resmlp_gelu_ln", "dev", "mlp", H.gelu_mlp_adamw, None),
+    _h("rnn_classifier", "heldout", "rnn_classifier", P(H.rnn_classifier, kind="RNN"), C4),
+    _h("rnn_orthogonal_memory", "dev", "rnn_classifier", P(B.rnn_radius, radius=1.0), C4),
+]
+
+BROKEN: list[Case] = [
+    _b("relu_mlp_init3x", "dev", ("init",), EXPLODE, DIVERGE, B.relu_mlp_init3x, C10),
+    _b("vit_init_std1", "heldout", ("init",), EXPLODE + VANISH, DIVERGE + STUCK, B.vit_init_large, C10),
+    _b("tanh_mlp_init_small", "dev", ("init", "depth"), VANISH, STUCK, B.tanh_mlp_init_small, C10),
+    _b("gpt2_init_std1", "heldout", ("init",), EXPLODE + VANISH, DIVERGE + STUCK, B.gpt2_init_large, LM),
+    _b("deep_sigmoid_mlp", "dev", ("activation", "depth"), VANISH, STUCK, B.deep_sigmoid_mlp, C10),
+    _b("dead_relu_bias", "heldout", ("activation", "init"), VANISH, STUCK, B.dead_relu_bias, C10),
+    _b("deep_tanh_plain", "dev", ("depth", "init", "normalization"), VANISH, STUCK, B.deep_tanh_plain, C10),
+    _b("residual_no_norm", "heldout", ("depth", "normalization", "init"), EXPLODE, DIVERGE + STUCK,
+       B.residual_no_norm, C10),
+    _b("rnn_radius_1.5", "dev", ("recurrence",), (*EXPLODE, "stall"), DIVERGE + STUCK, B.rnn_radius, C4),
+    _b("rnn_radius_0.3", "heldout", ("recurrence",), VANISH, STUCK, P(B.rnn_radius, radius=0.3), C4),
+    _b("gpt2_lr0.3", "dev", ("lr",), EXPLODE, DIVERGE, B.gpt2_lr, LM),
+    _b("postln_lr0.3", "heldout", ("lr",), EXPLODE, DIVERGE, B.postln_lr, LM),
+    _b("mlp_sgd_lr10", "dev", ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, B.mlp_sgd_lr, C10),
+    _b("lenet_sgd_lr1", "heldout", ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, B.lenet_lr, C10),
+    _b("resnet_no_bn", "dev", ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK, B.resnet_no_bn, C10),
+    _b("vgg_no_bn", "heldout", ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK, B.vgg_no_bn, C10),
+    _b("no_weight_decay_growth", "dev", ("regularization",), ("weight_growth",), ("weight_growth",),
+       B.no_weight_decay_growth, C10),
+    _b("weight_decay_collapse", "heldout", ("regularization",), VANISH, STUCK, B.weight_decay_collapse, C10),
+    _b("mlp_input_x1e3", "dev", ("data",), EXPLODE, DIVERGE, B.mlp_input_scaled, C10),
+    _b("lenet_input_x50", "heldout", ("data",), EXPLODE, DIVERGE + STUCK, B.lenet_input_scaled, C10),
+    _b("nan_input", "dev", ("data",), NONFINITE, ("nonfinite",), B.nan_input, C10),
+    _b("regression_targets_x1e3", "heldout", ("data",), EXPLODE, DIVERGE, B.regression_targets_scaled, None),
+    _b("log_relu", "dev", ("numeric",), NONFINITE, ("nonfinite",), B.log_relu, C10),
+    _b("fp16_softmax_overflow", "heldout", ("numeric",), NONFINITE, ("nonfinite",), B.fp16_softmax_overflow, C10),
+    _b("standardise_no_eps", "dev", ("numeric", "data", "normalization"), NONFINITE, ("nonfinite",),
+       B.standardise_no_eps, C10),
+    _b("relu_rnn_radius_2", "heldout", ("recurrence",), EXPLODE, STUCK, B.relu_rnn_radius, C4),
+]
+
+CORPUS: list[Case] = HEALTHY + BROKEN
+
+
+def by_name(name: str) -> Case:
+    """The case called ``name``."""
+    for case in CORPUS:
+        if case.name == name:
+            return case
+    raise KeyError(f"no corpus case {name!r}; known: {', '.join(c.name for c in CORPUS)}")
+
+
+def train_plain(case: Case, steps: int | None = None, seed: int = 0) -> PlainRun:
+    """Ground truth without gradguard: train ``case`` for ``steps`` (default ``case.steps``) and record the losses,
+    the first non-finite step, the first divergence step and whether it learned."""
+    return run_plain(case.build(seed), steps or case.steps, learn_ratio=case.learn_ratio, chance=case.chance)

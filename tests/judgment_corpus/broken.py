@@ -1,0 +1,362 @@
+"""Broken builders: one real fault each (a standard architecture at a wrong setting, or a classic mistake)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import healthy as H
+from . import models as M
+from ._setup import (
+    Setup,
+    image_batches,
+    regression_batches,
+    sequence_batches,
+    vector_batches,
+)
+
+
+def _he(m: nn.Linear) -> float:
+    return math.sqrt(2.0 / m.in_features)
+
+
+def _xavier(m: nn.Linear) -> float:
+    return math.sqrt(2.0 / (m.in_features + m.out_features))
+
+
+# ---- init ------------------------------------------------------------------------------------------------------------
+
+def relu_mlp_init3x(seed: int) -> Setup:
+    """8 ReLU layers initialised at 3x the He std, SGD 0.01 momentum 0.9: the forward grows 3x per layer."""
+    torch.manual_seed(seed)
+    model = M.mlp([32] + [64] * 8 + [10], nn.ReLU)
+    M.init_linears(model, lambda m: 3.0 * _he(m))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+def vit_init_large(seed: int) -> Setup:
+    """ViT with ``initializer_range=1.0`` (50x its 0.02): saturated attention, logits in the hundreds."""
+    from transformers import ViTConfig, ViTForImageClassification
+
+    torch.manual_seed(seed)
+    cfg = ViTConfig(image_size=32, patch_size=8, num_channels=3, hidden_size=64, num_hidden_layers=2,
+                    num_attention_heads=4, intermediate_size=128, initializer_range=1.0)
+    cfg.num_labels = 10
+    model = ViTForImageClassification(cfg)
+    opt = H._adamw(model, 1e-3, 0.05)
+    return H.hf_setup(model, opt, H.warmup_cosine(opt, 20), image_batches(seed, as_dict=True))
+
+
+def gpt2_init_large(seed: int) -> Setup:
+    """GPT-2 with ``initializer_range=1.0`` (50x its 0.02) at its usual AdamW 6e-4 with warm-up."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from ._setup import hf_lm_batches
+
+    torch.manual_seed(seed)
+    cfg = GPT2Config(vocab_size=H.VOCAB, n_positions=64, n_embd=64, n_layer=2, n_head=4, bos_token_id=0,
+                     eos_token_id=0, initializer_range=1.0)
+    model = GPT2LMHeadModel(cfg)
+    opt = H._adamw(model, 6e-4, 0.1, (0.9, 0.95))
+    return H.hf_setup(model, opt, H.warmup_cosine(opt, 20), hf_lm_batches(seed, H.VOCAB))
+
+
+def tanh_mlp_init_small(seed: int) -> Setup:
+    """10 tanh layers at 0.3x the Xavier std, SGD 0.1: the signal shrinks 0.3x per layer and nothing learns."""
+    torch.manual_seed(seed)
+    model = M.mlp([32] + [64] * 10 + [10], nn.Tanh)
+    M.init_linears(model, lambda m: 0.3 * _xavier(m))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+# ---- activation ------------------------------------------------------------------------------------------------------
+
+def deep_sigmoid_mlp(seed: int) -> Setup:
+    """10 sigmoid layers at PyTorch's default init, SGD 0.1: sigmoid' <= 1/4 per layer, the first layers never learn."""
+    torch.manual_seed(seed)
+    model = M.mlp([32] + [64] * 10 + [10], nn.Sigmoid)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+def dead_relu_bias(seed: int) -> Setup:
+    """A 6-layer ReLU MLP with every bias at -2.5 (He weights): the units are dead from step 0, Adam 1e-3."""
+    torch.manual_seed(seed)
+    model = M.mlp([32] + [64] * 6 + [10], nn.ReLU)
+    M.init_linears(model, _he, bias=-2.5)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+# ---- depth -----------------------------------------------------------------------------------------------------------
+
+def deep_tanh_plain(seed: int) -> Setup:
+    """40 tanh layers, PyTorch's default init, no normalisation and no residuals, SGD 0.1: the gradient vanishes
+    across the stack."""
+    torch.manual_seed(seed)
+    model = M.mlp([32] + [64] * 40 + [10], nn.Tanh)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+class _PlainResNet(nn.Module):
+    """Residual ReLU blocks without normalisation and with He-initialised branches: the variance doubles per block."""
+
+    def __init__(self, blocks: int = 24, width: int = 64) -> None:
+        super().__init__()
+        self.inp = nn.Linear(32, width)
+        self.blocks = nn.ModuleList([nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width))
+                                     for _ in range(blocks)])
+        self.out = nn.Linear(width, 10)
+        M.init_linears(self, _he)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x)
+        for b in self.blocks:
+            h = h + b(h)
+        return self.out(h)
+
+
+def residual_no_norm(seed: int) -> Setup:
+    """24 residual blocks, no normalisation, He-initialised branches (no 1/sqrt(L) or zero-init), SGD 0.01
+    momentum 0.9: the forward grows 2^(L/2)."""
+    torch.manual_seed(seed)
+    model = _PlainResNet()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+# ---- recurrence ------------------------------------------------------------------------------------------------------
+
+def rnn_radius(seed: int, radius: float = 1.5, length: int = 30) -> Setup:
+    """A tanh RNN classifier whose recurrent matrix is orthogonal times ``radius`` (its spectral radius), on
+    ``length``-step sequences labelled by their first token's class, Adam 3e-3. At radius 1 it learns the task; at
+    1.5 the state is chaotic and its gradient explodes, at 0.3 the first token's trace vanishes (0.3^30 = 2e-16)."""
+    torch.manual_seed(seed)
+    model = M.RNNClassifier("RNN")
+    M.set_recurrent_radius(model.rnn, radius, seed)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    return H.xy_setup(model, opt, None, sequence_batches(seed, length=length, first_token=True), F.cross_entropy)
+
+
+def relu_rnn_radius(seed: int, radius: float = 2.0, length: int = 50) -> Setup:
+    """A ReLU RNN classifier (``nonlinearity="relu"``) whose recurrent matrix has spectral radius ``radius``, on
+    ``length``-step sequences, Adam 1e-3: the state grows about (radius/sqrt 2)^t."""
+    torch.manual_seed(seed)
+    model = M.RNNClassifier("RNN")
+    model.rnn = nn.RNN(32, 64, 1, nonlinearity="relu", batch_first=True)
+    M.set_recurrent_radius(model.rnn, radius, seed)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return H.xy_setup(model, opt, None, sequence_batches(seed, length=length), F.cross_entropy)
+
+
+# ---- lr --------------------------------------------------------------------------------------------------------------
+
+def gpt2_lr(seed: int) -> Setup:
+    """GPT-2 at AdamW lr 0.3 (500x its 6e-4), no warm-up."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from ._setup import hf_lm_batches
+
+    torch.manual_seed(seed)
+    cfg = GPT2Config(vocab_size=H.VOCAB, n_positions=64, n_embd=64, n_layer=2, n_head=4, bos_token_id=0,
+                     eos_token_id=0)
+    model = GPT2LMHeadModel(cfg)
+    opt = H._adamw(model, 0.3, 0.1, (0.9, 0.95))
+    return H.hf_setup(model, opt, None, hf_lm_batches(seed, H.VOCAB))
+
+
+def postln_lr(seed: int) -> Setup:
+    """Post-LN ``nn.TransformerEncoder`` LM at Adam lr 0.3, no warm-up."""
+    torch.manual_seed(seed)
+    model = M.TransformerLM(H.VOCAB, 64, 64, 2, 4, norm_first=False)
+    opt = torch.optim.Adam(model.parameters(), lr=0.3)
+    return H.xy_setup(model, opt, None, H.lm_batches(seed, H.VOCAB), H.lm_loss)
+
+
+def mlp_sgd_lr(seed: int) -> Setup:
+    """The common ReLU MLP at SGD lr 10: the first steps kill the units and the loss sits at chance."""
+    torch.manual_seed(seed)
+    model = M.mlp([32, 128, 128, 128, 10], nn.ReLU)
+    opt = torch.optim.SGD(model.parameters(), lr=10.0)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+def lenet_lr(seed: int) -> Setup:
+    """LeNet-5 at SGD lr 1.0 momentum 0.9 (100x its 0.01)."""
+    torch.manual_seed(seed)
+    model = M.LeNet()
+    opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+    return H.xy_setup(model, opt, None, image_batches(seed, channels=1, size=28), F.cross_entropy)
+
+
+# ---- normalization ---------------------------------------------------------------------------------------------------
+
+def resnet_no_bn(seed: int) -> Setup:
+    """The ResNet of ``resnet_sgd`` (two basic blocks per stage here) with every BatchNorm removed, at the SGD 0.1
+    momentum 0.9 that BatchNorm makes safe."""
+    from transformers import ResNetConfig, ResNetForImageClassification
+
+    torch.manual_seed(seed)
+    cfg = ResNetConfig(num_channels=3, embedding_size=16, hidden_sizes=[16, 32], depths=[2, 2], layer_type="basic")
+    cfg.num_labels = 10
+    model = ResNetForImageClassification(cfg)
+    for module in list(model.modules()):
+        for child_name, child in list(module.named_children()):
+            if isinstance(child, nn.BatchNorm2d):
+                setattr(module, child_name, nn.Identity())
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+    return H.hf_setup(model, opt, None, image_batches(seed, as_dict=True))
+
+
+def vgg_no_bn(seed: int, batchnorm: bool = False) -> Setup:
+    """A VGG-style stack of 8 3x3 convolutions (He fan-out init) without BatchNorm, at VGG-with-BN's SGD 0.1 momentum
+    0.9 wd 5e-4 (``batchnorm=True`` is the control that trains)."""
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = []
+    c = 3
+    for i, w in enumerate([16] * 4 + [32] * 4):
+        layers += [nn.Conv2d(c, w, 3, padding=1)] + ([nn.BatchNorm2d(w)] if batchnorm else []) + [nn.ReLU()]
+        if i == 3:
+            layers.append(nn.MaxPool2d(2))
+        c = w
+    model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 10))
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d) and m.bias is not None:
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    return H.xy_setup(model, opt, None, image_batches(seed, size=16), F.cross_entropy)
+
+
+# ---- regularization --------------------------------------------------------------------------------------------------
+
+def no_weight_decay_growth(seed: int) -> Setup:
+    """A linear classifier on linearly separable data at Adam 0.1 without weight decay: the loss goes towards 0 by
+    growing the weights without bound."""
+    torch.manual_seed(seed)
+    model = nn.Linear(32, 10)
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+def weight_decay_collapse(seed: int) -> Setup:
+    """The common ReLU MLP at SGD lr 0.1 with weight_decay 2.0: every step shrinks the weights by 20%, they collapse
+    and the loss stays at chance."""
+    torch.manual_seed(seed)
+    model = M.mlp([32, 128, 128, 128, 10], nn.ReLU)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=2.0)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+# ---- data ------------------------------------------------------------------------------------------------------------
+
+def mlp_input_scaled(seed: int, scale: float = 1e3) -> Setup:
+    """The common ReLU MLP on inputs ``scale`` times unit scale, SGD 0.01 momentum 0.9."""
+    torch.manual_seed(seed)
+    model = M.mlp([32, 128, 128, 128, 10], nn.ReLU)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return H.xy_setup(model, opt, None, vector_batches(seed, scale=scale), F.cross_entropy)
+
+
+def lenet_input_scaled(seed: int) -> Setup:
+    """LeNet-5 at its SGD 0.01 momentum 0.9 on images 50x unit scale (raw 0..255-like pixels, not normalised)."""
+    torch.manual_seed(seed)
+    model = M.LeNet()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return H.xy_setup(model, opt, None, image_batches(seed, channels=1, size=28, scale=50.0), F.cross_entropy)
+
+
+def nan_input(seed: int) -> Setup:
+    """The common ReLU MLP, Adam 1e-3, on batches holding a corrupt record (a NaN feature)."""
+    torch.manual_seed(seed)
+    model = M.mlp([32, 128, 128, 128, 10], nn.ReLU)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return H.xy_setup(model, opt, None, vector_batches(seed, nan_at=3), F.cross_entropy)
+
+
+def regression_targets_scaled(seed: int) -> Setup:
+    """The 4-layer tanh regression MLP (SGD 0.1) on targets 1e3 times unit scale (not standardised)."""
+    torch.manual_seed(seed)
+    model = M.mlp([16, 64, 64, 64, 1], nn.Tanh)
+    M.init_linears(model, _xavier)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    return H.xy_setup(model, opt, None, regression_batches(seed, target_scale=1e3), F.mse_loss)
+
+
+# ---- numeric ---------------------------------------------------------------------------------------------------------
+
+class _LogFeatures(nn.Module):
+    """``log(relu(linear(x)))`` features: -inf wherever a unit is off."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(32, 64)
+        self.fc2 = nn.Linear(64, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(torch.log(F.relu(self.fc1(x))))
+
+
+def log_relu(seed: int) -> Setup:
+    """A classifier with ``log(relu(.))`` features, Adam 1e-3."""
+    torch.manual_seed(seed)
+    model = _LogFeatures()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+class _HalfSoftmaxHead(nn.Module):
+    """An MLP whose output softmax is computed by hand in float16 without subtracting the max: exp overflows 65504."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = M.mlp([32, 128, 128, 10], nn.ReLU)
+        M.init_linears(self.body, lambda m: 2.0 * _he(m))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.body(x).half().exp()
+        return (z / z.sum(1, keepdim=True)).float()
+
+
+def _nll_of_probs(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.nll_loss(torch.log(p), y)
+
+
+def fp16_softmax_overflow(seed: int) -> Setup:
+    """A hand-written float16 softmax (no max subtraction) on logits beyond ln(65504) = 11.1, Adam 1e-3."""
+    torch.manual_seed(seed)
+    model = _HalfSoftmaxHead()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return H.xy_setup(model, opt, None, vector_batches(seed, scale=3.0), _nll_of_probs)
+
+
+class _StandardiseNoEps(nn.Module):
+    """Standardises its input features over the batch without an epsilon: a constant feature gives 0/0."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = M.mlp([32, 128, 128, 10], nn.ReLU)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body((x - x.mean(0)) / x.std(0))
+
+
+def standardise_no_eps(seed: int) -> Setup:
+    """Batch standardisation without epsilon on data with a constant (padding) feature, Adam 1e-3."""
+    torch.manual_seed(seed)
+    model = _StandardiseNoEps()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    base = vector_batches(seed)
+
+    def batches(step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = base(step)
+        x = x.clone()
+        x[:, -1] = 1.0
+        return x, y
+    return H.xy_setup(model, opt, None, batches, F.cross_entropy)

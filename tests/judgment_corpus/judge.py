@@ -1,0 +1,121 @@
+"""gradguard's judgment on a corpus case: ``check``'s top cause and a monitored run's events, scored against the labels.
+
+The scoring targets (issue 12): a healthy case gets no warning/critical finding and no event; a broken case's top
+cause is one of its accepted causes, and its first accepted event comes at or before the plain run's failure step.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+import gradguard
+from gradguard.diagnosis import Diagnosis
+
+from . import Case, PlainRun, Setup, train_plain
+
+__all__ = ["GUARD_ACTIONS", "GuardedRun", "Judgment", "judge", "run_check", "run_guarded"]
+
+#: events that are the guard's own actions, not verdicts about the model (a monitor never raises them)
+GUARD_ACTIONS = ("clip", "skip", "rollback", "lr_change")
+
+
+def run_check(setup: Setup) -> Diagnosis:
+    """``gradguard.check`` called the way a user of this model would: dict batch for HF models, closure for models
+    whose forward returns a hidden state, ``(inputs, targets)`` + ``loss_fn`` otherwise; with the optimizer,
+    scheduler and the user's clip norm where ``check`` takes them."""
+    params = inspect.signature(gradguard.check).parameters
+    extra: dict[str, Any] = {}
+    if "scheduler" in params:
+        extra["scheduler"] = setup.scheduler
+    if "max_grad_norm" in params and setup.clip is not None:
+        extra["max_grad_norm"] = setup.clip
+    if setup.needs_closure and "closure" in params:
+        return gradguard.check(setup.model, optimizer=setup.optimizer, closure=setup.closure, **extra)
+    return gradguard.check(setup.model, setup.batch, setup.loss_fn, setup.optimizer, **extra)
+
+
+def found_cause(d: Diagnosis) -> str:
+    """``"healthy"`` when no finding is a warning or critical, else the top finding's cause."""
+    return "healthy" if d.healthy or d.top is None else d.top.cause
+
+
+def top_evidence(d: Diagnosis, width: int = 90) -> str:
+    """The top finding's message, first clause, at most ``width`` characters."""
+    if d.healthy or d.top is None:
+        return "no warning or critical finding"
+    msg = d.top.message.split("; ")[0].split(". ")[0].replace("|", "/")
+    return msg if len(msg) <= width else msg[: width - 3] + "..."
+
+
+@dataclass
+class GuardedRun:
+    """A run under ``gradguard.Guard(policy="monitor")``: losses and the verdict events (guard actions and info
+    events left out) as ``(step, kind, severity, message)``."""
+
+    losses: list[float] = field(default_factory=list)
+    events: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def first(self, kinds: tuple[str, ...] | None = None) -> tuple[int, str] | None:
+        """The first event (step, kind) of one of ``kinds`` (any kind when None)."""
+        for step, kind, _, _ in self.events:
+            if kinds is None or kind in kinds:
+                return step, kind
+        return None
+
+
+def run_guarded(case: Case, steps: int | None = None, seed: int = 0) -> GuardedRun:
+    """Train ``case`` under a monitoring guard (it measures and raises events, never changes a step); the closure is
+    given to ``guard.step`` so that events can be diagnosed. Stops once the weights are non-finite."""
+    setup = case.build(seed)
+    out = GuardedRun()
+    with gradguard.Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler) as guard:
+        for step in range(steps or case.steps):
+            out.losses.append(setup.train_step(step, guard))
+            out.events += [(e.step, e.kind, e.severity, e.message) for e in setup.last_report.events
+                           if e.kind not in GUARD_ACTIONS and e.severity != "info"]
+            if not all(bool(torch.isfinite(p).all()) for p in setup.model.parameters()):
+                break
+    return out
+
+
+@dataclass
+class Judgment:
+    """One case scored: ``check``'s verdict, the monitored run's events and the plain run's failure step."""
+
+    case: Case
+    found: str
+    evidence: str
+    first_event: tuple[int, str] | None
+    any_event: tuple[int, str] | None
+    failure_step: int | None
+    cause_ok: bool
+    event_ok: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.cause_ok and self.event_ok
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return "ok"
+        return "FALSE ALARM" if self.case.healthy else "MISS"
+
+
+def judge(case: Case, steps: int | None = None, seed: int = 0, plain: PlainRun | None = None) -> Judgment:
+    """Score ``case``: check on its batch, a monitored run of ``steps`` and (unless given) the plain run."""
+    d = run_check(case.build(seed))
+    run = run_guarded(case, steps, seed)
+    if case.healthy:
+        first = run.first()
+        return Judgment(case, found_cause(d), top_evidence(d), first, first, None, d.healthy, first is None)
+    plain = plain or train_plain(case, steps, seed)
+    fail = plain.failure_step(case.trouble)
+    first = run.first(case.events)
+    event_ok = first is not None and (fail is None or first[0] <= fail)
+    cause = found_cause(d)
+    return Judgment(case, cause, top_evidence(d), first, run.first(), fail, cause in case.expected, event_ok)
