@@ -49,6 +49,14 @@ class Guard:
             optimizer.zero_grad(set_to_none=True)
         guard.close()
 
+    A loop that carries a state from batch to batch (an RNN hidden state) passes it and resets it when told::
+
+        output, hidden = model(x, hidden)
+        ...
+        report = guard.step(loss, state=hidden)
+        if report.reset_state:  # a NaN batch poisoned it: it would poison every later batch
+            hidden = model.init_hidden(batch_size)
+
     Args:
         model: the model being trained (used to name parameters and group them into layers).
         optimizer: the optimizer over the model's trainable parameters. ``guard.step`` calls its ``step()``.
@@ -279,14 +287,17 @@ class Guard:
             events = self._investigator.investigate(step, events, inputs, targets, closure, self._rng_state)
 
         reset = reset_reason(stats.grads_finite and stats.loss_finite, events, state)
-        if reset is not None:  # a poisoned carried state: the policies must not blame the weights or the rate
-            events = mark_carried(events, reset)
+        # a poisoned carried state: the policies must not blame the weights or the rate (each rank holds its own
+        # state, so under torch.distributed it is only reported: every rank must decide from the same numbers)
+        carried = reset is not None and self.reduce_packed is None
+        if carried:
+            events = mark_carried(events, reset)  # type: ignore[arg-type]
         if scale is not None and not stats.grads_finite:
             decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
         else:
             decision = self.policy.decide(stats, events)
         validate(decision, self.policy)
-        decision = self._actuator.bound_skips(stats, decision, carried=reset is not None)
+        decision = self._actuator.bound_skips(stats, decision, carried=carried)
         return stats, update, events, decision, present, reset
 
     def _finish(self, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
