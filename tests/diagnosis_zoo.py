@@ -245,6 +245,161 @@ def healthy_lstm(seed: int) -> Built:
     return model, _seq_batch(16, 20, 8), F.cross_entropy, torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
+# ---- the cases issue 12 measured: standard models at their usual settings, and symptoms that hide their cause ----
+
+
+class OwnLayerNorm(nn.Module):
+    """A GPT's own LayerNorm class (nanoGPT's): recognised by what it does, not by its class."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
+
+
+class GPTBlock(nn.Module):
+    def __init__(self, d: int, heads: int, layers: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2 = OwnLayerNorm(d), OwnLayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3 * d, bias=False), nn.Linear(d, d, bias=False)
+        self.fc, self.out = nn.Linear(d, 4 * d, bias=False), nn.Linear(4 * d, d, bias=False)
+        for m in (self.qkv, self.fc):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        for m in (self.proj, self.out):
+            nn.init.normal_(m.weight, 0.0, 0.02 / math.sqrt(2 * layers))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, c = x.shape
+        q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in self.qkv(self.ln1(x)).split(c, 2))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(b, t, c)
+        x = x + self.proj(y)
+        return x + self.out(F.gelu(self.fc(self.ln2(x))))
+
+
+class NanoGPT(nn.Module):
+    """nanoGPT's shape: learned positions, pre-LN blocks with its own LayerNorm, N(0, 0.02), tied head."""
+
+    def __init__(self, vocab: int = 64, length: int = 32, d: int = 64, layers: int = 4, heads: int = 4) -> None:
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(length, d)
+        for e in (self.tok, self.pos):
+            nn.init.normal_(e.weight, 0.0, 0.02)
+        self.blocks = nn.ModuleList([GPTBlock(d, heads, layers) for _ in range(layers)])
+        self.ln = OwnLayerNorm(d)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
+        for blk in self.blocks:
+            x = blk(x)
+        return self.ln(x) @ self.tok.weight.T
+
+
+def _tokens(n: int = 16, t: int = 32, vocab: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.randint(0, vocab, (n, t + 1))
+    return x[:, :-1], x[:, 1:]
+
+
+def _lm_loss(out: Any, t: torch.Tensor) -> torch.Tensor:
+    logits = out[0] if isinstance(out, tuple) else out
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), t.reshape(-1))
+
+
+def nanogpt(lr: float) -> Callable[[int], Built]:
+    def build(seed: int) -> Built:
+        torch.manual_seed(seed)
+        model = NanoGPT()
+        return model, _tokens(), _lm_loss, torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.99),
+                                                              weight_decay=0.1)
+    return build
+
+
+def hf_gpt2(seed: int) -> Built:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(seed)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=64, n_positions=32, n_embd=64, n_layer=2, n_head=4))
+    ids = torch.randint(0, 64, (8, 32))
+    return model, {"input_ids": ids, "labels": ids}, None, torch.optim.AdamW(model.parameters(), lr=3e-4)  # type: ignore
+
+
+class ViTLike(nn.Module):
+    """A ViT: patch embedding, pre-LN encoder blocks whose GELU MLPs are Xavier-initialised, zero-initialised head
+    (torchvision's ViT)."""
+
+    def __init__(self, d: int = 64, layers: int = 2, classes: int = 10) -> None:
+        super().__init__()
+        self.patch = nn.Linear(3 * 8 * 8, d)
+        layer = nn.TransformerEncoderLayer(d, 4, 4 * d, dropout=0.0, activation="gelu", batch_first=True,
+                                           norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(d), enable_nested_tensor=False)
+        for lyr in self.encoder.layers:
+            assert isinstance(lyr, nn.TransformerEncoderLayer)
+            for lin in (lyr.linear1, lyr.linear2):
+                nn.init.xavier_uniform_(lin.weight)
+                nn.init.normal_(lin.bias, std=1e-6)
+        self.head = nn.Linear(d, classes)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        b = img.shape[0]
+        patches = img.unfold(2, 8, 8).unfold(3, 8, 8).permute(0, 2, 3, 1, 4, 5).reshape(b, -1, 3 * 64)
+        return self.head(self.encoder(self.patch(patches)).mean(1))
+
+
+def vit_zero_head(seed: int) -> Built:
+    torch.manual_seed(seed)
+    model = ViTLike()
+    return (model, (torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,))), F.cross_entropy,
+            torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05))
+
+
+class LSTMLM(nn.Module):
+    def __init__(self, vocab: int = 64, d: int = 64) -> None:
+        super().__init__()
+        self.emb, self.rnn, self.head = nn.Embedding(vocab, d), nn.LSTM(d, d, 2, batch_first=True), nn.Linear(d, vocab)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        out, hidden = self.rnn(self.emb(x))
+        return self.head(out), hidden
+
+
+def lstm_lm(seed: int) -> Built:
+    torch.manual_seed(seed)
+    model = LSTMLM()
+    return model, _tokens(), _lm_loss, torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def demo_init(seed: int) -> Built:
+    """The demo's model: 10 ReLU layers at 1.3x the He std, SGD 1e-4 momentum 0.9; its first loss is ~1000x the
+    targets' scale and it blows up in its first steps."""
+    torch.manual_seed(seed)
+    model = _mlp([16] + [64] * 9 + [1], nn.ReLU)
+    _scale_linears(model, lambda m: 1.3 * _he(m))
+    x = torch.randn(64, 16)
+    y = torch.sin(2.0 * x @ (torch.randn(16, 1) / 4.0))
+    return model, (x, y), F.mse_loss, torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
+
+
+def corrupt_record(seed: int) -> Built:
+    torch.manual_seed(seed)
+    model = _mlp([16, 64, 64, 1], nn.ReLU)
+    x, y = _regression()
+    x[7, 0] = 1e30
+    return model, (x, y), F.mse_loss, torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+
+
+def inputs_50x(seed: int) -> Built:
+    torch.manual_seed(seed)
+    model = _mlp([32, 128, 128, 10], nn.ReLU)
+    x = torch.randn(64, 32)
+    y = (x @ torch.randn(32, 10)).argmax(1)
+    return model, (50.0 * x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+
 def _s(*causes: str) -> frozenset[str]:
     return frozenset(causes)
 
@@ -272,4 +427,13 @@ ZOO: list[ZooCase] = [
     ZooCase("healthy_bn_mlp", "He MLP + BatchNorm, Adam 1e-3", _s(), healthy_bn_mlp),
     ZooCase("healthy_transformer", "2-layer pre-LN transformer encoder", _s(), healthy_transformer),
     ZooCase("healthy_lstm", "LSTM, default init, 20 steps", _s(), healthy_lstm),
+    ZooCase("gpt2_adamw3e-4", "GPT-2 (transformers, 2 layers), AdamW 3e-4, no warm-up, dict batch", _s(), hf_gpt2),
+    ZooCase("nanogpt_adamw1e-3", "nanoGPT-style GPT (own LayerNorm, F.gelu), AdamW 1e-3", _s(), nanogpt(1e-3)),
+    ZooCase("vit_zero_head", "ViT, GELU MLPs Xavier, zero-initialised head, AdamW 1e-3", _s(), vit_zero_head),
+    ZooCase("lstm_lm_adam", "2-layer LSTM language model, Adam 1e-3", _s(), lstm_lm),
+    ZooCase("nanogpt_adamw0.3", "nanoGPT-style GPT at AdamW 0.3", _s("lr"), nanogpt(0.3)),
+    ZooCase("demo_init_1.3x", "the demo's 10-layer ReLU MLP, std 1.3x He, SGD 1e-4", _s("init", "depth"), demo_init,
+            True),
+    ZooCase("corrupt_record", "MSE regression, one input record at 1e30", _s("data"), corrupt_record),
+    ZooCase("inputs_50x", "ReLU MLP, inputs 50x unit scale, SGD 0.05 momentum 0.9", _s("data"), inputs_50x),
 ]

@@ -18,8 +18,8 @@ The model (each arrow: the quantity on the left sets the one on the right)::
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
   mis-scaled-weights finding becomes ``regularization`` (no weight decay) or ``lr`` (with weight decay).
 
-A consequence is demoted to ``info`` and says whose consequence it is; its cause takes its severity when that is
-higher, adds the decades of trouble it explains to its score, and lists it under ``evidence["consequences"]``.
+A consequence is demoted to ``info`` and says whose consequence it is; its cause takes its severity and score when
+those are higher and lists it under ``evidence["consequences"]``.
 """
 
 from __future__ import annotations
@@ -44,12 +44,15 @@ def _direction(f: Finding) -> int:
 def _absorb(cause: Finding, consequence: Finding, why: str) -> None:
     if SEVERITIES.index(consequence.severity) > SEVERITIES.index(cause.severity):
         cause.severity = consequence.severity
-    cause.score += consequence.score
+    cause.score = max(cause.score, consequence.score)
     cause.evidence.setdefault("consequences", []).append(
         {"cause": consequence.cause, "severity": consequence.severity, "what": consequence.message})
     consequence.severity = "info"
     consequence.evidence["consequence_of"] = cause.cause
     consequence.message = f"A consequence of the {cause.cause} finding ({why}): {consequence.message}"
+    consequence.prescription = (f"Fix the {cause.cause} finding first, then check again: this follows from it. "
+                                f"(Taken alone: {consequence.prescription})")
+    consequence.code = ""
     consequence.score = min(consequence.score, 0.1)
 
 

@@ -13,7 +13,8 @@ Expected standard deviation (a normal init of that std keeps the signal's second
 The cause is named from the measurement, not the table (see :mod:`.propagation`): a run of plain feed-forward
 transitions must compound by ``>= INIT_WARN`` decades (critical ``>= INIT_CRIT``) the way the layers' std factors
 predict, or the model's first loss must be ``>= 10^OUTPUT_WARN`` times the loss of an all-zero output while the
-weights are too large (the output is blown up at step 0). Per-branch scales inside residual blocks (GPT-2's
+weights of a chain of at least 2 layers are too large (the output is blown up at step 0; one too-large layer alone
+is the regularisation check's: it may have grown there). Per-branch scales inside residual blocks (GPT-2's
 N(0, 0.02), zero-initialised heads, residual branches and layer scales) are designs: they are not plain runs, and
 layers gated by a zero are left out. Weights off the table that the measurement does not confirm are ``info``.
 """
@@ -167,10 +168,10 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
                f"decades and the signal by {abs(run.forward):.1f}")
     out_dec = probe.output_decades
     chain_specs = [specs[r.name] for r in prop.chain if r.name in specs and r.name not in prop.gated]
-    if explained < INIT_WARN and out_dec is not None and out_dec >= OUTPUT_WARN:
-        pred_all = sum(math.log10(s.factor) for s in chain_specs[1:])
+    if explained < INIT_WARN and out_dec is not None and out_dec >= OUTPUT_WARN and len(chain_specs) >= 2:
+        pred_all = sum(math.log10(s.factor) for s in chain_specs)
         if pred_all >= 0.5 and _explained(pred_all, out_dec) > explained:
-            group, predicted, measured = chain_specs[1:], pred_all, out_dec
+            group, predicted, measured = chain_specs, pred_all, out_dec
             explained = _explained(pred_all, out_dec)
             how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
                    "before any training")
