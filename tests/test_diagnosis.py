@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -356,3 +357,114 @@ def test_guard_closure_gets_causes_attached() -> None:
     guard.close()
     diagnosed = [e for e in report.events if e.kind == "nonfinite"]
     assert diagnosed and any(e.causes for e in diagnosed), [(e.kind, e.evidence) for e in report.events]
+
+
+# ---------------------------------------------------------------- the judgment (issue 12)
+
+
+def _zoo(name: str, seed: int = 0) -> tuple[nn.Module, object, object, torch.optim.Optimizer | None]:
+    return next(c for c in ZOO if c.name == name).build(seed)
+
+
+def test_adam_first_step_is_sign_like_and_sgd_is_proportional() -> None:
+    from gradguard.diagnosis.batch import resolve_step
+    from gradguard.diagnosis.stepsize import analyse_step
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 4))
+    x, y = torch.randn(16, 32), torch.randn(16, 4)
+    spec = resolve_step((x, y), F.mse_loss, None)
+    probe = run_probe(model, spec)
+    adam = analyse_step(model, spec.run, probe, torch.optim.Adam(model.parameters(), lr=1e-3))
+    for name in ("0.weight", "2.weight"):
+        w = dict(model.named_parameters())[name].detach()
+        rms = float(w.pow(2).mean().sqrt())
+        assert adam.ratios[name] == pytest.approx(1e-3 / rms, rel=0.02)  # every element moves by ~lr
+    sgd = analyse_step(model, spec.run, probe, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+    g = probe.param_grads["2.weight"]
+    assert g is not None
+    w = dict(model.named_parameters())["2.weight"].detach()
+    assert sgd.ratios["2.weight"] == pytest.approx(0.1 * float(g.norm()) / float(w.norm()), rel=1e-4)
+    assert sgd.momentum_gain == pytest.approx(10.0) and adam.momentum_gain == 1.0
+    assert adam.forwards >= 2 and adam.curve[0][0] == 1.0
+
+
+def test_suggested_lr_is_sane_and_lowers_the_loss() -> None:
+    model, (x, y), loss_fn, opt = _zoo("sgd_lr10")
+    assert opt is not None
+    d = check(model, (x, y), loss_fn, opt)
+    lr_f = d.by_cause("lr")[0]
+    suggested = lr_f.evidence["suggested_lr"]
+    assert isinstance(suggested, float) and isinstance(lr_f.evidence["lr"], float)  # numbers, not lists
+    assert 10.0 / 1024 <= suggested < 10.0
+    before = float(loss_fn(model(x), y).detach())
+    for lr, rises in ((10.0, True), (suggested, False)):  # plain PyTorch reference on a copy
+        m = copy.deepcopy(model)
+        o = torch.optim.SGD(m.parameters(), lr=lr)
+        loss_fn(m(x), y).backward()
+        o.step()
+        assert (float(loss_fn(m(x), y).detach()) > before) == rises
+
+
+def test_corrupt_record_is_data_and_the_overflow_its_consequence() -> None:
+    d = check(*_zoo("corrupt_record"))
+    assert d.top is not None and d.top.cause == "data" and d.top.severity == "critical"
+    assert all(f.severity == "info" and f.evidence.get("consequence_of") == "data" for f in d.by_cause("numeric"))
+
+
+def test_step0_explosion_is_init_and_the_big_step_its_consequence() -> None:
+    d = check(*_zoo("demo_init_1.3x"))
+    assert d.top is not None and d.top.cause == "init"
+    assert d.top.evidence["first_loss_over_zero_output_loss"] > 10
+    assert all(f.severity == "info" for f in d.by_cause("lr"))
+
+
+def test_own_layernorm_and_functional_gelu_are_recognised_by_behaviour() -> None:
+    model, batch, loss_fn, _ = _zoo("nanogpt_adamw1e-3")
+    probe = run_probe(model, batch, loss_fn)
+    norms = {r.name for r in probe.records if r.normalizes}
+    assert {"blocks.0.ln1", "blocks.0.ln2", "ln"} <= norms
+    fc = next(r for r in probe.records if r.name == "blocks.0.fc")
+    assert fc.activation == "gelu" and fc.activation_source == "functional"
+    d = check(model, batch, loss_fn)
+    assert not any("no normalisation" in f.message for f in d.findings)
+
+
+def test_zero_initialised_head_is_a_design() -> None:
+    d = check(*_zoo("vit_zero_head"))
+    assert d.healthy, d.render(verbose=True)
+    assert [p["layer"] for p in d.profile if p["gated"]] == ["head"] or all(p["gated"] for p in d.profile)
+    assert not d.by_cause("depth") and not [f for f in d.by_cause("init") if f.severity != "info"]
+
+
+def test_no_residual_connections_prescribed_for_a_two_layer_lstm() -> None:
+    d = check(*_zoo("lstm_lm_adam"))
+    assert d.healthy and not any("residual" in f.prescription for f in d.findings)
+
+
+def test_weights_moved_by_training_are_not_called_init() -> None:
+    model, batch, loss_fn, _ = _zoo("relu_mlp_he3x")
+    opt = torch.optim.SGD(model.parameters(), lr=1e-12, momentum=0.9)
+    loss_fn(model(batch[0]), batch[1]).backward()
+    opt.step()  # the optimizer holds state: these weights are trained weights now
+    d = check(model, batch, loss_fn, opt)
+    assert "init" not in d.causes and d.causes[0] in {"regularization", "lr", "depth"}
+    assert all("trained" in f.evidence for f in d.findings if f.cause in {"regularization", "lr"}
+               and "layers" in f.evidence)
+
+
+def test_fix_uses_the_activation_s_gain() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(*[m for _ in range(8) for m in (nn.Linear(64, 64), nn.GELU())], nn.Linear(64, 1))
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                m.weight.normal_(0.0, 0.25 / 8)
+    batch = (torch.randn(128, 64), torch.randn(128, 1))
+    d = check(model, batch, F.mse_loss)
+    assert d.top is not None and d.top.cause == "init"
+    changes = fix(model, d)
+    gelu = [c for c in changes if "gelu" in c["scheme"]]
+    assert gelu and all(c["std_after"] == pytest.approx(1.533 / 8, rel=0.05) for c in gelu)
+    after = check(model, batch, F.mse_loss)
+    assert after.healthy, after.render(verbose=True)
