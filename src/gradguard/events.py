@@ -17,10 +17,10 @@ __all__ = ["EVENT_KINDS", "SEVERITIES", "Event"]
 EVENT_KINDS: tuple[str, ...] = (
     "nonfinite",  # NaN/Inf in the loss, a gradient or a weight
     "explode",  # gradient norm far above its own history or a ceiling
-    "vanish",  # a layer stopped learning: gradient tiny against its weights and the other layers
+    "vanish",  # a layer stopped learning: gradient tiny against its (first) weights and the other layers
     "loss_spike",  # loss far above its recent history
-    "divergence",  # loss rising over a window
-    "stall",  # loss does not move
+    "divergence",  # loss rising over a window, or above twice its start within the first steps
+    "stall",  # loss does not move: never improved, frozen, or at its start while the weights move hard (not_learning)
     "weight_growth",  # a layer's weight norm grows without bound
     "amp_overflow",  # a GradScaler overflow step (the scaler's own business, not an explosion)
     "clip",  # the guard scaled the gradients down
