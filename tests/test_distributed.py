@@ -135,6 +135,29 @@ def run_rollback(rank: int, world: int) -> dict[str, Any]:
             "applied": [r.applied for r in reports], "lr": opt.param_groups[0]["lr"]}
 
 
+FLOAT_NAN_STEP = 3  # the float_loss scenario: rank 1's Python-float loss is NaN at this step (its gradients finite)
+
+
+def run_float_loss(rank: int, world: int) -> dict[str, Any]:
+    """DDP with ``guard.step(loss.item())``: a NaN in one rank's float loss must make every rank skip."""
+    model = _model("ddp")
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    guard = gradguard.Guard(model, opt, policy="safe", update_every=0)
+    reports, after = [], []
+    for step in range(FLOAT_NAN_STEP + 3):
+        x, y = batch(n=16, seed=step)
+        x, y = x.chunk(world)[rank], y.chunk(world)[rank]
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        value = float("nan") if (rank == 1 and step == FLOAT_NAN_STEP) else loss.item()
+        reports.append(guard.step(value))
+        opt.zero_grad(set_to_none=True)
+        after.append([p.detach().clone() for p in model.parameters()])
+    guard.close()
+    return {"applied": [r.applied for r in reports], "after": after,
+            "losses": [r.loss for r in reports]}
+
+
 def _worker(rank: int, world: int, port: int, out_dir: Path) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
@@ -144,6 +167,7 @@ def _worker(rank: int, world: int, port: int, out_dir: Path) -> None:
         results: dict[str, Any] = {kind: run_scenario(kind, rank, world, out_dir / kind / f"rank{rank}")
                                    for kind in KINDS}
         results["ddp_rollback"] = run_rollback(rank, world)
+        results["float_loss"] = run_float_loss(rank, world)
         torch.save(results, out_dir / f"rank{rank}.pt")
     finally:
         torch.distributed.destroy_process_group()
@@ -261,6 +285,15 @@ def test_ddp_rollback_restores_the_same_snapshot_on_every_rank(ranks: Any) -> No
     for step in range(ROLLBACK_AT + 3):  # the replicas never drift apart, before or after the rollback
         assert all(torch.equal(p, q) for p, q in zip(a["after"][step], b["after"][step], strict=True))
     assert not torch.equal(a["after"][-1][0], a["after"][ROLLBACK_AT][0])  # and training went on
+
+
+def test_a_float_loss_is_reduced_so_a_nan_on_one_rank_skips_on_every_rank(ranks: Any) -> None:
+    a, b = (r["float_loss"] for r in ranks[0])
+    expected = [s != FLOAT_NAN_STEP for s in range(FLOAT_NAN_STEP + 3)]
+    assert a["applied"] == b["applied"] == expected  # rank 0's own float loss was finite: it skips all the same
+    assert a["losses"][0] == pytest.approx(b["losses"][0])  # every rank records the mean loss across ranks
+    for step in range(FLOAT_NAN_STEP + 3):
+        assert all(torch.equal(p, q) for p, q in zip(a["after"][step], b["after"][step], strict=True))
 
 
 def _gathered(rows: list[list[float]]) -> torch.Tensor:

@@ -275,8 +275,10 @@ class StatsCollector:
             step_t = self._one
         else:
             step_t, upd = self._minus_one, self._nan_layers
-        self._host_loss = None if loss is None or isinstance(loss, torch.Tensor) else float(loss)
-        head = torch.stack([self._scalar(loss if isinstance(loss, torch.Tensor) else None), self._scalar(scale),
+        # a float loss travels in the vector too: under torch.distributed every input of a decision is reduced
+        # across ranks, so a NaN or spike in one rank's float loss reaches every rank (one small host-to-device copy)
+        self._host_loss = None
+        head = torch.stack([self._scalar(loss), self._scalar(scale),
                             sumsq[:L].sum(), step_t])
         return torch.cat([head, sumsq, gmax, upd])
 
