@@ -26,6 +26,12 @@ def _evidence(finding: object) -> str:
 
 def main() -> None:
     torch.set_num_threads(2)
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+    except ImportError:
+        pass
     rows = ["| model | expected | found | ok | evidence |", "|---|---|---|---|---|"]
     hits = 0
     for case in ZOO:

@@ -445,9 +445,11 @@ def test_no_residual_connections_prescribed_for_a_two_layer_lstm() -> None:
 def test_weights_moved_by_training_are_not_called_init() -> None:
     model, batch, loss_fn, _ = _zoo("relu_mlp_he3x")
     opt = torch.optim.SGD(model.parameters(), lr=1e-12, momentum=0.9)
+    assert "init" in check(model, batch, loss_fn, opt, steps_done=3).causes  # 3 steps in: still the init
     loss_fn(model(batch[0]), batch[1]).backward()
-    opt.step()  # the optimizer holds state: these weights are trained weights now
+    opt.step()  # SGD keeps no step count: any state counts as trained (the Guard passes its own step)
     d = check(model, batch, loss_fn, opt)
+    assert check(model, batch, loss_fn, opt, steps_done=500).causes == d.causes
     assert "init" not in d.causes and d.causes[0] in {"regularization", "lr", "depth"}
     assert all("trained" in f.evidence for f in d.findings if f.cause in {"regularization", "lr"}
                and "layers" in f.evidence)

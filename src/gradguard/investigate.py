@@ -79,7 +79,7 @@ class Investigator:
                 evidence.update(self._forensics(step, batch_fn, inputs, targets, closure, rng_state, event))
             if event.kind in DIAGNOSED_KINDS:
                 if self._due(event.kind, step):
-                    causes = self._diagnose(inputs, targets, closure, evidence)
+                    causes = self._diagnose(inputs, targets, closure, evidence, step)
                     self._causes[event.kind] = (step, causes)
                 elif event.kind in self._causes:  # rate-limited: the latest diagnosis of this kind, said as such
                     diagnosed_at, causes = self._causes[event.kind]
@@ -123,7 +123,7 @@ class Investigator:
         return found
 
     def _diagnose(self, inputs: Any, targets: Any, closure: Callable[[nn.Module], Any] | None,
-                  evidence: dict[str, Any]) -> tuple[Mapping[str, Any], ...]:
+                  evidence: dict[str, Any], step: int) -> tuple[Mapping[str, Any], ...]:
         """Ranked causes from a diagnosis probe of the step: the closure when given, else loss_fn on the batch."""
         if closure is None and (self.loss_fn is None or inputs is None):
             return ()
@@ -131,9 +131,10 @@ class Investigator:
             from .diagnosis import diagnose_step
 
             if closure is not None:
-                findings = diagnose_step(self.model, closure=closure, optimizer=self.optimizer)
+                findings = diagnose_step(self.model, closure=closure, optimizer=self.optimizer, steps_done=step)
             else:
-                findings = diagnose_step(self.model, (inputs, targets), self.loss_fn, self.optimizer)
+                findings = diagnose_step(self.model, (inputs, targets), self.loss_fn, self.optimizer,
+                                         steps_done=step)
             return tuple(f.to_dict() for f in findings[:5])
         except Exception as exc:
             evidence["diagnosis_error"] = f"{type(exc).__name__}: {exc}"

@@ -47,7 +47,7 @@ def load_target(spec: str) -> Callable[[], Any]:
 def _unpack(spec: str, value: Any) -> dict[str, Any]:
     """The keyword arguments of ``gradguard.check`` from what the target returned (a tuple or a dict)."""
     if isinstance(value, dict):
-        allowed = {"model", "batch", "loss_fn", "optimizer", "closure", "scheduler"}
+        allowed = {"model", "batch", "loss_fn", "optimizer", "closure", "scheduler", "max_grad_norm"}
         unknown = sorted(set(value) - allowed)
         if unknown or "model" not in value:
             raise CliError(f"{spec} returned a dict with keys {sorted(value)}; expected 'model' and any of "
@@ -74,7 +74,8 @@ def _unpack(spec: str, value: Any) -> dict[str, Any]:
 def check(
     target: Annotated[str, typer.Argument(metavar="MODULE:FUNCTION",
                                  help="A function returning (model, batch, loss_fn[, optimizer]) or a dict of "
-                                      "check's arguments (model, batch, loss_fn, optimizer, closure, scheduler).")],
+                                      "check's arguments (model, batch, loss_fn, optimizer, closure, scheduler, "
+                                      "max_grad_norm).")],
     fix: Annotated[bool, typer.Option("--fix", help="Re-initialise the layers found wrong, then check again.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show info findings and all evidence.")] = False,

@@ -29,7 +29,7 @@ Closure = Callable[[nn.Module], Any]
 
 def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
           optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
-          scheduler: Any = None, max_grad_norm: float | None = None) -> Diagnosis:
+          scheduler: Any = None, max_grad_norm: float | None = None, steps_done: int | None = None) -> Diagnosis:
     """Diagnose the causes of exploding/vanishing gradients before (or during) training, on one real batch.
 
     Cost: one forward and one backward pass; with ``optimizer``, one optimizer step on a copy and 2 to 7
@@ -46,10 +46,14 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         optimizer: optional; enables the learning-rate and regularisation checks.
         closure: ``closure(model)`` computes one step's loss itself and returns it as a tensor, a tuple whose first
             item is the loss, or an object with ``.loss`` (models with several inputs, a hidden state, their own
-            loss).
+            loss). It is called once with gradients and up to 8 times without (the lr check's loss along the step),
+            so it must not change state outside the model (e.g. carry a hidden state over from call to call).
         scheduler: optional learning-rate scheduler; its current ``get_last_lr()`` is the lr checked (warm-up).
         max_grad_norm: the norm the training loop clips gradients to (``clip_grad_norm_``) before the step, if it
             does; the lr check steps with the clipped gradients.
+        steps_done: optimizer steps already taken (the Guard passes its step). From ``TRAINED_STEPS`` on, weights
+            are trained weights and a mis-scaled weight is not called an initialisation problem. None: read from
+            the optimizer's state (its ``step`` count, or any state at all for optimizers that keep no count).
 
     Returns:
         A :class:`Diagnosis` with findings ranked by how much of the measured trouble they explain.
@@ -85,7 +89,7 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
     stepped = None
     trained = weight_decay = False
     if optimizer is not None:
-        trained = any(bool(st) for st in optimizer.state.values())
+        trained = _trained(optimizer, steps_done)
         weight_decay = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
         try:
             stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm)
@@ -105,9 +109,23 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
 
 
 def diagnose_step(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
-                  optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None) -> list[Finding]:
+                  optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
+                  steps_done: int | None = None) -> list[Finding]:
     """The ranked findings of :func:`check` (what the Guard calls when an event fires)."""
-    return check(model, batch, loss_fn, optimizer, closure=closure).findings
+    return check(model, batch, loss_fn, optimizer, closure=closure, steps_done=steps_done).findings
+
+
+#: from this many optimizer steps on, weights are trained weights, not an initialisation
+TRAINED_STEPS = 50
+
+
+def _trained(optimizer: torch.optim.Optimizer, steps_done: int | None) -> bool:
+    if steps_done is not None:
+        return steps_done >= TRAINED_STEPS
+    counts = [float(st["step"]) for st in optimizer.state.values() if isinstance(st, dict) and "step" in st]
+    if counts:
+        return max(counts) >= TRAINED_STEPS
+    return any(bool(st) for st in optimizer.state.values())
 
 
 def scheduler_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[float] | None:
