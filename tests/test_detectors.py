@@ -228,6 +228,19 @@ def test_vanish_is_not_fooled_by_weights_that_blew_up() -> None:
     assert out_starved[0].evidence["layers"]["l0"]["first_weight_norm"] == 1.0
 
 
+def test_vanish_is_not_raised_for_a_layer_behind_an_opening_gate() -> None:
+    gated, flat = VanishDetector(L, patience=5), VanishDetector(L, patience=5)
+    out_gated, out_flat = [], []
+    rng = np.random.default_rng(7)
+    for s in range(30):
+        g = np.array([1e-9 * 2.0 ** s, 1.0, 1.0, 1.0])  # behind a 1e-6 layer scale that opens: x2 per step
+        out_gated += gated(make(s, g), NAMES)
+        noisy_small = np.array([1e-8 * np.exp(rng.normal(0, 0.5)), 1.0, 1.0, 1.0])  # vanished, noisy (x4 range)
+        out_flat += flat(make(s, noisy_small), NAMES)
+    assert out_gated == []
+    assert [(e.step, e.layers) for e in out_flat] == [(4, ("l0",))]
+
+
 def test_weight_growth_from_zero_init_is_not_growth_without_bound() -> None:
     det = WeightGrowthDetector(L, window=50)
     fired = []
@@ -317,6 +330,7 @@ def test_state_round_trip_continues_identically() -> None:
     (lambda: ExplodeDetector(L, beta=1.5), "beta"),
     (lambda: LossSpikeDetector(window=0), "window"),
     (lambda: VanishDetector(L, patience=0), "patience"),
+    (lambda: VanishDetector(L, waking=0), "waking"),
     (lambda: WeightGrowthDetector(L, factor=0.5), "factor"),
     (lambda: WeightGrowthDetector(L, floor=0), "floor"),
     (lambda: WeightGrowthDetector(L, layer_factor=1.0), "layer_factor"),

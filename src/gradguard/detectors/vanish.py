@@ -14,13 +14,17 @@ from ._checks import at_least, positive
 class VanishDetector:
     r"""Raises ``vanish`` when layers have stopped learning, persistently.
 
-    A layer counts as vanished at a step when both hold:
+    A layer counts as vanished at a step when all three hold:
 
     * :math:`\lVert g_\ell\rVert / \min(\lVert w_\ell\rVert, \lVert w_\ell^{(0)}\rVert) <` ``weight_ratio`` (its
       update would be negligible, against the smaller of the weights now and the layer's first weight norm: a
-      gradient that looks small only because the weights blew up is not a vanishing gradient), and
+      gradient that looks small only because the weights blew up is not a vanishing gradient);
     * :math:`\lVert g_\ell\rVert / \max_k \lVert g_k\rVert <` ``layer_ratio`` (orders of magnitude below the
-      liveliest layer, the signature of a gradient shrinking through depth).
+      liveliest layer, the signature of a gradient shrinking through depth);
+    * its gradient has not risen ``waking`` times above its lowest value since the streak began: a layer behind a
+      zero-initialised gate or layer scale (ConvNeXt's 1e-6 layer scale) has a tiny gradient that grows a
+      thousand-fold as the gate opens, while a vanishing gradient stays put (within x4 in the measured deep
+      sigmoid and tanh stacks).
 
     The event fires when a layer has been vanished for ``patience`` consecutive steps, naming every layer that
     just crossed (model order, input side first); a layer re-arms once it recovers. Layers with no gradient
@@ -30,15 +34,18 @@ class VanishDetector:
         weight_ratio: default 1e-5.
         layer_ratio: default 1e-3.
         patience: consecutive steps (default 20).
+        waking: rise above the streak's lowest gradient that marks a layer coming alive (default 10).
     """
 
     def __init__(self, num_layers: int, *, weight_ratio: float = 1e-5, layer_ratio: float = 1e-3,
-                 patience: int = 20) -> None:
+                 patience: int = 20, waking: float = 10.0) -> None:
         self.weight_ratio = positive("weight_ratio", weight_ratio)
         self.layer_ratio = positive("layer_ratio", layer_ratio)
         self.patience = at_least("patience", patience, 1)
+        self.waking = positive("waking", waking)
         self.streak = np.zeros(num_layers, dtype=np.int64)
         self.reported = np.zeros(num_layers, dtype=bool)
+        self.streak_min = np.full(num_layers, np.inf)  # the lowest gradient norm of each layer's current streak
         self.first_weight = np.full(num_layers, np.nan)  # each layer's first finite weight norm
         self._first_missing = True
         self._streaking = False
@@ -66,8 +73,13 @@ class VanishDetector:
             to_top = g / top
             w_ref = np.fmin(w, self.first_weight)
             to_w = np.where(w_ref > 0, g / w_ref, np.inf)
-        vanished = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
+        starved = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
+        # a gradient that rose `waking` times above its low point in the streak is coming alive (a layer behind a
+        # zero-initialised gate or layer scale that is opening), not vanishing
+        low = np.where(self.streak > 0, np.fmin(self.streak_min, g), g)
+        vanished = starved & ~(g > self.waking * low)
         self.streak = np.where(vanished, self.streak + 1, 0)
+        self.streak_min = np.where(vanished, low, np.inf)
         self.reported &= vanished
         new = np.flatnonzero((self.streak >= self.patience) & ~self.reported)
         if new.size == 0:
@@ -88,11 +100,13 @@ class VanishDetector:
 
     def state_dict(self) -> dict[str, Any]:
         return {"streak": self.streak.tolist(), "reported": self.reported.tolist(),
+                "streak_min": self.streak_min.tolist(),
                 "first_weight": self.first_weight.tolist()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.streak = np.asarray(state["streak"], dtype=np.int64)
         self.reported = np.asarray(state["reported"], dtype=bool)
+        self.streak_min = np.asarray(state.get("streak_min", np.full(len(self.streak), np.inf)), dtype=np.float64)
         self.first_weight = np.asarray(state.get("first_weight", np.full(len(self.streak), np.nan)), dtype=np.float64)
         self._first_missing = bool(np.isnan(self.first_weight).any())
         self._streaking = bool(self.streak.any() or self.reported.any())
