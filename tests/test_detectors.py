@@ -275,6 +275,16 @@ def test_stall_not_learning_needs_a_flat_start_and_hard_moving_weights(ratio: fl
     assert ev["median_update_ratio"] == pytest.approx(0.3) and 0.95 < ev["loss_vs_start"] < 1.05
 
 
+def test_stall_not_learning_is_said_again_while_the_run_stays_stuck() -> None:
+    det = StallDetector()
+    fired = []
+    for s in range(400):
+        if s % 10 == 1:
+            det.observe_update(_updates(s - 1, 0.3 if s < 100 else 0.001))  # a back-off at step 100 did not help
+        fired += [(s, e.evidence.get("repeat")) for e in det(make(s, np.ones(L), loss=2.3), NAMES)]
+    assert fired == [(50, None), (100, 2), (200, 3)]  # again after 50, then 100 more, then 200 more steps
+
+
 def test_stall_not_learning_by_blown_up_weights_and_quiet_once_the_loss_leaves_its_start() -> None:
     det, learner = StallDetector(), StallDetector()
     fired, learned = [], []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -45,7 +46,8 @@ class StallDetector:
       whose units all died.
 
     Looks every ``window // 20`` steps (a stall is slow by nature); one event per episode, re-armed when the
-    loss moves again.
+    loss moves again — except that a run still not learning is told again after ``learn_window`` x 1, 2, 4...
+    steps (``evidence["repeat"]``), so that a learning-rate back-off that did not help can be followed by another.
 
     Args:
         window: losses for the never-improved and frozen modes (default 100).
@@ -81,6 +83,8 @@ class StallDetector:
         self.hard_since: int | None = None  # the first step the weights were seen moving hard
         self.improved = False
         self.active = False
+        self.learn_fired: int | None = None  # the step of the episode's latest not_learning event
+        self.learn_repeats = 0
 
     def observe_update(self, update: UpdateStats) -> None:
         """Remember a measured update's median update-to-weight ratio (the guard calls this)."""
@@ -110,6 +114,12 @@ class StallDetector:
             return []
         values = self.window.array()
         learning = self._not_learning(values, stats)
+        if learning is not None and self.active and self.learn_fired is not None:
+            # still not learning: say so again after learn_window x 1, 2, 4... steps (a back-off that did not help)
+            if stats.step - self.learn_fired >= self.learn_window * 2 ** (self.learn_repeats - 1):
+                self.learn_fired, self.learn_repeats = stats.step, self.learn_repeats + 1
+                return [dataclasses.replace(learning, evidence={**learning.evidence, "repeat": self.learn_repeats})]
+            return []
         stalled = learning is not None
         if learning is None and n >= self.size and self.first is not None:
             recent = values[-self.size:]
@@ -121,6 +131,7 @@ class StallDetector:
         if stalled and not self.active:
             self.active = True
             if learning is not None:
+                self.learn_fired, self.learn_repeats = stats.step, 1
                 return [learning]
             mode = "never_improved" if not self.improved else "frozen"
             why = "never improved" if not self.improved else "is frozen"
@@ -131,6 +142,7 @@ class StallDetector:
                                     "window": len(recent), "min_improvement": self.min_improvement})]
         if not stalled:
             self.active = False
+            self.learn_fired, self.learn_repeats = None, 0
         return []
 
     def _not_learning(self, values: np.ndarray, stats: StepStats) -> Event | None:
@@ -184,7 +196,7 @@ class StallDetector:
                 "active": self.active, "start_losses": list(self.start_losses),
                 "first_weight": None if self.first_weight is None else self.first_weight.tolist(),
                 "ratios": [list(r) for r in self.ratios], "peak_ratio": self.peak_ratio,
-                "hard_since": self.hard_since}
+                "hard_since": self.hard_since, "learn_fired": self.learn_fired, "learn_repeats": self.learn_repeats}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
@@ -196,3 +208,6 @@ class StallDetector:
         self.peak_ratio = float(state.get("peak_ratio", 0.0))
         hard = state.get("hard_since")
         self.hard_since = None if hard is None else int(hard)
+        fired = state.get("learn_fired")
+        self.learn_fired = None if fired is None else int(fired)
+        self.learn_repeats = int(state.get("learn_repeats", 0))
