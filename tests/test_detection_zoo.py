@@ -63,8 +63,9 @@ def test_not_learning_reaches_the_detector_through_the_guard() -> None:
     """The stuck run's stall carries the guard's measured update ratios (UpdateStats) as its evidence."""
     case = stuck_at_chance()
     events, losses = run(case)
-    (stall,) = [e for e in events if e.kind == "stall"]
-    ev = stall.evidence
+    stalls = [e for e in events if e.kind == "stall"]
+    assert [e.evidence.get("repeat") for e in stalls] == [None, 2]  # at step 50, and again 50 steps later
+    ev = stalls[0].evidence
     assert ev["mode"] == "not_learning" and ev["likely_cause"] == "lr"
     assert ev["peak_update_ratio"] > 0.1 and ev["update_measurements"] >= 4
     assert abs(ev["loss_vs_start"] - 1) < 0.05 and abs(losses[-1] - losses[0]) < 0.15 * losses[0]
