@@ -263,3 +263,16 @@ def test_the_snapshot_schedule_is_in_the_guard_state_dict() -> None:
     fresh = Guard(model, opt, policy="recover", update_every=0)
     fresh.load_state_dict(json.loads(json.dumps(state)))
     assert fresh._actuator.store.state_dict() == guard._actuator.store.state_dict()
+
+
+def test_a_divergence_raised_on_one_loud_step_waits_for_it_to_persist() -> None:
+    loud = {"rules": ["early"], "steps_above": 1}
+    policy = RollbackOnTrouble()
+    assert not any(policy.decide(_stats(s), _ev(s, "divergence", **loud) if s == 12 else []).rollback
+                   for s in range(40))  # one outlier batch's loss
+    policy = RollbackOnTrouble()
+    decisions = [policy.decide(_stats(s), _ev(s, "divergence", **loud) if s in (12, 13, 14) else [])
+                 for s in range(20)]
+    assert [s for s, d in enumerate(decisions) if d.rollback] == [14]  # it persisted: a spike streak
+    policy = RollbackOnTrouble()
+    assert policy.decide(_stats(30), _ev(30, "divergence", rules=["smoothed"], rising_steps=3)).rollback

@@ -67,7 +67,8 @@ def find_store(policy: Any) -> SnapshotStore | None:
 class RollbackOnTrouble:
     r"""Decide to restore a good snapshot when training has gone wrong; the guard keeps the snapshots.
 
-    Triggers: a ``divergence`` event; a ``loss_spike`` event on ``spike_patience`` consecutive steps (a spike that
+    Triggers: a ``divergence`` event (one raised on a single step's loss counts as a loss spike: it may be one
+    outlier batch); a ``loss_spike`` event on ``spike_patience`` consecutive steps (a spike that
     persists, not one outlier batch and not a spike that resolves by itself); a non-finite loss or gradient on
     ``nonfinite_patience`` consecutive steps; a collapse: a ``vanish`` event (layers stopped learning) within
     ``collapse_window`` steps after an *applied* step with a loss spike, explosion or divergence (the signature of
@@ -138,6 +139,8 @@ class RollbackOnTrouble:
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         kinds = {e.kind for e in events}
+        if "divergence" in kinds and all(_one_step(e) for e in events if e.kind == "divergence"):
+            kinds = (kinds - {"divergence"}) | {"loss_spike"}  # one high loss is a spike until it persists
         # a poisoned carried state (see gradguard.carried) is the loop's to reset: no snapshot would fix it
         finite = (stats.grads_finite and stats.loss_finite) or any(e.evidence.get("carried_state") for e in events
                                                                   if e.kind == "nonfinite")
@@ -179,8 +182,8 @@ class RollbackOnTrouble:
             return Decision()
         up = min((self.lr_factor or 0.5) ** (-1.0 / self.restore_steps), 1.0 / self.scale)
         self.scale = 1.0 if math.isclose(self.scale * up, 1.0, rel_tol=1e-9) else self.scale * up
-        return Decision(lr_factor=up, reason="lr_restore", evidence={"lr_scale": self.scale, "restoring": True,
-                                                                     "healthy_steps": self.healthy})
+        return Decision(lr_factor=up, evidence={"lr_scale": self.scale, "restoring": True,
+                                                "healthy_steps": self.healthy})
 
     def state_dict(self) -> dict[str, Any]:
         return {"spikes": self.spikes, "nonfinite": self.nonfinite, "quiet_until": self.quiet_until,
@@ -208,3 +211,11 @@ def _rising(events: Sequence[Event]) -> int:
             value = e.evidence.get("rising_steps", e.evidence.get("steps_above", 0))
             return int(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0
     return 0
+
+
+def _one_step(event: Event) -> bool:
+    """A divergence event raised on the strength of one step's loss (the early rule's single loud step): that is
+    the loss of one batch, which may be an outlier the guard skips, not yet a run that diverges."""
+    rules = event.evidence.get("rules")
+    steps = event.evidence.get("steps_above")
+    return rules == ["early"] and isinstance(steps, (int, float)) and steps < 2
