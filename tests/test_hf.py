@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,38 @@ def test_the_guard_figures_reach_the_trackers_of_report_to(tmp_path: Path) -> No
     acc.Reload()
     assert sorted({e.step for e in acc.Scalars("train/gradguard/grad_norm")}) == [1, 2, 3]
     assert "train/gradguard/skipped_steps" in acc.Tags()["scalars"]
+
+
+class Embeds(torch.utils.data.Dataset):
+    """Float inputs (``inputs_embeds``) with one poisoned sample: the batch holding it goes NaN."""
+
+    def __init__(self, n: int = 48, length: int = 6, hidden: int = 16, poisoned: int = 13) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.randn(n, length, hidden, generator=g)
+        self.x[poisoned, 2, 5] = float("nan")
+        self.labels = torch.randint(0, 2, (n,), generator=g)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"inputs_embeds": self.x[i], "labels": self.labels[i]}
+
+
+@pytest.mark.timeout(180)
+def test_a_nan_batch_in_a_trainer_run_gets_origin_causes_and_a_replayable_flight_record(tmp_path: Path) -> None:
+    guard_cb = GradGuardTrainerCallback(update_every=0)
+    trainer = transformers.Trainer(model=_model(), args=_args(tmp_path), train_dataset=Embeds(),
+                                   callbacks=[guard_cb])
+    trainer.train()
+    assert guard_cb.skipped_steps == 1
+    with gradguard.open_run(tmp_path / "out" / "gradguard") as record:
+        event = record.events_of("nonfinite")[0]
+    origin = event["evidence"]["origin"]
+    assert origin["phase"] == "data" and "inputs_embeds" in json.dumps(origin)  # the batch, named
+    assert event["causes"] and event["causes"][0]["cause"] == "data"
+    result = gradguard.replay(event["evidence"]["flight_record"])  # the model rebuilt from the record
+    assert result.reproduced and result.origin.phase == "data"
 
 
 @pytest.mark.timeout(120)

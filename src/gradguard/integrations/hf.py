@@ -28,6 +28,11 @@ accumulated step, as causal LMs do, and sums them; a model that accepts the argu
 the Trainer at N times its mean loss, and recorded so too). A model whose output has no ``loss`` (a custom
 ``compute_loss``) gives the guard no loss.
 
+**When something fires.** The forward hook also keeps (by reference) the arguments of the last training
+micro-batch, and the guard gets ``closure=ModelLoss(args, kwargs)`` (``model(*args, **kwargs).loss``): only on an
+alarm is it run, so a NaN step in a Trainer run gets the same origin module, ranked causes and replayable flight
+record (``gradguard replay``) as in a plain loop. With gradient accumulation, the re-run is the last micro-batch.
+
 **Logs.** At each Trainer log, ``gradguard/skipped_steps``, ``gradguard/grad_norm`` and ``gradguard/clip_coef``
 (of the latest step) are added to the logged dict and to ``trainer.state.log_history``. The Trainer calls its
 ``report_to`` trackers (TensorBoard, W&B, MLflow, ...) before user callbacks, so at ``on_train_begin`` the callback
@@ -53,7 +58,23 @@ from transformers import TrainerCallback  # noqa: E402
 from ..errors import ConfigError  # noqa: E402
 from ..guard import Guard  # noqa: E402
 
-__all__ = ["GradGuardTrainerCallback"]
+__all__ = ["GradGuardTrainerCallback", "ModelLoss"]
+
+
+class ModelLoss:
+    """``closure(model) -> model(*args, **kwargs).loss``: the re-run of one Transformers micro-batch (picklable, so a
+    flight record can replay it)."""
+
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs)
+
+    def __call__(self, model: torch.nn.Module) -> torch.Tensor:
+        out = model(*self.args, **self.kwargs)
+        loss = out.get("loss") if isinstance(out, dict) else getattr(out, "loss", None)
+        if not isinstance(loss, torch.Tensor):
+            raise TypeError(f"{type(model).__name__} returned no .loss for this batch (does it hold labels?)")
+        return loss
 
 
 class GradGuardTrainerCallback(TrainerCallback):
@@ -88,6 +109,8 @@ class GradGuardTrainerCallback(TrainerCallback):
         self._loss_sum: torch.Tensor | None = None
         self._loss_count = 0
         self._loss_summed = False  # micro-batch losses normalised by the whole step's num_items_in_batch
+        self._batch: tuple[tuple[Any, ...], dict[str, Any]] | None = None  # the last training micro-batch
+        self._observing = False
         self._hook: Any = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, optimizer: Any = None,
@@ -115,7 +138,7 @@ class GradGuardTrainerCallback(TrainerCallback):
         self._loss_sum, self._loss_count = None, 0
         if self._hook is not None:
             self._hook.remove()
-        self._hook = model.register_forward_hook(self._keep_loss, with_kwargs=True)
+        self._hook = model.register_forward_hook(_LossHook(self), with_kwargs=True)
         self._feed_trackers()
 
     def _feed_trackers(self) -> None:
@@ -148,11 +171,12 @@ class GradGuardTrainerCallback(TrainerCallback):
 
     def _keep_loss(self, module: torch.nn.Module, inputs: Any, kwargs: dict[str, Any], output: Any) -> None:
         loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
-        if module.training and isinstance(loss, torch.Tensor):
+        if module.training and isinstance(loss, torch.Tensor) and not self._observing:
             value = loss.detach().float().mean()
             self._loss_sum = value if self._loss_sum is None else self._loss_sum + value
             self._loss_count += 1
             self._loss_summed = kwargs.get("num_items_in_batch") is not None
+            self._batch = (inputs, kwargs)  # references, no copy: the alarm path re-runs this micro-batch
 
     def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         """Measure the unclipped gradients and apply the decision before ``optimizer.step()``."""
@@ -161,7 +185,14 @@ class GradGuardTrainerCallback(TrainerCallback):
         loss = None if self._loss_sum is None else (
             self._loss_sum if self._loss_summed else self._loss_sum / self._loss_count)
         self._loss_sum, self._loss_count = None, 0
-        report = self.guard.observe(loss)
+        batch, self._batch = self._batch, None
+        closure = None if batch is None else ModelLoss(*batch)
+        self._observing = True  # the alarm path's re-runs of the batch must not count as the next step's loss
+        try:
+            report = self.guard.observe(loss, inputs=None if batch is None else batch[1] or batch[0],
+                                        closure=closure)
+        finally:
+            self._observing = False
         self.last_report = report
         self.skipped_steps += not report.applied
 
@@ -181,6 +212,28 @@ class GradGuardTrainerCallback(TrainerCallback):
             self._hook = None
         if self.guard is not None:
             self.guard.close()
+
+
+def _no_hook(*args: Any) -> None:
+    """What a pickled copy of the model (a flight record) holds in place of the callback's loss hook."""
+    return None
+
+
+class _LossHook:
+    """The callback's forward hook; pickles as a no-op, so the model stays picklable for flight records."""
+
+    def __init__(self, owner: GradGuardTrainerCallback) -> None:
+        self.owner = owner
+
+    def __call__(self, module: torch.nn.Module, inputs: Any, kwargs: dict[str, Any], output: Any) -> None:
+        self.owner._keep_loss(module, inputs, kwargs, output)
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return (_make_no_hook, ())
+
+
+def _make_no_hook() -> Any:
+    return _no_hook
 
 
 class _LogFeeder(TrainerCallback):
