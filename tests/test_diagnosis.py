@@ -470,3 +470,13 @@ def test_fix_uses_the_activation_s_gain() -> None:
     assert gelu and all(c["std_after"] == pytest.approx(1.533 / 8, rel=0.05) for c in gelu)
     after = check(model, batch, F.mse_loss)
     assert after.healthy, after.render(verbose=True)
+
+
+def test_weight_decay_that_collapses_the_weights_is_regularization() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+    batch = (torch.randn(64, 32), torch.randint(0, 10, (64,)))
+    d = check(model, batch, F.cross_entropy, torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=100.0))
+    assert d.top is not None and d.top.cause == "regularization"
+    assert d.top.evidence["decay_shrink_per_step_median"] == pytest.approx(0.1, rel=0.02)  # AdamW: lr x wd
+    assert check(model, batch, F.cross_entropy, torch.optim.AdamW(model.parameters(), lr=1e-3)).healthy

@@ -13,17 +13,23 @@
     (ratio 15); a linear classifier at Adam 0.1 is at 1.0 but its step realises 82% of its promise;
   - SGD: the effective step ``lr * ||g|| / ||W|| / (1 - momentum)`` has a bulk (median) above ``SGD_RATIO_WARN``
     over the weight matrices whose output is not normalised, when those are at least half of them (a BatchNorm
-    layer makes its weights scale-invariant, so their ratio is not a risk). Healthy corpus models: at most 0.02;
-    a default-init MLP at SGD lr 10: 0.15; a ResNet without BatchNorm at SGD 0.1 momentum 0.9: 0.32.
+    layer makes its weights scale-invariant, so their ratio is not a risk). Development half: healthy models at
+    most 0.018 at seed 0 but above 0.025 at other seeds (a tanh MLP at SGD 0.1; a 22-layer He MLP at SGD 0.01
+    momentum 0.9); broken: 0.15 (a default-init MLP at SGD 10), 0.32 (a ResNet without BatchNorm). The GRU LM at
+    SGD 20 without its clip (0.034) cannot be told from healthy by its first step: its trouble is later spikes.
 
   The suggested lr is the largest lr on the tried grid that gives a sufficient decrease on the batch (Armijo,
   ``c = 1/2``), and at most the lr that brings the bulk ratio to the healthy one (``ADAM_HEALTHY_RATIO``,
   ``SGD_HEALTHY_RATIO``); never more than a 1024-fold cut, and none when no tried lr helps (then the step's
   direction, not its size, is wrong, and the cause is upstream).
-* regularization: every param group has ``weight_decay == 0`` and weights are ``>= LARGE_FACTOR`` times their
+* regularization: weight decay alone removes ``>= WD_SHRINK_WARN`` of the weights' norm per step (median over
+  weight matrices; critical ``>= WD_SHRINK_CRIT``): the weights collapse faster than the gradient grows them
+  (healthy recipes remove 1e-5 to 1e-4 per step: AdamW 1e-3 x 0.1, SGD 0.1 x 5e-4); or every param group has
+  ``weight_decay == 0`` and weights are ``>= LARGE_FACTOR`` times their
   expected init scale (warning at ``>= 10x``), or one step already cuts the loss by ``>= FIT_DROP`` and doubling
   every weight matrix after it cuts it by ``>= GROWTH_REWARD`` more (the loss rewards growing the weights: nothing
-  bounds them; a linear classifier on separable data at Adam 0.1 shows 39% and 19%, healthy corpus models < 1%).
+  bounds them; a linear classifier on separable data at Adam 0.1 shows 39% and 19%), while each step moves the
+  weights by ``>= GROWTH_STEP`` of their norm (it is at 1.0).
 """
 
 from __future__ import annotations
@@ -44,8 +50,12 @@ ADAM_RATIO_WARN, ADAM_RATIO_CRIT = 3.0, 10.0
 SGD_RATIO_WARN, SGD_RATIO_CRIT = 0.1, 1.0
 #: the bulk update-to-weight ratio of a first step on the healthy corpus models (Adam 0.015 to 0.05, SGD <= 0.02)
 ADAM_HEALTHY_RATIO, SGD_HEALTHY_RATIO = 0.02, 0.01
+WD_SHRINK_WARN, WD_SHRINK_CRIT = 0.01, 0.05
 #: the step must already cut the loss by FIT_DROP, and doubling the weights cut it by GROWTH_REWARD more
 FIT_DROP, GROWTH_REWARD = 0.2, 0.1
+#: ... and each step must move the weights by GROWTH_STEP of their norm (median), so they grow fast (a wide MLP at
+#: Adam 1e-3 on separable data rewards growth as much, but its steps are 0.03 of the weights: it trains fine)
+GROWTH_STEP = 0.3
 LARGE_FACTOR, LARGE_WARN = 4.0, 10.0
 
 
@@ -123,10 +133,30 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
                             step: StepAnalysis | None = None) -> list[Finding]:
     """A finding when no param group has weight decay and weights are large for their init scale, or the loss
     rewards growing them."""
+    shrink = sorted(v for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
+    if shrink and shrink[len(shrink) // 2] >= WD_SHRINK_WARN:
+        med = shrink[len(shrink) // 2]
+        wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
+        return [Finding(
+            cause="regularization", layers=[], severity="critical" if med >= WD_SHRINK_CRIT else "warning",
+            confidence=0.8,
+            evidence={"weight_decay": wds[-1] if len(wds) == 1 else wds, "decay_shrink_per_step_median": _num(med),
+                      "expected": "1e-5 .. 1e-4 of the weights' norm per step",
+                      "steps_to_halve": _num(math.log(2) / max(med, 1e-12))},
+            message=(f"Weight decay alone removes {med:.2g} of the weights' norm every step (they halve in "
+                     f"{math.log(2) / med:.0f} steps): they collapse faster than the gradient can grow them, and "
+                     "the model stops learning."),
+            prescription=("Lower weight_decay so that lr x weight_decay is about 1e-5..1e-4 per step (AdamW: 0.01-0.1 "
+                          "at lr 1e-3; SGD: 1e-4..5e-4 at lr 0.1)."),
+            code="for group in optimizer.param_groups:\n    group['weight_decay'] = 0.01",
+            score=math.log10(med / 1e-4),
+        )]
     if any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups):
         return []
+    ratios = sorted(step.ratios.values()) if step is not None else []
+    fast = bool(ratios) and ratios[len(ratios) // 2] >= GROWTH_STEP
     if step is not None and step.loss_doubled is not None and step.loss1 <= (1 - FIT_DROP) * step.loss0 and \
-            step.loss_doubled <= (1 - GROWTH_REWARD) * step.loss1:
+            step.loss_doubled <= (1 - GROWTH_REWARD) * step.loss1 and fast:
         return [Finding(
             cause="regularization", layers=[], severity="warning", confidence=0.6,
             evidence={"weight_decay": 0.0, "loss_after_step": _num(step.loss1),

@@ -12,6 +12,8 @@ gradients, clipped to ``max_grad_norm`` when the user clips) gives the update ``
   (beyond twice the best lr along its own direction, for a locally quadratic loss). The largest ``t`` with
   ``L(t) <= L(0) + c * t * <g, dW>`` (Armijo's sufficient decrease, ``c = 1/2``: for a quadratic, exactly the
   ``t`` up to the best one) gives the suggested lr ``t * lr``, a value this batch was measured to accept;
+* with weight decay, the fraction of each weight matrix's norm that the decay alone removes in the step (the step
+  minus the same step with ``weight_decay=0``, projected on ``-W``): AdamW's ``lr * wd``, SGD's ``lr * wd``;
 * without weight decay, the loss after the step with every weight matrix doubled: when it is lower still, the
   loss rewards growing the weights and nothing in the optimizer stops it (separable data under cross-entropy).
 """
@@ -69,6 +71,8 @@ class StepAnalysis:
     normalized: set[str] = field(default_factory=set)
     #: loss after the step with every weight doubled (measured when no param group has weight decay)
     loss_doubled: float | None = None
+    #: per weight matrix, the fraction of its norm weight decay removes in this step (``-<dW_wd, W> / <W, W>``)
+    decay_shrink: dict[str, float] = field(default_factory=dict)
 
     @property
     def momentum_gain(self) -> float:
@@ -98,8 +102,9 @@ class StepAnalysis:
 
 
 def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float] | None,
-           max_grad_norm: float | None) -> dict[str, torch.Tensor]:
-    """``dW`` per named parameter for one step of a copy of ``optimizer`` with the probe's gradients."""
+           max_grad_norm: float | None, no_decay: bool = False) -> dict[str, torch.Tensor]:
+    """``dW`` per named parameter for one step of a copy of ``optimizer`` with the probe's gradients (with every
+    group's ``weight_decay`` set to 0 when ``no_decay``)."""
     by_id = {id(p): n for n, p in probe.params.items()}
     grads = {n: g for n, g in probe.param_grads.items() if g is not None}
     scale = 1.0
@@ -121,6 +126,10 @@ def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float
     if lrs is not None:
         for group, lr in zip(opt.param_groups, lrs, strict=True):
             group["lr"] = lr
+    if no_decay:
+        for group in opt.param_groups:
+            if "weight_decay" in group:
+                group["weight_decay"] = 0.0
     for attr in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks"):
         if hasattr(opt, attr):
             setattr(opt, attr, OrderedDict())
@@ -137,6 +146,8 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     ``full_grid``: evaluate every grid point (for calibration) instead of stopping at the first accepted one.
     """
     delta = _delta(probe, optimizer, lrs, max_grad_norm)
+    decays = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
+    plain = _delta(probe, optimizer, lrs, max_grad_norm, no_decay=True) if decays else {}
     group_lrs = lrs if lrs is not None else [float(g.get("lr", float("nan"))) for g in optimizer.param_groups]
     momentum = max((float(g.get("momentum", 0.0) or 0.0) for g in optimizer.param_groups), default=0.0)
     out = StepAnalysis(type(optimizer).__name__, optimizer_family(optimizer), sorted(set(group_lrs)), momentum)
@@ -152,6 +163,9 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
         if w > 0:
             out.ratios[name] = float(torch.linalg.vector_norm(d.float())) / w
             out.weight_rms[name] = w / math.sqrt(p.numel())
+            if name in plain:
+                wd_part = (d - plain[name]).float()
+                out.decay_shrink[name] = -float((wd_part * p.detach().float()).sum()) / (w * w)
     out.predicted = predicted
     norm_after = {r.name for r in probe.records if r.normalized_after}
     out.normalized = {k for k in out.ratios if k.rsplit(".", 1)[0] in norm_after}
