@@ -17,7 +17,7 @@ from torch import nn
 
 from .findings import DiagnosisError
 
-__all__ = ["StepSpec", "describe", "extract_loss", "resolve_step", "tensors"]
+__all__ = ["InputStats", "StepSpec", "describe", "extract_loss", "input_stats", "resolve_step", "tensors"]
 
 
 def tensors(obj: Any) -> list[torch.Tensor]:
@@ -166,3 +166,33 @@ def _call(fn: Callable[[nn.Module], Any], m: nn.Module, what: str) -> Any:
         raise
     except Exception as exc:
         raise DiagnosisError(f"{what} failed: {type(exc).__name__}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class InputStats:
+    """Scale of one floating-point input tensor of the model's first call (finite values only)."""
+
+    index: int
+    shape: tuple[int, ...]
+    finite: bool
+    mean: float
+    std: float
+    max_abs: float
+    median_abs: float
+
+
+def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
+    """Scale statistics of the floating-point input tensors (finite values only)."""
+    out: list[InputStats] = []
+    for i, t in enumerate(ts):
+        if not t.is_floating_point() or t.numel() == 0:
+            continue
+        v = t.detach().float().reshape(-1)
+        fin = v[torch.isfinite(v)]
+        if fin.numel() == 0:
+            out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4))
+            continue
+        absv = fin.abs()
+        out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
+                              float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), float(absv.median())))
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .batch import StepSpec, resolve_step, tensors
+from .batch import InputStats, StepSpec, input_stats, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
 from .findings import DiagnosisError
@@ -64,19 +64,6 @@ class CallRecord:
     _grad_out_t: torch.Tensor | None = field(default=None, repr=False)
     _grad_in_t: torch.Tensor | None = field(default=None, repr=False)
     _time_grad_t: torch.Tensor | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class InputStats:
-    """Scale of one floating-point input tensor of the model's first call (finite values only)."""
-
-    index: int
-    shape: tuple[int, ...]
-    finite: bool
-    mean: float
-    std: float
-    max_abs: float
-    median_abs: float
 
 
 @dataclass
@@ -301,23 +288,6 @@ def _output_decades(loss: float, baseline: float | None) -> float | None:
     if baseline is None or not (math.isfinite(loss) and math.isfinite(baseline)) or baseline <= 0 or loss <= 0:
         return None
     return math.log10(loss / baseline)
-
-
-def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
-    """Scale statistics of the floating-point input tensors (finite values only)."""
-    out: list[InputStats] = []
-    for i, t in enumerate(ts):
-        if not t.is_floating_point() or t.numel() == 0:
-            continue
-        v = t.detach().float().reshape(-1)
-        fin = v[torch.isfinite(v)]
-        if fin.numel() == 0:
-            out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4))
-            continue
-        absv = fin.abs()
-        out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
-                              float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), float(absv.median())))
-    return out
 
 
 def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any] | None = None) -> ProbeResult:
