@@ -112,7 +112,7 @@ def test_replay(demo_run: tuple[Path, subprocess.CompletedProcess[str]], capsys:
     records = sorted((out / "guarded" / "flight").glob("*"))
     assert records, "the guarded demo run keeps a flight record of its first non-finite step"
     assert main(["replay", str(records[0]), "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
     assert result["reproduced"] is True and result["origin"]["phase"]
     assert main(["replay", str(records[0])]) == 0
     assert "reproduced" in capsys.readouterr().out
@@ -172,10 +172,11 @@ def wrong():
 def test_check_from_file_with_fix_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "target.py"
     path.write_text(TARGET)
-    assert main(["check", f"{path}:make"]) == 0
+    assert main(["check", f"{path}:make"]) == 3  # unhealthy: a non-zero status CI can gate on, as a linter's
     assert "init" in capsys.readouterr().out
-    assert main(["check", f"{path}:make", "--fix", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    assert main(["check", f"{path}:make", "--fix", "--json"]) == 0  # healthy after the fix
+    text = capsys.readouterr().out
+    result = json.loads(text, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
     assert not result["diagnosis"]["healthy"] and result["fixed"]
     causes_before = [f["cause"] for f in result["diagnosis"]["findings"] if f["severity"] != "info"]
     causes_after = [f["cause"] for f in result["after"]["findings"] if f["severity"] != "info"]
@@ -189,6 +190,16 @@ def test_check_from_file_with_fix_and_json(tmp_path: Path, capsys: pytest.Captur
 def test_check_from_module(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "gradguard.demo:DEFAULT_STEPS"]) == 1  # importable, not a function
     assert "no function" in capsys.readouterr().err
+
+
+def test_lab_help_lists_every_experiment(capsys: pytest.CaptureFixture[str]) -> None:
+    from gradguard.cli._tools import LAB_EXPERIMENTS
+    from gradguard.lab import EXPERIMENTS
+
+    assert LAB_EXPERIMENTS == tuple(EXPERIMENTS)
+    assert main(["lab", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in EXPERIMENTS)
 
 
 def test_lab_validates_only(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,14 @@ import torch
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from ..record._json import to_jsonable
 from ._app import CliError, UnavailableError, app, console, existing_path
+
+#: exit status of ``gradguard check`` when the diagnosis names a warning or critical cause (errors exit 1, usage 2)
+UNHEALTHY_EXIT = 3
+#: the lab's experiments, for ``lab --help`` without importing the lab (tests check it against gradguard.lab)
+LAB_EXPERIMENTS = ("init", "saturation", "relu", "depth", "recurrence", "lr", "batchnorm", "clipping",
+                   "regularization", "leaky", "signs")
 
 
 def load_target(spec: str) -> Callable[[], Any]:
@@ -80,7 +87,9 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show info findings and all evidence.")] = False,
 ) -> None:
-    """Pre-flight diagnosis of a model on one real batch: ranked causes, evidence and prescriptions."""
+    """Pre-flight diagnosis of a model on one real batch: ranked causes, evidence and prescriptions.
+
+    Exits 0 when healthy, 3 when a warning or critical cause is found (after --fix: in the second check)."""
     from ..diagnosis import check as run_check
     from ..diagnosis import fix as run_fix
 
@@ -103,7 +112,10 @@ def check(
                 console.print("nothing to re-initialise (no init finding)")
             console.print(after.render(verbose=verbose), markup=False)
     if as_json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(to_jsonable(result), indent=2, allow_nan=False))
+    final = after if fix else diagnosis
+    if not final.healthy:  # like a linter: CI can gate on it
+        raise typer.Exit(UNHEALTHY_EXIT)
 
 
 @app.command()
@@ -120,7 +132,7 @@ def replay(
     existing_path(flight_record, "flight record")
     result = run_replay(flight_record)
     if as_json:
-        print(json.dumps(result.to_dict(), indent=2, default=str))
+        print(json.dumps(to_jsonable(result.to_dict()), indent=2, allow_nan=False))  # NaN/Inf as strings: valid JSON
         return
     origin = result.origin
     verdict = "[red]reproduced: the step is non-finite again[/]" if result.reproduced else \
@@ -139,7 +151,8 @@ def replay(
 
 @app.command()
 def lab(
-    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this experiment (repeatable).")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this experiment (repeatable): "
+                                                   + ", ".join(LAB_EXPERIMENTS) + ".")] = None,
     out: Annotated[Path, typer.Option("--out",
             help="Directory for the lab's records and report.")] = Path("gradguard-lab"),
 ) -> None:
