@@ -215,6 +215,18 @@ def test_loss_spike_ignores_batch_noise_on_a_loss_near_zero_but_not_a_real_spike
     assert fired == [180]
 
 
+def test_loss_spike_ignores_heavy_tailed_batch_losses_of_a_small_batch_regression() -> None:
+    rng = np.random.default_rng(8)
+    det = LossSpikeDetector()
+    fired = []
+    for s in range(300):
+        loss = 1.0 if s == 0 else 0.1 * rng.chisquare(2) / 2 + 0.05  # typical 0.1, now and then 0.3-0.4
+        if s == 250:
+            loss = 1.5  # an outlier batch: far above anything in the window
+        fired += [s for _ in det(make(s, np.ones(L), loss=loss), NAMES)]
+    assert fired == [250]
+
+
 def test_vanish_is_not_fooled_by_weights_that_blew_up() -> None:
     grown, starved = VanishDetector(L, patience=3), VanishDetector(L, patience=3)
     g = np.array([2e-5, 1.0, 1.0, 1.0])
