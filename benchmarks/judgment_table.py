@@ -36,13 +36,13 @@ def _row(j: Judgment) -> str:
         events = _event(j.first_event)
         if j.first_event is None and j.any_event is not None:
             events = f"none accepted (first: {_event(j.any_event)})"
-        fail = "-" if j.failure_step is None else str(j.failure_step)
+        fail = j.failure
     return f"| {c.name} | {expected} | {j.found} | {j.evidence} | {events} | {fail} | {j.verdict} |"
 
 
 def table(cases: list[Case], steps: int | None, seed: int) -> tuple[list[str], str]:
     """The Markdown rows and the summary line for ``cases``."""
-    rows = ["| model | expected | found | top evidence | first event (accepted) | plain failure step | verdict |",
+    rows = ["| model | expected | found | top evidence | first event (accepted) | plain run failed | verdict |",
             "|---|---|---|---|---|---|---|"]
     judged = []
     for case in cases:

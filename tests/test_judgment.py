@@ -22,18 +22,10 @@ from judgment_corpus.judge import Judgment, judge
 DEV = [c for c in CORPUS if c.half == "dev"]
 
 #: development cases whose top cause today's gradguard gets wrong: name -> what it measured
-CAUSE_XFAIL: dict[str, str] = {
-    "mlp_sgd_lr10": "init ranked first (PyTorch's default init, 0.41x He), not the SGD lr 10",
-    "resnet_no_bn": "healthy: no warning or critical finding",
-    "no_weight_decay_growth": "lr: 'the Adam step is too large' (Adam 0.1 on a linear layer)",
-}
+CAUSE_XFAIL: dict[str, str] = {}
 #: development cases whose events today's gradguard gets wrong (false alarm, or none accepted in time)
 EVENT_XFAIL: dict[str, str] = {
-    "lstm_lm_sgd_clip": "weight_growth at step 99 on a healthy LSTM LM",
-    "convnext_blocks": "weight_growth at step 99 on healthy ConvNeXt blocks (layer scale 1e-6 growing)",
     "rnn_radius_1.5": "no explode/loss_spike/divergence/stall event in 200 steps",
-    "gpt2_lr0.3": "divergence at step 4; the plain run diverged at step 3",
-    "no_weight_decay_growth": "weight_growth at step 99; the plain run's weights passed 10x at step 71",
 }
 
 

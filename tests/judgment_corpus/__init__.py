@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import broken as B
+from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
@@ -107,6 +108,9 @@ HEALTHY: list[Case] = [
     _h("resmlp_gelu_ln", "dev", "mlp", H.gelu_mlp_adamw, None),
     _h("rnn_classifier", "heldout", "rnn_classifier", P(H.rnn_classifier, kind="RNN"), C4),
     _h("rnn_orthogonal_memory", "dev", "rnn_classifier", P(B.rnn_radius, radius=1.0), C4),
+    _h("vgg_bn", "heldout", "vgg", H.vgg_bn, C10),
+    _h("t5", "dev", "t5", H.t5, LM),
+    _h("roberta_mlm", "heldout", "bert", H.roberta_mlm, MLM),
 ]
 
 BROKEN: list[Case] = [
@@ -121,24 +125,31 @@ BROKEN: list[Case] = [
        B.residual_no_norm, C10),
     _b("rnn_radius_1.5", "dev", ("recurrence",), (*EXPLODE, "stall"), DIVERGE + STUCK, B.rnn_radius, C4),
     _b("rnn_radius_0.3", "heldout", ("recurrence",), VANISH, STUCK, P(B.rnn_radius, radius=0.3), C4),
-    _b("gpt2_lr0.3", "dev", ("lr",), EXPLODE, DIVERGE, B.gpt2_lr, LM),
-    _b("postln_lr0.3", "heldout", ("lr",), EXPLODE, DIVERGE, B.postln_lr, LM),
-    _b("mlp_sgd_lr10", "dev", ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, B.mlp_sgd_lr, C10),
-    _b("lenet_sgd_lr1", "heldout", ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, B.lenet_lr, C10),
+    _b("gpt2_lr0.3", "dev", ("lr",), EXPLODE, DIVERGE, T.gpt2_lr, LM),
+    _b("postln_lr0.3", "heldout", ("lr",), EXPLODE, DIVERGE, T.postln_lr, LM),
+    _b("mlp_sgd_lr10", "dev", ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, T.mlp_sgd_lr, C10),
+    _b("lenet_sgd_lr1", "heldout", ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, T.lenet_lr, C10),
     _b("resnet_no_bn", "dev", ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK, B.resnet_no_bn, C10),
     _b("vgg_no_bn", "heldout", ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK, B.vgg_no_bn, C10),
     _b("no_weight_decay_growth", "dev", ("regularization",), ("weight_growth",), ("weight_growth",),
-       B.no_weight_decay_growth, C10),
-    _b("weight_decay_collapse", "heldout", ("regularization",), VANISH, STUCK, B.weight_decay_collapse, C10),
-    _b("mlp_input_x1e3", "dev", ("data",), EXPLODE, DIVERGE, B.mlp_input_scaled, C10),
-    _b("lenet_input_x50", "heldout", ("data",), EXPLODE, DIVERGE + STUCK, B.lenet_input_scaled, C10),
-    _b("nan_input", "dev", ("data",), NONFINITE, ("nonfinite",), B.nan_input, C10),
-    _b("regression_targets_x1e3", "heldout", ("data",), EXPLODE, DIVERGE, B.regression_targets_scaled, None),
-    _b("log_relu", "dev", ("numeric",), NONFINITE, ("nonfinite",), B.log_relu, C10),
-    _b("fp16_softmax_overflow", "heldout", ("numeric",), NONFINITE, ("nonfinite",), B.fp16_softmax_overflow, C10),
+       T.no_weight_decay_growth, C10),
+    _b("weight_decay_collapse", "heldout", ("regularization",), VANISH, STUCK, T.weight_decay_collapse, C10),
+    _b("mlp_input_x1e3", "dev", ("data",), EXPLODE, DIVERGE, T.mlp_input_scaled, C10),
+    _b("lenet_input_x50", "heldout", ("data",), EXPLODE, DIVERGE + STUCK, T.lenet_input_scaled, C10),
+    _b("nan_input", "dev", ("data",), NONFINITE, ("nonfinite",), T.nan_input, C10),
+    _b("regression_targets_x1e3", "heldout", ("data",), EXPLODE, DIVERGE, T.regression_targets_scaled, None),
+    _b("log_relu", "dev", ("numeric",), NONFINITE, ("nonfinite",), T.log_relu, C10),
+    _b("fp16_softmax_overflow", "heldout", ("numeric",), NONFINITE, ("nonfinite",), T.fp16_softmax_overflow, C10),
     _b("standardise_no_eps", "dev", ("numeric", "data", "normalization"), NONFINITE, ("nonfinite",),
-       B.standardise_no_eps, C10),
+       T.standardise_no_eps, C10),
     _b("relu_rnn_radius_2", "heldout", ("recurrence",), EXPLODE, STUCK, B.relu_rnn_radius, C4),
+    _b("gru_lm_sgd_noclip", "dev", ("lr", "recurrence"), EXPLODE, DIVERGE, T.gru_lm_sgd_noclip, LM),
+    _b("vit_adamw_lr0.1", "heldout", ("lr",), EXPLODE, DIVERGE, T.vit_lr, C10),
+    _b("lenet_init_std1", "dev", ("init",), EXPLODE, DIVERGE + STUCK, B.lenet_init_large, C10),
+    _b("deep_relu_plain_60", "heldout", ("depth", "normalization"), (*VANISH, "explode"), STUCK, B.deep_relu_plain,
+       C10),
+    _b("adamw_wd_collapse", "dev", ("regularization",), VANISH, STUCK, T.adamw_weight_decay_collapse, C10),
+    _b("half_adam_eps", "heldout", ("numeric",), NONFINITE, ("nonfinite",), T.half_adam, C10),
 ]
 
 CORPUS: list[Case] = HEALTHY + BROKEN

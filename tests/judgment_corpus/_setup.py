@@ -117,7 +117,7 @@ def markov_tokens(g: torch.Generator, batch: int = 16, length: int = 33, vocab: 
     return x
 
 
-def lm_batches(seed: int, vocab: int = 64, length: int = 33, batch: int = 16) -> Callable[[int], Any]:
+def lm_batches(seed: int, vocab: int = 64, length: int = 33, batch: int = 8) -> Callable[[int], Any]:
     """``(inputs, next-token targets)`` pairs, inputs ``(batch, length-1)`` token ids."""
     def make(g: torch.Generator) -> Any:
         x = markov_tokens(g, batch, length, vocab)
@@ -125,7 +125,7 @@ def lm_batches(seed: int, vocab: int = 64, length: int = 33, batch: int = 16) ->
     return _pool(seed, make)
 
 
-def hf_lm_batches(seed: int, vocab: int = 64, length: int = 32, batch: int = 16) -> Callable[[int], Any]:
+def hf_lm_batches(seed: int, vocab: int = 64, length: int = 32, batch: int = 8) -> Callable[[int], Any]:
     """``{"input_ids", "labels"}`` dicts for HF causal LMs (they shift the labels themselves)."""
     def make(g: torch.Generator) -> Any:
         x = markov_tokens(g, batch, length, vocab)
@@ -133,7 +133,7 @@ def hf_lm_batches(seed: int, vocab: int = 64, length: int = 32, batch: int = 16)
     return _pool(seed, make)
 
 
-def mlm_batches(seed: int, vocab: int = 64, mask_id: int = 1, length: int = 32, batch: int = 16,
+def mlm_batches(seed: int, vocab: int = 64, mask_id: int = 1, length: int = 32, batch: int = 8,
                 rate: float = 0.15, used: int = 16) -> Callable[[int], Any]:
     """BERT masked-LM dicts over a Markov text using ``used`` of the ids (2 .. used+1; real text's unigram is skewed
     too): ``rate`` of the tokens replaced by ``mask_id``; labels -100 elsewhere."""
@@ -175,7 +175,7 @@ def regression_batches(seed: int, d: int = 16, batch: int = 64, target_scale: fl
     return _pool(seed, make)
 
 
-def image_batches(seed: int, channels: int = 3, size: int = 32, classes: int = 10, batch: int = 32,
+def image_batches(seed: int, channels: int = 3, size: int = 32, classes: int = 10, batch: int = 16,
                   scale: float = 1.0, as_dict: bool = False) -> Callable[[int], Any]:
     """Images = a fixed smooth template per class + noise (unit scale, times ``scale``); ``as_dict`` gives
     ``{"pixel_values", "labels"}`` for HF vision models."""
@@ -190,10 +190,10 @@ def image_batches(seed: int, channels: int = 3, size: int = 32, classes: int = 1
     return _pool(seed, make)
 
 
-def denoise_batches(seed: int, channels: int = 1, size: int = 32, batch: int = 16) -> Callable[[int], Any]:
+def denoise_batches(seed: int, channels: int = 1, size: int = 16, batch: int = 8) -> Callable[[int], Any]:
     """(noisy image, clean image) pairs of smooth random fields, for a U-Net regression."""
     def make(g: torch.Generator) -> Any:
-        clean = F.interpolate(torch.randn(batch, channels, 8, 8, generator=g), size=(size, size), mode="bilinear",
+        clean = F.interpolate(torch.randn(batch, channels, 4, 4, generator=g), size=(size, size), mode="bilinear",
                               align_corners=False)
         return clean + 0.5 * torch.randn(clean.shape, generator=g), clean
     return _pool(seed, make)
@@ -256,6 +256,20 @@ class PlainRun:
         if "no_learning" in trouble and not self.learned:
             steps.append(len(self.losses) - 1)
         return min(steps) if steps else None
+
+
+    def failure_label(self, trouble: tuple[str, ...]) -> str:
+        """What the plain run showed first, e.g. ``"nonfinite @0"``, ``"diverge @3"``, ``"no learning @199"``."""
+        step = self.failure_step(trouble)
+        if step is None:
+            return "none"
+        if step == self.first_nonfinite and ("nonfinite" in trouble or "diverge" in trouble):
+            return f"nonfinite @{step}"
+        if step == self.first_divergence and "diverge" in trouble:
+            return f"diverge @{step}"
+        if step == self.first_weight_growth and "weight_growth" in trouble:
+            return f"weights x10 @{step}"
+        return f"no learning @{step}"
 
 
 def _weight_norm(model: nn.Module) -> float:

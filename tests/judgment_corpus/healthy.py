@@ -167,7 +167,8 @@ def transformer_lm(seed: int, norm_first: bool = True) -> Setup:
 # ---- recurrent -------------------------------------------------------------------------------------------------------
 
 def rnn_lm(seed: int, kind: str = "LSTM", adam: bool = False) -> Setup:
-    """word_language_model: SGD lr 20 with clip_grad_norm_ 0.25, dropout 0.2; or Adam 1e-3 without clipping."""
+    """word_language_model: batch 20, SGD lr 20 with clip_grad_norm_ 0.25, dropout 0.2; or Adam 1e-3 without
+    clipping."""
     torch.manual_seed(seed)
     model = M.RNNLM(kind, VOCAB)
     opt: torch.optim.Optimizer
@@ -175,7 +176,7 @@ def rnn_lm(seed: int, kind: str = "LSTM", adam: bool = False) -> Setup:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     else:
         opt = torch.optim.SGD(model.parameters(), lr=20.0)
-    return xy_setup(model, opt, None, lm_batches(seed, VOCAB), lm_loss, clip=None if adam else 0.25,
+    return xy_setup(model, opt, None, lm_batches(seed, VOCAB, batch=20), lm_loss, clip=None if adam else 0.25,
                     needs_closure=True)
 
 
@@ -281,3 +282,48 @@ def gelu_mlp_adamw(seed: int) -> Setup:
     model = ResMLP()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     return xy_setup(model, opt, None, regression_batches(seed), F.mse_loss)
+
+
+# ---- added after the first split (appended; see the package docstring) -----------------------------------------------
+
+def vgg_bn(seed: int) -> Setup:
+    """A VGG-style stack of 8 3x3 convolutions with BatchNorm, SGD 0.1 momentum 0.9 wd 5e-4 (Simonyan & Zisserman
+    with BN; the control of the broken ``vgg_no_bn``)."""
+    from .broken import vgg_no_bn
+
+    return vgg_no_bn(seed, batchnorm=True)
+
+
+def t5(seed: int) -> Setup:
+    """T5 (``T5ForConditionalGeneration``: RMS-style T5LayerNorm, relative attention, no biases) on a sequence
+    reversal task, AdamW 1e-3 constant (the usual T5 fine-tuning LR)."""
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from ._setup import POOL, markov_tokens
+
+    torch.manual_seed(seed)
+    cfg = T5Config(vocab_size=VOCAB, d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4, pad_token_id=0,
+                   eos_token_id=1)
+    cfg.decoder_start_token_id = 0
+    model = T5ForConditionalGeneration(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    g = torch.Generator().manual_seed(10_000 + seed)
+    pool = []
+    for _ in range(POOL):
+        x = markov_tokens(g, 8, 16, VOCAB - 2) + 2
+        pool.append({"input_ids": x, "labels": x.flip(1)})
+    return hf_setup(model, opt, None, lambda step: pool[step % POOL])
+
+
+def roberta_mlm(seed: int) -> Setup:
+    """RoBERTa masked LM (``RobertaForMaskedLM``), AdamW 6e-4 betas (0.9, 0.98) wd 0.01 with warm-up (Liu et al.
+    2019)."""
+    from transformers import RobertaConfig, RobertaForMaskedLM
+
+    torch.manual_seed(seed)
+    cfg = RobertaConfig(vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=128, max_position_embeddings=80, pad_token_id=0, bos_token_id=0,
+                        eos_token_id=0)
+    model = RobertaForMaskedLM(cfg)
+    opt = _adamw(model, 6e-4, 0.01, (0.9, 0.98))
+    return hf_setup(model, opt, warmup_cosine(opt, 20), mlm_batches(seed, VOCAB))

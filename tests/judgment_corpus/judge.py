@@ -92,6 +92,7 @@ class Judgment:
     first_event: tuple[int, str] | None
     any_event: tuple[int, str] | None
     failure_step: int | None
+    failure: str
     cause_ok: bool
     event_ok: bool
 
@@ -112,10 +113,11 @@ def judge(case: Case, steps: int | None = None, seed: int = 0, plain: PlainRun |
     run = run_guarded(case, steps, seed)
     if case.healthy:
         first = run.first()
-        return Judgment(case, found_cause(d), top_evidence(d), first, first, None, d.healthy, first is None)
+        return Judgment(case, found_cause(d), top_evidence(d), first, first, None, "-", d.healthy, first is None)
     plain = plain or train_plain(case, steps, seed)
     fail = plain.failure_step(case.trouble)
     first = run.first(case.events)
     event_ok = first is not None and (fail is None or first[0] <= fail)
     cause = found_cause(d)
-    return Judgment(case, cause, top_evidence(d), first, run.first(), fail, cause in case.expected, event_ok)
+    return Judgment(case, cause, top_evidence(d), first, run.first(), fail, plain.failure_label(case.trouble),
+                    cause in case.expected, event_ok)

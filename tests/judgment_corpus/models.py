@@ -204,7 +204,7 @@ class UNet(nn.Module):
     """A two-level U-Net (Ronneberger et al. 2015 shape: double 3x3 convs with BatchNorm, max-pool down, transposed
     conv up, skip concatenation)."""
 
-    def __init__(self, channels: int = 1, width: int = 16) -> None:
+    def __init__(self, channels: int = 1, width: int = 8) -> None:
         super().__init__()
         self.inc = _DoubleConv(channels, width)
         self.down1 = nn.Sequential(nn.MaxPool2d(2), _DoubleConv(width, 2 * width))
