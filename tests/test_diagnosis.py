@@ -480,3 +480,22 @@ def test_weight_decay_that_collapses_the_weights_is_regularization() -> None:
     assert d.top is not None and d.top.cause == "regularization"
     assert d.top.evidence["decay_shrink_per_step_median"] == pytest.approx(0.1, rel=0.02)  # AdamW: lr x wd
     assert check(model, batch, F.cross_entropy, torch.optim.AdamW(model.parameters(), lr=1e-3)).healthy
+
+
+def test_the_alarm_path_runs_a_closure_once_and_check_runs_it_along_the_step() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    x, y = _batch()
+    seen: list[torch.Tensor] = []
+
+    def closure(m: nn.Module) -> torch.Tensor:
+        seen.append(m[0].weight.detach().clone())  # a training step that records state outside the model
+        return F.mse_loss(m(x), y)
+
+    opt = torch.optim.SGD(model.parameters(), lr=100.0)
+    found = diagnose_step(model, closure=closure, optimizer=opt)
+    assert len(seen) == 1 and torch.equal(seen[0], model[0].weight)
+    assert found and found[0].cause == "lr"  # from the step's ratios alone
+    seen.clear()
+    assert check(model, closure=closure, optimizer=opt).top.cause == "lr"  # type: ignore[union-attr]
+    assert len(seen) > 2  # the loss along the step

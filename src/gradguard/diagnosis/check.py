@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from .activations import activation_findings
-from .batch import resolve_step
+from .batch import StepSpec, resolve_step
 from .depth import depth_findings
 from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
@@ -71,7 +71,12 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
             fix(model, d)
     """
     step = resolve_step(batch, loss_fn, closure)
-    lrs = scheduler_lrs(scheduler, optimizer)
+    return _diagnose(model, step, optimizer, scheduler_lrs(scheduler, optimizer), max_grad_norm, steps_done, True)
+
+
+def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer | None, lrs: list[float] | None,
+              max_grad_norm: float | None, steps_done: int | None, line_search: bool) -> Diagnosis:
+    """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only."""
     probe = run_probe(model, step)
     cost = dict(probe.cost)
     notes: list[str] = []
@@ -92,7 +97,7 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         trained = _trained(optimizer, steps_done)
         weight_decay = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
         try:
-            stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm)
+            stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm, line_search=line_search)
             family = stepped.family
             findings += lr_findings(stepped)
             cost["optimizer_step"] = 1
@@ -111,8 +116,14 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
 def diagnose_step(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
                   optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
                   steps_done: int | None = None) -> list[Finding]:
-    """The ranked findings of :func:`check` (what the Guard calls when an event fires)."""
-    return check(model, batch, loss_fn, optimizer, closure=closure, steps_done=steps_done).findings
+    """The ranked findings of :func:`check` (what the Guard calls when an event fires).
+
+    With a ``closure`` the step is run once only (no loss along the optimizer's step): the Guard's closure is the
+    user's training step, which may record or change state outside the model each time it runs (Lightning's
+    ``training_step`` logging the weights), so the lr check uses the update-to-weight ratios alone.
+    """
+    step = resolve_step(batch, loss_fn, closure)
+    return _diagnose(model, step, optimizer, None, None, steps_done, closure is None).findings
 
 
 #: from this many optimizer steps on, weights are trained weights, not an initialisation

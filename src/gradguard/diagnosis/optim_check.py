@@ -78,8 +78,9 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     blows = rises and (not math.isfinite(loss1) or (loss0 > 0 and loss1 > 2 * loss0))
     warn, crit, healthy = (ADAM_RATIO_WARN, ADAM_RATIO_CRIT, ADAM_HEALTHY_RATIO) if adam else \
         (SGD_RATIO_WARN, SGD_RATIO_CRIT, SGD_HEALTHY_RATIO)
-    ratio_warn = bulk > warn and (not adam or step.overshoot > 1.0)
-    if not (rises or ratio_warn) or not math.isfinite(loss0):
+    searched = bool(step.curve)
+    ratio_warn = bulk > warn and (not adam or not searched or step.overshoot > 1.0)
+    if not (rises or ratio_warn) or (searched and not math.isfinite(loss0)):
         return []
     severity = "critical" if blows or (ratio_warn and bulk > crit) else "warning"
     lr = step.lrs[-1] if step.lrs else float("nan")
@@ -108,7 +109,8 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
                 f"    group['lr'] = {suggest:g}")
     else:
         prescription = ("No smaller lr down to lr/1024 makes this step lower the loss: the step's direction is "
-                        "wrong, not only its size; fix the cause of the gradients first, then re-check the lr.")
+                        "wrong, not only its size; fix the cause of the gradients first, then re-check the lr."
+                        if searched else "Lower the learning rate.")
         code = ""
     return [Finding(
         cause="lr",

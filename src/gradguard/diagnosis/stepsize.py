@@ -140,10 +140,12 @@ def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float
 
 def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], probe: ProbeResult,
                  optimizer: torch.optim.Optimizer, lrs: list[float] | None = None,
-                 max_grad_norm: float | None = None, full_grid: bool = False) -> StepAnalysis:
+                 max_grad_norm: float | None = None, full_grid: bool = False,
+                 line_search: bool = True) -> StepAnalysis:
     """Step a copy of ``optimizer``, then evaluate the loss along the step (restoring every parameter and state).
 
     ``full_grid``: evaluate every grid point (for calibration) instead of stopping at the first accepted one.
+    ``line_search=False``: the step's ratios only, ``run`` is not called (``curve`` stays empty).
     """
     delta = _delta(probe, optimizer, lrs, max_grad_norm)
     decays = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
@@ -170,6 +172,8 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     norm_after = {r.name for r in probe.records if r.normalized_after}
     out.normalized = {k for k in out.ratios if k.rsplit(".", 1)[0] in norm_after}
     no_decay = all(float(g.get("weight_decay", 0.0) or 0.0) == 0.0 for g in optimizer.param_groups)
+    if not line_search:
+        return out
     params = [(probe.params[n], d) for n, d in delta.items() if bool(torch.isfinite(d).all())]
     snapshot = StateSnapshot(model)
     saved = [p.detach().clone() for p, _ in params]
