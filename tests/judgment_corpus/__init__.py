@@ -15,10 +15,17 @@ A case is ``Case(name, half, family, expected, events, trouble, build)``:
 
 **Halves.** ``half`` is ``"dev"`` (the rules may be designed and tuned on it) or ``"heldout"`` (only scored). The rule,
 applied once: within the healthy list and within the broken list separately, cases alternate dev, heldout, dev, ...
-in the order they were added; cases are added in pairs of the same family (healthy) or the same first cause
-(broken) wherever two exist, so both halves cover every cause and most families. The half is written out at each
-case and ``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never moved between
-halves, reordered or removed and re-added.
+in the order they were added. The first batch (28 healthy, 26 broken) was added in pairs of the same family
+(healthy) or the same first cause (broken), so both halves cover every cause and most families; later cases are
+appended and take the next half in the alternation. The half is written out at each case and
+``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never moved between halves,
+reordered, or removed and re-added.
+
+**Data** is synthetic, learnable and deterministic per seed (``_setup.py``): a sparse Markov "language" for LMs,
+Gaussian vectors labelled by a fixed linear teacher, class-template images, token sequences labelled by their
+majority class or their first token; 32 distinct batches per case, cycled. ``chance`` is the loss of a uniform
+prediction; a run has learned when its last tenth's mean loss is below ``learn_ratio`` (0.75) times the smaller of
+its first loss and ``chance``.
 """
 
 from __future__ import annotations
