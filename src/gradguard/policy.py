@@ -207,7 +207,9 @@ def _safe() -> Chain:
 
 
 #: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
-#: extreme outlier steps and clips adaptively (z-score on an EMA; healthy runs stay essentially unclipped).
+#: extreme outlier steps and clips adaptively (:class:`ClipAdaptive`: learned from the true norms, floored at the
+#: warm-up level, rising at most 0.5% a step; healthy runs stay essentially unclipped). :func:`safe` and
+#: :func:`recover` take ``max_norm=c`` to keep the user's own clip inside the guard.
 #: ``recover`` adds rollback to the newest confirmed snapshot before the trouble (the first after 5 healthy steps,
 #: then at intervals doubling from 10 to 100 steps, in memory) on divergence, a persistent loss spike, repeated
 #: non-finite steps or a collapse, restoring the policies' and detectors' state with it; the learning rate is halved
@@ -229,12 +231,19 @@ def _with_max_norm(policy: Policy, max_norm: float | None) -> Policy:
 
 
 def safe(max_norm: float | None = None) -> Policy:
-    """The ``safe`` preset; with ``max_norm=c`` it also clips the global norm to ``c`` (your own clip)."""
+    """The ``safe`` preset, optionally with your own clip kept inside the guard.
+
+    ``safe(max_norm=c)`` replaces a ``torch.nn.utils.clip_grad_norm_(params, c)`` call in your loop (remove that
+    call: the guard must measure the unclipped gradients). On the TRUE global norm it skips a step with NaN/Inf
+    and an extreme outlier (>= 10x the typical norm, log-z > 10), then clips the rest to
+    ``min(c, adaptive threshold)``: never a larger step than your clip gave, and a 100x batch is skipped instead of
+    applied at norm ``c``. ``max_norm`` is a global L2 norm > 0 (default None: the adaptive clip alone).
+    """
     return _with_max_norm(PRESETS["safe"](), max_norm)
 
 
 def recover(max_norm: float | None = None) -> Policy:
-    """The ``recover`` preset; with ``max_norm=c`` it also clips the global norm to ``c`` (your own clip)."""
+    """The ``recover`` preset, optionally with your own clip ``max_norm=c`` kept inside the guard (see :func:`safe`)."""
     return _with_max_norm(PRESETS["recover"](), max_norm)
 
 
