@@ -79,7 +79,7 @@ class Investigator:
                 evidence.update(self._forensics(step, batch_fn, inputs, targets, closure, rng_state, event))
             if event.kind in DIAGNOSED_KINDS:
                 if self._due(event.kind, step):
-                    causes = self._diagnose(inputs, targets, closure, evidence, step)
+                    causes = _data_first(self._diagnose(inputs, targets, closure, evidence, step), evidence)
                     self._causes[event.kind] = (step, causes)
                 elif event.kind in self._causes:  # rate-limited: the latest diagnosis of this kind, said as such
                     diagnosed_at, causes = self._causes[event.kind]
@@ -146,3 +146,25 @@ class Investigator:
             self._warned = True
             warnings.warn(f"gradguard: an alarm-path probe failed ({type(exc).__name__}: {exc}); training goes on "
                           "and the error is written into the event's evidence", RuntimeWarning, stacklevel=4)
+
+
+def _data_first(causes: tuple[Mapping[str, Any], ...], evidence: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+    """When the forensics saw the batch itself non-finite before any module, ``data`` is a measured fact: rank it
+    first even where the diagnosis probe could not see the batch (a closure that feeds a submodule directly, such
+    as a LightningModule's ``training_step``)."""
+    origin = evidence.get("origin")
+    if not isinstance(origin, Mapping) or origin.get("phase") != "data":
+        return causes
+    if causes and causes[0].get("cause") == "data":
+        return causes
+    from .diagnosis.findings import Finding
+
+    found = Finding(
+        cause="data", layers=[], severity="critical", confidence=1.0,
+        evidence={"origin": dict(origin), "expected": "all values finite"},
+        message=f"The batch holds NaN/Inf before the model sees it: {origin.get('detail') or 'see the origin'}.",
+        prescription=("Clean the data pipeline (division by zero, missing values, log of 0 in preprocessing); skip "
+                      "or repair non-finite samples."),
+        code="mask = torch.isfinite(x).flatten(1).all(dim=1)\nx, y = x[mask], y[mask]", score=100.0,
+    ).to_dict()
+    return (found, *(c for c in causes if c.get("cause") != "data"))
