@@ -149,9 +149,12 @@ class StallDetector:
         if len(values) < self.learn_window or not self.start_losses:
             return None
         start = self.start_losses[0]
-        med = float(np.median(values[-self.learn_window:]))
-        latest = float(np.median(values[-max(2, self.learn_window // 5):]))  # and still there at the end
-        if not (start > 0 and min(med, latest) >= (1 - self.start_tolerance) * start):
+        band = (1 - self.start_tolerance) * start
+        latest = _median(values[-max(2, self.learn_window // 5):].tolist())  # still at its start at the end
+        if not (start > 0 and latest >= band):  # the common case (a run that learns): one short median
+            return None
+        med = _median(values[-self.learn_window:].tolist())
+        if med < band:
             return None
         since = stats.step - self.learn_window
         recent = [r for s, r in self.ratios if s > since]

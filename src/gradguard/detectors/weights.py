@@ -52,6 +52,7 @@ class WeightGrowthDetector:
         self.min_steps = at_least("min_steps", min_steps, 2)
         self.scale = math.nan  # floor x the median first non-zero layer norm, set at the first finite step
         self.ring = np.full((self.size, num_layers), np.nan)
+        self.global_ring = np.full(self.size, np.nan)  # the global weight norm of the same steps
         self.count = 0
         self.reported = np.zeros(num_layers, dtype=bool)
         self.reported_global = False
@@ -64,18 +65,24 @@ class WeightGrowthDetector:
             nonzero = w[w > 0]
             self.scale = self.floor * float(np.median(nonzero)) if nonzero.size else math.nan
         self.ring[self.count % self.size] = w
+        g_now = math.sqrt(float(np.dot(w, w)))
+        self.global_ring[self.count % self.size] = g_now
         self.count += 1
         if self.count < self.min_steps:
             return []
         span = min(self.count - 1, self.size - 1)
-        oldest = self.ring[(self.count - 1 - span) % self.size]
-        middle = self.ring[(self.count - 1 - span // 2) % self.size]
-        g_old, g_mid, g_now = (float(np.sqrt(np.dot(v, v))) for v in (oldest, middle, w))
+        i_old, i_mid = (self.count - 1 - span) % self.size, (self.count - 1 - span // 2) % self.size
+        g_old, g_mid = float(self.global_ring[i_old]), float(self.global_ring[i_mid])
         global_growth = g_now / g_old if g_old > 0 else math.nan
+        low = math.sqrt(self.factor)
+        if global_growth < low and not self.reported.any() and not self.reported_global:
+            # the common case: the model as a whole has not grown; only a single layer's x layer_factor can fire
+            if not (w > self.layer_factor * np.fmax(self.ring[i_old], self.scale if self.scale > 0 else 0)).any():
+                return []
+        oldest, middle = self.ring[i_old], self.ring[i_mid]
         with np.errstate(divide="ignore", invalid="ignore"):
             growth = w / (np.fmax(oldest, self.scale) if self.scale > 0 else oldest)
             steady = (middle > oldest) & (w > middle)
-        low = math.sqrt(self.factor)
         self.reported &= ~(growth < low)
         if self.reported_global and not global_growth >= low:
             self.reported_global = False
@@ -103,11 +110,15 @@ class WeightGrowthDetector:
         )]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"ring": self.ring.tolist(), "count": self.count, "reported": self.reported.tolist(),
+        return {"ring": self.ring.tolist(), "global_ring": self.global_ring.tolist(), "count": self.count,
+                "reported": self.reported.tolist(),
                 "reported_global": self.reported_global, "scale": self.scale}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.ring = np.asarray(state["ring"], dtype=np.float64)
+        gr = state.get("global_ring")
+        self.global_ring = (np.asarray(gr, dtype=np.float64) if gr is not None
+                            else np.sqrt(np.einsum("ij,ij->i", self.ring, self.ring)))
         self.count = int(state["count"])
         self.reported = np.asarray(state["reported"], dtype=bool)
         self.reported_global = bool(state.get("reported_global", False))
