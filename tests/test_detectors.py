@@ -253,6 +253,19 @@ def test_vanish_is_not_raised_for_a_layer_behind_an_opening_gate() -> None:
     assert [(e.step, e.layers) for e in out_flat] == [(4, ("l0",))]
 
 
+@pytest.mark.parametrize("ratio,fires", [(0.08, False), (1e-7, True), (0.01, True)])
+def test_vanish_spares_a_layer_the_optimizer_still_moves(ratio: float, fires: bool) -> None:
+    det = VanishDetector(L, patience=5)  # make() gives lr 0.1: Adam moves a LayerNorm by ~lr, decay by lr x wd
+    out = []
+    for s in range(12):
+        if s == 2:
+            update = _updates(1, 1.0)
+            update.layer_update_ratio[0] = ratio  # layer 0's measured update-to-weight ratio
+            det.observe_update(update)
+        out += det(make(s, np.array([1e-8, 1.0, 1.0, 1.0])), NAMES)
+    assert bool(out) == fires
+
+
 def test_weight_growth_from_zero_init_is_not_growth_without_bound() -> None:
     det = WeightGrowthDetector(L, window=50)
     fired = []
@@ -363,6 +376,7 @@ def test_state_round_trip_continues_identically() -> None:
     (lambda: LossSpikeDetector(window=0), "window"),
     (lambda: VanishDetector(L, patience=0), "patience"),
     (lambda: VanishDetector(L, waking=0), "waking"),
+    (lambda: VanishDetector(L, moving=-1), "moving"),
     (lambda: WeightGrowthDetector(L, factor=0.5), "factor"),
     (lambda: WeightGrowthDetector(L, floor=0), "floor"),
     (lambda: WeightGrowthDetector(L, layer_factor=1.0), "layer_factor"),

@@ -7,14 +7,14 @@ from typing import Any
 import numpy as np
 
 from ..events import Event
-from ..stats import StepStats
+from ..stats import StepStats, UpdateStats
 from ._checks import at_least, positive
 
 
 class VanishDetector:
     r"""Raises ``vanish`` when layers have stopped learning, persistently.
 
-    A layer counts as vanished at a step when all three hold:
+    A layer counts as vanished at a step when all of these hold:
 
     * :math:`\lVert g_\ell\rVert / \min(\lVert w_\ell\rVert, \lVert w_\ell^{(0)}\rVert) <` ``weight_ratio`` (its
       update would be negligible, against the smaller of the weights now and the layer's first weight norm: a
@@ -24,7 +24,12 @@ class VanishDetector:
     * its gradient has not risen ``waking`` times above its lowest value since the streak began: a layer behind a
       zero-initialised gate or layer scale (ConvNeXt's 1e-6 layer scale) has a tiny gradient that grows a
       thousand-fold as the gate opens, while a vanishing gradient stays put (within x4 in the measured deep
-      sigmoid and tanh stacks).
+      sigmoid and tanh stacks);
+    * and, once the guard has measured an update (:class:`~gradguard.stats.UpdateStats`, every ``update_every``
+      steps), that update moved the layer by less than ``moving`` x the learning rate relative to its norm: Adam
+      moves a layer with a tiny but non-zero gradient by about lr / rms(w) per step (a LayerNorm behind ConvNeXt's
+      1e-6 layer scale at lr 1e-4: 1.4 lr), so it is learning; a vanishing layer under SGD moves by lr x g/w
+      (at most 1e-5 lr in the measured sigmoid/tanh stacks), and weight decay alone moves one by lr x wd <= 0.1 lr.
 
     The event fires when a layer has been vanished for ``patience`` consecutive steps, naming every layer that
     just crossed (model order, input side first); a layer re-arms once it recovers. Layers with no gradient
@@ -35,14 +40,18 @@ class VanishDetector:
         layer_ratio: default 1e-3.
         patience: consecutive steps (default 20).
         waking: rise above the streak's lowest gradient that marks a layer coming alive (default 10).
+        moving: measured update-to-weight ratio, in units of the largest learning rate, above which a layer is
+            still learning (default 0.5).
     """
 
     def __init__(self, num_layers: int, *, weight_ratio: float = 1e-5, layer_ratio: float = 1e-3,
-                 patience: int = 20, waking: float = 10.0) -> None:
+                 patience: int = 20, waking: float = 10.0, moving: float = 0.5) -> None:
         self.weight_ratio = positive("weight_ratio", weight_ratio)
         self.layer_ratio = positive("layer_ratio", layer_ratio)
         self.patience = at_least("patience", patience, 1)
         self.waking = positive("waking", waking)
+        self.moving = positive("moving", moving)
+        self.update_ratio = np.full(num_layers, np.nan)  # each layer's latest measured update-to-weight ratio
         self.streak = np.zeros(num_layers, dtype=np.int64)
         self.reported = np.zeros(num_layers, dtype=bool)
         self.streak_min = np.full(num_layers, np.inf)  # the lowest gradient norm of each layer's current streak
@@ -74,6 +83,9 @@ class VanishDetector:
             w_ref = np.fmin(w, self.first_weight)
             to_w = np.where(w_ref > 0, g / w_ref, np.inf)
         starved = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
+        lr = max(stats.lrs, default=0.0)
+        if lr > 0:  # a layer that the optimizer still moves is learning (NaN: not measured yet, no exemption)
+            starved &= ~(self.update_ratio >= self.moving * lr)
         # a gradient that rose `waking` times above its low point in the streak is coming alive (a layer behind a
         # zero-initialised gate or layer scale that is opening), not vanishing
         low = np.where(self.streak > 0, np.fmin(self.streak_min, g), g)
@@ -98,15 +110,23 @@ class VanishDetector:
                               f"weights and < {self.layer_ratio:g} of the liveliest layer for {self.patience} steps",
                       layers=tuple(layer_names[i] for i in new), evidence=evidence)]
 
+    def observe_update(self, update: UpdateStats) -> None:
+        """Remember each layer's latest measured update-to-weight ratio (the guard calls this)."""
+        r = np.asarray(update.layer_update_ratio, dtype=np.float64)
+        if r.shape == self.update_ratio.shape:
+            self.update_ratio = np.where(np.isfinite(r), r, np.nan)
+
     def state_dict(self) -> dict[str, Any]:
         return {"streak": self.streak.tolist(), "reported": self.reported.tolist(),
-                "streak_min": self.streak_min.tolist(),
+                "streak_min": self.streak_min.tolist(), "update_ratio": self.update_ratio.tolist(),
                 "first_weight": self.first_weight.tolist()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.streak = np.asarray(state["streak"], dtype=np.int64)
         self.reported = np.asarray(state["reported"], dtype=bool)
         self.streak_min = np.asarray(state.get("streak_min", np.full(len(self.streak), np.inf)), dtype=np.float64)
+        self.update_ratio = np.asarray(state.get("update_ratio", np.full(len(self.streak), np.nan)),
+                                       dtype=np.float64)
         self.first_weight = np.asarray(state.get("first_weight", np.full(len(self.streak), np.nan)), dtype=np.float64)
         self._first_missing = bool(np.isnan(self.first_weight).any())
         self._streaking = bool(self.streak.any() or self.reported.any())
