@@ -22,7 +22,9 @@ from judgment_corpus.judge import Judgment, judge
 DEV = [c for c in CORPUS if c.half == "dev"]
 
 #: development cases whose top cause today's gradguard gets wrong: name -> what it measured
-CAUSE_XFAIL: dict[str, str] = {}
+CAUSE_XFAIL: dict[str, str] = {
+    "gru_lm_sgd_noclip": "healthy: no warning or critical finding (the plain run diverges at step 11)",
+}
 #: development cases whose events today's gradguard gets wrong (false alarm, or none accepted in time)
 EVENT_XFAIL: dict[str, str] = {
     "rnn_radius_1.5": "no explode/loss_spike/divergence/stall event in 200 steps",
