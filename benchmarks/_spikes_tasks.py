@@ -20,7 +20,7 @@ from gradguard.policy import recover, safe
 
 D_IN = 16
 CLASSES = 10
-StepFn = Callable[[torch.Tensor], None]
+StepFn = Callable[[torch.Tensor], object]
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def make_method(name: str, model: nn.Module, opt: torch.optim.Optimizer, clip: f
     ``safe(max_norm=clip)``. A guarded run may raise :class:`gradguard.TrainingHalted`.
     """
     if name == "none":
-        return lambda loss: opt.step()  # type: ignore[func-returns-value]
+        return lambda loss: opt.step()
     if name == "clip_norm":
         def clip_step(loss: torch.Tensor) -> None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -140,13 +140,12 @@ def make_method(name: str, model: nn.Module, opt: torch.optim.Optimizer, clip: f
         return autoclip_step
     preset = name.split(":", 1)[1]
     factory = {"safe": safe, "recover": recover}
-    if "@" in preset:
-        base, _ = preset.split("@")
-        policy = factory[base](max_norm=clip)
-    else:
-        policy = factory[preset]() if preset in factory else preset
+    base = preset.partition("@")[0]
+    policy: gradguard.Policy | str = preset
+    if base in factory:
+        policy = factory[base](max_norm=clip if "@" in preset else None)
     guard = gradguard.Guard(model, opt, policy=policy, update_every=0)
-    return lambda loss: guard.step(loss)  # type: ignore[func-returns-value]
+    return lambda loss: guard.step(loss)
 
 
 def run(sc: Scenario, method: str, steps: int, seed: int = 0) -> dict[str, float] | None:

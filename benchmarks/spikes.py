@@ -134,7 +134,9 @@ def _verdicts(run: str, means: dict[str, float], nonfinite: dict[str, int]) -> l
             continue
         value = means[preset]
         within = best is None or (math.isfinite(value) and value <= 1.05 * peers[best])
-        against = f"best peer {best} {peers[best]:.4g}" if best else "every peer non-finite"
+        ran = [m for m in means if m in PEERS]
+        against = (f"best peer {best} {peers[best]:.4g}" if best else
+                   "every peer non-finite" if ran else "no peer in this run")
         line = (f"{run}: {_label(preset, run)} mean {value:.4g} vs {against}: "
                 f"{'within 1.05x' if within else 'WORSE than 1.05x'}; non-finite weights {nonfinite[preset]}")
         if run.startswith("wlm") and "clip_norm" in means:
