@@ -34,9 +34,9 @@ def test_no_fault_reaches_the_weights_or_changes_a_skipped_step(fault: str, poli
 
 @pytest.mark.parametrize("scaler", [False, True], ids=["fp32", "gradscaler"])
 def test_a_nan_weight_halts_safe_and_recover_repairs_it(scaler: bool) -> None:
-    safe = run_trial("nan_weight", "safe", seed=0, steps=STEPS, scaler_on=scaler, fault_steps=(30,))
+    safe = run_trial("nan_weight", "safe", seed=0, steps=STEPS, scaler_on=scaler, fault_steps=(15,))
     assert safe.halted and safe.poisoned == 0  # nothing to restore: stop instead of skipping forever
-    recover = run_trial("nan_weight", "recover", seed=0, steps=STEPS, scaler_on=scaler, fault_steps=(30,))
+    recover = run_trial("nan_weight", "recover", seed=0, steps=STEPS, scaler_on=scaler, fault_steps=(15,))
     assert not recover.halted and recover.poisoned == 0 and math.isfinite(recover.final_loss)
 
 

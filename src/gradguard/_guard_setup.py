@@ -67,3 +67,15 @@ def scaler_stage(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer)
 def group_lr(group: Mapping[str, Any]) -> float:
     lr = group.get("lr", float("nan"))
     return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
+
+
+def update_scaler_on_skip(scaler: torch.amp.GradScaler, overflow: bool) -> None:
+    """``scaler.update()`` after a skipped step: it must run (it closes the step's ``unscale_``), and after an
+    overflow it lowers the scale as GradScaler does; after a skip of finite gradients (an outlier) the scaler saw
+    no step, so its scale and growth count are put back as they were (device copies, no host read)."""
+    scale, tracker = getattr(scaler, "_scale", None), getattr(scaler, "_growth_tracker", None)
+    keep = None if overflow or scale is None or tracker is None else (scale.clone(), tracker.clone())
+    scaler.update()
+    if keep is not None:
+        scaler._scale.copy_(keep[0])  # type: ignore[union-attr]
+        scaler._growth_tracker.copy_(keep[1])  # type: ignore[union-attr]

@@ -18,7 +18,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._guard_setup import check_int, check_positive, group_lr, open_writer, scaler_stage, unknown_option
+from ._guard_setup import (
+    check_int,
+    check_positive,
+    group_lr,
+    open_writer,
+    scaler_stage,
+    unknown_option,
+    update_scaler_on_skip,
+)
 from .carried import ResetHooks, mark_carried, reset_reason
 from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
@@ -292,7 +300,9 @@ class Guard:
         carried = reset is not None and self.reduce_packed is None
         if carried:
             events = mark_carried(events, reset)  # type: ignore[arg-type]
-        if scale is not None and not stats.grads_finite:
+        if scale is not None and not stats.grads_finite and any(e.kind == "amp_overflow" for e in events):
+            # the scaler's own business while it can absorb it; beyond that (8 in a row, scale < 1, or weights
+            # already non-finite) the detector says nonfinite and the policy decides, so skips are bounded
             decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
         else:
             decision = self.policy.decide(stats, events)
@@ -331,7 +341,7 @@ class Guard:
         scaler = self.scaler if self.scaler is not None and self.scaler.is_enabled() else None
         if decision.skip or decision.halt:
             if scaler is not None and not decision.rollback:
-                scaler.update()  # lowers the scale after an overflow; the optimizer never steps
+                update_scaler_on_skip(scaler, overflow=not stats.grads_finite)
             return False
         self._actuator.clip(decision, present)
         measure = self.update_every > 0 and stats.step % self.update_every == 0
