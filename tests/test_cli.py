@@ -111,10 +111,12 @@ def test_replay(demo_run: tuple[Path, subprocess.CompletedProcess[str]], capsys:
     out, _ = demo_run
     records = sorted((out / "guarded" / "flight").glob("*"))
     assert records, "the guarded demo run keeps a flight record of its first non-finite step"
-    assert main(["replay", str(records[0]), "--json"]) == 0
+    assert main(["replay", str(records[0]), "--json"]) == 1  # rebuilding the pickled model needs --trust
+    assert "--trust" in capsys.readouterr().err
+    assert main(["replay", str(records[0]), "--json", "--trust"]) == 0
     result = json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
     assert result["reproduced"] is True and result["origin"]["phase"]
-    assert main(["replay", str(records[0])]) == 0
+    assert main(["replay", str(records[0]), "--trust"]) == 0
     assert "reproduced" in capsys.readouterr().out
 
 

@@ -68,7 +68,7 @@ def test_round_trip_is_exact(tmp_path: Path) -> None:
     path = save_flight_record(tmp_path / "rec.flight", model=model, optimizer=opt, step=41, inputs=batch, targets=y,
                               loss_fn=mse, rng_state=rng, scaler=scaler, extra={"events": [{"kind": "nonfinite"}]})
     assert path == tmp_path / "rec.flight" and path.is_file()
-    record = load_flight_record(path)
+    record = load_flight_record(path, trust=True)  # we wrote it: the pickled model and loss may be rebuilt
     assert record.step == 41 and record.extra == {"events": [{"kind": "nonfinite"}]}
     assert tensors_equal(record.inputs, batch) and tensors_equal(record.targets, y)
     assert tensors_equal(record.model_state, model.state_dict())
@@ -120,7 +120,7 @@ def test_replay_reproduces_and_names_the_producer(tmp_path: Path) -> None:
     assert (live.phase, live.module) == ("forward", "body.4")
     path = save_flight_record(tmp_path / "r.flight", model=model, optimizer=opt, step=3, inputs=x, targets=y,
                               loss_fn=mse, rng_state=rng)
-    result = replay(path)
+    result = replay(path, trust=True)
     assert result.reproduced and result.step == 3
     assert json.dumps(result.loss) == json.dumps(loss.item())  # NaN == NaN here
     assert json.dumps(result.origin.to_dict()) == json.dumps(live.to_dict())
@@ -139,7 +139,7 @@ def test_replay_of_a_healthy_step_does_not_reproduce(tmp_path: Path) -> None:
     expected = mse(model(x), y).item()
     path = save_flight_record(tmp_path / "ok.flight", model=model, optimizer=None, step=0, inputs=x, targets=y,
                               loss_fn=mse, rng_state=rng)
-    result = replay(path)
+    result = replay(path, trust=True)
     assert not result.reproduced and result.origin.phase == "none" and result.nonfinite_grads == ()
     assert result.loss == expected  # same dropout mask: bit-identical loss
 
@@ -151,8 +151,8 @@ def test_unpicklable_loss_must_be_passed(tmp_path: Path) -> None:
                               loss_fn=lambda out, t: ((out - t) ** 2).mean())
     assert load_flight_record(path).loss_fn_bytes is None
     with pytest.raises(FlightRecordError, match="loss_fn="):
-        replay(path)
-    assert replay(path, loss_fn=mse).origin.phase == "none"
+        replay(path, trust=True)
+    assert replay(path, loss_fn=mse, trust=True).origin.phase == "none"
 
 
 def test_unpicklable_model_is_stored_as_weights(tmp_path: Path) -> None:
@@ -163,8 +163,8 @@ def test_unpicklable_model_is_stored_as_weights(tmp_path: Path) -> None:
     record = load_flight_record(path)
     assert record.model_bytes is None and tensors_equal(record.model_state, model.state_dict())
     with pytest.raises(FlightRecordError, match="model="):
-        replay(path)
-    assert not replay(path, model=nn.Linear(4, 1)).reproduced
+        replay(path, trust=True)
+    assert not replay(path, model=nn.Linear(4, 1), trust=True).reproduced
 
 
 @pytest.mark.parametrize("content", [b"", b"not a torch file at all", "truncated"])
@@ -192,3 +192,37 @@ def test_wrong_kind_of_file_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FlightRecordError, match="JSON"):
         save_flight_record(tmp_path / "x.flight", model=nn.Linear(2, 1), optimizer=None, step=0,
                            extra={"t": torch.zeros(1)})
+
+
+class _Payload:
+    """A pickled object that would run code when unpickled (here: it only records that it did)."""
+
+    ran = False
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return (_mark_ran, ())
+
+
+def _mark_ran() -> None:
+    _Payload.ran = True
+
+
+def test_a_crafted_record_runs_nothing_without_trust(tmp_path: Path) -> None:
+    from gradguard._safe_load import UntrustedFileError
+
+    model, opt, x, y = trained(1)
+    path = save_flight_record(tmp_path / "evil.flight", model=model, optimizer=opt, step=1, inputs=x, targets=y,
+                              loss_fn=mse)
+    payload = torch.load(path, weights_only=False)
+    payload["inputs"] = _Payload()  # an object that runs code when loaded
+    torch.save(payload, path)
+    _Payload.ran = False
+    with pytest.raises(UntrustedFileError, match="trust=True"):
+        replay(path)
+    assert not _Payload.ran
+    clean = save_flight_record(tmp_path / "ok.flight", model=model, optimizer=opt, step=1, inputs=x, targets=y,
+                               loss_fn=mse)
+    record = load_flight_record(clean)  # the container loads without trust: tensors, numpy RNG state, bytes
+    with pytest.raises(FlightRecordError, match="trust=True"):
+        record.build_model()  # the pickled model only with trust
+    assert replay(clean, model=Net(), loss_fn=mse).step == 1  # the architecture and loss passed in: no trust needed

@@ -186,5 +186,5 @@ def test_a_nan_batch_in_a_lightning_fit_gets_origin_causes_and_a_replayable_flig
     origin = event["evidence"]["origin"]
     assert origin["phase"] == "data"  # the batch itself, before any module
     assert event["causes"] and event["causes"][0]["cause"] == "data"
-    result = gradguard.replay(event["evidence"]["flight_record"], model=PoisonedBatch())
+    result = gradguard.replay(event["evidence"]["flight_record"], model=PoisonedBatch(), trust=True)
     assert result.reproduced and result.origin.phase == "data"

@@ -9,8 +9,12 @@ dict. The file appears complete or not at all: it is written to a temporary file
 :func:`replay` rebuilds the step (same weights, batch and RNG state, so the same dropout masks) and runs the
 forensics of :mod:`gradguard.forensics` on it.
 
-Security: a flight record holds pickled Python objects and is read with ``torch.load(weights_only=False)``, which
-can run arbitrary code. Only load records you wrote yourself or otherwise trust.
+Security: a flight record is read with ``torch.load(weights_only=True)`` and an allow-list of numpy types
+(:mod:`gradguard._safe_load`): tensors, containers, primitives and numpy arrays, nothing that runs code. The pickled
+model, loss function and closure it may hold are rebuilt only with ``trust=True`` (CLI: ``gradguard replay
+--trust``), since unpickling them can run arbitrary code: pass ``trust=True`` only for records you wrote yourself or
+otherwise trust. Without it, pass the model (``model=``, an instance of the architecture) and the loss function or
+closure.
 
 Example::
 
@@ -41,6 +45,8 @@ import torch
 from torch import nn
 
 from ._atomic import atomic_torch_save
+from ._safe_load import UntrustedFileError
+from ._safe_load import load as safe_load
 from .errors import GradGuardError
 from .forensics import Origin, count_nonfinite, find_nonfinite_origin, iter_tensors
 from .rng import capture_rng_state, restore_rng_state
@@ -86,7 +92,7 @@ def _cpu(obj: Any) -> Any:
 
 
 def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
+    versions = {"python": platform.python_version(), "torch": str(torch.__version__), "numpy": np.__version__}
     try:
         versions["gradguard"] = metadata.version("gradguard")
     except metadata.PackageNotFoundError:
@@ -180,12 +186,14 @@ class FlightRecord:
     versions: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
     created: float = 0.0
+    trusted: bool = False  # loaded with trust=True: the pickled model, loss function and closure may be rebuilt
 
     def build_model(self, map_location: str | torch.device = "cpu") -> nn.Module:
         """The recorded model object with the recorded weights and training flags (its class must be importable)."""
         if self.model_bytes is None:
             raise FlightRecordError(f"{self.path}: the model ({self.model_class}) could not be pickled when the "
                                     "record was written; pass an instance of it as model=")
+        self._require_trust(f"the model ({self.model_class})", "model= (an instance of the architecture)")
         try:
             model = torch.load(io.BytesIO(self.model_bytes), map_location=map_location, weights_only=False)
         except Exception as exc:
@@ -226,22 +234,39 @@ class FlightRecord:
                                     f"{exc}") from None
         return optimizer
 
+    def _require_trust(self, what: str, instead: str) -> None:
+        if not self.trusted:
+            raise FlightRecordError(f"{self.path}: rebuilding {what} from the record runs code stored in it; pass "
+                                    f"{instead} instead, or load the record with trust=True (CLI: --trust) if you "
+                                    "wrote it yourself or otherwise trust it")
+
     def _unpickle(self, data: bytes | None, name: str | None) -> Any:
         if data is None:
             return None
+        self._require_trust(str(name), "it")
         try:
             return torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
         except Exception as exc:
             raise FlightRecordError(f"{self.path}: cannot rebuild {name} ({exc}); pass it in instead") from None
 
 
-def load_flight_record(path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> FlightRecord:
-    """Read a flight record written by :func:`save_flight_record`. Unpickles: only load files you trust."""
+def load_flight_record(path: str | os.PathLike[str], map_location: str | torch.device = "cpu", *,
+                       trust: bool = False) -> FlightRecord:
+    """Read a flight record written by :func:`save_flight_record`, with ``weights_only=True`` and an allow-list
+    (nothing stored in the file runs). ``trust=True`` also allows rebuilding the pickled model, loss function and
+    closure, and loading a batch of arbitrary Python objects: only for records you trust.
+
+    Raises:
+        FlightRecordError: no record there, a garbled or foreign file, another version.
+        UntrustedFileError: the record holds objects outside the allow-list and ``trust`` is False.
+    """
     path = Path(path)
     if not path.is_file():
         raise FlightRecordError(f"no flight record at {path}")
     try:
-        payload = torch.load(path, map_location=map_location, weights_only=False)
+        payload = safe_load(path, f"the flight record {path}", trust=trust, map_location=map_location)
+    except UntrustedFileError:
+        raise
     except Exception as exc:
         raise FlightRecordError(f"{path} is not a readable gradguard flight record ({type(exc).__name__}: "
                                 f"{exc}); it may be truncated or garbled") from None
@@ -251,10 +276,11 @@ def load_flight_record(path: str | os.PathLike[str], map_location: str | torch.d
         raise FlightRecordError(f"{path} has flight record version {payload.get('version')!r}; this gradguard "
                                 f"reads version {FLIGHT_VERSION}")
     names = [n for n in FlightRecord.__dataclass_fields__ if n != "path"]
-    missing = [n for n in names if n not in payload]
+    missing = [n for n in names if n not in payload and n != "trusted"]
     if missing:
         raise FlightRecordError(f"{path} lacks the fields {missing}: it is not a complete flight record")
-    return FlightRecord(path=path, **{n: payload[n] for n in names})
+    names = [n for n in names if n != "trusted"]
+    return FlightRecord(path=path, trusted=trust, **{n: payload[n] for n in names})
 
 
 @dataclass(frozen=True)
@@ -287,20 +313,24 @@ def replay(
     model: nn.Module | None = None,
     *,
     closure: Callable[[nn.Module], torch.Tensor] | None = None,
+    trust: bool = False,
 ) -> ReplayResult:
     """Re-run the recorded step exactly (weights, batch, RNG) and say whether and where it went non-finite.
 
     ``model``, if given, must have the recorded architecture: the recorded weights and training flags are loaded
-    into it (on its device). Otherwise the pickled model is rebuilt on the CPU. The step runs as
-    ``closure(model)`` or ``loss_fn(model(inputs), targets)``, with the arguments taking precedence over what the
-    record holds. The optimizer is not stepped; the caller's RNG state is restored afterwards.
+    into it (on its device). Otherwise the pickled model is rebuilt on the CPU, which needs ``trust=True`` (it runs
+    code stored in the record), as do the recorded loss function and closure. The step runs as ``closure(model)``
+    or ``loss_fn(model(inputs), targets)``, with the arguments taking precedence over what the record holds. The
+    optimizer is not stepped; the caller's RNG state is restored afterwards.
     """
-    record = load_flight_record(path)
+    record = load_flight_record(path, trust=trust)
     model = record.build_model() if model is None else record.apply_to(model)
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     inputs, targets = _to_device(record.inputs, device), _to_device(record.targets, device)
-    closure = closure or (record.build_closure() if loss_fn is None else None)
-    loss_fn = loss_fn or record.build_loss_fn()
+    if closure is None and loss_fn is None:  # the recorded ones (rebuilding them needs trust)
+        closure = record.build_closure()
+        if closure is None:
+            loss_fn = record.build_loss_fn()
     if closure is not None:
         batch_fn = closure
     elif loss_fn is not None:
@@ -310,7 +340,7 @@ def replay(
             return fn(m(inputs), targets)
     else:
         raise FlightRecordError(f"{path}: the loss function ({record.loss_fn_name}) could not be pickled when the "
-                                "record was written; pass it as loss_fn=")
+                                "record was written; pass it as loss_fn= (or closure=)")
     caller_rng = capture_rng_state()
     try:
         origin = find_nonfinite_origin(model, batch_fn, inputs=inputs, targets=targets, rng_state=record.rng_state)

@@ -122,15 +122,19 @@ def check(
 def replay(
     flight_record: Annotated[Path, typer.Argument(help="A flight record (run_dir/flight/*.pt or *.flight).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    trust: Annotated[bool, typer.Option("--trust", metavar="",
+                                        help="Rebuild the pickled model and loss function stored in the record "
+                                             "(runs code from the file: only for records you trust).")] = False,
 ) -> None:
     """Re-run a recorded failing step exactly (weights, batch, RNG) and print where it went non-finite.
 
-    A flight record holds pickled Python objects: replay only records you wrote yourself or otherwise trust.
+    The record is read with torch's weights_only loader; rebuilding the model and loss function it pickled runs
+    code from the file and needs --trust (for records you wrote yourself or otherwise trust).
     """
     from ..flight import replay as run_replay
 
     existing_path(flight_record, "flight record")
-    result = run_replay(flight_record)
+    result = run_replay(flight_record, trust=trust)
     if as_json:
         print(json.dumps(to_jsonable(result.to_dict()), indent=2, allow_nan=False))  # NaN/Inf as strings: valid JSON
         return

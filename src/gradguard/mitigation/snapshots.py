@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .._atomic import atomic_torch_save
+from .._safe_load import load as safe_load
 from ..rng import capture_rng_state, restore_rng_state
 from ._checks import at_least, writable_dir
 
@@ -80,9 +81,15 @@ class Snapshot:
         return _nbytes(self.model) + _nbytes(self.optimizer) + _nbytes(self.scaler)
 
 
-def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
-    """Read a snapshot written by a :class:`SnapshotStore` with a ``directory``."""
-    payload = torch.load(path, map_location="cpu", weights_only=False)
+def load_snapshot(path: str | os.PathLike[str], *, trust: bool = False) -> Snapshot:
+    """Read a snapshot written by a :class:`SnapshotStore` with a ``directory``, with ``weights_only=True`` and
+    the numpy allow-list (nothing stored in the file runs). A snapshot whose state holds other objects (a custom
+    scheduler's state, say) needs ``trust=True``: only for files you wrote yourself or otherwise trust.
+
+    Raises:
+        UntrustedFileError: objects outside the allow-list and ``trust`` is False.
+    """
+    payload = safe_load(path, f"the snapshot {path}", trust=trust)
     return Snapshot(**{**payload, "path": Path(path)})
 
 
