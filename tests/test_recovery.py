@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
+import gradguard
 from gradguard import Guard
 from gradguard import policy as P
 from gradguard.decision import Decision
@@ -276,3 +278,30 @@ def test_a_divergence_raised_on_one_loud_step_waits_for_it_to_persist() -> None:
     assert [s for s, d in enumerate(decisions) if d.rollback] == [14]  # it persisted: a spike streak
     policy = RollbackOnTrouble()
     assert policy.decide(_stats(30), _ev(30, "divergence", rules=["smoothed"], rising_steps=3)).rollback
+
+
+def test_a_loop_that_writes_its_own_lr_every_iteration_keeps_the_back_off() -> None:
+    """nanoGPT sets ``param_group["lr"]`` from its own schedule before every step: the back-off must survive."""
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    guard = gradguard.Guard(model, opt, update_every=0,
+                            policy=gradguard.chain(gradguard.skip_nonfinite(), gradguard.backoff_lr(0.5, after=1)))
+    schedule = [0.1, 0.09, 0.08, 0.07, 0.06, 0.05]
+    used = []
+    for it, lr in enumerate(schedule):
+        for group in opt.param_groups:
+            group["lr"] = lr  # the loop's own schedule, written every iteration
+        loss = model(torch.randn(8, 4)).pow(2).mean()
+        loss.backward()
+        if it == 1:
+            model.weight.grad[0, 0] = float("nan")  # trouble: the guard halves the rate
+        before = model.weight.detach().clone()
+        grad = model.weight.grad.detach().clone()
+        report = guard.step(loss)
+        opt.zero_grad()
+        if report.applied:
+            used.append(float(((before - model.weight.detach()) / grad).mean()))  # the rate the step used
+    assert guard.lr_scale == pytest.approx(0.5)
+    assert used[0] == pytest.approx(0.1, rel=1e-4)
+    assert used[1:] == pytest.approx([0.5 * lr for lr in schedule[2:]], rel=1e-4)

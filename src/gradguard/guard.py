@@ -223,8 +223,10 @@ class Guard:
             carried state).
         """
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
+        self._actuator.keep_backoff()
         applied = self._apply(decision, present, stats)
         outcome = self._actuator.act(stats, decision, applied, events)
+        self._actuator.note_lrs()
         return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)
 
     def observe(
@@ -410,7 +412,11 @@ class Guard:
 
     @property
     def lr_scale(self) -> float:
-        """The product of every learning-rate factor the guard applied (1.0: the rates are the user's own)."""
+        """The product of every learning-rate factor the guard applied (1.0: the rates are the user's own).
+
+        With :meth:`step`, a loop that writes its own ``param_group["lr"]`` every iteration (nanoGPT's schedule)
+        keeps the back-off: a rate written since the last step is multiplied by ``lr_scale`` before the
+        optimizer steps."""
         return self._actuator.lr_scale
 
     def on_reset(self, hook: Callable[[StepReport], Any]) -> Callable[[StepReport], Any]:

@@ -66,6 +66,7 @@ class Actuator:
         self.max_consecutive_skips = max_consecutive_skips
         self.consecutive_skips = 0
         self.lr_scale = 1.0
+        self._lrs_seen: list[Any] | None = None
         self.last_rollback: RollbackInfo | None = None
         self.policy = policy
         self.detectors = list(detectors)
@@ -202,6 +203,22 @@ class Actuator:
                                 evidence={"reason": decision.reason, "to_step": snap.step, "skip_batches": list(skip),
                                           "restores_of_snapshot": snap.restores, **decision.evidence}))
         return info
+
+    def note_lrs(self) -> None:
+        """Remember the rates as the guard leaves them after a step (scheduler and back-offs included)."""
+        self._lrs_seen = [g.get("lr") for g in self.optimizer.param_groups]
+
+    def keep_backoff(self) -> None:
+        """Re-apply the back-off to rates the loop wrote since the last step (a schedule set by hand each
+        iteration would otherwise undo it silently). A few float comparisons per step; nothing without a back-off."""
+        seen = self._lrs_seen
+        if self.lr_scale == 1.0 or seen is None:
+            return
+        for i, group in enumerate(self.optimizer.param_groups):
+            lr = group.get("lr")
+            if (i < len(seen) and isinstance(lr, (int, float)) and not isinstance(lr, bool)
+                    and lr != seen[i]):
+                group["lr"] = lr * self.lr_scale
 
     def _change_lr(self, step: int, decision: Decision, out: Outcome) -> None:
         before = [_lr(g) for g in self.optimizer.param_groups]
