@@ -85,12 +85,12 @@ def test_fit_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(120)
 def test_the_loss_the_guard_sees_is_the_step_loss(tmp_path: Path) -> None:
-    losses: list[float] = []
+    by_batch: dict[int, float] = {}  # the alarm path re-runs the NaN step's training_step: same batch, same value
 
     class Recording(TinyRegressor):
         def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
             loss = super().training_step(batch, batch_idx)
-            losses.append(float(loss.detach()))
+            by_batch[batch_idx] = float(loss.detach())
             return loss
 
     callback = GradGuardCallback(run_dir=tmp_path / "run", update_every=0)
@@ -98,6 +98,7 @@ def test_the_loss_the_guard_sees_is_the_step_loss(tmp_path: Path) -> None:
     trainer.fit(Recording(), _loader())
     with gradguard.open_run(tmp_path / "run") as record:
         seen = record.steps["loss"].tolist()
+    losses = [by_batch[i] for i in sorted(by_batch)]
     expected = [(losses[2 * i] + losses[2 * i + 1]) / 2 for i in range(len(seen))]  # mean over the micro-batches
     assert seen == pytest.approx(expected, rel=1e-6)
 
