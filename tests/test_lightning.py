@@ -85,12 +85,12 @@ def test_fit_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(120)
 def test_the_loss_the_guard_sees_is_the_step_loss(tmp_path: Path) -> None:
-    by_batch: dict[int, float] = {}  # the alarm path re-runs the NaN step's training_step: same batch, same value
+    by_batch: dict[tuple[int, int], float] = {}  # the alarm path re-runs the NaN step's training_step: same batch, same value
 
     class Recording(TinyRegressor):
         def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
             loss = super().training_step(batch, batch_idx)
-            by_batch[batch_idx] = float(loss.detach())
+            by_batch[(self.current_epoch, batch_idx)] = float(loss.detach())
             return loss
 
     callback = GradGuardCallback(run_dir=tmp_path / "run", update_every=0)
