@@ -64,3 +64,16 @@ def test_scalar_losses_of_every_accepted_kind_are_recorded(loss: object) -> None
     model(torch.randn(4, 3)).sum().backward()
     guard.step(loss)  # type: ignore[arg-type]
     assert guard.last_stats is not None and guard.last_stats.loss == pytest.approx(float(np.asarray(loss).item()))
+
+
+def test_a_gradient_norm_that_overflows_from_finite_elements_is_named_so() -> None:
+    model = nn.Linear(3, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    guard = gradguard.Guard(model, opt)
+    model(torch.randn(4, 3)).sum().backward()
+    for p in model.parameters():
+        p.grad.fill_(1e20)  # finite float32 elements whose sum of squares overflows
+    report = guard.step(torch.tensor(1.0))
+    assert not report.applied
+    message = next(e.message for e in report.events if e.kind == "nonfinite")
+    assert "overflowed although every element is finite" in message and "1e+20" in message

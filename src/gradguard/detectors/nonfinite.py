@@ -49,6 +49,12 @@ class NonFiniteDetector:
             amp = stats.scale is not None and self.overflows < self.amp_patience and stats.scale >= self.min_scale
             if amp:
                 message = f"GradScaler overflow at scale {stats.scale:g}: the scaler skips the step, lowers the scale"
+            elif stats.nonfinite_grads == 0:  # every element finite, but the sum of squares overflowed
+                bad = np.flatnonzero(~np.isfinite(stats.layer_grad_norm) & stats.layer_has_grad)
+                worst = int(np.nanargmax(stats.layer_grad_maxabs)) if np.isfinite(stats.layer_grad_maxabs).any() else 0
+                message = (f"the gradient norm overflowed although every element is finite (largest |g| "
+                           f"{float(stats.layer_grad_maxabs[worst]):.3g}, in {layer_names[worst]}); "
+                           f"{bad.size} layer norm(s) non-finite")
             else:
                 message = f"{stats.nonfinite_grads} NaN/Inf gradient element(s) in {bad.size} layer(s)"
                 if stats.scale is not None:
