@@ -23,7 +23,10 @@ def atomic_torch_save(payload: Any, path: Path) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, RuntimeError):  # torch's writer on a full disk says only "unexpected pos 64 vs 0"
+            raise OSError(f"could not write {str(path)!r}: the disk is full or the file cannot be written "
+                          f"({exc})") from exc
         raise

@@ -7,6 +7,7 @@ import copy
 import math
 import os
 import statistics
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,7 @@ class SnapshotStore:
         self.every = at_least("every", every, 1)
         self.keep = at_least("keep", keep, 1)
         self.directory = None if directory is None else writable_dir("directory", directory)
+        self._disk_warned = False
         self.max_retries = at_least("max_retries", max_retries, 1)
         self.warmup = at_least("warmup", warmup, 0)
         self.start = self.every if start is None else min(at_least("start", start, 1), self.every)
@@ -237,7 +239,14 @@ class SnapshotStore:
 
     def _keep(self, snap: Snapshot) -> None:
         if self.directory is not None:
-            snap.path = self._write(snap)
+            try:
+                snap.path = self._write(snap)
+            except (OSError, RuntimeError) as exc:  # a full disk mid-step: degrade, as the run record does
+                if not self._disk_warned:
+                    self._disk_warned = True
+                    warnings.warn(f"gradguard: could not write a snapshot to {str(self.directory)!r} ({exc}); the "
+                                  "disk may be full. Snapshots are kept in memory only from now on; training goes "
+                                  "on.", stacklevel=2)
         self.snapshots.append(snap)
         while len(self.snapshots) > self.keep:
             self._drop(self.snapshots.popleft())
