@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -17,13 +15,7 @@ from ._setup import (
     vector_batches,
 )
 
-
-def _he(m: nn.Linear) -> float:
-    return math.sqrt(2.0 / m.in_features)
-
-
-def _xavier(m: nn.Linear) -> float:
-    return math.sqrt(2.0 / (m.in_features + m.out_features))
+_he, _xavier = M.he_std, M.xavier_std
 
 
 # ---- lr --------------------------------------------------------------------------------------------------------------

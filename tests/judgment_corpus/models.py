@@ -290,3 +290,13 @@ class ConvNeXtNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem_ln(self.stem(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
         return self.head(self.ln(self.blocks(x).mean((2, 3))))
+
+
+def he_std(m: nn.Linear) -> float:
+    """He (Kaiming) std of a ReLU layer's weights: sqrt(2 / fan_in)."""
+    return math.sqrt(2.0 / m.in_features)
+
+
+def xavier_std(m: nn.Linear) -> float:
+    """Xavier (Glorot) std: sqrt(2 / (fan_in + fan_out))."""
+    return math.sqrt(2.0 / (m.in_features + m.out_features))
