@@ -85,7 +85,7 @@ def test_fit_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(120)
 def test_the_loss_the_guard_sees_is_the_step_loss(tmp_path: Path) -> None:
-    by_batch: dict[tuple[int, int], float] = {}  # the alarm path re-runs the NaN step's training_step: same batch, same value
+    by_batch: dict[tuple[int, int], float] = {}  # the alarm path re-runs the NaN step: same batch, same value
 
     class Recording(TinyRegressor):
         def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
