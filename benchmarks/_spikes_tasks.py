@@ -144,7 +144,7 @@ def make_method(name: str, model: nn.Module, opt: torch.optim.Optimizer, clip: f
     policy: gradguard.Policy | str = preset
     if base in factory:
         policy = factory[base](max_norm=clip if "@" in preset else None)
-    guard = gradguard.Guard(model, opt, policy=policy, update_every=0)
+    guard = gradguard.Guard(model, opt, policy=policy, update_every=10)  # the default: not_learning needs it
     return lambda loss: guard.step(loss)
 
 
