@@ -191,6 +191,15 @@ def test_divergence_early_rule_waits_for_a_second_step_without_a_loud_gradient()
     assert fired == [6]
 
 
+def test_divergence_early_rule_is_quiet_on_a_noisy_small_loss_with_a_flat_gradient() -> None:
+    det = DivergenceDetector()  # the lab's healthy LSTM regression: its batch loss doubles now and then, norm flat
+    losses, norms = [0.1499, 0.2842, 0.3356, 0.192, 0.1526, 0.1993, 0.2801], [0.44, 0.75, 0.47, 0.28, 0.44, 0.15, 0.3]
+    assert [s for s in range(7) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)] == []
+    det = DivergenceDetector()  # the same losses with the gradient growing alongside: a climb
+    norms = [0.44, 0.75, 0.9, 0.3, 0.4, 0.2, 0.3]
+    assert [s for s in range(3) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)] == [2]
+
+
 def test_divergence_is_quiet_for_a_loss_that_converged_near_zero_and_drifts() -> None:
     rng = np.random.default_rng(4)
     det = DivergenceDetector()
