@@ -8,6 +8,7 @@ from torch import nn
 from ..policy import (
     Policy,
     chain,
+    clip_adaptive,
     clip_by_global_norm,
     clip_by_percentile,
     clip_by_value,
@@ -32,12 +33,15 @@ def _variant(name: str, lr: float, steps: int) -> Run:
         policy = chain(skip_nonfinite(), clip_by_value(0.1))
     elif name == "adaptive (z-score)":
         policy = chain(skip_nonfinite(), clip_by_zscore())
+    elif name == "adaptive (safe's clip_adaptive)":
+        policy = chain(skip_nonfinite(), clip_adaptive())
     elif name == "adaptive (p10)":
         policy = chain(skip_nonfinite(), clip_by_percentile(10.0, warmup=1))
     return train(model, opt, regression(16, 4), steps, policy=policy)
 
 
-VARIANTS = ("none", "by norm (1.0)", "by value (0.1)", "adaptive (z-score)", "adaptive (p10)")
+VARIANTS = ("none", "by norm (1.0)", "by value (0.1)", "adaptive (z-score)", "adaptive (safe's clip_adaptive)",
+            "adaptive (p10)")
 
 
 def run(quick: bool = False) -> LabResult:
@@ -70,7 +74,8 @@ def run(quick: bool = False) -> LabResult:
     measured = "; ".join(f"lr {r[0]} {r[1]}: {r[2]}" for r in rows)
     setup = (f"MLP depth 6, width 64, ReLU, He; SGD {steps} steps at lr {', '.join(f'{x:g}' for x in lrs)} (above "
              "the largest stable lr); gradguard policies: clip_by_global_norm(1.0), clip_by_value(0.1), "
-             "clip_by_zscore() (the default preset's adaptive clipper) and clip_by_percentile(10) (AutoClip-like)")
+             "clip_by_zscore() (ZClip-like, the previous default), clip_adaptive() (the safe preset's clipper) and "
+             "clip_by_percentile(10) (AutoClip-like)")
     headers = ["lr", "clipping", "outcome", "final loss", "max grad norm (before clipping)"]
     return LabResult("clipping", CLAIM, SOURCE, setup, measured, verdict, headers, rows, [plot])
 
