@@ -205,8 +205,9 @@ class Actuator:
         return info
 
     def note_lrs(self) -> None:
-        """Remember the rates as the guard leaves them after a step (scheduler and back-offs included)."""
-        self._lrs_seen = [g.get("lr") for g in self.optimizer.param_groups]
+        """Remember the rates as the guard leaves them after a step (scheduler and back-offs included); without a
+        back-off there is nothing to keep, and no list is built."""
+        self._lrs_seen = None if self.lr_scale == 1.0 else [g.get("lr") for g in self.optimizer.param_groups]
 
     def keep_backoff(self) -> None:
         """Re-apply the back-off to rates the loop wrote since the last step (a schedule set by hand each

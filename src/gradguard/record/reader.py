@@ -39,9 +39,6 @@ def open_run(path: str | os.PathLike[str]) -> RunRecord:
     return RunRecord(path)
 
 
-_STEP_TABLES = ("steps", "layer_stats", "layer_updates", "events")
-
-
 def _decode(text: Any, what: str, path: Path) -> Any:
     """:func:`decode_json` that turns malformed text into a one-line :class:`RecordError` naming the field."""
     try:
@@ -52,15 +49,15 @@ def _decode(text: Any, what: str, path: Path) -> Any:
 
 
 def _check_step_columns(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a record whose step columns hold anything but integers (SQLite's columns accept any type)."""
+    """Refuse a record whose ``events.step`` holds anything but integers. (In ``steps``, ``layer_stats`` and
+    ``layer_updates`` the step is the INTEGER PRIMARY KEY, which SQLite itself keeps an integer.)"""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    for table in _STEP_TABLES:
-        if table not in tables:
-            continue
-        bad = conn.execute(f"SELECT count(*) FROM {table} WHERE typeof(step) != 'integer'").fetchone()[0]
-        if bad:
-            raise RecordError(f"{str(path)!r}: {table}.step holds {bad} value(s) that are not integers; the record "
-                              "is damaged or was not written by gradguard.")
+    if "events" not in tables:
+        return
+    bad = conn.execute("SELECT count(*) FROM events WHERE typeof(step) != 'integer'").fetchone()[0]
+    if bad:
+        raise RecordError(f"{str(path)!r}: events.step holds {bad} value(s) that are not integers; the record "
+                          "is damaged or was not written by gradguard.")
 
 
 class RunRecord:
