@@ -32,6 +32,7 @@ from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
+from .handwritten import clear_skipped_grads, without_optimizer
 from .inventory import ParamInventory, build_inventory
 from .investigate import DIAGNOSED_KINDS, Investigator
 from .mitigation.actuator import Actuator, Outcome, RollbackInfo, halt, validate
@@ -68,6 +69,8 @@ class Guard:
     Args:
         model: the model being trained (used to name parameters and group them into layers).
         optimizer: the optimizer over the model's trainable parameters. ``guard.step`` calls its ``step()``.
+            None for a loop that updates the weights by hand: call ``report = guard.observe(loss)`` and update
+            only ``if report.applied`` (see :mod:`gradguard.handwritten`).
         run_dir: directory for the run record (``run.sqlite``); None keeps no record. Default None.
         policy: ``"safe"`` (default: skip non-finite and outlier steps, adaptive clipping), ``"monitor"``
             (observe only), ``"recover"`` (safe + rollback to snapshots + learning-rate back-off) or a policy
@@ -102,7 +105,7 @@ class Guard:
     def __init__(
         self,
         model: nn.Module,
-        optimizer: torch.optim.Optimizer,
+        optimizer: torch.optim.Optimizer | None,
         run_dir: str | os.PathLike[str] | None = None,
         *,
         policy: str | Policy = "safe",
@@ -125,8 +128,9 @@ class Guard:
             raise unknown_option(unknown)
         if not isinstance(model, nn.Module):
             raise ConfigError("model", type(model).__name__, "a torch.nn.Module")
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise ConfigError("optimizer", type(optimizer).__name__, "a torch.optim.Optimizer")
+        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+            raise ConfigError("optimizer", type(optimizer).__name__,
+                              "a torch.optim.Optimizer, or None for a loop that updates the weights by hand")
         if scaler is not None and not isinstance(scaler, torch.amp.GradScaler):
             raise ConfigError("scaler", type(scaler).__name__, "a torch.amp.GradScaler or None")
         if scheduler is not None and not callable(getattr(scheduler, "step", None)):
@@ -144,6 +148,9 @@ class Guard:
         if loss_fn is not None and not callable(loss_fn):
             raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
         self.policy: Policy = resolve_policy(policy)
+        self._by_hand = optimizer is None  # see gradguard.handwritten
+        if optimizer is None:
+            optimizer = without_optimizer(model, self.policy, scaler, scheduler)
         self.inventory: ParamInventory = build_inventory(model, optimizer)
         self.layer_names = self.inventory.layer_names()
         self.detectors: list[Detector] = (default_detectors(self.inventory.num_layers) if detectors is None
@@ -222,6 +229,8 @@ class Guard:
             A :class:`StepReport` (step index, applied or skipped and why, events raised, whether to reset a
             carried state).
         """
+        if self._by_hand:  # no optimizer to step: the loop updates the weights itself
+            return self.observe(loss, inputs=inputs, targets=targets, closure=closure, state=state)
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         self._actuator.keep_backoff()
         applied = self._apply(decision, present, stats)
@@ -245,17 +254,22 @@ class Guard:
         ``optimizer.step()`` leaves the weights and the optimizer state (moments, step counters) as they were
         (torch optimizers pass over parameters without a gradient). The trainer keeps stepping its scheduler and
         scaler. ``report.applied`` says whether the step will change the weights. Rollbacks and learning-rate
-        changes are made here too; a snapshot taken here holds the state before the trainer's step.
+        changes are made here too; a snapshot taken here holds the state before the trainer's step. Every
+        ``update_every`` steps the update is measured from these weights to those at the next call.
+
+        Without an optimizer (``Guard(model, None)``) a skip zeroes the gradients instead of dropping them: update
+        the weights only ``if report.applied`` (see :mod:`gradguard.handwritten`).
         """
+        self._collector.end_update()  # the update made since the last call, when one is being measured
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
-        params = self.inventory.params
-        if decision.skip or decision.halt:
-            for k in present:
-                params[k].grad = None
-        else:
-            self._actuator.clip(decision, present)
         applied = not (decision.skip or decision.halt)
+        if applied:
+            self._actuator.clip(decision, present)
+        else:
+            clear_skipped_grads(self.inventory.params, present, self._by_hand)
         outcome = self._actuator.act(stats, decision, applied, events, before_step=True)
+        if applied and outcome.rollback is None and self.update_every > 0 and stats.step % self.update_every == 0:
+            self._collector.begin_update(stats)
         return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)
 
     def _observe(self, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
