@@ -441,10 +441,23 @@ class Guard:
         """
         return self._reset_hooks.add(hook)
 
-    def batches(self, loader: Any, *, replay: bool = True) -> SkipBatches:
+    def batches(self, loader: Any, *, replay: bool = True, **options: Any) -> SkipBatches:
         """Wrap a data loader so that after a rollback the batches that led there are not fed again.
 
-        See :class:`~gradguard.SkipBatches`; use one ``guard.step`` per batch.
+        See :class:`~gradguard.SkipBatches` (``options``: ``drop_culprits``, ``drop_file``, ``sample_ids``); use
+        one ``guard.step`` per batch.
         """
-        return SkipBatches(loader, self, replay=replay)
+        return SkipBatches(loader, self, replay=replay, **options)
+
+    def attribute(self, event: Event, *, inputs: Any = None, targets: Any = None, batch: Any = None,
+                  closure: Callable[[nn.Module], torch.Tensor] | None = None) -> Event:
+        """Replay a ``loss_spike``, ``explode`` or ``nonfinite`` event: ``data``, ``state`` or ``hardware``, and the
+        culprit samples; returns the event with ``evidence["attribution"]`` (see :mod:`gradguard.attribution`).
+
+        Pass the step's batch (``inputs``/``targets``, ``batch`` for ``AttributeSpikes(batch_loss=...)``, or a
+        ``closure``) unless an :class:`~gradguard.attribution.AttributeSpikes` in the policy already replayed it.
+        Changes nothing of the model, optimizer or RNG."""
+        from .attribution import attribute_event
+
+        return attribute_event(self, event, inputs=inputs, targets=targets, batch=batch, closure=closure)
 

@@ -1,0 +1,18 @@
+"""After a spike: replay it to attribute it to data, state or hardware, and name the samples behind it.
+
+- :class:`AttributeSpikes`: a policy member that replays each ``loss_spike``, ``explode`` or ``nonfinite`` step on
+  the alarm path (before the step is applied) and stores the result in the event's evidence under
+  ``"attribution"``: ``{"verdict": "data" | "state" | "hardware", "culprit_samples": [...], "checks": {...},
+  "numbers": {...}, "cost_s": ...}``.
+- :func:`attribute_step`: the replay itself, for a model, a batch and what the step recorded.
+- :func:`check_samples`: data checks on samples (repeated n-grams, runs of one token, out-of-range values,
+  near-duplicates).
+"""
+
+from .checks import check_samples
+from .keeper import AttributeSpikes, attribute_event, find_attributor
+from .replay import SPIKE_KINDS, VERDICTS, attribute_step
+from .samples import rank_samples
+
+__all__ = ["SPIKE_KINDS", "VERDICTS", "AttributeSpikes", "attribute_event", "attribute_step", "check_samples",
+           "find_attributor", "rank_samples"]

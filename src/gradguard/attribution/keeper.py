@@ -1,0 +1,215 @@
+"""Attribution in a guarded run: a policy member that replays each spike on the alarm path, before the step.
+
+At the moment a policy decides, the model and optimizer hold exactly the state before the step and every
+``.grad`` holds the step's own gradient: the cheapest and most exact point to replay it. The member never acts
+(its decision is empty); it writes its result into the event's evidence under ``"attribution"`` (so the run
+record keeps it) and keeps it for :class:`~gradguard.SkipBatches`, which can drop the culprit samples.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..decision import Decision, NoState
+from ..errors import ConfigError
+from ..events import Event
+from ..mitigation.rollback import find_store, members
+from ..stats import StepStats
+from ._batch import BatchLoss, default_batch_loss
+from .replay import SPIKE_KINDS, attribute_step
+
+__all__ = ["AttributeSpikes", "PreStep", "find_attributor"]
+
+
+@dataclass
+class PreStep:
+    """The state before a spiking step, kept (on the CPU) when its batch was not known at the time."""
+
+    step: int
+    model: dict[str, Any]
+    grads: list[torch.Tensor | None]
+    rng: dict[str, Any] | None
+    loss: float | None
+    grad_norm: float
+
+
+def _cpu(t: torch.Tensor | None) -> torch.Tensor | None:
+    return None if t is None else t.detach().to("cpu", copy=True)
+
+
+class AttributeSpikes(NoState):
+    """Policy member: attribute every ``loss_spike``, ``explode`` and ``nonfinite`` event to data, state or hardware.
+
+    Put it in the guard's policy and feed the loop from ``guard.batches(loader)`` (which binds it and tells it
+    each step's batch and its indices in the loader's order)::
+
+        guard = Guard(model, opt, loss_fn=loss_fn,
+                      policy=gradguard.chain(AttributeSpikes(), gradguard.recover()))
+        for x, y in guard.batches(loader, drop_culprits=True):
+            ...
+
+    Without ``guard.batches``, call :meth:`bind` once; the state before each spiking step is then kept (one CPU
+    copy of the weights and gradients, the newest only) for ``guard.attribute(event, inputs=x, targets=y)``.
+
+    Args:
+        max_attributions: attributions per run at most (default 10); later spikes are not replayed.
+        max_runs: re-runs of parts of the batch per attribution (default 64; see
+            :func:`~gradguard.attribution.rank_samples`).
+        max_reference: other batches since the snapshot re-run as its baseline (default 3).
+        top: culprit samples named (default 3).
+        batch_loss: ``batch_loss(model, batch) -> mean loss`` for batches other than ``(inputs, targets)``
+            (default: the guard's ``loss_fn(model(inputs), targets)``).
+
+    Cost: nothing on a step without a spike event (one dict look-up per optimizer step); on a spike, about
+    ``3 + max_reference`` forward/backward passes of the batch plus up to ``max_runs`` of its parts.
+    """
+
+    def __init__(self, *, max_attributions: int = 10, max_runs: int = 64, max_reference: int = 3, top: int = 3,
+                 batch_loss: BatchLoss | None = None) -> None:
+        for name, value, low in (("max_attributions", max_attributions, 0), ("max_runs", max_runs, 1),
+                                 ("max_reference", max_reference, 0), ("top", top, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(name, value, f"an integer >= {low}")
+        if batch_loss is not None and not callable(batch_loss):
+            raise ConfigError("batch_loss", batch_loss, "a callable batch_loss(model, batch) -> loss, or None")
+        self.max_attributions = max_attributions
+        self.max_runs = max_runs
+        self.max_reference = max_reference
+        self.top = top
+        self.batch_loss = batch_loss
+        self.guard: Any = None
+        self.source: Any = None
+        #: step -> attribution result (as stored in the events' evidence)
+        self.results: dict[int, dict[str, Any]] = {}
+        self.pre_step: PreStep | None = None
+        self._hook: Any = None
+
+    def __repr__(self) -> str:
+        return f"AttributeSpikes(max_attributions={self.max_attributions}, max_runs={self.max_runs})"
+
+    def bind(self, guard: Any, source: Any = None) -> None:
+        """Attach to ``guard`` (and the batch source, a :class:`~gradguard.SkipBatches`). Idempotent."""
+        if self.guard is not guard:
+            if self._hook is not None:
+                self._hook.remove()
+            optimizer = getattr(guard, "optimizer", None)
+            self._hook = None if optimizer is None else optimizer.register_step_post_hook(self._stepped)
+        self.guard = guard
+        if source is not None:
+            self.source = source
+
+    def _stepped(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        result = self.results.get(self.guard.step_index)
+        if result is not None:
+            result["applied"] = True
+
+    def loss_for(self, guard: Any) -> BatchLoss | None:
+        if self.batch_loss is not None:
+            return self.batch_loss
+        return None if guard.loss_fn is None else default_batch_loss(guard.loss_fn)
+
+    def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
+        spikes = [e for e in events if e.kind in SPIKE_KINDS]
+        guard = self.guard
+        if not spikes or guard is None or len(self.results) >= self.max_attributions:
+            return Decision()
+        step = stats.step
+        current = None if self.source is None else self.source.current
+        batch_loss = self.loss_for(guard)
+        model: nn.Module = guard.model
+        params = [p for p in model.parameters() if p.requires_grad]
+        rng = getattr(guard, "_rng_state", None)  # the RNG the step's forward started from, when the guard keeps it
+        if current is None or current[0] != step or batch_loss is None:
+            self.pre_step = PreStep(step, {k: _cpu(v) for k, v in model.state_dict().items()},
+                                    [_cpu(p.grad) for p in params], copy.deepcopy(rng), stats.loss, stats.grad_norm)
+            return Decision()
+        _, batch, ids = current
+        snap_step, snap_model = self._snapshot(step)
+        refs = [] if self.source is None or snap_step is None else self.source.since(snap_step, step,
+                                                                                     self.max_reference)
+        result = attribute_step(
+            model, batch, batch_loss, kind=spikes[0].kind, evidence=spikes[0].evidence, recorded_loss=stats.loss,
+            recorded_grads=[p.grad for p in params], recorded_grad_norm=stats.grad_norm, rng_state=rng,
+            snapshot=snap_model, snapshot_step=snap_step, reference_batches=refs, sample_ids=ids, top=self.top,
+            max_runs=self.max_runs)
+        result["step"] = step
+        result["applied"] = False
+        if result.get("verdict") == "data" and self.source is not None:
+            dropped = self.source.plan_drop(step, result["culprit_samples"])
+            if dropped:
+                result["dropped"] = dropped
+        self.results[step] = result
+        for e in spikes:
+            if isinstance(e.evidence, dict):
+                e.evidence["attribution"] = result
+        return Decision()
+
+    def _snapshot(self, step: int) -> tuple[int | None, dict[str, Any] | None]:
+        """The newest snapshot at least two steps before ``step`` (an earlier state than the spiking one)."""
+        store = find_store(self.guard.policy)
+        if store is None:
+            return None, None
+        usable = [s for s in store.snapshots if s.step <= step - 2]
+        if not usable and store.initial is not None:
+            usable = [store.initial]
+        if not usable:
+            return None, None
+        return usable[-1].step, usable[-1].model
+
+
+def find_attributor(policy: Any) -> AttributeSpikes | None:
+    """The first :class:`AttributeSpikes` inside ``policy`` (chains are searched), or None."""
+    return next((m for m in members(policy) if isinstance(m, AttributeSpikes)), None)
+
+
+def attribute_event(guard: Any, event: Event, *, inputs: Any = None, targets: Any = None, batch: Any = None,
+                    closure: Callable[[nn.Module], torch.Tensor] | None = None) -> Event:
+    """What :meth:`Guard.attribute` does: the event with ``evidence["attribution"]`` (see the module)."""
+    if not isinstance(event, Event):
+        raise ConfigError("event", type(event).__name__, "a gradguard Event (from a StepReport's events)")
+    if event.kind not in SPIKE_KINDS:
+        raise ConfigError("event.kind", event.kind, f"one of {list(SPIKE_KINDS)}")
+    keeper = find_attributor(guard.policy)
+    done = None if keeper is None else keeper.results.get(event.step)
+    if done is None:
+        if batch is None and inputs is not None:
+            batch = (inputs, targets)
+        batch_loss: BatchLoss | None
+        if closure is not None:
+            fn = closure
+
+            def batch_loss(m: nn.Module, b: Any) -> torch.Tensor:
+                return fn(m)
+            batch = batch if batch is not None else ()
+        else:
+            batch_loss = keeper.loss_for(guard) if keeper is not None else (
+                None if guard.loss_fn is None else default_batch_loss(guard.loss_fn))
+        if batch_loss is None or batch is None:
+            raise ConfigError("batch", None, "the step's batch: guard.attribute(event, inputs=x, targets=y) with "
+                              "Guard(loss_fn=...), or closure=lambda model: loss")
+        pre = None if keeper is None else keeper.pre_step
+        model = guard.model
+        recorded: dict[str, Any] = {}
+        if pre is not None and pre.step == event.step:
+            model = copy.deepcopy(guard.model)
+            model.load_state_dict(pre.model)
+            recorded = {"recorded_loss": pre.loss, "recorded_grads": pre.grads, "recorded_grad_norm": pre.grad_norm,
+                        "rng_state": pre.rng}
+        snap_step, snap_model = (None, None) if keeper is None or keeper.guard is None else keeper._snapshot(
+            event.step)
+        done = attribute_step(model, batch, batch_loss, kind=event.kind, evidence=event.evidence,
+                              snapshot=snap_model, snapshot_step=snap_step, **recorded)
+        done["step"] = event.step
+        if not recorded:
+            done["numbers"]["pre_step_state"] = ("not kept (no AttributeSpikes bound to the guard): the current "
+                                                 "state was replayed and the hardware test was not run")
+        if keeper is not None:
+            keeper.results.setdefault(event.step, done)
+    return Event(event.step, event.kind, event.severity, event.message, event.layers,
+                 {**event.evidence, "attribution": done}, event.causes)
