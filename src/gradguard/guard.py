@@ -32,6 +32,7 @@ from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
+from .follow import ParamSetWatch, follow, record_stats, record_update
 from .handwritten import clear_skipped_grads, without_optimizer
 from .inventory import ParamInventory, build_inventory
 from .investigate import DIAGNOSED_KINDS, Investigator
@@ -165,6 +166,8 @@ class Guard:
         self.scheduler = scheduler
         self.loss_fn = loss_fn
         self._collector = StatsCollector(self.inventory)
+        self._param_watch = ParamSetWatch(optimizer, self.inventory)
+        self._record_layers: int | None = None  # the record's layer count, once layers were added after it opened
         self._actuator = Actuator(model, optimizer, scheduler, scaler, self.inventory, find_store(self.policy),
                                   max_consecutive_skips, self.policy, self.detectors)
         self._step = 0
@@ -279,6 +282,8 @@ class Guard:
         if self._closed:
             raise ConfigError("guard", "closed", "an open guard", "step() was called after close().")
         step = self._step
+        if self._param_watch.changed(self.optimizer):  # add_param_group, an unfrozen parameter: watch them too
+            follow(self)
         scaler = self.scaler
         if scaler is not None and scaler.is_enabled():
             if scaler_stage(scaler, self.optimizer) == "ready":
@@ -286,17 +291,17 @@ class Guard:
             scale = scaler._get_scale_async()
         else:
             scale = None
-        params = self.inventory.params
-        present = tuple(k for k in range(len(params)) if params[k].grad is not None)
-        packed = self._collector.collect(present, loss, scale)
+        plan = self._collector.gather()  # each .grad read once; the step's layout is cached
+        present = plan.present
+        packed = self._collector.collect(plan, loss, scale)
         if self.reduce_packed is not None:
             packed = self.reduce_packed(packed)  # across ranks, before anything is decided
         host = packed.tolist()  # the one host sync of a step
         lrs = tuple(group_lr(g) for g in self.optimizer.param_groups)
         stats, update = self._collector.unpack(host, step, lrs, has_loss=loss is not None,
-                                               has_scaler=scale is not None, present=present)
-        if (stats.layer_grad_nonfinite < 0).any():
-            stats = self._collector.count_nonfinite(stats, present)  # alarm path only
+                                               has_scaler=scale is not None, present=plan)
+        if not stats.grads_finite and (stats.layer_grad_nonfinite < 0).any():
+            stats = self._collector.count_nonfinite(stats, plan)  # alarm path only
 
         if update is not None:  # an earlier step's measured update, for detectors that read update ratios
             for detector in self.detectors:
@@ -338,9 +343,9 @@ class Guard:
                             skip_batches=() if rollback is None else rollback.skip_batches,
                             reset_state=reset is not None, reset_reason=reset)
         if self._writer is not None:
-            self._writer.add_step(stats, report, time.time())
+            self._writer.add_step(record_stats(stats, self._record_layers), report, time.time())
             if update is not None:
-                self._writer.add_update(update)
+                self._writer.add_update(record_update(update, self._record_layers))
         self.last_stats = stats
         self._step += 1
         if self._rng_state is not None or closure is not None:

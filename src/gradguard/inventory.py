@@ -15,7 +15,7 @@ from torch import nn
 
 from .errors import ConfigError
 
-__all__ = ["LayerInfo", "ParamInventory", "build_inventory"]
+__all__ = ["LayerInfo", "ParamInventory", "build_inventory", "extend_inventory", "optimizer_signature"]
 
 ROOT_LAYER = "<root>"
 
@@ -56,6 +56,10 @@ class ParamInventory:
 
     def layer_names(self) -> list[str]:
         return [layer.name for layer in self.layers]
+
+    #: the optimizer's parameters left out because they were frozen (``requires_grad=False``) when the inventory
+    #: was built or last extended; :func:`extend_inventory` takes them in once they are unfrozen
+    frozen: list[torch.Tensor] = field(default_factory=list)
 
 
 def _layer_name(param_name: str) -> str:
@@ -100,9 +104,14 @@ def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> Param
     names: list[str] = []
     group_of: list[int] = []
     seen: set[int] = set()
+    frozen: list[torch.Tensor] = []
     for g, group in enumerate(optimizer.param_groups):
         for i, p in enumerate(group["params"]):
-            if id(p) in seen or not p.requires_grad:
+            if id(p) in seen:
+                continue
+            if not p.requires_grad:
+                seen.add(id(p))
+                frozen.append(p)
                 continue
             seen.add(id(p))
             _check_param(p, (names_by_id.get(id(p)) or [f"<optimizer>.group{g}.param{i}"])[0])
@@ -142,7 +151,8 @@ def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> Param
             numel=layer_numel[lname],
             param_names=tuple(layer_params[lname]),
         ))
-    aliases = {v[0]: tuple(v[1:]) for pid, v in names_by_id.items() if len(v) > 1 and pid in seen}
+    watched = {id(p) for p in params}
+    aliases = {v[0]: tuple(v[1:]) for pid, v in names_by_id.items() if len(v) > 1 and pid in watched}
     return ParamInventory(
         params=params,
         names=names,
@@ -150,4 +160,68 @@ def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> Param
         group_of=group_of,
         layers=layers,
         aliases=aliases,
+        frozen=frozen,
     )
+
+
+def optimizer_signature(optimizer: torch.optim.Optimizer) -> tuple[int, ...]:
+    """A cheap fingerprint of the optimizer's parameter set: the number of groups and of parameters in each.
+
+    Checked every step (a few integer reads); a change means :func:`extend_inventory` must run. A tensor swapped
+    for another inside a group's list (same count) is not noticed.
+    """
+    return tuple(len(g["params"]) for g in optimizer.param_groups)
+
+
+def extend_inventory(inventory: ParamInventory, model: nn.Module, optimizer: torch.optim.Optimizer) -> int:
+    """Take in the optimizer's trainable parameters the inventory does not hold yet (``add_param_group``, a
+    parameter unfrozen since), in place and append-only: every known parameter and layer keeps its index, new
+    parameters go to the end, and new layers after the known ones (in the model's order). Parameters since frozen
+    or removed stay (they simply have no gradient). Returns the number of parameters added.
+
+    Raises:
+        ConfigError: a new parameter is complex or on the meta device (as at construction).
+    """
+    model = getattr(model, "_orig_mod", model) if _is_compiled(model) else model
+    known = {id(p) for p in inventory.params}
+    fresh: list[tuple[torch.Tensor, int, int]] = []
+    frozen: list[torch.Tensor] = []
+    seen: set[int] = set()
+    for g, group in enumerate(optimizer.param_groups):
+        for i, p in enumerate(group["params"]):
+            if id(p) in known or id(p) in seen:
+                continue
+            seen.add(id(p))
+            if p.requires_grad:
+                fresh.append((p, g, i))
+            else:
+                frozen.append(p)
+    inventory.frozen = frozen
+    if not fresh:
+        return 0
+    names_by_id: dict[int, list[str]] = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        names_by_id.setdefault(id(p), []).append(name)
+    order = {pid: k for k, pid in enumerate(names_by_id)}
+    fresh.sort(key=lambda t: order.get(id(t[0]), len(order)))
+    modules_by_name = dict(model.named_modules())
+    layer_index = {layer.name: k for k, layer in enumerate(inventory.layers)}
+    for p, g, i in fresh:
+        known_names = names_by_id.get(id(p))
+        name = known_names[0] if known_names else f"<optimizer>.group{g}.param{i}"
+        _check_param(p, name)
+        lname = _layer_name(name)
+        if lname not in layer_index:
+            module = modules_by_name.get("" if lname == ROOT_LAYER else lname)
+            layer_index[lname] = len(inventory.layers)
+            inventory.layers.append(LayerInfo(lname, type(module).__name__ if module is not None else "?", 0, ()))
+        k = layer_index[lname]
+        old = inventory.layers[k]
+        inventory.layers[k] = LayerInfo(old.name, old.module_type, old.numel + p.numel(), (*old.param_names, name))
+        inventory.params.append(p)
+        inventory.names.append(name)
+        inventory.layer_of.append(k)
+        inventory.group_of.append(g)
+        if known_names and len(known_names) > 1:
+            inventory.aliases[name] = tuple(known_names[1:])
+    return len(fresh)

@@ -1,12 +1,18 @@
 """Per-step statistics: computed on the device in fused passes, read to the host once per step.
 
 Every per-tensor figure comes from one ``torch._foreach_norm`` pass over the gradients and weights (L2) and one
-extrema pass over the gradients (``_foreach_norm(ord=inf)`` on CUDA, ``aminmax`` on CPU). No gradient is copied
-and memory is O(number of tensors). The per-tensor figures, the loss and the scale are stacked into one small
-vector that the host reads with a single transfer, the one host sync a step costs, and reduced to layers there
-with numpy (sums of squares, maxima). Under ``torch.distributed`` the per-layer reduction runs on the device
-instead (``index_add_`` of squares, ``scatter_reduce_`` of maxima, :meth:`StatsCollector.collect_layers`), so that
-one collective reduces the per-layer vector across ranks.
+extrema pass over the gradients (``_foreach_norm(ord=inf)`` on CUDA; on CPU fused ``_foreach_abs`` +
+``_foreach_max`` for small tensors and ``aminmax`` for large ones). No gradient is copied and memory is O(number of
+tensors). The per-tensor figures, the loss and the scale are stacked into one small vector that the host reads
+with a single transfer (the one host sync a step costs, or none until the next step in the deferred mode of
+:mod:`gradguard.deferred`), and reduced to layers there with numpy (sums of squares, maxima). Under
+``torch.distributed`` the per-layer reduction runs on the device instead (``index_add_`` of squares,
+``scatter_reduce_`` of maxima, :meth:`StatsCollector.collect_layers`), so that one collective reduces the
+per-layer vector across ranks.
+
+The per-step host work does not loop over tensors in Python beyond reading each parameter's ``.grad`` once (as
+``clip_grad_norm_`` does): the layout of a step (which gradients are present, where each figure goes) is a cached
+:class:`~gradguard.stats_plan.Plan`, and the host reduction is a handful of numpy calls over the packed vector.
 
 Each statistic declares how it reduces across ranks: :data:`REDUCTIONS` across ranks that hold different pieces
 of a tensor (FSDP2 shards: sums of squares and counts add, max-abs takes the max), :data:`REPLICA_REDUCTIONS`
@@ -25,59 +31,26 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
+import operator
 from collections.abc import Callable, Sequence
+from functools import partial
+from itertools import compress
 
 import numpy as np
 import torch
 
 from ._tensors import _is_dtensor, _local, clamp_grads_, mul_grads_
-from .errors import ConfigError
 from .inventory import ParamInventory
+from .stats_plan import Plan, build_plan, check_loss, dense_values
 from .stats_types import REDUCTIONS, REPLICA_REDUCTIONS, StepStats, UpdateStats
+from .stats_update import UpdateMeter
 
-__all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats", "clamp_grads_",
-           "mul_grads_"]
+__all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats", "check_loss",
+           "clamp_grads_", "mul_grads_"]
 
-
-@dataclasses.dataclass(frozen=True)
-class _Plan:
-    """Index vectors for one set of present gradients, cached (the set rarely changes)."""
-
-    both_idx: torch.Tensor  # device: layer of each grad, then L + layer of each weight
-    grad_idx: torch.Tensor  # device: layer of each grad
-    factor: torch.Tensor | None  # device: per-norm sum-of-squares factors (distributed), or None
-    has: np.ndarray  # host, read-only: per layer, whether some parameter has a gradient
-    missing: np.ndarray  # host, read-only: ~has
-    any_missing: bool
-    sq_idx: np.ndarray  # host: like both_idx, for one bincount of squares into [grad L | weight L]
-    ext_idx: np.ndarray  # host: layer of each extremum (min and max of each grad on CPU, max-abs on CUDA)
-    any_empty: bool  # some present gradient has no elements (aminmax refuses those)
-
-
-def check_loss(loss: object) -> None:
-    """Refuse a loss that is not a scalar: a one-element tensor, a real number or None (no host read)."""
-    if loss is None or (isinstance(loss, (int, float)) and not isinstance(loss, bool)):
-        return
-    if isinstance(loss, torch.Tensor):
-        if loss.numel() != 1:
-            raise ConfigError("loss", f"a tensor of shape {tuple(loss.shape)}",
-                              "a scalar: a one-element tensor, a float or None",
-                              "Reduce it first (e.g. loss.mean()), as backward() needs a scalar too.")
-        if loss.is_complex():
-            raise ConfigError("loss", f"a {loss.dtype} tensor", "a real-valued scalar tensor, a float or None")
-        return
-    if isinstance(loss, numbers.Real) and not isinstance(loss, bool):  # numpy scalars and other real numbers
-        return
-    raise ConfigError("loss", repr(loss)[:60], "a scalar: a one-element tensor, a float or None")
-
-
-def _dense_values(grads: list[torch.Tensor]) -> list[torch.Tensor]:
-    """Sparse gradients (``nn.Embedding(sparse=True)``) as their stored values: norms and extrema over the
-    elements that are there (the others are zero). Dense gradients pass through untouched."""
-    if not any(g.layout != torch.strided for g in grads):
-        return grads
-    return [g.coalesce().values() if g.layout == torch.sparse_coo else g for g in grads]
+_GRAD = operator.attrgetter("grad")
+_IS_NONE = partial(operator.is_, None)
+_IS_SET = partial(operator.is_not, None)
 
 
 class StatsCollector:
@@ -91,14 +64,15 @@ class StatsCollector:
         self.inventory = inventory
         self.num_layers = inventory.num_layers
         self.device = inventory.params[0].device
-        self._plans: dict[tuple[int, ...], _Plan] = {}
+        self._plans: dict[tuple[int, ...], Plan] = {}
+        self._all = tuple(range(len(inventory.params)))
+        self._grads: list[torch.Tensor] = []
         self._sharded = any(_is_dtensor(p) for p in inventory.params)
         #: reduce per-tensor figures to layers on the host (fewer device ops); :mod:`gradguard.distributed` turns
         #: it off, since its one collective reduces the per-layer vector across ranks
         self.host_reduce = not self._sharded
-        self._layout = (False, False, False, False)  # loss tensor packed, scale packed, CPU extrema, update packed
+        self._layout = (False, False, False)  # loss tensor packed, scale packed, update packed
         self._sq_factor: list[float] | None = None
-        self._all_factor: torch.Tensor | None = None
         #: optional ``f(counts) -> counts`` reducing the per-layer non-finite counts across ranks (alarm path)
         self.reduce_counts: Callable[[torch.Tensor], torch.Tensor] | None = None
         self._nan = torch.tensor(float("nan"), dtype=torch.float64, device=self.device)
@@ -107,12 +81,7 @@ class StatsCollector:
         self._packed_update_step = -1
         self._host_loss: float | None = None
         self._nan_layers = torch.full((self.num_layers,), float("nan"), dtype=torch.float64, device=self.device)
-        self._all_index = torch.tensor(inventory.layer_of, dtype=torch.long, device=self.device)
-        self._prev_weights: list[torch.Tensor] | None = None
-        self._prev_weight_sumsq: torch.Tensor | None = None
-        self._pending_update: tuple[int, torch.Tensor] | None = None
-        self._update_step = -1
-        self._update_weight_norm: np.ndarray | None = None
+        self.updates = UpdateMeter(inventory, self.device)
 
     # ----------------------------------------------------------------------------------------- helpers
     def set_sq_factors(self, factors: Sequence[float] | None) -> None:
@@ -125,33 +94,31 @@ class StatsCollector:
             raise ValueError(f"set_sq_factors: {len(factors)} factors for {len(self.inventory.params)} tensors")
         plain = factors is None or all(f == 1.0 for f in factors)
         self._sq_factor = None if plain else [float(f) for f in factors]  # type: ignore[union-attr]
-        self._all_factor = (None if self._sq_factor is None else
-                            torch.tensor(self._sq_factor, dtype=torch.float64, device=self.device))
+        self.updates.all_factor = (None if self._sq_factor is None else
+                                   torch.tensor(self._sq_factor, dtype=torch.float64, device=self.device))
         if self._sq_factor is not None:
             self.host_reduce = False  # weighted sums are the distributed layout's business
         self._plans.clear()
 
-    def _plan(self, present: tuple[int, ...]) -> _Plan:
-        """The cached index vectors for a set of present gradients (see :class:`_Plan`)."""
+    def gather(self) -> Plan:
+        """Read every watched parameter's ``.grad`` (the one per-tensor step on the host) and return the step's
+        cached :class:`Plan`; the gradients are kept for :meth:`collect`."""
+        grads = list(map(_GRAD, self.inventory.params))
+        if any(map(_IS_NONE, grads)):
+            present = tuple(compress(self._all, map(_IS_SET, grads)))
+            grads = list(compress(grads, map(_IS_SET, grads)))
+        else:
+            present = self._all
+        self._grads = grads
+        return self._plan(present, grads)
+
+    def _plan(self, present: tuple[int, ...], grads: list[torch.Tensor] | None = None) -> Plan:
+        """The cached :class:`Plan` for a set of present gradients."""
         plan = self._plans.get(present)
         if plan is None:
-            layer_of = self.inventory.layer_of
-            L = self.num_layers
-            g_idx = [layer_of[k] for k in present]
-            both_list = g_idx + [L + layer_of[k] for k in range(len(layer_of))]
-            both = torch.tensor(both_list, dtype=torch.long, device=self.device)
-            has = np.zeros(L, dtype=bool)
-            has[g_idx] = True
-            missing = ~has
-            has.flags.writeable = missing.flags.writeable = False  # shared by every StepStats of this plan
-            f = self._sq_factor
-            factor = (None if f is None else
-                      torch.tensor([f[k] for k in present] + f, dtype=torch.float64, device=self.device))
-            ext = g_idx + g_idx if self.device.type == "cpu" else g_idx
-            plan = _Plan(both_idx=both, grad_idx=both[: len(present)], factor=factor, has=has, missing=missing,
-                         any_missing=bool(missing.any()), sq_idx=np.asarray(both_list, dtype=np.intp),
-                         ext_idx=np.asarray(ext, dtype=np.intp),
-                         any_empty=any(self.inventory.params[k].numel() == 0 for k in present))
+            if grads is None:
+                grads = [self.inventory.params[k].grad for k in present]  # type: ignore[misc]
+            plan = build_plan(self.inventory, present, grads, self.device, self._sq_factor)
             if len(self._plans) < 64:  # the set of present gradients rarely changes; bound the cache
                 self._plans[present] = plan
         return plan
@@ -164,12 +131,7 @@ class StatsCollector:
         return torch.tensor(float(value), dtype=torch.float64, device=self.device)
 
     def _maxabs(self, tensors: list[torch.Tensor]) -> torch.Tensor:
-        """Per-tensor max |x| as one float64 vector.
-
-        On CUDA this is the fused multi-tensor ``_foreach_norm(ord=inf)`` kernel. On CPU, where foreach ops are
-        per-tensor loops anyway, the inf-norm kernel is about 10x slower than ``aminmax`` (measured with torch
-        2.13 on 2 cores), so the CPU path takes max(|min|, |max|) from ``aminmax``; no host read either way.
-        """
+        """Per-tensor max |x| as one float64 vector (the distributed layout; see :meth:`collect` for CPU)."""
         if self.device.type != "cpu":
             return self._norms(tensors, float("inf"))
         if not tensors:
@@ -187,7 +149,7 @@ class StatsCollector:
             return ()
         low = tensors[0].dtype in (torch.float16, torch.bfloat16)
         norms = torch._foreach_norm(tensors, ord, dtype=torch.float32) if low else torch._foreach_norm(tensors, ord)
-        if any(n.device != self.device for n in norms):
+        if norms[0].device != self.device or norms[-1].device != self.device:
             norms = tuple(n.to(self.device, non_blocking=True) for n in norms)
         return norms
 
@@ -199,10 +161,11 @@ class StatsCollector:
 
     # ----------------------------------------------------------------------------------------- the pass
     def collect(
-        self, present: tuple[int, ...], loss: torch.Tensor | float | None, scale: torch.Tensor | None
+        self, present: tuple[int, ...] | Plan, loss: torch.Tensor | float | None, scale: torch.Tensor | None
     ) -> torch.Tensor:
         """Compute the step's statistics on the device and pack them into one vector, read by :meth:`unpack`.
 
+        ``present``: the :class:`Plan` :meth:`gather` returned (or the indices of the present gradients).
         With :attr:`host_reduce` (the default without ``torch.distributed``) the vector holds per-tensor figures
         (``[loss?, scale?, grad_norm[G], weight_norm[P], grad extrema, update_sumsq[L]?]``, the optional parts
         as the host knows they were packed) and :meth:`unpack` reduces them to layers with numpy: one
@@ -210,17 +173,15 @@ class StatsCollector:
         layout is the per-layer one of :meth:`collect_layers`.
         """
         check_loss(loss)
+        plan = self._as_plan(present)
         if not self.host_reduce:
-            return self.collect_layers(present, loss, scale)
+            return self.collect_layers(plan, loss, scale)
         params = self.inventory.params
-        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[misc]
+        grads = dense_values(self._grads, plan.sparse)
         with torch.no_grad():
             norms = self._norm_list(grads + params, 2.0)  # weights read under no_grad: no detach() per tensor
-            on_cpu = self.device.type == "cpu"
-            if on_cpu:  # see _maxabs: aminmax beats the CPU inf-norm kernel by ~10x
-                empty = self._plan(present).any_empty
-                mm = [torch.aminmax(g if not empty or g.numel() else g.new_zeros(1)) for g in grads]
-                extrema = [m.min for m in mm] + [m.max for m in mm]
+            if plan.small is not None:
+                extrema = self._cpu_extrema(grads, plan)
             else:
                 extrema = list(self._norm_list(grads, float("inf")))
         parts: list[torch.Tensor] = []
@@ -231,21 +192,46 @@ class StatsCollector:
             parts.append(scale.reshape(()))
         packed = torch.stack(parts + list(norms) + extrema)  # dtypes promote (float32 at least, exact on read)
         self._host_loss = None if loss is None or loss_t else float(loss)  # type: ignore[arg-type]
-        pending = self._pending_update is not None
-        if pending:
-            self._packed_update_step, usq = self._pending_update  # type: ignore[misc]
-            self._pending_update = None
-            packed = torch.cat([packed, usq])
-        self._layout = (loss_t, scale is not None, on_cpu, pending)
+        pending = self.updates.take()
+        if pending is not None:
+            self._packed_update_step, usq = pending
+            packed = torch.cat([packed.to(usq.dtype), usq])
+        self._layout = (loss_t, scale is not None, pending is not None)
         return packed
 
+    def _cpu_extrema(self, grads: list[torch.Tensor], plan: Plan) -> list[torch.Tensor]:
+        """CPU max-abs figures in the plan's order: the small gradients' max |g| (two fused calls), then the
+        large ones' minima and maxima (one ``aminmax`` each; see :data:`~gradguard.stats_plan.SMALL_NUMEL`)."""
+        small, big = plan.small, plan.big
+        assert small is not None and big is not None
+        out: list[torch.Tensor] = []
+        if small:
+            part = grads if not big else [grads[i] for i in small]
+            out.extend(torch._foreach_max(torch._foreach_abs(part)))
+        if big:
+            part = grads if not small else [grads[i] for i in big]
+            if plan.any_empty or plan.sparse:  # aminmax refuses empty tensors (a sparse gradient may hold none)
+                part = [g if g.numel() else g.new_zeros(1) for g in part]
+            mm = list(map(torch.aminmax, part))
+            out.extend([m.min for m in mm])
+            out.extend([m.max for m in mm])
+        return out
+
+    def _as_plan(self, present: tuple[int, ...] | Plan) -> Plan:
+        if isinstance(present, Plan):
+            return present
+        grads = [self.inventory.params[k].grad for k in present]
+        self._grads = grads  # type: ignore[assignment]
+        return self._plan(present, grads)  # type: ignore[arg-type]
+
     def collect_layers(
-        self, present: tuple[int, ...], loss: torch.Tensor | float | None, scale: torch.Tensor | None
+        self, present: tuple[int, ...] | Plan, loss: torch.Tensor | float | None, scale: torch.Tensor | None
     ) -> torch.Tensor:
         """Compute the step's statistics on the device and pack them per layer into one float64 vector.
 
         Args:
-            present: indices (into the inventory) of parameters whose ``.grad`` is set this step.
+            present: the step's :class:`Plan`, or the indices (into the inventory) of parameters whose ``.grad``
+                is set this step.
             loss: the step's loss (detached here), a float, or None.
             scale: the GradScaler scale tensor, or None.
 
@@ -253,12 +239,11 @@ class StatsCollector:
         update_sumsq[L]]``; ``global_sumsq`` is the sum of ``grad_sumsq``. For sharded tensors (DTensors) every
         figure is of this rank's shard; ``gradguard.distributed`` reduces the vector across ranks.
         """
-        params = self.inventory.params
+        plan = self._as_plan(present)
         L = self.num_layers
-        plan = self._plan(present)
         both_idx, grad_idx, factor = plan.both_idx, plan.grad_idx, plan.factor
-        grads: list[torch.Tensor] = _dense_values([params[k].grad for k in present])  # type: ignore[misc]
-        weights: list[torch.Tensor] = params  # read under no_grad below: no per-parameter detach()
+        grads = dense_values(self._grads, plan.sparse)
+        weights: list[torch.Tensor] = self.inventory.params  # read under no_grad below: no per-parameter detach()
         if self._sharded:
             grads, weights = [_local(g) for g in grads], [_local(w.detach()) for w in weights]
         with torch.no_grad():
@@ -266,44 +251,49 @@ class StatsCollector:
         squares = norms * norms if factor is None else norms * norms * factor
         sumsq = torch.zeros(2 * L, dtype=torch.float64, device=self.device).index_add_(0, both_idx, squares)
         gmax = torch.zeros(L, dtype=torch.float64, device=self.device)
-        if present:
+        if plan.present:
             gmax.scatter_reduce_(0, grad_idx, self._maxabs(grads), reduce="amax")
-        if self._pending_update is not None:
-            upd_step, upd = self._pending_update
-            self._pending_update = None
-            self._packed_update_step = upd_step  # known on the host: only a flag travels (no host-to-device copy)
+        pending = self.updates.take()
+        if pending is not None:
+            self._packed_update_step, upd = pending  # known on the host: only a flag travels
             step_t = self._one
         else:
             step_t, upd = self._minus_one, self._nan_layers
         # a float loss travels in the vector too: under torch.distributed every input of a decision is reduced
         # across ranks, so a NaN or spike in one rank's float loss reaches every rank (one small host-to-device copy)
         self._host_loss = None
+        self._layout = (True, True, pending is not None)
         head = torch.stack([self._scalar(loss), self._scalar(scale),
                             sumsq[:L].sum(), step_t])
         return torch.cat([head, sumsq, gmax, upd])
 
     def unpack(
-        self, host: Sequence[float], step: int, lrs: tuple[float, ...], *, present: tuple[int, ...],
-        has_loss: bool, has_scaler: bool,
+        self, host: Sequence[float] | np.ndarray, step: int, lrs: tuple[float, ...], *,
+        present: tuple[int, ...] | Plan, has_loss: bool, has_scaler: bool,
+        layout: tuple[bool, bool, bool] | None = None, host_loss: float | None = None, update_step: int = -1,
     ) -> tuple[StepStats, UpdateStats | None]:
         """Turn the host copy of :meth:`collect`'s vector into :class:`StepStats` (and a pending update).
 
         Few numpy calls on purpose: right after the passes over the gradients each one costs tens of
         microseconds (cold caches), so squares, roots and maxima are done once over concatenated blocks.
+        ``layout``, ``host_loss`` and ``update_step``: what :meth:`packing` returned when the vector was made, for a
+        vector read later (deferred); by default the latest :meth:`collect`'s.
         """
         a = np.asarray(host, dtype=np.float64)
         L = self.num_layers
-        plan = self._plan(present)
+        plan = self._as_plan(present) if not isinstance(present, Plan) else present
+        if layout is None:
+            layout, host_loss, update_step = self.packing()
         if self.host_reduce:
-            loss, scale, grad_sumsq, norms, gmax, usq, upd_step = self._layers_on_host(a, plan, len(present))
+            loss, scale, grad_sumsq, norms, gmax, usq, upd_step = self._layers_on_host(a, plan, layout, update_step)
         else:
             loss, scale, grad_sumsq, upd_flag = a[:4]
-            upd_step = self._packed_update_step if upd_flag > 0 else -1
+            upd_step = update_step if upd_flag > 0 else -1
             with np.errstate(invalid="ignore"):
                 norms = np.sqrt(a[4: 4 + 2 * L])
             gmax, usq = a[4 + 2 * L: 4 + 3 * L].copy(), a[4 + 3 * L: 4 + 4 * L]
-        if self._host_loss is not None:
-            loss = self._host_loss
+        if host_loss is not None:
+            loss = host_loss
         gnorm, wnorm = norms[:L], norms[L:]
         if plan.any_missing:
             gnorm[plan.missing] = np.nan
@@ -326,26 +316,24 @@ class StatsCollector:
             layer_weight_norm=wnorm,
             layer_has_grad=plan.has,
         )
-        update = None
-        if upd_step >= 0 and self._update_weight_norm is not None:
-            unorm = np.sqrt(usq)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = unorm / self._update_weight_norm
-            update = UpdateStats(step=int(upd_step), layer_update_norm=unorm, layer_update_ratio=ratio)
-            self._update_weight_norm = None
+        update = self.updates.stats(upd_step, usq) if upd_step >= 0 else None
         return stats, update
 
-    def _layers_on_host(self, a: np.ndarray, plan: _Plan, n_grads: int) -> tuple[
-            float, float, float, np.ndarray, np.ndarray, np.ndarray, int]:
+    def packing(self) -> tuple[tuple[bool, bool, bool], float | None, int]:
+        """How the latest vector was packed (layout flags, a float loss kept on the host, the update's step)."""
+        return self._layout, self._host_loss, self._packed_update_step if self._layout[2] else -1
+
+    def _layers_on_host(self, a: np.ndarray, plan: Plan, layout: tuple[bool, bool, bool], update_step: int
+                        ) -> tuple[float, float, float, np.ndarray, np.ndarray, np.ndarray, int]:
         """Reduce :meth:`collect`'s per-tensor vector to the global gradient sum of squares, per-layer norms
         ``[grad L | weight L]`` and per-layer max-abs."""
-        loss_t, has_scale, minmax, pending = self._layout
+        loss_t, has_scale, pending = layout
         L = self.num_layers
         i = int(loss_t) + int(has_scale)
         loss = a[0] if loss_t else math.nan
         scale = a[i - 1] if has_scale else math.nan
-        n_norms = n_grads + len(self.inventory.params)
-        n_ext = 2 * n_grads if minmax else n_grads
+        n_norms = len(plan.present) + len(self.inventory.params)
+        n_ext = plan.n_ext
         with np.errstate(over="ignore", invalid="ignore"):  # NaN/Inf gradients pass through as NaN/Inf
             sq = np.bincount(plan.sq_idx, weights=np.square(a[i: i + n_norms]), minlength=2 * L)
             norms = np.sqrt(sq)
@@ -353,15 +341,16 @@ class StatsCollector:
             np.maximum.at(gmax, plan.ext_idx, np.abs(a[i + n_norms: i + n_norms + n_ext]))
         j = i + n_norms + n_ext
         usq = a[j: j + L] if pending else a[:0]
-        return loss, scale, float(sq[:L].sum()), norms, gmax, usq, self._packed_update_step if pending else -1
+        return loss, scale, float(sq[:L].sum()), norms, gmax, usq, update_step if pending else -1
 
-    def count_nonfinite(self, stats: StepStats, present: tuple[int, ...]) -> StepStats:
+    def count_nonfinite(self, stats: StepStats, present: tuple[int, ...] | Plan) -> StepStats:
         """Exact per-layer counts of NaN/Inf gradient elements (alarm path: a per-tensor pass and a host read)."""
-        grads = [_local(self.inventory.params[k].grad) for k in present]  # type: ignore[arg-type]
+        plan = self._as_plan(present) if not isinstance(present, Plan) else present
+        grads = [_local(self.inventory.params[k].grad) for k in plan.present]  # type: ignore[arg-type]
         counts = torch.zeros(self.num_layers, dtype=torch.long, device=self.device)
         if grads:
             per_tensor = torch.stack([(~torch.isfinite(g)).sum() for g in grads])
-            counts.index_add_(0, self._plan(present).grad_idx, per_tensor.to(self.device))
+            counts.index_add_(0, plan.grad_idx, per_tensor.to(self.device))
         if self.reduce_counts is not None:  # every rank is on this path together: the decision to count is reduced
             counts = self.reduce_counts(counts)
         elif not grads:
@@ -371,41 +360,13 @@ class StatsCollector:
 
     # ----------------------------------------------------------------------------------------- updates
     def begin_update(self, stats: StepStats) -> None:
-        """Copy the weights so that :meth:`end_update` can measure this step's update.
-
-        Costs one transient buffer the size of the watched weights (float32, or float64 if any weight is) and a
-        fused copy into it; the buffer is freed by :meth:`end_update`.
-        """
-        weights = [_local(p.detach()) for p in self.inventory.params]
-        dtype = torch.float64 if any(w.dtype == torch.float64 for w in weights) else torch.float32
-        flat = torch.empty(sum(w.numel() for w in weights), dtype=dtype, device=self.device)
-        views = [v.view(w.shape) for v, w in zip(flat.split([w.numel() for w in weights]), weights)]
-        torch._foreach_copy_(views, weights)
-        self._prev_weights = views
-        self._update_step = stats.step
-        self._update_weight_norm = stats.layer_weight_norm
+        """Copy the weights so that :meth:`end_update` can measure this step's update (see :class:`UpdateMeter`)."""
+        self.updates.begin(stats)
 
     def end_update(self) -> None:
         """Measure ``||w_after - w_before||`` per layer on the device; it is read with the next step's stats."""
-        if self._prev_weights is None:
-            return
-        diff = self._prev_weights
-        torch._foreach_sub_(diff, [_local(p.detach()) for p in self.inventory.params])
-        norms = self._norms(diff, 2.0)
-        squares = norms * norms if self._all_factor is None else norms * norms * self._all_factor
-        usq = torch.zeros(self.num_layers, dtype=torch.float64, device=self.device)
-        usq.index_add_(0, self._all_index, squares)
-        self._prev_weights = None
-        self._pending_update = (self._update_step, usq)
+        self.updates.end(lambda tensors: self._norms(tensors, 2.0))
 
     def drain_update(self) -> UpdateStats | None:
         """Read a measured-but-unread update now (one host read; used when the run closes)."""
-        if self._pending_update is None or self._update_weight_norm is None:
-            return None
-        step, usq = self._pending_update
-        self._pending_update = None
-        unorm = np.sqrt(np.asarray(usq.tolist(), dtype=np.float64))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = unorm / self._update_weight_norm
-        self._update_weight_norm = None
-        return UpdateStats(step=step, layer_update_norm=unorm, layer_update_ratio=ratio)
+        return self.updates.drain()

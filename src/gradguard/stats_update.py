@@ -1,0 +1,86 @@
+"""Update statistics: how far one applied step moved each layer's weights (measured every ``update_every`` steps).
+
+:meth:`UpdateMeter.begin` copies the watched weights into one flat buffer (a fused copy), :meth:`UpdateMeter.end`
+measures ``||w_after - w_before||`` per layer on the device; the per-layer vector then travels with the next step's
+statistics (no host read of its own) or is read by :meth:`UpdateMeter.drain` when the run closes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._tensors import _local
+from .inventory import ParamInventory
+from .stats_types import StepStats, UpdateStats
+
+__all__ = ["UpdateMeter", "update_stats"]
+
+
+def update_stats(step: int, usq: np.ndarray, weight_norm: np.ndarray) -> UpdateStats:
+    """:class:`UpdateStats` from per-layer sums of squares of the update and the weight norms before it."""
+    unorm = np.sqrt(usq)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = unorm / weight_norm
+    return UpdateStats(step=int(step), layer_update_norm=unorm, layer_update_ratio=ratio)
+
+
+class UpdateMeter:
+    """Measures the update of one step at a time (see the module docstring)."""
+
+    def __init__(self, inventory: ParamInventory, device: torch.device) -> None:
+        self.inventory = inventory
+        self.device = device
+        self.all_factor: torch.Tensor | None = None  # per-tensor sum-of-squares factors (distributed)
+        self._all_index = torch.tensor(inventory.layer_of, dtype=torch.long, device=device)
+        self._prev: list[torch.Tensor] | None = None
+        self._step = -1
+        #: (step, per-layer update sums of squares on the device), measured and not read yet
+        self.pending: tuple[int, torch.Tensor] | None = None
+        #: the weight norms before the pending (or measuring) update, per layer
+        self.weight_norm: np.ndarray | None = None
+
+    def begin(self, stats: StepStats) -> None:
+        """Copy the weights (one transient buffer the size of the watched weights, float32 or float64)."""
+        weights = [_local(p.detach()) for p in self.inventory.params]
+        dtype = torch.float64 if any(w.dtype == torch.float64 for w in weights) else torch.float32
+        flat = torch.empty(sum(w.numel() for w in weights), dtype=dtype, device=self.device)
+        views = [v.view(w.shape) for v, w in zip(flat.split([w.numel() for w in weights]), weights)]
+        torch._foreach_copy_(views, weights)
+        self._prev = views
+        self._step = stats.step
+        self.weight_norm = stats.layer_weight_norm
+
+    def end(self, norms_of: object) -> None:
+        """Measure the update on the device; ``norms_of(tensors)`` is the collector's fused per-tensor L2 norm."""
+        if self._prev is None:
+            return
+        diff = self._prev
+        torch._foreach_sub_(diff, [_local(p.detach()) for p in self.inventory.params])
+        norms = norms_of(diff)  # type: ignore[operator]
+        squares = norms * norms if self.all_factor is None else norms * norms * self.all_factor
+        usq = torch.zeros(self.inventory.num_layers, dtype=torch.float64, device=self.device)
+        usq.index_add_(0, self._all_index, squares)
+        self._prev = None
+        self.pending = (self._step, usq)
+
+    def take(self) -> tuple[int, torch.Tensor] | None:
+        """The pending measurement, handed to the next packed vector (None if there is none)."""
+        pending, self.pending = self.pending, None
+        return pending
+
+    def stats(self, step: int, usq: np.ndarray) -> UpdateStats | None:
+        """The host figures of a measurement read with a packed vector (None if no weight norms are known)."""
+        if self.weight_norm is None:
+            return None
+        out = update_stats(step, usq, self.weight_norm)
+        self.weight_norm = None
+        return out
+
+    def drain(self) -> UpdateStats | None:
+        """Read a measured-but-unread update now (one host read; used when the run closes)."""
+        pending = self.take()
+        if pending is None or self.weight_norm is None:
+            return None
+        step, usq = pending
+        return self.stats(step, np.asarray(usq.tolist(), dtype=np.float64))
