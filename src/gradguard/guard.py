@@ -27,6 +27,7 @@ from ._guard_setup import (
     unknown_option,
     update_scaler_on_skip,
 )
+from ._resume import guard_state, load_guard_state
 from .carried import ResetHooks, mark_carried, reset_reason
 from .decision import Decision, StepReport
 from .detectors import Detector, default_detectors
@@ -402,20 +403,16 @@ class Guard:
         self.close()
 
     def state_dict(self) -> dict[str, Any]:
-        """The guard's own state (step counter, policy, detector and mitigation states) for checkpoints.
-
-        Snapshots are not included (they are copies of the model and optimizer you checkpoint anyway).
-        """
-        return {"step": self._step, "policy": self.policy.state_dict(),
-                "detectors": [d.state_dict() for d in self.detectors], "mitigation": self._actuator.state_dict()}
+        """The guard's state for checkpoints: step counter, policy, detectors and mitigation, including the
+        snapshots a rollback may restore (as CPU tensors, or by file name with a snapshot ``directory``; see
+        :mod:`gradguard._resume`). Save it with the model, optimizer, scheduler and RNG: a run resumed from it
+        takes the same decisions step for step."""
+        return guard_state(self)
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned, so a resumed run carries on exactly."""
-        self._step = int(state["step"])
-        self.policy.load_state_dict(state["policy"])
-        for d, s in zip(self.detectors, state["detectors"], strict=True):
-            d.load_state_dict(s)
-        self._actuator.load_state_dict(state.get("mitigation", {}))
+        """Restore what :meth:`state_dict` returned, so a resumed run carries on exactly (an older gradguard's
+        state loads with a warning where it lacks the snapshots)."""
+        load_guard_state(self, state)
 
     # ------------------------------------------------------------------------------------------- recovery
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,16 +238,36 @@ class Actuator:
                                               "reason": decision.reason}))
 
     def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"consecutive_skips": self.consecutive_skips, "lr_scale": self.lr_scale}
+        """The skip count, the learning-rate back-off, the last rollback and the snapshot store's whole state
+        (schedule, confirmation, snapshots: see :meth:`SnapshotStore.state_dict`)."""
+        last = self.last_rollback
+        state: dict[str, Any] = {
+            "consecutive_skips": self.consecutive_skips, "lr_scale": self.lr_scale,
+            "lrs_seen": None if self._lrs_seen is None else [_plain(lr) for lr in self._lrs_seen],
+            "last_rollback": None if last is None else [last.step, last.to_step, list(last.skip_batches)]}
         if self.store is not None:
-            state["snapshots"] = self.store.state_dict()  # the schedule; the snapshots are not checkpointed
+            state["snapshots"] = self.store.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.consecutive_skips = int(state.get("consecutive_skips", 0))
         self.lr_scale = float(state.get("lr_scale", 1.0))
+        seen = state.get("lrs_seen")
+        self._lrs_seen = None if seen is None else list(seen)
+        last = state.get("last_rollback")
+        self.last_rollback = None if last is None else RollbackInfo(int(last[0]), int(last[1]),
+                                                                      tuple(int(s) for s in last[2]))
         if self.store is not None and "snapshots" in state:
             self.store.load_state_dict(state["snapshots"])
+        elif self.store is not None:
+            warnings.warn("gradguard: the checkpoint holds no snapshot state (written by a guard without a rollback "
+                          "policy, or by an older gradguard): the resumed run can roll back only to snapshots taken "
+                          "from now on, or to the state this guard started from.", stacklevel=3)
+
+
+def _plain(lr: Any) -> Any:
+    """A learning rate as saved: a float (a tensor rate becomes its value)."""
+    return float(lr.item()) if isinstance(lr, torch.Tensor) else lr
 
 
 def _lr(group: dict[str, Any]) -> float:

@@ -9,6 +9,7 @@ import os
 import statistics
 import warnings
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from .._atomic import atomic_torch_save
 from .._safe_load import load as safe_load
 from ..rng import capture_rng_state, restore_rng_state
 from ._checks import at_least, writable_dir
+from .snapshot_state import load_store_state, store_state
 
 __all__ = ["Snapshot", "SnapshotStore", "load_snapshot"]
 
@@ -113,6 +115,13 @@ class SnapshotStore:
     RNG, policy and detector states (small). Taking one costs a copy of all of that (device-to-host on a GPU);
     restoring one costs the copy back.
 
+    Checkpoints: :meth:`state_dict` (part of ``Guard.state_dict()``) holds the schedule, the confirmation in
+    progress and the snapshots, so that a resumed run restores what the uninterrupted run would. Without
+    ``directory`` the snapshots travel in it as CPU tensors (up to ``keep`` + 2 copies of the model and optimizer
+    state); with ``directory`` the written ones are referenced by file name, and the files the latest
+    ``state_dict()`` refers to are kept (even once dropped) until the next one: resume from the latest checkpoint,
+    or an older one warns that its snapshot files are gone.
+
     Args:
         every: the longest interval between snapshots, in steps (default 100).
         keep: confirmed snapshots kept (default 2: when the newest keeps failing, the one before it is tried).
@@ -151,6 +160,8 @@ class SnapshotStore:
         self._after: list[float] = []  # losses since the pending snapshot (NaN: non-finite)
         self._seen = 0  # steps since the pending snapshot
         self._troubled = False
+        self._pinned: set[Path] = set()  # files the latest checkpoint refers to
+        self._unpin_later: set[Path] = set()  # pinned files of dropped snapshots
 
     # ------------------------------------------------------------------------------------------ schedule
     def observe(self, step: int, loss: float | None, healthy: bool, trouble: bool) -> None:
@@ -293,21 +304,33 @@ class SnapshotStore:
         return path
 
     def _drop(self, snap: Snapshot) -> None:
-        if snap.path is not None:
-            with contextlib.suppress(OSError):
-                snap.path.unlink()
+        if snap.path is None:
+            return
+        if snap.path in self._pinned:  # a checkpoint refers to it: deleted at the next state_dict()
+            self._unpin_later.add(snap.path)
+            return
+        with contextlib.suppress(OSError):
+            snap.path.unlink()
 
     # ------------------------------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
-        """The schedule (not the snapshots themselves: they are copies of what you checkpoint anyway)."""
-        return {"mark": self._mark, "interval": self._interval, "healthy": self._healthy, "taken": self._taken,
-                "recent": list(self._recent), "best": self._best}
+        """Everything a resumed store needs to decide step for step as the uninterrupted one: the schedule, the
+        confirmation in progress and the snapshots (by file name when written to ``directory``, else as CPU
+        tensors: see :mod:`.snapshot_state`). The files it refers to are kept until the next ``state_dict()``."""
+        state = store_state(self)
+        self.pin(s.path for s in (*self.snapshots, self.pending, self.initial) if s is not None and s.path)
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        mark = state.get("mark")
-        self._mark = None if mark is None else int(mark)
-        self._interval = int(state.get("interval", self.start))
-        self._healthy = int(state.get("healthy", 0))
-        self._taken = int(state.get("taken", 0))
-        self._recent = deque((float(v) for v in state.get("recent", [])), maxlen=max(self.confirm, 1))
-        self._best = float(state.get("best", math.inf))
+        """Restore :meth:`state_dict`'s output (or a schedule-only state of an older gradguard, with a warning)."""
+        load_store_state(self, state)
+
+    def pin(self, paths: Iterable[Path]) -> None:
+        """Keep the files of the latest checkpoint even once the store drops their snapshots (a run resumed from
+        that checkpoint reads them); files pinned before and no longer referenced are deleted now."""
+        keep = set(paths)
+        for path in self._unpin_later - keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self._unpin_later = set()
+        self._pinned = keep
