@@ -49,6 +49,7 @@ from ._safe_load import UntrustedFileError
 from ._safe_load import load as safe_load
 from .errors import GradGuardError
 from .forensics import Origin, count_nonfinite, find_nonfinite_origin, iter_tensors
+from .replay_paths import script_location
 from .rng import capture_rng_state, restore_rng_state
 
 __all__ = ["FLIGHT_FORMAT", "FLIGHT_VERSION", "FlightRecord", "FlightRecordError", "ReplayResult",
@@ -145,7 +146,7 @@ def save_flight_record(
         "closure_name": None if closure is None else _qualname(closure),
         "closure_bytes": None if closure is None else _to_bytes(closure),
         "scaler_state": None if scaler is None else scaler.state_dict(),
-        "versions": _versions(), "extra": dict(extra or {}),
+        "versions": _versions(), "extra": dict(extra or {}), "script": script_location(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -186,6 +187,7 @@ class FlightRecord:
     versions: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
     created: float = 0.0
+    script: dict[str, Any] = field(default_factory=dict)  # where the training ran (replay_paths.script_location)
     trusted: bool = False  # loaded with trust=True: the pickled model, loss function and closure may be rebuilt
 
     def build_model(self, map_location: str | torch.device = "cpu") -> nn.Module:
@@ -276,11 +278,11 @@ def load_flight_record(path: str | os.PathLike[str], map_location: str | torch.d
         raise FlightRecordError(f"{path} has flight record version {payload.get('version')!r}; this gradguard "
                                 f"reads version {FLIGHT_VERSION}")
     names = [n for n in FlightRecord.__dataclass_fields__ if n != "path"]
-    missing = [n for n in names if n not in payload and n != "trusted"]
+    missing = [n for n in names if n not in payload and n not in ("trusted", "script")]  # script: since 0.1
     if missing:
         raise FlightRecordError(f"{path} lacks the fields {missing}: it is not a complete flight record")
     names = [n for n in names if n != "trusted"]
-    return FlightRecord(path=path, trusted=trust, **{n: payload[n] for n in names})
+    return FlightRecord(path=path, trusted=trust, **{n: payload[n] for n in names if n in payload})
 
 
 @dataclass(frozen=True)

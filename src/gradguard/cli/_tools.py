@@ -125,16 +125,35 @@ def replay(
     trust: Annotated[bool, typer.Option("--trust", metavar="",
                                         help="Rebuild the pickled model and loss function stored in the record "
                                              "(runs code from the file: only for records you trust).")] = False,
+    path: Annotated[list[Path] | None, typer.Option(
+        "--path", metavar="DIR", help="A directory to import the model's and loss function's modules from "
+                                      "(repeatable). The training script's directory, as recorded, and the current "
+                                      "directory are searched too.")] = None,
 ) -> None:
     """Re-run a recorded failing step exactly (weights, batch, RNG) and print where it went non-finite.
 
     The record is read with torch's weights_only loader; rebuilding the model and loss function it pickled runs
-    code from the file and needs --trust (for records you wrote yourself or otherwise trust).
+    code from the file and needs --trust (for records you wrote yourself or otherwise trust). Their classes are
+    imported from the directories given with --path, the directory the training script ran from (when it exists
+    here) and the current directory; a class defined in the training script itself cannot be, and is named.
     """
+    from ..flight import load_flight_record
     from ..flight import replay as run_replay
+    from ..replay_paths import explain, on_sys_path, search_dirs
 
     existing_path(flight_record, "flight record")
-    result = run_replay(flight_record, trust=trust)
+    for d in path or ():
+        if not d.is_dir():
+            raise CliError(f"--path {str(d)!r} is not a directory")
+    dirs: list[Path] = []
+    if trust:
+        record = load_flight_record(flight_record, trust=True)
+        dirs = search_dirs(record.script, path or ())
+        why = explain(record, dirs)
+        if why is not None:
+            raise CliError(f"{flight_record}: {why}")
+    with on_sys_path(dirs):
+        result = run_replay(flight_record, trust=trust)
     if as_json:
         print(json.dumps(to_jsonable(result.to_dict()), indent=2, allow_nan=False))  # NaN/Inf as strings: valid JSON
         return
