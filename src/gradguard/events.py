@@ -27,6 +27,9 @@ EVENT_KINDS: tuple[str, ...] = (
     "skip",  # the guard did not apply a step
     "rollback",  # the guard restored a snapshot
     "lr_change",  # the guard changed the learning rate
+    "precursor",  # Adam's second moment under-estimates the gradient (RMS of g^2/v high): a spike may follow
+    "attention_logit_growth",  # a max attention logit (q.k/sqrt(d)) far above healthy: attention collapsing
+    "logit_divergence",  # log Z of the output logits drifting from its start
 )
 
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")

@@ -1,0 +1,301 @@
+"""Do the precursors warn before the loss spikes, and how often do they cry wolf on healthy runs?
+
+Trains small causal transformers (pre-LN, GPT-style, written here) and deep MLPs into loss spikes — a too-high
+learning rate without warm-up, Adam with a tiny epsilon after quiet layers, outlier batches — and healthy runs at
+their usual settings, over seeds. Every step it records the loss and, for each signal, its value:
+
+- ``adam_rms``: max over layers of RMS(g^2/u-hat) (Adam's second moment under-estimating the gradient);
+- ``update_rms``: max over layers of the ratio of Adam's normalised step RMS to its median over the last 20 steps;
+- ``attn_logit``: max attention logit over layers and heads (transformers);
+- ``log_z``: |log Z - its value at step 0| of the output logits (transformers);
+- ``linear_rms``: max over linear layers of the output RMS relative to its value at step 0;
+- ``grad_z``: the gradient-norm z-score on the log scale against the last 50 steps (what a z-score clipper sees);
+- gradguard's own ``loss_spike``/``divergence``/``explode`` events (the existing detectors, policy monitor).
+
+A *spike* is the first step t >= 5 whose loss exceeds 1.3x the median of the (up to) 20 steps before and by 0.3 nats or
+more, or is non-finite. Each signal has a threshold (below: calibrated on the development seeds, reported on the
+held-out seeds). A warning *leads* a spike when the signal first crosses its threshold within the 25 steps before the
+spike (lead = spike - crossing, 0 = same step); crossings on healthy runs are false alarms (per 1,000 steps).
+
+    python benchmarks/precursors.py                      # development seeds 0-3
+    python benchmarks/precursors.py --first-seed 4       # held-out seeds 4-7 (score only)
+    python benchmarks/precursors.py --steps 300 --seeds 2 --only tf_high_lr
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from gradguard import Guard
+from gradguard.precursors import AdamStateMonitor
+from gradguard.precursors.probes import TransformerProbes
+
+WINDOW = 25  # steps before a spike in which a crossing counts as a warning
+
+#: signal -> threshold (development seeds only; see the module docstring)
+THRESHOLDS = {
+    "adam_rms": 2.0,
+    "update_rms": 2.0,
+    "attn_logit": 30.0,
+    "log_z": 5.0,
+    "linear_rms": 10.0,
+    "grad_z": 3.0,
+}
+
+
+# ------------------------------------------------------------------------------------------------ models
+class Block(nn.Module):
+    def __init__(self, d: int, heads: int) -> None:
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.heads = heads
+        self.num_heads = heads
+        self.c_attn = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.fc, self.out = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, D = x.shape
+        q, k, v = self.c_attn(self.ln1(x)).split(D, dim=2)
+        q, k, v = (t.view(B, T, self.heads, D // self.heads).transpose(1, 2) for t in (q, k, v))
+        a = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + self.proj(a.transpose(1, 2).reshape(B, T, D))
+        return x + self.out(nn.functional.gelu(self.fc(self.ln2(x))))
+
+
+class TinyGPT(nn.Module):
+    def __init__(self, vocab: int = 64, d: int = 64, layers: int = 2, heads: int = 4, T: int = 32) -> None:
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(T, d)
+        self.blocks = nn.ModuleList(Block(d, heads) for _ in range(layers))
+        self.ln = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, std=0.02)
+                if getattr(m, "bias", None) is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
+        for b in self.blocks:
+            x = b(x)
+        return self.lm_head(self.ln(x))
+
+
+def markov_source(vocab: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(1000 + seed)
+    logits = torch.randn(vocab, vocab, generator=g) * 2.5
+    return torch.softmax(logits, dim=-1)
+
+
+def token_batches(probs: torch.Tensor, n: int, B: int, T: int, seed: int) -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(n):
+        x = torch.empty(B, T + 1, dtype=torch.long)
+        x[:, 0] = torch.randint(0, probs.shape[0], (B,), generator=g)
+        for t in range(T):
+            x[:, t + 1] = torch.multinomial(probs[x[:, t]], 1, generator=g).squeeze(1)
+        out.append(x)
+    return out
+
+
+def mlp(depth: int, width: int) -> nn.Module:
+    layers: list[nn.Module] = []
+    d = 32
+    for _ in range(depth):
+        layers += [nn.Linear(d, width), nn.ReLU()]
+        d = width
+    layers.append(nn.Linear(d, 10))
+    return nn.Sequential(*layers)
+
+
+# ------------------------------------------------------------------------------------------------ tasks
+@dataclass(frozen=True)
+class Task:
+    name: str
+    healthy: bool
+    kind: str  # "tf" | "mlp"
+    lr: float
+    eps: float = 1e-8
+    betas: tuple[float, float] = (0.9, 0.95)
+    warmup: int = 0
+    outliers: tuple[int, ...] = ()
+    quiet_until: int = 0  # low-eps case: the input is near-constant until this step (the second moment decays)
+
+
+TASKS = (
+    Task("tf_healthy", True, "tf", 1e-3, warmup=30),
+    Task("tf_healthy_3e-3", True, "tf", 3e-3, warmup=30),
+    Task("tf_healthy_1e-2_nowarmup", True, "tf", 1e-2),
+    Task("tf_healthy_b2_999", True, "tf", 3e-3, betas=(0.9, 0.999), warmup=30),
+    Task("mlp_healthy", True, "mlp", 1e-3),
+    Task("tf_lr_0.3", False, "tf", 3e-1),
+    Task("tf_lr_0.1_b2_999", False, "tf", 1e-1, betas=(0.9, 0.999)),
+    Task("tf_low_eps_quiet", False, "tf", 3e-3, eps=1e-15, betas=(0.9, 0.999), quiet_until=150),
+    Task("tf_outliers", False, "tf", 1e-3, warmup=30, outliers=(150, 220)),
+    Task("mlp_high_lr", False, "mlp", 3e-2),
+    Task("mlp_outliers", False, "mlp", 1e-3, outliers=(150, 220)),
+)
+
+
+def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
+    torch.manual_seed(seed)
+    if task.kind == "tf":
+        model: nn.Module = TinyGPT()
+        probs = markov_source(64, seed)
+        data = token_batches(probs, steps, 16, 32, seed)
+    else:
+        model = mlp(8, 128)
+        g = torch.Generator().manual_seed(seed)
+        w = torch.randn(32, 10, generator=g)
+        xs = [torch.randn(64, 32, generator=g) for _ in range(steps)]
+        data = [(x, (x @ w).argmax(1)) for x in xs]  # type: ignore[misc]
+    opt = torch.optim.AdamW(model.parameters(), lr=task.lr, betas=task.betas, eps=task.eps, weight_decay=0.0)
+    mon = AdamStateMonitor(model, opt)
+    probes = TransformerProbes(model, every=1) if task.kind == "tf" else None
+    guard = Guard(model, opt, policy="monitor", update_every=0)
+    rec: dict[str, list[float]] = {k: [] for k in ("loss", "adam_rms", "upd", "attn_logit", "log_z", "linear_rms",
+                                                   "grad_norm", "events")}
+    lz0 = rms0 = None
+    for t in range(steps):
+        for gr in opt.param_groups:
+            gr["lr"] = task.lr * min(1.0, (t + 1) / task.warmup) if task.warmup else task.lr
+        if probes is not None:
+            probes.arm(t)
+        if task.kind == "tf":
+            x = data[t].clone()
+            if t < task.quiet_until:
+                x[:, :] = x[:, :1]  # one token per sequence: most embedding rows and the head see little gradient
+            if t in task.outliers:
+                x[:, :] = 7  # a batch of one repeated token
+            logits = model(x[:, :-1])
+            loss = nn.functional.cross_entropy(logits.reshape(-1, 64), x[:, 1:].reshape(-1))
+        else:
+            xb, yb = data[t]  # type: ignore[misc]
+            if t in task.outliers:
+                xb = xb * 50
+            loss = nn.functional.cross_entropy(model(xb), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        st = mon.measure(t)
+        reading = probes.read() if probes is not None else None
+        report = guard.step(loss)
+        rec["loss"].append(float(loss))
+        rec["grad_norm"].append(report.grad_norm)
+        rec["adam_rms"].append(float(np.nanmax(st.layer_rms)))
+        rec["upd"].append(float(np.nanmax(st.layer_update_rms)))
+        kinds = {e.kind for e in report.events}
+        rec["events"].append(1.0 if kinds & {"loss_spike", "divergence", "explode", "nonfinite"} else 0.0)
+        if reading is not None:
+            rec["attn_logit"].append(max(reading.attention.values()) if reading.attention else math.nan)
+            lz = reading.log_z_mean if reading.log_z_mean is not None else math.nan
+            lz0 = lz if lz0 is None else lz0
+            rec["log_z"].append(abs(lz - lz0))
+            rms = max(reading.linear_rms.values()) if reading.linear_rms else math.nan
+            rms0 = rms if rms0 is None else rms0
+            rec["linear_rms"].append(rms / rms0 if rms0 else math.nan)
+        else:
+            for k in ("attn_logit", "log_z", "linear_rms"):
+                rec[k].append(math.nan)
+        if not math.isfinite(float(loss)):
+            break
+    guard.close()
+    out = {k: np.asarray(v, dtype=np.float64) for k, v in rec.items()}
+    upd = out.pop("upd")
+    out["update_rms"] = np.array([upd[i] / np.median(upd[max(0, i - 20):i]) if i >= 5 else 1.0
+                                  for i in range(len(upd))])
+    lg = np.log(np.maximum(out["grad_norm"], 1e-30))
+    out["grad_z"] = np.array([(lg[i] - lg[max(0, i - 50):i].mean()) / max(lg[max(0, i - 50):i].std(), 0.1)
+                              if i >= 10 else 0.0 for i in range(len(lg))])
+    return out
+
+
+def spike_step(loss: np.ndarray) -> int | None:
+    for t in range(len(loss)):
+        if not math.isfinite(loss[t]):
+            return t
+        if t >= 5:
+            med = float(np.median(loss[max(0, t - 20):t]))
+            if loss[t] > 1.3 * med and loss[t] - med >= 0.3:
+                return t
+    return None
+
+
+def first_crossing(values: np.ndarray, threshold: float, start: int = 0) -> int | None:
+    hit = np.nonzero(np.nan_to_num(values[start:], nan=-np.inf) > threshold)[0]
+    return None if hit.size == 0 else int(hit[0]) + start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--only", default=None, help="comma-separated task names")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    signals = (*THRESHOLDS, "events")
+    leads: dict[str, list[int]] = {s: [] for s in signals}
+    missed: dict[str, int] = dict.fromkeys(signals, 0)
+    false_alarms: dict[str, int] = dict.fromkeys(signals, 0)
+    healthy_steps = 0
+    n_spikes = 0
+    t0 = time.perf_counter()
+    total_steps = 0
+    tasks = [t for t in TASKS if args.only is None or t.name in args.only.split(",")]
+    for task in tasks:
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            rec = run(task, seed, args.steps)
+            total_steps += len(rec["loss"])
+            spike = None if task.healthy else spike_step(rec["loss"])
+            line = f"{task.name:18s} seed {seed}: spike at {spike}"
+            if task.healthy:
+                healthy_steps += len(rec["loss"])
+            elif spike is None:
+                print(line + " (no spike: not scored)")
+                continue
+            else:
+                n_spikes += 1
+            for s in signals:
+                thr = 0.5 if s == "events" else THRESHOLDS[s]
+                vals = rec[s]
+                if task.healthy:
+                    # each separate crossing (after falling back below) is one false alarm
+                    above = np.nan_to_num(vals, nan=-np.inf) > thr
+                    false_alarms[s] += int(np.sum(above[1:] & ~above[:-1]) + above[0])
+                    continue
+                assert spike is not None
+                c = first_crossing(vals[:spike + 1], thr, start=max(0, spike - WINDOW))
+                early = first_crossing(vals[:max(0, spike - WINDOW)], thr, start=1) if spike > WINDOW else None
+                if c is None:
+                    missed[s] += 1
+                else:
+                    leads[s].append(spike - c)
+                line += f"  {s}={'-' if c is None else spike - c}{'*' if early is not None else ''}"
+            print(line)
+    elapsed = time.perf_counter() - t0
+    print(f"\nseeds {args.first_seed}-{args.first_seed + args.seeds - 1}, {args.steps} steps, {n_spikes} spikes, "
+          f"{healthy_steps} healthy steps, {elapsed / max(total_steps, 1) * 1e3:.1f} ms per recorded step")
+    print(f"{'signal':12s} {'threshold':>9s} {'warned':>7s} {'lead median':>11s} {'q1':>4s} {'q3':>4s} "
+          f"{'false alarms/1k healthy steps':>30s}")
+    for s in signals:
+        ls = np.asarray(leads[s])
+        med = f"{np.median(ls):.0f}" if ls.size else "-"
+        q1 = f"{np.percentile(ls, 25):.0f}" if ls.size else "-"
+        q3 = f"{np.percentile(ls, 75):.0f}" if ls.size else "-"
+        thr = "events" if s == "events" else f"{THRESHOLDS[s]:g}"
+        fa = 1000.0 * false_alarms[s] / max(healthy_steps, 1)
+        print(f"{s:12s} {thr:>9s} {ls.size:>3d}/{n_spikes:<3d} {med:>11s} {q1:>4s} {q3:>4s} {fa:>30.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Adam-family optimizer-state statistics: the second moment's under-estimate of the squared gradient.
+
+For a parameter with gradient :math:`g_t` and Adam's second moment :math:`v`, the statistic of Wortsman et al. 2023
+("Stable and low-precision training for large-scale vision-language models", arXiv 2304.13013) is
+
+.. math:: \\mathrm{RMS}_t = \\sqrt{\\operatorname{mean}\\bigl(g_t^2 / \\max(\\hat u_t, \\epsilon^2)\\bigr)},\\quad
+          \\hat u_t = \\frac{\\beta_2 v_{t-1} + (1-\\beta_2) g_t^2}{1-\\beta_2^{t}}
+
+(the second moment the coming step will use, bias-corrected). It is 1 when the gradient is as large as the optimizer
+expects, and rises above 1 when the gradient suddenly outgrows the optimizer's memory of it — which the paper finds
+1-8 iterations before a loss spike; StableAdamW divides the step by ``max(1, RMS)``. Its ceiling is
+:math:`1/\\sqrt{1-\\beta_2}` (4.5 at :math:`\\beta_2=0.95`, 31.6 at 0.999).
+
+Measured per layer in a few ``torch._foreach_*`` passes over the gradients and the optimizer's ``exp_avg_sq``
+(no copy of the state is kept), gathered into one vector; nothing of the optimizer changes. Must be called before
+``optimizer.step()`` (it reads the state the step will update).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..inventory import build_inventory
+
+__all__ = ["AdamStateMonitor", "AdamStateStats", "supports_adam_state"]
+
+
+def supports_adam_state(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether every param group has Adam's ``betas`` and ``eps`` (Adam, AdamW, NAdam, RAdam, Adamax-like)."""
+    return bool(optimizer.param_groups) and all(
+        "betas" in g and "eps" in g and len(g["betas"]) == 2 for g in optimizer.param_groups)
+
+
+@dataclass(frozen=True)
+class AdamStateStats:
+    """One step's optimizer-state statistics, per watched layer.
+
+    Attributes:
+        step: the guard's step index.
+        layer_rms: RMS of g^2/u-hat per layer (dimensionless, 1 = as expected); NaN for a layer without gradient.
+        layer_update_rms: RMS of Adam's coming normalised step m-hat/(sqrt(u-hat)+eps) per layer (dimensionless,
+            about 1 early in training, multiply by lr for the step size); NaN without gradient.
+    """
+
+    step: int
+    layer_rms: np.ndarray
+    layer_update_rms: np.ndarray
+
+
+class AdamStateMonitor:
+    """Measures :class:`AdamStateStats` from an Adam-family optimizer's own state.
+
+    Args:
+        model: the model (to name the layers as the guard does).
+        optimizer: an optimizer whose param groups have ``betas`` and ``eps`` and whose state keeps ``exp_avg`` and
+            ``exp_avg_sq`` (torch's Adam, AdamW, NAdam, RAdam).
+
+    Raises:
+        ValueError: the optimizer has no Adam-style groups (use :func:`supports_adam_state` first).
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer) -> None:
+        if not supports_adam_state(optimizer):
+            raise ValueError(f"{type(optimizer).__name__} has no Adam-style state (betas, eps)")
+        self.optimizer = optimizer
+        inv = build_inventory(model, optimizer)
+        self.layer_names = inv.layer_names()
+        self._params = inv.params
+        self._layer_of = torch.tensor(inv.layer_of, dtype=torch.long)
+        self._group_of = inv.group_of
+        self._numel = torch.tensor([p.numel() for p in inv.params], dtype=torch.float64)
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.layer_names)
+
+    @torch.no_grad()
+    def measure(self, step: int) -> AdamStateStats:
+        """The statistics of the gradients now in ``.grad`` against the optimizer's state (one host read)."""
+        L = self.num_layers
+        groups = self.optimizer.param_groups
+        # buckets of tensors sharing (betas, eps, step): one set of foreach passes each (usually one per group)
+        buckets: dict[tuple[float, float, float, float], list[int]] = {}
+        for k, p in enumerate(self._params):
+            if p.grad is None:
+                continue
+            group = groups[self._group_of[k]]
+            t = self.optimizer.state.get(p, {}).get("step", 0)
+            t = float(t.item()) if isinstance(t, torch.Tensor) else float(t)  # a CPU tensor in torch's Adam
+            beta1, beta2 = (float(b) for b in group["betas"])
+            buckets.setdefault((beta1, beta2, float(group["eps"]), t + 1.0), []).append(k)
+        if not buckets:
+            nan = np.full(L, np.nan)
+            return AdamStateStats(step, nan, nan.copy())
+        order: list[int] = []
+        sums: list[torch.Tensor] = []
+        for (beta1, beta2, eps, t), ks in buckets.items():
+            order.extend(ks)
+            sums.append(self._bucket(ks, beta1, beta2, eps, t))
+        host = torch.cat(sums, dim=1).cpu().numpy()  # the one host read: 2 x (tensors with a gradient)
+        idx = np.asarray(order)
+        layer_of = self._layer_of.numpy()[idx]
+        n = np.bincount(layer_of, weights=self._numel.numpy()[idx], minlength=L)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rms = np.sqrt(np.bincount(layer_of, weights=host[0], minlength=L) / n)
+            urms = np.sqrt(np.bincount(layer_of, weights=host[1], minlength=L) / n)
+        rms[n == 0] = np.nan
+        urms[n == 0] = np.nan
+        return AdamStateStats(step, rms, urms)
+
+    def _bucket(self, ks: list[int], beta1: float, beta2: float, eps: float, t: float) -> torch.Tensor:
+        """Per tensor: sum of g^2/u-hat and sum of the squared normalised step, as a (2, len(ks)) float64 tensor."""
+        params = [self._params[k] for k in ks]
+        grads = [p.grad.detach().float() for p in params]  # type: ignore[union-attr]
+        grads = [g.to_dense() if g.is_sparse else g for g in grads]
+        states = [self.optimizer.state.get(p, {}) for p in params]
+        g2 = torch._foreach_mul(grads, grads)
+        vs = [s.get("exp_avg_sq") for s in states]
+        ms = [s.get("exp_avg") for s in states]
+        if any(v is None for v in vs) or any(m is None for m in ms):  # the first step: no state yet
+            vs = [torch.zeros_like(g) for g in grads]
+            ms = [torch.zeros_like(g) for g in grads]
+        u = torch._foreach_mul([v.float() for v in vs], beta2)  # type: ignore[union-attr]
+        torch._foreach_add_(u, g2, alpha=1.0 - beta2)
+        torch._foreach_div_(u, 1.0 - beta2 ** t)
+        ratio = torch._foreach_div(g2, torch._foreach_clamp_min(u, eps * eps))
+        ratio_sum = torch._foreach_norm(ratio, 1)  # non-negative: the 1-norm is the sum
+        mt = torch._foreach_mul([m.float() for m in ms], beta1)  # type: ignore[union-attr]
+        torch._foreach_add_(mt, grads, alpha=1.0 - beta1)
+        torch._foreach_div_(mt, 1.0 - beta1 ** t)
+        denom = torch._foreach_sqrt(u)
+        torch._foreach_add_(denom, eps)
+        torch._foreach_div_(mt, denom)
+        step_norm = torch._foreach_norm(mt, 2)
+        out = torch.stack([torch.stack(ratio_sum).double(), torch.stack(step_norm).double() ** 2])
+        return out

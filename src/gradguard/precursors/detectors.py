@@ -1,0 +1,206 @@
+"""Detectors on the precursor signals: ``precursor`` (Adam state), ``attention_logit_growth``, ``logit_divergence``.
+
+Each follows the detector protocol (``detector(stats, layer_names) -> events``, ``state_dict``), so it goes in
+``Guard(..., detectors=[...])`` beside the default ones; :func:`precursor_detectors` builds them for a model and an
+optimizer. They run where the guard's detectors run: after ``backward()`` and before ``optimizer.step()``.
+
+Thresholds are calibrated with ``benchmarks/precursors.py`` (development seeds) and reported on held-out seeds.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..events import Event
+from ..stats_types import StepStats
+from .adam_state import AdamStateMonitor, supports_adam_state
+from .probes import ProbeReading, TransformerProbes
+
+__all__ = ["AdamStatePrecursor", "ProbeDetector", "precursor_detectors"]
+
+_QK_NORM_CODE = """# QK-layernorm: normalise queries and keys per head before the dot product
+q = self.q_norm(q)   # self.q_norm = nn.LayerNorm(head_dim)  (or RMSNorm)
+k = self.k_norm(k)   # self.k_norm = nn.LayerNorm(head_dim)"""
+_Z_LOSS_CODE = """# z-loss (PaLM; Wortsman et al. 2023): keep log Z of the output logits near 0
+log_z = torch.logsumexp(logits.float(), dim=-1)
+loss = loss + 1e-4 * (log_z ** 2).mean()"""
+_CAP_CODE = """from gradguard.precursors import StableUpdateCap
+cap = StableUpdateCap(model, optimizer)   # divides a layer's Adam step by max(1, RMS(g^2/v))"""
+
+
+def _cause(cause: str, confidence: float, message: str, prescription: str, code: str) -> dict[str, Any]:
+    return {"cause": cause, "severity": "warning", "confidence": confidence, "message": message,
+            "prescription": prescription, "code": code}
+
+
+class AdamStatePrecursor:
+    """Raises ``precursor`` when a layer's RMS(g^2/u-hat) exceeds ``threshold`` (Adam under-estimates the gradient).
+
+    Args:
+        model, optimizer: the guarded model and its Adam-family optimizer.
+        threshold: RMS above which a layer warns (dimensionless; default 3.0: healthy runs stay below ~2).
+        min_step: no warning before this step (the first steps' second moment is still being formed; default 10).
+        cooldown: at most one event per this many steps (default 50).
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, threshold: float = 3.0,
+                 min_step: int = 10, cooldown: int = 50) -> None:
+        self.monitor = AdamStateMonitor(model, optimizer)
+        self.threshold = float(threshold)
+        self.min_step = int(min_step)
+        self.cooldown = int(cooldown)
+        self._last = -(10 ** 9)
+        self.last_rms: np.ndarray | None = None
+
+    def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
+        measured = self.monitor.measure(stats.step)
+        rms = measured.layer_rms
+        self.last_rms = rms
+        if stats.step < self.min_step or stats.step - self._last < self.cooldown:
+            return []
+        over = np.nonzero(np.nan_to_num(rms, nan=0.0) > self.threshold)[0]
+        if over.size == 0:
+            return []
+        self._last = stats.step
+        names = [self.monitor.layer_names[i] for i in over]
+        worst = float(np.nanmax(rms[over]))
+        return [Event(
+            step=stats.step, kind="precursor", severity="warning",
+            message=(f"Adam's second moment under-estimates the gradient in {len(names)} layer(s) "
+                     f"(RMS of g²/v up to {worst:.2f}, threshold {self.threshold:g}): a loss spike often follows "
+                     f"within a few steps"),
+            layers=tuple(names),
+            evidence={"signal": "adam_rms", "threshold": self.threshold,
+                      "rms": {n: round(float(rms[i]), 4) for n, i in zip(names, over, strict=True)}},
+            causes=(_cause("lr", 0.6, "the gradient grew faster than Adam's second moment can follow",
+                           "cap the update where it happens (StableAdamW-style), or lower beta2 (0.95) or the "
+                           "learning rate", _CAP_CODE),),
+        )]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"last": self._last}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._last = int(state.get("last", -(10 ** 9)))
+
+
+class ProbeDetector:
+    """Reads :class:`TransformerProbes` on probed steps; raises ``attention_logit_growth`` and ``logit_divergence``.
+
+    Args:
+        probes: the probes (they arm their hooks for the forward of every ``probes.every``-th step).
+        attention_threshold: max attention logit above which a layer warns (default 100, Kimi K2's QK-clip cap;
+            healthy small runs stay below ~60, see benchmarks/precursors.py).
+        log_z_threshold: drift of the mean log Z from its first probed value, in nats, above which the output
+            logits are said to diverge (default 5.0).
+        cooldown: at most one event of each kind per this many steps (default 100).
+    """
+
+    def __init__(self, probes: TransformerProbes, *, attention_threshold: float = 100.0,
+                 log_z_threshold: float = 5.0, cooldown: int = 100) -> None:
+        self.probes = probes
+        self.attention_threshold = float(attention_threshold)
+        self.log_z_threshold = float(log_z_threshold)
+        self.cooldown = int(cooldown)
+        self._first_log_z: float | None = None
+        self._last: dict[str, int] = {}
+        self.last_reading: ProbeReading | None = None
+        if probes.unreadable:
+            warnings.warn(f"gradguard: attention module(s) the probes cannot read (not measured): "
+                          f"{probes.unreadable[:5]}; register them with probes.register_attention(...)",
+                          stacklevel=2)
+        if probes.wants(0):
+            probes.arm(0)
+
+    def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
+        events: list[Event] = []
+        if self.probes.armed:
+            reading = self.probes.read()
+            if reading is not None and reading.step == stats.step:
+                self.last_reading = reading
+                events = self._judge(reading)
+        if self.probes.wants(stats.step + 1):
+            self.probes.arm(stats.step + 1)
+        return events
+
+    def _due(self, kind: str, step: int) -> bool:
+        if step - self._last.get(kind, -(10 ** 9)) < self.cooldown:
+            return False
+        self._last[kind] = step
+        return True
+
+    def _judge(self, r: ProbeReading) -> list[Event]:
+        out: list[Event] = []
+        over = {n: v for n, v in r.attention.items() if math.isfinite(v) and v > self.attention_threshold}
+        if over and self._due("attention_logit_growth", r.step):
+            worst = max(over.values())
+            out.append(Event(
+                step=r.step, kind="attention_logit_growth", severity="warning",
+                message=(f"max attention logit {worst:.0f} in {len(over)} layer(s) (threshold "
+                         f"{self.attention_threshold:g}): attention is collapsing onto single positions"),
+                layers=tuple(over),
+                evidence={"signal": "attention_logit", "threshold": self.attention_threshold,
+                          "max_logit": {n: round(v, 2) for n, v in over.items()},
+                          "per_head": {n: [round(x, 2) for x in r.attention_heads.get(n, [])] for n in over}},
+                causes=(
+                    _cause("normalization", 0.6, "queries and keys grow without bound (no QK normalisation)",
+                           "add QK-layernorm (or QK-clip: rescale W_q, W_k when a head's max logit exceeds 100)",
+                           _QK_NORM_CODE),
+                    _cause("lr", 0.4, "the learning rate is high enough for q and k to grow this fast",
+                           "lower the learning rate or lengthen the warm-up", "lr = lr / 3"),
+                ),
+            ))
+        if r.log_z_mean is not None and math.isfinite(r.log_z_mean):
+            if self._first_log_z is None:
+                self._first_log_z = r.log_z_mean
+            drift = r.log_z_mean - self._first_log_z
+            if abs(drift) > self.log_z_threshold and self._due("logit_divergence", r.step):
+                out.append(Event(
+                    step=r.step, kind="logit_divergence", severity="warning",
+                    message=(f"log Z of the output logits drifted {drift:+.1f} nats from its start "
+                             f"(threshold {self.log_z_threshold:g}): the output logits are diverging"),
+                    layers=(),
+                    evidence={"signal": "log_z", "threshold": self.log_z_threshold, "log_z_mean": r.log_z_mean,
+                              "log_z_first": self._first_log_z, "log_z_max": r.log_z_max,
+                              "head_weight_norm": r.head_weight_norm},
+                    causes=(
+                        _cause("regularization", 0.6, "nothing keeps the softmax normaliser near 0",
+                               "add z-loss (1e-4 * log Z^2)", _Z_LOSS_CODE),
+                        _cause("lr", 0.4, "the output head moves fast at this learning rate",
+                               "lower the learning rate, or the output head's", "lr = lr / 3"),
+                    ),
+                ))
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"first_log_z": self._first_log_z, "last": dict(self._last)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._first_log_z = state.get("first_log_z")
+        self._last = {str(k): int(v) for k, v in dict(state.get("last", {})).items()}
+
+
+def precursor_detectors(model: nn.Module, optimizer: torch.optim.Optimizer | None = None, *,
+                        probe_every: int = 10) -> list[Any]:
+    """The precursor detectors that apply to ``model`` and ``optimizer``, to add to ``Guard(detectors=...)``.
+
+    Adam-family optimizers get :class:`AdamStatePrecursor`; other optimizers are said once to have no
+    optimizer-state statistics. Models with attention modules or an output head get a :class:`ProbeDetector`.
+    """
+    found: list[Any] = []
+    if optimizer is not None:
+        if supports_adam_state(optimizer):
+            found.append(AdamStatePrecursor(model, optimizer))
+        else:
+            warnings.warn(f"gradguard: {type(optimizer).__name__} keeps no Adam second moment: no optimizer-state "
+                          f"precursor for it", stacklevel=2)
+    probes = TransformerProbes(model, every=probe_every, linear_rms=False)
+    if probes.attention or probes.head is not None:
+        found.append(ProbeDetector(probes))
+    return found
