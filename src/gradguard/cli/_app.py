@@ -45,7 +45,7 @@ def _root(debug: Annotated[bool, typer.Option("--debug", metavar="",
 
 
 def _register() -> None:
-    from . import _demo, _runs, _tools  # noqa: F401  (each module adds its commands to ``app``)
+    from . import _attribute, _demo, _runs, _tools  # noqa: F401  (each module adds its commands to ``app``)
 
 
 def run(argv: list[str]) -> int:

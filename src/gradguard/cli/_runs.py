@@ -99,6 +99,21 @@ def _list_runs(folder: Path) -> None:
     console.print(table)
 
 
+def _attributions(events: list[dict[str, Any]], limit: int) -> None:
+    """The attributions of spikes (one per step), as ``gradguard attribute`` prints them."""
+    from ._attribute import format_attribution
+
+    done: dict[int, tuple[str, dict[str, Any]]] = {}
+    for e in events:
+        found = (e.get("evidence") or {}).get("attribution")
+        if isinstance(found, dict) and e["step"] not in done:
+            done[e["step"]] = (e["kind"], found)
+    for step, (kind, found) in list(done.items())[:limit]:
+        console.print(f"[bold]Attribution[/] of step {step} ({_fmt(kind)})")
+        for line in format_attribution(found):
+            console.print(escape(line))
+
+
 @app.command()
 def inspect(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (or its run.sqlite).")],
@@ -147,6 +162,7 @@ def inspect(
         console.print(table)
         if len(events) > limit:
             console.print(f"… {len(events) - limit} more events (--limit)")
+        _attributions(events, limit)
         if len(skipped):
             reasons = run.reasons
             shown = ", ".join(f"{int(s['step'][i])} ({_fmt(reasons[i] or '?')})" for i in skipped[:limit])

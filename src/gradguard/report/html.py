@@ -20,6 +20,7 @@ import numpy as np
 
 from ..record import RunRecord, open_run
 from . import plots
+from ._attribution import attribution_html
 
 __all__ = ["MAX_EVENT_ROWS", "render_report", "write_report"]
 
@@ -262,7 +263,9 @@ def render_report(run: RunRecord, compare: RunRecord | None = None, title: str |
     body = [f"<h1>{_e(title)}</h1><p class='muted'>{_e(run.path)} · generated {time.strftime('%Y-%m-%d %H:%M')}</p>",
             _summary(run, events), "<h2>Training curves</h2>", *figures[:2], "<h2>Gradient flow</h2>", *figures[2:4],
             "<h2>Weights and updates</h2>", *figures[4:], "<h2>Events</h2>", _events_table(events),
-            "<h2>Diagnosis: causes and prescriptions</h2>", _findings(events), "<h2>Run metadata</h2>", _meta(run)]
+            "<h2>Diagnosis: causes and prescriptions</h2>", _findings(events),
+            "<h2>Attribution of spikes: data, state or hardware</h2>", attribution_html(events),
+            "<h2>Run metadata</h2>", _meta(run)]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>" + "\n".join(body) +
