@@ -66,6 +66,9 @@ class AttributeSpikes(NoState):
         batch_loss: ``batch_loss(model, batch) -> mean loss`` for batches other than ``(inputs, targets)``
             (default: the guard's ``loss_fn(model(inputs), targets)``).
 
+    Under torch.distributed it does nothing yet (each rank holds its own batch; a replay on one rank would have
+    to keep the others waiting on a collective).
+
     Cost: nothing on a step without a spike event (one dict look-up per optimizer step); on a spike, about
     ``3 + max_reference`` forward/backward passes of the batch plus up to ``max_runs`` of its parts.
     """
@@ -118,6 +121,8 @@ class AttributeSpikes(NoState):
         spikes = [e for e in events if e.kind in SPIKE_KINDS]
         guard = self.guard
         if not spikes or guard is None or len(self.results) >= self.max_attributions:
+            return Decision()
+        if getattr(guard, "reduce_packed", None) is not None:  # torch.distributed: not yet (each rank has its batch)
             return Decision()
         step = stats.step
         current = None if self.source is None else self.source.current

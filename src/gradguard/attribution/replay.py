@@ -132,7 +132,9 @@ def attribute_step(
             hardware = bool(numbers["same_state"]["mismatch"])
         # (b) the previous snapshot on the same batch, against other batches there
         recurs: bool | None = None
-        if snapshot is not None:
+        if hardware:  # the step's own numbers are not reproducible: neither its data nor its state is to blame
+            numbers["snapshot"] = {"run": False, "why": "the re-run on the same state differs (hardware)"}
+        elif snapshot is not None:
             work.load_state_dict(snapshot)
             at_snap = measure(work, batch_loss, batch, rng_state)
             refs = [measure(work, batch_loss, b, rng_state) for b in reference_batches]
@@ -152,7 +154,7 @@ def attribute_step(
         # (c) the samples, at the state before the step
         culprits: list[dict[str, Any]] = []
         n = batch_size(batch)
-        if n is not None and n > 1:
+        if n is not None and n > 1 and not hardware:
             if rng_state is not None:
                 restore_rng_state(rng_state)
             culprits, runs, eval_mode = rank_samples(work, batch_loss, batch, n, same.grads, top=top,
@@ -164,7 +166,8 @@ def attribute_step(
                     if "index" in c:
                         c["loader_index"] = int(sample_ids[c["index"]])
         else:
-            numbers["samples"] = {"run": False, "why": "the batch has no sample dimension shared by its tensors"}
+            numbers["samples"] = {"run": False, "why": "hardware" if hardware else
+                                  "the batch has no sample dimension shared by its tensors"}
         fair = max(OUTLIER_SHARE / n, 0.1) if n else 0.1
         for c in culprits:
             share = c.get("share")
