@@ -23,7 +23,11 @@ Columns, per fault and policy, summed over seeds:
 ``--kills N`` also runs N SIGKILL trials: a child process trains with a run record and kills itself at a random
 step; the record must open and hold every step up to the last flush (``flush_every`` steps at most lost).
 
-Run: ``python benchmarks/faults.py`` (about 1 minute on 2 cores); ``--seeds``, ``--steps``, ``--kills``, ``--only``.
+Then two tables of their own: two gloo ranks with the fault on one rank for every kind of input
+(``faults_ranks.py``: identical decisions, bit-identical replicas, no hang) and resume exactness under every
+preset, including after rollbacks (``faults_resume.py``); ``--no-ranks`` / ``--no-resume`` leave them out.
+
+Run: ``python benchmarks/faults.py`` (a few minutes on 2 cores); ``--seeds``, ``--steps``, ``--kills``, ``--only``.
 """
 
 from __future__ import annotations
@@ -192,6 +196,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--only", nargs="*", choices=FAULTS, default=list(FAULTS))
+    parser.add_argument("--ranks", action=argparse.BooleanOptionalAction, default=True,
+                        help="the two-rank fault matrix (gloo, 2 processes)")
+    parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
+                        help="resume exactness under every preset")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     fault_steps = (30, 31, 90)
@@ -222,6 +230,15 @@ def main(argv: list[str] | None = None) -> None:
         unreadable, worst, n = kill_trials(args.kills)
         print(f"SIGKILL: {n} trials, {unreadable} unreadable records (target 0), at most {worst} steps lost "
               "(flush_every=16: target <= 16)")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    if args.ranks:
+        import faults_ranks
+
+        faults_ranks.print_table()
+    if args.resume:
+        import faults_resume
+
+        faults_resume.print_table()
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ KINDS = ("ddp", "fsdp", "fsdp_mixed")
 
 def _max_norm(kind: str) -> float:
     return 1e9 if kind.endswith("_noclip") else MAX_NORM
-WORKER_TIMEOUT_S = 90
+WORKER_TIMEOUT_S = 150
 
 
 # ------------------------------------------------------------------------------------------------ the scenario
@@ -158,6 +158,19 @@ def run_float_loss(rank: int, world: int) -> dict[str, Any]:
             "losses": [r.loss for r in reports]}
 
 
+#: the CI subset of ``benchmarks/faults_ranks.py``'s matrix (fault on rank 1 only): every kind of fault once, both
+#: ways of giving the loss, both policies; a NaN weight under ``safe`` stops both ranks at the same step
+FAULT_CASES = [("nan_input", "tensor", "safe"), ("nan_grad", "float", "recover"), ("spike", "float", "safe"),
+               ("nan_loss", "tensor", "recover"), ("nan_weight", "float", "safe")]
+
+
+def _faults_ranks() -> Any:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import faults_ranks
+
+    return faults_ranks
+
+
 def _worker(rank: int, world: int, port: int, out_dir: Path) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
@@ -168,6 +181,7 @@ def _worker(rank: int, world: int, port: int, out_dir: Path) -> None:
                                    for kind in KINDS}
         results["ddp_rollback"] = run_rollback(rank, world)
         results["float_loss"] = run_float_loss(rank, world)
+        results["fault_matrix"] = {case: _faults_ranks().run_case(*case, rank, world) for case in FAULT_CASES}
         torch.save(results, out_dir / f"rank{rank}.pt")
     finally:
         torch.distributed.destroy_process_group()
@@ -294,6 +308,24 @@ def test_a_float_loss_is_reduced_so_a_nan_on_one_rank_skips_on_every_rank(ranks:
     assert a["losses"][0] == pytest.approx(b["losses"][0])  # every rank records the mean loss across ranks
     for step in range(FLOAT_NAN_STEP + 3):
         assert all(torch.equal(p, q) for p, q in zip(a["after"][step], b["after"][step], strict=True))
+
+
+@pytest.mark.parametrize("case", FAULT_CASES, ids=["-".join(c) for c in FAULT_CASES])
+def test_a_fault_on_one_rank_gives_the_same_decisions_and_identical_replicas(ranks: Any,
+                                                                             case: tuple[str, str, str]) -> None:
+    faults_ranks = _faults_ranks()
+    results = [{case: r["fault_matrix"][case]} for r in ranks[0]]
+    (row,) = faults_ranks.compare(results, [case])
+    assert row.same_decisions and row.identical_replicas and row.finite, row
+    a = results[0][case]
+    skipped = [d[0] for d in a["decisions"] if not d[1]]
+    assert set(faults_ranks.FAULT_STEPS[:3]) <= set(skipped), a["decisions"]  # the fault was acted on
+    if case[0] == "nan_weight":  # nothing to restore under safe: both ranks stop, at the same step
+        assert row.halted and a["halted"] is not None
+    else:
+        assert not row.halted and len(a["decisions"]) == faults_ranks.STEPS
+    if case[2] == "recover" and case[0] != "spike":
+        assert any(d[3] is not None for d in a["decisions"])  # the streak rolled both ranks back
 
 
 def _gathered(rows: list[list[float]]) -> torch.Tensor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,20 @@ import torch
 
 import gradguard
 from gradguard.errors import ConfigError
-from resume_loop import PRESETS, Run, build, checkpoint, differences, resume, resumed, uninterrupted, with_directory
 
-#: where the reference run is interrupted (a checkpoint taken before that step): 3 before the first snapshot, 7 with
-#: a snapshot pending confirmation, 24 and 44 right before a NaN streak (trouble right after resuming), 26 with two
-#: non-finite steps counted toward a rollback, 27 and 47 right after a rollback, 32 right before a 50x batch, 51
-#: during the back-off with an update measurement not yet read, 70 while the rate is being restored
-POINTS = (3, 7, 24, 26, 27, 32, 44, 47, 51, 70)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from faults_resume import (
+    POINTS,
+    PRESETS,
+    Run,
+    build,
+    checkpoint,
+    differences,
+    resume,
+    resumed,
+    uninterrupted,
+    with_directory,
+)
 
 
 @functools.cache

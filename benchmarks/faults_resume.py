@@ -13,6 +13,7 @@ import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -25,7 +26,7 @@ SPIKE_STEPS = (32,)  # a 50x batch (skipped as an outlier)
 STEPS = 80
 
 
-def _model() -> nn.Module:
+def _model() -> nn.Sequential:
     return nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 32), nn.ReLU(),
                          nn.Linear(32, 1))
 
@@ -54,7 +55,7 @@ class Run:
 @dataclass
 class Trainer:
     policy: Callable[[], Any]
-    model: nn.Module
+    model: nn.Sequential
     opt: torch.optim.Optimizer
     sched: Any
     guard: gradguard.Guard
@@ -173,7 +174,7 @@ def differences(a: Run, b: Run) -> list[str]:
 def with_directory(directory: str | os.PathLike[str]) -> Callable[[], Any]:
     """``recover`` with its snapshots written to ``directory``."""
     def make() -> Any:
-        policy = gradguard.recover()
+        policy: Any = gradguard.recover()
         rollback = next(p for p in policy.policies if isinstance(p, gradguard.mitigation.RollbackOnTrouble))
         rollback.store.directory = gradguard.mitigation.snapshots.writable_dir("directory", directory)
         return policy
@@ -187,3 +188,37 @@ PRESETS: dict[str, Callable[[], Any]] = {
     "safe_max_norm": lambda: gradguard.safe(max_norm=0.5),
     "recover_max_norm": lambda: gradguard.recover(max_norm=0.5),
 }
+
+
+#: where the reference run is interrupted (a checkpoint before that step): before the first snapshot (3), with a
+#: snapshot pending (7), right before trouble (24, 32, 44), inside a NaN streak (26), right after a rollback (27,
+#: 47), during the back-off with an unread update measurement (51), while the rate is being restored (70)
+POINTS = (3, 7, 24, 26, 27, 32, 44, 47, 51, 70)
+
+
+def print_table() -> None:
+    """Resume exactness under every preset (and ``recover`` with a snapshot directory), as a markdown table."""
+    import tempfile
+
+    print(f"\nResume exactness: {STEPS} steps (NaN gradients at {NAN_STEPS}, a 50x batch at {SPIKE_STEPS}), "
+          f"checkpointed before each of steps {POINTS} and resumed from each in a fresh model/optimizer/guard:\n")
+    print("| policy | rollbacks in the run | resumed runs | differing decisions | not bit-identical |")
+    print("|---|---:|---:|---:|---:|")
+    bad_total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in (*PRESETS, "recover (snapshot directory)"):
+            differing = inexact = rollbacks = 0
+            shared = None if name not in PRESETS else uninterrupted(PRESETS[name], POINTS)
+            for at in POINTS:
+                if shared is None:  # a directory keeps only the latest checkpoint's files: one run per point
+                    policy = with_directory(Path(tmp) / f"at{at}")
+                    reference, blobs = uninterrupted(policy, (at,))
+                else:
+                    policy, (reference, blobs) = PRESETS[name], shared
+                rollbacks = sum(d[3] is not None for d in reference.decisions)
+                diff = differences(reference, resumed(policy, blobs[at], at, reference))
+                differing += any("decision" in d or "halted" in d for d in diff)
+                inexact += bool(diff)
+            bad_total += inexact
+            print(f"| {name} | {rollbacks} | {len(POINTS)} | {differing} | {inexact} |")
+    print(f"\ntotal: {bad_total} resumed runs not bit-identical to the uninterrupted run (target 0)")
