@@ -201,3 +201,77 @@ def test_bad_settings_are_config_errors() -> None:
     event = gradguard.Event(0, "vanish", "warning", "x")
     with pytest.raises(gradguard.ConfigError, match=r"event\.kind"):
         guard.attribute(event)
+
+
+class _FakeGuard:
+    """What SkipBatches reads of a guard: its policy, step index, snapshot step and last rollback."""
+
+    def __init__(self, keeper: AttributeSpikes) -> None:
+        self.policy = gradguard.chain(keeper)
+        self.optimizer = None
+        self.step_index = 0
+        self.last_snapshot_step: int | None = -1
+        self.last_rollback = None
+
+
+def test_rollback_feeds_a_troubled_batch_again_without_its_culprits() -> None:
+    from gradguard.mitigation.actuator import RollbackInfo
+
+    keeper = AttributeSpikes()
+    guard = _FakeGuard(keeper)
+    loader = [(torch.full((4, 2), float(b)), torch.arange(4) + 4 * b) for b in range(6)]
+    batches = gradguard.SkipBatches(loader, guard, drop_culprits=True)
+    assert keeper.source is batches
+    fed = []
+    for _x, ids in batches:
+        step = guard.step_index
+        fed.append(ids.tolist())
+        if step == 2:  # a spike attributed to data: sample 1 of this batch; the step is applied (clipped)
+            keeper.results[2] = {"verdict": "data", "applied": True}
+            assert batches.plan_drop(2, [{"index": 1, "outlier": True}, {"index": 3, "outlier": False}])
+        if step == 3:  # then a rollback to the state after step 0, the steps 2-3 marked as troubled
+            guard.last_rollback = RollbackInfo(step=3, to_step=0, skip_batches=(2, 3))
+        guard.step_index += 1
+    # step 1's batch comes back whole, step 2's without sample 1 (loader index 9), step 3's not at all
+    assert fed[4:6] == [[4, 5, 6, 7], [8, 10, 11]]
+    assert fed[6:] == [[16, 17, 18, 19], [20, 21, 22, 23]]
+    assert batches.dropped == 1 and batches.drop_ids == set()  # no sample_ids: loader indices unknown
+    assert batches.dropped_samples == [{"step": 2, "position": 1, "loader_index": None}]
+
+
+def test_attribution_leaves_the_training_trajectory_unchanged() -> None:
+    def final(attribute: bool) -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        x, y = _data(512)
+        x[20 * 16 + 4] *= 1000.0
+        model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 1))
+        opt = torch.optim.Adam(model.parameters(), 1e-3)
+        loss_fn = nn.MSELoss()
+        keeper = AttributeSpikes()
+        policy = gradguard.chain(keeper, gradguard.recover()) if attribute else gradguard.recover()
+        guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=policy)
+        for xb, yb in guard.batches(list(zip(x.split(16), y.split(16), strict=True))):
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            guard.step(loss)
+            opt.zero_grad()
+        assert not attribute or keeper.results.get(20, {}).get("verdict") == "data"  # it did replay
+        return [p.detach().clone() for p in model.parameters()] + [torch.get_rng_state()]
+
+    with_attribution, without = final(True), final(False)
+    assert all(torch.equal(a, b) for a, b in zip(with_attribution, without, strict=True))
+
+
+def test_guard_attribute_without_a_keeper_replays_the_current_state() -> None:
+    torch.manual_seed(0)
+    x, y = _data(64)
+    x[5] *= 1000.0
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    guard = gradguard.Guard(model, torch.optim.SGD(model.parameters(), 0.01), loss_fn=nn.MSELoss())
+    event = gradguard.Event(0, "explode", "warning", "planted", evidence={"grad_norm": 100.0,
+                                                                         "history_geomean": 1.0})
+    found = guard.attribute(event, inputs=x[:16], targets=y[:16])
+    result = found.evidence["attribution"]
+    assert result["basis"] == "samples" and result["verdict"] == "data"
+    assert result["numbers"]["same_state"]["run"] is False and "pre_step_state" in result["numbers"]
+    assert result["culprit_samples"][0]["index"] == 5 and found.evidence["grad_norm"] == 100.0

@@ -108,7 +108,8 @@ class SkipBatches:
         #: (step, batch, loader indices or None) of the batch last yielded
         self.current: tuple[int, Any, list[int] | None] | None = None
         self._kept: dict[int, tuple[Any, list[int] | None]] = {}
-        self._cleaned: deque[tuple[Any, list[int] | None]] = deque()
+        #: step -> its batch without the culprit samples (fed again if the step was skipped or rolled back)
+        self._cleaned: dict[int, tuple[Any, list[int] | None]] = {}
         from ..attribution.keeper import find_attributor
 
         self.attributor = find_attributor(getattr(guard, "policy", None))
@@ -143,7 +144,7 @@ class SkipBatches:
         positions = {d["position"] for d in out}
         keep = [i for i in range(len(ids) if ids is not None else _size(batch)) if i not in positions]
         if keep:
-            self._cleaned.append((_select(batch, keep), None if ids is None else [ids[i] for i in keep]))
+            self._cleaned[step] = (_select(batch, keep), None if ids is None else [ids[i] for i in keep])
         return out
 
     def _write_drop_file(self) -> None:
@@ -182,22 +183,22 @@ class SkipBatches:
         source = iter(self.loader)
         number = 0
         while True:
-            if self._cleaned:  # a data-attributed batch without its culprits: fed again unless it was applied
-                step = self.current[0] if self.current is not None else -1
-                cleaned = list(self._cleaned)
-                self._cleaned.clear()
-                if not self._applied(step) and self.replay:
-                    kept.pop(step, None)  # fed again below: a rollback must not feed it a second time
-                    pending.extendleft(reversed(cleaned))
-                    self.replayed += len(cleaned)
+            last = self.current[0] if self.current is not None else None
+            if last is not None and last in self._cleaned and not self._applied(last):
+                cleaned = self._cleaned.pop(last)  # skipped: its batch is fed again without the culprits
+                kept.pop(last, None)
+                if self.replay:
+                    pending.appendleft(cleaned)
+                    self.replayed += 1
             rollback = guard.last_rollback
             if rollback is not None and rollback is not seen:
                 seen = rollback
                 bad = set(rollback.skip_batches)
                 undone = [s for s in sorted(kept) if rollback.to_step < s <= rollback.step]
-                self.dropped += sum(1 for s in undone if s in bad)
-                if self.replay:
-                    good = [kept[s] for s in undone if s not in bad]
+                self.dropped += sum(1 for s in undone if s in bad and s not in self._cleaned)
+                if self.replay:  # a batch with culprits comes back without them, even from a troubled step
+                    good = [self._cleaned.pop(s) if s in self._cleaned else kept[s] for s in undone
+                            if s not in bad or s in self._cleaned]
                     self.replayed += len(good)
                     pending.extend(good)
                 kept.clear()
@@ -205,6 +206,8 @@ class SkipBatches:
             if snap is not None:
                 for s in [s for s in kept if s <= snap]:
                     del kept[s]
+                for s in [s for s in self._cleaned if s <= snap]:
+                    del self._cleaned[s]
             if pending:
                 batch, ids = pending.popleft()
             else:
