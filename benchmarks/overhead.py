@@ -3,8 +3,13 @@
 Prints a Markdown table of median milliseconds per training step (forward + backward + optimizer) and ratios.
 Variants are interleaved round by round so that drift of the machine hits them all alike.
 
-    python benchmarks/overhead.py                 # both models, CPU, 2 threads
+    python benchmarks/overhead.py                 # the three models, CPU, 2 threads
     python benchmarks/overhead.py --device cuda   # on a GPU
+    python benchmarks/overhead.py --sweep         # host cost against the number of parameter tensors
+
+The sweep steps fixed gradients (no forward or backward): ``guard.step`` against ``clip_grad_norm_`` + the same
+AdamW step, over models of 16 ... 4,096 tensors of 4,096 elements, and prints the extra milliseconds per step
+(median of per-round differences) and the extra per tensor.
 """
 
 from __future__ import annotations
@@ -37,7 +42,15 @@ def transformer() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Ten
     return model, lambda: (x, y)
 
 
-MODELS = {"mlp 6x512, batch 256": mlp, "transformer 4x256, seq 64, batch 32": transformer}
+def small_mlp() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Tensor]]]:
+    """A small fast model (a training step of ~2 ms on 2 CPU cores), where a fixed host cost shows most."""
+    model = nn.Sequential(nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 128))
+    x, y = torch.randn(64, 128), torch.randn(64, 128)
+    return model, lambda: (x, y)
+
+
+MODELS = {"mlp 6x512, batch 256": mlp, "transformer 4x256, seq 64, batch 32": transformer,
+          "small mlp 3x256, batch 64": small_mlp}
 VARIANTS = ("plain", "clip_grad_norm_", "guard (statistics only)", "guard (default policy)")
 
 
@@ -85,6 +98,53 @@ def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int
     return times
 
 
+def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
+    """One step on fixed gradients over ``n`` tensors of 4,096 elements (one layer each)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)]).to(device)
+    for p in model.parameters():
+        p.grad = torch.randn_like(p) * 1e-3
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    if variant == "clip_grad_norm_":
+        params = list(model.parameters())
+
+        def ref() -> None:
+            torch.nn.utils.clip_grad_norm_(params, 1e9)
+            opt.step()
+        return ref
+    guard = Guard(model, opt, policy="monitor" if "statistics" in variant else "safe", update_every=10)
+    return lambda: guard.step(0.5)  # type: ignore[return-value]
+
+
+def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
+    variants = ("clip_grad_norm_", "guard (statistics only)", "guard (default policy)")
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    print("| tensors | clip_grad_norm_ + AdamW ms | variant | extra ms/step (IQR) | extra µs/tensor | ratio |")
+    print("|---:|---:|---|---:|---:|---:|")
+    for n in counts:
+        steps = {v: sweep_step(v, n, device) for v in variants}
+        per_round = max(1, 2048 // n)
+        for v in variants:
+            for _ in range(warmup):
+                steps[v]()
+        times: dict[str, list[float]] = {v: [] for v in variants}
+        for r in range(rounds):
+            for v in (variants if r % 2 == 0 else tuple(reversed(variants))):
+                sync()
+                t0 = time.perf_counter()
+                for _ in range(per_round):
+                    steps[v]()
+                sync()
+                times[v].append((time.perf_counter() - t0) / per_round * 1e3)
+        ref = times["clip_grad_norm_"]
+        for v in variants[1:]:
+            extra = [a - b for a, b in zip(times[v], ref)]
+            q1, _, q3 = statistics.quantiles(extra, n=4)
+            ratio = statistics.median(a / b for a, b in zip(times[v], ref))
+            print(f"| {n} | {statistics.median(ref):.2f} | {v} | {statistics.median(extra):.3f} ({q1:.3f}–{q3:.3f}) "
+                  f"| {statistics.median(extra) / n * 1e3:.1f} | {ratio:.3f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cpu")
@@ -95,8 +155,15 @@ def main() -> None:
                     help="steps per variant before timing (default 100: the steady state, after the adaptive "
                          "policies' warm-up)")
     ap.add_argument("--only", choices=sorted(MODELS), default=None)
+    ap.add_argument("--sweep", action="store_true", help="the tensor-count sweep instead of the models")
+    ap.add_argument("--counts", default="16,64,256,1024,4096", help="tensor counts of the sweep")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.sweep:
+        print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
+              f"{args.rounds} rounds, fixed gradients, AdamW, tensors of 4,096 elements\n")
+        sweep(args.device, [int(c) for c in args.counts.split(",")], args.rounds, warmup=30)
+        return
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
           f"{args.rounds} rounds x {args.steps_per_round} steps, AdamW\n")
     print("Ratios are medians of per-round ratios (each round times every variant back to back), with the")

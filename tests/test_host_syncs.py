@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
@@ -96,3 +97,117 @@ def test_a_nonfinite_step_costs_one_more_read_only_on_the_alarm_path() -> None:
     with counter:
         report = guard.step()
     assert not report.applied and len(counter.ours) == 2, counter.ours
+
+
+# ------------------------------------------------------------------------------------------- deferred mode
+_ALL_READS = _HOST_READS | {"__array__", "__complex__", "data_ptr"}
+
+
+class CountBeforeStep(TorchFunctionMode):
+    """Counts every tensor -> host conversion from the moment it is entered until ``optimizer.step`` is called."""
+
+    def __init__(self, opt: torch.optim.Optimizer) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+        self.open = True
+        inner = opt.step
+
+        def step(*a: Any, **k: Any) -> Any:
+            self.open = False
+            return inner(*a, **k)
+        opt.step = step  # type: ignore[method-assign]
+
+    def __torch_function__(self, func: Callable[..., Any], types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        name = getattr(func, "__name__", "")
+        if self.open and (name in _ALL_READS or (  # a copy to the host from another device
+                name in ("to", "copy_") and isinstance(args[0], torch.Tensor) and any(
+                    (isinstance(a, torch.Tensor) and a.device.type != args[0].device.type) or
+                    (isinstance(a, (str, torch.device)) and str(a).startswith("cpu") and args[0].device.type != "cpu")
+                    for a in args[1:]))):
+            self.reads.append(f"{name} @ {os.path.basename(sys._getframe(1).f_code.co_filename)}:"
+                              f"{sys._getframe(1).f_lineno}")
+        return func(*args, **(kwargs or {}))
+
+
+def _policy() -> Any:
+    return gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(0.05))
+
+
+def _run(sync: str, opt_kind: str, steps: int = 24, scheduler: bool = False,
+         count: bool = False) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
+    torch.manual_seed(0)
+    model = mlp(depth=4)
+    fused = opt_kind.endswith("fused")
+    opt: torch.optim.Optimizer = (
+        torch.optim.AdamW(model.parameters(), lr=1e-2, fused=fused) if opt_kind.startswith("adamw")
+        else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=fused))
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.7) if scheduler else None
+    guard = Guard(model, opt, policy=_policy(), sync=sync, scheduler=sched, update_every=3)
+    reports, reads = [], []
+    for i in range(steps):
+        x, y = batch(seed=i)
+        if i % 7 == 3:
+            x = x * 50  # a clipped step
+        loss = nn.functional.mse_loss(model(x), y)
+        if i % 5 == 2:
+            loss = loss * float("nan")  # a skipped step (NaN loss and gradients)
+        loss.backward()
+        if count:
+            counter = CountBeforeStep(opt)
+            with counter:
+                reports.append(guard.step(loss))
+            reads.append(len(counter.reads))
+            assert not counter.reads or sync == "blocking", counter.reads
+            opt.step = type(opt).step.__get__(opt)  # type: ignore[method-assign]
+        else:
+            reports.append(guard.step(loss))
+        opt.zero_grad(set_to_none=True)
+    guard.close()
+    return model, opt, reports, reads
+
+
+def test_deferred_mode_reads_nothing_before_the_optimizer_step() -> None:
+    _, _, reports, reads = _run("deferred", "adamw-fused", steps=12, count=True)
+    assert reads == [0] * 12
+    _, _, _, blocking = _run("blocking", "adamw-fused", steps=12, count=True)
+    assert all(n >= 1 for n in blocking)  # the counter does see the blocking mode's read
+    assert [r.step for r in reports] == [-1, *range(11)]
+
+
+@pytest.mark.parametrize("opt_kind", ["adamw-fused", "sgd-fused"])
+@pytest.mark.parametrize("scheduler", [False, True])
+def test_deferred_weights_equal_blocking_weights_exactly(opt_kind: str, scheduler: bool) -> None:
+    m_b, o_b, r_b, _ = _run("blocking", opt_kind, scheduler=scheduler)
+    m_d, o_d, r_d, _ = _run("deferred", opt_kind, scheduler=scheduler)
+    assert sum(not r.applied for r in r_b) == 5 and any(r.clip_coef < 1 for r in r_b)  # skips and clips
+    for a, b in zip(m_b.parameters(), m_d.parameters()):
+        assert torch.equal(a, b)
+    for sa, sb in zip(o_b.state.values(), o_d.state.values()):
+        for k in sa:
+            assert torch.equal(torch.as_tensor(sa[k]), torch.as_tensor(sb[k])), k
+    # the deferred reports are the same reports, one call later (the last one read at close)
+    key = [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_b[:-1]]
+    assert key == [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_d[1:]]
+    assert [g["lr"] for g in o_b.param_groups] == [g["lr"] for g in o_d.param_groups]
+
+
+@pytest.mark.parametrize("why, make", [
+    ("cannot skip a step on the device", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3))),
+    ("decide on the host", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3, fused=True),
+                                          policy="safe")),
+])
+def test_deferred_falls_back_to_blocking_and_says_why_once(why: str, make: Callable[..., Any]) -> None:
+    model = mlp(depth=2)
+    kw = make(model)
+    with pytest.warns(RuntimeWarning, match=f"sync='deferred' falls back to the blocking read: .*{why}"):
+        guard = Guard(model, kw["opt"], policy=kw.get("policy", _policy()), sync="deferred")
+    assert guard.sync == "blocking"
+    x, y = batch()
+    nn.functional.mse_loss(model(x), y).backward()
+    assert guard.step().step == 0  # blocking: the report of this very step
+
+
+def test_an_unknown_sync_mode_is_refused() -> None:
+    model = mlp(depth=2)
+    with pytest.raises(gradguard.errors.ConfigError, match=r"sync='eventually'.*'blocking'.*'deferred'"):
+        Guard(model, torch.optim.SGD(model.parameters(), lr=0.1), sync="eventually")

@@ -14,7 +14,7 @@ from .errors import ConfigError
 #: Every keyword option of :class:`~gradguard.Guard` (for "did you mean" on a misspelt one).
 OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
            "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every",
-           "max_consecutive_skips")
+           "max_consecutive_skips", "sync")
 
 
 def check_int(name: str, value: object, minimum: int) -> int:

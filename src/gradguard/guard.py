@@ -30,6 +30,7 @@ from ._guard_setup import (
 from ._resume import guard_state, load_guard_state
 from .carried import ResetHooks, mark_carried, reset_reason
 from .decision import Decision, StepReport
+from .deferred import SYNC_MODES, DeferredSteps, device_twin, fallback_reason, warn_fallback
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
@@ -99,6 +100,10 @@ class Guard:
         max_consecutive_skips: after this many skipped steps in a row (GradScaler overflows do not count), roll
             back if the policy keeps snapshots, else stop with :class:`~gradguard.TrainingHalted` (and a flight
             record in ``run_dir/flight``). Default 10.
+        sync: ``"blocking"`` (default: one host read per step, events and decisions of a step at that step) or
+            ``"deferred"`` (decisions made and applied on the device, statistics read one step late, no host
+            read before the optimizer steps; see :mod:`gradguard.deferred` for what it needs and where it falls
+            back to blocking, which it says once).
 
     Raises:
         ConfigError: a setting has a value that is not accepted; nothing of the model or optimizer is changed.
@@ -124,6 +129,7 @@ class Guard:
         max_flight_records: int = 3,
         diagnose_every: int = 100,
         max_consecutive_skips: int = 10,
+        sync: str = "blocking",
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -147,6 +153,9 @@ class Guard:
         check_int("max_flight_records", max_flight_records, 0)
         check_int("diagnose_every", diagnose_every, 1)
         check_int("max_consecutive_skips", max_consecutive_skips, 1)
+        if sync not in SYNC_MODES:
+            raise ConfigError("sync", sync, "'blocking' (default: read each step's statistics at once) or 'deferred' "
+                              "(decide on the device, read one step late)")
         if loss_fn is not None and not callable(loss_fn):
             raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
         self.policy: Policy = resolve_policy(policy)
@@ -189,6 +198,17 @@ class Guard:
             from .distributed import attach
 
             attach(self)  # sets reduce_packed and self.rank; every rank then decides from the same numbers
+
+        self.sync = sync
+        self._deferred: DeferredSteps | None = None
+        if sync == "deferred":
+            twin = device_twin(self.policy)
+            why = fallback_reason(self, twin)
+            if why is not None or twin is None:
+                warn_fallback(why or "no device twin")
+                self.sync = "blocking"
+            else:
+                self._deferred = DeferredSteps(twin)
 
         flight_dir = (Path(run_dir) / "flight" if run_dir is not None and max_flight_records > 0 and self.rank == 0
                       else None)
@@ -235,6 +255,10 @@ class Guard:
         """
         if self._by_hand:  # no optimizer to step: the loop updates the weights itself
             return self.observe(loss, inputs=inputs, targets=targets, closure=closure, state=state)
+        if self._deferred is not None:
+            if state is None and closure is None:
+                return self._deferred.step(self, loss)
+            self._deferred.read(self)  # a carried state or a closure: this step runs blocking
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         self._actuator.keep_backoff()
         applied = self._apply(decision, present, stats)
@@ -334,7 +358,7 @@ class Guard:
 
     def _finish(self, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
                 applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any,
-                reset: str | None) -> StepReport:
+                reset: str | None, advance: bool = True) -> StepReport:
         rollback = outcome.rollback
         report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
                             grad_norm=stats.grad_norm,
@@ -348,7 +372,8 @@ class Guard:
             if update is not None:
                 self._writer.add_update(record_update(update, self._record_layers))
         self.last_stats = stats
-        self._step += 1
+        if advance:  # a deferred step counted when it was issued
+            self._step += 1
         if self._rng_state is not None or closure is not None:
             self._rng_state = capture_rng_state()  # the RNG the next forward will start from, for exact re-runs
         if outcome.halt is not None:
@@ -380,7 +405,9 @@ class Guard:
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def flush(self) -> None:
-        """Block until every step so far is committed to the record."""
+        """Block until every step so far is committed to the record (in the deferred mode: read the last step)."""
+        if self._deferred is not None:
+            self._deferred.read(self)
         if self._writer is not None:
             self._writer.flush()
 
@@ -388,6 +415,8 @@ class Guard:
         """Write what is pending and close the record. Idempotent."""
         if self._closed:
             return
+        if self._deferred is not None:
+            self._deferred.read(self)
         self._closed = True
         if self._writer is not None:
             update = self._collector.drain_update()

@@ -82,6 +82,8 @@ class StatsCollector:
         self._host_loss: float | None = None
         self._nan_layers = torch.full((self.num_layers,), float("nan"), dtype=torch.float64, device=self.device)
         self.updates = UpdateMeter(inventory, self.device)
+        #: where the latest packed vector holds the global gradient sum of squares (float64)
+        self.gsq_index = 0
 
     # ----------------------------------------------------------------------------------------- helpers
     def set_sq_factors(self, factors: Sequence[float] | None) -> None:
@@ -190,12 +192,19 @@ class StatsCollector:
             parts.append(loss.detach().reshape(()).to(self.device))  # type: ignore[union-attr]
         if scale is not None:
             parts.append(scale.reshape(()))
-        packed = torch.stack(parts + list(norms) + extrema)  # dtypes promote (float32 at least, exact on read)
+        vec = torch.stack(parts + list(norms) + extrema)  # dtypes promote (float32 at least, exact on read)
+        i = len(parts)
+        # the global sum of squares on the device: what device-side decisions read (gradguard.deferred), and the
+        # host too, so that both modes decide from the very same number
+        gsq = vec[i: i + len(grads)].to(torch.float64).square().sum().reshape(1)
+        self.gsq_index = len(vec)
         self._host_loss = None if loss is None or loss_t else float(loss)  # type: ignore[arg-type]
         pending = self.updates.take()
         if pending is not None:
             self._packed_update_step, usq = pending
-            packed = torch.cat([packed.to(usq.dtype), usq])
+            packed = torch.cat([vec.to(torch.float64), gsq, usq])
+        else:
+            packed = torch.cat([vec.to(torch.float64), gsq])
         self._layout = (loss_t, scale is not None, pending is not None)
         return packed
 
@@ -263,6 +272,7 @@ class StatsCollector:
         # across ranks, so a NaN or spike in one rank's float loss reaches every rank (one small host-to-device copy)
         self._host_loss = None
         self._layout = (True, True, pending is not None)
+        self.gsq_index = 2
         head = torch.stack([self._scalar(loss), self._scalar(scale),
                             sumsq[:L].sum(), step_t])
         return torch.cat([head, sumsq, gmax, upd])
@@ -339,9 +349,9 @@ class StatsCollector:
             norms = np.sqrt(sq)
             gmax = np.zeros(L)
             np.maximum.at(gmax, plan.ext_idx, np.abs(a[i + n_norms: i + n_norms + n_ext]))
-        j = i + n_norms + n_ext
-        usq = a[j: j + L] if pending else a[:0]
-        return loss, scale, float(sq[:L].sum()), norms, gmax, usq, update_step if pending else -1
+        j = i + n_norms + n_ext  # the device's global sum of squares, then the update's per-layer ones
+        usq = a[j + 1: j + 1 + L] if pending else a[:0]
+        return loss, scale, float(a[j]), norms, gmax, usq, update_step if pending else -1
 
     def count_nonfinite(self, stats: StepStats, present: tuple[int, ...] | Plan) -> StepStats:
         """Exact per-layer counts of NaN/Inf gradient elements (alarm path: a per-tensor pass and a host read)."""

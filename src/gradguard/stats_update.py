@@ -39,17 +39,29 @@ class UpdateMeter:
         self.pending: tuple[int, torch.Tensor] | None = None
         #: the weight norms before the pending (or measuring) update, per layer
         self.weight_norm: np.ndarray | None = None
+        #: deferred mode: the weight norms before each measured step's update, set when that step is read and
+        #: known to be applied (a skipped step's measurement is dropped)
+        self.norms_by_step: dict[int, np.ndarray] = {}
 
     def begin(self, stats: StepStats) -> None:
         """Copy the weights (one transient buffer the size of the watched weights, float32 or float64)."""
+        self._copy()
+        self._step = stats.step
+        self.weight_norm = stats.layer_weight_norm
+
+    def _copy(self) -> None:
         weights = [_local(p.detach()) for p in self.inventory.params]
         dtype = torch.float64 if any(w.dtype == torch.float64 for w in weights) else torch.float32
         flat = torch.empty(sum(w.numel() for w in weights), dtype=dtype, device=self.device)
         views = [v.view(w.shape) for v, w in zip(flat.split([w.numel() for w in weights]), weights)]
         torch._foreach_copy_(views, weights)
         self._prev = views
-        self._step = stats.step
-        self.weight_norm = stats.layer_weight_norm
+
+    def begin_at(self, step: int) -> None:
+        """:meth:`begin` before the step's statistics are on the host (deferred mode): the weight norms the
+        ratios divide by are set later, once the step is read and known to be applied."""
+        self._copy()
+        self._step = step
 
     def end(self, norms_of: object) -> None:
         """Measure the update on the device; ``norms_of(tensors)`` is the collector's fused per-tensor L2 norm."""
@@ -71,16 +83,15 @@ class UpdateMeter:
 
     def stats(self, step: int, usq: np.ndarray) -> UpdateStats | None:
         """The host figures of a measurement read with a packed vector (None if no weight norms are known)."""
-        if self.weight_norm is None:
-            return None
-        out = update_stats(step, usq, self.weight_norm)
-        self.weight_norm = None
-        return out
+        norms = self.norms_by_step.pop(step, None)
+        if norms is None:
+            norms, self.weight_norm = self.weight_norm, None
+        return None if norms is None else update_stats(step, usq, norms)
 
     def drain(self) -> UpdateStats | None:
         """Read a measured-but-unread update now (one host read; used when the run closes)."""
         pending = self.take()
-        if pending is None or self.weight_norm is None:
+        if pending is None:
             return None
         step, usq = pending
         return self.stats(step, np.asarray(usq.tolist(), dtype=np.float64))

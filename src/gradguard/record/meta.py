@@ -32,6 +32,7 @@ def run_meta(guard: Any, policy: Any) -> dict[str, Any]:
                      "update_every": guard.update_every, "flush_every": guard.flush_every,
                      "flush_seconds": guard.flush_seconds, "scaler": guard.scaler is not None,
                      "scheduler": type(guard.scheduler).__name__ if guard.scheduler is not None else None,
-                     "detectors": [type(d).__name__ for d in guard.detectors]},
+                     "detectors": [type(d).__name__ for d in guard.detectors],
+                     "sync": getattr(guard, "sync", "blocking")},
         "distributed": layout.describe() if layout is not None and hasattr(layout, "describe") else None,
     }

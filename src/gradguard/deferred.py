@@ -1,0 +1,265 @@
+"""``Guard(sync="deferred")``: decide on the device, read the statistics one step late (issue 16 items 1-2).
+
+In the default blocking mode a step costs one host read of the packed statistics before the optimizer steps: on
+a GPU the host then waits for the device, and stops queueing the next step's kernels. In the deferred mode:
+
+- the step's decision is computed **on the device** from the packed statistics by a *device twin* of the
+  policy: ``skip_nonfinite`` gives a 0/1 ``found_inf`` tensor (NaN/Inf gradients or loss), ``clip_by_global_norm``
+  a clip coefficient tensor ``min(1, c / ||g||)`` computed exactly as the host policy computes it (the same
+  float64 sum of squares, IEEE square root and division);
+- it is applied **without a host read**: the gradients are multiplied by the coefficient (one fused
+  ``_foreach_mul_``, as ``clip_grad_norm_`` does), and ``found_inf`` goes to the optimizer's fused step
+  (``torch.optim.Adam/AdamW/SGD/Adagrad(fused=True)``, marked ``_step_supports_amp_scaling``), which skips the
+  whole update on the device, step counters included. The weights are bit-identical to the blocking mode's;
+- the packed vector of step t is copied to pinned host memory without blocking (CUDA) and read at step t+1 (or
+  at ``flush``/``close``): detectors, events, the record and the host-side policy run **one step late**, and
+  the record says so (``meta["sync"] = "deferred"``). ``guard.step`` then returns the report of the step read
+  (``report.step`` says which; the first call returns a placeholder with ``step=-1``).
+
+With an LR scheduler the previous step's vector is read before this step's optimizer step (the scheduler must
+know whether that step was applied; the vector was computed before the previous optimizer step, so on a GPU this
+waits for finished work), otherwise right after it. Where the deferred mode cannot be exact it falls back to the
+blocking read and says once why: a policy member without a device twin (``safe``'s outlier skip and adaptive
+clip, rollback, back-off...), an optimizer without ``found_inf`` support (non-fused; the exact alternative, a
+copy of every weight and optimizer state to select from after the step, costs more than the read it saves), a
+GradScaler, a ``loss_fn`` (the alarm path re-runs the step), a loop without an optimizer. A call with ``state=``
+(a carried state whose reset must come at once) reads the pending step and runs blocking.
+
+In the deferred mode per-layer counts of NaN/Inf gradient elements are not counted (the gradients are gone when
+the step is read): a layer whose norm is not finite counts 1 per such tensor, a lower bound.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._guard_setup import group_lr
+from .decision import StepReport
+from .mitigation.actuator import validate
+from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
+from .stats_plan import Plan
+from .stats_types import StepStats
+
+__all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_twin", "fallback_reason"]
+
+SYNC_MODES = ("blocking", "deferred")
+
+
+class DeviceTwin:
+    """The device-side form of a policy made of ``skip_nonfinite`` and ``clip_by_global_norm`` members."""
+
+    def __init__(self, skip_nonfinite: bool, max_norm: float | None) -> None:
+        self.skip_nonfinite = skip_nonfinite
+        self.max_norm = max_norm
+        self._device: torch.device | None = None  # where _max and _one live (made once per device)
+        self._max = torch.tensor(math.inf, dtype=torch.float64)
+        self._one = torch.ones((), dtype=torch.float64)
+
+    def decide(self, gsq: torch.Tensor, loss: torch.Tensor | None, loss_bad: bool
+               ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """``(found_inf, clip_coef)`` as device tensors (None: that part does nothing) from the global sum of
+        squares ``gsq`` (float64, 0-d), a tensor loss, and ``loss_bad`` (a float loss known non-finite)."""
+        found = None
+        if self.skip_nonfinite:
+            bad = ~torch.isfinite(gsq)
+            if loss is not None:
+                bad = bad | ~torch.isfinite(loss.detach().reshape(()).to(gsq.device))
+            if loss_bad:
+                bad = torch.ones_like(bad)
+            found = bad.to(torch.float32).reshape(())
+        coef = None
+        if self.max_norm is not None:
+            if self._device != gsq.device:
+                self._device = gsq.device
+                self._max = torch.tensor(self.max_norm, dtype=torch.float64, device=gsq.device)
+                self._one = torch.ones((), dtype=torch.float64, device=gsq.device)
+            norm = gsq.sqrt()
+            # a true division (a Python number divided by a tensor would be a reciprocal times the number)
+            coef = torch.where(torch.isfinite(norm) & (norm > self._max), torch.div(self._max, norm), self._one)
+        return found, coef
+
+    def __repr__(self) -> str:
+        return f"DeviceTwin(skip_nonfinite={self.skip_nonfinite}, max_norm={self.max_norm})"
+
+
+def device_twin(policy: Any) -> DeviceTwin | None:
+    """The device twin of ``policy``, or None when some member has none (it needs the host)."""
+    members = policy.policies if isinstance(policy, Chain) else (policy,)
+    skip, max_norm = False, None
+    for m in members:
+        if type(m) is SkipNonFinite:
+            skip = True
+        elif type(m) is ClipByGlobalNorm:
+            max_norm = m.max_norm if max_norm is None else min(max_norm, m.max_norm)
+        else:
+            return None
+    return DeviceTwin(skip, max_norm)
+
+
+def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
+    """Why the deferred mode cannot be exact for this guard (None: it can)."""
+    if twin is None:
+        return f"the policy {guard.policy!r} has members that decide on the host"
+    if getattr(guard, "_by_hand", False):
+        return "there is no optimizer to step (Guard(model, None))"
+    if guard.scaler is not None and guard.scaler.is_enabled():
+        return "a GradScaler is in use"
+    if guard.loss_fn is not None:
+        return "loss_fn is set (the alarm path re-runs a non-finite step at once)"
+    if twin.skip_nonfinite and not getattr(guard.optimizer, "_step_supports_amp_scaling", False):
+        return (f"{type(guard.optimizer).__name__} cannot skip a step on the device (no found_inf support; "
+                "torch's Adam, AdamW, SGD and Adagrad can with fused=True)")
+    return None
+
+
+@dataclass
+class _Pending:
+    """A step issued on the device and not read yet."""
+
+    step: int
+    packed: torch.Tensor  # the device vector (kept alive until read)
+    host: torch.Tensor | None  # its pinned host copy (CUDA), or None (CPU: the vector is on the host)
+    event: Any  # torch.cuda.Event recorded after the copy, or None
+    plan: Plan
+    layout: tuple[bool, bool, bool]
+    host_loss: float | None
+    update_step: int
+    has_loss: bool
+    lrs: tuple[float, ...]
+    measured: bool  # the update of this step is being measured
+
+
+class DeferredSteps:
+    """Issues guarded steps with device-side decisions and reads each one a step later."""
+
+    def __init__(self, twin: DeviceTwin) -> None:
+        self.twin = twin
+        self.pending: _Pending | None = None
+        self._pinned: torch.Tensor | None = None
+
+    # ----------------------------------------------------------------------------------------- issue
+    def step(self, guard: Any, loss: torch.Tensor | float | None) -> StepReport:
+        """One guarded step: decide and apply on the device, then read the previous step."""
+        report = None
+        changed = guard._param_watch.changed(guard.optimizer)
+        # the scheduler steps only after applied steps: know it before this one; a new parameter set: read the
+        # pending step with the layout it was packed with
+        if guard.scheduler is not None or changed:
+            report = self.read(guard)
+        previous, self.pending = self.pending, None
+        if changed:
+            from .follow import follow
+
+            follow(guard)
+        self._issue(guard, loss)
+        if previous is not None:
+            report = self._read(guard, previous)
+        return report if report is not None else _placeholder()
+
+    def _issue(self, guard: Any, loss: torch.Tensor | float | None) -> None:
+        step = guard._step
+        col = guard._collector
+        plan = col.gather()
+        packed = col.collect(plan, loss, None)
+        if guard.reduce_packed is not None:
+            packed = guard.reduce_packed(packed)
+        layout, host_loss, update_step = col.packing()
+        gsq = packed[col.gsq_index]
+        loss_t = loss if isinstance(loss, torch.Tensor) else None
+        loss_bad = host_loss is not None and not math.isfinite(host_loss)
+        loss_dev = None if loss is None else loss_t if col.host_reduce else packed[0]  # reduced across ranks
+        found, coef = self.twin.decide(gsq, loss_dev, loss_bad)
+        grads = col._grads
+        if coef is not None and grads:
+            torch._foreach_mul_(grads, coef)
+        measured = guard.update_every > 0 and step % guard.update_every == 0
+        if measured:
+            col.updates.begin_at(step)
+        opt = guard.optimizer
+        if found is not None:
+            opt.found_inf = found
+        try:
+            opt.step()
+        finally:
+            if found is not None:
+                del opt.found_inf
+        if measured:
+            col.end_update()
+        host, event = self._copy(packed)
+        self.pending = _Pending(step, packed, host, event, plan, layout, host_loss, update_step, loss is not None,
+                                tuple(group_lr(g) for g in opt.param_groups), measured)
+        guard._step += 1
+
+    def _copy(self, packed: torch.Tensor) -> tuple[torch.Tensor | None, Any]:
+        if packed.device.type != "cuda":
+            return None, None
+        if self._pinned is None or self._pinned.numel() != packed.numel():
+            self._pinned = torch.empty(packed.numel(), dtype=packed.dtype, pin_memory=True)
+        self._pinned.copy_(packed, non_blocking=True)
+        event = torch.cuda.Event()
+        event.record()
+        return self._pinned, event
+
+    # ----------------------------------------------------------------------------------------- read
+    def read(self, guard: Any) -> StepReport | None:
+        """Read the pending step (if any): detectors, host policy, events, record; its report, or None."""
+        p, self.pending = self.pending, None
+        return None if p is None else self._read(guard, p)
+
+    def _read(self, guard: Any, p: _Pending) -> StepReport:
+        if p.event is not None:
+            p.event.synchronize()
+            a = p.host.numpy().copy()  # type: ignore[union-attr]
+        else:
+            a = p.packed.detach().numpy().copy()
+        col = guard._collector
+        stats, update = col.unpack(a, p.step, p.lrs, present=p.plan, has_loss=p.has_loss, has_scaler=False,
+                                   layout=p.layout, host_loss=p.host_loss, update_step=p.update_step)
+        if not stats.grads_finite:
+            stats = _lower_bound_counts(stats)
+        if update is not None:
+            for detector in guard.detectors:
+                observe = getattr(detector, "observe_update", None)
+                if observe is not None:
+                    observe(update)
+        events = []
+        for detector in guard.detectors:
+            events.extend(detector(stats, guard.layer_names))
+        decision = guard.policy.decide(stats, events)  # the same decision the device twin applied
+        validate(decision, guard.policy)
+        decision = guard._actuator.bound_skips(stats, decision)
+        applied = not (decision.skip or decision.halt)
+        if p.measured and applied:
+            col.updates.norms_by_step[p.step] = stats.layer_weight_norm
+        if applied and guard.scheduler is not None:
+            guard.scheduler.step()
+        outcome = guard._actuator.act(stats, decision, applied, events)
+        return guard._finish(stats, update, events, decision, applied, None, outcome, None, None, None,
+                             advance=False)
+
+
+def _lower_bound_counts(stats: StepStats) -> StepStats:
+    """In the deferred mode the elements are not counted: 1 per layer whose norm is not finite (a lower bound)."""
+    import dataclasses
+
+    counts = np.where(np.isfinite(stats.layer_grad_norm) | ~stats.layer_has_grad, 0, 1).astype(np.int64)
+    if not counts.any() and not math.isfinite(stats.grad_norm):
+        counts = np.zeros_like(counts)  # the sum of squares overflowed from finite elements
+    return dataclasses.replace(stats, layer_grad_nonfinite=counts)
+
+
+def _placeholder() -> StepReport:
+    return StepReport(step=-1, applied=True, reason="deferred: no step read yet", loss=None, grad_norm=math.nan)
+
+
+def warn_fallback(reason: str) -> None:
+    """Say once, at construction, that ``sync="deferred"`` runs blocking and why."""
+    warnings.warn(f"gradguard: sync='deferred' falls back to the blocking read: {reason}.", RuntimeWarning,
+                  stacklevel=3)
+
