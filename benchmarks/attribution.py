@@ -22,7 +22,9 @@ and its re-runs. ``healthy``: the same runs with nothing planted: events and att
 sequential loader); the clean evaluation loss at the end for: no guard (``nothing``), ``recover`` skipping whole
 batches (PaLM-style), ``recover`` + ``drop_culprits`` (the culprit samples only, and never again).
 
-Usage: ``python benchmarks/attribution.py --seeds 5 [--first-seed 5] [--final]``.
+``--policy safe``: the same with ``safe`` (no snapshot: the data/state verdict comes from the samples' shares).
+
+Usage: ``python benchmarks/attribution.py --seeds 5 [--first-seed 5] [--final] [--policy safe]``.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def _task(task: str, seed: int, steps: int) -> tuple[nn.Module, Callable[..., to
     return _mlp(), nn.MSELoss(), list(zip(x.split(32), y.split(32), strict=True)), 1e-3
 
 
-def run_one(cause: str | None, task: str, seed: int, steps: int, at: int) -> dict[str, Any]:
+def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset: str = "recover") -> dict[str, Any]:
     """One guarded run with ``cause`` planted at step ``at`` (None: healthy)."""
     model, loss_fn, batches, lr = _task(task, seed, steps)
     g = torch.Generator().manual_seed(3000 + seed)
@@ -116,7 +118,8 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int) -> dic
         batches[at] = (x, y)
     opt = torch.optim.Adam(model.parameters(), lr)
     keeper = AttributeSpikes()
-    guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=gradguard.chain(keeper, gradguard.recover()))
+    base = gradguard.recover() if preset == "recover" else gradguard.safe()
+    guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=gradguard.chain(keeper, base))
     step_times: list[float] = []
     events = 0
     size = batches[0][0].shape[0]
@@ -165,14 +168,15 @@ def _pct(xs: list[bool]) -> str:
     return f"{100 * sum(xs) / len(xs):.0f}% ({sum(xs)}/{len(xs)})" if xs else "-"
 
 
-def table(seeds: list[int], steps: int, at: int) -> None:
-    print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}")
+def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
+    print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}, "
+          f"chain(AttributeSpikes(), {preset}())")
     print("| cause | expected | detected | verdict accuracy | verdicts | culprit recall (top 3) | "
           "attribution / step time | re-runs |")
     print("|---|---|---|---|---|---|---|---|")
     tasks = {"poisoned_sample": "mlp", "repeated_token": "lm", "lr_raised": "mlp", "bit_flip": "mlp"}
     for cause, task in tasks.items():
-        runs = [run_one(cause, task, s, steps, at) for s in seeds]
+        runs = [run_one(cause, task, s, steps, at, preset) for s in seeds]
         detected = [r["found"] is not None for r in runs]
         right = [r.get("verdict") == EXPECTED[cause] for r in runs]
         verdicts = ", ".join(f"{v}: {sum(1 for r in runs if r.get('verdict') == v)}"
@@ -187,7 +191,7 @@ def table(seeds: list[int], steps: int, at: int) -> None:
         print(f"| {cause} | {EXPECTED[cause]} | {_pct(detected)} | {_pct(right)} | {verdicts or '-'} | {rec} | "
               f"{ratio} | {rr} |")
     for task in ("mlp", "lm"):
-        runs = [run_one(None, task, s, steps, at) for s in seeds]
+        runs = [run_one(None, task, s, steps, at, preset) for s in seeds]
         print(f"| healthy ({task}) | none | - | - | - | - | events {sum(r['events'] for r in runs)}, attributions "
               f"{sum(r['attributions'] for r in runs)} in {len(runs)} runs | - |")
 
@@ -252,6 +256,8 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--at", type=int, default=150)
+    parser.add_argument("--policy", choices=("recover", "safe"), default="recover",
+                        help="the preset beside AttributeSpikes (safe keeps no snapshot: verdicts from the samples)")
     parser.add_argument("--final", action="store_true", help="also the final-loss comparison")
     parser.add_argument("--only-final", action="store_true")
     args = parser.parse_args()
@@ -259,7 +265,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if not args.only_final:
-        table(seeds, args.steps, args.at)
+        table(seeds, args.steps, args.at, args.policy)
     if args.final or args.only_final:
         final_losses(seeds)
 

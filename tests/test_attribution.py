@@ -39,7 +39,7 @@ def _run(poison: int | None = None, flip_step: int | None = None, steps: int = 6
     batches = guard.batches(loader, drop_culprits=drop, drop_file=drop_file)
     seen = []
     for _ in range(epochs):
-        for i, (xb, yb) in enumerate(batches):
+        for xb, yb in batches:
             if guard.step_index >= steps * epochs:
                 break
             seen.append(xb.shape[0])
@@ -51,7 +51,6 @@ def _run(poison: int | None = None, flip_step: int | None = None, steps: int = 6
                 g[0, 0] = struct.unpack("<f", struct.pack("<I", bits))[0]
             guard.step(loss)
             opt.zero_grad()
-            del i
     return keeper, batches, seen
 
 
