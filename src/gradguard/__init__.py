@@ -9,6 +9,7 @@ Two lines in a training loop::
 
 from __future__ import annotations
 
+from .attribution import AttributeSpikes
 from .decision import Decision, StepReport
 from .diagnosis import Diagnosis, Finding, check, fix
 from .errors import ConfigError, GradGuardError, OptionalDependencyError, RecordError, TrainingHalted
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EVENT_KINDS",
+    "AttributeSpikes",
     "ConfigError",
     "Decision",
     "Diagnosis",
