@@ -16,14 +16,29 @@ from collections.abc import Callable
 import torch
 
 from ..errors import ConfigError
-from . import batchnorm, clipping, depth, init, leaky, lr, recurrence, regularization, relu, saturation, signs
+from . import (
+    attention,
+    batchnorm,
+    capping,
+    clipping,
+    depth,
+    init,
+    leaky,
+    lr,
+    recurrence,
+    regularization,
+    relu,
+    saturation,
+    signs,
+)
 from ._core import Experiment, LabResult, Plot, Verdict
 
 __all__ = ["EXPERIMENTS", "Experiment", "LabResult", "Plot", "Verdict", "run_experiments", "run_lab"]
 
 #: name -> experiment, in the order of the claims (issue 7)
 EXPERIMENTS: dict[str, Experiment] = {m.EXPERIMENT.name: m.EXPERIMENT for m in (
-    init, saturation, relu, depth, recurrence, lr, batchnorm, clipping, regularization, leaky, signs)}
+    init, saturation, relu, depth, recurrence, lr, batchnorm, clipping, regularization, leaky, signs,  # the seeds
+    attention, capping)}  # issue 17's precursor claims
 
 #: CPU threads the lab runs on; its models are tiny, where more threads mostly add contention
 THREADS = 1

@@ -1,0 +1,25 @@
+"""The lab's precursor experiments (issue 17): verdicts computed from their own numbers."""
+
+from __future__ import annotations
+
+import math
+
+from gradguard.lab import EXPERIMENTS
+
+
+def test_attention_logits_grow_with_the_learning_rate() -> None:
+    result = EXPERIMENTS["attention"].run(True)
+    assert result.verdict.status in ("supported", "not supported", "depends")
+    plain = result.plots[0].series["plain"][1]
+    assert all(math.isfinite(v) for v in plain)
+    assert plain[-1] > 10 * plain[0]  # lr 3e-2 against 1e-3: the logits grow (measured x1000s)
+    assert len(result.rows) == 4
+
+
+def test_capping_experiment_compares_cap_clip_and_nothing() -> None:
+    result = EXPERIMENTS["capping"].run(True)
+    assert result.verdict.status in ("supported", "not supported", "depends")
+    names = [r[0] for r in result.rows]
+    assert names[:3] == ["none", "clip_grad_norm 1.0", "StableAdamW cap (max_rms 1)"]
+    assert int(result.rows[2][3]) > 0  # the cap acted
+    assert result.rows[0][3] == "0"
