@@ -30,7 +30,7 @@ def _check(result: LabResult) -> None:
 
 def test_registry_names() -> None:
     assert list(EXPERIMENTS) == ["init", "saturation", "relu", "depth", "recurrence", "lr", "batchnorm", "clipping",
-                                 "regularization", "leaky", "signs"]
+                                 "regularization", "leaky", "signs", "attention", "capping"]
 
 
 def test_init_gain_grows_with_scale() -> None:

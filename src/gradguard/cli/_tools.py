@@ -21,7 +21,7 @@ from ._app import CliError, UnavailableError, app, console, existing_path
 UNHEALTHY_EXIT = 3
 #: the lab's experiments, for ``lab --help`` without importing the lab (tests check it against gradguard.lab)
 LAB_EXPERIMENTS = ("init", "saturation", "relu", "depth", "recurrence", "lr", "batchnorm", "clipping",
-                   "regularization", "leaky", "signs")
+                   "regularization", "leaky", "signs", "attention", "capping")
 
 
 def load_target(spec: str) -> Callable[[], Any]:
