@@ -153,7 +153,7 @@ def save_flight_record(
         atomic_torch_save(payload, path)
     except BaseException as exc:
         if isinstance(exc, Exception) and not isinstance(exc, GradGuardError):
-            raise FlightRecordError(f"could not write the flight record {path}: {exc}") from exc
+            raise FlightRecordError(f"the flight record of step {step} was not written: {exc}") from exc
         raise
     if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
         with contextlib.suppress(OSError):

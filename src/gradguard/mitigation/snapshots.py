@@ -255,9 +255,8 @@ class SnapshotStore:
             except (OSError, RuntimeError) as exc:  # a full disk mid-step: degrade, as the run record does
                 if not self._disk_warned:
                     self._disk_warned = True
-                    warnings.warn(f"gradguard: could not write a snapshot to {str(self.directory)!r} ({exc}); the "
-                                  "disk may be full. Snapshots are kept in memory only from now on; training goes "
-                                  "on.", stacklevel=2)
+                    warnings.warn(f"gradguard: a snapshot was not written to {str(self.directory)!r}: {exc}. "
+                                  "Snapshots are kept in memory only from now on; training goes on.", stacklevel=2)
         self.snapshots.append(snap)
         while len(self.snapshots) > self.keep:
             self._drop(self.snapshots.popleft())
