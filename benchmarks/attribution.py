@@ -151,7 +151,8 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     results = dict(sorted(keeper.results.items()))
     found = next((r for s, r in results.items() if at <= s <= at + 10), None) if cause is not None else None
     step_s = statistics.median(step_times)
-    out: dict[str, Any] = {"events": events, "attributions": len(results), "step_s": step_s, "found": found}
+    out: dict[str, Any] = {"events": events, "attributions": len(results), "step_s": step_s, "found": found,
+                           "verdicts": [r.get("verdict") for r in results.values()]}
     if found is not None:
         out["verdict"] = found.get("verdict")
         out["cost_ratio"] = found["cost_s"] / step_s
@@ -192,8 +193,10 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
               f"{ratio} | {rr} |")
     for task in ("mlp", "lm"):
         runs = [run_one(None, task, s, steps, at, preset) for s in seeds]
-        print(f"| healthy ({task}) | none | - | - | - | - | events {sum(r['events'] for r in runs)}, attributions "
-              f"{sum(r['attributions'] for r in runs)} in {len(runs)} runs | - |")
+        verdicts = [v for r in runs for v in r["verdicts"]]
+        said = ", ".join(f"{v}: {verdicts.count(v)}" for v in sorted(set(verdicts), key=str)) or "-"
+        print(f"| healthy ({task}) | none | - | - | {said} | - | events {sum(r['events'] for r in runs)}, "
+              f"attributions {sum(r['attributions'] for r in runs)} in {len(runs)} runs | - |")
 
 
 def final_losses(seeds: list[int], epochs: int = 3, n: int = 4096) -> None:
