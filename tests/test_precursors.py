@@ -17,6 +17,7 @@ from gradguard.precursors import (
     StableUpdateCap,
     TransformerProbes,
     precursor_detectors,
+    with_precursors,
 )
 
 
@@ -254,8 +255,9 @@ def test_precursor_detectors_say_once_what_they_cannot_measure() -> None:
 def test_precursor_event_in_a_guarded_run_and_its_record(tmp_path: object) -> None:
     model = _mlp()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    guard = gradguard.Guard(model, opt, run_dir=str(tmp_path), policy="monitor", update_every=0)
-    guard.detectors.append(AdamStatePrecursor(model, opt))
+    guard = gradguard.Guard(model, opt, run_dir=str(tmp_path), policy="monitor", update_every=0,
+                            detectors=with_precursors(model, opt))
+    assert any(isinstance(d, AdamStatePrecursor) for d in guard.detectors)
     kinds = []
     for step in range(25):
         x, y = _batch(step, 30.0 if step == 20 else 1.0)

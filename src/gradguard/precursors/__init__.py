@@ -3,17 +3,16 @@
 Opt-in monitors, detectors and a StableAdamW-style update cap; ``benchmarks/precursors.py`` measures their lead time
 and false alarms::
 
-    from gradguard.detectors import default_detectors
-    from gradguard.precursors import precursor_detectors
-    guard = gradguard.Guard(model, optimizer, detectors=None)  # the defaults
-    guard.detectors += precursor_detectors(model, optimizer)   # + precursor, attention_logit_growth, logit_divergence
+    from gradguard.precursors import with_precursors
+    # the default detectors + precursor, attention_logit_growth, logit_divergence
+    guard = gradguard.Guard(model, optimizer, detectors=with_precursors(model, optimizer))
 """
 
 from __future__ import annotations
 
 from .adam_state import AdamStateMonitor, AdamStateStats, supports_adam_state
 from .cap import StableUpdateCap
-from .detectors import AdamStatePrecursor, ProbeDetector, precursor_detectors
+from .detectors import AdamStatePrecursor, ProbeDetector, precursor_detectors, with_precursors
 from .probes import ProbeReading, TransformerProbes
 
 __all__ = [
@@ -26,4 +25,5 @@ __all__ = [
     "TransformerProbes",
     "precursor_detectors",
     "supports_adam_state",
+    "with_precursors",
 ]

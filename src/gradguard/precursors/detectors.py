@@ -22,7 +22,7 @@ from ..stats_types import StepStats
 from .adam_state import AdamStateMonitor, supports_adam_state
 from .probes import ProbeReading, TransformerProbes
 
-__all__ = ["AdamStatePrecursor", "ProbeDetector", "precursor_detectors"]
+__all__ = ["AdamStatePrecursor", "ProbeDetector", "precursor_detectors", "with_precursors"]
 
 _QK_NORM_CODE = """# QK-layernorm: normalise queries and keys per head before the dot product
 q = self.q_norm(q)   # self.q_norm = nn.LayerNorm(head_dim)  (or RMSNorm)
@@ -204,3 +204,15 @@ def precursor_detectors(model: nn.Module, optimizer: torch.optim.Optimizer | Non
     if probes.attention or probes.head is not None:
         found.append(ProbeDetector(probes))
     return found
+
+
+def with_precursors(model: nn.Module, optimizer: torch.optim.Optimizer, *, probe_every: int = 10) -> list[Any]:
+    """The default detectors plus the precursor detectors, for ``Guard(model, optimizer, detectors=...)``::
+
+        guard = gradguard.Guard(model, optimizer, detectors=with_precursors(model, optimizer))
+    """
+    from ..detectors import default_detectors
+    from ..inventory import build_inventory
+
+    return [*default_detectors(build_inventory(model, optimizer).num_layers),
+            *precursor_detectors(model, optimizer, probe_every=probe_every)]
