@@ -3,8 +3,12 @@
 Per case: the labels, ``check``'s top cause and evidence, the first event of a monitored run
 (``Guard(policy="monitor")``) against the plain run's failure step, and a verdict; per half, a summary line.
 
-Run: ``python benchmarks/judgment_table.py [--half dev|heldout|both] [--only NAME ...] [--steps N] [--seed S]``
-(CPU; about a minute per half on a free 2-core machine).
+Three halves: ``dev`` (the rules are designed on it), ``heldout`` (the original held-out half) and ``fresh`` (the
+second round's held-out batch, ``tests/judgment_corpus/fresh.py``).
+
+Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|both|all] [--only NAME ...] [--steps N]
+[--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes per half on a free 2-core
+machine). With several seeds, one table per half and seed, and a summary over the seeds.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from judgment_corpus import CORPUS, Case
+from judgment_corpus import ALL, HALVES, Case
 from judgment_corpus.judge import Judgment, judge
 
 
@@ -40,8 +44,9 @@ def _row(j: Judgment) -> str:
     return f"| {c.name} | {expected} | {j.found} | {j.evidence} | {events} | {fail} | {j.verdict} |"
 
 
-def table(cases: list[Case], steps: int | None, seed: int) -> tuple[list[str], str]:
-    """The Markdown rows and the summary line for ``cases``."""
+def table(cases: list[Case], steps: int | None, seed: int) -> tuple[list[str], str, tuple[int, ...]]:
+    """The Markdown rows, the summary line and its counts (healthy silent, healthy, causes, timely events, broken)
+    for ``cases``."""
     rows = ["| model | expected | found | top evidence | first event (accepted) | plain run failed | verdict |",
             "|---|---|---|---|---|---|---|"]
     judged = []
@@ -59,31 +64,45 @@ def table(cases: list[Case], steps: int | None, seed: int) -> tuple[list[str], s
     summary = (f"healthy with no warning/critical finding and no event: {quiet}/{len(healthy)}; "
                f"broken with top cause accepted: {causes}/{len(broken)} ({pct:.0f}%); "
                f"broken with first accepted event at or before the plain failure step: {timely}/{len(broken)}")
-    return rows, summary
+    return rows, summary, (quiet, len(healthy), causes, timely, len(broken))
+
+
+NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-out (fresh)"}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=["dev", "heldout", "both"], default="both")
+    parser.add_argument("--half", choices=[*HALVES, "both", "all"], default="all")
     parser.add_argument("--only", nargs="*", default=None, help="case names")
     parser.add_argument("--steps", type=int, default=None, help="steps per run (default: each case's own, 200)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, nargs="+", default=[0])
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    known = {c.name for c in CORPUS}
+    known = {c.name for c in ALL}
     for name in args.only or []:
         if name not in known:
             parser.error(f"--only: no case {name!r}; known: {', '.join(sorted(known))}")
-    halves = ["dev", "heldout"] if args.half == "both" else [args.half]
+    halves = {"both": ["dev", "heldout"], "all": list(HALVES)}.get(args.half, [args.half])
+    totals: dict[str, list[int]] = {}
     for half in halves:
-        cases = [c for c in CORPUS if c.half == half and (not args.only or c.name in args.only)]
+        cases = [c for c in ALL if c.half == half and (not args.only or c.name in args.only)]
         if not cases:
             continue
-        t0 = time.perf_counter()
-        rows, summary = table(cases, args.steps, args.seed)
-        print(f"\n### {half} half ({len(cases)} cases, seed {args.seed}, {time.perf_counter() - t0:.0f} s)\n")
-        print("\n".join(rows))
-        print(f"\n{half}: {summary}")
+        for seed in args.seed:
+            t0 = time.perf_counter()
+            rows, summary, counts = table(cases, args.steps, seed)
+            print(f"\n### {NAMES[half]} half ({len(cases)} cases, seed {seed}, {time.perf_counter() - t0:.0f} s)\n")
+            print("\n".join(rows))
+            print(f"\n{half} (seed {seed}): {summary}", flush=True)
+            acc = totals.setdefault(half, [0] * len(counts))
+            for i, n in enumerate(counts):
+                acc[i] += n
+    if len(args.seed) > 1:
+        print(f"\n### over seeds {', '.join(map(str, args.seed))}\n")
+        for half, (quiet, healthy, causes, timely, broken) in totals.items():
+            pct = 100.0 * causes / broken if broken else 0.0
+            print(f"- {NAMES[half]}: healthy silent {quiet}/{healthy}; top cause {causes}/{broken} ({pct:.0f}%); "
+                  f"events in time {timely}/{broken}")
 
 
 if __name__ == "__main__":

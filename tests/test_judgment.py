@@ -1,5 +1,6 @@
 """The calibration corpus (issue 12): its labels hold in plain PyTorch (both halves), and gradguard's judgment meets
-the targets on the development half.
+the targets on the development half. The fresh held-out batch (``judgment_corpus/fresh.py``) is checked here for its
+labels in plain PyTorch too, and like the original held-out half only scored, never asserted.
 
 A development case that today's gradguard gets wrong is marked ``xfail(strict=True)`` with what it measured, so the
 suite stays green and flags the fix; expectations are never weakened to pass. The held-out half is only scored
@@ -16,7 +17,7 @@ import torch
 
 from gradguard import EVENT_KINDS
 from gradguard.diagnosis.findings import CAUSES
-from judgment_corpus import BROKEN, CORPUS, HEALTHY, Case, PlainRun, Setup, train_plain
+from judgment_corpus import ALL, BROKEN, CORPUS, FRESH, HEALTHY, Case, PlainRun, Setup, train_plain
 from judgment_corpus.judge import Judgment, judge
 
 DEV = [c for c in CORPUS if c.half == "dev"]
@@ -38,7 +39,7 @@ def _param(case: Case, xfail: dict[str, str]) -> object:
 
 @functools.cache
 def _plain(name: str) -> PlainRun:
-    return train_plain(next(c for c in CORPUS if c.name == name))
+    return train_plain(next(c for c in ALL if c.name == name))
 
 
 @functools.cache
@@ -62,6 +63,19 @@ def test_corpus_size_labels_and_halves() -> None:
         assert {c.expected[0] for c in BROKEN if c.half == half} == set(CAUSES), half
 
 
+def test_fresh_batch_size_labels_and_half() -> None:
+    healthy = [c for c in FRESH if c.healthy]
+    broken = [c for c in FRESH if not c.healthy]
+    assert len(FRESH) >= 24 and len(healthy) >= 8 and len(broken) >= 16
+    assert {c.half for c in FRESH} == {"fresh"}
+    assert len({c.name for c in ALL}) == len(ALL)  # new names, none shared with the first corpus
+    assert not {c.family for c in healthy} & {c.family for c in HEALTHY} - {"mlp"}  # architectures new to it
+    assert {c.expected[0] for c in broken} == set(CAUSES)
+    for case in broken:
+        assert case.expected and set(case.expected) <= set(CAUSES), case.name
+        assert case.events and set(case.events) <= set(EVENT_KINDS), case.name
+
+
 @pytest.mark.parametrize("case", [c for c in CORPUS if c.half == "dev"][:6], ids=lambda c: c.name)
 def test_builder_contract(case: Case) -> None:
     a, b = case.build(0), case.build(0)
@@ -80,7 +94,7 @@ def test_builder_contract(case: Case) -> None:
 
 # ---- ground truth, plain PyTorch, both halves -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", HEALTHY, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in ALL if c.healthy], ids=lambda c: c.name)
 def test_healthy_trains(case: Case) -> None:
     run = _plain(case.name)
     assert run.first_nonfinite is None and run.first_divergence is None, run.losses[:20]
@@ -88,7 +102,7 @@ def test_healthy_trains(case: Case) -> None:
     assert run.learned, f"{run.start:.3f} -> {run.end:.3f}"
 
 
-@pytest.mark.parametrize("case", BROKEN, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in ALL if not c.healthy], ids=lambda c: c.name)
 def test_broken_shows_its_trouble(case: Case) -> None:
     run = _plain(case.name)
     assert run.failure_step(case.trouble) is not None, (

@@ -13,7 +13,9 @@ A case is ``Case(name, half, family, expected, events, trouble, build)``:
 - ``build(seed) -> Setup`` (see :class:`Setup`: model, optimizer, scheduler, batch, loss_fn, closure, batches,
   train_step).
 
-**Halves.** ``half`` is ``"dev"`` (the rules may be designed and tuned on it) or ``"heldout"`` (only scored). The rule,
+**Halves.** ``half`` is ``"dev"`` (the rules may be designed and tuned on it), ``"heldout"`` (only scored) or
+``"fresh"`` (the second round's held-out batch in ``fresh.py``, its own list, only scored). The rule for ``HEALTHY``
+and ``BROKEN``,
 applied once: within the healthy list and within the broken list separately, cases alternate dev, heldout, dev, ...
 in the order they were added. The first batch (28 healthy, 26 broken) was added in pairs of the same family
 (healthy) or the same first cause (broken), so both halves cover every cause and most families; later cases are
@@ -40,8 +42,8 @@ from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
-__all__ = ["BROKEN", "CORPUS", "EXPLODE", "HEALTHY", "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name",
-           "train_plain"]
+__all__ = ["ALL", "BROKEN", "CORPUS", "EXPLODE", "FRESH", "HALVES", "HEALTHY", "NONFINITE", "VANISH", "Case",
+           "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
 EXPLODE = ("explode", "nonfinite", "loss_spike", "divergence")
@@ -161,13 +163,22 @@ BROKEN: list[Case] = [
 
 CORPUS: list[Case] = HEALTHY + BROKEN
 
+# the fresh held-out batch of the second round (half "fresh"; see fresh.py): a separate list, so that the
+# alternation rule above is untouched
+from .fresh import FRESH  # noqa: E402
+
+#: every case of every half
+ALL: list[Case] = CORPUS + FRESH
+#: the halves, in report order: development, original held-out, fresh held-out
+HALVES: tuple[str, ...] = ("dev", "heldout", "fresh")
+
 
 def by_name(name: str) -> Case:
-    """The case called ``name``."""
-    for case in CORPUS:
+    """The case called ``name`` (any half)."""
+    for case in ALL:
         if case.name == name:
             return case
-    raise KeyError(f"no corpus case {name!r}; known: {', '.join(c.name for c in CORPUS)}")
+    raise KeyError(f"no corpus case {name!r}; known: {', '.join(c.name for c in ALL)}")
 
 
 def train_plain(case: Case, steps: int | None = None, seed: int = 0) -> PlainRun:
