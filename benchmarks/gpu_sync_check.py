@@ -1,9 +1,13 @@
-"""On a CUDA device: count the host syncs of a steady-state guarded step with torch's own sync detector.
+"""On a CUDA device: count the host syncs of steady-state guarded steps with torch's own sync detector.
 
 ``torch.cuda.set_sync_debug_mode("warn")`` makes every synchronising CUDA call (a device-to-host copy, ``.item()``,
-``nonzero`` ...) raise a warning. A guarded step should cost exactly one: the batched statistics read.
+``nonzero`` ...) raise a warning. A blocking guarded step should cost exactly one (the batched statistics read); a
+``sync="deferred"`` step none (target 0: decisions on the device, the statistics read a step later from pinned
+memory after an event). Run it in one go on a GPU machine (about a minute), then the overhead table:
 
     python benchmarks/gpu_sync_check.py
+    python benchmarks/overhead.py --device cuda --rounds 9 --warmup 30
+    python benchmarks/overhead.py --device cuda --sweep --rounds 7 --counts 16,256,1024,4096
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ import gradguard
 from gradguard import Guard
 
 
-def count_syncs(policy: object, optimizer: str, steps: int = 10) -> list[int]:
+def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: int = 10) -> list[int]:
     torch.manual_seed(0)
     model = nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(512, 512), nn.ReLU())]).cuda()
-    opt = (torch.optim.AdamW(model.parameters(), lr=1e-4) if optimizer == "adamw"
-           else torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9))
-    guard = Guard(model, opt, policy=policy)  # type: ignore[arg-type]
+    fused = optimizer.endswith("fused")
+    opt = (torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fused) if optimizer.startswith("adamw")
+           else torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9, fused=fused))
+    guard = Guard(model, opt, policy=policy, sync=sync)  # type: ignore[arg-type]
     x, y = torch.randn(256, 512, device="cuda"), torch.randn(256, 512, device="cuda")
 
     def one() -> None:
@@ -46,18 +51,21 @@ def count_syncs(policy: object, optimizer: str, steps: int = 10) -> list[int]:
             torch.cuda.set_sync_debug_mode("default")
         counts.append(sum("synchroniz" in str(w.message) for w in caught))
         opt.zero_grad(set_to_none=True)
+    guard.close()
     return counts
 
 
 def main() -> None:
     print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}")
-    print("| policy | optimizer | host syncs per guarded step (10 steady-state steps) |")
-    print("|---|---|---|")
-    for name, policy in (("monitor", "monitor"), ("safe", "safe"),
-                         ("skip+clip_by_global_norm", gradguard.chain(gradguard.skip_nonfinite(),
-                                                                      gradguard.clip_by_global_norm(1e-3)))):
+    print("| policy | optimizer | sync | host syncs per guarded step (10 steady-state steps) |")
+    print("|---|---|---|---|")
+    skip_clip = gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(1e-3))
+    for name, policy in (("monitor", "monitor"), ("safe", "safe"), ("skip+clip_by_global_norm", skip_clip)):
         for optimizer in ("sgd", "adamw"):
-            print(f"| {name} | {optimizer} | {count_syncs(policy, optimizer)} |", flush=True)
+            print(f"| {name} | {optimizer} | blocking | {count_syncs(policy, optimizer)} |", flush=True)
+    for name, policy in (("monitor", "monitor"), ("skip+clip_by_global_norm", skip_clip)):
+        for optimizer in ("sgd-fused", "adamw-fused"):
+            print(f"| {name} | {optimizer} | deferred | {count_syncs(policy, optimizer, 'deferred')} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from gradguard import Guard
+from gradguard import Guard, chain, clip_by_global_norm, skip_nonfinite
 
 
 def mlp() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Tensor]]]:
@@ -51,14 +51,44 @@ def small_mlp() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Tenso
 
 MODELS = {"mlp 6x512, batch 256": mlp, "transformer 4x256, seq 64, batch 32": transformer,
           "small mlp 3x256, batch 64": small_mlp}
-VARIANTS = ("plain", "clip_grad_norm_", "guard (statistics only)", "guard (default policy)")
+def gpt2() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Tensor]]]:
+    """A GPT-2-small-sized stack (~124M parameters with its 50,257 x 768 embedding; for a GPU)."""
+
+    class LM(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = nn.Embedding(50257, 768)
+            self.pos = nn.Parameter(torch.zeros(1024, 768))
+            layer = nn.TransformerEncoderLayer(768, 12, 3072, dropout=0.0, batch_first=True, norm_first=True)
+            self.blocks = nn.TransformerEncoder(layer, 12, enable_nested_tensor=False)
+            self.head = nn.Linear(768, 768)
+
+        def forward(self, idx: torch.Tensor) -> torch.Tensor:
+            h = self.emb(idx) + self.pos[: idx.shape[1]]
+            mask = nn.Transformer.generate_square_subsequent_mask(idx.shape[1], device=idx.device)
+            return self.head(self.blocks(h, mask=mask, is_causal=True))
+
+    x, y = torch.randint(0, 50257, (8, 256)), torch.randn(8, 256, 768)
+    return LM(), lambda: (x, y)
+
+
+#: models only timed with --device cuda (too slow for a CPU table)
+GPU_MODELS = {"gpt2-small-like 12x768, seq 256, batch 8": gpt2}
+VARIANTS = ("plain", "clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
+            "clip_grad_norm_, fused AdamW", "guard blocking (skip+clip), fused AdamW",
+            "guard deferred (skip+clip), fused AdamW")
 
 
 def make_step(variant: str, model: nn.Module, device: str) -> Callable[[torch.Tensor, torch.Tensor], None]:
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    fused = "fused" in variant
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fused)
     guard = None
     if variant.startswith("guard"):
-        guard = Guard(model, opt, policy="monitor" if "statistics" in variant else "safe")
+        if "skip+clip" in variant:
+            policy: object = chain(skip_nonfinite(), clip_by_global_norm(1.0))
+        else:
+            policy = "monitor" if "statistics" in variant else "safe"
+        guard = Guard(model, opt, policy=policy, sync="deferred" if "deferred" in variant else "blocking")  # type: ignore[arg-type]
 
     def step(x: torch.Tensor, y: torch.Tensor) -> None:
         loss = nn.functional.mse_loss(model(x), y)
@@ -66,7 +96,7 @@ def make_step(variant: str, model: nn.Module, device: str) -> Callable[[torch.Te
         if guard is not None:
             guard.step(loss)
         else:
-            if variant == "clip_grad_norm_":
+            if variant.startswith("clip_grad_norm_"):
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
         opt.zero_grad(set_to_none=True)
@@ -76,7 +106,7 @@ def make_step(variant: str, model: nn.Module, device: str) -> Callable[[torch.Te
 
 def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int) -> dict[str, list[float]]:
     torch.manual_seed(0)
-    base, data = MODELS[name]()
+    base, data = {**MODELS, **GPU_MODELS}[name]()
     x, y = (t.to(device) for t in data())
     steps = {}
     for v in VARIANTS:
@@ -98,32 +128,42 @@ def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int
     return times
 
 
+SWEEP_VARIANTS = ("clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
+                  "clip_grad_norm_, fused AdamW", "guard blocking (skip+clip), fused AdamW",
+                  "guard deferred (skip+clip), fused AdamW")
+
+
 def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
     """One step on fixed gradients over ``n`` tensors of 4,096 elements (one layer each)."""
     torch.manual_seed(0)
     model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)]).to(device)
     for p in model.parameters():
         p.grad = torch.randn_like(p) * 1e-3
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    if variant == "clip_grad_norm_":
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused="fused" in variant)
+    if variant.startswith("clip_grad_norm_"):
         params = list(model.parameters())
 
         def ref() -> None:
             torch.nn.utils.clip_grad_norm_(params, 1e9)
             opt.step()
         return ref
-    guard = Guard(model, opt, policy="monitor" if "statistics" in variant else "safe", update_every=10)
+    if "skip+clip" in variant:
+        policy: object = chain(skip_nonfinite(), clip_by_global_norm(1e9))
+    else:
+        policy = "monitor" if "statistics" in variant else "safe"
+    guard = Guard(model, opt, policy=policy, update_every=10,  # type: ignore[arg-type]
+                  sync="deferred" if "deferred" in variant else "blocking")
     return lambda: guard.step(0.5)  # type: ignore[return-value]
 
 
 def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
-    variants = ("clip_grad_norm_", "guard (statistics only)", "guard (default policy)")
+    variants = SWEEP_VARIANTS
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    print("| tensors | clip_grad_norm_ + AdamW ms | variant | extra ms/step (IQR) | extra µs/tensor | ratio |")
-    print("|---:|---:|---|---:|---:|---:|")
+    print("| tensors | variant | reference ms | extra ms/step (IQR) | extra µs/tensor | ratio |")
+    print("|---:|---|---:|---:|---:|---:|")
     for n in counts:
         steps = {v: sweep_step(v, n, device) for v in variants}
-        per_round = max(1, 2048 // n)
+        per_round = max(1, 1024 // n)
         for v in variants:
             for _ in range(warmup):
                 steps[v]()
@@ -136,13 +176,15 @@ def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
                     steps[v]()
                 sync()
                 times[v].append((time.perf_counter() - t0) / per_round * 1e3)
-        ref = times["clip_grad_norm_"]
-        for v in variants[1:]:
+        for v in variants:
+            if v.startswith("clip_grad_norm_"):
+                continue
+            ref = times["clip_grad_norm_, fused AdamW" if "fused" in v else "clip_grad_norm_"]
             extra = [a - b for a, b in zip(times[v], ref)]
             q1, _, q3 = statistics.quantiles(extra, n=4)
             ratio = statistics.median(a / b for a, b in zip(times[v], ref))
-            print(f"| {n} | {statistics.median(ref):.2f} | {v} | {statistics.median(extra):.3f} ({q1:.3f}–{q3:.3f}) "
-                  f"| {statistics.median(extra) / n * 1e3:.1f} | {ratio:.3f} |", flush=True)
+            print(f"| {n} | {v} | {statistics.median(ref):.2f} | {statistics.median(extra):.3f} "
+                  f"({q1:.3f}–{q3:.3f}) | {statistics.median(extra) / n * 1e3:.1f} | {ratio:.3f} |", flush=True)
 
 
 def main() -> None:
@@ -154,7 +196,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=100,
                     help="steps per variant before timing (default 100: the steady state, after the adaptive "
                          "policies' warm-up)")
-    ap.add_argument("--only", choices=sorted(MODELS), default=None)
+    ap.add_argument("--only", choices=sorted({**MODELS, **GPU_MODELS}), default=None)
     ap.add_argument("--sweep", action="store_true", help="the tensor-count sweep instead of the models")
     ap.add_argument("--counts", default="16,64,256,1024,4096", help="tensor counts of the sweep")
     args = ap.parse_args()
@@ -168,15 +210,17 @@ def main() -> None:
           f"{args.rounds} rounds x {args.steps_per_round} steps, AdamW\n")
     print("Ratios are medians of per-round ratios (each round times every variant back to back), with the")
     print("interquartile range of those ratios: drift of the machine cancels within a round.\n")
-    print("| model | variant | median ms/step | vs plain | vs clip_grad_norm_ (IQR) |")
+    print("| model | variant | median ms/step | vs plain | vs clip_grad_norm_, same optimizer (IQR) |")
     print("|---|---|---:|---:|---:|")
-    for name in MODELS:
+    models = [*MODELS, *GPU_MODELS] if args.device.startswith("cuda") else list(MODELS)
+    for name in models:
         if args.only and name != args.only:
             continue
         times = bench(name, args.device, args.rounds, args.steps_per_round, args.warmup)
         for v in VARIANTS:
             vs_plain = [a / b for a, b in zip(times[v], times["plain"])]
-            vs_clip = [a / b for a, b in zip(times[v], times["clip_grad_norm_"])]
+            ref = "clip_grad_norm_, fused AdamW" if "fused" in v else "clip_grad_norm_"
+            vs_clip = [a / b for a, b in zip(times[v], times[ref])]
             q1, _, q3 = statistics.quantiles(vs_clip, n=4)
             print(f"| {name} | {v} | {statistics.median(times[v]):.2f} | {statistics.median(vs_plain):.3f} | "
                   f"{statistics.median(vs_clip):.3f} ({q1:.3f}–{q3:.3f}) |", flush=True)

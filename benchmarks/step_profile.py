@@ -40,17 +40,29 @@ def main() -> None:
     ap.add_argument("--update-every", type=int, default=10)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--tensors", type=int, default=0,
+                    help="profile a stack of this many Linear(64, 64) layers (tensors of 4,096 elements) instead of "
+                         "the MLP")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model, data = mlp()
-    x, y = data()
+    if args.tensors:
+        model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(args.tensors)])
+        x = y = torch.randn(32, 64)
+    else:
+        model, data = mlp()
+        x, y = data()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     guard = Guard(model, opt, policy=args.policy, update_every=args.update_every)
     totals: dict[str, float] = collections.defaultdict(float)
     col = guard._collector
-    for name in ("collect", "unpack", "begin_update", "end_update"):
+    for name in ("gather", "collect", "unpack", "begin_update", "end_update"):
         setattr(col, name, _timed(getattr(col, name), name, totals))
+    act = guard._actuator
+    for name in ("act", "clip", "bound_skips"):
+        setattr(act, name, _timed(getattr(act, name), f"actuator.{name}", totals))
+    guard._finish = _timed(guard._finish, "record (_finish)", totals)  # type: ignore[method-assign]
     guard.detectors = [_timed(d, f"detector {type(d).__name__}", totals) for d in guard.detectors]
     guard.policy.decide = _timed(guard.policy.decide, "policy", totals)  # type: ignore[method-assign]
     opt.step = _timed(opt.step, "optimizer.step", totals)  # type: ignore[method-assign]
@@ -69,7 +81,8 @@ def main() -> None:
     for _ in range(args.steps):
         train_step()
     wall = time.perf_counter() - t0
-    print(f"torch {torch.__version__}, 2 threads, MLP 6x512 batch 256, AdamW, policy={args.policy!r}, "
+    what = f"{args.tensors} x Linear(64, 64)" if args.tensors else "MLP 6x512 batch 256"
+    print(f"torch {torch.__version__}, {args.threads} threads, {what}, AdamW, policy={args.policy!r}, "
           f"update_every={args.update_every}, {args.steps} steps after {args.warmup} warm-up\n")
     print("| phase | µs per step |")
     print("|---|---:|")

@@ -111,3 +111,27 @@ def test_detectors_grow_and_keep_what_they_learnt() -> None:
 def test_grow_detector_leaves_detectors_without_layers_alone() -> None:
     loss = gradguard.detectors.LossSpikeDetector()
     assert grow_detector(loss, 5) is loss
+
+
+def test_the_deferred_mode_follows_a_param_group_added_later() -> None:
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 4))
+    model[2].requires_grad_(False)
+    opt = torch.optim.AdamW(model[0].parameters(), lr=1e-2, fused=True)
+    guard = Guard(model, opt, sync="deferred",
+                  policy=gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(1.0)))
+    for i in range(4):
+        _step(model, guard, i)
+        opt.zero_grad(set_to_none=True)
+    model[2].requires_grad_(True)
+    opt.add_param_group({"params": list(model[2].parameters())})
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.warns(RuntimeWarning, match="parameter set changed at step 4"):
+        report = _step(model, guard, 4, poison=model[2].weight)
+    assert report.step == 3 and report.applied  # the step read now is the one before
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # the NaN step was skipped
+    assert _finite_state(opt)
+    opt.zero_grad(set_to_none=True)
+    report = _step(model, guard, 5)
+    assert report.step == 4 and not report.applied and report.reason == "nonfinite_grad"
+    guard.close()

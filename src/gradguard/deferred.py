@@ -141,7 +141,8 @@ class DeferredSteps:
     def __init__(self, twin: DeviceTwin) -> None:
         self.twin = twin
         self.pending: _Pending | None = None
-        self._pinned: torch.Tensor | None = None
+        self._pinned: list[torch.Tensor | None] = [None, None]
+        self._turn = 0
 
     # ----------------------------------------------------------------------------------------- issue
     def step(self, guard: Any, loss: torch.Tensor | float | None) -> StepReport:
@@ -199,12 +200,15 @@ class DeferredSteps:
     def _copy(self, packed: torch.Tensor) -> tuple[torch.Tensor | None, Any]:
         if packed.device.type != "cuda":
             return None, None
-        if self._pinned is None or self._pinned.numel() != packed.numel():
-            self._pinned = torch.empty(packed.numel(), dtype=packed.dtype, pin_memory=True)
-        self._pinned.copy_(packed, non_blocking=True)
+        # two buffers in turn: the previous step's copy is read after this one is issued
+        self._turn ^= 1
+        buf = self._pinned[self._turn]
+        if buf is None or buf.numel() != packed.numel() or buf.dtype != packed.dtype:
+            buf = self._pinned[self._turn] = torch.empty(packed.numel(), dtype=packed.dtype, pin_memory=True)
+        buf.copy_(packed, non_blocking=True)
         event = torch.cuda.Event()
         event.record()
-        return self._pinned, event
+        return buf, event
 
     # ----------------------------------------------------------------------------------------- read
     def read(self, guard: Any) -> StepReport | None:

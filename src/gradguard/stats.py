@@ -51,6 +51,7 @@ __all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "U
 _GRAD = operator.attrgetter("grad")
 _IS_NONE = partial(operator.is_, None)
 _IS_SET = partial(operator.is_not, None)
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 class StatsCollector:
@@ -196,7 +197,8 @@ class StatsCollector:
         i = len(parts)
         # the global sum of squares on the device: what device-side decisions read (gradguard.deferred), and the
         # host too, so that both modes decide from the very same number
-        gsq = vec[i: i + len(grads)].to(torch.float64).square().sum().reshape(1)
+        g64 = vec[i: i + len(grads)].to(torch.float64)
+        gsq = torch.dot(g64, g64).reshape(1)
         self.gsq_index = len(vec)
         self._host_loss = None if loss is None or loss_t else float(loss)  # type: ignore[arg-type]
         pending = self.updates.take()
@@ -222,8 +224,8 @@ class StatsCollector:
             if plan.any_empty or plan.sparse:  # aminmax refuses empty tensors (a sparse gradient may hold none)
                 part = [g if g.numel() else g.new_zeros(1) for g in part]
             mm = list(map(torch.aminmax, part))
-            out.extend([m.min for m in mm])
-            out.extend([m.max for m in mm])
+            out.extend(map(_FIRST, mm))  # minima, then maxima
+            out.extend(map(_SECOND, mm))
         return out
 
     def _as_plan(self, present: tuple[int, ...] | Plan) -> Plan:
