@@ -2,7 +2,8 @@
 
 :func:`attribute_step` runs on a deep copy of the model, restores the caller's RNG, and never writes ``.grad``:
 nothing of the model, the optimizer or the RNG changes. Its cost is bounded by ``max_runs`` re-runs of parts of
-the batch, plus ``2 + max_reference`` re-runs of whole batches.
+the batch, plus ``2 + max_reference`` re-runs of whole batches (1 when the first re-run already says
+``hardware``). Memory: one copy of the model (weights and buffers, no gradients) while it runs.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def attribute_step(
     reruns = 0
     try:
         work = copy.deepcopy(model)
+        for p in work.parameters():
+            p.grad = None  # the copy needs the weights only (the re-runs use torch.autograd.grad)
         flags = {name: m.training for name, m in work.named_modules()}
         metric, event_r, event_base = event_ratio(kind, evidence or {})
         numbers["metric"], numbers["event_ratio"] = metric, event_r
