@@ -159,9 +159,10 @@ def run_float_loss(rank: int, world: int) -> dict[str, Any]:
 
 
 #: the CI subset of ``benchmarks/faults_ranks.py``'s matrix (fault on rank 1 only): every kind of fault once, both
-#: ways of giving the loss, both policies; a NaN weight under ``safe`` stops both ranks at the same step
-FAULT_CASES = [("nan_input", "tensor", "safe"), ("nan_grad", "float", "recover"), ("spike", "float", "safe"),
-               ("nan_loss", "tensor", "recover"), ("nan_weight", "float", "safe")]
+#: ways of giving the loss, both policies; a NaN weight under ``safe`` stops both ranks at the same step. The spike
+#: and NaN loss given as floats under ``recover`` split the ranks before issue 14 item 1 was fixed
+FAULT_CASES = [("nan_input", "tensor", "safe"), ("nan_grad", "float", "recover"), ("spike", "float", "recover"),
+               ("nan_loss", "float", "recover"), ("nan_weight", "float", "safe")]
 
 
 def _faults_ranks() -> Any:
