@@ -159,3 +159,27 @@ def test_a_scaler_scheduler_or_frozen_model_is_refused() -> None:
         gradguard.Guard(model, None)
     with pytest.raises(gradguard.ConfigError, match="or None for a loop that updates the weights by hand"):
         gradguard.Guard(mlp(), "sgd")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("by_hand", [True, False])
+def test_observe_measuring_updates_reads_the_device_once_per_step(by_hand: bool) -> None:
+    from test_host_syncs import CountHostReads
+
+    model = mlp(depth=4)
+    opt = None if by_hand else torch.optim.SGD(model.parameters(), lr=LR)
+    guard = gradguard.Guard(model, opt, update_every=1)
+    reads = []
+    for step in range(8):
+        x, y = batch(seed=step)
+        model.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        counter = CountHostReads()
+        with counter:
+            guard.observe(loss)
+        reads.append(len(counter.total))
+        if opt is None:
+            _sgd_by_hand(model)
+        else:
+            opt.step()
+    assert reads[3:] == [1] * 5, reads  # the update measured since the last call rides in the one statistics read

@@ -87,6 +87,11 @@ def test_train_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
         assert steps["applied"].tolist() == [s != NAN_STEP for s in range(MAX_STEPS)]
         assert steps["has_loss"].all() and steps["loss"][0] > 0
         assert record.events_of("nonfinite")
+        assert record.update_steps.tolist() == [0, 4]  # update_every=2, step 2 skipped: the Trainer's own steps
+        norms = record.updates("update_norm").astype(float)
+    for row, step in enumerate((0, 4)):
+        moved = torch.cat([(a - b).flatten() for a, b in zip(inject.after[step], inject.before[step])])
+        assert float((norms[row] ** 2).sum() ** 0.5) == pytest.approx(float(moved.norm()), rel=1e-3)
     logged = [h for h in trainer.state.log_history if "gradguard/skipped_steps" in h]
     assert logged and logged[-1]["gradguard/skipped_steps"] == 1
 

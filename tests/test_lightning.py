@@ -79,6 +79,12 @@ def test_fit_skips_the_nan_step_and_writes_the_record(tmp_path: Path) -> None:
         assert record.steps["applied"].tolist() == [s != NAN_STEP for s in range(MAX_STEPS)]
         assert record.steps["has_loss"].all()
         assert record.events_of("nonfinite")
+        assert record.update_steps.tolist() == [0, 2, 4, 6]  # update_every=2; measured across Lightning's own step
+        norms = record.updates("update_norm")
+    for row, step in enumerate((0, 2, 4, 6)):
+        moved = [(a - b).flatten() for a, b in zip(model.weights_after[step], model.weights_before[step])]
+        expected = [float(torch.cat(moved[:2]).norm()), float(torch.cat(moved[2:]).norm())]  # net.0, net.2
+        assert norms[row].tolist() == pytest.approx(expected, rel=1e-4)
     metrics = (Path(trainer.log_dir) / "metrics.csv").read_text()
     assert "gradguard/grad_norm" in metrics and "gradguard/skipped_steps" in metrics
 
@@ -189,3 +195,29 @@ def test_a_nan_batch_in_a_lightning_fit_gets_origin_causes_and_a_replayable_flig
     assert event["causes"] and event["causes"][0]["cause"] == "data"
     result = gradguard.replay(event["evidence"]["flight_record"], model=PoisonedBatch(), trust=True)
     assert result.reproduced and result.origin.phase == "data"
+
+
+@pytest.mark.timeout(120)
+def test_scalars_are_logged_at_lightnings_logging_steps_and_count_every_skip(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    class Counting(TinyRegressor):
+        def log_dict(self, *args: Any, **kwargs: Any) -> None:
+            calls.append(self.global_step)
+            super().log_dict(*args, **kwargs)
+
+    callback = GradGuardCallback(run_dir=False, update_every=0)
+    trainer = pl.Trainer(max_steps=MAX_STEPS, accelerator="cpu", devices=1, callbacks=[callback],
+                         default_root_dir=tmp_path, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, logger=pl.loggers.CSVLogger(tmp_path), log_every_n_steps=3)
+    trainer.fit(Counting(), _loader())
+    assert calls == [2, 5]  # log_dict (as costly as the guard's step) only where Lightning writes the logs
+    import csv
+
+    with open(Path(trainer.log_dir) / "metrics.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("gradguard/grad_norm")]
+    # Lightning writes step metrics when (steps done + 1) % 3 == 0: after steps 2 and 5 (0-based); the NaN step 3
+    # falls in between and is counted by skipped_steps
+    assert [int(r["step"]) for r in rows] == [2, 5]
+    assert [float(r["gradguard/skipped_steps"]) for r in rows] == [0.0, 1.0]
+    assert callback._skipped == 1

@@ -25,8 +25,9 @@ Where it hooks in (Lightning 2.x, ``lightning.pytorch``):
   alarm: a NaN step gets the same origin module, ranked causes and replayable flight record as in a plain loop.
   With ``accumulate_grad_batches`` the re-run is the last micro-batch.
 * the guard's scalars go to the Lightning logger with ``pl_module.log`` (``gradguard/grad_norm``,
-  ``gradguard/clip_coef``, ``gradguard/skipped``, ``gradguard/skipped_steps``); they are reduced across ranks
-  already, so no ``sync_dist`` is needed.
+  ``gradguard/clip_coef``, ``gradguard/skipped``, ``gradguard/skipped_steps``) at the steps Lightning writes its
+  logs (``log_every_n_steps``): ``gradguard/skipped_steps`` counts every skip in between; the run record has every
+  step. They are reduced across ranks already, so no ``sync_dist`` is needed.
 * a skipped step leaves no gradient, so Lightning's own clipping (``gradient_clip_val``, by norm or by value) is
   not called for it (``configure_gradient_clipping`` is wrapped on the module for the fit): torch's
   ``clip_grad_value_`` fails on a list with no gradient, and there is nothing to clip.
@@ -198,7 +199,7 @@ class GradGuardCallback(pl.Callback):
         self.last_report = report
         self._skip_clip = not report.applied
         self._skipped += not report.applied
-        if self.log:
+        if self.log and _logs_now(trainer):
             pl_module.log_dict({"gradguard/grad_norm": float(report.grad_norm),
                                 "gradguard/clip_coef": float(report.clip_coef),
                                 "gradguard/skipped": float(not report.applied),
@@ -223,6 +224,18 @@ class GradGuardCallback(pl.Callback):
             self.guard.load_state_dict(state)
         else:
             self._pending_state = state
+
+
+def _logs_now(trainer: pl.Trainer) -> bool:
+    """Whether Lightning writes this step's metrics to its logger (every ``log_every_n_steps``; Lightning's own
+    test, read before the step as Lightning reads it). ``pl_module.log_dict`` costs as much host time as the
+    guard's own ``observe`` (1.6 ms of CPU each per step, measured on 2 shared CPU cores), and a value logged at
+    another step is only kept in memory, then replaced, so the callback logs at logging steps only. True when the
+    test cannot be read."""
+    try:
+        return bool(trainer._logger_connector.should_update_logs)
+    except Exception:  # another Lightning version: log every step, as before
+        return True
 
 
 def _lightning_scaler(trainer: pl.Trainer) -> torch.amp.GradScaler | None:
