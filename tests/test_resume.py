@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import torch
+from torch import nn
 
 import gradguard
 from gradguard.errors import ConfigError
@@ -136,3 +137,47 @@ def test_a_resumed_guard_restores_the_checkpoints_initial_state_not_its_own() ->
     store = resumed_trainer.guard._actuator.store
     assert store is not None and store.initial is not None
     assert all(torch.equal(store.initial.model[k], v) for k, v in zip(store.initial.model, first))
+
+
+def test_a_deferred_guard_reads_its_pending_step_into_the_checkpoint() -> None:
+    """``sync="deferred"`` reads each step one call late: the step pending at the checkpoint must not be lost (its
+    statistics reach the detectors), and the resumed run decides as the uninterrupted one."""
+    def make(seed: int) -> tuple[nn.Module, torch.optim.Optimizer, gradguard.Guard]:
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3, fused=True)
+        policy = gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(0.5))
+        return model, opt, gradguard.Guard(model, opt, policy=policy, update_every=5, sync="deferred")
+
+    def train(model: nn.Module, opt: torch.optim.Optimizer, guard: gradguard.Guard, steps: range,
+              out: list[tuple[int, bool, str | None]]) -> None:
+        for step in steps:
+            g = torch.Generator().manual_seed(step)
+            x = torch.randn(16, 8, generator=g)
+            loss = nn.functional.mse_loss(model(x), x[:, :1])
+            loss.backward()
+            if step in (24, 30):
+                next(model.parameters()).grad[0, 0] = float("nan")
+            report = guard.step(loss)
+            opt.zero_grad(set_to_none=True)
+            out.append((report.step, report.applied, report.reason))
+
+    model, opt, guard = make(0)
+    assert guard.sync == "deferred"
+    reference: list[tuple[int, bool, str | None]] = []
+    train(model, opt, guard, range(25), reference)  # step 24 (a NaN) is issued, not read yet
+    buf = io.BytesIO()
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "guard": guard.state_dict()}, buf)
+    train(model, opt, guard, range(25, 40), reference)
+    guard.close()
+    model2, opt2, guard2 = make(5)
+    state = torch.load(io.BytesIO(buf.getvalue()), weights_only=True)
+    model2.load_state_dict(state["model"])
+    opt2.load_state_dict(state["opt"])
+    guard2.load_state_dict(state["guard"])
+    run = reference[:25]
+    train(model2, opt2, guard2, range(25, 40), run)
+    guard2.close()
+    assert run == reference and (30, False, "nonfinite_grad") in run
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), model2.parameters()))
+    assert repr([d.state_dict() for d in guard.detectors]) == repr([d.state_dict() for d in guard2.detectors])

@@ -40,7 +40,12 @@ def _load_collector_state(collector: Any, state: Mapping[str, Any] | None) -> No
 
 
 def guard_state(guard: Any) -> dict[str, Any]:
-    """``Guard.state_dict()``: see the module doc."""
+    """``Guard.state_dict()``: see the module doc. With ``sync="deferred"`` the step not read yet is read first
+    (as :meth:`~gradguard.Guard.flush` does: its events reach the record and the detectors now), so the checkpoint
+    holds it; the next ``guard.step`` then returns a placeholder report, in the resumed run as in this one."""
+    deferred = getattr(guard, "_deferred", None)
+    if deferred is not None:
+        deferred.read(guard)
     return {"step": guard._step, "policy": guard.policy.state_dict(),
             "detectors": [d.state_dict() for d in guard.detectors], "mitigation": guard._actuator.state_dict(),
             "collector": _collector_state(guard._collector)}
