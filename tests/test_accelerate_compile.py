@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 import torch
@@ -76,3 +77,26 @@ def test_a_compiled_model_is_guarded_without_a_graph_break() -> None:
     explained = torch._dynamo.explain(compiled)(x)
     assert explained.graph_break_count == 0 and explained.graph_count == 1
     assert losses[-1] < losses[0]
+
+
+def test_a_nan_batch_in_an_accelerate_loop_gets_origin_causes_and_a_replayable_flight_record(tmp_path: Path) -> None:
+    acc, model, opt, loader = _setup(1)
+    guard = gradguard.Guard(model, opt, tmp_path / "run", loss_fn=nn.functional.mse_loss)
+    for step, (x, y) in enumerate(loader):
+        if step == NAN_STEP:
+            x = x.clone()
+            x[1, 3] = float("nan")
+        loss = nn.functional.mse_loss(model(x), y)
+        acc.backward(loss)
+        report = guard.step(loss, inputs=x, targets=y)
+        opt.zero_grad()
+        assert report.applied == (step != NAN_STEP)
+        if step == NAN_STEP + 2:
+            break
+    guard.close()
+    with gradguard.open_run(tmp_path / "run") as record:
+        event = record.events_of("nonfinite")[0]
+    assert event["step"] == NAN_STEP and event["evidence"]["origin"]["phase"] == "data"
+    assert event["causes"] and event["causes"][0]["cause"] == "data"
+    result = gradguard.replay(event["evidence"]["flight_record"], trust=True)  # model and loss rebuilt from it
+    assert result.reproduced and result.step == NAN_STEP

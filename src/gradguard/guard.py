@@ -161,7 +161,7 @@ class Guard:
         self.policy: Policy = resolve_policy(policy)
         self._by_hand = optimizer is None  # see gradguard.handwritten
         if optimizer is None:
-            optimizer = without_optimizer(model, self.policy, scaler, scheduler)
+            optimizer = without_optimizer(model, self.policy, scaler, scheduler, given=policy)
         self.inventory: ParamInventory = build_inventory(model, optimizer)
         self.layer_names = self.inventory.layer_names()
         self.detectors: list[Detector] = (default_detectors(self.inventory.num_layers) if detectors is None

@@ -65,8 +65,10 @@ def _changes_lr(member: Any) -> bool:
     return isinstance(member, RollbackOnTrouble) and member.lr_factor is not None
 
 
-def without_optimizer(model: nn.Module, policy: Any, scaler: Any, scheduler: Any) -> NoOptimizer:
+def without_optimizer(model: nn.Module, policy: Any, scaler: Any, scheduler: Any, given: Any = None) -> NoOptimizer:
     """The stand-in optimizer of ``Guard(model, None)``, after refusing what cannot work without an optimizer.
+
+    ``policy`` is the resolved policy; ``given`` what the user passed (a preset name), for the message.
 
     Raises:
         ConfigError: the policy changes the learning rate, a scaler or scheduler is given, or the model has no
@@ -74,11 +76,15 @@ def without_optimizer(model: nn.Module, policy: Any, scaler: Any, scheduler: Any
     """
     lr_members = [m for m in members(policy) if _changes_lr(m)]
     if lr_members:
+        member = lr_members[0]
+        what = type(member).__name__ + (f"(lr_factor={member.lr_factor})" if isinstance(member, RollbackOnTrouble)
+                                        else "")
         raise ConfigError(
-            "policy", policy, f"without an optimizer, a policy that does not change the learning rate: {_INSTEAD}",
-            f"{lr_members[0]!r} lowers the learning rate through optimizer.param_groups, and a loop that updates "
-            "the weights by hand (optimizer=None) keeps its own rate, which the guard cannot change. Pass your "
-            "torch optimizer to use it.")
+            "policy", given if isinstance(given, str) else type(policy).__name__,
+            f"without an optimizer, a policy that does not change the learning rate: {_INSTEAD}",
+            f"Its {what} lowers the learning rate through optimizer.param_groups, and a loop that updates the "
+            "weights by hand (optimizer=None) keeps its own rate, which the guard cannot change. Pass your torch "
+            "optimizer to use it.")
     if scaler is not None:
         raise ConfigError("scaler", type(scaler).__name__, "None when optimizer=None",
                           "A GradScaler unscales and steps through an optimizer; pass the optimizer.")

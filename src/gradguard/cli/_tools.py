@@ -83,9 +83,11 @@ def check(
                                  help="A function returning (model, batch, loss_fn[, optimizer]) or a dict of "
                                       "check's arguments (model, batch, loss_fn, optimizer, closure, scheduler, "
                                       "max_grad_norm).")],
-    fix: Annotated[bool, typer.Option("--fix", help="Re-initialise the layers found wrong, then check again.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show info findings and all evidence.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", metavar="",
+                                      help="Re-initialise the layers found wrong, then check again.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the diagnosis as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", metavar="",
+                                          help="Also show info findings and all evidence.")] = False,
 ) -> None:
     """Pre-flight diagnosis of a model on one real batch: ranked causes, evidence and prescriptions.
 
@@ -121,7 +123,7 @@ def check(
 @app.command()
 def replay(
     flight_record: Annotated[Path, typer.Argument(help="A flight record (run_dir/flight/*.pt or *.flight).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON.")] = False,
     trust: Annotated[bool, typer.Option("--trust", metavar="",
                                         help="Rebuild the pickled model and loss function stored in the record "
                                              "(runs code from the file: only for records you trust).")] = False,
