@@ -66,8 +66,8 @@ class AttributeSpikes(NoState):
         batch_loss: ``batch_loss(model, batch) -> mean loss`` for batches other than ``(inputs, targets)``
             (default: the guard's ``loss_fn(model(inputs), targets)``).
 
-    Under torch.distributed it does nothing yet (each rank holds its own batch; a replay on one rank would have
-    to keep the others waiting on a collective).
+    Under torch.distributed (DDP) every rank replays its own batch in step with the others and all reach the same
+    verdict (see :mod:`gradguard.attribution.ddp`); FSDP-sharded parameters are not supported (nothing is done).
 
     Cost: nothing on a step without a spike event (one dict look-up per optimizer step); on a spike, about
     ``3 + max_reference`` forward/backward passes of the batch plus up to ``max_runs`` of its parts.
@@ -122,8 +122,9 @@ class AttributeSpikes(NoState):
         guard = self.guard
         if not spikes or guard is None or len(self.results) >= self.max_attributions:
             return Decision()
-        if getattr(guard, "reduce_packed", None) is not None:  # torch.distributed: not yet (each rank has its batch)
-            return Decision()
+        distributed = getattr(guard, "reduce_packed", None) is not None
+        if distributed and any(hasattr(p, "to_local") for p in guard.model.parameters()):
+            return Decision()  # FSDP shards: not supported (DDP is)
         step = stats.step
         current = None if self.source is None else self.source.current
         batch_loss = self.loss_for(guard)
@@ -138,7 +139,10 @@ class AttributeSpikes(NoState):
         snap_step, snap_model = self._snapshot(step)
         refs = [] if self.source is None or snap_step is None else self.source.since(snap_step, step,
                                                                                      self.max_reference)
-        result = attribute_step(
+        from .ddp import attribute_step_ddp
+
+        replay: Callable[..., dict[str, Any]] = attribute_step_ddp if distributed else attribute_step
+        result = replay(
             model, batch, batch_loss, kind=spikes[0].kind, evidence=spikes[0].evidence, recorded_loss=stats.loss,
             recorded_grads=[p.grad for p in params], recorded_grad_norm=stats.grad_norm, rng_state=rng,
             snapshot=snap_model, snapshot_step=snap_step, reference_batches=refs, sample_ids=ids, top=self.top,
@@ -146,7 +150,8 @@ class AttributeSpikes(NoState):
         result["step"] = step
         result["applied"] = False
         if result.get("verdict") == "data" and self.source is not None:
-            dropped = self.source.plan_drop(step, result["culprit_samples"])
+            own = getattr(guard, "rank", 0)
+            dropped = self.source.plan_drop(step, [c for c in result["culprit_samples"] if c.get("rank", own) == own])
             if dropped:
                 result["dropped"] = dropped
         self.results[step] = result

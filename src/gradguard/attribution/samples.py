@@ -36,7 +36,7 @@ def _split(group: Sequence[int], parts: int) -> list[list[int]]:
 class _Scorer:
     def __init__(self, model: nn.Module, batch_loss: BatchLoss, batch: Any, n: int,
                  full_grads: Sequence[torch.Tensor | None] | None) -> None:
-        self.model, self.batch_loss, self.batch, self.n = model, batch_loss, batch, n
+        self.model, self.batch_loss, self.batch, self.n = model, batch_loss, batch, n  # n: samples behind G
         self.params = trainable(model)
         self.full = None
         self.gg = 0.0
@@ -79,8 +79,8 @@ class _Scorer:
 
 
 def rank_samples(model: nn.Module, batch_loss: BatchLoss, batch: Any, n: int,
-                 full_grads: Sequence[torch.Tensor | None] | None, *, top: int = 3, max_runs: int = 64
-                 ) -> tuple[list[dict[str, Any]], int, bool]:
+                 full_grads: Sequence[torch.Tensor | None] | None, *, top: int = 3, max_runs: int = 64,
+                 total: int | None = None) -> tuple[list[dict[str, Any]], int, bool]:
     """The ``top`` samples by gradient share, at most ``max_runs`` re-runs (each on a part of the batch).
 
     ``model`` is a working copy (it may be put in eval mode when a layer refuses a single sample). A batch of
@@ -88,8 +88,10 @@ def rank_samples(model: nn.Module, batch_loss: BatchLoss, batch: Any, n: int,
     and the ``top`` parts with the largest share are split again (in 4) until they are single samples or the
     re-runs are spent. Returns (culprits, re-runs made, whether eval mode was needed); each culprit is
     ``{"index": i, "share", "loss", "grad_norm"}`` or, when the budget ran out first, ``{"indices": [...], ...}``.
+    ``total``: the samples behind ``full_grads`` when they are more than this batch's ``n`` (the global batch of
+    a DDP step), so that shares are of the global gradient.
     """
-    scorer = _Scorer(model, batch_loss, batch, n, full_grads)
+    scorer = _Scorer(model, batch_loss, batch, n if total is None else total, full_grads)
     first = _split(list(range(n)), n if n <= max_runs else max(2, max_runs // 4))
     pool: list[tuple[list[int], dict[str, Any]]] = [(g, scorer(g)) for g in first]
     while True:
