@@ -56,3 +56,26 @@ def test_inspect_and_report_show_the_attribution(tmp_path, capsys) -> None:
     assert main(["report", str(tmp_path / "run"), "-o", str(html)]) == 0
     text = html.read_text()
     assert "Attribution" in text and "sample 3" in text
+
+
+def test_attribute_command_with_a_snapshot(tmp_path, capsys) -> None:
+    torch.manual_seed(0)
+    x, y = torch.randn(480, 8), torch.randn(480, 1)
+    x[25 * 16 + 9, 3] = float("inf")
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    policy = gradguard.chain(gradguard.safe(), gradguard.rollback_on_trouble(directory=tmp_path / "snaps", every=10))
+    guard = gradguard.Guard(model, opt, tmp_path / "run", loss_fn=nn.MSELoss(), policy=policy)
+    for xb, yb in zip(x.split(16), y.split(16), strict=True):
+        loss = nn.functional.mse_loss(model(xb), yb)
+        loss.backward()
+        guard.step(loss, inputs=xb, targets=yb)
+        opt.zero_grad()
+    guard.close()
+    record = next((tmp_path / "run" / "flight").glob("*.pt"))
+    snapshot = sorted((tmp_path / "snaps").glob("*.pt"))[0]
+    assert main(["attribute", str(record), "--trust", "--json", "--snapshot", str(snapshot)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "data" and result["basis"] == "snapshot"
+    assert result["numbers"]["snapshot"]["recurs"] is True
+    assert result["culprit_samples"][0]["index"] == 9

@@ -7,6 +7,10 @@
 - :func:`attribute_step`: the replay itself, for a model, a batch and what the step recorded.
 - :func:`check_samples`: data checks on samples (repeated n-grams, runs of one token, out-of-range values,
   near-duplicates).
+- :mod:`gradguard.attribution.ddp`: the same under DDP, every rank in step, the same verdict on every rank.
+
+``guard.attribute(event)`` and ``gradguard attribute FLIGHT_RECORD`` use the same replay; ``guard.batches(loader,
+drop_culprits=True)`` drops the named samples only.
 """
 
 from .checks import check_samples
