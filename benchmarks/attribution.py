@@ -156,6 +156,7 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     if found is not None:
         out["verdict"] = found.get("verdict")
         out["cost_ratio"] = found["cost_s"] / step_s
+        out["cost_s"] = found["cost_s"]
         out["reruns"] = found["reruns"]
         top = [c.get("index") for c in found["culprit_samples"]]
         out["recall"] = planted in top if cause in ("poisoned_sample", "repeated_token") and found["step"] == at \
@@ -173,8 +174,8 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
     print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}, "
           f"chain(AttributeSpikes(), {preset}())")
     print("| cause | expected | detected | verdict accuracy | verdicts | culprit recall (top 3) | "
-          "attribution / step time | re-runs |")
-    print("|---|---|---|---|---|---|---|---|")
+          "attribution / step time | attribution s, step ms (medians) | re-runs |")
+    print("|---|---|---|---|---|---|---|---|---|")
     tasks = {"poisoned_sample": "mlp", "repeated_token": "lm", "lr_raised": "mlp", "bit_flip": "mlp"}
     for cause, task in tasks.items():
         runs = [run_one(cause, task, s, steps, at, preset) for s in seeds]
@@ -187,16 +188,19 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
         ratios = [r["cost_ratio"] for r in runs if "cost_ratio" in r]
         reruns = [r["reruns"] for r in runs if "reruns" in r]
         ratio = f"{statistics.median(ratios):.1f}x (max {max(ratios):.1f}x)" if ratios else "-"
+        costs = [r["cost_s"] for r in runs if "cost_s" in r]
+        absolute = (f"{statistics.median(costs):.3f} s, {1000 * statistics.median(r['step_s'] for r in runs):.2f} ms"
+                    if costs else "-")
         rr = f"{statistics.median(reruns):.0f}" if reruns else "-"
         rec = _pct(recall) if cause in ("poisoned_sample", "repeated_token") else "n/a"
         print(f"| {cause} | {EXPECTED[cause]} | {_pct(detected)} | {_pct(right)} | {verdicts or '-'} | {rec} | "
-              f"{ratio} | {rr} |")
+              f"{ratio} | {absolute} | {rr} |")
     for task in ("mlp", "lm"):
         runs = [run_one(None, task, s, steps, at, preset) for s in seeds]
         verdicts = [v for r in runs for v in r["verdicts"]]
         said = ", ".join(f"{v}: {verdicts.count(v)}" for v in sorted(set(verdicts), key=str)) or "-"
         print(f"| healthy ({task}) | none | - | - | {said} | - | events {sum(r['events'] for r in runs)}, "
-              f"attributions {sum(r['attributions'] for r in runs)} in {len(runs)} runs | - |")
+              f"attributions {sum(r['attributions'] for r in runs)} in {len(runs)} runs | - | - |")
 
 
 def final_losses(seeds: list[int], epochs: int = 3, n: int = 4096) -> None:
