@@ -13,6 +13,7 @@ from torch import nn
 
 from gradguard import Guard, TrainingHalted
 from gradguard import policy as P
+from gradguard._safe_load import UntrustedFileError
 from gradguard.decision import Decision
 from gradguard.events import Event
 from gradguard.mitigation import SkipBatches, SnapshotStore, load_snapshot
@@ -137,6 +138,41 @@ def test_disk_snapshots_are_atomic_bounded_and_loadable(tmp_path: Path) -> None:
     assert files == ["snapshot-000000006.pt", "snapshot-000000009.pt"]  # no temporary files left
     snap = load_snapshot(tmp_path / "snaps" / files[-1])
     assert snap.step == 9 and all(torch.equal(snap.model[k], v) for k, v in model.state_dict().items())
+
+
+class _Payload:
+    """An object that runs code when unpickled (here it only records that it ran)."""
+
+    ran = False
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return (_mark_ran, ())
+
+
+def _mark_ran() -> None:
+    _Payload.ran = True
+
+
+def test_a_crafted_snapshot_runs_nothing_when_loaded_or_resumed_from(tmp_path: Path) -> None:
+    """Issue 14 item 6: snapshot files load with weights_only=True, directly and when a checkpoint refers to them."""
+    model = mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    guard = Guard(model, opt, policy=P.rollback_on_trouble(every=3, keep=2, directory=tmp_path / "snaps"))
+    guard._actuator.store.warmup = guard._actuator.store.confirm = 0
+    _loop(guard, model, opt, range(10))
+    state = guard.state_dict()
+    path = tmp_path / "snaps" / "snapshot-000000009.pt"
+    payload = torch.load(path, weights_only=False)
+    payload["scheduler"] = _Payload()
+    torch.save(payload, path)
+    _Payload.ran = False
+    with pytest.raises(UntrustedFileError, match="trust=True"):
+        load_snapshot(path)
+    fresh = Guard(model, opt, policy=P.rollback_on_trouble(every=3, keep=2, directory=tmp_path / "snaps"))
+    with pytest.warns(UserWarning, match=r"after step 9\) could not be read .*trust=True"):
+        fresh.load_state_dict(state)
+    assert not _Payload.ran
+    assert [s.step for s in fresh._actuator.store.snapshots] == [6]  # resumed without the crafted one
 
 
 def test_skip_batches_replays_good_batches_and_drops_poisoned_ones() -> None:
