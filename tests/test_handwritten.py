@@ -57,6 +57,7 @@ def test_a_nan_batch_is_skipped_and_the_hand_written_update_runs_on(tmp_path: Pa
         flight = Path(event["evidence"]["flight_record"])
     result = gradguard.replay(flight, loss_fn=nn.functional.mse_loss, model=mlp())
     assert result.reproduced and result.step == nan_step
+    assert isinstance(gradguard.flight.load_flight_record(flight).build_optimizer(mlp()), NoOptimizer)
 
 
 def test_a_clip_scales_the_gradients_the_loop_reads() -> None:

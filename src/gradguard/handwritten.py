@@ -51,8 +51,8 @@ class NoOptimizer(torch.optim.Optimizer):
     parameters, with an unknown learning rate (``lr`` = NaN, recorded as such), no state, and a ``step()`` that
     does nothing."""
 
-    def __init__(self, params: Iterable[torch.Tensor]) -> None:
-        super().__init__(list(params), {"lr": float("nan")})
+    def __init__(self, params: Iterable[torch.Tensor], lr: float = float("nan")) -> None:
+        super().__init__(list(params), {"lr": lr})  # lr: accepted so a flight record can rebuild it
 
     def step(self, closure: Callable[[], float] | None = None) -> None:  # type: ignore[override]
         """Nothing: the loop applies its own update."""
