@@ -120,6 +120,8 @@ HEALTHY: list[Case] = [
     _h("vgg_bn", "heldout", "vgg", H.vgg_bn, C10),
     _h("t5", "dev", "t5", H.t5, LM),
     _h("roberta_mlm", "heldout", "bert", H.roberta_mlm, MLM),
+    # second round (appended: dev, heldout, ... by the rule)
+    _h("bag_of_embeddings_adam", "dev", "embedding", T.bag_of_embeddings, C4),
 ]
 
 BROKEN: list[Case] = [
@@ -159,6 +161,13 @@ BROKEN: list[Case] = [
        C10),
     _b("adamw_wd_collapse", "dev", ("regularization",), VANISH, STUCK, T.adamw_weight_decay_collapse, C10),
     _b("half_adam_eps", "heldout", ("numeric",), NONFINITE, ("nonfinite",), T.half_adam, C10),
+    # second round (appended: dev, heldout, ... by the rule)
+    _b("adam_eps0_padding", "dev", ("numeric",), NONFINITE, ("nonfinite",), P(T.bag_of_embeddings, eps=0.0), C4),
+    _b("bert_init_std1", "heldout", ("init",), EXPLODE + VANISH, DIVERGE + STUCK, B.bert_init_large, MLM),
+    _b("nanogpt_init_std1", "dev", ("init",), EXPLODE + VANISH, DIVERGE + STUCK, B.nanogpt_init_large, LM),
+    _b("mlp_adam_lr1", "heldout", ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, T.mlp_adam_lr, C10),
+    _b("deep_relu_conv_plain_40", "dev", ("depth", "normalization"), (*VANISH, "explode"), STUCK,
+       B.deep_relu_conv_plain, C10),
 ]
 
 CORPUS: list[Case] = HEALTHY + BROKEN

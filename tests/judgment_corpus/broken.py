@@ -209,3 +209,57 @@ def deep_relu_plain(seed: int, depth: int = 60, width: int = 32) -> Setup:
     M.init_linears(model, _he)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
+
+
+# ---- added in the second round (appended; dev and held-out by the alternation rule) ---------------------------------
+
+def bert_init_large(seed: int) -> Setup:
+    """BERT masked LM with ``initializer_range=1.0`` (50x its 0.02) at its AdamW 6e-4 with warm-up."""
+    from transformers import BertConfig, BertForMaskedLM
+
+    from ._setup import mlm_batches
+
+    torch.manual_seed(seed)
+    cfg = BertConfig(vocab_size=H.VOCAB, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                     intermediate_size=128, max_position_embeddings=64, pad_token_id=0, initializer_range=1.0)
+    model = BertForMaskedLM(cfg)
+    opt = H._adamw(model, 6e-4, 0.01, (0.9, 0.98))
+    return H.hf_setup(model, opt, H.warmup_cosine(opt, 20), mlm_batches(seed, H.VOCAB))
+
+
+def nanogpt_init_large(seed: int, std: float = 1.0) -> Setup:
+    """The nanoGPT-style GPT with every matrix ~ N(0, ``std``) (50x its 0.02) at its AdamW 1e-3 with warm-up."""
+    torch.manual_seed(seed)
+    model = M.MiniGPT(H.VOCAB, 64, 64, 4, 4, init_std=std)
+    opt = H._adamw(model, 1e-3, 0.1, (0.9, 0.99))
+    return H.xy_setup(model, opt, H.warmup_cosine(opt, 10), H.lm_batches(seed, H.VOCAB), H.lm_loss)
+
+
+class PlainConvStack(nn.Module):
+    """``depth`` 3x3 convolutions of ``width`` channels with ReLU, He-normal (fan-in) init, no normalisation and no
+    residuals, global pool, linear head."""
+
+    def __init__(self, depth: int = 40, width: int = 16, classes: int = 10) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        c = 3
+        for _ in range(depth):
+            conv = nn.Conv2d(c, width, 3, padding=1)
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
+            layers += [conv, nn.ReLU()]
+            c = width
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def deep_relu_conv_plain(seed: int, depth: int = 40) -> Setup:
+    """40 ReLU convolutions at the He init, no BatchNorm and no residuals, SGD 0.01 momentum 0.9: the per-layer
+    fluctuations compound over the depth."""
+    torch.manual_seed(seed)
+    model = PlainConvStack(depth)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return H.xy_setup(model, opt, None, image_batches(seed, size=8), F.cross_entropy)

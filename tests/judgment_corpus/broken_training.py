@@ -229,3 +229,36 @@ def half_adam(seed: int) -> Setup:
 
 def _float_cross_entropy(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(out.float(), y)
+
+
+# ---- added in the second round (appended; dev and held-out by the alternation rule) ---------------------------------
+
+class BagOfEmbeddings(nn.Module):
+    """Token embeddings (``padding_idx=0``: the pad row gets no gradient, by design) averaged over the sequence, then
+    a ReLU MLP head."""
+
+    def __init__(self, vocab: int = 32, dim: int = 32, classes: int = 4) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim, padding_idx=0)
+        self.head = nn.Sequential(nn.Linear(dim, 64), nn.ReLU(), nn.Linear(64, classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.emb(x).mean(1))
+
+
+def bag_of_embeddings(seed: int, eps: float = 1e-8) -> Setup:
+    """A bag-of-embeddings sequence classifier with a padding row, Adam 3e-3 (``eps`` as given)."""
+    from ._setup import sequence_batches
+
+    torch.manual_seed(seed)
+    model = BagOfEmbeddings()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3, eps=eps)
+    return H.xy_setup(model, opt, None, sequence_batches(seed, length=20), F.cross_entropy)
+
+
+def mlp_adam_lr(seed: int, lr: float = 1.0) -> Setup:
+    """The common ReLU MLP at Adam lr 1.0 (1000x its 1e-3)."""
+    torch.manual_seed(seed)
+    model = M.mlp([32, 128, 128, 128, 10], nn.ReLU)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)

@@ -15,10 +15,10 @@ from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings
 from .numeric import data_findings, numeric_findings
-from .optim_check import lr_findings, regularization_findings
+from .optim_check import lr_findings, optimizer_numeric_findings, regularization_findings
 from .probe import run_probe
 from .propagation import analyse_propagation
-from .recurrence import recurrence_findings
+from .recurrence import recurrence_findings, unclipped_findings
 from .stepsize import analyse_step
 
 __all__ = ["check", "diagnose_step"]
@@ -105,6 +105,8 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         except Exception as exc:  # a custom optimizer may not step on a copy (closure-based, e.g. LBFGS)
             notes.append(f"lr check skipped: a copy of {type(optimizer).__name__} could not step ({exc})")
         findings += regularization_findings(probe, optimizer, stepped)
+        findings += unclipped_findings(probe, stepped, max_grad_norm)
+        findings += optimizer_numeric_findings(stepped)
     else:
         notes.append("lr and regularization checks need the optimizer")
     explain(findings, family, trained, weight_decay)

@@ -14,9 +14,12 @@ The cause is named from the measurement, not the table (see :mod:`.propagation`)
 transitions must compound by ``>= INIT_WARN`` decades (critical ``>= INIT_CRIT``) the way the layers' std factors
 predict, or the model's first loss must be ``>= 10^OUTPUT_WARN`` times the loss of an all-zero output while the
 weights of a chain of at least 2 layers are too large (the output is blown up at step 0; one too-large layer alone
-is the regularisation check's: it may have grown there). Per-branch scales inside residual blocks (GPT-2's
-N(0, 0.02), zero-initialised heads, residual branches and layer scales) are designs: they are not plain runs, and
-layers gated by a zero are left out. Weights off the table that the measurement does not confirm are ``info``.
+is the regularisation check's: it may have grown there), or, where the path has no plain run (residual streams,
+attention), the whole gradient path must compound by ``>= INIT_WARN`` decades while most of its weight layers are
+off by ``> OFF_FACTOR`` the same way (a transformer at N(0, 1): development case ``nanogpt_init_std1``, 17 of 19
+layers 4-8x too large, 2.7 decades, which the depth check took before). Per-branch scales inside residual blocks
+(GPT-2's N(0, 0.02), zero-initialised heads, residual branches and layer scales) are designs: they are not plain
+runs, and layers gated by a zero are left out. Weights off the table that the measurement does not confirm are ``info``.
 """
 
 from __future__ import annotations
@@ -175,6 +178,19 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
             explained = _explained(pred_all, out_dec)
             how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
                    "before any training")
+    chain_measured = prop.measured
+    if explained < INIT_WARN and chain_measured is not None and abs(chain_measured) >= INIT_WARN:
+        # no plain run (residual streams, attention): the chain's compounding is the init's when most of the
+        # chain's weight layers are off the scale the same way (a transformer at N(0, 1) instead of N(0, 0.02))
+        way = 1.0 if chain_measured > 0 else -1.0
+        same = [s for s in chain_specs if way * math.log(s.factor) > math.log(OFF_FACTOR)]
+        if len(chain_specs) >= 2 and 2 * len(same) > len(chain_specs):
+            pred_same = sum(math.log10(s.factor) for s in same)
+            if _explained(pred_same, chain_measured) > explained:
+                group, predicted, measured = same, pred_same, chain_measured
+                explained = _explained(pred_same, chain_measured)
+                how = (f"{len(same)} of the {len(chain_specs)} weight layers on the gradient's path are off the "
+                       f"same way, and across them the gradient changes by {abs(chain_measured):.1f} decades")
     needed = OUTPUT_WARN if how.startswith("the first loss") else INIT_WARN
     if group and explained >= needed:
         direction = 1 if measured > 0 else -1

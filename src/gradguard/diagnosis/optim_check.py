@@ -43,7 +43,8 @@ from .init_check import weight_specs
 from .probe import ProbeResult
 from .stepsize import StepAnalysis
 
-__all__ = ["ADAM_RATIO_CRIT", "ADAM_RATIO_WARN", "RISE_WARN", "lr_findings", "regularization_findings"]
+__all__ = ["ADAM_RATIO_CRIT", "ADAM_RATIO_WARN", "RISE_WARN", "lr_findings", "optimizer_numeric_findings",
+           "regularization_findings"]
 
 RISE_WARN = 0.1
 ADAM_RATIO_WARN, ADAM_RATIO_CRIT = 3.0, 10.0
@@ -189,4 +190,33 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
                       "penalty, and watch the weight norms."),
         code="optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)",
         score=math.log10(worst),
+    )]
+
+
+def optimizer_numeric_findings(step: StepAnalysis | None) -> list[Finding]:
+    """``numeric``, critical: the optimizer's step is not finite although the weights and gradients it was made
+    from are (Adam's ``g / (sqrt(v) + eps)`` with ``eps`` 0, or rounded to 0 in float16, where a gradient is 0 or
+    tiny: ``0 / 0``). The first step writes NaN/Inf into the weights whatever the learning rate."""
+    if step is None or not step.nonfinite_step:
+        return []
+    names = sorted(step.nonfinite_step, key=lambda k: -step.nonfinite_step[k])
+    worst = step.nonfinite_step[names[0]]
+    eps = step.eps_underflow
+    why = (f"eps={next(iter(eps.values())):g} is 0 in {', '.join(eps)}, so the step divides by zero where a gradient "
+           "is zero or underflows" if eps else "the optimizer's arithmetic overflows or divides by zero")
+    prescription = ("Keep the optimizer's arithmetic in float32: train float32 master weights (torch.autocast with "
+                    "a GradScaler instead of model.half()), or set eps to a value the dtype holds (1e-4 in float16)."
+                    if any(k != "float32" and k != "float64" for k in eps) else
+                    "Set the optimizer's eps to a positive value (the default 1e-8) so that a zero gradient gives a "
+                    "zero step.")
+    return [Finding(
+        cause="numeric", layers=sorted({n.rsplit(".", 1)[0] for n in names}), severity="critical", confidence=0.9,
+        evidence={"optimizer": step.optimizer, "non_finite_step_fraction": {n: _num(step.nonfinite_step[n])
+                                                                            for n in names[:5]},
+                  "eps_rounds_to_zero_in": eps or None, "expected": "a finite step from finite gradients"},
+        message=(f"One {step.optimizer} step turns finite gradients into NaN/Inf in {len(names)} parameter(s) "
+                 f"(up to {worst:.2g} of {names[0]}'s elements): {why}."),
+        prescription=prescription,
+        code=("optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-8)  # with float32 parameters"),
+        score=10.0,
     )]

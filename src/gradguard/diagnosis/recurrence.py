@@ -22,8 +22,10 @@ from torch import nn
 from .findings import Finding
 from .probe import ProbeResult
 from .propagation import log10_ratio
+from .stepsize import StepAnalysis
 
-__all__ = ["MIN_CALLS", "RecurrentLayer", "find_recurrent", "recurrence_findings", "spectral_radius"]
+__all__ = ["MIN_CALLS", "UNCLIPPED_RATIO", "RecurrentLayer", "find_recurrent", "recurrence_findings", "spectral_radius",
+           "unclipped_findings"]
 
 MIN_CALLS = 4
 _GATE_NAMES = {"LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new"), "RNN": ("",)}
@@ -37,6 +39,12 @@ GATED_EXPLODING = (1.5, 3.0)
 GATED_VANISHING = (8.0, 12.0)
 #: a vanilla recurrent weight with a radius outside this band is a warning even when this batch does not show it
 RADIUS_BAND = (0.5, 1.2)
+#: an unclipped SGD step on a recurrent layer's weights above this fraction of their norm (median; the healthy
+#: first-step ratio of ``optim_check.SGD_HEALTHY_RATIO``): a gradient spike through time of 10x, common in recurrent
+#: nets, takes it past the 0.1 at which an SGD step is too large (``optim_check.SGD_RATIO_WARN``)
+UNCLIPPED_RATIO = 0.01
+#: the spike factor assumed in the message (Pascanu et al. 2013: spikes of one to several decades)
+SPIKE = 10.0
 
 
 def spectral_radius(w: torch.Tensor) -> float:
@@ -183,3 +191,44 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
                    f"recurrent spectral radius {rho:.2f}.")
     return Finding(cause="recurrence", layers=[layer.name], severity=severity, confidence=confidence,
                    evidence=evidence, message=message, prescription=prescription, code=code, score=score)
+
+
+def unclipped_findings(probe: ProbeResult, step: StepAnalysis | None, max_grad_norm: float | None) -> list[Finding]:
+    """A warning when a recurrent model takes SGD steps without gradient clipping and its recurrent layers' step is
+    already above the healthy ratio: the next gradient spike through time is taken whole.
+
+    Development evidence (judgment corpus): word_language_model's GRU at SGD lr 20 trains behind its
+    ``clip_grad_norm_(0.25)`` and diverges at step 11 without it; its first step is 0.03 of the recurrent weights'
+    norm unclipped, not distinguishable from a healthy step until the spikes come.
+    """
+    if step is None or max_grad_norm is not None or step.family != "sgd":
+        return []
+    layers = find_recurrent(probe)
+    if not layers:
+        return []
+    gain = step.momentum_gain
+    found: list[tuple[str, float]] = []
+    for layer in layers:
+        prefix = f"{layer.name}." if layer.name else ""
+        mine = sorted(v * gain for k, v in step.ratios.items() if k.startswith(prefix) and math.isfinite(v))
+        if mine and mine[len(mine) // 2] >= UNCLIPPED_RATIO:
+            found.append((layer.name, mine[len(mine) // 2]))
+    if not found:
+        return []
+    worst = max(r for _, r in found)
+    names = ", ".join(n for n, _ in found)
+    return [Finding(
+        cause="recurrence", layers=[n for n, _ in found], severity="warning", confidence=0.6,
+        evidence={"optimizer": step.optimizer, "lr": step.lrs[-1] if step.lrs else None, "max_grad_norm": None,
+                  "recurrent_update_to_weight_median": float(f"{worst:.3g}"),
+                  "expected": f"< {UNCLIPPED_RATIO:g} unclipped, or gradient clipping",
+                  "after_a_10x_spike": float(f"{SPIKE * worst:.3g}")},
+        message=(f"{names}: recurrent layers trained by {step.optimizer} without gradient clipping, with a step of "
+                 f"{worst:.2g} of their weights' norm already: a gradient spike through time ({SPIKE:g}x is common "
+                 f"in recurrent nets) makes it {SPIKE * worst:.2g}, and the run diverges."),
+        prescription=("Clip the gradient's global norm before each step (torch.nn.utils.clip_grad_norm_, e.g. 0.25 at "
+                      "SGD lr 20 as in word_language_model, or 1.0), or use Adam; if the loop already clips, pass "
+                      "max_grad_norm= to check."),
+        code="torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)  # after backward(), before optimizer.step()",
+        score=math.log10(SPIKE * worst / 0.1) + 1.0,
+    )]

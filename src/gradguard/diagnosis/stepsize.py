@@ -73,6 +73,11 @@ class StepAnalysis:
     loss_doubled: float | None = None
     #: per weight matrix, the fraction of its norm weight decay removes in this step (``-<dW_wd, W> / <W, W>``)
     decay_shrink: dict[str, float] = field(default_factory=dict)
+    #: parameters whose step is not finite although their weights and gradients are: the optimizer's own
+    #: arithmetic overflowed or divided by zero (name -> fraction of its elements)
+    nonfinite_step: dict[str, float] = field(default_factory=dict)
+    #: param dtypes in which a param group's ``eps`` rounds to 0 (``{"float16": 1e-8}``)
+    eps_underflow: dict[str, float] = field(default_factory=dict)
 
     @property
     def momentum_gain(self) -> float:
@@ -169,6 +174,21 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
                 wd_part = (d - plain[name]).float()
                 out.decay_shrink[name] = -float((wd_part * p.detach().float()).sum()) / (w * w)
     out.predicted = predicted
+    for name, d in delta.items():
+        p, g = probe.params[name], probe.param_grads.get(name)
+        if g is None or bool(torch.isfinite(d).all()):
+            continue
+        if bool(torch.isfinite(p).all()) and bool(torch.isfinite(g).all()):
+            out.nonfinite_step[name] = float((~torch.isfinite(d)).float().mean())
+    for group in optimizer.param_groups:
+        eps = group.get("eps")
+        if isinstance(eps, (tuple, list)):  # Adafactor-style (eps1, eps2)
+            eps = eps[0]
+        if not isinstance(eps, int | float):
+            continue
+        for p in group["params"]:
+            if p.is_floating_point() and (eps == 0 or float(torch.tensor(float(eps), dtype=p.dtype)) == 0.0):
+                out.eps_underflow[str(p.dtype).replace("torch.", "")] = float(eps)
     norm_after = {r.name for r in probe.records if r.normalized_after}
     out.normalized = {k for k in out.ratios if k.rsplit(".", 1)[0] in norm_after}
     no_decay = all(float(g.get("weight_decay", 0.0) or 0.0) == 0.0 for g in optimizer.param_groups)
