@@ -16,7 +16,8 @@
     layer makes its weights scale-invariant, so their ratio is not a risk). Development half: healthy models at
     most 0.018 at seed 0 but above 0.025 at other seeds (a tanh MLP at SGD 0.1; a 22-layer He MLP at SGD 0.01
     momentum 0.9); broken: 0.15 (a default-init MLP at SGD 10), 0.32 (a ResNet without BatchNorm). The GRU LM at
-    SGD 20 without its clip (0.034) cannot be told from healthy by its first step: its trouble is later spikes.
+    SGD 20 without its clip (0.034) cannot be told from healthy by its first step: its trouble is later spikes
+    (``recurrence.unclipped_findings`` names an unclipped SGD step on a recurrent net instead).
 
   The suggested lr is the largest lr on the tried grid that gives a sufficient decrease on the batch (Armijo,
   ``c = 1/2``), and at most the lr that brings the bulk ratio to the healthy one (``ADAM_HEALTHY_RATIO``,
@@ -30,6 +31,8 @@
   every weight matrix after it cuts it by ``>= GROWTH_REWARD`` more (the loss rewards growing the weights: nothing
   bounds them; a linear classifier on separable data at Adam 0.1 shows 39% and 19%), while each step moves the
   weights by ``>= GROWTH_STEP`` of their norm (it is at 1.0).
+* numeric (:func:`optimizer_numeric_findings`): the copy's step is not finite where the weights and gradients are
+  (Adam's eps 0, or 1e-8 rounded to 0 in float16, on a zero gradient: 0 / 0).
 """
 
 from __future__ import annotations
