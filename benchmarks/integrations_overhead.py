@@ -1,20 +1,24 @@
 """Per-step overhead of gradguard's trainer integrations against each trainer's own default clipping.
 
 Prints a Markdown table: for PyTorch Lightning (``GradGuardCallback``), the Transformers ``Trainer``
-(``GradGuardTrainerCallback``) and an Accelerate loop (``Guard`` over the prepared optimizer), the median wall
-milliseconds per optimizer step and the ratio to the same trainer clipping by itself (Lightning
+(``GradGuardTrainerCallback``) and an Accelerate loop (``Guard`` over the prepared optimizer), the median wall and
+CPU milliseconds per optimizer step and their ratios to the same trainer clipping by itself (Lightning
 ``gradient_clip_val=1.0``, ``TrainingArguments(max_grad_norm=1.0)``, ``accelerator.clip_grad_norm_(params, 1.0)``).
+The models are small on purpose (an MLP 4x512, batch 64; a BERT of 2 layers x 128, sequence 64, batch 16), where
+a fixed per-step cost shows most.
 
-    python benchmarks/integrations_overhead.py                  # all three, 2 CPU threads (~4 minutes)
+    python benchmarks/integrations_overhead.py                  # all three, 2 CPU threads (~6 minutes)
     python benchmarks/integrations_overhead.py --only hf --rounds 10
+    python benchmarks/integrations_overhead.py --only lightning --detail   # without logging / record / policy
 
 How: each round runs every variant of an integration back to back (in alternating order), each a fresh
 ``fit``/``train`` of ``--steps`` optimizer steps (same seed, same data) timed from one step's end to the next (data
 loading, the trainer's own hooks, logging and gradguard's background record included; the first ``--skip`` steps of
 each run, warm-up and start-up, are left out). A round's ratio is the variant's median step time over the
 baseline's in that round; the table gives the median of those ratios and their interquartile range, so that
-drift of the machine cancels within a round. The guarded variants keep a run record (the default), with
-``update_every=10`` (the default).
+drift of the machine cancels within a round. CPU time is this process's (every thread: the record writer's too);
+on a shared machine it is the steadier of the two, since other processes stretch wall time but not it. The
+guarded variants keep a run record (the default), with ``update_every=10`` (the default).
 """
 
 from __future__ import annotations
@@ -40,8 +44,6 @@ import gradguard
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 warnings.filterwarnings("ignore")
-for _name in ("lightning.pytorch", "lightning.fabric", "lightning_fabric"):
-    logging.getLogger(_name).setLevel(logging.ERROR)  # "GPU available: ..." at every fit
 
 BATCH, WIDTH = 64, 512
 
@@ -78,6 +80,9 @@ def lightning_variants(detail: bool = False) -> dict[str, Callable[[int, int, Pa
     import lightning.pytorch as pl
 
     from gradguard.integrations.lightning import GradGuardCallback
+
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)  # "GPU available: ..." at every fit
 
     class Classifier(pl.LightningModule):
         def __init__(self) -> None:
