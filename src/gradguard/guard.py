@@ -239,7 +239,9 @@ class Guard:
         """Measure this step's gradients, decide, and apply ``optimizer.step()`` or skip it.
 
         Call it after ``loss.backward()`` (after the last micro-batch when accumulating gradients), where you
-        would call ``optimizer.step()``. Costs one host read of a small vector (see README: host syncs).
+        would call ``optimizer.step()``. Costs one host read of a small vector (see README: host syncs). With
+        ``sync="deferred"`` it reads nothing before the optimizer steps and returns the report of the previous
+        step (``report.step`` says which; ``step=-1`` at the first call); call :meth:`flush` to read the last one.
 
         Args:
             loss: the (unscaled) loss of the step, for the record and the loss detectors. Optional.
