@@ -40,7 +40,7 @@ import gradguard
 
 torch.manual_seed(0)
 model = {name}()
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
+{hook}opt = torch.optim.SGD(model.parameters(), lr=0.1)
 guard = gradguard.Guard(model, opt, run_dir="run", loss_fn=nn.MSELoss())
 for step in range(3):
     x, y = torch.randn(8, 4), torch.randn(8, 1)
@@ -54,7 +54,14 @@ guard.close()
 '''
 
 
-def _train(project: Path, name: str, in_main: bool) -> Path:
+_HOOK = '''
+
+def keep_finite(module, inputs, output):  # a forward hook written in the training script
+    return None
+'''
+
+
+def _train(project: Path, name: str, in_main: bool, hook_in_main: bool = False) -> Path:
     """Run a user's train.py (as ``python train.py`` from its directory) whose step 2 has a NaN batch."""
     project.mkdir()
     if in_main:
@@ -62,7 +69,10 @@ def _train(project: Path, name: str, in_main: bool) -> Path:
     else:
         (project / f"{name.lower()}.py").write_text(_MODEL.format(name=name))
         model_import = f"from {name.lower()} import {name}"
-    (project / "train.py").write_text(_TRAIN.format(model_import=model_import, name=name))
+    if hook_in_main:
+        model_import += _HOOK
+    hook = "model.body[0].register_forward_hook(keep_finite)\n" if hook_in_main else ""
+    (project / "train.py").write_text(_TRAIN.format(model_import=model_import, name=name, hook=hook))
     proc = subprocess.run([sys.executable, "train.py"], cwd=project, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     (record,) = (project / "run" / "flight").glob("*.pt")
@@ -121,6 +131,17 @@ def test_a_class_defined_in_the_training_script_is_named_with_what_to_do(
 
     result = gradguard.replay(record, model=NetInMain(), loss_fn=nn.MSELoss())
     assert result.reproduced and result.origin.phase == "data"
+
+
+@pytest.mark.timeout(240)
+def test_a_hook_defined_in_the_training_script_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = _train(tmp_path / "project", "NetWithHook", in_main=False, hook_in_main=True)
+    try:
+        assert main(["replay", str(record), "--trust"]) == 1  # the model's module is found; its hook is not
+    finally:
+        sys.modules.pop("netwithhook", None)
+    err = capsys.readouterr().err
+    assert "uses keep_finite, defined in" in err and "(pickled as __main__)" in err
 
 
 def test_needed_globals_reads_a_pickle_without_running_it(tmp_path: Path) -> None:
