@@ -16,16 +16,18 @@ from gradguard.mitigation.clipping import ClipAdaptive, ClipByZScore
 from gradguard.stats import StepStats
 
 
-def _stats(norm: float, step: int = 0) -> StepStats:
+def _stats(norm: float, step: int = 0, loss: float | None = 1.0) -> StepStats:
     per = np.full(2, norm / math.sqrt(2))
-    return StepStats(step=step, loss=1.0, grad_norm=norm, scale=None, lrs=(0.1,), layer_grad_norm=per,
+    return StepStats(step=step, loss=loss, grad_norm=norm, scale=None, lrs=(0.1,), layer_grad_norm=per,
                      layer_grad_maxabs=per, layer_grad_nonfinite=np.zeros(2, dtype=np.int64),
                      layer_weight_norm=np.ones(2), layer_has_grad=np.ones(2, dtype=bool))
 
 
-def _feed(clip, norms) -> list[float]:
-    """The norm each step is left with (the true norm times the clip coefficient)."""
-    return [n * clip.decide(_stats(float(n), i), []).clip_coef for i, n in enumerate(norms)]
+def _feed(clip, norms, losses=None) -> list[float]:
+    """The norm each step is left with (the true norm times the clip coefficient); the loss is 1 unless given."""
+    losses = [1.0] * len(norms) if losses is None else losses
+    return [n * clip.decide(_stats(float(n), i, float(loss)), []).clip_coef
+            for i, (n, loss) in enumerate(zip(norms, losses))]
 
 
 def _healthy(n: int, seed: int = 0, sigma: float = 0.2) -> np.ndarray:
@@ -85,7 +87,9 @@ def test_nonfinite_and_zero_norms_never_enter_the_history_and_state_round_trips(
 
 @pytest.mark.parametrize(("kwargs", "setting"), [({"max_rise": 0.0}, "max_rise"), ({"max_std": 0.05}, "max_std"),
                                                  ({"alpha": 1.0}, "alpha"), ({"warmup": 1}, "warmup"),
-                                                 ({"absorb": 1.0}, "absorb")])
+                                                 ({"absorb": 1.0}, "absorb"), ({"warmup_growth": 1.0}, "warmup_growth"),
+                                                 ({"warmup_rise": 0.0}, "warmup_rise"),
+                                                 ({"loss_tol": -0.1}, "loss_tol")])
 def test_bad_settings_name_the_setting(kwargs, setting) -> None:
     with pytest.raises(ConfigError) as info:
         ClipAdaptive(**kwargs)
@@ -172,3 +176,90 @@ def test_safe_holds_a_too_high_sgd_rate_on_a_deep_tanh_net() -> None:
     assert not final_old < 100.0  # the fault is real on this run
     applied = [r.grad_norm * r.clip_coef for r in reports[25:]]
     assert max(applied) < 5 * float(np.median(applied))  # no runaway of the applied norm
+
+
+# ---- warm-up: a blow-up that starts in the first steps is clipped as it starts -------------------------------------
+
+#: word_language_model (pytorch/examples, LSTM, SGD lr 20) without its clip under the previous warm-up: the true
+#: norms and losses of its first 25 batches (seed 0); its own clip_grad_norm_(0.25) holds every step at 0.25
+WLM_NORMS = [0.157, 0.271, 4.42, 0.682, 17.7, 44.9, 1.65, 2438.0, 7.22, 0.526, 1.24, 1.23, 0.417, 0.224, 0.193,
+             0.348, 0.517, 0.486, 0.223, 0.892, 0.410, 0.251, 0.206, 0.174, 0.214]
+WLM_LOSSES = [9.82, 9.37, 9.97, 10.0, 44.3, 12.3, 11.4, 21.9, 14.8, 9.80, 8.82, 10.1, 9.21, 8.49, 7.97, 7.99, 8.29,
+              8.52, 8.29, 8.31, 10.2, 9.14, 8.92, 8.11, 7.95]
+
+
+def test_a_climb_from_step_1_is_clipped_within_a_few_steps() -> None:
+    norms = 0.2 * 1.3 ** np.arange(60)  # +30% a step from the first step on, the loss rising with it
+    losses = 1.0 + 0.2 * np.arange(60)
+    applied = _feed(ClipAdaptive(), norms, losses)
+    first = next(i for i, (a, n) in enumerate(zip(applied, norms)) if a < n)
+    assert first <= 10  # the previous warm-up (10x the median of the capped norms) first clipped at step 17
+    assert max(applied) <= 15 * norms[0]  # it let the applied norm reach 200x the first norm by step 24
+
+
+def test_word_language_models_early_spikes_are_held_near_the_first_norms() -> None:
+    applied = _feed(ClipAdaptive(), WLM_NORMS, WLM_LOSSES)
+    assert max(applied) <= 8 * WLM_NORMS[0]  # the previous warm-up's threshold ratcheted to 20 (applied 16.5)
+    assert applied[:2] == WLM_NORMS[:2]  # the first, ordinary norms pass
+
+
+def test_an_early_jump_is_learned_when_the_loss_falls_and_held_when_it_rises() -> None:
+    rng = np.random.default_rng(0)
+    norms = np.r_[1.0, 5.0 * rng.lognormal(0.0, 0.2, 199)]  # the norm's scale jumps 5x at step 1 and stays
+    falling, rising = 2.3 - 0.005 * np.arange(200), 2.3 * 1.15 ** np.arange(200)  # rising: +15% a step
+    learned = [a / n for a, n in zip(_feed(ClipAdaptive(), norms, falling), norms)]
+    held = [a / n for a, n in zip(_feed(ClipAdaptive(), norms, rising), norms)]
+    assert sum(c < 0.999 for c in learned) <= 4  # healthy: the threshold follows within a few steps
+    assert sum(c < 0.999 for c in held) >= 2 * sum(c < 0.999 for c in learned)  # trouble: held for longer
+    assert all(c < 0.999 for c in held[1:5])
+
+
+@pytest.mark.parametrize("shape", ["falling", "warming"])
+def test_healthy_falling_or_warming_norms_are_rarely_clipped(shape) -> None:
+    rng = np.random.default_rng(1)
+    steps = np.arange(300)
+    trend = np.maximum(0.955 ** steps, 0.1) if shape == "falling" else np.minimum(1.084 ** steps, 5.0)
+    norms = trend * rng.lognormal(0.0, 0.2, 300)  # 10x down over 50 steps, or 5x up over 20 (LR warm-up)
+    losses = 2.3 * np.exp(-steps / 150) + 0.05 * rng.standard_normal(300)
+    coefs = [a / n for a, n in zip(_feed(ClipAdaptive(), norms, losses), norms)]
+    assert sum(c < 0.999 for c in coefs[:25]) <= 2
+    assert sum(c < 0.999 for c in coefs) <= 0.15 * len(coefs)
+    assert min(coefs) >= 0.4  # and never hard (the lowest comes after the warm-up, from the redescending clip)
+
+
+def test_a_deep_relu_net_under_a_too_high_adam_rate_is_clipped_at_its_first_jump() -> None:
+    # the spikes benchmark's relu_adam_high_lr, seed 3: after Adam's first step (lr 0.05) the norm jumps ~170x; the
+    # previous warm-up let 10x through and this net died (final loss 0.48 against 0.03 for the seeds that live)
+    model = _mlp(10, nn.ReLU, 3)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    guard = Guard(model, opt, policy="safe", update_every=0)
+    g = torch.Generator().manual_seed(3)
+    w1, w2 = torch.randn(16, 32, generator=g) / 4, torch.randn(32, 1, generator=g) / math.sqrt(32)
+    reports = []
+    for _ in range(4):
+        x = torch.randn(64, 16, generator=g)
+        y = torch.tanh(x @ w1) @ w2
+        opt.zero_grad(set_to_none=True)
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        reports.append(guard.step(loss.detach()))
+    first = reports[0].grad_norm
+    jumps = [r for r in reports[1:] if r.grad_norm > 10 * first]
+    assert jumps, [r.grad_norm for r in reports]  # the jump is real on this net
+    for r in reports[1:]:
+        assert r.grad_norm * r.clip_coef <= 3.0 * 1.25 ** (r.step - 1) * first * (1 + 1e-6)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_warmup_state_is_a_few_scalars_and_round_trips_mid_warmup() -> None:
+    clip = ClipAdaptive()
+    _feed(clip, WLM_NORMS[:10], WLM_LOSSES[:10])
+    state = clip.state_dict()
+    assert all(isinstance(v, (int, float)) for v in state.values())
+    fresh = ClipAdaptive()
+    fresh.load_state_dict(pickle.loads(pickle.dumps(state)))
+    assert _feed(fresh, WLM_NORMS[10:], WLM_LOSSES[10:]) == _feed(clip, WLM_NORMS[10:], WLM_LOSSES[10:])
+    legacy = ClipAdaptive()  # a state saved by the previous warm-up (a list of log norms) still loads
+    legacy.load_state_dict({"mean": 0.0, "var": 0.0, "floor": 0.0, "limit": 0.0, "count": 3,
+                            "warm": [0.0, 0.1, -0.1]})
+    assert legacy.count == 3 and legacy.threshold() == pytest.approx(3.0, rel=0.05)

@@ -1,4 +1,5 @@
-"""Clipping policies: by value, per layer, and adaptive (z-score on an EMA, percentile of a bounded history, AGC).
+"""Clipping policies: by value, per layer, and adaptive (z-score on an EMA, percentile of a bounded history, AGC;
+``safe``'s :class:`ClipAdaptive` lives in ``adaptive.py`` and is re-exported here).
 
 Every policy decides on the host from :class:`~gradguard.stats.StepStats` (per-layer norms, max-abs, weight norms,
 already read in the step's one host transfer); none touches a tensor. The guard applies their decisions in one
@@ -18,6 +19,7 @@ from ..decision import Decision, NoState
 from ..events import Event
 from ..stats import StepStats
 from ._checks import at_least, fraction, percentile, positive
+from .adaptive import ClipAdaptive
 
 __all__ = ["ClipAdaptive", "ClipByPercentile", "ClipByValue", "ClipByZScore", "ClipPerLayer", "ClipUnitwise"]
 
@@ -248,145 +250,3 @@ class ClipByPercentile:
 
 def _percentile_setting(value: object) -> float:
     return percentile("percentile", value)
-
-
-class ClipAdaptive:
-    r"""Clip the global norm to a threshold learned from the TRUE norms, with a floor and a bounded rise.
-
-    On the log scale, :math:`x_t = \log\lVert g_t\rVert`; :math:`\mu, \sigma` are an EMA (decay :math:`\alpha`)
-    of its mean and deviation, :math:`s = \min(\max(\sigma, \sigma_{min}), \sigma_{max})`, :math:`d = x_t - \mu`.
-    The threshold is
-
-    .. math:: T_t = \min\bigl(\max(F,\ e^{\mu + z s}),\ T_{t-1}(1 + r)\bigr)
-
-    and a step with :math:`\lVert g\rVert > T_t` is clipped to :math:`\min(T_t, e^{\mu + (zs)^2/d})`: just above
-    the threshold to the threshold, far above it to near the typical norm (as ZClip's adaptive scaling). What keeps
-    a climb of the norm from lifting its own threshold (the ratchet of feeding the threshold back, which lets a
-    too-high learning rate run away at 5-6% a step):
-
-    - the history takes the TRUE norm, never the threshold, winsorised with a redescending weight (beyond
-      :math:`k s`, :math:`d` enters as :math:`(ks)^2/d`: the further out, the less it pulls), and a clipped step
-      pulls the mean with weight ``absorb`` (0.1) and leaves the deviation alone, so a steady climb is clipped as
-      it starts and cannot widen its own band; a lasting change of scale is still absorbed (x3 in about 400 steps);
-    - :math:`T` rises by at most :math:`r` per step;
-    - :math:`F`, the floor, is :math:`e^{\mu_w + z\sigma_{min}}` from the warm-up: a run whose norms shrink is not
-      clipped ever tighter; the deviation cap :math:`\sigma_{max}` keeps a noisy warm-up (norms already climbing)
-      from setting the threshold far above the typical norm.
-
-    Why this and not the z-score (ZClip-like :class:`ClipByZScore`) or the percentile (AutoClip-like
-    :class:`ClipByPercentile`) as ``safe``'s clipper: ``benchmarks/spikes.py``, 12-layer tanh MLP at a too-high SGD
-    rate (0.3, momentum 0.9), seeds 0-4, mean final loss: ``safe`` with the z-score 3.6e5 (seed 2 blows up to
-    1.8e6: the threshold fed back follows the climb), with the percentile nan (2 seeds of 5 halt: its history
-    takes every norm in and follows the same way), with this rule 0.066 (best peer: zclip 0.078,
-    ``clip_grad_norm_(1.0)`` 0.095); on the other runs it is within 1.05x of the best peer or better, except a deep
-    ReLU MLP under Adam at a too-high rate, where which net survives is a lottery of the first steps for every
-    clipper (``recover`` handles it by lowering the rate).
-
-    Warm-up: the first ``warmup`` finite norms set :math:`\mu, \sigma` (median and scaled MAD of the log norms);
-    during it a norm is clipped only above ``warmup_growth`` times the median so far (and enters capped there).
-    NaN/Inf and zero norms (a step without gradients) never enter the history.
-
-    Args:
-        z_threshold: :math:`z` on the log-norm (default 2.5).
-        alpha: EMA decay (default 0.97).
-        warmup: finite norms before the EMA takes over (default 25).
-        min_std: :math:`\sigma_{min}` on the log-norm (default 0.1: the floor is 1.28x the warm-up's typical norm).
-        max_std: :math:`\sigma_{max}` (default 0.25: the threshold is at most :math:`e^{0.625} = 1.87` times the
-            typical norm).
-        max_rise: :math:`r`, the largest relative rise of the threshold per step (default 0.005).
-        winsor: :math:`k`, in deviations (default 2.5).
-        warmup_growth: during warm-up, clip to this times the median of the norms so far (default 10).
-        absorb: weight of a clipped step's pull on the mean, in [0, 1) (default 0.1; 0: only accepted steps teach).
-    """
-
-    def __init__(self, z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 25, min_std: float = 0.1,
-                 max_std: float = 0.25, max_rise: float = 0.005, winsor: float = 2.5,
-                 warmup_growth: float = 10.0, absorb: float = 0.1) -> None:
-        self.z_threshold = positive("z_threshold", z_threshold)
-        self.alpha = fraction("alpha", alpha)
-        self.warmup = at_least("warmup", warmup, 2)
-        self.min_std = positive("min_std", min_std)
-        self.max_std = positive("max_std", max_std)
-        if self.max_std < self.min_std:
-            from ..errors import ConfigError
-
-            raise ConfigError("max_std", max_std, f"a number >= min_std ({self.min_std})")
-        self.max_rise = positive("max_rise", max_rise)
-        self.winsor = positive("winsor", winsor)
-        self.warmup_growth = positive("warmup_growth", warmup_growth)
-        self.absorb = 0.0 if absorb == 0 and not isinstance(absorb, bool) else fraction("absorb", absorb)
-        self.mean = 0.0  # EMA of the log norm
-        self.var = 0.0
-        self.floor = 0.0
-        self.limit = 0.0  # the threshold of the last step (set at the end of warm-up)
-        self.count = 0
-        self._warm: list[float] = []
-
-    def _std(self) -> float:
-        return min(max(math.sqrt(self.var), self.min_std), self.max_std)
-
-    def threshold(self) -> float:
-        """The norm above which the next step is clipped (inf before the first norm)."""
-        if self.count < self.warmup:
-            return self.warmup_growth * math.exp(float(np.median(self._warm))) if self._warm else math.inf
-        learned = max(self.floor, math.exp(self.mean + self.z_threshold * self._std()))
-        return min(learned, self.limit * (1.0 + self.max_rise))
-
-    def _end_warmup(self) -> None:
-        logs = np.asarray(self._warm)
-        self.mean = float(np.median(logs))
-        self.var = float((1.4826 * np.median(np.abs(logs - self.mean))) ** 2)
-        self.floor = math.exp(self.mean + self.z_threshold * self.min_std)
-        self.limit = math.exp(self.mean + self.z_threshold * self._std())
-        self._warm = []
-
-    def _push(self, x: float, clipped: bool) -> None:
-        s = self._std()
-        delta = x - self.mean
-        cap = self.winsor * s
-        if abs(delta) > cap:  # redescending: the further out, the less it pulls
-            delta = math.copysign(cap * cap / abs(delta), delta)
-        a = 1.0 - self.alpha
-        self.mean += a * delta * (self.absorb if clipped else 1.0)
-        if not clipped:  # a clipped step says the spread is too small only if the climb is real: it must wait
-            self.var = (1.0 - a) * (self.var + a * delta * delta)
-
-    def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
-        norm = stats.grad_norm
-        if not math.isfinite(norm) or norm <= 0:  # nothing to clip; a zero norm (no gradient) says nothing of scale
-            return Decision()
-        limit = self.threshold()
-        warm = self.count < self.warmup
-        target = limit
-        if not warm and norm > limit:
-            # the further out, the closer to the typical norm the step is clipped (continuous at the threshold)
-            zs = self.z_threshold * self._std()
-            target = min(limit, math.exp(self.mean + zs * zs / max(math.log(norm) - self.mean, zs)))
-        if warm:
-            self._warm.append(math.log(min(norm, limit)))
-            self.count += 1
-            if self.count == self.warmup:
-                self._end_warmup()
-        else:
-            self._push(math.log(norm), clipped=norm > limit)
-            self.limit = limit
-            self.count += 1
-        if norm <= limit:
-            return Decision()
-        return Decision(clip_coef=target / norm, reason="clip_adaptive",
-                        evidence={"grad_norm": norm, "threshold": limit, "clipped_to": target,
-                                  "typical_norm": math.exp(self.mean),
-                                  "floor": self.floor, "warmup": warm})
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean, "var": self.var, "floor": self.floor, "limit": self.limit, "count": self.count,
-                "warm": list(self._warm)}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.mean, self.var = float(state["mean"]), float(state["var"])
-        self.floor, self.limit = float(state["floor"]), float(state["limit"])
-        self.count, self._warm = int(state["count"]), [float(x) for x in state["warm"]]
-
-    def __repr__(self) -> str:
-        return (f"clip_adaptive(z_threshold={self.z_threshold}, alpha={self.alpha}, warmup={self.warmup}, "
-                f"max_rise={self.max_rise})")
