@@ -69,6 +69,11 @@ class AttributeSpikes(NoState):
     Under torch.distributed (DDP) every rank replays its own batch in step with the others and all reach the same
     verdict (see :mod:`gradguard.attribution.ddp`); FSDP-sharded parameters are not supported (nothing is done).
 
+    The hardware test compares a re-run of the batch with the step's own ``.grad``: it assumes one batch per step
+    (no gradient accumulation) and the same numerics (with autocast, give a ``batch_loss`` that runs under the
+    same autocast); otherwise it would report ``hardware`` for every spike. ``Guard(sync="deferred")`` falls back
+    to the blocking read with it (it decides on the host).
+
     Cost: nothing on a step without a spike event (one dict look-up per optimizer step); on a spike, about
     ``3 + max_reference`` forward/backward passes of the batch plus up to ``max_runs`` of its parts.
     """
