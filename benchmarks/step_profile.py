@@ -7,6 +7,7 @@ costs warm (caches are cold), so figures taken in isolation mislead; these are n
 
     python benchmarks/step_profile.py                      # default policy, update_every=10
     python benchmarks/step_profile.py --policy monitor --update-every 0
+    python benchmarks/step_profile.py --calls 16,1024      # Python-level calls per step against the tensor count
 """
 
 from __future__ import annotations
@@ -34,6 +35,33 @@ def _timed(fn: Callable[..., Any], key: str, totals: dict[str, float]) -> Callab
     return wrapper
 
 
+def python_calls(n: int, policy: str) -> int:
+    """Python-level calls (Python functions and builtins called from Python) of one steady guarded step over ``n``
+    tensors of 4,096 elements on fixed gradients, the optimizer's own step left out: load-independent."""
+    import sys
+
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)])
+    for p in model.parameters():
+        p.grad = torch.randn_like(p) * 1e-3
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    guard = Guard(model, opt, policy=policy, update_every=0)
+    opt.step = lambda *a, **k: None  # type: ignore[method-assign]
+    for _ in range(30):
+        guard.step(0.5)
+    calls = 0
+
+    def count(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        calls += event in ("call", "c_call")
+
+    sys.setprofile(count)
+    for _ in range(10):
+        guard.step(0.5)
+    sys.setprofile(None)
+    return calls // 10
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--policy", default="safe")
@@ -44,8 +72,15 @@ def main() -> None:
     ap.add_argument("--tensors", type=int, default=0,
                     help="profile a stack of this many Linear(64, 64) layers (tensors of 4,096 elements) instead of "
                          "the MLP")
+    ap.add_argument("--calls", default="", help="comma-separated tensor counts: print Python calls per step")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.calls:
+        print("| tensors | policy | Python-level calls per guarded step |")
+        print("|---:|---|---:|")
+        for n in (int(c) for c in args.calls.split(",")):
+            print(f"| {n} | {args.policy} | {python_calls(n, args.policy)} |")
+        return
     torch.manual_seed(0)
     if args.tensors:
         model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(args.tensors)])
