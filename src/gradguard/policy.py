@@ -208,8 +208,9 @@ def _safe() -> Chain:
 
 #: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
 #: extreme outlier steps and clips adaptively (:class:`ClipAdaptive`: learned from the true norms, floored at the
-#: warm-up level, rising at most 0.5% a step; healthy runs stay essentially unclipped). :func:`safe` and
-#: :func:`recover` take ``max_norm=c`` to keep the user's own clip inside the guard.
+#: warm-up level, rising at most 0.5% a step; in its 25-step warm-up from 3x the first norm, rising at most 25% a
+#: step, a clipped step teaching it fully only while the loss does not rise). :func:`safe` and :func:`recover` take
+#: ``max_norm=c`` to keep the user's own clip inside the guard.
 #: ``recover`` adds rollback to the newest confirmed snapshot before the trouble (the first after 5 healthy steps,
 #: then at intervals doubling from 10 to 100 steps, in memory) on divergence, a persistent loss spike, repeated
 #: non-finite steps or a collapse, restoring the policies' and detectors' state with it; the learning rate is halved
