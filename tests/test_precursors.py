@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -89,13 +90,19 @@ def test_adam_state_rises_on_a_gradient_the_second_moment_did_not_expect() -> No
     model = _mlp()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     mon = AdamStateMonitor(model, opt)
-    seen = []
+    rms, surprise = [], []
     for step in range(25):
         _backward(model, opt, step, scale=30.0 if step == 20 else 1.0)
-        seen.append(float(np.nanmax(mon.measure(step).layer_rms)))
+        st = mon.measure(step)
+        rms.append(float(np.nanmax(st.layer_rms)))
+        surprise.append(float(np.nanmax(st.layer_surprise)))
         opt.step()
-    assert max(seen[5:20]) < 2.0
-    assert seen[20] > 3.0
+    assert math.isnan(surprise[0])  # no second moment before the first step
+    assert max(surprise[5:20]) < 3.0
+    assert surprise[20] > 10.0
+    # Wortsman's RMS has a ceiling, sqrt((1-beta2^t)/(1-beta2)) = 4.56 at step 21 for beta2 0.999, whatever the
+    # gradient: why the detector does not threshold it
+    assert 3.0 < rms[20] <= math.sqrt((1 - 0.999 ** 21) / (1 - 0.999)) + 1e-6
 
 
 def test_monitoring_changes_nothing() -> None:
@@ -260,7 +267,7 @@ def test_precursor_event_in_a_guarded_run_and_its_record(tmp_path: object) -> No
     assert any(isinstance(d, AdamStatePrecursor) for d in guard.detectors)
     kinds = []
     for step in range(25):
-        x, y = _batch(step, 30.0 if step == 20 else 1.0)
+        x, y = _batch(step, 30.0 if step == 20 else 1.0)  # far beyond what Adam's second moment expects
         loss = ((model(x) - y) ** 2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()

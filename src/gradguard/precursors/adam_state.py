@@ -44,11 +44,16 @@ class AdamStateStats:
         layer_rms: RMS of g^2/u-hat per layer (dimensionless, 1 = as expected); NaN for a layer without gradient.
         layer_update_rms: RMS of Adam's coming normalised step m-hat/(sqrt(u-hat)+eps) per layer (dimensionless,
             about 1 early in training, multiply by lr for the step size); NaN without gradient.
+        layer_surprise: sqrt(mean(g^2 / v-hat(t-1))) per layer: the gradient's RMS against the second moment
+            Adam had before this step (about 1 when stationary; 10 = a gradient 10x what Adam expects). Unlike
+            ``layer_rms`` it has no ceiling (RMS <= sqrt((1-beta2^t)/(1-beta2)): 4.5 at beta2 0.95, about
+            sqrt(t) early on), so one threshold fits every beta2 and step. NaN on the first step.
     """
 
     step: int
     layer_rms: np.ndarray
     layer_update_rms: np.ndarray
+    layer_surprise: np.ndarray
 
 
 class AdamStateMonitor:
@@ -95,25 +100,27 @@ class AdamStateMonitor:
             buckets.setdefault((beta1, beta2, float(group["eps"]), t + 1.0), []).append(k)
         if not buckets:
             nan = np.full(L, np.nan)
-            return AdamStateStats(step, nan, nan.copy())
+            return AdamStateStats(step, nan, nan.copy(), nan.copy())
         order: list[int] = []
         sums: list[torch.Tensor] = []
         for (beta1, beta2, eps, t), ks in buckets.items():
             order.extend(ks)
             sums.append(self._bucket(ks, beta1, beta2, eps, t))
-        host = torch.cat(sums, dim=1).cpu().numpy()  # the one host read: 2 x (tensors with a gradient)
+        host = torch.cat(sums, dim=1).cpu().numpy()  # the one host read: 3 x (tensors with a gradient)
         idx = np.asarray(order)
         layer_of = self._layer_of.numpy()[idx]
         n = np.bincount(layer_of, weights=self._numel.numpy()[idx], minlength=L)
         with np.errstate(invalid="ignore", divide="ignore"):
             rms = np.sqrt(np.bincount(layer_of, weights=host[0], minlength=L) / n)
             urms = np.sqrt(np.bincount(layer_of, weights=host[1], minlength=L) / n)
-        rms[n == 0] = np.nan
-        urms[n == 0] = np.nan
-        return AdamStateStats(step, rms, urms)
+            surprise = np.sqrt(np.bincount(layer_of, weights=host[2], minlength=L) / n)
+        for a in (rms, urms, surprise):
+            a[n == 0] = np.nan
+        return AdamStateStats(step, rms, urms, surprise)
 
     def _bucket(self, ks: list[int], beta1: float, beta2: float, eps: float, t: float) -> torch.Tensor:
-        """Per tensor: sum of g^2/u-hat and sum of the squared normalised step, as a (2, len(ks)) float64 tensor."""
+        """Per tensor: sums of g^2/u-hat, of the squared normalised step and of g^2/v-hat(t-1) (NaN on the first
+        step), as a (3, len(ks)) float64 tensor."""
         params = [self._params[k] for k in ks]
         grads = [p.grad.detach().float() for p in params]  # type: ignore[union-attr]
         grads = [g.to_dense() if g.is_sparse else g for g in grads]
@@ -121,9 +128,15 @@ class AdamStateMonitor:
         g2 = torch._foreach_mul(grads, grads)
         vs = [s.get("exp_avg_sq") for s in states]
         ms = [s.get("exp_avg") for s in states]
-        if any(v is None for v in vs) or any(m is None for m in ms):  # the first step: no state yet
+        first = any(v is None for v in vs) or any(m is None for m in ms) or t <= 1.0
+        if first:  # the first step: no state yet
             vs = [torch.zeros_like(g) for g in grads]
             ms = [torch.zeros_like(g) for g in grads]
+            surprise = torch.full((len(grads),), float("nan"), dtype=torch.float64, device=grads[0].device)
+        else:  # the gradient against the memory Adam had before it: sqrt of this is unbounded (unlike RMS)
+            v_prev = torch._foreach_div([v.float() for v in vs], 1.0 - beta2 ** (t - 1.0))  # type: ignore[union-attr]
+            torch._foreach_clamp_min_(v_prev, eps * eps)
+            surprise = torch.stack(torch._foreach_norm(torch._foreach_div(g2, v_prev), 1)).double()
         u = torch._foreach_mul([v.float() for v in vs], beta2)  # type: ignore[union-attr]
         torch._foreach_add_(u, g2, alpha=1.0 - beta2)
         torch._foreach_div_(u, 1.0 - beta2 ** t)
@@ -136,5 +149,5 @@ class AdamStateMonitor:
         torch._foreach_add_(denom, eps)
         torch._foreach_div_(mt, denom)
         step_norm = torch._foreach_norm(mt, 2)
-        out = torch.stack([torch.stack(ratio_sum).double(), torch.stack(step_norm).double() ** 2])
+        out = torch.stack([torch.stack(ratio_sum).double(), torch.stack(step_norm).double() ** 2, surprise])
         return out

@@ -1,0 +1,118 @@
+"""False alarms of the precursor detectors on the judgment corpus's healthy models (every half), and what they say
+on its broken ones — standard architectures at their usual settings that nobody tuned the thresholds to.
+
+Each case is built at seed 0 and trained for its usual steps with ``Guard(policy="monitor")`` and the detectors of
+``gradguard.precursors.precursor_detectors`` (probes every 10 steps) next to the default ones. A healthy model must
+raise no ``precursor``, ``attention_logit_growth`` or ``logit_divergence`` event; for a broken one the table says
+whether a precursor warned before the plain run's failure step (and how many steps before).
+
+    python benchmarks/precursors_corpus.py                 # every case (about 10 minutes on a quiet 2-core machine)
+    python benchmarks/precursors_corpus.py --healthy-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from gradguard import Guard
+from gradguard.precursors import precursor_detectors
+from judgment_corpus import ALL, Case, train_plain
+
+KINDS = ("precursor", "attention_logit_growth", "logit_divergence")
+
+
+def guarded_kinds(case: Case) -> tuple[dict[str, int], int, dict[str, float]]:
+    """First step of each precursor kind in a monitored run of ``case`` (seed 0), the steps run, and the largest
+    value of each signal (``adam_surprise`` after step 10, ``attn_logit``, ``log_z_drift``)."""
+    torch.manual_seed(0)
+    setup = case.build(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        extra = precursor_detectors(setup.model, setup.optimizer, probe_every=10)
+        guard = Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler, update_every=0)
+    guard.detectors.extend(extra)
+    first: dict[str, int] = {}
+    peak = {"adam_surprise": 0.0, "attn_logit": 0.0, "log_z_drift": 0.0}
+    steps = 0
+    try:
+        for step in range(case.steps):
+            loss = setup.train_step(step, guard)
+            steps += 1
+            for d in extra:
+                last = getattr(d, "last", None)
+                if last is not None and step >= 10 and np.isfinite(last.layer_surprise).any():
+                    peak["adam_surprise"] = max(peak["adam_surprise"], float(np.nanmax(last.layer_surprise)))
+                r = getattr(d, "last_reading", None)
+                if r is not None and r.step == step:
+                    if r.attention:
+                        peak["attn_logit"] = max(peak["attn_logit"], max(r.attention.values()))
+                    lz0 = d.state_dict().get("first_log_z")
+                    if r.log_z_mean is not None and lz0 is not None:
+                        peak["log_z_drift"] = max(peak["log_z_drift"], abs(r.log_z_mean - lz0))
+            for e in setup.last_report.events:
+                if e.kind in KINDS:
+                    first.setdefault(e.kind, step)
+            if loss != loss or abs(loss) == float("inf"):
+                break
+    except Exception as exc:  # a broken model may fail the guard's own halts; what came before still counts
+        print(f"  ({case.name}: stopped at step {steps}: {type(exc).__name__})")
+    finally:
+        guard.close()
+    return first, steps, peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--healthy-only", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    healthy_alarms = healthy_steps = healthy_cases = 0
+    warned = scored = 0
+    print(f"{'case':34s} {'half':8s} {'expected':22s} {'plain failure':16s} {'surprise':>8s} {'max logit':>9s} "
+          f"{'logZ drift':>10s}  precursor events (first step)")
+    peaks: dict[str, list[float]] = {}
+    for case in ALL:
+        if args.healthy_only and not case.healthy:
+            continue
+        first, steps, peak = guarded_kinds(case)
+        found = ", ".join(f"{k}@{s}" for k, s in sorted(first.items(), key=lambda kv: kv[1])) or "-"
+        if case.healthy:
+            healthy_cases += 1
+            healthy_steps += steps
+            healthy_alarms += len(first)
+            label = "none"
+        else:
+            plain = train_plain(case, seed=0)
+            fail = plain.failure_step(case.trouble)
+            label = plain.failure_label(case.trouble)
+            if fail is not None:
+                scored += 1
+                if first and min(first.values()) <= fail:
+                    warned += 1
+        expected = "healthy" if case.healthy else "/".join(case.expected)
+        if case.healthy:
+            for k, v in peak.items():
+                peaks.setdefault(f"{case.half}:{k}", []).append(v)
+        print(f"{case.name:34s} {case.half:8s} {expected[:22]:22s} {label:16s} {peak['adam_surprise']:8.2f} "
+              f"{peak['attn_logit']:9.1f} {peak['log_z_drift']:10.2f}  {found}", flush=True)
+    print(f"\nhealthy: {healthy_alarms} precursor event kind(s) raised on {healthy_cases} models "
+          f"({healthy_steps} steps)")
+    if not args.healthy_only:
+        print(f"broken: a precursor warned at or before the plain run's failure on {warned}/{scored}")
+    for key, vals in sorted(peaks.items()):
+        print(f"healthy {key}: max {max(vals):.2f} over {len(vals)} models")
+    print(f"{time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
