@@ -25,6 +25,7 @@ step); crossings on healthy runs are false alarms (per 1,000 steps).
     python benchmarks/precursors.py                      # development seeds 0-2
     python benchmarks/precursors.py --first-seed 3       # held-out seeds 3-5 (score only)
     python benchmarks/precursors.py --steps 300 --seeds 2 --only tf_lr_0.3
+    python benchmarks/precursors.py --cost               # per-step cost of the signals
 """
 
 from __future__ import annotations
@@ -282,14 +283,57 @@ def score(records: list[tuple[Task, int, dict[str, np.ndarray]]], signal: str, t
     return leads, missed, false_alarms, healthy_steps
 
 
+def cost(rounds: int = 5, steps: int = 20) -> None:
+    """Per-step cost of the Adam-state statistics and of probes armed on every step, against the plain step
+    (forward + backward + AdamW.step) of a 4-layer d=128 TinyGPT, interleaved over rounds; medians of ratios."""
+    torch.manual_seed(0)
+    model = TinyGPT(d=128, layers=4)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    mon = AdamStateMonitor(model, opt)
+    probes = TransformerProbes(model, every=1, linear_rms=False)
+    data = token_batches(markov_source(64, 0), 4, 16, 32, 0)
+
+    def step(i: int, what: str) -> None:
+        if what == "probes":
+            probes.arm(i)
+        x = data[i % 4]
+        loss = nn.functional.cross_entropy(model(x[:, :-1]).reshape(-1, 64), x[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if what == "adam":
+            mon.measure(i)
+        if what == "probes":
+            probes.read()
+        opt.step()
+
+    times: dict[str, list[float]] = {"plain": [], "adam": [], "probes": []}
+    for i in range(5):
+        step(i, "plain")
+    for _ in range(rounds):
+        for what in times:
+            t0 = time.perf_counter()
+            for i in range(steps):
+                step(i, what)
+            times[what].append((time.perf_counter() - t0) / steps)
+    plain = np.asarray(times["plain"])
+    print(f"cost per step, 4-layer d=128 GPT (plain step {np.median(plain) * 1e3:.1f} ms):")
+    for what in ("adam", "probes"):
+        extra = (np.asarray(times[what]) - plain) * 1e3
+        print(f"  {what:7s} {np.median(np.asarray(times[what]) / plain):.3f}x  (+{np.median(extra):.2f} ms)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cost", action="store_true", help="only time the signals' per-step cost")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--only", default=None, help="comma-separated task names")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.cost:
+        cost()
+        return
     records = []
     t0 = time.perf_counter()
     total_steps = 0
