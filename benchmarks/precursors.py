@@ -7,7 +7,7 @@ their usual settings, over seeds. Every step it records the loss and, for each s
 
 - ``adam_rms``: max over layers of RMS(g^2/u-hat) (Adam's second moment under-estimating the gradient; Wortsman et
   al.'s statistic, bounded by sqrt((1-beta2^t)/(1-beta2)));
-- ``adam_surprise``: max over layers of sqrt(mean(g^2/v-hat)) against the second moment before the step (unbounded;
+- ``adam_surprise``: max over layers of sqrt(sum g^2 / sum v-hat) against the second moment before the step (no ceiling;
   what ``AdamStatePrecursor`` raises ``precursor`` on);
 - ``update_rms``: max over layers of the ratio of Adam's normalised step RMS to its median over the last 20 steps;
 - ``attn_logit``: max attention logit over layers and heads (transformers);

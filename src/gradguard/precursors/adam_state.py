@@ -44,8 +44,9 @@ class AdamStateStats:
         layer_rms: RMS of g^2/u-hat per layer (dimensionless, 1 = as expected); NaN for a layer without gradient.
         layer_update_rms: RMS of Adam's coming normalised step m-hat/(sqrt(u-hat)+eps) per layer (dimensionless,
             about 1 early in training, multiply by lr for the step size); NaN without gradient.
-        layer_surprise: sqrt(mean(g^2 / v-hat(t-1))) per layer: the gradient's RMS against the second moment
-            Adam had before this step (about 1 when stationary; 10 = a gradient 10x what Adam expects). Unlike
+        layer_surprise: sqrt(sum(g^2) / sum(v-hat(t-1))) per layer: the gradient's size against what the second
+            moment Adam had before this step expects (about 1 when stationary; 10 = a gradient 10x what Adam
+            expects; totals, so elements whose second moment is ~0, such as dead units, do not dominate). Unlike
             ``layer_rms`` it has no ceiling (RMS <= sqrt((1-beta2^t)/(1-beta2)): 4.5 at beta2 0.95, about
             sqrt(t) early on), so one threshold fits every beta2 and step. NaN on the first step.
     """
@@ -106,21 +107,22 @@ class AdamStateMonitor:
         for (beta1, beta2, eps, t), ks in buckets.items():
             order.extend(ks)
             sums.append(self._bucket(ks, beta1, beta2, eps, t))
-        host = torch.cat(sums, dim=1).cpu().numpy()  # the one host read: 3 x (tensors with a gradient)
+        host = torch.cat(sums, dim=1).cpu().numpy()  # the one host read: 4 x (tensors with a gradient)
         idx = np.asarray(order)
         layer_of = self._layer_of.numpy()[idx]
         n = np.bincount(layer_of, weights=self._numel.numpy()[idx], minlength=L)
         with np.errstate(invalid="ignore", divide="ignore"):
             rms = np.sqrt(np.bincount(layer_of, weights=host[0], minlength=L) / n)
             urms = np.sqrt(np.bincount(layer_of, weights=host[1], minlength=L) / n)
-            surprise = np.sqrt(np.bincount(layer_of, weights=host[2], minlength=L) / n)
+            surprise = np.sqrt(np.bincount(layer_of, weights=host[2], minlength=L)
+                               / np.bincount(layer_of, weights=host[3], minlength=L))
         for a in (rms, urms, surprise):
             a[n == 0] = np.nan
         return AdamStateStats(step, rms, urms, surprise)
 
     def _bucket(self, ks: list[int], beta1: float, beta2: float, eps: float, t: float) -> torch.Tensor:
-        """Per tensor: sums of g^2/u-hat, of the squared normalised step and of g^2/v-hat(t-1) (NaN on the first
-        step), as a (3, len(ks)) float64 tensor."""
+        """Per tensor: sums of g^2/u-hat, of the squared normalised step, of g^2 and of v-hat(t-1) (the last two
+        NaN on the first step), as a (4, len(ks)) float64 tensor."""
         params = [self._params[k] for k in ks]
         grads = [p.grad.detach().float() for p in params]  # type: ignore[union-attr]
         grads = [g.to_dense() if g.is_sparse else g for g in grads]
@@ -132,11 +134,12 @@ class AdamStateMonitor:
         if first:  # the first step: no state yet
             vs = [torch.zeros_like(g) for g in grads]
             ms = [torch.zeros_like(g) for g in grads]
-            surprise = torch.full((len(grads),), float("nan"), dtype=torch.float64, device=grads[0].device)
-        else:  # the gradient against the memory Adam had before it: sqrt of this is unbounded (unlike RMS)
-            v_prev = torch._foreach_div([v.float() for v in vs], 1.0 - beta2 ** (t - 1.0))  # type: ignore[union-attr]
-            torch._foreach_clamp_min_(v_prev, eps * eps)
-            surprise = torch.stack(torch._foreach_norm(torch._foreach_div(g2, v_prev), 1)).double()
+            surprise = torch.full((2, len(grads)), float("nan"), dtype=torch.float64, device=grads[0].device)
+        else:  # the gradient's energy against the energy Adam expected before it (totals, so dead elements whose
+            # second moment is ~0 do not dominate): sqrt of the layer's ratio has no ceiling (unlike RMS)
+            v_sum = torch.stack(torch._foreach_norm([v.float() for v in vs], 1)).double()  # type: ignore[union-attr]
+            g_sum = torch.stack(torch._foreach_norm(g2, 1)).double()
+            surprise = torch.stack([g_sum, v_sum / (1.0 - beta2 ** (t - 1.0))])
         u = torch._foreach_mul([v.float() for v in vs], beta2)  # type: ignore[union-attr]
         torch._foreach_add_(u, g2, alpha=1.0 - beta2)
         torch._foreach_div_(u, 1.0 - beta2 ** t)
@@ -149,5 +152,6 @@ class AdamStateMonitor:
         torch._foreach_add_(denom, eps)
         torch._foreach_div_(mt, denom)
         step_norm = torch._foreach_norm(mt, 2)
-        out = torch.stack([torch.stack(ratio_sum).double(), torch.stack(step_norm).double() ** 2, surprise])
+        out = torch.cat([torch.stack([torch.stack(ratio_sum).double(), torch.stack(step_norm).double() ** 2]),
+                         surprise])
         return out

@@ -42,8 +42,8 @@ def _cause(cause: str, confidence: float, message: str, prescription: str, code:
 class AdamStatePrecursor:
     """Raises ``precursor`` when a layer's gradient is far beyond what Adam's second moment expects.
 
-    The statistic is ``layer_surprise`` of :class:`~gradguard.precursors.AdamStateStats`: sqrt(mean(g²/v̂)) against
-    the second moment before this step (1 when the gradient is as Adam expects). Wortsman et al.'s RMS of g²/û
+    The statistic is ``layer_surprise`` of :class:`~gradguard.precursors.AdamStateStats`: sqrt(Σg²/Σv̂) against the
+    second moment before this step (1 when the gradient is as Adam expects). Wortsman et al.'s RMS of g²/û
     (with this step's gradient folded into û) is kept in the evidence; it cannot exceed sqrt((1-β2^t)/(1-β2)) —
     4.5 at β2 = 0.95, about sqrt(t) in the first steps — so no single threshold on it fits every setting.
 
