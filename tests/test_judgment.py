@@ -22,6 +22,10 @@ from judgment_corpus.judge import Judgment, judge
 
 DEV = [c for c in CORPUS if c.half == "dev"]
 
+#: each test trains a model for 200 steps (a 41-layer conv stack takes 40 s on a free core, 220 s on a machine
+#: loaded 10x): the default 300 s per test is too tight under load
+pytestmark = pytest.mark.timeout(900)
+
 #: development cases whose top cause today's gradguard gets wrong: name -> what it measured
 CAUSE_XFAIL: dict[str, str] = {}
 #: development cases whose events today's gradguard gets wrong (false alarm, or none accepted in time)
