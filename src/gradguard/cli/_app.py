@@ -54,6 +54,7 @@ def run(argv: list[str]) -> int:
     argv = [a for a in argv if a != "--debug"]
     _register()
     command = typer.main.get_command(app)
+    _plain_help_flags(command)
     try:
         result = command.main(args=argv, prog_name="gradguard", standalone_mode=False)
     except typer.Exit as exc:
@@ -72,6 +73,29 @@ def run(argv: list[str]) -> int:
         err_console.print("gradguard: interrupted")
         return 130
     return int(result) if isinstance(result, int) else 0
+
+
+def _plain_help_flags(command: object) -> None:
+    """Show ``--help`` without typer's ``<bool>`` type column (the option is made once per command and cached)."""
+    context_type = getattr(importlib.import_module("typer._click"), "Context", None) if _has_typer_click() else None
+    if context_type is None:
+        return
+    commands = [command, *getattr(command, "commands", {}).values()]
+    for cmd in commands:
+        getter = getattr(cmd, "get_help_option", None)
+        if getter is None:
+            continue
+        option = getter(context_type(cmd))
+        if option is not None and getattr(option, "metavar", "") is None:
+            option.metavar = ""
+
+
+def _has_typer_click() -> bool:
+    try:
+        importlib.import_module("typer._click")
+    except ImportError:
+        return False
+    return True
 
 
 def _click_errors() -> tuple[type[BaseException], ...]:

@@ -65,7 +65,7 @@ def attribute(
     snapshot: Annotated[Path | None, typer.Option(
         "--snapshot", help="A snapshot file from before the step (SnapshotStore(directory=...)): the data/state "
                            "test. Without it the verdict comes from the samples' gradient shares.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON.")] = False,
     trust: Annotated[bool, typer.Option("--trust", metavar="",
                                         help="Rebuild the pickled model and loss function stored in the record "
                                              "(runs code from the file: only for records you trust).")] = False,
