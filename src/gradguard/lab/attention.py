@@ -42,7 +42,7 @@ def run(quick: bool = False) -> LabResult:
                                        f"QK-layernorm trains up to lr {top[True]:g} (plain: {top[False]:g})")
     elif growth >= 10 and top[True] > top[False]:
         verdict = Verdict("depends", f"the learnable QK-norm gains: logits still grow with QK-layernorm "
-                                     f"({fmt(logits[(True, lrs[-1])], 0)} vs {fmt(logits[(False, lrs[-1])], 0)}), "
+                                     f"({logits[(True, lrs[-1])]:.0f} vs {logits[(False, lrs[-1])]:.0f}), "
                                      f"yet it trains up to lr {top[True]:g} (plain: {top[False]:g})")
     elif growth >= 10:
         verdict = Verdict("depends", f"the learning rate: logits grow x{growth:.0f}, but QK-layernorm did not widen "
