@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 import gradguard
+from gradguard.errors import ConfigError
 from gradguard.precursors import (
     AdamStateMonitor,
     AdamStatePrecursor,
@@ -161,12 +162,23 @@ def test_stable_update_cap_matches_the_reference_and_leaves_uncapped_steps_alone
 
 def test_stable_update_cap_refuses_what_it_cannot_cap() -> None:
     model = _mlp()
-    with pytest.raises(ValueError, match="Adam and AdamW"):
+    with pytest.raises(ConfigError, match=r"optimizer='SGD'.*Adam or torch\.optim\.AdamW"):
         StableUpdateCap(model, torch.optim.SGD(model.parameters(), lr=0.1))
-    with pytest.raises(ValueError, match="amsgrad"):
+    with pytest.raises(ConfigError, match="amsgrad"):
         StableUpdateCap(model, torch.optim.Adam(model.parameters(), amsgrad=True))
-    with pytest.raises(ValueError, match="max_rms"):
+    with pytest.raises(ConfigError, match=r"max_rms=0\.5"):
         StableUpdateCap(model, torch.optim.Adam(model.parameters()), max_rms=0.5)
+    adam = torch.optim.Adam(model.parameters())
+    with pytest.raises(ConfigError, match="threshold=-1"):
+        AdamStatePrecursor(model, adam, threshold=-1)
+    with pytest.raises(ConfigError, match="cooldown"):
+        AdamStatePrecursor(model, adam, cooldown=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="every=0"):
+        TransformerProbes(_LM(), every=0)
+    with pytest.raises(ConfigError, match="attention_threshold"):
+        ProbeDetector(TransformerProbes(_LM()), attention_threshold=0)
+    with pytest.raises(ConfigError, match="optimizer='SGD'"):
+        AdamStateMonitor(model, torch.optim.SGD(model.parameters(), lr=0.1))
 
 
 def test_probes_read_the_max_attention_logit_of_a_fused_qkv_block() -> None:

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from ..inventory import build_inventory
 
 __all__ = ["AdamStateMonitor", "AdamStateStats", "supports_adam_state"]
@@ -66,12 +67,13 @@ class AdamStateMonitor:
             ``exp_avg_sq`` (torch's Adam, AdamW, NAdam, RAdam).
 
     Raises:
-        ValueError: the optimizer has no Adam-style groups (use :func:`supports_adam_state` first).
+        ConfigError: the optimizer has no Adam-style groups (use :func:`supports_adam_state` first).
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer) -> None:
         if not supports_adam_state(optimizer):
-            raise ValueError(f"{type(optimizer).__name__} has no Adam-style state (betas, eps)")
+            raise ConfigError("optimizer", type(optimizer).__name__,
+                              "an Adam-family optimizer (param groups with betas and eps)")
         self.optimizer = optimizer
         inv = build_inventory(model, optimizer)
         self.layer_names = inv.layer_names()

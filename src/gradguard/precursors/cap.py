@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from .adam_state import AdamStateMonitor
 
 __all__ = ["StableUpdateCap"]
@@ -37,18 +38,17 @@ class StableUpdateCap:
         max_rms: the RMS of g²/v above which a layer's step is divided by its RMS (default 1.0, as StableAdamW).
 
     Raises:
-        ValueError: another optimizer, or ``amsgrad=True``, or ``max_rms`` < 1.
+        ConfigError: another optimizer, or ``amsgrad=True``, or ``max_rms`` < 1.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, max_rms: float = 1.0) -> None:
         if type(optimizer) not in (torch.optim.Adam, torch.optim.AdamW):
-            raise ValueError(f"optimizer: StableUpdateCap supports torch.optim.Adam and AdamW, got "
-                             f"{type(optimizer).__name__}")
+            raise ConfigError("optimizer", type(optimizer).__name__, "torch.optim.Adam or torch.optim.AdamW",
+                              "StableUpdateCap recomputes Adam's step from its state.")
         if any(g.get("amsgrad") for g in optimizer.param_groups):
-            raise ValueError("optimizer: StableUpdateCap does not support amsgrad=True")
-        if not max_rms >= 1.0:
-            raise ValueError(f"max_rms must be >= 1 (the RMS of g^2/v when the gradient is as expected), "
-                             f"got {max_rms!r}")
+            raise ConfigError("amsgrad", True, "False", "StableUpdateCap does not support amsgrad.")
+        if isinstance(max_rms, bool) or not isinstance(max_rms, (int, float)) or not max_rms >= 1.0:
+            raise ConfigError("max_rms", max_rms, "a number >= 1 (the RMS of g^2/v when the gradient is as expected)")
         self.optimizer = optimizer
         self.max_rms = float(max_rms)
         self.monitor = AdamStateMonitor(model, optimizer)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from ..events import Event
 from ..stats_types import StepStats
 from .adam_state import AdamStateMonitor, AdamStateStats, supports_adam_state
@@ -32,6 +33,18 @@ log_z = torch.logsumexp(logits.float(), dim=-1)
 loss = loss + 1e-4 * (log_z ** 2).mean()"""
 _CAP_CODE = """from gradguard.precursors import StableUpdateCap
 cap = StableUpdateCap(model, optimizer)   # divides a layer's Adam step by max(1, RMS(g^2/v))"""
+
+
+def _positive(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigError(name, value, "a number > 0")
+    return float(value)
+
+
+def _count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(name, value, "an int >= 0")
+    return value
 
 
 def _cause(cause: str, confidence: float, message: str, prescription: str, code: str) -> dict[str, Any]:
@@ -57,10 +70,10 @@ class AdamStatePrecursor:
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, threshold: float = 10.0,
                  min_step: int = 10, cooldown: int = 50) -> None:
+        self.threshold = _positive("threshold", threshold)
+        self.min_step = _count("min_step", min_step)
+        self.cooldown = _count("cooldown", cooldown)
         self.monitor = AdamStateMonitor(model, optimizer)
-        self.threshold = float(threshold)
-        self.min_step = int(min_step)
-        self.cooldown = int(cooldown)
         self._last = -(10 ** 9)
         self.last: AdamStateStats | None = None
 
@@ -112,9 +125,9 @@ class ProbeDetector:
     def __init__(self, probes: TransformerProbes, *, attention_threshold: float = 100.0,
                  log_z_threshold: float = 5.0, cooldown: int = 100) -> None:
         self.probes = probes
-        self.attention_threshold = float(attention_threshold)
-        self.log_z_threshold = float(log_z_threshold)
-        self.cooldown = int(cooldown)
+        self.attention_threshold = _positive("attention_threshold", attention_threshold)
+        self.log_z_threshold = _positive("log_z_threshold", log_z_threshold)
+        self.cooldown = _count("cooldown", cooldown)
         self._first_log_z: float | None = None
         self._last: dict[str, int] = {}
         self.last_reading: ProbeReading | None = None

@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ConfigError
+
 __all__ = ["ProbeReading", "TransformerProbes"]
 
 _PAIRS = (("q_proj", "k_proj"), ("query", "key"), ("q_lin", "k_lin"), ("q", "k"))
@@ -105,8 +107,10 @@ class TransformerProbes:
 
     def __init__(self, model: nn.Module, *, every: int = 10, max_positions: int = 256,
                  head: nn.Module | None = None, linear_rms: bool = True) -> None:
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be an int >= 1, got {every!r}")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ConfigError("every", every, "an int >= 1 (probe every this many steps)")
+        if isinstance(max_positions, bool) or not isinstance(max_positions, int) or max_positions < 1:
+            raise ConfigError("max_positions", max_positions, "an int >= 1")
         self.model = model
         self.every = every
         self.max_positions = max_positions
