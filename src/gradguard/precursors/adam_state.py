@@ -93,14 +93,22 @@ class AdamStateMonitor:
         groups = self.optimizer.param_groups
         # buckets of tensors sharing (betas, eps, step): one set of foreach passes each (usually one per group)
         buckets: dict[tuple[float, float, float, float], list[int]] = {}
+        device_steps: dict[int, float] = {}  # a step kept on an accelerator (fused/capturable): one read per group
         for k, p in enumerate(self._params):
             if p.grad is None:
                 continue
-            group = groups[self._group_of[k]]
+            g_index = self._group_of[k]
+            group = groups[g_index]
             t = self.optimizer.state.get(p, {}).get("step", 0)
-            t = float(t.item()) if isinstance(t, torch.Tensor) else float(t)  # a CPU tensor in torch's Adam
+            if isinstance(t, torch.Tensor):
+                if t.device.type == "cpu":  # torch's default: reading it is no device sync
+                    t = float(t)
+                else:
+                    if g_index not in device_steps:
+                        device_steps[g_index] = float(t)
+                    t = device_steps[g_index]
             beta1, beta2 = (float(b) for b in group["betas"])
-            buckets.setdefault((beta1, beta2, float(group["eps"]), t + 1.0), []).append(k)
+            buckets.setdefault((beta1, beta2, float(group["eps"]), float(t) + 1.0), []).append(k)
         if not buckets:
             nan = np.full(L, np.nan)
             return AdamStateStats(step, nan, nan.copy(), nan.copy())
