@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from .errors import ConfigError
 
@@ -15,6 +17,36 @@ from .errors import ConfigError
 OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
            "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every",
            "max_consecutive_skips", "sync")
+
+#: The values of ``Guard(sync=...)`` (see :mod:`gradguard.deferred`).
+SYNC_MODES = ("blocking", "deferred")
+
+
+def check_arguments(model: object, optimizer: object, scaler: object, scheduler: object, run_dir: object,
+                    loss_fn: object) -> None:
+    """Refuse, with a :class:`ConfigError` naming the setting, a guard argument of the wrong kind."""
+    if not isinstance(model, nn.Module):
+        raise ConfigError("model", type(model).__name__, "a torch.nn.Module")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise ConfigError("optimizer", type(optimizer).__name__,
+                          "a torch.optim.Optimizer, or None for a loop that updates the weights by hand")
+    if scaler is not None and not isinstance(scaler, torch.amp.GradScaler):
+        raise ConfigError("scaler", type(scaler).__name__, "a torch.amp.GradScaler or None")
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise ConfigError("scheduler", type(scheduler).__name__, "an LR scheduler (an object with .step()) or None")
+    if run_dir is not None and not isinstance(run_dir, (str, os.PathLike)):
+        raise ConfigError("run_dir", run_dir, "a directory path (str or os.PathLike) or None")
+    if run_dir is not None and Path(run_dir).exists() and not Path(run_dir).is_dir():
+        raise ConfigError("run_dir", str(run_dir), "a directory (or a path to create one at); this is a file")
+    if loss_fn is not None and not callable(loss_fn):
+        raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
+
+
+def check_sync(sync: object) -> str:
+    if sync not in SYNC_MODES:
+        raise ConfigError("sync", sync, "'blocking' (default: read each step's statistics at once) or 'deferred' "
+                          "(decide on the device, read one step late)")
+    return sync  # type: ignore[return-value]
 
 
 def check_int(name: str, value: object, minimum: int) -> int:

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._guard_setup import group_lr
+from ._guard_setup import SYNC_MODES, group_lr
 from .decision import StepReport
 from .mitigation.actuator import validate
 from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
@@ -47,8 +47,6 @@ from .stats_plan import Plan
 from .stats_types import StepStats
 
 __all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_twin", "fallback_reason"]
-
-SYNC_MODES = ("blocking", "deferred")
 
 
 class DeviceTwin:

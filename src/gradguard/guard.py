@@ -8,7 +8,6 @@ sinks write the record on a background thread.
 from __future__ import annotations
 
 import os
-import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -18,28 +17,21 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._guard_setup import (
-    check_int,
-    check_positive,
-    group_lr,
-    open_writer,
-    scaler_stage,
-    unknown_option,
-    update_scaler_on_skip,
-)
+from ._guard_recovery import GuardRecovery
+from ._guard_setup import check_arguments, check_int, check_positive, check_sync, open_writer, unknown_option
+from ._guard_step import apply_decision, finish, measure_and_decide
 from ._resume import guard_state, load_guard_state
-from .carried import ResetHooks, mark_carried, reset_reason
+from .carried import ResetHooks
 from .decision import Decision, StepReport
-from .deferred import SYNC_MODES, DeferredSteps, device_twin, fallback_reason, warn_fallback
+from .deferred import DeferredSteps, device_twin, fallback_reason, warn_fallback
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
-from .follow import ParamSetWatch, follow, record_stats, record_update
+from .follow import ParamSetWatch
 from .handwritten import clear_skipped_grads, without_optimizer
 from .inventory import ParamInventory, build_inventory
-from .investigate import DIAGNOSED_KINDS, Investigator
-from .mitigation.actuator import Actuator, Outcome, RollbackInfo, halt, validate
-from .mitigation.batches import SkipBatches
+from .investigate import Investigator
+from .mitigation.actuator import Actuator, Outcome
 from .mitigation.rollback import find_store
 from .policy import Policy, resolve_policy
 from .rng import capture_rng_state
@@ -48,7 +40,7 @@ from .stats import StatsCollector, StepStats, UpdateStats
 __all__ = ["Guard"]
 
 
-class Guard:
+class Guard(GuardRecovery):
     """Watches every layer's gradients and weights and applies a policy at each optimizer step.
 
     Use it in place of ``optimizer.step()``::
@@ -134,30 +126,14 @@ class Guard:
     ) -> None:
         if unknown:
             raise unknown_option(unknown)
-        if not isinstance(model, nn.Module):
-            raise ConfigError("model", type(model).__name__, "a torch.nn.Module")
-        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-            raise ConfigError("optimizer", type(optimizer).__name__,
-                              "a torch.optim.Optimizer, or None for a loop that updates the weights by hand")
-        if scaler is not None and not isinstance(scaler, torch.amp.GradScaler):
-            raise ConfigError("scaler", type(scaler).__name__, "a torch.amp.GradScaler or None")
-        if scheduler is not None and not callable(getattr(scheduler, "step", None)):
-            raise ConfigError("scheduler", type(scheduler).__name__, "an LR scheduler (an object with .step()) or None")
-        if run_dir is not None and not isinstance(run_dir, (str, os.PathLike)):
-            raise ConfigError("run_dir", run_dir, "a directory path (str or os.PathLike) or None")
-        if run_dir is not None and Path(run_dir).exists() and not Path(run_dir).is_dir():
-            raise ConfigError("run_dir", str(run_dir), "a directory (or a path to create one at); this is a file")
+        check_arguments(model, optimizer, scaler, scheduler, run_dir, loss_fn)
         self.update_every = check_int("update_every", update_every, 0)
         self.flush_every = check_int("flush_every", flush_every, 1)
         self.flush_seconds = check_positive("flush_seconds", flush_seconds)
         check_int("max_flight_records", max_flight_records, 0)
         check_int("diagnose_every", diagnose_every, 1)
         check_int("max_consecutive_skips", max_consecutive_skips, 1)
-        if sync not in SYNC_MODES:
-            raise ConfigError("sync", sync, "'blocking' (default: read each step's statistics at once) or 'deferred' "
-                              "(decide on the device, read one step late)")
-        if loss_fn is not None and not callable(loss_fn):
-            raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
+        check_sync(sync)
         self.policy: Policy = resolve_policy(policy)
         self._by_hand = optimizer is None  # see gradguard.handwritten
         if optimizer is None:
@@ -302,108 +278,22 @@ class Guard:
             self._collector.begin_update(stats)
         return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)
 
+    # the step path lives in gradguard._guard_step; these methods are the seams deferred mode and profilers use
     def _observe(self, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
                  closure: Callable[[nn.Module], torch.Tensor] | None, state: Any
                  ) -> tuple[StepStats, UpdateStats | None, list[Event], Decision, tuple[int, ...], str | None]:
         """Statistics -> detectors -> (alarm path) -> policy. Touches nothing but the scaler's unscale."""
-        if self._closed:
-            raise ConfigError("guard", "closed", "an open guard", "step() was called after close().")
-        step = self._step
-        if self._param_watch.changed(self.optimizer):  # add_param_group, an unfrozen parameter: watch them too
-            follow(self)
-        scaler = self.scaler
-        if scaler is not None and scaler.is_enabled():
-            if scaler_stage(scaler, self.optimizer) == "ready":
-                scaler.unscale_(self.optimizer)
-            scale = scaler._get_scale_async()
-        else:
-            scale = None
-        plan = self._collector.gather()  # each .grad read once; the step's layout is cached
-        present = plan.present
-        packed = self._collector.collect(plan, loss, scale)
-        if self.reduce_packed is not None:
-            packed = self.reduce_packed(packed)  # across ranks, before anything is decided
-        host = packed.tolist()  # the one host sync of a step
-        lrs = tuple(group_lr(g) for g in self.optimizer.param_groups)
-        stats, update = self._collector.unpack(host, step, lrs, has_loss=loss is not None,
-                                               has_scaler=scale is not None, present=plan)
-        if not stats.grads_finite and (stats.layer_grad_nonfinite < 0).any():
-            stats = self._collector.count_nonfinite(stats, plan)  # alarm path only
-
-        if update is not None:  # an earlier step's measured update, for detectors that read update ratios
-            for detector in self.detectors:
-                observe = getattr(detector, "observe_update", None)
-                if observe is not None:
-                    observe(update)
-        events: list[Event] = []
-        for detector in self.detectors:
-            events.extend(detector(stats, self.layer_names))
-        # the alarm path; not under torch.distributed, where a re-run on one rank would hang the collectives
-        if self.reduce_packed is None and any(e.kind in DIAGNOSED_KINDS for e in events):
-            events = self._investigator.investigate(step, events, inputs, targets, closure, self._rng_state)
-
-        reset = reset_reason(stats.grads_finite and stats.loss_finite, events, state)
-        # a poisoned carried state: the policies must not blame the weights or the rate (each rank holds its own
-        # state, so under torch.distributed it is only reported: every rank must decide from the same numbers)
-        carried = reset is not None and self.reduce_packed is None
-        if carried:
-            events = mark_carried(events, reset)  # type: ignore[arg-type]
-        if scale is not None and not stats.grads_finite and any(e.kind == "amp_overflow" for e in events):
-            # the scaler's own business while it can absorb it; beyond that (8 in a row, scale < 1, or weights
-            # already non-finite) the detector says nonfinite and the policy decides, so skips are bounded
-            decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
-        else:
-            decision = self.policy.decide(stats, events)
-        validate(decision, self.policy)
-        decision = self._actuator.bound_skips(stats, decision, carried=carried)
-        return stats, update, events, decision, present, reset
+        return measure_and_decide(self, loss, inputs, targets, closure, state)
 
     def _finish(self, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
                 applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any,
                 reset: str | None, advance: bool = True) -> StepReport:
-        rollback = outcome.rollback
-        report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
-                            grad_norm=stats.grad_norm,
-                            clip_coef=self._actuator.effective_coef(decision, stats) if applied else 1.0,
-                            events=(*events, *outcome.events),
-                            rolled_back_to=None if rollback is None else rollback.to_step,
-                            skip_batches=() if rollback is None else rollback.skip_batches,
-                            reset_state=reset is not None, reset_reason=reset)
-        if self._writer is not None:
-            self._writer.add_step(record_stats(stats, self._record_layers), report, time.time())
-            if update is not None:
-                self._writer.add_update(record_update(update, self._record_layers))
-        self.last_stats = stats
-        if advance:  # a deferred step counted when it was issued
-            self._step += 1
-        if self._rng_state is not None or closure is not None:
-            self._rng_state = capture_rng_state()  # the RNG the next forward will start from, for exact re-runs
-        if outcome.halt is not None:
-            self.flush()
-            halt(outcome.halt, self, report, inputs, targets, closure)
-        if reset is not None:
-            self._reset_hooks.run(report)
-        return report
+        return finish(self, stats, update, events, decision, applied, closure, outcome, inputs, targets, reset,
+                      advance)
 
     def _apply(self, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
         """The only code that changes gradients, the optimizer, the scheduler or the scaler."""
-        scaler = self.scaler if self.scaler is not None and self.scaler.is_enabled() else None
-        if decision.skip or decision.halt:
-            if scaler is not None and not decision.rollback:
-                update_scaler_on_skip(scaler, overflow=not stats.grads_finite)
-            return False
-        self._actuator.clip(decision, present)
-        measure = self.update_every > 0 and stats.step % self.update_every == 0
-        if measure:
-            self._collector.begin_update(stats)
-        self.optimizer.step()
-        if measure:
-            self._collector.end_update()
-        if scaler is not None:
-            scaler.update()
-        if self.scheduler is not None:
-            self.scheduler.step()
-        return True
+        return apply_decision(self, decision, present, stats)
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def flush(self) -> None:
@@ -444,53 +334,3 @@ class Guard:
         """Restore what :meth:`state_dict` returned, so a resumed run carries on exactly (an older gradguard's
         state loads with a warning where it lacks the snapshots)."""
         load_guard_state(self, state)
-
-    # ------------------------------------------------------------------------------------------- recovery
-    @property
-    def last_rollback(self) -> RollbackInfo | None:
-        """The latest rollback (its step, the step restored to and the batches to skip), or None."""
-        return self._actuator.last_rollback
-
-    @property
-    def last_snapshot_step(self) -> int | None:
-        """The step the newest kept snapshot was taken after, or None (no rollback policy or no snapshot yet)."""
-        store = self._actuator.store
-        return None if store is None else store.last_step
-
-    @property
-    def lr_scale(self) -> float:
-        """The product of every learning-rate factor the guard applied (1.0: the rates are the user's own).
-
-        With :meth:`step`, a loop that writes its own ``param_group["lr"]`` every iteration (nanoGPT's schedule)
-        keeps the back-off: a rate written since the last step is multiplied by ``lr_scale`` before the
-        optimizer steps."""
-        return self._actuator.lr_scale
-
-    def on_reset(self, hook: Callable[[StepReport], Any]) -> Callable[[StepReport], Any]:
-        """Register ``hook(report)``, called when a step reports ``reset_state`` (a carried state went non-finite).
-
-        For state held inside the model (``guard.on_reset(lambda r: model.reset_state())``); a state held in the
-        loop is reset there: ``if report.reset_state: hidden = model.init_hidden(batch_size)``. Returns ``hook``.
-        """
-        return self._reset_hooks.add(hook)
-
-    def batches(self, loader: Any, *, replay: bool = True, **options: Any) -> SkipBatches:
-        """Wrap a data loader so that after a rollback the batches that led there are not fed again.
-
-        See :class:`~gradguard.SkipBatches` (``options``: ``drop_culprits``, ``drop_file``, ``sample_ids``); use
-        one ``guard.step`` per batch.
-        """
-        return SkipBatches(loader, self, replay=replay, **options)
-
-    def attribute(self, event: Event, *, inputs: Any = None, targets: Any = None, batch: Any = None,
-                  closure: Callable[[nn.Module], torch.Tensor] | None = None) -> Event:
-        """Replay a ``loss_spike``, ``explode`` or ``nonfinite`` event: ``data``, ``state`` or ``hardware``, and the
-        culprit samples; returns the event with ``evidence["attribution"]`` (see :mod:`gradguard.attribution`).
-
-        Pass the step's batch (``inputs``/``targets``, ``batch`` for ``AttributeSpikes(batch_loss=...)``, or a
-        ``closure``) unless an :class:`~gradguard.attribution.AttributeSpikes` in the policy already replayed it.
-        Changes nothing of the model, optimizer or RNG."""
-        from .attribution import attribute_event
-
-        return attribute_event(self, event, inputs=inputs, targets=targets, batch=batch, closure=closure)
-

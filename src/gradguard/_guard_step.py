@@ -1,0 +1,133 @@
+"""The guard's step path: statistics -> detectors -> (alarm path) -> policy; the decision applied; the report.
+
+:class:`~gradguard.Guard` keeps thin methods (``_observe``, ``_apply``, ``_finish``) over these functions, which
+:mod:`gradguard.deferred` and the step profiler (``benchmarks/step_profile.py``) use too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from ._guard_setup import group_lr, scaler_stage, update_scaler_on_skip
+from .carried import mark_carried, reset_reason
+from .decision import Decision, StepReport
+from .errors import ConfigError
+from .events import Event
+from .follow import follow, record_stats, record_update
+from .investigate import DIAGNOSED_KINDS
+from .mitigation.actuator import Outcome, halt, validate
+from .rng import capture_rng_state
+from .stats import StepStats, UpdateStats
+
+__all__ = ["apply_decision", "finish", "measure_and_decide"]
+
+
+def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
+                       closure: Callable[[nn.Module], torch.Tensor] | None, state: Any
+                       ) -> tuple[StepStats, UpdateStats | None, list[Event], Decision, tuple[int, ...], str | None]:
+    """Statistics -> detectors -> (alarm path) -> policy. Touches nothing but the scaler's unscale."""
+    if guard._closed:
+        raise ConfigError("guard", "closed", "an open guard", "step() was called after close().")
+    step = guard._step
+    if guard._param_watch.changed(guard.optimizer):  # add_param_group, an unfrozen parameter: watch them too
+        follow(guard)
+    scaler = guard.scaler
+    if scaler is not None and scaler.is_enabled():
+        if scaler_stage(scaler, guard.optimizer) == "ready":
+            scaler.unscale_(guard.optimizer)
+        scale = scaler._get_scale_async()
+    else:
+        scale = None
+    plan = guard._collector.gather()  # each .grad read once; the step's layout is cached
+    present = plan.present
+    packed = guard._collector.collect(plan, loss, scale)
+    if guard.reduce_packed is not None:
+        packed = guard.reduce_packed(packed)  # across ranks, before anything is decided
+    host = packed.tolist()  # the one host sync of a step
+    lrs = tuple(group_lr(g) for g in guard.optimizer.param_groups)
+    stats, update = guard._collector.unpack(host, step, lrs, has_loss=loss is not None,
+                                           has_scaler=scale is not None, present=plan)
+    if not stats.grads_finite and (stats.layer_grad_nonfinite < 0).any():
+        stats = guard._collector.count_nonfinite(stats, plan)  # alarm path only
+
+    if update is not None:  # an earlier step's measured update, for detectors that read update ratios
+        for detector in guard.detectors:
+            observe = getattr(detector, "observe_update", None)
+            if observe is not None:
+                observe(update)
+    events: list[Event] = []
+    for detector in guard.detectors:
+        events.extend(detector(stats, guard.layer_names))
+    # the alarm path; not under torch.distributed, where a re-run on one rank would hang the collectives
+    if guard.reduce_packed is None and any(e.kind in DIAGNOSED_KINDS for e in events):
+        events = guard._investigator.investigate(step, events, inputs, targets, closure, guard._rng_state)
+
+    reset = reset_reason(stats.grads_finite and stats.loss_finite, events, state)
+    # a poisoned carried state: the policies must not blame the weights or the rate (each rank holds its own
+    # state, so under torch.distributed it is only reported: every rank must decide from the same numbers)
+    carried = reset is not None and guard.reduce_packed is None
+    if carried:
+        events = mark_carried(events, reset)  # type: ignore[arg-type]
+    if scale is not None and not stats.grads_finite and any(e.kind == "amp_overflow" for e in events):
+        # the scaler's own business while it can absorb it; beyond that (8 in a row, scale < 1, or weights
+        # already non-finite) the detector says nonfinite and the policy decides, so skips are bounded
+        decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
+    else:
+        decision = guard.policy.decide(stats, events)
+    validate(decision, guard.policy)
+    decision = guard._actuator.bound_skips(stats, decision, carried=carried)
+    return stats, update, events, decision, present, reset
+
+def finish(guard: Any, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
+           applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any,
+           reset: str | None, advance: bool = True) -> StepReport:
+    """The step's report; the record written; the step counter advanced (unless ``advance`` is False: a deferred
+    step counted when it was issued); a halt raised; reset hooks run."""
+    rollback = outcome.rollback
+    report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
+                        grad_norm=stats.grad_norm,
+                        clip_coef=guard._actuator.effective_coef(decision, stats) if applied else 1.0,
+                        events=(*events, *outcome.events),
+                        rolled_back_to=None if rollback is None else rollback.to_step,
+                        skip_batches=() if rollback is None else rollback.skip_batches,
+                        reset_state=reset is not None, reset_reason=reset)
+    if guard._writer is not None:
+        guard._writer.add_step(record_stats(stats, guard._record_layers), report, time.time())
+        if update is not None:
+            guard._writer.add_update(record_update(update, guard._record_layers))
+    guard.last_stats = stats
+    if advance:  # a deferred step counted when it was issued
+        guard._step += 1
+    if guard._rng_state is not None or closure is not None:
+        guard._rng_state = capture_rng_state()  # the RNG the next forward will start from, for exact re-runs
+    if outcome.halt is not None:
+        guard.flush()
+        halt(outcome.halt, guard, report, inputs, targets, closure)
+    if reset is not None:
+        guard._reset_hooks.run(report)
+    return report
+
+def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
+    """The only code that changes gradients, the optimizer, the scheduler or the scaler."""
+    scaler = guard.scaler if guard.scaler is not None and guard.scaler.is_enabled() else None
+    if decision.skip or decision.halt:
+        if scaler is not None and not decision.rollback:
+            update_scaler_on_skip(scaler, overflow=not stats.grads_finite)
+        return False
+    guard._actuator.clip(decision, present)
+    measure = guard.update_every > 0 and stats.step % guard.update_every == 0
+    if measure:
+        guard._collector.begin_update(stats)
+    guard.optimizer.step()
+    if measure:
+        guard._collector.end_update()
+    if scaler is not None:
+        scaler.update()
+    if guard.scheduler is not None:
+        guard.scheduler.step()
+    return True
