@@ -21,10 +21,6 @@ Run: ``python benchmarks/faults.py --ranks`` (the table) or ``python benchmarks/
 
 from __future__ import annotations
 
-import datetime
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +31,9 @@ from typing import Any
 
 import torch
 from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _gloo import is_worker, run_ranks, serve
 
 FAULTS = ("nan_input", "nan_grad", "spike", "nan_loss", "nan_weight")
 LOSSES = ("tensor", "float")
@@ -91,45 +90,15 @@ def run_case(fault: str, loss_kind: str, policy: str, rank: int, world: int) -> 
             "opt": [v.clone() for k in sorted(state) for v in state[k].values() if isinstance(v, torch.Tensor)]}
 
 
-def worker(rank: int, world: int, port: int, out: Path, cases: list[tuple[str, str, str]]) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    torch.distributed.init_process_group("gloo", rank=rank, world_size=world,
-                                         timeout=datetime.timedelta(seconds=COLLECTIVE_TIMEOUT_S))
-    try:
-        results = {case: run_case(*case, rank, world) for case in cases}
-        torch.save(results, out / f"rank{rank}.pt")
-    finally:
-        torch.distributed.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _work(rank: int, world: int, args: list[str]) -> dict[Any, Any]:
+    cases = [tuple(c.split(",")) for c in args[0].split(";")]
+    return {case: run_case(case[0], case[1], case[2], rank, world) for case in cases}
 
 
 def run_pair(cases: list[tuple[str, str, str]], out: Path, timeout_s: float = 300.0) -> tuple[list[Any], str]:
     """Run ``cases`` on two worker processes; (results per rank, or [] if a worker failed or hung; the log)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
-    spec = ";".join(",".join(c) for c in cases)
-    port = _free_port()
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", str(r), "2", str(port), str(out), spec],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(2)]
-    logs, deadline = [], time.monotonic() + timeout_s
-    try:
-        for p in procs:
-            logs.append(p.communicate(timeout=max(1.0, deadline - time.monotonic()))[0].decode(errors="replace"))
-    except subprocess.TimeoutExpired:
-        return [], f"the workers did not finish in {timeout_s:.0f} s (a hang)"
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    if any(p.returncode != 0 for p in procs):
-        return [], "\n".join(log[-3000:] for log in logs)
-    return [torch.load(out / f"rank{r}.pt", weights_only=True) for r in range(2)], ""
+    return run_ranks(__file__, out, world=2, timeout_s=timeout_s, args=[";".join(",".join(c) for c in cases)],
+                     weights_only=True)
 
 
 @dataclass
@@ -199,8 +168,7 @@ def print_table(timeout_s: float = 300.0) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        cases = [tuple(c.split(",")) for c in sys.argv[6].split(";")]
-        worker(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]), cases)  # type: ignore[arg-type]
+    if is_worker():
+        serve(_work, collective_timeout_s=COLLECTIVE_TIMEOUT_S)
     else:
         print_table()

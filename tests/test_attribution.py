@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 import gradguard
-from gradguard.attribution import AttributeSpikes, attribute_step, check_samples
+from gradguard.attribution import AttributeSpikes, Replay, attribute_step, check_samples
 from gradguard.attribution._batch import default_batch_loss
 from gradguard.rng import capture_rng_state
 
@@ -96,8 +96,8 @@ def test_state_driven_spike_is_state() -> None:
     batch = (x[:16], y[:16])
     fn = default_batch_loss(loss_fn)
     refs = [(x[16 * k:16 * (k + 1)], y[16 * k:16 * (k + 1)]) for k in range(1, 4)]
-    result = attribute_step(model, batch, fn, kind="loss_spike", evidence={"loss": 50.0, "median": 1.0},
-                            snapshot=good, snapshot_step=49, reference_batches=refs)
+    result = attribute_step(model, batch, fn, Replay(kind="loss_spike", evidence={"loss": 50.0, "median": 1.0},
+                                                     snapshot=good, snapshot_step=49, reference_batches=refs))
     assert result["verdict"] == "state", result["numbers"]
     assert not result["numbers"]["snapshot"]["recurs"]
 
@@ -119,10 +119,10 @@ def test_attribution_changes_nothing() -> None:
     random.seed(5)
     np.random.seed(5)
     rng = capture_rng_state()
-    result = attribute_step(model, (x[:16], y[:16]), default_batch_loss(loss_fn), kind="explode",
-                            recorded_grads=[p.grad for p in model.parameters()],
-                            snapshot={k: v.clone() for k, v in before_model.items()}, snapshot_step=0,
-                            reference_batches=[(x[16:32], y[16:32])])
+    result = attribute_step(model, (x[:16], y[:16]), default_batch_loss(loss_fn), Replay(
+        kind="explode", recorded_grads=[p.grad for p in model.parameters()],
+        snapshot={k: v.clone() for k, v in before_model.items()}, snapshot_step=0,
+        reference_batches=[(x[16:32], y[16:32])]))
     assert result.get("error") is None and result["verdict"] in ("data", "state", "hardware")
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before_model.items())
     after_opt = opt.state_dict()["state"]
@@ -274,3 +274,57 @@ def test_guard_attribute_without_a_keeper_replays_the_current_state() -> None:
     assert result["basis"] == "samples" and result["verdict"] == "data"
     assert result["numbers"]["same_state"]["run"] is False and "pre_step_state" in result["numbers"]
     assert result["culprit_samples"][0]["index"] == 5 and found.evidence["grad_norm"] == 100.0
+
+
+def _damaged(seed: int = 1) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(seed)
+    x, y = _data(256, seed=seed)
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+    return model, x, y
+
+
+def test_without_a_snapshot_a_damaged_state_is_state_even_when_few_samples_hold_the_gradient() -> None:
+    model, x, y = _damaged()
+    loss_fn = nn.MSELoss()
+    fn = default_batch_loss(loss_fn)
+    base = float(loss_fn(model(x[:64]), y[:64]).detach())
+    with torch.no_grad():  # as after a too-large learning rate: every sample's loss is up
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 2.0)
+    batch = (x[:6], y[:6])  # few samples: the top 3 hold most of the gradient whatever the cause
+    loss = float(fn(model, batch).detach())
+    result = attribute_step(model, batch, fn, Replay(kind="loss_spike", evidence={"loss": loss, "median": base}))
+    numbers = result["numbers"]
+    assert numbers["top_share"] >= 0.5  # the share alone (the old rule) would have said data
+    assert result["basis"] == "samples" and result["verdict"] == "state", numbers
+    assert numbers["without_culprits"]["recurs"]
+
+
+def test_without_a_snapshot_a_poisoned_sample_is_data_and_the_rest_does_not_spike() -> None:
+    model, x, y = _damaged()
+    loss_fn = nn.MSELoss()
+    fn = default_batch_loss(loss_fn)
+    base = float(loss_fn(model(x[:64]), y[:64]).detach())
+    xb = x[:16].clone()
+    xb[5] *= 1000.0
+    loss = float(fn(model, (xb, y[:16])).detach())
+    result = attribute_step(model, (xb, y[:16]), fn, Replay(kind="loss_spike",
+                                                             evidence={"loss": loss, "median": base}))
+    assert result["basis"] == "samples" and result["verdict"] == "data", result["numbers"]
+    assert result["culprit_samples"][0]["index"] == 5
+    rest = result["numbers"]["without_culprits"]
+    assert rest["removed"] == [5] and not rest["recurs"] and rest["ratio"] < 1.25
+
+
+def test_without_a_snapshot_a_clean_hard_sample_is_not_called_data() -> None:
+    model, x, y = _damaged()
+    loss_fn = nn.MSELoss()
+    fn = default_batch_loss(loss_fn)
+    base = float(loss_fn(model(x[:64]), y[:64]).detach())
+    yb = y[:16].clone()
+    yb[3] += 30.0  # an in-range input with a target the model is far from: hard, but no data check flags it
+    loss = float(fn(model, (x[:16], yb)).detach())
+    result = attribute_step(model, (x[:16], yb), fn, Replay(kind="loss_spike",
+                                                             evidence={"loss": loss, "median": base}))
+    assert result["culprit_samples"][0]["index"] == 3 and not result["culprit_samples"][0]["flags"]
+    assert result["verdict"] == "state" and "no data anomaly" in result["numbers"]["why"], result["numbers"]

@@ -8,11 +8,7 @@ collective timeout, so nothing hangs.
 
 from __future__ import annotations
 
-import datetime
-import os
-import socket
 import struct
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +18,9 @@ import torch
 from torch import nn
 
 import gradguard
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import _gloo  # the gloo harness shared with benchmarks/faults_ranks.py
 
 AT = 30
 STEPS = 40
@@ -58,44 +57,17 @@ def run_case(case: str, rank: int, world: int) -> dict[str, Any]:
     return {"results": keeper.results, "weights": [p.detach().clone() for p in model.parameters()]}
 
 
-def _worker(rank: int, world: int, port: int, out_dir: Path) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    torch.distributed.init_process_group("gloo", rank=rank, world_size=world, timeout=datetime.timedelta(seconds=60))
-    try:
-        torch.save({case: run_case(case, rank, world) for case in ("poison", "flip", "healthy", "fails")},
-                   out_dir / f"rank{rank}.pt")
-    finally:
-        torch.distributed.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _work(rank: int, world: int, args: list[str]) -> dict[str, Any]:
+    return {case: run_case(case, rank, world) for case in ("poison", "flip", "healthy", "fails")}
 
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     out = tmp_path_factory.mktemp("attr_ddp")
-    port = _free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [subprocess.Popen([sys.executable, __file__, str(r), "2", str(port), str(out)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(2)]
-    logs = []
-    try:
-        for p in procs:
-            logs.append(p.communicate(timeout=WORKER_TIMEOUT_S)[0].decode(errors="replace"))
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the 2-rank workers did not finish in {WORKER_TIMEOUT_S} s")
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    for p, log in zip(procs, logs, strict=True):
-        assert p.returncode == 0, log[-4000:]
-    return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(2)]
+    results, error = _gloo.run_ranks(__file__, out, timeout_s=WORKER_TIMEOUT_S)
+    if error:
+        pytest.fail(error)
+    return results
 
 
 def _strip(result: dict[str, Any]) -> dict[str, Any]:
@@ -137,4 +109,4 @@ def test_a_replay_failing_on_one_rank_fails_on_both_without_a_hang(ranks: list[d
 
 
 if __name__ == "__main__":
-    _worker(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+    _gloo.serve(_work)

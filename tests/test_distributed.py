@@ -7,10 +7,6 @@ The workers have a hard timeout, and the process group a collective timeout, so 
 
 from __future__ import annotations
 
-import datetime
-import os
-import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +22,9 @@ from gradguard.inventory import build_inventory
 from gradguard.stats import REDUCTIONS, REPLICA_REDUCTIONS, mul_grads_
 from helpers import batch, mlp
 from test_host_syncs import CountHostReads
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import _gloo  # the gloo harness shared with benchmarks/faults_ranks.py
 
 STEPS = 5
 NAN_STEP = 2  # the last rank (or the only one) injects a NaN into one gradient after backward at this step
@@ -166,55 +165,28 @@ FAULT_CASES = [("nan_input", "tensor", "safe"), ("nan_grad", "float", "recover")
 
 
 def _faults_ranks() -> Any:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     import faults_ranks
 
     return faults_ranks
 
 
-def _worker(rank: int, world: int, port: int, out_dir: Path) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    torch.distributed.init_process_group("gloo", rank=rank, world_size=world,
-                                         timeout=datetime.timedelta(seconds=60))
-    try:
-        results: dict[str, Any] = {kind: run_scenario(kind, rank, world, out_dir / kind / f"rank{rank}")
-                                   for kind in KINDS}
-        results["ddp_rollback"] = run_rollback(rank, world)
-        results["float_loss"] = run_float_loss(rank, world)
-        results["fault_matrix"] = {case: _faults_ranks().run_case(*case, rank, world) for case in FAULT_CASES}
-        torch.save(results, out_dir / f"rank{rank}.pt")
-    finally:
-        torch.distributed.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _work(rank: int, world: int, args: list[str]) -> dict[str, Any]:
+    out_dir = Path(args[0])
+    results: dict[str, Any] = {kind: run_scenario(kind, rank, world, out_dir / kind / f"rank{rank}")
+                               for kind in KINDS}
+    results["ddp_rollback"] = run_rollback(rank, world)
+    results["float_loss"] = run_float_loss(rank, world)
+    results["fault_matrix"] = {case: _faults_ranks().run_case(*case, rank, world) for case in FAULT_CASES}
+    return results
 
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], Path]:
     out = tmp_path_factory.mktemp("dist")
-    port = _free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [subprocess.Popen([sys.executable, __file__, str(r), "2", str(port), str(out)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(2)]
-    logs = []
-    try:
-        for p in procs:
-            logs.append(p.communicate(timeout=WORKER_TIMEOUT_S)[0].decode(errors="replace"))
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the 2-rank workers did not finish in {WORKER_TIMEOUT_S} s")
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    for p, log in zip(procs, logs):
-        assert p.returncode == 0, log[-4000:]
-    return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(2)], out
+    results, error = _gloo.run_ranks(__file__, out, timeout_s=WORKER_TIMEOUT_S, args=[str(out)])
+    if error:
+        pytest.fail(error)
+    return results, out
 
 
 @pytest.fixture(scope="module")
@@ -381,4 +353,4 @@ def test_plain_tensors_are_replicas_on_every_rank() -> None:
 
 
 if __name__ == "__main__":
-    _worker(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+    _gloo.serve(_work)

@@ -4,7 +4,7 @@
   the alarm path (before the step is applied) and stores the result in the event's evidence under
   ``"attribution"``: ``{"verdict": "data" | "state" | "hardware", "culprit_samples": [...], "checks": {...},
   "numbers": {...}, "cost_s": ...}``.
-- :func:`attribute_step`: the replay itself, for a model, a batch and what the step recorded.
+- :func:`attribute_step`: the replay itself, for a model, a batch and what the step recorded (a :class:`Replay`).
 - :func:`check_samples`: data checks on samples (repeated n-grams, runs of one token, out-of-range values,
   near-duplicates).
 - :mod:`gradguard.attribution.ddp`: the same under DDP, every rank in step, the same verdict on every rank.
@@ -15,8 +15,8 @@ drop_culprits=True)`` drops the named samples only.
 
 from .checks import check_samples
 from .keeper import AttributeSpikes, attribute_event, find_attributor
-from .replay import SPIKE_KINDS, VERDICTS, attribute_step
+from .replay import SPIKE_KINDS, VERDICTS, Replay, attribute_step
 from .samples import rank_samples
 
-__all__ = ["SPIKE_KINDS", "VERDICTS", "AttributeSpikes", "attribute_event", "attribute_step", "check_samples",
-           "find_attributor", "rank_samples"]
+__all__ = ["SPIKE_KINDS", "VERDICTS", "AttributeSpikes", "Replay", "attribute_event", "attribute_step",
+           "check_samples", "find_attributor", "rank_samples"]

@@ -7,14 +7,15 @@ on any rank (a fault on one rank shows on its replica only), ``data``/``state`` 
 previous snapshot. Samples are ranked on each rank against the global gradient (shares over the whole global
 batch sum to 1), and the top ones of every rank are gathered: culprits are named by rank and index. A rank
 whose replay fails tells the others through the same collectives, so nobody waits; a rank that dies is caught
-by the process group's timeout. Only DDP-replicated parameters are supported (not FSDP shards).
+by the process group's timeout. Without a snapshot, the batch without the outlier culprits is re-run on every
+rank (each drops its own), as in the single-process replay. Only DDP-replicated parameters are supported (not
+FSDP shards).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import statistics
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,10 +25,11 @@ import torch.distributed as dist
 from torch import nn
 
 from ..rng import capture_rng_state, restore_rng_state
-from ._batch import BatchLoss, batch_size
+from ._batch import BatchLoss, batch_size, select
 from ._rerun import Measure, compare, measure, trainable
+from ._verdict import Replay, decide, event_ratio, mark_outliers, outlier_positions
 from .checks import check_samples
-from .replay import OUTLIER_SHARE, SAMPLE_SHARE, _metric, _ratio, _recurs, event_ratio
+from .replay import rest_numbers, snapshot_numbers
 from .samples import rank_samples
 
 __all__ = ["attribute_step_ddp", "unwrap"]
@@ -83,28 +85,12 @@ def _norm(grads: Sequence[torch.Tensor]) -> float:
     return math.sqrt(sq) if math.isfinite(sq) else math.inf
 
 
-def attribute_step_ddp(
-    model: nn.Module,
-    batch: Any,
-    batch_loss: BatchLoss,
-    *,
-    kind: str,
-    evidence: Mapping[str, Any] | None = None,
-    recorded_loss: float | None = None,
-    recorded_grads: Sequence[torch.Tensor | None] | None = None,
-    recorded_grad_norm: float | None = None,
-    rng_state: Mapping[str, Any] | None = None,
-    snapshot: Mapping[str, Any] | None = None,
-    snapshot_step: int | None = None,
-    reference_batches: Sequence[Any] = (),
-    sample_ids: Sequence[int] | None = None,
-    top: int = 3,
-    max_runs: int = 64,
-    group: Any = None,
-) -> dict[str, Any]:
+def attribute_step_ddp(model: nn.Module, batch: Any, batch_loss: BatchLoss, replay: Replay, *,
+                       group: Any = None) -> dict[str, Any]:
     """:func:`~gradguard.attribution.attribute_step` on every rank of a DDP run at once (call it on every rank,
-    with that rank's batch; ``recorded_*`` are the step's global numbers: DDP-averaged ``.grad``, mean loss and
-    global norm). Returns the same result on every rank; culprits carry ``"rank"``."""
+    with that rank's batch; ``replay.recorded_*`` are the step's global numbers: DDP-averaged ``.grad``, mean loss
+    and global norm; ``group``: the process group, default the world). Returns the same result on every rank;
+    culprits carry ``"rank"``."""
     start = time.perf_counter()
     caller_rng = capture_rng_state()
     local = unwrap(model)
@@ -115,6 +101,7 @@ def attribute_step_ddp(
     reruns = 0
     error = ""
     work: nn.Module | None = None
+    rng = replay.rng_state
     try:
         work = copy.deepcopy(local)
         for p in work.parameters():
@@ -126,13 +113,13 @@ def attribute_step_ddp(
             raise RuntimeError(error or "the replay failed on another rank")
         assert work is not None
         wparams = trainable(work)
-        metric, event_r, event_base = event_ratio(kind, evidence or {})
+        metric, event_r, event_base = event_ratio(replay.kind, replay.evidence or {})
         numbers["metric"], numbers["event_ratio"] = metric, event_r
 
         def global_measure(b: Any) -> tuple[list[torch.Tensor], float]:
             nonlocal reruns, error
             try:
-                m = measure(work, batch_loss, b, rng_state, keep_grads=True)
+                m = measure(work, batch_loss, b, rng, keep_grads=True)
                 grads: Sequence[torch.Tensor | None] = m.grads or [None] * len(wparams)
                 loss = m.loss
             except Exception as exc:
@@ -142,35 +129,32 @@ def attribute_step_ddp(
             reruns += 1
             return coll.mean_grads(grads, wparams, loss)
 
+        def global_loss_norm(b: Any) -> Measure:
+            g, loss = global_measure(b)
+            return Measure(loss=loss, grad_norm=_norm(g))
+
         # (a) the same state and the same (global) batch: any rank's mismatch is everyone's
         same, same_loss = global_measure(batch)
         rerun = Measure(loss=same_loss, grad_norm=_norm(same), grads=list(same))
-        if recorded_loss is None and recorded_grads is None and recorded_grad_norm is None:
+        if not replay.has_record:
             numbers["same_state"] = {"run": False, "why": "the step's own loss and gradients were not kept"}
             mismatch = False
         else:
-            numbers["same_state"] = compare(rerun, recorded_loss, recorded_grads, recorded_grad_norm)
+            numbers["same_state"] = compare(rerun, replay.recorded_loss, replay.recorded_grads,
+                                            replay.recorded_grad_norm)
             mismatch = bool(numbers["same_state"]["mismatch"])
         hardware = coll.any_true(mismatch)
         numbers["same_state"]["mismatch_on_any_rank"] = hardware
-        recurs: bool | None = None
+        at_snapshot: bool | None = None
         if hardware:
             numbers["snapshot"] = {"run": False, "why": "the re-run on the same state differs (hardware)"}
-        elif snapshot is not None:
-            work.load_state_dict(_strip(snapshot))
-            snap, snap_loss = global_measure(batch)
-            at_snap = Measure(loss=snap_loss, grad_norm=_norm(snap))
-            refs = []
-            for b in list(reference_batches)[:coll.min_int(len(reference_batches))]:
-                g, loss_r = global_measure(b)
-                refs.append(Measure(loss=loss_r, grad_norm=_norm(g)))
-            finite_refs = [_metric(r, metric) for r in refs if r.finite]
-            base = statistics.median(finite_refs) if finite_refs else event_base
-            ratio = _ratio(_metric(at_snap, metric), base) if base is not None else None
-            recurs = _recurs(kind, at_snap, ratio, event_r) if (ratio is not None or not at_snap.finite) else None
-            numbers["snapshot"] = {"step": snapshot_step, "loss": at_snap.loss, "grad_norm": at_snap.grad_norm,
-                                   "baseline": base, "reference_batches": len(refs), "ratio": ratio,
-                                   "recurs": recurs}
+        elif replay.snapshot is not None:
+            work.load_state_dict(_strip(replay.snapshot))
+            at_snap = global_loss_norm(batch)
+            refs_in = list(replay.reference_batches)
+            refs = [global_loss_norm(b) for b in refs_in[:coll.min_int(len(refs_in))]]
+            at_snapshot, numbers["snapshot"] = snapshot_numbers(replay.kind, metric, event_r, event_base, at_snap,
+                                                                refs, replay.snapshot_step)
             work.load_state_dict(local.state_dict())
         else:
             numbers["snapshot"] = {"run": False, "why": "no snapshot before the spike"}
@@ -178,17 +162,19 @@ def attribute_step_ddp(
         culprits: list[dict[str, Any]] = []
         n = batch_size(batch) or 0
         total = coll.min_int(n) * coll.world if n else 0
+        me = dist.get_rank(group)
         if not hardware and total > 1:
             mine: list[dict[str, Any]] = []
             try:
-                mine, runs, _ = rank_samples(work, batch_loss, batch, n, same, top=top, max_runs=max_runs,
-                                             total=total)
+                mine, runs, _ = rank_samples(work, batch_loss, batch, n, same, top=replay.top,
+                                             max_runs=replay.max_runs, total=total)
                 reruns += runs
                 checks = check_samples(batch, [c["index"] for c in mine if "index" in c])
+                ids = replay.sample_ids
                 for c in mine:
-                    c["rank"] = dist.get_rank(group)
-                    if "index" in c and sample_ids is not None and len(sample_ids) == n:
-                        c["loader_index"] = int(sample_ids[c["index"]])
+                    c["rank"] = me
+                    if "index" in c and ids is not None and len(ids) == n:
+                        c["loader_index"] = int(ids[c["index"]])
                     if "index" in c and c["index"] in checks:
                         c["flags"] = checks[c["index"]]["flags"]
             except Exception as exc:
@@ -200,21 +186,21 @@ def attribute_step_ddp(
             everyone = [c for part in gathered for c in part]
             everyone.sort(key=lambda c: -(c["share"] if c.get("share") is not None else
                                           (math.inf if not math.isfinite(c.get("grad_norm", 0.0)) else -math.inf)))
-            culprits = everyone[:top]
+            culprits = everyone[:replay.top]
             numbers["samples"] = {"global_batch_size": total}
-        fair = max(OUTLIER_SHARE / total, 0.1) if total else 0.1
-        for c in culprits:
-            share = c.get("share")
-            c["outlier"] = bool(share >= fair) if share is not None else not math.isfinite(c.get("grad_norm", 0.0))
-        shares = [c["share"] for c in culprits if c.get("share") is not None]
-        numbers["top_share"] = sum(shares) if shares else None
-        if hardware:
-            verdict, basis = "hardware", "same_state"
-        elif recurs is not None:
-            verdict, basis = ("data" if recurs else "state"), "snapshot"
-        else:
-            concentrated = numbers["top_share"] is not None and numbers["top_share"] >= SAMPLE_SHARE
-            verdict, basis = ("data" if concentrated else "state"), "samples"
+        numbers["top_share"] = mark_outliers(culprits, total)
+        # (d) without a snapshot: the global batch without the outlier culprits (each rank drops its own)
+        without: bool | None = None
+        removed = outlier_positions([c for c in culprits if c.get("rank") == me])
+        any_removed = coll.any_true(bool(removed))  # both collectives on every rank, whatever its batch
+        rest_min = coll.min_int(n - len(removed))
+        if at_snapshot is None and not hardware and total > 1 and any_removed and rest_min > 0:
+            rest = global_loss_norm(select(batch, [i for i in range(n) if i not in set(removed)]))
+            without, numbers["without_culprits"] = rest_numbers(
+                replay.kind, metric, event_r, event_base, rest,
+                [[c.get("rank"), i] for c in culprits if c.get("outlier")
+                 for i in ([c["index"]] if "index" in c else c.get("indices", []))])
+        verdict, basis, numbers["why"] = decide(hardware, at_snapshot, culprits, numbers["top_share"], without)
         result: dict[str, Any] = {"verdict": verdict, "basis": basis, "culprit_samples": culprits,
                                   "numbers": numbers}
     except Exception as exc:

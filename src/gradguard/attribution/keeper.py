@@ -22,7 +22,8 @@ from ..events import Event
 from ..mitigation.rollback import find_store, members
 from ..stats import StepStats
 from ._batch import BatchLoss, default_batch_loss
-from .replay import SPIKE_KINDS, attribute_step
+from ._verdict import SPIKE_KINDS, Replay
+from .replay import attribute_step
 
 __all__ = ["AttributeSpikes", "PreStep", "find_attributor"]
 
@@ -147,11 +148,11 @@ class AttributeSpikes(NoState):
         from .ddp import attribute_step_ddp
 
         replay: Callable[..., dict[str, Any]] = attribute_step_ddp if distributed else attribute_step
-        result = replay(
-            model, batch, batch_loss, kind=spikes[0].kind, evidence=spikes[0].evidence, recorded_loss=stats.loss,
+        result = replay(model, batch, batch_loss, Replay(
+            kind=spikes[0].kind, evidence=spikes[0].evidence, recorded_loss=stats.loss,
             recorded_grads=[p.grad for p in params], recorded_grad_norm=stats.grad_norm, rng_state=rng,
             snapshot=snap_model, snapshot_step=snap_step, reference_batches=refs, sample_ids=ids, top=self.top,
-            max_runs=self.max_runs)
+            max_runs=self.max_runs))
         result["step"] = step
         result["applied"] = False
         if result.get("verdict") == "data" and self.source is not None:
@@ -218,8 +219,9 @@ def attribute_event(guard: Any, event: Event, *, inputs: Any = None, targets: An
                         "rng_state": pre.rng}
         snap_step, snap_model = (None, None) if keeper is None or keeper.guard is None else keeper._snapshot(
             event.step)
-        done = attribute_step(model, batch, batch_loss, kind=event.kind, evidence=event.evidence,
-                              snapshot=snap_model, snapshot_step=snap_step, **recorded)
+        done = attribute_step(model, batch, batch_loss, Replay(kind=event.kind, evidence=event.evidence,
+                                                               snapshot=snap_model, snapshot_step=snap_step,
+                                                               **recorded))
         done["step"] = event.step
         if not recorded:
             done["numbers"]["pre_step_state"] = ("not kept (no AttributeSpikes bound to the guard): the current "

@@ -72,7 +72,7 @@ def attribute(
 ) -> None:
     """Replay a recorded step: is it hardware (a re-run differs), data (it recurs on an earlier snapshot) or state,
     and which samples of the batch carry it. Needs --trust to rebuild the recorded model and loss function."""
-    from ..attribution import attribute_step
+    from ..attribution import Replay, attribute_step
     from ..attribution._batch import BatchLoss, default_batch_loss
     from ..flight import load_flight_record
     from ..mitigation.snapshots import load_snapshot
@@ -104,9 +104,10 @@ def attribute(
         existing_path(snapshot, "snapshot")
         loaded = load_snapshot(snapshot, trust=True)
         snap, snap_step = loaded.model, loaded.step
-    result = attribute_step(model, batch, batch_loss, kind=str(event.get("kind", "nonfinite")),
-                            evidence=event.get("evidence") or {}, rng_state=record.rng_state, snapshot=snap,
-                            snapshot_step=snap_step, **_recorded(event))
+    kind = str(event.get("kind", "nonfinite"))
+    result = attribute_step(model, batch, batch_loss, Replay(
+        kind=kind if kind in ("loss_spike", "explode") else "nonfinite", evidence=event.get("evidence") or {},
+        rng_state=record.rng_state, snapshot=snap, snapshot_step=snap_step, **_recorded(event)))
     result["step"] = record.step
     if as_json:
         print(json.dumps(to_jsonable(result), indent=2, allow_nan=False))
