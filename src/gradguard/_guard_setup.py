@@ -16,7 +16,7 @@ from .errors import ConfigError
 #: Every keyword option of :class:`~gradguard.Guard` (for "did you mean" on a misspelt one).
 OPTIONS = ("run_dir", "policy", "scaler", "scheduler", "loss_fn", "update_every", "flush_every",
            "flush_seconds", "sinks", "tensorboard", "resume", "detectors", "max_flight_records", "diagnose_every",
-           "max_consecutive_skips", "sync")
+           "max_consecutive_skips", "sync", "sample_every")
 
 #: The values of ``Guard(sync=...)`` (see :mod:`gradguard.deferred`).
 SYNC_MODES = ("blocking", "deferred")
@@ -40,6 +40,30 @@ def check_arguments(model: object, optimizer: object, scaler: object, scheduler:
         raise ConfigError("run_dir", str(run_dir), "a directory (or a path to create one at); this is a file")
     if loss_fn is not None and not callable(loss_fn):
         raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
+
+
+def full_stats_needed(policy: Any, detectors: list[Any]) -> bool:
+    """Whether a policy member or detector reads the weight norms or per-layer max-abs at every step, so that
+    ``Guard(sample_every=...)`` must measure every step: an object whose ``needs_full_stats`` is True,
+    ``clip_by_value`` and ``clip_unitwise``, and any policy member or detector not defined in gradguard (unknown
+    readers)."""
+    from .mitigation.clipping import ClipByValue, ClipUnitwise
+
+    members: list[Any] = []
+    todo = [policy]
+    while todo:
+        p = todo.pop()
+        members.append(p)
+        todo.extend(getattr(p, "policies", ()))
+    for obj in (*members, *detectors):
+        declared = getattr(obj, "needs_full_stats", None)
+        if declared is not None:
+            if declared:
+                return True
+            continue
+        if isinstance(obj, (ClipByValue, ClipUnitwise)) or not type(obj).__module__.startswith("gradguard."):
+            return True
+    return False
 
 
 def check_sync(sync: object) -> str:

@@ -45,15 +45,20 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
         scale = None
     plan = guard._collector.gather()  # each .grad read once; the step's layout is cached
     present = plan.present
-    packed = guard._collector.collect(plan, loss, scale)
+    collector = guard._collector
+    packed = collector.collect(plan, loss, scale, full=collector.wants_full(step, guard.sample_every,
+                                                                          guard.update_every))
     if guard.reduce_packed is not None:
         packed = guard.reduce_packed(packed)  # across ranks, before anything is decided
     host = packed.tolist()  # the one host sync of a step
     lrs = tuple(group_lr(g) for g in guard.optimizer.param_groups)
-    stats, update = guard._collector.unpack(host, step, lrs, has_loss=loss is not None,
+    stats, update = collector.unpack(host, step, lrs, has_loss=loss is not None,
                                            has_scaler=scale is not None, present=plan)
+    finite = stats.grads_finite and stats.loss_finite
+    if not finite and not stats.full:  # alarm path only: the current weights' norms and the max-abs
+        stats = collector.measure_in_full(stats, plan, loss, scale)
     if not stats.grads_finite and (stats.layer_grad_nonfinite < 0).any():
-        stats = guard._collector.count_nonfinite(stats, plan)  # alarm path only
+        stats = collector.count_nonfinite(stats, plan)  # alarm path only
 
     if update is not None:  # an earlier step's measured update, for detectors that read update ratios
         for detector in guard.detectors:
@@ -67,7 +72,8 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
     if guard.reduce_packed is None and any(e.kind in DIAGNOSED_KINDS for e in events):
         events = guard._investigator.investigate(step, events, inputs, targets, closure, guard._rng_state)
 
-    reset = reset_reason(stats.grads_finite and stats.loss_finite, events, state)
+    collector.alert = bool(events) or not finite  # the next step is measured in full
+    reset = reset_reason(finite, events, state)
     # a poisoned carried state: the policies must not blame the weights or the rate (each rank holds its own
     # state, so under torch.distributed it is only reported: every rank must decide from the same numbers)
     carried = reset is not None and guard.reduce_packed is None

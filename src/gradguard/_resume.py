@@ -48,7 +48,23 @@ def guard_state(guard: Any) -> dict[str, Any]:
         deferred.read(guard)
     return {"step": guard._step, "policy": guard.policy.state_dict(),
             "detectors": [d.state_dict() for d in guard.detectors], "mitigation": guard._actuator.state_dict(),
-            "collector": _collector_state(guard._collector)}
+            "collector": _collector_state(guard._collector), "sampling": _sampling_state(guard._collector)}
+
+
+def _sampling_state(collector: Any) -> dict[str, Any]:
+    """What ``Guard(sample_every=...)`` carries from step to step: the latest measured weight norms and whether
+    the next step is measured in full after an alarm."""
+    weights = getattr(collector, "weights", None)
+    return {"weights": None if weights is None else torch.from_numpy(np.array(weights, dtype=np.float64)),
+            "alert": bool(getattr(collector, "alert", False))}
+
+
+def _load_sampling_state(collector: Any, state: Mapping[str, Any] | None) -> None:
+    if not state or state.get("weights") is None or state["weights"].numel() != collector.num_layers:
+        return  # an older state, or another model: the next step is measured in full
+    collector.weights = state["weights"].numpy().astype(np.float64)
+    collector._full_issued = True
+    collector.alert = bool(state.get("alert", False))
 
 
 def load_guard_state(guard: Any, state: Mapping[str, Any]) -> None:
@@ -72,3 +88,4 @@ def load_guard_state(guard: Any, state: Mapping[str, Any]) -> None:
         detector.load_state_dict(detector_state)
     guard._actuator.load_state_dict(state.get("mitigation", {}))
     _load_collector_state(guard._collector, state.get("collector"))
+    _load_sampling_state(guard._collector, state.get("sampling"))

@@ -125,7 +125,7 @@ class _Pending:
     host: torch.Tensor | None  # its pinned host copy (CUDA), or None (CPU: the vector is on the host)
     event: Any  # torch.cuda.Event recorded after the copy, or None
     plan: Plan
-    layout: tuple[bool, bool, bool]
+    layout: tuple[bool, bool, bool, bool]
     host_loss: float | None
     update_step: int
     has_loss: bool
@@ -165,7 +165,7 @@ class DeferredSteps:
         step = guard._step
         col = guard._collector
         plan = col.gather()
-        packed = col.collect(plan, loss, None)
+        packed = col.collect(plan, loss, None, full=col.wants_full(step, guard.sample_every, guard.update_every))
         if guard.reduce_packed is not None:
             packed = guard.reduce_packed(packed)
         layout, host_loss, update_step = col.packing()
@@ -233,6 +233,7 @@ class DeferredSteps:
         events = []
         for detector in guard.detectors:
             events.extend(detector(stats, guard.layer_names))
+        col.alert = bool(events) or not (stats.grads_finite and stats.loss_finite)  # measure the next issue in full
         decision = guard.policy.decide(stats, events)  # the same decision the device twin applied
         validate(decision, guard.policy)
         decision = guard._actuator.bound_skips(stats, decision)

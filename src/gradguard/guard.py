@@ -18,7 +18,15 @@ import torch
 from torch import nn
 
 from ._guard_recovery import GuardRecovery
-from ._guard_setup import check_arguments, check_int, check_positive, check_sync, open_writer, unknown_option
+from ._guard_setup import (
+    check_arguments,
+    check_int,
+    check_positive,
+    check_sync,
+    full_stats_needed,
+    open_writer,
+    unknown_option,
+)
 from ._guard_step import apply_decision, finish, measure_and_decide
 from ._resume import guard_state, load_guard_state
 from .carried import ResetHooks
@@ -96,6 +104,14 @@ class Guard(GuardRecovery):
             ``"deferred"`` (decisions made and applied on the device, statistics read one step late, no host
             read before the optimizer steps; see :mod:`gradguard.deferred` for what it needs and where it falls
             back to blocking, which it says once).
+        sample_every: measure the weight norms and each layer's largest |g| every this many steps (default 10;
+            1 = every step), and also on the steps whose update is measured (``update_every``), the step after one
+            that raised an event or had NaN/Inf gradients or loss, and (blocking read) on a step with NaN/Inf
+            gradients or loss itself. In between, ``StepStats.layer_weight_norm`` holds the latest measured norms
+            and ``layer_grad_maxabs`` NaN (``StepStats.full`` is False): the per-tensor host work of a step is
+            then one norm per gradient, as ``clip_grad_norm_``'s. Every step is measured when the policy or a
+            detector reads these at every step (``clip_by_value``, ``clip_unitwise``, one not from gradguard,
+            or one whose ``needs_full_stats`` is True).
 
     Raises:
         ConfigError: a setting has a value that is not accepted; nothing of the model or optimizer is changed.
@@ -122,6 +138,7 @@ class Guard(GuardRecovery):
         diagnose_every: int = 100,
         max_consecutive_skips: int = 10,
         sync: str = "blocking",
+        sample_every: int = 10,
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -133,6 +150,7 @@ class Guard(GuardRecovery):
         check_int("max_flight_records", max_flight_records, 0)
         check_int("diagnose_every", diagnose_every, 1)
         check_int("max_consecutive_skips", max_consecutive_skips, 1)
+        check_int("sample_every", sample_every, 1)
         check_sync(sync)
         self.policy: Policy = resolve_policy(policy)
         self._by_hand = optimizer is None  # see gradguard.handwritten
@@ -145,6 +163,9 @@ class Guard(GuardRecovery):
         for i, d in enumerate(self.detectors):
             if not isinstance(d, Detector):
                 raise ConfigError(f"detectors[{i}]", d, "a detector: callable(stats, layer_names) with state_dict()")
+        #: the weight norms and per-layer max |g| are measured every this many steps (1: the policy or a detector
+        #: reads them at every step; see the ``sample_every`` argument)
+        self.sample_every = 1 if full_stats_needed(self.policy, self.detectors) else sample_every
 
         self.model = model
         self.optimizer = optimizer

@@ -29,7 +29,6 @@ path only).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -41,7 +40,7 @@ import torch
 
 from ._tensors import _is_dtensor, _local, clamp_grads_, mul_grads_
 from .inventory import ParamInventory
-from .stats_plan import Plan, build_plan, check_loss, dense_values
+from .stats_plan import Plan, build_plan, check_loss, cpu_extrema, dense_values
 from .stats_types import REDUCTIONS, REPLICA_REDUCTIONS, StepStats, UpdateStats
 from .stats_update import UpdateMeter
 
@@ -51,7 +50,6 @@ __all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "U
 _GRAD = operator.attrgetter("grad")
 _IS_NONE = partial(operator.is_, None)
 _IS_SET = partial(operator.is_not, None)
-_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 class StatsCollector:
@@ -72,7 +70,12 @@ class StatsCollector:
         #: reduce per-tensor figures to layers on the host (fewer device ops); :mod:`gradguard.distributed` turns
         #: it off, since its one collective reduces the per-layer vector across ranks
         self.host_reduce = not self._sharded
-        self._layout = (False, False, False)  # loss tensor packed, scale packed, update packed
+        self._layout = (False, False, False, True)  # loss tensor packed, scale packed, update packed, full step
+        #: the weight norms of the latest full step read (see :meth:`collect`'s ``full``), reused until the next one
+        self.weights: np.ndarray | None = None
+        self._full_issued = False  # a full step was packed (its weight norms are read before any later step's)
+        #: the latest step read raised an event or had non-finite gradients or loss: measure the next one in full
+        self.alert = False
         self._sq_factor: list[float] | None = None
         #: optional ``f(counts) -> counts`` reducing the per-layer non-finite counts across ranks (alarm path)
         self.reduce_counts: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -163,8 +166,16 @@ class StatsCollector:
         return torch.stack(list(self._norm_list(tensors, ord))).to(torch.float64)
 
     # ----------------------------------------------------------------------------------------- the pass
+    def wants_full(self, step: int, every: int, update_every: int) -> bool:
+        """Whether ``step`` is measured in full (weight norms and per-layer max |g|): every ``every`` steps, on the
+        steps whose update is measured, after an alarm (:attr:`alert`), and whenever no weight norm is known yet;
+        always with the per-layer (distributed) layout."""
+        return (every <= 1 or step % every == 0 or self.alert or not self._full_issued or not self.host_reduce
+                or (update_every > 0 and step % update_every == 0))
+
     def collect(
-        self, present: tuple[int, ...] | Plan, loss: torch.Tensor | float | None, scale: torch.Tensor | None
+        self, present: tuple[int, ...] | Plan, loss: torch.Tensor | float | None, scale: torch.Tensor | None,
+        *, full: bool = True,
     ) -> torch.Tensor:
         """Compute the step's statistics on the device and pack them into one vector, read by :meth:`unpack`.
 
@@ -174,6 +185,10 @@ class StatsCollector:
         as the host knows they were packed) and :meth:`unpack` reduces them to layers with numpy: one
         ``torch.stack`` after the norm and extrema passes, instead of a dozen small device ops. Otherwise the
         layout is the per-layer one of :meth:`collect_layers`.
+
+        ``full=False`` (a sampled step, see :meth:`wants_full`): only the gradients' norms are computed, not the
+        weights' norms nor the gradients' extrema; :meth:`unpack` then gives the latest full step's weight norms
+        and NaN max-abs (``StepStats.full`` is False). The per-layer layout is always full.
         """
         check_loss(loss)
         plan = self._as_plan(present)
@@ -181,12 +196,15 @@ class StatsCollector:
             return self.collect_layers(plan, loss, scale)
         params = self.inventory.params
         grads = dense_values(self._grads, plan.sparse)
+        full = full or not grads
         with torch.no_grad():
-            norms = self._norm_list(grads + params, 2.0)  # weights read under no_grad: no detach() per tensor
-            if plan.small is not None:
-                extrema = self._cpu_extrema(grads, plan)
+            if not full:
+                norms, extrema = self._norm_list(grads, 2.0), []
             else:
-                extrema = list(self._norm_list(grads, float("inf")))
+                norms = self._norm_list(grads + params, 2.0)  # weights read under no_grad: no detach() per tensor
+                extrema = cpu_extrema(grads, plan) if plan.small is not None else list(
+                    self._norm_list(grads, float("inf")))
+                self._full_issued = True
         parts: list[torch.Tensor] = []
         loss_t = isinstance(loss, torch.Tensor)
         if loss_t:
@@ -207,26 +225,8 @@ class StatsCollector:
             packed = torch.cat([vec.to(torch.float64), gsq, usq])
         else:
             packed = torch.cat([vec.to(torch.float64), gsq])
-        self._layout = (loss_t, scale is not None, pending is not None)
+        self._layout = (loss_t, scale is not None, pending is not None, full)
         return packed
-
-    def _cpu_extrema(self, grads: list[torch.Tensor], plan: Plan) -> list[torch.Tensor]:
-        """CPU max-abs figures in the plan's order: the small gradients' max |g| (two fused calls), then the
-        large ones' minima and maxima (one ``aminmax`` each; see :data:`~gradguard.stats_plan.SMALL_NUMEL`)."""
-        small, big = plan.small, plan.big
-        assert small is not None and big is not None
-        out: list[torch.Tensor] = []
-        if small:
-            part = grads if not big else [grads[i] for i in small]
-            out.extend(torch._foreach_max(torch._foreach_abs(part)))
-        if big:
-            part = grads if not small else [grads[i] for i in big]
-            if plan.any_empty or plan.sparse:  # aminmax refuses empty tensors (a sparse gradient may hold none)
-                part = [g if g.numel() else g.new_zeros(1) for g in part]
-            mm = list(map(torch.aminmax, part))
-            out.extend(map(_FIRST, mm))  # minima, then maxima
-            out.extend(map(_SECOND, mm))
-        return out
 
     def _as_plan(self, present: tuple[int, ...] | Plan) -> Plan:
         if isinstance(present, Plan):
@@ -273,7 +273,8 @@ class StatsCollector:
         # a float loss travels in the vector too: under torch.distributed every input of a decision is reduced
         # across ranks, so a NaN or spike in one rank's float loss reaches every rank (one small host-to-device copy)
         self._host_loss = None
-        self._layout = (True, True, pending is not None)
+        self._layout = (True, True, pending is not None, True)
+        self._full_issued = True
         self.gsq_index = 2
         head = torch.stack([self._scalar(loss), self._scalar(scale),
                             sumsq[:L].sum(), step_t])
@@ -282,7 +283,7 @@ class StatsCollector:
     def unpack(
         self, host: Sequence[float] | np.ndarray, step: int, lrs: tuple[float, ...], *,
         present: tuple[int, ...] | Plan, has_loss: bool, has_scaler: bool,
-        layout: tuple[bool, bool, bool] | None = None, host_loss: float | None = None, update_step: int = -1,
+        layout: tuple[bool, bool, bool, bool] | None = None, host_loss: float | None = None, update_step: int = -1,
     ) -> tuple[StepStats, UpdateStats | None]:
         """Turn the host copy of :meth:`collect`'s vector into :class:`StepStats` (and a pending update).
 
@@ -307,6 +308,11 @@ class StatsCollector:
         if host_loss is not None:
             loss = host_loss
         gnorm, wnorm = norms[:L], norms[L:]
+        full = layout[3]
+        if full:
+            self.weights = wnorm
+        elif self.weights is not None:
+            wnorm = self.weights.copy()
         if plan.any_missing:
             gnorm[plan.missing] = np.nan
             gmax[plan.missing] = np.nan
@@ -327,48 +333,50 @@ class StatsCollector:
             layer_grad_nonfinite=nonfinite,
             layer_weight_norm=wnorm,
             layer_has_grad=plan.has,
+            full=full,
         )
         update = self.updates.stats(upd_step, usq) if upd_step >= 0 else None
         return stats, update
 
-    def packing(self) -> tuple[tuple[bool, bool, bool], float | None, int]:
+    def packing(self) -> tuple[tuple[bool, bool, bool, bool], float | None, int]:
         """How the latest vector was packed (layout flags, a float loss kept on the host, the update's step)."""
         return self._layout, self._host_loss, self._packed_update_step if self._layout[2] else -1
 
-    def _layers_on_host(self, a: np.ndarray, plan: Plan, layout: tuple[bool, bool, bool], update_step: int
+    def _layers_on_host(self, a: np.ndarray, plan: Plan, layout: tuple[bool, bool, bool, bool], update_step: int
                         ) -> tuple[float, float, float, np.ndarray, np.ndarray, np.ndarray, int]:
         """Reduce :meth:`collect`'s per-tensor vector to the global gradient sum of squares, per-layer norms
         ``[grad L | weight L]`` and per-layer max-abs."""
-        loss_t, has_scale, pending = layout
+        loss_t, has_scale, pending, full = layout
         L = self.num_layers
         i = int(loss_t) + int(has_scale)
         loss = a[0] if loss_t else math.nan
         scale = a[i - 1] if has_scale else math.nan
-        n_norms = len(plan.present) + len(self.inventory.params)
-        n_ext = plan.n_ext
+        n_norms = len(plan.present) + (len(self.inventory.params) if full else 0)
+        n_ext = plan.n_ext if full else 0
         with np.errstate(over="ignore", invalid="ignore"):  # NaN/Inf gradients pass through as NaN/Inf
-            sq = np.bincount(plan.sq_idx, weights=np.square(a[i: i + n_norms]), minlength=2 * L)
+            sq = np.bincount(plan.sq_idx[:n_norms], weights=np.square(a[i: i + n_norms]), minlength=2 * L)
             norms = np.sqrt(sq)
-            gmax = np.zeros(L)
-            np.maximum.at(gmax, plan.ext_idx, np.abs(a[i + n_norms: i + n_norms + n_ext]))
+            if full:
+                gmax = np.zeros(L)
+                np.maximum.at(gmax, plan.ext_idx, np.abs(a[i + n_norms: i + n_norms + n_ext]))
+            else:
+                gmax = np.full(L, np.nan)  # not measured on a sampled step
         j = i + n_norms + n_ext  # the device's global sum of squares, then the update's per-layer ones
         usq = a[j + 1: j + 1 + L] if pending else a[:0]
         return loss, scale, float(a[j]), norms, gmax, usq, update_step if pending else -1
 
     def count_nonfinite(self, stats: StepStats, present: tuple[int, ...] | Plan) -> StepStats:
         """Exact per-layer counts of NaN/Inf gradient elements (alarm path: a per-tensor pass and a host read)."""
-        plan = self._as_plan(present) if not isinstance(present, Plan) else present
-        grads = [_local(self.inventory.params[k].grad) for k in plan.present]  # type: ignore[arg-type]
-        counts = torch.zeros(self.num_layers, dtype=torch.long, device=self.device)
-        if grads:
-            per_tensor = torch.stack([(~torch.isfinite(g)).sum() for g in grads])
-            counts.index_add_(0, plan.grad_idx, per_tensor.to(self.device))
-        if self.reduce_counts is not None:  # every rank is on this path together: the decision to count is reduced
-            counts = self.reduce_counts(counts)
-        elif not grads:
-            return stats
-        host = np.asarray(counts.tolist(), dtype=np.int64)
-        return dataclasses.replace(stats, layer_grad_nonfinite=host)
+        from .stats_alarm import count_nonfinite
+
+        return count_nonfinite(self, stats, self._as_plan(present))
+
+    def measure_in_full(self, stats: StepStats, plan: Plan, loss: torch.Tensor | float | None,
+                        scale: torch.Tensor | None) -> StepStats:
+        """A sampled step's weight norms and max-abs measured now (alarm path; see :mod:`gradguard.stats_alarm`)."""
+        from .stats_alarm import measure_in_full
+
+        return measure_in_full(self, stats, plan, loss, scale)
 
     # ----------------------------------------------------------------------------------------- updates
     def begin_update(self, stats: StepStats) -> None:

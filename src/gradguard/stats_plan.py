@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import operator
 
 import numpy as np
 import torch
@@ -15,7 +16,9 @@ import torch
 from .errors import ConfigError
 from .inventory import ParamInventory
 
-__all__ = ["SMALL_NUMEL", "Plan", "build_plan", "check_loss", "dense_values"]
+__all__ = ["SMALL_NUMEL", "Plan", "build_plan", "check_loss", "cpu_extrema", "dense_values"]
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 #: On CPU, gradients with at most this many elements get their max-abs from fused ``_foreach_abs`` +
 #: ``_foreach_max`` calls (no Python call per tensor); larger ones from one ``aminmax`` each, since the fused pair
@@ -104,4 +107,23 @@ def dense_values(grads: list[torch.Tensor], sparse: tuple[int, ...] | None = Non
     out = list(grads)
     for i in sparse:
         out[i] = grads[i].coalesce().values()
+    return out
+
+
+def cpu_extrema(grads: list[torch.Tensor], plan: Plan) -> list[torch.Tensor]:
+    """CPU max-abs figures in the plan's order: the small gradients' max |g| (two fused calls), then the
+    large ones' minima and maxima (one ``aminmax`` each; see :data:`~gradguard.stats_plan.SMALL_NUMEL`)."""
+    small, big = plan.small, plan.big
+    assert small is not None and big is not None
+    out: list[torch.Tensor] = []
+    if small:
+        part = grads if not big else [grads[i] for i in small]
+        out.extend(torch._foreach_max(torch._foreach_abs(part)))
+    if big:
+        part = grads if not small else [grads[i] for i in big]
+        if plan.any_empty or plan.sparse:  # aminmax refuses empty tensors (a sparse gradient may hold none)
+            part = [g if g.numel() else g.new_zeros(1) for g in part]
+        mm = list(map(torch.aminmax, part))
+        out.extend(map(_FIRST, mm))  # minima, then maxima
+        out.extend(map(_SECOND, mm))
     return out

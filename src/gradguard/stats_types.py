@@ -52,10 +52,13 @@ class StepStats:
         scale: the GradScaler scale used for this step's backward, or None without a scaler.
         lrs: learning rate of each optimizer param group.
         layer_grad_norm: per layer L2 norm; NaN for a layer that had no gradient this step.
-        layer_grad_maxabs: per layer max |g|; NaN for a layer that had no gradient this step.
+        layer_grad_maxabs: per layer max |g|; NaN for a layer that had no gradient this step, and on a sampled
+            step (``full`` False).
         layer_grad_nonfinite: per layer count of NaN/Inf gradient elements.
-        layer_weight_norm: per layer L2 norm of the weights the gradient was taken at.
+        layer_weight_norm: per layer L2 norm of the weights the gradient was taken at; on a sampled step
+            (``full`` False) those of the latest full step (``Guard(sample_every=...)``, default every 10 steps).
         layer_has_grad: per layer, whether any of its parameters had a gradient this step.
+        full: whether the weight norms and max-abs were measured at this step (default True).
     """
 
     step: int
@@ -68,6 +71,7 @@ class StepStats:
     layer_grad_nonfinite: np.ndarray
     layer_weight_norm: np.ndarray
     layer_has_grad: np.ndarray
+    full: bool = True
 
     def __post_init__(self) -> None:
         # totals every detector asks for, computed once (numpy calls on tiny arrays cost microseconds each)
