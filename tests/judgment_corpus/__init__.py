@@ -14,7 +14,8 @@ A case is ``Case(name, half, family, expected, events, trouble, build)``:
   train_step).
 
 **Halves.** ``half`` is ``"dev"`` (the rules may be designed and tuned on it), ``"heldout"`` (only scored) or
-``"fresh"`` (the second round's held-out batch in ``fresh.py``, its own list, only scored). The rule for ``HEALTHY``
+``"fresh"`` (the second round's held-out batch in ``fresh.py``, its own list, only scored) or ``"fresh2"`` (the
+third round's, ``fresh2.py``, likewise). The rule for ``HEALTHY``
 and ``BROKEN``,
 applied once: within the healthy list and within the broken list separately, cases alternate dev, heldout, dev, ...
 in the order they were added. The first batch (28 healthy, 26 broken) was added in pairs of the same family
@@ -42,8 +43,8 @@ from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
-__all__ = ["ALL", "BROKEN", "CORPUS", "EXPLODE", "FRESH", "HALVES", "HEALTHY", "NONFINITE", "VANISH", "Case",
-           "PlainRun", "Setup", "by_name", "train_plain"]
+__all__ = ["ALL", "BROKEN", "CORPUS", "EXPLODE", "FRESH", "FRESH2", "HALVES", "HEALTHY", "NONFINITE", "VANISH",
+           "Case", "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
 EXPLODE = ("explode", "nonfinite", "loss_spike", "divergence")
@@ -176,10 +177,13 @@ CORPUS: list[Case] = HEALTHY + BROKEN
 # alternation rule above is untouched
 from .fresh import FRESH  # noqa: E402
 
+# the third held-out batch (half "fresh2"; see fresh2.py), frozen before the third round's rule changes
+from .fresh2 import FRESH2  # noqa: E402
+
 #: every case of every half
-ALL: list[Case] = CORPUS + FRESH
-#: the halves, in report order: development, original held-out, fresh held-out
-HALVES: tuple[str, ...] = ("dev", "heldout", "fresh")
+ALL: list[Case] = CORPUS + FRESH + FRESH2
+#: the halves, in report order: development, original held-out, fresh held-out, third held-out
+HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2")
 
 
 def by_name(name: str) -> Case:
