@@ -183,3 +183,72 @@ def test_the_trainer_clipping_is_refused_with_a_fix(tmp_path: Path) -> None:
                                    train_dataset=RandomTokens(), callbacks=[GradGuardTrainerCallback(run_dir=False)])
     with pytest.raises(ConfigError, match="max_grad_norm"):
         trainer.train()
+
+
+class Regression(torch.utils.data.Dataset):
+    """512 regression samples as dicts; ``poison`` scaled x1000."""
+
+    def __init__(self, poison: int) -> None:
+        g = torch.Generator().manual_seed(1)
+        self.x, self.y = torch.randn(512, 4, generator=g), torch.randn(512, 1, generator=g) * 0.1
+        self.x[poison] *= 1000.0
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"x": self.x[i], "labels": self.y[i]}
+
+
+class Regressor(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"loss": torch.nn.functional.mse_loss(self.net(x), labels)}
+
+
+class SeenInputs(transformers.TrainerCallback):
+    """The inputs of every batch the Trainer's loader draws, per epoch (its collator; not the guard's re-runs)."""
+
+    def __init__(self) -> None:
+        self.epochs: list[list[torch.Tensor]] = []
+
+    def collate(self, features: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        batch = transformers.default_data_collator(features)
+        self.epochs[-1].append(batch["x"].clone())
+        return batch
+
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+        self.epochs.append([])
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("drop", [True, False])
+def test_culprit_samples_are_named_and_dropped_from_later_epochs(tmp_path: Path, drop: bool) -> None:
+    poison = 300
+    torch.manual_seed(0)
+    policy = gradguard.chain(gradguard.AttributeSpikes(), gradguard.safe())
+    guard_cb = GradGuardTrainerCallback(policy=policy, run_dir=False, drop_culprits=drop,
+                                        drop_file=tmp_path / "drop.json")
+    seen = SeenInputs()
+    args = _args(tmp_path, max_steps=-1, num_train_epochs=3, per_device_train_batch_size=16, logging_steps=50,
+                 remove_unused_columns=False)  # the default random order: the poisoned sample's step is seeded
+    trainer = transformers.Trainer(model=Regressor(), args=args, train_dataset=Regression(poison),
+                                   data_collator=seen.collate, callbacks=[seen, guard_cb])
+    trainer.train()
+    keeper = gradguard.attribution.find_attributor(guard_cb.guard.policy)
+    data = {s: r for s, r in keeper.results.items() if r["verdict"] == "data"}
+    assert data, {s: (r["verdict"], r.get("error")) for s, r in keeper.results.items()}
+    first = data[min(data)]
+    assert min(data) < 32 and first["culprit_samples"][0]["loader_index"] == poison  # named in epoch 0
+    assert all(c["loader_index"] == poison for r in data.values() for c in r["culprit_samples"] if c["outlier"])
+    counts = [sum(int((b.abs() > 100).any(dim=1).sum()) for b in epoch) for epoch in seen.epochs]
+    sizes = [sum(b.shape[0] for b in epoch) for epoch in seen.epochs]
+    assert counts[0] == 1 and sizes[0] == 512
+    if drop:
+        assert guard_cb.culprits.drop_ids == {poison} and json.loads((tmp_path / "drop.json").read_text()) == [poison]
+        assert counts[1:] == [0, 0] and sizes[1:] == [511, 511]  # every other sample, every later epoch
+    else:
+        assert guard_cb.culprits.drop_ids == set() and counts == [1, 1, 1] and sizes == [512] * 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +222,69 @@ def test_scalars_are_logged_at_lightnings_logging_steps_and_count_every_skip(tmp
     assert [int(r["step"]) for r in rows] == [2, 5]
     assert [float(r["gradguard/skipped_steps"]) for r in rows] == [0.0, 1.0]
     assert callback._skipped == 1
+
+
+POISON_AT = 20 * 16 + 5  # position in the fixed permutation: batch 20 of each epoch, sample 5
+
+
+class Recorder(pl.LightningModule):
+    """A regressor that records the inputs of every training batch (to see which samples it trained on)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 1))
+        self.seen: list[torch.Tensor] = []
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        self.seen.append(batch[0].detach().clone())  # once per batch the loader gives (not on re-runs)
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        return nn.functional.mse_loss(self.net(x), y)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters(), lr=1e-3)
+
+
+def _poisoned_fit(tmp_path: Path, drop: bool) -> tuple[Recorder, GradGuardCallback, int]:
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(512, 4, generator=g), torch.randn(512, 1, generator=g) * 0.1
+    perm = torch.randperm(512, generator=g).tolist()  # a shuffled order (the same each epoch)
+    poison = perm[POISON_AT]
+    x[poison] *= 1000.0
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16, sampler=perm)
+    model = Recorder()
+    callback = GradGuardCallback(policy=gradguard.chain(gradguard.AttributeSpikes(), gradguard.safe()),
+                                 drop_culprits=drop, drop_file=tmp_path / "drop.json", run_dir=False)
+    trainer = pl.Trainer(max_epochs=3, accelerator="cpu", devices=1, callbacks=[callback], default_root_dir=tmp_path,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                         logger=False)
+    trainer.fit(model, loader)
+    return model, callback, poison
+
+
+@pytest.mark.timeout(300)
+def test_culprit_samples_are_named_and_never_drawn_again(tmp_path: Path) -> None:
+    model, callback, poison = _poisoned_fit(tmp_path, drop=True)
+    keeper = gradguard.attribution.find_attributor(callback.guard.policy)
+    result = keeper.results[20]  # the poisoned batch (step 20 of epoch 0)
+    assert result["verdict"] == "data", result["numbers"]
+    top = result["culprit_samples"][0]
+    assert top["index"] == 5 and top["loader_index"] == poison and top["outlier"]
+    assert callback.culprits.drop_ids == {poison}
+    assert json.loads((tmp_path / "drop.json").read_text()) == [poison]
+    assert all(r["verdict"] != "data" for s, r in keeper.results.items() if s != 20)
+    epochs = [torch.cat(model.seen[32 * e:32 * (e + 1)]) for e in range(3)]
+    assert len(model.seen) == 96 and epochs[0].shape[0] == 512  # epoch 0 trained on every sample (the spike's too)
+    for later in epochs[1:]:  # later epochs: every sample but the culprit
+        assert later.shape[0] == 511 and later.abs().max() < 100
+
+
+@pytest.mark.timeout(300)
+def test_without_drop_culprits_the_culprit_is_named_and_kept(tmp_path: Path) -> None:
+    model, callback, poison = _poisoned_fit(tmp_path, drop=False)
+    keeper = gradguard.attribution.find_attributor(callback.guard.policy)
+    assert keeper.results[20]["culprit_samples"][0]["loader_index"] == poison
+    assert callback.culprits.drop_ids == set() and not (tmp_path / "drop.json").exists()
+    assert sum(int((b.abs() > 100).any(dim=1).sum()) for b in model.seen) == 3  # once per epoch

@@ -119,8 +119,13 @@ class AttributeSpikes(NoState):
             result["applied"] = True
 
     def loss_for(self, guard: Any) -> BatchLoss | None:
+        """How a batch is re-run: ``batch_loss``, else the batch source's (a trainer callback's), else the
+        guard's ``loss_fn(model(inputs), targets)``; None when there is none."""
         if self.batch_loss is not None:
             return self.batch_loss
+        from_source = getattr(self.source, "batch_loss", None)
+        if from_source is not None:
+            return from_source  # type: ignore[no-any-return]
         return None if guard.loss_fn is None else default_batch_loss(guard.loss_fn)
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:

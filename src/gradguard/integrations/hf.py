@@ -33,6 +33,14 @@ micro-batch, and the guard gets ``closure=ModelLoss(args, kwargs)`` (``model(*ar
 alarm is it run, so a NaN step in a Trainer run gets the same origin module, ranked causes and replayable flight
 record (``gradguard replay``) as in a plain loop. With gradient accumulation, the re-run is the last micro-batch.
 
+**Culprit samples.** With an :class:`~gradguard.AttributeSpikes` in the policy, each spiking step is attributed
+(data, state or hardware) from re-runs of its last micro-batch (``model(**batch).loss``, without
+``num_items_in_batch``, on a copy of the model); the culprits get their dataset index from a
+:class:`~gradguard.integrations.culprits.CulpritSampler` that ``on_train_begin`` wraps around the Trainer's own
+train sampler, and with ``drop_culprits=True`` the culprits of a ``data`` verdict are never drawn again (later
+batches and epochs; ``drop_file`` lists them). One process only; micro-batches are counted per epoch, so a run
+resumed mid-epoch from a checkpoint names no dataset index in that epoch.
+
 **Logs.** At each Trainer log, ``gradguard/skipped_steps``, ``gradguard/grad_norm`` and ``gradguard/clip_coef``
 (of the latest step) are added to the logged dict and to ``trainer.state.log_history``. The Trainer calls its
 ``report_to`` trackers (TensorBoard, W&B, MLflow, ...) before user callbacks, so at ``on_train_begin`` the callback
@@ -45,6 +53,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +64,11 @@ require("transformers", "gradguard.integrations.hf")
 import torch  # noqa: E402
 from transformers import TrainerCallback  # noqa: E402
 
+from ..attribution._batch import batch_size  # noqa: E402
+from ..attribution.keeper import AttributeSpikes, find_attributor  # noqa: E402
 from ..errors import ConfigError  # noqa: E402
 from ..guard import Guard  # noqa: E402
+from .culprits import TrainerCulprits  # noqa: E402
 
 __all__ = ["GradGuardTrainerCallback", "ModelLoss"]
 
@@ -77,6 +89,17 @@ class ModelLoss:
         return loss
 
 
+class _BatchLoss:
+    """``batch_loss(model, kwargs) -> model(*args, **kwargs).loss`` (parts of a micro-batch too), for the
+    attribution's re-runs."""
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self.args = tuple(args)
+
+    def __call__(self, model: torch.nn.Module, batch: dict[str, Any]) -> torch.Tensor:
+        return ModelLoss(self.args, batch)(model)
+
+
 class GradGuardTrainerCallback(TrainerCallback):
     """Guards the Transformers Trainer's optimizer steps with a :class:`gradguard.Guard` (see the module docstring).
 
@@ -84,6 +107,9 @@ class GradGuardTrainerCallback(TrainerCallback):
         run_dir: directory of the run record. None (default): ``<args.output_dir>/gradguard``. False: no record.
         policy: the guard's policy (default ``"safe"``: skip non-finite steps, no clipping -- pass
             ``chain(skip_nonfinite(), clip_by_global_norm(1.0))`` to keep the Trainer's default clip).
+        drop_culprits: with an :class:`~gradguard.AttributeSpikes` in the policy, never draw again the culprit
+            samples of a ``data`` verdict (default False: they are named in the record only).
+        drop_file: where to write the dropped dataset indices (a JSON list), or None (default).
         **guard_options: any other :class:`gradguard.Guard` option (``update_every``, ``detectors``, ``sinks``,
             ``tensorboard``, ``resume``, ...). ``scaler`` defaults to the Accelerate optimizer's GradScaler.
 
@@ -93,7 +119,8 @@ class GradGuardTrainerCallback(TrainerCallback):
         skipped_steps: how many steps the guard skipped.
     """
 
-    def __init__(self, run_dir: str | os.PathLike[str] | bool | None = None, policy: Any = "safe",
+    def __init__(self, run_dir: str | os.PathLike[str] | bool | None = None, policy: Any = "safe", *,
+                 drop_culprits: bool = False, drop_file: str | os.PathLike[str] | None = None,
                  **guard_options: Any) -> None:
         if run_dir is True or not (run_dir is None or run_dir is False or isinstance(run_dir, (str, os.PathLike))):
             raise ConfigError("run_dir", run_dir, "a directory path, None (<output_dir>/gradguard) or False")
@@ -112,6 +139,11 @@ class GradGuardTrainerCallback(TrainerCallback):
         self._batch: tuple[tuple[Any, ...], dict[str, Any]] | None = None  # the last training micro-batch
         self._observing = False
         self._hook: Any = None
+        #: the attribution's batch source: culprit samples named and dropped (``dropped_samples``, ``drop_ids``)
+        self.culprits = TrainerCulprits(drop_culprits, drop_file)
+        self._attributor: AttributeSpikes | None = None
+        self._micro = 0  # training micro-batches seen in the epoch under way
+        self._batch_number = -1  # the epoch's index of the last one
 
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, optimizer: Any = None,
                        **kwargs: Any) -> None:
@@ -140,6 +172,23 @@ class GradGuardTrainerCallback(TrainerCallback):
             self._hook.remove()
         self._hook = model.register_forward_hook(_LossHook(self), with_kwargs=True)
         self._feed_trackers()
+        self._micro = 0
+        self._attributor = find_attributor(self.guard.policy)
+        if self._attributor is not None:
+            self._attributor.bind(self.guard, self.culprits)
+            drop = self.culprits.drop_culprits
+            if args.world_size > 1:
+                if drop:
+                    warnings.warn("GradGuardTrainerCallback(drop_culprits=True) drops samples in one process only: "
+                                  f"under {args.world_size} processes culprits are named, not dropped", stacklevel=2)
+            elif not self.culprits.attach(kwargs.get("train_dataloader")) and drop:
+                warnings.warn("GradGuardTrainerCallback(drop_culprits=True): the training loader has no index "
+                              "sampler to wrap (an iterable dataset or a batch sampler): culprits are named, not "
+                              "dropped", stacklevel=2)
+
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """Count the epoch's micro-batches from 0 (batch ``k`` holds the sampler's ``k``-th ``batch_size`` indices)."""
+        self._micro = 0
 
     def _feed_trackers(self) -> None:
         """Insert a :class:`_LogFeeder` ahead of the Trainer's reporting callbacks (found from the calling
@@ -177,6 +226,7 @@ class GradGuardTrainerCallback(TrainerCallback):
             self._loss_count += 1
             self._loss_summed = kwargs.get("num_items_in_batch") is not None
             self._batch = (inputs, kwargs)  # references, no copy: the alarm path re-runs this micro-batch
+            self._batch_number, self._micro = self._micro, self._micro + 1
 
     def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         """Measure the unclipped gradients and apply the decision before ``optimizer.step()``."""
@@ -187,6 +237,10 @@ class GradGuardTrainerCallback(TrainerCallback):
         self._loss_sum, self._loss_count = None, 0
         batch, self._batch = self._batch, None
         closure = None if batch is None else ModelLoss(*batch)
+        if self._attributor is not None and batch is not None:
+            inputs = {k: v for k, v in batch[1].items() if k != "num_items_in_batch"}
+            self.culprits.feed(self.guard.step_index, inputs, self._batch_number, batch_size(inputs),
+                               _BatchLoss(batch[0]))
         self._observing = True  # the alarm path's re-runs of the batch must not count as the next step's loss
         try:
             report = self.guard.observe(loss, inputs=None if batch is None else batch[1] or batch[0],

@@ -31,6 +31,12 @@ Where it hooks in (Lightning 2.x, ``lightning.pytorch``):
 * a skipped step leaves no gradient, so Lightning's own clipping (``gradient_clip_val``, by norm or by value) is
   not called for it (``configure_gradient_clipping`` is wrapped on the module for the fit): torch's
   ``clip_grad_value_`` fails on a list with no gradient, and there is nothing to clip.
+* with an :class:`~gradguard.AttributeSpikes` in the policy, each spiking step is attributed (data, state or
+  hardware) from ``training_step`` re-runs of its batch; with ``drop_culprits=True`` the culprit samples of a
+  ``data`` verdict are never drawn again: ``on_train_start`` wraps the training loader's index sampler in a
+  :class:`~gradguard.integrations.culprits.CulpritSampler` (one process only; see that module), and ``drop_file``
+  lists their dataset indices. The re-runs call ``training_step`` on a copy of the module detached from the
+  trainer (nothing is logged; a ``training_step`` that reads ``self.trainer`` cannot be attributed).
 * ``on_fit_end`` / ``on_exception``: closes the guard (the record is flushed). The guard's state (step counter,
   policy and detector state) and the record's directory are saved in Lightning checkpoints through the callback's
   ``state_dict``: a fit resumed from a checkpoint, or a second ``fit`` on the same Trainer, continues the same
@@ -40,6 +46,7 @@ Where it hooks in (Lightning 2.x, ``lightning.pytorch``):
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +57,11 @@ require("lightning", "gradguard.integrations.lightning")
 import lightning.pytorch as pl  # noqa: E402
 import torch  # noqa: E402
 
+from ..attribution._batch import batch_size  # noqa: E402
+from ..attribution.keeper import AttributeSpikes, find_attributor  # noqa: E402
 from ..errors import ConfigError  # noqa: E402
 from ..guard import Guard  # noqa: E402
+from .culprits import TrainerCulprits  # noqa: E402
 
 __all__ = ["GradGuardCallback", "TrainingStep"]
 
@@ -72,6 +82,20 @@ class TrainingStep:
         return loss
 
 
+class _StepLoss:
+    """``batch_loss(module, batch) -> module.training_step(batch, batch_idx)``'s loss (parts of a batch too), for
+    the attribution's re-runs: they run on a copy of the module that is not attached to the trainer (so that
+    nothing is logged; ``self.log`` warns, silenced here, and ``self.trainer`` raises)."""
+
+    def __init__(self, batch_idx: int) -> None:
+        self.batch_idx = batch_idx
+
+    def __call__(self, module: torch.nn.Module, batch: Any) -> torch.Tensor:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return TrainingStep(batch, self.batch_idx)(module)
+
+
 class GradGuardCallback(pl.Callback):
     """Guards Lightning's optimizer steps with a :class:`gradguard.Guard` (see the module docstring).
 
@@ -80,6 +104,9 @@ class GradGuardCallback(pl.Callback):
             has a logger, else ``<trainer.default_root_dir>/gradguard``. False: keep no record.
         policy: the guard's policy (``"safe"``, ``"monitor"`` or a policy object; default ``"safe"``).
         log: log the guard's scalars with ``pl_module.log`` (default True).
+        drop_culprits: with an :class:`~gradguard.AttributeSpikes` in the policy, never draw again the culprit
+            samples of a ``data`` verdict (default False: they are named in the record only).
+        drop_file: where to write the dropped dataset indices (a JSON list), or None (default).
         **guard_options: any other :class:`gradguard.Guard` option (``update_every``, ``detectors``, ``sinks``,
             ``tensorboard``, ``resume``, ...). ``scaler`` defaults to Lightning's own AMP GradScaler.
 
@@ -89,7 +116,8 @@ class GradGuardCallback(pl.Callback):
     """
 
     def __init__(self, run_dir: str | os.PathLike[str] | bool | None = None, policy: Any = "safe", *,
-                 log: bool = True, **guard_options: Any) -> None:
+                 log: bool = True, drop_culprits: bool = False, drop_file: str | os.PathLike[str] | None = None,
+                 **guard_options: Any) -> None:
         if run_dir is True or not (run_dir is None or run_dir is False or isinstance(run_dir, (str, os.PathLike))):
             raise ConfigError("run_dir", run_dir, "a directory path, None (under the trainer's log dir) or False")
         for name in ("model", "optimizer"):
@@ -109,6 +137,9 @@ class GradGuardCallback(pl.Callback):
         self._skip_clip = False
         self._clip_owner: pl.LightningModule | None = None
         self._batch: tuple[Any, int] | None = None
+        #: the attribution's batch source: culprit samples named and dropped (``dropped_samples``, ``drop_ids``)
+        self.culprits = TrainerCulprits(drop_culprits, drop_file)
+        self._attributor: AttributeSpikes | None = None
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def _resolve_run_dir(self, trainer: pl.Trainer) -> Path | None:
@@ -136,7 +167,24 @@ class GradGuardCallback(pl.Callback):
             self.guard.load_state_dict(state)
             self._pending_state = None
         self._loss = None
+        self._attributor = find_attributor(self.guard.policy)
+        if self._attributor is not None:
+            self._attributor.bind(self.guard, self.culprits)
         self._wrap_clipping(pl_module)
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """With an attributor, wrap the training loader's sampler: the culprits' dataset indices, and the drops."""
+        if self._attributor is None:
+            return
+        drop = self.culprits.drop_culprits
+        if trainer.world_size > 1:
+            if drop:
+                warnings.warn("GradGuardCallback(drop_culprits=True) drops samples in one process only: under "
+                              f"{trainer.world_size} processes culprits are named, not dropped", stacklevel=2)
+        elif not self.culprits.attach(trainer.train_dataloader) and drop:
+            warnings.warn("GradGuardCallback(drop_culprits=True): the training loader has no index sampler to "
+                          "wrap (an iterable dataset or a custom batch sampler): culprits are named, not dropped",
+                          stacklevel=2)
 
     def _wrap_clipping(self, pl_module: pl.LightningModule) -> None:
         """Make Lightning's gradient clipping a no-op on a step the guard skipped (it has no gradients)."""
@@ -194,6 +242,8 @@ class GradGuardCallback(pl.Callback):
         if loss is None:  # no backward ran (training_step returned None): nothing to measure, nothing to step
             return
         batch = self._batch
+        if self._attributor is not None and batch is not None:
+            self.culprits.feed(guard.step_index, batch[0], batch[1], batch_size(batch[0]), _StepLoss(batch[1]))
         report = guard.observe(loss, inputs=None if batch is None else batch[0],
                                closure=None if batch is None else TrainingStep(*batch))
         self.last_report = report
