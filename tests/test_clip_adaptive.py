@@ -263,3 +263,77 @@ def test_warmup_state_is_a_few_scalars_and_round_trips_mid_warmup() -> None:
     legacy.load_state_dict({"mean": 0.0, "var": 0.0, "floor": 0.0, "limit": 0.0, "count": 3,
                             "warm": [0.0, 0.1, -0.1]})
     assert legacy.count == 3 and legacy.threshold() == pytest.approx(3.0, rel=0.05)
+
+
+# ---- a healthy rise of the norm: followed under a normalised optimizer while the loss falls ------------------------
+
+def _bound(optimizer_cls) -> ClipAdaptive:
+    clip = ClipAdaptive()
+    clip.set_optimizer(optimizer_cls([nn.Parameter(torch.zeros(2))], lr=0.1))
+    return clip
+
+
+def _rise(seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """A model leaving its plateau: the norm flat for 50 steps, then 10x over ~115 steps; the loss falls from 40."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(300)
+    norms = np.minimum(1.02 ** np.maximum(steps - 50, 0), 10.0) * rng.lognormal(0.0, 0.3, 300)
+    losses = 2.3 * np.exp(-np.maximum(steps - 40, 0) / 100) + 0.05 * rng.standard_normal(300)
+    return norms, losses
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_healthy_rise_is_followed_under_adam_while_the_loss_falls_and_held_under_sgd(seed) -> None:
+    norms, losses = _rise(seed)
+    adam = [a / n for a, n in zip(_feed(_bound(torch.optim.Adam), norms, losses), norms)]
+    sgd = [a / n for a, n in zip(_feed(_bound(torch.optim.SGD), norms, losses), norms)]
+    clipped_adam, clipped_sgd = sum(c < 0.999 for c in adam[50:]), sum(c < 0.999 for c in sgd[50:])
+    assert clipped_adam <= 0.35 * 250, clipped_adam  # lightly: the mean coefficient stays >= 0.9
+    assert float(np.mean(adam[50:])) >= 0.9
+    assert clipped_sgd >= 2 * clipped_adam  # under SGD the rise is a rising step: held as before (about 0.4)
+    assert float(np.mean(sgd[50:])) <= 0.6
+
+
+def test_under_adam_a_climb_whose_loss_does_not_fall_is_still_held() -> None:
+    climb = np.concatenate([_healthy(60), 1.05 ** np.arange(1, 201)])
+    for losses in (np.ones(260), np.r_[np.ones(60), 1.0 + 0.01 * np.arange(200)]):  # flat, then rising
+        clip = _bound(torch.optim.AdamW)
+        applied = _feed(clip, climb, losses)
+        assert max(applied[60:]) <= 3.0
+
+
+def test_normalizes_step_knows_the_torch_optimizers() -> None:
+    from gradguard.mitigation.adaptive import normalizes_step
+
+    p = [nn.Parameter(torch.zeros(2))]
+    for cls in (torch.optim.Adam, torch.optim.AdamW, torch.optim.NAdam, torch.optim.RAdam, torch.optim.Adamax,
+                torch.optim.RMSprop, torch.optim.Adagrad, torch.optim.Adadelta):
+        assert normalizes_step(cls(p, lr=0.1)), cls
+    assert not normalizes_step(torch.optim.SGD(p, lr=0.1, momentum=0.9))
+    assert not normalizes_step(object())
+
+
+def test_the_guard_tells_the_clipper_its_optimizer() -> None:
+    model = nn.Linear(4, 1)
+    for cls, normalized in ((torch.optim.Adam, True), (torch.optim.SGD, False)):
+        guard = Guard(model, cls(model.parameters(), lr=0.01), policy=P.recover(max_norm=1.0), update_every=0)
+        clips = [m for m in guard.policy.policies if isinstance(m, ClipAdaptive)]
+        assert len(clips) == 1 and clips[0].normalized is normalized
+        guard.close()
+
+
+def test_a_clip_before_the_guard_is_respected_and_reported_once() -> None:
+    rng = np.random.default_rng(4)
+    true = np.r_[0.05 * rng.lognormal(0.0, 0.2, 40), 0.05 * 1.05 ** np.arange(1, 101)]  # rises past the user's clip
+    seen = np.minimum(true, 0.25)  # clip_grad_norm_(0.25) in the loop, before the guard
+    clip = ClipAdaptive()
+    with pytest.warns(RuntimeWarning, match=r"max_norm=0\.25") as record:
+        applied = _feed(clip, seen)
+    assert len(record) == 1
+    assert clip.user_clip() == pytest.approx(0.25)
+    hits = [i for i, n in enumerate(seen) if n >= 0.25 * (1 - 1e-9)]
+    assert all(applied[i] == pytest.approx(seen[i]) for i in hits[2:])  # from the third hit on: never below it
+    state = clip.state_dict()
+    again = ClipAdaptive()
+    again.load_state_dict(state)
+    assert again.user_clip() == pytest.approx(0.25) and again.loss_fast == clip.loss_fast

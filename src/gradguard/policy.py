@@ -25,9 +25,28 @@ from .mitigation.rollback import RollbackOnTrouble
 from .mitigation.skipping import SkipOutliers
 from .stats import StepStats
 
-__all__ = ["PRESETS", "Chain", "Policy", "backoff_lr", "chain", "clip_adaptive", "clip_by_global_norm",
-           "clip_by_percentile", "clip_by_value", "clip_by_zscore", "clip_per_layer", "clip_unitwise", "merge",
-           "recover", "resolve_policy", "rollback_on_trouble", "safe", "skip_nonfinite", "skip_outliers"]
+__all__ = [
+    "PRESETS",
+    "Chain",
+    "Policy",
+    "backoff_lr",
+    "bind_optimizer",
+    "chain",
+    "clip_adaptive",
+    "clip_by_global_norm",
+    "clip_by_percentile",
+    "clip_by_value",
+    "clip_by_zscore",
+    "clip_per_layer",
+    "clip_unitwise",
+    "merge",
+    "recover",
+    "resolve_policy",
+    "rollback_on_trouble",
+    "safe",
+    "skip_nonfinite",
+    "skip_outliers",
+]
 
 
 @runtime_checkable
@@ -246,6 +265,17 @@ def safe(max_norm: float | None = None) -> Policy:
 def recover(max_norm: float | None = None) -> Policy:
     """The ``recover`` preset, optionally with your own clip ``max_norm=c`` kept inside the guard (see :func:`safe`)."""
     return _with_max_norm(PRESETS["recover"](), max_norm)
+
+
+def bind_optimizer(policy: Policy, optimizer: Any) -> None:
+    """Give every member of ``policy`` that has a ``set_optimizer(optimizer)`` method the optimizer the guard steps
+    (the guard calls this once; :class:`ClipAdaptive` judges a rise of the norm by the optimizer's kind)."""
+    from .mitigation.rollback import members
+
+    for member in members(policy):
+        hook = getattr(member, "set_optimizer", None)
+        if callable(hook):
+            hook(optimizer)
 
 
 def resolve_policy(policy: str | Policy) -> Policy:

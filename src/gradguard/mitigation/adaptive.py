@@ -7,6 +7,7 @@ scalars, so that a device-side twin can carry the same update rule.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,20 @@ from ..events import Event
 from ..stats import StepStats
 from ._checks import at_least, fraction, positive
 
-__all__ = ["ClipAdaptive"]
+__all__ = ["ClipAdaptive", "normalizes_step"]
+
+_NORMALIZED_KEYS = ("betas", "ns_steps")  # Adam family, Lion, Adafactor-likes / Muon
+_NORMALIZED_CLASSES = ("Adagrad", "Adadelta", "RMSprop", "Rprop", "Adafactor", "Lion", "Muon", "Sophia", "Shampoo")
+
+
+def normalizes_step(optimizer: Any) -> bool:
+    """Whether ``optimizer``'s update is normalised by a running gradient scale (Adam family, RMSprop, Adagrad,
+    Lion, Muon...) rather than proportional to the gradient (SGD, with or without momentum). Unknown: False."""
+    defaults = getattr(optimizer, "defaults", None)
+    if isinstance(defaults, dict) and any(k in defaults for k in _NORMALIZED_KEYS):
+        return True
+    names = {c.__name__ for c in type(optimizer).__mro__}
+    return any(n in names for n in _NORMALIZED_CLASSES)
 
 
 class ClipAdaptive:
@@ -40,6 +54,19 @@ class ClipAdaptive:
     - :math:`F`, the floor, is :math:`e^{\mu_w + z\sigma_{min}}` from the warm-up: a run whose norms shrink is not
       clipped ever tighter; the deviation cap :math:`\sigma_{max}` keeps a noisy warm-up (norms already climbing)
       from setting the threshold far above the typical norm.
+
+    What lets a healthy run's rising norm through (a model leaving its plateau: the norm rises 5-10x over 100 steps
+    while the loss falls), where the rules above clipped most of its steps and slowed it by 10-24%: with an optimizer
+    whose step is normalised by a running gradient scale (Adam family, RMSprop, Adagrad, Lion, Muon: see
+    :func:`normalizes_step`; the guard passes its optimizer to :meth:`set_optimizer`), a clipped step whose loss is
+    not a spike teaches the history fully (winsorised at :math:`ks`, band included) and :math:`T` may rise
+    ``learn_rise`` a step, while the loss falls: its fast EMA (decay ``trend_alpha``) is below the slow one
+    (:math:`\ell`, decay :math:`\alpha`) by ``trend_margin``. Under SGD a rising norm is a rising step, the climb of a
+    too-high rate looks the same (the 12-layer tanh net's loss falls 4x while its norm climbs 6x, then it blows up),
+    so the bounded rise stays. ``python benchmarks/healthy_clipping.py``: lstm_classifier +24% -> see README.
+
+    A clip before the guard (``clip_grad_norm_`` in the loop: 3 or more steps at one largest norm) is respected: the
+    guard never clips below it (it says so once, with what to do instead: ``safe(max_norm=c)``).
 
     Why this and not the z-score (ZClip-like :class:`ClipByZScore`) or the percentile (AutoClip-like
     :class:`ClipByPercentile`) as ``safe``'s clipper: ``benchmarks/spikes.py``, 12-layer tanh MLP at a too-high SGD
@@ -94,13 +121,18 @@ class ClipAdaptive:
         warmup_rise: :math:`R`, the largest relative rise of the warm-up threshold per step (default 0.25).
         absorb: weight of a clipped step's pull on the mean, in [0, 1) (default 0.1; 0: only accepted steps teach).
         loss_tol: during warm-up, a clipped step whose loss is at most this fraction above the running loss counts
-            as learning (default 0.1; 0: only a loss at or below it).
+            as learning (default 0.1; 0: only a loss at or below it); after it, a loss above that is a spike.
+        trend_margin: after warm-up, with a normalised optimizer, the loss falls when its fast EMA is below the slow
+            one by this fraction of it (default 0.02; 0: never, the bounded rise always).
+        trend_alpha: decay of the fast loss EMA (default 0.9: about 10 steps).
+        learn_rise: the largest relative rise of the threshold per step while the loss falls (default 0.03).
     """
 
     def __init__(self, z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 25, min_std: float = 0.1,
                  max_std: float = 0.25, max_rise: float = 0.005, winsor: float = 2.5,
                  warmup_growth: float = 3.0, warmup_rise: float = 0.25, absorb: float = 0.1,
-                 loss_tol: float = 0.1) -> None:
+                 loss_tol: float = 0.1, trend_margin: float = 0.02, trend_alpha: float = 0.9,
+                 learn_rise: float = 0.03) -> None:
         self.z_threshold = positive("z_threshold", z_threshold)
         self.alpha = fraction("alpha", alpha)
         self.warmup = at_least("warmup", warmup, 2)
@@ -120,6 +152,15 @@ class ClipAdaptive:
         self.warmup_rise = positive("warmup_rise", warmup_rise)
         self.loss_tol = 0.0 if loss_tol == 0 and not isinstance(loss_tol, bool) else positive("loss_tol", loss_tol)
         self.absorb = 0.0 if absorb == 0 and not isinstance(absorb, bool) else fraction("absorb", absorb)
+        self.trend_margin = 0.0 if trend_margin == 0 and not isinstance(trend_margin, bool) else fraction(
+            "trend_margin", trend_margin)
+        self.trend_alpha = fraction("trend_alpha", trend_alpha)
+        self.learn_rise = positive("learn_rise", learn_rise)
+        self.loss_fast = math.nan  # fast EMA of the losses (decay trend_alpha); loss_ref is the slow one
+        self.normalized = False  # the optimizer's step does not grow with the gradient: see set_optimizer()
+        self._told = False  # the user's clip was reported
+        self.top = 0.0  # the largest finite norm seen
+        self.top_hits = 0  # norms equal to it (a clip applied before the guard)
         self.mean = 0.0  # EMA of the log norm (during warm-up: the weighted mean)
         self.var = 0.0  # EMA of its variance (during warm-up: the weighted sum of squared deviations)
         self.weight = 0.0  # warm-up: total weight of the norms entered
@@ -129,17 +170,35 @@ class ClipAdaptive:
         self.loss_ref = math.nan  # running mean (then EMA) of the finite losses
         self.losses = 0  # finite losses seen
 
+    def set_optimizer(self, optimizer: Any) -> None:
+        """Called by the guard with the optimizer it steps: a normalised step (Adam, AdamW, RMSprop, Adagrad,
+        Lion...: the update does not grow with the gradient) lets the threshold follow a rise of the norm while the
+        loss falls; under SGD a rising norm is a rising step, and the threshold keeps its bounded rise."""
+        self.normalized = normalizes_step(optimizer)
+
+    def user_clip(self) -> float | None:
+        """The clip applied before the guard, if the norms say so (3 or more steps at one largest value), else
+        None. The guard then never clips below it: the user's clip is their choice (pass it as ``max_norm``
+        and remove it from the loop, so that the guard sees the true norms)."""
+        return self.top if self.top_hits >= 3 else None
+
+    def _see_top(self, norm: float) -> None:
+        if norm > self.top * (1.0 + 1e-5):
+            self.top, self.top_hits = norm, 1
+        elif norm >= self.top * (1.0 - 1e-5):
+            self.top_hits += 1
+
     def _std(self) -> float:
         return min(max(math.sqrt(self.var), self.min_std), self.max_std)
 
-    def threshold(self) -> float:
+    def threshold(self, learning: bool = False) -> float:
         """The norm above which the next step is clipped (inf before the first norm)."""
         if self.count == 0:
             return math.inf
         if self.count < self.warmup:
             return min(self.warmup_growth * math.exp(self.mean), self.limit * (1.0 + self.warmup_rise))
         learned = max(self.floor, math.exp(self.mean + self.z_threshold * self._std()))
-        return min(learned, self.limit * (1.0 + self.max_rise))
+        return min(learned, self.limit * (1.0 + (self.learn_rise if learning else self.max_rise)))
 
     def _learning(self, loss: float | None) -> bool:
         """Whether the step's loss is at most ``loss_tol`` above the running loss; updates the running loss (a
@@ -174,24 +233,61 @@ class ClipAdaptive:
             self.floor = math.exp(self.mean + self.z_threshold * self.min_std)
             self.limit = math.exp(self.mean + self.z_threshold * self._std())
 
-    def _push(self, x: float, clipped: bool) -> None:
+    def _trend(self, loss: float | None) -> bool:
+        """After warm-up: whether the loss falls (fast EMA below the slow one by ``trend_margin``) and this step's
+        loss is not a spike; updates both EMAs."""
+        if loss is None or not math.isfinite(loss):
+            return False
+        ref = self.loss_ref
+        if not math.isfinite(ref):
+            self.loss_ref = self.loss_fast = loss
+            self.losses += 1
+            return False
+        top = ref + self.loss_tol * abs(ref)
+        capped = min(loss, top)
+        self.losses += 1
+        fast = capped if not math.isfinite(self.loss_fast) else self.loss_fast
+        self.loss_fast = fast + (capped - fast) * (1.0 - self.trend_alpha)
+        self.loss_ref = ref + (capped - ref) * max(1.0 - self.alpha, 1.0 / self.losses)
+        falls = self.loss_fast < ref - self.trend_margin * abs(ref)
+        return self.normalized and self.trend_margin > 0 and loss <= top and falls
+
+    def _push(self, x: float, clipped: bool, learning: bool = False) -> None:
         s = self._std()
         delta = x - self.mean
         cap = self.winsor * s
         if abs(delta) > cap:  # redescending: the further out, the less it pulls
-            delta = math.copysign(cap * cap / abs(delta), delta)
+            delta = math.copysign(cap if learning else cap * cap / abs(delta), delta)
         a = 1.0 - self.alpha
-        self.mean += a * delta * (self.absorb if clipped else 1.0)
-        if not clipped:  # a clipped step says the spread is too small only if the climb is real: it must wait
+        self.mean += a * delta * (self.absorb if clipped and not learning else 1.0)
+        if not clipped or learning:  # a clipped step widens the band only while the loss says the rise is learning
             self.var = (1.0 - a) * (self.var + a * delta * delta)
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         norm = stats.grad_norm
         if not math.isfinite(norm) or norm <= 0:  # nothing to clip; a zero norm (no gradient) says nothing of scale
             return Decision()
-        learning = self._learning(stats.loss) if self.count < self.warmup else False
-        limit = self.threshold()
+        self._see_top(norm)
         warm = self.count < self.warmup
+        if warm:
+            learning = self._learning(stats.loss)
+            if stats.loss is not None and math.isfinite(stats.loss) and math.isfinite(self.loss_ref):
+                capped = min(stats.loss, self.loss_ref + self.loss_tol * abs(self.loss_ref))
+                fast = capped if not math.isfinite(self.loss_fast) else self.loss_fast
+                self.loss_fast = fast + (capped - fast) * (1.0 - self.trend_alpha)
+        else:
+            learning = self._trend(stats.loss)
+        limit = self.threshold(learning and not warm)
+        user = self.user_clip()
+        if user is not None:
+            limit = max(limit, user * (1.0 + 1e-4))
+            if not self._told:
+                self._told = True
+                warnings.warn(f"gradguard: the gradients reach the guard already clipped at norm {user:.4g} (a "
+                              "clip_grad_norm_ in your loop): the guard never clips below it, but it measures clipped "
+                              "norms and cannot skip an outlier batch; remove your clip and pass "
+                              f"policy=safe(max_norm={user:.4g}) (or recover(max_norm=...)) instead.",
+                              RuntimeWarning, stacklevel=2)
         clipped = norm > limit
         target = limit
         if warm:
@@ -203,7 +299,7 @@ class ClipAdaptive:
                 # the further out, the closer to the typical norm the step is clipped (continuous at the threshold)
                 zs = self.z_threshold * self._std()
                 target = min(limit, math.exp(self.mean + zs * zs / max(math.log(norm) - self.mean, zs)))
-            self._push(math.log(norm), clipped=clipped)
+            self._push(math.log(norm), clipped=clipped, learning=learning)
             self.limit = limit
             self.count += 1
         if norm <= limit:
@@ -215,13 +311,16 @@ class ClipAdaptive:
 
     def state_dict(self) -> dict[str, Any]:
         return {"mean": self.mean, "var": self.var, "weight": self.weight, "floor": self.floor, "limit": self.limit,
-                "count": self.count, "loss_ref": self.loss_ref, "losses": self.losses}
+                "count": self.count, "loss_ref": self.loss_ref, "losses": self.losses, "loss_fast": self.loss_fast,
+                "top": self.top, "top_hits": self.top_hits}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.mean, self.var = float(state["mean"]), float(state["var"])
         self.floor, self.limit = float(state["floor"]), float(state["limit"])
         self.count, self.weight = int(state["count"]), float(state.get("weight", 0.0))
         self.loss_ref, self.losses = float(state.get("loss_ref", math.nan)), int(state.get("losses", 0))
+        self.loss_fast = float(state.get("loss_fast", self.loss_ref))
+        self.top, self.top_hits = float(state.get("top", 0.0)), int(state.get("top_hits", 0))
         warm = [float(x) for x in state.get("warm", [])]  # a state saved by the previous warm-up (a list of logs)
         if warm and self.count < self.warmup:
             self.count, self.weight = 0, 0.0
