@@ -3,7 +3,9 @@
 ``torch.cuda.set_sync_debug_mode("warn")`` makes every synchronising CUDA call (a device-to-host copy, ``.item()``,
 ``nonzero`` ...) raise a warning. A blocking guarded step should cost exactly one (the batched statistics read); a
 ``sync="deferred"`` step none (target 0: decisions on the device, the statistics read a step later from pinned
-memory after an event). Run it in one go on a GPU machine (about a minute), then the overhead table:
+memory after an event; with ``skip_outliers`` the previous step is read before this step's optimizer step, an
+event wait on work issued a step earlier, which the count shows if torch counts event waits). Run it in one go
+on a GPU machine (about a minute), then the overhead table:
 
     python benchmarks/gpu_sync_check.py
     python benchmarks/overhead.py --device cuda --rounds 9 --warmup 30
@@ -63,7 +65,10 @@ def main() -> None:
     for name, policy in (("monitor", "monitor"), ("safe", "safe"), ("skip+clip_by_global_norm", skip_clip)):
         for optimizer in ("sgd", "adamw"):
             print(f"| {name} | {optimizer} | blocking | {count_syncs(policy, optimizer)} |", flush=True)
-    for name, policy in (("monitor", "monitor"), ("skip+clip_by_global_norm", skip_clip)):
+    outliers = gradguard.chain(gradguard.skip_nonfinite(), gradguard.skip_outliers(),
+                               gradguard.clip_by_global_norm(1e-3))
+    for name, policy in (("monitor", "monitor"), ("skip+clip_by_global_norm", skip_clip),
+                         ("skip+skip_outliers+clip_by_global_norm", outliers)):
         for optimizer in ("sgd-fused", "adamw-fused"):
             print(f"| {name} | {optimizer} | deferred | {count_syncs(policy, optimizer, 'deferred')} |", flush=True)
 

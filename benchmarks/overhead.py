@@ -23,7 +23,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from gradguard import Guard, chain, clip_by_global_norm, skip_nonfinite
+from gradguard import Guard, chain, clip_by_global_norm, skip_nonfinite, skip_outliers
 
 
 def mlp() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Tensor]]]:
@@ -76,7 +76,8 @@ def gpt2() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Tensor]]]:
 GPU_MODELS = {"gpt2-small-like 12x768, seq 256, batch 8": gpt2}
 VARIANTS = ("plain", "clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
             "clip_grad_norm_, fused AdamW", "guard blocking (skip+clip), fused AdamW",
-            "guard deferred (skip+clip), fused AdamW")
+            "guard deferred (skip+clip), fused AdamW",
+            "guard deferred (skip+outliers+clip), fused AdamW")
 
 
 def make_step(variant: str, model: nn.Module, device: str) -> Callable[[torch.Tensor, torch.Tensor], None]:
@@ -84,8 +85,10 @@ def make_step(variant: str, model: nn.Module, device: str) -> Callable[[torch.Te
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fused)
     guard = None
     if variant.startswith("guard"):
-        if "skip+clip" in variant:
-            policy: object = chain(skip_nonfinite(), clip_by_global_norm(1.0))
+        if "skip+outliers+clip" in variant:
+            policy: object = chain(skip_nonfinite(), skip_outliers(), clip_by_global_norm(1.0))
+        elif "skip+clip" in variant:
+            policy = chain(skip_nonfinite(), clip_by_global_norm(1.0))
         else:
             policy = "monitor" if "statistics" in variant else "safe"
         guard = Guard(model, opt, policy=policy, sync="deferred" if "deferred" in variant else "blocking")  # type: ignore[arg-type]
@@ -130,7 +133,8 @@ def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int
 
 SWEEP_VARIANTS = ("clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
                   "clip_grad_norm_, fused AdamW", "guard blocking (skip+clip), fused AdamW",
-                  "guard deferred (skip+clip), fused AdamW")
+                  "guard deferred (skip+clip), fused AdamW",
+            "guard deferred (skip+outliers+clip), fused AdamW")
 
 
 def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
@@ -147,8 +151,10 @@ def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
             torch.nn.utils.clip_grad_norm_(params, 1e9)
             opt.step()
         return ref
-    if "skip+clip" in variant:
-        policy: object = chain(skip_nonfinite(), clip_by_global_norm(1e9))
+    if "skip+outliers+clip" in variant:
+        policy: object = chain(skip_nonfinite(), skip_outliers(), clip_by_global_norm(1e9))
+    elif "skip+clip" in variant:
+        policy = chain(skip_nonfinite(), clip_by_global_norm(1e9))
     else:
         policy = "monitor" if "statistics" in variant else "safe"
     guard = Guard(model, opt, policy=policy, update_every=10,  # type: ignore[arg-type]

@@ -133,8 +133,8 @@ def _policy() -> Any:
     return gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(0.05))
 
 
-def _run(sync: str, opt_kind: str, steps: int = 24, scheduler: bool = False,
-         count: bool = False) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
+def _run(sync: str, opt_kind: str, steps: int = 24, scheduler: bool = False, count: bool = False, policy: Any = None,
+         outliers: tuple[int, ...] = ()) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
     torch.manual_seed(0)
     model = mlp(depth=4)
     fused = opt_kind.endswith("fused")
@@ -142,12 +142,15 @@ def _run(sync: str, opt_kind: str, steps: int = 24, scheduler: bool = False,
         torch.optim.AdamW(model.parameters(), lr=1e-2, fused=fused) if opt_kind.startswith("adamw")
         else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=fused))
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.7) if scheduler else None
-    guard = Guard(model, opt, policy=_policy(), sync=sync, scheduler=sched, update_every=3)
+    guard = Guard(model, opt, policy=policy or _policy(), sync=sync, scheduler=sched, update_every=3)
+    assert guard.sync == sync
     reports, reads = [], []
     for i in range(steps):
         x, y = batch(seed=i)
         if i % 7 == 3:
             x = x * 50  # a clipped step
+        if i in outliers:
+            x = x * 3000  # an outlier step (skip_outliers)
         loss = nn.functional.mse_loss(model(x), y)
         if i % 5 == 2:
             loss = loss * float("nan")  # a skipped step (NaN loss and gradients)
@@ -211,3 +214,72 @@ def test_an_unknown_sync_mode_is_refused() -> None:
     model = mlp(depth=2)
     with pytest.raises(gradguard.errors.ConfigError, match=r"sync='eventually'.*'blocking'.*'deferred'"):
         Guard(model, torch.optim.SGD(model.parameters(), lr=0.1), sync="eventually")
+
+
+# ------------------------------------------------------------------------------------------- skip_outliers twin
+def _outlier_policy() -> Any:
+    return gradguard.chain(gradguard.skip_nonfinite(), gradguard.skip_outliers(), gradguard.clip_by_global_norm(0.05))
+
+
+@pytest.mark.parametrize("opt_kind", ["adamw-fused", "sgd-fused"])
+def test_skip_outliers_runs_deferred_with_weights_equal_to_blocking(opt_kind: str) -> None:
+    outliers = (9, 16, 17)
+    m_b, o_b, r_b, _ = _run("blocking", opt_kind, steps=30, policy=_outlier_policy(), outliers=outliers)
+    m_d, o_d, r_d, _ = _run("deferred", opt_kind, steps=30, policy=_outlier_policy(), outliers=outliers)
+    reasons = [r.reason for r in r_b]
+    skipped = [i for i, r in enumerate(reasons) if r == "outlier_grad"]
+    assert 9 in skipped and 16 in skipped, reasons
+    assert reasons.count("nonfinite_loss") + reasons.count("nonfinite_grad") == 6 and any(r.clip_coef < 1 for r in r_b)
+    for a, b in zip(m_b.parameters(), m_d.parameters()):
+        assert torch.equal(a, b)
+    for sa, sb in zip(o_b.state.values(), o_d.state.values()):
+        for k in sa:
+            assert torch.equal(torch.as_tensor(sa[k]), torch.as_tensor(sb[k])), k
+    key = [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_b[:-1]]
+    assert key == [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_d[1:]]
+
+
+def test_skip_outliers_deferred_reads_only_the_previous_step_before_the_optimizer_step() -> None:
+    """The twin's threshold comes from the policy's state after the previous step: that step is read first (a
+    read of a vector issued a step earlier); nothing of the current step reaches the host before its update."""
+    from gradguard.deferred import DeferredSteps
+
+    inside: list[int] = []
+    counters: list[CountBeforeStep] = []
+    within = [0]  # host reads made inside the reads of a previous step
+    original = DeferredSteps._read
+
+    def traced(self: Any, guard: Any, p: Any) -> Any:
+        inside.append(guard.step_index - 1 - p.step)  # 0: the previous step, issued before this call
+        before = len(counters[-1].reads)
+        try:
+            return original(self, guard, p)
+        finally:
+            within[0] += len(counters[-1].reads) - before
+
+    DeferredSteps._read = traced  # type: ignore[method-assign]
+    try:
+        torch.manual_seed(0)
+        model = mlp(depth=4)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
+        guard = Guard(model, opt, policy=_outlier_policy(), sync="deferred", update_every=0)
+        outside = []
+        for i in range(12):
+            x, y = batch(seed=i)
+            nn.functional.mse_loss(model(x * (3000 if i == 8 else 1)), y).backward()
+            counter = CountBeforeStep(opt)
+            counters.append(counter)
+            inside.clear()
+            within[0] = 0
+            with counter:
+                report = guard.step()
+            opt.step = type(opt).step.__get__(opt)  # type: ignore[method-assign]
+            assert within[0] == (0 if i == 0 else 1), (i, counter.reads)  # the previous step's vector, once
+            outside.append(counter.reads[within[0]:])
+            assert inside == ([] if i == 0 else [0]), (i, inside)
+            assert report.step == i - 1
+            opt.zero_grad(set_to_none=True)
+        assert outside == [[]] * 12, outside
+        assert guard.sync == "deferred"
+    finally:
+        DeferredSteps._read = original  # type: ignore[method-assign]

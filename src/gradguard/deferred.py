@@ -4,9 +4,10 @@ In the default blocking mode a step costs one host read of the packed statistics
 a GPU the host then waits for the device, and stops queueing the next step's kernels. In the deferred mode:
 
 - the step's decision is computed **on the device** from the packed statistics by a *device twin* of the
-  policy: ``skip_nonfinite`` gives a 0/1 ``found_inf`` tensor (NaN/Inf gradients or loss), ``clip_by_global_norm``
-  a clip coefficient tensor ``min(1, c / ||g||)`` computed exactly as the host policy computes it (the same
-  float64 sum of squares, IEEE square root and division);
+  policy (:mod:`gradguard.deferred_twins`): ``skip_nonfinite`` gives a 0/1 ``found_inf`` tensor (NaN/Inf
+  gradients or loss), ``skip_outliers`` adds the steps whose sum of squares is above the threshold its state
+  sets, ``clip_by_global_norm`` a clip coefficient tensor ``min(1, c / ||g||)``, each exactly as the host
+  policy decides (the same float64 sum of squares, exact thresholds, IEEE square root and division);
 - it is applied **without a host read**: the gradients are multiplied by the coefficient (one fused
   ``_foreach_mul_``, as ``clip_grad_norm_`` does), and ``found_inf`` goes to the optimizer's fused step
   (``torch.optim.Adam/AdamW/SGD/Adagrad(fused=True)``, marked ``_step_supports_amp_scaling``), which skips the
@@ -16,14 +17,15 @@ a GPU the host then waits for the device, and stops queueing the next step's ker
   the record says so (``meta["sync"] = "deferred"``). ``guard.step`` then returns the report of the step read
   (``report.step`` says which; the first call returns a placeholder with ``step=-1``).
 
-With an LR scheduler the previous step's vector is read before this step's optimizer step (the scheduler must
+With an LR scheduler, or a policy member whose device twin needs its state after the previous step
+(``skip_outliers``), the previous step's vector is read before this step's optimizer step (the scheduler must
 know whether that step was applied; the vector was computed before the previous optimizer step, so on a GPU this
-waits for finished work), otherwise right after it. Where the deferred mode cannot be exact it falls back to the
-blocking read and says once why: a policy member without a device twin (``safe``'s outlier skip and adaptive
-clip, rollback, back-off...), an optimizer without ``found_inf`` support (non-fused; the exact alternative, a
-copy of every weight and optimizer state to select from after the step, costs more than the read it saves), a
-GradScaler, a ``loss_fn`` (the alarm path re-runs the step), a loop without an optimizer. A call with ``state=``
-(a carried state whose reset must come at once) reads the pending step and runs blocking.
+waits for work issued a step earlier, never for this step's values), otherwise right after it. Where the deferred
+mode cannot be exact it falls back to the blocking read and says once why: a policy member without a device
+twin (``safe``'s adaptive clip, rollback, back-off...), an optimizer without ``found_inf`` support (non-fused;
+the exact alternative, a copy of every weight and optimizer state to select from after the step, costs more than
+the read it saves), a GradScaler, a ``loss_fn`` (the alarm path re-runs the step), a loop without an optimizer.
+A call with ``state=`` (a carried state whose reset must come at once) reads the pending step and runs blocking.
 
 In the deferred mode per-layer counts of NaN/Inf gradient elements are not counted (the gradients are gone when
 the step is read): a layer whose norm is not finite counts 1 per such tensor, a lower bound.
@@ -41,63 +43,12 @@ import torch
 
 from ._guard_setup import SYNC_MODES, group_lr
 from .decision import StepReport
+from .deferred_twins import DeviceTwin, device_twin
 from .mitigation.actuator import validate
-from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
 from .stats_plan import Plan
 from .stats_types import StepStats
 
 __all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_twin", "fallback_reason"]
-
-
-class DeviceTwin:
-    """The device-side form of a policy made of ``skip_nonfinite`` and ``clip_by_global_norm`` members."""
-
-    def __init__(self, skip_nonfinite: bool, max_norm: float | None) -> None:
-        self.skip_nonfinite = skip_nonfinite
-        self.max_norm = max_norm
-        self._device: torch.device | None = None  # where _max and _one live (made once per device)
-        self._max = torch.tensor(math.inf, dtype=torch.float64)
-        self._one = torch.ones((), dtype=torch.float64)
-
-    def decide(self, gsq: torch.Tensor, loss: torch.Tensor | None, loss_bad: bool
-               ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-        """``(found_inf, clip_coef)`` as device tensors (None: that part does nothing) from the global sum of
-        squares ``gsq`` (float64, 0-d), a tensor loss, and ``loss_bad`` (a float loss known non-finite)."""
-        found = None
-        if self.skip_nonfinite:
-            bad = ~torch.isfinite(gsq)
-            if loss is not None:
-                bad = bad | ~torch.isfinite(loss.detach().reshape(()).to(gsq.device))
-            if loss_bad:
-                bad = torch.ones_like(bad)
-            found = bad.to(torch.float32).reshape(())
-        coef = None
-        if self.max_norm is not None:
-            if self._device != gsq.device:
-                self._device = gsq.device
-                self._max = torch.tensor(self.max_norm, dtype=torch.float64, device=gsq.device)
-                self._one = torch.ones((), dtype=torch.float64, device=gsq.device)
-            norm = gsq.sqrt()
-            # a true division (a Python number divided by a tensor would be a reciprocal times the number)
-            coef = torch.where(torch.isfinite(norm) & (norm > self._max), torch.div(self._max, norm), self._one)
-        return found, coef
-
-    def __repr__(self) -> str:
-        return f"DeviceTwin(skip_nonfinite={self.skip_nonfinite}, max_norm={self.max_norm})"
-
-
-def device_twin(policy: Any) -> DeviceTwin | None:
-    """The device twin of ``policy``, or None when some member has none (it needs the host)."""
-    members = policy.policies if isinstance(policy, Chain) else (policy,)
-    skip, max_norm = False, None
-    for m in members:
-        if type(m) is SkipNonFinite:
-            skip = True
-        elif type(m) is ClipByGlobalNorm:
-            max_norm = m.max_norm if max_norm is None else min(max_norm, m.max_norm)
-        else:
-            return None
-    return DeviceTwin(skip, max_norm)
 
 
 def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
@@ -110,7 +61,7 @@ def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
         return "a GradScaler is in use"
     if guard.loss_fn is not None:
         return "loss_fn is set (the alarm path re-runs a non-finite step at once)"
-    if twin.skip_nonfinite and not getattr(guard.optimizer, "_step_supports_amp_scaling", False):
+    if (twin.skip_nonfinite or twin.skips) and not getattr(guard.optimizer, "_step_supports_amp_scaling", False):
         return (f"{type(guard.optimizer).__name__} cannot skip a step on the device (no found_inf support; "
                 "torch's Adam, AdamW, SGD and Adagrad can with fused=True)")
     return None
@@ -149,7 +100,7 @@ class DeferredSteps:
         changed = guard._param_watch.changed(guard.optimizer)
         # the scheduler steps only after applied steps: know it before this one; a new parameter set: read the
         # pending step with the layout it was packed with
-        if guard.scheduler is not None or changed:
+        if guard.scheduler is not None or changed or self.twin.stateful:
             report = self.read(guard)
         previous, self.pending = self.pending, None
         if changed:

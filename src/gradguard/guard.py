@@ -41,7 +41,7 @@ from .inventory import ParamInventory, build_inventory
 from .investigate import Investigator
 from .mitigation.actuator import Actuator, Outcome
 from .mitigation.rollback import find_store
-from .policy import Policy, bind_optimizer, resolve_policy
+from .policy import Policy, resolve_policy
 from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
 
@@ -105,7 +105,8 @@ class Guard(GuardRecovery):
             read before the optimizer steps; see :mod:`gradguard.deferred` for what it needs and where it falls
             back to blocking, which it says once).
         sample_every: measure the weight norms and each layer's largest |g| every this many steps (default 10;
-            1 = every step), and also on the steps whose update is measured (``update_every``), the step after one
+            1 = every step) after the first ``4 x sample_every`` steps (all measured), and also on the steps whose
+            update is measured (``update_every``), the step after one
             that raised an event or had NaN/Inf gradients or loss, and (blocking read) on a step with NaN/Inf
             gradients or loss itself. In between, ``StepStats.layer_weight_norm`` holds the latest measured norms
             and ``layer_grad_maxabs`` NaN (``StepStats.full`` is False): the per-tensor host work of a step is
@@ -157,8 +158,6 @@ class Guard(GuardRecovery):
         if optimizer is None:
             optimizer = without_optimizer(model, self.policy, scaler, scheduler, given=policy)
         self.inventory: ParamInventory = build_inventory(model, optimizer)
-        if not self._by_hand:
-            bind_optimizer(self.policy, optimizer)  # members that judge by the optimizer's kind (see ClipAdaptive)
         self.layer_names = self.inventory.layer_names()
         self.detectors: list[Detector] = (default_detectors(self.inventory.num_layers) if detectors is None
                                           else list(detectors))

@@ -167,11 +167,12 @@ class StatsCollector:
 
     # ----------------------------------------------------------------------------------------- the pass
     def wants_full(self, step: int, every: int, update_every: int) -> bool:
-        """Whether ``step`` is measured in full (weight norms and per-layer max |g|): every ``every`` steps, on the
-        steps whose update is measured, after an alarm (:attr:`alert`), and whenever no weight norm is known yet;
-        always with the per-layer (distributed) layout."""
-        return (every <= 1 or step % every == 0 or self.alert or not self._full_issued or not self.host_reduce
-                or (update_every > 0 and step % update_every == 0))
+        """Whether ``step`` is measured in full (weight norms and per-layer max |g|): each of the first ``4 every``
+        steps (where windows over the weight norms are short: a weight-growth check over steps 0-5-10 needs them
+        all), then every ``every`` steps, on the steps whose update is measured, after an alarm (:attr:`alert`),
+        and whenever no weight norm is known yet; always with the per-layer (distributed) layout."""
+        return (every <= 1 or step % every == 0 or step < 4 * every or self.alert or not self._full_issued
+                or not self.host_reduce or (update_every > 0 and step % update_every == 0))
 
     def collect(
         self, present: tuple[int, ...] | Plan, loss: torch.Tensor | float | None, scale: torch.Tensor | None,

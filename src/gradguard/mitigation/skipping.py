@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,17 @@ from ..stats import StepStats
 from ._checks import at_least, fraction, positive
 
 __all__ = ["SkipOutliers"]
+
+
+_MAX = 1.7976931348623157e308  # the largest finite double
+
+
+def _bits(x: float) -> int:
+    return int(struct.unpack("<q", struct.pack("<d", x))[0])
+
+
+def _double(bits: int) -> float:
+    return float(struct.unpack("<d", struct.pack("<q", bits))[0])
 
 
 def _median_mad(values: list[float]) -> tuple[float, float]:
@@ -78,14 +90,54 @@ class SkipOutliers:
         self.mean += a * delta
         self.var = (1 - a) * (self.var + a * delta * delta)
 
+    def limit(self) -> float:
+        """The log-norm above which the next step is an outlier (before ``min_warmup`` norms: none is)."""
+        if self.count < self.min_warmup:
+            return math.inf
+        std = max(math.sqrt(self.var), self.min_std)
+        return max(self.mean + self.z_threshold * std, self.mean + math.log(self.min_ratio))
+
+    def skip_above_sumsq(self) -> float:
+        """The next step is skipped exactly when its gradient sum of squares ``g`` (float64, as the guard packs
+        it) is finite and ``g >`` this; ``math.inf``: no finite ``g`` is. The device form of :meth:`decide`
+        (``gradguard.deferred``): the boundary of ``log(sqrt(g)) > limit()`` in doubles, found from
+        ``exp(2 limit)`` by a few steps to the neighbouring doubles (bisection over the doubles if that fails),
+        so that the device's ``g > threshold`` and the host's rule agree on every double."""
+        limit = self.limit()
+        if limit == math.inf:
+            return math.inf
+
+        def skips(g: float) -> bool:
+            n = math.sqrt(g)
+            return n > 0 and math.log(n) > limit
+
+        if not skips(_MAX):
+            return math.inf
+        guess = math.exp(2.0 * limit) if limit < 354.0 else _MAX
+        for _ in range(8):  # the guess is within a few doubles of the boundary
+            if skips(guess):
+                guess = math.nextafter(guess, 0.0)
+            elif skips(math.nextafter(guess, math.inf)):
+                return guess
+            else:
+                guess = math.nextafter(guess, math.inf)
+        lo, hi = 0, _bits(_MAX)  # skips(0.0) is False, skips(_MAX) True: bisect the ordered non-negative doubles
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if skips(_double(mid)):
+                hi = mid
+            else:
+                lo = mid
+        return _double(lo)
+
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         norm = stats.grad_norm
         if not math.isfinite(norm) or norm <= 0:
             return Decision()
         log_norm = math.log(norm)
         std = max(math.sqrt(self.var), self.min_std)
-        limit = max(self.mean + self.z_threshold * std, self.mean + math.log(self.min_ratio))
-        if self.count < self.min_warmup or log_norm <= limit:
+        limit = self.limit()
+        if log_norm <= limit:
             self._push(log_norm)
             self.streak = 0
             return Decision()

@@ -1,0 +1,182 @@
+"""Device twins: the form of a policy that decides on the device, for ``Guard(sync="deferred")``.
+
+A twin decides a step from the step's global gradient sum of squares ``g`` (float64, the very number the guard
+packs and the host policy later reads) without a host read of it:
+
+- ``skip_nonfinite``: skip when ``g`` or the loss is NaN/Inf;
+- each *member twin* gives, from the host policy's state after the previous step, a **skip threshold** on ``g``
+  (skip when ``g`` is finite and above it) and/or a **clip norm** ``c`` (scale by ``c / sqrt(g)`` when
+  ``sqrt(g) > c``), both plain floats computed on the host and copied to the device without waiting. Because
+  the rules are monotone in ``g`` and the thresholds are exact boundaries in doubles (see
+  :meth:`~gradguard.mitigation.skipping.SkipOutliers.skip_above_sumsq`), and square root and division are
+  correctly rounded on every device, the device applies the same decision the host policy takes when it reads
+  the step.
+
+Member twins of a policy with state (``skip_outliers``) need that state as it is after the previous step: the
+deferred mode then reads the previous step before this step's optimizer step (``DeviceTwin.stateful``; on a
+GPU a wait for work issued a step earlier, never for this step's values).
+
+Twins known here: :class:`~gradguard.policy.SkipNonFinite`, :class:`~gradguard.policy.ClipByGlobalNorm`
+(:class:`FixedClipTwin`) and :class:`~gradguard.mitigation.skipping.SkipOutliers` (:class:`SkipOutliersTwin`).
+Another member plugs in with :func:`register_twin` (its type and a factory of a :class:`MemberTwin`), or by a
+``device_twin()`` method on the member: an adaptive clipper gives its clip norm from its state, as
+:class:`SkipOutliersTwin` gives its skip threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+from .mitigation.skipping import SkipOutliers
+from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
+
+__all__ = ["DeviceTwin", "FixedClipTwin", "MemberTwin", "SkipOutliersTwin", "device_twin", "register_twin"]
+
+
+@runtime_checkable
+class MemberTwin(Protocol):
+    """The device form of one policy member: thresholds for the next step, computed on the host."""
+
+    #: True when the thresholds depend on state the host policy updates as it reads each step
+    stateful: bool
+    #: whether :meth:`skip_above_sumsq` / :meth:`clip_norm` can be finite
+    skips: bool
+    clips: bool
+
+    def skip_above_sumsq(self) -> float:
+        """Skip the next step when its gradient sum of squares is finite and above this (``math.inf``: never)."""
+        ...
+
+    def clip_norm(self) -> float:
+        """Clip the next step's global gradient norm to this (``math.inf``: no clip)."""
+        ...
+
+
+class FixedClipTwin:
+    """``clip_by_global_norm(c)``: a constant clip norm."""
+
+    stateful, skips, clips = False, False, True
+
+    def __init__(self, max_norm: float) -> None:
+        self.max_norm = float(max_norm)
+
+    def skip_above_sumsq(self) -> float:
+        return math.inf
+
+    def clip_norm(self) -> float:
+        return self.max_norm
+
+
+class SkipOutliersTwin:
+    """``skip_outliers``: the threshold of :meth:`SkipOutliers.skip_above_sumsq` from the policy's current state."""
+
+    stateful, skips, clips = True, True, False
+
+    def __init__(self, member: SkipOutliers) -> None:
+        self.member = member
+
+    def skip_above_sumsq(self) -> float:
+        return self.member.skip_above_sumsq()
+
+    def clip_norm(self) -> float:
+        return math.inf
+
+
+_FACTORIES: dict[type, Callable[[Any], MemberTwin | None]] = {
+    ClipByGlobalNorm: lambda m: FixedClipTwin(m.max_norm),
+    SkipOutliers: SkipOutliersTwin,
+}
+
+
+def register_twin(kind: type, factory: Callable[[Any], MemberTwin | None]) -> None:
+    """Give policy members of type ``kind`` (exactly) a device twin: ``factory(member)`` -> a :class:`MemberTwin`
+    (None: this member has none)."""
+    _FACTORIES[kind] = factory
+
+
+class DeviceTwin:
+    """The device-side form of a policy: ``skip_nonfinite`` and the member twins' skip thresholds and clip norms."""
+
+    def __init__(self, skip_nonfinite: bool, members: list[MemberTwin]) -> None:
+        self.skip_nonfinite = skip_nonfinite
+        self.members = members
+        self.skips = any(m.skips for m in members)
+        self.clips = any(m.clips for m in members)
+        #: the previous step must be read before this one's thresholds are computed
+        self.stateful = any(m.stateful for m in members)
+        self._device: torch.device | None = None
+        self._const: torch.Tensor | None = None  # the thresholds on the device when no member has state
+        self._pinned: list[torch.Tensor] = []
+        self._turn = 0
+
+    def _thresholds(self, device: torch.device) -> torch.Tensor:
+        """``[skip_above_sumsq, clip_norm, 1.0]`` as a float64 device vector, copied without waiting."""
+        skip = min((m.skip_above_sumsq() for m in self.members), default=math.inf)
+        clip = min((m.clip_norm() for m in self.members), default=math.inf)
+        if self._device != device:
+            self._device, self._const, self._pinned = device, None, []
+        if not self.stateful:
+            if self._const is None:
+                self._const = torch.tensor([skip, clip, 1.0], dtype=torch.float64, device=device)
+            return self._const
+        host = [skip, clip, 1.0]
+        if device.type != "cuda":
+            return torch.tensor(host, dtype=torch.float64, device=device)
+        if not self._pinned:  # two buffers in turn: the previous step's copy may still be in flight
+            self._pinned = [torch.empty(3, dtype=torch.float64, pin_memory=True) for _ in range(2)]
+        self._turn ^= 1
+        buf = self._pinned[self._turn]
+        buf.copy_(torch.tensor(host, dtype=torch.float64))
+        return buf.to(device, non_blocking=True)
+
+    def decide(self, gsq: torch.Tensor, loss: torch.Tensor | None, loss_bad: bool
+               ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """``(found_inf, clip_coef)`` as device tensors (None: that part does nothing) from the global sum of
+        squares ``gsq`` (float64, 0-d), a tensor loss, and ``loss_bad`` (a float loss known non-finite)."""
+        skips, clips = self.skips, self.clips
+        t = self._thresholds(gsq.device) if skips or clips else None
+        found = None
+        if self.skip_nonfinite or skips:
+            finite = torch.isfinite(gsq)
+            bad = torch.zeros_like(finite)
+            if self.skip_nonfinite:
+                bad = ~finite
+                if loss is not None:
+                    bad = bad | ~torch.isfinite(loss.detach().reshape(()).to(gsq.device))
+                if loss_bad:
+                    bad = torch.ones_like(bad)
+            if skips:
+                bad = bad | (finite & (gsq > t[0]))  # type: ignore[index]
+            found = bad.to(torch.float32).reshape(())
+        coef = None
+        if clips:
+            c, one = t[1], t[2]  # type: ignore[index]
+            norm = gsq.sqrt()
+            # a true division (a Python number divided by a tensor would be a reciprocal times the number)
+            coef = torch.where(torch.isfinite(norm) & (norm > c), torch.div(c, norm), one)
+        return found, coef
+
+    def __repr__(self) -> str:
+        return f"DeviceTwin(skip_nonfinite={self.skip_nonfinite}, members={[type(m).__name__ for m in self.members]})"
+
+
+def device_twin(policy: Any) -> DeviceTwin | None:
+    """The device twin of ``policy``, or None when some member has none (it needs the host)."""
+    members = policy.policies if isinstance(policy, Chain) else (policy,)
+    skip = False
+    twins: list[MemberTwin] = []
+    for m in members:
+        if type(m) is SkipNonFinite:
+            skip = True
+            continue
+        factory = _FACTORIES.get(type(m))
+        hook = getattr(m, "device_twin", None)
+        twin = factory(m) if factory is not None else hook() if callable(hook) else None
+        if twin is None:
+            return None
+        twins.append(twin)
+    return DeviceTwin(skip, twins)
