@@ -18,6 +18,9 @@ attributed event's verdict; a run with no attributed event counts as wrong), cul
 the top 3, data causes), the attribution's time over the median training step (forward + backward + guard.step)
 and its re-runs. ``healthy``: the same runs with nothing planted: events and attributions per run.
 
+Every run feeds its loop from ``guard.batches(..., drop_culprits=True)``: the last column counts the samples
+dropped over all runs of a row (a healthy run should drop none).
+
 ``--final``: the MLP over 3 epochs of a data set holding 3 samples scaled x1000 (the same every epoch, a
 sequential loader); the clean evaluation loss at the end for: no guard (``nothing``), ``recover`` skipping whole
 batches (PaLM-style), ``recover`` + ``drop_culprits`` (the culprit samples only, and never again).
@@ -123,7 +126,8 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     step_times: list[float] = []
     events = 0
     size = batches[0][0].shape[0]
-    source = guard.batches(batches, sample_ids=lambda n, b: list(range(n * size, n * size + b[0].shape[0])))
+    source = guard.batches(batches, drop_culprits=True,
+                           sample_ids=lambda n, b: list(range(n * size, n * size + b[0].shape[0])))
     for xb, yb in source:
         if guard.step_index >= steps:
             break
@@ -152,7 +156,8 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     found = next((r for s, r in results.items() if at <= s <= at + 10), None) if cause is not None else None
     step_s = statistics.median(step_times)
     out: dict[str, Any] = {"events": events, "attributions": len(results), "step_s": step_s, "found": found,
-                           "verdicts": [r.get("verdict") for r in results.values()]}
+                           "verdicts": [r.get("verdict") for r in results.values()],
+                           "dropped": len(source.dropped_samples)}
     if found is not None:
         out["verdict"] = found.get("verdict")
         out["cost_ratio"] = found["cost_s"] / step_s
@@ -174,8 +179,8 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
     print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}, "
           f"chain(AttributeSpikes(), {preset}())")
     print("| cause | expected | detected | verdict accuracy | verdicts | culprit recall (top 3) | "
-          "attribution / step time | attribution s, step ms (medians) | re-runs |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "attribution / step time | attribution s, step ms (medians) | re-runs | samples dropped (all runs) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     tasks = {"poisoned_sample": "mlp", "repeated_token": "lm", "lr_raised": "mlp", "bit_flip": "mlp"}
     for cause, task in tasks.items():
         runs = [run_one(cause, task, s, steps, at, preset) for s in seeds]
@@ -194,13 +199,14 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
         rr = f"{statistics.median(reruns):.0f}" if reruns else "-"
         rec = _pct(recall) if cause in ("poisoned_sample", "repeated_token") else "n/a"
         print(f"| {cause} | {EXPECTED[cause]} | {_pct(detected)} | {_pct(right)} | {verdicts or '-'} | {rec} | "
-              f"{ratio} | {absolute} | {rr} |")
+              f"{ratio} | {absolute} | {rr} | {sum(r['dropped'] for r in runs)} |")
     for task in ("mlp", "lm"):
         runs = [run_one(None, task, s, steps, at, preset) for s in seeds]
         verdicts = [v for r in runs for v in r["verdicts"]]
         said = ", ".join(f"{v}: {verdicts.count(v)}" for v in sorted(set(verdicts), key=str)) or "-"
         print(f"| healthy ({task}) | none | - | - | {said} | - | events {sum(r['events'] for r in runs)}, "
-              f"attributions {sum(r['attributions'] for r in runs)} in {len(runs)} runs | - | - |")
+              f"attributions {sum(r['attributions'] for r in runs)} in {len(runs)} runs | - | - | "
+              f"{sum(r['dropped'] for r in runs)} |")
 
 
 def final_losses(seeds: list[int], epochs: int = 3, n: int = 4096) -> None:

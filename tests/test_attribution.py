@@ -328,3 +328,21 @@ def test_without_a_snapshot_a_clean_hard_sample_is_not_called_data() -> None:
                                                              evidence={"loss": loss, "median": base}))
     assert result["culprit_samples"][0]["index"] == 3 and not result["culprit_samples"][0]["flags"]
     assert result["verdict"] == "state" and "no data anomaly" in result["numbers"]["why"], result["numbers"]
+
+
+def test_with_a_snapshot_a_clean_hard_batch_that_spikes_there_too_is_not_called_data() -> None:
+    model, x, y = _damaged()
+    loss_fn = nn.MSELoss()
+    fn = default_batch_loss(loss_fn)
+    base = float(loss_fn(model(x[:64]), y[:64]).detach())
+    yb = y[:16].clone()
+    yb[3] += 30.0  # hard at any state, yet no input anomaly
+    loss = float(fn(model, (x[:16], yb)).detach())
+    snapshot = {k: v.clone() for k, v in model.state_dict().items()}
+    refs = [(x[16 * k:16 * (k + 1)], y[16 * k:16 * (k + 1)]) for k in range(1, 4)]
+    result = attribute_step(model, (x[:16], yb), fn, Replay(kind="loss_spike", evidence={"loss": loss, "median": base},
+                                                            snapshot=snapshot, snapshot_step=0,
+                                                            reference_batches=refs))
+    assert result["numbers"]["snapshot"]["recurs"]  # it spikes on the snapshot too (the data test)
+    assert result["basis"] == "snapshot" and result["verdict"] == "state", result["numbers"]
+    assert "no data anomaly" in result["numbers"]["why"]

@@ -140,17 +140,24 @@ def flagged(culprits: Sequence[dict[str, Any]]) -> bool:
 
 def decide(hardware: bool, snapshot_recurs: bool | None, culprits: Sequence[dict[str, Any]],
            top_share: float | None, rest_recurs: bool | None) -> tuple[str, str, str]:
-    """(verdict, basis, why): ``hardware`` when the same-state re-run differs; else the snapshot's answer when
-    there was one (the spike recurs there: ``data``, else ``state``); else the samples': ``data`` only when the
-    outlier culprits hold at least ``SAMPLE_SHARE`` of the gradient, the batch without them does not spike
-    (``rest_recurs`` False; None when that re-run could not be made) *and* a culprit shows a data anomaly
-    (:func:`flagged`). Clean samples that carry a spike only at this state are the state's doing (as in PaLM:
-    neither the batch nor the state alone), and are not dropped."""
+    """(verdict, basis, why).
+
+    ``hardware`` when the same-state re-run differs. Otherwise ``data`` needs both that the batch carries the spike
+    and that its culprits are bad data: with a snapshot, the batch spikes again there (``snapshot_recurs``);
+    without one, the outlier culprits hold at least ``SAMPLE_SHARE`` of the gradient and the batch without them
+    does not spike (``rest_recurs`` False; None when that re-run could not be made) -- and, in both cases, an
+    outlier culprit shows a data anomaly (:func:`flagged`). Everything else is ``state``: the state makes these
+    batches spike (as in PaLM: neither the batch nor the state alone), including clean samples that are merely
+    hard (a detector's alarm on a healthy run), which are therefore never dropped."""
     if hardware:
         return "hardware", "same_state", "a re-run on the same state and batch differs from the step"
     if snapshot_recurs is not None:
-        return (("data", "snapshot", "the batch spikes again on the previous snapshot") if snapshot_recurs else
-                ("state", "snapshot", "the batch does not spike on the previous snapshot"))
+        if not snapshot_recurs:
+            return "state", "snapshot", "the batch does not spike on the previous snapshot"
+        if not flagged(culprits):
+            return "state", "snapshot", ("the batch spikes on the previous snapshot too, but its outlier samples "
+                                         "show no data anomaly (hard samples, not bad data)")
+        return "data", "snapshot", "the batch spikes again on the previous snapshot; flagged outlier samples"
     if not concentrated(culprits, top_share) or not any(c.get("outlier") for c in culprits):
         return "state", "samples", f"no few samples hold {SAMPLE_SHARE:.0%} of the gradient"
     if rest_recurs:

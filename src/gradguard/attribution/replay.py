@@ -69,12 +69,12 @@ def attribute_step(model: nn.Module, batch: Any, batch_loss: BatchLoss, replay: 
         batch, batch_loss: the step's batch and ``batch_loss(model, batch) -> mean loss``.
         replay: the event and what the step recorded (see :class:`Replay`).
 
-    The verdict: ``hardware`` when a re-run on the same state and batch differs from the recorded step; else,
-    with a snapshot, ``data`` when the batch spikes again there (against the other batches since), ``state`` when
-    it does not; without one, ``data`` when the outlier culprits hold at least half the batch gradient, the
-    batch without them does not spike (its ratio over the event's baseline is below max(1.25, sqrt of the
-    event's ratio)) and a culprit shows a data anomaly (a data-check flag, or a non-finite loss), else ``state``
-    (see :func:`~gradguard.attribution._verdict.decide`).
+    The verdict: ``hardware`` when a re-run on the same state and batch differs from the recorded step; else
+    ``data`` when the batch carries the spike -- with a snapshot, it spikes again there (against the other
+    batches since); without one, the outlier culprits hold at least half the batch gradient and the batch
+    without them does not spike (its ratio over the event's baseline is below max(1.25, sqrt of the event's
+    ratio)) -- and an outlier culprit shows a data anomaly (a data-check flag, or a non-finite loss); else
+    ``state`` (see :func:`~gradguard.attribution._verdict.decide`).
 
     Returns:
         ``{"verdict": "data"|"state"|"hardware", "basis", "culprit_samples": [...], "checks": {...},

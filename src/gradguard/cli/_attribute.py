@@ -42,6 +42,9 @@ def format_attribution(result: dict[str, Any]) -> list[str]:
              "snapshot": "the batch on the previous snapshot", "samples": "the samples' gradient shares (no snapshot)"}
     lines = [f"verdict: {result['verdict']} (from {basis.get(result.get('basis', ''), result.get('basis'))}); "
              f"{result.get('reruns', 0)} re-runs, {result.get('cost_s', 0.0):.3g} s"]
+    why = (result.get("numbers") or {}).get("why")
+    if why:
+        lines.append(f"  why: {why}")
     snap = (result.get("numbers") or {}).get("snapshot") or {}
     if snap.get("ratio") is not None:
         lines.append(f"  at the snapshot of step {snap.get('step')}: {snap.get('ratio'):.3g}x its baseline "
