@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -80,6 +81,15 @@ VARIANTS = ("plain", "clip_grad_norm_", "guard (statistics only)", "guard (defau
             "guard deferred (skip+outliers+clip), fused AdamW")
 
 
+#: the clock timings read: wall time (default), or with ``--clock cpu`` the CPU time of this thread
+#: (``time.thread_time``; with one torch thread all the work runs on it), which time spent waiting for a core on a
+#: shared, loaded machine does not inflate (memory and cache contention still do)
+CLOCK: list[Callable[[], float]] = [time.perf_counter]
+#: ``--stub-optimizer``: the sweep's optimizer step does nothing (it is the same in every variant; without it the
+#: difference is measured against far less noise on a loaded machine)
+STUB_OPTIMIZER = [False]
+
+
 def make_step(variant: str, model: nn.Module, device: str) -> Callable[[torch.Tensor, torch.Tensor], None]:
     fused = "fused" in variant
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fused)
@@ -123,11 +133,11 @@ def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int
         order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
         for v in order:
             sync()
-            t0 = time.perf_counter()
+            t0 = CLOCK[0]()
             for _ in range(steps_per_round):
                 steps[v](x, y)
             sync()
-            times[v].append((time.perf_counter() - t0) / steps_per_round * 1e3)
+            times[v].append((CLOCK[0]() - t0) / steps_per_round * 1e3)
     return times
 
 
@@ -144,6 +154,8 @@ def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
     for p in model.parameters():
         p.grad = torch.randn_like(p) * 1e-3
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused="fused" in variant)
+    if STUB_OPTIMIZER[0]:  # the same for every variant: left out, the difference is the guard's own host work
+        opt.step = lambda *a, **k: None  # type: ignore[method-assign]
     if variant.startswith("clip_grad_norm_"):
         params = list(model.parameters())
 
@@ -177,11 +189,11 @@ def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
         for r in range(rounds):
             for v in (variants if r % 2 == 0 else tuple(reversed(variants))):
                 sync()
-                t0 = time.perf_counter()
+                t0 = CLOCK[0]()
                 for _ in range(per_round):
                     steps[v]()
                 sync()
-                times[v].append((time.perf_counter() - t0) / per_round * 1e3)
+                times[v].append((CLOCK[0]() - t0) / per_round * 1e3)
         for v in variants:
             if v.startswith("clip_grad_norm_"):
                 continue
@@ -204,13 +216,24 @@ def main() -> None:
                          "policies' warm-up)")
     ap.add_argument("--only", choices=sorted({**MODELS, **GPU_MODELS}), default=None)
     ap.add_argument("--sweep", action="store_true", help="the tensor-count sweep instead of the models")
+    ap.add_argument("--stub-optimizer", action="store_true",
+                    help="sweep: leave the optimizer step (the same in every variant) out of the timed work")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall time, or this thread's CPU time (on a shared machine; needs --threads 1 on CPU)")
     ap.add_argument("--counts", default="16,64,256,1024,4096", help="tensor counts of the sweep")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.clock == "cpu":
+        if args.device != "cpu" or args.threads != 1:
+            ap.error("--clock cpu times one CPU thread: use it with --device cpu --threads 1")
+        CLOCK[0] = time.thread_time
+    STUB_OPTIMIZER[0] = args.stub_optimizer
     if args.sweep:
         print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
-              f"{args.rounds} rounds, fixed gradients, AdamW, tensors of 4,096 elements\n")
-        sweep(args.device, [int(c) for c in args.counts.split(",")], args.rounds, warmup=30)
+              f"{args.rounds} rounds, fixed gradients, AdamW{' (stubbed)' if args.stub_optimizer else ''}, "
+              f"tensors of 4,096 elements, {args.clock} clock, "
+              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
+        sweep(args.device, [int(c) for c in args.counts.split(",")], args.rounds, warmup=args.warmup)
         return
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
           f"{args.rounds} rounds x {args.steps_per_round} steps, AdamW\n")

@@ -283,3 +283,87 @@ def test_skip_outliers_deferred_reads_only_the_previous_step_before_the_optimize
         assert guard.sync == "deferred"
     finally:
         DeferredSteps._read = original  # type: ignore[method-assign]
+
+
+def test_skip_outliers_device_threshold_is_the_exact_boundary_of_its_host_rule() -> None:
+    """The twin's ``g > threshold`` and the host's ``log(sqrt(g)) > limit`` agree on the doubles around the
+    threshold, for states across the range (the boundary found from exp(2 limit), or by bisection)."""
+    import math
+    import random
+
+    from gradguard.mitigation.skipping import SkipOutliers
+
+    rng = random.Random(0)
+    checked = 0
+    for trial in range(400):
+        member = SkipOutliers()
+        member.count = 30
+        member.mean = rng.choice([-380.0, -300.0, 340.0, 360.0]) if trial % 50 == 0 else rng.uniform(-40, 40)
+        member.var = rng.uniform(0, 3)
+        t = member.skip_above_sumsq()
+        limit = member.limit()
+        around = [t, math.nextafter(t, 0.0), math.nextafter(t, math.inf)] if math.isfinite(t) else [1e300, 1e308]
+        for g in [*around, rng.uniform(0.5, 2.0) * (t if math.isfinite(t) and t > 0 else 1.0)]:
+            n = math.sqrt(g)
+            host = n > 0 and math.isfinite(n) and math.log(n) > limit
+            assert host == (math.isfinite(g) and g > t), (member.mean, member.var, g, t)
+            checked += 1
+    assert checked >= 1500
+    member = SkipOutliers()  # before min_warmup norms: no step is an outlier
+    assert member.skip_above_sumsq() == math.inf
+
+
+# ------------------------------------------------------------------------------------------- observe (trainers)
+def _trainer_run(sync: str, count: bool = False) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
+    """A trainer's loop: ``guard.observe`` before the trainer's own ``optimizer.step()``."""
+    torch.manual_seed(0)
+    model = mlp(depth=4)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
+    guard = Guard(model, opt, policy=_outlier_policy(), sync=sync, update_every=3)
+    assert guard.sync == sync
+    reports, reads = [], []
+    for i in range(26):
+        x, y = batch(seed=i)
+        x = x * (50 if i % 7 == 3 else 3000 if i in (9, 16) else 1)
+        loss = nn.functional.mse_loss(model(x), y)
+        if i % 5 == 2:
+            loss = loss * float("nan")
+        loss.backward()
+        counter = CountBeforeStep(opt)
+        with counter:
+            reports.append(guard.observe(loss))
+            opt.step()  # the trainer's step
+        opt.step = type(opt).step.__get__(opt)  # type: ignore[method-assign]
+        reads.append(len(counter.reads))
+        assert not hasattr(opt, "found_inf")  # taken off after the trainer's step
+        opt.zero_grad(set_to_none=True)
+    guard.close()
+    return model, opt, reports, reads
+
+
+def test_observe_deferred_equals_blocking_and_reads_only_the_previous_step() -> None:
+    m_b, o_b, r_b, _ = _trainer_run("blocking")
+    m_d, o_d, r_d, reads = _trainer_run("deferred")
+    reasons = [r.reason for r in r_b]
+    assert "outlier_grad" in reasons and "nonfinite_grad" in reasons and "clip_norm" in reasons, reasons
+    for a, b in zip(m_b.parameters(), m_d.parameters()):
+        assert torch.equal(a, b)
+    for sa, sb in zip(o_b.state.values(), o_d.state.values()):
+        for k in sa:
+            assert torch.equal(torch.as_tensor(sa[k]), torch.as_tensor(sb[k])), k
+    key = [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_b[:-1]]
+    assert key == [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_d[1:]]
+    assert reads == [0] + [1] * 25  # the previous step's vector (skip_outliers' state), nothing of this step
+
+
+def test_observe_deferred_says_when_a_scaler_took_its_skip_away() -> None:
+    torch.manual_seed(0)
+    model = mlp(depth=2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
+    guard = Guard(model, opt, policy=_policy(), sync="deferred")
+    x, y = batch()
+    nn.functional.mse_loss(model(x), y).backward()
+    guard.observe()
+    del opt.found_inf  # what GradScaler.step does with the attribute
+    with pytest.warns(RuntimeWarning, match="skip decision was not applied"):
+        opt.step()

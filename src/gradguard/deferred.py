@@ -92,10 +92,19 @@ class DeferredSteps:
         self.pending: _Pending | None = None
         self._pinned: list[torch.Tensor | None] = [None, None]
         self._turn = 0
+        self._hook: Any = None  # the optimizer step post-hook of the observe path
+        self._armed: torch.Tensor | None = None  # found_inf left on the optimizer for the trainer's step
+        self._warned = False
 
     # ----------------------------------------------------------------------------------------- issue
-    def step(self, guard: Any, loss: torch.Tensor | float | None) -> StepReport:
-        """One guarded step: decide and apply on the device, then read the previous step."""
+    def step(self, guard: Any, loss: torch.Tensor | float | None, *, trainer_steps: bool = False) -> StepReport:
+        """One guarded step: decide and apply on the device, then read the previous step.
+
+        ``trainer_steps`` (``Guard.observe``): the trainer calls ``optimizer.step()`` after this returns; the
+        gradients are scaled here and ``found_inf`` is left on the optimizer for its fused step (a step post-hook
+        takes it off again), and the update is measured up to the next call."""
+        if trainer_steps:
+            guard._collector.end_update()  # the update the trainer's step made since the last call, if measured
         report = None
         changed = guard._param_watch.changed(guard.optimizer)
         # the scheduler steps only after applied steps: know it before this one; a new parameter set: read the
@@ -107,12 +116,12 @@ class DeferredSteps:
             from .follow import follow
 
             follow(guard)
-        self._issue(guard, loss)
+        self._issue(guard, loss, trainer_steps)
         if previous is not None:
             report = self._read(guard, previous)
         return report if report is not None else _placeholder()
 
-    def _issue(self, guard: Any, loss: torch.Tensor | float | None) -> None:
+    def _issue(self, guard: Any, loss: torch.Tensor | float | None, trainer_steps: bool = False) -> None:
         step = guard._step
         col = guard._collector
         plan = col.gather()
@@ -132,19 +141,42 @@ class DeferredSteps:
         if measured:
             col.updates.begin_at(step)
         opt = guard.optimizer
-        if found is not None:
-            opt.found_inf = found
-        try:
-            opt.step()
-        finally:
+        if trainer_steps:
             if found is not None:
-                del opt.found_inf
-        if measured:
-            col.end_update()
+                self._arm(opt, found)
+        else:
+            if found is not None:
+                opt.found_inf = found
+            try:
+                opt.step()
+            finally:
+                if found is not None:
+                    del opt.found_inf
+            if measured:
+                col.end_update()
         host, event = self._copy(packed)
         self.pending = _Pending(step, packed, host, event, plan, layout, host_loss, update_step, loss is not None,
                                 tuple(group_lr(g) for g in opt.param_groups), measured)
         guard._step += 1
+
+    def _arm(self, opt: Any, found: torch.Tensor) -> None:
+        """Leave ``found`` on the optimizer for the trainer's coming fused step; the post-hook takes it off."""
+        if self._hook is None:
+            self._hook = opt.register_step_post_hook(self._disarm)
+        opt.found_inf = found
+        self._armed = found
+
+    def _disarm(self, opt: Any, args: Any, kwargs: Any) -> None:
+        found, self._armed = self._armed, None
+        if found is None:
+            return
+        if getattr(opt, "found_inf", None) is found:
+            del opt.found_inf
+        elif not self._warned:
+            self._warned = True
+            warnings.warn("gradguard: the optimizer's found_inf was replaced before the trainer's step (a GradScaler "
+                          "steps it?): the guard's skip decision was not applied. Pass the trainer's scaler to the "
+                          "Guard (it then reads each step at once).", RuntimeWarning, stacklevel=2)
 
     def _copy(self, packed: torch.Tensor) -> tuple[torch.Tensor | None, Any]:
         if packed.device.type != "cuda":

@@ -287,7 +287,15 @@ class Guard(GuardRecovery):
 
         Without an optimizer (``Guard(model, None)``) a skip zeroes the gradients instead of dropping them: update
         the weights only ``if report.applied`` (see :mod:`gradguard.handwritten`).
+
+        With ``sync="deferred"`` nothing is read before the trainer's step: the gradients are scaled on the device,
+        a skip is left on the optimizer as ``found_inf`` for its fused step (taken off by a step post-hook), and
+        the report returned is the previous call's (as :meth:`step`'s).
         """
+        if self._deferred is not None:
+            if state is None and closure is None:
+                return self._deferred.step(self, loss, trainer_steps=True)
+            self._deferred.read(self)  # a carried state or a closure: this step runs blocking
         self._collector.end_update()  # the update made since the last call, when one is being measured
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         applied = not (decision.skip or decision.halt)
