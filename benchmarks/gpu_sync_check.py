@@ -23,7 +23,10 @@ import gradguard
 from gradguard import Guard
 
 
-def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: int = 10) -> list[int]:
+def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: int = 10,
+                trainer: bool = False) -> list[int]:
+    """Synchronising calls inside each steady ``guard.step`` (``trainer``: inside ``guard.observe``, the trainer
+    stepping the optimizer itself after it)."""
     torch.manual_seed(0)
     model = nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(512, 512), nn.ReLU())]).cuda()
     fused = optimizer.endswith("fused")
@@ -32,10 +35,18 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
     guard = Guard(model, opt, policy=policy, sync=sync)  # type: ignore[arg-type]
     x, y = torch.randn(256, 512, device="cuda"), torch.randn(256, 512, device="cuda")
 
+    def guarded(loss: torch.Tensor) -> None:
+        if trainer:
+            guard.observe(loss)
+        else:
+            guard.step(loss)
+
     def one() -> None:
         loss = nn.functional.mse_loss(model(x), y)
         loss.backward()
-        guard.step(loss)
+        guarded(loss)
+        if trainer:
+            opt.step()
         opt.zero_grad(set_to_none=True)
 
     for _ in range(3):
@@ -49,9 +60,11 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             torch.cuda.set_sync_debug_mode("warn")
-            guard.step(loss)
+            guarded(loss)
             torch.cuda.set_sync_debug_mode("default")
         counts.append(sum("synchroniz" in str(w.message) for w in caught))
+        if trainer:
+            opt.step()
         opt.zero_grad(set_to_none=True)
     guard.close()
     return counts
@@ -71,6 +84,9 @@ def main() -> None:
                          ("skip+skip_outliers+clip_by_global_norm", outliers)):
         for optimizer in ("sgd-fused", "adamw-fused"):
             print(f"| {name} | {optimizer} | deferred | {count_syncs(policy, optimizer, 'deferred')} |", flush=True)
+    for name, policy in (("skip+clip_by_global_norm", skip_clip), ("skip+skip_outliers+clip_by_global_norm", outliers)):
+        counts = count_syncs(policy, "adamw-fused", "deferred", trainer=True)
+        print(f"| {name} (observe, the trainer steps) | adamw-fused | deferred | {counts} |", flush=True)
 
 
 if __name__ == "__main__":
