@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -225,3 +226,24 @@ def test_observe_for_trainers_that_step_themselves_makes_a_skip_a_true_no_op() -
     assert not report.applied and report.reason == "nonfinite_grad"
     assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
     assert same_optimizer_state(state, snapshot_optimizer(opt))
+
+
+def test_report_draws_measured_max_abs_for_a_sampled_last_step(tmp_path: Path) -> None:
+    """A sampled step (``sample_every``) records no max |g|: the report's gradient-flow bars draw the measured
+    step before it instead of calling its layers non-finite."""
+    pytest.importorskip("matplotlib")
+    from gradguard.report import write_report
+
+    torch.manual_seed(0)
+    model = mlp(depth=3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    with Guard(model, opt, run_dir=tmp_path, policy="monitor", sample_every=10) as guard:
+        for i in range(57):  # every step of the first 40 measured, then every tenth: the last (56) is sampled
+            x, y = batch(seed=i)
+            nn.functional.mse_loss(model(x), y).backward()
+            guard.step()
+            assert guard.last_stats is not None and guard.last_stats.full == (i < 40 or i % 10 == 0)
+            opt.zero_grad(set_to_none=True)
+    html = write_report(tmp_path).read_text(encoding="utf-8")
+    assert "without a finite gradient" not in html
+    assert "step 50 (last)" in html and "step 28 (middle)" in html

@@ -130,6 +130,13 @@ def _plots(run: RunRecord, events: list[dict[str, Any]], compare: RunRecord | No
                        "(their gradients were measured, never applied)."))
     maxabs = run.layer_stat("grad_maxabs")
     chosen = _chosen_steps(lsteps, events, np.isfinite(maxabs).any(axis=1) if maxabs.size else None)
+    if maxabs.size:  # a sampled step (Guard(sample_every=...)) has no max |g|: draw the measured step before it
+        sampled = ~np.isfinite(maxabs).any(axis=1) & np.isfinite(gnorm).any(axis=1)
+        measured = np.flatnonzero(~sampled)
+        chosen = [(label, i) if not sampled[i] or not measured.size else
+                  (label.replace(f"step {int(lsteps[i])} ", f"step {int(lsteps[j])} ", 1), j)
+                  for label, i in chosen
+                  for j in [int(measured[max(0, int(np.searchsorted(measured, i, side="right")) - 1)])]]
     if chosen:
         numel = np.array([max(1, int(i["numel"])) for i in run.layer_info], dtype=np.float64)
         bars = [(label, gnorm[i].astype(np.float64) / np.sqrt(numel), maxabs[i].astype(np.float64))
