@@ -9,6 +9,8 @@ their usual settings, over seeds. Every step it records the loss and, for each s
   al.'s statistic, bounded by sqrt((1-beta2^t)/(1-beta2)));
 - ``adam_surprise``: max over layers of sqrt(sum g^2 / sum v-hat) against the second moment before the step (no ceiling;
   what ``AdamStatePrecursor`` raises ``precursor`` on);
+- ``adam_precursor``: what ``AdamStatePrecursor`` raises ``precursor`` on: ``adam_surprise`` over the layers with at
+  least 10% of the step's gradient energy, from step 10 (``judged_surprise``);
 - ``update_rms``: max over layers of the ratio of Adam's normalised step RMS to its median over the last 20 steps;
 - ``attn_logit``: max attention logit over layers and heads (transformers);
 - ``log_z``: |log Z - its value at step 0| of the output logits (transformers);
@@ -41,6 +43,7 @@ from torch import nn
 
 from gradguard import Guard
 from gradguard.precursors import AdamStateMonitor
+from gradguard.precursors.detectors import judged_surprise
 from gradguard.precursors.probes import TransformerProbes
 
 WINDOW = 25  # steps before a spike in which a crossing counts as a warning
@@ -49,6 +52,7 @@ WINDOW = 25  # steps before a spike in which a crossing counts as a warning
 THRESHOLDS = {
     "adam_rms": 3.0,
     "adam_surprise": 10.0,
+    "adam_precursor": 10.0,
     "update_rms": 2.0,
     "attn_logit": 100.0,
     "log_z": 5.0,
@@ -137,6 +141,7 @@ class Task:
     warmup: int = 0
     outliers: tuple[int, ...] = ()
     quiet_until: int = 0  # low-eps case: the input is near-constant until this step (the second moment decays)
+    zero_init: bool = False  # zero-initialised output layers (residual projections and head): layers wake up
 
 
 TASKS = (
@@ -145,6 +150,11 @@ TASKS = (
     Task("tf_healthy_1e-2_nowarmup", True, "tf", 1e-2),
     Task("tf_healthy_b2_999", True, "tf", 3e-3, betas=(0.9, 0.999), warmup=30),
     Task("mlp_healthy", True, "mlp", 1e-3),
+    # zero-initialised output layers, as in GPT-style "zero init of c_proj/lm_head" and zero-init classifier heads:
+    # the layers behind them get no gradient at first, then wake up (added in round 3 against that false alarm)
+    Task("tf_healthy_zero_init", True, "tf", 1e-3, warmup=30, zero_init=True),
+    Task("tf_healthy_zero_init_3e-3", True, "tf", 3e-3, zero_init=True),
+    Task("mlp_healthy_zero_head", True, "mlp", 1e-3, zero_init=True),
     Task("tf_lr_0.3", False, "tf", 3e-1),
     Task("tf_ramp_to_0.3", False, "tf", 3e-1, warmup=300),  # the rate climbs past the stable range: onset develops
     Task("tf_ramp_to_0.1_b2_999", False, "tf", 1e-1, betas=(0.9, 0.999), warmup=300),
@@ -168,12 +178,20 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
         w = torch.randn(32, 10, generator=g)
         xs = [torch.randn(64, 32, generator=g) for _ in range(steps)]
         data = [(x, (x @ w).argmax(1)) for x in xs]  # type: ignore[misc]
+    if task.zero_init:
+        with torch.no_grad():
+            outs = [m for name, m in model.named_modules() if name.endswith(("proj", "out", "lm_head"))] or \
+                [list(model.modules())[-1]]
+            for m in outs:
+                m.weight.zero_()
     opt = torch.optim.AdamW(model.parameters(), lr=task.lr, betas=task.betas, eps=task.eps, weight_decay=0.0)
     mon = AdamStateMonitor(model, opt)
     probes = TransformerProbes(model, every=1) if task.kind == "tf" else None
     guard = Guard(model, opt, policy="monitor", update_every=0)
-    rec: dict[str, list[float]] = {k: [] for k in ("loss", "adam_rms", "adam_surprise", "upd", "attn_logit", "log_z",
-                                                   "linear_rms", "grad_norm", "events")}
+    rec: dict[str, list[float]] = {k: [] for k in ("loss", "adam_rms", "adam_surprise", "adam_precursor", "upd",
+                                                   "attn_logit", "log_z", "linear_rms", "grad_norm", "events")}
+    layer_g: list[np.ndarray] = []  # per step, per layer: sum g^2 and sum v-hat(t-1) (the surprise's two totals)
+    layer_v: list[np.ndarray] = []
     lz0 = rms0 = None
     for t in range(steps):
         for gr in opt.param_groups:
@@ -203,7 +221,10 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
         rec["adam_rms"].append(float(np.nanmax(st.layer_rms)))
         rec["adam_surprise"].append(float(np.nanmax(st.layer_surprise)) if np.isfinite(st.layer_surprise).any()
                                     else math.nan)
+        rec["adam_precursor"].append(float(judged_surprise(st).max()) if t >= 10 else math.nan)
         rec["upd"].append(float(np.nanmax(st.layer_update_rms)))
+        layer_g.append(st.layer_grad_sq)
+        layer_v.append(st.layer_expected_sq)
         kinds = {e.kind for e in report.events}
         rec["events"].append(1.0 if kinds & {"loss_spike", "divergence", "explode", "nonfinite"} else 0.0)
         if reading is not None:
@@ -221,6 +242,7 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
             break
     guard.close()
     out = {k: np.asarray(v, dtype=np.float64) for k, v in rec.items()}
+    out["layer_grad_sq"], out["layer_expected_sq"] = np.asarray(layer_g), np.asarray(layer_v)
     upd = out.pop("upd")
     out["update_rms"] = np.array([upd[i] / np.median(upd[max(0, i - 20):i]) if i >= 5 else 1.0
                                   for i in range(len(upd))])
@@ -252,6 +274,7 @@ def first_crossing(values: np.ndarray, threshold: float, start: int = 0) -> int 
 GRID = {
     "adam_rms": (2.0, 3.0, 4.0),
     "adam_surprise": (5.0, 10.0, 20.0),
+    "adam_precursor": (5.0, 10.0, 20.0),
     "update_rms": (1.5, 2.0, 3.0),
     "attn_logit": (30.0, 100.0, 300.0),
     "log_z": (2.0, 5.0),
@@ -368,7 +391,7 @@ def main() -> None:
         chosen = "*" if s != "events" and THRESHOLDS.get(s) == thr else " "
         print(f"{s:12s} {label:>8s}{chosen} {ls.size:>3d}/{n_spikes:<3d} {med:>11s} {q1:>4s} {q3:>4s} "
               f"{1000.0 * fa / max(healthy, 1):>30.2f}")
-    print("* = the threshold used by gradguard's detector (AdamStatePrecursor: adam_surprise 10; ProbeDetector: 100 "
+    print("* = the threshold used by gradguard's detector (AdamStatePrecursor: adam_precursor 10; ProbeDetector: 100 "
           "and 5 nats); "
           "'events' = gradguard's default detectors (loss_spike, divergence, explode, nonfinite)")
 

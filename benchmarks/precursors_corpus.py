@@ -8,15 +8,18 @@ whether a precursor warned before the plain run's failure step (and how many ste
 
     python benchmarks/precursors_corpus.py                 # every case (about 10 minutes on a quiet 2-core machine)
     python benchmarks/precursors_corpus.py --healthy-only
+    python benchmarks/precursors_corpus.py --cost          # per-step cost of the detectors in a guarded run
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,8 +27,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from gradguard import Guard
-from gradguard.precursors import precursor_detectors
-from judgment_corpus import ALL, Case, train_plain
+from gradguard.precursors import AdamStateMonitor, AdamStatePrecursor, precursor_detectors
+from judgment_corpus import ALL, Case, by_name, train_plain
 
 KINDS = ("precursor", "attention_logit_growth", "logit_divergence")
 
@@ -70,11 +73,110 @@ def guarded_kinds(case: Case) -> tuple[dict[str, int], int, dict[str, float]]:
     return first, steps, peak
 
 
+COST_CASES = ("nanogpt", "gpt2_2l", "vit", "resmlp_gelu_ln")  # development models with Adam
+
+
+class _Timed:
+    """A detector proxy that adds up the time its detector takes."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.seconds = inner, 0.0
+
+    def __call__(self, stats: Any, layer_names: list[str]) -> list[Any]:
+        t0 = time.perf_counter()
+        out = self.inner(stats, layer_names)
+        self.seconds += time.perf_counter() - t0
+        return list(out)
+
+    def state_dict(self) -> dict[str, Any]:
+        return dict(self.inner.state_dict())
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.inner.load_state_dict(state)
+
+
+class _FullMonitor:
+    """The round-2 precursor's per-step work: every statistic of ``AdamStateMonitor`` (``full=True``)."""
+
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
+        self.monitor = AdamStateMonitor(model, optimizer)
+
+    def __call__(self, stats: Any, layer_names: list[str]) -> list[Any]:
+        self.monitor.measure(stats.step, full=True)
+        return []
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+def cost(rounds: int, steps: int) -> None:
+    """Per-step time of a guarded step (policy monitor, default detectors) with ``AdamStatePrecursor``, with every
+    statistic of the monitor on every step (what the precursor did before round 3), and with every precursor
+    detector (+ probes every 10 steps), on development corpus models. Each variant trains its own copy (same seed);
+    the variants run interleaved, ``steps`` steps each per round, after a warm-up round. Two figures per variant:
+    the median over rounds of (variant step time / guarded step time) in the same round — noisy on a loaded
+    machine — and the detector's own time as a share of its run's step time (measured inside the same steps)."""
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    variants = ("guard", "+precursor", "+full monitor (round 2)", "+all precursors")
+    for name in COST_CASES:
+        case = by_name(name)
+        runs = {}
+        for variant in variants:
+            torch.manual_seed(0)
+            setup = case.build(0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                guard = Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler,
+                              update_every=0)
+                extra: list[Any] = []
+                if variant == "+precursor":
+                    extra = [AdamStatePrecursor(setup.model, setup.optimizer)]
+                elif variant == "+full monitor (round 2)":
+                    extra = [_FullMonitor(setup.model, setup.optimizer)]
+                elif variant == "+all precursors":
+                    extra = precursor_detectors(setup.model, setup.optimizer, probe_every=10)
+            timed = [_Timed(d) for d in extra]
+            guard.detectors.extend(timed)
+            runs[variant] = (setup, guard, timed, [0])
+        times: dict[str, list[float]] = {v: [] for v in runs}
+        inner: dict[str, float] = dict.fromkeys(runs, 0.0)
+        for r in range(rounds + 1):
+            for variant, (setup, guard, timed, counter) in runs.items():
+                before = sum(d.seconds for d in timed)
+                t0 = time.perf_counter()
+                for _ in range(steps):
+                    setup.train_step(counter[0] % case.steps, guard)
+                    counter[0] += 1
+                if r > 0:  # round 0 warms up
+                    times[variant].append((time.perf_counter() - t0) / steps)
+                    inner[variant] += sum(d.seconds for d in timed) - before
+        for _setup, guard, _t, _c in runs.values():
+            guard.close()
+        base = np.asarray(times["guard"])
+        print(f"{name:16s} guarded step {np.median(base) * 1e3:6.1f} ms", flush=True)
+        for variant in variants[1:]:
+            ratio = np.asarray(times[variant]) / base
+            share = inner[variant] / float(np.sum(times[variant]) * steps)
+            print(f"  {variant:24s} step ratio {np.median(ratio):.3f}x (rounds {np.min(ratio):.3f}-{np.max(ratio):.3f})"
+                  f"   detector's own time {100 * share:5.2f}% of the step", flush=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores); "
+          f"{rounds} rounds of {steps} steps per variant, interleaved")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--healthy-only", action="store_true")
+    ap.add_argument("--cost", action="store_true", help="only time the detectors' per-step cost")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--cost-steps", type=int, default=20)
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.cost:
+        cost(args.rounds, args.cost_steps)
+        return
     t0 = time.perf_counter()
     healthy_alarms = healthy_steps = healthy_cases = 0
     warned = scored = 0

@@ -289,3 +289,83 @@ def test_precursor_event_in_a_guarded_run_and_its_record(tmp_path: object) -> No
     assert "precursor" in kinds[20]
     run = gradguard.open_run(str(tmp_path))
     assert run.events_of("precursor")[0]["step"] == 20
+
+
+class _Gain(nn.Module):
+    """A per-feature gain whose gradient is 1e-3 of the activations': a layer with a sliver of the energy."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(d))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * (1.0 + 1e-3 * self.weight)
+
+
+def _surprised_gain_run(min_share: float) -> tuple[list[set[str]], AdamStatePrecursor]:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 32), _Gain(32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    detector = AdamStatePrecursor(model, opt, min_share=min_share)
+    guard = gradguard.Guard(model, opt, policy="monitor", update_every=0, detectors=[detector])
+    step_now = [0]
+    gain = model[1]
+    assert isinstance(gain, _Gain)
+    gain.weight.register_hook(lambda g: g * 30.0 if step_now[0] == 20 else g)  # 30x only in the gain
+    kinds = []
+    for step in range(25):
+        step_now[0] = step
+        x, y = _batch(step)
+        loss = ((model(x) - y) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        kinds.append({e.kind for e in guard.step(loss).events})
+    guard.close()
+    return kinds, detector
+
+
+def test_precursor_judges_only_layers_with_a_share_of_the_gradient_energy() -> None:
+    # the gain's gradient is 30x what Adam expects at step 20 (surprise ~30), but it carries ~1e-6 of the energy:
+    # not judged by default (a waking or tiny layer); judged with min_share=0
+    kinds, detector = _surprised_gain_run(0.1)
+    assert detector.last is not None
+    assert all("precursor" not in k for k in kinds)
+    kinds, detector = _surprised_gain_run(0.0)
+    assert "precursor" in kinds[20] and all("precursor" not in k for k in kinds[:20])
+    with pytest.raises(ConfigError, match="min_share"):
+        AdamStatePrecursor(_mlp(), torch.optim.Adam(_mlp().parameters()), min_share=1.0)
+
+
+def _grad(p: torch.Tensor) -> torch.Tensor:
+    assert p.grad is not None
+    return p.grad
+
+
+def test_surprise_only_measurement_matches_the_full_one_and_reads_the_written_out_rule() -> None:
+    model = _mlp()
+    assert isinstance(model, nn.Sequential)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2, betas=(0.9, 0.95))
+    mon = AdamStateMonitor(model, opt)
+    for step in range(6):
+        _backward(model, opt, step, 3.0 if step == 5 else 1.0)
+        full = mon.measure(step)
+        known = np.array([sum(float(_grad(p).pow(2).sum()) for p in layer.parameters())
+                          for layer in (model[0], model[2])])
+        cheap = mon.measure(step, full=False, grad_sq=known)
+        assert np.isnan(cheap.layer_rms).all() and np.isnan(cheap.layer_update_rms).all()
+        np.testing.assert_allclose(cheap.layer_surprise, full.layer_surprise, rtol=1e-5)
+        np.testing.assert_allclose(full.layer_grad_sq, known, rtol=1e-5)
+        if step > 0:  # Wortsman's RMS of g^2/u-hat and the surprise, written out per layer
+            t = step + 1
+            for i, layer in enumerate((model[0], model[2])):
+                ratio, g2, v2, n = 0.0, 0.0, 0.0, 0
+                for p in layer.parameters():
+                    g, v = _grad(p), opt.state[p]["exp_avg_sq"]
+                    u = (0.95 * v + 0.05 * g * g) / (1 - 0.95 ** t)
+                    ratio += float((g * g / u.clamp_min(1e-16)).sum())
+                    g2 += float((g * g).sum())
+                    v2 += float(v.sum()) / (1 - 0.95 ** (t - 1))
+                    n += p.numel()
+                assert full.layer_rms[i] == pytest.approx(math.sqrt(ratio / n), rel=1e-4)
+                assert full.layer_surprise[i] == pytest.approx(math.sqrt(g2 / v2), rel=1e-4)
+        opt.step()

@@ -42,20 +42,26 @@ class AdamStateStats:
 
     Attributes:
         step: the guard's step index.
-        layer_rms: RMS of g^2/u-hat per layer (dimensionless, 1 = as expected); NaN for a layer without gradient.
+        layer_rms: RMS of g^2/u-hat per layer (dimensionless, 1 = as expected); NaN for a layer without gradient,
+            and on every layer when measured with ``full=False``.
         layer_update_rms: RMS of Adam's coming normalised step m-hat/(sqrt(u-hat)+eps) per layer (dimensionless,
-            about 1 early in training, multiply by lr for the step size); NaN without gradient.
+            about 1 early in training, multiply by lr for the step size); NaN without gradient or ``full=False``.
         layer_surprise: sqrt(sum(g^2) / sum(v-hat(t-1))) per layer: the gradient's size against what the second
             moment Adam had before this step expects (about 1 when stationary; 10 = a gradient 10x what Adam
             expects; totals, so elements whose second moment is ~0, such as dead units, do not dominate). Unlike
             ``layer_rms`` it has no ceiling (RMS <= sqrt((1-beta2^t)/(1-beta2)): 4.5 at beta2 0.95, about
             sqrt(t) early on), so one threshold fits every beta2 and step. NaN on the first step.
+        layer_grad_sq: sum(g^2) per layer (the gradient's squared L2 norm, in squared gradient units).
+        layer_expected_sq: sum(v-hat(t-1)) per layer: the squared norm Adam's second moment expects (same units;
+            NaN on the first step). ``layer_surprise = sqrt(layer_grad_sq / layer_expected_sq)``.
     """
 
     step: int
     layer_rms: np.ndarray
     layer_update_rms: np.ndarray
     layer_surprise: np.ndarray
+    layer_grad_sq: np.ndarray
+    layer_expected_sq: np.ndarray
 
 
 class AdamStateMonitor:
@@ -87,8 +93,17 @@ class AdamStateMonitor:
         return len(self.layer_names)
 
     @torch.no_grad()
-    def measure(self, step: int) -> AdamStateStats:
-        """The statistics of the gradients now in ``.grad`` against the optimizer's state (one host read)."""
+    def measure(self, step: int, *, full: bool = True, grad_sq: np.ndarray | None = None) -> AdamStateStats:
+        """The statistics of the gradients now in ``.grad`` against the optimizer's state (one host read).
+
+        Args:
+            step: the step index to stamp the result with.
+            full: also measure ``layer_rms`` and ``layer_update_rms`` (two scratch tensors the size of the
+                gradients and about ten elementwise passes); ``False`` measures the surprise only: one read of the
+                second moment (and of the gradients unless ``grad_sq`` is given). Default True.
+            grad_sq: per layer sum(g^2) already known (the guard's ``layer_grad_norm ** 2``), so that a surprise-only
+                measurement reads no gradient; ignored when ``full``.
+        """
         L = self.num_layers
         groups = self.optimizer.param_groups
         # buckets of tensors sharing (betas, eps, step): one set of foreach passes each (usually one per group)
@@ -111,57 +126,72 @@ class AdamStateMonitor:
             buckets.setdefault((beta1, beta2, float(group["eps"]), float(t) + 1.0), []).append(k)
         if not buckets:
             nan = np.full(L, np.nan)
-            return AdamStateStats(step, nan, nan.copy(), nan.copy())
+            return AdamStateStats(step, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy())
+        use_known = not full and grad_sq is not None and len(grad_sq) == L
         order: list[int] = []
         sums: list[torch.Tensor] = []
         for (beta1, beta2, eps, t), ks in buckets.items():
             order.extend(ks)
-            sums.append(self._bucket(ks, beta1, beta2, eps, t))
+            sums.append(self._bucket(ks, beta1, beta2, eps, t, full, not use_known))
         host = torch.cat(sums, dim=1).cpu().numpy()  # the one host read: 4 x (tensors with a gradient)
         idx = np.asarray(order)
         layer_of = self._layer_of.numpy()[idx]
         n = np.bincount(layer_of, weights=self._numel.numpy()[idx], minlength=L)
+        g_sq = (np.array(grad_sq, dtype=np.float64) if use_known
+                else np.bincount(layer_of, weights=host[2], minlength=L))
+        v_sq = np.bincount(layer_of, weights=host[3], minlength=L)
         with np.errstate(invalid="ignore", divide="ignore"):
             rms = np.sqrt(np.bincount(layer_of, weights=host[0], minlength=L) / n)
             urms = np.sqrt(np.bincount(layer_of, weights=host[1], minlength=L) / n)
-            surprise = np.sqrt(np.bincount(layer_of, weights=host[2], minlength=L)
-                               / np.bincount(layer_of, weights=host[3], minlength=L))
-        for a in (rms, urms, surprise):
+            surprise = np.sqrt(g_sq / v_sq)
+        for a in (rms, urms, surprise, g_sq, v_sq):
             a[n == 0] = np.nan
-        return AdamStateStats(step, rms, urms, surprise)
+        return AdamStateStats(step, rms, urms, surprise, g_sq, v_sq)
 
-    def _bucket(self, ks: list[int], beta1: float, beta2: float, eps: float, t: float) -> torch.Tensor:
-        """Per tensor: sums of g^2/u-hat, of the squared normalised step, of g^2 and of v-hat(t-1) (the last two
-        NaN on the first step), as a (4, len(ks)) float64 tensor."""
+    def _bucket(self, ks: list[int], beta1: float, beta2: float, eps: float, t: float, full: bool,
+                read_grads: bool) -> torch.Tensor:
+        """Per tensor: sums of g^2/u-hat, of the squared normalised step (NaN unless ``full``), of g^2 (NaN unless
+        ``full`` or ``read_grads``) and of v-hat(t-1) (NaN on the first step), as a (4, len(ks)) float64 tensor.
+
+        Scratch: none for the surprise (norms of the state and the gradients); two tensors the size of the
+        gradients when ``full``, updated in place (no copy of g^2, m or v is kept)."""
         params = [self._params[k] for k in ks]
-        grads = [p.grad.detach().float() for p in params]  # type: ignore[union-attr]
+        grads = [p.grad.detach() for p in params]  # type: ignore[union-attr]
         grads = [g.to_dense() if g.is_sparse else g for g in grads]
         states = [self.optimizer.state.get(p, {}) for p in params]
-        g2 = torch._foreach_mul(grads, grads)
         vs = [s.get("exp_avg_sq") for s in states]
         ms = [s.get("exp_avg") for s in states]
         first = any(v is None for v in vs) or any(m is None for m in ms) or t <= 1.0
-        if first:  # the first step: no state yet
-            vs = [torch.zeros_like(g) for g in grads]
-            ms = [torch.zeros_like(g) for g in grads]
-            surprise = torch.full((2, len(grads)), float("nan"), dtype=torch.float64, device=grads[0].device)
-        else:  # the gradient's energy against the energy Adam expected before it (totals, so dead elements whose
-            # second moment is ~0 do not dominate): sqrt of the layer's ratio has no ceiling (unlike RMS)
-            v_sum = torch.stack(torch._foreach_norm([v.float() for v in vs], 1)).double()  # type: ignore[union-attr]
-            g_sum = torch.stack(torch._foreach_norm(g2, 1)).double()
-            surprise = torch.stack([g_sum, v_sum / (1.0 - beta2 ** (t - 1.0))])
-        u = torch._foreach_mul([v.float() for v in vs], beta2)  # type: ignore[union-attr]
-        torch._foreach_add_(u, g2, alpha=1.0 - beta2)
-        torch._foreach_div_(u, 1.0 - beta2 ** t)
-        ratio = torch._foreach_div(g2, torch._foreach_clamp_min(u, eps * eps))
-        ratio_sum = torch._foreach_norm(ratio, 1)  # non-negative: the 1-norm is the sum
-        mt = torch._foreach_mul([m.float() for m in ms], beta1)  # type: ignore[union-attr]
-        torch._foreach_add_(mt, grads, alpha=1.0 - beta1)
-        torch._foreach_div_(mt, 1.0 - beta1 ** t)
-        denom = torch._foreach_sqrt(u)
-        torch._foreach_add_(denom, eps)
-        torch._foreach_div_(mt, denom)
-        step_norm = torch._foreach_norm(mt, 2)
-        out = torch.cat([torch.stack([torch.stack(ratio_sum).double(), torch.stack(step_norm).double() ** 2]),
-                         surprise])
-        return out
+        dev = grads[0].device
+        nan = torch.full((len(grads),), float("nan"), dtype=torch.float64, device=dev)
+        g_sum = nan
+        if full or read_grads:
+            g_sum = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32)).double() ** 2
+        if first:  # the first step: no second moment yet
+            v_sum = nan
+        else:  # the energy Adam expected before this gradient (totals, so dead elements do not dominate)
+            v_sum = torch.stack(torch._foreach_norm(vs, 1, dtype=torch.float32)).double()  # type: ignore[arg-type]
+            v_sum = v_sum / (1.0 - beta2 ** (t - 1.0))
+        if not full:
+            return torch.stack([nan, nan, g_sum, v_sum])
+        gf = [g.float() for g in grads]  # no copy for float32 gradients
+        if first:  # u-hat = g^2 and m-hat = g exactly
+            root = list(torch._foreach_abs(gf))
+            mt = [g.clone() for g in gf]
+        else:
+            root = list(torch._foreach_mul([v.float() for v in vs], beta2))  # type: ignore[union-attr]
+            torch._foreach_addcmul_(root, gf, gf, value=1.0 - beta2)
+            torch._foreach_mul_(root, 1.0 / (1.0 - beta2 ** t))
+            torch._foreach_sqrt_(root)  # sqrt(u-hat)
+            mt = list(torch._foreach_mul([m.float() for m in ms], beta1))  # type: ignore[union-attr]
+            torch._foreach_add_(mt, gf, alpha=1.0 - beta1)
+            torch._foreach_mul_(mt, 1.0 / (1.0 - beta1 ** t))  # m-hat
+        torch._foreach_add_(root, eps)
+        torch._foreach_div_(mt, root)  # Adam's normalised step, in place
+        step_sq = torch.stack(torch._foreach_norm(mt, 2)).double() ** 2
+        torch._foreach_sub_(root, eps)
+        torch._foreach_clamp_min_(root, eps)  # max(sqrt(u-hat), eps)
+        torch._foreach_reciprocal_(root)
+        torch._foreach_mul_(root, gf)  # g / max(sqrt(u-hat), eps), in place
+        ratio_sum = torch.stack(torch._foreach_norm(root, 2)).double() ** 2
+        return torch.stack([ratio_sum, step_sq, g_sum, v_sum])
