@@ -165,8 +165,13 @@ def attribute_step_ddp(model: nn.Module, batch: Any, batch_loss: BatchLoss, repl
         me = dist.get_rank(group)
         if not hardware and total > 1:
             mine: list[dict[str, Any]] = []
+            ranking: Sequence[torch.Tensor | None] = same
+            training = {name: m.training for name, m in work.named_modules()}
+            if any(training.values()):  # ranked in eval mode, as in attribute_step (same model: every rank)
+                work.eval()
+                ranking, _ = global_measure(batch)
             try:
-                mine, runs, _ = rank_samples(work, batch_loss, batch, n, same, top=replay.top,
+                mine, runs, _ = rank_samples(work, batch_loss, batch, n, ranking, top=replay.top,
                                              max_runs=replay.max_runs, total=total)
                 reruns += runs
                 checks = check_samples(batch, [c["index"] for c in mine if "index" in c])
@@ -179,6 +184,8 @@ def attribute_step_ddp(model: nn.Module, batch: Any, batch_loss: BatchLoss, repl
                         c["flags"] = checks[c["index"]]["flags"]
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
+            for name, m in work.named_modules():
+                m.training = training[name]
             if not coll.ok(bool(error)):
                 raise RuntimeError(error or "the replay failed on another rank")
             gathered: list[Any] = [None] * coll.world
