@@ -75,8 +75,14 @@ class AttributeSpikes(NoState):
     same autocast); otherwise it would report ``hardware`` for every spike. ``Guard(sync="deferred")`` falls back
     to the blocking read with it (it decides on the host).
 
-    Cost: nothing on a step without a spike event (one dict look-up per optimizer step); on a spike, about
-    ``3 + max_reference`` forward/backward passes of the batch plus up to ``max_runs`` of its parts.
+    Cost: nothing on a step without a spike event (one dict look-up per optimizer step); on a spike, at most
+    ``3 + max_reference`` forward/backward passes of the whole batch (the step, the snapshot and its reference
+    batches or, without a snapshot, the batch without its culprits, and one in eval mode to rank the samples)
+    plus up to ``max_runs`` of its parts.
+
+    The verdict ``data`` needs a culprit that shows a data anomaly (a data-check flag: out-of-range or non-finite
+    values, near-duplicates, runs of one token, repeated n-grams); clean samples that are merely hard at this
+    state are ``state`` and never dropped (see :func:`~gradguard.attribution._verdict.decide`).
     """
 
     def __init__(self, *, max_attributions: int = 10, max_runs: int = 64, max_reference: int = 3, top: int = 3,
