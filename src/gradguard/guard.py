@@ -41,7 +41,7 @@ from .inventory import ParamInventory, build_inventory
 from .investigate import Investigator
 from .mitigation.actuator import Actuator, Outcome
 from .mitigation.rollback import find_store
-from .policy import Policy, resolve_policy
+from .policy import Policy, bind_optimizer, resolve_policy
 from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
 
@@ -157,6 +157,8 @@ class Guard(GuardRecovery):
         self._by_hand = optimizer is None  # see gradguard.handwritten
         if optimizer is None:
             optimizer = without_optimizer(model, self.policy, scaler, scheduler, given=policy)
+        if not self._by_hand:
+            bind_optimizer(self.policy, optimizer)  # members that judge by the optimizer's kind (see ClipAdaptive)
         self.inventory: ParamInventory = build_inventory(model, optimizer)
         self.layer_names = self.inventory.layer_names()
         self.detectors: list[Detector] = (default_detectors(self.inventory.num_layers) if detectors is None
