@@ -5,7 +5,11 @@ own ``clip_grad_norm_`` before the guard), ``case.steps`` steps plain and with `
 loss of the last tenth of the steps, the steps the guard clipped and the steps it skipped. A false alarm costs as
 much as a miss: a guard that clips a healthy run into learning slower is visible here as a higher final loss.
 
-    python benchmarks/healthy_clipping.py [--cases a,b] [--half dev|heldout] [--seeds 0] [--policy safe]
+    python benchmarks/healthy_clipping.py [--cases a,b] [--half dev,heldout,fresh,fresh2] [--seeds 0,1]
+                                          [--policy safe|recover|safe@C]
+
+Each half's summary: the worst and the median ratio of guarded to plain final loss, and the cases more than 2%
+worse (a ratio is read only where the plain final loss is above 0.01: below it both runs have learned the data).
 """
 
 from __future__ import annotations
@@ -20,12 +24,20 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.judgment_corpus import HEALTHY, Case
+from tests.judgment_corpus import ALL, HALVES, Case
 
 import gradguard
 
 
-def _train(case: Case, seed: int, policy: str | None) -> tuple[float, int, int, float]:
+def _policy(name: str) -> gradguard.Policy | str:
+    base, _, clip = name.partition("@")
+    if not clip:
+        return base
+    factory = {"safe": gradguard.policy.safe, "recover": gradguard.policy.recover}[base]
+    return factory(max_norm=float(clip))
+
+
+def _train(case: Case, seed: int, policy: str | gradguard.Policy | None) -> tuple[float, int, int, float]:
     setup = case.build(seed)
     guard = None
     if policy is not None:
@@ -47,23 +59,34 @@ def _train(case: Case, seed: int, policy: str | None) -> tuple[float, int, int, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cases", default="", help="comma-separated case names (default: every healthy case)")
-    parser.add_argument("--half", default="", help="dev or heldout (default: both)")
+    parser.add_argument("--half", default="", help=f"comma-separated halves of {HALVES} (default: all)")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
-    parser.add_argument("--policy", default="safe", help="the guard's policy (default safe)")
+    parser.add_argument("--policy", default="safe", help="safe, recover, or safe@C / recover@C for max_norm=C "
+                        "(default safe)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     names = set(filter(None, args.cases.split(",")))
-    cases = [c for c in HEALTHY if (not names or c.name in names) and (not args.half or c.half == args.half)]
+    halves = set(filter(None, args.half.split(",")))
+    cases = [c for c in ALL if c.healthy and (not names or c.name in names) and (not halves or c.half in halves)]
+    ratios: dict[str, list[tuple[float, str]]] = {}
     print(f"| case | half | seed | plain: final loss | {args.policy}: final loss | ratio | clipped steps | "
           "skipped steps |")
     print("|---|---|---|---|---|---|---|---|")
     for case in cases:
         for seed in (int(s) for s in args.seeds.split(",")):
             plain, _, _, _ = _train(case, seed, None)
-            guarded, clipped, skipped, _ = _train(case, seed, args.policy)
+            guarded, clipped, skipped, _ = _train(case, seed, _policy(args.policy))
+            if plain > 0.01:
+                ratios.setdefault(case.half, []).append((guarded / plain, f"{case.name} s{seed}"))
             print(f"| {case.name} | {case.half} | {seed} | {plain:.4g} | {guarded:.4g} | {guarded / plain:.3f} | "
                   f"{clipped}/{case.steps} | {skipped} |", flush=True)
+    print("\n| half | runs | worst ratio | median ratio | runs > 1.02x |\n|---|---|---|---|---|")
+    for half in HALVES:
+        got = sorted(ratios.get(half, []))
+        if got:
+            worse = ", ".join(f"{name} {r:.3f}" for r, name in got if r > 1.02) or "none"
+            print(f"| {half} | {len(got)} | {got[-1][0]:.3f} ({got[-1][1]}) | {got[len(got) // 2][0]:.3f} | {worse} |")
 
 
 if __name__ == "__main__":

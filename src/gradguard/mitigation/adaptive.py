@@ -291,6 +291,10 @@ class ClipAdaptive:
         clipped = norm > limit
         target = limit
         if warm:
+            if clipped and not learning and self.normalized and norm > self.warmup_growth * limit:
+                # far out, and the loss jumps with it: to the typical norm (Adam's step is normalised by a short
+                # history here, so a step clipped to the threshold still moves nearly a full step its way)
+                target = math.exp(self.mean)
             self._warm_push(math.log(min(norm, limit)), clipped, limit, learning)
             if not clipped:
                 return Decision()
