@@ -181,7 +181,9 @@ def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
     print("|---:|---|---:|---:|---:|---:|")
     for n in counts:
         steps = {v: sweep_step(v, n, device) for v in variants}
-        per_round = max(1, 1024 // n)
+        # a round spans at least 10 steps: the guard's periodic work (weight norms and max-abs every sample_every
+        # = 10 steps, the update measured every update_every = 10) is averaged in, not left to chance
+        per_round = max(10, 1024 // n)
         for v in variants:
             for _ in range(warmup):
                 steps[v]()
