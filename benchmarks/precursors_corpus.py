@@ -8,6 +8,7 @@ whether a precursor warned before the plain run's failure step (and how many ste
 
     python benchmarks/precursors_corpus.py                 # every case (about 10 minutes on a quiet 2-core machine)
     python benchmarks/precursors_corpus.py --healthy-only
+    python benchmarks/precursors_corpus.py --healthy-only --half fresh2   # one half only
     python benchmarks/precursors_corpus.py --cost          # per-step cost of the detectors in a guarded run
 """
 
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from gradguard import Guard
 from gradguard.precursors import AdamStateMonitor, AdamStatePrecursor, precursor_detectors
+from gradguard.precursors.detectors import judged_surprise
 from judgment_corpus import ALL, Case, by_name, train_plain
 
 KINDS = ("precursor", "attention_logit_growth", "logit_divergence")
@@ -35,7 +37,8 @@ KINDS = ("precursor", "attention_logit_growth", "logit_divergence")
 
 def guarded_kinds(case: Case) -> tuple[dict[str, int], int, dict[str, float]]:
     """First step of each precursor kind in a monitored run of ``case`` (seed 0), the steps run, and the largest
-    value of each signal (``adam_surprise`` after step 10, ``attn_logit``, ``log_z_drift``)."""
+    value of each signal (``adam_surprise`` after step 10 over every layer, ``adam_judged`` over the layers the
+    precursor judges — what it warns on above 10 —, ``attn_logit``, ``log_z_drift``)."""
     torch.manual_seed(0)
     setup = case.build(0)
     with warnings.catch_warnings():
@@ -44,7 +47,7 @@ def guarded_kinds(case: Case) -> tuple[dict[str, int], int, dict[str, float]]:
         guard = Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler, update_every=0)
     guard.detectors.extend(extra)
     first: dict[str, int] = {}
-    peak = {"adam_surprise": 0.0, "attn_logit": 0.0, "log_z_drift": 0.0}
+    peak = {"adam_surprise": 0.0, "adam_judged": 0.0, "attn_logit": 0.0, "log_z_drift": 0.0}
     steps = 0
     try:
         for step in range(case.steps):
@@ -53,7 +56,9 @@ def guarded_kinds(case: Case) -> tuple[dict[str, int], int, dict[str, float]]:
             for d in extra:
                 last = getattr(d, "last", None)
                 if last is not None and step >= 10 and np.isfinite(last.layer_surprise).any():
-                    peak["adam_surprise"] = max(peak["adam_surprise"], float(np.nanmax(last.layer_surprise)))
+                    finite = last.layer_surprise[np.isfinite(last.layer_surprise)]
+                    peak["adam_surprise"] = max(peak["adam_surprise"], float(finite.max()))
+                    peak["adam_judged"] = max(peak["adam_judged"], float(judged_surprise(last, d.min_share).max()))
                 r = getattr(d, "last_reading", None)
                 if r is not None and r.step == step:
                     if r.attention:
@@ -169,6 +174,7 @@ def cost(rounds: int, steps: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--healthy-only", action="store_true")
+    ap.add_argument("--half", default=None, help="only the cases of this half (dev, heldout, fresh, fresh2, ...)")
     ap.add_argument("--cost", action="store_true", help="only time the detectors' per-step cost")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--cost-steps", type=int, default=20)
@@ -180,11 +186,11 @@ def main() -> None:
     t0 = time.perf_counter()
     healthy_alarms = healthy_steps = healthy_cases = 0
     warned = scored = 0
-    print(f"{'case':34s} {'half':8s} {'expected':22s} {'plain failure':16s} {'surprise':>8s} {'max logit':>9s} "
-          f"{'logZ drift':>10s}  precursor events (first step)")
+    print(f"{'case':34s} {'half':8s} {'expected':22s} {'plain failure':16s} {'surprise':>8s} {'judged':>6s} "
+          f"{'max logit':>9s} {'logZ drift':>10s}  precursor events (first step)")
     peaks: dict[str, list[float]] = {}
     for case in ALL:
-        if args.healthy_only and not case.healthy:
+        if (args.healthy_only and not case.healthy) or (args.half is not None and case.half != args.half):
             continue
         first, steps, peak = guarded_kinds(case)
         found = ", ".join(f"{k}@{s}" for k, s in sorted(first.items(), key=lambda kv: kv[1])) or "-"
@@ -206,6 +212,7 @@ def main() -> None:
             for k, v in peak.items():
                 peaks.setdefault(f"{case.half}:{k}", []).append(v)
         print(f"{case.name:34s} {case.half:8s} {expected[:22]:22s} {label:16s} {peak['adam_surprise']:8.2f} "
+              f"{peak['adam_judged']:6.2f} "
               f"{peak['attn_logit']:9.1f} {peak['log_z_drift']:10.2f}  {found}", flush=True)
     print(f"\nhealthy: {healthy_alarms} precursor event kind(s) raised on {healthy_cases} models "
           f"({healthy_steps} steps)")

@@ -17,7 +17,9 @@ to the default ones:
 
 A *spike* is what ``benchmarks/precursors.py`` calls one (the loss non-finite, or 1.3x and 0.3 nats above its
 start or its median over the 20 steps before); the table gives each run's spike step and the first step of each
-event kind, and the lead of the precursor (spike step - event step) when it came within the 25 steps before.
+event kind, the lead of the precursor (spike step - event step) when it came within the 25 steps before, the
+largest surprise the precursor judged (``surprise``; it warns above 10) and the loss's largest ``rise`` above its
+lowest value so far (nats, from step 10: how unstable the run was, spike or not).
 
     python benchmarks/precursors_nanogpt.py /path/to/nanoGPT             # seeds 0-2, 300 steps
     python benchmarks/precursors_nanogpt.py /path/to/nanoGPT --seeds 1 --only healthy,lr_x30
@@ -42,7 +44,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gradguard import Guard
-from gradguard.precursors import precursor_detectors
+from gradguard.precursors import AdamStatePrecursor, precursor_detectors
+from gradguard.precursors.detectors import judged_surprise
 from precursors import WINDOW, spike_step
 
 PRECURSOR_KINDS = ("precursor", "attention_logit_growth", "logit_divergence")
@@ -81,8 +84,9 @@ def corpus_text(checkout: Path) -> str:
 
 
 def run(nano: ModuleType, data: torch.Tensor, vocab: int, name: str, seed: int, steps: int
-        ) -> tuple[np.ndarray, dict[str, int]]:
-    """The losses of one run and the first step of each event kind raised."""
+        ) -> tuple[np.ndarray, dict[str, int], float]:
+    """The losses of one run, the first step of each event kind raised, and the largest surprise the precursor
+    judged (``judged_surprise``, from step 10)."""
     mult, clip, bad_step = RUNS[name]
     block, batch, lr, warmup = 64, 8, 1e-3 * mult, 100
     torch.manual_seed(seed)
@@ -98,6 +102,7 @@ def run(nano: ModuleType, data: torch.Tensor, vocab: int, name: str, seed: int, 
     g = torch.Generator().manual_seed(seed)
     first: dict[str, int] = {}
     losses: list[float] = []
+    peak = 0.0
     for step in range(steps):
         # train.py's get_lr: linear warm-up, cosine decay to lr/10 at the end
         if step < warmup:
@@ -121,10 +126,13 @@ def run(nano: ModuleType, data: torch.Tensor, vocab: int, name: str, seed: int, 
         losses.append(float(loss.detach()))
         for e in report.events:
             first.setdefault(e.kind, step)
+        for d in extra:
+            if isinstance(d, AdamStatePrecursor) and d.last is not None and step >= 10:
+                peak = max(peak, float(judged_surprise(d.last, d.min_share).max()))
         if not math.isfinite(losses[-1]):
             break
     guard.close()
-    return np.asarray(losses), first
+    return np.asarray(losses), first, peak
 
 
 def main() -> None:
@@ -148,14 +156,15 @@ def main() -> None:
     print(f"nanoGPT at {checkout}: {len(text)} characters, vocabulary {len(chars)}; {args.steps} steps per run")
     names = [n for n in RUNS if args.only is None or n in args.only.split(",")]
     t0 = time.perf_counter()
-    print(f"{'run':14s} {'seed':>4s} {'final loss':>10s} {'spike':>5s} {'precursor':>9s} {'lead':>4s} "
-          f"{'attn logit':>10s} {'log Z':>5s} {'default events':>14s}")
+    print(f"{'run':14s} {'seed':>4s} {'final loss':>10s} {'rise':>5s} {'spike':>5s} {'surprise':>8s} {'precursor':>9s} "
+          f"{'lead':>4s} {'attn logit':>10s} {'log Z':>5s} {'default events':>14s}")
     false_alarms = healthy = 0
     leads: list[int] = []
     spikes = 0
     for name in names:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            losses, first = run(nano, data, len(chars), name, seed, args.steps)
+            losses, first, peak = run(nano, data, len(chars), name, seed, args.steps)
+            rise = max((losses[t] - losses[:t].min() for t in range(10, len(losses))), default=0.0)
             spike = spike_step(losses)
             pre = first.get("precursor")
             lead = "-"
@@ -169,8 +178,9 @@ def main() -> None:
                     lead = str(spike - pre)
             default = min((first[k] for k in DEFAULT_KINDS if k in first), default=None)
             pre_s, attn_s, logz_s = (str(first[k]) if k in first else "-" for k in PRECURSOR_KINDS)
-            print(f"{name:14s} {seed:>4d} {losses[-1]:>10.3f} {'-' if spike is None else spike:>5} {pre_s:>9s} "
-                  f"{lead:>4s} {attn_s:>10s} {logz_s:>5s} {'-' if default is None else default:>14}", flush=True)
+            print(f"{name:14s} {seed:>4d} {losses[-1]:>10.3f} {rise:>5.2f} {'-' if spike is None else spike:>5} "
+                  f"{peak:>8.1f} {pre_s:>9s} {lead:>4s} {attn_s:>10s} {logz_s:>5s} "
+                  f"{'-' if default is None else default:>14}", flush=True)
     if healthy:
         print(f"\nhealthy: {false_alarms} precursor event kind(s) raised on {healthy} runs")
     if spikes:
