@@ -85,12 +85,12 @@ class _Timed:
     """A detector proxy that adds up the time its detector takes."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.seconds = inner, 0.0
+        self.inner, self.calls = inner, []  # type: ignore[var-annotated]
 
     def __call__(self, stats: Any, layer_names: list[str]) -> list[Any]:
         t0 = time.perf_counter()
         out = self.inner(stats, layer_names)
-        self.seconds += time.perf_counter() - t0
+        self.calls.append(time.perf_counter() - t0)
         return list(out)
 
     def state_dict(self) -> dict[str, Any]:
@@ -123,7 +123,10 @@ def cost(rounds: int, steps: int) -> None:
     detector (+ probes every 10 steps), on development corpus models. Each variant trains its own copy (same seed);
     the variants run interleaved, ``steps`` steps each per round, after a warm-up round. Two figures per variant:
     the median over rounds of (variant step time / guarded step time) in the same round — noisy on a loaded
-    machine — and the detector's own time as a share of its run's step time (measured inside the same steps)."""
+    machine — and the detector's own time as a share of the step: the median time of one call (summed over the
+    variant's detectors) over the median step time of the variant (medians: a call preempted by another process
+    counts once, not in full; the probes' forward hooks run inside the step, so for "+all precursors" only the step
+    ratio counts them)."""
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     variants = ("guard", "+precursor", "+full monitor (round 2)", "+all precursors")
     for name in COST_CASES:
@@ -147,24 +150,25 @@ def cost(rounds: int, steps: int) -> None:
             guard.detectors.extend(timed)
             runs[variant] = (setup, guard, timed, [0])
         times: dict[str, list[float]] = {v: [] for v in runs}
-        inner: dict[str, float] = dict.fromkeys(runs, 0.0)
         for r in range(rounds + 1):
-            for variant, (setup, guard, timed, counter) in runs.items():
-                before = sum(d.seconds for d in timed)
+            for _variant, (setup, guard, timed, counter) in runs.items():
+                if r == 1:  # round 0 warms up
+                    for d in timed:
+                        d.calls.clear()
                 t0 = time.perf_counter()
                 for _ in range(steps):
                     setup.train_step(counter[0] % case.steps, guard)
                     counter[0] += 1
-                if r > 0:  # round 0 warms up
-                    times[variant].append((time.perf_counter() - t0) / steps)
-                    inner[variant] += sum(d.seconds for d in timed) - before
+                if r > 0:
+                    times[_variant].append((time.perf_counter() - t0) / steps)
         for _setup, guard, _t, _c in runs.values():
             guard.close()
         base = np.asarray(times["guard"])
         print(f"{name:16s} guarded step {np.median(base) * 1e3:6.1f} ms", flush=True)
         for variant in variants[1:]:
             ratio = np.asarray(times[variant]) / base
-            share = inner[variant] / float(np.sum(times[variant]) * steps)
+            timed = runs[variant][2]
+            share = sum(float(np.median(d.calls)) for d in timed) / float(np.median(times[variant]))
             print(f"  {variant:24s} step ratio {np.median(ratio):.3f}x (rounds {np.min(ratio):.3f}-{np.max(ratio):.3f})"
                   f"   detector's own time {100 * share:5.2f}% of the step", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores); "
