@@ -95,6 +95,7 @@ class DeferredSteps:
         self._hook: Any = None  # the optimizer step post-hook of the observe path
         self._armed: torch.Tensor | None = None  # found_inf left on the optimizer for the trainer's step
         self._warned = False
+        self._dtypes: dict[tuple[int, ...], torch.dtype] = {}  # the gradients' one dtype per set (float64: mixed)
 
     # ----------------------------------------------------------------------------------------- issue
     def step(self, guard: Any, loss: torch.Tensor | float | None, *, trainer_steps: bool = False) -> StepReport:
@@ -136,7 +137,13 @@ class DeferredSteps:
         found, coef = self.twin.decide(gsq, loss_dev, loss_bad)
         grads = col._grads
         if coef is not None and grads:
-            torch._foreach_mul_(grads, coef)
+            # in the gradients' dtype (the product rounds the float64 coefficient to it anyway, as the blocking
+            # clip's Python float is): a float64 scalar tensor sends a float32 list down a per-tensor path
+            dtype = self._dtypes.get(plan.present)
+            if dtype is None:
+                kinds = {g.dtype for g in grads}
+                dtype = self._dtypes[plan.present] = kinds.pop() if len(kinds) == 1 else torch.float64
+            torch._foreach_mul_(grads, coef if dtype == torch.float64 else coef.to(dtype))
         measured = guard.update_every > 0 and step % guard.update_every == 0
         if measured:
             col.updates.begin_at(step)
