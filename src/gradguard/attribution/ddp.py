@@ -71,6 +71,11 @@ class _Collective:
             start += p.numel()
         return out, float(flat[-1])
 
+    def sum_float(self, value: float) -> float:
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.all_reduce(t, group=self.group)
+        return float(t)
+
     def any_true(self, value: bool) -> bool:
         return not self.ok(value)
 
@@ -165,14 +170,10 @@ def attribute_step_ddp(model: nn.Module, batch: Any, batch_loss: BatchLoss, repl
         me = dist.get_rank(group)
         if not hardware and total > 1:
             mine: list[dict[str, Any]] = []
-            ranking: Sequence[torch.Tensor | None] = same
-            training = {name: m.training for name, m in work.named_modules()}
-            if any(training.values()):  # ranked in eval mode, as in attribute_step (same model: every rank)
-                work.eval()
-                ranking, _ = global_measure(batch)
+            raw: float | None = None
             try:
-                mine, runs, _ = rank_samples(work, batch_loss, batch, n, ranking, top=replay.top,
-                                             max_runs=replay.max_runs, total=total)
+                mine, runs, _, raw = rank_samples(work, batch_loss, batch, n, same, top=replay.top,
+                                                  max_runs=replay.max_runs, total=total, normalize=False)
                 reruns += runs
                 checks = check_samples(batch, [c["index"] for c in mine if "index" in c])
                 ids = replay.sample_ids
@@ -184,17 +185,20 @@ def attribute_step_ddp(model: nn.Module, batch: Any, batch_loss: BatchLoss, repl
                         c["flags"] = checks[c["index"]]["flags"]
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
-            for name, m in work.named_modules():
-                m.training = training[name]
             if not coll.ok(bool(error)):
                 raise RuntimeError(error or "the replay failed on another rank")
+            share_sum = coll.sum_float(raw if raw is not None and math.isfinite(raw) else math.nan)
+            if math.isfinite(share_sum) and share_sum > 0:  # normalized over the global batch, as in rank_samples
+                for c in mine:
+                    if c.get("share") is not None:
+                        c["share"] /= share_sum
             gathered: list[Any] = [None] * coll.world
             dist.all_gather_object(gathered, mine, group=group)
             everyone = [c for part in gathered for c in part]
             everyone.sort(key=lambda c: -(c["share"] if c.get("share") is not None else
                                           (math.inf if not math.isfinite(c.get("grad_norm", 0.0)) else -math.inf)))
             culprits = everyone[:replay.top]
-            numbers["samples"] = {"global_batch_size": total}
+            numbers["samples"] = {"global_batch_size": total, "raw_share_sum": share_sum}
         numbers["top_share"] = mark_outliers(culprits, total)
         # (d) without a snapshot: the global batch without the outlier culprits (each rank drops its own)
         without: bool | None = None

@@ -3,8 +3,7 @@
 :func:`attribute_step` runs on a deep copy of the model, restores the caller's RNG, and never writes ``.grad``:
 nothing of the model, the optimizer or the RNG changes. Its cost is bounded by ``max_runs`` re-runs of parts of
 the batch, plus ``2 + max_reference`` re-runs of whole batches (1 when the first re-run already says
-``hardware``), one more in eval mode to rank the samples (when the model is in train mode), and one re-run of the batch
-without its culprits when there is no snapshot. Memory: one copy of
+``hardware``), and one re-run of the batch without its culprits when there is no snapshot. Memory: one copy of
 the model (weights and buffers, no gradients) while it runs.
 """
 
@@ -124,23 +123,13 @@ def attribute_step(model: nn.Module, batch: Any, batch_loss: BatchLoss, replay: 
         culprits: list[dict[str, Any]] = []
         n = batch_size(batch)
         if n is not None and n > 1 and not hardware:
-            ranking = same.grads
-            training = {name: m.training for name, m in work.named_modules()}
-            # Samples are ranked in eval mode, against the batch gradient in eval mode: a sample re-run alone draws
-            # other dropout masks, and sees other batch statistics, than the whole batch did, so in train mode its
-            # share would be deflated (a 1000x sample in pytorch/examples' MNIST net, two dropout layers, held 21%
-            # of the train-mode gradient instead of ~100%). The hardware and data/state re-runs keep the step's
-            # own mode and RNG.
-            if any(training.values()):
-                work.eval()
-                ranking = measure(work, batch_loss, batch, None, keep_grads=True).grads
-                reruns += 1
-            culprits, runs, _ = rank_samples(work, batch_loss, batch, n, ranking, top=replay.top,
-                                             max_runs=replay.max_runs)
-            for name, m in work.named_modules():
-                m.training = training[name]
+            if rng is not None:
+                restore_rng_state(rng)
+            culprits, runs, eval_mode, share_sum = rank_samples(work, batch_loss, batch, n, same.grads,
+                                                                top=replay.top, max_runs=replay.max_runs)
             reruns += runs
-            numbers["samples"] = {"batch_size": n, "reruns": runs, "eval_mode": True}
+            numbers["samples"] = {"batch_size": n, "reruns": runs, "eval_mode": eval_mode,
+                                  "raw_share_sum": share_sum}
             ids = replay.sample_ids
             if ids is not None and len(ids) == n:
                 for c in culprits:

@@ -47,6 +47,7 @@ class _Scorer:
                 self.full, self.gg = full, gg
         self.runs = 0
         self.eval_fallback = False
+        self.norm = 1.0  # shares are divided by it (the first partition's raw sum, see rank_samples)
 
     def __call__(self, group: list[int]) -> dict[str, Any]:
         self.runs += 1
@@ -69,7 +70,7 @@ class _Scorer:
         if self.full is not None and grads:
             dot = sum(float((g.detach().float() * f).sum()) for g, f in zip(grads, self.full, strict=False)
                       if g is not None and f is not None)
-            share = len(group) / self.n * dot / self.gg
+            share = len(group) / self.n * dot / self.gg / self.norm
             if not math.isfinite(share):
                 share = None
         item["share"] = share
@@ -80,20 +81,33 @@ class _Scorer:
 
 def rank_samples(model: nn.Module, batch_loss: BatchLoss, batch: Any, n: int,
                  full_grads: Sequence[torch.Tensor | None] | None, *, top: int = 3, max_runs: int = 64,
-                 total: int | None = None) -> tuple[list[dict[str, Any]], int, bool]:
+                 total: int | None = None, normalize: bool = True,
+                 ) -> tuple[list[dict[str, Any]], int, bool, float | None]:
     """The ``top`` samples by gradient share, at most ``max_runs`` re-runs (each on a part of the batch).
 
     ``model`` is a working copy (it may be put in eval mode when a layer refuses a single sample). A batch of
     at most ``max_runs`` samples is re-run sample by sample; a larger one is split into ``max_runs // 4`` parts,
     and the ``top`` parts with the largest share are split again (in 4) until they are single samples or the
-    re-runs are spent. Returns (culprits, re-runs made, whether eval mode was needed); each culprit is
-    ``{"index": i, "share", "loss", "grad_norm"}`` or, when the budget ran out first, ``{"indices": [...], ...}``.
+    re-runs are spent. Returns (culprits, re-runs made, whether eval mode was needed, the first partition's raw
+    share sum); each culprit is ``{"index": i, "share", "loss", "grad_norm"}`` or, when the budget ran out first,
+    ``{"indices": [...], ...}``.
+
+    ``normalize`` (default True): shares are divided by the first partition's raw sum (it covers the batch, so
+    shares then sum to 1). Without it they sum to 1 only when a group re-run alone computes what it did inside the
+    batch: a dropout layer draws other masks for it (a 1000x sample in pytorch/examples' MNIST net, two dropout
+    layers, held a raw 21% of the batch gradient, 95% normalized); a sum that is not positive is not used.
     ``total``: the samples behind ``full_grads`` when they are more than this batch's ``n`` (the global batch of
     a DDP step), so that shares are of the global gradient.
     """
     scorer = _Scorer(model, batch_loss, batch, n if total is None else total, full_grads)
     first = _split(list(range(n)), n if n <= max_runs else max(2, max_runs // 4))
     pool: list[tuple[list[int], dict[str, Any]]] = [(g, scorer(g)) for g in first]
+    shares = [item["share"] for _, item in pool]
+    raw = math.fsum(shares) if shares and all(x is not None for x in shares) else None
+    if normalize and raw is not None and math.isfinite(raw) and raw > 0:
+        scorer.norm = raw
+        for _, item in pool:
+            item["share"] = item["score"] = item["share"] / raw
     while True:
         pool.sort(key=lambda item: -item[1]["score"])
         wide = [item for item in pool[:top] if len(item[0]) > 1]
@@ -109,4 +123,4 @@ def rank_samples(model: nn.Module, batch_loss: BatchLoss, batch: Any, n: int,
     for group, item in pool[:top]:
         entry = {k: v for k, v in item.items() if k != "score"}
         culprits.append({"index": group[0], **entry} if len(group) == 1 else {"indices": group, **entry})
-    return culprits, scorer.runs, scorer.eval_fallback
+    return culprits, scorer.runs, scorer.eval_fallback, raw
