@@ -161,6 +161,7 @@ class ClipAdaptive:
         self._told = False  # the user's clip was reported
         self.top = 0.0  # the largest finite norm seen
         self.top_hits = 0  # norms equal to it (a clip applied before the guard)
+        self.below_top = False  # a norm below it was seen (the same gradients on every step are not a clip)
         self.mean = 0.0  # EMA of the log norm (during warm-up: the weighted mean)
         self.var = 0.0  # EMA of its variance (during warm-up: the weighted sum of squared deviations)
         self.weight = 0.0  # warm-up: total weight of the norms entered
@@ -180,13 +181,16 @@ class ClipAdaptive:
         """The clip applied before the guard, if the norms say so (3 or more steps at one largest value), else
         None. The guard then never clips below it: the user's clip is their choice (pass it as ``max_norm``
         and remove it from the loop, so that the guard sees the true norms)."""
-        return self.top if self.top_hits >= 3 else None
+        return self.top if self.top_hits >= 3 and self.below_top else None
 
     def _see_top(self, norm: float) -> None:
         if norm > self.top * (1.0 + 1e-5):
+            self.below_top = self.below_top or self.top > 0
             self.top, self.top_hits = norm, 1
         elif norm >= self.top * (1.0 - 1e-5):
             self.top_hits += 1
+        else:
+            self.below_top = True
 
     def _std(self) -> float:
         return min(max(math.sqrt(self.var), self.min_std), self.max_std)
@@ -291,10 +295,6 @@ class ClipAdaptive:
         clipped = norm > limit
         target = limit
         if warm:
-            if clipped and not learning and self.normalized and norm > self.warmup_growth * limit:
-                # far out, and the loss jumps with it: to the typical norm (Adam's step is normalised by a short
-                # history here, so a step clipped to the threshold still moves nearly a full step its way)
-                target = math.exp(self.mean)
             self._warm_push(math.log(min(norm, limit)), clipped, limit, learning)
             if not clipped:
                 return Decision()
@@ -316,7 +316,7 @@ class ClipAdaptive:
     def state_dict(self) -> dict[str, Any]:
         return {"mean": self.mean, "var": self.var, "weight": self.weight, "floor": self.floor, "limit": self.limit,
                 "count": self.count, "loss_ref": self.loss_ref, "losses": self.losses, "loss_fast": self.loss_fast,
-                "top": self.top, "top_hits": self.top_hits}
+                "top": self.top, "top_hits": self.top_hits, "below_top": self.below_top}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.mean, self.var = float(state["mean"]), float(state["var"])
@@ -325,6 +325,7 @@ class ClipAdaptive:
         self.loss_ref, self.losses = float(state.get("loss_ref", math.nan)), int(state.get("losses", 0))
         self.loss_fast = float(state.get("loss_fast", self.loss_ref))
         self.top, self.top_hits = float(state.get("top", 0.0)), int(state.get("top_hits", 0))
+        self.below_top = bool(state.get("below_top", False))
         warm = [float(x) for x in state.get("warm", [])]  # a state saved by the previous warm-up (a list of logs)
         if warm and self.count < self.warmup:
             self.count, self.weight = 0, 0.0
