@@ -63,7 +63,9 @@ class ClipAdaptive:
     ``learn_rise`` a step, while the loss falls: its fast EMA (decay ``trend_alpha``) is below the slow one
     (:math:`\ell`, decay :math:`\alpha`) by ``trend_margin``. Under SGD a rising norm is a rising step, the climb of a
     too-high rate looks the same (the 12-layer tanh net's loss falls 4x while its norm climbs 6x, then it blows up),
-    so the bounded rise stays. ``python benchmarks/healthy_clipping.py``: lstm_classifier +24% -> see README.
+    so the bounded rise stays. ``python benchmarks/healthy_clipping.py`` (seed 0, final loss against plain): the worst
+    healthy model went from +24% (lstm_classifier, 142 of 200 steps clipped) to +8.6% (70 clipped); gru_classifier
+    +21% -> -0.1%, relu_mlp_adam +21% -> -1.5%; the 12-layer tanh net under SGD is unchanged (spikes.py).
 
     A clip before the guard (``clip_grad_norm_`` in the loop: 3 or more steps at one largest norm) is respected: the
     guard never clips below it (it says so once, with what to do instead: ``safe(max_norm=c)``).
