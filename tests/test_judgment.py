@@ -18,10 +18,10 @@ import torch
 
 from gradguard import EVENT_KINDS
 from gradguard.diagnosis.findings import CAUSES
-from judgment_corpus import ALL, BROKEN, CORPUS, FRESH, FRESH2, HEALTHY, Case, PlainRun, Setup, train_plain
+from judgment_corpus import ALL, BROKEN, CORPUS, DEV3, FRESH, FRESH2, HEALTHY, Case, PlainRun, Setup, train_plain
 from judgment_corpus.judge import Judgment, judge
 
-DEV = [c for c in CORPUS if c.half == "dev"]
+DEV = [c for c in CORPUS if c.half == "dev"] + DEV3
 #: the third held-out batch's 200-step label runs (28 models, about 150 s on a free core) run only with
 #: GRADGUARD_CORPUS_LABELS=1; the suite checks its structure and each model's first step (a few seconds)
 LABELLED = [c for c in ALL if c.half != "fresh2" or os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"]
@@ -57,7 +57,7 @@ def _plain(name: str) -> PlainRun:
 
 @functools.cache
 def _judged(name: str) -> Judgment:
-    case = next(c for c in CORPUS if c.name == name)
+    case = next(c for c in ALL if c.name == name)
     return judge(case, plain=None if case.healthy else _plain(name))
 
 

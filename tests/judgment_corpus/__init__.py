@@ -43,7 +43,7 @@ from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
-__all__ = ["ALL", "BROKEN", "CORPUS", "EXPLODE", "FRESH", "FRESH2", "HALVES", "HEALTHY", "NONFINITE", "VANISH",
+__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "EXPLODE", "FRESH", "FRESH2", "HALVES", "HEALTHY", "NONFINITE", "VANISH",
            "Case", "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
@@ -173,15 +173,15 @@ BROKEN: list[Case] = [
 
 CORPUS: list[Case] = HEALTHY + BROKEN
 
-# the fresh held-out batch of the second round (half "fresh"; see fresh.py): a separate list, so that the
-# alternation rule above is untouched
+# separate lists, so that the alternation rule above is untouched: the third round's development cases (half "dev";
+# see dev3.py), the second round's fresh held-out batch (half "fresh"; see fresh.py) and the third round's held-out
+# batch (half "fresh2"; see fresh2.py), frozen before the third round's rule changes
+from .dev3 import DEV3  # noqa: E402
 from .fresh import FRESH  # noqa: E402
-
-# the third held-out batch (half "fresh2"; see fresh2.py), frozen before the third round's rule changes
 from .fresh2 import FRESH2  # noqa: E402
 
 #: every case of every half
-ALL: list[Case] = CORPUS + FRESH + FRESH2
+ALL: list[Case] = CORPUS + DEV3 + FRESH + FRESH2
 #: the halves, in report order: development, original held-out, fresh held-out, third held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2")
 

@@ -96,4 +96,35 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
             code=code,
             score=score,
         ))
+    findings += _cut_findings(probe, prop)
     return findings, explained_total
+
+
+def _cut_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]:
+    """Weight layers that get no gradient at all because every one of their outputs is off (<= 0, or their ReLU
+    units all dead on the batch): whatever follows them that is zero below 0 passes nothing (development case
+    ``text_cnn_dead_relu``: conv biases at -3, 29 decades read as depth before)."""
+    if not prop.cut:
+        return []
+    off = [r for r in prop.chain if r.name in prop.cut and (
+        (r.pos_frac is not None and r.pos_frac == 0.0) or (r.dead_frac is not None and r.dead_frac >= DEAD_CRIT))]
+    if not off:
+        return []
+    names = sorted({r.name for r in off})
+    return [Finding(
+        cause="activation",
+        layers=names,
+        severity="critical",
+        confidence=0.8,
+        evidence={"activation": "relu", "no_gradient_layers": names,
+                  "positive_output_fraction": {r.name: r.pos_frac for r in off},
+                  "dead_fraction": {r.name: r.dead_frac for r in off if r.dead_frac is not None},
+                  "expected_fraction": "some outputs > 0", "decades_cut": round(prop.cut_decades, 1)},
+        message=(f"No gradient at all reaches {', '.join(names[:4])}{' ...' if len(names) > 4 else ''}: every "
+                 "output of theirs is <= 0 on this batch, so the ReLU-like activation after them passes nothing "
+                 "(all units dead); the layers below learn nothing."),
+        prescription=("Check the biases and the init of these layers (a large negative bias switches every unit "
+                      "off), or use LeakyReLU/PReLU so that off units still pass a gradient."),
+        code=_FIX["relu"][1],
+        score=max(3.0, prop.cut_decades),
+    )]

@@ -58,6 +58,7 @@ class CallRecord:
     activation_record: CallRecord | None = field(default=None, repr=False)
     dead_frac: float | None = None
     sat_frac: float | None = None
+    pos_frac: float | None = None
     grad_out: float | None = None
     grad_in: float | None = None
     time_grad: list[float] | None = None
@@ -255,6 +256,8 @@ class _Recorder:
                 rec.out_finite = bool(finite.all())
                 yf = y.detach().float()
                 rec.out_rms = float(yf.pow(2).mean().sqrt()) if rec.out_finite else float("nan")
+                if rec.leaf and is_weight_layer(module):
+                    rec.pos_frac = float((yf > 0).float().mean())
         kind = activation_kind(module)
         if rec.leaf and kind is None and not is_weight_layer(module) and y.is_floating_point():
             x_in = _first_tensor(args)

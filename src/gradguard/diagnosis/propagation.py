@@ -7,12 +7,22 @@ of that output:
   normalisation modules, or ``f(output_k)`` for a functional activation ``f`` found on the batch: a feed-forward
   chain, where per-layer gains multiply.
   Residual additions, attention, pooling and reshapes break the chain: there the signal's scale is carried by the
-  skip path, and per-branch scales are designs (GPT-2's N(0, 0.02), zero-initialised residual branches);
+  skip path, and per-branch scales are designs (GPT-2's N(0, 0.02), zero-initialised residual branches). So does
+  an output that feeds other layers too, seen when the next layer's input gradient is more than its weight can pass
+  back (``BRANCH_DECADES``; development case ``convbert_mlm``: an embedding projection read by attention's key
+  projection, whose output gradient at init is 1e-5 of the stream's, read as 5 decades of depth);
 * *gated* layers are excluded: those whose weights are all zero (a zero-initialised head or residual branch) and,
   when the model holds such a zero (or below ``TINY``) parameter, every layer whose output gradient is below
   ``GATED`` times the chain's largest (a layer scale of 1e-6 gates the gradient of its branch by design);
 * transitions that cross a recurrent layer (an LSTM between the embedding and the head) belong to the recurrence
-  check, not to depth;
+  check, not to depth; and the backward gain is measured from the last embedding of the chain on (an
+  encoder-decoder's decoder tokens start the path to the loss; the encoder's gradient arrives through
+  cross-attention's small projections by design: development case ``speech2text``, 2.8 decades from the encoder's
+  first conv to the LM head, named depth before);
+* *cut* layers are excluded too: those whose output gradient is exactly zero while the chain's largest is not and
+  no layer's is within ``UNDERFLOW`` of zero (every unit after them is off on the batch, or a path that passes no
+  gradient): compounding reaches an exact zero only through float underflow, so the activation check, not depth,
+  names them;
 * backward gain ``G = g_first / g_last`` over the remaining chain (> 1: the gradient grows toward the input,
   explodes; < 1: it vanishes); plain parts ``sum log10(g_k / g_{k+1})`` and ``sum log10(r_{k+1} / r_k)`` over
   plain transitions, per *run* of consecutive plain transitions (what initialisation and activations compound; a
@@ -27,6 +37,7 @@ import math
 from dataclasses import dataclass, field
 
 import torch
+from torch import nn
 
 from .layers import RELU_FAMILY, is_recurrent
 from .probe import CallRecord, ProbeResult
@@ -36,8 +47,16 @@ __all__ = ["GATED", "TINY", "PlainRun", "Propagation", "analyse_propagation", "l
 _CLIP = 30.0
 TINY = 1e-5
 GATED = 1e-4
+#: a zero gradient is a cut only when no layer's gradient is below this fraction of the largest: a gradient that
+#: vanishes through depth reaches float32's underflow gradually (a 32-layer plain gated stack: 1e-29 above the zeros)
+UNDERFLOW = 1e-20
 #: healthy between-part gain of an activation: ReLU zeroes about half the units (He et al. 2015)
 IDEAL_ACTIVATION_GAIN: dict[str, float] = {"relu": math.sqrt(0.5)}
+#: slope at 0 of the smooth ReLU-like activations: where their inputs are small (a signal that shrank upstream) they
+#: pass that fraction of the gradient by design, so what they lose down to it is the input scale's doing (init,
+#: depth), not the activation's (development case ``deep_silu_plain_48``: 48 plain SiLU layers, the activation
+#: blamed for 5.7 decades while every unit was in its linear region at small inputs)
+SMALL_INPUT_SLOPE: dict[str, float] = {"gelu": 0.5, "silu": 0.5, "softplus": 0.5}
 
 
 def log10_ratio(a: float | None, b: float | None) -> float | None:
@@ -72,6 +91,8 @@ class Propagation:
     plain: list[tuple[CallRecord, CallRecord]] = field(default_factory=list)
     runs: list[PlainRun] = field(default_factory=list)
     gated: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+    cut_decades: float = 0.0
     weight_part: dict[str, float] = field(default_factory=dict)
     between_part: dict[str, float] = field(default_factory=dict)
 
@@ -90,7 +111,8 @@ class Propagation:
         return max(vals, key=abs)
 
     def activation_excess(self) -> dict[str, float]:
-        """Per weight layer before a plain transition, the activation's gradient cost beyond a healthy one."""
+        """Per weight layer before a plain transition, the activation's gradient cost beyond a healthy one (for a
+        smooth ReLU-like activation, beyond its slope at small inputs when that is lower: :data:`SMALL_INPUT_SLOPE`)."""
         out: dict[str, float] = {}
         for rec, _nxt in self.plain:
             b = self.between_part.get(rec.name)
@@ -98,6 +120,7 @@ class Propagation:
             if b is None or act == "identity":
                 continue
             ideal = IDEAL_ACTIVATION_GAIN.get(act, math.sqrt(0.5) if act in RELU_FAMILY else 1.0)
+            ideal = min(ideal, SMALL_INPUT_SLOPE.get(act, ideal))
             out[rec.name] = b - math.log10(ideal)
         return out
 
@@ -105,6 +128,22 @@ class Propagation:
         """Per weight layer: output RMS, norm of the loss gradient at its output, the activation after it."""
         return [{"layer": r.name, "out_rms": r.out_rms, "grad_norm": r.grad_out,
                  "activation": r.activation or "identity", "gated": r.name in self.gated} for r in self.chain]
+
+
+#: decades by which a layer's input gradient may exceed what its own weight can pass back (``||W||_F`` times its
+#: output gradient, times ``sqrt(kernel size)`` for a convolution) before the input counts as feeding other layers too
+BRANCH_DECADES = 0.3
+
+
+def _branches(nxt: CallRecord) -> bool:
+    """The input of ``nxt`` feeds other layers besides it (a branch, not a chain): its gradient is more than
+    ``nxt``'s weight can pass back from ``nxt``'s output gradient, so the rest came from other consumers."""
+    w = getattr(nxt.module, "weight", None)
+    if not isinstance(w, torch.Tensor) or w.ndim < 2 or nxt.grad_in is None or not nxt.grad_out:
+        return False
+    bound = float(torch.linalg.vector_norm(w.detach().float())) * math.sqrt(max(1, int(w[0, 0].numel())))
+    passed = log10_ratio(nxt.grad_in, nxt.grad_out * bound) if bound > 0 else None
+    return passed is not None and passed > BRANCH_DECADES
 
 
 def _zero(t: torch.Tensor) -> bool:
@@ -121,7 +160,16 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
     for r in full:
         if r.name in zero_layers or (designs and (r.grad_out is None or r.grad_out <= GATED * largest)):
             prop.gated.append(r.name)
-    chain = [r for r in full if r.name not in prop.gated]
+    if largest > 0:
+        # an exactly-zero gradient is cut, not compounded (a product of per-layer gains does not reach 0): the
+        # activation check names what cut it; depth is measured over the layers the gradient reaches
+        smallest = min((r.grad_out for r in full if r.grad_out), default=largest)
+        if smallest >= UNDERFLOW * largest:  # not a gradient that compounded down to float underflow
+            prop.cut = [r.name for r in full
+                        if r.name not in prop.gated and r.grad_out is not None and r.grad_out == 0]
+        if prop.cut:
+            prop.cut_decades = abs(log10_ratio(0.0, largest) or 0.0)
+    chain = [r for r in full if r.name not in prop.gated and r.name not in prop.cut]
     if len(chain) < 2:
         return prop
     recurrent = sorted(r.pre_order for r in probe.records if is_recurrent(r.module))
@@ -129,6 +177,8 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
     for k in range(len(chain) - 1):
         if any(chain[k].pre_order < p < chain[k + 1].pre_order for p in recurrent):
             first = k + 1  # the backward gain is measured after the last recurrent crossing
+        if k > 0 and isinstance(chain[k].module, nn.Embedding):
+            first = max(first, k)  # a new input enters (a decoder's tokens): the path to the loss starts here
     if last > first:
         prop.backward = log10_ratio(chain[first].grad_out, chain[last].grad_out)
         hidden = chain[first:last] if last - first > 1 else chain[first:last + 1]
@@ -143,7 +193,7 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
             b = log10_ratio(rec.grad_out, nxt.grad_in)
             if b is not None:
                 prop.between_part[rec.name] = b
-            if nxt.chained:
+            if nxt.chained and not _branches(nxt):
                 bk = log10_ratio(rec.grad_out, nxt.grad_out)
                 fk = log10_ratio(nxt.out_rms, rec.out_rms)
                 if bk is not None and fk is not None:
