@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import tempfile
@@ -43,6 +44,21 @@ def atomic_torch_save(payload: Any, path: Path) -> None:
         if isinstance(exc, RuntimeError):  # torch's writer says only "unexpected pos 64 vs 0"
             raise OSError(f"could not write {str(path)!r}: the disk may be full or the file cannot be written "
                           f"({exc})") from exc
+        raise
+
+
+def atomic_write_json(payload: Any, path: Path) -> None:
+    """``json.dump(payload)`` to a temporary file beside ``path`` (its directory created), then ``os.replace`` it
+    into place; on any failure the temporary file is removed and ``path`` is left as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(payload, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
 
 

@@ -17,10 +17,7 @@ a map-style dataset (an ``IterableDataset`` has no sampler), and batches drawn i
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -28,6 +25,7 @@ from typing import Any
 
 import torch
 
+from .._atomic import atomic_write_json
 from ..errors import ConfigError
 
 __all__ = ["CulpritSampler", "TrainerCulprits", "install_culprit_sampler"]
@@ -167,13 +165,4 @@ class TrainerCulprits:
     def _write_drop_file(self) -> None:
         if self.drop_file is None:
             return
-        self.drop_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.drop_file.name}.", dir=self.drop_file.parent)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(sorted(self.drop_ids), handle)
-            os.replace(tmp, self.drop_file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_json(sorted(self.drop_ids), self.drop_file)

@@ -3,15 +3,13 @@ rollback are not fed again, and with ``drop_culprits`` only the culprit samples 
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._atomic import atomic_write_json
 from ..errors import ConfigError
 
 __all__ = ["SkipBatches"]
@@ -150,16 +148,7 @@ class SkipBatches:
     def _write_drop_file(self) -> None:
         if self.drop_file is None:
             return
-        self.drop_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.drop_file.name}.", dir=self.drop_file.parent)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(sorted(self.drop_ids), handle)
-            os.replace(tmp, self.drop_file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_json(sorted(self.drop_ids), self.drop_file)
 
     def _strip_known(self, batch: Any, ids: list[int] | None, step: int) -> tuple[Any, list[int] | None]:
         if not self.drop_ids or ids is None or not self.drop_ids.intersection(ids):
