@@ -252,11 +252,15 @@ class ClipAdaptive:
         top = ref + self.loss_tol * abs(ref)
         capped = min(loss, top)
         self.losses += 1
-        fast = capped if not math.isfinite(self.loss_fast) else self.loss_fast
-        self.loss_fast = fast + (capped - fast) * (1.0 - self.trend_alpha)
+        self._feed_fast(capped)
         self.loss_ref = ref + (capped - ref) * max(1.0 - self.alpha, 1.0 / self.losses)
         falls = self.loss_fast < ref - self.trend_margin * abs(ref)
         return self.normalized and self.trend_margin > 0 and loss <= top and falls
+
+    def _feed_fast(self, capped: float) -> None:
+        """One (capped) loss into the fast EMA."""
+        fast = capped if not math.isfinite(self.loss_fast) else self.loss_fast
+        self.loss_fast = fast + (capped - fast) * (1.0 - self.trend_alpha)
 
     def _push(self, x: float, clipped: bool, learning: bool = False) -> None:
         s = self._std()
@@ -278,9 +282,7 @@ class ClipAdaptive:
         if warm:
             learning = self._learning(stats.loss)
             if stats.loss is not None and math.isfinite(stats.loss) and math.isfinite(self.loss_ref):
-                capped = min(stats.loss, self.loss_ref + self.loss_tol * abs(self.loss_ref))
-                fast = capped if not math.isfinite(self.loss_fast) else self.loss_fast
-                self.loss_fast = fast + (capped - fast) * (1.0 - self.trend_alpha)
+                self._feed_fast(min(stats.loss, self.loss_ref + self.loss_tol * abs(self.loss_ref)))
         else:
             learning = self._trend(stats.loss)
         limit = self.threshold(learning and not warm)
