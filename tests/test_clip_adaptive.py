@@ -89,7 +89,11 @@ def test_nonfinite_and_zero_norms_never_enter_the_history_and_state_round_trips(
                                                  ({"alpha": 1.0}, "alpha"), ({"warmup": 1}, "warmup"),
                                                  ({"absorb": 1.0}, "absorb"), ({"warmup_growth": 1.0}, "warmup_growth"),
                                                  ({"warmup_rise": 0.0}, "warmup_rise"),
-                                                 ({"loss_tol": -0.1}, "loss_tol")])
+                                                 ({"loss_tol": -0.1}, "loss_tol"),
+                                                 ({"trend_margin": 1.0}, "trend_margin"),
+                                                 ({"trend_margin": "0.02"}, "trend_margin"),
+                                                 ({"trend_alpha": 0.0}, "trend_alpha"),
+                                                 ({"learn_rise": 0.0}, "learn_rise")])
 def test_bad_settings_name_the_setting(kwargs, setting) -> None:
     with pytest.raises(ConfigError) as info:
         ClipAdaptive(**kwargs)
