@@ -197,7 +197,7 @@ def test_deferred_weights_equal_blocking_weights_exactly(opt_kind: str, schedule
 @pytest.mark.parametrize("why, make", [
     ("cannot skip a step on the device", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3))),
     ("decide on the host", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3, fused=True),
-                                          policy="safe")),
+                                          policy="recover")),
 ])
 def test_deferred_falls_back_to_blocking_and_says_why_once(why: str, make: Callable[..., Any]) -> None:
     model = mlp(depth=2)
@@ -239,9 +239,11 @@ def test_skip_outliers_runs_deferred_with_weights_equal_to_blocking(opt_kind: st
     assert key == [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_d[1:]]
 
 
-def test_skip_outliers_deferred_reads_only_the_previous_step_before_the_optimizer_step() -> None:
-    """The twin's threshold comes from the policy's state after the previous step: that step is read first (a
-    read of a vector issued a step earlier); nothing of the current step reaches the host before its update."""
+@pytest.mark.parametrize("policy", ["outliers", "safe"])
+def test_stateful_twins_read_only_the_previous_step_before_the_optimizer_step(policy: str) -> None:
+    """The twins' thresholds come from the policy's state after the previous step (``skip_outliers``, ``safe``'s
+    adaptive clip): that step is read first (a read of a vector issued a step earlier); nothing of the current step
+    reaches the host before its update."""
     from gradguard.deferred import DeferredSteps
 
     inside: list[int] = []
@@ -262,24 +264,26 @@ def test_skip_outliers_deferred_reads_only_the_previous_step_before_the_optimize
         torch.manual_seed(0)
         model = mlp(depth=4)
         opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
-        guard = Guard(model, opt, policy=_outlier_policy(), sync="deferred", update_every=0)
+        guard = Guard(model, opt, policy=_outlier_policy() if policy == "outliers" else policy, sync="deferred",
+                      update_every=0)
         outside = []
-        for i in range(12):
+        for i in range(12 if policy == "outliers" else 40):
             x, y = batch(seed=i)
-            nn.functional.mse_loss(model(x * (3000 if i == 8 else 1)), y).backward()
+            loss = nn.functional.mse_loss(model(x * (3000 if i == 8 else 30 if i % 9 == 4 else 1)), y)
+            loss.backward()
             counter = CountBeforeStep(opt)
             counters.append(counter)
             inside.clear()
             within[0] = 0
             with counter:
-                report = guard.step()
+                report = guard.step(loss)
             opt.step = type(opt).step.__get__(opt)  # type: ignore[method-assign]
             assert within[0] == (0 if i == 0 else 1), (i, counter.reads)  # the previous step's vector, once
             outside.append(counter.reads[within[0]:])
             assert inside == ([] if i == 0 else [0]), (i, inside)
             assert report.step == i - 1
             opt.zero_grad(set_to_none=True)
-        assert outside == [[]] * 12, outside
+        assert outside == [[]] * len(outside), outside
         assert guard.sync == "deferred"
     finally:
         DeferredSteps._read = original  # type: ignore[method-assign]
@@ -367,3 +371,35 @@ def test_observe_deferred_says_when_a_scaler_took_its_skip_away() -> None:
     del opt.found_inf  # what GradScaler.step does with the attribute
     with pytest.warns(RuntimeWarning, match="skip decision was not applied"):
         opt.step()
+
+
+# ------------------------------------------------------------------------------------------- halt
+def _halting_run(sync: str) -> tuple[nn.Module, int | None]:
+    torch.manual_seed(0)
+    model = mlp(depth=3)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
+    guard = Guard(model, opt, policy=_policy(), sync=sync, max_consecutive_skips=3, update_every=0)
+    assert guard.sync == sync
+    for i in range(12):
+        x, y = batch(seed=i)
+        loss = nn.functional.mse_loss(model(x * (30 if i == 2 else 1)), y)
+        loss = loss * float("nan") if 5 <= i <= 7 else loss  # steps 5, 6, 7 skipped: the third halts
+        loss.backward()
+        try:
+            guard.step(loss)
+        except gradguard.TrainingHalted as e:
+            assert "step 7" in str(e)
+            return model, i
+        finally:
+            opt.zero_grad(set_to_none=True)
+    return model, None
+
+
+def test_deferred_halt_comes_one_call_late_with_no_step_applied_after_it() -> None:
+    """After ``max_consecutive_skips`` skipped steps the run halts; deferred, the next call raises it, having read
+    the pending step before issuing its own: the weights are those of the blocking mode's halt."""
+    m_b, at_b = _halting_run("blocking")
+    m_d, at_d = _halting_run("deferred")
+    assert (at_b, at_d) == (7, 8)
+    for a, b in zip(m_b.parameters(), m_d.parameters()):
+        assert torch.equal(a, b)

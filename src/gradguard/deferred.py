@@ -6,8 +6,11 @@ a GPU the host then waits for the device, and stops queueing the next step's ker
 - the step's decision is computed **on the device** from the packed statistics by a *device twin* of the
   policy (:mod:`gradguard.deferred_twins`): ``skip_nonfinite`` gives a 0/1 ``found_inf`` tensor (NaN/Inf
   gradients or loss), ``skip_outliers`` adds the steps whose sum of squares is above the threshold its state
-  sets, ``clip_by_global_norm`` a clip coefficient tensor ``min(1, c / ||g||)``, each exactly as the host
-  policy decides (the same float64 sum of squares, exact thresholds, IEEE square root and division);
+  sets, ``clip_by_global_norm`` a clip coefficient tensor ``min(1, c / ||g||)`` (``clip_by_zscore`` and
+  ``clip_by_percentile`` likewise, with the norm their history sets), ``clip_adaptive`` (``safe``'s clipper) its
+  coefficient from the step's norm and loss and host doubles of its state (:mod:`gradguard.deferred_adaptive`),
+  each exactly as the host policy decides (the same float64 sum of squares, exact thresholds, IEEE square root and
+  division, the same torch expression for ``clip_adaptive``'s far target);
 - it is applied **without a host read**: the gradients are multiplied by the coefficient (one fused
   ``_foreach_mul_``, as ``clip_grad_norm_`` does), and ``found_inf`` goes to the optimizer's fused step
   (``torch.optim.Adam/AdamW/SGD/Adagrad(fused=True)``, marked ``_step_supports_amp_scaling``), which skips the
@@ -18,14 +21,17 @@ a GPU the host then waits for the device, and stops queueing the next step's ker
   (``report.step`` says which; the first call returns a placeholder with ``step=-1``).
 
 With an LR scheduler, or a policy member whose device twin needs its state after the previous step
-(``skip_outliers``), the previous step's vector is read before this step's optimizer step (the scheduler must
-know whether that step was applied; the vector was computed before the previous optimizer step, so on a GPU this
-waits for work issued a step earlier, never for this step's values), otherwise right after it. Where the deferred
-mode cannot be exact it falls back to the blocking read and says once why: a policy member without a device
-twin (``safe``'s adaptive clip, rollback, back-off...), an optimizer without ``found_inf`` support (non-fused;
-the exact alternative, a copy of every weight and optimizer state to select from after the step, costs more than
-the read it saves), a GradScaler, a ``loss_fn`` (the alarm path re-runs the step), a loop without an optimizer.
-A call with ``state=`` (a carried state whose reset must come at once) reads the pending step and runs blocking.
+(``skip_outliers``, the adaptive clippers: so ``safe``), the previous step's vector is read before this step's
+optimizer step (the scheduler must know whether that step was applied; the vector was computed before the previous
+optimizer step, so on a GPU this waits for work issued a step earlier, never for this step's values), otherwise
+right after it. Where the deferred mode cannot be exact it falls back to the blocking read and says once why: a
+policy member without a device twin (rollback, back-off, per-layer and value clips...: so ``recover``), an optimizer
+without ``found_inf`` support (non-fused; the exact alternative, a copy of every weight and optimizer state to
+select from after the step, costs more than the read it saves), a GradScaler, a ``loss_fn`` (the alarm path re-runs
+the step), a loop without an optimizer. A call with ``state=`` (a carried state whose reset must come at once) reads
+the pending step and runs blocking. A halt after ``max_consecutive_skips`` skipped steps is raised by the call after
+the step that reached the limit (its report is the one read then): that call reads the pending step before it issues
+its own, so no step is applied after the halting one, and the weights are those at the blocking mode's halt.
 
 In the deferred mode per-layer counts of NaN/Inf gradient elements are not counted (the gradients are gone when
 the step is read): a layer whose norm is not finite counts 1 per such tensor, a lower bound.
@@ -110,7 +116,11 @@ class DeferredSteps:
         changed = guard._param_watch.changed(guard.optimizer)
         # the scheduler steps only after applied steps: know it before this one; a new parameter set: read the
         # pending step with the layout it was packed with
-        if guard.scheduler is not None or changed or self.twin.stateful:
+        # a streak of skips one short of max_consecutive_skips: the pending step may halt (or roll back) the run,
+        # which must happen before another step is applied
+        act = guard._actuator
+        streak = act.consecutive_skips >= act.max_consecutive_skips - 1
+        if guard.scheduler is not None or changed or self.twin.stateful or streak:
             report = self.read(guard)
         previous, self.pending = self.pending, None
         if changed:
@@ -134,7 +144,7 @@ class DeferredSteps:
         loss_t = loss if isinstance(loss, torch.Tensor) else None
         loss_bad = host_loss is not None and not math.isfinite(host_loss)
         loss_dev = None if loss is None else loss_t if col.host_reduce else packed[0]  # reduced across ranks
-        found, coef = self.twin.decide(gsq, loss_dev, loss_bad)
+        found, coef = self.twin.decide(gsq, loss_dev, loss_bad, has_loss=loss is not None, host_loss=host_loss)
         grads = col._grads
         if coef is not None and grads:
             # in the gradients' dtype (the product rounds the float64 coefficient to it anyway, as the blocking

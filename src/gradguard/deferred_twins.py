@@ -16,11 +16,15 @@ Member twins of a policy with state (``skip_outliers``) need that state as it is
 deferred mode then reads the previous step before this step's optimizer step (``DeviceTwin.stateful``; on a
 GPU a wait for work issued a step earlier, never for this step's values).
 
+A *dynamic clip twin* (:class:`DynamicClipTwin`: ``clip_adaptive``, whose clip depends on the step's own norm
+and loss) gives host doubles from the state after the previous step, copied with the thresholds, and computes its
+coefficient on the device from them by the host rule's own IEEE operations (:mod:`gradguard.deferred_adaptive`).
+
 Twins known here: :class:`~gradguard.policy.SkipNonFinite`, :class:`~gradguard.policy.ClipByGlobalNorm`
-(:class:`FixedClipTwin`) and :class:`~gradguard.mitigation.skipping.SkipOutliers` (:class:`SkipOutliersTwin`).
-Another member plugs in with :func:`register_twin` (its type and a factory of a :class:`MemberTwin`), or by a
-``device_twin()`` method on the member: an adaptive clipper gives its clip norm from its state, as
-:class:`SkipOutliersTwin` gives its skip threshold.
+(:class:`FixedClipTwin`), :class:`~gradguard.mitigation.skipping.SkipOutliers` (:class:`SkipOutliersTwin`),
+``ClipByZScore`` and ``ClipByPercentile`` (a clip norm from their state) and ``ClipAdaptive`` (dynamic).
+Another member plugs in with :func:`register_twin` (its type and a factory of a :class:`MemberTwin` or a
+:class:`DynamicClipTwin`), or by a ``device_twin()`` method on the member.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 
+from .deferred_adaptive import FACTORIES as _ADAPTIVE
 from .mitigation.skipping import SkipOutliers
 from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
 
-__all__ = ["DeviceTwin", "FixedClipTwin", "MemberTwin", "SkipOutliersTwin", "device_twin", "register_twin"]
+__all__ = ["DeviceTwin", "DynamicClipTwin", "FixedClipTwin", "MemberTwin", "SkipOutliersTwin", "device_twin",
+           "register_twin"]
 
 
 @runtime_checkable
@@ -53,6 +59,24 @@ class MemberTwin(Protocol):
 
     def clip_norm(self) -> float:
         """Clip the next step's global gradient norm to this (``math.inf``: no clip)."""
+        ...
+
+
+@runtime_checkable
+class DynamicClipTwin(Protocol):
+    """A member twin whose clip depends on the step's own norm and loss (``clip_adaptive``): it gives host doubles
+    from its state after the previous step, and computes its coefficient on the device from them."""
+
+    stateful: bool
+
+    def host_params(self, has_loss: bool, host_loss: float | None) -> list[float]:
+        """The doubles :meth:`coef` reads for the next step (a loss known on the host included), from the host
+        policy's state; they reach the device in the one copy of every member's thresholds."""
+        ...
+
+    def coef(self, norm: torch.Tensor, loss: torch.Tensor | None, p: torch.Tensor) -> torch.Tensor:
+        """The clip coefficient (1: no clip) as a 0-d float64 device tensor, from the step's global norm, its loss
+        (float64, or None: no loss) and ``p``, the device copy of :meth:`host_params`."""
         ...
 
 
@@ -86,26 +110,32 @@ class SkipOutliersTwin:
         return math.inf
 
 
-_FACTORIES: dict[type, Callable[[Any], MemberTwin | None]] = {
+_FACTORIES: dict[type, Callable[[Any], Any]] = {
     ClipByGlobalNorm: lambda m: FixedClipTwin(m.max_norm),
     SkipOutliers: SkipOutliersTwin,
+    **_ADAPTIVE,  # clip_adaptive, clip_by_zscore, clip_by_percentile (gradguard.deferred_adaptive)
 }
 
 
-def register_twin(kind: type, factory: Callable[[Any], MemberTwin | None]) -> None:
+def register_twin(kind: type, factory: Callable[[Any], Any]) -> None:
     """Give policy members of type ``kind`` (exactly) a device twin: ``factory(member)`` -> a :class:`MemberTwin`
-    (None: this member has none)."""
+    or a :class:`DynamicClipTwin` (None: this member has none)."""
     _FACTORIES[kind] = factory
 
 
 class DeviceTwin:
-    """The device-side form of a policy: ``skip_nonfinite`` and the member twins' skip thresholds and clip norms."""
+    """The device-side form of a policy: ``skip_nonfinite``, the member twins' skip thresholds and clip norms, and
+    the coefficients of the dynamic clip twins (the smallest coefficient wins, as :class:`~gradguard.policy.Chain`
+    merges clips)."""
 
-    def __init__(self, skip_nonfinite: bool, members: list[MemberTwin]) -> None:
+    def __init__(self, skip_nonfinite: bool, members: list[Any]) -> None:
         self.skip_nonfinite = skip_nonfinite
         self.members = members
-        self.skips = any(m.skips for m in members)
-        self.clips = any(m.clips for m in members)
+        self.fixed: list[MemberTwin] = [m for m in members if not isinstance(m, DynamicClipTwin)]
+        self.dynamic: list[DynamicClipTwin] = [m for m in members if isinstance(m, DynamicClipTwin)]
+        self.skips = any(m.skips for m in self.fixed)
+        self.clips = any(m.clips for m in self.fixed) or bool(self.dynamic)
+        self._fixed_clips = any(m.clips for m in self.fixed)
         #: the previous step must be read before this one's thresholds are computed
         self.stateful = any(m.stateful for m in members)
         self._device: torch.device | None = None
@@ -113,32 +143,43 @@ class DeviceTwin:
         self._pinned: list[torch.Tensor] = []
         self._turn = 0
 
-    def _thresholds(self, device: torch.device) -> torch.Tensor:
-        """``[skip_above_sumsq, clip_norm, 1.0]`` as a float64 device vector, copied without waiting."""
-        skip = min((m.skip_above_sumsq() for m in self.members), default=math.inf)
-        clip = min((m.clip_norm() for m in self.members), default=math.inf)
+    def _thresholds(self, device: torch.device, has_loss: bool, host_loss: float | None
+                    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """``[skip_above_sumsq, clip_norm, 1.0, *dynamic members' doubles]`` as one float64 device vector, copied
+        without waiting; and each dynamic member's slice of it."""
+        skip = min((m.skip_above_sumsq() for m in self.fixed), default=math.inf)
+        clip = min((m.clip_norm() for m in self.fixed), default=math.inf)
         if self._device != device:
             self._device, self._const, self._pinned = device, None, []
-        if not self.stateful:
+        if not self.stateful and not self.dynamic:
             if self._const is None:
                 self._const = torch.tensor([skip, clip, 1.0], dtype=torch.float64, device=device)
-            return self._const
+            return self._const, []
         host = [skip, clip, 1.0]
+        bounds = []
+        for m in self.dynamic:
+            start = len(host)
+            host.extend(m.host_params(has_loss, host_loss))
+            bounds.append((start, len(host)))
         if device.type != "cuda":
-            return torch.tensor(host, dtype=torch.float64, device=device)
-        if not self._pinned:  # two buffers in turn: the previous step's copy may still be in flight
-            self._pinned = [torch.empty(3, dtype=torch.float64, pin_memory=True) for _ in range(2)]
-        self._turn ^= 1
-        buf = self._pinned[self._turn]
-        buf.copy_(torch.tensor(host, dtype=torch.float64))
-        return buf.to(device, non_blocking=True)
+            t = torch.tensor(host, dtype=torch.float64, device=device)
+        else:
+            # two buffers in turn: the previous step's copy may still be in flight
+            if not self._pinned or self._pinned[0].numel() != len(host):
+                self._pinned = [torch.empty(len(host), dtype=torch.float64, pin_memory=True) for _ in range(2)]
+            self._turn ^= 1
+            buf = self._pinned[self._turn]
+            buf.copy_(torch.tensor(host, dtype=torch.float64))
+            t = buf.to(device, non_blocking=True)
+        return t, [t[a:b] for a, b in bounds]
 
-    def decide(self, gsq: torch.Tensor, loss: torch.Tensor | None, loss_bad: bool
-               ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    def decide(self, gsq: torch.Tensor, loss: torch.Tensor | None, loss_bad: bool, has_loss: bool = False,
+               host_loss: float | None = None) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """``(found_inf, clip_coef)`` as device tensors (None: that part does nothing) from the global sum of
-        squares ``gsq`` (float64, 0-d), a tensor loss, and ``loss_bad`` (a float loss known non-finite)."""
+        squares ``gsq`` (float64, 0-d), a tensor loss, ``loss_bad`` (a float loss known non-finite), whether the
+        step has a loss and its value when it is a float kept on the host (``host_loss``)."""
         skips, clips = self.skips, self.clips
-        t = self._thresholds(gsq.device) if skips or clips else None
+        t, parts = self._thresholds(gsq.device, has_loss, host_loss) if skips or clips else (None, [])
         found = None
         if self.skip_nonfinite or skips:
             finite = torch.isfinite(gsq)
@@ -154,10 +195,19 @@ class DeviceTwin:
             found = bad.to(torch.float32).reshape(())
         coef = None
         if clips:
-            c, one = t[1], t[2]  # type: ignore[index]
+            one = t[2]  # type: ignore[index]
             norm = gsq.sqrt()
-            # a true division (a Python number divided by a tensor would be a reciprocal times the number)
-            coef = torch.where(torch.isfinite(norm) & (norm > c), torch.div(c, norm), one)
+            if self._fixed_clips:
+                c = t[1]  # type: ignore[index]
+                # a true division (a Python number divided by a tensor would be a reciprocal times the number)
+                coef = torch.where(torch.isfinite(norm) & (norm > c), torch.div(c, norm), one)
+            if self.dynamic:
+                loss64 = None
+                if has_loss and loss is not None:  # the value the host reads: the loss as packed, in float64
+                    loss64 = loss.detach().reshape(()).to(device=gsq.device, dtype=torch.float64)
+                for m, p in zip(self.dynamic, parts):
+                    c_m = m.coef(norm, loss64, p)
+                    coef = c_m if coef is None else torch.minimum(coef, c_m)
         return found, coef
 
     def __repr__(self) -> str:
@@ -168,7 +218,7 @@ def device_twin(policy: Any) -> DeviceTwin | None:
     """The device twin of ``policy``, or None when some member has none (it needs the host)."""
     members = policy.policies if isinstance(policy, Chain) else (policy,)
     skip = False
-    twins: list[MemberTwin] = []
+    twins: list[Any] = []
     for m in members:
         if type(m) is SkipNonFinite:
             skip = True
