@@ -16,7 +16,8 @@ their usual settings, over seeds. Every step it records the loss and, for each s
 - ``log_z``: |log Z - its value at step 0| of the output logits (transformers);
 - ``linear_rms``: max over linear layers of the output RMS relative to its value at step 0;
 - ``grad_z``: the gradient-norm z-score on the log scale against the last 50 steps (what a z-score clipper sees);
-- gradguard's own ``loss_spike``/``divergence``/``explode`` events (the existing detectors, policy monitor).
+- gradguard's own events (policy monitor): ``ev_loss_spike`` (the loss-spike detector), ``ev_explode`` (the
+  gradient-norm detector) and ``events`` (any of loss_spike, divergence, explode, nonfinite: the default detectors).
 
 A *spike* is the first step whose loss is non-finite, or exceeds 1.3x the starting loss (and by 0.3 nats), or
 (from step 5) exceeds 1.3x the median of the (up to) 20 steps before (and by 0.3 nats). Each signal is scored at
@@ -47,6 +48,7 @@ from gradguard.precursors.detectors import judged_surprise
 from gradguard.precursors.probes import TransformerProbes
 
 WINDOW = 25  # steps before a spike in which a crossing counts as a warning
+EVENT_ROWS = ("events", "ev_loss_spike", "ev_explode")  # gradguard's detectors' events, scored like signals at 0.5
 
 #: signal -> threshold (development seeds only; see the module docstring)
 THRESHOLDS = {
@@ -189,7 +191,8 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
     probes = TransformerProbes(model, every=1) if task.kind == "tf" else None
     guard = Guard(model, opt, policy="monitor", update_every=0)
     rec: dict[str, list[float]] = {k: [] for k in ("loss", "adam_rms", "adam_surprise", "adam_precursor", "upd",
-                                                   "attn_logit", "log_z", "linear_rms", "grad_norm", "events")}
+                                                   "attn_logit", "log_z", "linear_rms", "grad_norm", "events",
+                                                   "ev_loss_spike", "ev_explode")}
     layer_g: list[np.ndarray] = []  # per step, per layer: sum g^2 and sum v-hat(t-1) (the surprise's two totals)
     layer_v: list[np.ndarray] = []
     lz0 = rms0 = None
@@ -227,6 +230,8 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
         layer_v.append(st.layer_expected_sq)
         kinds = {e.kind for e in report.events}
         rec["events"].append(1.0 if kinds & {"loss_spike", "divergence", "explode", "nonfinite"} else 0.0)
+        rec["ev_loss_spike"].append(1.0 if "loss_spike" in kinds else 0.0)  # the loss-spike detector alone
+        rec["ev_explode"].append(1.0 if "explode" in kinds else 0.0)  # the gradient-norm detector alone
         if reading is not None:
             rec["attn_logit"].append(max(reading.attention.values()) if reading.attention else math.nan)
             lz = reading.log_z_mean if reading.log_z_mean is not None else math.nan
@@ -307,8 +312,9 @@ def score(records: list[tuple[Task, int, dict[str, np.ndarray]]], signal: str, t
 
 
 def cost(rounds: int = 5, steps: int = 20) -> None:
-    """Per-step cost of the Adam-state statistics (all, and the surprise alone as the detector measures it) and of
-    probes armed on every step, against the plain step
+    """Per-step cost of the Adam-state statistics (all, and the surprise alone as the detector measures it), of
+    probes armed on every step and of the guard with its default detectors (the loss-spike and gradient-norm
+    detectors' cost is the guard's), against the plain step
     (forward + backward + AdamW.step) of a 4-layer d=128 TinyGPT, interleaved over rounds; medians of ratios."""
     torch.manual_seed(0)
     model = TinyGPT(d=128, layers=4)
@@ -316,13 +322,18 @@ def cost(rounds: int = 5, steps: int = 20) -> None:
     mon = AdamStateMonitor(model, opt)
     probes = TransformerProbes(model, every=1, linear_rms=False)
     data = token_batches(markov_source(64, 0), 4, 16, 32, 0)
+    guarded = TinyGPT(d=128, layers=4)  # its own model and optimizer: the guard sees every one of its steps
+    guarded.load_state_dict(model.state_dict())
+    guarded_opt = torch.optim.AdamW(guarded.parameters(), lr=1e-4)
+    guard = Guard(guarded, guarded_opt, policy="monitor", update_every=0)
 
     def step(i: int, what: str) -> None:
         if what == "probes":
             probes.arm(i)
+        m = guarded if what == "guard" else model
         x = data[i % 4]
-        loss = nn.functional.cross_entropy(model(x[:, :-1]).reshape(-1, 64), x[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
+        loss = nn.functional.cross_entropy(m(x[:, :-1]).reshape(-1, 64), x[:, 1:].reshape(-1))
+        (guarded_opt if what == "guard" else opt).zero_grad(set_to_none=True)
         loss.backward()
         if what == "adam":
             mon.measure(i)
@@ -330,11 +341,15 @@ def cost(rounds: int = 5, steps: int = 20) -> None:
             mon.measure(i, full=False)
         if what == "probes":
             probes.read()
-        opt.step()
+        if what == "guard":
+            guard.step(loss)
+        else:
+            opt.step()
 
-    times: dict[str, list[float]] = {"plain": [], "adam": [], "surprise": [], "probes": []}
+    times: dict[str, list[float]] = {"plain": [], "adam": [], "surprise": [], "probes": [], "guard": []}
     for i in range(5):
         step(i, "plain")
+        step(i, "guard")
     for _ in range(rounds):
         for what in times:
             t0 = time.perf_counter()
@@ -343,10 +358,12 @@ def cost(rounds: int = 5, steps: int = 20) -> None:
             times[what].append((time.perf_counter() - t0) / steps)
     plain = np.asarray(times["plain"])
     print(f"cost per step, 4-layer d=128 GPT (plain step {np.median(plain) * 1e3:.1f} ms):")
-    for what in ("adam", "surprise", "probes"):
+    guard.close()
+    for what in ("adam", "surprise", "probes", "guard"):
         extra = (np.asarray(times[what]) - plain) * 1e3
         print(f"  {what:8s} {np.median(np.asarray(times[what]) / plain):.3f}x  (+{np.median(extra):.2f} ms)")
-    print("  (adam: every statistic; surprise: what AdamStatePrecursor measures each step; probes: armed every step)")
+    print("  (adam: every statistic; surprise: what AdamStatePrecursor measures each step; probes: armed every step; "
+          "guard: Guard(policy='monitor') with the default detectors, loss_spike and explode among them)")
 
 
 def main() -> None:
@@ -373,8 +390,8 @@ def main() -> None:
             spike = None if task.healthy else spike_step(rec["loss"])
             line = f"{task.name:26s} seed {seed}: " + ("healthy" if task.healthy else f"spike at {spike}")
             if spike is not None:
-                for s in (*THRESHOLDS, "events"):
-                    thr = 0.5 if s == "events" else THRESHOLDS[s]
+                for s in (*THRESHOLDS, *EVENT_ROWS):
+                    thr = 0.5 if s in EVENT_ROWS else THRESHOLDS[s]
                     c = first_crossing(rec[s][:spike + 1], thr, start=max(0, spike - WINDOW))
                     line += f"  {s}={'-' if c is None else spike - c}"
             print(line, flush=True)
@@ -384,20 +401,21 @@ def main() -> None:
           f"{elapsed / max(total_steps, 1) * 1e3:.1f} ms per recorded step (probes on every step)")
     print(f"{'signal':12s} {'threshold':>9s} {'warned':>7s} {'lead median':>11s} {'q1':>4s} {'q3':>4s} "
           f"{'false alarms/1k healthy steps':>30s}")
-    rows = [(s, thr) for s in GRID for thr in GRID[s]] + [("events", 0.5)]
+    rows = [(s, thr) for s in GRID for thr in GRID[s]] + [(e, 0.5) for e in EVENT_ROWS]
     for s, thr in rows:
         leads, _missed, fa, healthy = score(records, s, thr)
         ls = np.asarray(leads)
         med = f"{np.median(ls):.0f}" if ls.size else "-"
         q1 = f"{np.percentile(ls, 25):.0f}" if ls.size else "-"
         q3 = f"{np.percentile(ls, 75):.0f}" if ls.size else "-"
-        label = "events" if s == "events" else f"{thr:g}"
-        chosen = "*" if s != "events" and THRESHOLDS.get(s) == thr else " "
+        label = "event" if s in EVENT_ROWS else f"{thr:g}"
+        chosen = "*" if s not in EVENT_ROWS and THRESHOLDS.get(s) == thr else " "
         print(f"{s:12s} {label:>8s}{chosen} {ls.size:>3d}/{n_spikes:<3d} {med:>11s} {q1:>4s} {q3:>4s} "
               f"{1000.0 * fa / max(healthy, 1):>30.2f}")
     print("* = the threshold used by gradguard's detector (AdamStatePrecursor: adam_precursor 10; ProbeDetector: 100 "
           "and 5 nats); "
-          "'events' = gradguard's default detectors (loss_spike, divergence, explode, nonfinite)")
+          "'events' = gradguard's default detectors (loss_spike, divergence, explode, nonfinite); ev_loss_spike and "
+          "ev_explode: the loss-spike and gradient-norm detectors alone")
 
 
 if __name__ == "__main__":
