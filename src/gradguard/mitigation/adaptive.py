@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from .._clip_target import far_target_host
 from ..decision import Decision
 from ..events import Event
 from ..stats import StepStats
@@ -306,7 +307,7 @@ class ClipAdaptive:
             if clipped:
                 # the further out, the closer to the typical norm the step is clipped (continuous at the threshold)
                 zs = self.z_threshold * self._std()
-                target = min(limit, math.exp(self.mean + zs * zs / max(math.log(norm) - self.mean, zs)))
+                target = min(limit, far_target_host(self.mean, zs, norm))  # the device twin's very double
             self._push(math.log(norm), clipped=clipped, learning=learning)
             self.limit = limit
             self.count += 1
