@@ -9,6 +9,7 @@ record keeps it) and keeps it for :class:`~gradguard.SkipBatches`, which can dro
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,11 @@ from ._batch import BatchLoss, default_batch_loss
 from ._verdict import SPIKE_KINDS, Replay
 from .replay import attribute_step
 
-__all__ = ["AttributeSpikes", "PreStep", "find_attributor"]
+__all__ = ["FSDP_UNSUPPORTED", "AttributeSpikes", "PreStep", "find_attributor"]
+
+#: Why a spike under FSDP is not attributed (said once, and stored as the attribution's ``error``).
+FSDP_UNSUPPORTED = ("attribution does not support FSDP-sharded parameters (DTensor shards): spikes are not replayed "
+                    "(DDP and single-process runs are)")
 
 
 @dataclass
@@ -68,7 +73,8 @@ class AttributeSpikes(NoState):
             (default: the guard's ``loss_fn(model(inputs), targets)``).
 
     Under torch.distributed (DDP) every rank replays its own batch in step with the others and all reach the same
-    verdict (see :mod:`gradguard.attribution.ddp`); FSDP-sharded parameters are not supported (nothing is done).
+    verdict (see :mod:`gradguard.attribution.ddp`); FSDP-sharded parameters (FSDP2's DTensors) are not supported:
+    the guard says so once, and each spike's ``evidence["attribution"]`` holds ``verdict`` None and that ``error``.
 
     The hardware test compares a re-run of the batch with the step's own ``.grad``: it assumes one batch per step
     (no gradient accumulation) and the same numerics (with autocast, give a ``batch_loss`` that runs under the
@@ -104,6 +110,7 @@ class AttributeSpikes(NoState):
         self.results: dict[int, dict[str, Any]] = {}
         self.pre_step: PreStep | None = None
         self._hook: Any = None
+        self._said = False
 
     def __repr__(self) -> str:
         return f"AttributeSpikes(max_attributions={self.max_attributions}, max_runs={self.max_runs})"
@@ -140,9 +147,10 @@ class AttributeSpikes(NoState):
         if not spikes or guard is None or len(self.results) >= self.max_attributions:
             return Decision()
         distributed = getattr(guard, "reduce_packed", None) is not None
-        if distributed and any(hasattr(p, "to_local") for p in guard.model.parameters()):
-            return Decision()  # FSDP shards: not supported (DDP is)
         step = stats.step
+        if distributed and any(hasattr(p, "to_local") for p in guard.model.parameters()):
+            self._unsupported(step, spikes, FSDP_UNSUPPORTED)  # FSDP shards: not supported (DDP is)
+            return Decision()
         current = None if self.source is None else self.source.current
         batch_loss = self.loss_for(guard)
         model: nn.Module = guard.model
@@ -176,6 +184,18 @@ class AttributeSpikes(NoState):
             if isinstance(e.evidence, dict):
                 e.evidence["attribution"] = result
         return Decision()
+
+    def _unsupported(self, step: int, spikes: Sequence[Event], why: str) -> None:
+        """Say once that these spikes cannot be attributed, and why (also in each event's evidence)."""
+        if not self._said:
+            warnings.warn(f"gradguard: {why}", stacklevel=3)
+            self._said = True
+        result: dict[str, Any] = {"verdict": None, "error": why, "culprit_samples": [], "numbers": {}, "step": step,
+                  "applied": False}
+        self.results[step] = result
+        for e in spikes:
+            if isinstance(e.evidence, dict):
+                e.evidence["attribution"] = result
 
     def _snapshot(self, step: int) -> tuple[int | None, dict[str, Any] | None]:
         """The newest snapshot at least two steps before ``step`` (an earlier state than the spiking one)."""
