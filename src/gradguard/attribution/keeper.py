@@ -190,8 +190,8 @@ class AttributeSpikes(NoState):
         if not self._said:
             warnings.warn(f"gradguard: {why}", stacklevel=3)
             self._said = True
-        result: dict[str, Any] = {"verdict": None, "error": why, "culprit_samples": [], "numbers": {}, "step": step,
-                  "applied": False}
+        result: dict[str, Any] = {"verdict": None, "error": why, "culprit_samples": [], "numbers": {},
+                                  "step": step, "applied": False}
         self.results[step] = result
         for e in spikes:
             if isinstance(e.evidence, dict):
