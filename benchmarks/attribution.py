@@ -18,8 +18,10 @@ attributed event's verdict; a run with no attributed event counts as wrong), cul
 the top 3, data causes), the attribution's time over the median training step (forward + backward + guard.step)
 and its re-runs. ``healthy``: the same runs with nothing planted: events and attributions per run.
 
-Every run feeds its loop from ``guard.batches(..., drop_culprits=True)``: the last column counts the samples
-dropped over all runs of a row (a healthy run should drop none).
+Every run feeds its loop from ``guard.batches(..., drop_culprits=True)``: a column counts the samples dropped over
+all runs of a row (a healthy run should drop none). The last column counts heavy clips (``clip`` events: gradients
+scaled below 0.1, which are not attributed): on a cause's row the runs whose planted step drew a clip and no spike
+event; on a healthy row the clip events per 1,000 steps (what attributing them would cost).
 
 ``--final``: the MLP over 3 epochs of a data set holding 3 samples scaled x1000 (the same every epoch, a
 sequential loader); the clean evaluation loss at the end for: no guard (``nothing``), ``recover`` skipping whole
@@ -124,7 +126,8 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     base = gradguard.recover() if preset == "recover" else gradguard.safe()
     guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=gradguard.chain(keeper, base))
     step_times: list[float] = []
-    events = 0
+    events = clips = 0
+    clip_only_at_plant = False  # the plant's step drew a heavy clip (a "clip" event) and no spike event
     size = batches[0][0].shape[0]
     source = guard.batches(batches, drop_culprits=True,
                            sample_ids=lambda n, b: list(range(n * size, n * size + b[0].shape[0])))
@@ -149,6 +152,10 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
         opt.zero_grad(set_to_none=True)
         elapsed = time.perf_counter() - t0
         events += sum(1 for e in report.events if e.kind in ("loss_spike", "explode", "nonfinite"))
+        kinds = {e.kind for e in report.events}
+        clips += "clip" in kinds
+        if s == at and "clip" in kinds and not kinds & {"loss_spike", "explode", "nonfinite"}:
+            clip_only_at_plant = True
         if not any(e.kind in ("loss_spike", "explode", "nonfinite") for e in report.events):
             step_times.append(elapsed)
     guard.close()
@@ -157,7 +164,8 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     step_s = statistics.median(step_times)
     out: dict[str, Any] = {"events": events, "attributions": len(results), "step_s": step_s, "found": found,
                            "verdicts": [r.get("verdict") for r in results.values()],
-                           "dropped": len(source.dropped_samples)}
+                           "dropped": len(source.dropped_samples), "clips": clips,
+                           "clip_only_at_plant": clip_only_at_plant, "steps": guard.step_index}
     if found is not None:
         out["verdict"] = found.get("verdict")
         out["cost_ratio"] = found["cost_s"] / step_s
@@ -179,8 +187,9 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
     print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}, "
           f"chain(AttributeSpikes(), {preset}())")
     print("| cause | expected | detected | verdict accuracy | verdicts | culprit recall (top 3) | "
-          "attribution / step time | attribution s, step ms (medians) | re-runs | samples dropped (all runs) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "attribution / step time | attribution s, step ms (medians) | re-runs | samples dropped (all runs) | "
+          "clip events: runs whose plant step drew only a clip (not attributed) / per 1k steps |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     tasks = {"poisoned_sample": "mlp", "repeated_token": "lm", "lr_raised": "mlp", "bit_flip": "mlp"}
     for cause, task in tasks.items():
         runs = [run_one(cause, task, s, steps, at, preset) for s in seeds]
@@ -199,14 +208,21 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
         rr = f"{statistics.median(reruns):.0f}" if reruns else "-"
         rec = _pct(recall) if cause in ("poisoned_sample", "repeated_token") else "n/a"
         print(f"| {cause} | {EXPECTED[cause]} | {_pct(detected)} | {_pct(right)} | {verdicts or '-'} | {rec} | "
-              f"{ratio} | {absolute} | {rr} | {sum(r['dropped'] for r in runs)} |")
+              f"{ratio} | {absolute} | {rr} | {sum(r['dropped'] for r in runs)} | "
+              f"{sum(r['clip_only_at_plant'] for r in runs)}/{len(runs)} |")
     for task in ("mlp", "lm"):
         runs = [run_one(None, task, s, steps, at, preset) for s in seeds]
-        verdicts = [v for r in runs for v in r["verdicts"]]
-        said = ", ".join(f"{v}: {verdicts.count(v)}" for v in sorted(set(verdicts), key=str)) or "-"
+        healthy_verdicts = [v for r in runs for v in r["verdicts"]]
+        said = ", ".join(f"{v}: {healthy_verdicts.count(v)}" for v in sorted(set(healthy_verdicts), key=str)) or "-"
         print(f"| healthy ({task}) | none | - | - | {said} | - | events {sum(r['events'] for r in runs)}, "
               f"attributions {sum(r['attributions'] for r in runs)} in {len(runs)} runs | - | - | "
-              f"{sum(r['dropped'] for r in runs)} |")
+              f"{sum(r['dropped'] for r in runs)} | {_per_1k(runs)} |")
+
+
+def _per_1k(runs: list[dict[str, Any]]) -> str:
+    """Heavy clips (``clip`` events, coefficient < 0.1) per 1,000 steps of ``runs``: what attributing them costs."""
+    steps = sum(r["steps"] for r in runs)
+    return f"{sum(r['clips'] for r in runs)} in {steps} steps ({1000 * sum(r['clips'] for r in runs) / steps:.2f})"
 
 
 def final_losses(seeds: list[int], epochs: int = 3, n: int = 4096) -> None:
