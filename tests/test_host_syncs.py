@@ -257,7 +257,10 @@ def test_stateful_twins_read_only_the_previous_step_before_the_optimizer_step(po
         try:
             return original(self, guard, p)
         finally:
-            within[0] += len(counters[-1].reads) - before
+            # clip_adaptive's far target is a CPU tensor made from host floats (gradguard._clip_target): not a read
+            reads = counters[-1].reads
+            reads[before:] = [r for r in reads[before:] if "_clip_target.py" not in r]
+            within[0] += len(reads) - before
 
     DeferredSteps._read = traced  # type: ignore[method-assign]
     try:

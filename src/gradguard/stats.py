@@ -84,6 +84,7 @@ class StatsCollector:
         self._one = torch.tensor(1.0, dtype=torch.float64, device=self.device)
         self._packed_update_step = -1
         self._host_loss: float | None = None
+        self._nan_cache: np.ndarray | None = None
         self._nan_layers = torch.full((self.num_layers,), float("nan"), dtype=torch.float64, device=self.device)
         self.updates = UpdateMeter(inventory, self.device)
         #: where the latest packed vector holds the global gradient sum of squares (float64)
@@ -198,7 +199,7 @@ class StatsCollector:
         params = self.inventory.params
         grads = dense_values(self._grads, plan.sparse)
         full = full or not grads
-        with torch.no_grad():
+        with torch.no_grad():  # weights read, figures stacked into out=: no autograd
             if not full:
                 norms, extrema = self._norm_list(grads, 2.0), []
             else:
@@ -206,26 +207,29 @@ class StatsCollector:
                 extrema = cpu_extrema(grads, plan) if plan.small is not None else list(
                     self._norm_list(grads, float("inf")))
                 self._full_issued = True
-        parts: list[torch.Tensor] = []
-        loss_t = isinstance(loss, torch.Tensor)
-        if loss_t:
-            parts.append(loss.detach().reshape(()).to(self.device))  # type: ignore[union-attr]
-        if scale is not None:
-            parts.append(scale.reshape(()))
-        vec = torch.stack(parts + list(norms) + extrema)  # dtypes promote (float32 at least, exact on read)
-        i = len(parts)
-        # the global sum of squares on the device: what device-side decisions read (gradguard.deferred), and the
-        # host too, so that both modes decide from the very same number
-        g64 = vec[i: i + len(grads)].to(torch.float64)
-        gsq = torch.dot(g64, g64).reshape(1)
-        self.gsq_index = len(vec)
+            parts: list[torch.Tensor] = []
+            loss_t = isinstance(loss, torch.Tensor)
+            if loss_t:
+                parts.append(loss.detach().reshape(()).to(self.device))  # type: ignore[union-attr]
+            if scale is not None:
+                parts.append(scale.reshape(()))
+            items = parts + list(norms) + extrema
+            n, i = len(items), len(parts)
+            pending = self.updates.take()
+            usq = None
+            if pending is not None:
+                self._packed_update_step, usq = pending
+            size = n + 1 + (0 if usq is None else usq.numel())
+            packed = torch.empty(size, dtype=torch.float64, device=self.device)
+            torch.stack(items, out=packed[:n])  # each figure cast to float64 (exact)
+            # the global sum of squares on the device: what device-side decisions read (gradguard.deferred), and
+            # the host too, so that both modes decide from the very same number
+            g = packed[i: i + len(grads)]
+            torch.dot(g, g, out=packed[n])
+            if usq is not None:
+                packed[n + 1:].copy_(usq)
+        self.gsq_index = n
         self._host_loss = None if loss is None or loss_t else float(loss)  # type: ignore[arg-type]
-        pending = self.updates.take()
-        if pending is not None:
-            self._packed_update_step, usq = pending
-            packed = torch.cat([vec.to(torch.float64), gsq, usq])
-        else:
-            packed = torch.cat([vec.to(torch.float64), gsq])
         self._layout = (loss_t, scale is not None, pending is not None, full)
         return packed
 
@@ -354,17 +358,28 @@ class StatsCollector:
         scale = a[i - 1] if has_scale else math.nan
         n_norms = len(plan.present) + (len(self.inventory.params) if full else 0)
         n_ext = plan.n_ext if full else 0
-        with np.errstate(over="ignore", invalid="ignore"):  # NaN/Inf gradients pass through as NaN/Inf
-            sq = np.bincount(plan.sq_idx[:n_norms], weights=np.square(a[i: i + n_norms]), minlength=2 * L)
-            norms = np.sqrt(sq)
-            if full:
-                gmax = np.zeros(L)
-                np.maximum.at(gmax, plan.ext_idx, np.abs(a[i + n_norms: i + n_norms + n_ext]))
-            else:
-                gmax = np.full(L, np.nan)  # not measured on a sampled step
         j = i + n_norms + n_ext  # the device's global sum of squares, then the update's per-layer ones
+        if full or not math.isfinite(a[j]):
+            with np.errstate(over="ignore", invalid="ignore"):  # NaN/Inf gradients pass through as NaN/Inf
+                sq = np.bincount(plan.sq_idx[:n_norms], weights=np.square(a[i: i + n_norms]), minlength=2 * L)
+                norms = np.sqrt(sq)
+                if full:
+                    gmax = np.zeros(L)
+                    np.maximum.at(gmax, plan.ext_idx, np.abs(a[i + n_norms: i + n_norms + n_ext]))
+                else:
+                    gmax = self._nan_gmax(L)
+        else:  # gradient norms only, their sum of squares finite: no square overflows
+            norms = np.sqrt(np.bincount(plan.sq_idx[:n_norms], weights=np.square(a[i: i + n_norms]), minlength=2 * L))
+            gmax = self._nan_gmax(L)  # not measured on a sampled step
         usq = a[j + 1: j + 1 + L] if pending else a[:0]
         return loss, scale, float(a[j]), norms, gmax, usq, update_step if pending else -1
+
+    def _nan_gmax(self, n: int) -> np.ndarray:
+        """A fresh array of ``n`` NaN (the max-abs of a sampled step), copied from a cached one."""
+        nan = self._nan_cache
+        if nan is None or len(nan) != n:
+            nan = self._nan_cache = np.full(n, np.nan)
+        return nan.copy()
 
     def count_nonfinite(self, stats: StepStats, present: tuple[int, ...] | Plan) -> StepStats:
         """Exact per-layer counts of NaN/Inf gradient elements (alarm path: a per-tensor pass and a host read)."""

@@ -75,8 +75,11 @@ class StepStats:
 
     def __post_init__(self) -> None:
         # totals every detector asks for, computed once (numpy calls on tiny arrays cost microseconds each)
-        object.__setattr__(self, "_nonfinite_total", int(self.layer_grad_nonfinite.sum()))
-        object.__setattr__(self, "_weights_finite", math.isfinite(float(np.sum(self.layer_weight_norm))))
+        nonfinite, weights = self.layer_grad_nonfinite, self.layer_weight_norm
+        object.__setattr__(self, "_nonfinite_total", int(
+            nonfinite.sum() if isinstance(nonfinite, np.ndarray) else np.sum(nonfinite)))
+        object.__setattr__(self, "_weights_finite", math.isfinite(
+            weights.sum() if isinstance(weights, np.ndarray) else np.sum(weights)))
 
     @property
     def nonfinite_grads(self) -> int:
