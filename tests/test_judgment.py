@@ -18,7 +18,20 @@ import torch
 
 from gradguard import EVENT_KINDS
 from gradguard.diagnosis.findings import CAUSES
-from judgment_corpus import ALL, BROKEN, CORPUS, DEV3, FRESH, FRESH2, HEALTHY, Case, PlainRun, Setup, train_plain
+from judgment_corpus import (
+    ALL,
+    BROKEN,
+    CORPUS,
+    DEV3,
+    FRESH,
+    FRESH2,
+    FRESH3,
+    HEALTHY,
+    Case,
+    PlainRun,
+    Setup,
+    train_plain,
+)
 from judgment_corpus.judge import Judgment, judge
 
 #: the third round's development cases; its three healthy transformers (about 3 min of CPU together) are judged
@@ -26,9 +39,10 @@ from judgment_corpus.judge import Judgment, judge
 _SLOW_DEV3 = {"speech2text", "gemma", "convbert_mlm"}
 DEV = [c for c in CORPUS if c.half == "dev"] + [
     c for c in DEV3 if c.name not in _SLOW_DEV3 or os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"]
-#: the third held-out batch's 200-step label runs (28 models, about 150 s on a free core) run only with
-#: GRADGUARD_CORPUS_LABELS=1; the suite checks its structure and each model's first step (a few seconds)
-LABELLED = [c for c in ALL if (c.half != "fresh2" and c.name not in _SLOW_DEV3)
+#: the third and fourth held-out batches' 200-step label runs (28 and 26 models, about 150 s each on a free core) run
+#: only with GRADGUARD_CORPUS_LABELS=1; the suite checks their structure and each model's first step (a few seconds)
+_GATED_HALVES = {"fresh2", "fresh3"}
+LABELLED = [c for c in ALL if (c.half not in _GATED_HALVES and c.name not in _SLOW_DEV3)
             or os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"]
 
 #: each test trains a model for 200 steps (a 41-layer conv stack takes 40 s on a free core, 220 s on a machine
@@ -110,12 +124,31 @@ def test_fresh2_batch_size_labels_and_half() -> None:
         assert case.events and set(case.events) <= set(EVENT_KINDS), case.name
 
 
-@pytest.mark.parametrize("case", FRESH2, ids=lambda c: c.name)
-def test_fresh2_first_step(case: Case) -> None:
+def test_fresh3_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh3 import CONTROLS
+
+    healthy = [c for c in FRESH3 if c.healthy]
+    broken = [c for c in FRESH3 if not c.healthy]
+    assert len(FRESH3) >= 24 and len(healthy) >= 10 and len(broken) >= 12
+    assert {c.half for c in FRESH3} == {"fresh3"}
+    earlier = {c.family for c in ALL if c.healthy and c.half != "fresh3"}
+    assert not {c.family for c in healthy} & earlier  # architectures new to the corpus
+    assert {c.expected[0] for c in broken} == set(CAUSES)
+    assert set(CONTROLS) == {c.name for c in broken}  # every broken case names its control
+    for case in broken:
+        assert case.expected and set(case.expected) <= set(CAUSES), case.name
+        assert case.events and set(case.events) <= set(EVENT_KINDS), case.name
+
+
+@pytest.mark.parametrize("case", FRESH2 + FRESH3, ids=lambda c: c.name)
+def test_fresh2_fresh3_first_step(case: Case) -> None:
     """Cheap label check at seed 0 (the full 200-step check: GRADGUARD_CORPUS_LABELS=1): a case labelled
-    non-finite is non-finite at its first step, every other case's first loss is finite."""
-    loss = case.build(0).train_step(0)
-    assert math.isfinite(loss) != (case.trouble == ("nonfinite",)), loss
+    non-finite has a non-finite loss or non-finite weights after its first step, every other case's first loss and
+    weights are finite."""
+    setup = case.build(0)
+    loss = setup.train_step(0)
+    finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in setup.model.parameters())
+    assert finite != (case.trouble == ("nonfinite",)), loss
 
 
 @pytest.mark.parametrize("case", [c for c in CORPUS if c.half == "dev"][:6], ids=lambda c: c.name)

@@ -15,13 +15,12 @@ A case is ``Case(name, half, family, expected, events, trouble, build)``:
 
 **Halves.** ``half`` is ``"dev"`` (the rules may be designed and tuned on it), ``"heldout"`` (only scored) or
 ``"fresh"`` (the second round's held-out batch in ``fresh.py``, its own list, only scored) or ``"fresh2"`` (the
-third round's, ``fresh2.py``, likewise). The rule for ``HEALTHY``
-and ``BROKEN``,
-applied once: within the healthy list and within the broken list separately, cases alternate dev, heldout, dev, ...
-in the order they were added. The first batch (28 healthy, 26 broken) was added in pairs of the same family
-(healthy) or the same first cause (broken), so both halves cover every cause and most families; later cases are
-appended and take the next half in the alternation. The half is written out at each case and
-``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never moved between halves,
+third round's, ``fresh2.py``, likewise) or ``"fresh3"`` (the fourth round's, ``fresh3.py``, likewise). The rule for
+``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately, cases
+alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added in
+pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
+families; later cases are appended and take the next half in the alternation. The half is written out at each case
+and ``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never moved between halves,
 reordered, or removed and re-added.
 
 **Data** is synthetic, learnable and deterministic per seed (``_setup.py``): a sparse Markov "language" for LMs,
@@ -43,8 +42,8 @@ from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
-__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "EXPLODE", "FRESH", "FRESH2", "HALVES", "HEALTHY", "NONFINITE", "VANISH",
-           "Case", "PlainRun", "Setup", "by_name", "train_plain"]
+__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "EXPLODE", "FRESH", "FRESH2", "FRESH3", "HALVES", "HEALTHY",
+           "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
 EXPLODE = ("explode", "nonfinite", "loss_spike", "divergence")
@@ -179,11 +178,12 @@ CORPUS: list[Case] = HEALTHY + BROKEN
 from .dev3 import DEV3  # noqa: E402
 from .fresh import FRESH  # noqa: E402
 from .fresh2 import FRESH2  # noqa: E402
+from .fresh3 import FRESH3  # noqa: E402  (the fourth round's held-out batch, frozen before its rule changes)
 
 #: every case of every half
-ALL: list[Case] = CORPUS + DEV3 + FRESH + FRESH2
-#: the halves, in report order: development, original held-out, fresh held-out, third held-out
-HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2")
+ALL: list[Case] = CORPUS + DEV3 + FRESH + FRESH2 + FRESH3
+#: the halves, in report order: development, original held-out, fresh held-out, third and fourth held-out
+HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3")
 
 
 def by_name(name: str) -> Case:
