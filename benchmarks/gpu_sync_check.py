@@ -3,9 +3,11 @@
 ``torch.cuda.set_sync_debug_mode("warn")`` makes every synchronising CUDA call (a device-to-host copy, ``.item()``,
 ``nonzero`` ...) raise a warning. A blocking guarded step should cost exactly one (the batched statistics read); a
 ``sync="deferred"`` step none (target 0: decisions on the device, the statistics read a step later from pinned
-memory after an event; with ``skip_outliers`` the previous step is read before this step's optimizer step, an
-event wait on work issued a step earlier, which the count shows if torch counts event waits). Run it in one go
-on a GPU machine (about a minute), then the overhead table:
+memory after an event; with ``skip_outliers`` or an adaptive clipper (``safe``) the previous step is read before
+this step's optimizer step, an event wait on work issued a step earlier, which the count shows if torch counts
+event waits). It then runs ``safe`` deferred and blocking on the device and says whether the weights are equal
+and how many of the device's clip coefficients differ from the host's (``clip_adaptive``'s far target takes an
+exp and a log: CUDA's against the CPU's). ``benchmarks/gpu_all.sh`` runs it and the overhead tables in one go:
 
     python benchmarks/gpu_sync_check.py
     python benchmarks/overhead.py --device cuda --rounds 9 --warmup 30
@@ -84,10 +86,77 @@ def main() -> None:
                          ("skip+skip_outliers+clip_by_global_norm", outliers)):
         for optimizer in ("sgd-fused", "adamw-fused"):
             print(f"| {name} | {optimizer} | deferred | {count_syncs(policy, optimizer, 'deferred')} |", flush=True)
-    for name, policy in (("skip+clip_by_global_norm", skip_clip), ("skip+skip_outliers+clip_by_global_norm", outliers)):
+    zscore = gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_zscore())
+    percentile = gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_percentile())
+    for name, policy in (("safe", "safe"), ("skip+clip_by_zscore", zscore), ("skip+clip_by_percentile", percentile)):
+        for optimizer in ("sgd-fused", "adamw-fused"):
+            print(f"| {name} | {optimizer} | deferred | {count_syncs(policy, optimizer, 'deferred')} |", flush=True)
+    for name, policy in (("skip+clip_by_global_norm", skip_clip), ("skip+skip_outliers+clip_by_global_norm", outliers),
+                         ("safe", "safe")):
         counts = count_syncs(policy, "adamw-fused", "deferred", trainer=True)
         print(f"| {name} (observe, the trainer steps) | adamw-fused | deferred | {counts} |", flush=True)
+    print()
+    equality_table()
+
+
+def equality_table(device: str = "cuda") -> None:
+    print("Deferred against blocking on this device (safe, 120 steps: clipped, far-clipped, outlier, NaN steps):")
+    print("| optimizer | weights equal | clipped steps | device coefficient != host's (float64 / in float32) |")
+    print("|---|---|---:|---|")
+    for optimizer in ("adamw-fused", "sgd-fused"):
+        print(f"| {optimizer} | {' | '.join(str(x) for x in equality(optimizer, device))} |", flush=True)
+
+
+def _equality_run(optimizer: str, sync: str, device: str) -> tuple[nn.Module, list, list]:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 1)).to(device)
+    opt = (torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True) if optimizer.startswith("adamw")
+           else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=True))
+    guard = Guard(model, opt, policy="safe", sync=sync, update_every=3)
+    assert guard.sync == sync
+    coefs: list = []  # (step, device coefficient) in the deferred mode
+    if guard._deferred is not None:
+        twin = guard._deferred.twin
+        decide = twin.decide
+
+        def keep(*a: object, **k: object) -> object:
+            found, coef = decide(*a, **k)  # type: ignore[arg-type]
+            coefs.append((guard.step_index, coef))
+            return found, coef
+        twin.decide = keep  # type: ignore[method-assign]
+    reports = []
+    g = torch.Generator(device=device).manual_seed(0)
+    for i in range(120):
+        x = torch.randn(64, 32, device=device, generator=g)
+        y = torch.randn(64, 1, device=device, generator=g)
+        x = x * (4.0 if i % 7 == 3 else 40.0 if i % 13 == 5 else 3000.0 if i in (45, 70) else 1.0)
+        loss = nn.functional.mse_loss(model(x), y)
+        if i % 11 == 2:
+            loss = loss * float("nan")
+        loss.backward()
+        reports.append(guard.step(loss))
+        opt.zero_grad(set_to_none=True)
+    guard.close()
+    return model, reports, coefs
+
+
+def equality(optimizer: str, device: str = "cuda") -> tuple[bool, int, str]:
+    """Whether safe's deferred weights equal its blocking weights on CUDA, the steps clipped, and how many device
+    coefficients differ from the host's (``clip_adaptive``'s far target: CUDA's exp/log against the CPU's)."""
+    m_b, r_b, _ = _equality_run(optimizer, "blocking", device)
+    m_d, r_d, coefs = _equality_run(optimizer, "deferred", device)
+    equal = all(torch.equal(a, b) for a, b in zip(m_b.parameters(), m_d.parameters()))
+    host = {r.step: r.clip_coef for r in r_d if r.step >= 0 and r.applied}
+    dev = {s: float(c) for s, c in coefs if c is not None and s in host}
+    d64 = sum(dev[s] != host[s] for s in dev)
+    f32 = sum(torch.tensor(dev[s], dtype=torch.float32) != torch.tensor(host[s], dtype=torch.float32) for s in dev)
+    return equal, sum(r.clip_coef < 1 for r in r_b), f"{d64} / {int(f32)} of {len(dev)}"
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:] == ["--equality-on-cpu"]:  # a check of this script on a machine without a GPU
+        equality_table("cpu")
+    else:
+        main()

@@ -75,10 +75,12 @@ def gpt2() -> tuple[nn.Module, Callable[[], tuple[torch.Tensor, torch.Tensor]]]:
 
 #: models only timed with --device cuda (too slow for a CPU table)
 GPU_MODELS = {"gpt2-small-like 12x768, seq 256, batch 8": gpt2}
-VARIANTS = ("plain", "clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
+VARIANTS: tuple[str, ...] = ("plain", "clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
             "clip_grad_norm_, fused AdamW", "guard blocking (skip+clip), fused AdamW",
             "guard deferred (skip+clip), fused AdamW",
-            "guard deferred (skip+outliers+clip), fused AdamW")
+            "guard deferred (skip+outliers+clip), fused AdamW",
+            "guard blocking (default policy), fused AdamW",
+            "guard deferred (default policy), fused AdamW")
 
 
 #: the clock timings read: wall time (default), or with ``--clock cpu`` the CPU time of this thread
@@ -141,10 +143,14 @@ def bench(name: str, device: str, rounds: int, steps_per_round: int, warmup: int
     return times
 
 
-SWEEP_VARIANTS = ("clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
+SWEEP_VARIANTS: tuple[str, ...] = ("clip_grad_norm_", "guard (statistics only)", "guard (default policy)",
                   "clip_grad_norm_, fused AdamW", "guard blocking (skip+clip), fused AdamW",
                   "guard deferred (skip+clip), fused AdamW",
-            "guard deferred (skip+outliers+clip), fused AdamW")
+                  "guard deferred (skip+outliers+clip), fused AdamW",
+                  "guard deferred (default policy), fused AdamW")
+#: ``--loss``: the loss the sweep hands the guard: ``constant`` (0.5 at every step: a run that does not learn,
+#: where the stall detector's not-learning check runs in full at every step) or ``falling`` (as a run that learns)
+SWEEP_LOSS = ["constant"]
 
 
 def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
@@ -171,7 +177,14 @@ def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
         policy = "monitor" if "statistics" in variant else "safe"
     guard = Guard(model, opt, policy=policy, update_every=10,  # type: ignore[arg-type]
                   sync="deferred" if "deferred" in variant else "blocking")
-    return lambda: guard.step(0.5)  # type: ignore[return-value]
+    if SWEEP_LOSS[0] == "constant":
+        return lambda: guard.step(0.5)  # type: ignore[return-value]
+    k = [0]
+
+    def falling() -> None:
+        k[0] += 1
+        guard.step(0.5 / (1.0 + 1e-3 * k[0]))
+    return falling
 
 
 def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
@@ -223,6 +236,12 @@ def main() -> None:
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="wall time, or this thread's CPU time (on a shared machine; needs --threads 1 on CPU)")
     ap.add_argument("--counts", default="16,64,256,1024,4096", help="tensor counts of the sweep")
+    ap.add_argument("--loss", choices=["constant", "falling"], default="constant",
+                    help="sweep: the loss handed to the guard, constant (0.5: a run that does not learn) or falling "
+                         "(0.5 / (1 + 0.001 k): a run that learns)")
+    ap.add_argument("--variants", default="",
+                    help="comma-separated substrings: time only the variants whose name holds one of them (the "
+                         "references are always timed)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.clock == "cpu":
@@ -230,15 +249,26 @@ def main() -> None:
             ap.error("--clock cpu times one CPU thread: use it with --device cpu --threads 1")
         CLOCK[0] = time.thread_time
     STUB_OPTIMIZER[0] = args.stub_optimizer
+    SWEEP_LOSS[0] = args.loss
+    if args.variants:
+        keep = [w.strip() for w in args.variants.split(",")]
+
+        def chosen(names: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(v for v in names if v in ("plain",) or v.startswith("clip_grad_norm_")
+                         or any(w in v for w in keep))
+        global VARIANTS, SWEEP_VARIANTS
+        VARIANTS, SWEEP_VARIANTS = chosen(VARIANTS), chosen(SWEEP_VARIANTS)
     if args.sweep:
         print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
               f"{args.rounds} rounds, fixed gradients, AdamW{' (stubbed)' if args.stub_optimizer else ''}, "
+              f"{args.loss} loss, "
               f"tensors of 4,096 elements, {args.clock} clock, "
               f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
         sweep(args.device, [int(c) for c in args.counts.split(",")], args.rounds, warmup=args.warmup)
         return
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
-          f"{args.rounds} rounds x {args.steps_per_round} steps, AdamW\n")
+          f"{args.rounds} rounds x {args.steps_per_round} steps, AdamW, {args.clock} clock, "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     print("Ratios are medians of per-round ratios (each round times every variant back to back), with the")
     print("interquartile range of those ratios: drift of the machine cancels within a round.\n")
     print("| model | variant | median ms/step | vs plain | vs clip_grad_norm_, same optimizer (IQR) |")
