@@ -406,3 +406,22 @@ def test_deferred_halt_comes_one_call_late_with_no_step_applied_after_it() -> No
     assert (at_b, at_d) == (7, 8)
     for a, b in zip(m_b.parameters(), m_d.parameters()):
         assert torch.equal(a, b)
+
+
+# ------------------------------------------------------------------------------------------- the record
+@pytest.mark.parametrize("sync", ["blocking", "deferred"])
+def test_the_record_says_the_sync_mode_its_lag_and_the_sampling(sync: str, tmp_path: Any) -> None:
+    model = mlp(depth=2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=True)
+    with Guard(model, opt, run_dir=tmp_path, sync=sync, sample_every=7) as guard:
+        x, y = batch()
+        nn.functional.mse_loss(model(x), y).backward()
+        guard.step()
+    with gradguard.open_run(tmp_path) as run:
+        settings = run.meta["settings"]
+    assert (settings["sync"], settings["read_lag_steps"], settings["sample_every"]) == (
+        sync, 1 if sync == "deferred" else 0, 7)
+    other = mlp(depth=2)
+    clipped = Guard(other, torch.optim.SGD(other.parameters(), lr=0.1), policy=gradguard.clip_by_value(1.0),
+                    sample_every=7)
+    assert clipped.sample_every == 1  # clip_by_value reads every step's max |g|: the record then says 1

@@ -33,6 +33,10 @@ def run_meta(guard: Any, policy: Any) -> dict[str, Any]:
                      "flush_seconds": guard.flush_seconds, "scaler": guard.scaler is not None,
                      "scheduler": type(guard.scheduler).__name__ if guard.scheduler is not None else None,
                      "detectors": [type(d).__name__ for d in guard.detectors],
-                     "sync": getattr(guard, "sync", "blocking")},
+                     "sync": getattr(guard, "sync", "blocking"),
+                     # deferred: decisions on the device, statistics (events, record) read one step late
+                     "read_lag_steps": 1 if getattr(guard, "sync", "blocking") == "deferred" else 0,
+                     # weight norms and per-layer max |g| measured every this many steps (1: every step)
+                     "sample_every": getattr(guard, "sample_every", 1)},
         "distributed": layout.describe() if layout is not None and hasattr(layout, "describe") else None,
     }
