@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -194,20 +196,48 @@ def test_deferred_weights_equal_blocking_weights_exactly(opt_kind: str, schedule
     assert [g["lr"] for g in o_b.param_groups] == [g["lr"] for g in o_d.param_groups]
 
 
+class _PlainSGD(torch.optim.Optimizer):
+    """A custom optimizer: no ``found_inf`` support (``_step_supports_amp_scaling`` unset)."""
+
+    def __init__(self, params: Any, lr: float) -> None:
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-group["lr"])
+
+
 @pytest.mark.parametrize("why, make", [
-    ("cannot skip a step on the device", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3))),
+    ("AdamW cannot skip a step on the device", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3))),
+    ("_PlainSGD cannot skip a step on the device", lambda m: dict(opt=_PlainSGD(m.parameters(), lr=1e-3))),
+    ("a GradScaler is in use", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3, fused=True),
+                                              scaler=torch.amp.GradScaler("cpu"))),
     ("decide on the host", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3, fused=True),
                                           policy="recover")),
 ])
 def test_deferred_falls_back_to_blocking_and_says_why_once(why: str, make: Callable[..., Any]) -> None:
+    """Bad input of issue 16: a non-fused or custom optimizer, a fused one with the user's GradScaler, a policy that
+    decides on the host: each trains (blocking) and the guard says once, at construction, which path it took."""
     model = mlp(depth=2)
     kw = make(model)
-    with pytest.warns(RuntimeWarning, match=f"sync='deferred' falls back to the blocking read: .*{why}"):
-        guard = Guard(model, kw["opt"], policy=kw.get("policy", _policy()), sync="deferred")
-    assert guard.sync == "blocking"
-    x, y = batch()
-    nn.functional.mse_loss(model(x), y).backward()
-    assert guard.step().step == 0  # blocking: the report of this very step
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        guard = Guard(model, kw["opt"], policy=kw.get("policy", _policy()), sync="deferred", scaler=kw.get("scaler"))
+        assert guard.sync == "blocking"
+        before = [p.detach().clone() for p in model.parameters()]
+        for i in range(3):
+            x, y = batch(seed=i)
+            loss = nn.functional.mse_loss(model(x), y)
+            (loss if guard.scaler is None else guard.scaler.scale(loss)).backward()
+            report = guard.step(loss)
+            assert report.step == i and report.applied  # blocking: the report of this very step
+            kw["opt"].zero_grad(set_to_none=True)
+    said = [str(w.message) for w in caught if "sync='deferred' falls back" in str(w.message)]
+    assert len(said) == 1 and re.search(f"falls back to the blocking read: .*{why}", said[0]), said
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))  # it trained
 
 
 def test_an_unknown_sync_mode_is_refused() -> None:
