@@ -14,6 +14,7 @@ import torch
 
 import gradguard
 from gradguard.diagnosis import Diagnosis
+from gradguard.diagnosis.findings import DiagnosisError
 
 from . import Case, PlainRun, Setup, train_plain
 
@@ -108,16 +109,22 @@ class Judgment:
 
 
 def judge(case: Case, steps: int | None = None, seed: int = 0, plain: PlainRun | None = None) -> Judgment:
-    """Score ``case``: check on its batch, a monitored run of ``steps`` and (unless given) the plain run."""
-    d = run_check(case.build(seed))
+    """Score ``case``: check on its batch, a monitored run of ``steps`` and (unless given) the plain run. A ``check``
+    that fails with a ``DiagnosisError`` on a model that trains is scored as found ``"error"`` (a false alarm on a
+    healthy case, a miss on a broken one)."""
+    try:
+        d: Diagnosis | None = run_check(case.build(seed))
+        error = ""
+    except DiagnosisError as exc:
+        d, error = None, f"check failed: {exc}"
     run = run_guarded(case, steps, seed)
+    found, evidence = ("error", error[:90]) if d is None else (found_cause(d), top_evidence(d))
     if case.healthy:
         first = run.first()
-        return Judgment(case, found_cause(d), top_evidence(d), first, first, None, "-", d.healthy, first is None)
+        return Judgment(case, found, evidence, first, first, None, "-", d is not None and d.healthy, first is None)
     plain = plain or train_plain(case, steps, seed)
     fail = plain.failure_step(case.trouble)
     first = run.first(case.events)
     event_ok = first is not None and (fail is None or first[0] <= fail)
-    cause = found_cause(d)
-    return Judgment(case, cause, top_evidence(d), first, run.first(), fail, plain.failure_label(case.trouble),
-                    cause in case.expected, event_ok)
+    return Judgment(case, found, evidence, first, run.first(), fail, plain.failure_label(case.trouble),
+                    found in case.expected, event_ok)

@@ -293,8 +293,16 @@ def _output_decades(loss: float, baseline: float | None) -> float | None:
     return math.log10(loss / baseline)
 
 
+#: what PyTorch says when a model sets ``requires_grad`` on a tensor computed from its input (HF's wav2vec 2.0 and
+#: HuBERT feature encoders do ``hidden_states.requires_grad = True`` on ``input_values[:, None]``): with the input a
+#: leaf that requires grad, that tensor is no longer a leaf
+_NON_LEAF_FLAG = "you can only change requires_grad flags of leaf variables"
+
+
 def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any] | None = None) -> ProbeResult:
     """One forward and one backward pass of ``step`` through ``model`` with recording hooks; restores all state.
+    A model whose forward sets ``requires_grad`` on a tensor made from its input (the wav2vec 2.0 / HuBERT feature
+    encoders) is probed again with its inputs as given: everything is measured but the gradient at the input.
 
     ``step`` is a :class:`~.batch.StepSpec`, or a batch that :func:`~.batch.resolve_step` turns into one with
     ``loss_fn``.
@@ -317,6 +325,16 @@ def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any
         )
     if not isinstance(step, StepSpec):
         step = resolve_step(step, loss_fn, None)
+    try:
+        return _probe(model, step, named_params, trainable, leaf_inputs=True)
+    except DiagnosisError as exc:
+        if _NON_LEAF_FLAG not in str(exc):
+            raise
+        return _probe(model, step, named_params, trainable, leaf_inputs=False)
+
+
+def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Parameter],
+           trainable: dict[str, nn.Parameter], leaf_inputs: bool) -> ProbeResult:
     snapshot = StateSnapshot(model)
     recorder = _Recorder(model)
     handles = []
@@ -329,6 +347,8 @@ def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any
         captured.extend(tensors(args) + tensors(kwargs))
         if not captured:
             captured.append(torch.empty(0))
+        if not leaf_inputs:
+            return None
         return _as_leaf(args, leaves), _as_leaf(kwargs, leaves)
 
     try:
