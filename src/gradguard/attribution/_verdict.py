@@ -13,11 +13,14 @@ import torch
 from ..errors import ConfigError
 from ._rerun import Measure
 
-__all__ = ["OUTLIER_SHARE", "SAMPLE_SHARE", "SPIKE_KINDS", "VERDICTS", "Replay", "decide", "event_ratio", "flagged",
-           "mark_outliers", "metric_of", "outlier_positions", "ratio", "recurs"]
+__all__ = ["OUTLIER_SHARE", "REPLAY_KINDS", "SAMPLE_SHARE", "SPIKE_KINDS", "VERDICTS", "Replay", "decide",
+           "event_ratio", "flagged", "mark_outliers", "metric_of", "outlier_positions", "ratio", "recurs"]
 
 #: Event kinds that are attributed.
 SPIKE_KINDS = ("loss_spike", "explode", "nonfinite")
+#: Kinds a replay accepts: the spikes, and a heavy clip (the guard's ``clip`` event: gradients scaled below 0.1,
+#: attributed through :meth:`~gradguard.attribution.AttributeSpikes.attribute_clip`).
+REPLAY_KINDS = (*SPIKE_KINDS, "clip")
 VERDICTS = ("data", "state", "hardware")
 #: Without a snapshot, a batch whose ``top`` samples hold less than this gradient share is blamed on the state.
 SAMPLE_SHARE = 0.5
@@ -30,8 +33,9 @@ class Replay:
     """What the replay of one step needs besides the model, the batch and ``batch_loss``.
 
     Args:
-        kind, evidence: the event's kind (``loss_spike``, ``explode``, ``nonfinite``) and its evidence (its ratio
-            over its baseline is read from it).
+        kind, evidence: the event's kind (``loss_spike``, ``explode``, ``nonfinite``, or ``clip``: a heavy clip)
+            and its evidence (its ratio over its baseline is read from it; for ``clip``, ``grad_norm`` over
+            ``grad_norm_after``).
         recorded_loss, recorded_grads, recorded_grad_norm: what the step computed (the hardware test compares the
             re-run with them; without any of them it is not run). Under DDP: the global (averaged) numbers.
         rng_state: the RNG state the step's forward started from (same dropout masks), or None.
@@ -57,8 +61,8 @@ class Replay:
     max_runs: int = 64
 
     def __post_init__(self) -> None:
-        if self.kind not in SPIKE_KINDS:
-            raise ConfigError("kind", self.kind, f"one of {list(SPIKE_KINDS)}")
+        if self.kind not in REPLAY_KINDS:
+            raise ConfigError("kind", self.kind, f"one of {list(REPLAY_KINDS)}")
         for name, value in (("top", self.top), ("max_runs", self.max_runs)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(name, value, "an integer >= 1")
@@ -76,6 +80,9 @@ def event_ratio(kind: str, evidence: Mapping[str, Any]) -> tuple[str, float | No
         return "loss", ratio(loss, base), _num(base)
     if kind == "explode":
         norm, base = evidence.get("grad_norm"), evidence.get("history_geomean")
+        return "grad_norm", ratio(norm, base), _num(base)
+    if kind == "clip":  # the norm over what the clip let through
+        norm, base = evidence.get("grad_norm"), evidence.get("grad_norm_after")
         return "grad_norm", ratio(norm, base), _num(base)
     return "grad_norm", math.inf, None
 
