@@ -186,3 +186,34 @@ def test_device_coefficients_are_the_host_decisions_double_for_double(policy: st
     device = {s: float(c) for s, c in coefs if c is not None and s in host}
     assert len(device) >= 70 and sum(c < 1 for c in device.values()) >= 8
     assert device == host
+
+
+def test_learn_below_is_the_exact_boundary_of_the_falling_loss_rule() -> None:
+    """``x <= learn_below(...)`` holds exactly for the finite losses whose capped fast EMA falls below the mark, on
+    the doubles around the boundary and at random, for positive and negative losses (a log-likelihood)."""
+    from gradguard.deferred_adaptive import learn_below
+
+    rng = random.Random(1)
+    checked = 0
+    for trial in range(2000):
+        scale = rng.choice([1e-6, 1.0, 3.0, 1e4]) * rng.choice([1.0, -1.0])
+        ref = scale * rng.uniform(0.5, 2)
+        top = ref + 0.1 * abs(ref)
+        falls = ref - 0.02 * abs(ref)
+        fast = ref * rng.uniform(0.9, 1.1) if trial % 10 else math.nan
+        keep = rng.choice([0.1, 0.5, 1e-3])
+        bound = learn_below(top, fast, keep, falls)
+
+        def host(x: float, top: float = top, fast: float = fast, keep: float = keep, falls: float = falls) -> bool:
+            if not math.isfinite(x):
+                return False
+            capped = min(x, top)
+            f = fast if math.isfinite(fast) else capped
+            return x <= top and f + (capped - f) * keep < falls
+
+        near = [bound, math.nextafter(bound, -math.inf), math.nextafter(bound, math.inf)] if math.isfinite(
+            bound) else []
+        for x in [*near, top, falls, ref * rng.uniform(0, 2), -ref, math.inf, -math.inf, math.nan]:
+            assert host(x) == (math.isfinite(x) and x <= bound), (trial, x, bound, top, fast, keep, falls)
+            checked += 1
+    assert checked > 15_000

@@ -8,9 +8,9 @@ their twin (:class:`StatefulClipTwin`) hands that norm to the device as ``clip_b
 norm falls in against the largest norm seen), and a step far above it is clipped nearer the typical norm, by a
 continuous function of the norm. :class:`ClipAdaptiveTwin` splits :meth:`ClipAdaptive.decide
 <gradguard.mitigation.adaptive.ClipAdaptive.decide>` into what the state through the previous step fixes (the two
-candidate thresholds, the band edges, the loss boundaries, the EMA mean and band: host doubles) and what the step
-adds, computed on the device by the same IEEE operations in the same order (comparisons, ``min``/``max``, one
-multiply-add of the fast loss EMA, the true division ``target / norm``); the far target goes through
+candidate thresholds, the band edges, the EMA mean and band, and the largest loss that says "the loss falls",
+:func:`learn_below`: host doubles) and what the step adds, computed on the device by the same IEEE operations in
+the same order (comparisons, ``min``/``max``, the true division ``target / norm``); the far target goes through
 :func:`gradguard._clip_target.far_target`, the torch expression the host uses too. The host-side history is
 updated when the deferred mode reads the step (a step late); the state the twin reads is the state after the
 previous step, which the deferred mode reads before it issues the next (as for ``skip_outliers``).
@@ -19,6 +19,7 @@ previous step, which the deferred mode reads before it issues the next (as for `
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from ._clip_target import far_target
 from .mitigation.adaptive import ClipAdaptive
 from .mitigation.clipping import ClipByPercentile, ClipByZScore
 
-__all__ = ["ClipAdaptiveTwin", "StatefulClipTwin", "zscore_clip_norm"]
+__all__ = ["ClipAdaptiveTwin", "StatefulClipTwin", "learn_below", "zscore_clip_norm"]
 
 
 def zscore_clip_norm(member: ClipByZScore) -> float:
@@ -55,8 +56,55 @@ class StatefulClipTwin:
 
 
 # the slots of ClipAdaptiveTwin's host doubles
-_LIMIT, _LEARN_LIMIT, _UP, _DOWN, _USER_AT, _USER_BELOW, _MEAN, _ZS, _ZS2, _TOP_LOSS, _FAST, _KEEP, _FALLS, _LOSS = (
-    range(14))
+_LIMIT, _LEARN_LIMIT, _UP, _DOWN, _USER_AT, _USER_BELOW, _MEAN, _ZS, _ZS2, _LEARN_BELOW, _ONE, _LOSS = range(12)
+_MAX = 1.7976931348623157e308
+
+
+def _key(x: float) -> int:
+    """The doubles in their order, as integers (-0.0 and 0.0 share 0)."""
+    bits = int(struct.unpack("<q", struct.pack("<d", abs(x)))[0])
+    return bits if x >= 0 else -bits
+
+
+def _unkey(k: int) -> float:
+    x = float(struct.unpack("<d", struct.pack("<q", abs(k)))[0])
+    return x if k >= 0 else -x
+
+
+def learn_below(top: float, fast: float, keep: float, falls: float) -> float:
+    """The largest double loss ``x`` for which :meth:`ClipAdaptive._trend` says the loss falls: ``x <= top`` and the
+    fast EMA fed ``min(x, top)`` (``fast + (min(x, top) - fast) * keep``, or ``min(x, top)`` itself when ``fast`` is
+    NaN: the first loss) is below ``falls``; ``-inf`` when none is. That EMA is a chain of correctly rounded
+    operations, each monotone in ``x``, so a finite loss falls exactly when it is ``<=`` this: found from the
+    algebraic boundary by a few steps to the neighbouring doubles (bisection over the doubles if that fails)."""
+    known = math.isfinite(fast)
+
+    def falls_at(x: float) -> bool:
+        capped = min(x, top)
+        f = fast if known else capped
+        return f + (capped - f) * keep < falls
+
+    if falls_at(top):
+        return top
+    if not falls_at(-_MAX):
+        return -math.inf
+    guess = fast + (falls - fast) / keep if known else falls
+    guess = min(max(guess, -_MAX), top) if math.isfinite(guess) else -_MAX
+    for _ in range(8):  # the guess is within a few doubles of the boundary
+        if not falls_at(guess):
+            guess = math.nextafter(guess, -math.inf)
+        elif not falls_at(math.nextafter(guess, math.inf)):
+            return guess
+        else:
+            guess = math.nextafter(guess, math.inf)
+    lo, hi = _key(-_MAX), _key(top)  # falls_at(lo) is True, falls_at(hi) False: bisect the ordered doubles
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if falls_at(_unkey(mid)):
+            lo = mid
+        else:
+            hi = mid
+    return _unkey(lo)
 
 
 class ClipAdaptiveTwin:
@@ -70,7 +118,6 @@ class ClipAdaptiveTwin:
         # what the next coef() reads, fixed by host_params (Python branches on the state, never on the step)
         self._warm = True
         self._learns = False
-        self._fast_known = False
         self._users = False
         self._float_loss = False
 
@@ -82,7 +129,8 @@ class ClipAdaptiveTwin:
 
     def host_params(self, has_loss: bool, host_loss: float | None) -> list[float]:
         m = self.member
-        p = [math.nan] * 14
+        p = [math.nan] * 12
+        p[_ONE] = 1.0
         warm = m.count < m.warmup
         p[_LIMIT] = p[_LEARN_LIMIT] = m.threshold(False)
         ref = m.loss_ref
@@ -90,11 +138,9 @@ class ClipAdaptiveTwin:
         learns = (not warm and has_loss and m.normalized and m.trend_margin > 0 and math.isfinite(ref))
         if learns:
             p[_LEARN_LIMIT] = m.threshold(True)
-            p[_TOP_LOSS] = ref + m.loss_tol * abs(ref)
-            p[_FAST] = m.loss_fast
-            p[_KEEP] = 1.0 - m.trend_alpha
-            p[_FALLS] = ref - m.trend_margin * abs(ref)
-            learns = p[_LEARN_LIMIT] != p[_LIMIT]
+            p[_LEARN_BELOW] = learn_below(ref + m.loss_tol * abs(ref), m.loss_fast, 1.0 - m.trend_alpha,
+                                          ref - m.trend_margin * abs(ref))
+            learns = p[_LEARN_LIMIT] != p[_LIMIT] and p[_LEARN_BELOW] != -math.inf
         # the clip before the guard (ClipAdaptive._see_top / user_clip): by the band of the step's norm against
         # the largest norm seen: above it a new top (no clip yet), at it one more hit, below it
         top = m.top
@@ -110,19 +156,14 @@ class ClipAdaptiveTwin:
         if host_loss is not None:
             p[_LOSS] = host_loss
         self._warm, self._learns, self._users = warm, learns, users
-        self._fast_known = math.isfinite(m.loss_fast)
         return p
 
     def coef(self, norm: torch.Tensor, loss: torch.Tensor | None, p: torch.Tensor) -> torch.Tensor:
         limit = p[_LIMIT]
         if self._learns:
             x = p[_LOSS] if self._float_loss else loss
-            if x is not None:
-                top = p[_TOP_LOSS]
-                capped = torch.minimum(x, top)
-                fast = p[_FAST] if self._fast_known else capped
-                fast = fast + (capped - fast) * p[_KEEP]  # ClipAdaptive._feed_fast, in the same order
-                learning = torch.isfinite(x) & (x <= top) & (fast < p[_FALLS])
+            if x is not None:  # a finite loss at or below the boundary: the loss falls (ClipAdaptive._trend)
+                learning = (x <= p[_LEARN_BELOW]) & (x > -math.inf)
                 limit = torch.where(learning, p[_LEARN_LIMIT], limit)
         if self._users:
             user = torch.where(norm >= p[_DOWN], p[_USER_AT], p[_USER_BELOW])
@@ -130,7 +171,7 @@ class ClipAdaptiveTwin:
             limit = torch.maximum(limit, user)
         clipped = torch.isfinite(norm) & (norm > limit)
         target = limit if self._warm else torch.minimum(limit, far_target(norm, p[_MEAN], p[_ZS], p[_ZS2]))
-        return torch.where(clipped, torch.div(target, norm), torch.ones_like(norm))
+        return torch.where(clipped, torch.div(target, norm), p[_ONE])
 
 
 FACTORIES: dict[type, Any] = {
