@@ -51,6 +51,14 @@ def run(quick: bool = False) -> LabResult:
                                            f"clip {clip:.3f}, none {none:.3f} (it capped most early steps: Adam's "
                                            "second moment lags in the first hundreds of steps at beta2 0.999)")
     zdrift = abs(z_rows[0][1]) - abs(z_rows[1][1])
+    z_plain, z_with = abs(z_rows[0][1]), abs(z_rows[1][1])
+    z_ok = z_with <= 0.5 * z_plain  # the claim's second half: z-loss keeps log Z near 0
+    z_said = (f"z-loss 1e-4 kept log Z nearer 0 (|log Z| {z_with:.2f} vs {z_plain:.2f} without)" if z_ok else
+              f"z-loss 1e-4 did not keep log Z near 0 in {steps} steps (|log Z| {z_with:.2f} vs {z_plain:.2f} without)")
+    status = verdict.status
+    if (status == "supported" and not z_ok) or (status == "not supported" and z_ok):
+        status = "depends"
+    verdict = Verdict(status, f"{verdict.condition}; {z_said}")
     measured = ("; ".join(f"{r[0]}: after spikes {r[1]}, final {r[2]}, {r[3]}" for r in rows)
                 + f"; z-loss moved |log Z| by {zdrift:+.2f} nats")
     setup = (f"GPT-style LM (2 layers, d 64); AdamW lr 3e-3 (0.9, 0.999), no warm-up, {steps} steps; batches "
