@@ -58,6 +58,16 @@ def test_a_heavy_clip_is_attributed_and_its_culprit_dropped() -> None:
     assert dropped == [BAD] and len(seen) == 1  # never fed again: the next epoch's batch 10 is without it
 
 
+def test_an_outlier_skip_is_attributed_and_its_batch_fed_again_without_the_culprit() -> None:
+    seen, dropped = _run(attributed(gradguard.safe()), 1000.0, epochs=1)
+    step, _coef, events = seen[0]
+    assert step == 10 and [e.kind for e in events] == ["skip"] and events[0].evidence["reason"] == "outlier_grad"
+    found = events[0].evidence["attribution"]
+    assert found["verdict"] == "data" and found["culprit_samples"][0]["loader_index"] == BAD
+    assert found["numbers"]["event_ratio"] > 10  # the norm over the typical norm
+    assert dropped == [BAD] and len(seen) == 1
+
+
 def test_without_the_wrapper_the_clip_is_not_attributed() -> None:
     seen, dropped = _run(gradguard.chain(AttributeSpikes(), gradguard.safe()), 100.0)
     assert [e.kind for e in seen[0][2]] == ["clip"] and "attribution" not in seen[0][2][0].evidence

@@ -18,9 +18,10 @@ __all__ = ["OUTLIER_SHARE", "REPLAY_KINDS", "SAMPLE_SHARE", "SPIKE_KINDS", "VERD
 
 #: Event kinds that are attributed.
 SPIKE_KINDS = ("loss_spike", "explode", "nonfinite")
-#: Kinds a replay accepts: the spikes, and a heavy clip (the guard's ``clip`` event: gradients scaled below 0.1,
-#: attributed through :meth:`~gradguard.attribution.AttributeSpikes.attribute_clip`).
-REPLAY_KINDS = (*SPIKE_KINDS, "clip")
+#: Kinds a replay accepts: the spikes, a heavy clip (the guard's ``clip`` event: gradients scaled below 0.1) and an
+#: outlier skip (a ``skip`` event of reason ``outlier_grad``), the last two through
+#: :class:`~gradguard.attribution.AttributeClips`.
+REPLAY_KINDS = (*SPIKE_KINDS, "clip", "skip")
 VERDICTS = ("data", "state", "hardware")
 #: Without a snapshot, a batch whose ``top`` samples hold less than this gradient share is blamed on the state.
 SAMPLE_SHARE = 0.5
@@ -33,9 +34,9 @@ class Replay:
     """What the replay of one step needs besides the model, the batch and ``batch_loss``.
 
     Args:
-        kind, evidence: the event's kind (``loss_spike``, ``explode``, ``nonfinite``, or ``clip``: a heavy clip)
-            and its evidence (its ratio over its baseline is read from it; for ``clip``, ``grad_norm`` over
-            ``grad_norm_after``).
+        kind, evidence: the event's kind (``loss_spike``, ``explode``, ``nonfinite``; ``clip``: a heavy clip;
+            ``skip``: an outlier skip) and its evidence (its ratio over its baseline is read from it; for ``clip``,
+            ``grad_norm`` over ``grad_norm_after``; for ``skip``, ``grad_norm`` over ``typical_norm``).
         recorded_loss, recorded_grads, recorded_grad_norm: what the step computed (the hardware test compares the
             re-run with them; without any of them it is not run). Under DDP: the global (averaged) numbers.
         rng_state: the RNG state the step's forward started from (same dropout masks), or None.
@@ -83,6 +84,9 @@ def event_ratio(kind: str, evidence: Mapping[str, Any]) -> tuple[str, float | No
         return "grad_norm", ratio(norm, base), _num(base)
     if kind == "clip":  # the norm over what the clip let through
         norm, base = evidence.get("grad_norm"), evidence.get("grad_norm_after")
+        return "grad_norm", ratio(norm, base), _num(base)
+    if kind == "skip":  # an outlier skip: the norm over the typical norm
+        norm, base = evidence.get("grad_norm"), evidence.get("typical_norm")
         return "grad_norm", ratio(norm, base), _num(base)
     return "grad_norm", math.inf, None
 

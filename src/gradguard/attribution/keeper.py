@@ -160,6 +160,12 @@ class AttributeSpikes(NoState):
                     "grad_norm_after": stats.grad_norm * clip_coef}
         return self._attribute(stats, "clip", evidence, [])
 
+    def attribute_skip(self, stats: StepStats, typical_norm: float) -> dict[str, Any] | None:
+        """Attribute a step the policy skips as a gradient outlier (reason ``outlier_grad``) with no spike event,
+        against the policy's ``typical_norm``; as :meth:`attribute_clip` (a skipped batch with a ``data`` verdict is
+        fed again without its culprits)."""
+        return self._attribute(stats, "skip", {"grad_norm": stats.grad_norm, "typical_norm": typical_norm}, [])
+
     def _attribute(self, stats: StepStats, kind: str, evidence: Any, events: Sequence[Event]
                    ) -> dict[str, Any] | None:
         """Replay the step (the state before it, ``.grad`` its gradient) and store the result on ``events``."""
