@@ -28,6 +28,8 @@ sequential loader); the clean evaluation loss at the end for: no guard (``nothin
 batches (PaLM-style), ``recover`` + ``drop_culprits`` (the culprit samples only, and never again).
 
 ``--policy safe``: the same with ``safe`` (no snapshot: the data/state verdict comes from the samples' shares).
+``--policy recover+clips`` / ``safe+clips``: the policy wrapped in ``AttributeClips`` (heavy clips and outlier
+skips without a spike event are attributed too).
 
 Usage: ``python benchmarks/attribution.py --seeds 5 [--first-seed 5] [--final] [--policy safe]``.
 """
@@ -47,7 +49,7 @@ import torch
 from torch import nn
 
 import gradguard
-from gradguard.attribution import AttributeSpikes
+from gradguard.attribution import AttributeClips, AttributeSpikes
 
 #: the learning rate is multiplied by this for 5 steps (lr_raised)
 LR_FACTOR = 100.0
@@ -123,8 +125,11 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
         batches[at] = (x, y)
     opt = torch.optim.Adam(model.parameters(), lr)
     keeper = AttributeSpikes()
-    base = gradguard.recover() if preset == "recover" else gradguard.safe()
-    guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=gradguard.chain(keeper, base))
+    base = gradguard.recover() if preset.startswith("recover") else gradguard.safe()
+    policy: Any = gradguard.chain(keeper, base)
+    if preset.endswith("+clips"):  # heavy clips and outlier skips attributed too
+        policy = AttributeClips(policy)
+    guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=policy)
     step_times: list[float] = []
     events = clips = 0
     clip_only_at_plant = False  # the plant's step drew a heavy clip (a "clip" event) and no spike event
@@ -185,7 +190,8 @@ def _pct(xs: list[bool]) -> str:
 
 def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
     print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}, "
-          f"chain(AttributeSpikes(), {preset}())")
+          + (f"AttributeClips(chain(AttributeSpikes(), {preset[:-6]}()))" if preset.endswith("+clips") else
+             f"chain(AttributeSpikes(), {preset}())"))
     print("| cause | expected | detected | verdict accuracy | verdicts | culprit recall (top 3) | "
           "attribution / step time | attribution s, step ms (medians) | re-runs | samples dropped (all runs) | "
           "clip events: runs whose plant step drew only a clip (not attributed) / per 1k steps |")
@@ -285,8 +291,9 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--at", type=int, default=150)
-    parser.add_argument("--policy", choices=("recover", "safe"), default="recover",
-                        help="the preset beside AttributeSpikes (safe keeps no snapshot: verdicts from the samples)")
+    parser.add_argument("--policy", choices=("recover", "safe", "recover+clips", "safe+clips"), default="recover",
+                        help="the preset beside AttributeSpikes (safe keeps no snapshot: verdicts from the samples; "
+                             "+clips: wrapped in AttributeClips, heavy clips and outlier skips attributed too)")
     parser.add_argument("--final", action="store_true", help="also the final-loss comparison")
     parser.add_argument("--only-final", action="store_true")
     args = parser.parse_args()
