@@ -259,6 +259,23 @@ def test_probe_detector_warns_on_attention_logit_growth_and_logit_divergence_not
     assert "logit_divergence" in kinds["head_blown"]
 
 
+def test_attention_logit_growth_prescribes_qk_norm_a_lower_rate_and_a_smaller_init() -> None:
+    torch.manual_seed(0)
+    model = _LM()
+    with torch.no_grad():
+        model.attn.c_attn.weight[:64].mul_(40.0)
+    probes = TransformerProbes(model, every=1)
+    det = ProbeDetector(probes, cooldown=1)
+    probes.arm(0)
+    model(torch.randint(0, 50, (4, 16)))
+    reading = probes.read()
+    assert reading is not None
+    (event,) = [e for e in det._judge(reading) if e.kind == "attention_logit_growth"]
+    causes = {c["cause"]: c for c in event.causes}
+    assert set(causes) == {"normalization", "lr", "init"} and all(c["code"] for c in causes.values())
+    assert "QK-layernorm" in causes["normalization"]["prescription"] and "smaller" in causes["init"]["prescription"]
+
+
 def test_precursor_detectors_say_once_what_they_cannot_measure() -> None:
     model = _mlp()
     with warnings.catch_warnings(record=True) as caught:

@@ -31,6 +31,9 @@ k = self.k_norm(k)   # self.k_norm = nn.LayerNorm(head_dim)"""
 _Z_LOSS_CODE = """# z-loss (PaLM; Wortsman et al. 2023): keep log Z of the output logits near 0
 log_z = torch.logsumexp(logits.float(), dim=-1)
 loss = loss + 1e-4 * (log_z ** 2).mean()"""
+_QK_INIT_CODE = """# smaller queries and keys at init (q.k grows with the square of their scale)
+for block in model.blocks:   # the attention projections producing q and k
+    torch.nn.init.normal_(block.attn.c_attn.weight, std=0.02 / math.sqrt(2 * n_layers))"""
 _CAP_CODE = """from gradguard.precursors import StableUpdateCap
 cap = StableUpdateCap(model, optimizer)   # divides a layer's Adam step by max(1, RMS(g^2/v))"""
 
@@ -212,6 +215,8 @@ class ProbeDetector:
                            _QK_NORM_CODE),
                     _cause("lr", 0.4, "the learning rate is high enough for q and k to grow this fast",
                            "lower the learning rate or lengthen the warm-up", "lr = lr / 3"),
+                    _cause("init", 0.3, "queries and keys start large (the logit scales with the square of W_q, W_k)",
+                           "initialise the query and key projections smaller", _QK_INIT_CODE),
                 ),
             ))
         if r.log_z_mean is not None and math.isfinite(r.log_z_mean):
