@@ -351,15 +351,16 @@ def test_skip_outliers_device_threshold_is_the_exact_boundary_of_its_host_rule()
 
 
 # ------------------------------------------------------------------------------------------- observe (trainers)
-def _trainer_run(sync: str, count: bool = False) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
+def _trainer_run(sync: str, count: bool = False, policy: Any = None
+                 ) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
     """A trainer's loop: ``guard.observe`` before the trainer's own ``optimizer.step()``."""
     torch.manual_seed(0)
     model = mlp(depth=4)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
-    guard = Guard(model, opt, policy=_outlier_policy(), sync=sync, update_every=3)
+    guard = Guard(model, opt, policy=policy or _outlier_policy(), sync=sync, update_every=3)
     assert guard.sync == sync
     reports, reads = [], []
-    for i in range(26):
+    for i in range(26 if policy is None else 60):
         x, y = batch(seed=i)
         x = x * (50 if i % 7 == 3 else 3000 if i in (9, 16) else 1)
         loss = nn.functional.mse_loss(model(x), y)
@@ -371,7 +372,8 @@ def _trainer_run(sync: str, count: bool = False) -> tuple[nn.Module, torch.optim
             reports.append(guard.observe(loss))
             opt.step()  # the trainer's step
         opt.step = type(opt).step.__get__(opt)  # type: ignore[method-assign]
-        reads.append(len(counter.reads))
+        # clip_adaptive's far target is a CPU tensor made from host floats (gradguard._clip_target): not a read
+        reads.append(len([r for r in counter.reads if "_clip_target.py" not in r]))
         assert not hasattr(opt, "found_inf")  # taken off after the trainer's step
         opt.zero_grad(set_to_none=True)
     guard.close()
@@ -391,6 +393,20 @@ def test_observe_deferred_equals_blocking_and_reads_only_the_previous_step() -> 
     key = [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_b[:-1]]
     assert key == [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_d[1:]]
     assert reads == [0] + [1] * 25  # the previous step's vector (skip_outliers' state), nothing of this step
+
+
+def test_observe_deferred_with_safe_equals_blocking() -> None:
+    """The trainer path (``observe``) with ``safe``: its adaptive clip scaled on the device, weights as blocking."""
+    m_b, _, r_b, _ = _trainer_run("blocking", policy="safe")
+    m_d, _, r_d, reads = _trainer_run("deferred", policy="safe")
+    reasons = [r.reason for r in r_b]
+    assert "nonfinite_grad" in reasons and sum(not r.applied for r in r_b) >= 10, reasons
+    assert sum(r.reason == "clip_adaptive" for r in r_b[25:]) >= 3, reasons  # after the warm-up
+    for a, b in zip(m_b.parameters(), m_d.parameters()):
+        assert torch.equal(a, b)
+    key = [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_b[:-1]]
+    assert key == [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_d[1:]]
+    assert reads == [0] + [1] * (len(reads) - 1)  # the previous step's vector, nothing of this step
 
 
 def test_observe_deferred_says_when_a_scaler_took_its_skip_away() -> None:
