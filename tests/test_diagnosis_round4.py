@@ -60,3 +60,30 @@ def test_check_on_a_wav2vec2_classifier() -> None:
     batch = {"input_values": torch.randn(4, 400), "labels": torch.randint(0, 3, (4,))}
     d = check(model, batch, optimizer=torch.optim.AdamW(model.parameters(), lr=5e-4))
     assert d.top is None or d.top.cause != "data", d
+
+
+def _bn_convnet() -> nn.Module:
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    c = 3
+    for _ in range(4):
+        layers += [nn.Conv2d(c, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU()]
+        c = 16
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+
+
+@pytest.mark.parametrize("lr", [0.05, 2.0])
+def test_sgd_step_that_turns_normalised_weights_by_more_than_their_norm_is_lr(lr: float) -> None:
+    """BatchNorm makes its conv weights scale-invariant, but a step of 2x their norm still turns them around every
+    step (an all-conv net and a SqueezeNet with BatchNorm at SGD 2 diverge; at their recipes' 0.04-0.05 they train)."""
+    model = _bn_convnet()
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(16, 3, 12, 12, generator=g), torch.randint(0, 10, (16,), generator=g)
+    d = check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
+    if lr < 1:
+        assert d.healthy, d
+    else:
+        assert d.top is not None and d.top.cause == "lr" and not d.healthy, d
+        assert d.top.evidence["normalized_update_to_weight_median"] > 1.0
+        suggested = d.top.evidence["suggested_lr"]
+        assert suggested is not None and 0.01 < suggested < 0.5, suggested

@@ -23,6 +23,7 @@ from judgment_corpus import (
     BROKEN,
     CORPUS,
     DEV3,
+    DEV4,
     FRESH,
     FRESH2,
     FRESH3,
@@ -38,7 +39,7 @@ from judgment_corpus.judge import Judgment, judge
 #: here only with GRADGUARD_CORPUS_LABELS=1, and always in benchmarks/judgment_table.py --half dev
 _SLOW_DEV3 = {"speech2text", "gemma", "convbert_mlm"}
 DEV = [c for c in CORPUS if c.half == "dev"] + [
-    c for c in DEV3 if c.name not in _SLOW_DEV3 or os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"]
+    c for c in DEV3 if c.name not in _SLOW_DEV3 or os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"] + DEV4
 #: the third and fourth held-out batches' 200-step label runs (28 and 26 models, about 150 s each on a free core) run
 #: only with GRADGUARD_CORPUS_LABELS=1; the suite checks their structure and each model's first step (a few seconds)
 _GATED_HALVES = {"fresh2", "fresh3"}
@@ -61,6 +62,10 @@ EVENT_XFAIL: dict[str, str] = {
     "nanogpt_init_std1": "no event in 200 steps (plain run: loss 18.4 -> 5.2, above chance 4.16: no learning @199)",
     # the gradient shrinks 2 decades over 41 layers (the vanish rule wants 3 and 5) and the loss moves 3%
     "deep_relu_conv_plain_40": "no event in 200 steps (plain run: loss 2.33 -> 2.27, no learning @199)",
+    # the fourth round's development cases (dev4.py): detection was not changed in that round
+    "allconv_no_bn": "no event in 200 steps (plain run: diverges @92)",
+    "allconv_bn_sgd_lr2": "loss_spike @51, after the plain run diverges @20",
+    "squeezenet_bn_sgd_lr2": "weight_growth @17 (not an accepted kind), then none accepted (plain: at chance @199)",
 }
 
 

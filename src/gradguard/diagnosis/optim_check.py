@@ -13,7 +13,11 @@
     (ratio 15); a linear classifier at Adam 0.1 is at 1.0 but its step realises 82% of its promise;
   - SGD: the effective step ``lr * ||g|| / ||W|| / (1 - momentum)`` has a bulk (median) above ``SGD_RATIO_WARN``
     over the weight matrices whose output is not normalised, when those are at least half of them (a BatchNorm
-    layer makes its weights scale-invariant, so their ratio is not a risk). Development half: healthy models at
+    layer makes its weights scale-invariant, so a moderate ratio is not a risk). A normalised weight's step is
+    still a rotation of it: its bulk above ``SGD_NORMALIZED_WARN`` (critical ``SGD_NORMALIZED_CRIT``) turns the
+    weights by more than their own norm each step and the run does not learn (development half, fourth round:
+    healthy BatchNorm nets at SGD 0.04-0.1 measure 0.055-0.18; an all-conv net and a SqueezeNet with BatchNorm at
+    SGD 2, 2.2-3.9, diverge). Development half: healthy models at
     most 0.018 at seed 0 but above 0.025 at other seeds (a tanh MLP at SGD 0.1; a 22-layer He MLP at SGD 0.01
     momentum 0.9); broken: 0.15 (a default-init MLP at SGD 10), 0.32 (a ResNet without BatchNorm). The GRU LM at
     SGD 20 without its clip (0.034) cannot be told from healthy by its first step: its trouble is later spikes
@@ -52,6 +56,8 @@ __all__ = ["ADAM_RATIO_CRIT", "ADAM_RATIO_WARN", "RISE_WARN", "lr_findings", "op
 RISE_WARN = 0.1
 ADAM_RATIO_WARN, ADAM_RATIO_CRIT = 3.0, 10.0
 SGD_RATIO_WARN, SGD_RATIO_CRIT = 0.1, 1.0
+#: the same for weights followed by a normalisation (scale-invariant: the step turns them), and its healthy level
+SGD_NORMALIZED_WARN, SGD_NORMALIZED_CRIT, SGD_NORMALIZED_HEALTHY = 1.0, 4.0, 0.1
 #: the bulk update-to-weight ratio of a first step on the healthy corpus models (Adam 0.015 to 0.05, SGD <= 0.02)
 ADAM_HEALTHY_RATIO, SGD_HEALTHY_RATIO = 0.02, 0.01
 WD_SHRINK_WARN, WD_SHRINK_CRIT = 0.01, 0.05
@@ -71,11 +77,14 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     """A finding when the optimizer's step is too large for this model and batch (see the module docstring)."""
     ratios = {k: v for k, v in step.ratios.items() if math.isfinite(v)}
     adam = step.family == "adam"
+    turned: dict[str, float] = {}
     if not adam:
+        turned = {k: v * step.momentum_gain for k, v in ratios.items() if k in step.normalized}
         ratios = {k: v * step.momentum_gain for k, v in ratios.items() if k not in step.normalized}
         if 2 * len(ratios) < len(step.ratios):
             ratios = {}
     bulk = sorted(ratios.values())[len(ratios) // 2] if ratios else 0.0
+    bulk_turned = sorted(turned.values())[len(turned) // 2] if turned else 0.0
     rise, loss0, loss1 = step.rise, step.loss0, step.loss1
     rises = bool(step.curve) and math.isfinite(loss0) and rise > RISE_WARN and (
         not math.isfinite(loss1) or loss1 - loss0 > 1e-4 * max(1.0, abs(loss0)))
@@ -84,15 +93,18 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
         (SGD_RATIO_WARN, SGD_RATIO_CRIT, SGD_HEALTHY_RATIO)
     searched = bool(step.curve)
     ratio_warn = bulk > warn and (not adam or not searched or step.overshoot > 1.0)
-    if not (rises or ratio_warn) or (searched and not math.isfinite(loss0)):
+    turn_warn = not ratio_warn and bulk_turned > SGD_NORMALIZED_WARN
+    if not (rises or ratio_warn or turn_warn) or (searched and not math.isfinite(loss0)):
         return []
-    severity = "critical" if blows or (ratio_warn and bulk > crit) else "warning"
+    severity = "critical" if blows or (ratio_warn and bulk > crit) or bulk_turned > SGD_NORMALIZED_CRIT else "warning"
     lr = step.lrs[-1] if step.lrs else float("nan")
     cuts: list[float] = []
     if step.accepted_t is not None and step.accepted_t < 1.0:
         cuts.append(1.0 / step.accepted_t)
     if ratio_warn:
         cuts.append(min(1024.0, bulk / healthy))
+    if turn_warn:
+        cuts.append(min(1024.0, bulk_turned / SGD_NORMALIZED_HEALTHY))
     cut = max(cuts) if cuts else None
     suggest = _num(lr / cut) if cut is not None and math.isfinite(lr) else None
     worst_name = max(ratios, key=lambda k: ratios[k]) if ratios else ""
@@ -104,10 +116,15 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
         what.append(f"its {'first' if adam else 'effective'} step moves the weights by {bulk:.2g} of their norm "
                     f"(median over weight matrices{'' if adam else ' not followed by a normalisation'}; healthy "
                     f"runs are near {healthy:g})")
+    if turn_warn:
+        what.append(f"its effective step moves the weights that a normalisation follows by {bulk_turned:.2g} of their "
+                    f"norm (median): it turns them by more than their own length every step (healthy runs are near "
+                    f"{SGD_NORMALIZED_HEALTHY:g})")
     if suggest is not None:
         reason = (f"lr={suggest:g} is the largest tried value whose step lowers the loss on this batch as much as "
                   "its gradient promises" if step.accepted_t is not None and step.accepted_t < 1.0 else
-                  f"lr={suggest:g} brings the step to about {healthy:g} of the weights' norm")
+                  f"lr={suggest:g} brings the step to about "
+                  f"{SGD_NORMALIZED_HEALTHY if turn_warn and not ratio_warn else healthy:g} of the weights' norm")
         prescription = f"Lower the learning rate to about {suggest:g} ({reason}); warm it up over the first steps."
         code = ("for group in optimizer.param_groups:\n"
                 f"    group['lr'] = {suggest:g}")
@@ -118,7 +135,8 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
         code = ""
     return [Finding(
         cause="lr",
-        layers=sorted({k.rsplit(".", 1)[0] for k, v in ratios.items() if v >= bulk}) if ratios else [],
+        layers=(sorted({k.rsplit(".", 1)[0] for k, v in ratios.items() if v >= bulk}) if ratios and not turn_warn
+                else sorted({k.rsplit(".", 1)[0] for k, v in turned.items() if v >= bulk_turned})),
         severity=severity,
         confidence=0.9 if rises and (ratio_warn or blows) else 0.7,
         evidence={
@@ -127,6 +145,7 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
             "update_to_weight_median": _num(bulk), "update_to_weight_worst": {worst_name: _num(ratios.get(worst_name,
                                                                                                          0.0))},
             "momentum_effective_factor": _num(step.momentum_gain), "suggested_lr": suggest,
+            "normalized_update_to_weight_median": _num(bulk_turned),
         },
         message=f"The {step.optimizer} step is too large: " + "; ".join(what) + ".",
         prescription=prescription,
