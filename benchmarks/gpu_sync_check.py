@@ -123,7 +123,7 @@ def _equality_run(optimizer: str, sync: str, device: str) -> tuple[nn.Module, li
             found, coef = decide(*a, **k)  # type: ignore[arg-type]
             coefs.append((guard.step_index, coef))
             return found, coef
-        twin.decide = keep  # type: ignore[method-assign]
+        twin.decide = keep  # type: ignore[method-assign,assignment]
     reports = []
     g = torch.Generator(device=device).manual_seed(0)
     for i in range(120):
