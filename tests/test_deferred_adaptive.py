@@ -217,3 +217,44 @@ def test_learn_below_is_the_exact_boundary_of_the_falling_loss_rule() -> None:
             assert host(x) == (math.isfinite(x) and x <= bound), (trial, x, bound, top, fast, keep, falls)
             checked += 1
     assert checked > 15_000
+
+
+def test_safe_deferred_resumes_exactly_from_a_checkpoint() -> None:
+    """A checkpoint taken while a step is pending holds the adaptive clipper's state with that step in it: the
+    resumed run clips, skips and ends on the weights of the uninterrupted one."""
+    import io
+
+    def make(seed: int) -> tuple[nn.Module, torch.optim.Optimizer, Guard]:
+        torch.manual_seed(seed)
+        model = mlp(depth=4)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
+        return model, opt, Guard(model, opt, sync="deferred", update_every=5)
+
+    def train(model: nn.Module, opt: torch.optim.Optimizer, guard: Guard, steps: range, out: list[Any]) -> None:
+        for i in steps:
+            x, y = batch(seed=i)
+            loss = nn.functional.mse_loss(model(x * (40.0 if i % 6 == 5 else 1.0)), y)
+            (loss * float("nan") if i == 33 else loss).backward()
+            r = guard.step(loss)
+            opt.zero_grad(set_to_none=True)
+            out.append((r.step, r.applied, r.reason, r.clip_coef))
+
+    model, opt, guard = make(0)
+    assert guard.sync == "deferred"
+    reference: list[Any] = []
+    train(model, opt, guard, range(30), reference)
+    buf = io.BytesIO()
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "guard": guard.state_dict()}, buf)
+    train(model, opt, guard, range(30, 60), reference)
+    guard.close()
+    model2, opt2, guard2 = make(7)
+    state = torch.load(io.BytesIO(buf.getvalue()), weights_only=True)
+    model2.load_state_dict(state["model"])
+    opt2.load_state_dict(state["opt"])
+    guard2.load_state_dict(state["guard"])
+    resumed = reference[:30]
+    train(model2, opt2, guard2, range(30, 60), resumed)
+    guard2.close()
+    assert sum(r[3] < 1 for r in reference[30:]) >= 3 and any(not r[1] for r in reference[30:]), reference[30:]
+    assert [r for r in resumed if r[0] >= 0] == [r for r in reference if r[0] >= 0]
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), model2.parameters()))
