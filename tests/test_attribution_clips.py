@@ -87,3 +87,28 @@ def test_the_wrapper_needs_an_attributor_and_keeps_the_policy_state() -> None:
     state = policy.state_dict()
     policy.load_state_dict(state)
     assert set(state) == {"policy"} and "AttributeClips(chain(AttributeSpikes" in repr(policy)
+
+
+def test_a_model_with_dropout_and_no_loss_fn_is_not_called_hardware() -> None:
+    """AttributeSpikes(batch_loss=...) with a guard built without loss_fn: the guard kept no RNG state, so a re-run
+    drew other dropout masks and every heavy clip of a model with dropout was called hardware (found on the
+    held-out corpus's healthy lstm_lm_adam); binding starts the guard's RNG keeping."""
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(512, 8, generator=g)
+    y = x @ torch.randn(8, 1, generator=g)
+    x[BAD] *= 100.0
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 1))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    loss_fn = nn.MSELoss()
+    keeper = AttributeSpikes(batch_loss=lambda m, b: loss_fn(m(b[0]), b[1]))
+    guard = gradguard.Guard(model, opt, policy=AttributeClips(gradguard.chain(keeper, gradguard.safe())),
+                            detectors=default_detectors(2, kinds=["nonfinite"]))
+    source = guard.batches(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16))
+    for xb, yb in source:
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        guard.step(loss)
+        opt.zero_grad()
+    found = keeper.results[10]
+    assert found["verdict"] == "data" and not found["numbers"]["same_state"]["mismatch"]

@@ -21,6 +21,7 @@ from ..decision import Decision, NoState
 from ..errors import ConfigError
 from ..events import Event
 from ..mitigation.rollback import find_store, members
+from ..rng import capture_rng_state
 from ..stats import StepStats
 from ._batch import BatchLoss, default_batch_loss
 from ._verdict import REPLAY_KINDS, SPIKE_KINDS, Replay
@@ -125,6 +126,11 @@ class AttributeSpikes(NoState):
         self.guard = guard
         if source is not None:
             self.source = source
+        if getattr(guard, "_rng_state", False) is None:
+            # a guard without loss_fn keeps no RNG state: start it (the guard then keeps, after every step, the RNG
+            # the next forward starts from; ~60 us a step), or a re-run would draw other dropout masks and the
+            # hardware test would call every spike of a model with dropout "hardware"
+            guard._rng_state = capture_rng_state()
 
     def _stepped(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         result = self.results.get(self.guard.step_index)
