@@ -24,7 +24,7 @@ from .mitigation.actuator import Outcome, halt, validate
 from .rng import capture_rng_state
 from .stats import StepStats, UpdateStats
 
-__all__ = ["apply_decision", "finish", "measure_and_decide"]
+__all__ = ["apply_decision", "finish", "measure_and_decide", "offer_batch"]
 
 
 def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
@@ -84,10 +84,25 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
         # already non-finite) the detector says nonfinite and the policy decides, so skips are bounded
         decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
     else:
+        if inputs is not None or closure is not None:  # the step's batch, for an attribution on the spot
+            offer_batch(guard, step, inputs, targets, closure)
         decision = guard.policy.decide(stats, events)
     validate(decision, guard.policy)
     decision = guard._actuator.bound_skips(stats, decision, carried=carried)
     return stats, update, events, decision, present, reset
+
+def offer_batch(guard: Any, step: int, inputs: Any, targets: Any, closure: Any) -> None:
+    """Hand the step's batch to the policy's :class:`~gradguard.attribution.AttributeSpikes`, if it holds one (found
+    once per policy object and cached on the guard)."""
+    cached = guard.__dict__.get("_attributor_of")
+    if cached is None or cached[0] is not guard.policy:
+        from .attribution.keeper import find_attributor
+
+        cached = (guard.policy, find_attributor(guard.policy))
+        guard._attributor_of = cached
+    if cached[1] is not None:
+        cached[1].offer(guard, step, inputs, targets, closure)
+
 
 def finish(guard: Any, stats: StepStats, update: UpdateStats | None, events: list[Event], decision: Decision,
            applied: bool, closure: Any, outcome: Outcome, inputs: Any, targets: Any,

@@ -61,8 +61,14 @@ class AttributeSpikes(NoState):
         for x, y in guard.batches(loader, drop_culprits=True):
             ...
 
-    Without ``guard.batches``, call :meth:`bind` once; the state before each spiking step is then kept (one CPU
-    copy of the weights and gradients, the newest only) for ``guard.attribute(event, inputs=x, targets=y)``.
+    Without ``guard.batches``, the batch given to ``guard.step(loss, inputs=x, targets=y)`` (with
+    ``Guard(loss_fn=...)``) or ``guard.step(loss, closure=lambda model: loss_fn(model(x), y))`` is replayed on the
+    spot, before the step is applied; nothing is copied. A closure cannot be split into samples: its verdict is
+    ``hardware`` or ``state`` at batch level (``data`` needs a flagged culprit sample) and it names no culprits.
+    A step given no batch is not replayed, at no cost, unless :meth:`bind` was called: then the state before each
+    such spiking step is kept (one CPU copy of the weights and gradients, the newest only) for
+    ``guard.attribute(event, inputs=x, targets=y)``. Under torch.distributed a given batch is replayed only once
+    bound (``guard.batches`` or :meth:`bind` on every rank), as every rank must replay in step.
 
     Args:
         max_attributions: attributions per run at most (default 10); later spikes are not replayed.
@@ -112,18 +118,17 @@ class AttributeSpikes(NoState):
         self.pre_step: PreStep | None = None
         self._hook: Any = None
         self._said = False
+        self._bound = False  # bind() called: keep the pre-step state when a spike's batch is not known
+        #: the batch given to ``guard.step(loss, inputs=, targets=, closure=)``: (step, inputs, targets, closure)
+        self._offered: tuple[int, Any, Any, Any] | None = None
 
     def __repr__(self) -> str:
         return f"AttributeSpikes(max_attributions={self.max_attributions}, max_runs={self.max_runs})"
 
     def bind(self, guard: Any, source: Any = None) -> None:
         """Attach to ``guard`` (and the batch source, a :class:`~gradguard.SkipBatches`). Idempotent."""
-        if self.guard is not guard:
-            if self._hook is not None:
-                self._hook.remove()
-            optimizer = getattr(guard, "optimizer", None)
-            self._hook = None if optimizer is None else optimizer.register_step_post_hook(self._stepped)
-        self.guard = guard
+        self._attach(guard)
+        self._bound = True
         if source is not None:
             self.source = source
         if getattr(guard, "_rng_state", False) is None:
@@ -131,6 +136,43 @@ class AttributeSpikes(NoState):
             # the next forward starts from; ~60 us a step), or a re-run would draw other dropout masks and the
             # hardware test would call every spike of a model with dropout "hardware"
             guard._rng_state = capture_rng_state()
+
+    def _attach(self, guard: Any) -> None:
+        """Point at ``guard`` and mark its optimizer's steps (for the results' ``applied``)."""
+        if self.guard is not guard or self._hook is None:
+            if self._hook is not None:
+                self._hook.remove()
+            optimizer = getattr(guard, "optimizer", None)
+            self._hook = None if optimizer is None else optimizer.register_step_post_hook(self._stepped)
+        self.guard = guard
+
+    def offer(self, guard: Any, step: int, inputs: Any, targets: Any, closure: Any) -> None:
+        """The batch given to ``guard.step(loss, inputs=x, targets=y)`` or ``guard.step(loss, closure=...)``
+        (the guard calls this before its policy decides, only on a step given one): a spike on this step is then
+        replayed on the spot, before the step is applied. Costs one tuple a step; nothing is copied."""
+        if self.guard is None:
+            self.guard = guard  # attached lazily: the optimizer hook is registered at the first replay
+        self._offered = (step, inputs, targets, closure)
+
+    def _given(self, guard: Any, step: int) -> tuple[Any, BatchLoss] | None:
+        """(batch, batch_loss) from the batch offered for ``step``: ``(inputs, targets)`` with the loss of
+        :meth:`loss_for`, else the closure (a batch that cannot be split into samples); None without either."""
+        offered = self._offered
+        if offered is None or offered[0] != step:
+            return None
+        _, inputs, targets, closure = offered
+        if inputs is not None:
+            batch_loss = self.loss_for(guard)
+            if batch_loss is not None:
+                return (inputs, targets), batch_loss
+        if closure is None:
+            return None
+        fn = closure
+
+        def closure_loss(m: nn.Module, b: Any) -> torch.Tensor:
+            return fn(m)  # type: ignore[no-any-return]
+
+        return (), closure_loss
 
     def _stepped(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         result = self.results.get(self.guard.step_index)
@@ -187,11 +229,21 @@ class AttributeSpikes(NoState):
         model: nn.Module = guard.model
         params = [p for p in model.parameters() if p.requires_grad]
         rng = getattr(guard, "_rng_state", None)  # the RNG the step's forward started from, when the guard keeps it
-        if current is None or current[0] != step or batch_loss is None:
-            self.pre_step = PreStep(step, {k: _cpu(v) for k, v in model.state_dict().items()},
-                                    [_cpu(p.grad) for p in params], copy.deepcopy(rng), stats.loss, stats.grad_norm)
-            return None
-        _, batch, ids = current
+        ids = None
+        if current is not None and current[0] == step and batch_loss is not None:
+            _, batch, ids = current
+        else:
+            # the batch given to guard.step (under torch.distributed only when bound: every rank must replay)
+            given = None if distributed and not self._bound else self._given(guard, step)
+            if given is None:
+                if self._bound:  # kept for a later guard.attribute(event, inputs=, targets=)
+                    self.pre_step = PreStep(step, {k: _cpu(v) for k, v in model.state_dict().items()},
+                                            [_cpu(p.grad) for p in params], copy.deepcopy(rng), stats.loss,
+                                            stats.grad_norm)
+                return None
+            batch, batch_loss = given
+        self._attach(guard)
+        recorded = rng is not None or not _stochastic(model)
         snap_step, snap_model = self._snapshot(step)
         refs = [] if self.source is None or snap_step is None else self.source.since(snap_step, step,
                                                                                      self.max_reference)
@@ -199,12 +251,14 @@ class AttributeSpikes(NoState):
 
         replay: Callable[..., dict[str, Any]] = attribute_step_ddp if distributed else attribute_step
         result = replay(model, batch, batch_loss, Replay(
-            kind=kind, evidence=evidence, recorded_loss=stats.loss,
-            recorded_grads=[p.grad for p in params], recorded_grad_norm=stats.grad_norm, rng_state=rng,
+            kind=kind, evidence=evidence, recorded_loss=stats.loss if recorded else None,
+            recorded_grads=[p.grad for p in params] if recorded else None,
+            recorded_grad_norm=stats.grad_norm if recorded else None, rng_state=rng,
             snapshot=snap_model, snapshot_step=snap_step, reference_batches=refs, sample_ids=ids, top=self.top,
             max_runs=self.max_runs))
         result["step"] = step
         result["applied"] = False
+        _explain(result, closure_only=ids is None and isinstance(batch, tuple) and not batch, recorded=recorded)
         if result.get("verdict") == "data" and self.source is not None:
             own = getattr(guard, "rank", 0)
             dropped = self.source.plan_drop(step, [c for c in result["culprit_samples"] if c.get("rank", own) == own])
@@ -240,6 +294,27 @@ class AttributeSpikes(NoState):
         if not usable:
             return None, None
         return usable[-1].step, usable[-1].model
+
+
+def _explain(result: dict[str, Any], *, closure_only: bool, recorded: bool) -> None:
+    """Say in the result's numbers why a closure-only batch names no samples, or why no hardware test ran."""
+    numbers = result.get("numbers")
+    if not isinstance(numbers, dict):
+        return
+    samples = numbers.get("samples")
+    if closure_only and isinstance(samples, dict) and samples.get("run") is False and samples.get("why") != "hardware":
+        samples["why"] = ("the step's batch was a closure (it cannot be split into samples): pass inputs= and "
+                          "targets= with Guard(loss_fn=...) to name culprit samples")
+    same = numbers.get("same_state")
+    if not recorded and isinstance(same, dict):
+        same["why"] = ("the RNG the step's forward started from was not kept (the first step given a closure, "
+                       "without loss_fn) and the model has dropout: no hardware test")
+
+
+def _stochastic(model: nn.Module) -> bool:
+    """Whether a forward of ``model`` in its current mode may draw random numbers (dropout in training mode): then
+    a re-run without the RNG the step started from cannot be compared with the step (no hardware test)."""
+    return any(m.training and isinstance(m, nn.modules.dropout._DropoutNd) for m in model.modules())
 
 
 def find_attributor(policy: Any) -> AttributeSpikes | None:
