@@ -38,13 +38,16 @@ from judgment_corpus.judge import Judgment, judge
 #: the third round's development cases; its three healthy transformers (about 3 min of CPU together) are judged
 #: here only with GRADGUARD_CORPUS_LABELS=1, and always in benchmarks/judgment_table.py --half dev
 _SLOW_DEV3 = {"speech2text", "gemma", "convbert_mlm"}
-DEV = [c for c in CORPUS if c.half == "dev"] + [
-    c for c in DEV3 if c.name not in _SLOW_DEV3 or os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"] + DEV4
+_LABELS = os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"
+#: the fourth round's development cases (six conv nets, about 50 s on a free core with their label runs) are judged
+#: here with GRADGUARD_CORPUS_LABELS=1, and always in benchmarks/judgment_table.py --half dev
+_SLOW_DEV4 = {c.name for c in DEV4}
+DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in _SLOW_DEV3 or _LABELS] + [
+    c for c in DEV4 if _LABELS]
 #: the third and fourth held-out batches' 200-step label runs (28 and 26 models, about 150 s each on a free core) run
 #: only with GRADGUARD_CORPUS_LABELS=1; the suite checks their structure and each model's first step (a few seconds)
 _GATED_HALVES = {"fresh2", "fresh3"}
-LABELLED = [c for c in ALL if (c.half not in _GATED_HALVES and c.name not in _SLOW_DEV3)
-            or os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"]
+LABELLED = [c for c in ALL if (c.half not in _GATED_HALVES and c.name not in _SLOW_DEV3 | _SLOW_DEV4) or _LABELS]
 
 #: each test trains a model for 200 steps (a 41-layer conv stack takes 40 s on a free core, 220 s on a machine
 #: loaded 10x): the default 300 s per test is too tight under load
