@@ -31,7 +31,11 @@ batches (PaLM-style), ``recover`` + ``drop_culprits`` (the culprit samples only,
 ``--policy recover+clips`` / ``safe+clips``: the policy wrapped in ``AttributeClips`` (heavy clips and outlier
 skips without a spike event are attributed too).
 
-Usage: ``python benchmarks/attribution.py --seeds 5 [--first-seed 5] [--final] [--policy safe]``.
+``--feed step``: no ``guard.batches``; each batch is given to ``guard.step(loss, inputs=x, targets=y)`` and the
+policy is the bare preset when it holds an ``AttributeSpikes`` (``recover`` does once it attributes by default;
+otherwise chained explicitly, as the header says). Nothing is dropped (the loader's order is not known).
+
+Usage: ``python benchmarks/attribution.py --seeds 5 [--first-seed 5] [--final] [--policy safe] [--feed step]``.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ import torch
 from torch import nn
 
 import gradguard
-from gradguard.attribution import AttributeClips, AttributeSpikes
+from gradguard.attribution import AttributeClips, AttributeSpikes, find_attributor
 
 #: the learning rate is multiplied by this for 5 steps (lr_raised)
 LR_FACTOR = 100.0
@@ -107,8 +111,11 @@ def _task(task: str, seed: int, steps: int) -> tuple[nn.Module, Callable[..., to
     return _mlp(), nn.MSELoss(), list(zip(x.split(32), y.split(32), strict=True)), 1e-3
 
 
-def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset: str = "recover") -> dict[str, Any]:
-    """One guarded run with ``cause`` planted at step ``at`` (None: healthy)."""
+def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset: str = "recover",
+            feed: str = "batches") -> dict[str, Any]:
+    """One guarded run with ``cause`` planted at step ``at`` (None: healthy); ``feed``: ``batches`` (the loop fed
+    from ``guard.batches``, ``chain(AttributeSpikes(), preset)``) or ``step`` (the bare preset, each batch given
+    to ``guard.step(loss, inputs=x, targets=y)``)."""
     model, loss_fn, batches, lr = _task(task, seed, steps)
     g = torch.Generator().manual_seed(3000 + seed)
     planted = int(torch.randint(0, batches[0][0].shape[0], (1,), generator=g))
@@ -124,9 +131,10 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
         x[planted], y[planted] = tok, tok
         batches[at] = (x, y)
     opt = torch.optim.Adam(model.parameters(), lr)
-    keeper = AttributeSpikes()
     base = gradguard.recover() if preset.startswith("recover") else gradguard.safe()
-    policy: Any = gradguard.chain(keeper, base)
+    own = find_attributor(base) if feed == "step" else None  # the preset's own AttributeSpikes
+    keeper = own if own is not None else AttributeSpikes()
+    policy: Any = base if own is not None else gradguard.chain(keeper, base)
     if preset.endswith("+clips"):  # heavy clips and outlier skips attributed too
         policy = AttributeClips(policy)
     guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=policy)
@@ -134,9 +142,9 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     events = clips = 0
     clip_only_at_plant = False  # the plant's step drew a heavy clip (a "clip" event) and no spike event
     size = batches[0][0].shape[0]
-    source = guard.batches(batches, drop_culprits=True,
-                           sample_ids=lambda n, b: list(range(n * size, n * size + b[0].shape[0])))
-    for xb, yb in source:
+    source = guard.batches(batches, drop_culprits=True, sample_ids=lambda n, b: list(
+        range(n * size, n * size + b[0].shape[0]))) if feed == "batches" else None  # (it binds the keeper)
+    for xb, yb in (batches if source is None else source):
         if guard.step_index >= steps:
             break
         s = guard.step_index
@@ -153,7 +161,7 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
             k = int(candidates[int(torch.randint(0, candidates.numel(), (1,), generator=g))])
             bits = struct.unpack("<I", struct.pack("<f", float(flat[k])))[0] ^ (1 << 30)
             flat[k] = struct.unpack("<f", struct.pack("<I", bits))[0]
-        report = guard.step(loss)
+        report = guard.step(loss) if feed == "batches" else guard.step(loss, inputs=xb, targets=yb)
         opt.zero_grad(set_to_none=True)
         elapsed = time.perf_counter() - t0
         events += sum(1 for e in report.events if e.kind in ("loss_spike", "explode", "nonfinite"))
@@ -169,7 +177,7 @@ def run_one(cause: str | None, task: str, seed: int, steps: int, at: int, preset
     step_s = statistics.median(step_times)
     out: dict[str, Any] = {"events": events, "attributions": len(results), "step_s": step_s, "found": found,
                            "verdicts": [r.get("verdict") for r in results.values()],
-                           "dropped": len(source.dropped_samples), "clips": clips,
+                           "dropped": 0 if source is None else len(source.dropped_samples), "clips": clips,
                            "clip_only_at_plant": clip_only_at_plant, "steps": guard.step_index}
     if found is not None:
         out["verdict"] = found.get("verdict")
@@ -188,17 +196,21 @@ def _pct(xs: list[bool]) -> str:
     return f"{100 * sum(xs) / len(xs):.0f}% ({sum(xs)}/{len(xs)})" if xs else "-"
 
 
-def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
-    print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}, "
-          + (f"AttributeClips(chain(AttributeSpikes(), {preset[:-6]}()))" if preset.endswith("+clips") else
-             f"chain(AttributeSpikes(), {preset}())"))
+def table(seeds: list[int], steps: int, at: int, preset: str, feed: str = "batches") -> None:
+    base = preset[:-6] if preset.endswith("+clips") else preset
+    bare = feed == "step" and find_attributor(gradguard.recover() if base == "recover" else gradguard.safe())
+    policy = f"{base}()" if bare else f"chain(AttributeSpikes(), {base}())"
+    policy = f"AttributeClips({policy})" if preset.endswith("+clips") else policy
+    print(f"seeds {seeds[0]}-{seeds[-1]}, {steps} steps, cause planted at step {at}, {policy}, "
+          + ("fed from guard.batches" if feed == "batches" else "each batch given to guard.step(loss, inputs=x, "
+             "targets=y)" + ("" if bare else f" ({base} holds no AttributeSpikes: chained explicitly)")))
     print("| cause | expected | detected | verdict accuracy | verdicts | culprit recall (top 3) | "
           "attribution / step time | attribution s, step ms (medians) | re-runs | samples dropped (all runs) | "
           "clip events: runs whose plant step drew only a clip (not attributed) / per 1k steps |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     tasks = {"poisoned_sample": "mlp", "repeated_token": "lm", "lr_raised": "mlp", "bit_flip": "mlp"}
     for cause, task in tasks.items():
-        runs = [run_one(cause, task, s, steps, at, preset) for s in seeds]
+        runs = [run_one(cause, task, s, steps, at, preset, feed) for s in seeds]
         detected = [r["found"] is not None for r in runs]
         right = [r.get("verdict") == EXPECTED[cause] for r in runs]
         verdicts = ", ".join(f"{v}: {sum(1 for r in runs if r.get('verdict') == v)}"
@@ -217,7 +229,7 @@ def table(seeds: list[int], steps: int, at: int, preset: str) -> None:
               f"{ratio} | {absolute} | {rr} | {sum(r['dropped'] for r in runs)} | "
               f"{sum(r['clip_only_at_plant'] for r in runs)}/{len(runs)} |")
     for task in ("mlp", "lm"):
-        runs = [run_one(None, task, s, steps, at, preset) for s in seeds]
+        runs = [run_one(None, task, s, steps, at, preset, feed) for s in seeds]
         healthy_verdicts = [v for r in runs for v in r["verdicts"]]
         said = ", ".join(f"{v}: {healthy_verdicts.count(v)}" for v in sorted(set(healthy_verdicts), key=str)) or "-"
         print(f"| healthy ({task}) | none | - | - | {said} | - | events {sum(r['events'] for r in runs)}, "
@@ -285,6 +297,82 @@ def final_losses(seeds: list[int], epochs: int = 3, n: int = 4096) -> None:
         print(f"| {method} | {statistics.fmean(values):.4g} | {per} | {statistics.fmean(lost[method]):.0f} |")
 
 
+def step_times(rounds: int = 21, steps: int = 100) -> None:
+    """Per-step time of a healthy run under ``recover`` with an ``AttributeSpikes`` (last, as the preset would hold
+    it) over without, with no batch given and with ``inputs=``/``targets=`` given, in interleaved rounds; a second
+    run without it (A/A) shows the noise."""
+    members = [m for m in gradguard.recover().policies if not isinstance(m, AttributeSpikes)]  # type: ignore[attr-defined]
+    x, y = _regression(0, steps * 32)
+    batches = list(zip(x.split(32), y.split(32), strict=True))
+    times: dict[tuple[str, str], list[float]] = {}
+    attributions = 0
+    order = [(feed, arm) for feed in ("none", "inputs") for arm in ("without", "with", "without again")]
+    for r in range(rounds):
+        for feed, arm in (order if r % 2 == 0 else order[::-1]):
+            torch.manual_seed(r)
+            model = _mlp()
+            opt = torch.optim.Adam(model.parameters(), 1e-3)
+            loss_fn = nn.MSELoss()
+            policy = gradguard.chain(*members, *([AttributeSpikes()] if arm == "with" else []))
+            guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=policy)
+            t0 = time.perf_counter()
+            for xb, yb in batches:
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                guard.step(loss) if feed == "none" else guard.step(loss, inputs=xb, targets=yb)
+                opt.zero_grad(set_to_none=True)
+            times.setdefault((feed, arm), []).append((time.perf_counter() - t0) / steps)
+            keeper = find_attributor(policy)
+            attributions += 0 if keeper is None else len(keeper.results)
+            guard.close()
+    print(_added_work(members, batches))
+    print(f"per-step time, healthy 4-layer MLP (batch 32, Adam), recover: {rounds} interleaved rounds of {steps} "
+          f"steps (medians); attributions made: {attributions}")
+    print("| batch given to guard.step | without AttributeSpikes | with | with / without (median of per-round "
+          "ratios) | without again / without (A/A: the noise) |")
+    print("|---|---|---|---|---|")
+    for feed in ("none", "inputs"):
+        off, on, again = times[(feed, "without")], times[(feed, "with")], times[(feed, "without again")]
+        ratio = statistics.median(b / a for a, b in zip(off, on, strict=True))
+        noise = statistics.median(b / a for a, b in zip(off, again, strict=True))
+        print(f"| {'no' if feed == 'none' else 'inputs=, targets='} | {1e3 * statistics.median(off):.3f} ms | "
+              f"{1e3 * statistics.median(on):.3f} ms | {ratio:.3f} | {noise:.3f} |")
+
+
+def _added_work(members: list[Any], batches: list[Any], calls: int = 20000) -> str:
+    """The work the member adds to a healthy step, timed alone (a loaded machine's step times are too noisy): the
+    policy's decision on a healthy step's statistics with and without it, and the hand-over of a given batch."""
+    from gradguard._guard_step import offer_batch
+
+    model = _mlp()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    loss_fn = nn.MSELoss()
+    out = {}
+    for arm in ("without", "with", "without again", "with again"):
+        policy = gradguard.chain(*members, *([AttributeSpikes()] if arm.startswith("with ") or arm == "with" else []))
+        guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=policy)
+        xb, yb = batches[0]
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        stats = guard._observe(loss, None, None, None, None)[0]  # a healthy step's statistics, nothing applied
+        opt.zero_grad(set_to_none=True)
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            guard.policy.decide(stats, ())
+        decide = (time.perf_counter() - t0) / calls
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            offer_batch(guard, 0, xb, yb, None)
+        out[arm] = (decide, (time.perf_counter() - t0) / calls)
+        guard.close()
+    d_off = min(out["without"][0], out["without again"][0])
+    d_on = min(out["with"][0], out["with again"][0])
+    offer = min(out["with"][1], out["with again"][1])
+    return (f"added work a step, timed alone ({calls} calls, best of 2): recover's decision {1e6 * d_off:.1f} us "
+            f"without, {1e6 * d_on:.1f} us with AttributeSpikes (+{1e6 * (d_on - d_off):.1f} us); handing a given "
+            f"batch to it {1e6 * offer:.2f} us (only on a step given inputs= or closure=)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=5)
@@ -294,14 +382,23 @@ def main() -> None:
     parser.add_argument("--policy", choices=("recover", "safe", "recover+clips", "safe+clips"), default="recover",
                         help="the preset beside AttributeSpikes (safe keeps no snapshot: verdicts from the samples; "
                              "+clips: wrapped in AttributeClips, heavy clips and outlier skips attributed too)")
+    parser.add_argument("--feed", choices=("batches", "step"), default="batches",
+                        help="batches: the loop fed from guard.batches with chain(AttributeSpikes(), preset); step: "
+                             "the bare preset, each batch given to guard.step(loss, inputs=x, targets=y) (nothing "
+                             "dropped: the loader's order is not known)")
     parser.add_argument("--final", action="store_true", help="also the final-loss comparison")
     parser.add_argument("--only-final", action="store_true")
+    parser.add_argument("--step-time", action="store_true", help="only the per-step time of a healthy run under "
+                        "recover with an AttributeSpikes over without (interleaved rounds)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    if args.step_time:
+        step_times()
+        return
     if not args.only_final:
-        table(seeds, args.steps, args.at, args.policy)
+        table(seeds, args.steps, args.at, args.policy, args.feed)
     if args.final or args.only_final:
         final_losses(seeds)
 
