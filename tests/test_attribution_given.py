@@ -154,3 +154,21 @@ def test_the_recover_preset_attributes_a_given_batch() -> None:
     keeper, guard, _ = _run("none", poison=40 * 16 + 7, policy=gradguard.recover(), loss_fn_in_guard=False)
     assert keeper is not None and keeper.results == {} and keeper.pre_step is None and guard._rng_state is None
     assert find_attributor(gradguard.recover(max_norm=1.0)) is not None
+
+
+def test_a_dict_batch_given_as_inputs_goes_to_the_keepers_own_batch_loss() -> None:
+    torch.manual_seed(0)
+    x, y = _data(512)
+    x[20 * 16 + 4] *= 1000.0
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    loss_fn = nn.MSELoss()
+    keeper = AttributeSpikes(batch_loss=lambda m, b: loss_fn(m(b["x"]), b["y"]))
+    guard = gradguard.Guard(model, opt, policy=gradguard.chain(keeper, gradguard.recover()))
+    for xb, yb in zip(x.split(16), y.split(16), strict=True):
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        guard.step(loss, inputs={"x": xb, "y": yb})
+        opt.zero_grad()
+    result = keeper.results[20]
+    assert result["verdict"] == "data" and result["culprit_samples"][0]["index"] == 4

@@ -156,15 +156,17 @@ class AttributeSpikes(NoState):
 
     def _given(self, guard: Any, step: int) -> tuple[Any, BatchLoss] | None:
         """(batch, batch_loss) from the batch offered for ``step``: ``(inputs, targets)`` with the loss of
-        :meth:`loss_for`, else the closure (a batch that cannot be split into samples); None without either."""
+        :meth:`loss_for` (``inputs`` alone for a ``batch_loss`` of its own when no targets are given), else the
+        closure (a batch that cannot be split into samples); None without either."""
         offered = self._offered
         if offered is None or offered[0] != step:
             return None
         _, inputs, targets, closure = offered
         if inputs is not None:
             batch_loss = self.loss_for(guard)
-            if batch_loss is not None:
-                return (inputs, targets), batch_loss
+            if batch_loss is not None:  # a batch_loss of its own takes inputs= alone as its batch (e.g. a dict)
+                own = self.batch_loss is not None or getattr(self.source, "batch_loss", None) is not None
+                return (inputs if own and targets is None else (inputs, targets)), batch_loss
         if closure is None:
             return None
         fn = closure
@@ -307,8 +309,8 @@ def _explain(result: dict[str, Any], *, closure_only: bool, recorded: bool) -> N
                           "targets= with Guard(loss_fn=...) to name culprit samples")
     same = numbers.get("same_state")
     if not recorded and isinstance(same, dict):
-        same["why"] = ("the RNG the step's forward started from was not kept (the first step given a closure, "
-                       "without loss_fn) and the model has dropout: no hardware test")
+        same["why"] = ("the RNG the step's forward started from was not kept (a guard without loss_fn keeps it "
+                       "after a step given a closure, or once bound) and the model has dropout: no hardware test")
 
 
 def _stochastic(model: nn.Module) -> bool:
