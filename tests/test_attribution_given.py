@@ -85,6 +85,7 @@ def test_a_closure_is_attributed_at_batch_level_without_samples() -> None:
     assert "closure" in result["numbers"]["samples"]["why"]
     assert result["numbers"]["snapshot"]["recurs"] is True  # the batch spikes again at the snapshot...
     assert result["verdict"] == "state"  # ...but no flagged sample can be named: never "data" without one
+    assert "carries the spike" in result["numbers"]["why"]
     assert not result["numbers"]["same_state"]["mismatch"]
 
 

@@ -307,6 +307,11 @@ def _explain(result: dict[str, Any], *, closure_only: bool, recorded: bool) -> N
     if closure_only and isinstance(samples, dict) and samples.get("run") is False and samples.get("why") != "hardware":
         samples["why"] = ("the step's batch was a closure (it cannot be split into samples): pass inputs= and "
                           "targets= with Guard(loss_fn=...) to name culprit samples")
+        snapshot = numbers.get("snapshot")
+        if result.get("verdict") == "state" and isinstance(snapshot, dict) and snapshot.get("recurs"):
+            numbers["why"] = ("the batch spikes again on the previous snapshot (it carries the spike), but a "
+                              "closure's samples cannot be checked for data anomalies: state (data needs a flagged "
+                              "culprit sample)")
     same = numbers.get("same_state")
     if not recorded and isinstance(same, dict):
         same["why"] = ("the RNG the step's forward started from was not kept (a guard without loss_fn keeps it "
