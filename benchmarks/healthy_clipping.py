@@ -25,6 +25,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -43,26 +44,30 @@ def _policy(name: str) -> gradguard.Policy | str:
     return factory(max_norm=float(clip))
 
 
+class _Nudge:
+    """Stands in for a guard in :meth:`Setup.train_step`: steps optimizer and scheduler as the plain run does, after
+    multiplying the gradients of step ``at`` (only) by ``scale``."""
+
+    def __init__(self, setup: Any, at: int, scale: float) -> None:
+        self.setup, self.at, self.scale, self.index = setup, at, scale, 0
+
+    def step(self, loss: torch.Tensor, closure: Any = None) -> None:
+        if self.index == self.at:
+            with torch.no_grad():
+                for p in self.setup.model.parameters():
+                    if p.grad is not None:
+                        p.grad.mul_(self.scale)
+        self.index += 1
+        self.setup.optimizer.step()
+        if self.setup.scheduler is not None:
+            self.setup.scheduler.step()
+
+
 def _nudged(case: Case, seed: int, at: int, scale: float) -> float:
     """The plain run's final loss with the gradients of step ``at`` (only) multiplied by ``scale``."""
     setup = case.build(seed)
-    losses = []
-    for step in range(case.steps):
-        batch = setup.batches(step)
-        setup.optimizer.zero_grad(set_to_none=True)
-        loss = setup.compute_loss(setup.model, batch)
-        loss.backward()
-        if setup.clip is not None:
-            torch.nn.utils.clip_grad_norm_(setup.model.parameters(), setup.clip)
-        if step == at:
-            with torch.no_grad():
-                for p in setup.model.parameters():
-                    if p.grad is not None:
-                        p.grad.mul_(scale)
-        setup.optimizer.step()
-        if setup.scheduler is not None:
-            setup.scheduler.step()
-        losses.append(float(loss.detach()))
+    nudge = _Nudge(setup, at, scale)
+    losses = [setup.train_step(step, nudge) for step in range(case.steps)]
     tail = losses[-max(1, len(losses) // 10):]
     return sum(tail) / len(tail)
 
