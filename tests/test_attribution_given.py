@@ -155,6 +155,7 @@ def test_the_recover_preset_attributes_a_given_batch() -> None:
     keeper, guard, _ = _run("none", poison=40 * 16 + 7, policy=gradguard.recover(), loss_fn_in_guard=False)
     assert keeper is not None and keeper.results == {} and keeper.pre_step is None and guard._rng_state is None
     assert find_attributor(gradguard.recover(max_norm=1.0)) is not None
+    assert find_attributor(gradguard.recover()).keep_pre_step is False  # without a batch: nothing at all
 
 
 def test_a_dict_batch_given_as_inputs_goes_to_the_keepers_own_batch_loss() -> None:
@@ -173,3 +174,25 @@ def test_a_dict_batch_given_as_inputs_goes_to_the_keepers_own_batch_loss() -> No
         opt.zero_grad()
     result = keeper.results[20]
     assert result["verdict"] == "data" and result["culprit_samples"][0]["index"] == 4
+
+
+def test_a_keeper_that_keeps_no_pre_step_state_costs_nothing_under_guard_batches_without_a_loss() -> None:
+    torch.manual_seed(0)
+    x, y = _data(512)
+    x[20 * 16 + 4] *= 1000.0
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    loss_fn = nn.MSELoss()
+    keeper = AttributeSpikes(keep_pre_step=False)  # as the recover preset holds it
+    guard = gradguard.Guard(model, opt, policy=gradguard.chain(keeper, gradguard.recover()))
+    spikes = 0
+    for xb, yb in guard.batches(list(zip(x.split(16), y.split(16), strict=True))):
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        report = guard.step(loss)  # no loss_fn, no closure: nothing can be re-run
+        opt.zero_grad()
+        spikes += any(e.kind in ("loss_spike", "explode", "nonfinite") for e in report.events)
+    assert spikes and keeper.results == {} and keeper.pre_step is None
+    assert guard._rng_state is None  # no RNG keeping started for nothing
+    with pytest.raises(gradguard.ConfigError, match="keep_pre_step"):
+        AttributeSpikes(keep_pre_step=1)  # type: ignore[arg-type]

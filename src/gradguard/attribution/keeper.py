@@ -65,10 +65,11 @@ class AttributeSpikes(NoState):
     ``Guard(loss_fn=...)``) or ``guard.step(loss, closure=lambda model: loss_fn(model(x), y))`` is replayed on the
     spot, before the step is applied; nothing is copied. A closure cannot be split into samples: its verdict is
     ``hardware`` or ``state`` at batch level (``data`` needs a flagged culprit sample) and it names no culprits.
-    A step given no batch is not replayed, at no cost, unless :meth:`bind` was called: then the state before each
-    such spiking step is kept (one CPU copy of the weights and gradients, the newest only) for
-    ``guard.attribute(event, inputs=x, targets=y)``. Under torch.distributed a given batch is replayed only once
-    bound (``guard.batches`` or :meth:`bind` on every rank), as every rank must replay in step.
+    A step given no batch is not replayed, at no cost, unless :meth:`bind` was called (``guard.batches`` binds
+    too) and ``keep_pre_step`` is True: then the state before each such spiking step is kept (one CPU copy of the
+    weights and gradients, the newest only) for ``guard.attribute(event, inputs=x, targets=y)``. Under
+    torch.distributed a given batch is replayed only once bound (``guard.batches`` or :meth:`bind` on every rank),
+    as every rank must replay in step.
 
     Args:
         max_attributions: attributions per run at most (default 10); later spikes are not replayed.
@@ -78,6 +79,9 @@ class AttributeSpikes(NoState):
         top: culprit samples named (default 3).
         batch_loss: ``batch_loss(model, batch) -> mean loss`` for batches other than ``(inputs, targets)``
             (default: the guard's ``loss_fn(model(inputs), targets)``).
+        keep_pre_step: once bound, keep the state before a spiking step whose batch cannot be re-run (one CPU
+            copy) for ``guard.attribute``, and start the guard's RNG keeping without ``loss_fn`` (default True;
+            the ``recover`` preset's member has False: without a batch it does nothing at all).
 
     Under torch.distributed (DDP) every rank replays its own batch in step with the others and all reach the same
     verdict (see :mod:`gradguard.attribution.ddp`); FSDP-sharded parameters (FSDP2's DTensors) are not supported:
@@ -99,11 +103,13 @@ class AttributeSpikes(NoState):
     """
 
     def __init__(self, *, max_attributions: int = 10, max_runs: int = 64, max_reference: int = 3, top: int = 3,
-                 batch_loss: BatchLoss | None = None) -> None:
+                 batch_loss: BatchLoss | None = None, keep_pre_step: bool = True) -> None:
         for name, value, low in (("max_attributions", max_attributions, 0), ("max_runs", max_runs, 1),
                                  ("max_reference", max_reference, 0), ("top", top, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ConfigError(name, value, f"an integer >= {low}")
+        if not isinstance(keep_pre_step, bool):
+            raise ConfigError("keep_pre_step", keep_pre_step, "True or False")
         if batch_loss is not None and not callable(batch_loss):
             raise ConfigError("batch_loss", batch_loss, "a callable batch_loss(model, batch) -> loss, or None")
         self.max_attributions = max_attributions
@@ -111,6 +117,7 @@ class AttributeSpikes(NoState):
         self.max_reference = max_reference
         self.top = top
         self.batch_loss = batch_loss
+        self.keep_pre_step = keep_pre_step
         self.guard: Any = None
         self.source: Any = None
         #: step -> attribution result (as stored in the events' evidence)
@@ -131,7 +138,7 @@ class AttributeSpikes(NoState):
         self._bound = True
         if source is not None:
             self.source = source
-        if getattr(guard, "_rng_state", False) is None:
+        if getattr(guard, "_rng_state", False) is None and (self.keep_pre_step or self.loss_for(guard) is not None):
             # a guard without loss_fn keeps no RNG state: start it (the guard then keeps, after every step, the RNG
             # the next forward starts from; ~60 us a step), or a re-run would draw other dropout masks and the
             # hardware test would call every spike of a model with dropout "hardware"
@@ -238,7 +245,7 @@ class AttributeSpikes(NoState):
             # the batch given to guard.step (under torch.distributed only when bound: every rank must replay)
             given = None if distributed and not self._bound else self._given(guard, step)
             if given is None:
-                if self._bound:  # kept for a later guard.attribute(event, inputs=, targets=)
+                if self._bound and self.keep_pre_step:  # kept for a later guard.attribute(event, inputs=, ...)
                     self.pre_step = PreStep(step, {k: _cpu(v) for k, v in model.state_dict().items()},
                                             [_cpu(p.grad) for p in params], copy.deepcopy(rng), stats.loss,
                                             stats.grad_norm)
