@@ -66,14 +66,21 @@ EVENT_XFAIL: dict[str, str] = {
     # the gradient shrinks 2 decades over 41 layers (the vanish rule wants 3 and 5) and the loss moves 3%
     "deep_relu_conv_plain_40": "no event in 200 steps (plain run: loss 2.33 -> 2.27, no learning @199)",
     # the fourth round's development cases (dev4.py): detection was not changed in that round
-    "allconv_no_bn": "no event in 200 steps (plain run: diverges @92)",
     "allconv_bn_sgd_lr2": "loss_spike @51, after the plain run diverges @20",
     "squeezenet_bn_sgd_lr2": "weight_growth @17 (not an accepted kind), then none accepted (plain: at chance @199)",
 }
 
 
+#: development cases whose events differ between runs of the same seed (not strict): name -> what was measured
+EVENT_UNSTABLE: dict[str, str] = {
+    "allconv_no_bn": "seed 0: no event in judgment_table.py (plain run diverges @92), an accepted one in the suite",
+}
+
+
 def _param(case: Case, xfail: dict[str, str]) -> object:
     marks = [pytest.mark.xfail(strict=True, reason=f"measured: {xfail[case.name]}")] if case.name in xfail else []
+    if xfail is EVENT_XFAIL and case.name in EVENT_UNSTABLE:
+        marks = [pytest.mark.xfail(strict=False, reason=f"measured: {EVENT_UNSTABLE[case.name]}")]
     return pytest.param(case, id=case.name, marks=marks)
 
 
