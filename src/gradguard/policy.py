@@ -225,6 +225,16 @@ def _safe() -> Chain:
     return Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive())
 
 
+def _attribute_spikes() -> Policy:
+    """An :class:`~gradguard.attribution.AttributeSpikes` for ``recover``: it replays a spike when the guard has the
+    step's batch (``guard.step(loss, inputs=x, targets=y)`` with ``loss_fn``, a ``closure``, ``guard.batches``)
+    and does nothing without one: no copy, no RNG keeping (``keep_pre_step=False``); it never decides, it only
+    writes the event's ``evidence["attribution"]``."""
+    from .attribution.keeper import AttributeSpikes
+
+    return AttributeSpikes(keep_pre_step=False)
+
+
 #: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
 #: extreme outlier steps and clips adaptively (:class:`ClipAdaptive`: learned from the true norms, floored at the
 #: warm-up level, rising at most 0.5% a step; in its 25-step warm-up from 3x the first norm, rising at most 25% a
@@ -235,11 +245,14 @@ def _safe() -> Chain:
 #: non-finite steps or a collapse, restoring the policies' and detectors' state with it; the learning rate is halved
 #: on a divergence, a collapse or a repeated rollback (never below 1/8) and brought back over healthy steps. A run
 #: that does not learn (``stall`` with mode ``not_learning``) is restarted from its first state at a quarter of
-#: the rate, until its loss leaves the start (never below 1/256).
+#: the rate, until its loss leaves the start (never below 1/256). A spike (``loss_spike``, ``explode``, ``nonfinite``)
+#: on a step whose batch the guard has is attributed on the spot (:class:`~gradguard.attribution.AttributeSpikes`:
+#: ``data``, ``state`` or ``hardware``, in the event's ``evidence["attribution"]``); without a batch, nothing.
 PRESETS: dict[str, Any] = {
     "monitor": lambda: Chain(),
     "safe": _safe,
-    "recover": lambda: Chain(*_safe().policies, RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True)),
+    "recover": lambda: Chain(*_safe().policies, RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True),
+                             _attribute_spikes()),
 }
 
 
