@@ -123,36 +123,32 @@ def test_fresh_batch_size_labels_and_half() -> None:
         assert case.events and set(case.events) <= set(EVENT_KINDS), case.name
 
 
-def test_fresh2_batch_size_labels_and_half() -> None:
-    from judgment_corpus.fresh2 import CONTROLS
-
-    healthy = [c for c in FRESH2 if c.healthy]
-    broken = [c for c in FRESH2 if not c.healthy]
-    assert len(FRESH2) >= 24 and len(healthy) >= 10 and len(broken) >= 14
-    assert {c.half for c in FRESH2} == {"fresh2"}
-    earlier = {c.family for c in ALL if c.healthy and c.half != "fresh2"}
+def _check_frozen_batch(cases: list, half: str, controls: dict, min_broken: int) -> None:
+    """A frozen held-out batch: its size, its half, architectures new to the corpus, every cause covered, a control
+    per broken case, valid labels."""
+    healthy = [c for c in cases if c.healthy]
+    broken = [c for c in cases if not c.healthy]
+    assert len(cases) >= 24 and len(healthy) >= 10 and len(broken) >= min_broken
+    assert {c.half for c in cases} == {half}
+    earlier = {c.family for c in ALL if c.healthy and c.half != half}
     assert not {c.family for c in healthy} & earlier  # architectures new to the corpus
     assert {c.expected[0] for c in broken} == set(CAUSES)
-    assert set(CONTROLS) == {c.name for c in broken}  # every broken case names its control
+    assert set(controls) == {c.name for c in broken}  # every broken case names its control
     for case in broken:
         assert case.expected and set(case.expected) <= set(CAUSES), case.name
         assert case.events and set(case.events) <= set(EVENT_KINDS), case.name
+
+
+def test_fresh2_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh2 import CONTROLS
+
+    _check_frozen_batch(FRESH2, "fresh2", CONTROLS, 14)
 
 
 def test_fresh3_batch_size_labels_and_half() -> None:
     from judgment_corpus.fresh3 import CONTROLS
 
-    healthy = [c for c in FRESH3 if c.healthy]
-    broken = [c for c in FRESH3 if not c.healthy]
-    assert len(FRESH3) >= 24 and len(healthy) >= 10 and len(broken) >= 12
-    assert {c.half for c in FRESH3} == {"fresh3"}
-    earlier = {c.family for c in ALL if c.healthy and c.half != "fresh3"}
-    assert not {c.family for c in healthy} & earlier  # architectures new to the corpus
-    assert {c.expected[0] for c in broken} == set(CAUSES)
-    assert set(CONTROLS) == {c.name for c in broken}  # every broken case names its control
-    for case in broken:
-        assert case.expected and set(case.expected) <= set(CAUSES), case.name
-        assert case.events and set(case.events) <= set(EVENT_KINDS), case.name
+    _check_frozen_batch(FRESH3, "fresh3", CONTROLS, 12)
 
 
 @pytest.mark.parametrize("case", FRESH2 + FRESH3, ids=lambda c: c.name)
