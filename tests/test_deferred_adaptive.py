@@ -258,3 +258,24 @@ def test_safe_deferred_resumes_exactly_from_a_checkpoint() -> None:
     assert sum(r[3] < 1 for r in reference[30:]) >= 3 and any(not r[1] for r in reference[30:]), reference[30:]
     assert [r for r in resumed if r[0] >= 0] == [r for r in reference if r[0] >= 0]
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), model2.parameters()))
+
+
+def test_last_true_finds_the_exact_boundary_from_any_guess() -> None:
+    """The shared boundary search: from a guess next to the boundary (the walk) and from a guess far off (the
+    bisection), the result holds and its next double does not."""
+    import math as _math
+    import random
+
+    from gradguard._doubles import MAX_DOUBLE, last_true
+
+    rng = random.Random(0)
+    for _ in range(200):
+        limit = rng.uniform(-30.0, 30.0)
+
+        def holds(g: float, limit: float = limit) -> bool:  # "not skipped": log(sqrt(g)) <= limit
+            n = _math.sqrt(g)
+            return n == 0 or _math.log(n) <= limit
+
+        for guess in (_math.exp(2.0 * limit), rng.uniform(0.0, 1e300), 0.0):
+            x = last_true(holds, guess, 0.0, MAX_DOUBLE)
+            assert holds(x) and not holds(_math.nextafter(x, _math.inf))

@@ -19,13 +19,14 @@ previous step, which the deferred mode reads before it issues the next (as for `
 from __future__ import annotations
 
 import math
-import struct
 from typing import Any
 
 import numpy as np
 import torch
 
 from ._clip_target import far_target
+from ._doubles import MAX_DOUBLE as _MAX
+from ._doubles import last_true
 from .mitigation.adaptive import ClipAdaptive
 from .mitigation.clipping import ClipByPercentile, ClipByZScore
 
@@ -57,18 +58,6 @@ class StatefulClipTwin:
 
 # the slots of ClipAdaptiveTwin's host doubles
 _LIMIT, _LEARN_LIMIT, _UP, _DOWN, _USER_AT, _USER_BELOW, _MEAN, _ZS, _ZS2, _LEARN_BELOW, _ONE, _LOSS = range(12)
-_MAX = 1.7976931348623157e308
-
-
-def _key(x: float) -> int:
-    """The doubles in their order, as integers (-0.0 and 0.0 share 0)."""
-    bits = int(struct.unpack("<q", struct.pack("<d", abs(x)))[0])
-    return bits if x >= 0 else -bits
-
-
-def _unkey(k: int) -> float:
-    x = float(struct.unpack("<d", struct.pack("<q", abs(k)))[0])
-    return x if k >= 0 else -x
 
 
 def learn_below(top: float, fast: float, keep: float, falls: float) -> float:
@@ -90,21 +79,7 @@ def learn_below(top: float, fast: float, keep: float, falls: float) -> float:
         return -math.inf
     guess = fast + (falls - fast) / keep if known else falls
     guess = min(max(guess, -_MAX), top) if math.isfinite(guess) else -_MAX
-    for _ in range(8):  # the guess is within a few doubles of the boundary
-        if not falls_at(guess):
-            guess = math.nextafter(guess, -math.inf)
-        elif not falls_at(math.nextafter(guess, math.inf)):
-            return guess
-        else:
-            guess = math.nextafter(guess, math.inf)
-    lo, hi = _key(-_MAX), _key(top)  # falls_at(lo) is True, falls_at(hi) False: bisect the ordered doubles
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if falls_at(_unkey(mid)):
-            lo = mid
-        else:
-            hi = mid
-    return _unkey(lo)
+    return last_true(falls_at, guess, -_MAX, top)
 
 
 class ClipAdaptiveTwin:

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import math
 import statistics
-import struct
 from collections.abc import Sequence
 from typing import Any
 
+from .._doubles import MAX_DOUBLE as _MAX
+from .._doubles import last_true
 from ..decision import Decision
 from ..events import Event
 from ..stats import StepStats
 from ._checks import at_least, fraction, positive
 
 __all__ = ["SkipOutliers"]
-
-
-_MAX = 1.7976931348623157e308  # the largest finite double
-
-
-def _bits(x: float) -> int:
-    return int(struct.unpack("<q", struct.pack("<d", x))[0])
-
-
-def _double(bits: int) -> float:
-    return float(struct.unpack("<d", struct.pack("<q", bits))[0])
 
 
 def _median_mad(values: list[float]) -> tuple[float, float]:
@@ -114,21 +104,7 @@ class SkipOutliers:
         if not skips(_MAX):
             return math.inf
         guess = math.exp(2.0 * limit) if limit < 354.0 else _MAX
-        for _ in range(8):  # the guess is within a few doubles of the boundary
-            if skips(guess):
-                guess = math.nextafter(guess, 0.0)
-            elif skips(math.nextafter(guess, math.inf)):
-                return guess
-            else:
-                guess = math.nextafter(guess, math.inf)
-        lo, hi = 0, _bits(_MAX)  # skips(0.0) is False, skips(_MAX) True: bisect the ordered non-negative doubles
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if skips(_double(mid)):
-                hi = mid
-            else:
-                lo = mid
-        return _double(lo)
+        return last_true(lambda g: not skips(g), guess, 0.0, _MAX)  # skips(0.0) is False, skips(_MAX) True
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         norm = stats.grad_norm
