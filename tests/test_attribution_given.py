@@ -12,8 +12,6 @@ from torch import nn
 import gradguard
 from gradguard.attribution import AttributeSpikes, find_attributor
 
-RECOVER_ATTRIBUTES = find_attributor(gradguard.recover()) is not None
-
 
 def _data(n: int = 1024, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
@@ -120,13 +118,17 @@ def test_attribution_from_a_given_batch_leaves_the_run_bit_for_bit(feed: str) ->
     assert all(torch.equal(a, b) for a, b in zip(with_attribution, without, strict=True))
 
 
-def test_a_batch_given_to_a_bound_keeper_still_keeps_the_pre_step_state_when_missing() -> None:
+def _poisoned_at_step_20() -> tuple[torch.Tensor, torch.Tensor, nn.Module, torch.optim.Optimizer, nn.Module]:
+    """Data whose step-20 batch (batch 16) holds sample 4 scaled x1000, a small MLP, Adam 1e-3 and MSE."""
     torch.manual_seed(0)
     x, y = _data(512)
     x[20 * 16 + 4] *= 1000.0
     model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    loss_fn = nn.MSELoss()
+    return x, y, model, torch.optim.Adam(model.parameters(), 1e-3), nn.MSELoss()
+
+
+def test_a_batch_given_to_a_bound_keeper_still_keeps_the_pre_step_state_when_missing() -> None:
+    x, y, model, opt, loss_fn = _poisoned_at_step_20()
     keeper = AttributeSpikes()
     guard = gradguard.Guard(model, opt, loss_fn=loss_fn, policy=gradguard.chain(keeper, gradguard.recover()))
     keeper.bind(guard)
@@ -145,8 +147,6 @@ def test_a_batch_given_to_a_bound_keeper_still_keeps_the_pre_step_state_when_mis
         pytest.fail("the poisoned step raised no spike event")
 
 
-@pytest.mark.xfail(not RECOVER_ATTRIBUTES, strict=True,
-                   reason="until the lead applies /tmp/s6/h18b_policy.diff (recover holds an AttributeSpikes)")
 def test_the_recover_preset_attributes_a_given_batch() -> None:
     policy = gradguard.recover()
     keeper, _, _ = _run("inputs", poison=40 * 16 + 7, policy=policy)
@@ -159,12 +159,7 @@ def test_the_recover_preset_attributes_a_given_batch() -> None:
 
 
 def test_a_dict_batch_given_as_inputs_goes_to_the_keepers_own_batch_loss() -> None:
-    torch.manual_seed(0)
-    x, y = _data(512)
-    x[20 * 16 + 4] *= 1000.0
-    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    loss_fn = nn.MSELoss()
+    x, y, model, opt, loss_fn = _poisoned_at_step_20()
     keeper = AttributeSpikes(batch_loss=lambda m, b: loss_fn(m(b["x"]), b["y"]))
     guard = gradguard.Guard(model, opt, policy=gradguard.chain(keeper, gradguard.recover()))
     for xb, yb in zip(x.split(16), y.split(16), strict=True):
@@ -177,12 +172,7 @@ def test_a_dict_batch_given_as_inputs_goes_to_the_keepers_own_batch_loss() -> No
 
 
 def test_a_keeper_that_keeps_no_pre_step_state_costs_nothing_under_guard_batches_without_a_loss() -> None:
-    torch.manual_seed(0)
-    x, y = _data(512)
-    x[20 * 16 + 4] *= 1000.0
-    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    loss_fn = nn.MSELoss()
+    x, y, model, opt, loss_fn = _poisoned_at_step_20()
     keeper = AttributeSpikes(keep_pre_step=False)  # as the recover preset holds it
     guard = gradguard.Guard(model, opt, policy=gradguard.chain(keeper, gradguard.recover()))
     spikes = 0
