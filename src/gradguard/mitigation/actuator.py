@@ -1,4 +1,6 @@
-"""How the guard carries out a decision: fused clipping, learning-rate changes, snapshots, rollback, the skip bound.
+"""How the guard carries out a decision: fused clipping, learning-rate changes, snapshots, rollback, the skip bound,
+and a per-layer update cap (a policy member such as :class:`~gradguard.precursors.UpdateCap`: its scales are asked
+for after the clip and applied to the weights right after ``optimizer.step()``).
 
 :class:`Actuator` holds the guard's side of mitigation (the snapshot store, the consecutive-skip count, the
 learning-rate scale) so that the guard itself stays a thin sequence of observe -> decide -> apply -> record.
@@ -24,9 +26,9 @@ from ..events import Event
 from ..inventory import ParamInventory
 from ..stats import StepStats, clamp_grads_, mul_grads_
 from .backoff import TROUBLE_KINDS, scale_lr
-from .rollback import SnapshotStore, capture_guard_state, find_rollback, restore_guard_state
+from .rollback import SnapshotStore, capture_guard_state, find_rollback, members, restore_guard_state
 
-__all__ = ["Actuator", "Outcome", "RollbackInfo", "halt", "validate"]
+__all__ = ["Actuator", "Outcome", "RollbackInfo", "find_update_cap", "halt", "validate"]
 
 #: A step whose gradients were scaled below this fraction of their norm raises a "clip" event (rarer clips are
 #: only in the step row: ``clip_coef`` and ``grad_norm_after``).
@@ -61,6 +63,7 @@ class Actuator:
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.scaler = scaler
+        self.inventory = inventory
         self.params = inventory.params
         self.layer_of = inventory.layer_of
         self.store = store
@@ -72,6 +75,11 @@ class Actuator:
         self.policy = policy
         self.detectors = list(detectors)
         self.rollback_policy = find_rollback(policy)
+        self.update_cap = find_update_cap(policy)
+        if self.update_cap is not None:
+            self.update_cap.bind(model, optimizer)
+        self._cap_hook: Any = None
+        self._cap_applied: dict[str, float] = {}  # the layers whose step the armed cap scales: {name: scale}
         if store is not None and store.keeps_initial:
             store.take_initial(model, optimizer, scheduler, scaler, self._guard_state())
 
@@ -102,9 +110,13 @@ class Actuator:
 
     # ------------------------------------------------------------------------------------------- gradients
     def clip(self, decision: Decision, present: tuple[int, ...]) -> None:
-        """Scale (globally and per layer) and clamp the present gradients: at most one fused op of each kind."""
-        if not present or not decision.clips:
-            return
+        """Scale (globally and per layer) and clamp the present gradients: at most one fused op of each kind; then
+        arm the policy's update cap, if it holds one, for the coming ``optimizer.step()``."""
+        if present and decision.clips:
+            self._clip(decision, present)
+        self._arm_cap(present)
+
+    def _clip(self, decision: Decision, present: tuple[int, ...]) -> None:
         grads = [self.params[k].grad for k in present]
         coefs = decision.layer_clip_coefs
         if coefs is not None:
@@ -114,6 +126,44 @@ class Actuator:
             mul_grads_(grads, decision.clip_coef)  # type: ignore[arg-type]
         if decision.clip_value is not None:
             clamp_grads_(grads, decision.clip_value)  # type: ignore[arg-type]
+
+    def _arm_cap(self, present: tuple[int, ...]) -> None:
+        """Ask the cap for its layer scales (measured on the clipped gradients) and, where any layer is capped, copy
+        those layers' weights and register a one-shot step post-hook that moves them to ``old + s (new - old)``."""
+        self._disarm_cap()
+        cap = self.update_cap
+        if cap is None or not present:
+            return
+        scales = cap.layer_scales()
+        if not scales:
+            return
+        index = {name: i for i, name in enumerate(self.inventory.layer_names())}
+        by_layer = {index[n]: s for n, s in scales.items() if n in index and s < 1.0}
+        ks = [k for k in present if self.layer_of[k] in by_layer]
+        if not ks:
+            return
+        params = [self.params[k].detach() for k in ks]
+        weights = [by_layer[self.layer_of[k]] for k in ks]
+        with torch.no_grad():
+            before = [p.clone() for p in params]
+
+        def scale_step(_opt: Any, _args: Any, _kwargs: Any) -> None:
+            self._disarm_cap(keep_record=True)
+            with torch.no_grad():
+                torch._foreach_lerp_(before, params, weights)  # old + s (new - old)
+                torch._foreach_copy_(params, before)
+
+        self._cap_hook = self.optimizer.register_step_post_hook(scale_step)
+        names = self.inventory.layer_names()
+        self._cap_applied = {names[i]: s for i, s in by_layer.items()}
+
+    def _disarm_cap(self, keep_record: bool = False) -> None:
+        """Remove a cap hook the optimizer never ran (a step the loop or the scaler did not take)."""
+        if self._cap_hook is not None:
+            self._cap_hook.remove()
+            self._cap_hook = None
+        if not keep_record:
+            self._cap_applied = {}
 
     @staticmethod
     def effective_coef(decision: Decision, stats: StepStats) -> float:
@@ -160,6 +210,16 @@ class Actuator:
                                     f"gradients scaled by {coef:.3g} ({decision.reason})",
                                     evidence={"clip_coef": coef, "grad_norm": stats.grad_norm,
                                               "grad_norm_after": stats.grad_norm * coef, **decision.evidence}))
+        capped, self._cap_applied = self._cap_applied, {}
+        if not applied:
+            self._disarm_cap()
+        elif capped:
+            out.events.append(Event(step, "clip", "info",
+                                    f"Adam step of {len(capped)} layer(s) capped at 1/RMS(g^2/v) "
+                                    f"(smallest scale {min(capped.values()):.3g})",
+                                    layers=tuple(capped),
+                                    evidence={"reason": "update_cap", "update_scale": {
+                                        n: round(s, 4) for n, s in capped.items()}}))
         healthy = (applied and coef >= HEAVY_CLIP and stats.grads_finite and stats.loss_finite
                    and not any(e.kind in TROUBLE_KINDS for e in events))
         if not applied and self.rollback_policy is not None:
@@ -263,6 +323,13 @@ class Actuator:
             warnings.warn("gradguard: the checkpoint holds no snapshot state (written by a guard without a rollback "
                           "policy, or by an older gradguard): the resumed run can roll back only to snapshots taken "
                           "from now on, or to the state this guard started from.", stacklevel=3)
+
+
+def find_update_cap(policy: Any) -> Any:
+    """The first member of ``policy`` that caps per-layer updates (``bind`` and ``layer_scales`` methods, as
+    :class:`~gradguard.precursors.UpdateCap`), or None."""
+    return next((m for m in members(policy) if callable(getattr(m, "layer_scales", None))
+                 and callable(getattr(m, "bind", None))), None) if policy is not None else None
 
 
 def _plain(lr: Any) -> Any:

@@ -1,0 +1,176 @@
+"""The StableAdamW-style per-layer update cap as a policy member that the guard's actuator applies.
+
+:class:`UpdateCap` decides, the guard's :class:`~gradguard.mitigation.actuator.Actuator` acts (as for every other
+mitigation): after the step's gradients are clipped, the actuator asks the member for each layer's step scale
+``1/max(1, RMS)``, RMS the root mean square of :math:`g^2/\\hat u` measured on the gradient the optimizer is about
+to receive (see :mod:`gradguard.precursors.adam_state`); after ``optimizer.step()`` it moves each capped layer back
+from its new weights toward the old ones, ``w <- w_old + s (w_new - w_old)``. So:
+
+- **with a clip**: the RMS is measured on the clipped gradient (the one Adam folds into its moments), and the cap
+  scales the step that clipped gradient produced;
+- **with a skip**: nothing is stepped, so nothing is capped (the gate still counts the step);
+- **with any optimizer implementation** (for-loop, ``foreach``, ``fused``): the cap acts on the weights after the
+  whole step, so it never enters the optimizer's kernels; the optimizer's moments keep the full gradient, as in
+  StableAdamW, which lowers the step size only. The whole step of the layer is scaled, AdamW's decoupled decay
+  included (StableAdamW's :math:`\\eta_t` scales both). Memory: a copy of the capped layers' weights, for one step.
+
+Two gates (``gate``):
+
+- ``"evidence"`` (default): capping is switched on for ``window`` steps when a layer's gradient is far beyond what
+  Adam's second moment expects — the surprise of :class:`~gradguard.precursors.AdamStatePrecursor` over
+  ``threshold`` in a layer carrying at least ``min_share`` of the gradient energy, measured here (one foreach
+  1-norm of the second moment per step) — or when an event of a kind in ``open_on`` arrives (``precursor`` from a
+  detector). Outside the window nothing is measured beyond the surprise and nothing is capped.
+- ``"always"``: StableAdamW itself: every step, every layer whose RMS exceeds ``max_rms``. Measured on the judgment
+  corpus it capped 93-200 of 200 healthy steps and slowed 8 of 21 healthy development models by more than 2%
+  (worst 1.39x): opt-in.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..decision import Decision
+from ..errors import ConfigError
+from ..events import Event
+from ..stats_types import StepStats
+from .adam_state import AdamStateMonitor, supports_adam_state
+from .detectors import judged_surprise
+
+__all__ = ["GATES", "UpdateCap", "update_cap"]
+
+#: The accepted values of ``UpdateCap(gate=...)``.
+GATES = ("evidence", "always")
+
+
+class UpdateCap:
+    """Per-layer StableAdamW update cap, applied by the guard's actuator (see the module docstring).
+
+    Args:
+        gate: ``"evidence"`` (default: only for ``window`` steps after a layer's surprise exceeds ``threshold``, or
+            after an ``open_on`` event) or ``"always"`` (every step, as StableAdamW).
+        window: steps the cap stays on once opened, the opening step included (default 10; evidence gate only).
+        max_rms: the RMS of g^2/u-hat above which a layer's step is divided by its RMS (default 1.0, as
+            StableAdamW; dimensionless, >= 1).
+        threshold: the surprise sqrt(sum g^2 / sum v-hat) that opens the window (default 10.0, the calibrated
+            threshold of :class:`~gradguard.precursors.AdamStatePrecursor`: 0 false alarms on every healthy
+            corpus half).
+        min_share: a layer is judged only with at least this share of the step's gradient energy (default 0.1).
+        min_step: no window opens before this step (default 10: Adam's second moment is still forming).
+        open_on: event kinds that also open the window (default ``("precursor",)``).
+
+    Raises:
+        ConfigError: a setting out of range.
+    """
+
+    survives_rollback = False
+
+    def __init__(self, *, gate: str = "evidence", window: int = 10, max_rms: float = 1.0, threshold: float = 10.0,
+                 min_share: float = 0.1, min_step: int = 10, open_on: Sequence[str] = ("precursor",)) -> None:
+        if gate not in GATES:
+            raise ConfigError("gate", gate, f"one of {GATES}")
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise ConfigError("window", window, "an int >= 1 (steps the cap stays on once opened)")
+        if isinstance(max_rms, bool) or not isinstance(max_rms, (int, float)) or not max_rms >= 1.0:
+            raise ConfigError("max_rms", max_rms, "a number >= 1 (the RMS of g^2/v when the gradient is as expected)")
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+            raise ConfigError("threshold", threshold, "a number > 0 (a surprise: 1 = the gradient Adam expects)")
+        if isinstance(min_share, bool) or not isinstance(min_share, (int, float)) or not 0.0 <= min_share < 1.0:
+            raise ConfigError("min_share", min_share, "a number in [0, 1) (a share of the step's gradient energy)")
+        if isinstance(min_step, bool) or not isinstance(min_step, int) or min_step < 0:
+            raise ConfigError("min_step", min_step, "an int >= 0")
+        if isinstance(open_on, str) or not all(isinstance(k, str) for k in open_on):
+            raise ConfigError("open_on", open_on, "a sequence of event kinds, e.g. ('precursor',)")
+        self.gate = gate
+        self.window = window
+        self.max_rms = float(max_rms)
+        self.threshold = float(threshold)
+        self.min_share = float(min_share)
+        self.min_step = min_step
+        self.open_on = frozenset(open_on)
+        self.monitor: AdamStateMonitor | None = None
+        self._bound = False
+        self._step = -1
+        self._until = -1  # the window covers the steps < _until
+        self.opened: list[int] = []  # steps that opened a window (this process; not checkpointed)
+        self.capped: dict[int, dict[str, float]] = {}  # step -> {layer: RMS} of the steps the actuator capped
+
+    # --------------------------------------------------------------------------------------- binding
+    def bind(self, model: nn.Module, optimizer: torch.optim.Optimizer | None) -> None:
+        """Called once by the guard's actuator. An optimizer without Adam's state is said once and never capped."""
+        self._bound = True
+        if optimizer is not None and supports_adam_state(optimizer):
+            self.monitor = AdamStateMonitor(model, optimizer)
+            return
+        name = "no optimizer" if optimizer is None else type(optimizer).__name__
+        warnings.warn(f"gradguard: UpdateCap needs an Adam-family optimizer's second moment ({name} keeps none): "
+                      "it caps nothing", stacklevel=3)
+
+    # --------------------------------------------------------------------------------------- policy
+    def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
+        """Open the window on evidence; never acts on the gradients itself (the actuator asks
+        :meth:`layer_scales`)."""
+        self._step = stats.step
+        if self.monitor is None or self.gate == "always":
+            return Decision()
+        if any(e.kind in self.open_on for e in events):
+            self._open(stats.step)
+            return Decision()
+        if stats.step < self.min_step or stats.step < self._until:
+            return Decision()  # too early to judge, or already open: no surprise read needed
+        known = stats.layer_grad_norm
+        grad_sq = known ** 2 if known.shape == (self.monitor.num_layers,) else None
+        measured = self.monitor.measure(stats.step, full=False, grad_sq=grad_sq)
+        if (judged_surprise(measured, self.min_share) > self.threshold).any():
+            self._open(stats.step)
+        return Decision()
+
+    def _open(self, step: int) -> None:
+        self._until = step + self.window
+        self.opened.append(step)
+
+    @property
+    def active(self) -> bool:
+        """Whether the step last decided is capped (where a layer's RMS exceeds ``max_rms``)."""
+        return self.monitor is not None and (self.gate == "always" or self._step < self._until)
+
+    def layer_scales(self) -> dict[str, float]:
+        """``{layer name: 1/RMS}`` for the layers whose step is to be capped, measured on the gradients now in
+        ``.grad`` (after the guard's clip) against the optimizer's state; empty when the cap is off. Call before
+        ``optimizer.step()``."""
+        if not self.active:
+            return {}
+        assert self.monitor is not None
+        rms = np.nan_to_num(self.monitor.measure(self._step, full=True).layer_rms, nan=0.0, posinf=0.0)
+        over = np.nonzero(rms > self.max_rms)[0]
+        if over.size == 0:
+            return {}
+        names = self.monitor.layer_names
+        self.capped[self._step] = {names[i]: round(float(rms[i]), 4) for i in over}
+        return {names[i]: 1.0 / float(rms[i]) for i in over}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"until": self._until}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._until = int(state.get("until", -1))
+
+    def __repr__(self) -> str:
+        if self.gate == "always":
+            return f"update_cap(gate='always', max_rms={self.max_rms:g})"
+        return f"update_cap(window={self.window}, threshold={self.threshold:g}, max_rms={self.max_rms:g})"
+
+
+def update_cap(gate: str = "evidence", window: int = 10, max_rms: float = 1.0, threshold: float = 10.0) -> UpdateCap:
+    """A per-layer StableAdamW update cap for a policy chain, applied by the guard (see :class:`UpdateCap`)::
+
+        guard = gradguard.Guard(model, opt, policy=gradguard.policy.chain(*gradguard.policy.recover().policies,
+                                                                          update_cap()))
+    """
+    return UpdateCap(gate=gate, window=window, max_rms=max_rms, threshold=threshold)
