@@ -66,6 +66,16 @@ def full_stats_needed(policy: Any, detectors: list[Any]) -> bool:
     return False
 
 
+def bind_model(detectors: list[Any], model: nn.Module, loss_fn: Any) -> None:
+    """Hand the model and the guard's ``loss_fn`` to every detector with a ``bind_model(model, loss_fn)`` method
+    (:class:`~gradguard.detectors.StallDetector` infers the chance loss ``log(C)`` from the model's first output).
+    The guard calls this once, after its detectors are built."""
+    for detector in detectors:
+        bind = getattr(detector, "bind_model", None)
+        if callable(bind):
+            bind(model, loss_fn)
+
+
 def check_sync(sync: object) -> str:
     if sync not in SYNC_MODES:
         raise ConfigError("sync", sync, "'blocking' (default: read each step's statistics at once) or 'deferred' "

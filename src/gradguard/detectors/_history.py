@@ -106,6 +106,14 @@ class Window:
         start = self._count % self.size
         return np.concatenate([self._ring[start:], self._ring[:start]])
 
+    def last(self, m: int) -> np.ndarray:
+        """The latest ``min(m, len(self))`` values, oldest first (a view when they lie in one piece of the ring)."""
+        n = min(m, len(self))
+        end = self._count if self._count <= self.size else (self._count % self.size or self.size)
+        if n <= end:
+            return self._ring[end - n:end]
+        return np.concatenate([self._ring[self.size - (n - end):], self._ring[:end]])
+
     def unordered(self) -> np.ndarray:
         """The values in ring order (enough for order-free statistics such as the median)."""
         return self._ring[: len(self)]

@@ -7,11 +7,14 @@ import math
 from typing import Any
 
 import numpy as np
+from torch import nn
 
+from ..errors import ConfigError
 from ..events import Event
 from ..stats import StepStats, UpdateStats
-from ._checks import at_least, fraction, optional_positive, positive
+from ._checks import at_least, at_least_zero, fraction, optional_positive, positive
 from ._history import Window
+from .chance import OutputWidth, chance_of, loss_kind
 
 _RATIOS_KEPT = 64  # update measurements remembered (every update_every steps: a few hundred steps at the default)
 
@@ -45,9 +48,19 @@ class StallDetector:
     * ``"frozen"``: its whole range over ``window`` losses is below ``frozen`` (relative), as with a network
       whose units all died.
 
-    Looks every ``window // 20`` steps (a stall is slow by nature); one event per episode, re-armed when the
-    loss moves again — except that a run still not learning is told again after ``learn_window`` x 1, 2, 4...
-    steps (``evidence["repeat"]``), so that a learning-rate back-off that did not help can be followed by another.
+    * ``"at_chance"``: the median of the last ``chance_window`` finite losses is at or above ``1 + chance_margin``
+      times the chance loss ``log(C)`` (the cross-entropy of a uniform guess over C classes) while the run steps
+      its weights (a learning rate above 0, not risen by more than 5% over those steps: warm-up is not a stall):
+      the model has learned nothing a constant guess would not know (a too-large init, dead units, a learning rate
+      far off). ``chance_loss`` gives ``log(C)``; ``"auto"`` (default) infers it once the guard binds the model
+      (:meth:`bind_model`: the class width of the model's first output, see :mod:`gradguard.detectors.chance`);
+      None turns the mode off. Told once per episode, re-armed when the median falls below the threshold;
+      independent of the other modes.
+
+    Looks every ``window // 20`` steps (a stall is slow by nature; also while an episode is on); one event per
+    episode, re-armed when the loss moves again — except that a run still not learning is told again after
+    ``learn_window`` x 1, 2, 4... steps (``evidence["repeat"]``), so that a learning-rate back-off that did not
+    help can be followed by another.
 
     Args:
         window: losses for the never-improved and frozen modes (default 100).
@@ -60,19 +73,42 @@ class StallDetector:
             runs measure 1e-3 to 3e-2; None disables this part).
         growth_high: weight-norm growth over the first norms that counts as blown up (default 4.0; None
             disables this part).
+        chance_loss: the chance loss ``log(C)`` in nats (a number > 0), ``"auto"`` (default: inferred from the
+            model the guard binds; nothing without one) or None (the at-chance mode off).
+        chance_window: losses whose median must be at or above the chance loss (default 50).
+        chance_margin: how far above ``log(C)`` the median must be, relative (default 0.1: 10%; an LSTM LM at
+            word_language_model's SGD lr 20 sits exactly at chance, 1.00x, for its first 55 steps and then learns;
+            runs with a 50x init sit at 1.27x to 26x).
     """
 
     def __init__(self, *, window: int = 100, min_improvement: float = 0.01, frozen: float = 1e-6,
                  learn_window: int = 50, start_tolerance: float = 0.05,
-                 ratio_high: float | None = 0.1, growth_high: float | None = 4.0) -> None:
+                 ratio_high: float | None = 0.1, growth_high: float | None = 4.0,
+                 chance_loss: float | str | None = "auto", chance_window: int = 50,
+                 chance_margin: float = 0.1) -> None:
         self.min_improvement = positive("min_improvement", min_improvement)
         self.frozen = positive("frozen", frozen)
         self.learn_window = at_least("learn_window", learn_window, 4)
         self.start_tolerance = fraction("start_tolerance", start_tolerance)
         self.ratio_high = optional_positive("ratio_high", ratio_high)
         self.growth_high = optional_positive("growth_high", growth_high)
+        self.auto_chance = chance_loss == "auto"
+        if not self.auto_chance and chance_loss is not None and (
+                isinstance(chance_loss, (bool, str)) or not isinstance(chance_loss, (int, float))
+                or not math.isfinite(chance_loss) or chance_loss <= 0):
+            raise ConfigError("chance_loss", chance_loss, "a chance loss log(C) > 0 in nats, 'auto' (inferred from "
+                              "the model's output width) or None (the at-chance mode off)")
+        #: the chance loss in use (None: not known (yet) or off)
+        self.chance: float | None = None if self.auto_chance or chance_loss is None else float(chance_loss)
+        self.chance_source = "given" if self.chance is not None else None
+        self.chance_window = at_least("chance_window", chance_window, 4)
+        self.chance_margin = at_least_zero("chance_margin", chance_margin)
+        self.chance_active = False
+        self._width: OutputWidth | None = None
+        self._loss_kind = "unknown"
+        self._lrs: list[tuple[int, float]] = []  # (step, max lr) at the checks, for the warm-up test
         size = at_least("window", window, 4)
-        self.window = Window(max(size, self.learn_window))
+        self.window = Window(max(size, self.learn_window, self.chance_window))
         self.size = size
         self.every = max(1, size // 20)
         self.first: float | None = None
@@ -85,6 +121,7 @@ class StallDetector:
         self.active = False
         self.learn_fired: int | None = None  # the step of the episode's latest not_learning event
         self.learn_repeats = 0
+        self._growth_base: tuple[np.ndarray, np.ndarray] | None = None  # (first_weight, its floored norms)
 
     def observe_update(self, update: UpdateStats) -> None:
         """Remember a measured update's median update-to-weight ratio (the guard calls this)."""
@@ -98,6 +135,13 @@ class StallDetector:
             if self.hard_since is None and self.ratio_high is not None and ratio > self.ratio_high:
                 self.hard_since = int(update.step)
 
+    def bind_model(self, model: nn.Module, loss_fn: Any = None) -> None:
+        """Let an ``"auto"`` chance loss be inferred from ``model``'s first forward and the guard's ``loss_fn``
+        (the guard calls this; see :mod:`gradguard.detectors.chance`). Does nothing for a given chance loss."""
+        if self.auto_chance and self.chance is None and self._width is None:
+            self._width = OutputWidth(model)
+            self._loss_kind = loss_kind(loss_fn)
+
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         loss = stats.loss
         if loss is None or not math.isfinite(loss):
@@ -107,13 +151,21 @@ class StallDetector:
         if not self.start_losses:
             self.start_losses.append(loss)
         self.window.push(loss)
-        n = len(self.window)
-        if self.first is None and n >= 10:
+        if self.first is None and len(self.window) >= 10:
             self.first = float(np.median(self.window.array()[:10]))
-        if stats.step % self.every and not self.active:
+        if stats.step % self.every:  # the common case: a stall is slow, look every `every` steps
             return []
-        values = self.window.array()
-        learning = self._not_learning(values, stats)
+        events = self._check(stats)
+        if self.chance is not None or self._width is not None:
+            chance = self._at_chance(stats)
+            if chance is not None:
+                events.append(chance)
+        return events
+
+    def _check(self, stats: StepStats) -> list[Event]:
+        """The not-learning, never-improved and frozen modes (one episode at a time)."""
+        n = len(self.window)
+        learning = self._not_learning(stats)
         if learning is not None and self.active and self.learn_fired is not None:
             # still not learning: say so again after learn_window x 1, 2, 4... steps (a back-off that did not help)
             if stats.step - self.learn_fired >= self.learn_window * 2 ** (self.learn_repeats - 1):
@@ -122,8 +174,8 @@ class StallDetector:
             return []
         stalled = learning is not None
         if learning is None and n >= self.size and self.first is not None:
-            recent = values[-self.size:]
-            new = float(np.median(recent[len(recent) // 2:]))
+            recent = self.window.last(self.size)
+            new = _median(recent[len(recent) // 2:].tolist())
             if self.first - new > self.min_improvement * max(abs(self.first), 1e-12):
                 self.improved = True
             span = float(recent.max() - recent.min())
@@ -145,15 +197,61 @@ class StallDetector:
             self.learn_fired, self.learn_repeats = None, 0
         return []
 
-    def _not_learning(self, values: np.ndarray, stats: StepStats) -> Event | None:
-        if len(values) < self.learn_window or not self.start_losses:
+    def _at_chance(self, stats: StepStats) -> Event | None:
+        """The at-chance mode: median of the last ``chance_window`` losses at or above ``log(C)``."""
+        if self.chance is None and not self._resolve():
+            return None
+        chance = self.chance
+        assert chance is not None
+        lr = max(stats.lrs) if stats.lrs else math.nan
+        lrs = self._lrs
+        lrs.append((stats.step, lr))
+        since = stats.step - self.chance_window
+        while len(lrs) > 1 and lrs[1][0] <= since:
+            del lrs[0]
+        if len(self.window) < self.chance_window:
+            return None
+        med = _median(self.window.last(self.chance_window).tolist())
+        if med < (1 + self.chance_margin) * chance:
+            self.chance_active = False
+            return None
+        past = lrs[0][1] if lrs[0][0] <= since else math.nan
+        if self.chance_active or lr <= 0 or lr > 1.05 * past:  # told already, not stepping, or still warming up
+            return None
+        self.chance_active = True
+        classes = round(math.exp(chance))
+        return Event(step=stats.step, kind="stall", severity="warning",
+                     message=f"at chance: the median loss of the last {self.chance_window} steps, {med:.4g}, is "
+                             f"{med / chance:.2f}x the chance loss {chance:.4g} (a uniform guess over {classes} "
+                             f"classes) while the weights are stepped: the model has learned nothing a constant "
+                             f"guess would not know (a too-large init, dead units, or a learning rate far off)",
+                     evidence={"mode": "at_chance", "loss_median": med, "chance_loss": chance, "classes": classes,
+                               "chance_source": self.chance_source, "loss_vs_chance": med / chance,
+                               "chance_margin": self.chance_margin, "loss_start": self.start_losses[0],
+                               "window": self.chance_window,
+                               "lrs": list(stats.lrs)})
+
+    def _resolve(self) -> bool:
+        """Infer the chance loss once the bound model's first output was seen (True when there is one)."""
+        width = self._width
+        if width is None or not width.seen:
+            return False
+        self._width = None
+        first = self.start_losses[0] if self.start_losses else None
+        self.chance = chance_of(width.classes, self._loss_kind, width.own_loss, first)
+        if self.chance is not None:
+            self.chance_source = f"output width {width.classes}"
+        return self.chance is not None
+
+    def _not_learning(self, stats: StepStats) -> Event | None:
+        if len(self.window) < self.learn_window or not self.start_losses:
             return None
         start = self.start_losses[0]
         band = (1 - self.start_tolerance) * start
-        latest = _median(values[-max(2, self.learn_window // 5):].tolist())  # still at its start at the end
+        latest = _median(self.window.last(max(2, self.learn_window // 5)).tolist())  # still at its start at the end
         if not (start > 0 and latest >= band):  # the common case (a run that learns): one short median
             return None
-        med = _median(values[-self.learn_window:].tolist())
+        med = _median(self.window.last(self.learn_window).tolist())
         if med < band:
             return None
         since = stats.step - self.learn_window
@@ -191,15 +289,19 @@ class StallDetector:
         first = self.first_weight
         if first is None or not stats.weights_finite or not (first > 0).any():
             return None
-        floor = 0.25 * float(np.median(first[first > 0]))
-        return float(np.median(np.asarray(stats.layer_weight_norm) / np.maximum(first, floor)))
+        if self._growth_base is None or self._growth_base[0] is not first:  # computed once per first_weight
+            floor = 0.25 * float(np.median(first[first > 0]))
+            self._growth_base = (first, np.maximum(first, floor))
+        return float(np.median(np.asarray(stats.layer_weight_norm) / self._growth_base[1]))
 
     def state_dict(self) -> dict[str, Any]:
         return {"window": self.window.state_dict(), "first": self.first, "improved": self.improved,
                 "active": self.active, "start_losses": list(self.start_losses),
                 "first_weight": None if self.first_weight is None else self.first_weight.tolist(),
                 "ratios": [list(r) for r in self.ratios], "peak_ratio": self.peak_ratio,
-                "hard_since": self.hard_since, "learn_fired": self.learn_fired, "learn_repeats": self.learn_repeats}
+                "hard_since": self.hard_since, "learn_fired": self.learn_fired, "learn_repeats": self.learn_repeats,
+                "chance": self.chance, "chance_source": self.chance_source, "chance_active": self.chance_active,
+                "chance_lrs": [list(x) for x in self._lrs]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
@@ -214,3 +316,9 @@ class StallDetector:
         fired = state.get("learn_fired")
         self.learn_fired = None if fired is None else int(fired)
         self.learn_repeats = int(state.get("learn_repeats", 0))
+        if state.get("chance") is not None:  # an inferred (or given) chance loss survives a resume
+            if self._width is not None:
+                self._width.close()
+            self.chance, self.chance_source, self._width = float(state["chance"]), state.get("chance_source"), None
+        self.chance_active = bool(state.get("chance_active", False))
+        self._lrs = [(int(s), float(r)) for s, r in state.get("chance_lrs", [])]

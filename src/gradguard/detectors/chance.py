@@ -1,0 +1,87 @@
+"""The chance loss of a classifier: the cross-entropy of a uniform guess over its C classes, ``log(C)`` nats.
+
+A run whose loss stays at or above it has learned nothing a constant guess would not know. C is what the model's
+output says on its first forward (:class:`OutputWidth`: the class dimension of the logits it returns), taken as a
+class count only when the loss is a cross-entropy: the guard's ``loss_fn`` says so, or the model computes its own
+loss beside its logits (an HF-style output with ``.loss`` and ``.logits``), or, with neither, the first loss of the
+run is at least half of ``log(C)`` (an untrained classifier starts at or above its chance loss; a regression or an
+embedding loss of that width usually does not) — :func:`chance_of`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+#: loss functions that are a cross-entropy over the output's classes
+_CE_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss)
+_CE_FUNCTIONS = (F.cross_entropy, F.nll_loss)
+
+
+def loss_kind(loss_fn: Any) -> str:
+    """``"ce"`` for a cross-entropy (``nn.CrossEntropyLoss``, ``nn.NLLLoss``, ``F.cross_entropy``, ``F.nll_loss``),
+    ``"other"`` for any other ``torch.nn`` loss module, ``"unknown"`` for None or a callable of the user's."""
+    if isinstance(loss_fn, _CE_MODULES) or any(loss_fn is f for f in _CE_FUNCTIONS):
+        return "ce"
+    if isinstance(loss_fn, nn.modules.loss._Loss):
+        return "other"
+    return "unknown"
+
+
+def _logits(output: Any) -> tuple[torch.Tensor | None, bool]:
+    """The output's logits and whether the model computed a loss beside them (an HF-style output)."""
+    own_loss = getattr(output, "loss", None) is not None
+    logits = getattr(output, "logits", None)
+    if logits is None and isinstance(output, (tuple, list)) and output:
+        logits = output[0]
+    if logits is None:
+        logits = output
+    return (logits if isinstance(logits, torch.Tensor) else None), own_loss
+
+
+class OutputWidth:
+    """Watches a model's first forward (a one-shot forward hook on the root module, removed once it has run) and
+    keeps the class count of what it returned: the last dimension of ``(batch, C)`` or ``(batch, time, C)`` float
+    logits (also as ``.logits`` or as the first element of a tuple); None for any other output."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.classes: int | None = None
+        self.own_loss = False
+        self.seen = False
+        self._handle: Any = model.register_forward_hook(self._hook)
+
+    def _hook(self, module: nn.Module, args: Any, output: Any) -> None:
+        self.close()
+        self.seen = True
+        logits, self.own_loss = _logits(output)
+        if logits is not None and logits.is_floating_point() and logits.dim() in (2, 3) and logits.shape[-1] >= 2:
+            self.classes = int(logits.shape[-1])
+
+    def close(self) -> None:
+        """Remove the hook (idempotent)."""
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+
+
+def chance_of(classes: int | None, kind: str, own_loss: bool, first_loss: float | None) -> float | None:
+    """``log(classes)`` when the loss is a cross-entropy over ``classes`` (see the module docstring), else None.
+
+    Args:
+        classes: the output's class count, or None when unknown.
+        kind: :func:`loss_kind` of the guard's ``loss_fn``.
+        own_loss: whether the model returned its own loss beside its logits.
+        first_loss: the run's first finite loss (nats), or None before it.
+    """
+    if classes is None or classes < 2 or kind == "other":
+        return None
+    chance = math.log(classes)
+    if kind == "ce" or own_loss:
+        return chance
+    if first_loss is None or not first_loss >= 0.5 * chance:
+        return None
+    return chance
