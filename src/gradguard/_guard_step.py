@@ -50,7 +50,8 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
                                                                           guard.update_every))
     if guard.reduce_packed is not None:
         packed = guard.reduce_packed(packed)  # across ranks, before anything is decided
-    host = packed.tolist()  # the one host sync of a step
+    # the one host sync of a step (on CPU a view, no copy: the vector is fresh each step)
+    host = packed.numpy() if packed.device.type == "cpu" else packed.cpu().numpy()
     lrs = tuple(group_lr(g) for g in guard.optimizer.param_groups)
     stats, update = collector.unpack(host, step, lrs, has_loss=loss is not None,
                                            has_scaler=scale is not None, present=plan)

@@ -41,7 +41,7 @@ import torch
 from ._tensors import _is_dtensor, _local, clamp_grads_, mul_grads_
 from .inventory import ParamInventory
 from .stats_plan import Plan, build_plan, check_loss, cpu_extrema, dense_values
-from .stats_types import REDUCTIONS, REPLICA_REDUCTIONS, StepStats, UpdateStats
+from .stats_types import REDUCTIONS, REPLICA_REDUCTIONS, StepStats, UpdateStats, known_totals
 from .stats_update import UpdateMeter
 
 __all__ = ["REDUCTIONS", "REPLICA_REDUCTIONS", "StatsCollector", "StepStats", "UpdateStats", "check_loss",
@@ -85,6 +85,7 @@ class StatsCollector:
         self._packed_update_step = -1
         self._host_loss: float | None = None
         self._nan_cache: np.ndarray | None = None
+        self._weights_finite: bool | None = None  # whether :attr:`weights` are all finite (None: not known yet)
         self._nan_layers = torch.full((self.num_layers,), float("nan"), dtype=torch.float64, device=self.device)
         self.updates = UpdateMeter(inventory, self.device)
         #: where the latest packed vector holds the global gradient sum of squares (float64)
@@ -221,7 +222,9 @@ class StatsCollector:
                 self._packed_update_step, usq = pending
             size = n + 1 + (0 if usq is None else usq.numel())
             packed = torch.empty(size, dtype=torch.float64, device=self.device)
-            torch.stack(items, out=packed[:n])  # each figure cast to float64 (exact)
+            # stacked in the figures' own dtype (promoted: exact), then cast to float64 by one copy: a stack into a
+            # float64 out= casts element by element (35 us for 16 float32 scalars on CPU, against 6 + 2 here)
+            packed[:n].copy_(torch.stack(items))
             # the global sum of squares on the device: what device-side decisions read (gradguard.deferred), and
             # the host too, so that both modes decide from the very same number
             g = packed[i: i + len(grads)]
@@ -316,6 +319,7 @@ class StatsCollector:
         full = layout[3]
         if full:
             self.weights = wnorm
+            self._weights_finite = None
         elif self.weights is not None:
             wnorm = self.weights.copy()
         if plan.any_missing:
@@ -323,8 +327,9 @@ class StatsCollector:
             gmax[plan.missing] = np.nan
         grad_norm = math.sqrt(grad_sumsq) if grad_sumsq >= 0 else math.nan  # NaN/Inf pass through
         # exact when every norm is finite; count_nonfinite() replaces the -1 markers otherwise
+        known: int | None = None
         if math.isfinite(grad_norm):
-            nonfinite = np.zeros(L, dtype=np.int64)
+            nonfinite, known = np.zeros(L, dtype=np.int64), 0
         else:
             nonfinite = np.where(np.isfinite(gnorm) | plan.missing, 0, -1).astype(np.int64)
         stats = StepStats(
@@ -340,6 +345,10 @@ class StatsCollector:
             layer_has_grad=plan.has,
             full=full,
         )
+        # the weight norms' finiteness, known for the sampled steps that repeat the latest full step's norms
+        known_totals(stats, known, None if full or self.weights is None else self._weights_finite)
+        if not full and self._weights_finite is None and self.weights is not None:
+            self._weights_finite = stats.weights_finite
         update = self.updates.stats(upd_step, usq) if upd_step >= 0 else None
         return stats, update
 

@@ -73,18 +73,17 @@ class StepStats:
     layer_has_grad: np.ndarray
     full: bool = True
 
-    def __post_init__(self) -> None:
-        # totals every detector asks for, computed once (numpy calls on tiny arrays cost microseconds each)
-        nonfinite, weights = self.layer_grad_nonfinite, self.layer_weight_norm
-        object.__setattr__(self, "_nonfinite_total", int(
-            nonfinite.sum() if isinstance(nonfinite, np.ndarray) else np.sum(nonfinite)))
-        object.__setattr__(self, "_weights_finite", math.isfinite(
-            weights.sum() if isinstance(weights, np.ndarray) else np.sum(weights)))
-
+    # the totals every detector asks for are computed once, on first use (numpy calls on tiny arrays cost
+    # microseconds each), or handed over by the collector that knows them (:func:`known_totals`)
     @property
     def nonfinite_grads(self) -> int:
         """Total count of NaN/Inf gradient elements this step."""
-        return self._nonfinite_total  # type: ignore[attr-defined,no-any-return]
+        total = self.__dict__.get("_nonfinite_total")
+        if total is None:
+            counts = self.layer_grad_nonfinite
+            total = int(counts.sum() if isinstance(counts, np.ndarray) else np.sum(counts))
+            object.__setattr__(self, "_nonfinite_total", total)
+        return total  # type: ignore[no-any-return]
 
     @property
     def loss_finite(self) -> bool:
@@ -94,12 +93,26 @@ class StepStats:
     @property
     def grads_finite(self) -> bool:
         """True when every gradient element is finite (equivalently here: the global norm is finite)."""
-        return math.isfinite(self.grad_norm) and self._nonfinite_total == 0  # type: ignore[attr-defined]
+        return math.isfinite(self.grad_norm) and self.nonfinite_grads == 0
 
     @property
     def weights_finite(self) -> bool:
         """True when every watched weight is finite (their norms are)."""
-        return self._weights_finite  # type: ignore[attr-defined,no-any-return]
+        finite = self.__dict__.get("_weights_finite")
+        if finite is None:
+            norms = self.layer_weight_norm
+            finite = math.isfinite(norms.sum() if isinstance(norms, np.ndarray) else np.sum(norms))
+            object.__setattr__(self, "_weights_finite", finite)
+        return finite  # type: ignore[no-any-return]
+
+
+def known_totals(stats: StepStats, nonfinite: int | None, weights_finite: bool | None) -> StepStats:
+    """Hand ``stats`` totals its maker already knows (None: computed on first use), so none is recomputed."""
+    if nonfinite is not None:
+        object.__setattr__(stats, "_nonfinite_total", nonfinite)
+    if weights_finite is not None:
+        object.__setattr__(stats, "_weights_finite", weights_finite)
+    return stats
 
 
 @dataclass(frozen=True)
