@@ -1,7 +1,9 @@
 """The alarm path: when an event fires, find out why (forensics, diagnosis) and keep the evidence (flight record).
 
 Nothing here runs on a healthy step. On an alarm it re-runs the step's forward (and backward) with probes, so it
-needs the batch: ``guard.step(loss, inputs=x, targets=y)`` with ``Guard(..., loss_fn=...)``, or
+needs the batch (the transformer probes of :mod:`gradguard.precursors.probes` read that re-run too: max attention
+logit, log Z of the output logits, the output head's norm, each linear layer's output RMS, into
+``evidence["probes"]``): ``guard.step(loss, inputs=x, targets=y)`` with ``Guard(..., loss_fn=...)``, or
 ``guard.step(loss, closure=lambda m: loss_fn(m(x), y))``. Every probe is side-effect free (weights, buffers,
 ``.grad``, training flags and RNG are restored), and a probe that fails never stops training: its error is written
 into the event's evidence instead.
@@ -20,6 +22,7 @@ from torch import nn
 
 from .events import Event
 from .record._json import to_jsonable
+from .rng import capture_rng_state, restore_rng_state
 
 __all__ = ["DIAGNOSED_KINDS", "Investigator"]
 
@@ -54,6 +57,10 @@ class Investigator:
         self._last_diagnosis: dict[str, int] = {}
         self._causes: dict[str, tuple[int, tuple[Mapping[str, Any], ...]]] = {}
         self._warned = False
+        #: the transformer probes read on the alarm path's re-run (built at the first alarm from the model; set it
+        #: to a :class:`~gradguard.precursors.TransformerProbes` of your own, e.g. with a registered attention)
+        self.probes: Any = None
+        self._last_probed: int | None = None
 
     def _batch_fn(self, inputs: Any, targets: Any,
                   closure: Callable[[nn.Module], torch.Tensor] | None) -> Callable[[nn.Module], torch.Tensor] | None:
@@ -71,6 +78,17 @@ class Investigator:
         batch_fn = self._batch_fn(inputs, targets, closure)
         if batch_fn is None:
             return list(events)
+        from .precursors.probes import exclusive
+
+        with exclusive(None):  # probes armed for the next step must not read this step's re-runs
+            return self._investigate(step, events, inputs, targets, closure, rng_state, batch_fn)
+
+    def _investigate(self, step: int, events: Sequence[Event], inputs: Any, targets: Any,
+                     closure: Callable[[nn.Module], torch.Tensor] | None, rng_state: Mapping[str, Any] | None,
+                     batch_fn: Callable[[nn.Module], torch.Tensor]) -> list[Event]:
+        probed: dict[str, Any] | None = None
+        if any(e.kind in DIAGNOSED_KINDS for e in events) and self._probes_due(step):
+            probed = self._probe(step, batch_fn, rng_state)
         out = []
         for event in events:
             evidence = dict(event.evidence)
@@ -84,8 +102,55 @@ class Investigator:
                 elif event.kind in self._causes:  # rate-limited: the latest diagnosis of this kind, said as such
                     diagnosed_at, causes = self._causes[event.kind]
                     evidence["causes_from_step"] = diagnosed_at
+                if probed:
+                    causes = _with_probe_causes(causes, probed)
+            if probed:  # the step's readings, on every event of the step
+                evidence["probes"] = {k: v for k, v in probed.items() if k != "causes"}
             out.append(dataclasses.replace(event, evidence=evidence, causes=causes))
         return out
+
+    def _probes_due(self, step: int) -> bool:
+        """One probe re-run per alarm step, at most once per ``diagnose_every`` steps."""
+        if self._last_probed is not None and step - self._last_probed < self.diagnose_every:
+            return False
+        self._last_probed = step
+        return True
+
+    def _probe(self, step: int, batch_fn: Callable[[nn.Module], torch.Tensor],
+               rng_state: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """Re-run the step's forward (no gradient, same RNG draws) with the transformer probes armed; the model's
+        buffers and the RNG are restored. None when the model has nothing to probe."""
+        from .precursors.detectors import probe_evidence
+        from .precursors.probes import TransformerProbes, exclusive
+
+        try:
+            if self.probes is None:
+                self.probes = TransformerProbes(self.model, every=1)
+            probes = self.probes
+            if not (probes.attention or probes.head is not None or probes.linears):
+                return None
+        except Exception as exc:
+            self._warn(exc)
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        rng = capture_rng_state()
+        buffers = [(b, b.detach().clone()) for b in self.model.buffers()]
+        try:
+            probes.arm(step)
+            if rng_state is not None:
+                restore_rng_state(rng_state)
+            with torch.no_grad(), exclusive(probes):
+                batch_fn(self.model)
+            reading = probes.read()
+            return None if reading is None else probe_evidence(reading, probes)
+        except Exception as exc:  # a probe must never stop training
+            self._warn(exc)
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            probes.disarm()
+            with torch.no_grad():
+                for b, value in buffers:
+                    b.copy_(value)
+            restore_rng_state(rng)
 
     def _due(self, kind: str, step: int) -> bool:
         last = self._last_diagnosis.get(kind)
@@ -146,6 +211,14 @@ class Investigator:
             self._warned = True
             warnings.warn(f"gradguard: an alarm-path probe failed ({type(exc).__name__}: {exc}); training goes on "
                           "and the error is written into the event's evidence", RuntimeWarning, stacklevel=4)
+
+
+def _with_probe_causes(causes: tuple[Mapping[str, Any], ...], probed: Mapping[str, Any]
+                       ) -> tuple[Mapping[str, Any], ...]:
+    """The probe readings' causes (attention logits over the calibrated threshold), after the diagnosed ones."""
+    extra = probed.get("causes", ())
+    have = {c.get("cause") for c in causes}
+    return (*causes, *(c for c in extra if c.get("cause") not in have))
 
 
 def _data_first(causes: tuple[Mapping[str, Any], ...], evidence: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:

@@ -23,7 +23,11 @@ from ..stats_types import StepStats
 from .adam_state import AdamStateMonitor, AdamStateStats, supports_adam_state
 from .probes import ProbeReading, TransformerProbes
 
-__all__ = ["AdamStatePrecursor", "ProbeDetector", "judged_surprise", "precursor_detectors", "with_precursors"]
+__all__ = ["AdamStatePrecursor", "ProbeDetector", "judged_surprise", "precursor_detectors", "probe_evidence",
+           "with_precursors"]
+
+#: max attention logit above which a layer warns (Kimi K2's QK-clip cap; healthy small runs stay below ~60)
+ATTENTION_THRESHOLD = 100.0
 
 _QK_NORM_CODE = """# QK-layernorm: normalise queries and keys per head before the dot product
 q = self.q_norm(q)   # self.q_norm = nn.LayerNorm(head_dim)  (or RMSNorm)
@@ -53,6 +57,44 @@ def _count(name: str, value: object) -> int:
 def _cause(cause: str, confidence: float, message: str, prescription: str, code: str) -> dict[str, Any]:
     return {"cause": cause, "severity": "warning", "confidence": confidence, "message": message,
             "prescription": prescription, "code": code}
+
+
+def _attention_causes() -> tuple[dict[str, Any], ...]:
+    return (
+        _cause("normalization", 0.6, "queries and keys grow without bound (no QK normalisation)",
+               "add QK-layernorm (or QK-clip: rescale W_q, W_k when a head's max logit exceeds 100)", _QK_NORM_CODE),
+        _cause("lr", 0.4, "the learning rate is high enough for q and k to grow this fast",
+               "lower the learning rate or lengthen the warm-up", "lr = lr / 3"),
+        _cause("init", 0.3, "queries and keys start large (the logit scales with the square of W_q, W_k)",
+               "initialise the query and key projections smaller", _QK_INIT_CODE),
+    )
+
+
+def _finite(x: float | None, digits: int = 4) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), digits)
+
+
+def probe_evidence(reading: ProbeReading, probes: TransformerProbes, *, top: int = 5,
+                   attention_threshold: float = ATTENTION_THRESHOLD) -> dict[str, Any]:
+    """A probe reading as an event's evidence (JSON: NaN/Inf become None): the max attention logit per layer and
+    head, log Z (mean, max; nats) and the output head's weight norm, the ``top`` largest linear output RMS (of
+    ``linear_rms_count``), modules the probes cannot read, and under ``causes`` the attention causes (QK-norm,
+    lower LR, smaller q/k init) when a layer's max logit exceeds ``attention_threshold``."""
+    over = [n for n, v in reading.attention.items() if math.isfinite(v) and v > attention_threshold]
+    rms = sorted(((v if math.isfinite(v) else math.inf, n) for n, v in reading.linear_rms.items()), reverse=True)
+    found: dict[str, Any] = {
+        "step": reading.step,
+        "max_attention_logit": {n: _finite(v, 2) for n, v in reading.attention.items()},
+        "attention_heads": {n: [_finite(x, 2) for x in h] for n, h in reading.attention_heads.items()},
+        "log_z_mean": _finite(reading.log_z_mean), "log_z_max": _finite(reading.log_z_max),
+        "head_weight_norm": _finite(reading.head_weight_norm),
+        "linear_rms_top": {n: _finite(v) for v, n in rms[:top]}, "linear_rms_count": len(rms),
+        "unreadable": list(probes.unreadable), "attention_threshold": attention_threshold,
+        "attention_over": over,
+    }
+    if over:
+        found["causes"] = _attention_causes()
+    return found
 
 
 def judged_surprise(measured: AdamStateStats, min_share: float = 0.1) -> np.ndarray:
@@ -163,7 +205,7 @@ class ProbeDetector:
         cooldown: at most one event of each kind per this many steps (default 100).
     """
 
-    def __init__(self, probes: TransformerProbes, *, attention_threshold: float = 100.0,
+    def __init__(self, probes: TransformerProbes, *, attention_threshold: float = ATTENTION_THRESHOLD,
                  log_z_threshold: float = 5.0, cooldown: int = 100) -> None:
         self.probes = probes
         self.attention_threshold = _positive("attention_threshold", attention_threshold)
@@ -209,15 +251,7 @@ class ProbeDetector:
                 evidence={"signal": "attention_logit", "threshold": self.attention_threshold,
                           "max_logit": {n: round(v, 2) for n, v in over.items()},
                           "per_head": {n: [round(x, 2) for x in r.attention_heads.get(n, [])] for n in over}},
-                causes=(
-                    _cause("normalization", 0.6, "queries and keys grow without bound (no QK normalisation)",
-                           "add QK-layernorm (or QK-clip: rescale W_q, W_k when a head's max logit exceeds 100)",
-                           _QK_NORM_CODE),
-                    _cause("lr", 0.4, "the learning rate is high enough for q and k to grow this fast",
-                           "lower the learning rate or lengthen the warm-up", "lr = lr / 3"),
-                    _cause("init", 0.3, "queries and keys start large (the logit scales with the square of W_q, W_k)",
-                           "initialise the query and key projections smaller", _QK_INIT_CODE),
-                ),
+                causes=_attention_causes(),
             ))
         if r.log_z_mean is not None and math.isfinite(r.log_z_mean):
             if self._first_log_z is None:

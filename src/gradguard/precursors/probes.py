@@ -20,7 +20,8 @@ Modules that look like attention but cannot be read are listed once in :attr:`Tr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,21 @@ from torch import nn
 
 from ..errors import ConfigError
 
-__all__ = ["ProbeReading", "TransformerProbes"]
+__all__ = ["ProbeReading", "TransformerProbes", "exclusive"]
+
+#: While not empty, only the probes on top of this stack capture (None on top: no probes do); see :func:`exclusive`.
+_EXCLUSIVE: list[Any] = []
+
+
+@contextmanager
+def exclusive(probes: TransformerProbes | None) -> Iterator[None]:
+    """While inside, forwards are seen by ``probes`` only (by no probes when None): the alarm path re-runs a step's
+    batch, and probes armed for the next step's forward must not capture that re-run instead."""
+    _EXCLUSIVE.append(probes)
+    try:
+        yield
+    finally:
+        _EXCLUSIVE.pop()
 
 _PAIRS = (("q_proj", "k_proj"), ("query", "key"), ("q_lin", "k_lin"), ("q", "k"))
 _HEAD_ATTRS = ("num_heads", "n_head", "num_attention_heads", "n_heads", "num_q_heads")
@@ -205,8 +220,14 @@ class TransformerProbes:
         self._handles = []
         self._armed_step = None
 
+    def _ignored(self) -> bool:
+        """Whether a forward is someone else's re-run (see :func:`exclusive`)."""
+        return bool(_EXCLUSIVE) and _EXCLUSIVE[-1] is not self
+
     def _store(self, key: str) -> Callable[..., None]:
         def hook(_m: nn.Module, _inp: Any, out: Any) -> None:
+            if self._ignored():
+                return
             if key not in self._captured and isinstance(out, torch.Tensor):  # first call only (reused modules)
                 self._captured[key] = out.detach()
         return hook
@@ -214,7 +235,7 @@ class TransformerProbes:
     def _mha_hook(self, a: _Attn) -> Callable[..., None]:
         def hook(m: nn.MultiheadAttention, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
             key = f"attn:{a.name}:mha"
-            if key in self._captured:
+            if key in self._captured or self._ignored():
                 return
             query = args[0] if args else kwargs.get("query")
             keyt = args[1] if len(args) > 1 else kwargs.get("key")
@@ -239,7 +260,7 @@ class TransformerProbes:
         return hook
 
     def _logz_hook(self, _m: nn.Module, _inp: Any, out: Any) -> None:
-        if "logz" in self._captured or not isinstance(out, torch.Tensor):
+        if "logz" in self._captured or not isinstance(out, torch.Tensor) or self._ignored():
             return
         with torch.no_grad():
             lz = torch.logsumexp(out.detach().float(), dim=-1)
@@ -248,7 +269,7 @@ class TransformerProbes:
     def _rms_hook(self, name: str) -> Callable[..., None]:
         def hook(_m: nn.Module, _inp: Any, out: Any) -> None:
             key = f"rms:{name}"
-            if key not in self._captured and isinstance(out, torch.Tensor):
+            if key not in self._captured and isinstance(out, torch.Tensor) and not self._ignored():
                 with torch.no_grad():
                     self._captured[key] = out.detach().float().pow(2).mean().sqrt()
         return hook
