@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 import torch
@@ -30,7 +31,7 @@ def _loss_fn(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def _direct(model: TinyGPT, x: torch.Tensor) -> tuple[float, float]:
     """The max attention logit of block 0 on the first sequence, and the mean log Z, computed by hand."""
-    block = model.blocks[0]
+    block: Any = model.blocks[0]
     h = model.tok(x) + model.pos(torch.arange(x.shape[1]))
     D = h.shape[-1]
     q, k, _ = block.c_attn(block.ln1(h)).split(D, dim=2)
@@ -55,7 +56,8 @@ def test_an_alarm_reruns_the_step_with_the_probes_and_leaves_the_next_probed_ste
         x, y = _batch(step)
         if step == SPIKE:  # what a too-high rate does to q, k and the head, in one step: a loss and gradient spike
             with torch.no_grad():
-                model.blocks[0].c_attn.weight[: 2 * 32].mul_(30.0)
+                attn: Any = model.blocks[0]
+                attn.c_attn.weight[: 2 * 32].mul_(30.0)
                 model.lm_head.weight.mul_(50.0)
             expected = _direct(model, x)
         if step == SPIKE + 1:
