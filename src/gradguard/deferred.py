@@ -29,7 +29,11 @@ policy member without a device twin (rollback, back-off, per-layer and value cli
 without ``found_inf`` support (non-fused; the exact alternative, a copy of every weight and optimizer state to
 select from after the step, costs more than the read it saves), a GradScaler, a ``loss_fn`` (the alarm path re-runs
 the step), a loop without an optimizer. A call with ``state=`` (a carried state whose reset must come at once) reads
-the pending step and runs blocking. A halt after ``max_consecutive_skips`` skipped steps is raised by the call after
+the pending step and runs blocking. A call with a ``closure`` (the trainer callbacks pass one every call) runs
+deferred: its batch is kept until the step is read, and that read comes before the next step is issued, so a
+skipped step's alarm path (a non-finite step: origin module, causes, flight record) re-runs the batch on the very
+weights and RNG state it was issued at; an applied alarm step (an explosion that was clipped) is not re-run, and its
+events say so (``evidence["not_investigated"]``). A halt after ``max_consecutive_skips`` skipped steps is raised by the call after
 the step that reached the limit (its report is the one read then): that call reads the pending step before it issues
 its own, so no step is applied after the halting one, and the weights are those at the blocking mode's halt.
 
@@ -50,7 +54,9 @@ import torch
 from ._guard_setup import SYNC_MODES, group_lr
 from .decision import StepReport
 from .deferred_twins import DeviceTwin, device_twin
+from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import validate
+from .rng import capture_rng_state
 from .stats_plan import Plan
 from .stats_types import StepStats
 
@@ -88,6 +94,8 @@ class _Pending:
     has_loss: bool
     lrs: tuple[float, ...]
     measured: bool  # the update of this step is being measured
+    batch: tuple[Any, Any, Any] | None = None  # (inputs, targets, closure) for the alarm path, kept by reference
+    rng: Any = None  # the RNG state this step's forward started from (for an exact re-run), with a closure
 
 
 class DeferredSteps:
@@ -104,12 +112,18 @@ class DeferredSteps:
         self._dtypes: dict[tuple[int, ...], torch.dtype] = {}  # the gradients' one dtype per set (float64: mixed)
 
     # ----------------------------------------------------------------------------------------- issue
-    def step(self, guard: Any, loss: torch.Tensor | float | None, *, trainer_steps: bool = False) -> StepReport:
+    def step(self, guard: Any, loss: torch.Tensor | float | None, *, trainer_steps: bool = False,
+             batch: tuple[Any, Any, Any] = (None, None, None)) -> StepReport:
         """One guarded step: decide and apply on the device, then read the previous step.
 
         ``trainer_steps`` (``Guard.observe``): the trainer calls ``optimizer.step()`` after this returns; the
         gradients are scaled here and ``found_inf`` is left on the optimizer for its fused step (a step post-hook
-        takes it off again), and the update is measured up to the next call."""
+        takes it off again), and the update is measured up to the next call.
+
+        ``batch``: the step's ``(inputs, targets, closure)``; with a closure they are kept (by reference) until the
+        step is read, with the RNG state its forward started from, for the alarm path (see :func:`_investigate`)."""
+        closure = batch[2]
+        rng = guard._rng_state if closure is not None else None  # captured when the previous call ended
         if trainer_steps:
             guard._collector.end_update()  # the update the trainer's step made since the last call, if measured
         report = None
@@ -120,7 +134,9 @@ class DeferredSteps:
         # which must happen before another step is applied
         act = guard._actuator
         streak = act.consecutive_skips >= act.max_consecutive_skips - 1
-        if guard.scheduler is not None or changed or self.twin.stateful or streak:
+        # a pending step with a closure: its alarm path may re-run its batch, on the weights it was issued at
+        rerun = self.pending is not None and self.pending.batch is not None
+        if guard.scheduler is not None or changed or self.twin.stateful or streak or rerun:
             report = self.read(guard)
         previous, self.pending = self.pending, None
         if changed:
@@ -128,8 +144,12 @@ class DeferredSteps:
 
             follow(guard)
         self._issue(guard, loss, trainer_steps)
+        if closure is not None and self.pending is not None:
+            self.pending.batch, self.pending.rng = batch, rng
         if previous is not None:
             report = self._read(guard, previous)
+        if closure is not None or guard._rng_state is not None:  # as the blocking mode's finish()
+            guard._rng_state = capture_rng_state()  # the RNG the next forward starts from, for its exact re-run
         return report if report is not None else _placeholder()
 
     def _issue(self, guard: Any, loss: torch.Tensor | float | None, trainer_steps: bool = False) -> None:
@@ -238,13 +258,36 @@ class DeferredSteps:
         validate(decision, guard.policy)
         decision = guard._actuator.bound_skips(stats, decision)
         applied = not (decision.skip or decision.halt)
+        inputs, targets, closure = p.batch if p.batch is not None else (None, None, None)
+        if p.batch is not None and any(e.kind in DIAGNOSED_KINDS for e in events):
+            events = _investigate(guard, p, events, applied)
         if p.measured and applied:
             col.updates.norms_by_step[p.step] = stats.layer_weight_norm
         if applied and guard.scheduler is not None:
             guard.scheduler.step()
         outcome = guard._actuator.act(stats, decision, applied, events)
-        return guard._finish(stats, update, events, decision, applied, None, outcome, None, None, None,
+        return guard._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, None,
                              advance=False)
+
+
+def _investigate(guard: Any, p: _Pending, events: list[Any], applied: bool) -> list[Any]:
+    """The alarm path of a step read one call late (its origin module, ranked causes, flight record).
+
+    A skipped step left the weights and the optimizer state as they were when it was issued, so its batch is
+    re-run now on those very weights, from the RNG state its forward started from (the investigator sets the
+    current step's ``.grad``, buffers and RNG aside and restores them). An applied step moved the weights before it
+    was read: nothing is re-run and its alarm events say so (``evidence["not_investigated"]``). Not under
+    ``torch.distributed``, where a re-run on one rank would hang the collectives (as in the blocking mode)."""
+    import dataclasses
+
+    inputs, targets, closure = p.batch  # type: ignore[misc]
+    if guard.reduce_packed is not None:
+        return events
+    if not applied:
+        return guard._investigator.investigate(p.step, events, inputs, targets, closure, p.rng)  # type: ignore[no-any-return]
+    why = "deferred read: the step was applied before it was read, so its batch is not re-run on other weights"
+    return [dataclasses.replace(e, evidence={**e.evidence, "not_investigated": why}) if e.kind in DIAGNOSED_KINDS
+            else e for e in events]
 
 
 def _lower_bound_counts(stats: StepStats) -> StepStats:

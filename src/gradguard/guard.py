@@ -258,9 +258,9 @@ class Guard(GuardRecovery):
         if self._by_hand:  # no optimizer to step: the loop updates the weights itself
             return self.observe(loss, inputs=inputs, targets=targets, closure=closure, state=state)
         if self._deferred is not None:
-            if state is None and closure is None:
-                return self._deferred.step(self, loss)
-            self._deferred.read(self)  # a carried state or a closure: this step runs blocking
+            if state is None:
+                return self._deferred.step(self, loss, batch=(inputs, targets, closure))
+            self._deferred.read(self)  # a carried state (its reset must come at once): this step runs blocking
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         self._actuator.keep_backoff()
         applied = self._apply(decision, present, stats)
@@ -295,9 +295,9 @@ class Guard(GuardRecovery):
         the report returned is the previous call's (as :meth:`step`'s).
         """
         if self._deferred is not None:
-            if state is None and closure is None:
-                return self._deferred.step(self, loss, trainer_steps=True)
-            self._deferred.read(self)  # a carried state or a closure: this step runs blocking
+            if state is None:
+                return self._deferred.step(self, loss, trainer_steps=True, batch=(inputs, targets, closure))
+            self._deferred.read(self)  # a carried state (its reset must come at once): this step runs blocking
         self._collector.end_update()  # the update made since the last call, when one is being measured
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         applied = not (decision.skip or decision.halt)

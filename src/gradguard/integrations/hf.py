@@ -33,6 +33,12 @@ micro-batch, and the guard gets ``closure=ModelLoss(args, kwargs)`` (``model(*ar
 alarm is it run, so a NaN step in a Trainer run gets the same origin module, ranked causes and replayable flight
 record (``gradguard replay``) as in a plain loop. With gradient accumulation, the re-run is the last micro-batch.
 
+**Deferred.** ``GradGuardTrainerCallback(sync="deferred")`` with a fused optimizer (``optim="adamw_torch_fused"``)
+and a policy with a device twin (skips and clips, ``safe``): nothing of the step is read on the host before the
+Trainer's ``optimizer.step()`` (see :mod:`gradguard.deferred`); ``last_report`` and the logged figures are those of
+the previous step, and a skipped NaN step's batch is still re-run on the alarm path, one call later, on the same
+weights.
+
 **Culprit samples.** With an :class:`~gradguard.AttributeSpikes` in the policy, each spiking step is attributed
 (data, state or hardware) from re-runs of its last micro-batch (``model(**batch).loss``, without
 ``num_items_in_batch``, on a copy of the model); the culprits get their dataset index from a

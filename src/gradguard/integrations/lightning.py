@@ -37,6 +37,11 @@ Where it hooks in (Lightning 2.x, ``lightning.pytorch``):
   :class:`~gradguard.integrations.culprits.CulpritSampler` (one process only; see that module), and ``drop_file``
   lists their dataset indices. The re-runs call ``training_step`` on a copy of the module detached from the
   trainer (nothing is logged; a ``training_step`` that reads ``self.trainer`` cannot be attributed).
+* ``GradGuardCallback(sync="deferred")`` with a fused optimizer (``torch.optim.AdamW(..., fused=True)``) and a
+  policy with a device twin (``safe``, skips and clips): nothing of the step is read on the host before Lightning's
+  ``optimizer.step()`` (the decision is applied on the device, see :mod:`gradguard.deferred`), the guard's report
+  and logged figures are those of the previous step, and the alarm path still re-runs a skipped NaN step's batch
+  (its ``TrainingStep`` is kept until the step is read, one call later, on the same weights).
 * ``on_fit_end`` / ``on_exception``: closes the guard (the record is flushed). The guard's state (step counter,
   policy and detector state) and the record's directory are saved in Lightning checkpoints through the callback's
   ``state_dict``: a fit resumed from a checkpoint, or a second ``fit`` on the same Trainer, continues the same
@@ -247,7 +252,9 @@ class GradGuardCallback(pl.Callback):
         report = guard.observe(loss, inputs=None if batch is None else batch[0],
                                closure=None if batch is None else TrainingStep(*batch))
         self.last_report = report
-        self._skip_clip = not report.applied
+        # deferred (``sync="deferred"``): the report is the previous step's, and this step's gradients stay (a skip
+        # is left to the fused step's found_inf), so Lightning's clipping runs as usual
+        self._skip_clip = not report.applied and guard.sync != "deferred"
         self._skipped += not report.applied
         if self.log and _logs_now(trainer):
             pl_module.log_dict({"gradguard/grad_norm": float(report.grad_norm),
