@@ -267,3 +267,33 @@ def test_transformers_callback_runs_deferred_with_the_weights_of_the_blocking_mo
         assert torch.equal(a, b)
     assert cb_b.skipped_steps == cb_d.skipped_steps == 1  # deferred: step 2's skip is read at step 3's call
     assert cb_d.last_report.step == 4  # the last call reads step 4; step 5 is read at close
+
+
+# ------------------------------------------------------------------------------------------- Accelerate
+def _accelerate_loop(sync: str) -> tuple[nn.Module, list[Any], Guard]:
+    accelerate = pytest.importorskip("accelerate")
+    acc = accelerate.Accelerator(cpu=True)
+    torch.manual_seed(0)
+    model = mlp(depth=3)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
+    model, opt = acc.prepare(model, opt)
+    guard = Guard(model, opt, policy=_policy(), sync=sync, update_every=0)
+    reports = []
+    for i in range(10):
+        x, y = batch(seed=i)
+        loss = nn.functional.mse_loss(model(x * (30 if i == 7 else 1)), y) * (float("nan") if i == 4 else 1.0)
+        acc.backward(loss)
+        reports.append(guard.step(loss))
+        opt.zero_grad()
+    guard.close()
+    return model, reports, guard
+
+
+def test_accelerate_prepared_fused_optimizer_runs_deferred_with_the_weights_of_the_blocking_mode() -> None:
+    """``AcceleratedOptimizer`` (no GradScaler) passes ``found_inf`` to the fused torch optimizer inside it."""
+    m_b, r_b, _ = _accelerate_loop("blocking")
+    m_d, r_d, guard = _accelerate_loop("deferred")
+    assert guard.sync == "deferred"
+    assert not r_b[4].applied and not r_d[5].applied and r_b[7].clip_coef < 1
+    for a, b in zip(m_b.parameters(), m_d.parameters()):
+        assert torch.equal(a, b)

@@ -13,7 +13,8 @@ a GPU the host then waits for the device, and stops queueing the next step's ker
   division, the same torch expression for ``clip_adaptive``'s far target);
 - it is applied **without a host read**: the gradients are multiplied by the coefficient (one fused
   ``_foreach_mul_``, as ``clip_grad_norm_`` does), and ``found_inf`` goes to the optimizer's fused step
-  (``torch.optim.Adam/AdamW/SGD/Adagrad(fused=True)``, marked ``_step_supports_amp_scaling``), which skips the
+  (``torch.optim.Adam/AdamW/SGD/Adagrad(fused=True)``, marked ``_step_supports_amp_scaling``; inside
+  ``accelerate``'s ``AcceleratedOptimizer`` too, when it has no GradScaler), which skips the
   whole update on the device, step counters included. The weights are bit-identical to the blocking mode's;
 - the packed vector of step t is copied to pinned host memory without blocking (CUDA) and read at step t+1 (or
   at ``flush``/``close``): detectors, events, the record and the host-side policy run **one step late**, and
@@ -33,9 +34,10 @@ the pending step and runs blocking. A call with a ``closure`` (the trainer callb
 deferred: its batch is kept until the step is read, and that read comes before the next step is issued, so a
 skipped step's alarm path (a non-finite step: origin module, causes, flight record) re-runs the batch on the very
 weights and RNG state it was issued at; an applied alarm step (an explosion that was clipped) is not re-run, and its
-events say so (``evidence["not_investigated"]``). A halt after ``max_consecutive_skips`` skipped steps is raised by the call after
-the step that reached the limit (its report is the one read then): that call reads the pending step before it issues
-its own, so no step is applied after the halting one, and the weights are those at the blocking mode's halt.
+events say so (``evidence["not_investigated"]``). A halt after ``max_consecutive_skips`` skipped steps is raised
+by the call after the step that reached the limit (its report is the one read then): that call reads the pending
+step before it issues its own, so no step is applied after the halting one, and the weights are those at the
+blocking mode's halt.
 
 In the deferred mode per-layer counts of NaN/Inf gradient elements are not counted (the gradients are gone when
 the step is read): a layer whose norm is not finite counts 1 per such tensor, a lower bound.
@@ -60,7 +62,7 @@ from .rng import capture_rng_state
 from .stats_plan import Plan
 from .stats_types import StepStats
 
-__all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_twin", "fallback_reason"]
+__all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_twin", "fallback_reason", "found_inf_target"]
 
 
 def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
@@ -73,9 +75,21 @@ def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
         return "a GradScaler is in use"
     if guard.loss_fn is not None:
         return "loss_fn is set (the alarm path re-runs a non-finite step at once)"
-    if (twin.skip_nonfinite or twin.skips) and not getattr(guard.optimizer, "_step_supports_amp_scaling", False):
+    if (twin.skip_nonfinite or twin.skips) and found_inf_target(guard.optimizer) is None:
         return (f"{type(guard.optimizer).__name__} cannot skip a step on the device (no found_inf support; "
                 "torch's Adam, AdamW, SGD and Adagrad can with fused=True)")
+    return None
+
+
+def found_inf_target(opt: Any) -> Any:
+    """The optimizer whose fused step reads ``found_inf``: ``opt`` itself, or the torch optimizer inside a wrapper
+    that has no GradScaler of its own (``accelerate``'s ``AcceleratedOptimizer``: ``.optimizer``); None if none."""
+    for _ in range(4):  # wrappers of wrappers, a few deep
+        if opt is None or getattr(opt, "_step_supports_amp_scaling", False):
+            return opt
+        if getattr(opt, "scaler", None) is not None:  # its GradScaler sets and deletes found_inf itself
+            return None
+        opt = getattr(opt, "optimizer", None)
     return None
 
 
@@ -180,15 +194,16 @@ class DeferredSteps:
         opt = guard.optimizer
         if trainer_steps:
             if found is not None:
-                self._arm(opt, found)
+                self._arm(found_inf_target(opt), found)
         else:
-            if found is not None:
-                opt.found_inf = found
+            target = found_inf_target(opt) if found is not None else None
+            if target is not None:
+                target.found_inf = found
             try:
                 opt.step()
             finally:
-                if found is not None:
-                    del opt.found_inf
+                if target is not None:
+                    del target.found_inf
             if measured:
                 col.end_update()
         host, event = self._copy(packed)
