@@ -38,8 +38,11 @@ loss = loss + 1e-4 * (log_z ** 2).mean()"""
 _QK_INIT_CODE = """# smaller queries and keys at init (q.k grows with the square of their scale)
 for block in model.blocks:   # the attention projections producing q and k
     torch.nn.init.normal_(block.attn.c_attn.weight, std=0.02 / math.sqrt(2 * n_layers))"""
-_CAP_CODE = """from gradguard.precursors import StableUpdateCap
-cap = StableUpdateCap(model, optimizer)   # divides a layer's Adam step by max(1, RMS(g^2/v))"""
+_CAP_CODE = """from gradguard.policy import chain, recover
+from gradguard.precursors import update_cap
+# the guard divides a layer's Adam step by max(1, RMS(g^2/v)) on the steps where its gradient is far beyond Adam's
+# second moment (update_cap(gate="always"): every step, as StableAdamW)
+guard = gradguard.Guard(model, optimizer, policy=chain(*recover().policies, update_cap()))"""
 
 
 def _positive(name: str, value: object) -> float:

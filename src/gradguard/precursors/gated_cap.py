@@ -16,7 +16,8 @@ from its new weights toward the old ones, ``w <- w_old + s (w_new - w_old)``. So
 
 Two gates (``gate``):
 
-- ``"evidence"`` (default): capping is switched on for ``window`` steps when a layer's gradient is far beyond what
+- ``"evidence"`` (default): capping is switched on for ``window`` steps (default 1: the step the evidence is about)
+  when a layer's gradient is far beyond what
   Adam's second moment expects — the surprise of :class:`~gradguard.precursors.AdamStatePrecursor` over
   ``threshold`` in a layer carrying at least ``min_share`` of the gradient energy, measured here (one foreach
   1-norm of the second moment per step) — or when an event of a kind in ``open_on`` arrives (``precursor`` from a
@@ -55,7 +56,10 @@ class UpdateCap:
     Args:
         gate: ``"evidence"`` (default: only for ``window`` steps after a layer's surprise exceeds ``threshold``, or
             after an ``open_on`` event) or ``"always"`` (every step, as StableAdamW).
-        window: steps the cap stays on once opened, the opening step included (default 10; evidence gate only).
+        window: steps the cap stays on once opened, the opening step included (default 1; evidence gate only).
+            Chosen on the development seeds of ``benchmarks/spikes.py`` (recover, Adam runs) from 1, 3 and 10:
+            relu_adam_high_lr 0.0233 / 0.0357 / 0.0382 against 0.0338 without the cap (a longer window keeps
+            capping the steps after a spike, where an RMS above 1 is ordinary, and slows the recovery).
         max_rms: the RMS of g^2/u-hat above which a layer's step is divided by its RMS (default 1.0, as
             StableAdamW; dimensionless, >= 1).
         threshold: the surprise sqrt(sum g^2 / sum v-hat) that opens the window (default 10.0, the calibrated
@@ -71,7 +75,7 @@ class UpdateCap:
 
     survives_rollback = False
 
-    def __init__(self, *, gate: str = "evidence", window: int = 10, max_rms: float = 1.0, threshold: float = 10.0,
+    def __init__(self, *, gate: str = "evidence", window: int = 1, max_rms: float = 1.0, threshold: float = 10.0,
                  min_share: float = 0.1, min_step: int = 10, open_on: Sequence[str] = ("precursor",)) -> None:
         if gate not in GATES:
             raise ConfigError("gate", gate, f"one of {GATES}")
@@ -167,7 +171,7 @@ class UpdateCap:
         return f"update_cap(window={self.window}, threshold={self.threshold:g}, max_rms={self.max_rms:g})"
 
 
-def update_cap(gate: str = "evidence", window: int = 10, max_rms: float = 1.0, threshold: float = 10.0) -> UpdateCap:
+def update_cap(gate: str = "evidence", window: int = 1, max_rms: float = 1.0, threshold: float = 10.0) -> UpdateCap:
     """A per-layer StableAdamW update cap for a policy chain, applied by the guard (see :class:`UpdateCap`)::
 
         guard = gradguard.Guard(model, opt, policy=gradguard.policy.chain(*gradguard.policy.recover().policies,
