@@ -64,7 +64,7 @@ def run_case(kind: str, policy: str, sync: str, rank: int, world: int) -> dict[s
         loss = nn.functional.mse_loss(model(x * (20 if step == 5 else 1)), y)
         loss.backward()
         if step == NAN_STEP and rank == world - 1:
-            _local(next(model.parameters()).grad)[0, 0] = float("nan")
+            _local(next(model.parameters()).grad)[0, 0] = float("nan")  # type: ignore[arg-type]
         counter = CountBeforeStep(opt)
         with counter:
             reports.append(guard.step(loss))
@@ -77,7 +77,7 @@ def run_case(kind: str, policy: str, sync: str, rank: int, world: int) -> dict[s
             "weights": [_local(p).detach().clone() for p in model.parameters()]}
 
 
-def _work(rank: int, world: int, args: list[str]) -> dict[str, Any]:
+def _work(rank: int, world: int, args: list[str]) -> dict[Any, Any]:
     return {(kind, policy, sync): run_case(kind, policy, sync, rank, world)
             for kind in KINDS for policy in POLICIES for sync in ("blocking", "deferred")}
 
