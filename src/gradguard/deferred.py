@@ -137,7 +137,8 @@ class DeferredSteps:
         ``batch``: the step's ``(inputs, targets, closure)``; with a closure they are kept (by reference) until the
         step is read, with the RNG state its forward started from, for the alarm path (see :func:`_investigate`)."""
         closure = batch[2]
-        rng = guard._rng_state if closure is not None else None  # captured when the previous call ended
+        rng_before = guard._rng_state
+        rng = rng_before if closure is not None else None  # captured when the previous call ended
         if trainer_steps:
             guard._collector.end_update()  # the update the trainer's step made since the last call, if measured
         report = None
@@ -162,8 +163,10 @@ class DeferredSteps:
             self.pending.batch, self.pending.rng = batch, rng
         if previous is not None:
             report = self._read(guard, previous)
-        if closure is not None or guard._rng_state is not None:  # as the blocking mode's finish()
-            guard._rng_state = capture_rng_state()  # the RNG the next forward starts from, for its exact re-run
+        # the RNG the next forward starts from, for its exact re-run (as the blocking mode's finish(), which captured
+        # it already when this call read a step: nothing draws from it in between)
+        if (closure is not None or guard._rng_state is not None) and guard._rng_state is rng_before:
+            guard._rng_state = capture_rng_state()
         return report if report is not None else _placeholder()
 
     def _issue(self, guard: Any, loss: torch.Tensor | float | None, trainer_steps: bool = False) -> None:
