@@ -171,6 +171,9 @@ def test_an_optimizer_without_adam_state_is_said_once_and_never_capped() -> None
         loss.backward()
         guard.step(loss)
     assert cap.capped == {} and not opt._optimizer_step_post_hooks  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a preset's cap says nothing
+        gradguard.Guard(model, opt, policy=Chain(UpdateCap(warn_unsupported=False)))
 
 
 @pytest.mark.parametrize(("kw", "match"), [

@@ -68,6 +68,8 @@ class UpdateCap:
         min_share: a layer is judged only with at least this share of the step's gradient energy (default 0.1).
         min_step: no window opens before this step (default 10: Adam's second moment is still forming).
         open_on: event kinds that also open the window (default ``("precursor",)``).
+        warn_unsupported: say once (a warning) when the optimizer keeps no Adam second moment, so nothing is capped
+            (default True; a preset that holds the cap for every optimizer passes False).
 
     Raises:
         ConfigError: a setting out of range.
@@ -76,7 +78,8 @@ class UpdateCap:
     survives_rollback = False
 
     def __init__(self, *, gate: str = "evidence", window: int = 1, max_rms: float = 1.0, threshold: float = 10.0,
-                 min_share: float = 0.1, min_step: int = 10, open_on: Sequence[str] = ("precursor",)) -> None:
+                 min_share: float = 0.1, min_step: int = 10, open_on: Sequence[str] = ("precursor",),
+                 warn_unsupported: bool = True) -> None:
         if gate not in GATES:
             raise ConfigError("gate", gate, f"one of {GATES}")
         if isinstance(window, bool) or not isinstance(window, int) or window < 1:
@@ -98,6 +101,7 @@ class UpdateCap:
         self.min_share = float(min_share)
         self.min_step = min_step
         self.open_on = frozenset(open_on)
+        self.warn_unsupported = bool(warn_unsupported)
         self.monitor: AdamStateMonitor | None = None
         self._bound = False
         self._step = -1
@@ -111,6 +115,8 @@ class UpdateCap:
         self._bound = True
         if optimizer is not None and supports_adam_state(optimizer):
             self.monitor = AdamStateMonitor(model, optimizer)
+            return
+        if not self.warn_unsupported:
             return
         name = "no optimizer" if optimizer is None else type(optimizer).__name__
         warnings.warn(f"gradguard: UpdateCap needs an Adam-family optimizer's second moment ({name} keeps none): "
