@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks of issue 16 in one device call (about 3 minutes on an H200; each part has its own time limit):
-#   1. host syncs per steady guarded step, blocking and deferred (target 0 in the deferred mode), and whether the
+#   1. host syncs per steady guarded step, blocking and deferred (target 0 in the deferred mode; the trainer
+#      callbacks' path too: observe with a re-run closure at every call), and whether the
 #      deferred mode's weights equal the blocking mode's on the device (safe: CUDA's exp/log in the far clip target);
 #   2. the overhead table: the reference models and a GPT-2-small-like stack (target <= 1.03x clip_grad_norm_);
 #   3. the tensor-count sweep (host cost against 16 ... 4,096 parameter tensors).

@@ -26,9 +26,10 @@ from gradguard import Guard
 
 
 def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: int = 10,
-                trainer: bool = False) -> list[int]:
+                trainer: bool = False, closure: bool = False) -> list[int]:
     """Synchronising calls inside each steady ``guard.step`` (``trainer``: inside ``guard.observe``, the trainer
-    stepping the optimizer itself after it)."""
+    stepping the optimizer itself after it; ``closure``: a re-run closure passed at every call, as the trainer
+    callbacks do)."""
     torch.manual_seed(0)
     model = nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(512, 512), nn.ReLU())]).cuda()
     fused = optimizer.endswith("fused")
@@ -38,10 +39,11 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
     x, y = torch.randn(256, 512, device="cuda"), torch.randn(256, 512, device="cuda")
 
     def guarded(loss: torch.Tensor) -> None:
+        rerun = (lambda m: nn.functional.mse_loss(m(x), y)) if closure else None
         if trainer:
-            guard.observe(loss)
+            guard.observe(loss, closure=rerun)
         else:
-            guard.step(loss)
+            guard.step(loss, closure=rerun)
 
     def one() -> None:
         loss = nn.functional.mse_loss(model(x), y)
@@ -95,6 +97,9 @@ def main() -> None:
                          ("safe", "safe")):
         counts = count_syncs(policy, "adamw-fused", "deferred", trainer=True)
         print(f"| {name} (observe, the trainer steps) | adamw-fused | deferred | {counts} |", flush=True)
+        counts = count_syncs(policy, "adamw-fused", "deferred", trainer=True, closure=True)
+        print(f"| {name} (observe with a closure: the trainer callbacks) | adamw-fused | deferred | {counts} |",
+              flush=True)
     print()
     equality_table()
 

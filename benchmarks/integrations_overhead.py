@@ -85,16 +85,17 @@ def lightning_variants(detail: bool = False) -> dict[str, Callable[[int, int, Pa
         logging.getLogger(name).setLevel(logging.ERROR)  # "GPU available: ..." at every fit
 
     class Classifier(pl.LightningModule):
-        def __init__(self) -> None:
+        def __init__(self, fused: bool = False) -> None:
             super().__init__()
             self.net = _mlp()
+            self.fused = fused
 
         def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
             x, y = batch
             return nn.functional.cross_entropy(self.net(x), y)
 
         def configure_optimizers(self) -> torch.optim.Optimizer:
-            return torch.optim.AdamW(self.parameters(), lr=1e-4)
+            return torch.optim.AdamW(self.parameters(), lr=1e-4, fused=self.fused)
 
     class Clock(pl.Callback):
         def __init__(self) -> None:
@@ -110,7 +111,7 @@ def lightning_variants(detail: bool = False) -> dict[str, Callable[[int, int, Pa
                                  gradient_clip_val=clip, default_root_dir=tmp, logger=pl.loggers.CSVLogger(tmp),
                                  enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
             loader = torch.utils.data.DataLoader(_tensors(steps), batch_size=BATCH)
-            trainer.fit(Classifier(), loader)
+            trainer.fit(Classifier(FUSED[0]), loader)
             return _per_step(clock.stamps, skip)
         return fit
 
@@ -120,6 +121,9 @@ def lightning_variants(detail: bool = False) -> dict[str, Callable[[int, int, Pa
         "GradGuardCallback(policy=safe(max_norm=1.0))": run(
             lambda: [GradGuardCallback(policy=gradguard.safe(max_norm=1.0))], None),
     }
+    if FUSED[0]:
+        variants["GradGuardCallback(policy=safe(max_norm=1.0), sync='deferred')"] = run(
+            lambda: [GradGuardCallback(policy=gradguard.safe(max_norm=1.0), sync="deferred")], None)
     if detail:  # where the cost goes: the per-step pl_module.log_dict, the record, the policy
         variants.update({
             "... log=False": run(lambda: [GradGuardCallback(policy=gradguard.safe(max_norm=1.0), log=False)], None),
@@ -185,6 +189,9 @@ def hf_variants(detail: bool = False) -> dict[str, Callable[[int, int, Path], Ti
                                                                      gradguard.clip_by_global_norm(1.0)))], 0.0),
         "GradGuardTrainerCallback(safe(max_norm=1.0)), max_grad_norm=0": run(
             lambda: [GradGuardTrainerCallback(policy=gradguard.safe(max_norm=1.0))], 0.0),
+        **({"GradGuardTrainerCallback(safe(max_norm=1.0), sync='deferred'), max_grad_norm=0": run(
+            lambda: [GradGuardTrainerCallback(policy=gradguard.safe(max_norm=1.0), sync="deferred")], 0.0)}
+           if FUSED[0] else {}),
         **({"... run_dir=False": run(lambda: [GradGuardTrainerCallback(
             policy=gradguard.safe(max_norm=1.0), run_dir=False)], 0.0)} if detail else {}),
     }
@@ -194,14 +201,15 @@ def hf_variants(detail: bool = False) -> dict[str, Callable[[int, int, Path], Ti
 def accelerate_variants(detail: bool = False) -> dict[str, Callable[[int, int, Path], Timing]]:
     import accelerate
 
-    def run(guarded: bool) -> Callable[[int, int, Path], Timing]:
+    def run(guarded: bool, sync: str = "blocking") -> Callable[[int, int, Path], Timing]:
         def loop(steps: int, skip: int, tmp: Path) -> Timing:
             acc = accelerate.Accelerator(cpu=True)
             model = _mlp()
-            opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+            opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=FUSED[0])
             loader = torch.utils.data.DataLoader(_tensors(steps), batch_size=BATCH)
             model, opt, loader = acc.prepare(model, opt, loader)
-            guard = gradguard.Guard(model, opt, tmp / "run", policy=gradguard.safe(max_norm=1.0)) if guarded else None
+            guard = gradguard.Guard(model, opt, tmp / "run", policy=gradguard.safe(max_norm=1.0),
+                                    sync=sync) if guarded else None
             stamps: list[Stamp] = []
             for x, y in loader:
                 loss = nn.functional.cross_entropy(model(x), y)
@@ -219,8 +227,13 @@ def accelerate_variants(detail: bool = False) -> dict[str, Callable[[int, int, P
         return loop
 
     return {"accelerator.clip_grad_norm_(1.0) (baseline)": run(False),
-            "Guard(policy=safe(max_norm=1.0)).step": run(True)}
+            "Guard(policy=safe(max_norm=1.0)).step": run(True),
+            **({"Guard(policy=safe(max_norm=1.0), sync='deferred').step": run(True, "deferred")} if FUSED[0] else {})}
 
+
+#: ``--fused``: every variant's AdamW is the fused one (the Transformers Trainer's default already), and the
+#: deferred variants are timed too (they need it)
+FUSED = [False]
 
 INTEGRATIONS: dict[str, Callable[[bool], dict[str, Callable[[int, int, Path], Timing]]]] = {
     "lightning": lightning_variants, "hf": hf_variants, "accelerate": accelerate_variants}
@@ -248,10 +261,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--detail", action="store_true",
                     help="also time the callbacks without their logging / record / policy (where the cost goes)")
+    ap.add_argument("--fused", action="store_true",
+                    help="fused AdamW in every variant (the Trainer's default already), and the deferred variants")
     args = ap.parse_args()
+    FUSED[0] = args.fused
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, CPU, {torch.get_num_threads()} threads, {args.rounds} interleaved rounds x "
-          f"{args.steps} steps per run ({args.skip} untimed), AdamW\n")
+          f"{args.steps} steps per run ({args.skip} untimed), "
+          f"{'fused ' if args.fused else ''}AdamW (the Trainer's: fused, its default), "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     print("| integration | variant | wall ms/step | ratio, wall (IQR) | CPU ms/step | ratio, CPU (IQR) |")
     print("|---|---|---:|---:|---:|---:|")
     for name in INTEGRATIONS:
