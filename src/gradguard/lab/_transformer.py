@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..guard import Guard
+from ..mitigation.actuator import find_update_cap
 from ..policy import Policy
 from ..precursors import StableUpdateCap, TransformerProbes
 from ._core import SEED
@@ -138,4 +139,7 @@ def train_lm(lr: float, steps: int, *, qk_norm: bool = False, z_loss: float = 0.
         if capper is not None:
             run.capped_steps = len(capper.capped)
             capper.remove()
+        member = find_update_cap(guard.policy)  # a cap the guard's actuator applies (UpdateCap)
+        if member is not None:
+            run.capped_steps = len(member.capped)
     return run

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..policy import chain, clip_by_global_norm, skip_nonfinite
+from ..policy import chain, clip_by_global_norm, recover, skip_nonfinite
+from ..precursors import update_cap
 from ._core import Experiment, LabResult, Plot, Verdict, fmt
 from ._transformer import tokens, train_lm
 
@@ -23,6 +24,8 @@ def run(quick: bool = False) -> LabResult:
         "none": {},
         "clip_grad_norm 1.0": {"policy": chain(skip_nonfinite(), clip_by_global_norm(1.0))},
         "StableAdamW cap (max_rms 1)": {"cap": True},
+        "recover": {"policy": recover()},
+        "recover + evidence-gated cap": {"policy": chain(*recover().policies, update_cap())},  # type: ignore[attr-defined]
     }
     rows = []
     after: dict[str, float] = {}
@@ -63,7 +66,9 @@ def run(quick: bool = False) -> LabResult:
                 + f"; z-loss moved |log Z| by {zdrift:+.2f} nats")
     setup = (f"GPT-style LM (2 layers, d 64); AdamW lr 3e-3 (0.9, 0.999), no warm-up, {steps} steps; batches "
              f"{', '.join(map(str, spikes))} replaced by one repeated token with the loss x20; 'after spikes' = mean "
-             "loss over the 5 steps after each; z-loss rows: lr 0.03, 1e-4 * log Z^2 added to the loss")
+             "loss over the 5 steps after each; 'recover + evidence-gated cap': the guard divides each layer's step by "
+             "max(1, RMS) only on a step whose gradient is > 10x what Adam's second moment expects (UpdateCap); "
+             "z-loss rows: lr 0.03, 1e-4 * log Z^2 added to the loss")
     headers = ["method", "loss after spikes", "final loss", "capped steps / log Z"]
     return LabResult("capping", CLAIM, SOURCE, setup, measured, verdict, headers, rows, [plot])
 
