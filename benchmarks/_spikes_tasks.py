@@ -116,12 +116,14 @@ def make_method(name: str, model: nn.Module, opt: torch.optim.Optimizer, clip: f
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
         return clip_step
-    if name == "zclip":
+    if name in ("zclip", "zclip_adaptive"):
         try:
             from zclip import ZClip
         except ImportError:
             return None
-        zc = ZClip()
+        # ZClip() clips every step to min(its adaptive threshold, max_grad_norm=1.0): a fixed clip at 1.0 is part of
+        # its default; "zclip_adaptive" is its adaptive rule alone (max_grad_norm=None)
+        zc = ZClip() if name == "zclip" else ZClip(max_grad_norm=None)
 
         def zclip_step(loss: torch.Tensor) -> None:
             zc.step(model)

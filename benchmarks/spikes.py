@@ -13,7 +13,9 @@ Runs (deterministic, seeded, CPU; the models and faults are in ``_spikes_tasks.p
   a message when the example's directory is not given (``--wlm-dir`` or ``GRADGUARD_WLM_DIR``).
 
 Methods: ``none``; ``clip_norm`` (``clip_grad_norm_(c)``, c = 1.0 on the MLPs, the script's 0.25 on the LSTM);
-``zclip`` and ``autoclip`` (the PyPI packages, benchmark-only; skipped when not installed); gradguard's ``safe``,
+``zclip`` and ``autoclip`` (the PyPI packages, benchmark-only; skipped when not installed; ``ZClip()``'s default
+also clips every step at ``max_grad_norm=1.0``, so ``zclip_adaptive`` is its adaptive rule alone,
+``ZClip(max_grad_norm=None)``); gradguard's ``safe``,
 ``recover``, and their ``max_norm=c`` forms (``safe@c``, ``recover@c``: the user's clip kept inside the guard).
 
 Columns: final loss (MLPs: mean evaluation loss of the last 20 steps on a fixed clean batch; LSTM: validation loss
@@ -43,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _spikes_tasks as tasks
 import wlm_guarded as wlm
 
-PEERS = ["none", "clip_norm", "zclip", "autoclip"]
+PEERS = ["none", "clip_norm", "zclip", "zclip_adaptive", "autoclip"]
 METHODS = [*PEERS, "gradguard:safe", "gradguard:recover", "gradguard:safe@", "gradguard:recover@"]
 WLM_RUNS = {"wlm_lr20": 20.0, "wlm_lr200": 200.0}
 
@@ -64,6 +66,8 @@ def _runners(args: argparse.Namespace) -> list[tuple[str, str, Callable[[str, in
 
 def _label(method: str, run: str) -> str:
     clip = "0.25" if run.startswith("wlm") else "1.0"
+    if method.startswith("zclip"):
+        return "zclip, adaptive only (max_grad_norm=None)" if method == "zclip_adaptive" else "zclip (default: max 1.0)"
     return method.replace("clip_norm", f"clip_grad_norm_({clip})").replace("gradguard:", "gradguard ").replace(
         "@", f"(max_norm={clip})")
 
