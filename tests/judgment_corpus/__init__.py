@@ -42,8 +42,8 @@ from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
-__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "DEV4", "EXPLODE", "FRESH", "FRESH2", "FRESH3", "HALVES", "HEALTHY",
-           "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name", "train_plain"]
+__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "DEV4", "DEV5", "EXPLODE", "FRESH", "FRESH2", "FRESH3", "HALVES",
+           "HEALTHY", "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
 EXPLODE = ("explode", "nonfinite", "loss_spike", "divergence")
@@ -177,12 +177,13 @@ CORPUS: list[Case] = HEALTHY + BROKEN
 # batch (half "fresh2"; see fresh2.py), frozen before the third round's rule changes
 from .dev3 import DEV3  # noqa: E402
 from .dev4 import DEV4  # noqa: E402  (the fourth round's development cases)
+from .dev5 import DEV5  # noqa: E402  (the fifth round's development cases)
 from .fresh import FRESH  # noqa: E402
 from .fresh2 import FRESH2  # noqa: E402
 from .fresh3 import FRESH3  # noqa: E402  (the fourth round's held-out batch, frozen before its rule changes)
 
 #: every case of every half
-ALL: list[Case] = CORPUS + DEV3 + DEV4 + FRESH + FRESH2 + FRESH3
+ALL: list[Case] = CORPUS + DEV3 + DEV4 + DEV5 + FRESH + FRESH2 + FRESH3
 #: the halves, in report order: development, original held-out, fresh held-out, third and fourth held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3")
 

@@ -165,26 +165,27 @@ class StallDetector:
     def _check(self, stats: StepStats) -> list[Event]:
         """The not-learning, never-improved and frozen modes (one episode at a time)."""
         n = len(self.window)
-        learning = self._not_learning(stats)
-        if learning is not None and self.active and self.learn_fired is not None:
+        stuck = self._stuck_at_start(stats)
+        if stuck and self.active and self.learn_fired is not None:
             # still not learning: say so again after learn_window x 1, 2, 4... steps (a back-off that did not help)
             if stats.step - self.learn_fired >= self.learn_window * 2 ** (self.learn_repeats - 1):
                 self.learn_fired, self.learn_repeats = stats.step, self.learn_repeats + 1
+                learning = self._not_learning(stats)
                 return [dataclasses.replace(learning, evidence={**learning.evidence, "repeat": self.learn_repeats})]
             return []
-        stalled = learning is not None
-        if learning is None and n >= self.size and self.first is not None:
-            recent = self.window.last(self.size)
-            new = _median(recent[len(recent) // 2:].tolist())
+        stalled = stuck
+        if not stuck and n >= self.size and self.first is not None:
+            recent = self.window.last(self.size).tolist()  # Python on 100 floats beats numpy's per-call cost
+            new = _median(recent[len(recent) // 2:])
             if self.first - new > self.min_improvement * max(abs(self.first), 1e-12):
                 self.improved = True
-            span = float(recent.max() - recent.min())
+            span = max(recent) - min(recent)
             stalled = (not self.improved) or span <= self.frozen * max(abs(new), 1e-12)
         if stalled and not self.active:
             self.active = True
-            if learning is not None:
+            if stuck:
                 self.learn_fired, self.learn_repeats = stats.step, 1
-                return [learning]
+                return [self._not_learning(stats)]
             mode = "never_improved" if not self.improved else "frozen"
             why = "never improved" if not self.improved else "is frozen"
             return [Event(step=stats.step, kind="stall", severity="warning",
@@ -243,29 +244,34 @@ class StallDetector:
             self.chance_source = f"output width {width.classes}"
         return self.chance is not None
 
-    def _not_learning(self, stats: StepStats) -> Event | None:
+    def _stuck_at_start(self, stats: StepStats) -> bool:
+        """The not-learning condition (no event built: most checks only need the answer)."""
         if len(self.window) < self.learn_window or not self.start_losses:
-            return None
+            return False
         start = self.start_losses[0]
         band = (1 - self.start_tolerance) * start
         latest = _median(self.window.last(max(2, self.learn_window // 5)).tolist())  # still at its start at the end
         if not (start > 0 and latest >= band):  # the common case (a run that learns): one short median
-            return None
+            return False
+        if _median(self.window.last(self.learn_window).tolist()) < band:
+            return False
+        if self.hard_since is None and self.growth_high is not None:
+            growth = self._growth(stats)
+            if growth is not None and growth > self.growth_high:
+                self.hard_since = stats.step
+        # the loss must have stayed at its start for the whole window *after* the weights were first moved hard
+        return self.hard_since is not None and stats.step - self.learn_window >= self.hard_since
+
+    def _not_learning(self, stats: StepStats) -> Event:
+        """The not-learning event (when :meth:`_stuck_at_start` holds)."""
+        start = self.start_losses[0]
         med = _median(self.window.last(self.learn_window).tolist())
-        if med < band:
-            return None
         since = stats.step - self.learn_window
         recent = [r for s, r in self.ratios if s > since]
         ratio = _median(recent) if recent else None
         growth = self._growth(stats)
         high = math.inf if self.ratio_high is None else self.ratio_high
         by_ratio = self.peak_ratio > high
-        by_growth = self.growth_high is not None and growth is not None and growth > self.growth_high
-        if by_growth and self.hard_since is None:
-            self.hard_since = stats.step
-        # the loss must have stayed at its start for the whole window *after* the weights were first moved hard
-        if self.hard_since is None or since < self.hard_since:
-            return None
         if by_ratio and ratio is not None and ratio > high:
             how = f"median update {ratio:.2g} of the weights per step"
         elif by_ratio:

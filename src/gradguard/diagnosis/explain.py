@@ -13,6 +13,9 @@ The model (each arrow: the quantity on the left sets the one on the right)::
   gradient (out-of-scale inputs, too-large init, growth through depth or over time) is that cause's consequence;
   for Adam-family optimizers the step is about lr per element whatever the gradient's scale, so it stays ``lr``.
   When no lr down to lr/1024 helps, the step's direction is wrong and any upstream cause takes it.
+* Growth or decay of the gradient across the weight layers (``depth``/``normalization``) in the direction a
+  recurrence finding measures over time is the recurrence's consequence: the layers around a recurrence that is
+  unrolled inline (an element-wise ``u * h`` loop) carry its compounding.
 * A non-finite value that out-of-scale inputs produce downstream (an overflow in the first layers) is the data's
   consequence, not a ``numeric`` cause.
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
@@ -84,6 +87,10 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         for f in findings:
             if f.cause == "numeric" and _strong(f):
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
+    for rec in [f for f in findings if f.cause == "recurrence" and _strong(f) and _direction(f)]:
+        for f in findings:
+            if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) == _direction(rec):
+                _absorb(rec, f, "the gradient compounds over the recurrence's time steps")
     for lr in [f for f in findings if f.cause == "lr" and _strong(f) and "trained" not in f.evidence]:
         no_lr_helps = lr.evidence.get("suggested_lr") is None
         proportional = step_family != "adam"

@@ -26,6 +26,7 @@ from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
 from .findings import DiagnosisError
 from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
+from .reuse import ElementwiseUse, ReuseWatch
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
 
@@ -85,6 +86,8 @@ class ProbeResult:
     targets: list[InputStats] = field(default_factory=list)
     #: log10(first loss / loss of an all-zero output), in the (inputs, targets) form; None otherwise
     output_decades: float | None = None
+    #: element-wise recurrent weights found in the graph (see :mod:`.reuse`), by parameter name
+    reused: dict[str, ElementwiseUse] = field(default_factory=dict)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -340,6 +343,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
     handles = []
     leaves: list[torch.Tensor] = []
     captured: list[torch.Tensor] = []
+    reuse: ReuseWatch | None = None
 
     def root_inputs(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
         if captured or leaves:
@@ -361,6 +365,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         if not loss.requires_grad:
             raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is False).")
         names = list(trainable)
+        reuse = ReuseWatch(loss, trainable)
         try:
             grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves, allow_unused=True)
         except Exception as exc:
@@ -377,7 +382,10 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                 rec.time_grad = [float(v) for v in rec._time_grad_t]
             rec._grad_out_t = rec._grad_in_t = rec._time_grad_t = None
         loss_value = float(loss.detach())
+        reused = reuse.finish()
     finally:
+        if reuse is not None:
+            reuse.remove()
         for h in handles:
             h.remove()
         recorder.pending = None
@@ -391,5 +399,5 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         input_max_abs=max((s.max_abs for s in stats if math.isfinite(s.max_abs)), default=0.0),
         cost={"forward": 1, "backward": 1}, inputs=stats,
         targets=input_stats([t for t in step.targets if t.is_floating_point()]),
-        output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")),
+        output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
     )

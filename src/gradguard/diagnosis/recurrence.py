@@ -7,8 +7,9 @@ gate block for LSTM/GRU. The measured figure is ``log10(||dL/dx_first|| / ||dL/d
 the loss gradient at the recurrent layer's input at the first against the last time step (for cells and modules
 applied repeatedly, at the output of the first against the last call).
 
-Recurrent layers found: ``nn.RNN``/``nn.GRU``/``nn.LSTM``, ``nn.RNNCell``-family cells, and any user module
-called ``>= MIN_CALLS`` times in one forward that holds a square weight matrix.
+Recurrent layers found: ``nn.RNN``/``nn.GRU``/``nn.LSTM``, ``nn.RNNCell``-family cells, any user module
+called ``>= MIN_CALLS`` times in one forward that holds a square weight matrix, and element-wise recurrent weights
+written inline (``u * h`` with a vector ``u`` once per step, found in the graph: :mod:`.reuse`).
 """
 
 from __future__ import annotations
@@ -120,6 +121,25 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         layer.steps, layer.decades = _per_call(probe, name)
         out.append(layer)
         known.add(name)
+    return out + _elementwise(probe, known)
+
+
+def _elementwise(probe: ProbeResult, known: set[str]) -> list[RecurrentLayer]:
+    """Element-wise recurrent weights (:mod:`.reuse`) outside the recurrent modules already found and outside any
+    module called repeatedly (whose weights are that module's business)."""
+    out = []
+    for pname, use in probe.reused.items():
+        owner = pname.rsplit(".", 1)[0] if "." in pname else ""
+        if "" in known or any(owner == k or owner.startswith(k + ".") for k in known):
+            continue
+        if probe.call_counts.get(owner, 0) >= MIN_CALLS:
+            continue
+        layer = RecurrentLayer(pname, "element-wise recurrence", gated=False)
+        layer.radii = {pname: float(probe.params[pname].detach().abs().max())}
+        grads = [g for g in use.grads if g is not None]
+        layer.steps = use.uses
+        layer.decades = log10_ratio(grads[0], grads[-1]) if len(grads) >= 2 else None
+        out.append(layer)
     return out
 
 
@@ -146,6 +166,7 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
             "time_steps": layer.steps,
             "gradient_first_over_last_step": None if dec is None else float(f"{10 ** dec:.3g}"),
             "decades_over_sequence": None if dec is None else round(dec, 2),
+            "direction": 1 if (dec or 0.0) > 0 or (not dec and layer.radius > 1.0) else -1,
         }
         off_band = math.isfinite(rho) and not layer.gated and not (RADIUS_BAND[0] <= rho <= RADIUS_BAND[1])
         if dec is None or abs(dec) < warn:
@@ -166,7 +187,15 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
     dec = layer.decades or 0.0
     rho = layer.radius
     exploding = dec > 0 or (dec == 0 and rho > 1.0)
-    if exploding:
+    if layer.kind == "element-wise recurrence":
+        prescription = ("Keep the element-wise recurrent weight's |u| at or below 1 (IndRNN: u in (0, 1) for short "
+                        "sequences, |u| <= 2^(1/T) over T steps, Li et al. 2018; a diagonal linear recurrence: "
+                        "|lambda| < 1), e.g. by drawing it so and clamping it after each step, and clip gradients by "
+                        "global norm." if exploding else
+                        "Draw the element-wise recurrent weight closer to 1 (|u| near 1 carries the gradient over "
+                        "time, Li et al. 2018), or use a gated cell.")
+        code = "with torch.no_grad():\n    u.clamp_(-1.0, 1.0)  # after each optimizer.step(); u: the recurrent vector"
+    elif exploding:
         prescription = ("Bring the recurrent weight's spectral radius to 1 or just below: orthogonal init of "
                         "weight_hh (fix(model, diagnosis) does it), and clip gradients by global norm (Pascanu et al. "
                         "2013).")
