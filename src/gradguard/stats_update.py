@@ -1,8 +1,9 @@
 """Update statistics: how far one applied step moved each layer's weights (measured every ``update_every`` steps).
 
-:meth:`UpdateMeter.begin` copies the watched weights into one flat buffer (a fused copy), :meth:`UpdateMeter.end`
-measures ``||w_after - w_before||`` per layer on the device; the per-layer vector then travels with the next step's
-statistics (no host read of its own) or is read by :meth:`UpdateMeter.drain` when the run closes.
+:meth:`UpdateMeter.begin` copies the watched weights (float32 or float64 weights one by one, others into one flat
+float32 buffer), :meth:`UpdateMeter.end` measures ``||w_after - w_before||`` per layer on the device; the per-layer
+vector then travels with the next step's statistics (no host read of its own) or is read by
+:meth:`UpdateMeter.drain` when the run closes.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._tensors import _local
+from ._tensors import _is_dtensor, _local
 from .inventory import ParamInventory
 from .stats_types import StepStats, UpdateStats
 
@@ -34,6 +35,7 @@ class UpdateMeter:
         self.all_factor: torch.Tensor | None = None  # per-tensor sum-of-squares factors (distributed)
         self._all_index = torch.tensor(inventory.layer_of, dtype=torch.long, device=device)
         self._prev: list[torch.Tensor] | None = None
+        self._plain: bool | None = None  # no watched weight is a DTensor (known at the first measurement)
         self._step = -1
         #: (step, per-layer update sums of squares on the device), measured and not read yet
         self.pending: tuple[int, torch.Tensor] | None = None
@@ -49,13 +51,27 @@ class UpdateMeter:
         self._step = stats.step
         self.weight_norm = stats.layer_weight_norm
 
+    def _weights(self) -> list[torch.Tensor]:
+        """The watched weights as plain tensors (read under ``no_grad``; DTensors: their local shard)."""
+        params = self.inventory.params
+        if self._plain is None:
+            self._plain = not any(_is_dtensor(p) for p in params)
+        return params if self._plain else [_local(p.detach()) for p in params]
+
     def _copy(self) -> None:
-        weights = [_local(p.detach()) for p in self.inventory.params]
-        dtype = torch.float64 if any(w.dtype == torch.float64 for w in weights) else torch.float32
-        flat = torch.empty(sum(w.numel() for w in weights), dtype=dtype, device=self.device)
-        views = [v.view(w.shape) for v, w in zip(flat.split([w.numel() for w in weights]), weights)]
-        torch._foreach_copy_(views, weights)
-        self._prev = views
+        weights = self._weights()
+        with torch.no_grad():
+            kinds = {w.dtype for w in weights}
+            if len(kinds) == 1 and kinds <= {torch.float32, torch.float64}:
+                # a copy per tensor: without the flat buffer's Python view per tensor (measured ~2x faster at 16)
+                self._prev = [w.clone() for w in weights]
+                return
+            # mixed or low-precision weights: one float32 (float64 if any is) buffer, the update taken in it
+            dtype = torch.float64 if torch.float64 in kinds else torch.float32
+            flat = torch.empty(sum(w.numel() for w in weights), dtype=dtype, device=self.device)
+            views = [v.view(w.shape) for v, w in zip(flat.split([w.numel() for w in weights]), weights)]
+            torch._foreach_copy_(views, weights)
+            self._prev = views
 
     def begin_at(self, step: int) -> None:
         """:meth:`begin` before the step's statistics are on the host (deferred mode): the weight norms the
@@ -68,7 +84,8 @@ class UpdateMeter:
         if self._prev is None:
             return
         diff = self._prev
-        torch._foreach_sub_(diff, [_local(p.detach()) for p in self.inventory.params])
+        with torch.no_grad():
+            torch._foreach_sub_(diff, self._weights())
         norms = norms_of(diff)  # type: ignore[operator]
         squares = norms * norms if self.all_factor is None else norms * norms * self.all_factor
         usq = torch.zeros(self.inventory.num_layers, dtype=torch.float64, device=self.device)
