@@ -67,8 +67,11 @@ def test_chance_inference_rules() -> None:
     assert loss_kind(nn.MSELoss()) == "other" and loss_kind(lambda o, t: o.sum()) == loss_kind(None) == "unknown"
     assert chance_of(10, "ce", False, None) == pytest.approx(C10)
     assert chance_of(10, "unknown", True, 0.01) == pytest.approx(C10)  # the model computes its own loss
-    assert chance_of(10, "unknown", False, 2.0) == pytest.approx(C10)  # an untrained classifier starts near log C
-    assert chance_of(10, "unknown", False, 0.3) is None  # a regression of width 10 starting at 0.3
+    # with neither: an untrained classifier's first loss, within what a cross-entropy of its logits can be
+    assert chance_of(10, "unknown", False, 2.0, (1.5, 3.0)) == pytest.approx(C10)
+    assert chance_of(10, "unknown", False, 2.0) is None  # no logits seen
+    assert chance_of(10, "unknown", False, 30.0, (1.5, 3.0)) is None  # a regression loss on another scale
+    assert chance_of(10, "unknown", False, 0.3, (0.1, 3.0)) is None  # far below log C: not an untrained classifier
     assert chance_of(10, "other", True, 9.0) is None and chance_of(1, "ce", False, 9.0) is None
     assert chance_of(None, "ce", False, 9.0) is None
 
@@ -92,6 +95,17 @@ def test_output_width_reads_the_first_output_and_removes_its_hook(output: object
     model(torch.zeros(1))
     assert width.seen and width.classes == classes and width.own_loss == own
     assert not model._forward_hooks  # one-shot
+    if classes is not None:  # zero logits: every cross-entropy of them is log C
+        assert width.ce_range == pytest.approx((math.log(classes), math.log(classes)))
+
+
+def test_output_width_ce_range_holds_the_cross_entropy_of_its_logits() -> None:
+    torch.manual_seed(0)
+    model = nn.Linear(6, 5)
+    width = OutputWidth(model)
+    x, y = torch.randn(32, 6) * 5, torch.randint(0, 5, (32,))
+    loss = float(F.cross_entropy(model(x), y).detach())
+    assert width.ce_range is not None and width.ce_range[0] <= loss <= width.ce_range[1]
 
 
 def _classifier_run(scale: float, loss_fn: nn.Module | None = None, steps: int = 80) -> list[tuple[int, str]]:
@@ -119,6 +133,27 @@ def _classifier_run(scale: float, loss_fn: nn.Module | None = None, steps: int =
     return events
 
 
+def test_a_regression_on_a_large_scale_is_not_taken_for_a_classifier() -> None:
+    """Three outputs regressed on targets of scale 30 (MSE outside the guard): the first loss is no cross-entropy
+    of those outputs, so no chance loss is inferred although the loss stays far above log(3) for 80 steps."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), nn.Tanh(), nn.Linear(64, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    x = torch.randn(64, 16)
+    y = 30 * torch.randn(64, 3)
+    with gradguard.Guard(model, opt, policy="monitor") as guard:
+        bind_model(guard.detectors, model, None)
+        stall = next(d for d in guard.detectors if isinstance(d, StallDetector))
+        events = []
+        for _ in range(80):
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            events += guard.step(loss.detach()).events
+    assert float(loss) > 100 * math.log(3) and stall.chance is None
+    assert not [e for e in events if e.kind == "stall"]
+
+
 def test_a_real_classifier_with_a_30x_init_is_told_at_chance_and_the_default_init_is_not() -> None:
     assert _classifier_run(30.0) == [(50, "at_chance")]  # its loss sits at 8-10x log(10)
     assert _classifier_run(1.0) == []  # learns from 0.97x log(10) down
@@ -127,10 +162,11 @@ def test_a_real_classifier_with_a_30x_init_is_told_at_chance_and_the_default_ini
 
 def test_an_inferred_chance_loss_survives_a_state_round_trip() -> None:
     model = nn.Linear(4, 5)
+    nn.init.zeros_(model.bias)
     det = StallDetector()
     bind_model([det], model, None)
-    model(torch.zeros(2, 4))
-    det(make(0, 3.0), ["a", "b", "c"])
+    model(torch.zeros(2, 4))  # zero logits: the first loss of a cross-entropy on them is log 5
+    det(make(0, math.log(5)), ["a", "b", "c"])
     assert det.chance == pytest.approx(math.log(5)) and det.chance_source == "output width 5"
     other = StallDetector()
     bind_model([other], nn.Linear(4, 7), None)

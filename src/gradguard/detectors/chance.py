@@ -3,9 +3,11 @@
 A run whose loss stays at or above it has learned nothing a constant guess would not know. C is what the model's
 output says on its first forward (:class:`OutputWidth`: the class dimension of the logits it returns), taken as a
 class count only when the loss is a cross-entropy: the guard's ``loss_fn`` says so, or the model computes its own
-loss beside its logits (an HF-style output with ``.loss`` and ``.logits``), or, with neither, the first loss of the
-run is at least half of ``log(C)`` (an untrained classifier starts at or above its chance loss; a regression or an
-embedding loss of that width usually does not) — :func:`chance_of`.
+loss beside its logits (an HF-style output with ``.loss`` and ``.logits``), or, with neither, the run's first loss
+behaves like a cross-entropy of those logits: it lies between the smallest ``logsumexp(z) - max(z)`` and the largest
+``logsumexp(z) - min(z)`` over the output's rows (as any cross-entropy of them does, weighted or with ignored rows;
+a regression loss on another scale does not), and it is at least half of ``log(C)`` (an untrained classifier starts
+at or above its chance loss) — :func:`chance_of`.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class OutputWidth:
 
     def __init__(self, model: nn.Module) -> None:
         self.classes: int | None = None
+        #: the range any cross-entropy of the first output's logits lies in (nats), or None
+        self.ce_range: tuple[float, float] | None = None
         self.own_loss = False
         self.seen = False
         self._handle: Any = model.register_forward_hook(self._hook)
@@ -60,6 +64,12 @@ class OutputWidth:
         logits, self.own_loss = _logits(output)
         if logits is not None and logits.is_floating_point() and logits.dim() in (2, 3) and logits.shape[-1] >= 2:
             self.classes = int(logits.shape[-1])
+            with torch.no_grad():
+                z = logits.detach().reshape(-1, self.classes).float()
+                lse = torch.logsumexp(z, dim=1)
+                lo, hi = float((lse - z.max(dim=1).values).min()), float((lse - z.min(dim=1).values).max())
+            if math.isfinite(lo) and math.isfinite(hi):
+                self.ce_range = (lo, hi)
 
     def close(self) -> None:
         """Remove the hook (idempotent)."""
@@ -68,7 +78,8 @@ class OutputWidth:
             self._handle = None
 
 
-def chance_of(classes: int | None, kind: str, own_loss: bool, first_loss: float | None) -> float | None:
+def chance_of(classes: int | None, kind: str, own_loss: bool, first_loss: float | None,
+              ce_range: tuple[float, float] | None = None) -> float | None:
     """``log(classes)`` when the loss is a cross-entropy over ``classes`` (see the module docstring), else None.
 
     Args:
@@ -76,12 +87,15 @@ def chance_of(classes: int | None, kind: str, own_loss: bool, first_loss: float 
         kind: :func:`loss_kind` of the guard's ``loss_fn``.
         own_loss: whether the model returned its own loss beside its logits.
         first_loss: the run's first finite loss (nats), or None before it.
+        ce_range: the range any cross-entropy of the first output lies in (:attr:`OutputWidth.ce_range`), widened
+            by 5% each way for rounding; None when unknown (then only a known cross-entropy counts).
     """
     if classes is None or classes < 2 or kind == "other":
         return None
     chance = math.log(classes)
     if kind == "ce" or own_loss:
         return chance
-    if first_loss is None or not first_loss >= 0.5 * chance:
+    if first_loss is None or ce_range is None or not first_loss >= 0.5 * chance:
         return None
-    return chance
+    lo, hi = ce_range
+    return chance if 0.95 * lo - 1e-6 <= first_loss <= 1.05 * hi + 1e-6 else None
