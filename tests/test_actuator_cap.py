@@ -185,3 +185,14 @@ def test_an_optimizer_without_adam_state_is_said_once_and_never_capped() -> None
 def test_bad_settings_name_the_setting(kw: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         UpdateCap(**kw)  # type: ignore[arg-type]
+
+
+def test_the_gate_judges_the_gradient_adam_receives_after_the_clip() -> None:
+    """A clip that holds every step at the same norm leaves Adam nothing unexpected: the ×20 batches open no window
+    (judged on the unclipped norm against a second moment of clipped gradients they would)."""
+    clipped = update_cap()
+    _guarded(40, Chain(ClipByGlobalNorm(0.01), clipped))
+    assert clipped.opened == [] and clipped.capped == {}
+    bare = update_cap()
+    _guarded(40, Chain(bare))
+    assert SPIKES[0] in bare.opened
