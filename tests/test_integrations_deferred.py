@@ -137,6 +137,25 @@ def test_an_applied_alarm_step_is_not_rerun_on_moved_weights_and_says_so(monkeyp
     assert not calls
 
 
+@pytest.mark.parametrize("sync", ["blocking", "deferred"])
+def test_flush_returns_the_report_of_the_step_it_reads(sync: str) -> None:
+    torch.manual_seed(0)
+    model = mlp(depth=2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True)
+    guard = Guard(model, opt, policy=_policy(), sync=sync)
+    x, y = batch()
+    loss = nn.functional.mse_loss(model(x), y) * float("nan")
+    loss.backward()
+    first = guard.step(loss)
+    last = guard.flush()
+    if sync == "blocking":
+        assert first.step == 0 and not first.applied and last is None
+    else:
+        assert first.step == -1 and last is not None and last.step == 0 and not last.applied
+        assert guard.flush() is None  # nothing pending any more
+    guard.close()
+
+
 # ------------------------------------------------------------------------------------------- Lightning
 pl = pytest.importorskip("lightning.pytorch")
 LIGHTNING_STEPS = 8
@@ -202,7 +221,8 @@ def test_lightning_callback_runs_deferred_with_the_weights_of_the_blocking_mode(
     for a, b in zip(m_b.parameters(), m_d.parameters()):
         assert torch.equal(a, b)
     assert all(torch.equal(a, b) for a, b in zip(m_d.before[LIGHTNING_NAN], m_d.before[LIGHTNING_NAN + 1]))
-    assert cb_d._skipped == cb_b._skipped == 1  # the skip, read one call late (the last one at close)
+    assert cb_d._skipped == cb_b._skipped == 1  # the skip, read one call late
+    assert cb_d.last_report.step == cb_b.last_report.step == LIGHTNING_STEPS - 1  # the last one read at the fit's end
     assert not all(torch.equal(a, b) for a, b in zip(m_d.before[0], m_d.before[1]))
 
 
@@ -266,7 +286,7 @@ def test_transformers_callback_runs_deferred_with_the_weights_of_the_blocking_mo
     for a, b in zip(m_b.parameters(), m_d.parameters()):
         assert torch.equal(a, b)
     assert cb_b.skipped_steps == cb_d.skipped_steps == 1  # deferred: step 2's skip is read at step 3's call
-    assert cb_d.last_report.step == 4  # the last call reads step 4; step 5 is read at close
+    assert cb_d.last_report.step == cb_b.last_report.step == 5  # deferred: the last step read when training ends
 
 
 # ------------------------------------------------------------------------------------------- Accelerate

@@ -328,12 +328,13 @@ class Guard(GuardRecovery):
         return apply_decision(self, decision, present, stats)
 
     # ------------------------------------------------------------------------------------------- lifecycle
-    def flush(self) -> None:
-        """Block until every step so far is committed to the record (in the deferred mode: read the last step)."""
-        if self._deferred is not None:
-            self._deferred.read(self)
+    def flush(self) -> StepReport | None:
+        """Block until every step so far is committed to the record. In the deferred mode the pending step is read
+        first: its report is returned (None when no step was pending, and always in the blocking mode)."""
+        report = self._deferred.read(self) if self._deferred is not None else None
         if self._writer is not None:
             self._writer.flush()
+        return report
 
     def close(self) -> None:
         """Write what is pending and close the record. Idempotent."""

@@ -271,6 +271,10 @@ class GradGuardTrainerCallback(TrainerCallback):
             self._hook.remove()
             self._hook = None
         if self.guard is not None:
+            last = self.guard.flush()  # deferred: the last step, read now
+            if last is not None:
+                self.last_report = last
+                self.skipped_steps += not last.applied
             self.guard.close()
 
 

@@ -212,6 +212,10 @@ class GradGuardCallback(pl.Callback):
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Close the guard: the record is complete on disk."""
         if self.guard is not None:
+            last = self.guard.flush()  # deferred: the last step, read now
+            if last is not None:
+                self.last_report = last
+                self._skipped += not last.applied
             self.guard.close()
         self._unwrap_clipping()
 
