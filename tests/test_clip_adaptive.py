@@ -24,9 +24,10 @@ def _stats(norm: float, step: int = 0, loss: float | None = 1.0) -> StepStats:
 
 
 def _feed(clip, norms, losses=None) -> list[float]:
-    """The norm each step is left with (the true norm times the clip coefficient); the loss is 1 unless given."""
-    losses = [1.0] * len(norms) if losses is None else losses
-    return [n * clip.decide(_stats(float(n), i, float(loss)), []).clip_coef
+    """The norm each step is left with (the true norm times the clip coefficient); the loss is 1 unless given
+    (``"none"``: no loss at all)."""
+    losses = [1.0] * len(norms) if losses is None else [None] * len(norms) if isinstance(losses, str) else losses
+    return [n * clip.decide(_stats(float(n), i, None if loss is None else float(loss)), []).clip_coef
             for i, (n, loss) in enumerate(zip(norms, losses))]
 
 
@@ -55,12 +56,29 @@ def test_threshold_never_falls_below_the_warmup_floor() -> None:
 
 
 def test_a_lasting_change_of_scale_is_absorbed() -> None:
-    clip = ClipAdaptive()
     norms = np.concatenate([_healthy(100), 3.0 * _healthy(900, seed=2)])
-    applied = _feed(clip, norms)
-    coefs = [a / n for a, n in zip(applied, norms)]
-    assert sum(c < 0.9 for c in coefs[100:200]) >= 90  # clipped at first, like a fixed clip
-    assert sum(c < 0.9 for c in coefs[-300:]) <= 6  # then taken in
+    for losses in ("none", np.exp(-np.arange(1000) / 400)):  # no loss given; a loss that keeps falling (SGD)
+        clip = ClipAdaptive()
+        applied = _feed(clip, norms, losses)
+        coefs = [a / n for a, n in zip(applied, norms)]
+        assert sum(c < 0.9 for c in coefs[100:200]) >= 90  # clipped at first, like a fixed clip
+        assert sum(c < 0.9 for c in coefs[-300:]) <= 6  # then taken in
+
+
+def test_under_sgd_a_climb_after_the_loss_stopped_falling_is_held_not_absorbed() -> None:
+    # the 12-layer tanh net at a too-high SGD rate: the loss stops making new lows, the norm keeps climbing
+    rng = np.random.default_rng(4)
+    norms = np.concatenate([_healthy(150), np.minimum(1.01 ** np.arange(1, 351), 3.0) * _healthy(350, seed=5)])
+    losses = np.r_[np.exp(-np.arange(50) / 10), 0.04 + 0.01 * rng.random(450)]  # flat (noisy) from step 50
+    held, adam, off = _bound(torch.optim.SGD), _bound(torch.optim.Adam), ClipAdaptive(plateau_patience=0)
+    _feed(held, norms, losses), _feed(adam, norms, losses), _feed(off, norms, losses)
+    assert held.plateau_steps >= 100 and held.threshold() < 2.5  # held within the band of the first steps (~1)
+    assert off.threshold() > 2.0 * held.threshold()  # without the hold the lasting rise is absorbed
+    assert adam.threshold() > 2.0 * held.threshold()  # under Adam a rising norm is no rising step: not held
+    state = held.state_dict()
+    twin = ClipAdaptive()
+    twin.load_state_dict(state)
+    assert (twin.loss_best, twin.plateau_steps) == (held.loss_best, held.plateau_steps)
 
 
 def test_healthy_stationary_norms_are_essentially_unclipped() -> None:
@@ -93,7 +111,10 @@ def test_nonfinite_and_zero_norms_never_enter_the_history_and_state_round_trips(
                                                  ({"trend_margin": 1.0}, "trend_margin"),
                                                  ({"trend_margin": "0.02"}, "trend_margin"),
                                                  ({"trend_alpha": 0.0}, "trend_alpha"),
-                                                 ({"learn_rise": 0.0}, "learn_rise")])
+                                                 ({"learn_rise": 0.0}, "learn_rise"),
+                                                 ({"plateau_patience": -1}, "plateau_patience"),
+                                                 ({"plateau_patience": 2.5}, "plateau_patience"),
+                                                 ({"plateau_margin": 1.0}, "plateau_margin")])
 def test_bad_settings_name_the_setting(kwargs, setting) -> None:
     with pytest.raises(ConfigError) as info:
         ClipAdaptive(**kwargs)

@@ -68,6 +68,16 @@ class ClipAdaptive:
     healthy model went from +24% (lstm_classifier, 142 of 200 steps clipped) to +8.6% (70 clipped); gru_classifier
     +21% -> -0.1%, relu_mlp_adam +21% -> -1.5%; the 12-layer tanh net under SGD is unchanged (spikes.py).
 
+    What keeps an unstable SGD run from dragging the threshold up (the 12-layer tanh net at a too-high rate: once
+    its loss stops falling, the norm keeps climbing as it nears the edge of stability, and the absorbed lasting rise
+    took the applied norm from 0.5 to 1.4): under SGD, once the loss has made no new low (its fast EMA
+    ``plateau_margin`` below the lowest so far) for ``plateau_patience`` steps, the mean of the history may not rise
+    more than :math:`\sigma_{min}` above its level at that low, until the next new low. A healthy run whose norm
+    rises lastingly is still learning, so it is followed as before: ``benchmarks/spikes.py``, the tanh run, mean
+    final loss of ``safe``, seeds 0-4 0.081 -> 0.066, seeds 10-29 0.086 -> 0.064 (zclip 0.078 / 0.063); the 17
+    healthy SGD models of the judgment corpus (every half) end exactly as before
+    (``benchmarks/healthy_clipping.py``).
+
     A clip before the guard (``clip_grad_norm_`` in the loop: 3 or more steps at one largest norm) is respected: the
     guard never clips below it (it says so once, with what to do instead: ``safe(max_norm=c)``).
 
@@ -104,12 +114,13 @@ class ClipAdaptive:
     rate) is followed at up to :math:`R` a step. The previous warm-up, :math:`10\times` the median of the norms
     entered at their cap, let word_language_model's applied norm ratchet from 0.15 to 36 in 13 steps and let a
     deep ReLU net under Adam die at step 1. At the end of the warm-up :math:`\mu, \sigma^2` are the warm-up's
-    weighted mean and variance; the loss plays no part after it (there it let a too-high rate's climb through).
+    weighted mean and variance; the warm-up's loss rule plays no part after it (there it let a too-high rate's
+    climb through).
 
     State, all scalars (for a device-side twin): ``mean``, ``var`` (during warm-up: the weighted sum of squared
     deviations), ``weight`` (warm-up weight total), ``floor``, ``limit`` (:math:`T_{k-1}`), ``count``, ``loss_ref``
-    (:math:`\ell`), ``losses`` (finite losses seen). NaN/Inf and zero norms (a step without gradients) never enter
-    the history, nor does their loss.
+    (:math:`\ell`), ``losses`` (finite losses seen), ``loss_best``, ``plateau_steps``, ``low_mean`` (the plateau hold).
+    NaN/Inf and zero norms (a step without gradients) never enter the history, nor does their loss.
 
     Args:
         z_threshold: :math:`z` on the log-norm (default 2.5).
@@ -129,13 +140,16 @@ class ClipAdaptive:
             one by this fraction of it (default 0.02; 0: never, the bounded rise always).
         trend_alpha: decay of the fast loss EMA (default 0.9: about 10 steps).
         learn_rise: the largest relative rise of the threshold per step while the loss falls (default 0.03).
+        plateau_patience: under SGD, after this many steps (with a finite loss) without a new low of the fast loss
+            EMA, the history's mean may not rise until the next new low (default 50; 0: never held).
+        plateau_margin: a new low is this fraction below the lowest fast loss EMA so far (default 0.01).
     """
 
     def __init__(self, z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 25, min_std: float = 0.1,
                  max_std: float = 0.25, max_rise: float = 0.005, winsor: float = 2.5,
                  warmup_growth: float = 3.0, warmup_rise: float = 0.25, absorb: float = 0.1,
                  loss_tol: float = 0.1, trend_margin: float = 0.02, trend_alpha: float = 0.9,
-                 learn_rise: float = 0.03) -> None:
+                 learn_rise: float = 0.03, plateau_patience: int = 50, plateau_margin: float = 0.01) -> None:
         self.z_threshold = positive("z_threshold", z_threshold)
         self.alpha = fraction("alpha", alpha)
         self.warmup = at_least("warmup", warmup, 2)
@@ -159,6 +173,12 @@ class ClipAdaptive:
             "trend_margin", trend_margin)
         self.trend_alpha = fraction("trend_alpha", trend_alpha)
         self.learn_rise = positive("learn_rise", learn_rise)
+        self.plateau_patience = 0 if plateau_patience == 0 and not isinstance(plateau_patience, bool) else at_least(
+            "plateau_patience", plateau_patience, 1)
+        self.plateau_margin = fraction("plateau_margin", plateau_margin)
+        self.loss_best = math.inf  # after warm-up: the lowest fast loss EMA, a new low by plateau_margin
+        self.plateau_steps = 0  # steps with a finite loss since that low
+        self.low_mean = math.nan  # the history's mean at that low
         self.loss_fast = math.nan  # fast EMA of the losses (decay trend_alpha); loss_ref is the slow one
         self.normalized = False  # the optimizer's step does not grow with the gradient: see set_optimizer()
         self._told = False  # the user's clip was reported
@@ -249,14 +269,28 @@ class ClipAdaptive:
         if not math.isfinite(ref):
             self.loss_ref = self.loss_fast = loss
             self.losses += 1
+            self._see_low()
             return False
         top = ref + self.loss_tol * abs(ref)
         capped = min(loss, top)
         self.losses += 1
         self._feed_fast(capped)
         self.loss_ref = ref + (capped - ref) * max(1.0 - self.alpha, 1.0 / self.losses)
+        self._see_low()
         falls = self.loss_fast < ref - self.trend_margin * abs(ref)
         return self.normalized and self.trend_margin > 0 and loss <= top and falls
+
+    def _see_low(self) -> None:
+        """After warm-up: a fast loss EMA ``plateau_margin`` below the lowest one so far is a new low."""
+        if self.loss_fast < self.loss_best * (1.0 - self.plateau_margin):
+            self.loss_best, self.plateau_steps, self.low_mean = self.loss_fast, 0, self.mean
+        else:
+            self.plateau_steps += 1
+
+    def _held(self) -> bool:
+        r"""Under SGD: the loss has made no new low for ``plateau_patience`` steps, so the mean may not rise above
+        its level at the last low (plus :math:`\sigma_{min}`)."""
+        return not self.normalized and 0 < self.plateau_patience <= self.plateau_steps
 
     def _feed_fast(self, capped: float) -> None:
         """One (capped) loss into the fast EMA."""
@@ -270,7 +304,10 @@ class ClipAdaptive:
         if abs(delta) > cap:  # redescending: the further out, the less it pulls
             delta = math.copysign(cap if learning else cap * cap / abs(delta), delta)
         a = 1.0 - self.alpha
-        self.mean += a * delta * (self.absorb if clipped and not learning else 1.0)
+        moved = self.mean + a * delta * (self.absorb if clipped and not learning else 1.0)
+        if self._held():  # a run that stopped learning under SGD: its mean does not rise past its level at the low
+            moved = min(moved, max(self.mean, self.low_mean + self.min_std))
+        self.mean = moved
         if not clipped or learning:  # a clipped step widens the band only while the loss says the rise is learning
             self.var = (1.0 - a) * (self.var + a * delta * delta)
 
@@ -321,7 +358,8 @@ class ClipAdaptive:
     def state_dict(self) -> dict[str, Any]:
         return {"mean": self.mean, "var": self.var, "weight": self.weight, "floor": self.floor, "limit": self.limit,
                 "count": self.count, "loss_ref": self.loss_ref, "losses": self.losses, "loss_fast": self.loss_fast,
-                "top": self.top, "top_hits": self.top_hits, "below_top": self.below_top}
+                "top": self.top, "top_hits": self.top_hits, "below_top": self.below_top,
+                "loss_best": self.loss_best, "plateau_steps": self.plateau_steps, "low_mean": self.low_mean}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.mean, self.var = float(state["mean"]), float(state["var"])
@@ -331,6 +369,9 @@ class ClipAdaptive:
         self.loss_fast = float(state.get("loss_fast", self.loss_ref))
         self.top, self.top_hits = float(state.get("top", 0.0)), int(state.get("top_hits", 0))
         self.below_top = bool(state.get("below_top", False))
+        self.loss_best = float(state.get("loss_best", math.inf))
+        self.plateau_steps = int(state.get("plateau_steps", 0))
+        self.low_mean = float(state.get("low_mean", math.nan))
         warm = [float(x) for x in state.get("warm", [])]  # a state saved by the previous warm-up (a list of logs)
         if warm and self.count < self.warmup:
             self.count, self.weight = 0, 0.0
