@@ -1,7 +1,9 @@
 """Transformer-internal probes read from the forward the user already runs: attention logits, log Z, output RMS.
 
 Forward hooks are installed only for the forward of a probed step (every ``every`` steps) and removed after it, so
-other steps pay nothing. What is measured, all on the device and read once per probed step:
+other steps pay nothing; on an alarm the guard's re-run of the step is probed too (:mod:`gradguard.investigate`:
+``evidence["probes"]``), and probes armed for the next step ignore that re-run (:func:`exclusive`). What is
+measured, all on the device and read once per probed step:
 
 - **max attention logit** per attention module (and per head): :math:`\\max_{i,j} q_i\\cdot k_j / \\sqrt{d}` on the
   first sequence of the batch (up to ``max_positions`` positions), from the module's q and k projections — before any
