@@ -243,7 +243,7 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
         else:
             for k in ("attn_logit", "log_z", "linear_rms"):
                 rec[k].append(math.nan)
-        if not math.isfinite(float(loss)):
+        if not math.isfinite(float(loss.detach())):
             break
     guard.close()
     out = {k: np.asarray(v, dtype=np.float64) for k, v in rec.items()}
