@@ -128,7 +128,7 @@ class StallDetector:
         r = np.asarray(update.layer_update_ratio, dtype=np.float64)
         moved = np.isfinite(r) & (np.asarray(update.layer_update_norm) > 0)
         if moved.any():
-            ratio = float(np.median(r[moved]))
+            ratio = _median(r[moved].tolist())  # Python's sort beats np.median's per-call cost on a few hundred
             self.ratios.append((int(update.step), ratio))
             del self.ratios[:-_RATIOS_KEPT]
             self.peak_ratio = max(self.peak_ratio, ratio)
@@ -176,11 +176,15 @@ class StallDetector:
         stalled = stuck
         if not stuck and n >= self.size and self.first is not None:
             recent = self.window.last(self.size).tolist()  # Python on 100 floats beats numpy's per-call cost
-            new = _median(recent[len(recent) // 2:])
-            if self.first - new > self.min_improvement * max(abs(self.first), 1e-12):
-                self.improved = True
-            span = max(recent) - min(recent)
-            stalled = (not self.improved) or span <= self.frozen * max(abs(new), 1e-12)
+            lo, hi = min(recent), max(recent)
+            span = hi - lo
+            if self.improved and span > self.frozen * max(abs(lo), abs(hi), 1e-12):
+                stalled = False  # the common case: it improved once and moves (|median| <= max(|lo|, |hi|))
+            else:
+                new = _median(recent[len(recent) // 2:])
+                if self.first - new > self.min_improvement * max(abs(self.first), 1e-12):
+                    self.improved = True
+                stalled = (not self.improved) or span <= self.frozen * max(abs(new), 1e-12)
         if stalled and not self.active:
             self.active = True
             if stuck:
