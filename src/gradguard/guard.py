@@ -19,6 +19,7 @@ from torch import nn
 
 from ._guard_recovery import GuardRecovery
 from ._guard_setup import (
+    bind_model,
     check_arguments,
     check_int,
     check_positive,
@@ -166,6 +167,7 @@ class Guard(GuardRecovery):
         for i, d in enumerate(self.detectors):
             if not isinstance(d, Detector):
                 raise ConfigError(f"detectors[{i}]", d, "a detector: callable(stats, layer_names) with state_dict()")
+        bind_model(self.detectors, model, loss_fn)  # e.g. StallDetector infers the chance loss log(C) from the model
         #: the weight norms and per-layer max |g| are measured every this many steps (1: the policy or a detector
         #: reads them at every step; see the ``sample_every`` argument)
         self.sample_every = 1 if full_stats_needed(self.policy, self.detectors) else sample_every
