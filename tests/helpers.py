@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import torch
 from torch import nn
 
@@ -36,3 +38,10 @@ def same_optimizer_state(a: dict, b: dict) -> bool:
             elif x != y:
                 return False
     return True
+
+
+def flip_exponent_bit(tensor: torch.Tensor, index: tuple[int, ...]) -> None:
+    """Flip bit 30 (the top exponent bit) of one float32 element in place: a hardware-like bit flip that turns an
+    ordinary value into a huge (~1e38) one."""
+    bits = struct.unpack("<I", struct.pack("<f", float(tensor[index])))[0] ^ (1 << 30)
+    tensor[index] = struct.unpack("<f", struct.pack("<I", bits))[0]

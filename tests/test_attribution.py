@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import struct
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ import gradguard
 from gradguard.attribution import AttributeSpikes, Replay, attribute_step, check_samples
 from gradguard.attribution._batch import default_batch_loss
 from gradguard.rng import capture_rng_state
+from helpers import flip_exponent_bit
 
 
 def _data(n: int = 1024, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -46,9 +46,7 @@ def _run(poison: int | None = None, flip_step: int | None = None, steps: int = 6
             loss = loss_fn(model(xb), yb)
             loss.backward()
             if flip_step is not None and guard.step_index == flip_step:
-                g = model[0].weight.grad
-                bits = struct.unpack("<I", struct.pack("<f", float(g[0, 0])))[0] ^ (1 << 30)
-                g[0, 0] = struct.unpack("<f", struct.pack("<I", bits))[0]
+                flip_exponent_bit(model[0].weight.grad, (0, 0))
             guard.step(loss)
             opt.zero_grad()
     return keeper, batches, seen

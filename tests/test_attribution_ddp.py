@@ -8,7 +8,6 @@ collective timeout, so nothing hangs.
 
 from __future__ import annotations
 
-import struct
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import gradguard
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import _gloo  # the gloo harness shared with benchmarks/faults_ranks.py
+from helpers import flip_exponent_bit
 
 AT = 30
 STEPS = 40
@@ -49,9 +49,7 @@ def run_case(case: str, rank: int, world: int) -> dict[str, Any]:
         loss = loss_fn(model(xb), yb)
         loss.backward()
         if case == "flip" and rank == 1 and guard.step_index == AT:
-            grad = model.module[0].weight.grad
-            bits = struct.unpack("<I", struct.pack("<f", float(grad[3, 2])))[0] ^ (1 << 30)
-            grad[3, 2] = struct.unpack("<f", struct.pack("<I", bits))[0]
+            flip_exponent_bit(model.module[0].weight.grad, (3, 2))
         guard.step(loss)
         opt.zero_grad()
     return {"results": keeper.results, "weights": [p.detach().clone() for p in model.parameters()]}

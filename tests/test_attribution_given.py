@@ -3,14 +3,13 @@ with ``loss_fn`` or a ``closure``, replayed on the spot with no per-step copy an
 
 from __future__ import annotations
 
-import struct
-
 import pytest
 import torch
 from torch import nn
 
 import gradguard
 from gradguard.attribution import AttributeSpikes, find_attributor
+from helpers import flip_exponent_bit
 
 
 def _data(n: int = 1024, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -42,9 +41,7 @@ def _run(feed: str, *, poison: int | None = None, flip_step: int | None = None, 
         loss = loss_fn(model(xb), yb)
         loss.backward()
         if flip_step is not None and guard.step_index == flip_step:
-            g = model[0].weight.grad
-            bits = struct.unpack("<I", struct.pack("<f", float(g[0, 0])))[0] ^ (1 << 30)
-            g[0, 0] = struct.unpack("<f", struct.pack("<I", bits))[0]
+            flip_exponent_bit(model[0].weight.grad, (0, 0))
         if feed == "inputs":
             guard.step(loss, inputs=xb, targets=yb)
         elif feed == "closure":

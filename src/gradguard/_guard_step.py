@@ -92,6 +92,7 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
     decision = guard._actuator.bound_skips(stats, decision, carried=carried)
     return stats, update, events, decision, present, reset
 
+
 def offer_batch(guard: Any, step: int, inputs: Any, targets: Any, closure: Any) -> None:
     """Hand the step's batch to the policy's :class:`~gradguard.attribution.AttributeSpikes`, if it holds one (found
     once per policy object and cached on the guard)."""
