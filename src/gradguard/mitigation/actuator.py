@@ -114,7 +114,7 @@ class Actuator:
         arm the policy's update cap, if it holds one, for the coming ``optimizer.step()``."""
         if present and decision.clips:
             self._clip(decision, present)
-        self._arm_cap(present)
+        self._arm_cap(decision, present)
 
     def _clip(self, decision: Decision, present: tuple[int, ...]) -> None:
         grads = [self.params[k].grad for k in present]
@@ -127,13 +127,18 @@ class Actuator:
         if decision.clip_value is not None:
             clamp_grads_(grads, decision.clip_value)  # type: ignore[arg-type]
 
-    def _arm_cap(self, present: tuple[int, ...]) -> None:
-        """Ask the cap for its layer scales (measured on the clipped gradients) and, where any layer is capped, copy
-        those layers' weights and register a one-shot step post-hook that moves them to ``old + s (new - old)``."""
+    def _arm_cap(self, decision: Decision, present: tuple[int, ...]) -> None:
+        """Tell the cap how the gradients were clipped (``note_clip``, where it has one: its gate follows the
+        clipped norms on the host), ask it for its layer scales (measured on the clipped gradients) and, where any
+        layer is capped, copy those layers' weights and register a one-shot step post-hook that moves them to
+        ``old + s (new - old)``."""
         self._disarm_cap()
         cap = self.update_cap
         if cap is None or not present:
             return
+        note = getattr(cap, "note_clip", None)
+        if callable(note):
+            note(decision)
         scales = cap.layer_scales()
         if not scales:
             return

@@ -18,7 +18,7 @@ Measured per layer in a few ``torch._foreach_*`` passes over the gradients and t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -54,6 +54,8 @@ class AdamStateStats:
         layer_grad_sq: sum(g^2) per layer (the gradient's squared L2 norm, in squared gradient units).
         layer_expected_sq: sum(v-hat(t-1)) per layer: the squared norm Adam's second moment expects (same units;
             NaN on the first step). ``layer_surprise = sqrt(layer_grad_sq / layer_expected_sq)``.
+        layer_step: Adam's step count per layer before this step (the ``step`` in the optimizer's state; 0 before
+            its first step), read on the host as the measurement does; NaN for a layer without gradient.
     """
 
     step: int
@@ -62,6 +64,7 @@ class AdamStateStats:
     layer_surprise: np.ndarray
     layer_grad_sq: np.ndarray
     layer_expected_sq: np.ndarray
+    layer_step: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 class AdamStateMonitor:
@@ -85,6 +88,7 @@ class AdamStateMonitor:
         self.layer_names = inv.layer_names()
         self._params = inv.params
         self._layer_of = torch.tensor(inv.layer_of, dtype=torch.long)
+        self._layer_of_list = list(inv.layer_of)
         self._group_of = inv.group_of
         self._numel = torch.tensor([p.numel() for p in inv.params], dtype=torch.float64)
 
@@ -109,6 +113,8 @@ class AdamStateMonitor:
         # buckets of tensors sharing (betas, eps, step): one set of foreach passes each (usually one per group)
         buckets: dict[tuple[float, float, float, float], list[int]] = {}
         device_steps: dict[int, float] = {}  # a step kept on an accelerator (fused/capturable): one read per group
+        layer_step = np.full(L, np.nan)
+        layer_of_all = self._layer_of_list
         for k, p in enumerate(self._params):
             if p.grad is None:
                 continue
@@ -122,11 +128,12 @@ class AdamStateMonitor:
                     if g_index not in device_steps:
                         device_steps[g_index] = float(t)
                     t = device_steps[g_index]
+            layer_step[layer_of_all[k]] = t
             beta1, beta2 = (float(b) for b in group["betas"])
             buckets.setdefault((beta1, beta2, float(group["eps"]), float(t) + 1.0), []).append(k)
         if not buckets:
             nan = np.full(L, np.nan)
-            return AdamStateStats(step, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy())
+            return AdamStateStats(step, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), layer_step)
         use_known = not full and grad_sq is not None and len(grad_sq) == L
         order: list[int] = []
         sums: list[torch.Tensor] = []
@@ -146,7 +153,7 @@ class AdamStateMonitor:
             surprise = np.sqrt(g_sq / v_sq)
         for a in (rms, urms, surprise, g_sq, v_sq):
             a[n == 0] = np.nan
-        return AdamStateStats(step, rms, urms, surprise, g_sq, v_sq)
+        return AdamStateStats(step, rms, urms, surprise, g_sq, v_sq, layer_step)
 
     def _bucket(self, ks: list[int], beta1: float, beta2: float, eps: float, t: float, full: bool,
                 read_grads: bool) -> torch.Tensor:

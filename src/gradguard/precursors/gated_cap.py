@@ -19,9 +19,15 @@ Two gates (``gate``):
 - ``"evidence"`` (default): capping is switched on for ``window`` steps (default 1: the step the evidence is about)
   when a layer's gradient, as the optimizer will receive it (after the guard's clip), is far beyond what Adam's
   second moment expects — the surprise of :class:`~gradguard.precursors.AdamStatePrecursor` over ``threshold`` in
-  a layer carrying at least ``min_share`` of the gradient energy, measured here on every applied step (one foreach
-  norm of the gradients and one of the second moment, one host read) — or when an event of a kind in ``open_on``
-  arrives (``precursor`` from a detector). Outside the window nothing else is measured and nothing is capped.
+  a layer carrying at least ``min_share`` of the gradient energy — or when an event of a kind in ``open_on``
+  arrives (``precursor`` from a detector). Outside the window nothing is capped.
+  With ``screen=True`` (default) the optimizer's state is read only when it can matter: the surprise is first
+  followed on the host (:class:`~gradguard.precursors._expected.ExpectedEnergy`: Adam's second moment summed per
+  layer is a moving average of the layer's squared gradient norm, which the guard has already read, times the
+  clip the actuator applied), and the state itself is read (one foreach norm of the gradients and one of the
+  second moment, one host read) only on a step where that host surprise exceeds ``SCREEN`` x ``threshold``, and
+  once every 100 steps to re-set the copy (and after a rollback, a resume or a clip by value). The window opens on
+  the read's verdict, so the screen changes the cost, not the windows. ``screen=False`` reads every step.
 - ``"always"``: StableAdamW itself: every step, every layer whose RMS exceeds ``max_rms``. Measured on the judgment
   corpus it capped 93-200 of 200 healthy steps and slowed 8 of 21 healthy development models by more than 2%
   (worst 1.39x): opt-in.
@@ -41,13 +47,20 @@ from ..decision import Decision
 from ..errors import ConfigError
 from ..events import Event
 from ..stats_types import StepStats
-from .adam_state import AdamStateMonitor, supports_adam_state
+from ._expected import ExpectedEnergy
+from .adam_state import AdamStateMonitor, AdamStateStats, supports_adam_state
 from .detectors import judged_surprise
 
-__all__ = ["GATES", "UpdateCap", "update_cap"]
+__all__ = ["GATES", "SCREEN", "UpdateCap", "update_cap"]
 
 #: The accepted values of ``UpdateCap(gate=...)``.
 GATES = ("evidence", "always")
+
+#: The screen reads Adam's state when the host-followed surprise exceeds this fraction of ``threshold``. The host
+#: copy is exact up to float rounding between reads (tests/test_update_cap_screen.py: within 1e-4 of the state);
+#: the margin (0.5: a quarter of the energy) covers what it cannot see between reads (a parameter without a
+#: gradient in a layer that has one, a state changed behind the guard's back).
+SCREEN = 0.5
 
 
 class UpdateCap:
@@ -72,6 +85,8 @@ class UpdateCap:
         open_on: event kinds that also open the window (default ``("precursor",)``).
         warn_unsupported: say once (a warning) when the optimizer keeps no Adam second moment, so nothing is capped
             (default True; a preset that holds the cap for every optimizer passes False).
+        screen: follow the surprise on the host and read Adam's state only when it may exceed the threshold
+            (default True; False reads the state on every applied step, the same windows at a higher cost).
 
     Raises:
         ConfigError: a setting out of range.
@@ -81,7 +96,7 @@ class UpdateCap:
 
     def __init__(self, *, gate: str = "evidence", window: int = 1, max_rms: float = 1.0, threshold: float = 10.0,
                  min_share: float = 0.1, min_step: int = 10, open_on: Sequence[str] = ("precursor",),
-                 warn_unsupported: bool = True) -> None:
+                 warn_unsupported: bool = True, screen: bool = True) -> None:
         if gate not in GATES:
             raise ConfigError("gate", gate, f"one of {GATES}")
         if isinstance(window, bool) or not isinstance(window, int) or window < 1:
@@ -104,7 +119,12 @@ class UpdateCap:
         self.min_step = min_step
         self.open_on = frozenset(open_on)
         self.warn_unsupported = bool(warn_unsupported)
+        self.screen = bool(screen)
         self.monitor: AdamStateMonitor | None = None
+        self.expected: ExpectedEnergy | None = None
+        self._stats: StepStats | None = None
+        self._clip: tuple[int, Decision] | None = None  # (step, decision) the actuator applied before layer_scales
+        self.reads = 0  # reads of Adam's state (this process; the gate's cost)
         self._bound = False
         self._step = -1
         self._until = -1  # the window covers the steps < _until
@@ -117,6 +137,8 @@ class UpdateCap:
         self._bound = True
         if optimizer is not None and supports_adam_state(optimizer):
             self.monitor = AdamStateMonitor(model, optimizer)
+            if self.screen and self.gate == "evidence":
+                self.expected = ExpectedEnergy(self.monitor)
             return
         if not self.warn_unsupported:
             return
@@ -129,19 +151,55 @@ class UpdateCap:
         """Open the window on an ``open_on`` event; never acts on the gradients itself (the actuator asks
         :meth:`layer_scales`, which judges the surprise on the gradients the optimizer will receive)."""
         self._step = stats.step
+        self._stats = stats
         if self.monitor is not None and self.gate == "evidence" and any(e.kind in self.open_on for e in events):
             self._open(stats.step)
         return Decision()
 
-    def _judge(self) -> None:
+    def note_clip(self, decision: Decision) -> None:
+        """Called by the actuator after it clipped the step's gradients by ``decision`` and before
+        :meth:`layer_scales`: the host screen scales the guard's per-layer norms by the same coefficients."""
+        self._clip = (self._step, decision)
+
+    def _grad_sq(self) -> np.ndarray | None:
+        """Per layer ||g||^2 as the optimizer will receive it (the guard's norms of this step times the clip), or
+        None when unknown (no note of the clip for this step, a clip by value, a layer count that differs)."""
+        stats, clip = self._stats, self._clip
+        if stats is None or clip is None or stats.step != self._step or clip[0] != self._step:
+            return None
+        decision = clip[1]
+        norms = np.asarray(stats.layer_grad_norm, dtype=np.float64)
+        if decision.clip_value is not None or self.monitor is None or len(norms) != self.monitor.num_layers:
+            return None
+        coef = np.full(len(norms), float(decision.clip_coef))
+        if decision.layer_clip_coefs is not None:
+            coef = coef * np.asarray(decision.layer_clip_coefs, dtype=np.float64)
+        return (norms * coef) ** 2
+
+    def _read(self, full: bool) -> AdamStateStats:
+        assert self.monitor is not None
+        measured = self.monitor.measure(self._step, full=full)  # foreach norms of the gradients and of v
+        self.reads += 1
+        if self.expected is not None:
+            self.expected.sync(measured)
+        return measured
+
+    def _judge(self, grad_sq: np.ndarray | None) -> None:
         """Open the window when a layer's surprise, on the gradients now in ``.grad`` (after the guard's clip),
         exceeds the threshold. Judged after the clip because Adam folds the clipped gradient into its moments: a
         surprise from the unclipped norm against a second moment built from clipped gradients is inflated by the
-        clip (a healthy LSTM LM under ``recover``, clipped on 112 of 200 steps, opened 21 windows that way)."""
+        clip (a healthy LSTM LM under ``recover``, clipped on 112 of 200 steps, opened 21 windows that way).
+        With the screen, the state is read only when the host copy's surprise exceeds ``SCREEN`` x threshold (or
+        the copy is stale); the verdict is always the read's."""
         assert self.monitor is not None
         if self._step < self.min_step or self._step < self._until:
             return  # too early to judge, or already open
-        measured = self.monitor.measure(self._step, full=False)  # one foreach norm of the gradients and of v
+        expected = self.expected
+        if expected is not None and grad_sq is not None and not expected.stale:
+            screened = expected.judged_max(grad_sq, self.min_share)
+            if screened is not None and not screened > SCREEN * self.threshold:
+                return  # nothing near the threshold: no read
+        measured = self._read(full=False)
         if (judged_surprise(measured, self.min_share) > self.threshold).any():
             self._open(self._step)
 
@@ -157,16 +215,27 @@ class UpdateCap:
     def layer_scales(self) -> dict[str, float]:
         """``{layer name: 1/RMS}`` for the layers whose step is to be capped, measured on the gradients now in
         ``.grad`` (after the guard's clip) against the optimizer's state; empty when the cap is off. Call before
-        ``optimizer.step()``."""
+        ``optimizer.step()`` (the host screen counts the call as an applied step)."""
+        grad_sq = self._grad_sq() if self.expected is not None else None
+        try:
+            return self._scales(grad_sq)
+        finally:
+            if self.expected is not None:
+                if grad_sq is None:
+                    self.expected.invalidate()
+                elif self.expected.synced:
+                    self.expected.advance(grad_sq)
+
+    def _scales(self, grad_sq: np.ndarray | None) -> dict[str, float]:
         if self.monitor is not None and self.gate == "evidence":
-            self._judge()
+            self._judge(grad_sq)
         if not self.active:
             return {}
-        assert self.monitor is not None
-        rms = np.nan_to_num(self.monitor.measure(self._step, full=True).layer_rms, nan=0.0, posinf=0.0)
+        rms = np.nan_to_num(self._read(full=True).layer_rms, nan=0.0, posinf=0.0)
         over = np.nonzero(rms > self.max_rms)[0]
         if over.size == 0:
             return {}
+        assert self.monitor is not None
         names = self.monitor.layer_names
         self.capped[self._step] = {names[i]: round(float(rms[i]), 4) for i in over}
         return {names[i]: 1.0 / float(rms[i]) for i in over}
@@ -175,7 +244,11 @@ class UpdateCap:
         return {"until": self._until}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the window (a rollback or a resume: the optimizer's state was replaced, so the host copy of
+        the second moment is read again before it is trusted)."""
         self._until = int(state.get("until", -1))
+        if self.expected is not None:
+            self.expected.invalidate()
 
     def __repr__(self) -> str:
         if self.gate == "always":
@@ -183,10 +256,11 @@ class UpdateCap:
         return f"update_cap(window={self.window}, threshold={self.threshold:g}, max_rms={self.max_rms:g})"
 
 
-def update_cap(gate: str = "evidence", window: int = 1, max_rms: float = 1.0, threshold: float = 10.0) -> UpdateCap:
+def update_cap(gate: str = "evidence", window: int = 1, max_rms: float = 1.0, threshold: float = 10.0,
+               screen: bool = True) -> UpdateCap:
     """A per-layer StableAdamW update cap for a policy chain, applied by the guard (see :class:`UpdateCap`)::
 
         guard = gradguard.Guard(model, opt, policy=gradguard.policy.chain(*gradguard.policy.recover().policies,
                                                                           update_cap()))
     """
-    return UpdateCap(gate=gate, window=window, max_rms=max_rms, threshold=threshold)
+    return UpdateCap(gate=gate, window=window, max_rms=max_rms, threshold=threshold, screen=screen)
