@@ -28,6 +28,7 @@ from judgment_corpus import (
     FRESH,
     FRESH2,
     FRESH3,
+    FRESH4,
     HEALTHY,
     Case,
     PlainRun,
@@ -45,9 +46,9 @@ _LABELS = os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"
 _SLOW_DEV4 = {c.name for c in DEV4}
 DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in _SLOW_DEV3 or _LABELS] + [
     c for c in DEV4 if _LABELS] + DEV5
-#: the third and fourth held-out batches' 200-step label runs (28 and 26 models, about 150 s each on a free core) run
-#: only with GRADGUARD_CORPUS_LABELS=1; the suite checks their structure and each model's first step (a few seconds)
-_GATED_HALVES = {"fresh2", "fresh3"}
+#: the third, fourth and fifth held-out batches' 200-step label runs (28, 26 and 30 models, about 150 s each on a free
+#: core) run only with GRADGUARD_CORPUS_LABELS=1; the suite checks their structure and each model's first step
+_GATED_HALVES = {"fresh2", "fresh3", "fresh4"}
 LABELLED = [c for c in ALL if (c.half not in _GATED_HALVES and c.name not in _SLOW_DEV3 | _SLOW_DEV4) or _LABELS]
 
 #: each test trains a model for 200 steps (a 41-layer conv stack takes 40 s on a free core, 220 s on a machine
@@ -172,7 +173,13 @@ def test_fresh3_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH3, "fresh3", CONTROLS, 12)
 
 
-@pytest.mark.parametrize("case", FRESH2 + FRESH3, ids=lambda c: c.name)
+def test_fresh4_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh4 import CONTROLS
+
+    _check_frozen_batch(FRESH4, "fresh4", CONTROLS, 14)
+
+
+@pytest.mark.parametrize("case", FRESH2 + FRESH3 + FRESH4, ids=lambda c: c.name)
 def test_fresh2_fresh3_first_step(case: Case) -> None:
     """Cheap label check at seed 0 (the full 200-step check: GRADGUARD_CORPUS_LABELS=1): a case labelled
     non-finite has a non-finite loss or non-finite weights after its first step, every other case's first loss and
