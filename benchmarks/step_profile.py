@@ -2,7 +2,8 @@
 
 Wraps the guard's phases with timers while the overhead benchmark's MLP trains, and prints a table of mean
 microseconds per step: the statistics pass (``collect``), the host-side unpacking, each detector, the policy and
-the optimizer step. In a loop, host work right after the passes over the gradients costs several times what it
+the optimizer step; and each phase's median per call (preemption on a loaded machine inflates the means, rarely
+the medians). In a loop, host work right after the passes over the gradients costs several times what it
 costs warm (caches are cold), so figures taken in isolation mislead; these are not.
 
     python benchmarks/step_profile.py                      # default policy, update_every=10
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,13 +27,13 @@ from gradguard import Guard
 from overhead import mlp  # the overhead benchmark's model (this folder is on sys.path when run as a script)
 
 
-def _timed(fn: Callable[..., Any], key: str, totals: dict[str, float]) -> Callable[..., Any]:
+def _timed(fn: Callable[..., Any], key: str, totals: dict[str, list[float]]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            totals[key] += time.perf_counter() - t0
+            totals[key].append(time.perf_counter() - t0)
     return wrapper
 
 
@@ -90,7 +92,7 @@ def main() -> None:
         x, y = data()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     guard = Guard(model, opt, policy=args.policy, update_every=args.update_every)
-    totals: dict[str, float] = collections.defaultdict(float)
+    totals: dict[str, list[float]] = collections.defaultdict(list)
     col = guard._collector
     for name in ("gather", "collect", "unpack", "begin_update", "end_update"):
         setattr(col, name, _timed(getattr(col, name), name, totals))
@@ -119,11 +121,12 @@ def main() -> None:
     what = f"{args.tensors} x Linear(64, 64)" if args.tensors else "MLP 6x512 batch 256"
     print(f"torch {torch.__version__}, {args.threads} threads, {what}, AdamW, policy={args.policy!r}, "
           f"update_every={args.update_every}, {args.steps} steps after {args.warmup} warm-up\n")
-    print("| phase | µs per step |")
-    print("|---|---:|")
-    print(f"| whole training step | {wall / args.steps * 1e6:.0f} |")
-    for key, total in sorted(totals.items(), key=lambda kv: -kv[1]):
-        print(f"| {key} | {total / args.steps * 1e6:.0f} |")
+    print("| phase | µs per step (mean) | calls per step | µs per call (median) |")
+    print("|---|---:|---:|---:|")
+    print(f"| whole training step | {wall / args.steps * 1e6:.0f} | 1 | – |")
+    for key, times in sorted(totals.items(), key=lambda kv: -sum(kv[1])):
+        print(f"| {key} | {sum(times) / args.steps * 1e6:.0f} | {len(times) / args.steps:.2g} | "
+              f"{statistics.median(times) * 1e6:.1f} |")
 
 
 if __name__ == "__main__":

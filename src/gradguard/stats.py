@@ -86,6 +86,8 @@ class StatsCollector:
         self._host_loss: float | None = None
         self._nan_cache: np.ndarray | None = None
         self._weights_finite: bool | None = None  # whether :attr:`weights` are all finite (None: not known yet)
+        self._weight_norm: float | None = None  # the global norm of :attr:`weights` (None: not known yet)
+        self._totals_of: np.ndarray | None = None  # the :attr:`weights` those two totals belong to
         self._nan_layers = torch.full((self.num_layers,), float("nan"), dtype=torch.float64, device=self.device)
         self.updates = UpdateMeter(inventory, self.device)
         #: where the latest packed vector holds the global gradient sum of squares (float64)
@@ -318,9 +320,11 @@ class StatsCollector:
         gnorm, wnorm = norms[:L], norms[L:]
         full = layout[3]
         if full:
-            self.weights = wnorm
-            self._weights_finite = None
+            self.weights = self._totals_of = wnorm
+            self._weights_finite = self._weight_norm = None
         elif self.weights is not None:
+            if self._totals_of is not self.weights:  # set from outside (a resume): its totals are not known
+                self._totals_of, self._weights_finite, self._weight_norm = self.weights, None, None
             wnorm = self.weights.copy()
         if plan.any_missing:
             gnorm[plan.missing] = np.nan
@@ -346,9 +350,13 @@ class StatsCollector:
             full=full,
         )
         # the weight norms' finiteness, known for the sampled steps that repeat the latest full step's norms
-        known_totals(stats, known, None if full or self.weights is None else self._weights_finite)
-        if not full and self._weights_finite is None and self.weights is not None:
+        sampled = not full and self.weights is not None
+        known_totals(stats, known, self._weights_finite if sampled else None,
+                     self._weight_norm if sampled else None)
+        if sampled and self._weights_finite is None:
             self._weights_finite = stats.weights_finite
+        if sampled and self._weight_norm is None:
+            self._weight_norm = stats.weight_norm
         update = self.updates.stats(upd_step, usq) if upd_step >= 0 else None
         return stats, update
 

@@ -105,13 +105,26 @@ class StepStats:
             object.__setattr__(self, "_weights_finite", finite)
         return finite  # type: ignore[no-any-return]
 
+    @property
+    def weight_norm(self) -> float:
+        """Global L2 norm of the watched weights (over ``layer_weight_norm``; NaN/Inf pass through)."""
+        norm = self.__dict__.get("_weight_norm")
+        if norm is None:
+            w = self.layer_weight_norm
+            norm = math.sqrt(float(np.dot(w, w)))
+            object.__setattr__(self, "_weight_norm", norm)
+        return norm  # type: ignore[no-any-return]
 
-def known_totals(stats: StepStats, nonfinite: int | None, weights_finite: bool | None) -> StepStats:
+
+def known_totals(stats: StepStats, nonfinite: int | None, weights_finite: bool | None,
+                 weight_norm: float | None = None) -> StepStats:
     """Hand ``stats`` totals its maker already knows (None: computed on first use), so none is recomputed."""
     if nonfinite is not None:
         object.__setattr__(stats, "_nonfinite_total", nonfinite)
     if weights_finite is not None:
         object.__setattr__(stats, "_weights_finite", weights_finite)
+    if weight_norm is not None:
+        object.__setattr__(stats, "_weight_norm", weight_norm)
     return stats
 
 

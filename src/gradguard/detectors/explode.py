@@ -70,17 +70,28 @@ class ExplodeDetector:
         self.persistent_steps = at_least("persistent_steps", persistent_steps, 1)
         self.history = LogEMA(1 + num_layers, beta=beta)
         self._mask = np.ones(1 + num_layers, dtype=bool)
-        self._norms = np.empty(1 + num_layers)
+        # preallocated buffers of the per-step path: [global, layers...] logs, two scratch rows (no allocations)
+        self._lx = np.empty(1 + num_layers)
+        self._lx_layers = self._lx[1:]
+        self._t1 = np.empty(1 + num_layers)
+        self._t2 = np.empty(1 + num_layers)
+        self._ones = np.ones(1 + num_layers)
+        self._has: np.ndarray | None = None  # the latest layer_has_grad seen and whether it was all True
+        self._has_all = False
         self.above = 0
         self.firing = 0
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         if not math.isfinite(stats.grad_norm):
             return []  # the nonfinite detector's business; keep the history clean
-        norms = self._norms
-        norms[0] = stats.grad_norm
-        norms[1:] = stats.layer_grad_norm
-        log_norms = self.history.log(norms)
+        log_norms = self._lx  # the logs of [global, layers...], in place; one log over the whole row
+        log_norms[0] = stats.grad_norm
+        self._lx_layers[...] = stats.layer_grad_norm
+        if np.count_nonzero(log_norms) == log_norms.size:  # no zero norm: the log cannot warn
+            np.log(log_norms, out=log_norms)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                np.log(log_norms, out=log_norms)
         h = self.history
         ready = h.count[0] >= self.warmup
         rules: list[str] = []
@@ -94,7 +105,7 @@ class ExplodeDetector:
                 rules.append("early")
         if self.ceiling is not None and stats.grad_norm > self.ceiling:
             rules.append("ceiling")
-        weight_norm = float(np.sqrt(np.dot(stats.layer_weight_norm, stats.layer_weight_norm)))
+        weight_norm = stats.weight_norm
         to_weights = stats.grad_norm / weight_norm if weight_norm > 0 else math.inf
         if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling:
             rules.append("ratio_ceiling")
@@ -141,11 +152,36 @@ class ExplodeDetector:
                       layers=tuple(layer_names[i] for i in risen), evidence=evidence)]
 
     def _fold(self, log_norms: np.ndarray, stats: StepStats) -> None:
-        """Winsorised update: an outlier enters the history at the threshold, not at its own value."""
+        """Winsorised update: an outlier enters the history at the threshold, not at its own value.
+
+        ``log_norms`` (the detector's own buffer) is overwritten. The common case (every key seen, every layer
+        with a finite gradient) runs in place on preallocated rows, the same operations in the same order as
+        :meth:`LogEMA.update` (bit-identical); the rest goes through it.
+        """
         h = self.history
+        has = stats.layer_has_grad
+        if has is not self._has:  # the collector hands the same read-only array while the step's layout stays
+            self._has, self._has_all = (None if has.flags.writeable else has), bool(np.all(has))
+        t1, t2 = self._t1, self._t2
+        if self._has_all and h._all_seen and math.isfinite(np.dot(log_norms, self._ones)):
+            if h.count[0] >= self.warmup:  # min(lx, mean + z * max(sqrt(var), min_std))
+                np.sqrt(h.var, out=t1)
+                np.maximum(t1, h.min_std, out=t1)
+                np.multiply(t1, self.z_threshold, out=t1)
+                np.add(h.mean, t1, out=t1)
+                np.minimum(log_norms, t1, out=log_norms)
+            b = h.beta
+            np.subtract(log_norms, h.mean, out=t2)  # d
+            np.multiply(t2, 1 - b, out=t1)  # (1 - b) * d
+            np.add(h.mean, t1, out=h.mean)
+            np.multiply(t1, t2, out=t1)  # (1 - b) * d * d
+            np.add(h.var, t1, out=t1)
+            np.multiply(t1, b, out=h.var)
+            np.add(h.count, 1, out=h.count)
+            return
         if h.count[0] >= self.warmup:
             log_norms = np.minimum(log_norms, h.mean + self.z_threshold * h.std())
-        self._mask[1:] = stats.layer_has_grad
+        self._mask[1:] = has
         h.update(log_norms, mask=self._mask)
 
     def state_dict(self) -> dict[str, Any]:

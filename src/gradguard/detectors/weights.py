@@ -56,16 +56,17 @@ class WeightGrowthDetector:
         self.count = 0
         self.reported = np.zeros(num_layers, dtype=bool)
         self.reported_global = False
+        self._t, self._above = np.empty(num_layers), np.empty(num_layers, dtype=bool)  # scratch rows
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         w = stats.layer_weight_norm
-        if not np.all(np.isfinite(w)):
+        if not stats.weights_finite and not np.all(np.isfinite(w)):  # a finite sum: every norm finite
             return []
         if math.isnan(self.scale):
             nonzero = w[w > 0]
             self.scale = self.floor * float(np.median(nonzero)) if nonzero.size else math.nan
         self.ring[self.count % self.size] = w
-        g_now = math.sqrt(float(np.dot(w, w)))
+        g_now = stats.weight_norm
         self.global_ring[self.count % self.size] = g_now
         self.count += 1
         if self.count < self.min_steps:
@@ -75,9 +76,13 @@ class WeightGrowthDetector:
         g_old, g_mid = float(self.global_ring[i_old]), float(self.global_ring[i_mid])
         global_growth = g_now / g_old if g_old > 0 else math.nan
         low = math.sqrt(self.factor)
-        if global_growth < low and not self.reported.any() and not self.reported_global:
+        if global_growth < low and not self.reported_global and not np.count_nonzero(self.reported):
             # the common case: the model as a whole has not grown; only a single layer's x layer_factor can fire
-            if not (w > self.layer_factor * np.fmax(self.ring[i_old], self.scale if self.scale > 0 else 0)).any():
+            # (w > layer_factor * fmax(oldest, scale or 0), in place on preallocated rows)
+            t, above = self._t, self._above
+            np.fmax(self.ring[i_old], self.scale if self.scale > 0 else 0, out=t)
+            np.multiply(t, self.layer_factor, out=t)
+            if not np.count_nonzero(np.greater(w, t, out=above)):
                 return []
         oldest, middle = self.ring[i_old], self.ring[i_mid]
         with np.errstate(divide="ignore", invalid="ignore"):
