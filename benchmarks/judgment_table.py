@@ -70,7 +70,7 @@ def table(cases: list[Case], steps: int | None, seed: int) -> tuple[list[str], s
 
 
 NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-out (fresh)",
-         "fresh2": "held-out (third batch)", "fresh3": "held-out (fourth batch)"}
+         "fresh2": "held-out (third batch)", "fresh3": "held-out (fourth batch)", "fresh4": "held-out (fifth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:
