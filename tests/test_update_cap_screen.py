@@ -115,3 +115,29 @@ def test_always_and_non_adam_are_unchanged() -> None:
         loss.backward()
         guard.step(loss)
     assert cap2.monitor is None and cap2.expected is None and cap2.reads == 0
+
+
+def test_an_adam_like_optimizer_without_a_second_moment_is_said_once() -> None:
+    """Adamax has Adam's betas and eps but keeps ``exp_inf``: the precursor and the cap say so once (together),
+    then measure and cap nothing, instead of reading NaN silently."""
+    import warnings
+
+    from gradguard.precursors import precursor_detectors, supports_adam_state
+
+    model = _mlp()
+    opt = torch.optim.Adamax(model.parameters(), lr=1e-2)
+    assert supports_adam_state(opt)  # nothing to tell before its first step
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detectors = precursor_detectors(model, opt)
+        cap = update_cap(gate="always")
+        guard = gradguard.Guard(model, opt, policy=Chain(cap), detectors=detectors)
+        for step in range(15):
+            opt.zero_grad(set_to_none=True)
+            loss = _loss(model, step, spikes=(12,))
+            loss.backward()
+            guard.step(loss)
+    said = [w for w in caught if "keeps no Adam second moment" in str(w.message)]
+    assert len(said) == 1 and "Adamax" in str(said[0].message)
+    assert cap.capped == {} and cap.monitor is not None and cap.monitor.unsupported
+    assert not supports_adam_state(opt)  # once its state exists

@@ -18,6 +18,8 @@ Measured per layer in a few ``torch._foreach_*`` passes over the gradients and t
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,10 +32,25 @@ from ..inventory import build_inventory
 __all__ = ["AdamStateMonitor", "AdamStateStats", "supports_adam_state"]
 
 
+#: optimizers already said to keep no ``exp_avg_sq`` (said once per optimizer, whoever measured it)
+_SAID_NO_STATE: weakref.WeakSet[torch.optim.Optimizer] = weakref.WeakSet()
+
+
 def supports_adam_state(optimizer: torch.optim.Optimizer) -> bool:
-    """Whether every param group has Adam's ``betas`` and ``eps`` (Adam, AdamW, NAdam, RAdam, Adamax-like)."""
+    """Whether every param group has Adam's ``betas`` and ``eps`` (Adam, AdamW, NAdam, RAdam) and no parameter's
+    state, where there is one yet, lacks the second moment ``exp_avg_sq`` (Adamax keeps ``exp_inf``). An optimizer
+    whose state appears only at its first step is checked again there (:meth:`AdamStateMonitor.measure`)."""
     return bool(optimizer.param_groups) and all(
-        "betas" in g and "eps" in g and len(g["betas"]) == 2 for g in optimizer.param_groups)
+        "betas" in g and "eps" in g and len(g["betas"]) == 2 for g in optimizer.param_groups) and not any(
+        state and "exp_avg_sq" not in state for state in optimizer.state.values())
+
+
+def _say_no_state(optimizer: torch.optim.Optimizer) -> None:
+    if optimizer in _SAID_NO_STATE:
+        return
+    _SAID_NO_STATE.add(optimizer)
+    warnings.warn(f"gradguard: {type(optimizer).__name__} keeps no Adam second moment (no 'exp_avg_sq' in its "
+                  "state): no optimizer-state statistics, no precursor and no update cap for it", stacklevel=4)
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,8 @@ class AdamStateMonitor:
         self._layer_of_list = list(inv.layer_of)
         self._group_of = inv.group_of
         self._numel = torch.tensor([p.numel() for p in inv.params], dtype=torch.float64)
+        #: True once a parameter's state turned out to have no ``exp_avg_sq`` (said once): every measurement is NaN
+        self.unsupported = False
 
     @property
     def num_layers(self) -> int:
@@ -116,11 +135,18 @@ class AdamStateMonitor:
         layer_step = np.full(L, np.nan)
         layer_of_all = self._layer_of_list
         for k, p in enumerate(self._params):
-            if p.grad is None:
+            if p.grad is None or self.unsupported:
                 continue
             g_index = self._group_of[k]
             group = groups[g_index]
-            t = self.optimizer.state.get(p, {}).get("step", 0)
+            state = self.optimizer.state.get(p)
+            if state and "exp_avg_sq" not in state:  # stepped, and no second moment: not Adam's state
+                self.unsupported = True
+                _say_no_state(self.optimizer)
+                buckets.clear()
+                layer_step[:] = np.nan
+                continue
+            t = state.get("step", 0) if state else 0
             if isinstance(t, torch.Tensor):
                 if t.device.type == "cpu":  # torch's default: reading it is no device sync
                     t = float(t)

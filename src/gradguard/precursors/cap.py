@@ -74,7 +74,7 @@ class StableUpdateCap:
         self._steps += 1
         if rms is None:
             return
-        over = np.nonzero(rms > self.max_rms)[0]
+        over = np.nonzero(rms > self.max_rms * (1.0 + 1e-6))[0]  # a first step's RMS of 1 may read 1 + 1e-7
         if over.size == 0:
             return
         mon = self.monitor

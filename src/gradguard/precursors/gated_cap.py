@@ -56,6 +56,10 @@ __all__ = ["GATES", "SCREEN", "UpdateCap", "update_cap"]
 #: The accepted values of ``UpdateCap(gate=...)``.
 GATES = ("evidence", "always")
 
+#: Relative float32 rounding allowed above ``max_rms`` before a layer counts as capped: on a layer's first Adam step
+#: u-hat = g^2, so its RMS is 1 exactly in arithmetic but can read 1 + 1e-7 (a step "capped" by 0.9999999).
+RMS_TOLERANCE = 1e-6
+
 #: The screen reads Adam's state when the host-followed surprise exceeds this fraction of ``threshold``. The host
 #: copy is exact up to float rounding between reads (tests/test_update_cap_screen.py: within 1e-4 of the state);
 #: the margin (0.5: a quarter of the energy) covers what it cannot see between reads (a parameter without a
@@ -216,6 +220,8 @@ class UpdateCap:
         """``{layer name: 1/RMS}`` for the layers whose step is to be capped, measured on the gradients now in
         ``.grad`` (after the guard's clip) against the optimizer's state; empty when the cap is off. Call before
         ``optimizer.step()`` (the host screen counts the call as an applied step)."""
+        if self.monitor is not None and self.monitor.unsupported:
+            return {}  # the optimizer's state has no second moment (said once by the monitor)
         grad_sq = self._grad_sq() if self.expected is not None else None
         try:
             return self._scales(grad_sq)
@@ -232,7 +238,7 @@ class UpdateCap:
         if not self.active:
             return {}
         rms = np.nan_to_num(self._read(full=True).layer_rms, nan=0.0, posinf=0.0)
-        over = np.nonzero(rms > self.max_rms)[0]
+        over = np.nonzero(rms > self.max_rms * (1.0 + RMS_TOLERANCE))[0]
         if over.size == 0:
             return {}
         assert self.monitor is not None
