@@ -262,6 +262,63 @@ def test_vanish_is_not_raised_for_a_layer_behind_an_opening_gate() -> None:
     assert [(e.step, e.layers) for e in out_flat] == [(4, ("l0",))]
 
 
+def test_vanish_excuses_a_layer_cut_off_by_construction_but_not_dead_units() -> None:
+    # layer 2 gets exactly zero from the first step while layer 0 (earlier) is live: cut off by construction
+    cut, dead_at_init, died_later = (VanishDetector(L, patience=5) for _ in range(3))
+    out_cut, out_dead, out_died = [], [], []
+    for s in range(12):
+        out_cut += cut(make(s, np.array([1.0, 1.0, 0.0, 1.0])), NAMES)
+        out_dead += dead_at_init(make(s, np.array([0.0, 0.0, 0.0, 1.0])), NAMES)  # no earlier layer live
+        out_died += died_later(make(s, np.array([1.0, 1.0, 1.0 if s == 0 else 0.0, 1.0])), NAMES)
+    assert out_cut == []
+    assert [(e.step, e.layers) for e in out_dead] == [(4, ("l0", "l1", "l2"))]
+    assert [(e.step, e.layers) for e in out_died] == [(5, ("l2",))]
+    later = VanishDetector(L, patience=5)  # a cut layer that once gets a gradient is an ordinary layer from then on
+    out_later = []
+    for s in range(16):
+        g2 = 1.0 if s == 3 else 0.0
+        out_later += later(make(s, np.array([1.0, 1.0, g2, 1.0])), NAMES)
+    assert [(e.step, e.layers) for e in out_later] == [(8, ("l2",))]
+    restored = VanishDetector(L, patience=5)
+    restored.load_state_dict(cut.state_dict())
+    assert restored.cut is not None and restored.cut.tolist() == [False, False, True, False]
+
+
+def test_vanish_is_silent_on_attention_over_one_token_in_a_real_model() -> None:
+    """The query and key of an attention over a single token get exactly zero gradient (softmax of one score is 1):
+    a model that learns with them raises no vanish (the 1x1 last stage of a hierarchical ViT, development case
+    ``hier_vit_1x1_stage``)."""
+    import torch
+
+    from gradguard import Guard
+
+    class OneToken(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inp = torch.nn.Linear(8, 16)
+            self.q, self.k, self.v = (torch.nn.Linear(16, 16) for _ in range(3))
+            self.head = torch.nn.Linear(16, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h = self.inp(x)[:, None]  # one token
+            att = torch.softmax(self.q(h) @ self.k(h).transpose(1, 2), -1)
+            return self.head((att @ self.v(h))[:, 0])
+
+    torch.manual_seed(0)
+    model = OneToken()
+    x, y = torch.randn(64, 8), torch.randint(0, 3, (64,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    events = []
+    with Guard(model, opt, policy="monitor") as guard:
+        for _ in range(30):
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            assert model.q.weight.grad is not None and float(model.q.weight.grad.abs().max()) == 0.0
+            events += [e.kind for e in guard.step(loss).events]
+    assert "vanish" not in events
+
+
 # 0.048: 0.48 lr, an encoder LayerNorm of Speech2Text under AdamW at warm-up (development case speech2text);
 # 0.01: 0.1 lr, what weight decay 0.1 alone moves a layer by
 @pytest.mark.parametrize("ratio,fires", [(0.08, False), (0.048, False), (1e-7, True), (0.01, True)])

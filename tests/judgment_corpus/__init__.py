@@ -43,7 +43,7 @@ from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
-__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "DEV4", "DEV5", "EXPLODE", "FRESH", "FRESH2", "FRESH3", "FRESH4",
+__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "DEV4", "DEV5", "DEV6", "EXPLODE", "FRESH", "FRESH2", "FRESH3", "FRESH4",
            "HALVES", "HEALTHY", "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
@@ -179,13 +179,14 @@ CORPUS: list[Case] = HEALTHY + BROKEN
 from .dev3 import DEV3  # noqa: E402
 from .dev4 import DEV4  # noqa: E402  (the fourth round's development cases)
 from .dev5 import DEV5  # noqa: E402  (the fifth round's development cases)
+from .dev6 import DEV6  # noqa: E402  (the sixth round's development cases)
 from .fresh import FRESH  # noqa: E402
 from .fresh2 import FRESH2  # noqa: E402
 from .fresh3 import FRESH3  # noqa: E402  (the fourth round's held-out batch, frozen before its rule changes)
 from .fresh4 import FRESH4  # noqa: E402  (the fifth round's held-out batch, frozen before its rule changes)
 
 #: every case of every half
-ALL: list[Case] = CORPUS + DEV3 + DEV4 + DEV5 + FRESH + FRESH2 + FRESH3 + FRESH4
+ALL: list[Case] = CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + FRESH + FRESH2 + FRESH3 + FRESH4
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth and fifth held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4")
 
@@ -198,7 +199,9 @@ def by_name(name: str) -> Case:
     raise KeyError(f"no corpus case {name!r}; known: {', '.join(c.name for c in ALL)}")
 
 
-def train_plain(case: Case, steps: int | None = None, seed: int = 0) -> PlainRun:
+def train_plain(case: Case, steps: int | None = None, seed: int = 0, stop_at_failure: bool = False) -> PlainRun:
     """Ground truth without gradguard: train ``case`` for ``steps`` (default ``case.steps``) and record the losses,
-    the first non-finite step, the first divergence step and whether it learned."""
-    return run_plain(case.build(seed), steps or case.steps, learn_ratio=case.learn_ratio, chance=case.chance)
+    the first non-finite step, the first divergence step and whether it learned. ``stop_at_failure``: stop once
+    one of the case's step-stamped troubles has shown (its failure step is then final)."""
+    return run_plain(case.build(seed), steps or case.steps, learn_ratio=case.learn_ratio, chance=case.chance,
+                     stop_at_failure=case.trouble if stop_at_failure else ())

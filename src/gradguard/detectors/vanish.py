@@ -33,6 +33,14 @@ class VanishDetector:
       lr x g/w (at most 1e-5 lr in the measured sigmoid/tanh stacks), and weight decay alone moves one by
       lr x wd <= 0.1 lr.
 
+    * and it is not cut off by construction: a layer whose gradient was exactly zero at the run's first measured
+      step while a layer earlier in the model (parameter order) had a live one (at least ``layer_ratio`` of the
+      liveliest), and has stayed exactly zero since. The gradient then reached the layers before it by another
+      path from the start: the query and key of an attention over a single token, whose softmax is 1 whatever
+      the score (a 1x1 last stage of a hierarchical ViT, LeViT's last stage, MobileBERT's bottleneck attention).
+      Units dead at initialisation starve every layer before them too, and units that die later were live at
+      the first step, so neither is excused.
+
     The event fires when a layer has been vanished for ``patience`` consecutive steps, naming every layer that
     just crossed (model order, input side first); a layer re-arms once it recovers. Layers with no gradient
     this step are left out; an all-zero gradient counts as vanished (a dead layer).
@@ -60,6 +68,7 @@ class VanishDetector:
         self.first_weight = np.full(num_layers, np.nan)  # each layer's first finite weight norm
         self._first_missing = True
         self._streaking = False
+        self.cut: np.ndarray | None = None  # layers cut off by construction (see above); None before the first step
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         g = stats.layer_grad_norm
@@ -71,6 +80,10 @@ class VanishDetector:
             self._first_missing = bool(np.isnan(self.first_weight).any())
         top = float(np.fmax.reduce(g))  # the largest layer norm, passing over layers without a gradient (NaN)
         if not top > 0 or not (g < top * self.layer_ratio).any():  # the common case: every layer is alive
+            if self.cut is None and top > 0:
+                self.cut = np.zeros(len(g), dtype=bool)  # the first step had no layer cut off
+            elif self.cut is not None and self.cut.any():
+                self.cut &= ~(g > 0)
             if self._streaking:
                 self.streak[:] = 0
                 self.reported[:] = False
@@ -85,6 +98,12 @@ class VanishDetector:
             w_ref = np.fmin(w, self.first_weight)
             to_w = np.where(w_ref > 0, g / w_ref, np.inf)
         starved = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
+        if self.cut is None:  # the first measured step: which layers are cut off by construction
+            lively = np.logical_or.accumulate(live & (to_top >= self.layer_ratio))
+            self.cut = live & (g == 0) & np.concatenate(([False], lively[:-1]))
+        else:
+            self.cut &= ~(g > 0)  # a cut layer that ever gets a gradient is an ordinary layer from then on
+        starved &= ~self.cut
         lr = max(stats.lrs, default=0.0)
         if lr > 0:  # a layer that the optimizer still moves is learning (NaN: not measured yet, no exemption)
             starved &= ~(self.update_ratio >= self.moving * lr)
@@ -121,7 +140,8 @@ class VanishDetector:
     def state_dict(self) -> dict[str, Any]:
         return {"streak": self.streak.tolist(), "reported": self.reported.tolist(),
                 "streak_min": self.streak_min.tolist(), "update_ratio": self.update_ratio.tolist(),
-                "first_weight": self.first_weight.tolist()}
+                "first_weight": self.first_weight.tolist(),
+                "cut": None if self.cut is None else self.cut.tolist()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.streak = np.asarray(state["streak"], dtype=np.int64)
@@ -132,3 +152,5 @@ class VanishDetector:
         self.first_weight = np.asarray(state.get("first_weight", np.full(len(self.streak), np.nan)), dtype=np.float64)
         self._first_missing = bool(np.isnan(self.first_weight).any())
         self._streaking = bool(self.streak.any() or self.reported.any())
+        cut = state.get("cut")
+        self.cut = None if cut is None else np.asarray(cut, dtype=bool)
