@@ -25,6 +25,7 @@ from judgment_corpus import (
     DEV3,
     DEV4,
     DEV5,
+    DEV6,
     FRESH,
     FRESH2,
     FRESH3,
@@ -35,7 +36,7 @@ from judgment_corpus import (
     Setup,
     train_plain,
 )
-from judgment_corpus.judge import Judgment, judge
+from judgment_corpus.judge import Judgment, judge, run_guarded
 
 #: the third round's development cases; its three healthy transformers (about 3 min of CPU together) are judged
 #: here only with GRADGUARD_CORPUS_LABELS=1, and always in benchmarks/judgment_table.py --half dev
@@ -45,7 +46,7 @@ _LABELS = os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"
 #: here with GRADGUARD_CORPUS_LABELS=1, and always in benchmarks/judgment_table.py --half dev
 _SLOW_DEV4 = {c.name for c in DEV4}
 DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in _SLOW_DEV3 or _LABELS] + [
-    c for c in DEV4 if _LABELS] + DEV5
+    c for c in DEV4 if _LABELS] + DEV5 + DEV6
 #: the third, fourth and fifth held-out batches' 200-step label runs (28, 26 and 30 models, about 150 s each on a free
 #: core) run only with GRADGUARD_CORPUS_LABELS=1; the suite checks their structure and each model's first step
 _GATED_HALVES = {"fresh2", "fresh3", "fresh4"}
@@ -106,15 +107,25 @@ def _param(case: Case, xfail: dict[str, str]) -> object:
     return pytest.param(case, id=case.name, marks=marks)
 
 
+_DEV_NAMES = {c.name for c in DEV}
+
+
 @functools.cache
 def _plain(name: str) -> PlainRun:
-    return train_plain(next(c for c in ALL if c.name == name))
+    """The plain run of ``name``: a development case's comes with its judgment (read off its monitored run when
+    that raised nothing, see ``test_quiet_monitor_trains_as_plain``); a broken case's stops at its failure."""
+    case = next(c for c in ALL if c.name == name)
+    if name in _DEV_NAMES:
+        plain = _judged(name).plain
+        if plain is not None:
+            return plain
+    return train_plain(case, stop_at_failure=not case.healthy)
 
 
 @functools.cache
 def _judged(name: str) -> Judgment:
-    case = next(c for c in ALL if c.name == name)
-    return judge(case, plain=None if case.healthy else _plain(name))
+    """``judge`` in its fast mode (the same verdicts as the table's, from shorter or shared runs)."""
+    return judge(next(c for c in ALL if c.name == name), fast=True)
 
 
 # ---- the corpus itself ----------------------------------------------------------------------------------------------
@@ -188,6 +199,19 @@ def test_fresh2_fresh3_first_step(case: Case) -> None:
     loss = setup.train_step(0)
     finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in setup.model.parameters())
     assert finite != (case.trouble == ("nonfinite",)), loss
+
+
+@pytest.mark.parametrize("name", ["lstm_lm_sgd_clip", "transformer_preln", "gpt2_2l"])
+def test_quiet_monitor_trains_as_plain(name: str) -> None:
+    """A monitoring guard that raised nothing trains exactly as the plain run (dropout, a user's clip and a
+    scheduler included), so the suite reads a development case's plain run off its monitored run then."""
+    case = next(c for c in ALL if c.name == name)
+    run = run_guarded(case, steps=30)
+    assert run.plain is not None, run.events
+    plain = train_plain(case, steps=30)
+    assert run.plain.losses == plain.losses and run.losses == plain.losses
+    assert (run.plain.first_nonfinite, run.plain.first_divergence, run.plain.learned) == (
+        plain.first_nonfinite, plain.first_divergence, plain.learned)
 
 
 @pytest.mark.parametrize("case", [c for c in CORPUS if c.half == "dev"][:6], ids=lambda c: c.name)

@@ -277,28 +277,59 @@ def _weight_norm(model: nn.Module) -> float:
         return float(torch.stack([(p.detach().float() ** 2).sum() for p in model.parameters()]).sum().sqrt())
 
 
-def run_plain(setup: Setup, steps: int, learn_ratio: float = 0.75, growth_limit: float = 10.0,
-              chance: float | None = None) -> PlainRun:
-    """Train ``setup`` for ``steps`` steps without any guard and record what happened (stops early once weights are
-    non-finite: nothing more can happen). Learned: the last tenth's mean loss is below ``learn_ratio`` times the
-    smaller of the first loss and ``chance`` (the loss of a uniform prediction, when the task has one)."""
-    out = PlainRun()
-    w0 = _weight_norm(setup.model)
-    for step in range(steps):
-        loss = setup.train_step(step)
+class PlainRecorder:
+    """Records a run step by step into a :class:`PlainRun` (what :func:`run_plain` does; also used on a monitored
+    run that raised nothing, which trains exactly as the plain run does: ``tests/test_judgment.py`` checks that)."""
+
+    def __init__(self, model: nn.Module, growth_limit: float = 10.0) -> None:
+        self.model = model
+        self.growth_limit = growth_limit
+        self.out = PlainRun()
+        self.w0 = _weight_norm(model)
+
+    def record(self, step: int, loss: float) -> bool:
+        """Record step ``step``'s loss (after its update); False once the weights are non-finite (nothing more can
+        happen)."""
+        out = self.out
         out.losses.append(loss)
-        w = _weight_norm(setup.model)
+        w = _weight_norm(self.model)
         if out.first_nonfinite is None and not (math.isfinite(loss) and math.isfinite(w)):
             out.first_nonfinite = step
         if (out.first_divergence is None and step > 0 and math.isfinite(loss) and loss > 2 * out.losses[0]
                 and loss > out.losses[-2]):
             out.first_divergence = step
-        if math.isfinite(w) and w0 > 0:
-            out.weight_growth = max(out.weight_growth, w / w0)
-            if out.first_weight_growth is None and w > growth_limit * w0:
+        if math.isfinite(w) and self.w0 > 0:
+            out.weight_growth = max(out.weight_growth, w / self.w0)
+            if out.first_weight_growth is None and w > self.growth_limit * self.w0:
                 out.first_weight_growth = step
-        if not math.isfinite(w):
+        return math.isfinite(w)
+
+    def early_failure(self, trouble: tuple[str, ...]) -> bool:
+        """Whether one of ``trouble``'s step-stamped failures (non-finite, divergence, weight growth) has shown: the
+        failure step can no longer change, whatever the rest of the run does."""
+        out = self.out
+        return ((out.first_nonfinite is not None and ("nonfinite" in trouble or "diverge" in trouble))
+                or ("diverge" in trouble and out.first_divergence is not None)
+                or ("weight_growth" in trouble and out.first_weight_growth is not None))
+
+    def finish(self, learn_ratio: float = 0.75, chance: float | None = None) -> PlainRun:
+        out = self.out
+        ref = out.start if chance is None else min(out.start, chance)
+        out.learned = out.first_nonfinite is None and math.isfinite(out.end) and out.end < learn_ratio * ref
+        return out
+
+
+def run_plain(setup: Setup, steps: int, learn_ratio: float = 0.75, growth_limit: float = 10.0,
+              chance: float | None = None, stop_at_failure: tuple[str, ...] = ()) -> PlainRun:
+    """Train ``setup`` for ``steps`` steps without any guard and record what happened (stops early once weights are
+    non-finite: nothing more can happen). Learned: the last tenth's mean loss is below ``learn_ratio`` times the
+    smaller of the first loss and ``chance`` (the loss of a uniform prediction, when the task has one).
+    ``stop_at_failure``: a case's trouble kinds; the run stops once one of them has shown with its step (its
+    ``failure_step(trouble)`` is then final; ``learned`` and ``end`` describe the shortened run)."""
+    rec = PlainRecorder(setup.model, growth_limit)
+    for step in range(steps):
+        if not rec.record(step, setup.train_step(step)):
             break
-    ref = out.start if chance is None else min(out.start, chance)
-    out.learned = out.first_nonfinite is None and math.isfinite(out.end) and out.end < learn_ratio * ref
-    return out
+        if stop_at_failure and rec.early_failure(stop_at_failure):
+            break
+    return rec.finish(learn_ratio, chance)

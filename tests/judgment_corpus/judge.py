@@ -17,6 +17,7 @@ from gradguard.diagnosis import Diagnosis
 from gradguard.diagnosis.findings import DiagnosisError
 
 from . import Case, PlainRun, Setup, train_plain
+from ._setup import PlainRecorder
 
 __all__ = ["GUARD_ACTIONS", "GuardedRun", "Judgment", "judge", "run_check", "run_guarded"]
 
@@ -55,10 +56,13 @@ def top_evidence(d: Diagnosis, width: int = 90) -> str:
 @dataclass
 class GuardedRun:
     """A run under ``gradguard.Guard(policy="monitor")``: losses and the verdict events (guard actions and info
-    events left out) as ``(step, kind, severity, message)``."""
+    events left out) as ``(step, kind, severity, message)``. ``plain``: the run's record as a plain run, when the
+    guard raised nothing at all in all ``steps`` (then it never re-ran a forward, and a monitor trains exactly as
+    the plain run does); None otherwise."""
 
     losses: list[float] = field(default_factory=list)
     events: list[tuple[int, str, str, str]] = field(default_factory=list)
+    plain: PlainRun | None = None
 
     def first(self, kinds: tuple[str, ...] | None = None) -> tuple[int, str] | None:
         """The first event (step, kind) of one of ``kinds`` (any kind when None)."""
@@ -68,24 +72,36 @@ class GuardedRun:
         return None
 
 
-def run_guarded(case: Case, steps: int | None = None, seed: int = 0) -> GuardedRun:
+def run_guarded(case: Case, steps: int | None = None, seed: int = 0, stop_after: int | None = None) -> GuardedRun:
     """Train ``case`` under a monitoring guard (it measures and raises events, never changes a step); the closure is
-    given to ``guard.step`` so that events can be diagnosed. Stops once the weights are non-finite."""
+    given to ``guard.step`` so that events can be diagnosed. Stops once the weights are non-finite, or after step
+    ``stop_after`` when given."""
     setup = case.build(seed)
     out = GuardedRun()
+    n = steps or case.steps
+    rec = PlainRecorder(setup.model)
+    quiet = True
     with gradguard.Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler) as guard:
-        for step in range(steps or case.steps):
+        for step in range(n):
             out.losses.append(setup.train_step(step, guard))
-            out.events += [(e.step, e.kind, e.severity, e.message) for e in setup.last_report.events
+            events = setup.last_report.events
+            quiet = quiet and not events
+            out.events += [(e.step, e.kind, e.severity, e.message) for e in events
                            if e.kind not in GUARD_ACTIONS and e.severity != "info"]
+            quiet = rec.record(step, out.losses[-1]) and quiet  # the plain run would stop here
             if not all(bool(torch.isfinite(p).all()) for p in setup.model.parameters()):
                 break
+            if stop_after is not None and step >= stop_after:
+                break
+    if quiet and len(out.losses) == n:
+        out.plain = rec.finish(case.learn_ratio, case.chance)
     return out
 
 
 @dataclass
 class Judgment:
-    """One case scored: ``check``'s verdict, the monitored run's events and the plain run's failure step."""
+    """One case scored: ``check``'s verdict, the monitored run's events and the plain run's failure step (``plain``:
+    the plain run's record, when it was run or could be read off the monitored run)."""
 
     case: Case
     found: str
@@ -96,6 +112,7 @@ class Judgment:
     failure: str
     cause_ok: bool
     event_ok: bool
+    plain: PlainRun | None = None
 
     @property
     def ok(self) -> bool:
@@ -108,23 +125,40 @@ class Judgment:
         return "FALSE ALARM" if self.case.healthy else "MISS"
 
 
-def judge(case: Case, steps: int | None = None, seed: int = 0, plain: PlainRun | None = None) -> Judgment:
+#: the trouble kinds stamped with a step before the end of the run (no learning shows only at the last step)
+_EARLY = ("nonfinite", "diverge", "weight_growth")
+
+
+def judge(case: Case, steps: int | None = None, seed: int = 0, plain: PlainRun | None = None,
+          fast: bool = False) -> Judgment:
     """Score ``case``: check on its batch, a monitored run of ``steps`` and (unless given) the plain run. A ``check``
     that fails with a ``DiagnosisError`` on a model that trains is scored as found ``"error"`` (a false alarm on a
-    healthy case, a miss on a broken one)."""
+    healthy case, a miss on a broken one).
+
+    ``fast`` (the test suite's mode; the verdicts are the same): a broken case whose trouble can show before the
+    end runs its plain run first, only up to that failure, and its monitored run only up to the failure step (a
+    later event cannot count); a monitored run that raised nothing stands in for the plain run (see
+    :class:`GuardedRun`), which then is not run again. The table shows each run in full (no ``fast``)."""
     try:
         d: Diagnosis | None = run_check(case.build(seed))
         error = ""
     except DiagnosisError as exc:
         d, error = None, f"check failed: {exc}"
-    run = run_guarded(case, steps, seed)
     found, evidence = ("error", error[:90]) if d is None else (found_cause(d), top_evidence(d))
     if case.healthy:
+        run = run_guarded(case, steps, seed)
         first = run.first()
-        return Judgment(case, found, evidence, first, first, None, "-", d is not None and d.healthy, first is None)
-    plain = plain or train_plain(case, steps, seed)
+        return Judgment(case, found, evidence, first, first, None, "-", d is not None and d.healthy, first is None,
+                        plain or run.plain)
+    early = fast and any(t in _EARLY for t in case.trouble)
+    if early and plain is None:
+        plain = train_plain(case, steps, seed, stop_at_failure=True)
+    stop = plain.failure_step(case.trouble) if early and plain is not None else None
+    run = run_guarded(case, steps, seed, stop_after=stop)
+    if plain is None:
+        plain = run.plain if fast and run.plain is not None else train_plain(case, steps, seed)
     fail = plain.failure_step(case.trouble)
     first = run.first(case.events)
     event_ok = first is not None and (fail is None or first[0] <= fail)
     return Judgment(case, found, evidence, first, run.first(), fail, plain.failure_label(case.trouble),
-                    found in case.expected, event_ok)
+                    found in case.expected, event_ok, plain)
