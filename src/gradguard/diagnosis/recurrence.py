@@ -9,7 +9,9 @@ applied repeatedly, at the output of the first against the last call).
 
 Recurrent layers found: ``nn.RNN``/``nn.GRU``/``nn.LSTM``, ``nn.RNNCell``-family cells, any user module
 called ``>= MIN_CALLS`` times in one forward that holds a square weight matrix, and element-wise recurrent weights
-written inline (``u * h`` with a vector ``u`` once per step, found in the graph: :mod:`.reuse`).
+written inline (``u * h`` with a vector ``u`` once per step, found in the graph: :mod:`.reuse`). An embedding called
+once per step is not one: it is looked up by token ids, so nothing flows from one call's output into the next (a
+square table, vocabulary = width, is no transition matrix: development case ``gru_cell_lm_loop``).
 """
 
 from __future__ import annotations
@@ -106,6 +108,8 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
     for name, count in probe.call_counts.items():
         user = probe.modules.get(name)
         if user is None or count < MIN_CALLS or isinstance(user, nn.RNNBase | nn.RNNCellBase) or name in known:
+            continue
+        if isinstance(user, nn.Embedding | nn.EmbeddingBag):  # a lookup by ids: no state passes between calls
             continue
         if any(name.startswith(k + ".") or k == "" for k in known):
             continue
