@@ -110,9 +110,12 @@ def test_collector_hands_over_the_weight_norm_of_the_latest_full_step() -> None:
         guard.step()
         opt.zero_grad()
         st = guard.last_stats
+        assert st is not None
         w = st.layer_weight_norm
         assert st.weight_norm == math.sqrt(float(np.dot(w, w)))
         seen.append(st.full)
         if step == 30:  # weights set from outside (as a resume does): the totals are recomputed, not stale
-            guard._collector.weights = guard._collector.weights * 2.0
+            weights = guard._collector.weights
+            assert weights is not None
+            guard._collector.weights = weights * 2.0
     assert not all(seen) and any(seen)
