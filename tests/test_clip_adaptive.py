@@ -81,6 +81,24 @@ def test_under_sgd_a_climb_after_the_loss_stopped_falling_is_held_not_absorbed()
     assert (twin.loss_best, twin.plateau_steps) == (held.loss_best, held.plateau_steps)
 
 
+def test_under_sgd_a_loss_that_climbs_while_clipped_shrinks_the_step_budget_until_it_falls_again() -> None:
+    # a too-high SGD rate: the norm jumps 4x and the loss climbs 3x while every such step is clipped
+    norms = np.concatenate([_healthy(60), 4.0 * _healthy(40, seed=3), _healthy(400, seed=4)])
+    losses = np.r_[1.0 - 0.002 * np.arange(60), np.linspace(0.9, 2.7, 40), np.linspace(2.7, 0.5, 400)]
+    sgd, adam, off = _bound(torch.optim.SGD), _bound(torch.optim.Adam), _bound(torch.optim.SGD)
+    off.budget_rise = 0.0
+    applied = {name: _feed(c, norms[:100], losses[:100]) for name, c in (("sgd", sgd), ("adam", adam), ("off", off))}
+    assert sgd.budget < 0.2 and adam.budget == 1.0 and off.budget == 1.0
+    assert applied["sgd"][99] < 0.3 * applied["off"][99]  # the applied step shrinks with it (0.8 a step)
+    assert sgd.limit == pytest.approx(off.limit)  # the history (learned threshold) is the budget-free one
+    assert sgd.threshold() == pytest.approx(sgd.budget * off.threshold())
+    _feed(sgd, norms[100:], losses[100:])  # the loss falls back: the budget grows back (2% a step)
+    assert sgd.budget > 0.5  # from under 0.2
+    twin = ClipAdaptive()
+    twin.load_state_dict(sgd.state_dict())
+    assert (twin.budget, twin.budget_low) == (sgd.budget, sgd.budget_low)
+
+
 def test_healthy_stationary_norms_are_essentially_unclipped() -> None:
     for seed in range(3):
         clip = ClipAdaptive()
@@ -114,7 +132,11 @@ def test_nonfinite_and_zero_norms_never_enter_the_history_and_state_round_trips(
                                                  ({"learn_rise": 0.0}, "learn_rise"),
                                                  ({"plateau_patience": -1}, "plateau_patience"),
                                                  ({"plateau_patience": 2.5}, "plateau_patience"),
-                                                 ({"plateau_margin": 1.0}, "plateau_margin")])
+                                                 ({"plateau_margin": 1.0}, "plateau_margin"),
+                                                 ({"budget_rise": -0.1}, "budget_rise"),
+                                                 ({"budget_shrink": 1.0}, "budget_shrink"),
+                                                 ({"budget_grow": 0.9}, "budget_grow"),
+                                                 ({"budget_min": 0.0}, "budget_min")])
 def test_bad_settings_name_the_setting(kwargs, setting) -> None:
     with pytest.raises(ConfigError) as info:
         ClipAdaptive(**kwargs)

@@ -44,6 +44,7 @@ def _random_state(rng: random.Random) -> ClipAdaptive:
     m.top = math.exp(m.mean + rng.uniform(-0.2, 2)) if rng.random() < 0.9 else 0.0
     m.top_hits = rng.choice([0, 1, 2, 3, 7])
     m.below_top = rng.random() < 0.6
+    m.budget = rng.choice([0.8, 1.0 / 64]) if rng.random() < 0.15 else 1.0  # safe's SGD step budget
     return m
 
 
@@ -149,6 +150,34 @@ def test_adaptive_clippers_deferred_weights_equal_blocking(opt_kind: str, policy
             assert torch.equal(torch.as_tensor(sa[k]), torch.as_tensor(sb[k])), k
     key = [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_b[:-1]]
     assert key == [(r.step, r.applied, r.reason, r.clip_coef, r.grad_norm) for r in r_d[1:]]
+
+
+def test_the_sgd_step_budget_runs_deferred_as_blocking() -> None:
+    # SGD at a rate that makes the loss climb while safe clips: the budget shrinks (host state read a step late in
+    # the deferred mode) and the device twin applies it to the very same doubles
+    def run(sync: str) -> tuple[nn.Module, ClipAdaptive, list[Any]]:
+        torch.manual_seed(1)
+        model = mlp(depth=6)
+        opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9, fused=True)
+        policy = gradguard.safe()
+        clipper = next(p for p in policy.policies if isinstance(p, ClipAdaptive))
+        guard = Guard(model, opt, policy=policy, sync=sync, update_every=0)
+        reports = []
+        for i in range(80):
+            x, y = batch(seed=i)
+            loss = nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            reports.append(guard.step(loss))
+            opt.zero_grad(set_to_none=True)
+        guard.close()
+        return model, clipper, reports
+
+    (m_b, c_b, r_b), (m_d, c_d, r_d) = run("blocking"), run("deferred")
+    assert c_b.budget < 0.5, c_b.budget  # the budget acted on this run
+    assert c_d.state_dict() == c_b.state_dict()
+    for a, b in zip(m_b.parameters(), m_d.parameters()):
+        assert torch.equal(a, b)
+    assert [r.clip_coef for r in r_b[:-1]] == [r.clip_coef for r in r_d[1:]]
 
 
 def test_exact_sqrt_is_the_hosts_square_root() -> None:

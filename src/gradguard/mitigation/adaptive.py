@@ -80,6 +80,17 @@ class ClipAdaptive:
     cap at the low's level plus :math:`\sigma_{min}` and not "no rise at all": the latter lets only downward pulls
     through, so on a stationary run with a flat loss the mean drifts below the typical norm and clips it.
 
+    What keeps a too-high SGD rate from climbing at the threshold (clipping bounds each step, but a step at the
+    threshold can still be too large: the loss climbs while every step is clipped): under SGD a step budget
+    :math:`b \in [b_{min}, 1]` multiplies the applied threshold (never the history's). A clipped step while the fast
+    loss EMA is ``budget_rise`` (20%) above the lowest of the run shrinks it by ``budget_shrink`` (0.8); a step whose
+    loss is not that far up, or falls again (fast EMA ``trend_margin`` below the slow one), grows it back by
+    ``budget_grow`` (2%). A healthy run is not clipped while its loss climbs, so it never spends the budget: the 17
+    healthy SGD models of the judgment corpus end exactly as before (``benchmarks/healthy_clipping.py``). The tanh
+    net at a too-high rate, development seeds 0-4 and 10-29, mean final loss 0.067 / 0.058 -> 0.026 (zclip 0.078 /
+    0.063); word_language_model at 10x its rate with its clip removed, seeds
+    0-1: 255 / 122 -> 114 / 30 (its own clip: 28.8 / 32.5).
+
     A clip before the guard (``clip_grad_norm_`` in the loop: 3 or more steps at one largest norm) is respected: the
     guard never clips below it (it says so once, with what to do instead: ``safe(max_norm=c)``).
 
@@ -121,7 +132,8 @@ class ClipAdaptive:
 
     State, all scalars (for a device-side twin): ``mean``, ``var`` (during warm-up: the weighted sum of squared
     deviations), ``weight`` (warm-up weight total), ``floor``, ``limit`` (:math:`T_{k-1}`), ``count``, ``loss_ref``
-    (:math:`\ell`), ``losses`` (finite losses seen), ``loss_best``, ``plateau_steps``, ``low_mean`` (the plateau hold).
+    (:math:`\ell`), ``losses`` (finite losses seen), ``loss_best``, ``plateau_steps``, ``low_mean`` (the plateau hold),
+    ``budget``, ``budget_low`` (the step budget).
     NaN/Inf and zero norms (a step without gradients) never enter the history, nor does their loss.
 
     Args:
@@ -145,13 +157,20 @@ class ClipAdaptive:
         plateau_patience: under SGD, after this many steps (with a finite loss) without a new low of the fast loss
             EMA, the history's mean may not rise until the next new low (default 50; 0: never held).
         plateau_margin: a new low is this fraction below the lowest fast loss EMA so far (default 0.01).
+        budget_rise: under SGD, the fast loss EMA this fraction above the run's lowest is a climb (default 0.2; 0: no
+            budget).
+        budget_shrink: the budget's factor per clipped step of a climb, in (0, 1) (default 0.8).
+        budget_grow: its factor per step that is not a climb, >= 1 (default 1.02), up to 1.
+        budget_min: its lowest value, in (0, 1) (default 1/64).
     """
 
     def __init__(self, z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 25, min_std: float = 0.1,
                  max_std: float = 0.25, max_rise: float = 0.005, winsor: float = 2.5,
                  warmup_growth: float = 3.0, warmup_rise: float = 0.25, absorb: float = 0.1,
                  loss_tol: float = 0.1, trend_margin: float = 0.02, trend_alpha: float = 0.9,
-                 learn_rise: float = 0.03, plateau_patience: int = 50, plateau_margin: float = 0.01) -> None:
+                 learn_rise: float = 0.03, plateau_patience: int = 50, plateau_margin: float = 0.01,
+                 budget_rise: float = 0.2, budget_shrink: float = 0.8, budget_grow: float = 1.02,
+                 budget_min: float = 1.0 / 64) -> None:
         self.z_threshold = positive("z_threshold", z_threshold)
         self.alpha = fraction("alpha", alpha)
         self.warmup = at_least("warmup", warmup, 2)
@@ -178,6 +197,17 @@ class ClipAdaptive:
         self.plateau_patience = 0 if plateau_patience == 0 and not isinstance(plateau_patience, bool) else at_least(
             "plateau_patience", plateau_patience, 1)
         self.plateau_margin = fraction("plateau_margin", plateau_margin)
+        self.budget_rise = 0.0 if budget_rise == 0 and not isinstance(budget_rise, bool) else positive(
+            "budget_rise", budget_rise)
+        self.budget_shrink = fraction("budget_shrink", budget_shrink)
+        self.budget_grow = positive("budget_grow", budget_grow)
+        if self.budget_grow < 1.0:
+            from ..errors import ConfigError
+
+            raise ConfigError("budget_grow", budget_grow, "a number >= 1 (the budget's growth factor per step)")
+        self.budget_min = fraction("budget_min", budget_min)
+        self.budget = 1.0  # under SGD: the step budget, a factor on the threshold (see the class docstring)
+        self.budget_low = math.inf  # the lowest fast loss EMA of the run
         self.loss_best = math.inf  # after warm-up: the lowest fast loss EMA, a new low by plateau_margin
         self.plateau_steps = 0  # steps with a finite loss since that low
         self.low_mean = math.nan  # the history's mean at that low
@@ -221,7 +251,12 @@ class ClipAdaptive:
         return min(max(math.sqrt(self.var), self.min_std), self.max_std)
 
     def threshold(self, learning: bool = False) -> float:
-        """The norm above which the next step is clipped (inf before the first norm)."""
+        """The norm above which the next step is clipped (inf before the first norm): the learned threshold times
+        the step budget."""
+        raw = self._learned_threshold(learning)
+        return raw * self.budget if math.isfinite(raw) else raw
+
+    def _learned_threshold(self, learning: bool = False) -> float:
         if self.count == 0:
             return math.inf
         if self.count < self.warmup:
@@ -325,7 +360,8 @@ class ClipAdaptive:
                 self._feed_fast(min(stats.loss, self.loss_ref + self.loss_tol * abs(self.loss_ref)))
         else:
             learning = self._trend(stats.loss)
-        limit = self.threshold(learning and not warm)
+        learned = self._learned_threshold(learning and not warm)
+        limit = learned * self.budget if math.isfinite(learned) else learned
         user = self.user_clip()
         if user is not None:
             limit = max(limit, user * (1.0 + 1e-4))
@@ -336,32 +372,53 @@ class ClipAdaptive:
                               "norms and cannot skip an outlier batch; remove your clip and pass "
                               f"policy=safe(max_norm={user:.4g}) (or recover(max_norm=...)) instead.",
                               RuntimeWarning, stacklevel=2)
+        if user is not None:
+            learned = max(learned, user * (1.0 + 1e-4))
         clipped = norm > limit
+        over = norm > learned  # the history sees the learned threshold: the budget scales only the applied one
         target = limit
         if warm:
-            self._warm_push(math.log(min(norm, limit)), clipped, limit, learning)
-            if not clipped:
-                return Decision()
+            self._warm_push(math.log(min(norm, learned)), over, learned, learning)
         else:
             if clipped:
                 # the further out, the closer to the typical norm the step is clipped (continuous at the threshold)
                 zs = self.z_threshold * self._std()
                 target = min(limit, far_target_host(self.mean, zs, norm))  # the device twin's very double
-            self._push(math.log(norm), clipped=clipped, learning=learning)
-            self.limit = limit
+            self._push(math.log(norm), clipped=over, learning=learning)
+            self.limit = learned
             self.count += 1
-        if norm <= limit:
+        budget = self.budget
+        self._spend(clipped)
+        if not clipped:
             return Decision()
         return Decision(clip_coef=target / norm, reason="clip_adaptive",
                         evidence={"grad_norm": norm, "threshold": limit, "clipped_to": target,
                                   "typical_norm": math.exp(self.mean),
-                                  "floor": self.floor, "warmup": warm})
+                                  "floor": self.floor, "warmup": warm, "budget": budget})
+
+    def _spend(self, clipped: bool) -> None:
+        """Under SGD, after the step: a clipped step while the fast loss EMA is ``budget_rise`` above the run's
+        lowest shrinks the budget by ``budget_shrink`` (not below ``budget_min``); a step whose loss is not that far
+        up, or falls again (fast EMA ``trend_margin`` below the slow one), lets it grow back by ``budget_grow``."""
+        fast = self.loss_fast
+        if self.normalized or self.budget_rise == 0 or not math.isfinite(fast):
+            return
+        self.budget_low = min(self.budget_low, fast)
+        up = fast - self.budget_low > self.budget_rise * abs(self.budget_low)
+        ref = self.loss_ref
+        if up and math.isfinite(ref) and fast < ref - self.trend_margin * abs(ref):
+            up = False  # the loss falls again
+        if up and clipped:
+            self.budget = max(self.budget_min, self.budget * self.budget_shrink)
+        elif not up:
+            self.budget = min(1.0, self.budget * self.budget_grow)
 
     def state_dict(self) -> dict[str, Any]:
         return {"mean": self.mean, "var": self.var, "weight": self.weight, "floor": self.floor, "limit": self.limit,
                 "count": self.count, "loss_ref": self.loss_ref, "losses": self.losses, "loss_fast": self.loss_fast,
                 "top": self.top, "top_hits": self.top_hits, "below_top": self.below_top,
-                "loss_best": self.loss_best, "plateau_steps": self.plateau_steps, "low_mean": self.low_mean}
+                "loss_best": self.loss_best, "plateau_steps": self.plateau_steps, "low_mean": self.low_mean,
+                "budget": self.budget, "budget_low": self.budget_low}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.mean, self.var = float(state["mean"]), float(state["var"])
@@ -374,6 +431,8 @@ class ClipAdaptive:
         self.loss_best = float(state.get("loss_best", math.inf))
         self.plateau_steps = int(state.get("plateau_steps", 0))
         self.low_mean = float(state.get("low_mean", math.nan))
+        self.budget = float(state.get("budget", 1.0))
+        self.budget_low = float(state.get("budget_low", math.inf))
         warm = [float(x) for x in state.get("warm", [])]  # a state saved by the previous warm-up (a list of logs)
         if warm and self.count < self.warmup:
             self.count, self.weight = 0, 0.0
