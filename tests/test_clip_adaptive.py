@@ -391,3 +391,18 @@ def test_the_same_norm_on_every_step_is_not_taken_for_a_clip() -> None:
     clip = ClipAdaptive()
     _feed(clip, np.full(50, 0.7))  # fixed gradients (a benchmark, a frozen model): no clip before the guard
     assert clip.user_clip() is None
+
+
+def test_safe_spends_the_sgd_step_budget_and_recover_leaves_it_to_its_rate_back_off() -> None:
+    # the same SGD climb: safe's clipper shrinks the applied threshold, recover's keeps it (it lowers the rate)
+    norms = np.concatenate([_healthy(60), 4.0 * _healthy(40, seed=3)])
+    losses = np.r_[1.0 - 0.002 * np.arange(60), np.linspace(0.9, 2.7, 40)]
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(2))], lr=0.1)
+    clips = {}
+    for name, make in (("safe", P.safe), ("recover", P.recover)):
+        clip = next(p for p in make().policies if isinstance(p, ClipAdaptive))
+        clip.set_optimizer(opt)
+        _feed(clip, norms, losses)
+        clips[name] = clip
+    assert clips["safe"].budget < 0.2 and clips["recover"].budget == 1.0
+    assert clips["safe"].limit == pytest.approx(clips["recover"].limit)

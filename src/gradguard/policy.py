@@ -238,7 +238,8 @@ def _attribute_spikes() -> Policy:
 #: Named presets. ``monitor`` observes only. ``safe`` (the default) never lets a NaN/Inf reach the weights, skips
 #: extreme outlier steps and clips adaptively (:class:`ClipAdaptive`: learned from the true norms, floored at the
 #: warm-up level, rising at most 0.5% a step; in its 25-step warm-up from 3x the first norm, rising at most 25% a
-#: step, a clipped step teaching it fully only while the loss does not rise). :func:`safe` and :func:`recover` take
+#: step, a clipped step teaching it fully only while the loss does not rise; under SGD a loss that climbs while it
+#: clips shrinks its step budget). :func:`safe` and :func:`recover` take
 #: ``max_norm=c`` to keep the user's own clip inside the guard.
 #: ``recover`` adds rollback to the newest confirmed snapshot before the trouble (the first after 5 healthy steps,
 #: then at intervals doubling from 10 to 100 steps, in memory) on divergence, a persistent loss spike, repeated
@@ -251,8 +252,11 @@ def _attribute_spikes() -> Policy:
 PRESETS: dict[str, Any] = {
     "monitor": lambda: Chain(),
     "safe": _safe,
-    "recover": lambda: Chain(*_safe().policies, RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True),
-                             _attribute_spikes()),
+    # recover's clipper spends no SGD step budget: its learning-rate back-off is the budget's principled form, and a
+    # budget that shrinks the steps first hides the divergence it acts on (word_language_model at 10x its rate, its
+    # clip removed, seed 0: 7.52 without the budget, 37.1 with it)
+    "recover": lambda: Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive(budget_rise=0.0), RollbackOnTrouble(),
+                             LowerLRWhenNotLearning(rollback=True), _attribute_spikes()),
 }
 
 
