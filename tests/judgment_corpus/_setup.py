@@ -333,3 +333,14 @@ def run_plain(setup: Setup, steps: int, learn_ratio: float = 0.75, growth_limit:
         if stop_at_failure and rec.early_failure(stop_at_failure):
             break
     return rec.finish(learn_ratio, chance)
+
+
+def scaled_lr(build: Callable[..., Setup], lr: float) -> Callable[[int], Setup]:
+    """``build`` with every group's lr set to ``lr`` and no scheduler."""
+    def make(seed: int) -> Setup:
+        setup = build(seed)
+        for group in setup.optimizer.param_groups:
+            group["lr"] = lr
+        setup.scheduler = None
+        return setup
+    return make

@@ -17,6 +17,7 @@ import functools
 
 from . import C4, C10, DIVERGE, EXPLODE, LM, MLM, NONFINITE, STUCK, VANISH, Case, _b, _h
 from . import fresh_builders as F
+from ._setup import scaled_lr
 
 P = functools.partial
 HALF = "fresh"
@@ -45,7 +46,7 @@ FRESH_BROKEN: list[Case] = [
     _b("deep_tanh_cnn_24", HALF, ("depth", "init", "normalization"), VANISH, STUCK, F.deep_tanh_cnn, C10),
     _b("relu_rnn_radius_0.5", HALF, ("recurrence",), VANISH, STUCK, F.relu_rnn_memory, C4),
     _b("mistral_adamw_lr0.3", HALF, ("lr",), (*EXPLODE, *VANISH, "weight_growth"), DIVERGE + STUCK,
-       F.scaled_lr(F.mistral_lm, 0.3), LM),
+       scaled_lr(F.mistral_lm, 0.3), LM),
     _b("regression_sgd_lr1", HALF, ("lr",), EXPLODE, DIVERGE, P(F.noisy_regression, lr=1.0), None),
     _b("tcn_adam_lr0.5", HALF, ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, P(F.tcn, lr=0.5), C4),
     _b("mobilenet_no_bn", HALF, ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK,

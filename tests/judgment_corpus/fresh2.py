@@ -21,6 +21,7 @@ from torch import nn
 
 from . import C4, C10, DIVERGE, EXPLODE, LM, MLM, NONFINITE, STUCK, VANISH, Case, _b, _h
 from . import fresh2_builders as F
+from ._setup import scaled_lr
 
 P = functools.partial
 HALF = "fresh2"
@@ -59,9 +60,9 @@ FRESH2_BROKEN: list[Case] = [
     _b("irnn_lm_radius_2", HALF, ("recurrence", "lr"), EXPLODE, DIVERGE, P(F.relu_rnn_lm, radius=2.0), LM),
     # lr
     _b("bart_adamw_lr0.3", HALF, ("lr",), (*EXPLODE, *VANISH, "weight_growth"), DIVERGE + STUCK,
-       F.scaled_lr(F.bart, 0.3), LM),
+       scaled_lr(F.bart, 0.3), LM),
     _b("convmixer_adamw_lr1", HALF, ("lr",), (*EXPLODE, *VANISH, "weight_growth"), DIVERGE + STUCK,
-       F.scaled_lr(F.convmixer, 1.0), C10),
+       scaled_lr(F.convmixer, 1.0), C10),
     # normalization
     _b("convmixer8_no_bn_lr0.05", HALF, ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK,
        P(F.convmixer, bn=False, depth=8, lr=0.05), C10),

@@ -279,13 +279,3 @@ def hardsigmoid_mlp(seed: int, depth: int = 10, act: Callable[[], nn.Module] = n
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
 
-
-def scaled_lr(build: Callable[..., Setup], lr: float) -> Callable[[int], Setup]:
-    """``build`` with every group's lr set to ``lr`` and no scheduler."""
-    def make(seed: int) -> Setup:
-        setup = build(seed)
-        for group in setup.optimizer.param_groups:
-            group["lr"] = lr
-        setup.scheduler = None
-        return setup
-    return make

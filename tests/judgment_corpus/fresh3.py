@@ -18,6 +18,7 @@ import functools
 
 from . import C4, C10, DIVERGE, EXPLODE, LM, MLM, NONFINITE, STUCK, VANISH, Case, _b, _h
 from . import fresh3_builders as F
+from ._setup import scaled_lr
 
 P = functools.partial
 HALF = "fresh3"
@@ -49,7 +50,7 @@ FRESH3_BROKEN: list[Case] = [
     _b("indrnn_u2", HALF, ("recurrence",), EXPLODE, DIVERGE + STUCK, P(F.indrnn, u_range=(1.9, 2.0)), C4),
     # lr
     _b("deberta_adamw_lr0.3", HALF, ("lr",), (*EXPLODE, *VANISH, "weight_growth"), DIVERGE + STUCK,
-       F.scaled_lr(F.deberta_mlm, 0.3), MLM),
+       scaled_lr(F.deberta_mlm, 0.3), MLM),
     _b("regnet_sgd_lr2", HALF, ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, P(F.regnet, lr=2.0), C10),
     # normalization
     _b("regnet_no_bn_sgd0.1", HALF, ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK,

@@ -211,13 +211,3 @@ def indrnn(seed: int, u_range: tuple[float, float] = (0.0, 1.0), length: int = 2
     return H.xy_setup(model, opt, None, sequence_batches(seed, length=length, first_token=first_token),
                       F.cross_entropy)
 
-
-def scaled_lr(build: Callable[..., Setup], lr: float) -> Callable[[int], Setup]:
-    """``build`` with every group's lr set to ``lr`` and no scheduler."""
-    def make(seed: int) -> Setup:
-        setup = build(seed)
-        for group in setup.optimizer.param_groups:
-            group["lr"] = lr
-        setup.scheduler = None
-        return setup
-    return make

@@ -26,6 +26,7 @@ import math
 
 from . import C10, DIVERGE, EXPLODE, LM, MLM, NONFINITE, STUCK, VANISH, Case, _b, _h
 from . import fresh4_builders as F
+from ._setup import scaled_lr
 
 P = functools.partial
 HALF = "fresh4"
@@ -64,10 +65,10 @@ FRESH4_BROKEN: list[Case] = [
     _b("lru_radius_3", HALF, ("recurrence",), EXPLODE + VANISH, DIVERGE + STUCK,
        P(F.lru_lm, radius=(2.5, 3.0), stable=False), LM),
     # lr
-    _b("falcon_adamw_lr0.3", HALF, ("lr",), LR_EVENTS, DIVERGE + STUCK, F.scaled_lr(F.falcon_lm, 0.3), LM),
+    _b("falcon_adamw_lr0.3", HALF, ("lr",), LR_EVENTS, DIVERGE + STUCK, scaled_lr(F.falcon_lm, 0.3), LM),
     _b("dlrm_sgd_lr10", HALF, ("lr",), EXPLODE + VANISH, DIVERGE + STUCK, P(F.dlrm, lr=10.0), C2),
-    _b("segformer_adamw_lr0.1", HALF, ("lr",), LR_EVENTS, DIVERGE + STUCK, F.scaled_lr(F.segformer, 0.1), C10),
-    _b("deit_adamw_lr0.1", HALF, ("lr",), LR_EVENTS, DIVERGE + STUCK, F.scaled_lr(F.deit, 0.1), C10),
+    _b("segformer_adamw_lr0.1", HALF, ("lr",), LR_EVENTS, DIVERGE + STUCK, scaled_lr(F.segformer, 0.1), C10),
+    _b("deit_adamw_lr0.1", HALF, ("lr",), LR_EVENTS, DIVERGE + STUCK, scaled_lr(F.deit, 0.1), C10),
     # normalization
     _b("inception_no_bn", HALF, ("normalization", "init"), EXPLODE + VANISH, DIVERGE + STUCK,
        P(F.inception, bn=False), C10),

@@ -259,16 +259,6 @@ def deep_elu_plain(seed: int, depth: int = 40) -> Setup:
     return H.xy_setup(model, opt, None, vector_batches(seed), F.cross_entropy)
 
 
-def scaled_lr(build: Callable[..., Setup], lr: float) -> Callable[[int], Setup]:
-    """``build`` with every group's lr set to ``lr`` and no scheduler."""
-    def make(seed: int) -> Setup:
-        setup = build(seed)
-        for group in setup.optimizer.param_groups:
-            group["lr"] = lr
-        setup.scheduler = None
-        return setup
-    return make
-
 
 def inception(seed: int, bn: bool = True, lr: float = 0.045) -> Setup:
     """A small BN-Inception, SGD 0.045 momentum 0.9 wd 4e-5 (Ioffe & Szegedy 2015: the BN network's rate, 0.0015

@@ -5,7 +5,6 @@ and broken variants with one real fault each. Written before any rule change of 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -261,13 +260,3 @@ def sharp_softmax_log(seed: int) -> Setup:
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     return H.xy_setup(model, opt, None, vector_batches(seed), _nll_of_probs)
 
-
-def scaled_lr(build: Callable[..., Setup], lr: float) -> Callable[[int], Setup]:
-    """``build`` with every group's lr set to ``lr`` and no scheduler."""
-    def make(seed: int) -> Setup:
-        setup = build(seed)
-        for group in setup.optimizer.param_groups:
-            group["lr"] = lr
-        setup.scheduler = None
-        return setup
-    return make
