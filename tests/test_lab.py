@@ -96,8 +96,13 @@ def test_clipping_rescues_a_diverging_run() -> None:
     assert not clipping._variant("none", 1.0, 30).stable()
     assert clipping._variant("by norm (1.0)", 1.0, 30).stable()
     assert clipping._variant("by value (0.1)", 1.0, 30).stable()
-    # safe's clipper holds this blow-up, which starts at step 1 (its previous warm-up, 10x the median, halted here)
-    assert clipping._variant("adaptive (safe's clip_adaptive)", 1.0, 30).stable()
+    # safe's clipper holds this blow-up, which starts at step 1 (its previous warm-up, 10x the median, halted here),
+    # over seeds and at the lab's quick length (40 steps): the run is chaotic for its first ~20 steps, so one seed at
+    # 30 steps is a coin (with the SGD step budget seed 0 is still above its first loss at step 30, learned at 40)
+    seeds = range(12)
+    held = [clipping._variant("adaptive (safe's clip_adaptive)", 1.0, 40, seed=s).stable() for s in seeds]
+    lost = [clipping._variant("none", 1.0, 40, seed=s).stable() for s in seeds]
+    assert sum(held) >= 11 and not any(lost), (held, lost)
     _check(EXPERIMENTS["clipping"].run(True))
 
 

@@ -22,8 +22,8 @@ CLAIM = ("Gradient clipping scales the gradients down (or caps them to a range) 
 SOURCE = "seeds 000, 001, 002, 003 (all list clipping); by norm and by value: MISSION"
 
 
-def _variant(name: str, lr: float, steps: int) -> Run:
-    torch.manual_seed(SEED)
+def _variant(name: str, lr: float, steps: int, seed: int = SEED) -> Run:
+    torch.manual_seed(seed)
     model = mlp(6, 64, nn.ReLU, std_gain=2**0.5)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     policy: str | Policy = "monitor"
