@@ -364,8 +364,9 @@ class ClipAdaptive:
         learned = self._learned_threshold(learning and not warm)
         limit = learned * self.budget if math.isfinite(learned) else learned
         user = self.user_clip()
-        if user is not None:
+        if user is not None:  # never below the user's clip, applied or learned
             limit = max(limit, user * (1.0 + 1e-4))
+            learned = max(learned, user * (1.0 + 1e-4))
             if not self._told:
                 self._told = True
                 warnings.warn(f"gradguard: the gradients reach the guard already clipped at norm {user:.4g} (a "
@@ -373,8 +374,6 @@ class ClipAdaptive:
                               "norms and cannot skip an outlier batch; remove your clip and pass "
                               f"policy=safe(max_norm={user:.4g}) (or recover(max_norm=...)) instead.",
                               RuntimeWarning, stacklevel=2)
-        if user is not None:
-            learned = max(learned, user * (1.0 + 1e-4))
         clipped = norm > limit
         over = norm > learned  # the history sees the learned threshold: the budget scales only the applied one
         target = limit
