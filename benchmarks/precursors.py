@@ -37,13 +37,14 @@ import argparse
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from gradguard import Guard
-from gradguard.precursors import AdamStateMonitor
+from gradguard.precursors import AdamStateMonitor, AdamStatePrecursor
 from gradguard.precursors.detectors import judged_surprise
 from gradguard.precursors.probes import TransformerProbes
 
@@ -190,6 +191,10 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
     mon = AdamStateMonitor(model, opt)
     probes = TransformerProbes(model, every=1) if task.kind == "tf" else None
     guard = Guard(model, opt, policy="monitor", update_every=0)
+    # the precursor detector itself, screened (its default) and reading the state every step, side by side
+    detectors = {"screened": _Logged(AdamStatePrecursor(model, opt)),
+                 "every_step": _Logged(AdamStatePrecursor(model, opt, screen=False))}
+    guard.detectors.extend(detectors.values())
     rec: dict[str, list[float]] = {k: [] for k in ("loss", "adam_rms", "adam_surprise", "adam_precursor", "upd",
                                                    "attn_logit", "log_z", "linear_rms", "grad_norm", "events",
                                                    "ev_loss_spike", "ev_explode")}
@@ -248,6 +253,9 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
     guard.close()
     out = {k: np.asarray(v, dtype=np.float64) for k, v in rec.items()}
     out["layer_grad_sq"], out["layer_expected_sq"] = np.asarray(layer_g), np.asarray(layer_v)
+    for name, d in detectors.items():  # the detector's events (step, layers) and its reads of Adam's state
+        out[f"precursor_events_{name}"] = np.asarray(d.events, dtype=object)
+        out[f"precursor_reads_{name}"] = np.asarray([d.inner.reads])
     upd = out.pop("upd")
     out["update_rms"] = np.array([upd[i] / np.median(upd[max(0, i - 20):i]) if i >= 5 else 1.0
                                   for i in range(len(upd))])
@@ -255,6 +263,39 @@ def run(task: Task, seed: int, steps: int) -> dict[str, np.ndarray]:
     out["grad_z"] = np.array([(lg[i] - lg[max(0, i - 50):i].mean()) / max(lg[max(0, i - 50):i].std(), 0.1)
                               if i >= 10 else 0.0 for i in range(len(lg))])
     return out
+
+
+class _Logged:
+    """A detector that keeps its (step, layers) events for the screened / every-step comparison."""
+
+    def __init__(self, inner: AdamStatePrecursor) -> None:
+        self.inner = inner
+        self.events: list[tuple[int, tuple[str, ...]]] = []
+
+    def __call__(self, stats: Any, layer_names: list[str]) -> list[Any]:
+        out = self.inner(stats, layer_names)
+        self.events.extend((e.step, e.layers) for e in out)
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.inner.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.inner.load_state_dict(state)
+
+
+def compare_screen(records: list[tuple[Task, int, dict[str, np.ndarray]]]) -> str:
+    """The screened detector against the one reading every step: identical events (steps and layers)? reads?"""
+    same = all(r["precursor_events_screened"].tolist() == r["precursor_events_every_step"].tolist()
+               for _, _, r in records)
+    n = sum(len(r["precursor_events_every_step"]) for _, _, r in records)
+    steps = sum(len(r["loss"]) for _, _, r in records)
+    reads = {k: sum(int(r[f"precursor_reads_{k}"][0]) for _, _, r in records) for k in ("screened", "every_step")}
+    healthy = sum(int(r["precursor_reads_screened"][0]) for t, _, r in records if t.healthy)
+    healthy_steps = sum(len(r["loss"]) for t, _, r in records if t.healthy)
+    return (f"AdamStatePrecursor: {n} precursor events reading every step, screened events identical (steps and "
+            f"layers): {'yes' if same else 'NO'}; reads of Adam's state: screened {reads['screened']}, every step "
+            f"{reads['every_step']} in {steps} steps (healthy runs: {healthy} reads in {healthy_steps} steps)")
 
 
 def spike_step(loss: np.ndarray) -> int | None:
@@ -412,6 +453,7 @@ def main() -> None:
         chosen = "*" if s not in EVENT_ROWS and THRESHOLDS.get(s) == thr else " "
         print(f"{s:12s} {label:>8s}{chosen} {ls.size:>3d}/{n_spikes:<3d} {med:>11s} {q1:>4s} {q3:>4s} "
               f"{1000.0 * fa / max(healthy, 1):>30.2f}")
+    print(compare_screen(records))
     print("* = the threshold used by gradguard's detector (AdamStatePrecursor: adam_precursor 10; ProbeDetector: 100 "
           "and 5 nats); "
           "'events' = gradguard's default detectors (loss_spike, divergence, explode, nonfinite); ev_loss_spike and "

@@ -43,7 +43,8 @@ def guarded_kinds(case: Case) -> tuple[dict[str, int], int, dict[str, float]]:
     setup = case.build(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        extra = precursor_detectors(setup.model, setup.optimizer, probe_every=10)
+        # screen=False: the detector reads Adam's state every step, so ``last`` traces the peak surprise (same events)
+        extra = precursor_detectors(setup.model, setup.optimizer, probe_every=10, screen=False)
         guard = Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler, update_every=0)
     guard.detectors.extend(extra)
     first: dict[str, int] = {}
@@ -118,7 +119,8 @@ class _FullMonitor:
 
 
 def cost(rounds: int, steps: int) -> None:
-    """Per-step time of a guarded step (policy monitor, default detectors) with ``AdamStatePrecursor``, with every
+    """Per-step time of a guarded step (policy monitor, default detectors) with ``AdamStatePrecursor`` (screened, its
+    default; and reading Adam's state every step, as before session 9), with every
     statistic of the monitor on every step (what the precursor did before round 3), and with every precursor
     detector (+ probes every 10 steps), on development corpus models. Each variant trains its own copy (same seed);
     the variants run interleaved, ``steps`` steps each per round, after a warm-up round. Two figures per variant:
@@ -126,9 +128,9 @@ def cost(rounds: int, steps: int) -> None:
     machine — and the detector's own time as a share of the step: the median time of one call (summed over the
     variant's detectors) over the median step time of the variant (medians: a call preempted by another process
     counts once, not in full; the probes' forward hooks run inside the step, so for "+all precursors" only the step
-    ratio counts them)."""
+    ratio counts them); the mean call's share counts the screened detector's occasional reads."""
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    variants = ("guard", "+precursor", "+full monitor (round 2)", "+all precursors")
+    variants = ("guard", "+precursor", "+precursor read every step", "+full monitor (round 2)", "+all precursors")
     for name in COST_CASES:
         case = by_name(name)
         runs = {}
@@ -142,6 +144,8 @@ def cost(rounds: int, steps: int) -> None:
                 extra: list[Any] = []
                 if variant == "+precursor":
                     extra = [AdamStatePrecursor(setup.model, setup.optimizer)]
+                elif variant == "+precursor read every step":  # before session 9's screen
+                    extra = [AdamStatePrecursor(setup.model, setup.optimizer, screen=False)]
                 elif variant == "+full monitor (round 2)":
                     extra = [_FullMonitor(setup.model, setup.optimizer)]
                 elif variant == "+all precursors":
@@ -169,8 +173,9 @@ def cost(rounds: int, steps: int) -> None:
             ratio = np.asarray(times[variant]) / base
             timed = runs[variant][2]
             share = sum(float(np.median(d.calls)) for d in timed) / float(np.median(times[variant]))
-            print(f"  {variant:24s} step ratio {np.median(ratio):.3f}x (rounds {np.min(ratio):.3f}-{np.max(ratio):.3f})"
-                  f"   detector's own time {100 * share:5.2f}% of the step", flush=True)
+            mean = sum(float(np.mean(d.calls)) for d in timed) / float(np.median(times[variant]))
+            print(f"  {variant:26s} step ratio {np.median(ratio):.3f}x (rounds {np.min(ratio):.3f}-{np.max(ratio):.3f})"
+                  f"   detector's own time {100 * share:5.2f}% of the step (mean call {100 * mean:5.2f}%)", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores); "
           f"{rounds} rounds of {steps} steps per variant, interleaved")
 

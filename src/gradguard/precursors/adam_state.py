@@ -73,6 +73,9 @@ class AdamStateStats:
             NaN on the first step). ``layer_surprise = sqrt(layer_grad_sq / layer_expected_sq)``.
         layer_step: Adam's step count per layer before this step (the ``step`` in the optimizer's state; 0 before
             its first step), read on the host as the measurement does; NaN for a layer without gradient.
+        tensor_expected_sq: sum(v-hat(t-1)) per watched tensor (the monitor's ``layer_of`` order; NaN without
+            gradient and on a first step), the totals ``layer_expected_sq`` adds up.
+        tensor_step: Adam's step count per watched tensor before this step (NaN without gradient).
     """
 
     step: int
@@ -82,6 +85,8 @@ class AdamStateStats:
     layer_grad_sq: np.ndarray
     layer_expected_sq: np.ndarray
     layer_step: np.ndarray = field(default_factory=lambda: np.empty(0))
+    tensor_expected_sq: np.ndarray = field(default_factory=lambda: np.empty(0))
+    tensor_step: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 class AdamStateMonitor:
@@ -133,6 +138,7 @@ class AdamStateMonitor:
         buckets: dict[tuple[float, float, float, float], list[int]] = {}
         device_steps: dict[int, float] = {}  # a step kept on an accelerator (fused/capturable): one read per group
         layer_step = np.full(L, np.nan)
+        tensor_step = np.full(len(self._params), np.nan)
         layer_of_all = self._layer_of_list
         for k, p in enumerate(self._params):
             if p.grad is None or self.unsupported:
@@ -145,6 +151,7 @@ class AdamStateMonitor:
                 _say_no_state(self.optimizer)
                 buckets.clear()
                 layer_step[:] = np.nan
+                tensor_step[:] = np.nan
                 continue
             t = state.get("step", 0) if state else 0
             if isinstance(t, torch.Tensor):
@@ -155,11 +162,13 @@ class AdamStateMonitor:
                         device_steps[g_index] = float(t)
                     t = device_steps[g_index]
             layer_step[layer_of_all[k]] = t
+            tensor_step[k] = t
             beta1, beta2 = (float(b) for b in group["betas"])
             buckets.setdefault((beta1, beta2, float(group["eps"]), float(t) + 1.0), []).append(k)
         if not buckets:
             nan = np.full(L, np.nan)
-            return AdamStateStats(step, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), layer_step)
+            return AdamStateStats(step, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), layer_step,
+                                  np.full(len(self._params), np.nan), tensor_step)
         use_known = not full and grad_sq is not None and len(grad_sq) == L
         order: list[int] = []
         sums: list[torch.Tensor] = []
@@ -179,7 +188,9 @@ class AdamStateMonitor:
             surprise = np.sqrt(g_sq / v_sq)
         for a in (rms, urms, surprise, g_sq, v_sq):
             a[n == 0] = np.nan
-        return AdamStateStats(step, rms, urms, surprise, g_sq, v_sq, layer_step)
+        tensor_v = np.full(len(self._params), np.nan)
+        tensor_v[idx] = host[3]
+        return AdamStateStats(step, rms, urms, surprise, g_sq, v_sq, layer_step, tensor_v, tensor_step)
 
     def _bucket(self, ks: list[int], beta1: float, beta2: float, eps: float, t: float, full: bool,
                 read_grads: bool) -> torch.Tensor:

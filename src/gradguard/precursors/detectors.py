@@ -20,6 +20,7 @@ from torch import nn
 from ..errors import ConfigError
 from ..events import Event
 from ..stats_types import StepStats
+from ._bound import SurpriseBound
 from .adam_state import AdamStateMonitor, AdamStateStats, supports_adam_state
 from .probes import ProbeReading, TransformerProbes
 
@@ -128,8 +129,14 @@ class AdamStatePrecursor:
     of 8; fresh2 0 of 12); on the held-out seeds it keeps 13 of the 14 warnings the unconditioned surprise gave (the
     lost one: 16.3 in a layer with 0.1% of the energy, 7 steps before a spike, nothing above 4 in between).
 
-    Each step costs one read of the second moment (a foreach 1-norm) and one host read; the gradients' energy is the
-    guard's own per-layer gradient norm. Wortsman's RMS and the update RMS are measured on warning steps only.
+    With ``screen=True`` (default) a quiet step reads nothing: Adam's second moment can only shrink by ``beta2`` per
+    step, so the totals of the last read give a guaranteed upper bound on every layer's surprise
+    (:class:`~gradguard.precursors._bound.SurpriseBound`; the gradients' energy is the guard's own per-layer norm,
+    already on the host). The state is read (one foreach 1-norm of the second moment, one host read) only when that
+    bound says a judged layer could cross ``threshold``, every ``resync_every`` steps, and on a step with non-finite
+    gradients (the alarm path); never before ``min_step`` or within ``cooldown`` of an event, where no event can be
+    raised. The event is judged on the read, so the events are those of a read every step (``screen=False``, which
+    also keeps :attr:`last` per step). Wortsman's RMS and the update RMS are measured on warning steps only.
 
     Args:
         model, optimizer: the guarded model and its Adam-family optimizer.
@@ -140,27 +147,46 @@ class AdamStatePrecursor:
         min_share: the share of the step's gradient energy below which a layer is not judged (0 <= min_share < 1;
             default 0.1, chosen on the development half from 0.003, 0.01, 0.03, 0.1, 0.2: the smallest with the
             largest healthy margin that kept every development warning).
+        screen: read the state only when the bound says a layer could cross (default True; False reads it every
+            step, the same events, and :attr:`last` holds every step's measurement).
+        resync_every: with the screen, steps after which the state is read again anyway (default 100; an int >= 1).
+
+    Attributes:
+        last: the latest measurement read (every step with ``screen=False``; with the screen, the latest read).
+        reads: reads of the optimizer's state made (this process; the detector's host cost).
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, threshold: float = 10.0,
-                 min_step: int = 10, cooldown: int = 50, min_share: float = 0.1) -> None:
+                 min_step: int = 10, cooldown: int = 50, min_share: float = 0.1, screen: bool = True,
+                 resync_every: int = 100) -> None:
         self.threshold = _positive("threshold", threshold)
         self.min_step = _count("min_step", min_step)
         self.cooldown = _count("cooldown", cooldown)
         if isinstance(min_share, bool) or not isinstance(min_share, (int, float)) or not 0.0 <= min_share < 1.0:
             raise ConfigError("min_share", min_share, "a number in [0, 1) (a share of the step's gradient energy)")
         self.min_share = float(min_share)
+        if isinstance(resync_every, bool) or not isinstance(resync_every, int) or resync_every < 1:
+            raise ConfigError("resync_every", resync_every, "an int >= 1 (steps between reads of the state)")
+        self.screen = bool(screen)
+        self.resync_every = resync_every
         self.monitor = AdamStateMonitor(model, optimizer)
+        self.bound = SurpriseBound(self.monitor)
         self._last = -(10 ** 9)
         self.last: AdamStateStats | None = None
+        self.reads = 0
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         known = stats.layer_grad_norm
         grad_sq = known ** 2 if known.shape == (self.monitor.num_layers,) else None
+        quiet = stats.step < self.min_step or stats.step - self._last < self.cooldown
+        if self.screen and not self._due(stats, grad_sq, quiet):
+            return []
         measured = self.monitor.measure(stats.step, full=False, grad_sq=grad_sq)
+        self.reads += 1
+        self.bound.sync(measured, stats.step)
         self.last = measured
         over = self.judge(measured)
-        if stats.step < self.min_step or stats.step - self._last < self.cooldown or over.size == 0:
+        if quiet or over.size == 0:
             return []
         measured = self.monitor.measure(stats.step, full=True)  # the evidence: Wortsman's RMS, this step only
         surprise = measured.layer_surprise
@@ -185,6 +211,16 @@ class AdamStatePrecursor:
                            "learning rate", _CAP_CODE),),
         )]
 
+    def _due(self, stats: StepStats, grad_sq: np.ndarray | None, quiet: bool) -> bool:
+        """Whether the screen reads the state at this step (see the class docstring)."""
+        if not stats.grads_finite:
+            return True  # the alarm path: the state as it stands, for the record
+        if quiet:
+            return False  # no event can be raised
+        if not self.bound.synced or stats.step - self.bound._step >= self.resync_every:
+            return True
+        return self.bound.needs_read(stats.step, grad_sq, self.threshold, self.min_share)
+
     def judge(self, measured: AdamStateStats) -> np.ndarray:
         """Indices of the layers over the threshold among those with at least ``min_share`` of the energy."""
         return np.asarray(np.nonzero(judged_surprise(measured, self.min_share) > self.threshold)[0])
@@ -193,7 +229,10 @@ class AdamStatePrecursor:
         return {"last": self._last}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the cooldown (a rollback or a resume: the optimizer's state was replaced, so the bound is
+        forgotten and the state read again)."""
         self._last = int(state.get("last", -(10 ** 9)))
+        self.bound.invalidate()
 
 
 class ProbeDetector:
@@ -287,16 +326,18 @@ class ProbeDetector:
 
 
 def precursor_detectors(model: nn.Module, optimizer: torch.optim.Optimizer | None = None, *,
-                        probe_every: int = 10) -> list[Any]:
+                        probe_every: int = 10, screen: bool = True) -> list[Any]:
     """The precursor detectors that apply to ``model`` and ``optimizer``, to add to ``Guard(detectors=...)``.
 
-    Adam-family optimizers get :class:`AdamStatePrecursor`; other optimizers are said once to have no
-    optimizer-state statistics. Models with attention modules or an output head get a :class:`ProbeDetector`.
+    Adam-family optimizers get :class:`AdamStatePrecursor` (``screen``: read its state only when a layer could
+    cross, default True; False reads it every step, for a per-step trace in :attr:`AdamStatePrecursor.last`);
+    other optimizers are said once to have no optimizer-state statistics. Models with attention modules or an
+    output head get a :class:`ProbeDetector`.
     """
     found: list[Any] = []
     if optimizer is not None:
         if supports_adam_state(optimizer):
-            found.append(AdamStatePrecursor(model, optimizer))
+            found.append(AdamStatePrecursor(model, optimizer, screen=screen))
         else:
             warnings.warn(f"gradguard: {type(optimizer).__name__} keeps no Adam second moment: no optimizer-state "
                           f"precursor for it", stacklevel=2)
