@@ -16,6 +16,7 @@ from torch import nn
 from ._guard_setup import group_lr, scaler_stage, update_scaler_on_skip
 from .carried import mark_carried, reset_reason
 from .decision import Decision, StepReport
+from .deferred import host_grad_scale
 from .errors import ConfigError
 from .events import Event
 from .follow import follow, record_stats, record_update
@@ -142,11 +143,24 @@ def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], sta
         if scaler is not None and not decision.rollback:
             update_scaler_on_skip(scaler, overflow=not stats.grads_finite)
         return False
-    guard._actuator.clip(decision, present)
+    # a plain global clip with a fused optimizer: applied inside its step as grad_scale = 1 / coef (no pass of its
+    # own over the gradients; the deferred mode applies it so too: see gradguard.deferred.scale_target)
+    target = guard._scale_target
+    in_step = (target is not None and decision.clip_coef < 1.0 and decision.layer_clip_coefs is None
+               and decision.clip_value is None and bool(present))
+    if not in_step:
+        guard._actuator.clip(decision, present)
     measure = guard.update_every > 0 and stats.step % guard.update_every == 0
     if measure:
         guard._collector.begin_update(stats)
-    guard.optimizer.step()
+    if in_step:
+        target.grad_scale = host_grad_scale(decision.clip_coef)
+        try:
+            guard.optimizer.step()
+        finally:
+            target.__dict__.pop("grad_scale", None)
+    else:
+        guard.optimizer.step()
     if measure:
         guard._collector.end_update()
     if scaler is not None:

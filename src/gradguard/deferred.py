@@ -62,7 +62,8 @@ from .rng import capture_rng_state
 from .stats_plan import Plan
 from .stats_types import StepStats
 
-__all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_twin", "fallback_reason", "found_inf_target"]
+__all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_grad_scale", "device_twin", "fallback_reason",
+           "found_inf_target", "host_grad_scale", "scale_target"]
 
 
 def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
@@ -79,6 +80,34 @@ def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
         return (f"{type(guard.optimizer).__name__} cannot skip a step on the device (no found_inf support; "
                 "torch's Adam, AdamW, SGD and Adagrad can with fused=True)")
     return None
+
+
+def scale_target(guard: Any) -> Any:
+    """The optimizer whose fused step applies ``guard.step``'s global clip inside its own kernel, or None.
+
+    A fused torch optimizer (``_step_supports_amp_scaling``: Adam, AdamW, SGD, Adagrad with ``fused=True``) divides
+    each gradient by its ``grad_scale`` tensor in the pass it makes anyway: the clip ``g * coef`` is then given as
+    ``grad_scale = 1 / coef`` (float32, as a GradScaler's scale) and costs no pass of its own over the gradients.
+    Both sync modes use it, so that their weights stay bit-equal (the clipped gradients differ from a multiply by
+    ``coef`` in the last bit). Not with a GradScaler (it owns ``grad_scale``), an update cap (it measures the
+    clipped gradients before the step) or a loop without an optimizer; :meth:`~gradguard.Guard.observe` (the
+    trainer steps) multiplies."""
+    if getattr(guard, "_by_hand", False) or (guard.scaler is not None and guard.scaler.is_enabled()):
+        return None
+    if getattr(guard._actuator, "update_cap", None) is not None:
+        return None
+    return found_inf_target(guard.optimizer)
+
+
+def host_grad_scale(coef: float) -> torch.Tensor:
+    """The blocking mode's ``grad_scale`` for a clip coefficient: ``1 / coef`` in doubles, rounded to float32."""
+    return torch.tensor(1.0 / coef, dtype=torch.float32)
+
+
+def device_grad_scale(coef: torch.Tensor) -> torch.Tensor:
+    """The deferred mode's ``grad_scale`` from the device coefficient (0-d float64): the same IEEE division and
+    rounding as :func:`host_grad_scale`, on the device."""
+    return torch.div(torch.ones_like(coef), coef).to(torch.float32)
 
 
 def found_inf_target(opt: Any) -> Any:
@@ -183,7 +212,10 @@ class DeferredSteps:
         loss_dev = None if loss is None else loss_t if col.host_reduce else packed[0]  # reduced across ranks
         found, coef = self.twin.decide(gsq, loss_dev, loss_bad, has_loss=loss is not None, host_loss=host_loss)
         grads = col._grads
-        if coef is not None and grads:
+        # guard.step with a fused optimizer: the clip goes into its kernel as grad_scale = 1 / coef, as the blocking
+        # mode's (see scale_target); otherwise one fused multiply of the gradients
+        in_step = not trainer_steps and guard._scale_target is not None
+        if coef is not None and grads and not in_step:
             # in the gradients' dtype (the product rounds the float64 coefficient to it anyway, as the blocking
             # clip's Python float is): a float64 scalar tensor sends a float32 list down a per-tensor path
             dtype = self._dtypes.get(plan.present)
@@ -199,14 +231,17 @@ class DeferredSteps:
             if found is not None:
                 self._arm(found_inf_target(opt), found)
         else:
-            target = found_inf_target(opt) if found is not None else None
-            if target is not None:
+            target = found_inf_target(opt) if found is not None or in_step else None
+            if found is not None and target is not None:
                 target.found_inf = found
+            if in_step and coef is not None and grads and target is not None:
+                target.grad_scale = device_grad_scale(coef)
             try:
                 opt.step()
             finally:
                 if target is not None:
-                    del target.found_inf
+                    target.__dict__.pop("found_inf", None)
+                    target.__dict__.pop("grad_scale", None)
             if measured:
                 col.end_update()
         host, event = self._copy(packed)

@@ -32,7 +32,7 @@ from ._guard_step import apply_decision, finish, measure_and_decide
 from ._resume import guard_state, load_guard_state
 from .carried import ResetHooks
 from .decision import Decision, StepReport
-from .deferred import DeferredSteps, device_twin, fallback_reason, warn_fallback
+from .deferred import DeferredSteps, device_twin, fallback_reason, scale_target, warn_fallback
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
@@ -182,6 +182,8 @@ class Guard(GuardRecovery):
         self._record_layers: int | None = None  # the record's layer count, once layers were added after it opened
         self._actuator = Actuator(model, optimizer, scheduler, scaler, self.inventory, find_store(self.policy),
                                   max_consecutive_skips, self.policy, self.detectors)
+        #: the fused optimizer that applies a plain global clip inside its step (grad_scale), or None
+        self._scale_target: Any = scale_target(self)
         self._step = 0
         self._closed = False
         self._reset_hooks = ResetHooks()
