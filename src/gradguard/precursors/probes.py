@@ -5,10 +5,27 @@ other steps pay nothing; on an alarm the guard's re-run of the step is probed to
 ``evidence["probes"]``), and probes armed for the next step ignore that re-run (:func:`exclusive`). What is
 measured, all on the device and read once per probed step:
 
-- **max attention logit** per attention module (and per head): :math:`\\max_{i,j} q_i\\cdot k_j / \\sqrt{d}` on the
-  first sequence of the batch (up to ``max_positions`` positions), from the module's q and k projections — before any
-  rotary embedding (a rotation preserves norms, so growth shows the same). Wortsman et al. 2023 (arXiv 2309.14322):
-  its steady growth precedes attention-entropy collapse; QK-layernorm removes it; Kimi K2's QK-clip caps it at 100.
+- **max attention logit** per attention module (and per head): :math:`\\max_{i,j} q_i\\cdot k_j \\cdot s` on the
+  first sequence of the batch (up to ``max_positions`` positions), from the module's q and k projections, with
+  :math:`s` the module's own ``scaling`` where it has one (the ``transformers`` classes: Gemma's
+  ``query_pre_attn_scalar``) and :math:`1/\\sqrt{d}` otherwise. What it is and is not:
+
+  - *before any rotary embedding*: the projections' outputs are read, not the rotated q and k the module forms from
+    its position embeddings (a rotation keeps each vector's norm, so the bound :math:`|q||k|s` is the same and a
+    steady growth shows the same, but a single value may differ from the logit the softmax sees);
+  - *internal q/k norms applied* where the module has them (``q_norm``/``k_norm``: Qwen3, Gemma3, OLMo2): the module's
+    own norms are applied to the captured projections (per head when a norm's weight has the head size, over the
+    whole projection when it has the projection's), so the logit is the normalised one the model uses, not the
+    pre-norm product that can grow harmlessly there;
+  - *the causal mask applied* where the module says it is causal (``is_causal = True``: the ``transformers`` decoder
+    classes, GPT-2's ``c_attn`` included; ``nn.MultiheadAttention`` called with ``is_causal=True`` or a 2-D
+    ``attn_mask``; ``register_attention(..., causal=True)``): positions after the query are left out. A module that
+    does not say so (nanoGPT's ``CausalSelfAttention``, which passes ``is_causal=True`` to SDPA inside its forward)
+    is read over every pair, future positions included: an upper bound of what the model uses. Padding masks,
+    sliding windows and logit soft-capping (Gemma 2) are not applied (upper bounds too).
+
+  Wortsman et al. 2023 (arXiv 2309.14322): its steady growth precedes attention-entropy collapse; QK-layernorm
+  removes it; Kimi K2's QK-clip caps it at 100.
 - **log Z** of the output logits (the log of the softmax normaliser, mean and max over positions) — its drift is the
   output-logit divergence that z-loss removes — and the output head's weight norm.
 - **output RMS** of every linear layer (Rybakov et al. 2024, arXiv 2410.16682: it grows before divergence).
@@ -84,6 +101,20 @@ class _Attn:
     heads: int
     kind: str  # "pair" | "fused" | "mha"
     module: nn.Module
+    causal: bool = False  # the module says it is causal: future positions are left out
+    q_norm: nn.Module | None = None  # the module's own q/k norms, applied to the captured projections
+    k_norm: nn.Module | None = None
+    scaling: float | None = None  # the module's own logit scale (default 1/sqrt(head size))
+
+
+def _own(mod: nn.Module) -> dict[str, Any]:
+    """What a module says of its own attention: causal, q/k norms (both or neither), logit scale."""
+    q_norm, k_norm = getattr(mod, "q_norm", None), getattr(mod, "k_norm", None)
+    both = isinstance(q_norm, nn.Module) and isinstance(k_norm, nn.Module)
+    scaling = getattr(mod, "scaling", None)
+    return {"causal": getattr(mod, "is_causal", False) is True, "q_norm": q_norm if both else None,
+            "k_norm": k_norm if both else None,
+            "scaling": float(scaling) if isinstance(scaling, float) and scaling > 0 else None}
 
 
 def _heads(module: nn.Module, default: int = 1) -> int:
@@ -96,17 +127,41 @@ def _heads(module: nn.Module, default: int = 1) -> int:
     return v if isinstance(v, int) and v > 0 else default
 
 
-def _max_logit(q: torch.Tensor, k: torch.Tensor, heads: int, max_positions: int) -> torch.Tensor:
-    """Per-head max of q.k/sqrt(d) on the first sequence; q, k: (..., T, heads*d) or (..., T, kv_heads*d)."""
+def _normed(x: torch.Tensor, norm: nn.Module | None, heads: int, d: int) -> torch.Tensor:
+    """(T, heads, d) of a projection x (T, heads*d), through the module's own norm when it has one: per head when the
+    norm's weight has d elements, over the whole projection when it has heads*d (or no weight)."""
+    if norm is None:
+        return x.reshape(x.shape[0], heads, d)
+    weight = getattr(norm, "weight", None)
+    if isinstance(weight, torch.Tensor) and weight.numel() == d:
+        out = norm(x.reshape(x.shape[0], heads, d).to(weight.dtype))
+    elif not isinstance(weight, torch.Tensor) or weight.numel() == x.shape[-1]:
+        out = norm(x.to(weight.dtype) if isinstance(weight, torch.Tensor) else x)
+    else:
+        raise RuntimeError("a q/k norm whose size is neither the head's nor the projection's")
+    return out.float().reshape(x.shape[0], heads, d)
+
+
+def _max_logit(q: torch.Tensor, k: torch.Tensor, heads: int, max_positions: int, a: _Attn | None = None,
+               mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-head max of q.k * scale on the first sequence; q, k: (..., T, heads*d) or (..., T, kv_heads*d). With
+    ``a``: its norms, scale and causal mask; ``mask``: a (T, S) boolean (True = left out) or additive float mask."""
     q = q.detach().float().reshape(-1, q.shape[-2] if q.dim() >= 2 else 1, q.shape[-1])[0, :max_positions]
     k = k.detach().float().reshape(-1, k.shape[-2] if k.dim() >= 2 else 1, k.shape[-1])[0, :max_positions]
     d = q.shape[-1] // heads
     kv_heads = max(1, k.shape[-1] // d)
-    qh = q.reshape(q.shape[0], heads, d).transpose(0, 1)  # (H, T, d)
-    kh = k.reshape(k.shape[0], kv_heads, d).transpose(0, 1)
+    qh = _normed(q, a.q_norm if a else None, heads, d).transpose(0, 1)  # (H, T, d)
+    kh = _normed(k, a.k_norm if a else None, kv_heads, d).transpose(0, 1)
     if kv_heads != heads:
         kh = kh.repeat_interleave(heads // kv_heads, dim=0)
-    logits = qh @ kh.transpose(1, 2) / math.sqrt(d)
+    scale = a.scaling if a is not None and a.scaling is not None else 1.0 / math.sqrt(d)
+    logits = qh @ kh.transpose(1, 2) * scale
+    if a is not None and a.causal:
+        future = torch.ones(logits.shape[-2:], dtype=torch.bool, device=logits.device).triu(1)
+        logits = logits.masked_fill(future, float("-inf"))
+    if mask is not None:
+        mask = mask[:logits.shape[-2], :logits.shape[-1]].to(logits.device)
+        logits = logits.masked_fill(mask, float("-inf")) if mask.dtype == torch.bool else logits + mask.float()
     return logits.amax(dim=(1, 2))
 
 
@@ -160,7 +215,7 @@ class TransformerProbes:
             for qn, kn in _PAIRS:
                 q, k = getattr(mod, qn, None), getattr(mod, kn, None)
                 if isinstance(q, nn.Module) and isinstance(k, nn.Module) and id(mod) not in claimed:
-                    self.attention.append(_Attn(name, q, k, _heads(mod), "pair", mod))
+                    self.attention.append(_Attn(name, q, k, _heads(mod), "pair", mod, **_own(mod)))
                     claimed.add(id(mod))
                     break
             else:
@@ -168,7 +223,7 @@ class TransformerProbes:
                 if isinstance(fused, nn.Module):
                     heads = _heads(mod, default=0)
                     if heads:
-                        self.attention.append(_Attn(name, fused, None, heads, "fused", mod))
+                        self.attention.append(_Attn(name, fused, None, heads, "fused", mod, **_own(mod)))
                     else:
                         self.unreadable.append(name)
                 elif "attention" in type(mod).__name__.lower() and not any(
@@ -181,10 +236,13 @@ class TransformerProbes:
                            if not any(f.startswith(u + ".") or f == u for f in found)]
 
     def register_attention(self, module: nn.Module, *, q: nn.Module, k: nn.Module, num_heads: int,
-                           name: str | None = None) -> None:
-        """Probe a custom attention module whose submodules ``q`` and ``k`` output the queries and keys."""
+                           name: str | None = None, causal: bool = False) -> None:
+        """Probe a custom attention module whose submodules ``q`` and ``k`` output the queries and keys (as
+        ``(..., T, num_heads * head size)``); ``causal``: leave out the positions after each query (default False)."""
         label = name or next((n for n, m in self.model.named_modules() if m is module), type(module).__name__)
-        self.attention.append(_Attn(label, q, k, num_heads, "pair", module))
+        own = _own(module)
+        own["causal"] = bool(causal) or own["causal"]
+        self.attention.append(_Attn(label, q, k, num_heads, "pair", module, **own))
         self.unreadable = [u for u in self.unreadable if u != label]
 
     # ---------------------------------------------------------------------------------------- hooks
@@ -245,6 +303,12 @@ class TransformerProbes:
                 return
             if not m.batch_first:
                 query, keyt = query.transpose(0, 1), keyt.transpose(0, 1)
+            mask = kwargs.get("attn_mask", args[5] if len(args) > 5 else None)  # forward(q, k, v, kpm, need_w, mask)
+            if kwargs.get("is_causal", False) is True and mask is None:
+                T, S = query.shape[1], keyt.shape[1]
+                mask = torch.ones(T, S, dtype=torch.bool, device=query.device).triu(1)
+            if isinstance(mask, torch.Tensor) and mask.dim() == 2:  # (T, S), the same for every sequence and head
+                self._captured[f"attn:{a.name}:mask"] = mask.detach()
             E = m.embed_dim
             with torch.no_grad():
                 if m.in_proj_weight is not None:
@@ -298,7 +362,7 @@ class TransformerProbes:
                     if q is None or k is None:
                         continue
                 try:
-                    per_head.append(_max_logit(q, k, a.heads, self.max_positions))
+                    per_head.append(_max_logit(q, k, a.heads, self.max_positions, a, cap.get(f"attn:{a.name}:mask")))
                     names.append(a.name)
                 except RuntimeError:  # shapes this reader does not understand: listed, not guessed
                     if a.name not in self.unreadable:
