@@ -99,6 +99,25 @@ def test_under_sgd_a_loss_that_climbs_while_clipped_shrinks_the_step_budget_unti
     assert (twin.budget, twin.budget_low) == (sgd.budget, sgd.budget_low)
 
 
+def test_in_the_warm_up_a_loss_that_jumps_at_step_one_spends_the_budget_at_once() -> None:
+    # a too-high SGD rate that blows up at step 1 (word_language_model at 10x without its clip): the norm and the
+    # loss jump 100x together and stay there; the warm-up clips every such step near 3x the first norm
+    norms = np.r_[1.0, 100.0 * _healthy(24, seed=5)]
+    losses = np.r_[1.0, np.full(24, 100.0)]
+    sgd = _bound(torch.optim.SGD)
+    _feed(sgd, norms[:6], losses[:6])
+    # the capped loss (at the running loss + 10%) would not count as a climb for ~12 steps; the raw loss counts
+    # from the first clipped step: 5 clipped steps of a climb, each x0.8
+    assert sgd.budget == pytest.approx(0.8 ** 5)
+    assert sgd.count < sgd.warmup
+    twin = ClipAdaptive()
+    twin.load_state_dict(sgd.state_dict())
+    assert twin.loss_raw == sgd.loss_raw
+    adam = _bound(torch.optim.Adam)
+    _feed(adam, norms[:6], losses[:6])
+    assert adam.budget == 1.0
+
+
 def test_healthy_stationary_norms_are_essentially_unclipped() -> None:
     for seed in range(3):
         clip = ClipAdaptive()
