@@ -9,7 +9,10 @@ Variants are interleaved round by round so that drift of the machine hits them a
 
 The sweep steps fixed gradients (no forward or backward): ``guard.step`` against ``clip_grad_norm_`` + the same
 AdamW step, over models of 16 ... 4,096 tensors of 4,096 elements, and prints the extra milliseconds per step
-(median of per-round differences) and the extra per tensor.
+(median of per-round differences, with their interquartile range and the 95% bootstrap interval of that median) and
+the extra per tensor. On a shared machine: ``--threads 1 --clock cpu`` (this thread's CPU time), and
+``--stub-optimizer`` for the guard's own host work (without it, what a fused optimizer pays for the guard's
+``found_inf`` and ``grad_scale`` is in the figure too).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -187,11 +191,18 @@ def sweep_step(variant: str, n: int, device: str) -> Callable[[], None]:
     return falling
 
 
+def boot_median(values: list[float], n: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap interval of the median of ``values`` (rounds resampled)."""
+    rng = random.Random(seed)
+    meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(n))
+    return meds[int(0.025 * n)], meds[int(0.975 * n) - 1]
+
+
 def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
     variants = SWEEP_VARIANTS
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    print("| tensors | variant | reference ms | extra ms/step (IQR) | extra µs/tensor | ratio |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| tensors | variant | reference ms | extra ms/step (IQR) | 95% CI of the median | extra µs/tensor | ratio |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for n in counts:
         steps = {v: sweep_step(v, n, device) for v in variants}
         # a round spans at least 10 steps: the guard's periodic work (weight norms and max-abs every sample_every
@@ -215,9 +226,11 @@ def sweep(device: str, counts: list[int], rounds: int, warmup: int) -> None:
             ref = times["clip_grad_norm_, fused AdamW" if "fused" in v else "clip_grad_norm_"]
             extra = [a - b for a, b in zip(times[v], ref)]
             q1, _, q3 = statistics.quantiles(extra, n=4)
+            lo, hi = boot_median(extra)
             ratio = statistics.median(a / b for a, b in zip(times[v], ref))
             print(f"| {n} | {v} | {statistics.median(ref):.2f} | {statistics.median(extra):.3f} "
-                  f"({q1:.3f}–{q3:.3f}) | {statistics.median(extra) / n * 1e3:.1f} | {ratio:.3f} |", flush=True)
+                  f"({q1:.3f}–{q3:.3f}) | {lo:.3f}–{hi:.3f} | {statistics.median(extra) / n * 1e3:.1f} | "
+                  f"{ratio:.3f} |", flush=True)
 
 
 def main() -> None:

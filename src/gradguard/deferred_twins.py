@@ -30,6 +30,7 @@ Another member plugs in with :func:`register_twin` (its type and a factory of a 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -38,6 +39,9 @@ import torch
 from .deferred_adaptive import FACTORIES as _ADAPTIVE
 from .mitigation.skipping import SkipOutliers
 from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
+
+_MAX = sys.float_info.max
+_ZERO = torch.zeros((), dtype=torch.float64)  # the imaginary part of exact_sqrt's 0-d CPU roots
 
 __all__ = ["DeviceTwin", "DynamicClipTwin", "FixedClipTwin", "MemberTwin", "SkipOutliersTwin", "device_twin",
            "exact_sqrt", "register_twin"]
@@ -130,7 +134,8 @@ def exact_sqrt(x: torch.Tensor) -> torch.Tensor:
     real root exactly: 0 differences in the test's random doubles)."""
     if x.device.type != "cpu":
         return x.sqrt()
-    return torch.sqrt(torch.complex(x, torch.zeros_like(x))).real
+    zero = _ZERO if x.shape == () and x.dtype == torch.float64 else torch.zeros_like(x)
+    return torch.sqrt(torch.complex(x, zero)).real
 
 
 class DeviceTwin:
@@ -152,15 +157,21 @@ class DeviceTwin:
         self._const: torch.Tensor | None = None  # the thresholds on the device when no member has state
         self._pinned: list[torch.Tensor] = []
         self._turn = 0
+        self._flags: torch.Tensor = torch.zeros(2)  # [0.0, 1.0] as float32 on the device: found_inf's two values
 
     def _thresholds(self, device: torch.device, has_loss: bool, host_loss: float | None
                     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """``[skip_above_sumsq, clip_norm, 1.0, *dynamic members' doubles]`` as one float64 device vector, copied
         without waiting; and each dynamic member's slice of it."""
         skip = min((m.skip_above_sumsq() for m in self.fixed), default=math.inf)
+        if self.skip_nonfinite:
+            # skip unless gsq <= this: one comparison for both rules, since NaN and +Inf fail it against a finite
+            # bound, and a finite gsq passes min(skip, largest double) exactly when it passes skip (NaN: no skip)
+            skip = skip if skip < _MAX else _MAX
         clip = min((m.clip_norm() for m in self.fixed), default=math.inf)
         if self._device != device:
             self._device, self._const, self._pinned = device, None, []
+            self._flags = torch.tensor([0.0, 1.0], dtype=torch.float32, device=device)
         if not self.stateful and not self.dynamic:
             if self._const is None:
                 self._const = torch.tensor([skip, clip, 1.0], dtype=torch.float64, device=device)
@@ -191,17 +202,18 @@ class DeviceTwin:
         skips, clips = self.skips, self.clips
         t, parts = self._thresholds(gsq.device, has_loss, host_loss) if skips or clips else (None, [])
         found = None
-        if self.skip_nonfinite or skips:
-            finite = torch.isfinite(gsq)
-            bad = torch.zeros_like(finite)
-            if self.skip_nonfinite:
-                bad = ~finite
+        if self.skip_nonfinite:
+            if t is None:
+                t = self._thresholds(gsq.device, has_loss, host_loss)[0]
+            if loss_bad:
+                found = torch.ones((), dtype=torch.float32, device=gsq.device)
+            else:
+                ok = gsq <= t[0]  # finite and not above the outlier threshold (see _thresholds)
                 if loss is not None:
-                    bad = bad | ~torch.isfinite(loss.detach().reshape(()).to(gsq.device))
-                if loss_bad:
-                    bad = torch.ones_like(bad)
-            if skips:
-                bad = bad | (finite & (gsq > t[0]))  # type: ignore[index]
+                    ok = ok & torch.isfinite(loss.detach().reshape(()).to(gsq.device))
+                found = torch.where(ok, self._flags[0], self._flags[1])  # 0-d float32
+        elif skips:
+            bad = torch.isfinite(gsq) & (gsq > t[0])  # type: ignore[index]
             found = bad.to(torch.float32).reshape(())
         coef = None
         if clips:
