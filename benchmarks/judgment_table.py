@@ -3,14 +3,15 @@
 Per case: the labels, ``check``'s top cause and evidence, the first event of a monitored run
 (``Guard(policy="monitor")``) against the plain run's failure step, and a verdict; per half, a summary line.
 
-Six halves: ``dev`` (the rules are designed on it), ``heldout`` (the original held-out half), ``fresh`` (the
+Seven halves: ``dev`` (the rules are designed on it), ``heldout`` (the original held-out half), ``fresh`` (the
 second round's held-out batch, ``tests/judgment_corpus/fresh.py``), ``fresh2`` (the third round's,
-``tests/judgment_corpus/fresh2.py``), ``fresh3`` (the fourth round's, ``fresh3.py``) and ``fresh4`` (the fifth
-round's, ``fresh4.py``), each frozen before its round's rule changes.
+``tests/judgment_corpus/fresh2.py``), ``fresh3`` (the fourth round's, ``fresh3.py``), ``fresh4`` (the fifth
+round's, ``fresh4.py``), each frozen before its round's rule changes, and ``fresh5`` (the seventh round's,
+``fresh5.py``), frozen before it was ever judged.
 
-Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|fresh3|fresh4|both|all] [--only NAME ...]
-[--steps N] [--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes per half on a free
-2-core machine). With several seeds, one table per half and seed, and a summary over the seeds.
+Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|fresh3|fresh4|fresh5|both|all]
+[--only NAME ...] [--steps N] [--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes
+per half on a free 2-core machine). With several seeds, one table per half and seed, and a summary over the seeds.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def table(cases: list[Case], steps: int | None, seed: int) -> tuple[list[str], s
 
 
 NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-out (fresh)",
-         "fresh2": "held-out (third batch)", "fresh3": "held-out (fourth batch)", "fresh4": "held-out (fifth batch)"}
+         "fresh2": "held-out (third batch)", "fresh3": "held-out (fourth batch)", "fresh4": "held-out (fifth batch)",
+         "fresh5": "held-out (sixth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -94,6 +94,20 @@ def test_explode_early_rule_fires_from_step_one_against_the_first_steps_level() 
     assert det(make(6, np.ones(L) * 12), NAMES)[0].evidence["rules"] == ["statistical"]  # early rule retired
 
 
+def test_explode_ratio_ceiling_leaves_out_zero_initialised_layers() -> None:
+    """A zero (or 1e-7-scale) token's gradient has no weight to be compared with: ||g|| / ||w|| = 3e3 from it alone
+    is not an explosion, while the same gradient on a layer with weights is (ratio_ceiling 100)."""
+    w = np.array([10.0, 10.0, 0.0, 1e-6])  # l2: a zero-initialised token, l3: a 1e-6-scale layer scale
+    g = np.array([1.0, 1.0, 3e4, 2e3])
+    assert ExplodeDetector(L, early_ratio=None)(make(0, g, weight=w), NAMES) == []
+    event = ExplodeDetector(L, early_ratio=None, zero_weight=0.0)(make(0, g, weight=w), NAMES)[0]  # the old rule
+    assert event.evidence["rules"] == ["ratio_ceiling"]
+    live = ExplodeDetector(L, early_ratio=None)(make(0, np.array([3e3, 1.0, 1.0, 1.0]), weight=w), NAMES)
+    assert live and live[0].evidence["rules"] == ["ratio_ceiling"] and live[0].evidence["grad_to_weight"] > 100
+    with pytest.raises(ConfigError, match="zero_weight"):
+        ExplodeDetector(L, zero_weight=-1.0)
+
+
 def test_seeds_rule_above_one_for_k_steps_is_opt_in() -> None:
     det = ExplodeDetector(L, persistent_threshold=1.0, persistent_steps=5)
     steps = [s for s in range(10) for e in det(make(s, np.ones(L) * 2), NAMES)]

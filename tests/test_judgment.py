@@ -26,10 +26,12 @@ from judgment_corpus import (
     DEV4,
     DEV5,
     DEV6,
+    DEV7,
     FRESH,
     FRESH2,
     FRESH3,
     FRESH4,
+    FRESH5,
     HEALTHY,
     Case,
     PlainRun,
@@ -46,12 +48,12 @@ _LABELS = os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"
 #: here with GRADGUARD_CORPUS_LABELS=1, and always in benchmarks/judgment_table.py --half dev
 _SLOW_DEV4 = {c.name for c in DEV4}
 DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in _SLOW_DEV3 or _LABELS] + [
-    c for c in DEV4 if _LABELS] + DEV5 + DEV6
+    c for c in DEV4 if _LABELS] + DEV5 + DEV6 + DEV7
 #: the held-out batches' 200-step label runs after the first (fresh: 38 models with the two slowest label runs of the
-#: suite, a 24-layer tanh CNN and a MobileNet without BN; fresh2, fresh3, fresh4: 28, 26 and 30 models, about 150 s
+#: suite, a 24-layer tanh CNN and a MobileNet without BN; fresh2-fresh5: 28, 26, 30 and 22 models, about 150 s
 #: each on a free core) run only with GRADGUARD_CORPUS_LABELS=1: they are plain PyTorch, frozen, and change only
 #: with torch; the suite checks their structure and each model's first step
-_GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4"}
+_GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5"}
 LABELLED = [c for c in ALL if (c.half not in _GATED_HALVES and c.name not in _SLOW_DEV3 | _SLOW_DEV4) or _LABELS]
 
 #: each test trains a model for 200 steps (a 41-layer conv stack takes 40 s on a free core, 220 s on a machine
@@ -158,12 +160,12 @@ def test_fresh_batch_size_labels_and_half() -> None:
         assert case.events and set(case.events) <= set(EVENT_KINDS), case.name
 
 
-def _check_frozen_batch(cases: list, half: str, controls: dict, min_broken: int) -> None:
+def _check_frozen_batch(cases: list, half: str, controls: dict, min_broken: int, min_cases: int = 24) -> None:
     """A frozen held-out batch: its size, its half, architectures new to the corpus, every cause covered, a control
     per broken case, valid labels."""
     healthy = [c for c in cases if c.healthy]
     broken = [c for c in cases if not c.healthy]
-    assert len(cases) >= 24 and len(healthy) >= 10 and len(broken) >= min_broken
+    assert len(cases) >= min_cases and len(healthy) >= 10 and len(broken) >= min_broken
     assert {c.half for c in cases} == {half}
     earlier = {c.family for c in ALL if c.healthy and c.half != half}
     assert not {c.family for c in healthy} & earlier  # architectures new to the corpus
@@ -192,7 +194,13 @@ def test_fresh4_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH4, "fresh4", CONTROLS, 14)
 
 
-@pytest.mark.parametrize("case", FRESH + FRESH2 + FRESH3 + FRESH4, ids=lambda c: c.name)
+def test_fresh5_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh5 import CONTROLS
+
+    _check_frozen_batch(FRESH5, "fresh5", CONTROLS, 12, min_cases=22)  # issue 12's brief: >= 10 healthy + 12 broken
+
+
+@pytest.mark.parametrize("case", FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5, ids=lambda c: c.name)
 def test_held_out_batches_first_step(case: Case) -> None:
     """Cheap label check at seed 0 (the full 200-step check: GRADGUARD_CORPUS_LABELS=1): a case labelled
     non-finite has a non-finite loss or non-finite weights after its first step, every other case's first loss and

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..events import Event
 from ..stats import StepStats
-from ._checks import at_least, optional_positive, positive
+from ._checks import at_least, at_least_zero, optional_positive, positive
 from ._history import LogEMA
 
 
@@ -27,7 +27,11 @@ class ExplodeDetector:
       log (mean and variance, ``beta``) exceeds ``z_threshold`` *and* the norm is at least ``min_ratio`` times the
       history's geometric mean — both, so that a quiet history cannot turn noise into alarms;
     * **ceiling** (from step 0): the global norm exceeds ``ceiling``, or the global gradient-to-weight norm ratio
-      exceeds ``ratio_ceiling`` (a step of even lr = 0.01 would then move the weights by their own size);
+      exceeds ``ratio_ceiling`` (a step of even lr = 0.01 would then move the weights by their own size). A ratio
+      needs a weight to compare with: the gradient of a layer whose weights are (near-)zero — below
+      ``zero_weight`` times the median layer's weight norm, e.g. zero-initialised class/register tokens, position
+      embeddings or layer scales, whose gradient through a LayerNorm of a zero vector is ~1/sqrt(eps) — is left
+      out of that ratio (any step moves such a weight by more than its size, by design);
     * **persistent** (the seeds' rule, off by default): the global norm stays above ``persistent_threshold`` for
       ``persistent_steps`` consecutive steps.
 
@@ -42,6 +46,8 @@ class ExplodeDetector:
         min_ratio: minimum norm / geometric-mean ratio (default 5.0).
         ceiling: absolute global-norm ceiling (default 1e6; None disables it).
         ratio_ceiling: ceiling on ||g|| / ||w|| over the whole model (default 100; None disables it).
+        zero_weight: a layer whose weight norm is below this fraction of the median layer's is (near-)zero and its
+            gradient is left out of the ``ratio_ceiling`` rule (default 1e-3; 0 keeps every layer).
         warmup: steps of history before the statistical rule may fire (default 20).
         early_ratio: the early rule's factor over the first-steps level (default 10; None disables it).
         early_steps: finite norms that make the first-steps level (default 3).
@@ -53,7 +59,8 @@ class ExplodeDetector:
     def __init__(self, num_layers: int, *, z_threshold: float = 6.0, min_ratio: float = 5.0,
                  ceiling: float | None = 1e6, ratio_ceiling: float | None = 100.0, warmup: int = 20,
                  beta: float = 0.95, early_ratio: float | None = 10.0, early_steps: int = 3,
-                 persistent_threshold: float | None = None, persistent_steps: int = 10) -> None:
+                 persistent_threshold: float | None = None, persistent_steps: int = 10,
+                 zero_weight: float = 1e-3) -> None:
         self.z_threshold = positive("z_threshold", z_threshold)
         self.min_ratio = positive("min_ratio", min_ratio)
         self.ceiling = optional_positive("ceiling", ceiling)
@@ -68,6 +75,7 @@ class ExplodeDetector:
             raise ConfigError("beta", beta, "a number strictly between 0 and 1")
         self.persistent_threshold = optional_positive("persistent_threshold", persistent_threshold)
         self.persistent_steps = at_least("persistent_steps", persistent_steps, 1)
+        self.zero_weight = at_least_zero("zero_weight", zero_weight)
         self.history = LogEMA(1 + num_layers, beta=beta)
         self._mask = np.ones(1 + num_layers, dtype=bool)
         # preallocated buffers of the per-step path: [global, layers...] logs, two scratch rows (no allocations)
@@ -108,7 +116,9 @@ class ExplodeDetector:
         weight_norm = stats.weight_norm
         to_weights = stats.grad_norm / weight_norm if weight_norm > 0 else math.inf
         if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling:
-            rules.append("ratio_ceiling")
+            to_weights = self._ratio_without_zero_weights(stats)  # only on an alarm: not on the per-step path
+            if to_weights > self.ratio_ceiling:
+                rules.append("ratio_ceiling")
         if self.persistent_threshold is not None:
             self.above = self.above + 1 if stats.grad_norm > self.persistent_threshold else 0
             if self.above >= self.persistent_steps:
@@ -150,6 +160,19 @@ class ExplodeDetector:
                       message=f"gradient norm {stats.grad_norm:.3g} ({', '.join(rules)}); starts in "
                               f"{', '.join(layer_names[i] for i in risen[:3])}",
                       layers=tuple(layer_names[i] for i in risen), evidence=evidence)]
+
+    def _ratio_without_zero_weights(self, stats: StepStats) -> float:
+        """||g|| / ||w|| over the layers whose weights are not (near-)zero (see ``zero_weight``)."""
+        w = np.asarray(stats.layer_weight_norm, dtype=float)
+        g = np.asarray(stats.layer_grad_norm, dtype=float)
+        live = np.isfinite(w) & (w > 0)
+        if self.zero_weight <= 0 or not live.any() or not stats.weight_norm > 0:
+            return stats.grad_norm / stats.weight_norm if stats.weight_norm > 0 else math.inf
+        zero = ~live | (w < self.zero_weight * float(np.median(w[live])))
+        if not zero.any():
+            return stats.grad_norm / stats.weight_norm
+        kept = float(np.sqrt(np.nansum(np.where(zero, 0.0, g) ** 2)))
+        return kept / stats.weight_norm
 
     def _fold(self, log_norms: np.ndarray, stats: StepStats) -> None:
         """Winsorised update: an outlier enters the history at the threshold, not at its own value.
