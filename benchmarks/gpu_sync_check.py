@@ -125,8 +125,14 @@ def rounding_table(device: str = "cuda", n: int = 20_000) -> None:
     t = torch.tensor(rows, dtype=torch.float64, device=device)
     dev = far_target(t[:, 0], t[:, 1], t[:, 2], t[:, 3]).tolist()
     bad_far = sum(d != far_target_host(m, z, x) for d, (x, m, z, _) in zip(dev, rows))
+    from gradguard.deferred import device_grad_scale, host_grad_scale
+
+    coefs = [math.exp(-rng.uniform(0, 60)) for _ in range(n)]
+    scales = device_grad_scale(torch.tensor(coefs, dtype=torch.float64, device=device)).tolist()
+    bad_scale = sum(s != host_grad_scale(c).item() for s, c in zip(scales, coefs))
     print(f"On {device}: square root != math.sqrt on {bad_sqrt} of {n} doubles; clip_adaptive's far target != the "
-          f"host's on {bad_far} of {n} (the deferred mode is exact where both are 0)")
+          f"host's on {bad_far} of {n}; the clip's grad_scale (1 / coef in float32) != the host's on {bad_scale} of "
+          f"{n} (the deferred mode is exact where all three are 0)")
 
 
 def equality_table(device: str = "cuda") -> None:

@@ -11,11 +11,16 @@ a GPU the host then waits for the device, and stops queueing the next step's ker
   coefficient from the step's norm and loss and host doubles of its state (:mod:`gradguard.deferred_adaptive`),
   each exactly as the host policy decides (the same float64 sum of squares, exact thresholds, IEEE square root and
   division, the same torch expression for ``clip_adaptive``'s far target);
-- it is applied **without a host read**: the gradients are multiplied by the coefficient (one fused
-  ``_foreach_mul_``, as ``clip_grad_norm_`` does), and ``found_inf`` goes to the optimizer's fused step
+- it is applied **without a host read**: ``found_inf`` goes to the optimizer's fused step
   (``torch.optim.Adam/AdamW/SGD/Adagrad(fused=True)``, marked ``_step_supports_amp_scaling``; inside
   ``accelerate``'s ``AcceleratedOptimizer`` too, when it has no GradScaler), which skips the
-  whole update on the device, step counters included. The weights are bit-identical to the blocking mode's;
+  whole update on the device, step counters included; the clip goes there too, as ``grad_scale = 1 / coef``
+  (the fused kernel divides each gradient by it in the pass it makes anyway: no pass over the gradients of its
+  own, where a multiply costs ~2 ms at 1,024 tensors of 4,096 elements on this CPU; the blocking mode clips a
+  fused optimizer's step the same way, see :func:`scale_target`). Without a fused optimizer (a clip-only
+  policy) and in :meth:`~gradguard.Guard.observe` (the trainer steps) the gradients are multiplied by the
+  coefficient (one fused ``_foreach_mul_``, as ``clip_grad_norm_`` does). The weights are bit-identical to the
+  blocking mode's;
 - the packed vector of step t is copied to pinned host memory without blocking (CUDA) and read at step t+1 (or
   at ``flush``/``close``): detectors, events, the record and the host-side policy run **one step late**, and
   the record says so (``meta["sync"] = "deferred"``). ``guard.step`` then returns the report of the step read
