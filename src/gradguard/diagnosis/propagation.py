@@ -24,7 +24,9 @@ of that output:
   gradient): compounding reaches an exact zero only through float underflow, so the activation check, not depth,
   names them;
 * backward gain ``G = g_first / g_last`` over the remaining chain (> 1: the gradient grows toward the input,
-  explodes; < 1: it vanishes); plain parts ``sum log10(g_k / g_{k+1})`` and ``sum log10(r_{k+1} / r_k)`` over
+  explodes; < 1: it vanishes), ``g_first`` taken after a normalisation that reads the first layer's output before
+  anything else (its gain is that layer's own output scale: RWKV's small-init embedding and LayerNorm); plain
+  parts ``sum log10(g_k / g_{k+1})`` and ``sum log10(r_{k+1} / r_k)`` over
   plain transitions, per *run* of consecutive plain transitions (what initialisation and activations compound; a
   transformer's two-layer MLP branches are runs of one transition each, a plain MLP is one long run).
 
@@ -150,6 +152,27 @@ def _zero(t: torch.Tensor) -> bool:
     return t.numel() > 0 and float(t.detach().abs().max()) <= TINY
 
 
+def _normalised_start(probe: ProbeResult, chain: list[CallRecord], first: int) -> CallRecord | None:
+    """The normalisation that reads the chain's first layer's output before anything else does, or None.
+
+    A normalisation sets its output's scale whatever its input's, so its backward gain is the inverse of the scale it
+    removes: the first layer's own output scale, a design of that layer (RWKV's and the "SmallInit" GPTs' embeddings
+    at +-1e-4 followed by a LayerNorm: ~4 decades of gradient growth across that one LayerNorm), not compounding
+    through depth. It reads the first layer's output when its input gradient is that output's gradient (within
+    ``BRANCH_DECADES``: a sum with a position embedding passes it unchanged) and it runs before the chain's next layer.
+    """
+    head, nxt = chain[first], chain[first + 1]
+    for rec in probe.records:
+        if rec.pre_order <= head.pre_order or not rec.leaf:
+            continue
+        if rec.pre_order >= nxt.pre_order:
+            return None
+        if rec.normalizes and rec.grad_out:
+            gap = log10_ratio(rec.grad_in, head.grad_out)
+            return rec if gap is not None and abs(gap) <= BRANCH_DECADES else None
+    return None
+
+
 def analyse_propagation(probe: ProbeResult) -> Propagation:
     """Profile the weight-layer chain of one probe (see the module docstring)."""
     full = probe.weight_chain()
@@ -180,9 +203,11 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
         if k > 0 and isinstance(chain[k].module, nn.Embedding):
             first = max(first, k)  # a new input enters (a decoder's tokens): the path to the loss starts here
     if last > first:
-        prop.backward = log10_ratio(chain[first].grad_out, chain[last].grad_out)
+        start = _normalised_start(probe, chain, first)
+        g0 = chain[first].grad_out if start is None else start.grad_out
+        prop.backward = log10_ratio(g0, chain[last].grad_out)
         hidden = chain[first:last] if last - first > 1 else chain[first:last + 1]
-        prop.forward = log10_ratio(hidden[-1].out_rms, hidden[0].out_rms)
+        prop.forward = log10_ratio(hidden[-1].out_rms, hidden[0].out_rms if start is None else start.out_rms)
     for k, rec in enumerate(chain):
         if k > 0:
             w = log10_ratio(rec.grad_in, rec.grad_out)
