@@ -197,25 +197,3 @@ def test_the_gate_judges_the_gradient_adam_receives_after_the_clip() -> None:
     bare = update_cap()
     _guarded(40, Chain(bare))
     assert SPIKES[0] in bare.opened
-
-
-class _Shard:
-    """Stands for torch.distributed.tensor.Shard (FSDP2 marks each sharded parameter's placements with it)."""
-
-    def is_shard(self) -> bool:
-        return True
-
-
-def test_sharded_parameters_are_said_once_and_never_capped() -> None:
-    # under FSDP2 each rank holds a shard of Adam's state: ranks could judge (and cap) one layer differently
-    model = _mlp()
-    next(model.parameters()).placements = (_Shard(),)  # type: ignore[attr-defined]
-    cap = update_cap(gate="always")
-    with pytest.warns(UserWarning, match="FSDP2"):
-        cap.bind(model, _opt(model))
-    assert cap.monitor is None and cap.layer_scales() == {}
-    quiet = UpdateCap(warn_unsupported=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        quiet.bind(model, _opt(model))
-    assert quiet.monitor is None

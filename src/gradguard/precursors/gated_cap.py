@@ -142,16 +142,8 @@ class UpdateCap:
 
     # --------------------------------------------------------------------------------------- binding
     def bind(self, model: nn.Module, optimizer: torch.optim.Optimizer | None) -> None:
-        """Called once by the guard's actuator. An optimizer without Adam's state is said once and never capped; so
-        is a model with sharded parameters (FSDP2 DTensors with a ``Shard`` placement): each rank holds a shard of
-        Adam's state, so the ranks would judge and cap their shards of one layer differently."""
+        """Called once by the guard's actuator. An optimizer without Adam's state is said once and never capped."""
         self._bound = True
-        if _sharded(model):
-            if self.warn_unsupported:
-                warnings.warn("gradguard: UpdateCap judges Adam's state of each rank's own shard under FSDP2 "
-                              "(sharded parameters): the ranks could cap one layer differently, so it caps nothing",
-                              stacklevel=3)
-            return
         if optimizer is not None and supports_adam_state(optimizer):
             self.monitor = AdamStateMonitor(model, optimizer)
             if self.screen and self.gate == "evidence":
@@ -273,12 +265,6 @@ class UpdateCap:
         if self.gate == "always":
             return f"update_cap(gate='always', max_rms={self.max_rms:g})"
         return f"update_cap(window={self.window}, threshold={self.threshold:g}, max_rms={self.max_rms:g})"
-
-
-def _sharded(model: nn.Module) -> bool:
-    """Whether a parameter is a DTensor with a ``Shard`` placement (FSDP2's ``fully_shard``)."""
-    return any(any(getattr(pl, "is_shard", lambda: False)() for pl in getattr(p, "placements", None) or ())
-               for p in model.parameters())
 
 
 def update_cap(gate: str = "evidence", window: int = 1, max_rms: float = 1.0, threshold: float = 10.0,
