@@ -67,3 +67,34 @@ def test_a_stack_that_compounds_behind_the_layernorm_is_still_measured() -> None
     probe = run_probe(model, resolve_step(_batch(), _loss, None))
     prop = analyse_propagation(probe)
     assert prop.backward is not None and prop.backward < -3.0, prop.backward
+
+
+class _GatedBranchLM(nn.Module):
+    """Embedding -> a residual branch ``x + 1e-5 * fc(LayerNorm(x))`` (PoolFormer's LayerScale at 1e-5) -> head: the
+    LayerNorm reads the embedding's output first, but the embedding's gradient comes through the skip path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(32, 32)
+        self.norm = nn.LayerNorm(32)
+        self.fc = nn.Linear(32, 32)
+        self.scale = nn.Parameter(torch.full((32,), 1e-5))
+        self.mid = nn.Linear(32, 32)
+        self.head = nn.Linear(32, 32)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.emb(x)
+        h = h + self.scale * self.fc(self.norm(h))
+        return self.head(F.gelu(self.mid(h)))
+
+
+def test_a_normalisation_on_a_gated_branch_is_not_the_start() -> None:
+    from gradguard.diagnosis.propagation import _normalised_start
+
+    torch.manual_seed(0)
+    probe = run_probe(_GatedBranchLM(), resolve_step(_batch(), _loss, None))
+    prop = analyse_propagation(probe)
+    names = [r.name for r in prop.chain]
+    first = names.index("emb")
+    assert _normalised_start(probe, prop.chain, first) is None  # its input gradient is the skip path's, not its own
+    assert prop.backward is not None and abs(prop.backward) < 2.0, prop.backward

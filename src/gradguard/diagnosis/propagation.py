@@ -159,7 +159,11 @@ def _normalised_start(probe: ProbeResult, chain: list[CallRecord], first: int) -
     removes: the first layer's own output scale, a design of that layer (RWKV's and the "SmallInit" GPTs' embeddings
     at +-1e-4 followed by a LayerNorm: ~4 decades of gradient growth across that one LayerNorm), not compounding
     through depth. It reads the first layer's output when its input gradient is that output's gradient (within
-    ``BRANCH_DECADES``: a sum with a position embedding passes it unchanged) and it runs before the chain's next layer.
+    ``BRANCH_DECADES``: a sum with a position embedding passes it unchanged), that gradient is what the
+    normalisation passes back from its own output (its output gradient times its gain ``out_rms / in_rms``, within
+    ``BRANCH_DECADES``: the input tensor's gradient is the sum over all its readers, and a normalisation on a residual
+    branch gated by a 1e-5 layer scale, PoolFormer's, passes back almost none of it), and it runs before the chain's
+    next layer.
     """
     head, nxt = chain[first], chain[first + 1]
     for rec in probe.records:
@@ -167,9 +171,11 @@ def _normalised_start(probe: ProbeResult, chain: list[CallRecord], first: int) -
             continue
         if rec.pre_order >= nxt.pre_order:
             return None
-        if rec.normalizes and rec.grad_out:
+        if rec.normalizes and rec.grad_out and head.grad_out and head.out_rms > 0:
             gap = log10_ratio(rec.grad_in, head.grad_out)
-            return rec if gap is not None and abs(gap) <= BRANCH_DECADES else None
+            passed = log10_ratio(rec.grad_out * rec.out_rms / head.out_rms, head.grad_out)
+            ok = gap is not None and passed is not None and max(abs(gap), abs(passed)) <= BRANCH_DECADES
+            return rec if ok else None
     return None
 
 
