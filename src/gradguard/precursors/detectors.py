@@ -138,8 +138,8 @@ class AdamStatePrecursor:
     raised. The event is judged on the read, so the events are those of a read every step (``screen=False``, which
     also keeps :attr:`last` per step). Measured on ``benchmarks/precursors.py`` (48 runs of 300 steps per seed set):
     the same 25 (development) and 28 (held-out) events, steps and layers, from 276 and 270 reads instead of 14,400
-    (121 on the 7,200 healthy steps, most at beta2 = 0.95, whose memory the bound loses fastest). Wortsman's RMS and
-    the update RMS are measured on warning steps only.
+    (121 on the 7,200 healthy steps: a first read, one per 100 steps, and those the bound asked for). Wortsman's RMS
+    and the update RMS are measured on warning steps only.
 
     Args:
         model, optimizer: the guarded model and its Adam-family optimizer.
