@@ -412,8 +412,25 @@ def test_the_same_norm_on_every_step_is_not_taken_for_a_clip() -> None:
     assert clip.user_clip() is None
 
 
+def test_recover_spends_the_sgd_step_budget_in_its_warm_up_only() -> None:
+    # a blow-up at step 1 (no history yet for a rate back-off): both presets' clippers shrink the applied threshold
+    norms = np.r_[1.0, 100.0 * _healthy(24, seed=5), _healthy(60, seed=6)]
+    losses = np.r_[1.0, np.full(24, 100.0), np.full(60, 1.0)]
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(2))], lr=0.1)
+    clips = {}
+    for name, make in (("safe", P.safe), ("recover", P.recover)):
+        clip = next(p for p in make().policies if isinstance(p, ClipAdaptive))
+        clip.set_optimizer(opt)
+        _feed(clip, norms[:10], losses[:10])
+        clips[name] = clip
+    assert clips["safe"].budget == clips["recover"].budget == pytest.approx(0.8 ** 9)
+    with pytest.raises(ConfigError, match="budget_after_warmup"):
+        ClipAdaptive(budget_after_warmup=1)  # type: ignore[arg-type]
+
+
 def test_safe_spends_the_sgd_step_budget_and_recover_leaves_it_to_its_rate_back_off() -> None:
-    # the same SGD climb: safe's clipper shrinks the applied threshold, recover's keeps it (it lowers the rate)
+    # the same SGD climb after the warm-up: safe's clipper shrinks the applied threshold, recover's keeps it (it
+    # lowers the rate)
     norms = np.concatenate([_healthy(60), 4.0 * _healthy(40, seed=3)])
     losses = np.r_[1.0 - 0.002 * np.arange(60), np.linspace(0.9, 2.7, 40)]
     opt = torch.optim.SGD([nn.Parameter(torch.zeros(2))], lr=0.1)

@@ -93,7 +93,9 @@ class ClipAdaptive:
     development seeds 0-4 and 10-29, mean final loss 0.067 / 0.058 -> 0.031 / 0.028 (zclip 0.078 / 0.063; held-out
     seeds 70-89: 0.028, zclip 0.80); word_language_model at 10x its rate, seeds 0-4: with its clip inside the guard
     (``max_norm=0.25``) 26.9 -> 10.1, its clip removed 186.6 -> 12.5 (the script with its own clip: 29.8).
-    ``recover`` builds its clipper with ``budget_rise=0``: its rate back-off does this job.
+    ``recover`` builds its clipper with ``budget_after_warmup=False``: after the warm-up its rate back-off does this
+    job (a budget then hid the divergence it acts on); in the warm-up, where it has no history yet, the budget holds
+    the first steps (word_language_model at 10x, its clip removed, seeds 0-4: ``recover`` 31.3 -> 8.9).
 
     A clip before the guard (``clip_grad_norm_`` in the loop: 3 or more steps at one largest norm) is respected: the
     guard never clips below it (it says so once, with what to do instead: ``safe(max_norm=c)``).
@@ -166,6 +168,8 @@ class ClipAdaptive:
         budget_shrink: the budget's factor per clipped step of a climb, in (0, 1) (default 0.8).
         budget_grow: its factor per step that is not a climb, >= 1 (default 1.02), up to 1.
         budget_min: its lowest value, in (0, 1) (default 1/64).
+        budget_after_warmup: whether a climb after the warm-up spends the budget (default True; False: only the
+            warm-up spends it, after it the budget grows back to 1 — ``recover``, whose rate back-off acts then).
     """
 
     def __init__(self, z_threshold: float = 2.5, alpha: float = 0.97, warmup: int = 25, min_std: float = 0.1,
@@ -174,7 +178,7 @@ class ClipAdaptive:
                  loss_tol: float = 0.1, trend_margin: float = 0.02, trend_alpha: float = 0.9,
                  learn_rise: float = 0.03, plateau_patience: int = 50, plateau_margin: float = 0.01,
                  budget_rise: float = 0.2, budget_shrink: float = 0.8, budget_grow: float = 1.02,
-                 budget_min: float = 1.0 / 64) -> None:
+                 budget_min: float = 1.0 / 64, budget_after_warmup: bool = True) -> None:
         self.z_threshold = positive("z_threshold", z_threshold)
         self.alpha = fraction("alpha", alpha)
         self.warmup = at_least("warmup", warmup, 2)
@@ -210,6 +214,11 @@ class ClipAdaptive:
 
             raise ConfigError("budget_grow", budget_grow, "a number >= 1 (the budget's growth factor per step)")
         self.budget_min = fraction("budget_min", budget_min)
+        if not isinstance(budget_after_warmup, bool):
+            from ..errors import ConfigError
+
+            raise ConfigError("budget_after_warmup", budget_after_warmup, "True or False")
+        self.budget_after_warmup = budget_after_warmup
         self.budget = 1.0  # under SGD: the step budget, a factor on the threshold (see the class docstring)
         self.budget_low = math.inf  # the lowest fast loss EMA of the run
         self.loss_best = math.inf  # after warm-up: the lowest fast loss EMA, a new low by plateau_margin
@@ -417,9 +426,10 @@ class ClipAdaptive:
         ref = self.loss_ref
         if up and math.isfinite(ref) and fast < ref - self.trend_margin * abs(ref):
             up = False  # the loss falls again
-        if up and clipped:
+        spends = self.budget_after_warmup or self.count < self.warmup
+        if up and clipped and spends:
             self.budget = max(self.budget_min, self.budget * self.budget_shrink)
-        elif not up:
+        elif not up or not spends:
             self.budget = min(1.0, self.budget * self.budget_grow)
 
     def state_dict(self) -> dict[str, Any]:
