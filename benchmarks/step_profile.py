@@ -9,6 +9,7 @@ costs warm (caches are cold), so figures taken in isolation mislead; these are n
     python benchmarks/step_profile.py                      # default policy, update_every=10
     python benchmarks/step_profile.py --policy monitor --update-every 0
     python benchmarks/step_profile.py --calls 16,1024      # Python-level calls per step against the tensor count
+    python benchmarks/step_profile.py --sync deferred --tensors 1024 --threads 1   # the deferred path (fused AdamW)
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def main() -> None:
     ap.add_argument("--tensors", type=int, default=0,
                     help="profile a stack of this many Linear(64, 64) layers (tensors of 4,096 elements) instead of "
                          "the MLP")
+    ap.add_argument("--sync", choices=["blocking", "deferred"], default="blocking",
+                    help="the guard's sync mode (deferred: with a fused AdamW, as it needs)")
     ap.add_argument("--calls", default="", help="comma-separated tensor counts: print Python calls per step")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -84,14 +87,15 @@ def main() -> None:
             print(f"| {n} | {args.policy} | {python_calls(n, args.policy)} |")
         return
     torch.manual_seed(0)
+    model: nn.Module
     if args.tensors:
         model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(args.tensors)])
         x = y = torch.randn(32, 64)
     else:
         model, data = mlp()
         x, y = data()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    guard = Guard(model, opt, policy=args.policy, update_every=args.update_every)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=args.sync == "deferred")
+    guard = Guard(model, opt, policy=args.policy, update_every=args.update_every, sync=args.sync)
     totals: dict[str, list[float]] = collections.defaultdict(list)
     col = guard._collector
     for name in ("gather", "collect", "unpack", "begin_update", "end_update"):
@@ -100,8 +104,13 @@ def main() -> None:
     for name in ("act", "clip", "bound_skips"):
         setattr(act, name, _timed(getattr(act, name), f"actuator.{name}", totals))
     guard._finish = _timed(guard._finish, "record (_finish)", totals)  # type: ignore[method-assign]
-    guard.detectors = [_timed(d, f"detector {type(d).__name__}", totals) for d in guard.detectors]
+    guard.detectors = [_timed(d, f"detector {type(d).__name__}", totals)  # type: ignore[misc]
+                       for d in guard.detectors]
     guard.policy.decide = _timed(guard.policy.decide, "policy", totals)  # type: ignore[method-assign]
+    deferred = guard._deferred
+    if deferred is not None:  # the device twin's decision and the read one step late
+        deferred.twin.decide = _timed(deferred.twin.decide, "device twin (decide)", totals)  # type: ignore[method-assign]
+        deferred._read = _timed(deferred._read, "deferred read (detectors, policy, record)", totals)  # type: ignore[method-assign]
     opt.step = _timed(opt.step, "optimizer.step", totals)  # type: ignore[method-assign]
     step_fn = _timed(guard.step, "guard.step (all of it)", totals)
 
@@ -120,7 +129,7 @@ def main() -> None:
     wall = time.perf_counter() - t0
     what = f"{args.tensors} x Linear(64, 64)" if args.tensors else "MLP 6x512 batch 256"
     print(f"torch {torch.__version__}, {args.threads} threads, {what}, AdamW, policy={args.policy!r}, "
-          f"update_every={args.update_every}, {args.steps} steps after {args.warmup} warm-up\n")
+          f"sync={args.sync!r}, update_every={args.update_every}, {args.steps} steps after {args.warmup} warm-up\n")
     print("| phase | µs per step (mean) | calls per step | µs per call (median) |")
     print("|---|---:|---:|---:|")
     print(f"| whole training step | {wall / args.steps * 1e6:.0f} | 1 | – |")
