@@ -24,6 +24,7 @@ CPU, torch's default).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,32 @@ class SurpriseBound:
         self._raw = np.where(np.isfinite(raw) & (raw > 0), raw, 0.0)
         self._t, self._b2, self._step = t, b2, step
         self._sentinels = self._pick_sentinels()
+        self._groups_b2 = self._group_betas()
+        self._per_layer()
         self.synced = True
+
+    def _group_betas(self) -> tuple[float, ...]:
+        return tuple(float(g["betas"][1]) for g in self.monitor.optimizer.param_groups)
+
+    def _per_layer(self) -> None:
+        """The per-layer form of the bound, for steps whose tensors with a gradient are those of the read and where
+        every layer's tensors share one step count and one beta2 (the usual case): sum over a layer of
+        raw * f / (1 - beta2^t f) is then (sum raw) * f / (1 - beta2^t f), a few operations on ``num_layers``
+        numbers."""
+        params = self.monitor._params
+        L = self.monitor.num_layers
+        self._present = tuple(p.grad is not None for p in params)
+        pres = np.fromiter(self._present, dtype=bool, count=len(params))
+        layers = self._layer_of[pres]
+        t_l, b2_l = np.zeros(L), np.ones(L)
+        t_l[layers], b2_l[layers] = self._t[pres], self._b2[pres]
+        self._uniform = bool(np.array_equal(t_l[layers], self._t[pres])
+                             and np.array_equal(b2_l[layers], self._b2[pres]))
+        self._raw_l = np.bincount(layers, weights=self._raw[pres], minlength=L)
+        self._has_l = np.bincount(layers, minlength=L) > 0
+        self._decay_l = b2_l ** t_l  # beta2^t at the read, per layer
+        one = set(self._groups_b2)
+        self._b2_l: float | np.ndarray = one.pop() if len(one) == 1 else b2_l
 
     def _pick_sentinels(self) -> list[tuple[torch.Tensor, Any, Any, float | None]]:
         """One tensor per param group whose state object (and, on the CPU, step count) is checked each step."""
@@ -117,23 +143,35 @@ class SurpriseBound:
         k = step - self._step
         if not self.synced or grad_sq is None or len(grad_sq) != self.monitor.num_layers or k < 0:
             return True
-        b2 = self._beta2()
-        if not np.array_equal(b2, self._b2) or not self._state_kept(k):
+        if self._group_betas() != self._groups_b2 or not self._state_kept(k):
             return True
-        present = np.fromiter((p.grad is not None for p in self.monitor._params), dtype=bool,
-                              count=len(self._raw))
+        present = tuple(p.grad is not None for p in self.monitor._params)
+        if present == self._present and self._uniform:
+            f = self._b2_l ** k  # the most the second moment can have decayed since the read
+            lower = self._raw_l * f / np.maximum(1.0 - self._decay_l * f, 1e-300)
+            g_sq = np.where(self._has_l, grad_sq, np.nan)  # as the read: NaN for a layer without tensors
+        else:
+            lower, g_sq = self._per_tensor(k, np.fromiter(present, dtype=bool, count=len(present)), grad_sq)
+        total = float(np.nansum(g_sq))
+        if not math.isfinite(total):
+            return True  # an overflowing energy: judged by a read
+        judged = (g_sq >= min_share * total) & (g_sq > 0.0)  # NaN compares False: a layer without gradient
+        if not judged.any():
+            return False
+        low = lower[judged]
+        if not (low > 0.0).all() or not np.isfinite(low).all():
+            return True  # nothing known to bound the expectation with
+        return bool((g_sq[judged] * (1.0 + TOLERANCE) ** 2 > threshold * threshold * low).any())
+
+    def _per_tensor(self, k: int, present: np.ndarray, grad_sq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bound summed tensor by tensor over those with a gradient now, and the layers' energy as the read
+        takes it (NaN for a layer without tensors)."""
         L = self.monitor.num_layers
         layers = self._layer_of[present]
+        b2 = self._b2
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             lower = self._raw * b2 ** k / (1.0 - b2 ** (self._t + k))
         lower = np.where(np.isfinite(lower), lower, 0.0)
         v_low = np.bincount(layers, weights=lower[present], minlength=L)
-        g_sq = np.where(np.bincount(layers, minlength=L) > 0, grad_sq, np.nan)  # as the read: NaN without tensors
-        energy = np.nan_to_num(g_sq, nan=0.0)
-        judged = (energy >= min_share * float(energy.sum())) & np.isfinite(g_sq) & (g_sq > 0)
-        if not judged.any():
-            return False
-        if (v_low[judged] <= 0.0).any():
-            return True  # nothing known to bound the expectation with
-        bound = np.sqrt(g_sq[judged] / v_low[judged])
-        return bool(bound.max() * (1.0 + TOLERANCE) > threshold)
+        g_sq = np.where(np.bincount(layers, minlength=L) > 0, grad_sq, np.nan)
+        return v_low, g_sq
