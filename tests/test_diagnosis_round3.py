@@ -94,8 +94,13 @@ def test_encoder_decoder_path_starts_at_the_decoder_tokens() -> None:
     names = [r.name for r in prop.chain]
     start = max(i for i, r in enumerate(prop.chain) if isinstance(r.module, nn.Embedding))
     assert names[start].startswith("model.decoder")
-    # the backward gain runs from the decoder's tokens to the head: the encoder's layers do not enter it
+    # the backward gain runs from the decoder's tokens to the head: the encoder's layers do not enter it (from
+    # the decoder's embedding LayerNorm, which reads the token + position embeddings at once: round 7)
+    from gradguard.diagnosis.propagation import _normalised_start
+
     assert prop.backward is not None
     head = prop.chain[-1].grad_out
-    assert head is not None and prop.chain[start].grad_out is not None
-    assert abs(prop.backward - __import__("math").log10(prop.chain[start].grad_out / head)) < 1e-6
+    norm = _normalised_start(probe, prop.chain, start)
+    assert norm is not None and norm.name.startswith("model.decoder")
+    assert head is not None and norm.grad_out is not None
+    assert abs(prop.backward - __import__("math").log10(norm.grad_out / head)) < 1e-6

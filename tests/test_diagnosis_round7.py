@@ -98,3 +98,40 @@ def test_a_normalisation_on_a_gated_branch_is_not_the_start() -> None:
     first = names.index("emb")
     assert _normalised_start(probe, prop.chain, first) is None  # its input gradient is the skip path's, not its own
     assert prop.backward is not None and abs(prop.backward) < 2.0, prop.backward
+
+
+# ---- weight decay judged at the schedule's peak lr ------------------------------------------------------------------
+
+def _warmup(opt: torch.optim.Optimizer, steps: int = 20) -> torch.optim.lr_scheduler.LambdaLR:
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda t: min(1.0, (t + 1) / steps))
+
+
+def test_scheduler_peak_lrs_reads_ahead_and_puts_the_scheduler_back() -> None:
+    from gradguard.diagnosis.schedule import scheduler_peak_lrs
+
+    model = nn.Linear(4, 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    assert scheduler_peak_lrs(_warmup(opt), opt) == [1e-3]  # LambdaLR: its lambda read over the horizon
+    assert opt.param_groups[0]["lr"] == 1e-3 / 20
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=1000)
+    before, lr0 = sched.state_dict(), opt.param_groups[0]["lr"]
+    peak = scheduler_peak_lrs(sched, opt)
+    assert peak is not None and abs(peak[0] - 0.5) < 1e-6  # stepped ahead ...
+    assert sched.state_dict() == before and opt.param_groups[0]["lr"] == lr0  # ... and put back exactly
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)
+    assert scheduler_peak_lrs(plateau, opt) is None  # needs a metric to step: not read
+    assert scheduler_peak_lrs(None, opt) is None
+
+
+def test_weight_decay_under_warm_up_is_judged_at_the_peak_lr() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 4))
+    x, y = torch.randn(64, 16), torch.randint(0, 4, (64,))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=50.0)  # meant 0.05: 5% per step at the peak
+    d = check(model, (x, y), F.cross_entropy, opt, scheduler=_warmup(opt))
+    reg = [f for f in d.findings if f.cause == "regularization" and f.severity != "info"]
+    assert reg and reg[0].evidence["peak_lr_over_checked_lr"] == 20.0, d.findings
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    d = check(model, (x, y), F.cross_entropy, opt, scheduler=_warmup(opt))
+    assert not [f for f in d.findings if f.cause == "regularization" and f.severity != "info"], d.findings

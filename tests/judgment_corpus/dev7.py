@@ -20,6 +20,14 @@ of unexplained compounding through depth (a ``depth`` warning). The fifth held-o
 architecture no held-out case uses: a pre-LN GPT (the corpus' nanoGPT blocks, untied head) whose token and position
 embeddings start at uniform +-1e-4 and are summed into a LayerNorm, AdamW 6e-4 betas (0.9, 0.99) wd 0.1 with
 warm-up. Labels checked in plain PyTorch at seeds 0 and 1 (see ``smallinit_gpt``).
+
+Third pattern: a weight decay that collapses the weights, set under a learning-rate warm-up. ``check`` judged the
+decay's shrink per step at the scheduler's current lr, which at the first warm-up step is 1/20 of the peak: AdamW
+wd 50 at lr 1e-3 removes 5% of the weights per step at the peak, 0.25% at step 0. The fifth held-out batch's CLIP
+two-tower at wd 50 was called healthy this way (seen in that batch's baseline: a gain there is contaminated by
+pattern). Built here in an architecture no held-out case uses: the corpus' MLP-Mixer at its recipe (AdamW 1e-3 with
+20 steps of warm-up) with weight_decay 50 (meant 0.05); plain run at seeds 0 and 1: no learning (see
+``mixer_adamw_wd50_warmup``).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import C10, LM, Case, _h
+from . import C10, LM, STUCK, VANISH, Case, _b, _h
 from . import healthy as H
 from . import models as M
 from ._setup import Setup, image_batches, lm_batches, lm_loss
@@ -120,7 +128,16 @@ def smallinit_gpt(seed: int) -> Setup:
     return H.xy_setup(model, opt, H.warmup_cosine(opt, 20), lm_batches(seed, 64), lm_loss)
 
 
+def mixer_wd(seed: int, weight_decay: float = 50.0) -> Setup:
+    """The corpus' MLP-Mixer at its recipe (AdamW 1e-3, 20 steps of linear warm-up) with ``weight_decay``."""
+    torch.manual_seed(seed)
+    model = M.MLPMixer()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=weight_decay)
+    return H.xy_setup(model, opt, H.warmup_cosine(opt, 20), image_batches(seed), F.cross_entropy)
+
+
 DEV7: list[Case] = [
     _h("register_vit_zero_tokens", HALF, "register_vit", register_vit, C10),
     _h("smallinit_gpt", HALF, "smallinit_gpt", smallinit_gpt, LM),
+    _b("mixer_adamw_wd50_warmup", HALF, ("regularization",), VANISH, STUCK, mixer_wd, C10),
 ]

@@ -19,6 +19,7 @@ from .optim_check import lr_findings, optimizer_numeric_findings, regularization
 from .probe import run_probe
 from .propagation import analyse_propagation
 from .recurrence import recurrence_findings, unclipped_findings
+from .schedule import scheduler_peak_lrs
 from .stepsize import analyse_step
 
 __all__ = ["check", "diagnose_step"]
@@ -71,12 +72,16 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
             fix(model, d)
     """
     step = resolve_step(batch, loss_fn, closure)
-    return _diagnose(model, step, optimizer, scheduler_lrs(scheduler, optimizer), max_grad_norm, steps_done, True)
+    lrs = scheduler_lrs(scheduler, optimizer)
+    return _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
+                     peak_lrs=scheduler_peak_lrs(scheduler, optimizer))
 
 
 def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer | None, lrs: list[float] | None,
-              max_grad_norm: float | None, steps_done: int | None, line_search: bool) -> Diagnosis:
-    """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only."""
+              max_grad_norm: float | None, steps_done: int | None, line_search: bool,
+              peak_lrs: list[float] | None = None) -> Diagnosis:
+    """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only; ``peak_lrs``: the
+    largest lr the scheduler reaches per param group (weight decay is judged there)."""
     probe = run_probe(model, step)
     cost = dict(probe.cost)
     notes: list[str] = []
@@ -104,7 +109,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
             cost["forward_along_step"] = stepped.forwards
         except Exception as exc:  # a custom optimizer may not step on a copy (closure-based, e.g. LBFGS)
             notes.append(f"lr check skipped: a copy of {type(optimizer).__name__} could not step ({exc})")
-        findings += regularization_findings(probe, optimizer, stepped)
+        findings += regularization_findings(probe, optimizer, stepped, _decay_lr_scale(optimizer, lrs, peak_lrs))
         findings += unclipped_findings(probe, stepped, max_grad_norm)
         findings += optimizer_numeric_findings(stepped)
     else:
@@ -126,6 +131,19 @@ def diagnose_step(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = 
     """
     step = resolve_step(batch, loss_fn, closure)
     return _diagnose(model, step, optimizer, None, None, steps_done, closure is None).findings
+
+
+def _decay_lr_scale(optimizer: torch.optim.Optimizer, lrs: list[float] | None, peak_lrs: list[float] | None) -> float:
+    """How much larger than at the checked lr the schedule's peak lr is, over the param groups with weight decay
+    (1.0 without a schedule; the decay's shrink per step is proportional to the lr)."""
+    if peak_lrs is None:
+        return 1.0
+    now = lrs if lrs is not None else [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
+    scale = 1.0
+    for g, cur, peak in zip(optimizer.param_groups, now, peak_lrs, strict=False):
+        if float(g.get("weight_decay", 0.0) or 0.0) > 0 and cur > 0 and peak > cur:
+            scale = max(scale, peak / cur)
+    return scale
 
 
 #: from this many optimizer steps on, weights are trained weights, not an initialisation

@@ -155,20 +155,23 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
 
 
 def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer,
-                            step: StepAnalysis | None = None) -> list[Finding]:
-    """A finding when no param group has weight decay and weights are large for their init scale, or the loss
-    rewards growing them."""
-    shrink = sorted(v for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
+                            step: StepAnalysis | None = None, lr_scale: float = 1.0) -> list[Finding]:
+    """A finding when weight decay collapses the weights (judged at the schedule's peak lr: the checked step's
+    shrink times ``lr_scale``, the peak over the checked lr, default 1), or when no param group has weight decay
+    and weights are large for their init scale, or the loss rewards growing them."""
+    shrink = sorted(v * lr_scale for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
     if shrink and shrink[len(shrink) // 2] >= WD_SHRINK_WARN:
         med = shrink[len(shrink) // 2]
         wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
+        peak = f" at the schedule's peak lr ({lr_scale:.3g}x the current one)" if lr_scale > 1 else ""
         return [Finding(
             cause="regularization", layers=[], severity="critical" if med >= WD_SHRINK_CRIT else "warning",
             confidence=0.8,
             evidence={"weight_decay": wds[-1] if len(wds) == 1 else wds, "decay_shrink_per_step_median": _num(med),
+                      "peak_lr_over_checked_lr": _num(lr_scale),
                       "expected": "1e-5 .. 1e-4 of the weights' norm per step",
                       "steps_to_halve": _num(math.log(2) / max(med, 1e-12))},
-            message=(f"Weight decay alone removes {med:.2g} of the weights' norm every step (they halve in "
+            message=(f"Weight decay alone removes {med:.2g} of the weights' norm every step{peak} (they halve in "
                      f"{math.log(2) / med:.0f} steps): they collapse faster than the gradient can grow them, and "
                      "the model stops learning."),
             prescription=("Lower weight_decay so that lr x weight_decay is about 1e-5..1e-4 per step (AdamW: 0.01-0.1 "
