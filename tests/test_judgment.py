@@ -47,9 +47,10 @@ _LABELS = os.environ.get("GRADGUARD_CORPUS_LABELS") == "1"
 #: the fourth round's development cases (six conv nets, about 50 s on a free core with their label runs) are judged
 #: here with GRADGUARD_CORPUS_LABELS=1, and always in benchmarks/judgment_table.py --half dev
 _SLOW_DEV4 = {c.name for c in DEV4}
-#: the seventh round's zero-token ViT (69 tokens, ~40 s of the suite at load 9; its rule is asserted in <1 s by
-#: tests/test_detectors.py's ratio_ceiling test): judged here with GRADGUARD_CORPUS_LABELS=1, always in the table
-_SLOW_DEV7 = {"register_vit_zero_tokens"}
+#: the seventh round's zero-token ViT (69 tokens, ~40 s of the suite at load 9) and weight-decay-under-warm-up
+#: Mixer (two full 200-step runs): their rules are asserted in a few seconds by test_detectors.py's ratio_ceiling test
+#: and test_diagnosis_round7.py; judged here with GRADGUARD_CORPUS_LABELS=1, always in the table
+_SLOW_DEV7 = {"register_vit_zero_tokens", "mixer_adamw_wd50_warmup"}
 DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in _SLOW_DEV3 or _LABELS] + [
     c for c in DEV4 if _LABELS] + DEV5 + DEV6 + [c for c in DEV7 if c.name not in _SLOW_DEV7 or _LABELS]
 #: the held-out batches' 200-step label runs after the first (fresh: 38 models with the two slowest label runs of the
