@@ -249,6 +249,9 @@ def _attribute_spikes() -> Policy:
 #: the rate, until its loss leaves the start (never below 1/256). A spike (``loss_spike``, ``explode``, ``nonfinite``)
 #: on a step whose batch the guard has is attributed on the spot (:class:`~gradguard.attribution.AttributeSpikes`:
 #: ``data``, ``state`` or ``hardware``, in the event's ``evidence["attribution"]``); without a batch, nothing.
+#: Under an Adam-family optimizer ``recover`` also caps a layer's step StableAdamW-style (1/max(1, RMS(g^2/v-hat)))
+#: on the step where that layer's gradient is > 10x what Adam's second moment expects
+#: (:class:`~gradguard.precursors.UpdateCap`, closed otherwise).
 PRESETS: dict[str, Any] = {
     "monitor": lambda: Chain(),
     "safe": _safe,
@@ -257,8 +260,19 @@ PRESETS: dict[str, Any] = {
     # (word_language_model at 10x its rate, its clip removed, seed 0: 7.52 without a budget, 37.1 with safe's); in
     # the warm-up there is no history for a back-off yet (the same run, seed 2: 125 without a budget, 8.28 with it)
     "recover": lambda: Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive(budget_after_warmup=False),
-                             RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True), _attribute_spikes()),
+                             RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True), _attribute_spikes(),
+                             _update_cap()),
 }
+
+
+def _update_cap() -> Policy:
+    """recover's StableAdamW-style per-layer update cap (issue 17 item 2): closed unless a layer's gradient, as Adam
+    will receive it, is > 10x what its second moment expects; inert (and silent) for an optimizer without Adam's
+    second moment. Its screen reads Adam's state only near the threshold (see :class:`~gradguard.precursors.UpdateCap`).
+    """
+    from .precursors.gated_cap import UpdateCap
+
+    return UpdateCap(warn_unsupported=False)
 
 
 def _with_max_norm(policy: Policy, max_norm: float | None) -> Policy:
