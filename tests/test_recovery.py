@@ -215,7 +215,7 @@ def test_lower_lr_when_not_learning_cuts_until_the_loss_leaves_its_start() -> No
     assert other.decide(_stats(0), _ev(0, "stall", mode="never_improved", loss_start=2.3)).lr_factor == 1.0
 
 
-def _stuck_run(policy: str, steps: int = 300) -> tuple[float, list[Event]]:
+def _stuck_run(policy: Any, steps: int = 300) -> tuple[float, list[Event]]:
     """A 4-layer ReLU MLP on a 10-class task at SGD lr 8: it sits at the chance loss (2.3) when left alone."""
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
@@ -242,10 +242,21 @@ def test_recover_makes_a_run_stuck_at_chance_learn_and_safe_only_raises_the_even
     final, events = _stuck_run("recover")
     cuts = [e for e in events if e.kind == "lr_change" and e.evidence.get("reason") == "rollback_not_learning"]
     assert cuts and final < 2.0, (final, [e.message for e in events if e.kind in ("stall", "lr_change")])
-    final_safe, events_safe = _stuck_run("safe")
-    stalls = [e for e in events_safe if e.kind == "stall" and e.evidence.get("mode") == "not_learning"]
+    # safe's clipper without its SGD step budget: the run stays at chance and safe only raises the event
+    from gradguard.policy import Chain, ClipAdaptive, SkipNonFinite, SkipOutliers
+
+    final_plain, events_plain = _stuck_run(Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive(budget_rise=0.0)))
+    stalls = [e for e in events_plain if e.kind == "stall" and e.evidence.get("mode") == "not_learning"]
     assert stalls and stalls[0].evidence["likely_cause"] == "lr"
-    assert not any(e.kind in ("lr_change", "rollback") for e in events_safe) and final_safe > 2.2
+    assert not any(e.kind in ("lr_change", "rollback") for e in events_plain) and final_plain > 2.2
+
+
+def test_safe_s_sgd_step_budget_holds_a_run_that_would_sit_at_chance_without_touching_the_rate() -> None:
+    # the loss triples in the first 10 steps while every step is clipped: the warm-up spends the budget, the applied
+    # step shrinks, and the run learns at the user's rate (session 9; with the capped signal it sat at chance)
+    final_safe, events_safe = _stuck_run("safe")
+    assert final_safe < 2.0
+    assert not any(e.kind in ("lr_change", "rollback") for e in events_safe)
 
 
 # ------------------------------------------------------------------------------------------------ checkpoints
