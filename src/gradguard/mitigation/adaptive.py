@@ -343,10 +343,14 @@ class ClipAdaptive:
         its level at the last low (plus :math:`\sigma_{min}`)."""
         return not self.normalized and 0 < self.plateau_patience <= self.plateau_steps
 
+    def _fast(self, ema: float, loss: float) -> float:
+        """One loss into a fast EMA (decay ``trend_alpha``; the first loss starts it)."""
+        prev = loss if not math.isfinite(ema) else ema
+        return prev + (loss - prev) * (1.0 - self.trend_alpha)
+
     def _feed_fast(self, capped: float) -> None:
         """One (capped) loss into the fast EMA."""
-        fast = capped if not math.isfinite(self.loss_fast) else self.loss_fast
-        self.loss_fast = fast + (capped - fast) * (1.0 - self.trend_alpha)
+        self.loss_fast = self._fast(self.loss_fast, capped)
 
     def _push(self, x: float, clipped: bool, learning: bool = False) -> None:
         s = self._std()
@@ -369,8 +373,7 @@ class ClipAdaptive:
         self._see_top(norm)
         warm = self.count < self.warmup
         if warm and stats.loss is not None and math.isfinite(stats.loss):
-            raw = stats.loss if not math.isfinite(self.loss_raw) else self.loss_raw
-            self.loss_raw = raw + (stats.loss - raw) * (1.0 - self.trend_alpha)
+            self.loss_raw = self._fast(self.loss_raw, stats.loss)
         if warm:
             learning = self._learning(stats.loss)
             if stats.loss is not None and math.isfinite(stats.loss) and math.isfinite(self.loss_ref):
