@@ -53,7 +53,7 @@ class SurpriseBound:
         self._raw = np.zeros(n)  # sum of exp_avg_sq per tensor at the read (not bias-corrected; 0 = unknown)
         self._t = np.zeros(n)  # Adam's step count per tensor at the read
         self._b2 = np.full(n, np.nan)  # beta2 per tensor at the read
-        self._step = 0  # the guard step of the read
+        self.read_step = 0  #: the guard step of the last read
         self._sentinels: list[tuple[torch.Tensor, Any, Any, float | None]] = []
         self.synced = False
 
@@ -75,7 +75,7 @@ class SurpriseBound:
         with np.errstate(invalid="ignore", over="ignore"):
             raw = measured.tensor_expected_sq * (1.0 - b2 ** t)
         self._raw = np.where(np.isfinite(raw) & (raw > 0), raw, 0.0)
-        self._t, self._b2, self._step = t, b2, step
+        self._t, self._b2, self.read_step = t, b2, step
         self._sentinels = self._pick_sentinels()
         self._groups_b2 = self._group_betas()
         self._per_layer()
@@ -140,7 +140,7 @@ class SurpriseBound:
         """Whether a layer the precursor judges (at least ``min_share`` of the energy, as
         :func:`~gradguard.precursors.detectors.judged_surprise`) could have a surprise above ``threshold`` at guard
         step ``step``, given the layers' squared gradient norms ``grad_sq`` (NaN: no gradient); True when unknown."""
-        k = step - self._step
+        k = step - self.read_step
         if not self.synced or grad_sq is None or len(grad_sq) != self.monitor.num_layers or k < 0:
             return True
         if self._group_betas() != self._groups_b2 or not self._state_kept(k):

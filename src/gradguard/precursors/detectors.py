@@ -220,7 +220,7 @@ class AdamStatePrecursor:
             return True  # the alarm path: the state as it stands, for the record
         if quiet:
             return False  # no event can be raised
-        if not self.bound.synced or stats.step - self.bound._step >= self.resync_every:
+        if not self.bound.synced or stats.step - self.bound.read_step >= self.resync_every:
             return True
         return self.bound.needs_read(stats.step, grad_sq, self.threshold, self.min_share)
 
