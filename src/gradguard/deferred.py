@@ -112,7 +112,7 @@ def host_grad_scale(coef: float) -> torch.Tensor:
 def device_grad_scale(coef: torch.Tensor) -> torch.Tensor:
     """The deferred mode's ``grad_scale`` from the device coefficient (0-d float64): the same IEEE division and
     rounding as :func:`host_grad_scale`, on the device."""
-    return torch.div(torch.ones_like(coef), coef).to(torch.float32)
+    return torch.reciprocal(coef).to(torch.float32)  # 1 / x, correctly rounded (as a division) on CPU and CUDA
 
 
 def found_inf_target(opt: Any) -> Any:

@@ -14,12 +14,18 @@ the same order (comparisons, ``min``/``max``, the true division ``target / norm`
 :func:`gradguard._clip_target.far_target`, the torch expression the host uses too. The host-side history is
 updated when the deferred mode reads the step (a step late); the state the twin reads is the state after the
 previous step, which the deferred mode reads before it issues the next (as for ``skip_outliers``).
+
+:meth:`ClipAdaptiveTwin.bands` gives the same rule as a step function of the norm (:class:`Bands`), and
+:func:`table_host` turns it, with the fixed clips, into the table :class:`~gradguard.deferred_twins.DeviceTwin`
+applies (a loss known on the host decides "the loss falls" there, by ``_trend``'s own arithmetic).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -30,7 +36,8 @@ from ._doubles import last_true
 from .mitigation.adaptive import ClipAdaptive
 from .mitigation.clipping import ClipByPercentile, ClipByZScore
 
-__all__ = ["ClipAdaptiveTwin", "StatefulClipTwin", "learn_below", "zscore_clip_norm"]
+__all__ = ["Bands", "ClipAdaptiveTwin", "StatefulClipTwin", "Table", "learn_below", "new_table", "table_host",
+           "write_table", "zscore_clip_norm"]
 
 
 def zscore_clip_norm(member: ClipByZScore) -> float:
@@ -80,6 +87,60 @@ def learn_below(top: float, fast: float, keep: float, falls: float) -> float:
     guess = fast + (falls - fast) / keep if known else falls
     guess = min(max(guess, -_MAX), top) if math.isfinite(guess) else -_MAX
     return last_true(falls_at, guess, -_MAX, top)
+
+
+def _tmax(a: float, b: float) -> float:
+    """``torch.maximum`` of two doubles (NaN if either is)."""
+    return math.nan if a != a or b != b else max(a, b)
+
+
+def _falls(x: float, top: float, fast: float, keep: float, falls: float) -> bool:
+    """:meth:`ClipAdaptive._trend`'s "the loss falls" for a finite loss ``x`` (the fast EMA fed ``min(x, top)``)."""
+    capped = min(x, top)
+    f = fast if math.isfinite(fast) else capped
+    return f + (capped - f) * keep < falls
+
+
+class Bands(NamedTuple):
+    """``clip_adaptive``'s decision for the next step as a step function of its norm ``n``, from the host state
+    after the previous step (:meth:`ClipAdaptiveTwin.bands`): the limit ``n`` is clipped above, by the loss's state
+    (one limit: known on the host; two: not learning / learning, the loss a device tensor that learns when
+    ``-inf < loss <= learn_below``), raised in bands of ``n`` by a clip seen before the guard (``users``: the bands'
+    edges ``down``, ``up`` and the raised limits at and below the top), and the far target's doubles."""
+
+    warm: bool
+    limits: tuple[float, ...]
+    learn_below: float
+    users: tuple[float, float, float, float] | None  # (down, up, at, below)
+    mean: float
+    zs: float
+    zs2: float
+
+    def clip_to(self, norms: Sequence[float], state: int) -> list[float]:
+        """For each norm ``n``: the limit a step of that norm is clipped to in loss state ``state`` before the far
+        target (the host rule's), ``math.inf`` when it is not clipped (NaN, Inf, zero norms: nothing to clip)."""
+        inf = math.inf
+        limit = self.limits[state]
+        if self.users is None:
+            return [limit if 0.0 < n < inf and n > limit else inf for n in norms]
+        down, up, at, below = self.users
+        at, below = _tmax(limit, at), _tmax(limit, below)  # _tmax(limit, -inf) above the top band is limit
+        out = []
+        for n in norms:
+            lim = limit if n > up else at if n >= down else below
+            out.append(lim if 0.0 < n < inf and n > lim else inf)
+        return out
+
+    def breakpoints(self) -> list[float]:
+        """Every ``b`` such that :meth:`clip_to` is constant on each interval between consecutive ones (a
+        comparison ``n >= b``: a strict ``n > x`` is ``n >= nextafter(x, inf)``)."""
+        out: list[float] = []
+        limits = list(self.limits)
+        if self.users is not None:
+            down, up, at, below = self.users
+            out += [down, math.nextafter(up, math.inf)]
+            limits += [_tmax(lim, u) for lim in self.limits for u in (at, below)]
+        return out + [math.nextafter(lim, math.inf) for lim in limits]
 
 
 class ClipAdaptiveTwin:
@@ -133,6 +194,42 @@ class ClipAdaptiveTwin:
         self._warm, self._learns, self._users = warm, learns, users
         return p
 
+    def bands(self, has_loss: bool, host_loss: float | None) -> Bands:
+        """The next step's rule as :class:`Bands` (what :meth:`host_params` gives, in the form
+        :class:`~gradguard.deferred_twins.DeviceTwin` turns into a table over the norm; a loss known on the host
+        decides "the loss falls" here, by :meth:`ClipAdaptive._trend`'s own arithmetic)."""
+        m = self.member
+        warm = m.count < m.warmup
+        limit = m.threshold(False)
+        limits: tuple[float, ...] = (limit,)
+        below = -math.inf
+        ref = m.loss_ref
+        if not warm and has_loss and m.normalized and m.trend_margin > 0 and math.isfinite(ref):
+            learned = m.threshold(True)
+            if learned != limit:
+                top, falls = ref + m.loss_tol * abs(ref), ref - m.trend_margin * abs(ref)
+                keep = 1.0 - m.trend_alpha
+                if host_loss is not None:
+                    x = host_loss
+                    if math.isfinite(x) and x <= top and _falls(x, top, m.loss_fast, keep, falls):
+                        limits = (learned,)
+                else:
+                    below = learn_below(top, m.loss_fast, keep, falls)
+                    if below != -math.inf:
+                        limits = (limit, learned)
+        top_norm = m.top
+        lifted = top_norm * (1.0 + 1e-4)
+        at = lifted if m.top_hits + 1 >= 3 and m.below_top else -math.inf
+        under = lifted if m.top_hits >= 3 else -math.inf
+        users = None
+        if at != -math.inf or under != -math.inf:
+            users = (top_norm * (1.0 - 1e-5), top_norm * (1.0 + 1e-5), at, under)
+        mean = zs = zs2 = math.nan
+        if not warm:
+            zs = m.z_threshold * m._std()
+            mean, zs2 = m.mean, zs * zs
+        return Bands(warm, limits, below, users, mean, zs, zs2)
+
     def coef(self, norm: torch.Tensor, loss: torch.Tensor | None, p: torch.Tensor) -> torch.Tensor:
         limit = p[_LIMIT]
         if self._learns:
@@ -147,6 +244,100 @@ class ClipAdaptiveTwin:
         clipped = torch.isfinite(norm) & (norm > limit)
         target = limit if self._warm else torch.minimum(limit, far_target(norm, p[_MEAN], p[_ZS], p[_ZS2]))
         return torch.where(clipped, torch.div(target, norm), p[_ONE])
+
+
+_K = 12  # the table's breakpoints over the norm, padded with +inf (at most 11 are used: 2 + 1 fixed clip + 8 bands)
+
+
+@dataclass(slots=True)
+class Table:
+    """Views of one device vector ``[skip, mean, zs, -MAX, next(learn_below), bounds (K), targets (3 (K + 1)), zs2s
+    (3 (K + 1))]``, written in place each step: the step's clip as a table over the intervals of the norm between
+    ``bounds`` (``bucketize(n, bounds, right=True)``), one block of ``K + 1`` entries per loss bucket
+    (``bucketize(loss, [-MAX, next(learn_below)], right=True)``; one block used unless a device loss picks the
+    limit): the norm the step is clipped to (``+inf``: none) and the ``zs2`` of ``clip_adaptive``'s far target
+    (``+inf`` where it does not clip: the target is then ``+inf`` or NaN, which ``fmin`` drops)."""
+
+    skip: torch.Tensor  # the scalars as 1-element vectors (views made once per buffer)
+    mean: torch.Tensor
+    zs: torch.Tensor
+    xbounds: torch.Tensor
+    bounds: torch.Tensor
+    targets: torch.Tensor
+    zs2s: torch.Tensor
+    host: Any  # the numpy array the device vector is written from (CPU: the vector's own memory)
+    pinned: list[torch.Tensor]  # CUDA: two pinned host buffers used in turn
+    vector: torch.Tensor
+    k: int
+    turn: int = 0
+
+
+def table_host(skip: float, clip: float, bands: Bands | None, device_loss: bool
+                ) -> tuple[list[float], int, bool, bool]:
+    """The host doubles of a :class:`Table` (with its number of breakpoints ``K``, whether the far target and the
+    loss blocks are used). Each entry is the host rule evaluated at its interval's left end: every comparison the
+    rules make with the norm is one of ``n >= b`` for a breakpoint ``b``, so the rules are constant on each interval
+    and the table is exact (the intervals from ``+inf`` on, the padding's included, clip nothing)."""
+    inf = math.inf
+    points = [5e-324]  # n > 0
+    if clip < inf:
+        points.append(math.nextafter(clip, inf))  # n > clip
+    by_loss = bands is not None and device_loss and len(bands.limits) == 2
+    if bands is not None:
+        points += bands.breakpoints()
+    bounds = sorted({b for b in points if b < inf})  # NaN and +inf: none
+    k = max(_K, len(bounds) + 1)
+    reps = (-inf, *bounds)
+    pad = [inf] * (k - len(bounds))
+    fixed = [clip if clip < n < inf else inf for n in reps]
+    unused = [inf] * (k + 1)
+    if bands is None:
+        return [skip, math.nan, math.nan, -_MAX, -_MAX, *bounds, *pad, *fixed, *pad, *unused * 5], k, False, False
+    far = not bands.warm
+    head = [skip, bands.mean, bands.zs, -_MAX, math.nextafter(bands.learn_below, inf) if by_loss else -_MAX,
+            *bounds, *pad]
+    rows = []
+    for state in ((0, 1) if by_loss else (0,)):
+        to = bands.clip_to(reps, state)
+        rows.append(([f if f < t else t for f, t in zip(fixed, to)] + pad,
+                     [bands.zs2 if t < inf else inf for t in to] + pad if far else unused))
+    if by_loss:  # loss buckets: -inf, learning (-inf < loss <= learn_below), the rest
+        rows = [rows[0], rows[1], rows[0]]
+    else:
+        rows += [(unused, unused)] * 2
+    for targets, _ in rows:
+        head += targets
+    for _, zs2s in rows:
+        head += zs2s
+    return head, k, far, by_loss
+
+
+def new_table(device: torch.device, k: int) -> Table:
+    """A device vector for ``k`` breakpoints and its views (made once: each step writes the vector in place)."""
+    size = 5 + k + 6 * (k + 1)
+    host = np.zeros(size)
+    if device.type == "cpu":
+        vector = torch.from_numpy(host)  # the step's doubles are written to its memory: no copy, no new tensor
+        pinned = []
+    else:
+        vector = torch.zeros(size, dtype=torch.float64, device=device)
+        pinned = [torch.zeros(size, dtype=torch.float64, pin_memory=device.type == "cuda") for _ in range(2)]
+    n = 3 * (k + 1)
+    skip, mean, zs, xbounds, bounds, targets, zs2s = vector.split_with_sizes([1, 1, 1, 2, k, n, n])
+    return Table(skip, mean, zs, xbounds, bounds, targets, zs2s, host, pinned, vector, k)
+
+
+def write_table(tab: Table, values: list[float]) -> None:
+    """This step's doubles into the table's device vector, without waiting. On a CUDA device the copy leaves from
+    one of two pinned buffers in turn (the other may still be in flight) and runs in stream order: after the
+    previous step's reads of the vector."""
+    if not tab.pinned:
+        tab.host[:] = values
+        return
+    tab.turn ^= 1
+    buf = tab.pinned[tab.turn]
+    buf.numpy()[:] = values
+    tab.vector.copy_(buf, non_blocking=True)
 
 
 FACTORIES: dict[type, Any] = {

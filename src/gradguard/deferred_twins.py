@@ -20,6 +20,14 @@ A *dynamic clip twin* (:class:`DynamicClipTwin`: ``clip_adaptive``, whose clip d
 and loss) gives host doubles from the state after the previous step, copied with the thresholds, and computes its
 coefficient on the device from them by the host rule's own IEEE operations (:mod:`gradguard.deferred_adaptive`).
 
+With fixed members and at most one ``clip_adaptive`` (every built-in policy), :class:`DeviceTwin` does not run the
+members' device rules one by one: the host turns the clip rules into one table over the norm (the intervals between
+every breakpoint the rules compare the norm with, and in each the norm the step is clipped to: see
+:func:`~gradguard.deferred_adaptive.table_host`), written in place into one device vector, and the device takes the
+step's entry (``bucketize`` and ``take``), ``clip_adaptive``'s far target, one division: 20 small device
+operations for ``safe``, ``grad_scale`` included (25 and 15 indexings of the host doubles before), 12 for a skip
+and a fixed clip (12, ``isfinite`` being 4, and 5 indexings before); the same doubles.
+
 Twins known here: :class:`~gradguard.policy.SkipNonFinite`, :class:`~gradguard.policy.ClipByGlobalNorm`
 (:class:`FixedClipTwin`), :class:`~gradguard.mitigation.skipping.SkipOutliers` (:class:`SkipOutliersTwin`),
 ``ClipByZScore`` and ``ClipByPercentile`` (a clip norm from their state) and ``ClipAdaptive`` (dynamic).
@@ -34,9 +42,12 @@ import sys
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
+from ._clip_target import far_target
 from .deferred_adaptive import FACTORIES as _ADAPTIVE
+from .deferred_adaptive import ClipAdaptiveTwin, Table, new_table, table_host, write_table
 from .mitigation.skipping import SkipOutliers
 from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
 
@@ -158,6 +169,13 @@ class DeviceTwin:
         self._pinned: list[torch.Tensor] = []
         self._turn = 0
         self._flags: torch.Tensor = torch.zeros(2)  # [0.0, 1.0] as float32 on the device: found_inf's two values
+        self._one = torch.ones((), dtype=torch.float64)  # 1.0 on the device
+        self._f0, self._f1 = self._flags[0], self._flags[1]
+        #: the fixed members and at most one clip_adaptive: the step's clip is one table over its norm (Table)
+        self.tabled = len(self.dynamic) == 0 or (len(self.dynamic) == 1 and isinstance(self.dynamic[0],
+                                                                                       ClipAdaptiveTwin))
+        self._tab: Table | None = None  # the table's device vector and views
+        self._tab_fixed = False  # written once (no member has state)
 
     def _thresholds(self, device: torch.device, has_loss: bool, host_loss: float | None
                     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -169,9 +187,7 @@ class DeviceTwin:
             # bound, and a finite gsq passes min(skip, largest double) exactly when it passes skip (NaN: no skip)
             skip = skip if skip < _MAX else _MAX
         clip = min((m.clip_norm() for m in self.fixed), default=math.inf)
-        if self._device != device:
-            self._device, self._const, self._pinned = device, None, []
-            self._flags = torch.tensor([0.0, 1.0], dtype=torch.float32, device=device)
+        self._on(device)
         if not self.stateful and not self.dynamic:
             if self._const is None:
                 self._const = torch.tensor([skip, clip, 1.0], dtype=torch.float64, device=device)
@@ -182,23 +198,57 @@ class DeviceTwin:
             start = len(host)
             host.extend(m.host_params(has_loss, host_loss))
             bounds.append((start, len(host)))
-        if device.type != "cuda":
-            t = torch.tensor(host, dtype=torch.float64, device=device)
-        else:
-            # two buffers in turn: the previous step's copy may still be in flight
-            if not self._pinned or self._pinned[0].numel() != len(host):
-                self._pinned = [torch.empty(len(host), dtype=torch.float64, pin_memory=True) for _ in range(2)]
-            self._turn ^= 1
-            buf = self._pinned[self._turn]
-            buf.copy_(torch.tensor(host, dtype=torch.float64))
-            t = buf.to(device, non_blocking=True)
+        t = self._send(host, device)
         return t, [t[a:b] for a, b in bounds]
+
+    def _on(self, device: torch.device) -> None:
+        if self._device != device:
+            self._device, self._const, self._tab, self._pinned = device, None, None, []
+            self._flags = torch.tensor([0.0, 1.0], dtype=torch.float32, device=device)
+            self._f0, self._f1 = self._flags[0], self._flags[1]
+            self._one = torch.ones((), dtype=torch.float64, device=device)
+
+    def _send(self, host: list[float], device: torch.device) -> torch.Tensor:
+        """``host`` as a float64 device vector, copied without waiting."""
+        if device.type == "cpu":
+            return torch.from_numpy(np.array(host, dtype=np.float64))  # a new array each step: nothing shared
+        if device.type != "cuda":
+            return torch.tensor(host, dtype=torch.float64, device=device)
+        # two buffers in turn: the previous step's copy may still be in flight
+        if not self._pinned or self._pinned[0].numel() != len(host):
+            self._pinned = [torch.empty(len(host), dtype=torch.float64, pin_memory=True) for _ in range(2)]
+        self._turn ^= 1
+        buf = self._pinned[self._turn]
+        buf.copy_(torch.tensor(host, dtype=torch.float64))
+        return buf.to(device, non_blocking=True)
+
+    def _table(self, device: torch.device, has_loss: bool, host_loss: float | None, device_loss: bool
+               ) -> tuple[Table, bool, bool]:
+        """This step's :class:`Table` on the device (written once when no member has state), with whether the far
+        target and the loss blocks are used."""
+        self._on(device)
+        tab = self._tab
+        if tab is not None and self._tab_fixed:
+            return tab, False, False
+        skip = min((m.skip_above_sumsq() for m in self.fixed), default=math.inf)
+        if self.skip_nonfinite:
+            skip = skip if skip < _MAX else _MAX  # see _thresholds
+        clip = min((m.clip_norm() for m in self.fixed), default=math.inf)
+        bands = self.dynamic[0].bands(has_loss, host_loss) if self.dynamic else None  # type: ignore[attr-defined]
+        values, k, far, by_loss = table_host(skip, clip, bands, device_loss)
+        if tab is None or tab.k != k:
+            tab = self._tab = new_table(device, k)
+        write_table(tab, values)
+        self._tab_fixed = not self.stateful and not self.dynamic
+        return tab, far, by_loss
 
     def decide(self, gsq: torch.Tensor, loss: torch.Tensor | None, loss_bad: bool, has_loss: bool = False,
                host_loss: float | None = None) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """``(found_inf, clip_coef)`` as device tensors (None: that part does nothing) from the global sum of
         squares ``gsq`` (float64, 0-d), a tensor loss, ``loss_bad`` (a float loss known non-finite), whether the
         step has a loss and its value when it is a float kept on the host (``host_loss``)."""
+        if self.tabled:
+            return self._decide_table(gsq, loss, loss_bad, has_loss, host_loss)
         skips, clips = self.skips, self.clips
         t, parts = self._thresholds(gsq.device, has_loss, host_loss) if skips or clips else (None, [])
         found = None
@@ -230,6 +280,43 @@ class DeviceTwin:
                 for m, p in zip(self.dynamic, parts):
                     c_m = m.coef(norm, loss64, p)
                     coef = c_m if coef is None else torch.minimum(coef, c_m)
+        return found, coef
+
+    def _decide_table(self, gsq: torch.Tensor, loss: torch.Tensor | None, loss_bad: bool, has_loss: bool,
+                      host_loss: float | None) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """:meth:`decide` by one table over the norm (:class:`Table`): a few device operations, whatever the
+        members (the skip, a bucketize and a take, ``clip_adaptive``'s far target, one division)."""
+        if not (self.skip_nonfinite or self.skips or self.clips):
+            return None, None
+        x = loss
+        if x is not None:  # the loss as a 0-d tensor on gsq's device (calls only where needed: each costs)
+            x = x.detach() if x.requires_grad else x
+            x = x.reshape(()) if x.dim() else x
+            x = x if x.device == gsq.device else x.to(gsq.device)
+        tab, far, by_loss = self._table(gsq.device, has_loss, host_loss, x is not None and has_loss)
+        found = None
+        if self.skip_nonfinite:
+            if loss_bad:
+                found = self._f1.clone()
+            else:
+                ok = gsq <= tab.skip  # finite and not above the outlier threshold (see _thresholds)
+                if x is not None:
+                    ok = ok & (x.abs() < math.inf)
+                found = torch.where(ok, self._f0, self._f1).reshape(())  # 0-d float32
+        elif self.skips:
+            found = torch.where((gsq > tab.skip) & (gsq < math.inf), self._f1, self._f0).reshape(())
+        coef = None
+        if self.clips:
+            norm = exact_sqrt(gsq)
+            at = torch.bucketize(norm, tab.bounds, right=True)
+            if by_loss and x is not None:  # the value the host reads: the loss as packed, in float64
+                x64 = x if x.dtype == torch.float64 else x.to(torch.float64)
+                at = torch.add(at, torch.bucketize(x64, tab.xbounds, right=True), alpha=tab.k + 1)
+            target = torch.take(tab.targets, at)
+            if far:
+                target = torch.fmin(target, far_target(norm, tab.mean, tab.zs, torch.take(tab.zs2s, at)))
+            # target / norm < 1 where clipped; +inf or NaN (norm 0, Inf, NaN) where not: fmin takes 1.0 then
+            coef = torch.fmin(torch.div(target, norm), self._one).reshape(())
         return found, coef
 
     def __repr__(self) -> str:
