@@ -258,7 +258,7 @@ class Table:
     limit): the norm the step is clipped to (``+inf``: none) and the ``zs2`` of ``clip_adaptive``'s far target
     (``+inf`` where it does not clip: the target is then ``+inf`` or NaN, which ``fmin`` drops)."""
 
-    skip: torch.Tensor  # the scalars as 1-element vectors (views made once per buffer)
+    skip: torch.Tensor  # 0-d views (all views are made once per vector)
     mean: torch.Tensor
     zs: torch.Tensor
     xbounds: torch.Tensor
@@ -323,8 +323,8 @@ def new_table(device: torch.device, k: int) -> Table:
         vector = torch.zeros(size, dtype=torch.float64, device=device)
         pinned = [torch.zeros(size, dtype=torch.float64, pin_memory=device.type == "cuda") for _ in range(2)]
     n = 3 * (k + 1)
-    skip, mean, zs, xbounds, bounds, targets, zs2s = vector.split_with_sizes([1, 1, 1, 2, k, n, n])
-    return Table(skip, mean, zs, xbounds, bounds, targets, zs2s, host, pinned, vector, k)
+    _, xbounds, bounds, targets, zs2s = vector.split_with_sizes([3, 2, k, n, n])
+    return Table(vector[0], vector[1], vector[2], xbounds, bounds, targets, zs2s, host, pinned, vector, k)
 
 
 def write_table(tab: Table, values: list[float]) -> None:

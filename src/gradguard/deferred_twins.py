@@ -24,8 +24,8 @@ With fixed members and at most one ``clip_adaptive`` (every built-in policy), :c
 members' device rules one by one: the host turns the clip rules into one table over the norm (the intervals between
 every breakpoint the rules compare the norm with, and in each the norm the step is clipped to: see
 :func:`~gradguard.deferred_adaptive.table_host`), written in place into one device vector, and the device takes the
-step's entry (``bucketize`` and ``take``), ``clip_adaptive``'s far target, one division: 20 small device
-operations for ``safe``, ``grad_scale`` included (25 and 15 indexings of the host doubles before), 12 for a skip
+step's entry (``bucketize`` and ``take``), ``clip_adaptive``'s far target, one division: 18 small device
+operations for ``safe``, ``grad_scale`` included (25 and 15 indexings of the host doubles before), 10 for a skip
 and a fixed clip (12, ``isfinite`` being 4, and 5 indexings before); the same doubles.
 
 Twins known here: :class:`~gradguard.policy.SkipNonFinite`, :class:`~gradguard.policy.ClipByGlobalNorm`
@@ -302,9 +302,9 @@ class DeviceTwin:
                 ok = gsq <= tab.skip  # finite and not above the outlier threshold (see _thresholds)
                 if x is not None:
                     ok = ok & (x.abs() < math.inf)
-                found = torch.where(ok, self._f0, self._f1).reshape(())  # 0-d float32
+                found = torch.where(ok, self._f0, self._f1)  # 0-d float32
         elif self.skips:
-            found = torch.where((gsq > tab.skip) & (gsq < math.inf), self._f1, self._f0).reshape(())
+            found = torch.where((gsq > tab.skip) & (gsq < math.inf), self._f1, self._f0)
         coef = None
         if self.clips:
             norm = exact_sqrt(gsq)
@@ -316,7 +316,7 @@ class DeviceTwin:
             if far:
                 target = torch.fmin(target, far_target(norm, tab.mean, tab.zs, torch.take(tab.zs2s, at)))
             # target / norm < 1 where clipped; +inf or NaN (norm 0, Inf, NaN) where not: fmin takes 1.0 then
-            coef = torch.fmin(torch.div(target, norm), self._one).reshape(())
+            coef = torch.fmin(torch.div(target, norm), self._one)
         return found, coef
 
     def __repr__(self) -> str:
