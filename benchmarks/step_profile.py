@@ -10,12 +10,14 @@ costs warm (caches are cold), so figures taken in isolation mislead; these are n
     python benchmarks/step_profile.py --policy monitor --update-every 0
     python benchmarks/step_profile.py --calls 16,1024      # Python-level calls per step against the tensor count
     python benchmarks/step_profile.py --sync deferred --tensors 1024 --threads 1   # the deferred path (fused AdamW)
+    python benchmarks/step_profile.py --twin-ab --tensors 16 --threads 1 --rounds 300   # the twin's two device paths
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -65,6 +67,70 @@ def python_calls(n: int, policy: str) -> int:
     return calls // 10
 
 
+def twin_ab(policy: str, n: int, rounds: int) -> None:
+    """The deferred twin's two device paths in one process, interleaved in shuffled order each round: the table over
+    the norm (``DeviceTwin.tabled``, the default) against the per-member path (each member's own device rule), on
+    fixed gradients over ``n`` tensors of 4,096 elements (a falling float loss, the optimizer stubbed), with a
+    blocking guard and ``clip_grad_norm_`` for scale. Extra CPU microseconds per step against ``clip_grad_norm_``
+    and the per-round difference table - per-member: median and 95% bootstrap interval."""
+    import random
+
+    from gradguard.policy import chain, clip_by_global_norm, skip_nonfinite
+
+    def make(sync: str, tabled: bool | None) -> Callable[[], None]:
+        torch.manual_seed(0)
+        model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)])
+        for p in model.parameters():
+            p.grad = torch.randn_like(p) * 1e-3
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+        opt.step = lambda *a, **k: None  # type: ignore[method-assign]
+        params = list(model.parameters())
+        if sync == "reference":
+            return lambda: (torch.nn.utils.clip_grad_norm_(params, 1e9), opt.step()) and None
+        pol: Any = chain(skip_nonfinite(), clip_by_global_norm(1e9)) if policy == "skip+clip" else policy
+        guard = Guard(model, opt, policy=pol, sync=sync, update_every=10)
+        if tabled is not None:
+            guard._deferred.twin.tabled = tabled  # type: ignore[union-attr]
+        loss = [1.0]
+
+        def step() -> None:
+            loss[0] *= 0.999
+            guard.step(loss[0])
+        return step
+
+    fns = {"clip_grad_norm_": make("reference", None), "blocking": make("blocking", None),
+           "deferred, per-member": make("deferred", False), "deferred, table": make("deferred", True)}
+    for f in fns.values():
+        for _ in range(300):
+            f()
+    per = max(10, 320 // n)
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    rng = random.Random(0)
+    names = list(fns)
+    for _ in range(rounds):
+        rng.shuffle(names)
+        for k in names:
+            t0 = time.thread_time()
+            for _ in range(per):
+                fns[k]()
+            times[k].append((time.thread_time() - t0) / per * 1e6)
+
+    def boot(values: list[float]) -> tuple[float, float]:
+        meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(2000))
+        return meds[50], meds[1949]
+
+    print(f"policy {policy!r}, {n} tensors, {rounds} rounds x {per} steps, CPU clock, load average "
+          f"{os.getloadavg()[0]:.1f}\n")
+    print("| variant | extra µs/step vs clip_grad_norm_ [95% CI] |")
+    print("|---|---:|")
+    rows = [(k, [a - b for a, b in zip(times[k], times["clip_grad_norm_"])]) for k in names if k != "clip_grad_norm_"]
+    rows.append(("table - per-member", [a - b for a, b in zip(times["deferred, table"],
+                                                              times["deferred, per-member"])]))
+    for k, d in sorted(rows):
+        lo, hi = boot(d)
+        print(f"| {k} | {statistics.median(d):.1f} [{lo:.1f}, {hi:.1f}] |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--policy", default="safe")
@@ -78,8 +144,14 @@ def main() -> None:
     ap.add_argument("--sync", choices=["blocking", "deferred"], default="blocking",
                     help="the guard's sync mode (deferred: with a fused AdamW, as it needs)")
     ap.add_argument("--calls", default="", help="comma-separated tensor counts: print Python calls per step")
+    ap.add_argument("--twin-ab", action="store_true",
+                    help="time the deferred twin's table against its per-member path (--policy safe or skip+clip)")
+    ap.add_argument("--rounds", type=int, default=300, help="--twin-ab: interleaved rounds")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.twin_ab:
+        twin_ab(args.policy, args.tensors or 16, args.rounds)
+        return
     if args.calls:
         print("| tensors | policy | Python-level calls per guarded step |")
         print("|---:|---|---:|")
