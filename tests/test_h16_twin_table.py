@@ -73,3 +73,14 @@ def test_fixed_clip_table_matches_the_host_rule_on_corners() -> None:
             host_n = math.sqrt(n * n) if n == n else n
             want = c / host_n if math.isfinite(host_n) and host_n > c else 1.0
             assert found is None and coef is not None and coef.item() == want, (c, n, coef, want)
+
+
+def test_grad_scale_written_in_place_is_the_hosts() -> None:
+    from gradguard.deferred import device_grad_scale, host_grad_scale
+
+    rng = random.Random(2)
+    out = torch.empty((), dtype=torch.float32)
+    coefs = [math.exp(rng.uniform(-700, 0)) for _ in range(3000)] + [rng.uniform(0, 1) for _ in range(3000)] + [1.0]
+    for c in coefs:
+        got = device_grad_scale(torch.tensor(c, dtype=torch.float64), out)
+        assert got is out and got.item() == host_grad_scale(c).item(), c

@@ -109,10 +109,14 @@ def host_grad_scale(coef: float) -> torch.Tensor:
     return torch.tensor(1.0 / coef, dtype=torch.float32)
 
 
-def device_grad_scale(coef: torch.Tensor) -> torch.Tensor:
+def device_grad_scale(coef: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
     """The deferred mode's ``grad_scale`` from the device coefficient (0-d float64): the same IEEE division and
-    rounding as :func:`host_grad_scale`, on the device."""
-    return torch.reciprocal(coef).to(torch.float32)  # 1 / x, correctly rounded (as a division) on CPU and CUDA
+    rounding as :func:`host_grad_scale`, on the device (``1 / coef`` correctly rounded, as a division, on CPU and
+    CUDA, then rounded to float32 as it is written). ``out``: a 0-d float32 tensor of the coefficient's device to
+    write it to (one operation instead of two; it is the result)."""
+    if out is None:
+        return torch.reciprocal(coef).to(torch.float32)
+    return torch.reciprocal(coef, out=out)
 
 
 def found_inf_target(opt: Any) -> Any:
@@ -158,6 +162,7 @@ class DeferredSteps:
         self._armed: torch.Tensor | None = None  # found_inf left on the optimizer for the trainer's step
         self._warned = False
         self._dtypes: dict[tuple[int, ...], torch.dtype] = {}  # the gradients' one dtype per set (float64: mixed)
+        self._scale_out: torch.Tensor | None = None  # the fused step's grad_scale, written each step
 
     # ----------------------------------------------------------------------------------------- issue
     def step(self, guard: Any, loss: torch.Tensor | float | None, *, trainer_steps: bool = False,
@@ -240,7 +245,10 @@ class DeferredSteps:
             if found is not None and target is not None:
                 target.found_inf = found
             if in_step and coef is not None and grads and target is not None:
-                target.grad_scale = device_grad_scale(coef)
+                out = self._scale_out
+                if out is None or out.device != coef.device:  # reused: on a GPU, written in stream order
+                    out = self._scale_out = torch.empty((), dtype=torch.float32, device=coef.device)
+                target.grad_scale = device_grad_scale(coef, out)
             try:
                 opt.step()
             finally:

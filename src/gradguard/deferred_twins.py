@@ -174,6 +174,8 @@ class DeviceTwin:
         #: the fixed members and at most one clip_adaptive: the step's clip is one table over its norm (Table)
         self.tabled = len(self.dynamic) == 0 or (len(self.dynamic) == 1 and isinstance(self.dynamic[0],
                                                                                        ClipAdaptiveTwin))
+        self._skippers = [m for m in self.fixed if m.skips]
+        self._clippers = [m for m in self.fixed if m.clips]
         self._tab: Table | None = None  # the table's device vector and views
         self._tab_fixed = False  # written once (no member has state)
 
@@ -230,10 +232,13 @@ class DeviceTwin:
         tab = self._tab
         if tab is not None and self._tab_fixed:
             return tab, False, False
-        skip = min((m.skip_above_sumsq() for m in self.fixed), default=math.inf)
+        skip = clip = math.inf
+        for m in self._skippers:  # only the members whose skip / clip can be finite (MemberTwin.skips / clips)
+            skip = min(skip, m.skip_above_sumsq())
         if self.skip_nonfinite:
             skip = skip if skip < _MAX else _MAX  # see _thresholds
-        clip = min((m.clip_norm() for m in self.fixed), default=math.inf)
+        for m in self._clippers:
+            clip = min(clip, m.clip_norm())
         bands = self.dynamic[0].bands(has_loss, host_loss) if self.dynamic else None  # type: ignore[attr-defined]
         values, k, far, by_loss = table_host(skip, clip, bands, device_loss)
         if tab is None or tab.k != k:
