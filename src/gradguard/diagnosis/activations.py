@@ -1,5 +1,11 @@
 """Activations: dead ReLU units and saturated sigmoid/tanh units on the probe batch, and the gradient they cost.
 
+Dead units spread over layers (at least 2 layers >= 20% dead, none beyond ``DEAD_CRIT``) in a stack of
+``>= DEEP_LAYERS`` weight layers with nothing that normalises are named ``normalization``: nothing re-centres the
+pre-activations between layers, so units drift off layer after layer (seen halves: 38-75% dead at worst, in 2 to 51
+layers, in plain ReLU stacks of 14 to 99 weight layers, every one labelled depth/normalization; the dead-ReLU faults
+labelled ``activation`` all have a layer 100% dead; one faulty layer alone stays ``activation``).
+
 * dead: a ReLU unit (feature, or channel for convolutions) never positive over the whole batch passes no gradient;
 * saturated: ``|tanh| > 0.99`` or ``sigmoid`` outside ``(0.01, 0.99)``, where the derivative is below ~0.02;
 * cost: the measured between-layer gradient gain beyond the healthy one (``sqrt(1/2)`` for ReLU, 1 otherwise),
@@ -8,6 +14,7 @@
 
 from __future__ import annotations
 
+from .depth import DEEP_LAYERS, unnormalised_depth
 from .findings import Finding
 from .probe import ProbeResult
 from .propagation import Propagation
@@ -46,6 +53,7 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
             by_kind[rec.activation] = by_kind.get(rec.activation, 0.0) + excess[rec.name]
     findings: list[Finding] = []
     explained_total = 0.0
+    plain_depth = unnormalised_depth(probe, prop)
     for kind in sorted(set(stats) | set(by_kind)):
         fracs = stats.get(kind, {})
         worst = max(fracs.values(), default=0.0)
@@ -71,8 +79,15 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         layers = sorted({k.split(" ")[0].split("#")[0] for k, v in fracs.items() if v >= 0.2}) or \
             [r.name for r in prop.chain if r.activation == kind]
         fix_text, code = _FIX.get(kind, _FIX["tanh"])
+        spread = sum(v >= 0.2 for v in fracs.values()) >= 2
+        drift = dead and spread and worst < DEAD_CRIT and plain_depth >= DEEP_LAYERS
+        if drift:
+            fix_text = ("Add normalisation between the layers (BatchNorm after each Linear/Conv, LayerNorm for "
+                        "sequences) so every layer's pre-activations are re-centred and units stop dying with depth.")
+            code = ("import torch.nn as nn\n"
+                    "block = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())")
         findings.append(Finding(
-            cause="activation",
+            cause="normalization" if drift else "activation",
             layers=layers,
             severity=severity,
             confidence=min(1.0, 0.4 + 0.6 * max(worst, min(1.0, explained / 3.0))),
@@ -84,6 +99,7 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
                 "expected_fraction": "< 0.2",
                 "gradient_cost_decades": round(cost, 2),
                 "explained_decades": round(explained, 2),
+                **({"unnormalised_weight_layers": plain_depth, "direction": -1} if drift else {}),
             },
             message=(
                 (f"{kind}: up to {worst:.0%} of units are {what} (mean {mean:.0%}); " if worst >= 0.2 else
@@ -91,6 +107,8 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
                                                                           if kind == "sigmoid" else ""))
                 + f"across the chain the activations {'shrink' if cost < 0 else 'change'} the gradient by "
                 f"{abs(cost):.1f} decades beyond a healthy {kind}."
+                + (f" No layer is dead as a whole and nothing normalises across these {plain_depth} weight layers: "
+                   "the units drift off because nothing re-centres them between layers." if drift else "")
             ),
             prescription=fix_text,
             code=code,

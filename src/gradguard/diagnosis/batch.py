@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,13 +107,16 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
             out = _call(lambda mm: mm(**kwargs), m, "model(**batch)")
             if isinstance(out, torch.Tensor) or getattr(out, "loss", None) is not None or (
                     isinstance(out, Mapping) and out.get("loss") is not None):
+                if "zero_output_loss" not in spec.baseline:
+                    spec.baseline["zero_output_loss"] = _uniform_loss(out, kwargs.get("labels"))
                 return extract_loss(out, "model(**batch)")
             raise DiagnosisError(
                 f"model(**batch) returned {describe(out)} without a loss (no .loss). Include the labels in the batch "
                 "(e.g. batch['labels'] = batch['input_ids'] for a causal LM), or pass "
                 "closure=lambda m: loss_fn(m(**batch), targets)."
             )
-        return StepSpec(run=run_dict, form="model(**batch).loss")
+        spec = StepSpec(run=run_dict, form="model(**batch).loss")
+        return spec
     if not isinstance(batch, list | tuple) or len(batch) != 2:
         raise DiagnosisError(
             f"batch must be an (inputs, targets) pair or a dict for model(**batch), got {describe(batch)}. "
@@ -157,6 +161,18 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
         return loss
     spec = StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets))
     return spec
+
+
+def _uniform_loss(out: Any, labels: Any) -> float:
+    """The cross-entropy of an all-zero (uniform) prediction, ``log(classes)``, for a model output with class
+    ``.logits`` (at least 2 classes) trained on integer ``labels`` (a Hugging Face classifier, masked or causal LM,
+    whose ``.loss`` is that cross-entropy); NaN otherwise (no baseline)."""
+    logits = out.get("logits") if isinstance(out, Mapping) else getattr(out, "logits", None)
+    if isinstance(logits, torch.Tensor) and logits.is_floating_point() and logits.ndim >= 2 \
+            and logits.shape[-1] >= 2 and isinstance(labels, torch.Tensor) and not labels.is_floating_point() \
+            and labels.dtype != torch.bool:
+        return math.log(int(logits.shape[-1]))
+    return float("nan")
 
 
 def _call(fn: Callable[[nn.Module], Any], m: nn.Module, what: str) -> Any:

@@ -17,11 +17,22 @@ from .layers import is_norm
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["DEEP_LAYERS", "depth_findings"]
+__all__ = ["DEEP_LAYERS", "depth_findings", "normalisers", "unnormalised_depth"]
 
 DEEP_LAYERS = 6
 MIN_LAYERS = 4
 WARN_DECADES, CRIT_DECADES = 2.0, 3.0
+
+
+def normalisers(probe: ProbeResult) -> set[str]:
+    """Modules that normalise: normalisation modules, and any whose output rows come out at unit RMS on the batch."""
+    return {r.name for r in probe.records if r.normalizes} | {n for n, m in probe.modules.items() if is_norm(m)}
+
+
+def unnormalised_depth(probe: ProbeResult, prop: Propagation) -> int:
+    """The number of weight layers on the gradient's path when nothing in the model normalises, else 0: a stack of
+    ``>= DEEP_LAYERS`` of them has nothing that restores the signal's scale and centre between layers."""
+    return 0 if normalisers(probe) else len(prop.chain) - len(prop.gated)
 
 
 def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> list[Finding]:
@@ -32,7 +43,7 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
         return []
     same_way = explained if explained * measured > 0 else 0.0
     residual = max(0.0, abs(measured) - abs(same_way))
-    norms = {r.name for r in probe.records if r.normalizes} | {n for n, m in probe.modules.items() if is_norm(m)}
+    norms = normalisers(probe)
     has_norm = bool(norms)
     cause = "normalization" if (n >= DEEP_LAYERS and not has_norm) else "depth"
     plain_stack = len(prop.plain) >= n - 2

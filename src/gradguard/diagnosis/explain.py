@@ -17,7 +17,9 @@ The model (each arrow: the quantity on the left sets the one on the right)::
   recurrence finding measures over time is the recurrence's consequence: the layers around a recurrence that is
   unrolled inline (an element-wise ``u * h`` loop) carry its compounding.
 * A non-finite value that out-of-scale inputs produce downstream (an overflow in the first layers) is the data's
-  consequence, not a ``numeric`` cause.
+  consequence, not a ``numeric`` cause. Likewise every quantity measured on the signal those inputs start
+  (``BATCH_MEASURED``: saturation, decay over time steps, compounding through depth): the model's weights are not
+  what sets that signal's scale, so these are the data's consequences whatever their direction.
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
   mis-scaled-weights finding becomes ``regularization`` (no weight decay) or ``lr`` (with weight decay).
 
@@ -29,10 +31,12 @@ from __future__ import annotations
 
 from .findings import SEVERITIES, Finding
 
-__all__ = ["UPSTREAM", "explain"]
+__all__ = ["BATCH_MEASURED", "UPSTREAM", "explain"]
 
 #: causes upstream of the gradient's scale, most upstream first
 UPSTREAM: tuple[str, ...] = ("data", "init", "activation", "recurrence", "normalization", "depth")
+#: causes measured on the signal the batch starts (not on the weights alone): downstream of the inputs' scale
+BATCH_MEASURED: tuple[str, ...] = ("activation", "recurrence", "normalization", "depth")
 
 
 def _strong(f: Finding) -> bool:
@@ -87,6 +91,8 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         for f in findings:
             if f.cause == "numeric" and _strong(f):
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
+            elif f.cause in BATCH_MEASURED and _strong(f):
+                _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
     for rec in [f for f in findings if f.cause == "recurrence" and _strong(f) and _direction(f)]:
         for f in findings:
             if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) == _direction(rec):
