@@ -11,6 +11,7 @@ costs warm (caches are cold), so figures taken in isolation mislead; these are n
     python benchmarks/step_profile.py --calls 16,1024      # Python-level calls per step against the tensor count
     python benchmarks/step_profile.py --sync deferred --tensors 1024 --threads 1   # the deferred path (fused AdamW)
     python benchmarks/step_profile.py --twin-ab --tensors 16 --threads 1 --rounds 300   # the twin's two device paths
+    python benchmarks/step_profile.py --torch-calls 16 --sync deferred   # torch operations (GPU: launches) per step
 """
 
 from __future__ import annotations
@@ -65,6 +66,41 @@ def python_calls(n: int, policy: str) -> int:
         guard.step(0.5)
     sys.setprofile(None)
     return calls // 10
+
+
+def torch_calls(n: int, policy: str, sync: str) -> float:
+    """Torch operations (functions and tensor methods through ``__torch_function__``, attribute reads such as
+    ``.grad`` left out: each a kernel launch or a view on a GPU) per steady guarded step over ``n`` tensors of 4,096
+    elements, fixed gradients, a falling float loss, a fused AdamW whose step is left out; averaged over 50 steps
+    (update measurement every 10th)."""
+    from torch.overrides import TorchFunctionMode
+
+    from gradguard.policy import chain, clip_by_global_norm, skip_nonfinite
+
+    class Count(TorchFunctionMode):
+        calls = 0
+
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            Count.calls += getattr(func, "__name__", "") not in ("__get__", "__set__")  # not attribute reads
+            return func(*args, **(kwargs or {}))
+
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)])
+    for p in model.parameters():
+        p.grad = torch.randn_like(p) * 1e-3
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+    opt.step = lambda *a, **k: None  # type: ignore[method-assign]
+    pol: Any = chain(skip_nonfinite(), clip_by_global_norm(1e9)) if policy == "skip+clip" else policy
+    guard = Guard(model, opt, policy=pol, sync=sync, update_every=10)
+    loss = 1.0
+    for _ in range(300):
+        loss *= 0.999
+        guard.step(loss)
+    with Count():
+        for _ in range(50):
+            loss *= 0.999
+            guard.step(loss)
+    return Count.calls / 50
 
 
 def twin_ab(policy: str, n: int, rounds: int) -> None:
@@ -147,8 +183,16 @@ def main() -> None:
     ap.add_argument("--twin-ab", action="store_true",
                     help="time the deferred twin's table against its per-member path (--policy safe or skip+clip)")
     ap.add_argument("--rounds", type=int, default=300, help="--twin-ab: interleaved rounds")
+    ap.add_argument("--torch-calls", default="", help="comma-separated tensor counts: torch operations per step for "
+                    "--policy (safe, skip+clip...) in --sync mode")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.torch_calls:
+        print("| tensors | policy | sync | torch operations per guarded step |")
+        print("|---:|---|---|---:|")
+        for n in (int(c) for c in args.torch_calls.split(",")):
+            print(f"| {n} | {args.policy} | {args.sync} | {torch_calls(n, args.policy, args.sync):.1f} |")
+        return
     if args.twin_ab:
         twin_ab(args.policy, args.tensors or 16, args.rounds)
         return
