@@ -3,10 +3,12 @@
 * a model whose first loss is >= 10^0.5 times a uniform prediction's, with most of its weight layers too large, is
   mis-initialised even where its LayerNorms keep the gradient path in range (a Hugging Face model's ``.loss`` is
   compared with ``log(classes)`` of its ``.logits``);
-* too-small weights at PyTorch's default init in an unnormalised deep stack: the missing normalisation, not the init;
-* dead units in part of every layer of a deep unnormalised stack: the missing normalisation, not the activation;
+* too-small weights at a library's standard init (PyTorch's default, He by fan-out) in an unnormalised deep stack: the
+  missing normalisation, not the init;
+* dead units spread over several layers of a deep unnormalised stack: the missing normalisation, not the activation;
 * a recurrent gradient that vanishes over time only at the PyTorch default's rate per step is not trouble;
-* out-of-scale inputs explain what is measured on the signal they start (the recurrence's vanishing over time).
+* out-of-scale inputs explain what is measured on the signal they start (the recurrence's vanishing over time);
+* a model initialised too large as a whole (recurrent weights included) explains its recurrence's growth over time.
 """
 
 from __future__ import annotations
@@ -166,3 +168,19 @@ def test_fan_out_he_init_without_batchnorm_is_normalization_with_it_healthy() ->
     from judgment_corpus.fresh_builders import mobilenet_v2
 
     assert run_check(mobilenet_v2(0, lr=0.1)).healthy  # the same init with its BatchNorms
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_model_initialised_too_large_explains_its_recurrence(seed: int) -> None:
+    d = run_check(_case("gru_classifier_init_std1").build(seed))  # type: ignore[attr-defined]
+    assert _top(d) == "init", d.render()
+    assert "model_wide" in d.top.evidence  # type: ignore[union-attr]
+    rec = d.by_cause("recurrence")
+    assert rec and all(f.evidence.get("consequence_of") == "init" for f in rec)
+
+
+def test_a_recurrent_weight_scaled_alone_stays_recurrence() -> None:
+    torch.manual_seed(0)
+    d = check(_LastStep(2.0), _rnn_batch(30), F.mse_loss)  # only weight_hh off (orthogonal x 2): the recurrence's
+    assert _top(d) == "recurrence", d.render()
+    assert all("model_wide" not in f.evidence for f in d.by_cause("init"))

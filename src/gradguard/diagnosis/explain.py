@@ -20,6 +20,10 @@ The model (each arrow: the quantity on the left sets the one on the right)::
   consequence, not a ``numeric`` cause. Likewise every quantity measured on the signal those inputs start
   (``BATCH_MEASURED``: saturation, decay over time steps, compounding through depth): the model's weights are not
   what sets that signal's scale, so these are the data's consequences whatever their direction.
+* Most of the model's weights initialised too large (``init``'s ``model_wide`` evidence: more than half of every
+  weight, recurrent ones included, > 1.9x its scale) set the recurrent weights' scale too: a recurrence whose
+  gradient grows over time is then the init's consequence (seen halves: an attention seq2seq at N(0, 1), 11 of 13
+  weights too large; the recurrence faults have at most 1 of 3 to 6).
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
   mis-scaled-weights finding becomes ``regularization`` (no weight decay) or ``lr`` (with weight decay).
 
@@ -93,6 +97,18 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
+    wide = next((f for f in findings if f.cause == "init" and "model_wide" in f.evidence and not trained), None)
+    grown = [f for f in findings if f.cause == "recurrence" and _strong(f) and _direction(f) > 0]
+    if wide is not None and grown:
+        for f in grown:
+            _absorb(wide, f, "the whole model is initialised too large, its recurrent weights with it")
+        wide.confidence = 0.7
+        wide.message = (f"The model is initialised too large ({wide.evidence['model_wide']}), recurrent weights "
+                        "included: the gradient grows over the time steps because of it.")
+        wide.prescription = ("Re-initialise with the scheme each layer's activation wants (orthogonal recurrent "
+                             "weights, He/Xavier elsewhere); fix(model, diagnosis) does it.")
+        wide.code = ("from gradguard.diagnosis import fix\n"
+                     "changes = fix(model, diagnosis)  # re-initialises these layers")
     for rec in [f for f in findings if f.cause == "recurrence" and _strong(f) and _direction(f)]:
         for f in findings:
             if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) == _direction(rec):

@@ -246,6 +246,11 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
         ))
     named = {s.key for s in group} if findings else set()
     off = [s for s in specs.values() if abs(math.log(s.factor)) > math.log(OFF_FACTOR) and s.key not in named]
+    every = [s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0]
+    large = [s for s in every if s.factor > OFF_FACTOR and s.key not in named]
+    model_wide = len(every) >= 3 and 2 * len(large) > len(every)
+    if model_wide:  # the recurrent layers' own weights too (``specs`` keeps one weight per module)
+        off = list({s.key: s for s in off + large}.values())
     if off:
         findings.append(Finding(
             cause="init",
@@ -253,7 +258,9 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
             severity="info",
             confidence=0.3,
             evidence={"layers": {s.key: _layer_evidence(s) for s in off},
-                      "measured_decades": None if prop.measured is None else round(prop.measured, 2)},
+                      "measured_decades": None if prop.measured is None else round(prop.measured, 2),
+                      **({"model_wide": f"{len(large)} of {len(every)} weights > {OFF_FACTOR}x too large",
+                          "direction": 1} if model_wide else {})},
             message=(
                 f"{len(off)} weight(s) are off the He/Xavier scale by more than {OFF_FACTOR}x, but the measured "
                 "propagation does not show them causing trouble (normalisation, residual paths, a transformer's "
