@@ -74,7 +74,7 @@ DEV8: list[Case] = [
     _b("regnet_no_bn_sgd0.08", HALF, ("normalization", "lr"), EXPLODE + VANISH, DIVERGE + STUCK,
        P(F3.regnet, bn=False, lr=0.08), C10),
     _b("gru_classifier_init_std1", HALF, ("init",), EXPLODE + VANISH, DIVERGE + STUCK, rnn_classifier_init, C4),
-    _h("rnn_forecaster_60", HALF, "rnn_forecaster", rnn_forecaster_long, None),
+    _h("rnn_forecaster_60", HALF, "rnn_forecaster_long", rnn_forecaster_long, None),
     _b("rnn_forecaster_raw_units_x300", HALF, ("data",), EXPLODE + VANISH, DIVERGE + STUCK,
        P(F5.rnn_forecaster, scale=300.0), None),
 ]
