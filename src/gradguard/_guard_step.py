@@ -116,7 +116,7 @@ def finish(guard: Any, stats: StepStats, update: UpdateStats | None, events: lis
     report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
                         grad_norm=stats.grad_norm,
                         clip_coef=guard._actuator.effective_coef(decision, stats) if applied else 1.0,
-                        events=(*events, *outcome.events),
+                        events=(*_pending(guard), *events, *outcome.events),
                         rolled_back_to=None if rollback is None else rollback.to_step,
                         skip_batches=() if rollback is None else rollback.skip_batches,
                         reset_state=reset is not None, reset_reason=reset)
@@ -135,6 +135,15 @@ def finish(guard: Any, stats: StepStats, update: UpdateStats | None, events: lis
     if reset is not None:
         guard._reset_hooks.run(report)
     return report
+
+def _pending(guard: Any) -> list[Event]:
+    """Events due with the first report (a rate held before the first step), once."""
+    pending = guard.__dict__.get("_pending_events")
+    if not pending:
+        return []
+    guard._pending_events = []
+    return pending
+
 
 def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
     """The only code that changes gradients, the optimizer, the scheduler or the scaler."""

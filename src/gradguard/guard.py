@@ -41,6 +41,7 @@ from .handwritten import clear_skipped_grads, without_optimizer
 from .inventory import ParamInventory, build_inventory
 from .investigate import Investigator
 from .mitigation.actuator import Actuator, Outcome
+from .mitigation.early_hold import hold_before_first_step
 from .mitigation.rollback import find_store
 from .policy import Policy, bind_optimizer, resolve_policy
 from .rng import capture_rng_state
@@ -182,6 +183,8 @@ class Guard(GuardRecovery):
         self._record_layers: int | None = None  # the record's layer count, once layers were added after it opened
         self._actuator = Actuator(model, optimizer, scheduler, scaler, self.inventory, find_store(self.policy),
                                   max_consecutive_skips, self.policy, self.detectors)
+        #: events due with the first report: a rate held before the first step (see HoldEarlySteps)
+        self._pending_events: list[Event] = hold_before_first_step(self) if not self._by_hand else []
         #: the fused optimizer that applies a plain global clip inside its step (grad_scale), or None
         self._scale_target: Any = scale_target(self)
         self._step = 0

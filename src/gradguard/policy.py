@@ -20,6 +20,7 @@ from .errors import ConfigError
 from .events import Event
 from .mitigation.backoff import BackoffLR
 from .mitigation.clipping import ClipAdaptive, ClipByPercentile, ClipByValue, ClipByZScore, ClipPerLayer, ClipUnitwise
+from .mitigation.early_hold import HoldEarlySteps
 from .mitigation.relearn import LowerLRWhenNotLearning
 from .mitigation.rollback import RollbackOnTrouble
 from .mitigation.skipping import SkipOutliers
@@ -222,7 +223,9 @@ def chain(*policies: Policy) -> Policy:
 
 
 def _safe() -> Chain:
-    return Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive())
+    # HoldEarlySteps: a warm-up for a run whose first Adam step would move its weights by >= 0.3 of their RMS
+    # (host-only, never acts on a run at a usual rate: every healthy corpus model is at <= 0.2)
+    return Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive(), HoldEarlySteps())
 
 
 def _attribute_spikes() -> Policy:

@@ -1,0 +1,172 @@
+"""Adam's first steps at a rate far too high for the weights' scale: a warm-up the run did not have.
+
+An Adam-family optimizer's first steps are sign-like: every element moves by about ``lr`` whatever the gradient's
+scale, so a step moves a weight matrix by about ``lr / rms(W)`` of its own RMS. At the usual settings that share is
+small: over every healthy Adam-family model of the judgment corpus (all halves) the parameter-weighted median of
+``lr / rms(W)`` at the first step is at most 0.20 (a TCN; GPT-2, nanoGPT and ViT at 0.02 std and 3e-4..1e-3:
+0.015-0.05). At 0.7 (a 10-layer ReLU MLP at PyTorch's default init under Adam 0.05: its first step moves the median
+matrix by 0.46 of its norm) the first steps rewrite the weights, and which net then dies (every unit of a layer
+off: a constant output) is a lottery no clip decides: the gradient's scale does not enter the step.
+
+:class:`HoldEarlySteps` judges the run once, when the guard is built (the weights and rates before any step, on an
+optimizer without state): when that median is at least ``gate`` it lowers every param group's rate (the
+scheduler's base rates with it) by ``target / median`` before the first step and puts it back after ``steps``
+steps. Chosen on the development seeds of ``benchmarks/spikes.py`` (relu_adam_high_lr, seeds 0-4, 10-29 and 100-139
+under ``safe``): target 0.1 over 25 steps, 0 dead nets in 65 (4 without); target 0.05 or 0.2, 10 or 50 steps, a
+linear ramp, were worse (README "Mitigation against the peers").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..decision import Decision
+from ..errors import ConfigError
+from ..events import Event
+from ..stats_types import StepStats
+
+__all__ = ["HoldEarlySteps", "hold_before_first_step", "median_step_share"]
+
+
+def median_step_share(optimizer: torch.optim.Optimizer) -> float | None:
+    """The parameter-weighted median over the optimizer's weight matrices (>= 2 dimensions, not all zero) of
+    ``lr / rms(W)``: the share of its RMS a sign-like step moves a matrix by. None without such a matrix."""
+    rows: list[tuple[float, float]] = []
+    with torch.no_grad():
+        for group in optimizer.param_groups:
+            lr = group.get("lr", 0.0)
+            lr = float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
+            for p in group["params"]:
+                if p.dim() < 2 or p.numel() == 0:
+                    continue
+                rms = float(p.detach().float().pow(2).mean().sqrt())
+                if rms > 0 and math.isfinite(rms):
+                    rows.append((lr / rms, float(p.numel())))
+    if not rows:
+        return None
+    rows.sort()
+    ratios = np.array([r for r, _ in rows])
+    sizes = np.cumsum([n for _, n in rows])
+    return float(ratios[int(np.searchsorted(sizes, 0.5 * sizes[-1]))])
+
+
+class HoldEarlySteps:
+    """Lower the rate for the first ``steps`` steps of a run whose first Adam step is far too large (see the module
+    docstring). Host-only: it changes the rate, never a step's gradients, so the deferred mode keeps it.
+
+    Args:
+        gate: the median share (``lr / rms(W)``) at or above which the run is held (default 0.3: 1.5x the largest
+            healthy corpus value; > 0).
+        target: the share the held rate moves the weights by (default 0.1; 0 < target < gate).
+        steps: the steps held, from the first (default 25, the adaptive clipper's warm-up; >= 1).
+
+    Raises:
+        ConfigError: a setting out of range.
+    """
+
+    survives_rollback = True  # its rate change is the guard's, which a rollback keeps
+
+    def __init__(self, gate: float = 0.3, target: float = 0.1, steps: int = 25) -> None:
+        if isinstance(gate, bool) or not isinstance(gate, (int, float)) or not 0 < gate < math.inf:
+            raise ConfigError("gate", gate, "a finite number > 0 (the first step's lr / rms(W))")
+        if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < gate:
+            raise ConfigError("target", target, f"a number in (0, gate={gate:g})")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ConfigError("steps", steps, "an int >= 1 (steps held from the first)")
+        self.gate = float(gate)
+        self.target = float(target)
+        self.steps = steps
+        self.share: float | None = None  # the median share measured when the guard was built
+        self.scale = 1.0  # the factor the rate is held at (1.0: not held, or put back)
+        self._pending: Decision | None = None
+
+    def set_optimizer(self, optimizer: Any) -> None:
+        """Called once by the guard with the optimizer it steps, before any step: judge the run. Only a fresh
+        Adam-family optimizer (no state yet) is judged; a resumed run gets its hold from its state."""
+        from ..diagnosis.stepsize import optimizer_family
+
+        if not isinstance(optimizer, torch.optim.Optimizer) or optimizer_family(optimizer) != "adam" or optimizer.state:
+            return
+        self.share = median_step_share(optimizer)
+        if self.share is None or not self.share >= self.gate:
+            return
+        self.scale = self.target / self.share
+        self._pending = Decision(lr_factor=self.scale, reason="early_hold", evidence=self._evidence())
+
+    def _evidence(self) -> dict[str, Any]:
+        return {"lr_to_weight_rms": self.share, "gate": self.gate, "target": self.target, "steps": self.steps,
+                "scale": self.scale}
+
+    def initial_decision(self) -> Decision | None:
+        """The rate change to make before the first step (once), or None."""
+        pending, self._pending = self._pending, None
+        return pending
+
+    def initial_event(self) -> Event:
+        """The warning that goes with :meth:`initial_decision` (step 0)."""
+        return Event(0, "lr_change", "warning",
+                     f"Adam's first steps would move the weights by {self.share:.2g} of their RMS per step "
+                     f"(healthy runs <= 0.2): the learning rate is held at x{self.scale:.2g} for the first "
+                     f"{self.steps} steps (a warm-up). Lower the learning rate or add a warm-up.",
+                     evidence={"reason": "early_hold", **self._evidence()})
+
+    def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
+        """Put the rate back after the step ``steps - 1`` (so the step ``steps`` runs at the user's rate)."""
+        if self.scale < 1.0 and stats.step >= self.steps - 1:
+            factor, self.scale = 1.0 / self.scale, 1.0
+            return Decision(lr_factor=factor, reason="early_hold_end",
+                            evidence={"steps": self.steps, "lr_to_weight_rms": self.share})
+        return Decision()
+
+    def device_twin(self) -> _NoDeviceDecision:
+        """Its deferred-mode form: nothing to decide on the device (it changes the rate on the host)."""
+        return _NoDeviceDecision()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"share": self.share, "scale": self.scale}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        share = state.get("share")
+        self.share = None if share is None else float(share)
+        self.scale = float(state.get("scale", 1.0))
+        self._pending = None  # a restored run's rate is in its optimizer's state already
+
+    def __repr__(self) -> str:
+        return f"hold_early_steps(gate={self.gate:g}, target={self.target:g}, steps={self.steps})"
+
+
+def hold_before_first_step(guard: Any) -> list[Event]:
+    """Apply each policy member's rate change due before the first step (:meth:`HoldEarlySteps.initial_decision`)
+    through the guard's actuator, which keeps the scale against the scheduler; the events to report with the first
+    step."""
+    from .actuator import Outcome
+    from .rollback import members
+
+    events: list[Event] = []
+    for member in members(guard.policy):
+        hook = getattr(member, "initial_decision", None)
+        decision = hook() if callable(hook) else None
+        if decision is None:
+            continue
+        guard._actuator._change_lr(0, decision, Outcome())  # its generic event is replaced by the member's own
+        events.append(member.initial_event())
+    return events
+
+
+class _NoDeviceDecision:
+    """A member twin that never skips or clips."""
+
+    stateful = False
+    skips = False
+    clips = False
+
+    def skip_above_sumsq(self) -> float:
+        return math.inf
+
+    def clip_norm(self) -> float:
+        return math.inf

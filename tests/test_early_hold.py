@@ -1,0 +1,127 @@
+"""safe's early hold: Adam's first steps at a rate far too high for the weights' scale run at a lowered rate for 25
+steps; a run at a usual rate, and SGD, are left exactly as they were."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+import gradguard
+from gradguard.errors import ConfigError
+from gradguard.mitigation.early_hold import HoldEarlySteps, median_step_share
+from gradguard.policy import Chain, safe
+
+
+def _deep_relu(seed: int = 0) -> nn.Sequential:
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = [nn.Linear(16, 64), nn.ReLU()]
+    for _ in range(8):
+        layers += [nn.Linear(64, 64), nn.ReLU()]
+    layers.append(nn.Linear(64, 1))
+    return nn.Sequential(*layers)
+
+
+def _batch(step: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(1000 + step)
+    x = torch.randn(64, 16, generator=g)
+    return x, torch.tanh(x[:, :4]).sum(1, keepdim=True)
+
+
+def _train(model: nn.Module, opt: torch.optim.Optimizer, policy: object, steps: int, scheduler: object = None,
+           sync: str = "blocking") -> tuple[list[float], list[float], list[gradguard.Event]]:
+    """The rate of each step, each step's median move of a weight matrix (||dW|| / ||W||), the events."""
+    guard = gradguard.Guard(model, opt, policy=policy, scheduler=scheduler, sync=sync)  # type: ignore[arg-type]
+    lrs, moves, events = [], [], []
+    for step in range(steps):
+        x, y = _batch(step)
+        loss = nn.functional.mse_loss(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        before = [p.detach().clone() for p in model.parameters() if p.dim() >= 2]
+        lrs.append(float(opt.param_groups[0]["lr"]))
+        events.extend(guard.step(loss).events)
+        after = [p.detach() for p in model.parameters() if p.dim() >= 2]
+        moved = sorted(float((a - b).norm() / b.norm()) for a, b in zip(after, before, strict=True))
+        moves.append(moved[len(moved) // 2])
+    last = guard.flush()
+    if last is not None:
+        events.extend(last.events)
+    guard.close()
+    return lrs, moves, events
+
+
+def test_a_first_adam_step_far_too_large_runs_at_a_held_rate_for_25_steps() -> None:
+    model = _deep_relu()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    share = median_step_share(opt)
+    assert share is not None and 0.6 < share < 0.8  # lr 0.05 against PyTorch's default init (rms ~0.072)
+    lrs, moves, events = _train(model, opt, safe(), 30)
+    held = 0.05 * 0.1 / share
+    assert lrs[:25] == pytest.approx([held] * 25, rel=1e-9) and lrs[25:] == [0.05] * 5
+    assert max(moves[:25]) < 0.1  # each step moved the median matrix by less than a tenth of its norm
+    first = events[0]
+    assert first.kind == "lr_change" and first.step == 0 and first.severity == "warning"
+    assert first.evidence["reason"] == "early_hold" and "warm-up" in first.message
+    restored = [e for e in events if e.kind == "lr_change" and "restored" in e.message]
+    assert len(restored) == 1 and restored[0].step == 24 and restored[0].evidence["lr_scale"] == 1.0
+
+
+def test_without_the_hold_the_first_step_moves_the_median_matrix_by_almost_half_its_norm() -> None:
+    model = _deep_relu()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    _, moves, _ = _train(model, opt, Chain(*[m for m in safe().policies if not isinstance(m, HoldEarlySteps)]), 1)
+    assert moves[0] > 0.4
+
+
+@pytest.mark.parametrize("make_opt", [lambda ps: torch.optim.Adam(ps, lr=1e-3),
+                                      lambda ps: torch.optim.SGD(ps, lr=0.5, momentum=0.9)])
+def test_a_usual_adam_rate_or_sgd_is_never_held_and_the_weights_are_bit_identical(make_opt) -> None:  # noqa: ANN001
+    def run(policy: object) -> list[torch.Tensor]:
+        model = _deep_relu(1)
+        lrs, _, events = _train(model, make_opt(model.parameters()), policy, 30)
+        assert len(set(lrs)) == 1 and not [e for e in events if e.kind == "lr_change"]
+        return [p.detach().clone() for p in model.parameters()]
+
+    without = Chain(*[m for m in safe().policies if not isinstance(m, HoldEarlySteps)])
+    for a, b in zip(run(safe()), run(without), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_the_hold_survives_a_scheduler_and_the_deferred_mode_keeps_it_without_falling_back() -> None:
+    model = _deep_relu()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05, fused=True)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback to the blocking read is said with a warning
+        lrs, _, events = _train(model, opt, safe(), 30, scheduler=sched, sync="deferred")
+    assert lrs[0] < 0.01 and lrs[:25] == [lrs[0]] * 25
+    assert lrs[26:] == [0.05] * 4  # the deferred mode reads step 24 before it issues step 26 at the latest
+    assert any(e.evidence.get("reason") == "early_hold" for e in events)
+
+
+def test_a_resumed_optimizer_is_not_judged_and_the_state_round_trips() -> None:
+    model = _deep_relu()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    x, y = _batch(0)
+    nn.functional.mse_loss(model(x), y).backward()
+    opt.step()
+    hold = HoldEarlySteps()
+    hold.set_optimizer(opt)
+    assert hold.share is None and hold.initial_decision() is None
+    fresh = HoldEarlySteps()
+    fresh.set_optimizer(torch.optim.Adam(_deep_relu().parameters(), lr=0.05))
+    other = HoldEarlySteps()
+    other.load_state_dict(fresh.state_dict())
+    assert other.share == fresh.share and other.scale == fresh.scale < 0.2
+    assert other.initial_decision() is None  # a restored run's rate comes with its optimizer's state
+
+
+@pytest.mark.parametrize("kw", [{"gate": 0.0}, {"gate": float("inf")}, {"gate": True}, {"target": 0.5},
+                                {"target": 0.0}, {"steps": 0}, {"steps": 2.5}])
+def test_bad_settings_are_refused(kw: dict[str, object]) -> None:
+    with pytest.raises(ConfigError) as info:
+        HoldEarlySteps(**kw)  # type: ignore[arg-type]
+    assert next(iter(kw)) in str(info.value)
