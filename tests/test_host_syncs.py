@@ -7,6 +7,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -136,7 +137,10 @@ def _policy() -> Any:
 
 
 def _run(sync: str, opt_kind: str, steps: int = 24, scheduler: bool = False, count: bool = False, policy: Any = None,
-         outliers: tuple[int, ...] = ()) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
+         outliers: tuple[int, ...] = (), scaler: bool = False, whole_call: bool = False
+         ) -> tuple[nn.Module, torch.optim.Optimizer, list[Any], list[int]]:
+    """``scaler``: a CPU GradScaler (its scale grows every 2 steps; the NaN steps are its overflows);
+    ``whole_call`` with ``count``: count the reads of the whole ``guard.step`` call, not only before the step."""
     torch.manual_seed(0)
     model = mlp(depth=4)
     fused = opt_kind.endswith("fused")
@@ -144,7 +148,8 @@ def _run(sync: str, opt_kind: str, steps: int = 24, scheduler: bool = False, cou
         torch.optim.AdamW(model.parameters(), lr=1e-2, fused=fused) if opt_kind.startswith("adamw")
         else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=fused))
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.7) if scheduler else None
-    guard = Guard(model, opt, policy=policy or _policy(), sync=sync, scheduler=sched, update_every=3)
+    amp = torch.amp.GradScaler("cpu", init_scale=2.0 ** 10, growth_interval=2) if scaler else None
+    guard = Guard(model, opt, policy=policy or _policy(), sync=sync, scheduler=sched, update_every=3, scaler=amp)
     assert guard.sync == sync
     reports, reads = [], []
     for i in range(steps):
@@ -156,13 +161,13 @@ def _run(sync: str, opt_kind: str, steps: int = 24, scheduler: bool = False, cou
         loss = nn.functional.mse_loss(model(x), y)
         if i % 5 == 2:
             loss = loss * float("nan")  # a skipped step (NaN loss and gradients)
-        loss.backward()
+        (loss if amp is None else amp.scale(loss)).backward()
         if count:
-            counter = CountBeforeStep(opt)
+            counter = CountBeforeStep(SimpleNamespace(step=None) if whole_call else opt)
             with counter:
                 reports.append(guard.step(loss))
             reads.append(len(counter.reads))
-            assert not counter.reads or sync == "blocking", counter.reads
+            assert not counter.reads or sync == "blocking" or whole_call, counter.reads
             opt.step = type(opt).step.__get__(opt)  # type: ignore[method-assign]
         else:
             reports.append(guard.step(loss))
@@ -177,6 +182,18 @@ def test_deferred_mode_reads_nothing_before_the_optimizer_step() -> None:
     _, _, _, blocking = _run("blocking", "adamw-fused", steps=12, count=True)
     assert all(n >= 1 for n in blocking)  # the counter does see the blocking mode's read
     assert [r.step for r in reports] == [-1, *range(11)]
+
+
+def test_deferred_mode_with_a_grad_scaler_reads_nothing_of_the_step_and_no_more_than_without() -> None:
+    """With a GradScaler (unscaled on the device; its update, and the scale put back after a skip of finite
+    gradients, by device ops): nothing read before the optimizer step, and over the whole call no more reads than
+    without a scaler (the previous step's vector, read after this step is issued)."""
+    _, _, reports, reads = _run("deferred", "adamw-fused", steps=12, count=True, scaler=True)
+    assert reads == [0] * 12
+    assert sum(r.reason == "amp_overflow" for r in reports) >= 2  # the scaler's overflows were in the run
+    _, _, _, whole = _run("deferred", "adamw-fused", steps=12, count=True, scaler=True, whole_call=True)
+    _, _, _, plain = _run("deferred", "adamw-fused", steps=12, count=True, whole_call=True)
+    assert whole == plain == [0] + [1] * 11, (whole, plain)
 
 
 @pytest.mark.parametrize("opt_kind", ["adamw-fused", "sgd-fused"])
@@ -213,8 +230,9 @@ class _PlainSGD(torch.optim.Optimizer):
 @pytest.mark.parametrize("why, make", [
     ("AdamW cannot skip a step on the device", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3))),
     ("_PlainSGD cannot skip a step on the device", lambda m: dict(opt=_PlainSGD(m.parameters(), lr=1e-3))),
-    ("a GradScaler is in use", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3, fused=True),
-                                              scaler=torch.amp.GradScaler("cpu"))),
+    ("a GradScaler is in use with a policy that does not skip non-finite steps",
+     lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3, fused=True), scaler=torch.amp.GradScaler("cpu"),
+                    policy=gradguard.clip_by_global_norm(0.05))),
     ("decide on the host", lambda m: dict(opt=torch.optim.AdamW(m.parameters(), lr=1e-3, fused=True),
                                           policy="recover")),
 ])

@@ -17,6 +17,7 @@ from ._guard_setup import group_lr, scaler_stage, update_scaler_on_skip
 from .carried import mark_carried, reset_reason
 from .decision import Decision, StepReport
 from .deferred import host_grad_scale
+from .deferred_scaler import amp_overflow_decision
 from .errors import ConfigError
 from .events import Event
 from .follow import follow, record_stats, record_update
@@ -81,11 +82,10 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
     carried = reset is not None and guard.reduce_packed is None
     if carried:
         events = mark_carried(events, reset)  # type: ignore[arg-type]
-    if scale is not None and not stats.grads_finite and any(e.kind == "amp_overflow" for e in events):
-        # the scaler's own business while it can absorb it; beyond that (8 in a row, scale < 1, or weights
-        # already non-finite) the detector says nonfinite and the policy decides, so skips are bounded
-        decision = Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
-    else:
+    # a GradScaler overflow is the scaler's own business while it can absorb it; beyond that (8 in a row, scale < 1,
+    # or weights already non-finite) the detector says nonfinite and the policy decides, so skips are bounded
+    decision = amp_overflow_decision(stats, events)
+    if decision is None:
         if inputs is not None or closure is not None:  # the step's batch, for an attribution on the spot
             offer_batch(guard, step, inputs, targets, closure)
         decision = guard.policy.decide(stats, events)

@@ -33,16 +33,17 @@ optimizer step, so on a GPU this waits for work issued a step earlier, never for
 right after it. Where the deferred mode cannot be exact it falls back to the blocking read and says once why: a
 policy member without a device twin (rollback, back-off, per-layer and value clips...: so ``recover``), an optimizer
 without ``found_inf`` support (non-fused; the exact alternative, a copy of every weight and optimizer state to
-select from after the step, costs more than the read it saves), a GradScaler, a ``loss_fn`` (the alarm path re-runs
-the step), a loop without an optimizer. A call with ``state=`` (a carried state whose reset must come at once) reads
-the pending step and runs blocking. A call with a ``closure`` (the trainer callbacks pass one every call) runs
-deferred: its batch is kept until the step is read, and that read comes before the next step is issued, so a
-skipped step's alarm path (a non-finite step: origin module, causes, flight record) re-runs the batch on the very
-weights and RNG state it was issued at; an applied alarm step (an explosion that was clipped) is not re-run, and its
-events say so (``evidence["not_investigated"]``). A halt after ``max_consecutive_skips`` skipped steps is raised
-by the call after the step that reached the limit (its report is the one read then): that call reads the pending
-step before it issues its own, so no step is applied after the halting one, and the weights are those at the
-blocking mode's halt.
+select from after the step, costs more than the read it saves), a GradScaler with a policy without
+``skip_nonfinite`` or in :meth:`~gradguard.Guard.observe` (``guard.step`` with one is exact: see
+:mod:`gradguard.deferred_scaler`), a ``loss_fn`` (the alarm path re-runs the step), a loop without an optimizer. A
+call with ``state=`` (a carried state whose reset must come at once) reads the pending step and runs blocking. A
+call with a ``closure`` (the trainer callbacks pass one every call) runs deferred: its batch is kept until the step
+is read, and that read comes before the next step is issued, so a skipped step's alarm path (a non-finite step:
+origin module, causes, flight record) re-runs the batch on the very weights and RNG state it was issued at; an
+applied alarm step (an explosion that was clipped) is not re-run, and its events say so
+(``evidence["not_investigated"]``). A halt after ``max_consecutive_skips`` skipped steps is raised by the call after
+the step that reached the limit (its report is the one read then): that call reads the pending step before it issues
+its own, so no step is applied after the halting one, and the weights are those at the blocking mode's halt.
 
 In the deferred mode per-layer counts of NaN/Inf gradient elements are not counted (the gradients are gone when
 the step is read): a layer whose norm is not finite counts 1 per such tensor, a lower bound.
@@ -58,8 +59,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._guard_setup import SYNC_MODES, group_lr
+from ._guard_setup import SYNC_MODES, group_lr, scaler_stage
 from .decision import StepReport
+from .deferred_scaler import amp_overflow_decision, enabled_scaler, update_scaler_on_device, warn_observe_fallback
 from .deferred_twins import DeviceTwin, device_twin
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import validate
@@ -77,8 +79,9 @@ def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
         return f"the policy {guard.policy!r} has members that decide on the host"
     if getattr(guard, "_by_hand", False):
         return "there is no optimizer to step (Guard(model, None))"
-    if guard.scaler is not None and guard.scaler.is_enabled():
-        return "a GradScaler is in use"
+    if enabled_scaler(guard) is not None and not twin.skip_nonfinite:
+        return ("a GradScaler is in use with a policy that does not skip non-finite steps (whether an overflow is "
+                "skipped then depends on the overflow count the host reads)")
     if guard.loss_fn is not None:
         return "loss_fn is set (the alarm path re-runs a non-finite step at once)"
     if (twin.skip_nonfinite or twin.skips) and found_inf_target(guard.optimizer) is None:
@@ -146,6 +149,7 @@ class _Pending:
     has_loss: bool
     lrs: tuple[float, ...]
     measured: bool  # the update of this step is being measured
+    has_scaler: bool = False  # the GradScaler's scale is packed (the step was unscaled on the device)
     batch: tuple[Any, Any, Any] | None = None  # (inputs, targets, closure) for the alarm path, kept by reference
     rng: Any = None  # the RNG state this step's forward started from (for an exact re-run), with a closure
 
@@ -211,8 +215,14 @@ class DeferredSteps:
     def _issue(self, guard: Any, loss: torch.Tensor | float | None, trainer_steps: bool = False) -> None:
         step = guard._step
         col = guard._collector
+        scaler = None if trainer_steps else enabled_scaler(guard)  # observe with a scaler runs blocking (keeps_observe)
+        scale = None
+        if scaler is not None:  # unscaled on the device, as the blocking mode does (its found_inf kept for update)
+            if scaler_stage(scaler, guard.optimizer) == "ready":
+                scaler.unscale_(guard.optimizer)
+            scale = scaler._get_scale_async()
         plan = col.gather()
-        packed = col.collect(plan, loss, None, full=col.wants_full(step, guard.sample_every, guard.update_every))
+        packed = col.collect(plan, loss, scale, full=col.wants_full(step, guard.sample_every, guard.update_every))
         if guard.reduce_packed is not None:
             packed = guard.reduce_packed(packed)
         layout, host_loss, update_step = col.packing()
@@ -257,10 +267,23 @@ class DeferredSteps:
                     target.__dict__.pop("grad_scale", None)
             if measured:
                 col.end_update()
+            if scaler is not None:
+                update_scaler_on_device(scaler, found, gsq)  # type: ignore[arg-type]  # skip_nonfinite: found set
         host, event = self._copy(packed)
         self.pending = _Pending(step, packed, host, event, plan, layout, host_loss, update_step, loss is not None,
-                                tuple(group_lr(g) for g in opt.param_groups), measured)
+                                tuple(group_lr(g) for g in opt.param_groups), measured, has_scaler=scale is not None)
         guard._step += 1
+
+    def keeps_observe(self, guard: Any) -> bool:
+        """Whether :meth:`~gradguard.Guard.observe` runs deferred: not with an enabled GradScaler (see
+        :func:`~gradguard.deferred_scaler.warn_observe_fallback`); the pending step is then read and the guard runs
+        blocking from here on (``guard.sync``)."""
+        if enabled_scaler(guard) is None:
+            return True
+        self.read(guard)
+        guard._deferred, guard.sync = None, "blocking"
+        warn_observe_fallback()
+        return False
 
     def _arm(self, opt: Any, found: torch.Tensor) -> None:
         """Leave ``found`` on the optimizer for the trainer's coming fused step; the post-hook takes it off."""
@@ -307,7 +330,7 @@ class DeferredSteps:
         else:
             a = p.packed.detach().numpy().copy()
         col = guard._collector
-        stats, update = col.unpack(a, p.step, p.lrs, present=p.plan, has_loss=p.has_loss, has_scaler=False,
+        stats, update = col.unpack(a, p.step, p.lrs, present=p.plan, has_loss=p.has_loss, has_scaler=p.has_scaler,
                                    layout=p.layout, host_loss=p.host_loss, update_step=p.update_step)
         if not stats.grads_finite:
             stats = _lower_bound_counts(stats)
@@ -320,7 +343,10 @@ class DeferredSteps:
         for detector in guard.detectors:
             events.extend(detector(stats, guard.layer_names))
         col.alert = bool(events) or not (stats.grads_finite and stats.loss_finite)  # measure the next issue in full
-        decision = guard.policy.decide(stats, events)  # the same decision the device twin applied
+        # the same decision the device twin applied (a scaler's overflow: skipped by skip_nonfinite's found_inf)
+        decision = amp_overflow_decision(stats, events)
+        if decision is None:
+            decision = guard.policy.decide(stats, events)
         validate(decision, guard.policy)
         decision = guard._actuator.bound_skips(stats, decision)
         applied = not (decision.skip or decision.halt)

@@ -1,0 +1,66 @@
+"""A GradScaler in the deferred mode (issue 16 item 1): ``guard.step`` with an enabled scaler and a fused optimizer.
+
+As the blocking mode does, the step is unscaled on the device (``scaler.unscale_``: the scaler records its own
+``found_inf``) and the scale is packed with the statistics. The guard's skip (``skip_nonfinite``'s ``found_inf``,
+which covers every overflow: the gradients' sum of squares is then not finite) goes to the fused step; then
+``scaler.update()`` lowers the scale after the scaler's own overflow or lets it grow after an applied step, and
+after a skip of finite gradients (an outlier, a NaN loss) the scale and the growth count are put back by
+``torch.where`` (:func:`update_scaler_on_device`), as the blocking mode's
+:func:`~gradguard._guard_setup.update_scaler_on_skip` does with a host-decided copy. The late read follows the
+blocking mode's ``amp_overflow`` branch (:func:`amp_overflow_decision`). Weights, optimizer state, scale and growth
+count are bit-equal to the blocking mode's (``tests/test_h16b_scaler.py``). A flight record of a step read late
+holds the scaler's state after that step's update (the blocking mode's: before it).
+
+A policy without ``skip_nonfinite`` falls back to the blocking read: past ``amp_patience`` overflows in a row the
+detector hands an overflow to the policy, which the device cannot know without reading the count.
+:meth:`~gradguard.Guard.observe` with a scaler runs blocking too (see
+:meth:`~gradguard.deferred.DeferredSteps.keeps_observe`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import torch
+
+from .decision import Decision
+from .stats_types import StepStats
+
+__all__ = ["amp_overflow_decision", "enabled_scaler", "update_scaler_on_device", "warn_observe_fallback"]
+
+
+def enabled_scaler(guard: Any) -> Any:
+    """The guard's GradScaler when it is enabled, else None."""
+    scaler = guard.scaler
+    return scaler if scaler is not None and scaler.is_enabled() else None
+
+
+def amp_overflow_decision(stats: StepStats, events: list[Any]) -> Decision | None:
+    """The skip of a GradScaler overflow (the scaler's own business: no policy decides it), or None: non-finite
+    gradients with a scale packed and an ``amp_overflow`` event (see the ``nonfinite`` detector's limits)."""
+    if stats.scale is not None and not stats.grads_finite and any(e.kind == "amp_overflow" for e in events):
+        return Decision(skip=True, reason="amp_overflow", evidence={"scale": stats.scale})
+    return None
+
+
+def update_scaler_on_device(scaler: Any, found: torch.Tensor, gsq: torch.Tensor) -> None:
+    """``scaler.update()`` after a fused step given ``found`` (the guard's skip): as the blocking mode's, without a
+    host read. The scaler lowers its scale on its own overflow; a skip of finite gradients (an outlier, a NaN loss)
+    puts its scale and growth count back as they were (``torch.where``), as
+    :func:`~gradguard._guard_setup.update_scaler_on_skip` does."""
+    scale, tracker = scaler._scale, scaler._growth_tracker
+    keep = (found > 0) & torch.isfinite(gsq)
+    old = scale.clone(), tracker.clone()
+    scaler.update()
+    scale.copy_(torch.where(keep, old[0], scale))
+    tracker.copy_(torch.where(keep, old[1], tracker))
+
+
+def warn_observe_fallback() -> None:
+    """Say (once per guard: it then runs blocking) why ``observe`` with a scaler reads at once: the trainer's
+    ``scaler.step`` sets the fused step's ``found_inf`` itself, dropping the guard's skip, and its ``update`` is not
+    put back after a skip of finite gradients."""
+    warnings.warn("gradguard: sync='deferred' falls back to the blocking read: observe() with a GradScaler (the "
+                  "trainer's scaler.step sets the fused step's found_inf itself, so the guard's skip cannot ride on "
+                  "it); guard.step with a scaler runs deferred.", RuntimeWarning, stacklevel=4)
