@@ -53,8 +53,8 @@ def update_scaler_on_device(scaler: Any, found: torch.Tensor, gsq: torch.Tensor)
     keep = (found > 0) & torch.isfinite(gsq)
     old = scale.clone(), tracker.clone()
     scaler.update()
-    scale.copy_(torch.where(keep, old[0], scale))
-    tracker.copy_(torch.where(keep, old[1], tracker))
+    torch.where(keep, old[0], scale, out=scale)  # in place (an elementwise op may write over its own input)
+    torch.where(keep, old[1], tracker, out=tracker)
 
 
 def warn_observe_fallback() -> None:
