@@ -68,6 +68,17 @@ def python_calls(n: int, policy: str) -> int:
     return calls // 10
 
 
+def _stubbed(n: int) -> tuple[nn.Module, torch.optim.Optimizer]:
+    """``n`` bias-free 64x64 linear layers with fixed gradients and a fused AdamW whose step does nothing."""
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)])
+    for p in model.parameters():
+        p.grad = torch.randn_like(p) * 1e-3
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+    opt.step = lambda *a, **k: None  # type: ignore[method-assign]
+    return model, opt
+
+
 def torch_calls(n: int, policy: str, sync: str) -> float:
     """Torch operations (functions and tensor methods through ``__torch_function__``, attribute reads such as
     ``.grad`` left out: each a kernel launch or a view on a GPU) per steady guarded step over ``n`` tensors of 4,096
@@ -84,12 +95,7 @@ def torch_calls(n: int, policy: str, sync: str) -> float:
             Count.calls += getattr(func, "__name__", "") not in ("__get__", "__set__")  # not attribute reads
             return func(*args, **(kwargs or {}))
 
-    torch.manual_seed(0)
-    model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)])
-    for p in model.parameters():
-        p.grad = torch.randn_like(p) * 1e-3
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
-    opt.step = lambda *a, **k: None  # type: ignore[method-assign]
+    model, opt = _stubbed(n)
     pol: Any = chain(skip_nonfinite(), clip_by_global_norm(1e9)) if policy == "skip+clip" else policy
     guard = Guard(model, opt, policy=pol, sync=sync, update_every=10)
     loss = 1.0
@@ -114,12 +120,7 @@ def twin_ab(policy: str, n: int, rounds: int) -> None:
     from gradguard.policy import chain, clip_by_global_norm, skip_nonfinite
 
     def make(sync: str, tabled: bool | None) -> Callable[[], None]:
-        torch.manual_seed(0)
-        model = nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)])
-        for p in model.parameters():
-            p.grad = torch.randn_like(p) * 1e-3
-        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
-        opt.step = lambda *a, **k: None  # type: ignore[method-assign]
+        model, opt = _stubbed(n)
         params = list(model.parameters())
         if sync == "reference":
             return lambda: (torch.nn.utils.clip_grad_norm_(params, 1e9), opt.step()) and None
