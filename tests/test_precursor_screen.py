@@ -15,7 +15,7 @@ import gradguard
 from gradguard.detectors import default_detectors
 from gradguard.errors import ConfigError
 from gradguard.policy import Chain, ClipByGlobalNorm
-from gradguard.precursors import AdamStateMonitor, AdamStatePrecursor
+from gradguard.precursors import AdamStateMonitor, AdamStatePrecursor, UpdateCap
 
 SPIKES = (40, 120, 121, 250)
 
@@ -173,3 +173,8 @@ def test_bad_input() -> None:
     opt = torch.optim.AdamW(model.parameters())
     with pytest.raises(ConfigError, match="resync_every"):
         AdamStatePrecursor(model, opt, resync_every=0)
+    for screen in (1, "yes", None):  # a setting that is not a bool is refused, not read as one
+        with pytest.raises(ConfigError, match="screen"):
+            AdamStatePrecursor(model, opt, screen=screen)  # type: ignore[arg-type]
+        with pytest.raises(ConfigError, match="screen"):
+            UpdateCap(screen=screen)  # type: ignore[arg-type]

@@ -170,7 +170,9 @@ class AdamStatePrecursor:
         self.min_share = float(min_share)
         if isinstance(resync_every, bool) or not isinstance(resync_every, int) or resync_every < 1:
             raise ConfigError("resync_every", resync_every, "an int >= 1 (steps between reads of the state)")
-        self.screen = bool(screen)
+        if not isinstance(screen, bool):
+            raise ConfigError("screen", screen, "True or False (read Adam's state only when a layer could cross)")
+        self.screen = screen
         self.resync_every = resync_every
         self.monitor = AdamStateMonitor(model, optimizer)
         self.bound = SurpriseBound(self.monitor)

@@ -128,7 +128,9 @@ class UpdateCap:
         self.min_step = min_step
         self.open_on = frozenset(open_on)
         self.warn_unsupported = bool(warn_unsupported)
-        self.screen = bool(screen)
+        if not isinstance(screen, bool):
+            raise ConfigError("screen", screen, "True or False (read Adam's state only near the threshold)")
+        self.screen = screen
         self.monitor: AdamStateMonitor | None = None
         self.expected: ExpectedEnergy | None = None
         self._stats: StepStats | None = None
