@@ -13,11 +13,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._guard_setup import group_lr, scaler_stage, update_scaler_on_skip
+from ._guard_setup import group_lr, update_scaler_on_skip
 from .carried import mark_carried, reset_reason
 from .decision import Decision, StepReport
 from .deferred import host_grad_scale
-from .deferred_scaler import amp_overflow_decision
+from .deferred_scaler import amp_overflow_decision, enabled_scaler, unscale
 from .errors import ConfigError
 from .events import Event
 from .follow import follow, record_stats, record_update
@@ -38,13 +38,7 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
     step = guard._step
     if guard._param_watch.changed(guard.optimizer):  # add_param_group, an unfrozen parameter: watch them too
         follow(guard)
-    scaler = guard.scaler
-    if scaler is not None and scaler.is_enabled():
-        if scaler_stage(scaler, guard.optimizer) == "ready":
-            scaler.unscale_(guard.optimizer)
-        scale = scaler._get_scale_async()
-    else:
-        scale = None
+    scale = unscale(guard)
     plan = guard._collector.gather()  # each .grad read once; the step's layout is cached
     present = plan.present
     collector = guard._collector
@@ -147,7 +141,7 @@ def _pending(guard: Any) -> list[Event]:
 
 def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
     """The only code that changes gradients, the optimizer, the scheduler or the scaler."""
-    scaler = guard.scaler if guard.scaler is not None and guard.scaler.is_enabled() else None
+    scaler = enabled_scaler(guard)
     if decision.skip or decision.halt:
         if scaler is not None and not decision.rollback:
             update_scaler_on_skip(scaler, overflow=not stats.grads_finite)

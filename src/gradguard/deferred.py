@@ -59,9 +59,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._guard_setup import SYNC_MODES, group_lr, scaler_stage
+from ._guard_setup import SYNC_MODES, group_lr
 from .decision import StepReport
-from .deferred_scaler import amp_overflow_decision, enabled_scaler, update_scaler_on_device, warn_observe_fallback
+from .deferred_scaler import (
+    amp_overflow_decision,
+    enabled_scaler,
+    unscale,
+    update_scaler_on_device,
+    warn_observe_fallback,
+)
 from .deferred_twins import DeviceTwin, device_twin
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import validate
@@ -100,7 +106,7 @@ def scale_target(guard: Any) -> Any:
     ``coef`` in the last bit). Not with a GradScaler (it owns ``grad_scale``), an update cap (it measures the
     clipped gradients before the step) or a loop without an optimizer; :meth:`~gradguard.Guard.observe` (the
     trainer steps) multiplies."""
-    if getattr(guard, "_by_hand", False) or (guard.scaler is not None and guard.scaler.is_enabled()):
+    if getattr(guard, "_by_hand", False) or enabled_scaler(guard) is not None:
         return None
     if getattr(guard._actuator, "update_cap", None) is not None:
         return None
@@ -216,11 +222,8 @@ class DeferredSteps:
         step = guard._step
         col = guard._collector
         scaler = None if trainer_steps else enabled_scaler(guard)  # observe with a scaler runs blocking (keeps_observe)
-        scale = None
-        if scaler is not None:  # unscaled on the device, as the blocking mode does (its found_inf kept for update)
-            if scaler_stage(scaler, guard.optimizer) == "ready":
-                scaler.unscale_(guard.optimizer)
-            scale = scaler._get_scale_async()
+        # unscaled on the device, as the blocking mode does (the scaler's found_inf kept for its update)
+        scale = unscale(guard) if scaler is not None else None
         plan = col.gather()
         packed = col.collect(plan, loss, scale, full=col.wants_full(step, guard.sample_every, guard.update_every))
         if guard.reduce_packed is not None:

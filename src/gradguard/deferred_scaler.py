@@ -24,16 +24,28 @@ from typing import Any
 
 import torch
 
+from ._guard_setup import scaler_stage
 from .decision import Decision
 from .stats_types import StepStats
 
-__all__ = ["amp_overflow_decision", "enabled_scaler", "update_scaler_on_device", "warn_observe_fallback"]
+__all__ = ["amp_overflow_decision", "enabled_scaler", "unscale", "update_scaler_on_device", "warn_observe_fallback"]
 
 
 def enabled_scaler(guard: Any) -> Any:
     """The guard's GradScaler when it is enabled, else None."""
     scaler = guard.scaler
     return scaler if scaler is not None and scaler.is_enabled() else None
+
+
+def unscale(guard: Any) -> torch.Tensor | None:
+    """Unscale the step's gradients with the guard's enabled GradScaler (unless the loop already did: the scaler
+    records its own ``found_inf``) and return its scale as a device tensor (no host read); None without one."""
+    scaler = enabled_scaler(guard)
+    if scaler is None:
+        return None
+    if scaler_stage(scaler, guard.optimizer) == "ready":
+        scaler.unscale_(guard.optimizer)
+    return scaler._get_scale_async()  # type: ignore[no-any-return]
 
 
 def amp_overflow_decision(stats: StepStats, events: list[Any]) -> Decision | None:
