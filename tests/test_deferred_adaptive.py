@@ -198,12 +198,12 @@ def test_exact_sqrt_is_the_hosts_square_root() -> None:
 def test_device_coefficients_are_the_host_decisions_double_for_double(policy: str) -> None:
     """On a run with clips (warm-up, threshold and far clips), skips and a float loss, every coefficient the device
     applied is the ``clip_coef`` the host policy decided for that step when it read it."""
-    coefs: list[tuple[int, torch.Tensor | None]] = []
+    coefs: list[tuple[int, float | None]] = []
     original = DeviceTwin.decide
 
     def keep(self: DeviceTwin, *a: Any, **k: Any) -> Any:
         found, coef = original(self, *a, **k)
-        coefs.append((len(coefs), coef))
+        coefs.append((len(coefs), None if coef is None else coef.item()))  # written in place by the next call
         return found, coef
 
     DeviceTwin.decide = keep  # type: ignore[method-assign]

@@ -229,7 +229,8 @@ class DeferredSteps:
         if guard.reduce_packed is not None:
             packed = guard.reduce_packed(packed)
         layout, host_loss, update_step = col.packing()
-        gsq = packed[col.gsq_index]
+        # the global sum of squares: the collector's kept view of its packed vector (no indexing per step)
+        gsq = col.gsq_view if guard.reduce_packed is None and col.gsq_view is not None else packed[col.gsq_index]
         loss_t = loss if isinstance(loss, torch.Tensor) else None
         loss_bad = host_loss is not None and not math.isfinite(host_loss)
         loss_dev = None if loss is None else loss_t if col.host_reduce else packed[0]  # reduced across ranks

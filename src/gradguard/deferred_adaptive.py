@@ -16,15 +16,15 @@ updated when the deferred mode reads the step (a step late); the state the twin 
 previous step, which the deferred mode reads before it issues the next (as for ``skip_outliers``).
 
 :meth:`ClipAdaptiveTwin.bands` gives the same rule as a step function of the norm (:class:`Bands`), and
-:func:`table_host` turns it, with the fixed clips, into the table :class:`~gradguard.deferred_twins.DeviceTwin`
-applies (a loss known on the host decides "the loss falls" there, by ``_trend``'s own arithmetic).
+:func:`~gradguard.deferred_table.table_host` turns it, with the fixed clips, into the table
+:class:`~gradguard.deferred_twins.DeviceTwin` applies (a loss known on the host decides "the loss falls" there, by
+``_trend``'s own arithmetic).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -36,8 +36,7 @@ from ._doubles import last_true
 from .mitigation.adaptive import ClipAdaptive
 from .mitigation.clipping import ClipByPercentile, ClipByZScore
 
-__all__ = ["Bands", "ClipAdaptiveTwin", "StatefulClipTwin", "Table", "learn_below", "new_table", "table_host",
-           "write_table", "zscore_clip_norm"]
+__all__ = ["Bands", "ClipAdaptiveTwin", "StatefulClipTwin", "learn_below", "zscore_clip_norm"]
 
 
 def zscore_clip_norm(member: ClipByZScore) -> float:
@@ -244,100 +243,6 @@ class ClipAdaptiveTwin:
         clipped = torch.isfinite(norm) & (norm > limit)
         target = limit if self._warm else torch.minimum(limit, far_target(norm, p[_MEAN], p[_ZS], p[_ZS2]))
         return torch.where(clipped, torch.div(target, norm), p[_ONE])
-
-
-_K = 12  # the table's breakpoints over the norm, padded with +inf (at most 11 are used: 2 + 1 fixed clip + 8 bands)
-
-
-@dataclass(slots=True)
-class Table:
-    """Views of one device vector ``[skip, mean, zs, -MAX, next(learn_below), bounds (K), targets (3 (K + 1)), zs2s
-    (3 (K + 1))]``, written in place each step: the step's clip as a table over the intervals of the norm between
-    ``bounds`` (``bucketize(n, bounds, right=True)``), one block of ``K + 1`` entries per loss bucket
-    (``bucketize(loss, [-MAX, next(learn_below)], right=True)``; one block used unless a device loss picks the
-    limit): the norm the step is clipped to (``+inf``: none) and the ``zs2`` of ``clip_adaptive``'s far target
-    (``+inf`` where it does not clip: the target is then ``+inf`` or NaN, which ``fmin`` drops)."""
-
-    skip: torch.Tensor  # 0-d views (all views are made once per vector)
-    mean: torch.Tensor
-    zs: torch.Tensor
-    xbounds: torch.Tensor
-    bounds: torch.Tensor
-    targets: torch.Tensor
-    zs2s: torch.Tensor
-    host: Any  # the numpy array the device vector is written from (CPU: the vector's own memory)
-    pinned: list[torch.Tensor]  # CUDA: two pinned host buffers used in turn
-    vector: torch.Tensor
-    k: int
-    turn: int = 0
-
-
-def table_host(skip: float, clip: float, bands: Bands | None, device_loss: bool
-                ) -> tuple[list[float], int, bool, bool]:
-    """The host doubles of a :class:`Table` (with its number of breakpoints ``K``, whether the far target and the
-    loss blocks are used). Each entry is the host rule evaluated at its interval's left end: every comparison the
-    rules make with the norm is one of ``n >= b`` for a breakpoint ``b``, so the rules are constant on each interval
-    and the table is exact (the intervals from ``+inf`` on, the padding's included, clip nothing)."""
-    inf = math.inf
-    points = [5e-324]  # n > 0
-    if clip < inf:
-        points.append(math.nextafter(clip, inf))  # n > clip
-    by_loss = bands is not None and device_loss and len(bands.limits) == 2
-    if bands is not None:
-        points += bands.breakpoints()
-    bounds = sorted({b for b in points if b < inf})  # NaN and +inf: none
-    k = max(_K, len(bounds) + 1)
-    reps = (-inf, *bounds)
-    pad = [inf] * (k - len(bounds))
-    fixed = [clip if clip < n < inf else inf for n in reps]
-    unused = [inf] * (k + 1)
-    if bands is None:
-        return [skip, math.nan, math.nan, -_MAX, -_MAX, *bounds, *pad, *fixed, *pad, *unused * 5], k, False, False
-    far = not bands.warm
-    head = [skip, bands.mean, bands.zs, -_MAX, math.nextafter(bands.learn_below, inf) if by_loss else -_MAX,
-            *bounds, *pad]
-    rows = []
-    for state in ((0, 1) if by_loss else (0,)):
-        to = bands.clip_to(reps, state)
-        rows.append(([f if f < t else t for f, t in zip(fixed, to)] + pad,
-                     [bands.zs2 if t < inf else inf for t in to] + pad if far else unused))
-    if by_loss:  # loss buckets: -inf, learning (-inf < loss <= learn_below), the rest
-        rows = [rows[0], rows[1], rows[0]]
-    else:
-        rows += [(unused, unused)] * 2
-    for targets, _ in rows:
-        head += targets
-    for _, zs2s in rows:
-        head += zs2s
-    return head, k, far, by_loss
-
-
-def new_table(device: torch.device, k: int) -> Table:
-    """A device vector for ``k`` breakpoints and its views (made once: each step writes the vector in place)."""
-    size = 5 + k + 6 * (k + 1)
-    host = np.zeros(size)
-    if device.type == "cpu":
-        vector = torch.from_numpy(host)  # the step's doubles are written to its memory: no copy, no new tensor
-        pinned = []
-    else:
-        vector = torch.zeros(size, dtype=torch.float64, device=device)
-        pinned = [torch.zeros(size, dtype=torch.float64, pin_memory=device.type == "cuda") for _ in range(2)]
-    n = 3 * (k + 1)
-    _, xbounds, bounds, targets, zs2s = vector.split_with_sizes([3, 2, k, n, n])
-    return Table(vector[0], vector[1], vector[2], xbounds, bounds, targets, zs2s, host, pinned, vector, k)
-
-
-def write_table(tab: Table, values: list[float]) -> None:
-    """This step's doubles into the table's device vector, without waiting. On a CUDA device the copy leaves from
-    one of two pinned buffers in turn (the other may still be in flight) and runs in stream order: after the
-    previous step's reads of the vector."""
-    if not tab.pinned:
-        tab.host[:] = values
-        return
-    tab.turn ^= 1
-    buf = tab.pinned[tab.turn]
-    buf.numpy()[:] = values
-    tab.vector.copy_(buf, non_blocking=True)
 
 
 FACTORIES: dict[type, Any] = {

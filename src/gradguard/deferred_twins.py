@@ -23,10 +23,15 @@ coefficient on the device from them by the host rule's own IEEE operations (:mod
 With fixed members and at most one ``clip_adaptive`` (every built-in policy), :class:`DeviceTwin` does not run the
 members' device rules one by one: the host turns the clip rules into one table over the norm (the intervals between
 every breakpoint the rules compare the norm with, and in each the norm the step is clipped to: see
-:func:`~gradguard.deferred_adaptive.table_host`), written in place into one device vector, and the device takes the
-step's entry (``bucketize`` and ``take``), ``clip_adaptive``'s far target, one division: 18 small device
-operations for ``safe``, ``grad_scale`` included (25 and 15 indexings of the host doubles before), 10 for a skip
-and a fixed clip (12, ``isfinite`` being 4, and 5 indexings before); the same doubles.
+:func:`~gradguard.deferred_table.table_host`), written in place into one device vector, and the device takes the
+step's entry (``bucketize`` and ``take``), ``clip_adaptive``'s far target, one division. The skip is a table entry
+too when every skipping member has a rule on the norm (``skip_nonfinite``: the last interval, which holds the NaN
+and +inf norms; ``skip_outliers``: :func:`norm_skip_start`): a float32 ``take`` by the same interval. Every result is
+written in place into buffers kept per device (``out=``: no allocation), the far target by five operations
+(:func:`far_into`). 15 small device operations for ``safe``, ``grad_scale`` included (18 in session 10, 25 and
+15 indexings of the host doubles before), 8 for a skip and a fixed clip (10; 12 before). On a steady step the
+host writes the few table entries that change (:func:`write_slots`), otherwise the entries that are not padding
+(:func:`~gradguard.deferred_table.write_parts`); the same doubles.
 
 Twins known here: :class:`~gradguard.policy.SkipNonFinite`, :class:`~gradguard.policy.ClipByGlobalNorm`
 (:class:`FixedClipTwin`), :class:`~gradguard.mitigation.skipping.SkipOutliers` (:class:`SkipOutliersTwin`),
@@ -45,9 +50,10 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ._clip_target import far_target
+from ._doubles import last_true
 from .deferred_adaptive import FACTORIES as _ADAPTIVE
-from .deferred_adaptive import ClipAdaptiveTwin, Table, new_table, table_host, write_table
+from .deferred_adaptive import ClipAdaptiveTwin
+from .deferred_table import Scratch, Table, far_into, new_table, slot_layout, table_parts, write_parts, write_slots
 from .mitigation.skipping import SkipOutliers
 from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
 
@@ -121,8 +127,44 @@ class SkipOutliersTwin:
     def skip_above_sumsq(self) -> float:
         return self.member.skip_above_sumsq()
 
+    def skip_from_norm(self) -> float:
+        """The smallest norm the next step is skipped at (``math.inf``: none), by :meth:`SkipOutliers.decide`'s
+        own rule on the norm: see :func:`norm_skip_start`."""
+        return norm_skip_start(self.member.limit())
+
     def clip_norm(self) -> float:
         return math.inf
+
+
+_LOG_TINY = math.log(5e-324)
+_LOG_MAX = math.log(_MAX)
+
+
+def norm_skip_start(limit: float) -> float:
+    """The smallest double norm ``n > 0`` that :class:`~gradguard.mitigation.skipping.SkipOutliers` skips given its
+    ``limit()`` (``not math.log(n) <= limit``), ``math.inf`` when no finite norm is. The host reads the norm as
+    ``math.sqrt(g)`` and the twin as :func:`exact_sqrt` (the same double), so "the norm is finite and ``>=`` this" is
+    the host rule on every double (``math.log`` being monotone, as :meth:`SkipOutliers.skip_above_sumsq` assumes
+    too); found from ``exp(limit)`` by up to 16 steps to the neighbouring doubles (a bisection over them if that
+    fails). Cheaper than the boundary on the sum of squares, and a breakpoint of the twin's table over the norm."""
+    if not _LOG_TINY <= limit:  # every positive norm is skipped (a NaN limit included, as the host rule reads it)
+        return 5e-324
+    if _LOG_MAX <= limit:
+        return math.inf
+    n = min(max(math.exp(limit), 5e-324), _MAX)
+    log, up = math.log, math.nextafter
+    for _ in range(16):  # the boundary is within ~8 doubles of exp(limit) (log flat over a few doubles of n)
+        if log(n) <= limit:
+            m = up(n, math.inf)
+            if not log(m) <= limit:
+                return m
+            n = m
+        else:
+            m = up(n, 0.0)
+            if m <= 0.0 or log(m) <= limit:
+                return n
+            n = m
+    return up(last_true(lambda x: log(x) <= limit, n, 5e-324, _MAX), math.inf)
 
 
 _FACTORIES: dict[type, Callable[[Any], Any]] = {
@@ -176,8 +218,12 @@ class DeviceTwin:
                                                                                        ClipAdaptiveTwin))
         self._skippers = [m for m in self.fixed if m.skips]
         self._clippers = [m for m in self.fixed if m.clips]
+        #: the table gives found_inf too (a take by the norm's interval): the norm is taken anyway (a clip) and every
+        #: skipping member has a rule on the norm (skip_from_norm); otherwise the sum of squares is compared
+        self._flagged = self.tabled and self.clips and all(hasattr(m, "skip_from_norm") for m in self._skippers)
         self._tab: Table | None = None  # the table's device vector and views
         self._tab_fixed = False  # written once (no member has state)
+        self._out: Scratch | None = None  # the table path's results, written in place each step
 
     def _thresholds(self, device: torch.device, has_loss: bool, host_loss: float | None
                     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -206,6 +252,7 @@ class DeviceTwin:
     def _on(self, device: torch.device) -> None:
         if self._device != device:
             self._device, self._const, self._tab, self._pinned = device, None, None, []
+            self._out = Scratch(device)
             self._flags = torch.tensor([0.0, 1.0], dtype=torch.float32, device=device)
             self._f0, self._f1 = self._flags[0], self._flags[1]
             self._one = torch.ones((), dtype=torch.float64, device=device)
@@ -232,18 +279,27 @@ class DeviceTwin:
         tab = self._tab
         if tab is not None and self._tab_fixed:
             return tab, False, False
-        skip = clip = math.inf
-        for m in self._skippers:  # only the members whose skip / clip can be finite (MemberTwin.skips / clips)
-            skip = min(skip, m.skip_above_sumsq())
-        if self.skip_nonfinite:
-            skip = skip if skip < _MAX else _MAX  # see _thresholds
+        skip = clip = skip_norm = math.inf
+        if self._flagged:  # only the members whose skip / clip can be finite (MemberTwin.skips / clips)
+            for m in self._skippers:
+                skip_norm = min(skip_norm, m.skip_from_norm())  # type: ignore[attr-defined]
+        else:
+            for m in self._skippers:
+                skip = min(skip, m.skip_above_sumsq())
+            if self.skip_nonfinite:
+                skip = skip if skip < _MAX else _MAX  # see _thresholds
         for m in self._clippers:
             clip = min(clip, m.clip_norm())
         bands = self.dynamic[0].bands(has_loss, host_loss) if self.dynamic else None  # type: ignore[attr-defined]
-        values, k, far, by_loss = table_host(skip, clip, bands, device_loss)
-        if tab is None or tab.k != k:
-            tab = self._tab = new_table(device, k)
-        write_table(tab, values)
+        if tab is not None and bands is not None and clip == math.inf and bands.users is None and len(
+                bands.limits) == 1 and write_slots(tab, skip, skip_norm, bands):
+            return tab, not bands.warm, False
+        parts = table_parts(skip, clip, bands, device_loss, skip_norm)
+        far, by_loss = parts.far, parts.by_loss
+        if tab is None or tab.k != parts.k:
+            tab = self._tab = new_table(device, parts.k)
+        write_parts(tab, parts, self.skip_nonfinite)
+        tab.layout = slot_layout(skip_norm, bands) if clip == math.inf and bands is not None else None
         self._tab_fixed = not self.stateful and not self.dynamic
         return tab, far, by_loss
 
@@ -299,8 +355,12 @@ class DeviceTwin:
             x = x.reshape(()) if x.dim() else x
             x = x if x.device == gsq.device else x.to(gsq.device)
         tab, far, by_loss = self._table(gsq.device, has_loss, host_loss, x is not None and has_loss)
+        out = self._out
+        assert out is not None  # made by _table's _on
         found = None
-        if self.skip_nonfinite:
+        if self._flagged:
+            pass  # taken with the norm's interval below
+        elif self.skip_nonfinite:
             if loss_bad:
                 found = self._f1.clone()
             else:
@@ -312,16 +372,24 @@ class DeviceTwin:
             found = torch.where((gsq > tab.skip) & (gsq < math.inf), self._f1, self._f0)
         coef = None
         if self.clips:
-            norm = exact_sqrt(gsq)
-            at = torch.bucketize(norm, tab.bounds, right=True)
+            norm = out.root(gsq)
+            at = torch.bucketize(norm, tab.bounds, right=True, out=out.at)
+            if self._flagged and (self.skip_nonfinite or self.skips):
+                if self.skip_nonfinite and loss_bad:
+                    found = self._f1.clone()
+                else:
+                    found = torch.take(tab.flags, at, out=out.found)  # 1.0: NaN/Inf norm, an outlier's norm
+                    if self.skip_nonfinite and x is not None:
+                        found = torch.where(x.abs() < math.inf, found, self._f1, out=out.found)
             if by_loss and x is not None:  # the value the host reads: the loss as packed, in float64
                 x64 = x if x.dtype == torch.float64 else x.to(torch.float64)
                 at = torch.add(at, torch.bucketize(x64, tab.xbounds, right=True), alpha=tab.k + 1)
-            target = torch.take(tab.targets, at)
+            target = torch.take(tab.targets, at, out=out.target)
             if far:
-                target = torch.fmin(target, far_target(norm, tab.mean, tab.zs, torch.take(tab.zs2s, at)))
+                far_into(norm, tab.mean, tab.zs, torch.take(tab.zs2s, at, out=out.zs2), out.far)
+                torch.fmin(target, out.far, out=target)
             # target / norm < 1 where clipped; +inf or NaN (norm 0, Inf, NaN) where not: fmin takes 1.0 then
-            coef = torch.fmin(torch.div(target, norm), self._one)
+            coef = torch.fmin(torch.div(target, norm, out=target), self._one, out=out.coef)
         return found, coef
 
     def __repr__(self) -> str:

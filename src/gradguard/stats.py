@@ -92,6 +92,7 @@ class StatsCollector:
         self.updates = UpdateMeter(inventory, self.device)
         #: where the latest packed vector holds the global gradient sum of squares (float64)
         self.gsq_index = 0
+        self.gsq_view: torch.Tensor | None = None  # the packed vector's [gsq_index] (host_reduce), a kept view
         self._ring: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = {}
         self._turn = 0
 
@@ -234,7 +235,7 @@ class StatsCollector:
             torch.dot(g, g, out=gsq)
             if usq is not None:
                 packed[n + 1:].copy_(usq)
-        self.gsq_index = n
+        self.gsq_index, self.gsq_view = n, gsq
         self._host_loss = None if loss is None or loss_t else float(loss)  # type: ignore[arg-type]
         self._layout = (loss_t, scale is not None, pending is not None, full)
         return packed
@@ -302,7 +303,7 @@ class StatsCollector:
         self._host_loss = None
         self._layout = (True, True, pending is not None, True)
         self._full_issued = True
-        self.gsq_index = 2
+        self.gsq_index, self.gsq_view = 2, None
         head = torch.stack([self._scalar(loss), self._scalar(scale),
                             sumsq[:L].sum(), step_t])
         return torch.cat([head, sumsq, gmax, upd])

@@ -1,0 +1,275 @@
+"""The deferred twin's table over the norm (issue 16): its device vector, how the host writes it, and the device
+operations that read it.
+
+:class:`~gradguard.deferred_twins.DeviceTwin` turns the clip and skip rules of a policy with fixed members and at
+most one ``clip_adaptive`` into one table over the step's norm: the intervals between every value the rules compare
+the norm with, and in each the norm the step is clipped to, the far target's ``zs2`` and the skip flag
+(:class:`Table`). :func:`table_parts` evaluates the host rules at each interval's left end, :func:`table_host` lays
+the vector out in full (the reference), :func:`write_parts` writes the entries that are not padding over a blank
+vector, and :func:`write_slots` only the few that change on a steady step. The device reads it with in-place
+operations into buffers kept per device (:class:`Scratch`, :func:`far_into`). Imports torch, numpy and the
+standard library only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+
+from ._doubles import MAX_DOUBLE as _MAX
+
+__all__ = ["Parts", "Scratch", "Table", "far_into", "new_table", "slot_layout", "table_host", "table_parts",
+           "write_parts", "write_slots", "write_table"]
+
+
+_K = 12  # the table's breakpoints over the norm, padded with +inf (at most 11 are used: 2 + 1 fixed clip + 8 bands)
+
+
+@dataclass(slots=True)
+class Table:
+    """Views of one device vector ``[skip, mean, zs, -MAX, next(learn_below), bounds (K), targets (3 (K + 1)), zs2s
+    (3 (K + 1)), flags]``, written in place each step: the step's clip as a table over the intervals of the norm
+    between ``bounds`` (``bucketize(n, bounds, right=True)``), one block of ``K + 1`` entries per loss bucket
+    (``bucketize(loss, [-MAX, next(learn_below)], right=True)``; one block used unless a device loss picks the
+    limit): the norm the step is clipped to (``+inf``: none) and the ``zs2`` of ``clip_adaptive``'s far target
+    (``+inf`` where it does not clip: the target is then ``+inf`` or NaN, which ``fmin`` drops); ``flags``: the
+    step's ``found_inf`` (float32 0/1) by the norm's interval, the last one (``K``) holding the NaN and +inf norms,
+    as float32 in the vector's last doubles (one copy for all)."""
+
+    skip: torch.Tensor  # 0-d views (all views are made once per vector)
+    mean: torch.Tensor
+    zs: torch.Tensor
+    xbounds: torch.Tensor
+    bounds: torch.Tensor
+    targets: torch.Tensor
+    zs2s: torch.Tensor
+    flags: torch.Tensor  # float32 view of the last doubles
+    host: Any  # the numpy array the device vector is written from (CPU: the vector's own memory)
+    fhost: Any  # its flags, as a float32 numpy view
+    pinned: list[torch.Tensor]  # CUDA: two pinned host buffers used in turn
+    vector: torch.Tensor
+    k: int
+    blank: Any = None  # the host vector of a table of padding only (write_parts starts from it)
+    layout: Any = None  # the slot writer's layout key (DeviceTwin): which slots the last full write fixed
+    turn: int = 0
+
+
+class Parts(NamedTuple):
+    """The entries of a :class:`Table` that are not padding (:func:`table_parts`): the first five doubles, the
+    ``m`` finite breakpoints, the ``m + 1`` clip targets and far-target ``zs2`` of each loss block used (``zs2s``
+    empty: the far target is not used), the ``m + 1`` flags; the table's ``K``, whether the far target and the loss
+    blocks are used."""
+
+    head: list[float]
+    bounds: list[float]
+    targets: list[list[float]]
+    zs2s: list[list[float]]
+    flags: list[float]
+    k: int
+    far: bool
+    by_loss: bool
+
+
+def table_parts(skip: float, clip: float, bands: Any, device_loss: bool, skip_norm: float = math.inf
+                ) -> Parts:
+    """The entries of a :class:`Table` that are not padding, from the host rules (see :func:`table_host`): each
+    entry is the host rule evaluated at its interval's left end. Every comparison the rules make with the norm is
+    one of ``n >= b`` for a breakpoint ``b``, so the rules are constant on each interval and the table is exact (the
+    intervals from ``+inf`` on, the padding's included, clip nothing). ``skip_norm``: the smallest norm a member
+    skips (``+inf``: none)."""
+    inf = math.inf
+    points = [5e-324]  # n > 0
+    if clip < inf:
+        points.append(math.nextafter(clip, inf))  # n > clip
+    if skip_norm < inf:
+        points.append(skip_norm)  # n >= skip_norm
+    by_loss = bands is not None and device_loss and len(bands.limits) == 2
+    if bands is not None:
+        points += bands.breakpoints()
+    bounds = sorted({b for b in points if b < inf})  # NaN and +inf: none
+    k = max(_K, len(bounds) + 1)
+    reps = (-inf, *bounds)
+    flags = [1.0 if n >= skip_norm else 0.0 for n in reps]
+    fixed = [clip if clip < n < inf else inf for n in reps]
+    if bands is None:
+        return Parts([skip, math.nan, math.nan, -_MAX, -_MAX], bounds, [fixed], [], flags, k, False, False)
+    far = not bands.warm
+    head = [skip, bands.mean, bands.zs, -_MAX, math.nextafter(bands.learn_below, inf) if by_loss else -_MAX]
+    targets, zs2s = [], []
+    for state in ((0, 1) if by_loss else (0,)):
+        to = bands.clip_to(reps, state)
+        targets.append([f if f < t else t for f, t in zip(fixed, to)])
+        if far:
+            zs2s.append([bands.zs2 if t < inf else inf for t in to])
+    if by_loss:  # loss buckets: -inf, learning (-inf < loss <= learn_below), the rest
+        targets.append(targets[0])
+        if far:
+            zs2s.append(zs2s[0])
+    return Parts(head, bounds, targets, zs2s, flags, k, far, by_loss)
+
+
+def table_host(skip: float, clip: float, bands: Any, device_loss: bool, skip_norm: float = math.inf,
+               nonfinite: bool = False) -> tuple[list[float], list[float], int, bool, bool]:
+    """The host doubles of a :class:`Table` and its float32 flags, padding included (with its number of breakpoints
+    ``K``, whether the far target and the loss blocks are used): :func:`table_parts` laid out, the bounds padded
+    with ``+inf``, unused blocks all ``+inf``, the flags of the unreachable intervals 0 and of the last (NaN and +inf
+    norms) 1 when ``nonfinite`` (``skip_nonfinite``). The reference :func:`write_parts` is tested against."""
+    p = table_parts(skip, clip, bands, device_loss, skip_norm)
+    k, m, inf = p.k, len(p.bounds), math.inf
+    pad = [inf] * (k - m)
+    unused = [inf] * (k + 1)
+    out = p.head + p.bounds + pad
+    for rows in (p.targets, p.zs2s):
+        for b in range(3):
+            out += rows[b] + pad if b < len(rows) else unused
+    flags = p.flags + [0.0] * (k - m - 1) + [1.0 if nonfinite else 0.0]
+    return out, flags, k, p.far, p.by_loss
+
+
+def _flag_doubles(k: int) -> int:
+    return (k + 2) // 2  # K + 1 float32 flags in whole doubles
+
+
+def new_table(device: torch.device, k: int) -> Table:
+    """A device vector for ``k`` breakpoints and its views (made once: each step writes the vector in place)."""
+    f = _flag_doubles(k)
+    size = 5 + k + 6 * (k + 1) + f
+    host = np.zeros(size)
+    if device.type == "cpu":
+        vector = torch.from_numpy(host)  # the step's doubles are written to its memory: no copy, no new tensor
+        pinned = []
+    else:
+        vector = torch.zeros(size, dtype=torch.float64, device=device)
+        pinned = [torch.zeros(size, dtype=torch.float64, pin_memory=device.type == "cuda") for _ in range(2)]
+    n = 3 * (k + 1)
+    _, xbounds, bounds, targets, zs2s, flags = vector.split_with_sizes([3, 2, k, n, n, f])
+    blank = np.full(size, math.inf)  # every entry padding: +inf, the flags 0
+    blank[:5] = 0.0
+    blank[size - f:] = 0.0
+    return Table(vector[0], vector[1], vector[2], xbounds, bounds, targets, zs2s,
+                 flags.view(torch.float32)[:k + 1], host, host[size - f:].view(np.float32)[:k + 1], pinned, vector, k,
+                 blank)
+
+
+def write_parts(tab: Table, p: Parts, nonfinite: bool) -> None:
+    """:func:`table_host`'s vector written from its :class:`Parts`: the padding from a blank vector, then the parts
+    (a few slice writes instead of a list of every entry), without waiting (on CUDA as :func:`write_table`)."""
+    k, m = tab.k, len(p.bounds)
+    h = tab.host if not tab.pinned else tab.pinned[tab.turn ^ 1].numpy()
+    h[:] = tab.blank
+    h[:5] = p.head
+    h[5:5 + m] = p.bounds
+    at = 5 + k
+    for rows in (p.targets, p.zs2s):
+        for b, row in enumerate(rows):
+            h[at + b * (k + 1): at + b * (k + 1) + m + 1] = row
+        at += 3 * (k + 1)
+    f = h[at:].view(np.float32)
+    f[:m + 1] = p.flags
+    f[k] = 1.0 if nonfinite else 0.0
+    if tab.pinned:
+        tab.turn ^= 1
+        tab.vector.copy_(tab.pinned[tab.turn], non_blocking=True)
+
+
+def write_table(tab: Table, values: list[float], flags: list[float]) -> None:
+    """This step's doubles and flags into the table's device vector, without waiting. On a CUDA device the copy
+    leaves from one of two pinned buffers in turn (the other may still be in flight) and runs in stream order: after
+    the previous step's reads of the vector."""
+    n = len(values)
+    if not tab.pinned:
+        tab.host[:n] = values
+        tab.fhost[:] = flags
+        return
+    tab.turn ^= 1
+    buf = tab.pinned[tab.turn]
+    a = buf.numpy()
+    a[:n] = values
+    a[n:].view(np.float32)[:tab.k + 1] = flags
+    tab.vector.copy_(buf, non_blocking=True)
+
+
+def slot_layout(skip_norm: float, bands: Any) -> tuple[bool, bool] | None:
+    """The layout key of a table the slot writer can update (:func:`write_slots`), None if it cannot: no fixed clip,
+    no user-clip bands, one limit ``0 < limit < MAX`` clipped from ``next(limit)`` on, and a skip of the norm (if
+    any) from a larger norm: the breakpoints ``[5e-324, next(limit), skip_norm?]``. The key: (skip, far target)."""
+    if bands.users is not None or len(bands.limits) != 1:
+        return None
+    limit = bands.limits[0]
+    if not 0.0 < limit < _MAX:
+        return None
+    if skip_norm < math.inf and not skip_norm > math.nextafter(limit, math.inf):
+        return None
+    return skip_norm < math.inf, not bands.warm
+
+
+def write_slots(tab: Table, skip: float, skip_norm: float, bands: Any) -> bool:
+    """This step's table by the few slots that change on a steady step (the skip threshold, the far target's mean
+    and ``zs``, ``next(limit)``, the skip norm, the clip target and ``zs2`` of the clipped intervals), when the
+    table last written has the layout this step's would have (:func:`slot_layout`): the rest of the vector is what
+    :func:`~gradguard.deferred_adaptive.table_host` would write again, double for double
+    (``tests/test_h16c_twin_ops.py``). False (nothing written) otherwise."""
+    key = slot_layout(skip_norm, bands)
+    if key is None or key != tab.layout:
+        return False
+    limit = bands.limits[0]
+    skips, far = key
+    k = tab.k
+    t = 5 + k  # the targets' first block
+    z = t + 3 * (k + 1)  # the zs2s' first block
+    h = tab.pinned[tab.turn ^ 1].numpy() if tab.pinned else tab.host
+    if tab.pinned:  # CUDA: the other pinned buffer, then one copy (see write_table): both hold the same layout
+        h[:] = tab.pinned[tab.turn].numpy()
+    h[0], h[1], h[2], h[6], h[t + 2] = skip, bands.mean, bands.zs, math.nextafter(limit, math.inf), limit
+    if far:
+        h[z + 2] = bands.zs2
+    if skips:
+        h[7], h[t + 3] = skip_norm, limit
+        if far:
+            h[z + 3] = bands.zs2
+    if tab.pinned:
+        tab.turn ^= 1
+        tab.vector.copy_(tab.pinned[tab.turn], non_blocking=True)
+    return True
+
+
+def far_into(norm: torch.Tensor, mean: torch.Tensor, zs: torch.Tensor, zs2: torch.Tensor, out: torch.Tensor
+             ) -> torch.Tensor:
+    """:func:`~gradguard._clip_target.far_target` written into ``out`` (0-d float64) by five operations, double for
+    double: ``mean + zs2 / d`` as one ``addcdiv`` (``mean + 1 * zs2 / d``: the multiply by 1 is exact, so the same
+    division and addition, each rounded once; ``tests/test_h16c_twin_ops.py``)."""
+    torch.log(norm, out=out)
+    torch.sub(out, mean, out=out)
+    torch.maximum(out, zs, out=out)
+    torch.addcdiv(mean, zs2, out, out=out)
+    return torch.exp(out, out=out)
+
+
+class Scratch:
+    """The table path's 0-d results on one device, written in place each step (no allocation): the norm's
+    interval, the clip target, the far target and its ``zs2``, the coefficient, ``found_inf``. A step's results
+    are read by that step's optimizer step before the next step writes them (stream order on a GPU)."""
+
+    def __init__(self, device: torch.device) -> None:
+        f64 = torch.float64
+        self.cpu = device.type == "cpu"
+        self.zero = torch.zeros((), dtype=f64, device=device)
+        self.pair = torch.zeros((), dtype=torch.complex128, device=device)  # exact_sqrt's x + 0i on CPU
+        self.croot = torch.zeros((), dtype=torch.complex128, device=device)
+        self.norm = self.croot.real if self.cpu else torch.zeros((), dtype=f64, device=device)
+        self.at = torch.zeros((), dtype=torch.int64, device=device)
+        self.target, self.zs2, self.far, self.coef = (torch.zeros((), dtype=f64, device=device) for _ in range(4))
+        self.found = torch.zeros((), dtype=torch.float32, device=device)
+
+    def root(self, gsq: torch.Tensor) -> torch.Tensor:
+        """:func:`exact_sqrt` of the 0-d float64 ``gsq`` into :attr:`norm` (a view made once)."""
+        if self.cpu:
+            torch.complex(gsq, self.zero, out=self.pair)
+            torch.sqrt(self.pair, out=self.croot)
+        else:
+            torch.sqrt(gsq, out=self.norm)
+        return self.norm
