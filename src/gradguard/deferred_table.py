@@ -55,6 +55,8 @@ class Table:
     k: int
     blank: Any = None  # the host vector of a table of padding only (write_parts starts from it)
     layout: Any = None  # the slot writer's layout key (DeviceTwin): which slots the last full write fixed
+    views: Any = None  # (host vector, its flags as float32) for the host array, or for each pinned buffer
+    nonfinite: Any = None  # the blank's last flag, once written
     turn: int = 0
 
 
@@ -93,16 +95,17 @@ def table_parts(skip: float, clip: float, bands: Any, device_loss: bool, skip_no
     bounds = sorted({b for b in points if b < inf})  # NaN and +inf: none
     k = max(_K, len(bounds) + 1)
     reps = (-inf, *bounds)
-    flags = [1.0 if n >= skip_norm else 0.0 for n in reps]
-    fixed = [clip if clip < n < inf else inf for n in reps]
+    flags = [1.0 if n >= skip_norm else 0.0 for n in reps] if skip_norm < inf else [0.0] * len(reps)
+    fixed = [clip if clip < n < inf else inf for n in reps] if clip < inf else None  # None: all +inf
     if bands is None:
-        return Parts([skip, math.nan, math.nan, -_MAX, -_MAX], bounds, [fixed], [], flags, k, False, False)
+        return Parts([skip, math.nan, math.nan, -_MAX, -_MAX], bounds, [fixed or [inf] * len(reps)], [], flags, k,
+                     False, False)
     far = not bands.warm
     head = [skip, bands.mean, bands.zs, -_MAX, math.nextafter(bands.learn_below, inf) if by_loss else -_MAX]
     targets, zs2s = [], []
     for state in ((0, 1) if by_loss else (0,)):
         to = bands.clip_to(reps, state)
-        targets.append([f if f < t else t for f, t in zip(fixed, to)])
+        targets.append(to if fixed is None else [f if f < t else t for f, t in zip(fixed, to)])
         if far:
             zs2s.append([bands.zs2 if t < inf else inf for t in to])
     if by_loss:  # loss buckets: -inf, learning (-inf < loss <= learn_below), the rest
@@ -152,14 +155,18 @@ def new_table(device: torch.device, k: int) -> Table:
     blank[size - f:] = 0.0
     return Table(vector[0], vector[1], vector[2], xbounds, bounds, targets, zs2s,
                  flags.view(torch.float32)[:k + 1], host, host[size - f:].view(np.float32)[:k + 1], pinned, vector, k,
-                 blank)
+                 blank, views=[(a, a[size - f:].view(np.float32)[:k + 1]) for a in ([b.numpy() for b in pinned]
+                                                                                   if pinned else [host])])
 
 
 def write_parts(tab: Table, p: Parts, nonfinite: bool) -> None:
     """:func:`table_host`'s vector written from its :class:`Parts`: the padding from a blank vector, then the parts
     (a few slice writes instead of a list of every entry), without waiting (on CUDA as :func:`write_table`)."""
     k, m = tab.k, len(p.bounds)
-    h = tab.host if not tab.pinned else tab.pinned[tab.turn ^ 1].numpy()
+    h, f = tab.views[tab.turn ^ 1] if tab.pinned else tab.views[0]  # a host vector and its flags (float32)
+    if tab.nonfinite is not nonfinite:  # the last flag (NaN and +inf norms) is the twin's: kept in the blank
+        tab.nonfinite = nonfinite
+        tab.blank[-_flag_doubles(k):].view(np.float32)[k] = 1.0 if nonfinite else 0.0
     h[:] = tab.blank
     h[:5] = p.head
     h[5:5 + m] = p.bounds
@@ -168,9 +175,7 @@ def write_parts(tab: Table, p: Parts, nonfinite: bool) -> None:
         for b, row in enumerate(rows):
             h[at + b * (k + 1): at + b * (k + 1) + m + 1] = row
         at += 3 * (k + 1)
-    f = h[at:].view(np.float32)
     f[:m + 1] = p.flags
-    f[k] = 1.0 if nonfinite else 0.0
     if tab.pinned:
         tab.turn ^= 1
         tab.vector.copy_(tab.pinned[tab.turn], non_blocking=True)
