@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The GPU checks of issue 16 in one device call (about 3 minutes on an H200; each part has its own time limit):
+# The GPU checks of issue 16 in one device call (about 4 minutes on an H200; each part has its own time limit):
 #   1. host syncs per steady guarded step, blocking and deferred (target 0 in the deferred mode; the trainer
-#      callbacks' path too: observe with a re-run closure at every call), and whether the
-#      deferred mode's weights equal the blocking mode's on the device (safe: CUDA's exp/log in the far clip target);
+#      callbacks' path too: observe with a re-run closure at every call; guard.step with a GradScaler), and whether
+#      the deferred mode's weights equal the blocking mode's on the device (safe: CUDA's exp/log in the far clip
+#      target; with a GradScaler: weights, optimizer state, scale and growth count over overflows and outliers);
 #   2. the overhead table: the reference models and a GPT-2-small-like stack (target <= 1.03x clip_grad_norm_);
 #   3. the tensor-count sweep (host cost against 16 ... 4,096 parameter tensors).
 # Run from anywhere:  bash benchmarks/gpu_all.sh       (PYTHON=... to choose the interpreter; with OUT set, the log
@@ -18,7 +19,7 @@ log=${OUT:-/tmp}/gpu_all.log
   "$PY" -c "import torch, gradguard; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), \
 'gradguard from', gradguard.__file__)"
   echo; echo "## 1. host syncs and deferred-vs-blocking equality"
-  timeout 180 "$PY" benchmarks/gpu_sync_check.py || echo "gpu_sync_check: exit $?"
+  timeout 240 "$PY" benchmarks/gpu_sync_check.py || echo "gpu_sync_check: exit $?"
   echo; echo "## 2. overhead on the models (median ms per step, ratios per round)"
   timeout 240 "$PY" benchmarks/overhead.py --device cuda --rounds 7 --warmup 30 || echo "overhead: exit $?"
   echo; echo "## 3. tensor-count sweep (fixed gradients, AdamW)"

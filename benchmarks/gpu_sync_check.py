@@ -7,7 +7,10 @@ memory after an event; with ``skip_outliers`` or an adaptive clipper (``safe``) 
 this step's optimizer step, an event wait on work issued a step earlier, which the count shows if torch counts
 event waits). It then runs ``safe`` deferred and blocking on the device and says whether the weights are equal
 and how many of the device's clip coefficients differ from the host's (``clip_adaptive``'s far target takes an
-exp and a log: CUDA's against the CPU's). ``benchmarks/gpu_all.sh`` runs it and the overhead tables in one go:
+exp and a log: CUDA's against the CPU's), and with a GradScaler (``guard.step``: host syncs per step, and the
+weights, optimizer state, scale and growth count of the deferred mode against the blocking mode's).
+``python benchmarks/gpu_sync_check.py --equality-on-cpu`` runs the equality parts on the CPU (a check of the
+script). ``benchmarks/gpu_all.sh`` runs it and the overhead tables in one go:
 
     python benchmarks/gpu_sync_check.py
     python benchmarks/overhead.py --device cuda --rounds 9 --warmup 30
@@ -26,17 +29,21 @@ from gradguard import Guard
 
 
 def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: int = 10,
-                trainer: bool = False, closure: bool = False) -> list[int]:
+                trainer: bool = False, closure: bool = False, scaler: bool = False) -> list[int]:
     """Synchronising calls inside each steady ``guard.step`` (``trainer``: inside ``guard.observe``, the trainer
     stepping the optimizer itself after it; ``closure``: a re-run closure passed at every call, as the trainer
-    callbacks do)."""
+    callbacks do; ``scaler``: a GradScaler given to the guard, the loss scaled before ``backward``)."""
     torch.manual_seed(0)
     model = nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(512, 512), nn.ReLU())]).cuda()
     fused = optimizer.endswith("fused")
     opt = (torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fused) if optimizer.startswith("adamw")
            else torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9, fused=fused))
-    guard = Guard(model, opt, policy=policy, sync=sync)  # type: ignore[arg-type]
+    amp = torch.amp.GradScaler("cuda", init_scale=2.0 ** 12) if scaler else None
+    guard = Guard(model, opt, policy=policy, sync=sync, scaler=amp)  # type: ignore[arg-type]
     x, y = torch.randn(256, 512, device="cuda"), torch.randn(256, 512, device="cuda")
+
+    def backward(loss: torch.Tensor) -> None:
+        (loss if amp is None else amp.scale(loss)).backward()
 
     def guarded(loss: torch.Tensor) -> None:
         rerun = (lambda m: nn.functional.mse_loss(m(x), y)) if closure else None
@@ -47,7 +54,7 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
 
     def one() -> None:
         loss = nn.functional.mse_loss(model(x), y)
-        loss.backward()
+        backward(loss)
         guarded(loss)
         if trainer:
             opt.step()
@@ -59,7 +66,7 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
     counts = []
     for _ in range(steps):
         loss = nn.functional.mse_loss(model(x), y)
-        loss.backward()
+        backward(loss)
         torch.cuda.synchronize()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -100,8 +107,13 @@ def main() -> None:
         counts = count_syncs(policy, "adamw-fused", "deferred", trainer=True, closure=True)
         print(f"| {name} (observe with a closure: the trainer callbacks) | adamw-fused | deferred | {counts} |",
               flush=True)
+    for name, policy in (("skip+skip_outliers+clip_by_global_norm", outliers), ("safe", "safe")):
+        for sync in ("blocking", "deferred"):
+            counts = count_syncs(policy, "adamw-fused", sync, scaler=True)
+            print(f"| {name} (GradScaler, guard.step) | adamw-fused | {sync} | {counts} |", flush=True)
     print()
     equality_table()
+    scaler_table()
 
 
 def rounding_table(device: str = "cuda", n: int = 20_000) -> None:
@@ -125,6 +137,12 @@ def rounding_table(device: str = "cuda", n: int = 20_000) -> None:
     t = torch.tensor(rows, dtype=torch.float64, device=device)
     dev = far_target(t[:, 0], t[:, 1], t[:, 2], t[:, 3]).tolist()
     bad_far = sum(d != far_target_host(m, z, x) for d, (x, m, z, _) in zip(dev, rows))
+    from gradguard.deferred_table import far_into
+
+    out = torch.empty((), dtype=torch.float64, device=device)
+    bad_into = sum(far_into(*(t[i, j] for j in range(4)), out).item() != dev[i] for i in range(min(n, 2000)))
+    print(f"On {device}: the twin's in-place far target (far_into, 0-d: addcdiv) != far_target on {bad_into} of "
+          f"{min(n, 2000)}")
     from gradguard.deferred import device_grad_scale, host_grad_scale
 
     coefs = [math.exp(-rng.uniform(0, 60)) for _ in range(n)]
@@ -158,7 +176,8 @@ def _equality_run(optimizer: str, sync: str, device: str) -> tuple[nn.Module, li
 
         def keep(*a: object, **k: object) -> object:
             found, coef = decide(*a, **k)  # type: ignore[arg-type]
-            coefs.append((guard.step_index, coef))
+            # a copy on the device (no sync): the twin writes its results in place at the next step
+            coefs.append((guard.step_index, None if coef is None else coef.clone()))
             return found, coef
         twin.decide = keep  # type: ignore[method-assign,assignment]
     reports = []
@@ -190,10 +209,58 @@ def equality(optimizer: str, device: str = "cuda") -> tuple[bool, int, str]:
     return equal, sum(r.clip_coef < 1 for r in r_b), f"{d64} / {int(f32)} of {len(dev)}"
 
 
+def _scaler_run(optimizer: str, sync: str, device: str, policy: object) -> tuple[nn.Module, object, object, list]:
+    """``guard.step`` with a GradScaler, 40 steps: runs of overflows (the scaled loss x1e36, past the detector's
+    amp_patience), outliers (x3000: finite, skipped, the scale put back), NaN losses, clipped steps (x50)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 1)).to(device)
+    opt = (torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True) if optimizer.startswith("adamw")
+           else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=True))
+    amp = torch.amp.GradScaler(torch.device(device).type, init_scale=2.0 ** 12, growth_interval=3)
+    guard = Guard(model, opt, policy=policy, scaler=amp, sync=sync, update_every=3,  # type: ignore[arg-type]
+                  max_consecutive_skips=50)
+    assert guard.sync == sync, guard.sync
+    overflow, outliers, nan_loss, clipped = (4, 11, *range(20, 30)), (9, 16, 33), (13, 36), (3, 17, 31)
+    g = torch.Generator(device=device).manual_seed(0)
+    reports = []
+    for i in range(40):
+        x = torch.randn(64, 32, device=device, generator=g)
+        y = torch.randn(64, 1, device=device, generator=g)
+        x = x * (3000.0 if i in outliers else 50.0 if i in clipped else 1.0)
+        loss = nn.functional.mse_loss(model(x), y)
+        amp.scale(loss * (1e36 if i in overflow else 1.0)).backward()
+        reports.append(guard.step(loss.detach() * float("nan") if i in nan_loss else loss))
+        opt.zero_grad(set_to_none=True)
+    guard.close()
+    return model, opt, amp, reports
+
+
+def scaler_table(device: str = "cuda") -> None:
+    """``guard.step`` with a GradScaler on this device: the deferred mode's weights, optimizer state, scale and
+    growth count against the blocking mode's (``tests/test_h16b_scaler.py`` on CPU)."""
+    print("\nDeferred against blocking with a GradScaler (guard.step, 40 steps: overflows, outliers, NaN losses, "
+          "clips):")
+    print("| policy | optimizer | weights equal | optimizer state equal | scale and growth count equal | skips |")
+    print("|---|---|---|---|---|---:|")
+    outliers = gradguard.chain(gradguard.skip_nonfinite(), gradguard.skip_outliers(),
+                               gradguard.clip_by_global_norm(0.05))
+    for name, policy in (("skip+skip_outliers+clip", outliers), ("safe", "safe")):
+        for optimizer in ("adamw-fused", "sgd-fused"):
+            m_b, o_b, s_b, r_b = _scaler_run(optimizer, "blocking", device, policy)
+            m_d, o_d, s_d, _ = _scaler_run(optimizer, "deferred", device, policy)
+            weights = all(torch.equal(a, b) for a, b in zip(m_b.parameters(), m_d.parameters()))
+            state = all(torch.equal(torch.as_tensor(sa[k]), torch.as_tensor(sb[k]))
+                        for sa, sb in zip(o_b.state.values(), o_d.state.values()) for k in sa)  # type: ignore[attr-defined]
+            scale = s_b.state_dict() == s_d.state_dict()  # type: ignore[attr-defined]
+            print(f"| {name} | {optimizer} | {weights} | {state} | {scale} | {sum(not r.applied for r in r_b)} |",
+                  flush=True)
+
+
 if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] == ["--equality-on-cpu"]:  # a check of this script on a machine without a GPU
         equality_table("cpu")
+        scaler_table("cpu")
     else:
         main()
