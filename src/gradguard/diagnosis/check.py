@@ -8,8 +8,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from .activations import activation_findings
 from .batch import StepSpec, resolve_step
+from .confirm import CONFIRM_STEPS, confirm
 from .depth import depth_findings
 from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
@@ -30,12 +32,15 @@ Closure = Callable[[nn.Module], Any]
 
 def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
           optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
-          scheduler: Any = None, max_grad_norm: float | None = None, steps_done: int | None = None) -> Diagnosis:
+          scheduler: Any = None, max_grad_norm: float | None = None, steps_done: int | None = None,
+          confirm_steps: int = CONFIRM_STEPS) -> Diagnosis:
     """Diagnose the causes of exploding/vanishing gradients before (or during) training, on one real batch.
 
     Cost: one forward and one backward pass; with ``optimizer``, one optimizer step on a copy and 2 to 7
-    gradient-free forwards along that step (the loss it leads to); reported in ``Diagnosis.cost``. Side-effect
-    free: weights, buffers, training modes, ``.grad``, the optimizer's state and the global RNG states are as they
+    gradient-free forwards along that step (the loss it leads to), and the confirmation's short runs on copies
+    (:mod:`.confirm`: ``confirm_steps`` training steps when no finding is a warning or when an ``init`` one is to be
+    confirmed, that many more per remedy tried); reported in ``Diagnosis.cost``. Side-effect free: weights,
+    buffers, training modes, ``.grad``, the optimizer and scheduler state and the global RNG states are as they
     were.
 
     Args:
@@ -48,13 +53,17 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         closure: ``closure(model)`` computes one step's loss itself and returns it as a tensor, a tuple whose first
             item is the loss, or an object with ``.loss`` (models with several inputs, a hidden state, their own
             loss). It is called once with gradients and up to 8 times without (the lr check's loss along the step),
-            so it must not change state outside the model (e.g. carry a hidden state over from call to call).
+            and ``confirm_steps + 1`` times per short run on a copy of the model (the model it is given), so it
+            must compute the loss of the model it is passed and not change state outside it (e.g. carry a hidden
+            state over from call to call).
         scheduler: optional learning-rate scheduler; its current ``get_last_lr()`` is the lr checked (warm-up).
         max_grad_norm: the norm the training loop clips gradients to (``clip_grad_norm_``) before the step, if it
             does; the lr check steps with the clipped gradients.
         steps_done: optimizer steps already taken (the Guard passes its step). From ``TRAINED_STEPS`` on, weights
             are trained weights and a mis-scaled weight is not called an initialisation problem. None: read from
             the optimizer's state (its ``step`` count, or any state at all for optimizers that keep no count).
+        confirm_steps: optimizer steps of each confirmation run (default :data:`~.confirm.CONFIRM_STEPS` = 12;
+            0 disables the confirmation). Needs ``optimizer``.
 
     Returns:
         A :class:`Diagnosis` with findings ranked by how much of the measured trouble they explain.
@@ -62,6 +71,7 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
     Raises:
         DiagnosisError: a batch/loss form that cannot be run (the message says what to pass), model without
             parameters, model or loss failing on the batch, non-scalar loss.
+        ConfigError: ``confirm_steps`` is not an int >= 0.
 
     Example::
 
@@ -71,17 +81,21 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         if not d.healthy:
             fix(model, d)
     """
+    if isinstance(confirm_steps, bool) or not isinstance(confirm_steps, int) or confirm_steps < 0:
+        raise ConfigError("confirm_steps", confirm_steps, "an int >= 0 (0 disables the confirmation)")
     step = resolve_step(batch, loss_fn, closure)
     lrs = scheduler_lrs(scheduler, optimizer)
     return _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
-                     peak_lrs=scheduler_peak_lrs(scheduler, optimizer))
+                     peak_lrs=scheduler_peak_lrs(scheduler, optimizer), scheduler=scheduler,
+                     confirm_steps=confirm_steps)
 
 
 def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer | None, lrs: list[float] | None,
               max_grad_norm: float | None, steps_done: int | None, line_search: bool,
-              peak_lrs: list[float] | None = None) -> Diagnosis:
+              peak_lrs: list[float] | None = None, scheduler: Any = None, confirm_steps: int = 0) -> Diagnosis:
     """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only; ``peak_lrs``: the
-    largest lr the scheduler reaches per param group (weight decay is judged there)."""
+    largest lr the scheduler reaches per param group (weight decay is judged there); ``confirm_steps``: the
+    confirmation's short runs (0: none)."""
     probe = run_probe(model, step)
     cost = dict(probe.cost)
     notes: list[str] = []
@@ -115,6 +129,11 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     else:
         notes.append("lr and regularization checks need the optimizer")
     explain(findings, family, trained, weight_decay)
+    if confirm_steps > 0 and optimizer is not None:
+        cost.update(confirm(findings, model, step.run, optimizer, steps=confirm_steps, lrs=lrs, scheduler=scheduler,
+                            max_grad_norm=max_grad_norm, notes=notes))
+    elif confirm_steps > 0:
+        notes.append("confirmation (short training runs) needs the optimizer")
     if len(prop.chain) < 2:
         notes.append("fewer than 2 weight layers in the forward chain: no depth profile")
     return Diagnosis(findings=findings, cost=cost, notes=notes, profile=prop.profile())

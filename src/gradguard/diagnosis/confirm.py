@@ -1,0 +1,193 @@
+"""Counterfactual confirmation: a cause is accepted when removing it changes what the first training steps do.
+
+The last step of the model in :mod:`.explain`. The threshold rules name causes from quantities measured on one
+forward/backward pass; this step trains copies of the model for ``steps`` optimizer steps on the same batch (see
+:mod:`.shortrun`): once as the user set it up, and once per cause to test with that cause removed (its remedy). It
+compares where the loss ends (``log10`` of the user's final loss over the remedy's: decades of improvement).
+
+* **Demotion** (the false-alarm filter). A warning/critical finding whose cause has a margin in
+  :data:`DEMOTE_MARGINS` is demoted to ``info`` when its remedy improves the short run by less than that margin.
+  Calibrated on the seen halves of the judgment corpus (seeds 0/1, 12 steps), choosing per cause the margin that
+  maximises healthy-silent plus top-cause-accepted, no margin on a tie: only ``init`` gets one (0.01 decades).
+  Re-initialising the flagged layers of the healthy MobileViT improves 12 steps by 0.001 decades, every accepted
+  ``init`` verdict by >= 0.33 (or it makes a run non-finite that was finite: the deep SiLU stack, whose
+  normalisation finding is then first, also accepted). The other causes' remedies cannot confirm within a short run:
+  an orthogonal recurrent weight does not beat radius 1.5 in 12 steps (-0.09 decades), removing weight decay 50
+  shows 0.006-0.013, out-of-scale targets are not cured by standardising the inputs, and float64 cures few of the
+  numeric faults (a log of 0 is -inf in any precision), so their findings are not demoted.
+* **Promotion** (the miss fixer). When no warning/critical finding is left and the user's own short run goes
+  non-finite or its loss rises by more than :data:`RISE_DECADES`, the remedies are tried in :data:`PROMOTE_ORDER`
+  and the first that restores the run (finite, and its loss not above its start when the user's was finite) is named
+  as a critical finding. ``lr`` is tried first: every measured quantity was in its band, so the step size is the
+  suspect left; and a cut of the lr, a smaller init or standardised inputs each stop most divergences, so a restoring
+  remedy does not by itself tell those causes apart (tried: letting a remedy that improves the run by more than
+  0.5-3 decades outrank a rule's finding turns 7-8 accepted verdicts wrong on the seen halves, e.g. a 1000x input
+  scale then reads ``lr``). Healthy runs of the corpus rise by at most 0.1 decades over 12 steps (word_language_model's
+  GRU at SGD 20 + clip 0.25); :data:`RISE_DECADES` is 3x that.
+
+Cost: one short run without remedies when there is no warning/critical finding or an ``init`` one to test, one more
+per remedy tried; ``steps`` forward+backward passes and optimizer steps each (recorded in ``Diagnosis.cost``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from .findings import Finding
+from .probe import StateSnapshot
+from .shortrun import Trajectory, short_run
+
+__all__ = ["CONFIRM_STEPS", "DEMOTE_MARGINS", "PROMOTE_ORDER", "RISE_DECADES", "confirm", "decades_gained"]
+
+#: default number of optimizer steps of each short run (``check(..., confirm_steps=...)``; 0 disables)
+CONFIRM_STEPS = 12
+#: per cause, the improvement (decades of final loss) its remedy must bring for a finding to stay a warning
+DEMOTE_MARGINS: dict[str, float] = {"init": 0.01}
+#: a short run whose loss ends this many decades above its start (or is non-finite) is in trouble
+RISE_DECADES = 0.3
+#: remedies tried, in order, when the rules found nothing and the short run is in trouble
+PROMOTE_ORDER: tuple[str, ...] = ("lr", "init", "recurrence", "data", "regularization", "numeric")
+
+_REMEDY_TEXT = {
+    "lr": "every learning rate cut to a tenth",
+    "init": "the weights re-initialised (the scheme fix() applies, or each module's reset_parameters())",
+    "recurrence": "the recurrent weights made orthogonal",
+    "data": "the floating-point inputs standardised per feature",
+    "regularization": "weight decay set to 0",
+    "numeric": "float64 compute and every optimizer eps at least 1e-8",
+}
+_PRESCRIPTION = {
+    "lr": "Lower the learning rate (a tenth of it kept this run finite and falling), or warm it up; check again.",
+    "init": "Re-initialise the weights with the scheme each layer's activation wants (He for ReLU, Xavier for "
+            "tanh/linear, N(0, 0.02) for transformers), or the library's default init.",
+    "recurrence": "Initialise the recurrent weights orthogonally (radius 1) and clip the gradient norm.",
+    "data": "Standardise the inputs (subtract the mean, divide by the standard deviation per feature).",
+    "regularization": "Lower the weight decay to its usual value (AdamW 0.01-0.1, SGD 1e-4 to 5e-4).",
+    "numeric": "Compute the loss in float32 or float64 and keep every eps at least 1e-8.",
+}
+_CODE = {
+    "lr": "for g in optimizer.param_groups:\n    g['lr'] *= 0.1",
+    "init": "for m in model.modules():\n    if hasattr(m, 'reset_parameters'):\n        m.reset_parameters()",
+    "recurrence": "torch.nn.init.orthogonal_(rnn.weight_hh_l0)\n"
+                  "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+    "data": "x = (x - x.mean(0)) / (x.std(0) + 1e-8)",
+    "regularization": "for g in optimizer.param_groups:\n    g['weight_decay'] = 0.01",
+    "numeric": "loss = loss_fn(output.float(), target.float())",
+}
+
+
+def _end(t: Trajectory) -> float:
+    return t.losses[-1] if t.losses else float("nan")
+
+
+def _usable(t: Trajectory) -> bool:
+    return t.applicable and not t.error and bool(t.losses)
+
+
+def decades_gained(user: Trajectory, remedy: Trajectory) -> float | None:
+    """``log10(user's final loss / remedy's final loss)``: +inf when only the user's run is non-finite, -inf when
+    only the remedy's is, 0 when both are; None when it cannot be said (a remedy that was not run, a loss <= 0)."""
+    if not (_usable(user) and _usable(remedy)):
+        return None
+    if not remedy.finite:
+        return -math.inf if user.finite else 0.0
+    if not user.finite:
+        return math.inf
+    a, b = _end(user), _end(remedy)
+    return math.log10(a / b) if a > 0 and b > 0 else None
+
+
+def _fall(t: Trajectory) -> float | None:
+    """Decades the run's loss fell from its start to its end (negative: it rose); -inf when non-finite."""
+    if not t.finite:
+        return -math.inf
+    a, b = t.losses[0], _end(t)
+    return math.log10(a / b) if a > 0 and b > 0 else None
+
+
+def _losses(t: Trajectory) -> list[float]:
+    return [round(v, 6) if math.isfinite(v) else v for v in t.losses]
+
+
+def confirm(findings: list[Finding], model: nn.Module, run: Any, optimizer: torch.optim.Optimizer, *,
+            steps: int = CONFIRM_STEPS, lrs: list[float] | None = None, scheduler: Any = None,
+            max_grad_norm: float | None = None, notes: list[str] | None = None) -> dict[str, int]:
+    """Confirm or demote ``findings`` in place by short runs (see the module docstring); returns the cost
+    (``confirm_runs``, ``confirm_steps``: optimizer steps taken on copies). ``notes`` gets why it was skipped."""
+    cost = {"confirm_runs": 0, "confirm_steps": 0}
+    strong = [f for f in findings if f.severity != "info"]
+    to_test = sorted({f.cause for f in strong if f.cause in DEMOTE_MARGINS})
+    if strong and not to_test:
+        return cost
+    snapshot = StateSnapshot(model)
+    runs: dict[str, Trajectory] = {}
+
+    def trajectory(remedy: str) -> Trajectory:
+        if remedy not in runs:
+            runs[remedy] = short_run(model, run, optimizer, steps, remedy, lrs=lrs, scheduler=scheduler,
+                                     max_grad_norm=max_grad_norm, findings=findings)
+            if runs[remedy].applicable and runs[remedy].losses:
+                cost["confirm_runs"] += 1
+                cost["confirm_steps"] += runs[remedy].steps
+        return runs[remedy]
+
+    try:
+        user = trajectory("none")
+        if not _usable(user):
+            if notes is not None:
+                notes.append(f"confirmation skipped: {user.error or 'the short run could not be made'}")
+            return cost
+        for cause in to_test:
+            _demote(findings, cause, user, trajectory(cause), steps)
+        if any(f.severity != "info" for f in findings):
+            return cost
+        fall = _fall(user)
+        if user.finite and (fall is None or fall >= -RISE_DECADES):
+            return cost
+        for cause in PROMOTE_ORDER:
+            rem = trajectory(cause)
+            if not _usable(rem) or not rem.finite:
+                continue
+            rem_fall = _fall(rem)
+            if user.finite and (rem_fall is None or rem_fall < 0):
+                continue
+            findings.append(_promoted(cause, user, rem, steps))
+            break
+    finally:
+        snapshot.restore()
+    return cost
+
+
+def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajectory, steps: int) -> None:
+    gained = decades_gained(user, rem)
+    if gained is None or (not user.finite and not rem.finite) or gained >= DEMOTE_MARGINS[cause]:
+        return
+    record = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "user_losses": _losses(user),
+              "remedy_losses": _losses(rem), "decades_gained": gained, "margin": DEMOTE_MARGINS[cause]}
+    for f in findings:
+        if f.cause == cause and f.severity != "info":
+            f.severity = "info"
+            f.evidence["not_confirmed"] = record
+            f.message = (f"Not confirmed: with {_REMEDY_TEXT[cause]}, {steps} training steps on this batch end at "
+                         f"loss {_end(rem):.4g} against {_end(user):.4g} as set up ({gained:+.3f} decades, below "
+                         f"the {DEMOTE_MARGINS[cause]} that confirms it). {f.message}")
+            f.score = min(f.score, 0.1)
+
+
+def _promoted(cause: str, user: Trajectory, rem: Trajectory, steps: int) -> Finding:
+    gained = decades_gained(user, rem)
+    what = ("goes non-finite" if not user.finite else
+            f"rises from {user.losses[0]:.4g} to {_end(user):.4g}")
+    return Finding(
+        cause=cause, layers=[], severity="critical", confidence=0.6,
+        evidence={"confirmed_by": _REMEDY_TEXT[cause], "steps": steps, "user_losses": _losses(user),
+                  "remedy_losses": _losses(rem), "decades_gained": gained},
+        message=(f"Confirmed by intervention: over {steps} training steps on this batch the loss {what}; with "
+                 f"{_REMEDY_TEXT[cause]} it stays finite and ends at {_end(rem):.4g} (from {rem.losses[0]:.4g}). "
+                 "No measured quantity was off its band, so this is the cause whose removal fixes the run."),
+        prescription=_PRESCRIPTION[cause], code=_CODE[cause],
+        score=gained if gained is not None and math.isfinite(gained) else 10.0)
