@@ -34,8 +34,9 @@ right after it. Where the deferred mode cannot be exact it falls back to the blo
 policy member without a device twin (rollback, back-off, per-layer and value clips...: so ``recover``), an optimizer
 without ``found_inf`` support (non-fused; the exact alternative, a copy of every weight and optimizer state to
 select from after the step, costs more than the read it saves), a GradScaler with a policy without
-``skip_nonfinite`` or in :meth:`~gradguard.Guard.observe` (``guard.step`` with one is exact: see
-:mod:`gradguard.deferred_scaler`), a ``loss_fn`` (the alarm path re-runs the step), a loop without an optimizer. A
+``skip_nonfinite`` or with parameters on several devices (with one, ``guard.step`` and
+:meth:`~gradguard.Guard.observe` are exact: see :mod:`gradguard.deferred_scaler` and
+:meth:`DeferredSteps._arm_scaler`), a ``loss_fn`` (the alarm path re-runs the step), a loop without an optimizer. A
 call with ``state=`` (a carried state whose reset must come at once) reads the pending step and runs blocking. A
 call with a ``closure`` (the trainer callbacks pass one every call) runs deferred: its batch is kept until the step
 is read, and that read comes before the next step is issued, so a skipped step's alarm path (a non-finite step:
@@ -61,13 +62,7 @@ import torch
 
 from ._guard_setup import SYNC_MODES, group_lr
 from .decision import StepReport
-from .deferred_scaler import (
-    amp_overflow_decision,
-    enabled_scaler,
-    unscale,
-    update_scaler_on_device,
-    warn_observe_fallback,
-)
+from .deferred_scaler import amp_overflow_decision, enabled_scaler, unscale, update_scaler_on_device
 from .deferred_twins import DeviceTwin, device_twin
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import validate
@@ -76,7 +71,7 @@ from .stats_plan import Plan
 from .stats_types import StepStats
 
 __all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_grad_scale", "device_twin", "fallback_reason",
-           "found_inf_target", "host_grad_scale", "scale_target"]
+           "found_inf_target", "host_grad_scale", "scale_target", "scaler_flags"]
 
 
 def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
@@ -88,11 +83,28 @@ def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
     if enabled_scaler(guard) is not None and not twin.skip_nonfinite:
         return ("a GradScaler is in use with a policy that does not skip non-finite steps (whether an overflow is "
                 "skipped then depends on the overflow count the host reads)")
+    if enabled_scaler(guard) is not None and len({p.device for p in guard.inventory.params}) > 1:
+        return ("a GradScaler is in use with parameters on several devices (its per-device overflow flags are "
+                "summed into the fused step's found_inf)")
     if guard.loss_fn is not None:
         return "loss_fn is set (the alarm path re-runs a non-finite step at once)"
     if (twin.skip_nonfinite or twin.skips) and found_inf_target(guard.optimizer) is None:
         return (f"{type(guard.optimizer).__name__} cannot skip a step on the device (no found_inf support; "
                 "torch's Adam, AdamW, SGD and Adagrad can with fused=True)")
+    return None
+
+
+def scaler_flags(scaler: Any, opt: Any) -> dict[Any, torch.Tensor] | None:
+    """The GradScaler's ``found_inf_per_device`` for the optimizer its ``unscale_`` was called with (``opt`` or the
+    torch optimizer inside it), or None when none is recorded."""
+    states = scaler._per_optimizer_states
+    for _ in range(4):
+        if opt is None:
+            return None
+        state = states.get(id(opt))  # a defaultdict: get() adds nothing
+        if state is not None and state["found_inf_per_device"]:
+            return state["found_inf_per_device"]  # type: ignore[no-any-return]
+        opt = getattr(opt, "optimizer", None)
     return None
 
 
@@ -169,7 +181,8 @@ class DeferredSteps:
         self._pinned: list[torch.Tensor | None] = [None, None]
         self._turn = 0
         self._hook: Any = None  # the optimizer step post-hook of the observe path
-        self._armed: torch.Tensor | None = None  # found_inf left on the optimizer for the trainer's step
+        # found_inf left on the optimizer for the trainer's step, or (a GradScaler's flag, its own value) to put back
+        self._armed: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None = None
         self._warned = False
         self._dtypes: dict[tuple[int, ...], torch.dtype] = {}  # the gradients' one dtype per set (float64: mixed)
         self._scale_out: torch.Tensor | None = None  # the fused step's grad_scale, written each step
@@ -221,7 +234,7 @@ class DeferredSteps:
     def _issue(self, guard: Any, loss: torch.Tensor | float | None, trainer_steps: bool = False) -> None:
         step = guard._step
         col = guard._collector
-        scaler = None if trainer_steps else enabled_scaler(guard)  # observe with a scaler runs blocking (keeps_observe)
+        scaler = enabled_scaler(guard)
         # unscaled on the device, as the blocking mode does (the scaler's found_inf kept for its update)
         scale = unscale(guard) if scaler is not None else None
         plan = col.gather()
@@ -252,7 +265,9 @@ class DeferredSteps:
             col.updates.begin_at(step)
         opt = guard.optimizer
         if trainer_steps:
-            if found is not None:
+            if found is not None and scaler is not None:
+                self._arm_scaler(scaler, opt, found)
+            elif found is not None:
                 self._arm(found_inf_target(opt), found)
         else:
             target = found_inf_target(opt) if found is not None or in_step else None
@@ -279,15 +294,26 @@ class DeferredSteps:
         guard._step += 1
 
     def keeps_observe(self, guard: Any) -> bool:
-        """Whether :meth:`~gradguard.Guard.observe` runs deferred: not with an enabled GradScaler (see
-        :func:`~gradguard.deferred_scaler.warn_observe_fallback`); the pending step is then read and the guard runs
-        blocking from here on (``guard.sync``)."""
-        if enabled_scaler(guard) is None:
-            return True
-        self.read(guard)
-        guard._deferred, guard.sync = None, "blocking"
-        warn_observe_fallback()
-        return False
+        """Whether :meth:`~gradguard.Guard.observe` runs deferred (always, since session 11: with a GradScaler the
+        skip rides on the scaler's own ``found_inf``, see :meth:`_arm_scaler`; kept for the callers' seam)."""
+        return True
+
+    def _arm_scaler(self, scaler: Any, opt: Any, found: torch.Tensor) -> None:
+        """``observe`` with a GradScaler: the trainer's ``scaler.step`` hands the fused step the sum of the scaler's
+        ``found_inf_per_device`` (dropping a ``found_inf`` left on the optimizer), so the guard's skip is written
+        into the scaler's one per-device flag, in place (the guard's skip covers every overflow: its twin has
+        ``skip_nonfinite``), and a step post-hook puts the scaler's own flag back after the trainer's step, before
+        its ``scaler.update()``: the scale then moves as in the blocking mode (which drops a skipped step's
+        gradients instead), lowered after the scaler's own overflow only. One device (see :func:`fallback_reason`)."""
+        flags = scaler_flags(scaler, opt)
+        if flags is None:  # no unscale_ recorded for this optimizer: nothing the trainer's step would read
+            raise RuntimeError("gradguard: observe() with a GradScaler found no unscale_ record for the optimizer")
+        (own,) = flags.values()
+        saved = own.clone()
+        own.copy_(found)
+        if self._hook is None:
+            self._hook = found_inf_target(opt).register_step_post_hook(self._disarm)
+        self._armed = (own, saved)
 
     def _arm(self, opt: Any, found: torch.Tensor) -> None:
         """Leave ``found`` on the optimizer for the trainer's coming fused step; the post-hook takes it off."""
@@ -299,6 +325,9 @@ class DeferredSteps:
     def _disarm(self, opt: Any, args: Any, kwargs: Any) -> None:
         found, self._armed = self._armed, None
         if found is None:
+            return
+        if isinstance(found, tuple):  # the scaler's own flag, put back for its update() (see _arm_scaler)
+            found[0].copy_(found[1])
             return
         if getattr(opt, "found_inf", None) is found:
             del opt.found_inf

@@ -12,14 +12,16 @@ count are bit-equal to the blocking mode's (``tests/test_h16b_scaler.py``). A fl
 holds the scaler's state after that step's update (the blocking mode's: before it).
 
 A policy without ``skip_nonfinite`` falls back to the blocking read: past ``amp_patience`` overflows in a row the
-detector hands an overflow to the policy, which the device cannot know without reading the count.
-:meth:`~gradguard.Guard.observe` with a scaler runs blocking too (see
-:meth:`~gradguard.deferred.DeferredSteps.keeps_observe`).
+detector hands an overflow to the policy, which the device cannot know without reading the count; so do parameters
+on several devices. :meth:`~gradguard.Guard.observe` with a scaler (the trainer calls ``scaler.step`` and
+``scaler.update``) runs deferred too: the guard's skip is written into the scaler's own overflow flag, which the
+trainer's ``scaler.step`` hands the fused step, and put back after that step for the trainer's ``update`` (see
+:meth:`~gradguard.deferred.DeferredSteps._arm_scaler`); bit-equal to the blocking ``observe``
+(``tests/test_h16b_scaler.py``).
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import torch
@@ -28,7 +30,7 @@ from ._guard_setup import scaler_stage
 from .decision import Decision
 from .stats_types import StepStats
 
-__all__ = ["amp_overflow_decision", "enabled_scaler", "unscale", "update_scaler_on_device", "warn_observe_fallback"]
+__all__ = ["amp_overflow_decision", "enabled_scaler", "unscale", "update_scaler_on_device"]
 
 
 def enabled_scaler(guard: Any) -> Any:
@@ -67,12 +69,3 @@ def update_scaler_on_device(scaler: Any, found: torch.Tensor, gsq: torch.Tensor)
     scaler.update()
     torch.where(keep, old[0], scale, out=scale)  # in place (an elementwise op may write over its own input)
     torch.where(keep, old[1], tracker, out=tracker)
-
-
-def warn_observe_fallback() -> None:
-    """Say (once per guard: it then runs blocking) why ``observe`` with a scaler reads at once: the trainer's
-    ``scaler.step`` sets the fused step's ``found_inf`` itself, dropping the guard's skip, and its ``update`` is not
-    put back after a skip of finite gradients."""
-    warnings.warn("gradguard: sync='deferred' falls back to the blocking read: observe() with a GradScaler (the "
-                  "trainer's scaler.step sets the fused step's found_inf itself, so the guard's skip cannot ride on "
-                  "it); guard.step with a scaler runs deferred.", RuntimeWarning, stacklevel=4)
