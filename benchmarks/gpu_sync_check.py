@@ -56,7 +56,10 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
         loss = nn.functional.mse_loss(model(x), y)
         backward(loss)
         guarded(loss)
-        if trainer:
+        if trainer and amp is not None:  # the trainer's own scaler step and update
+            amp.step(opt)
+            amp.update()
+        elif trainer:
             opt.step()
         opt.zero_grad(set_to_none=True)
 
@@ -74,7 +77,10 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
             guarded(loss)
             torch.cuda.set_sync_debug_mode("default")
         counts.append(sum("synchroniz" in str(w.message) for w in caught))
-        if trainer:
+        if trainer and amp is not None:  # the trainer's own scaler step and update
+            amp.step(opt)
+            amp.update()
+        elif trainer:
             opt.step()
         opt.zero_grad(set_to_none=True)
     guard.close()
@@ -111,6 +117,9 @@ def main() -> None:
         for sync in ("blocking", "deferred"):
             counts = count_syncs(policy, "adamw-fused", sync, scaler=True)
             print(f"| {name} (GradScaler, guard.step) | adamw-fused | {sync} | {counts} |", flush=True)
+            counts = count_syncs(policy, "adamw-fused", sync, scaler=True, trainer=True)
+            print(f"| {name} (GradScaler, observe: the trainer's scaler.step) | adamw-fused | {sync} | {counts} |",
+                  flush=True)
     print()
     equality_table()
     scaler_table()
