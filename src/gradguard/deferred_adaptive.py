@@ -221,7 +221,9 @@ class ClipAdaptiveTwin:
         at = lifted if m.top_hits + 1 >= 3 and m.below_top else -math.inf
         under = lifted if m.top_hits >= 3 else -math.inf
         users = None
-        if at != -math.inf or under != -math.inf:
+        # a clip seen before the guard raises the limit to max(limit, at / under) in its bands: where neither is above
+        # any limit it changes nothing, and the bands are left out (the same rule, fewer breakpoints)
+        if (at != -math.inf or under != -math.inf) and not all(u <= lim for lim in limits for u in (at, under)):
             users = (top_norm * (1.0 - 1e-5), top_norm * (1.0 + 1e-5), at, under)
         mean = zs = zs2 = math.nan
         if not warm:
