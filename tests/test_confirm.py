@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gradguard.diagnosis import Finding, check
-from gradguard.diagnosis.confirm import CONFIRM_STEPS, confirm, decades_gained
+from gradguard.diagnosis.confirm import CONFIRM_STEPS, OUTRANK_DECADES, confirm, decades_gained
 from gradguard.diagnosis.shortrun import RUN_SEED, Trajectory, short_run
 from gradguard.errors import ConfigError
 
@@ -166,7 +166,7 @@ def test_promotes_the_remedy_that_restores_a_run_no_rule_flagged() -> None:
 def test_a_rule_finding_is_left_alone_without_runs() -> None:
     model = nn.Linear(8, 1)
     x, y = _regression()
-    f = Finding("depth", [], "critical", 0.5, {}, "m", "p", "")
+    f = Finding("recurrence", [], "critical", 0.5, {}, "m", "p", "")
     assert confirm([f], model, _run(x, y), torch.optim.SGD(model.parameters(), lr=0.1)) == \
         {"confirm_runs": 0, "confirm_steps": 0}
     assert f.severity == "critical"
@@ -227,3 +227,28 @@ def test_confirm_steps_setting() -> None:
             check(model, (x, y), F.mse_loss, opt, confirm_steps=bad)  # type: ignore[arg-type]
     no_opt = check(model, (x, y), F.mse_loss)
     assert "confirm_runs" not in no_opt.cost
+
+
+def test_a_large_gain_from_re_initialising_outranks_an_untestable_first_finding() -> None:
+    torch.manual_seed(6)
+    x, y = _regression(6, d=16)
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                m.weight.uniform_(0.0, 1.0)  # the slip: uniform_ left at [0, 1)
+    norm = Finding("normalization", ["2"], "critical", 0.5, {}, "no normalisation", "add LayerNorm", "", score=3.0)
+    findings = [norm]
+    cost = confirm(findings, model, _run(x, y), torch.optim.Adam(model.parameters(), lr=1e-3), steps=8)
+    assert cost["confirm_runs"] == 2
+    top = max(findings, key=lambda f: f.rank_key)
+    assert top.cause == "init" and top.evidence["outranks"] == "normalization"
+    assert top.evidence["decades_gained"] > OUTRANK_DECADES
+    assert norm.severity == "critical"  # kept, ranked second
+    # a model initialised as the library does: re-initialising gains nothing like that, the finding stays first
+    torch.manual_seed(6)
+    plain = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    norm2 = Finding("normalization", ["2"], "critical", 0.5, {}, "no normalisation", "add LayerNorm", "", score=3.0)
+    kept = [norm2]
+    confirm(kept, plain, _run(x, y), torch.optim.Adam(plain.parameters(), lr=1e-3), steps=8)
+    assert kept == [norm2]
