@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gradguard.diagnosis import Finding, check
+from gradguard.diagnosis import Diagnosis, Finding, check
 from gradguard.diagnosis.confirm import CONFIRM_STEPS, OUTRANK_DECADES, confirm, decades_gained
 from gradguard.diagnosis.shortrun import RUN_SEED, Trajectory, short_run
 from gradguard.errors import ConfigError
@@ -157,6 +157,9 @@ def test_promotes_the_remedy_that_restores_a_run_no_rule_flagged() -> None:
     assert ev["user_losses"][-1] > 100 * ev["user_losses"][0]  # measured: the user's run blows up
     assert ev["remedy_losses"][-1] < ev["remedy_losses"][0]
     assert cost["confirm_runs"] == 2
+    d = Diagnosis(findings=findings)
+    assert "Confirmed by intervention" in str(d) and not d.healthy and d.top is findings[0]
+    json.dumps(d.to_dict(), allow_nan=False)  # the user's non-finite losses serialise (the CLI's --json)
     # a run that learns: nothing is added
     calm: list[Finding] = []
     confirm(calm, model, _run(x, y), torch.optim.SGD(model.parameters(), lr=0.05), steps=CONFIRM_STEPS)
