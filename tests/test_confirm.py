@@ -202,7 +202,7 @@ def test_check_with_confirmation_leaves_no_side_effects() -> None:
     np.random.seed(5)
     random.seed(7)
     rng = (torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())
-    d = check(model, (x, y), F.mse_loss, opt, scheduler=sched, steps_done=0)
+    d = check(model, (x, y), F.mse_loss, opt, scheduler=sched, steps_done=0, confirm_steps=CONFIRM_STEPS)
     assert d.cost["confirm_runs"] >= 1 and d.cost["confirm_steps"] >= CONFIRM_STEPS
     for k, v in model.state_dict().items():
         assert torch.equal(v, state[k]), k
@@ -223,6 +223,8 @@ def test_confirm_steps_setting() -> None:
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     off = check(model, (x, y), F.mse_loss, opt, confirm_steps=0)
     assert "confirm_runs" not in off.cost
+    default = check(model, (x, y), F.mse_loss, opt)  # opt-in: off unless asked for
+    assert "confirm_runs" not in default.cost
     on = check(model, (x, y), F.mse_loss, opt, confirm_steps=4)
     assert on.cost["confirm_runs"] == 1 and on.cost["confirm_steps"] == 4
     for bad in (-1, 2.5, True, "8"):

@@ -54,7 +54,8 @@ from .shortrun import Trajectory, short_run
 __all__ = ["CONFIRM_STEPS", "DEMOTE_MARGINS", "OUTRANK_DECADES", "PROMOTE_ORDER", "RISE_DECADES", "UNTESTABLE",
            "confirm", "decades_gained"]
 
-#: default number of optimizer steps of each short run (``check(..., confirm_steps=...)``; 0 disables)
+#: the measured number of optimizer steps of each short run (``check(..., confirm_steps=CONFIRM_STEPS)``; check's
+#: default is 0, off: see :func:`~.check.check`)
 CONFIRM_STEPS = 12
 #: per cause, the improvement (decades of final loss) its remedy must bring for a finding to stay a warning
 DEMOTE_MARGINS: dict[str, float] = {"init": 0.01}
