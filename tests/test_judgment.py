@@ -40,6 +40,7 @@ from judgment_corpus import (
     train_plain,
 )
 from judgment_corpus.dev8 import SLOW_DEV8
+from judgment_corpus.dev9 import DEV9, SLOW_DEV9
 from judgment_corpus.judge import Judgment, judge, run_guarded
 
 #: the third round's development cases; its three healthy transformers (about 3 min of CPU together) are judged
@@ -55,15 +56,15 @@ _SLOW_DEV4 = {c.name for c in DEV4}
 _SLOW_DEV7 = {"register_vit_zero_tokens", "mixer_adamw_wd50_warmup"}
 DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in _SLOW_DEV3 or _LABELS] + [
     c for c in DEV4 if _LABELS] + DEV5 + DEV6 + [c for c in DEV7 if c.name not in _SLOW_DEV7 or _LABELS] + [
-    c for c in DEV8 if c.name not in SLOW_DEV8 or _LABELS]
+    c for c in DEV8 if c.name not in SLOW_DEV8 or _LABELS] + [c for c in DEV9 if c.name not in SLOW_DEV9 or _LABELS]
 #: the held-out batches' 200-step label runs after the first (fresh: 38 models with the two slowest label runs of the
 #: suite, a 24-layer tanh CNN and a MobileNet without BN; fresh2-fresh5: 28, 26, 30 and 22 models, about 150 s
 #: each on a free core) run only with GRADGUARD_CORPUS_LABELS=1: they are plain PyTorch, frozen, and change only
 #: with torch; the suite checks their structure and each model's first step
-_GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"}
+_GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8"}
 LABELLED = [c for c in ALL
-            if (c.half not in _GATED_HALVES and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8)
-            or _LABELS]
+            if (c.half not in _GATED_HALVES
+                and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
 
 #: each test trains a model for 200 steps (a 41-layer conv stack takes 40 s on a free core, 220 s on a machine
 #: loaded 10x): the default 300 s per test is too tight under load

@@ -18,7 +18,7 @@ A case is ``Case(name, half, family, expected, events, trouble, build)``:
 third round's, ``fresh2.py``, likewise) or ``"fresh3"`` (the fourth round's, ``fresh3.py``, likewise) or ``"fresh4"``
 (the fifth round's, ``fresh4.py``, likewise) or ``"fresh5"`` (the seventh round's, ``fresh5.py``, likewise) or
 ``"fresh6"`` (the tenth session's, ``fresh6.py``, likewise) or ``"fresh7"`` (the eleventh session's, ``fresh7.py``,
-likewise). The
+likewise) or ``"fresh8"`` (the eleventh session's second, ``fresh8.py``, likewise). The
 rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately, cases
 alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added in
 pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -45,8 +45,8 @@ from . import broken_training as T
 from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
-__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "DEV4", "DEV5", "DEV6", "DEV7", "DEV8", "EXPLODE", "FRESH", "FRESH2",
-           "FRESH3", "FRESH4", "FRESH5", "FRESH6", "FRESH7",
+__all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "DEV4", "DEV5", "DEV6", "DEV7", "DEV8", "DEV9", "EXPLODE", "FRESH",
+           "FRESH2", "FRESH3", "FRESH4", "FRESH5", "FRESH6", "FRESH7", "FRESH8",
            "HALVES", "HEALTHY", "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
@@ -185,6 +185,7 @@ from .dev5 import DEV5  # noqa: E402  (the fifth round's development cases)
 from .dev6 import DEV6  # noqa: E402  (the sixth round's development cases)
 from .dev7 import DEV7  # noqa: E402  (the seventh round's development cases)
 from .dev8 import DEV8  # noqa: E402  (the tenth session's development cases)
+from .dev9 import DEV9  # noqa: E402  (the eleventh session's development cases)
 from .fresh import FRESH  # noqa: E402
 from .fresh2 import FRESH2  # noqa: E402
 from .fresh3 import FRESH3  # noqa: E402  (the fourth round's held-out batch, frozen before its rule changes)
@@ -192,13 +193,15 @@ from .fresh4 import FRESH4  # noqa: E402  (the fifth round's held-out batch, fro
 from .fresh5 import FRESH5  # noqa: E402  (the seventh round's held-out batch, frozen before it was ever judged)
 from .fresh6 import FRESH6  # noqa: E402  (the tenth session's held-out batch, frozen before it was ever judged)
 from .fresh7 import FRESH7  # noqa: E402  (the eleventh session's held-out batch, frozen before it was ever judged)
+from .fresh8 import FRESH8  # noqa: E402  (the eleventh session's second held-out batch, likewise)
 
 #: every case of every half
-ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
-                   + FRESH6 + FRESH7)
+ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
+                   + FRESH6 + FRESH7 + FRESH8)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
-HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
+HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
+                           "fresh8")
 
 
 def by_name(name: str) -> Case:
