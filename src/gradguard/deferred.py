@@ -360,8 +360,8 @@ class DeferredSteps:
         if p.event is not None:
             p.event.synchronize()
             a = p.host.numpy().copy()  # type: ignore[union-attr]
-        else:
-            a = p.packed.detach().numpy().copy()
+        else:  # a view, as the blocking read's: the collector packs step t + 2 into this vector after this read
+            a = (p.packed.detach() if p.packed.requires_grad else p.packed).numpy()
         col = guard._collector
         stats, update = col.unpack(a, p.step, p.lrs, present=p.plan, has_loss=p.has_loss, has_scaler=p.has_scaler,
                                    layout=p.layout, host_loss=p.host_loss, update_step=p.update_step)
