@@ -16,8 +16,8 @@ import torch
 from gradguard import deferred_twins
 from gradguard._clip_target import far_target
 from gradguard.deferred_adaptive import ClipAdaptiveTwin
-from gradguard.deferred_table import far_into, table_host
-from gradguard.deferred_twins import DeviceTwin, FixedClipTwin, SkipOutliersTwin, norm_skip_start
+from gradguard.deferred_table import far_into, norm_skip_start, table_host
+from gradguard.deferred_twins import DeviceTwin, FixedClipTwin, SkipOutliersTwin
 from gradguard.mitigation.skipping import SkipOutliers
 from test_deferred_adaptive import _random_state, _stats
 

@@ -62,7 +62,7 @@ import torch
 
 from ._guard_setup import SYNC_MODES, group_lr
 from .decision import StepReport
-from .deferred_scaler import amp_overflow_decision, enabled_scaler, unscale, update_scaler_on_device
+from .deferred_scaler import amp_overflow_decision, enabled_scaler, unscale, update_scaler_on_device, write_scaler_flag
 from .deferred_twins import DeviceTwin, device_twin
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import validate
@@ -71,7 +71,7 @@ from .stats_plan import Plan
 from .stats_types import StepStats
 
 __all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_grad_scale", "device_twin", "fallback_reason",
-           "found_inf_target", "host_grad_scale", "scale_target", "scaler_flags"]
+           "found_inf_target", "host_grad_scale", "scale_target"]
 
 
 def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
@@ -91,20 +91,6 @@ def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
     if (twin.skip_nonfinite or twin.skips) and found_inf_target(guard.optimizer) is None:
         return (f"{type(guard.optimizer).__name__} cannot skip a step on the device (no found_inf support; "
                 "torch's Adam, AdamW, SGD and Adagrad can with fused=True)")
-    return None
-
-
-def scaler_flags(scaler: Any, opt: Any) -> dict[Any, torch.Tensor] | None:
-    """The GradScaler's ``found_inf_per_device`` for the optimizer its ``unscale_`` was called with (``opt`` or the
-    torch optimizer inside it), or None when none is recorded."""
-    states = scaler._per_optimizer_states
-    for _ in range(4):
-        if opt is None:
-            return None
-        state = states.get(id(opt))  # a defaultdict: get() adds nothing
-        if state is not None and state["found_inf_per_device"]:
-            return state["found_inf_per_device"]  # type: ignore[no-any-return]
-        opt = getattr(opt, "optimizer", None)
     return None
 
 
@@ -305,15 +291,9 @@ class DeferredSteps:
         ``skip_nonfinite``), and a step post-hook puts the scaler's own flag back after the trainer's step, before
         its ``scaler.update()``: the scale then moves as in the blocking mode (which drops a skipped step's
         gradients instead), lowered after the scaler's own overflow only. One device (see :func:`fallback_reason`)."""
-        flags = scaler_flags(scaler, opt)
-        if flags is None:  # no unscale_ recorded for this optimizer: nothing the trainer's step would read
-            raise RuntimeError("gradguard: observe() with a GradScaler found no unscale_ record for the optimizer")
-        (own,) = flags.values()
-        saved = own.clone()
-        own.copy_(found)
+        self._armed = write_scaler_flag(scaler, opt, found)
         if self._hook is None:
             self._hook = found_inf_target(opt).register_step_post_hook(self._disarm)
-        self._armed = (own, saved)
 
     def _arm(self, opt: Any, found: torch.Tensor) -> None:
         """Leave ``found`` on the optimizer for the trainer's coming fused step; the post-hook takes it off."""

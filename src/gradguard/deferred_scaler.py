@@ -30,7 +30,8 @@ from ._guard_setup import scaler_stage
 from .decision import Decision
 from .stats_types import StepStats
 
-__all__ = ["amp_overflow_decision", "enabled_scaler", "unscale", "update_scaler_on_device"]
+__all__ = ["amp_overflow_decision", "enabled_scaler", "scaler_flags", "unscale", "update_scaler_on_device",
+           "write_scaler_flag"]
 
 
 def enabled_scaler(guard: Any) -> Any:
@@ -69,3 +70,30 @@ def update_scaler_on_device(scaler: Any, found: torch.Tensor, gsq: torch.Tensor)
     scaler.update()
     torch.where(keep, old[0], scale, out=scale)  # in place (an elementwise op may write over its own input)
     torch.where(keep, old[1], tracker, out=tracker)
+
+
+def scaler_flags(scaler: Any, opt: Any) -> dict[Any, torch.Tensor] | None:
+    """The GradScaler's ``found_inf_per_device`` for the optimizer its ``unscale_`` was called with (``opt`` or the
+    torch optimizer inside it), or None when none is recorded."""
+    states = scaler._per_optimizer_states
+    for _ in range(4):
+        if opt is None:
+            return None
+        state = states.get(id(opt))  # a defaultdict: get() adds nothing
+        if state is not None and state["found_inf_per_device"]:
+            return state["found_inf_per_device"]  # type: ignore[no-any-return]
+        opt = getattr(opt, "optimizer", None)
+    return None
+
+
+def write_scaler_flag(scaler: Any, opt: Any, found: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Write the guard's skip into the scaler's one per-device overflow flag, in place (what the trainer's
+    ``scaler.step`` hands the fused step as ``found_inf``); return ``(flag, its own value)`` to put back after that
+    step (see :meth:`~gradguard.deferred.DeferredSteps._arm_scaler`)."""
+    flags = scaler_flags(scaler, opt)
+    if flags is None:  # no unscale_ recorded for this optimizer: nothing the trainer's step would read
+        raise RuntimeError("gradguard: observe() with a GradScaler found no unscale_ record for the optimizer")
+    (own,) = flags.values()
+    saved = own.clone()
+    own.copy_(found)
+    return own, saved

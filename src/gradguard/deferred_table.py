@@ -21,9 +21,10 @@ import numpy as np
 import torch
 
 from ._doubles import MAX_DOUBLE as _MAX
+from ._doubles import last_true
 
-__all__ = ["Parts", "Scratch", "Table", "far_into", "new_table", "slot_layout", "table_host", "table_parts",
-           "write_parts", "write_slots", "write_table"]
+__all__ = ["Parts", "Scratch", "Table", "far_into", "new_table", "norm_skip_start", "slot_layout", "table_host",
+           "table_parts", "write_parts", "write_slots", "write_table"]
 
 
 _K = 12  # the table's breakpoints over the norm, padded with +inf (at most 11 are used: 2 + 1 fixed clip + 8 bands)
@@ -58,6 +59,37 @@ class Table:
     views: Any = None  # (host vector, its flags as float32) for the host array, or for each pinned buffer
     nonfinite: Any = None  # the blank's last flag, once written
     turn: int = 0
+
+
+_LOG_TINY = math.log(5e-324)
+_LOG_MAX = math.log(_MAX)
+
+
+def norm_skip_start(limit: float) -> float:
+    """The smallest double norm ``n > 0`` that :class:`~gradguard.mitigation.skipping.SkipOutliers` skips given its
+    ``limit()`` (``not math.log(n) <= limit``), ``math.inf`` when no finite norm is. The host reads the norm as
+    ``math.sqrt(g)`` and the twin as :func:`exact_sqrt` (the same double), so "the norm is finite and ``>=`` this" is
+    the host rule on every double (``math.log`` being monotone, as :meth:`SkipOutliers.skip_above_sumsq` assumes
+    too); found from ``exp(limit)`` by up to 16 steps to the neighbouring doubles (a bisection over them if that
+    fails). Cheaper than the boundary on the sum of squares, and a breakpoint of the twin's table over the norm."""
+    if not _LOG_TINY <= limit:  # every positive norm is skipped (a NaN limit included, as the host rule reads it)
+        return 5e-324
+    if _LOG_MAX <= limit:
+        return math.inf
+    n = min(max(math.exp(limit), 5e-324), _MAX)
+    log, up = math.log, math.nextafter
+    for _ in range(16):  # the boundary is within ~8 doubles of exp(limit) (log flat over a few doubles of n)
+        if log(n) <= limit:
+            m = up(n, math.inf)
+            if not log(m) <= limit:
+                return m
+            n = m
+        else:
+            m = up(n, 0.0)
+            if m <= 0.0 or log(m) <= limit:
+                return n
+            n = m
+    return up(last_true(lambda x: log(x) <= limit, n, 5e-324, _MAX), math.inf)
 
 
 class Parts(NamedTuple):

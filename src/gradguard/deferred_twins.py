@@ -26,11 +26,12 @@ every breakpoint the rules compare the norm with, and in each the norm the step 
 :func:`~gradguard.deferred_table.table_host`), written in place into one device vector, and the device takes the
 step's entry (``bucketize`` and ``take``), ``clip_adaptive``'s far target, one division. The skip is a table entry
 too when every skipping member has a rule on the norm (``skip_nonfinite``: the last interval, which holds the NaN
-and +inf norms; ``skip_outliers``: :func:`norm_skip_start`): a float32 ``take`` by the same interval. Every result is
-written in place into buffers kept per device (``out=``: no allocation), the far target by five operations
-(:func:`far_into`). 15 small device operations for ``safe``, ``grad_scale`` included (18 in session 10, 25 and
-15 indexings of the host doubles before), 8 for a skip and a fixed clip (10; 12 before). On a steady step the
-host writes the few table entries that change (:func:`write_slots`), otherwise the entries that are not padding
+and +inf norms; ``skip_outliers``: :func:`~gradguard.deferred_table.norm_skip_start`): a float32 ``take`` by the
+same interval. Every result is written in place into buffers kept per device (``out=``: no allocation), the far
+target by five operations (:func:`~gradguard.deferred_table.far_into`). 15 small device operations for ``safe``,
+``grad_scale`` included (18 in session 10, 25 and 15 indexings of the host doubles before), 8 for a skip and a fixed
+clip (10; 12 before). On a steady step the host writes the few table entries that change
+(:func:`~gradguard.deferred_table.write_slots`), otherwise the entries that are not padding
 (:func:`~gradguard.deferred_table.write_parts`); the same doubles.
 
 Twins known here: :class:`~gradguard.policy.SkipNonFinite`, :class:`~gradguard.policy.ClipByGlobalNorm`
@@ -50,10 +51,19 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ._doubles import last_true
 from .deferred_adaptive import FACTORIES as _ADAPTIVE
 from .deferred_adaptive import ClipAdaptiveTwin
-from .deferred_table import Scratch, Table, far_into, new_table, slot_layout, table_parts, write_parts, write_slots
+from .deferred_table import (
+    Scratch,
+    Table,
+    far_into,
+    new_table,
+    norm_skip_start,
+    slot_layout,
+    table_parts,
+    write_parts,
+    write_slots,
+)
 from .mitigation.skipping import SkipOutliers
 from .policy import Chain, ClipByGlobalNorm, SkipNonFinite
 
@@ -129,42 +139,11 @@ class SkipOutliersTwin:
 
     def skip_from_norm(self) -> float:
         """The smallest norm the next step is skipped at (``math.inf``: none), by :meth:`SkipOutliers.decide`'s
-        own rule on the norm: see :func:`norm_skip_start`."""
+        own rule on the norm: see :func:`~gradguard.deferred_table.norm_skip_start`."""
         return norm_skip_start(self.member.limit())
 
     def clip_norm(self) -> float:
         return math.inf
-
-
-_LOG_TINY = math.log(5e-324)
-_LOG_MAX = math.log(_MAX)
-
-
-def norm_skip_start(limit: float) -> float:
-    """The smallest double norm ``n > 0`` that :class:`~gradguard.mitigation.skipping.SkipOutliers` skips given its
-    ``limit()`` (``not math.log(n) <= limit``), ``math.inf`` when no finite norm is. The host reads the norm as
-    ``math.sqrt(g)`` and the twin as :func:`exact_sqrt` (the same double), so "the norm is finite and ``>=`` this" is
-    the host rule on every double (``math.log`` being monotone, as :meth:`SkipOutliers.skip_above_sumsq` assumes
-    too); found from ``exp(limit)`` by up to 16 steps to the neighbouring doubles (a bisection over them if that
-    fails). Cheaper than the boundary on the sum of squares, and a breakpoint of the twin's table over the norm."""
-    if not _LOG_TINY <= limit:  # every positive norm is skipped (a NaN limit included, as the host rule reads it)
-        return 5e-324
-    if _LOG_MAX <= limit:
-        return math.inf
-    n = min(max(math.exp(limit), 5e-324), _MAX)
-    log, up = math.log, math.nextafter
-    for _ in range(16):  # the boundary is within ~8 doubles of exp(limit) (log flat over a few doubles of n)
-        if log(n) <= limit:
-            m = up(n, math.inf)
-            if not log(m) <= limit:
-                return m
-            n = m
-        else:
-            m = up(n, 0.0)
-            if m <= 0.0 or log(m) <= limit:
-                return n
-            n = m
-    return up(last_true(lambda x: log(x) <= limit, n, 5e-324, _MAX), math.inf)
 
 
 _FACTORIES: dict[type, Callable[[Any], Any]] = {
