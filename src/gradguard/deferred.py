@@ -180,7 +180,8 @@ class DeferredSteps:
 
         ``trainer_steps`` (``Guard.observe``): the trainer calls ``optimizer.step()`` after this returns; the
         gradients are scaled here and ``found_inf`` is left on the optimizer for its fused step (a step post-hook
-        takes it off again), and the update is measured up to the next call.
+        takes it off again; with a GradScaler it goes into the scaler's own overflow flag instead, put back by that
+        hook: see :meth:`_arm_scaler`), and the update is measured up to the next call.
 
         ``batch``: the step's ``(inputs, targets, closure)``; with a closure they are kept (by reference) until the
         step is read, with the RNG state its forward started from, for the alarm path (see :func:`_investigate`)."""

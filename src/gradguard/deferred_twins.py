@@ -286,7 +286,8 @@ class DeviceTwin:
                host_loss: float | None = None) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """``(found_inf, clip_coef)`` as device tensors (None: that part does nothing) from the global sum of
         squares ``gsq`` (float64, 0-d), a tensor loss, ``loss_bad`` (a float loss known non-finite), whether the
-        step has a loss and its value when it is a float kept on the host (``host_loss``)."""
+        step has a loss and its value when it is a float kept on the host (``host_loss``). On the table path the
+        results are buffers written in place at every call (no allocation): use them before the next call."""
         if self.tabled:
             return self._decide_table(gsq, loss, loss_bad, has_loss, host_loss)
         skips, clips = self.skips, self.clips
