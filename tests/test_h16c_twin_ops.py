@@ -191,3 +191,37 @@ def test_table_written_by_parts_and_slots_is_table_host(monkeypatch: object) -> 
             assert tab.host.tobytes() == _expected(tab, values, flags), (trial, move)
             writes += 1
     assert writes == 1800 and slots[1] > 100 and slots[0] > 100, slots
+
+
+def test_the_two_buffer_path_of_a_gpu_table_writes_the_same_vector() -> None:
+    """The CUDA layout's host side (two pinned buffers used in turn, one copy to the device vector), run on CPU
+    tensors standing in for them: after every write by parts or by slots the device vector is ``table_host``'s."""
+    from gradguard import deferred_table as dt
+
+    rng = random.Random(7)
+    cpu = dt.new_table(torch.device("cpu"), 12)
+    size = cpu.vector.numel()
+    f = (12 + 2) // 2
+    pinned = [torch.zeros(size, dtype=torch.float64) for _ in range(2)]
+    vector = torch.zeros(size, dtype=torch.float64)
+    _, xb, bounds, targets, zs2s, flags = vector.split_with_sizes([3, 2, 12, 39, 39, f])
+    tab = dt.Table(vector[0], vector[1], vector[2], xb, bounds, targets, zs2s, flags.view(torch.float32)[:13],
+                   cpu.host, cpu.fhost, pinned, vector, 12, cpu.blank,
+                   views=[(a, a[size - f:].view(np.float32)[:13]) for a in (b.numpy() for b in pinned)])
+    state = _random_state(rng)
+    state.count, state.top_hits = 100, 0
+    adaptive = ClipAdaptiveTwin(state)
+    slots = 0
+    for step in range(60):
+        state.mean += rng.uniform(-1e-3, 1e-3)
+        bands = adaptive.bands(True, 0.5)
+        limit = bands.limits[0]
+        skip_norm = limit * rng.choice([2.0, 3.0]) if step % 20 < 15 else math.inf
+        if not (tab.layout is not None and dt.write_slots(tab, 1e300, skip_norm, bands)):
+            dt.write_parts(tab, dt.table_parts(1e300, math.inf, bands, False, skip_norm), True)
+            tab.layout = dt.slot_layout(skip_norm, bands)
+        else:
+            slots += 1
+        values, flags_w, _k, _, _ = table_host(1e300, math.inf, bands, False, skip_norm, True)
+        assert vector.numpy().tobytes() == _expected(tab, values, flags_w), step
+    assert slots > 40, slots
