@@ -317,3 +317,21 @@ def test_accelerate_prepared_fused_optimizer_runs_deferred_with_the_weights_of_t
     assert not r_b[4].applied and not r_d[5].applied and r_b[7].clip_coef < 1
     for a, b in zip(m_b.parameters(), m_d.parameters()):
         assert torch.equal(a, b)
+
+
+def test_an_accelerated_optimizer_with_its_own_scaler_falls_back_and_says_why() -> None:
+    """Bad input of issue 16: ``accelerate``'s ``AcceleratedOptimizer`` holding a GradScaler sets and clears the
+    fused step's ``found_inf`` itself: the guard trains blocking and says that (not "no found_inf support": the
+    torch optimizer inside is fused)."""
+    accelerate = pytest.importorskip("accelerate")
+    from accelerate.optimizer import AcceleratedOptimizer
+
+    accelerate.Accelerator(cpu=True)
+    model = nn.Linear(4, 2)
+    inner = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=True)
+    opt = AcceleratedOptimizer(inner, device_placement=False, scaler=torch.amp.GradScaler("cpu"))
+    with pytest.warns(RuntimeWarning, match=r"falls back to the blocking read: AcceleratedOptimizer steps through "
+                                            r"its own GradScaler") as caught:
+        guard = Guard(model, opt, sync="deferred")
+    assert guard.sync == "blocking"
+    assert not any("no found_inf support" in str(w.message) for w in caught)

@@ -89,8 +89,24 @@ def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
     if guard.loss_fn is not None:
         return "loss_fn is set (the alarm path re-runs a non-finite step at once)"
     if (twin.skip_nonfinite or twin.skips) and found_inf_target(guard.optimizer) is None:
+        wrapper = _scaler_wrapper(guard.optimizer)
+        if wrapper is not None:
+            return (f"{type(wrapper).__name__} steps through its own GradScaler (its .scaler), which sets and "
+                    "clears the fused step's found_inf itself, so the guard cannot put its skip there")
         return (f"{type(guard.optimizer).__name__} cannot skip a step on the device (no found_inf support; "
                 "torch's Adam, AdamW, SGD and Adagrad can with fused=True)")
+    return None
+
+
+def _scaler_wrapper(opt: Any) -> Any:
+    """The optimizer wrapper (``accelerate``'s ``AcceleratedOptimizer``...) that holds a GradScaler of its own on the
+    way to the torch optimizer, or None."""
+    for _ in range(4):
+        if opt is None or getattr(opt, "_step_supports_amp_scaling", False):
+            return None
+        if getattr(opt, "scaler", None) is not None:
+            return opt
+        opt = getattr(opt, "optimizer", None)
     return None
 
 

@@ -301,7 +301,7 @@ class Guard(GuardRecovery):
         a skip is left on the optimizer as ``found_inf`` for its fused step (taken off by a step post-hook), and
         the report returned is the previous call's (as :meth:`step`'s).
         """
-        if self._deferred is not None and self._deferred.keeps_observe(self):  # not with a GradScaler: blocking
+        if self._deferred is not None and self._deferred.keeps_observe(self):  # a GradScaler included (session 11)
             if state is None:
                 return self._deferred.step(self, loss, trainer_steps=True, batch=(inputs, targets, closure))
             self._deferred.read(self)  # a carried state (its reset must come at once): this step runs blocking
