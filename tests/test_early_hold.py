@@ -4,6 +4,7 @@ steps; a run at a usual rate, and SGD, are left exactly as they were."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import pytest
 import torch
@@ -78,7 +79,7 @@ def test_without_the_hold_the_first_step_moves_the_median_matrix_by_almost_half_
 
 @pytest.mark.parametrize("make_opt", [lambda ps: torch.optim.Adam(ps, lr=1e-3),
                                       lambda ps: torch.optim.SGD(ps, lr=0.5, momentum=0.9)])
-def test_a_usual_adam_rate_or_sgd_is_never_held_and_the_weights_are_bit_identical(make_opt) -> None:  # noqa: ANN001
+def test_a_usual_adam_rate_or_sgd_is_never_held_and_the_weights_are_bit_identical(make_opt: Any) -> None:
     def run(policy: object) -> list[torch.Tensor]:
         model = _deep_relu(1)
         lrs, _, events = _train(model, make_opt(model.parameters()), policy, 30)
