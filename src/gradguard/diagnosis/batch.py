@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .findings import DiagnosisError
+from .mistakes import double_squash
 
 __all__ = ["InputStats", "StepSpec", "describe", "extract_loss", "input_stats", "resolve_step", "tensors"]
 
@@ -77,6 +78,9 @@ class StepSpec:
     targets: list[torch.Tensor] = field(default_factory=list)
     #: filled by ``run``: ``"zero_output_loss"``, the loss of an all-zero output (``(inputs, targets)`` form)
     baseline: dict[str, float] = field(default_factory=dict)
+    #: filled by ``run`` on its first call (``(inputs, targets)`` form): ``"sigmoid"``/``"softmax"`` when the output
+    #: is already a probability that the loss squashes again (:func:`.mistakes.double_squash`), else ``""``
+    squash: str | None = None
 
 
 def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
@@ -158,6 +162,8 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
                     spec.baseline["zero_output_loss"] = float(loss_fn(torch.zeros_like(output), targets))
             except Exception:  # a loss that cannot take a zero output (log of it): no baseline
                 spec.baseline["zero_output_loss"] = float("nan")
+        if spec.squash is None:
+            spec.squash = double_squash(output, targets, loss, loss_fn) or ""
         return loss
     spec = StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets))
     return spec

@@ -16,6 +16,13 @@ from .depth import depth_findings
 from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings
+from .mistakes import (
+    double_squash_findings,
+    frozen_norm_findings,
+    max_norm_findings,
+    peak_lr_findings,
+    zero_network_findings,
+)
 from .numeric import data_findings, numeric_findings
 from .optim_check import lr_findings, optimizer_numeric_findings, regularization_findings
 from .probe import run_probe
@@ -99,10 +106,13 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only; ``peak_lrs``: the
     largest lr the scheduler reaches per param group (weight decay is judged there); ``confirm_steps``: the
     confirmation's short runs (0: none)."""
+    static = zero_network_findings(model) + max_norm_findings(model)  # before the forward renormalises embeddings
     probe = run_probe(model, step)
     cost = dict(probe.cost)
     notes: list[str] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = static
+    findings += frozen_norm_findings(model, set(probe.call_counts))
+    findings += double_squash_findings(step.squash or None)
     findings += data_findings(probe)
     findings += numeric_findings(probe)
     prop = analyse_propagation(probe)
@@ -122,6 +132,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
             stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm, line_search=line_search)
             family = stepped.family
             findings += lr_findings(stepped)
+            findings += peak_lr_findings(optimizer, family, lrs, peak_lrs)
             cost["optimizer_step"] = 1
             cost["forward_along_step"] = stepped.forwards
         except Exception as exc:  # a custom optimizer may not step on a copy (closure-based, e.g. LBFGS)

@@ -24,6 +24,9 @@ The model (each arrow: the quantity on the left sets the one on the right)::
   weight, recurrent ones included, > 1.9x its scale) set the recurrent weights' scale too: a recurrence whose
   gradient grows over time is then the init's consequence (seen halves: an attention seq2seq at N(0, 1), 11 of 13
   weights too large; the recurrence faults have at most 1 of 3 to 6).
+* Weight decay judged at a schedule's peak lr (``peak_lr_over_checked_lr`` > 1) while that peak is itself too high
+  for Adam (:func:`.mistakes.peak_lr_findings`) is the peak's consequence when, at the lr that brings the step to
+  the gate, the decay's shrink per step would be under its warning level: the decay's shrink is lr x wd.
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
   mis-scaled-weights finding becomes ``regularization`` (no weight decay) or ``lr`` (with weight decay).
 
@@ -118,6 +121,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         for f in findings:
             if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) == _direction(rec):
                 _absorb(rec, f, "the gradient compounds over the recurrence's time steps")
+    _peak_absorbs_decay(findings)
     for lr in [f for f in findings if f.cause == "lr" and _strong(f) and "trained" not in f.evidence]:
         no_lr_helps = lr.evidence.get("suggested_lr") is None
         proportional = step_family != "adam"
@@ -128,3 +132,21 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
             _absorb(upstream, lr, "the step is large because the gradient is" if proportional and not no_lr_helps
                     else "no smaller lr makes the step lower the loss")
     return findings
+
+
+def _peak_absorbs_decay(findings: list[Finding]) -> None:
+    from .mistakes import PEAK_SHARE_GATE
+    from .optim_check import WD_SHRINK_WARN
+
+    peak = next((f for f in findings if f.cause == "lr" and _strong(f) and f.evidence.get("schedule_peak")), None)
+    if peak is None:
+        return
+    share = float(peak.evidence.get("peak_lr_to_weight_rms") or 0.0)
+    for f in findings:
+        med = f.evidence.get("decay_shrink_per_step_median")
+        over = f.evidence.get("peak_lr_over_checked_lr")
+        if f.cause != "regularization" or not _strong(f) or not isinstance(med, int | float) or \
+                not isinstance(over, int | float) or over <= 1 or share <= 0:
+            continue
+        if med * PEAK_SHARE_GATE / share < WD_SHRINK_WARN:
+            _absorb(peak, f, "the decay's shrink per step is lr x weight_decay, at the schedule's too-high peak lr")

@@ -100,12 +100,15 @@ class StateSnapshot:
 
     Covers buffers (BatchNorm running stats and ``num_batches_tracked``), every submodule's ``training`` flag,
     each parameter's ``.grad`` reference (``None`` included) and the global RNG states (torch CPU, CUDA when
-    initialised, numpy, Python ``random``).
+    initialised, numpy, Python ``random``), and the weights of ``nn.Embedding(max_norm=...)`` (their forward
+    renormalises the looked-up rows in place).
     """
 
     def __init__(self, model: nn.Module) -> None:
         self.model = model
         self.buffers = [(b, b.detach().clone()) for b in model.buffers()]
+        self.buffers += [(m.weight, m.weight.detach().clone()) for m in model.modules()
+                         if isinstance(m, nn.Embedding) and m.max_norm is not None]
         self.modes = [(m, m.training) for m in model.modules()]
         self.grads = [(p, p.grad) for p in model.parameters()]
         self.cpu_rng = torch.get_rng_state()

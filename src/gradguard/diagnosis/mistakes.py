@@ -1,0 +1,269 @@
+"""Common set-up slips that leave every measured gradient of the first batch looking healthy (issue 12, round 9).
+
+Each sensor reads one quantity off the model, the optimizer or the batch's output, with a physical meaning and a
+threshold set against the healthy cases of every seen half of the judgment corpus (dev, heldout, fresh..fresh7,
+seeds 0 and 1; measured with ``/tmp``-scratch scripts, figures in the README):
+
+* ``init`` — **a network at zero**: more than ``ZERO_LAYERS_FRAC`` of the weight layers (modules with a weight of
+  2 or more dimensions) have every weight exactly 0. No signal passes and, since every unit of a layer gets the
+  same gradient, symmetry is never broken. Designs that zero a part stay below it: a zero head (ViT, 1 of 14), zero
+  residual projections (GPT, 8 of 19: 0.42), RealNVP's zero coupling outputs (4 of 12), ConvNeXt-V2's zero GRN.
+* ``normalization`` — **a BatchNorm frozen with statistics it never collected**: a BatchNorm in eval mode inside a
+  model in training mode whose running statistics are still the defaults (mean 0, variance 1, no batch tracked).
+  It then divides by 1 and subtracts 0: the network trains un-normalised. (Frozen BatchNorm with statistics it
+  learnt, as when fine-tuning a detector, is a design and is not flagged.) No healthy seen case has one.
+* ``regularization`` — **an embedding renormalised to nothing**: ``nn.Embedding(max_norm=...)`` with ``max_norm``
+  below ``MAX_NORM_SHRINK`` of its rows' median norm (every forward shrinks a looked-up row more than 10x) and
+  ``max_norm / sqrt(dim)`` below ``MAX_NORM_ELEMENT`` (the looked-up rows' RMS then sits under the smallest
+  embedding init in use, NeuMF's N(0, 0.01)). No healthy seen case sets ``max_norm``.
+* ``lr`` — **a schedule whose peak is far too high for Adam**: Adam's steps are sign-like, so at the schedule's
+  peak lr a step moves each weight matrix by about ``peak_lr / rms(W)`` of its RMS; the parameter-weighted median
+  (the measure of :class:`~gradguard.mitigation.early_hold.HoldEarlySteps`) at or above ``PEAK_SHARE_GATE``
+  (0.3, 2x the largest healthy seen value, 0.15: Granite and Cohere LMs under their warm-up/cosine) while the
+  current lr is lower (a warm-up or OneCycle's start, which the step check judges).
+* ``activation`` — **a probability squashed twice**: the model's output is made by a sigmoid (its autograd op,
+  whatever module or function applied it) and the loss is ``binary_cross_entropy_with_logits`` of it (recognised
+  by its value, not its name), so the prediction is
+  ``sigmoid(p)`` in [0.5, 0.73]: it can never say "0" and its gradient is at most a quarter of the logit's.
+  Likewise a softmax output (rows in [0, 1] summing to 1) into ``cross_entropy``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from .findings import Finding
+
+__all__ = ["MAX_NORM_ELEMENT", "MAX_NORM_SHRINK", "PEAK_SHARE_GATE", "ZERO_LAYERS_FRAC", "double_squash",
+           "double_squash_findings", "frozen_norm_findings", "max_norm_findings", "peak_lr_findings",
+           "zero_network_findings"]
+
+ZERO_LAYERS_FRAC = 0.75
+MAX_NORM_SHRINK = 0.1
+MAX_NORM_ELEMENT = 1e-2
+PEAK_SHARE_GATE = 0.3
+#: the share a sign-like step should move a weight matrix by (HoldEarlySteps' target)
+PEAK_SHARE_TARGET = 0.1
+
+
+def _weight_layers(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
+    out: list[tuple[str, torch.Tensor]] = []
+    for n, m in model.named_modules():
+        w = getattr(m, "weight", None)
+        if isinstance(w, torch.Tensor) and w.dim() >= 2 and w.numel() > 0:
+            out.append((n, w))
+    return out
+
+
+def zero_network_findings(model: nn.Module) -> list[Finding]:
+    """``init`` (critical) when more than ``ZERO_LAYERS_FRAC`` of the weight layers are exactly zero."""
+    layers = _weight_layers(model)
+    if len(layers) < 2:
+        return []
+    with torch.no_grad():
+        zero = [n for n, w in layers if not bool(w.detach().any())]
+    frac = len(zero) / len(layers)
+    if frac <= ZERO_LAYERS_FRAC:
+        return []
+    return [Finding(
+        cause="init", layers=zero, severity="critical", confidence=0.9,
+        evidence={"zero_weight_layers": len(zero), "weight_layers": len(layers), "fraction": round(frac, 3),
+                  "expected": f"<= {ZERO_LAYERS_FRAC:g} (a zero head or zero residual branches is a design)"},
+        message=(f"{len(zero)} of {len(layers)} weight layers have every weight exactly 0: no signal passes through "
+                 "the network, and every unit of a layer gets the same gradient, so symmetry is never broken."),
+        prescription=("Initialise the weights randomly (PyTorch's default, or He/Xavier for the activation); keep "
+                      "zeros only for a head or the last layer of residual branches."),
+        code=("for m in model.modules():\n    if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):\n"
+              "        m.reset_parameters()"),
+        score=2.0,
+    )]
+
+
+def frozen_norm_findings(model: nn.Module, called: set[str] | None = None) -> list[Finding]:
+    """``normalization`` (warning) for BatchNorm layers in eval mode, in a model in training mode, whose running
+    statistics were never collected (``called``: the module names the forward ran; None: all)."""
+    if not model.training:
+        return []
+    frozen: list[str] = []
+    with torch.no_grad():
+        for n, m in model.named_modules():
+            if not isinstance(m, nn.modules.batchnorm._BatchNorm) or m.training or not m.track_running_stats:
+                continue
+            if called is not None and n not in called:
+                continue
+            mean, var, seen = m.running_mean, m.running_var, m.num_batches_tracked
+            if mean is None or var is None:
+                continue
+            untouched = (seen is not None and int(seen) == 0) or (not bool(mean.any()) and bool((var == 1).all()))
+            if untouched:
+                frozen.append(n)
+    if not frozen:
+        return []
+    return [Finding(
+        cause="normalization", layers=frozen, severity="warning", confidence=0.8,
+        evidence={"frozen_batchnorm_layers": len(frozen), "running_stats": "defaults (mean 0, var 1, 0 batches)",
+                  "expected": "BatchNorm in training mode while training, or frozen with learnt statistics"},
+        message=(f"{len(frozen)} BatchNorm layer(s) are in eval mode while the model trains, with running statistics "
+                 "they never collected (mean 0, variance 1): they subtract 0 and divide by 1, so the network trains "
+                 "without normalisation."),
+        prescription=("Keep BatchNorm in training mode when training from scratch (freeze it only with statistics "
+                      "learnt on data, e.g. from a pretrained model)."),
+        code="model.train()  # and drop the override that puts BatchNorm in eval mode",
+        score=1.0,
+    )]
+
+
+def max_norm_findings(model: nn.Module) -> list[Finding]:
+    """``regularization`` (warning) for embeddings whose ``max_norm`` shrinks every looked-up row to nothing."""
+    bad: dict[str, dict[str, float]] = {}
+    with torch.no_grad():
+        for n, m in model.named_modules():
+            if not isinstance(m, nn.Embedding) or m.max_norm is None or m.weight.numel() == 0:
+                continue
+            w = m.weight.detach().float()
+            row = float(w.norm(p=m.norm_type, dim=1).median())
+            dim = w.shape[1]
+            cap = float(m.max_norm)
+            if math.isfinite(row) and row > 0 and cap < MAX_NORM_SHRINK * row and \
+                    cap / math.sqrt(dim) < MAX_NORM_ELEMENT:
+                bad[n] = {"max_norm": cap, "row_norm_median": round(row, 4), "element_rms_cap": cap / math.sqrt(dim)}
+    if not bad:
+        return []
+    worst = min(v["max_norm"] / v["row_norm_median"] for v in bad.values())
+    return [Finding(
+        cause="regularization", layers=sorted(bad), severity="warning", confidence=0.8,
+        evidence={"embeddings": bad, "expected": f"max_norm >= {MAX_NORM_SHRINK:g} x the rows' norm, or "
+                  f"max_norm / sqrt(dim) >= {MAX_NORM_ELEMENT:g}"},
+        message=(f"{len(bad)} embedding(s) have max_norm far below their rows' norm (down to {worst:.2g}x): every "
+                 "forward renormalises each looked-up row to that tiny norm, so the embeddings carry almost no "
+                 "signal and their gradient is as small."),
+        prescription="Drop max_norm, or set it about the rows' norm at init (e.g. 1.0 for N(0, 1/dim) rows).",
+        code="embedding.max_norm = None",
+        score=math.log10(1.0 / max(worst, 1e-12)),
+    )]
+
+
+def _median_share(optimizer: torch.optim.Optimizer, lrs: list[float]) -> float | None:
+    rows: list[tuple[float, float]] = []
+    with torch.no_grad():
+        for group, lr in zip(optimizer.param_groups, lrs, strict=False):
+            for p in group["params"]:
+                if p.dim() < 2 or p.numel() == 0:
+                    continue
+                rms = float(p.detach().float().pow(2).mean().sqrt())
+                if rms > 0 and math.isfinite(rms):
+                    rows.append((lr / rms, float(p.numel())))
+    if not rows:
+        return None
+    rows.sort()
+    half, acc = 0.5 * sum(n for _, n in rows), 0.0
+    for r, n in rows:
+        acc += n
+        if acc >= half:
+            return r
+    return rows[-1][0]
+
+
+def peak_lr_findings(optimizer: torch.optim.Optimizer, family: str | None, lrs: list[float] | None,
+                     peak_lrs: list[float] | None) -> list[Finding]:
+    """``lr`` when an Adam-family optimizer's schedule peaks where a step moves the median weight matrix by
+    ``PEAK_SHARE_GATE`` or more of its RMS (critical at 1 or more), above the lr checked now."""
+    if family != "adam" or peak_lrs is None:
+        return []
+    now = lrs if lrs is not None else [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
+    if not any(p > c * 1.0001 for p, c in zip(peak_lrs, now, strict=False)):
+        return []
+    share, share_now = _median_share(optimizer, peak_lrs), _median_share(optimizer, now)
+    if share is None or share < PEAK_SHARE_GATE:
+        return []
+    scale = PEAK_SHARE_TARGET / share
+    top = max(peak_lrs)
+    return [Finding(
+        cause="lr", layers=[], severity="critical" if share >= 1.0 else "warning", confidence=0.8,
+        evidence={"peak_lr": top, "lr_now": max(now), "peak_lr_to_weight_rms": round(share, 4),
+                  "lr_now_to_weight_rms": None if share_now is None else round(share_now, 4),
+                  "gate": PEAK_SHARE_GATE, "suggested_lr": top * scale, "schedule_peak": True,
+                  "expected": f"< {PEAK_SHARE_GATE:g} (healthy Adam runs of the corpus at their peak: <= 0.15)"},
+        message=(f"The schedule takes Adam's lr up to {top:.3g}, where each sign-like step moves the median weight "
+                 f"matrix by {share:.2g} of its RMS (healthy runs: <= 0.15): once the schedule gets there the steps "
+                 "rewrite the weights."),
+        prescription=(f"Lower the schedule's peak lr to about {top * scale:.2g} (a step of {PEAK_SHARE_TARGET:g} of "
+                      "the weights' RMS); for OneCycleLR with Adam, max_lr about 1e-3 rather than SGD's 0.1."),
+        code=f"# e.g. OneCycleLR(optimizer, max_lr={top * scale:.2g}, total_steps=...)",
+        score=math.log10(share / PEAK_SHARE_TARGET) + 1.0,
+    )]
+
+
+_SHAPE_ONLY = ("View", "Squeeze", "Unsqueeze", "Reshape", "Permute", "Transpose", "Clone", "Slice", "Select",
+               "Flatten", "Expand", "Contiguous", "ToCopy")
+
+
+def _made_by(output: torch.Tensor) -> str:
+    """The autograd op that computed ``output``, looking through shape-only ops (view, squeeze, ...)."""
+    node = output.grad_fn
+    for _ in range(8):
+        if node is None:
+            return ""
+        name = type(node).__name__
+        if not any(name.startswith(k) for k in _SHAPE_ONLY):
+            return name
+        nxt = [f for f, _ in node.next_functions if f is not None]
+        node = nxt[0] if nxt else None
+    return ""
+
+
+def double_squash(output: Any, targets: Any, loss: torch.Tensor, loss_fn: Any) -> str | None:
+    """``"sigmoid"`` or ``"softmax"`` when ``output`` was made by a sigmoid/softmax (its autograd op, whatever module
+    or function applied it) and ``loss_fn`` is the with-logits loss of it (its value equals
+    ``binary_cross_entropy_with_logits`` / ``cross_entropy`` of it); None otherwise."""
+    if not isinstance(output, torch.Tensor) or not output.is_floating_point() or output.numel() < 2:
+        return None
+    made = _made_by(output)
+    if not (made.startswith("Sigmoid") or made.startswith("Softmax")):
+        return None
+    if not isinstance(targets, torch.Tensor):
+        return None
+    import torch.nn.functional as F
+
+    with torch.no_grad():
+        out = output.detach().float()
+        if not bool(torch.isfinite(out).all()) or float(out.min()) < 0 or float(out.max()) > 1:
+            return None
+        value = float(loss.detach())
+        try:
+            if made.startswith("Sigmoid") and targets.is_floating_point() and targets.shape == output.shape:
+                ref = float(F.binary_cross_entropy_with_logits(out, targets.float()))
+                if math.isclose(ref, value, rel_tol=1e-4, abs_tol=1e-6):
+                    return "sigmoid"
+            if made.startswith("Softmax") and not targets.is_floating_point() and out.ndim >= 2 and \
+                    bool(torch.allclose(out.sum(1), torch.ones_like(out.sum(1)), atol=1e-4)):
+                ref = float(F.cross_entropy(out, targets))
+                if math.isclose(ref, value, rel_tol=1e-4, abs_tol=1e-6):
+                    return "softmax"
+        except Exception:  # shapes the reference losses do not take: not this slip
+            return None
+    return None
+
+
+def double_squash_findings(kind: str | None) -> list[Finding]:
+    """``activation`` (critical) when the output, already a probability, goes through the loss's own squashing."""
+    if kind is None:
+        return []
+    loss = "binary_cross_entropy_with_logits" if kind == "sigmoid" else "cross_entropy"
+    bound = "sigmoid(p) stays in [0.5, 0.73]" if kind == "sigmoid" else "softmax(p) stays within e:1 of uniform"
+    return [Finding(
+        cause="activation", layers=[], severity="critical", confidence=0.9,
+        evidence={"output": f"already a probability ({kind})", "loss": loss,
+                  "expected": "logits (unbounded) into a with-logits loss"},
+        message=(f"The model's output is already a {kind} probability in [0, 1] and the loss ({loss}) applies "
+                 f"a {kind} again: {bound}, so the prediction can never reach the targets and the gradient is damped "
+                 "by the second squashing."),
+        prescription=(f"Remove the final {kind} from the model (the loss applies it), or use the loss that takes "
+                      "probabilities (binary_cross_entropy / nll_loss of the log)."),
+        code=f"# drop the model's last {kind}; keep {loss} on the raw logits",
+        score=2.0,
+    )]

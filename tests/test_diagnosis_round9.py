@@ -1,0 +1,146 @@
+"""Round 9 of the diagnosis rules (issue 12): set-up slips that leave the first batch's gradients looking healthy
+(:mod:`gradguard.diagnosis.mistakes`), each on real tensors with its healthy twin staying silent."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradguard
+from gradguard.diagnosis.mistakes import double_squash, zero_network_findings
+
+
+def _mlp(out: int = 1, last: nn.Module | None = None) -> nn.Sequential:
+    torch.manual_seed(0)
+    layers: list[nn.Module] = [nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, out)]
+    if last is not None:
+        layers.append(last)
+    return nn.Sequential(*layers)
+
+
+def _binary_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(64, 16, generator=g)
+    return x, (x[:, :1] > 0).float()
+
+
+def _causes(d: gradguard.Diagnosis) -> list[str]:
+    return [f.cause for f in d.findings if f.severity != "info"]
+
+
+def test_a_network_at_zero_is_init_but_a_zero_head_is_not() -> None:
+    x, y = _binary_batch()
+    model = _mlp()
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                m.weight.zero_()
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, torch.optim.SGD(model.parameters(), 0.1))
+    assert d.top is not None and d.top.cause == "init" and d.top.severity == "critical"
+    assert d.top.evidence["zero_weight_layers"] == 3
+    head_only = _mlp()
+    nn.init.zeros_(head_only[4].weight)
+    assert zero_network_findings(head_only) == []
+    d = gradguard.check(head_only, (x, y), F.binary_cross_entropy_with_logits,
+                        torch.optim.Adam(head_only.parameters(), 1e-3))
+    assert "init" not in _causes(d)
+
+
+class _ConvBN(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                                  nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x).mean((2, 3)))
+
+
+def test_batchnorm_frozen_with_statistics_it_never_collected_is_normalization() -> None:
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.randn(16, 3, 8, 8, generator=g) * 3 + 2, torch.randint(0, 4, (16,), generator=g)
+    model = _ConvBN().train()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), 0.05, momentum=0.9))
+    frozen = [f for f in d.findings if f.cause == "normalization" and "frozen_batchnorm_layers" in f.evidence]
+    assert frozen and frozen[0].severity == "warning" and frozen[0].evidence["frozen_batchnorm_layers"] == 2
+    # frozen after collecting statistics on data (a fine-tuning design): not flagged
+    learnt = _ConvBN().train()
+    with torch.no_grad():
+        for _ in range(3):
+            learnt(x)
+    for m in learnt.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+    d = gradguard.check(learnt, (x, y), F.cross_entropy, torch.optim.SGD(learnt.parameters(), 0.05, momentum=0.9))
+    assert not [f for f in d.findings if "frozen_batchnorm_layers" in f.evidence]
+
+
+class _Rec(nn.Module):
+    def __init__(self, max_norm: float | None) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.u, self.i = nn.Embedding(32, 16, max_norm=max_norm), nn.Embedding(48, 16, max_norm=max_norm)
+        self.out = nn.Linear(16, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.u(x[:, 0]) * self.i(x[:, 1])).squeeze(1)
+
+
+def test_an_embedding_renormalised_to_nothing_is_regularization() -> None:
+    g = torch.Generator().manual_seed(3)
+    x = torch.stack([torch.randint(0, 32, (64,), generator=g), torch.randint(0, 48, (64,), generator=g)], 1)
+    y = ((x[:, 0] + x[:, 1]) % 2).float()
+    model = _Rec(1e-3)
+    before = model.u.weight.detach().clone()
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, torch.optim.Adam(model.parameters(), 5e-3))
+    assert d.top is not None and d.top.cause == "regularization" and "embeddings" in d.top.evidence
+    assert torch.equal(model.u.weight, before)  # the check's forward renormalised nothing for good
+    ok = _Rec(1.0)  # N(0, 1) rows of norm ~4 capped at 1: a usual setting
+    d = gradguard.check(ok, (x, y), F.binary_cross_entropy_with_logits, torch.optim.Adam(ok.parameters(), 5e-3))
+    assert not [f for f in d.findings if "embeddings" in f.evidence]
+
+
+def test_a_schedule_whose_peak_is_far_too_high_for_adam_is_lr() -> None:
+    x, y = _binary_batch()
+    model = _mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=300)
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, opt, scheduler=sched)
+    peak = [f for f in d.findings if f.evidence.get("schedule_peak")]
+    assert peak and peak[0].cause == "lr" and peak[0].severity != "info"
+    assert peak[0].evidence["peak_lr_to_weight_rms"] >= 0.3 and peak[0].evidence["suggested_lr"] < 0.1
+    assert d.top is not None and d.top.cause == "lr"
+    assert abs(opt.param_groups[0]["lr"] - sched.get_last_lr()[0]) < 1e-12  # the schedule is put back
+    model = _mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=300)
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, opt, scheduler=sched)
+    assert not [f for f in d.findings if f.evidence.get("schedule_peak")]
+
+
+def test_a_probability_squashed_again_by_a_with_logits_loss_is_activation() -> None:
+    x, y = _binary_batch()
+    model = _mlp(last=nn.Sigmoid())
+    d = gradguard.check(model, (x, y), nn.BCEWithLogitsLoss(), torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "activation" and d.top.evidence["loss"].endswith("with_logits")
+    # the same probability into the loss that takes probabilities: right
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert "activation" not in _causes(d)
+    # logits that happen to lie in [0, 1] (a positive bias, tiny weights) are not a probability
+    small = _mlp()
+    with torch.no_grad():
+        small[4].weight.mul_(1e-4)
+        small[4].bias.fill_(0.5)
+    assert double_squash(small(x), y, F.binary_cross_entropy_with_logits(small(x), y),
+                         F.binary_cross_entropy_with_logits) is None
+    # a softmax output into cross_entropy, applied as a function inside forward
+    soft = _mlp(out=4, last=nn.Softmax(dim=1))
+    labels = torch.randint(0, 4, (64,), generator=torch.Generator().manual_seed(4))
+    d = gradguard.check(soft, (x, labels), F.cross_entropy, torch.optim.Adam(soft.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "activation" and "softmax" in d.top.evidence["output"]
