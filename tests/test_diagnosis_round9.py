@@ -144,3 +144,41 @@ def test_a_probability_squashed_again_by_a_with_logits_loss_is_activation() -> N
     labels = torch.randint(0, 4, (64,), generator=torch.Generator().manual_seed(4))
     d = gradguard.check(soft, (x, labels), F.cross_entropy, torch.optim.Adam(soft.parameters(), 1e-3))
     assert d.top is not None and d.top.cause == "activation" and "softmax" in d.top.evidence["output"]
+
+
+class _Powers(nn.Module):
+    """A per-channel kernel ``K[h, l] = c_h * rate_h ** l`` applied as a causal convolution over 64 time steps."""
+
+    def __init__(self, log_rate: torch.Tensor) -> None:
+        super().__init__()
+        self.log_rate = nn.Parameter(log_rate)
+        self.c = nn.Parameter(torch.ones(log_rate.shape[0]))
+
+    def forward(self, length: int) -> torch.Tensor:
+        steps = torch.arange(length, dtype=torch.float)
+        return self.c[:, None] * torch.exp(self.log_rate[:, None] * steps) / self.log_rate[:, None]
+
+
+class _SSM(nn.Module):
+    def __init__(self, log_rate: torch.Tensor) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.kernel = _Powers(log_rate)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (batch, 4 channels, 64 steps)
+        k = self.kernel(x.shape[-1])
+        y = torch.fft.irfft(torch.fft.rfft(x, 128) * torch.fft.rfft(k, 128), 128)[..., :64]
+        return self.head(y.mean(-1))
+
+
+def test_a_value_that_grows_along_time_until_it_overflows_is_recurrence_not_numeric() -> None:
+    g = torch.Generator().manual_seed(5)
+    x, y = torch.randn(8, 4, 64, generator=g), torch.randint(0, 2, (8,), generator=g)
+    growing = _SSM(torch.tensor([0.5, 1.0, 1.5, 2.0]))  # rate e^0.5 .. e^2 per step: e^126 overflows float32
+    d = gradguard.check(growing, (x, y), F.cross_entropy, torch.optim.Adam(growing.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "recurrence" and d.top.layers == ["kernel"]
+    assert d.top.evidence["overflow"]["axis"] == 1 and d.top.evidence["overflow"]["growth_decades"] >= 3
+    zero = _SSM(torch.tensor([0.0, -0.1, -0.2, -0.3]))  # 1/0 at every step of channel 0: a numeric slip
+    d = gradguard.check(zero, (x, y), F.cross_entropy, torch.optim.Adam(zero.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "numeric"

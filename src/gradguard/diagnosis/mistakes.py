@@ -267,3 +267,42 @@ def double_squash_findings(kind: str | None) -> list[Finding]:
         code=f"# drop the model's last {kind}; keep {loss} on the raw logits",
         score=2.0,
     )]
+
+
+#: decades a value must grow along one axis before it overflows, for the overflow to be a compounding (recurrence)
+OVERFLOW_GROWTH_DECADES = 3.0
+
+
+def overflow_growth(y: torch.Tensor) -> dict[str, Any] | None:
+    """How a non-finite output overflowed, when it did by compounding along one axis (a recurrence unrolled over
+    time, a kernel of powers ``a ** l``): every position before some ``l`` finite, every one from it on not (per
+    row along that axis), and the finite values growing by ``>= OVERFLOW_GROWTH_DECADES`` up to it. None when no
+    axis of at least 8 positions shows it (a 0/0 or a log of 0 is non-finite from the first position)."""
+    if not y.is_floating_point() or y.ndim == 0:
+        return None
+    with torch.no_grad():
+        yf = y.detach().float()
+        for axis in range(yf.ndim):
+            length = yf.shape[axis]
+            if length < 8:
+                continue
+            rows = yf.movedim(axis, -1).reshape(-1, length)
+            bad = ~torch.isfinite(rows)
+            hit = bad.any(dim=1)
+            if not bool(hit.any()) or bool(bad[:, 0].any()):
+                continue
+            if not bool(torch.equal(bad.int().cummax(dim=1).values.bool(), bad)):  # not a tail on every row
+                continue
+            first = bad.int().argmax(dim=1)[hit]
+            sub = rows[hit]
+            keep = first >= 2
+            if not bool(keep.any()):
+                continue
+            sub, first = sub[keep], first[keep]
+            start = sub[:, 0].abs().clamp_min(1e-30).log10()
+            end = sub.gather(1, (first - 1)[:, None]).squeeze(1).abs().clamp_min(1e-30).log10()
+            growth = float((end - start).median())
+            if growth >= OVERFLOW_GROWTH_DECADES:
+                return {"axis": axis, "length": length, "first_non_finite_at": int(first.min()),
+                        "growth_decades": round(growth, 1)}
+    return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from .findings import Finding
-from .probe import InputStats, ProbeResult
+from .probe import CallRecord, InputStats, ProbeResult
 
 __all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "data_findings", "numeric_findings"]
 
@@ -105,6 +105,8 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
     if not probe.inputs_finite:
         return []
     bad = sorted((r for r in probe.records if not r.out_finite and r.in_finite), key=lambda r: r.post_order)
+    if bad and bad[0].overflow is not None:
+        return [_compounding(bad[0], len(bad) - 1)]
     if bad:
         first = bad[0]
         return [Finding(
@@ -140,3 +142,24 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
             score=70.0,
         )]
     return []
+
+
+def _compounding(first: CallRecord, after: int) -> Finding:
+    """A module whose output grows along one axis until it overflows: a recurrence (or kernel of powers) whose
+    per-step rate is above 1, not a one-off numeric slip (see :func:`.mistakes.overflow_growth`)."""
+    o = first.overflow or {}
+    name = first.name or "<root>"
+    return Finding(
+        cause="recurrence", layers=[first.name], severity="critical", confidence=0.8,
+        evidence={"module": first.name, "module_type": type(first.module).__name__, "inputs_finite": True,
+                  "output_finite": False, "overflow": o, "direction": 1, "modules_after_it_not_finite": after,
+                  "expected": "values bounded along the time axis (a per-step rate below 1)"},
+        message=(f"{name} ({type(first.module).__name__}) turns finite inputs into Inf/NaN by compounding: along its "
+                 f"axis {o.get('axis')} ({o.get('length')} steps) its values grow by {o.get('growth_decades')} "
+                 f"decades and overflow from step {o.get('first_non_finite_at')} on. A recurrence or kernel of "
+                 "powers whose per-step rate is above 1 (e.g. a state matrix A with its sign flipped)."),
+        prescription=("Keep the recurrence's rate below 1: a decaying state (A = -exp(log_A) in S4/S4D, an "
+                      "orthogonal or spectrally normalised recurrent weight), or clamp the rate."),
+        code="A = -torch.exp(self.log_A)  # a decaying state: |exp(dt A)| < 1",
+        score=90.0,
+    )

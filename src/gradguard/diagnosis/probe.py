@@ -26,6 +26,7 @@ from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
 from .findings import DiagnosisError
 from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
+from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
@@ -50,6 +51,8 @@ class CallRecord:
     out_shape: tuple[int, ...] = ()
     out_rms: float = float("nan")
     out_finite: bool = True
+    #: for a non-finite output, how it overflowed by compounding along one axis (:func:`.mistakes.overflow_growth`)
+    overflow: dict[str, Any] | None = None
     in_finite: bool = True
     normalizes: bool = False
     chained: bool = False
@@ -260,6 +263,8 @@ class _Recorder:
             if y.is_floating_point():
                 finite = torch.isfinite(y)
                 rec.out_finite = bool(finite.all())
+                if not rec.out_finite:
+                    rec.overflow = overflow_growth(y)
                 yf = y.detach().float()
                 rec.out_rms = float(yf.pow(2).mean().sqrt()) if rec.out_finite else float("nan")
                 if rec.leaf and is_weight_layer(module):
