@@ -222,6 +222,12 @@ def test_fresh7_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH7, "fresh7", CONTROLS, 12, min_cases=22)  # issue 12's brief: >= 10 healthy + 12 broken
 
 
+def test_fresh8_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh8 import CONTROLS, FRESH8
+
+    _check_frozen_batch(FRESH8, "fresh8", CONTROLS, 12, min_cases=22)  # issue 12's brief: >= 10 healthy + 12 broken
+
+
 @pytest.mark.parametrize("case", FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5, ids=lambda c: c.name)
 def test_held_out_batches_first_step(case: Case) -> None:
     """Cheap label check at seed 0 (the full 200-step check: GRADGUARD_CORPUS_LABELS=1): a case labelled
