@@ -9,7 +9,7 @@ seeds 0 and 1; measured with ``/tmp``-scratch scripts, figures in the README):
   same gradient, symmetry is never broken. Designs that zero a part stay below it: a zero head (ViT, 1 of 14), zero
   residual projections (GPT, 8 of 19: 0.42), RealNVP's zero coupling outputs (4 of 12), ConvNeXt-V2's zero GRN.
 * ``normalization`` — **a BatchNorm frozen with statistics it never collected**: a BatchNorm in eval mode inside a
-  model in training mode whose running statistics are still the defaults (mean 0, variance 1, no batch tracked).
+  model in training mode whose running statistics are still exactly the defaults (mean 0, variance 1).
   It then divides by 1 and subtracts 0: the network trains un-normalised. (Frozen BatchNorm with statistics it
   learnt, as when fine-tuning a detector, is a design and is not flagged.) No healthy seen case has one.
 * ``regularization`` — **an embedding renormalised to nothing**: ``nn.Embedding(max_norm=...)`` with ``max_norm``
@@ -95,17 +95,17 @@ def frozen_norm_findings(model: nn.Module, called: set[str] | None = None) -> li
                 continue
             if called is not None and n not in called:
                 continue
-            mean, var, seen = m.running_mean, m.running_var, m.num_batches_tracked
+            mean, var = m.running_mean, m.running_var
             if mean is None or var is None:
                 continue
-            untouched = (seen is not None and int(seen) == 0) or (not bool(mean.any()) and bool((var == 1).all()))
-            if untouched:
+            # the values, not num_batches_tracked: older checkpoints load learnt statistics without that count
+            if not bool(mean.any()) and bool((var == 1).all()):
                 frozen.append(n)
     if not frozen:
         return []
     return [Finding(
         cause="normalization", layers=frozen, severity="warning", confidence=0.8,
-        evidence={"frozen_batchnorm_layers": len(frozen), "running_stats": "defaults (mean 0, var 1, 0 batches)",
+        evidence={"frozen_batchnorm_layers": len(frozen), "running_stats": "defaults (mean 0, var 1)",
                   "expected": "BatchNorm in training mode while training, or frozen with learnt statistics"},
         message=(f"{len(frozen)} BatchNorm layer(s) are in eval mode while the model trains, with running statistics "
                  "they never collected (mean 0, variance 1): they subtract 0 and divide by 1, so the network trains "
