@@ -39,6 +39,12 @@ def test_a_network_at_zero_is_init_but_a_zero_head_is_not() -> None:
     d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, torch.optim.SGD(model.parameters(), 0.1))
     assert d.top is not None and d.top.cause == "init" and d.top.severity == "critical"
     assert d.top.evidence["zero_weight_layers"] == 3
+    changes = gradguard.fix(model, d)
+    assert len(changes) == 3 and all(c["std_before"] == 0 and c["std_after"] > 0 for c in changes)
+    # the activations, invisible on a zero signal, were read off a randomised copy: He for the ReLU layers
+    assert [c["scheme"].startswith("kaiming") for c in changes] == [True, True, False]
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, torch.optim.SGD(model.parameters(), 0.1))
+    assert "init" not in _causes(d)
     head_only = _mlp()
     nn.init.zeros_(head_only[4].weight)
     assert zero_network_findings(head_only) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +17,7 @@ from .confirm import confirm
 from .depth import depth_findings
 from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
-from .init_check import init_findings
+from .init_check import init_findings, weight_specs
 from .mistakes import (
     double_squash_findings,
     frozen_norm_findings,
@@ -106,11 +108,12 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only; ``peak_lrs``: the
     largest lr the scheduler reaches per param group (weight decay is judged there); ``confirm_steps``: the
     confirmation's short runs (0: none)."""
-    static = zero_network_findings(model) + max_norm_findings(model)  # before the forward renormalises embeddings
+    capped = max_norm_findings(model)  # before the forward renormalises the embeddings
     probe = run_probe(model, step)
     cost = dict(probe.cost)
     notes: list[str] = []
-    findings: list[Finding] = static
+    findings: list[Finding] = capped
+    findings += _zero_network(model, step, probe)
     findings += frozen_norm_findings(model, set(probe.call_counts))
     findings += double_squash_findings(step.squash or None)
     findings += data_findings(probe)
@@ -151,6 +154,28 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     if len(prop.chain) < 2:
         notes.append("fewer than 2 weight layers in the forward chain: no depth profile")
     return Diagnosis(findings=findings, cost=cost, notes=notes, profile=prop.profile())
+
+
+def _zero_network(model: nn.Module, step: StepSpec, probe: Any) -> list[Finding]:
+    """The network-at-zero finding, with the init each zero layer's activation wants: the activations cannot be
+    recognised on a zero signal (relu(0) = 0 = identity(0)), so they are read off a copy whose zero weights are
+    drawn at PyTorch's default scale (one more forward and backward, on the copy, only for such a network)."""
+    found = zero_network_findings(model)
+    if not found:
+        return found
+    try:
+        twin = copy.deepcopy(model)
+        gen = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for m in twin.modules():
+                w = getattr(m, "weight", None)
+                if isinstance(w, torch.Tensor) and w.dim() >= 2 and w.numel() > 0 and not bool(w.any()):
+                    noise = torch.randn(w.shape, generator=gen) / math.sqrt(3.0 * w[0].numel())
+                    w.copy_(noise.to(w.dtype))
+        specs = weight_specs(run_probe(twin, step))
+    except Exception:  # the copy cannot be made or run: fix() uses PyTorch's default scale
+        return found
+    return zero_network_findings(model, {s.key: (s.scheme, s.expected_std) for s in specs})
 
 
 def diagnose_step(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,

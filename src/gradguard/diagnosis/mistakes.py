@@ -59,8 +59,10 @@ def _weight_layers(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
     return out
 
 
-def zero_network_findings(model: nn.Module) -> list[Finding]:
-    """``init`` (critical) when more than ``ZERO_LAYERS_FRAC`` of the weight layers are exactly zero."""
+def zero_network_findings(model: nn.Module, schemes: dict[str, tuple[str, float]] | None = None) -> list[Finding]:
+    """``init`` (critical) when more than ``ZERO_LAYERS_FRAC`` of the weight layers are exactly zero; ``schemes``:
+    the init each weight's activation wants (``"name.weight" -> (scheme, std)``, from the probe), which
+    ``fix`` applies (PyTorch's default scale, std ``1 / sqrt(3 fan_in)``, for a weight without one)."""
     layers = _weight_layers(model)
     if len(layers) < 2:
         return []
@@ -69,16 +71,23 @@ def zero_network_findings(model: nn.Module) -> list[Finding]:
     frac = len(zero) / len(layers)
     if frac <= ZERO_LAYERS_FRAC:
         return []
+    fixes: dict[str, dict[str, Any]] = {}
+    for n, w in layers:
+        if n in zero:
+            key = f"{n}.weight" if n else "weight"
+            scheme, std = (schemes or {}).get(key, ("pytorch_default", 1.0 / math.sqrt(3.0 * max(w[0].numel(), 1))))
+            fixes[key] = {"param": "weight", "scheme": scheme, "expected_std": std}
     return [Finding(
         cause="init", layers=zero, severity="critical", confidence=0.9,
         evidence={"zero_weight_layers": len(zero), "weight_layers": len(layers), "fraction": round(frac, 3),
+                  "layers": fixes,
                   "expected": f"<= {ZERO_LAYERS_FRAC:g} (a zero head or zero residual branches is a design)"},
         message=(f"{len(zero)} of {len(layers)} weight layers have every weight exactly 0: no signal passes through "
                  "the network, and every unit of a layer gets the same gradient, so symmetry is never broken."),
         prescription=("Initialise the weights randomly (PyTorch's default, or He/Xavier for the activation); keep "
-                      "zeros only for a head or the last layer of residual branches."),
-        code=("for m in model.modules():\n    if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):\n"
-              "        m.reset_parameters()"),
+                      "zeros only for a head or the last layer of residual branches. fix(model, diagnosis) draws "
+                      "them at the scale each layer's activation wants."),
+        code="from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers",
         score=2.0,
     )]
 
