@@ -19,8 +19,11 @@ seeds 0 and 1; measured with ``/tmp``-scratch scripts, figures in the README):
 * ``lr`` — **a schedule whose peak is far too high for Adam**: Adam's steps are sign-like, so at the schedule's
   peak lr a step moves each weight matrix by about ``peak_lr / rms(W)`` of its RMS; the parameter-weighted median
   (the measure of :class:`~gradguard.mitigation.early_hold.HoldEarlySteps`) at or above ``PEAK_SHARE_GATE``
-  (0.3, 2x the largest healthy seen value, 0.15: Granite and Cohere LMs under their warm-up/cosine) while the
-  current lr is lower (a warm-up or OneCycle's start, which the step check judges).
+  while the current lr is lower (a warm-up or OneCycle's start, which the step check judges). The gate is the
+  step check's own for Adam (``optim_check.ADAM_RATIO_WARN`` = 3, critical ``ADAM_RATIO_CRIT`` = 10), so a peak is
+  judged as the same lr would be if the run were at it: 20x the largest healthy seen peak (0.15, Granite and
+  Cohere LMs under their warm-up/cosine). HoldEarlySteps' stricter 0.3 would flag a BatchNorm CNN at PyTorch's
+  default init under a OneCycle peak of 1e-2 (a fastai-style setting that trains).
 * ``activation`` — **a probability squashed twice**: the model's output is made by a sigmoid (its autograd op,
   whatever module or function applied it) and the loss is ``binary_cross_entropy_with_logits`` of it (recognised
   by its value, not its name), so the prediction is
@@ -38,14 +41,15 @@ from torch import nn
 
 from .findings import Finding
 
-__all__ = ["MAX_NORM_ELEMENT", "MAX_NORM_SHRINK", "PEAK_SHARE_GATE", "ZERO_LAYERS_FRAC", "double_squash",
-           "double_squash_findings", "frozen_norm_findings", "max_norm_findings", "peak_lr_findings",
-           "zero_network_findings"]
+__all__ = ["MAX_NORM_ELEMENT", "MAX_NORM_SHRINK", "OVERFLOW_GROWTH_DECADES", "PEAK_SHARE_CRIT", "PEAK_SHARE_GATE",
+           "ZERO_LAYERS_FRAC", "double_squash", "double_squash_findings", "frozen_norm_findings", "max_norm_findings",
+           "overflow_growth", "peak_lr_findings", "zero_network_findings"]
 
 ZERO_LAYERS_FRAC = 0.75
 MAX_NORM_SHRINK = 0.1
 MAX_NORM_ELEMENT = 1e-2
-PEAK_SHARE_GATE = 0.3
+PEAK_SHARE_GATE = 3.0
+PEAK_SHARE_CRIT = 10.0
 #: the share a sign-like step should move a weight matrix by (HoldEarlySteps' target)
 PEAK_SHARE_TARGET = 0.1
 
@@ -180,7 +184,7 @@ def _median_share(optimizer: torch.optim.Optimizer, lrs: list[float]) -> float |
 def peak_lr_findings(optimizer: torch.optim.Optimizer, family: str | None, lrs: list[float] | None,
                      peak_lrs: list[float] | None) -> list[Finding]:
     """``lr`` when an Adam-family optimizer's schedule peaks where a step moves the median weight matrix by
-    ``PEAK_SHARE_GATE`` or more of its RMS (critical at 1 or more), above the lr checked now."""
+    ``PEAK_SHARE_GATE`` or more of its RMS (critical at ``PEAK_SHARE_CRIT``), above the lr checked now."""
     if family != "adam" or peak_lrs is None:
         return []
     now = lrs if lrs is not None else [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
@@ -192,14 +196,15 @@ def peak_lr_findings(optimizer: torch.optim.Optimizer, family: str | None, lrs: 
     scale = PEAK_SHARE_TARGET / share
     top = max(peak_lrs)
     return [Finding(
-        cause="lr", layers=[], severity="critical" if share >= 1.0 else "warning", confidence=0.8,
+        cause="lr", layers=[], severity="critical" if share >= PEAK_SHARE_CRIT else "warning", confidence=0.8,
         evidence={"peak_lr": top, "lr_now": max(now), "peak_lr_to_weight_rms": round(share, 4),
                   "lr_now_to_weight_rms": None if share_now is None else round(share_now, 4),
                   "gate": PEAK_SHARE_GATE, "suggested_lr": top * scale, "schedule_peak": True,
-                  "expected": f"< {PEAK_SHARE_GATE:g} (healthy Adam runs of the corpus at their peak: <= 0.15)"},
+                  "expected": f"< {PEAK_SHARE_GATE:g}, the step check's gate (healthy Adam runs of the corpus at their "
+                              "peak: <= 0.15)"},
         message=(f"The schedule takes Adam's lr up to {top:.3g}, where each sign-like step moves the median weight "
-                 f"matrix by {share:.2g} of its RMS (healthy runs: <= 0.15): once the schedule gets there the steps "
-                 "rewrite the weights."),
+                 f"matrix by {share:.2g} of its RMS (healthy runs: <= 0.15; the step check's gate: "
+                 f"{PEAK_SHARE_GATE:g}): once the schedule gets there the steps rewrite the weights."),
         prescription=(f"Lower the schedule's peak lr to about {top * scale:.2g} (a step of {PEAK_SHARE_TARGET:g} of "
                       "the weights' RMS); for OneCycleLR with Adam, max_lr about 1e-3 rather than SGD's 0.1."),
         code=f"# e.g. OneCycleLR(optimizer, max_lr={top * scale:.2g}, total_steps=...)",
