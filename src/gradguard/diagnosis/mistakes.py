@@ -39,6 +39,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..mitigation.early_hold import median_step_share
 from .findings import Finding
 
 __all__ = ["MAX_NORM_ELEMENT", "MAX_NORM_SHRINK", "OVERFLOW_GROWTH_DECADES", "PEAK_SHARE_CRIT", "PEAK_SHARE_GATE",
@@ -160,27 +161,6 @@ def max_norm_findings(model: nn.Module) -> list[Finding]:
     )]
 
 
-def _median_share(optimizer: torch.optim.Optimizer, lrs: list[float]) -> float | None:
-    rows: list[tuple[float, float]] = []
-    with torch.no_grad():
-        for group, lr in zip(optimizer.param_groups, lrs, strict=False):
-            for p in group["params"]:
-                if p.dim() < 2 or p.numel() == 0:
-                    continue
-                rms = float(p.detach().float().pow(2).mean().sqrt())
-                if rms > 0 and math.isfinite(rms):
-                    rows.append((lr / rms, float(p.numel())))
-    if not rows:
-        return None
-    rows.sort()
-    half, acc = 0.5 * sum(n for _, n in rows), 0.0
-    for r, n in rows:
-        acc += n
-        if acc >= half:
-            return r
-    return rows[-1][0]
-
-
 def peak_lr_findings(optimizer: torch.optim.Optimizer, family: str | None, lrs: list[float] | None,
                      peak_lrs: list[float] | None) -> list[Finding]:
     """``lr`` when an Adam-family optimizer's schedule peaks where a step moves the median weight matrix by
@@ -190,7 +170,7 @@ def peak_lr_findings(optimizer: torch.optim.Optimizer, family: str | None, lrs: 
     now = lrs if lrs is not None else [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
     if not any(p > c * 1.0001 for p, c in zip(peak_lrs, now, strict=False)):
         return []
-    share, share_now = _median_share(optimizer, peak_lrs), _median_share(optimizer, now)
+    share, share_now = median_step_share(optimizer, peak_lrs), median_step_share(optimizer, now)
     if share is None or share < PEAK_SHARE_GATE:
         return []
     scale = PEAK_SHARE_TARGET / share

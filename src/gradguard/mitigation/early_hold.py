@@ -33,13 +33,16 @@ from ..stats_types import StepStats
 __all__ = ["HoldEarlySteps", "hold_before_first_step", "median_step_share"]
 
 
-def median_step_share(optimizer: torch.optim.Optimizer) -> float | None:
+def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | None = None) -> float | None:
     """The parameter-weighted median over the optimizer's weight matrices (>= 2 dimensions, not all zero) of
-    ``lr / rms(W)``: the share of its RMS a sign-like step moves a matrix by. None without such a matrix."""
+    ``lr / rms(W)``: the share of its RMS a sign-like step moves a matrix by. ``lrs``: one rate per param group
+    (default: the groups' current ``lr``; ``check`` passes a schedule's peak). None without such a matrix."""
     rows: list[tuple[float, float]] = []
     with torch.no_grad():
-        for group in optimizer.param_groups:
-            lr = group.get("lr", 0.0)
+        for i, group in enumerate(optimizer.param_groups):
+            if lrs is not None and i >= len(lrs):
+                break
+            lr = group.get("lr", 0.0) if lrs is None else lrs[i]
             lr = float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
             for p in group["params"]:
                 if p.dim() < 2 or p.numel() == 0:
