@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .findings import DiagnosisError
-from .mistakes import double_squash
+from .mistakes import double_squash, squash_in_graph
 
 __all__ = ["InputStats", "StepSpec", "describe", "extract_loss", "input_stats", "resolve_step", "tensors"]
 
@@ -97,8 +97,13 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
             raise DiagnosisError(
                 "pass either closure=... (which computes the loss itself) or batch and loss_fn, not both."
             )
-        return StepSpec(run=lambda m: extract_loss(_call(closure, m, "closure(model)"), "closure(model)"),
-                        form="closure(model)")
+        def run_closure(m: nn.Module) -> torch.Tensor:
+            loss = extract_loss(_call(closure, m, "closure(model)"), "closure(model)")
+            if cspec.squash is None and getattr(loss, "grad_fn", None) is not None:
+                cspec.squash = squash_in_graph(loss) or ""
+            return loss
+        cspec = StepSpec(run=run_closure, form="closure(model)")
+        return cspec
     if isinstance(batch, Mapping):
         if loss_fn is not None:
             raise DiagnosisError(

@@ -28,7 +28,9 @@ seeds 0 and 1; measured with ``/tmp``-scratch scripts, figures in the README):
   whatever module or function applied it) and the loss is ``binary_cross_entropy_with_logits`` of it (recognised
   by its value, not its name), so the prediction is
   ``sigmoid(p)`` in [0.5, 0.73]: it can never say "0" and its gradient is at most a quarter of the logit's.
-  Likewise a softmax output (rows in [0, 1] summing to 1) into ``cross_entropy``.
+  Likewise a softmax output (rows in [0, 1] summing to 1) into ``cross_entropy``, and (round 10) per-class
+  sigmoids into ``cross_entropy``: its softmax of values in [0, 1] stays within e:1 of uniform, so the loss can
+  never fall below ``log(1 + (C - 1) / e)`` and the gradient through the sigmoid is damped by its slope (<= 1/4).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from .findings import Finding
 
 __all__ = ["MAX_NORM_ELEMENT", "MAX_NORM_SHRINK", "OVERFLOW_GROWTH_DECADES", "PEAK_SHARE_CRIT", "PEAK_SHARE_GATE",
            "ZERO_LAYERS_FRAC", "double_squash", "double_squash_findings", "frozen_norm_findings", "max_norm_findings",
-           "overflow_growth", "peak_lr_findings", "zero_network_findings"]
+           "overflow_growth", "peak_lr_findings", "squash_in_graph", "zero_network_findings"]
 
 ZERO_LAYERS_FRAC = 0.75
 MAX_NORM_SHRINK = 0.1
@@ -198,20 +200,12 @@ _SHAPE_ONLY = ("View", "Squeeze", "Unsqueeze", "Reshape", "Permute", "Transpose"
 
 def _made_by(output: torch.Tensor) -> str:
     """The autograd op that computed ``output``, looking through shape-only ops (view, squeeze, ...)."""
-    node = output.grad_fn
-    for _ in range(8):
-        if node is None:
-            return ""
-        name = type(node).__name__
-        if not any(name.startswith(k) for k in _SHAPE_ONLY):
-            return name
-        nxt = [f for f, _ in node.next_functions if f is not None]
-        node = nxt[0] if nxt else None
-    return ""
+    return _node_made_by(output.grad_fn)
 
 
 def double_squash(output: Any, targets: Any, loss: torch.Tensor, loss_fn: Any) -> str | None:
-    """``"sigmoid"`` or ``"softmax"`` when ``output`` was made by a sigmoid/softmax (its autograd op, whatever module
+    """``"sigmoid"``, ``"softmax"`` or ``"sigmoid_softmax"`` (sigmoids into ``cross_entropy``) when ``output``
+    was made by a sigmoid/softmax (its autograd op, whatever module
     or function applied it) and ``loss_fn`` is the with-logits loss of it (its value equals
     ``binary_cross_entropy_with_logits`` / ``cross_entropy`` of it); None otherwise."""
     if not isinstance(output, torch.Tensor) or not output.is_floating_point() or output.numel() < 2:
@@ -238,9 +232,61 @@ def double_squash(output: Any, targets: Any, loss: torch.Tensor, loss_fn: Any) -
                 ref = float(F.cross_entropy(out, targets))
                 if math.isclose(ref, value, rel_tol=1e-4, abs_tol=1e-6):
                     return "softmax"
+            if made.startswith("Sigmoid") and not targets.is_floating_point() and out.ndim >= 2 and \
+                    out.shape[1] >= 2:
+                ref = float(F.cross_entropy(out, targets))
+                if math.isclose(ref, value, rel_tol=1e-4, abs_tol=1e-6):
+                    return "sigmoid_softmax"
         except Exception:  # shapes the reference losses do not take: not this slip
             return None
     return None
+
+
+#: autograd ops between a loss node and the scalar the closure returns (reductions, weighting, sums of losses)
+_LOSS_COMBINE = ("Mean", "Sum", "Div", "Mul", "Add", "Sub", *_SHAPE_ONLY)
+
+
+def squash_in_graph(loss: torch.Tensor) -> str | None:
+    """The double squashing read off the loss's autograd graph, for a closure (no output or targets to hand):
+    ``"sigmoid"`` when a ``binary_cross_entropy_with_logits`` node takes a sigmoid's output, ``"softmax"`` /
+    ``"sigmoid_softmax"`` when ``cross_entropy``'s log-softmax takes a softmax's / sigmoid's output (looking through
+    shape-only ops); only loss nodes within a few reduction/combination ops of the returned scalar count."""
+    node = getattr(loss, "grad_fn", None)
+    frontier, seen = [node] if node is not None else [], set()
+    for _ in range(6):
+        nxt = []
+        for f in frontier:
+            if f is None or id(f) in seen:
+                continue
+            seen.add(id(f))
+            name = type(f).__name__
+            if name.startswith("BinaryCrossEntropyWithLogits") or name.startswith("LogSoftmax"):
+                inputs = [g for g, _ in f.next_functions if g is not None]
+                made = _node_made_by(inputs[0]) if inputs else ""
+                if name.startswith("Binary") and made.startswith("Sigmoid"):
+                    return "sigmoid"
+                if name.startswith("LogSoftmax") and made.startswith("Softmax"):
+                    return "softmax"
+                if name.startswith("LogSoftmax") and made.startswith("Sigmoid"):
+                    return "sigmoid_softmax"
+                continue
+            if name.startswith("NllLoss") or any(name.startswith(k) for k in _LOSS_COMBINE):
+                nxt += [g for g, _ in f.next_functions if g is not None]
+        frontier = nxt
+    return None
+
+
+def _node_made_by(node: Any) -> str:
+    """The autograd node's op name, looking through shape-only ops ("" when none)."""
+    for _ in range(8):
+        if node is None:
+            return ""
+        name = type(node).__name__
+        if not any(name.startswith(k) for k in _SHAPE_ONLY):
+            return name
+        nxt = [f for f, _ in node.next_functions if f is not None]
+        node = nxt[0] if nxt else None
+    return ""
 
 
 def double_squash_findings(kind: str | None) -> list[Finding]:
@@ -249,12 +295,15 @@ def double_squash_findings(kind: str | None) -> list[Finding]:
         return []
     loss = "binary_cross_entropy_with_logits" if kind == "sigmoid" else "cross_entropy"
     bound = "sigmoid(p) stays in [0.5, 0.73]" if kind == "sigmoid" else "softmax(p) stays within e:1 of uniform"
+    again = kind
+    if kind == "sigmoid_softmax":  # per-class sigmoids into cross_entropy: its softmax of values in [0, 1]
+        kind, again = "sigmoid", "softmax"
     return [Finding(
         cause="activation", layers=[], severity="critical", confidence=0.9,
         evidence={"output": f"already a probability ({kind})", "loss": loss,
                   "expected": "logits (unbounded) into a with-logits loss"},
         message=(f"The model's output is already a {kind} probability in [0, 1] and the loss ({loss}) applies "
-                 f"a {kind} again: {bound}, so the prediction can never reach the targets and the gradient is damped "
+                 f"a {again} on top: {bound}, so the prediction can never reach the targets and the gradient is damped "
                  "by the second squashing."),
         prescription=(f"Remove the final {kind} from the model (the loss applies it), or use the loss that takes "
                       "probabilities (binary_cross_entropy / nll_loss of the log)."),
