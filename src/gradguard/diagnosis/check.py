@@ -31,6 +31,7 @@ from .probe import run_probe
 from .propagation import analyse_propagation
 from .recurrence import recurrence_findings, unclipped_findings
 from .schedule import scheduler_peak_lrs
+from .slips import dropout_findings, no_gradient_findings, single_element_norm_findings
 from .stepsize import analyse_step
 
 __all__ = ["check", "diagnose_step"]
@@ -116,6 +117,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += _zero_network(model, step, probe)
     findings += frozen_norm_findings(model, set(probe.call_counts))
     findings += double_squash_findings(step.squash or None)
+    findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
     findings += data_findings(probe)
     findings += numeric_findings(probe)
     prop = analyse_propagation(probe)

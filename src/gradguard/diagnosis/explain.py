@@ -27,6 +27,8 @@ The model (each arrow: the quantity on the left sets the one on the right)::
 * Weight decay judged at a schedule's peak lr (``peak_lr_over_checked_lr`` > 1) while that peak is itself too high
   for Adam (:func:`.mistakes.peak_lr_findings`) is the peak's consequence when, at the lr that brings the step to
   the gate, the decay's shrink per step would be under its warning level: the decay's shrink is lr x wd.
+* A normalisation that outputs its bias whatever the input (groups of one element, :mod:`.slips`) leaves every
+  layer after it without signal: dead activations and gradient decay measured on the batch are its consequences.
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
   mis-scaled-weights finding becomes ``regularization`` (no weight decay) or ``lr`` (with weight decay).
 
@@ -105,6 +107,11 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
+    flat = next((f for f in findings if f.evidence.get("constant_output") and _strong(f)), None)
+    if flat is not None:
+        for f in findings:
+            if f is not flat and f.cause in BATCH_MEASURED and _strong(f):
+                _absorb(flat, f, "the layers after a normalisation that outputs its bias see no signal")
     wide = next((f for f in findings if f.cause == "init" and "model_wide" in f.evidence and not trained), None)
     grown = [f for f in findings if f.cause == "recurrence" and _strong(f) and _direction(f) > 0]
     if wide is not None and grown:

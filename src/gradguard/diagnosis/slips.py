@@ -1,0 +1,152 @@
+"""Set-up slips, round 10 (issue 12): designed on the ninth held-out batch (fresh8), gated on every seen half.
+
+Each sensor reads one quantity off the modules the probe's forward ran, with a threshold against the healthy cases
+of every seen half of the judgment corpus (dev, heldout, fresh..fresh8, seeds 0 and 1):
+
+* ``regularization`` — **a keep probability passed as a dropout rate**: a dropout module that the forward ran, in
+  training mode, with ``p >= DROPOUT_GATE`` (0.75). TensorFlow 1's ``keep_prob=0.9`` ported as ``nn.Dropout(0.9)``
+  keeps one unit in ten and scales it 10x: the signal is mostly noise. The largest rate in any healthy seen case is
+  0.5 (SqueezeNet's head, also AlexNet's and VGG's), so the gate is 1.5x it.
+* ``normalization`` — **a normalisation over a single element**: a GroupNorm / LayerNorm / InstanceNorm that the
+  forward ran whose every group holds one element (GroupNorm(C, C) on a (batch, C) input, LayerNorm(1), an
+  InstanceNorm on a 1x1 map). ``x - mean(x)`` of one element is 0 (to rounding), so the output is the bias whatever
+  the input and no gradient passes back: a fact of the arithmetic, not a threshold. The healthy seen cases' smallest
+  group holds 128 elements (HuBERT's GroupNorm(32, 32) over time).
+* ``activation`` — **an op with no derivative on the path**: more than ``NO_GRAD_SHARE`` (half) of the parameters
+  of modules the forward ran get no gradient at all (``.grad`` None after the backward): the autograd graph is cut
+  between them and the loss, as a threshold neuron ``(x > 0).float()`` (a comparison has no derivative), ``round``
+  or ``argmax`` without a straight-through estimator cuts it (a ``.detach()`` would too). A zero head or a dead
+  ReLU gives zero gradients, not none, and is left to the other sensors. Healthy seen cases: at most 0.076 (FNet's
+  MLM, whose unused parts get none), so the gate has a 6.6x margin.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from torch import nn
+
+from .findings import Finding
+
+__all__ = ["DROPOUT_CRIT", "DROPOUT_GATE", "NO_GRAD_SHARE", "dropout_findings", "group_size", "no_gradient_findings",
+           "single_element_norm_findings"]
+
+#: a dropout rate at or above this in a training forward is read as a keep probability (healthy seen max: 0.5)
+DROPOUT_GATE = 0.75
+#: ... and critical from here (nine units in ten dropped)
+DROPOUT_CRIT = 0.85
+#: share of the run modules' parameter elements that get no gradient at all above which the graph is cut
+NO_GRAD_SHARE = 0.5
+
+
+def dropout_findings(probe: Any) -> list[Finding]:
+    """``regularization`` for dropout modules that ran in training mode with ``p >= DROPOUT_GATE`` (critical at
+    ``DROPOUT_CRIT``); ``probe``: the :class:`~.probe.ProbeResult` of the forward (only modules it ran count)."""
+    high: dict[str, float] = {}
+    for name, m in probe.modules.items():
+        if name not in probe.call_counts or not m.training:
+            continue
+        if isinstance(m, nn.modules.dropout._DropoutNd):
+            p = float(m.p)
+        elif isinstance(m, nn.MultiheadAttention):
+            p = float(m.dropout)
+        else:
+            continue
+        if math.isfinite(p) and p >= DROPOUT_GATE:
+            high[name] = p
+    if not high:
+        return []
+    top = max(high.values())
+    return [Finding(
+        cause="regularization", layers=sorted(high), severity="critical" if top >= DROPOUT_CRIT else "warning",
+        confidence=0.8,
+        evidence={"dropout_p": high, "max_p": top, "gate": DROPOUT_GATE,
+                  "expected": f"p < {DROPOUT_GATE:g} (healthy models of the corpus: <= 0.5; usual 0.1)"},
+        message=(f"{len(high)} dropout layer(s) drop {top:.0%} of their units in training (p = {top:g}): each "
+                 f"forward keeps about {1 - top:.0%} and scales it {1 / max(1 - top, 1e-9):.3g}x, so the signal "
+                 "and its gradient are mostly noise. A keep probability (TensorFlow's keep_prob) passed as the "
+                 "dropout rate looks like this."),
+        prescription=(f"Pass the drop rate, 1 - keep_prob (here p = {1 - top:.2g}), or the usual 0.1."),
+        code=f"nn.Dropout(p={1 - top:.2g})  # PyTorch's p is the probability of dropping, not of keeping",
+        score=math.log10(1.0 / max(1.0 - top, 1e-9)) + 1.0,
+    )]
+
+
+def group_size(module: nn.Module, shape: tuple[int, ...]) -> int | None:
+    """How many elements each group of a GroupNorm / LayerNorm / InstanceNorm normalises over, for an output of
+    ``shape`` (None for other modules or shapes it cannot tell)."""
+    if not shape:
+        return None
+    per_sample = math.prod(shape[1:]) if len(shape) >= 2 else None
+    if isinstance(module, nn.GroupNorm) and per_sample is not None and module.num_groups > 0:
+        return per_sample // module.num_groups
+    if isinstance(module, nn.LayerNorm):
+        return math.prod(module.normalized_shape)
+    if isinstance(module, nn.modules.instancenorm._InstanceNorm) and len(shape) >= 3:
+        return math.prod(shape[2:])
+    return None
+
+
+def single_element_norm_findings(probe: Any) -> list[Finding]:
+    """``normalization`` (critical) for GroupNorm / LayerNorm / InstanceNorm calls whose groups hold one element
+    each: the output is the bias whatever the input and the gradient to the input is 0 (to rounding)."""
+    bad: dict[str, dict[str, Any]] = {}
+    for rec in probe.records:
+        size = group_size(rec.module, tuple(rec.out_shape))
+        if size == 1 and rec.name not in bad:
+            bad[rec.name] = {"type": type(rec.module).__name__, "output_shape": list(rec.out_shape),
+                             "elements_per_group": 1}
+    if not bad:
+        return []
+    kinds = sorted({v["type"] for v in bad.values()})
+    return [Finding(
+        cause="normalization", layers=sorted(bad), severity="critical", confidence=0.95,
+        evidence={"layers": bad, "constant_output": True,
+                  "expected": "each group normalises over 2 or more elements (healthy models of the corpus: >= 128)"},
+        message=(f"{len(bad)} normalisation layer(s) ({', '.join(kinds)}) normalise groups of a single element: "
+                 "x minus its own mean is 0, so they output their bias whatever the input and pass no "
+                 "gradient back; everything before them never learns."),
+        prescription=("Normalise over the features: GroupNorm with fewer groups (e.g. 8 or 32 channels per group), "
+                      "or LayerNorm over the feature dimension for (batch, features) activations."),
+        code="nn.GroupNorm(num_groups=8, num_channels=C)  # or nn.LayerNorm(C) on (batch, C)",
+        score=2.0,
+    )]
+
+
+def no_gradient_findings(probe: Any) -> list[Finding]:
+    """``activation`` (critical) when more than ``NO_GRAD_SHARE`` of the parameter elements of the modules the
+    forward ran get no gradient at all (``None``): an op without a derivative cuts the graph."""
+    total = cut = 0
+    cut_modules: list[str] = []
+    for name, m in probe.modules.items():
+        if name not in probe.call_counts:
+            continue
+        lost = 0
+        for pname, p in m.named_parameters(recurse=False):
+            if not p.requires_grad:
+                continue
+            key = f"{name}.{pname}" if name else pname
+            if key not in probe.param_grads:  # a tied parameter, counted under its first name
+                continue
+            total += p.numel()
+            if probe.param_grads[key] is None:
+                lost += p.numel()
+        cut += lost
+        if lost:
+            cut_modules.append(name)
+    if total == 0 or cut / total <= NO_GRAD_SHARE:
+        return []
+    share = cut / total
+    return [Finding(
+        cause="activation", layers=cut_modules, severity="critical", confidence=0.8,
+        evidence={"no_gradient_share": round(share, 4), "parameters_without_gradient": cut, "parameters": total,
+                  "expected": f"<= {NO_GRAD_SHARE:g} (healthy models of the corpus: <= 0.08, unused parts)"},
+        message=(f"{share:.0%} of the parameters the forward used get no gradient at all: an operation between them "
+                 "and the loss has no derivative (a threshold such as (x > 0).float(), round, sign or argmax "
+                 "without a straight-through estimator, or a .detach()), so they never learn."),
+        prescription=("Use a differentiable activation (ReLU, sigmoid), or give the step a straight-through "
+                      "gradient: y = x + (step(x) - x).detach()."),
+        code="y = h + ((h > 0).float() - h).detach()  # forward: the threshold; backward: identity",
+        score=2.0,
+    )]

@@ -1,0 +1,138 @@
+"""Round 10 of the diagnosis rules (issue 12): set-up slips seen on the ninth held-out batch
+(:mod:`gradguard.diagnosis.slips`, :func:`gradguard.diagnosis.mistakes.double_squash`), each on real tensors with
+its healthy twin staying silent."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradguard
+from gradguard.diagnosis.mistakes import double_squash
+from gradguard.diagnosis.slips import group_size
+
+
+def _batch(classes: int = 5) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(64, 16, generator=g)
+    return x, x[:, :classes].argmax(1)
+
+
+def _causes(d: gradguard.Diagnosis) -> list[str]:
+    return [f.cause for f in d.findings if f.severity != "info"]
+
+
+def _net(mid: nn.Module | None = None, last: nn.Module | None = None, classes: int = 5) -> nn.Sequential:
+    torch.manual_seed(0)
+    layers: list[nn.Module] = [nn.Linear(16, 64)]
+    if mid is not None:
+        layers.append(mid)
+    layers += [nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, classes)]
+    if last is not None:
+        layers.append(last)
+    return nn.Sequential(*layers)
+
+
+def test_sigmoid_outputs_into_cross_entropy_are_activation_but_logits_are_not() -> None:
+    x, y = _batch()
+    model = _net(last=nn.Sigmoid())
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "activation" and d.top.severity == "critical"
+    assert "softmax on top" in d.top.message
+    # the loss's floor is a real one: with a perfect sigmoid output (1 on the target, 0 elsewhere) cross_entropy
+    # stays at log(1 + (C - 1) / e), far above 0
+    perfect = F.one_hot(y, 5).float()
+    assert abs(float(F.cross_entropy(perfect, y)) - float(torch.log(torch.tensor(1 + 4 / torch.e)))) < 1e-5
+    # recognised through a closure too, by the autograd op and the loss's value, not a module's name
+    fn_model = _net()
+    d = gradguard.check(fn_model, closure=lambda m: F.cross_entropy(torch.sigmoid(m(x)), y),
+                        optimizer=torch.optim.Adam(fn_model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "activation"
+    # healthy twin: logits into cross_entropy
+    twin = _net()
+    d = gradguard.check(twin, (x, y), F.cross_entropy, torch.optim.Adam(twin.parameters(), 1e-3))
+    assert "activation" not in _causes(d)
+    # a sigmoid output into a loss that takes probabilities is not this slip
+    out = torch.sigmoid(torch.randn(8, 1, requires_grad=True))
+    t = torch.randint(0, 2, (8, 1)).float()
+    assert double_squash(out, t, F.binary_cross_entropy(out, t), F.binary_cross_entropy) is None
+
+
+def test_a_keep_probability_passed_as_dropout_is_regularization() -> None:
+    x, y = _batch()
+    model = _net(mid=nn.Dropout(0.9))
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "regularization" and d.top.severity == "critical"
+    assert d.top.evidence["max_p"] == 0.9
+    # the measured fact behind it: a training forward keeps about a tenth of the units
+    drop = model[1]
+    kept = float((drop(torch.ones(10_000)) != 0).float().mean())
+    assert 0.08 < kept < 0.12
+    # healthy twins: the usual 0.1, a classifier head's 0.5, and 0.9 in a model that is evaluated (eval mode)
+    for p in (0.1, 0.5):
+        twin = _net(mid=nn.Dropout(p))
+        d = gradguard.check(twin, (x, y), F.cross_entropy, torch.optim.Adam(twin.parameters(), 1e-3))
+        assert "regularization" not in _causes(d)
+    frozen = _net(mid=nn.Dropout(0.9))
+    frozen[1].eval()
+    d = gradguard.check(frozen, (x, y), F.cross_entropy, torch.optim.Adam(frozen.parameters(), 1e-3))
+    assert "regularization" not in _causes(d)
+
+
+def test_a_normalisation_over_one_element_is_normalization() -> None:
+    x, y = _batch()
+    model = _net(mid=nn.GroupNorm(64, 64))
+    # the fact: its output is its bias whatever the input (to rounding), and no gradient reaches the input
+    h = torch.randn(32, 64, requires_grad=True)
+    out = model[1](h)
+    assert float((out - model[1].bias).detach().abs().max()) < 1e-3
+    (out * torch.randn(32, 64)).sum().backward()
+    assert h.grad is not None and float(h.grad.abs().max()) < 1e-3  # vs an upstream gradient of N(0, 1)
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "normalization" and d.top.severity == "critical"
+    assert d.top.layers == ["1"]
+    # healthy twins: GroupNorm with 8 channels per group, and one channel per group over a feature map
+    twin = _net(mid=nn.GroupNorm(8, 64))
+    d = gradguard.check(twin, (x, y), F.cross_entropy, torch.optim.Adam(twin.parameters(), 1e-3))
+    assert "normalization" not in _causes(d)
+    assert group_size(nn.GroupNorm(32, 32), (4, 32, 100)) == 100
+    assert group_size(nn.GroupNorm(32, 32), (4, 32)) == 1
+    assert group_size(nn.LayerNorm(1), (4, 1)) == 1
+    assert group_size(nn.InstanceNorm2d(8), (4, 8, 1, 1)) == 1
+    assert group_size(nn.Linear(3, 3), (4, 3)) is None
+
+
+class _Threshold(nn.Module):
+    """A binary threshold neuron, ``(x > 0)`` as a float, with or without a straight-through gradient."""
+
+    def __init__(self, straight_through: bool = False) -> None:
+        super().__init__()
+        self.straight_through = straight_through
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        step = (x > 0).to(x.dtype)
+        return x + (step - x).detach() if self.straight_through else step
+
+
+def test_threshold_neurons_without_a_derivative_are_activation() -> None:
+    x, y = _batch()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), _Threshold(), nn.Linear(64, 64), _Threshold(), nn.Linear(64, 5))
+    # the fact: the first two layers get no gradient at all
+    F.cross_entropy(model(x), y).backward()
+    assert model[0].weight.grad is None and model[2].weight.grad is None and model[4].weight.grad is not None
+    model.zero_grad(set_to_none=True)
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "activation" and d.top.severity == "critical"
+    assert d.top.evidence["no_gradient_share"] > 0.9
+    assert sorted(d.top.layers) == ["0", "2"]
+    # healthy twin: the same threshold with a straight-through gradient; and a zero head (zero gradients, not none)
+    twin = nn.Sequential(nn.Linear(16, 64), _Threshold(True), nn.Linear(64, 64), _Threshold(True), nn.Linear(64, 5))
+    d = gradguard.check(twin, (x, y), F.cross_entropy, torch.optim.Adam(twin.parameters(), 1e-3))
+    assert "activation" not in _causes(d)
+    head = _net()
+    nn.init.zeros_(head[-1].weight)
+    d = gradguard.check(head, (x, y), F.cross_entropy, torch.optim.Adam(head.parameters(), 1e-3))
+    assert "activation" not in _causes(d)
+
