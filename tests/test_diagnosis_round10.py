@@ -136,3 +136,28 @@ def test_threshold_neurons_without_a_derivative_are_activation() -> None:
     d = gradguard.check(head, (x, y), F.cross_entropy, torch.optim.Adam(head.parameters(), 1e-3))
     assert "activation" not in _causes(d)
 
+
+def test_weights_too_large_before_any_step_are_init_not_missing_weight_decay() -> None:
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(64, 256, generator=g)
+    y = x[:, :5].argmax(1)
+
+    def big() -> nn.Sequential:
+        torch.manual_seed(0)
+        m = nn.Sequential(nn.Linear(256, 256), nn.LeakyReLU(0.2), nn.Linear(256, 256), nn.LeakyReLU(0.2),
+                          nn.Linear(256, 256), nn.LeakyReLU(0.2), nn.Linear(256, 5))
+        with torch.no_grad():
+            for layer in m:
+                if isinstance(layer, nn.Linear):
+                    layer.weight.normal_(0.0, nn.init.calculate_gain("leaky_relu", 0.2))  # a gain passed as std
+        return m
+
+    model = big()
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 2e-4))
+    assert d.top is not None and d.top.cause == "init"
+    # the no-weight-decay reading is there, as the init's consequence
+    assert any(f.cause == "regularization" and f.evidence.get("consequence_of") == "init" for f in d.findings)
+    # the same weights after training steps are grown weights: no longer an initialisation problem
+    model = big()
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 2e-4), steps_done=100)
+    assert d.top is not None and d.top.cause == "regularization"

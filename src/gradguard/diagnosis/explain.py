@@ -27,6 +27,8 @@ The model (each arrow: the quantity on the left sets the one on the right)::
 * Weight decay judged at a schedule's peak lr (``peak_lr_over_checked_lr`` > 1) while that peak is itself too high
   for Adam (:func:`.mistakes.peak_lr_findings`) is the peak's consequence when, at the lr that brings the step to
   the gate, the decay's shrink per step would be under its warning level: the decay's shrink is lr x wd.
+* Weights far above their init scale with no weight decay (``regularization``) are, before any optimizer step, the
+  too-large-init finding on the same layers: nothing has grown them yet.
 * A normalisation that outputs its bias whatever the input (groups of one element, :mod:`.slips`) leaves every
   layer after it without signal: dead activations and gradient decay measured on the batch are its consequences.
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
@@ -107,6 +109,12 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
+    big = next((f for f in findings if f.cause == "init" and _strong(f) and _direction(f) > 0), None)
+    if big is not None and not trained:
+        for f in findings:
+            if f.cause == "regularization" and _strong(f) and "weight_std_over_init_scale" in f.evidence and \
+                    set(f.layers) & set(big.layers):
+                _absorb(big, f, "before any step, the weights' size is their initialisation, not growth")
     flat = next((f for f in findings if f.evidence.get("constant_output") and _strong(f)), None)
     if flat is not None:
         for f in findings:

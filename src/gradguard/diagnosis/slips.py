@@ -11,7 +11,7 @@ of every seen half of the judgment corpus (dev, heldout, fresh..fresh8, seeds 0 
   forward ran whose every group holds one element (GroupNorm(C, C) on a (batch, C) input, LayerNorm(1), an
   InstanceNorm on a 1x1 map). ``x - mean(x)`` of one element is 0 (to rounding), so the output is the bias whatever
   the input and no gradient passes back: a fact of the arithmetic, not a threshold. The healthy seen cases' smallest
-  group holds 128 elements (HuBERT's GroupNorm(32, 32) over time).
+  group holds 4 elements (TabTransformer's LayerNorm; HuBERT's GroupNorm(32, 32) normalises each channel over time).
 * ``activation`` — **an op with no derivative on the path**: more than ``NO_GRAD_SHARE`` (half) of the parameters
   of modules the forward ran get no gradient at all (``.grad`` None after the backward): the autograd graph is cut
   between them and the loss, as a threshold neuron ``(x > 0).float()`` (a comparison has no derivative), ``round``
@@ -103,7 +103,7 @@ def single_element_norm_findings(probe: Any) -> list[Finding]:
     return [Finding(
         cause="normalization", layers=sorted(bad), severity="critical", confidence=0.95,
         evidence={"layers": bad, "constant_output": True,
-                  "expected": "each group normalises over 2 or more elements (healthy models of the corpus: >= 128)"},
+                  "expected": "each group normalises over 2 or more elements (healthy models of the corpus: >= 4)"},
         message=(f"{len(bad)} normalisation layer(s) ({', '.join(kinds)}) normalise groups of a single element: "
                  "x minus its own mean is 0, so they output their bias whatever the input and pass no "
                  "gradient back; everything before them never learns."),
