@@ -161,3 +161,39 @@ def test_weights_too_large_before_any_step_are_init_not_missing_weight_decay() -
     model = big()
     d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 2e-4), steps_done=100)
     assert d.top is not None and d.top.cause == "regularization"
+
+
+class _LeakyRNN(nn.Module):
+    """A continuous-time RNN stepped in a Python loop: ``h <- (1 - alpha) h + alpha relu(W h + U x_t)``."""
+
+    def __init__(self, alpha: float) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.alpha = alpha
+        self.inp = nn.Linear(8, 32)
+        self.rec = nn.Linear(32, 32, bias=False)
+        self.out = nn.Linear(32, 3)
+        with torch.no_grad():
+            self.rec.weight.copy_(0.5 * torch.eye(32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        u = self.inp(x)
+        h = torch.zeros(x.shape[0], 32)
+        for t in range(x.shape[1]):
+            h = (1 - self.alpha) * h + self.alpha * F.relu(self.rec(h) + u[:, t])
+        return self.out(h)  # the readout of the last state only: no time axis in any output
+
+
+def test_a_leaky_update_that_overshoots_over_its_calls_is_recurrence_not_numeric() -> None:
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(16, 20, 8, generator=g)
+    y = torch.randint(0, 3, (16,), generator=g)
+    model = _LeakyRNN(alpha=200.0)  # dt / tau with tau in seconds: 20 ms / 0.1
+    assert not bool(torch.isfinite(model(x)).all())  # the fact: the forward overflows
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "recurrence" and d.top.layers == ["rec"]
+    assert d.top.evidence["overflow"]["growth_decades"] >= 3
+    # healthy twin: alpha 0.2 (tau 100 ms) stays finite and silent
+    twin = _LeakyRNN(alpha=0.2)
+    d = gradguard.check(twin, (x, y), F.cross_entropy, torch.optim.Adam(twin.parameters(), 1e-3))
+    assert d.healthy

@@ -45,8 +45,8 @@ from ..mitigation.early_hold import median_step_share
 from .findings import Finding
 
 __all__ = ["MAX_NORM_ELEMENT", "MAX_NORM_SHRINK", "OVERFLOW_GROWTH_DECADES", "PEAK_SHARE_CRIT", "PEAK_SHARE_GATE",
-           "ZERO_LAYERS_FRAC", "double_squash", "double_squash_findings", "frozen_norm_findings", "max_norm_findings",
-           "overflow_growth", "peak_lr_findings", "squash_in_graph", "zero_network_findings"]
+           "ZERO_LAYERS_FRAC", "call_growth", "double_squash", "double_squash_findings", "frozen_norm_findings",
+           "max_norm_findings", "overflow_growth", "peak_lr_findings", "squash_in_graph", "zero_network_findings"]
 
 ZERO_LAYERS_FRAC = 0.75
 MAX_NORM_SHRINK = 0.1
@@ -349,3 +349,33 @@ def overflow_growth(y: torch.Tensor) -> dict[str, Any] | None:
                 return {"axis": axis, "length": length, "first_non_finite_at": int(first.min()),
                         "growth_decades": round(growth, 1)}
     return None
+
+
+def call_growth(records: list[Any]) -> dict[str, Any] | None:
+    """How a module called again and again in one forward (a recurrent cell stepped in a Python loop, a CT-RNN's
+    ``W_rec h``) overflowed by compounding over its calls: its output's RMS grows by ``>= OVERFLOW_GROWTH_DECADES``
+    from its first non-zero call to its last finite one, and every call from some ``k`` on is non-finite (or is
+    fed a non-finite input). ``records``: the probe's call records. None when no module of 8 or more calls shows
+    it."""
+    calls: dict[str, list[Any]] = {}
+    for r in records:
+        calls.setdefault(r.name, []).append(r)
+    best: dict[str, Any] | None = None
+    for name, rs in calls.items():
+        if len(rs) < 8:
+            continue
+        rs = sorted(rs, key=lambda r: r.call)
+        bad = [not (r.out_finite and r.in_finite) for r in rs]
+        if not any(bad) or bad[0]:
+            continue
+        k = bad.index(True)
+        if not all(bad[k:]):
+            continue
+        rms = [r.out_rms for r in rs[:k] if math.isfinite(r.out_rms) and r.out_rms > 0]
+        if len(rms) < 2:
+            continue
+        growth = math.log10(rms[-1] / rms[0])
+        if growth >= OVERFLOW_GROWTH_DECADES and (best is None or growth > best["growth_decades"]):
+            best = {"module": name, "axis": "calls", "length": len(rs), "first_non_finite_at": k,
+                    "growth_decades": round(growth, 1)}
+    return best

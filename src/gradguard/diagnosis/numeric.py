@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from .findings import Finding
+from .mistakes import call_growth
 from .probe import CallRecord, InputStats, ProbeResult
 
 __all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "data_findings", "numeric_findings"]
@@ -107,6 +108,21 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
     bad = sorted((r for r in probe.records if not r.out_finite and r.in_finite), key=lambda r: r.post_order)
     if bad and bad[0].overflow is not None:
         return [_compounding(bad[0], len(bad) - 1)]
+    grown = call_growth(probe.records) if bad else None
+    if grown is not None:  # compounding over a module's repeated calls (a recurrence stepped in a Python loop)
+        cell = next(r for r in probe.records if r.name == grown["module"])
+        found = _compounding(cell, len(bad))
+        found.evidence["overflow"] = grown
+        found.message = (f"{grown['module'] or '<root>'} ({type(cell.module).__name__}), called {grown['length']} "
+                         f"times in one forward, compounds: its output grows by {grown['growth_decades']} decades "
+                         f"over its calls and turns Inf/NaN from call {grown['first_non_finite_at']} on. A "
+                         "recurrence whose per-step rate is above 1 (e.g. a leaky update with alpha = dt / tau > 2, "
+                         "or a recurrent weight with spectral radius > 1).")
+        found.prescription = ("Keep the recurrence's per-step rate below 1: for h <- (1 - alpha) h + alpha f(...), "
+                              "alpha = dt / tau in (0, 1] with dt and tau in the same unit; an orthogonal or "
+                              "spectrally normalised recurrent weight.")
+        found.code = "alpha = dt / tau  # e.g. 20 ms / 100 ms = 0.2, both in milliseconds"
+        return [found]
     if bad:
         first = bad[0]
         return [Finding(
