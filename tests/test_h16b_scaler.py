@@ -30,14 +30,20 @@ def _policy(kind: str) -> Any:
     return gradguard.chain(gradguard.skip_nonfinite(), gradguard.skip_outliers(), gradguard.clip_by_global_norm(0.05))
 
 
-def _run(sync: str, opt_kind: str, policy: str, steps: int = 40, scheduler: bool = False
-         ) -> tuple[nn.Module, Any, Any, list[Any]]:
+def _setup(opt_kind: str) -> tuple[nn.Module, torch.optim.Optimizer, Any]:
+    """The seeded 4-layer MLP, its fused optimizer (``"adamw"`` or SGD + momentum) and a GradScaler that overflows
+    early and grows every 3 steps."""
     torch.manual_seed(0)
     model = mlp(depth=4)
     opt: torch.optim.Optimizer = (
         torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True) if opt_kind == "adamw"
         else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=True))
-    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 12, growth_interval=3)
+    return model, opt, torch.amp.GradScaler("cpu", init_scale=2.0 ** 12, growth_interval=3)
+
+
+def _run(sync: str, opt_kind: str, policy: str, steps: int = 40, scheduler: bool = False
+         ) -> tuple[nn.Module, Any, Any, list[Any]]:
+    model, opt, scaler = _setup(opt_kind)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # no fallback
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=4, gamma=0.8) if scheduler else None
@@ -116,12 +122,7 @@ def test_observe_with_a_scaler_runs_deferred_bit_equal_to_blocking(policy: str, 
 
     def run(sync: str) -> tuple[nn.Module, Any, Any, list[Any], list[str], str]:
         reads.clear()
-        torch.manual_seed(0)
-        model = mlp(depth=4)
-        opt: torch.optim.Optimizer = (
-            torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True) if opt_kind == "adamw"
-            else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=True))
-        scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 12, growth_interval=3)
+        model, opt, scaler = _setup(opt_kind)
         guard = Guard(model, opt, policy=_policy(policy), scaler=scaler, sync=sync, update_every=3,
                       max_consecutive_skips=50)
         reports = []
