@@ -27,8 +27,10 @@ from .mistakes import (
 )
 from .numeric import data_findings, numeric_findings
 from .optim_check import lr_findings, optimizer_numeric_findings, regularization_findings
+from .plain_stack import plain_stack_findings
 from .probe import run_probe
 from .propagation import analyse_propagation
+from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
 from .schedule import scheduler_peak_lrs
 from .slips import dropout_findings, no_gradient_findings, single_element_norm_findings
@@ -127,6 +129,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += init_found + act_found
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe)
+    findings += plain_stack_findings(probe, prop)
     family: str | None = None
     stepped = None
     trained = weight_decay = False
@@ -147,6 +150,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         findings += optimizer_numeric_findings(stepped)
     else:
         notes.append("lr and regularization checks need the optimizer")
+    findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     explain(findings, family, trained, weight_decay)
     if confirm_steps > 0 and optimizer is not None:
         cost.update(confirm(findings, model, step.run, optimizer, steps=confirm_steps, lrs=lrs, scheduler=scheduler,
