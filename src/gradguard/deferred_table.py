@@ -230,44 +230,68 @@ def write_table(tab: Table, values: list[float], flags: list[float]) -> None:
     tab.vector.copy_(buf, non_blocking=True)
 
 
-def slot_layout(skip_norm: float, bands: Any) -> tuple[bool, bool] | None:
+def slot_layout(skip_norm: float, bands: Any, by_loss: bool = False) -> tuple[bool, bool, bool | None] | None:
     """The layout key of a table the slot writer can update (:func:`write_slots`), None if it cannot: no fixed clip,
-    no user-clip bands, one limit ``0 < limit < MAX`` clipped from ``next(limit)`` on, and a skip of the norm (if
-    any) from a larger norm: the breakpoints ``[5e-324, next(limit), skip_norm?]``. The key: (skip, far target)."""
-    if bands.users is not None or len(bands.limits) != 1:
+    no user-clip bands, one limit ``0 < limit < MAX`` clipped from ``next(limit)`` on (or, with ``by_loss``, the two
+    limits of a device loss, distinct, each clipped from its ``next``), and a skip of the norm (if any) from a
+    larger norm: the breakpoints ``[5e-324, next(limit), skip_norm?]`` (``[5e-324, next(lower), next(upper),
+    skip_norm?]``). The key: (skip, far target, which limit is the lower one: None with one limit)."""
+    if bands.users is not None or len(bands.limits) != (2 if by_loss else 1):
         return None
-    limit = bands.limits[0]
-    if not 0.0 < limit < _MAX:
+    if not all(0.0 < lim < _MAX for lim in bands.limits):
         return None
-    if skip_norm < math.inf and not skip_norm > math.nextafter(limit, math.inf):
+    order = None
+    if by_loss:
+        if bands.limits[0] == bands.limits[1] or not math.isfinite(bands.learn_below):
+            return None
+        order = bands.limits[0] < bands.limits[1]
+    if skip_norm < math.inf and not skip_norm > math.nextafter(max(bands.limits), math.inf):
         return None
-    return skip_norm < math.inf, not bands.warm
+    return skip_norm < math.inf, not bands.warm, order
 
 
-def write_slots(tab: Table, skip: float, skip_norm: float, bands: Any) -> bool:
+def write_slots(tab: Table, skip: float, skip_norm: float, bands: Any, by_loss: bool = False) -> bool:
     """This step's table by the few slots that change on a steady step (the skip threshold, the far target's mean
-    and ``zs``, ``next(limit)``, the skip norm, the clip target and ``zs2`` of the clipped intervals), when the
-    table last written has the layout this step's would have (:func:`slot_layout`): the rest of the vector is what
+    and ``zs``, the limits' ``next``, the skip norm, the clip targets and ``zs2`` of the clipped intervals; with
+    ``by_loss``, the two limits of a device loss and ``next(learn_below)``, in each loss block), when the table last
+    written has the layout this step's would have (:func:`slot_layout`): the rest of the vector is what
     :func:`~gradguard.deferred_adaptive.table_host` would write again, double for double
     (``tests/test_h16c_twin_ops.py``). False (nothing written) otherwise."""
-    key = slot_layout(skip_norm, bands)
+    key = slot_layout(skip_norm, bands, by_loss)
     if key is None or key != tab.layout:
         return False
-    limit = bands.limits[0]
-    skips, far = key
+    skips, far, order = key
     k = tab.k
     t = 5 + k  # the targets' first block
     z = t + 3 * (k + 1)  # the zs2s' first block
     h = tab.pinned[tab.turn ^ 1].numpy() if tab.pinned else tab.host
     if tab.pinned:  # CUDA: the other pinned buffer, then one copy (see write_table): both hold the same layout
         h[:] = tab.pinned[tab.turn].numpy()
-    h[0], h[1], h[2], h[6], h[t + 2] = skip, bands.mean, bands.zs, math.nextafter(limit, math.inf), limit
-    if far:
-        h[z + 2] = bands.zs2
-    if skips:
-        h[7], h[t + 3] = skip_norm, limit
+    h[0], h[1], h[2] = skip, bands.mean, bands.zs
+    if order is None:
+        limit = bands.limits[0]
+        h[6], h[t + 2] = math.nextafter(limit, math.inf), limit
         if far:
-            h[z + 3] = bands.zs2
+            h[z + 2] = bands.zs2
+        if skips:
+            h[7], h[t + 3] = skip_norm, limit
+            if far:
+                h[z + 3] = bands.zs2
+    else:  # the reps (-inf, 5e-324, next(lower), next(upper), skip_norm?): a block's limit clips from its next on
+        limits = bands.limits
+        lower = limits[0] if order else limits[1]
+        h[4] = math.nextafter(bands.learn_below, math.inf)
+        h[6], h[7] = math.nextafter(lower, math.inf), math.nextafter(max(limits), math.inf)
+        end = 5 if skips else 4  # past the last rep
+        if skips:
+            h[8] = skip_norm
+        for block, state in ((0, 0), (1, 1), (2, 0)):  # loss buckets: -inf, learning, the rest (table_parts)
+            lim = limits[state]
+            first = 2 if lim == lower else 3
+            at = block * (k + 1)
+            h[t + at + first: t + at + end] = lim
+            if far:
+                h[z + at + first: z + at + end] = bands.zs2
     if tab.pinned:
         tab.turn ^= 1
         tab.vector.copy_(tab.pinned[tab.turn], non_blocking=True)

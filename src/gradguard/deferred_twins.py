@@ -270,15 +270,16 @@ class DeviceTwin:
         for m in self._clippers:
             clip = min(clip, m.clip_norm())
         bands = self.dynamic[0].bands(has_loss, host_loss) if self.dynamic else None  # type: ignore[attr-defined]
-        if tab is not None and bands is not None and clip == math.inf and bands.users is None and len(
-                bands.limits) == 1 and write_slots(tab, skip, skip_norm, bands):
-            return tab, not bands.warm, False
+        if tab is not None and bands is not None and clip == math.inf and bands.users is None:
+            by_loss = device_loss and len(bands.limits) == 2  # as table_parts decides it
+            if write_slots(tab, skip, skip_norm, bands, by_loss):
+                return tab, not bands.warm, by_loss
         parts = table_parts(skip, clip, bands, device_loss, skip_norm)
         far, by_loss = parts.far, parts.by_loss
         if tab is None or tab.k != parts.k:
             tab = self._tab = new_table(device, parts.k)
         write_parts(tab, parts, self.skip_nonfinite)
-        tab.layout = slot_layout(skip_norm, bands) if clip == math.inf and bands is not None else None
+        tab.layout = slot_layout(skip_norm, bands, by_loss) if clip == math.inf and bands is not None else None
         self._tab_fixed = not self.stateful and not self.dynamic
         return tab, far, by_loss
 

@@ -1,0 +1,88 @@
+"""Session 12 (issue 16): the slot writer covers the table of a device loss with two limits (``safe`` after its
+warm-up with a tensor loss, the common case), so a steady step no longer rebuilds that table from its parts; after
+every write the table's memory is ``table_host``'s vector, byte for byte."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import torch
+
+from gradguard import deferred_table, deferred_twins
+from gradguard.deferred_adaptive import ClipAdaptiveTwin
+from gradguard.deferred_table import table_host
+from gradguard.deferred_twins import DeviceTwin
+from test_deferred_adaptive import _random_state
+
+
+class _NormSkip:
+    """A skipping member with a rule on the norm (as ``skip_outliers``): skips from ``at`` on."""
+
+    stateful, skips, clips = True, True, False
+
+    def __init__(self) -> None:
+        self.at = math.inf
+
+    def skip_above_sumsq(self) -> float:
+        return math.inf
+
+    def skip_from_norm(self) -> float:
+        return self.at
+
+    def clip_norm(self) -> float:
+        return math.inf
+
+
+def _expected(tab: object, values: list[float], flags: list[float]) -> bytes:
+    want = np.zeros(tab.host.size)  # type: ignore[attr-defined]
+    want[:len(values)] = values
+    want[len(values):].view(np.float32)[:len(flags)] = flags
+    return want.tobytes()
+
+
+def test_two_limit_tables_are_written_by_slots_and_equal_table_host(monkeypatch: object) -> None:
+    used = {"by_loss": 0, "one": 0, "parts": 0}
+    real = deferred_twins.write_slots
+
+    def count(tab: object, skip: float, skip_norm: float, bands: object, by_loss: bool = False) -> bool:
+        done = real(tab, skip, skip_norm, bands, by_loss)  # type: ignore[arg-type]
+        used["by_loss" if done and by_loss else "one" if done else "parts"] += 1
+        return done
+
+    monkeypatch.setattr(deferred_twins, "write_slots", count)  # type: ignore[attr-defined]
+    rng = random.Random(12)
+    two = 0
+    for trial in range(200):
+        state = _random_state(rng)
+        state.top_hits = 0  # no clip seen before the guard: no user bands
+        state.count = max(state.count, state.warmup) if trial % 4 else state.count
+        skipper, adaptive = _NormSkip(), ClipAdaptiveTwin(state)
+        twin = DeviceTwin(True, [skipper, adaptive])
+        for move in range(8):
+            if move:
+                state.mean += rng.uniform(-1e-3, 1e-3)
+                state.limit *= rng.uniform(0.999, 1.001)
+                state.loss_fast *= rng.uniform(0.995, 1.005)
+            t = state.threshold()
+            skipper.at = rng.choice([math.inf, t * rng.uniform(1.5, 50) if math.isfinite(t) else math.inf])
+            tab, far, by_loss = twin._table(torch.device("cpu"), True, None, True)
+            bands = adaptive.bands(True, None)
+            two += len(bands.limits) == 2
+            values, flags, k, far_w, by_loss_w = table_host(math.inf, math.inf, bands, True, skipper.at, True)
+            assert (far, by_loss, tab.k) == (far_w, by_loss_w, k)
+            assert tab.host.tobytes() == _expected(tab, values, flags), (trial, move)
+    assert two > 200 and used["by_loss"] > 100, (two, used)
+
+
+def test_slot_layout_refuses_what_the_slots_cannot_hold() -> None:
+    from gradguard.deferred_adaptive import Bands
+
+    b = Bands(False, (1.0, 2.0), 0.5, None, 0.0, 1.0, 1.0)
+    assert deferred_table.slot_layout(math.inf, b, True) == (False, True, True)
+    assert deferred_table.slot_layout(math.inf, b._replace(limits=(2.0, 1.0)), True) == (False, True, False)
+    assert deferred_table.slot_layout(math.inf, b._replace(limits=(1.0, 1.0)), True) is None  # one breakpoint
+    assert deferred_table.slot_layout(2.0, b, True) is None  # the skip inside the upper limit's interval
+    assert deferred_table.slot_layout(3.0, b, True) == (True, True, True)
+    assert deferred_table.slot_layout(math.inf, b, False) is None  # two limits, the loss not on the device
