@@ -86,3 +86,19 @@ def test_slot_layout_refuses_what_the_slots_cannot_hold() -> None:
     assert deferred_table.slot_layout(2.0, b, True) is None  # the skip inside the upper limit's interval
     assert deferred_table.slot_layout(3.0, b, True) == (True, True, True)
     assert deferred_table.slot_layout(math.inf, b, False) is None  # two limits, the loss not on the device
+
+
+def test_bucketize_compares_a_float32_loss_with_float64_bounds_exactly() -> None:
+    """The twin's loss bucket takes a float32 loss against float64 bounds without converting it (session 12):
+    bucketize promotes both to float64, so a bound between two float32 values splits them as the host's doubles
+    do (a bound rounded to float32 would not)."""
+    rng = random.Random(3)
+    for _ in range(2000):
+        x = torch.tensor(rng.uniform(-10, 10), dtype=torch.float32)
+        xd = float(x)
+        for b in (xd, math.nextafter(xd, math.inf), math.nextafter(xd, -math.inf)):
+            bounds = torch.tensor([-1.7976931348623157e308, b], dtype=torch.float64)
+            assert int(torch.bucketize(x, bounds, right=True)) == (2 if xd >= b else 1)
+    for v, want in ((math.inf, 2), (-math.inf, 0), (math.nan, 2)):
+        bounds = torch.tensor([-1.7976931348623157e308, 0.5], dtype=torch.float64)
+        assert int(torch.bucketize(torch.tensor(v, dtype=torch.float32), bounds, right=True)) == want
