@@ -1,23 +1,350 @@
-"""Faults that leave one batch's gradients looking healthy but stop a run from learning: a loss dominated by a
-penalty, a learning rate far too small for the optimizer, a loss whose best prediction is no better than chance.
-Empty until its rules are written (issue 12, session 12)."""
+"""Faults that leave one batch's gradients looking healthy but stop a run from learning (issue 12, session 12).
+
+Each sensor reads one quantity with a physical meaning; thresholds are set with a margin over every healthy case of
+every seen half of the judgment corpus (dev, heldout, fresh..fresh9, seeds 0 and 1; figures in the README):
+
+* ``regularization`` — **a loss dominated by a penalty**: an L2 term ``c * sum(W^2)`` with a large ``c`` summed
+  into the loss adds ``2c * W`` to each weight's gradient, so the gradient of most weight matrices points along the
+  weights themselves, with one common coefficient. Measured per weight matrix (>= 2 dimensions, non-zero gradient):
+  ``cos(g, W)`` and the implied coefficient ``<g, W> / <W, W>``. Fires when the parameter-weighted median cosine is
+  at or above ``PENALTY_ALIGN_WARN`` (critical at ``PENALTY_ALIGN_CRIT``; a task gradient is nearly orthogonal to
+  the weights: healthy seen cases <= 0.124), on at least 2 matrices whose implied coefficients agree within
+  ``PENALTY_COEF_SPREAD`` decades (one penalty; an init of all-positive weights aligns its gradient with the weights
+  too, with coefficients 1.7 decades apart).
+* ``lr`` — **a learning rate far too small for the optimizer**: at the schedule's peak (the lr now without a
+  schedule, so a warm-up from 0 is judged at its peak) one step moves the weights by so small a share of their size
+  that no run of practical length gets anywhere. Adam family (sign-like steps): the parameter-weighted median of
+  ``peak_lr / rms(W)`` (:func:`~gradguard.mitigation.early_hold.median_step_share`), below ``ADAM_TINY_SHARE``.
+  SGD: the largest ``peak_lr * ||g|| / ||W|| / (1 - momentum)`` (the fastest-moving matrix), below
+  ``SGD_TINY_SHARE``, judged only while the step per unit lr (``||g|| / ||W||`` with the gain) is at least
+  ``SGD_GRAD_SCALE_MIN``: below it the gradient has vanished, an upstream cause (depth, init) that the other
+  sensors name. Critical at a tenth of the gate. Other optimizers are not judged, nor an optimizer that holds
+  state (a run under way, whose schedule may have decayed the lr on purpose: a cosine's end).
+* ``regularization`` — **a loss whose best prediction scores near chance**: in the ``(inputs, targets)`` form, with
+  a floating output of class logits (``C >= 2`` classes on the last axis or on axis 1, or ``(B, T, C)`` against
+  flattened targets) and integer targets, the user's loss is evaluated (on a stand-in module that returns fixed
+  logits; the model is not run) on ideal logits, a margin ``m`` on each target class for ``m`` in ``MARGINS``. When
+  the best of them is still at or above ``IDEAL_CHANCE_SHARE`` of the loss of a uniform prediction (critical at
+  ``IDEAL_CHANCE_CRIT``) and no worse than the model's own loss, no prediction scores much better than chance:
+  the loss cannot teach the model (``label_smoothing=0.9``, a confidence typed where the smoothing belongs).
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch import nn
 
+from ..mitigation.early_hold import median_step_share
 from .batch import StepSpec
 from .findings import Finding
 from .probe import ProbeResult
-from .stepsize import StepAnalysis
+from .stepsize import StepAnalysis, optimizer_family
 
-__all__ = ["quiet_findings"]
+__all__ = ["ADAM_TINY_SHARE", "IDEAL_CHANCE_SHARE", "PENALTY_ALIGN_CRIT", "PENALTY_ALIGN_WARN", "SGD_GRAD_SCALE_MIN",
+           "SGD_TINY_SHARE", "QuietMeasures", "ideal_loss", "measure_quiet", "peak_step_share", "penalty_alignment",
+           "quiet_findings", "sgd_grad_scale"]
+
+PENALTY_ALIGN_WARN, PENALTY_ALIGN_CRIT, PENALTY_ALIGN_HEALTHY = 0.5, 0.9, 0.13
+#: the aligned matrices' implied coefficients <g, W> / <W, W> agree within this many decades (one penalty)
+PENALTY_COEF_SPREAD = 1.0
+ADAM_TINY_SHARE, ADAM_HEALTHY_MIN, ADAM_TARGET = 3e-5, 2.7e-3, 1e-2
+SGD_TINY_SHARE, SGD_HEALTHY_MIN, SGD_TARGET = 1e-5, 1.3e-3, 1e-2
+#: SGD's step per unit lr below which the gradient itself has vanished (healthy runs: >= 4.8e-3)
+SGD_GRAD_SCALE_MIN = 1e-4
+IDEAL_CHANCE_SHARE, IDEAL_CHANCE_CRIT, IDEAL_HEALTHY_MAX = 0.8, 0.95, 0.32
+#: margins (logit gaps) tried for the ideal prediction
+MARGINS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+
+
+@dataclass
+class QuietMeasures:
+    """The quantities the quiet sensors judge (None where the form does not apply)."""
+
+    #: parameter-weighted median of cos(g, W) over the weight matrices
+    align: float | None = None
+    #: weight matrices measured, and those with cos(g, W) >= PENALTY_ALIGN_WARN
+    align_layers: int = 0
+    aligned: list[str] = field(default_factory=list)
+    #: decades between the largest and smallest implied penalty coefficient over the aligned matrices
+    coef_spread: float | None = None
+    coef_median: float | None = None
+    #: optimizer family and the median share of its norm a step at the peak lr moves a weight matrix by
+    family: str = ""
+    share: float | None = None
+    share_now: float | None = None
+    peak_lr: float | None = None
+    #: SGD only: the largest step per unit lr (gradient scale relative to the weights, momentum's gain included)
+    grad_scale: float | None = None
+    #: the loss of ideal logits (best margin), of a uniform prediction, and at the model's output
+    ideal: float | None = None
+    ideal_margin: float | None = None
+    chance: float | None = None
+    model_loss: float | None = None
+
+
+def _weighted_median(rows: list[tuple[float, float]]) -> float | None:
+    if not rows:
+        return None
+    rows = sorted(rows)
+    total, acc = sum(n for _, n in rows), 0.0
+    for v, n in rows:
+        acc += n
+        if acc >= 0.5 * total:
+            return v
+    return rows[-1][0]
+
+
+def penalty_alignment(probe: ProbeResult) -> tuple[float | None, dict[str, float], dict[str, float]]:
+    """Per weight matrix ``cos(g, W)``, its parameter-weighted median (None without a measurable matrix) and the
+    coefficient ``<g, W> / <W, W>`` a penalty ``c * ||W||^2`` would give (``2c``) per matrix."""
+    cos: dict[str, float] = {}
+    coef: dict[str, float] = {}
+    rows: list[tuple[float, float]] = []
+    for name, p in probe.params.items():
+        g = probe.param_grads.get(name)
+        if g is None or p.ndim < 2 or p.numel() < 2:
+            continue
+        w, gf = p.detach().float().flatten(), g.detach().float().flatten()
+        w, gf = w - w.mean(), gf - gf.mean()  # an all-positive init aligns g's mean with W's: not a penalty
+        wn, gn = float(torch.linalg.vector_norm(w)), float(torch.linalg.vector_norm(gf))
+        if not (wn > 0 and gn > 0 and math.isfinite(wn) and math.isfinite(gn)):
+            continue
+        c = float(torch.dot(w, gf)) / (wn * gn)
+        cos[name] = c
+        coef[name] = float(torch.dot(w, gf)) / (wn * wn)
+        rows.append((c, float(p.numel())))
+    return _weighted_median(rows), cos, coef
+
+
+def peak_step_share(probe: ProbeResult, optimizer: torch.optim.Optimizer, family: str,
+                    lrs: list[float] | None) -> float | None:
+    """The share of its norm one step at ``lrs`` (per param group) moves a weight matrix by: for the Adam family
+    the parameter-weighted median of ``lr / rms(W)``; for SGD the largest ``lr * ||g|| / ||W|| / (1 - momentum)``
+    (the fastest-moving matrix); None for other optimizers."""
+    if family == "adam":
+        return median_step_share(optimizer, lrs)
+    if family != "sgd":
+        return None
+    names = {id(p): n for n, p in probe.params.items()}
+    out: list[float] = []
+    for i, group in enumerate(optimizer.param_groups):
+        lr = float(group.get("lr", 0.0)) if lrs is None or i >= len(lrs) else float(lrs[i])
+        mu = float(group.get("momentum", 0.0) or 0.0)
+        gain = 1.0 / (1.0 - mu) if 0.0 < mu < 1.0 else 1.0
+        for p in group["params"]:
+            name = names.get(id(p))
+            g = probe.param_grads.get(name) if name is not None else None
+            if g is None or p.ndim < 2:
+                continue
+            wn = float(torch.linalg.vector_norm(p.detach().float()))
+            gn = float(torch.linalg.vector_norm(g.detach().float()))
+            if wn > 0 and math.isfinite(wn) and math.isfinite(gn):
+                out.append(lr * gain * gn / wn)
+    return max(out) if out else None
+
+
+def sgd_grad_scale(probe: ProbeResult, optimizer: torch.optim.Optimizer) -> float | None:
+    """The largest ``||g|| / ||W|| / (1 - momentum)`` over SGD's weight matrices: the step per unit lr. Tiny when
+    the gradient vanishes (then the step is small because of the gradient, an upstream cause, not the lr)."""
+    return peak_step_share(probe, optimizer, "sgd", [1.0] * len(optimizer.param_groups))
+
+
+class _Fixed(nn.Module):
+    """A stand-in model that returns one fixed output, to evaluate the user's loss on it."""
+
+    def __init__(self, out: torch.Tensor) -> None:
+        super().__init__()
+        self.out = out
+
+    def forward(self, *args: Any, **kwargs: Any) -> torch.Tensor:
+        return self.out
+
+
+def _class_axis(shape: tuple[int, ...], targets: torch.Tensor) -> int | None:
+    """The axis of ``shape`` that holds the classes for these integer targets, or None."""
+    if len(shape) >= 2 and shape[-1] >= 2 and tuple(targets.shape) == shape[:-1]:
+        return len(shape) - 1
+    if len(shape) >= 2 and shape[1] >= 2 and tuple(targets.shape) == (shape[0], *shape[2:]):
+        return 1
+    if len(shape) >= 2 and shape[-1] >= 2 and targets.ndim == 1 and targets.numel() == math.prod(shape[:-1]):
+        return len(shape) - 1  # (B, T, V) logits against flattened (B*T,) targets
+    return None
+
+
+def ideal_loss(probe: ProbeResult, step: StepSpec) -> tuple[float, float, float] | None:
+    """``(best loss, its margin, loss of a uniform prediction)`` of the user's loss on ideal class logits, or None
+    when the step is not ``loss_fn(model(inputs), targets)`` with class logits and integer targets."""
+    if not step.form.startswith("loss_fn") or len(step.targets) != 1:
+        return None
+    targets = step.targets[0]
+    if targets.is_floating_point() or targets.dtype == torch.bool or targets.is_complex():
+        return None
+    root = next((r for r in probe.records if r.name == "" and r.call == 0), None)
+    if root is None or not root.out_shape:
+        return None
+    shape = tuple(root.out_shape)
+    axis = _class_axis(shape, targets)
+    if axis is None:
+        return None
+    classes = shape[axis]
+    t = targets.detach().long()
+    valid = (t >= 0) & (t < classes)
+    if not bool(valid.any()):
+        return None
+    t = torch.where(valid, t, torch.zeros_like(t))
+    idx = t.reshape(shape[:-1]).unsqueeze(-1) if axis == len(shape) - 1 else t.unsqueeze(1)
+    onehot = torch.zeros(shape).scatter_(axis, idx, 1.0)
+    best: tuple[float, float] | None = None
+    with torch.no_grad():
+        try:
+            chance = float(step.run(_Fixed(torch.zeros(shape))))
+            for m in MARGINS:
+                v = float(step.run(_Fixed(onehot * m)))
+                if math.isfinite(v) and (best is None or v < best[0]):
+                    best = (v, m)
+        except Exception:  # the loss does not take a stand-in output of this shape: the sensor does not apply
+            return None
+    if best is None or not math.isfinite(chance):
+        return None
+    return best[0], best[1], chance
+
+
+def measure_quiet(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Optimizer | None,
+                  lrs: list[float] | None, peak_lrs: list[float] | None) -> QuietMeasures:
+    """Every quantity the quiet sensors judge."""
+    out = QuietMeasures(model_loss=float(probe.loss))
+    out.align, cos, coef = penalty_alignment(probe)
+    out.align_layers = len(cos)
+    out.aligned = [n for n, c in cos.items() if c >= PENALTY_ALIGN_WARN]
+    if out.aligned:
+        vals = [coef[n] for n in out.aligned]
+        out.coef_spread = math.log10(max(vals) / min(vals)) if min(vals) > 0 else float("inf")
+        out.coef_median = sorted(vals)[len(vals) // 2]
+    if optimizer is not None:
+        out.family = optimizer_family(optimizer)
+        now = lrs if lrs is not None else [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
+        peak = [max(float(p), float(c)) for p, c in zip(peak_lrs, now, strict=False)] if peak_lrs else list(now)
+        out.peak_lr = max(peak) if peak else None
+        out.share = peak_step_share(probe, optimizer, out.family, peak)
+        out.share_now = peak_step_share(probe, optimizer, out.family, now)
+        if out.family == "sgd":
+            out.grad_scale = sgd_grad_scale(probe, optimizer)
+    ideal = ideal_loss(probe, step)
+    if ideal is not None:
+        out.ideal, out.ideal_margin, out.chance = ideal
+    return out
 
 
 def quiet_findings(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Optimizer | None,
                    stepped: StepAnalysis | None, lrs: list[float] | None, peak_lrs: list[float] | None,
                    scheduler: Any = None) -> list[Finding]:
-    """Findings for faults that one batch's gradients do not show (none yet)."""
-    return []
+    """Findings for faults that one batch's gradients do not show (see the module docstring); ``stepped`` is not
+    needed (the step's size is read off the optimizer's settings and the gradients)."""
+    m = measure_quiet(probe, step, optimizer, lrs, peak_lrs)
+    return _penalty(m)
+
+
+def _penalty(m: QuietMeasures) -> list[Finding]:
+    if m.align is None or m.align < PENALTY_ALIGN_WARN or len(m.aligned) < 2 or \
+            m.coef_spread is None or m.coef_spread > PENALTY_COEF_SPREAD:
+        return []
+    coef = m.coef_median if m.coef_median is not None else float("nan")
+    return [Finding(
+        cause="regularization", layers=list(m.aligned),
+        severity="critical" if m.align >= PENALTY_ALIGN_CRIT else "warning", confidence=0.8,
+        evidence={"grad_weight_cosine_median": round(m.align, 4), "aligned_matrices": len(m.aligned),
+                  "weight_matrices": m.align_layers, "implied_l2_coefficient": _num(coef / 2),
+                  "implied_coefficient_spread_decades": round(m.coef_spread, 3),
+                  "expected": f"cos(g, W) median < {PENALTY_ALIGN_WARN:g} (healthy runs of the corpus: <= "
+                              f"{PENALTY_ALIGN_HEALTHY:g}, a task gradient is nearly orthogonal to the weights)"},
+        message=(f"The gradient of {len(m.aligned)} of {m.align_layers} weight matrices points along the weights "
+                 f"themselves (median cos(g, W) = {m.align:.2f}; healthy runs: <= {PENALTY_ALIGN_HEALTHY:g}), with "
+                 f"one common coefficient: the loss is dominated by a penalty on the weights' size (an L2 term "
+                 f"c * sum(W^2) with c about {coef / 2:.2g}), so every step mostly shrinks the weights instead of "
+                 "fitting the data."),
+        prescription=("Make the penalty a small part of the loss: a coefficient typed for a mean applied to a sum "
+                      "is too large by the number of weights; use c about 1e-4 on the sum, or drop the term and "
+                      "use the optimizer's weight_decay (AdamW) instead."),
+        code=("loss = task_loss + 1e-4 * sum(p.pow(2).sum() for p in model.parameters())\n"
+              "# or: torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01) and no penalty term"),
+        score=math.log10(m.align / PENALTY_ALIGN_HEALTHY) + 1.0,
+    )]
+
+
+def _tiny_lr(m: QuietMeasures, optimizer: torch.optim.Optimizer | None, scheduler: Any) -> list[Finding]:
+    if optimizer is None or m.share is None or m.peak_lr is None or not m.share > 0 or \
+            any(bool(st) for st in optimizer.state.values()):
+        return []  # judged before training only: later, a schedule may have decayed the lr on purpose
+    adam = m.family == "adam"
+    gate, healthy, target = (ADAM_TINY_SHARE, ADAM_HEALTHY_MIN, ADAM_TARGET) if adam else \
+        (SGD_TINY_SHARE, SGD_HEALTHY_MIN, SGD_TARGET)
+    if m.share >= gate or (not adam and (m.grad_scale is None or m.grad_scale < SGD_GRAD_SCALE_MIN)):
+        return []
+    suggest = m.peak_lr * target / m.share
+    what = (f"each of {type(optimizer).__name__}'s sign-like steps moves the median weight matrix by {m.share:.2g} of "
+            f"its RMS" if adam else
+            f"the largest step (lr x |g| / |W| with momentum's gain) moves a weight matrix by {m.share:.2g} of its "
+            "norm")
+    where = "the schedule's peak lr" if scheduler is not None else "lr"
+    base = [float(b) for b in getattr(scheduler, "base_lrs", [])]
+    lambda_note = ""
+    if isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR) and base and max(base) > 0 and \
+            m.peak_lr / max(base) < 0.05:
+        lambda_note = (f" The LambdaLR multiplies the optimizer's lr {max(base):g} by what its function returns, "
+                       f"and that is at most {m.peak_lr / max(base):.2g}: the function must return a factor "
+                       "(1 at the peak), not a learning rate.")
+    evidence: dict[str, Any] = {
+        "peak_lr": m.peak_lr, "optimizer": type(optimizer).__name__,
+        "peak_step_to_weight": _num(m.share), "step_to_weight_now": _num(m.share_now),
+        "gate": gate, "suggested_lr": _num(suggest), "schedule_peak": scheduler is not None,
+        "expected": f">= {gate:g} (healthy runs of the corpus at their peak: >= {healthy:g})"}
+    if lambda_note:
+        evidence["lambda_peak_factor"] = _num(m.peak_lr / max(base))
+    return [Finding(
+        cause="lr", layers=[], severity="critical" if m.share < gate / 10 else "warning", confidence=0.8,
+        evidence=evidence,
+        message=(f"The learning rate is far too small: at {where} {m.peak_lr:.3g}, {what} (healthy runs: >= "
+                 f"{healthy:g}); 10,000 such steps move the "
+                 f"weights by at most {1e4 * m.share:.2g} of their size, so training barely gets anywhere."
+                 + lambda_note),
+        prescription=(f"Raise the learning rate to about {suggest:.2g} (a step of {target:g} of the weights' "
+                      "size)" + ("; make the LambdaLR's function return the factor, not the lr." if lambda_note
+                                 else ".")),
+        code=(f"scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: factor(step))  # 0..1\n"
+              f"# with optimizer's lr = {suggest:.2g}" if lambda_note else
+              f"for group in optimizer.param_groups:\n    group['lr'] = {suggest:.2g}"),
+        score=math.log10(healthy / m.share),
+    )]
+
+
+def _chance_loss(m: QuietMeasures) -> list[Finding]:
+    if m.ideal is None or m.chance is None or m.model_loss is None or not m.chance > 0:
+        return []
+    share = m.ideal / m.chance
+    if share < IDEAL_CHANCE_SHARE or m.ideal > m.model_loss + 1e-3 * max(1.0, abs(m.model_loss)):
+        return []
+    return [Finding(
+        cause="regularization", layers=[], severity="critical" if share >= IDEAL_CHANCE_CRIT else "warning",
+        confidence=0.8,
+        evidence={"ideal_loss": _num(m.ideal), "ideal_margin": m.ideal_margin, "uniform_loss": _num(m.chance),
+                  "model_loss": _num(m.model_loss), "ideal_over_uniform": round(share, 4),
+                  "expected": f"ideal_over_uniform < {IDEAL_CHANCE_SHARE:g} (healthy losses of the corpus: <= "
+                              f"{IDEAL_HEALTHY_MAX:g}; cross-entropy reaches about 0)"},
+        message=(f"The loss cannot tell a perfect prediction from a guess: logits with a margin on every target "
+                 f"class score at best {m.ideal:.4g}, {100 * share:.0f}% of the {m.chance:.4g} of a uniform "
+                 f"prediction (healthy losses: <= {100 * IDEAL_HEALTHY_MAX:.0f}%). The gradients are fine but there "
+                 "is almost nothing to learn: e.g. label_smoothing near 1 (a confidence typed where the smoothing "
+                 "belongs)."),
+        prescription=("Use a loss whose best prediction is far below chance: label_smoothing is the probability "
+                      "mass taken from the target (0 to 0.1 is usual; confidence 0.9 means smoothing 0.1)."),
+        code="loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)",
+        score=math.log10(1.0 / max(1.0 - share, 1e-6)),
+    )]
+
+
+def _num(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else float(f"{v:.4g}")
