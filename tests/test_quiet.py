@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import gradguard
+from gradguard.diagnosis.quiet import ADAM_TINY_SHARE
 
 CLASSES = 4
 
@@ -69,3 +70,79 @@ def test_all_positive_init_is_not_a_penalty() -> None:
             nn.init.uniform_(m.weight, 0.0, 1.0)
     d = gradguard.check(model, _batch(), F.cross_entropy, torch.optim.Adam(model.parameters(), lr=1e-3))
     assert not _quiet(d, "grad_weight_cosine_median")
+
+
+# ---- a learning rate far too small ---------------------------------------------------------------------------------
+
+def _with_opt(make_opt, schedule=None) -> gradguard.Diagnosis:
+    model = _mlp()
+    opt = make_opt(model.parameters())
+    sched = schedule(opt) if schedule is not None else None
+    return gradguard.check(model, _batch(), F.cross_entropy, opt, scheduler=sched)
+
+
+def test_adam_lr_far_too_small_is_found() -> None:
+    d = _with_opt(lambda p: torch.optim.AdamW(p, lr=1e-7))
+    found = _quiet(d, "peak_step_to_weight")
+    assert len(found) == 1 and found[0].cause == "lr"
+    assert found[0].evidence["peak_step_to_weight"] < ADAM_TINY_SHARE
+    assert 1e-4 < found[0].evidence["suggested_lr"] < 1e-2
+    assert d.top is found[0]
+
+
+def test_lambda_returning_the_lr_is_found_and_named() -> None:
+    warm = lambda s: min(1.0, (s + 1) / 10)  # noqa: E731
+    d = _with_opt(lambda p: torch.optim.AdamW(p, lr=1e-3),
+                  lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda s: 1e-3 * warm(s)))
+    found = _quiet(d, "peak_step_to_weight")
+    assert len(found) == 1
+    assert found[0].evidence["lambda_peak_factor"] == pytest.approx(1e-3)
+    assert "LambdaLR" in found[0].message
+    assert d.top is found[0]
+
+
+def test_small_healthy_rates_and_warmup_from_zero_are_silent() -> None:
+    cases = [
+        (lambda p: torch.optim.AdamW(p, lr=2e-5), None),  # a fine-tuning rate
+        (lambda p: torch.optim.AdamW(p, lr=1e-3),  # warm-up from 0: judged at its peak
+         lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda s: s / 100)),
+        (lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9), None),
+    ]
+    for make, sched in cases:
+        d = _with_opt(make, sched)
+        assert not _quiet(d, "peak_step_to_weight")
+
+
+def test_run_under_way_is_not_judged() -> None:
+    # an optimizer that holds state: the lr may be a schedule's decayed end, which the check cannot tell
+    model = _mlp()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-7)
+    x, y = _batch()
+    F.cross_entropy(model(x), y).backward()
+    opt.step()
+    opt.zero_grad()
+    d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+    assert not _quiet(d, "peak_step_to_weight")
+
+
+def test_sgd_lr_far_too_small_is_found() -> None:
+    d = _with_opt(lambda p: torch.optim.SGD(p, lr=1e-7, momentum=0.9))
+    found = _quiet(d, "peak_step_to_weight")
+    assert len(found) == 1 and found[0].cause == "lr"
+
+
+def test_sgd_vanishing_gradient_is_not_called_a_small_lr() -> None:
+    # 12 tanh layers at std 0.1 with zero biases: the gradient vanishes, so SGD's step at a usual lr is tiny
+    # (about 3e-7 of the weights) because of the gradient, which is depth/init's to name, not the lr's
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    for _ in range(12):
+        lin = nn.Linear(16, 16)
+        nn.init.normal_(lin.weight, std=0.1)
+        nn.init.zeros_(lin.bias)
+        layers += [lin, nn.Tanh()]
+    model = nn.Sequential(*layers, nn.Linear(16, CLASSES))
+    x, y = _batch()
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.05))
+    assert not _quiet(d, "peak_step_to_weight")
+    assert d.top is not None and d.top.cause != "lr"
