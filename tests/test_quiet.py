@@ -3,13 +3,15 @@ fault and stays silent on its healthy counterpart, on small real models and real
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 import gradguard
-from gradguard.diagnosis.quiet import ADAM_TINY_SHARE
+from gradguard.diagnosis.quiet import ADAM_TINY_SHARE, IDEAL_CHANCE_SHARE
 
 CLASSES = 4
 
@@ -146,3 +148,65 @@ def test_sgd_vanishing_gradient_is_not_called_a_small_lr() -> None:
     d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.05))
     assert not _quiet(d, "peak_step_to_weight")
     assert d.top is not None and d.top.cause != "lr"
+
+
+# ---- a loss whose best prediction is near chance --------------------------------------------------------------------
+
+def _smoothed(ls: float) -> gradguard.Diagnosis:
+    model = _mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return gradguard.check(model, _batch(), lambda o, y: F.cross_entropy(o, y, label_smoothing=ls), opt)
+
+
+def test_label_smoothing_near_one_is_found() -> None:
+    d = _smoothed(0.9)
+    found = _quiet(d, "ideal_over_uniform")
+    assert len(found) == 1
+    f = found[0]
+    assert f.cause == "regularization" and f.severity == "critical"
+    assert f.evidence["ideal_over_uniform"] > 0.95
+    assert f.evidence["uniform_loss"] == pytest.approx(math.log(CLASSES), rel=1e-3)
+    assert d.top is f
+
+
+def test_usual_label_smoothing_is_silent() -> None:
+    for ls in (0.0, 0.1):
+        d = _smoothed(ls)
+        assert not _quiet(d, "ideal_over_uniform")
+        assert d.healthy
+
+
+def test_sequence_logits_with_flattened_targets() -> None:
+    torch.manual_seed(0)
+    vocab = 12
+    model = nn.Sequential(nn.Embedding(vocab, 32), nn.Linear(32, vocab))
+    x = torch.randint(0, vocab, (8, 10))
+    y = torch.roll(x, -1, 1)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def lm(ls: float):
+        return lambda o, t: F.cross_entropy(o.reshape(-1, vocab), t.reshape(-1), label_smoothing=ls)
+    bad = gradguard.check(model, (x, y), lm(0.95), opt)
+    assert [f.evidence["ideal_over_uniform"] > IDEAL_CHANCE_SHARE for f in _quiet(bad, "ideal_over_uniform")] == [True]
+    good = gradguard.check(model, (x, y), lm(0.0), opt)
+    assert not _quiet(good, "ideal_over_uniform")
+
+
+def test_regression_and_closure_are_not_judged() -> None:
+    model = _mlp()
+    x, y = _batch()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    target = F.one_hot(y, CLASSES).float()
+    d = gradguard.check(model, (x, target), F.mse_loss, opt)
+    assert not _quiet(d, "ideal_over_uniform")
+    d = gradguard.check(model, optimizer=opt,
+                        closure=lambda m: F.cross_entropy(m(x), y, label_smoothing=0.9))
+    assert not _quiet(d, "ideal_over_uniform")
+
+
+def test_ideal_loss_does_not_touch_the_model() -> None:
+    model = _mlp()
+    before = [p.detach().clone() for p in model.parameters()]
+    _ = gradguard.check(model, _batch(), lambda o, y: F.cross_entropy(o, y, label_smoothing=0.9))
+    assert all(torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))
+

@@ -245,7 +245,7 @@ def quiet_findings(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Op
     """Findings for faults that one batch's gradients do not show (see the module docstring); ``stepped`` is not
     needed (the step's size is read off the optimizer's settings and the gradients)."""
     m = measure_quiet(probe, step, optimizer, lrs, peak_lrs)
-    return _penalty(m) + _tiny_lr(m, optimizer, scheduler)
+    return _penalty(m) + _tiny_lr(m, optimizer, scheduler) + _chance_loss(m)
 
 
 def _penalty(m: QuietMeasures) -> list[Finding]:
