@@ -201,13 +201,14 @@ def test_the_two_buffer_path_of_a_gpu_table_writes_the_same_vector() -> None:
     rng = random.Random(7)
     cpu = dt.new_table(torch.device("cpu"), 12)
     size = cpu.vector.numel()
-    f = (12 + 2) // 2
+    f = 2 * 13  # four blocks of 13 float32 flags
     pinned = [torch.zeros(size, dtype=torch.float64) for _ in range(2)]
     vector = torch.zeros(size, dtype=torch.float64)
-    _, xb, bounds, targets, zs2s, flags = vector.split_with_sizes([3, 2, 12, 39, 39, f])
-    tab = dt.Table(vector[0], vector[1], vector[2], xb, bounds, targets, zs2s, flags.view(torch.float32)[:13],
-                   cpu.host, cpu.fhost, pinned, vector, 12, cpu.blank,
-                   views=[(a, a[size - f:].view(np.float32)[:13]) for a in (b.numpy() for b in pinned)])
+    _, xb, bounds, targets, zs2s, flags = vector.split_with_sizes([3, 3, 12, 52, 52, f])
+    flags = flags.view(torch.float32)
+    tab = dt.Table(vector[0], vector[1], vector[2], xb, bounds, targets, zs2s, flags, targets[26:], zs2s[26:],
+                   flags[26:], cpu.host, cpu.fhost, pinned, vector, 12, cpu.blank,
+                   views=[(a, a[size - f:].view(np.float32)) for a in (b.numpy() for b in pinned)])
     state = _random_state(rng)
     state.count, state.top_hits = 100, 0
     adaptive = ClipAdaptiveTwin(state)

@@ -39,9 +39,9 @@ def test_far_target_host_is_the_torch_expression_double_for_double() -> None:
         want, got = _torch_far(mean, zs, norm), far_target_host(mean, zs, norm)
         assert _same(want, got), (mean, zs, norm, want, got)
         cases += 1
-    for mean in edge + [-1.0]:
+    for mean in [*edge, -1.0]:
         for zs in edge:
-            for norm in edge + [math.e]:
+            for norm in [*edge, math.e]:
                 assert _same(_torch_far(mean, zs, norm), far_target_host(mean, zs, norm)), (mean, zs, norm)
     assert cases == 30000
 

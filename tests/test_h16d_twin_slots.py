@@ -102,3 +102,38 @@ def test_bucketize_compares_a_float32_loss_with_float64_bounds_exactly() -> None
     for v, want in ((math.inf, 2), (-math.inf, 0), (math.nan, 2)):
         bounds = torch.tensor([-1.7976931348623157e308, 0.5], dtype=torch.float64)
         assert int(torch.bucketize(torch.tensor(v, dtype=torch.float32), bounds, right=True)) == want
+
+
+def test_the_loss_bucket_gives_found_inf_on_every_corner() -> None:
+    """The table's flags by (norm interval, loss bucket) (session 12: no separate finiteness check of the loss):
+    ``found_inf`` is 1 exactly for a NaN/Inf norm or loss under ``skip_nonfinite`` and for a norm at or past the
+    skip; a non-finite loss's coefficient is that of a finite loss that does not learn (the step is skipped)."""
+    rng = random.Random(5)
+    checked = 0
+    for trial in range(40):
+        state = _random_state(rng)
+        state.top_hits = 0
+        state.count = max(state.count, state.warmup)
+        skipper, adaptive = _NormSkip(), ClipAdaptiveTwin(state)
+        t = state.threshold()
+        skipper.at = t * 3.0 if math.isfinite(t) and trial % 2 else math.inf
+        for skip_nonfinite in (True, False):
+            twin = DeviceTwin(skip_nonfinite, [skipper, adaptive])
+            norms = [t * 0.5, t * 1.5, t * 10.0, math.inf, math.nan] if math.isfinite(t) else [1.0, math.inf]
+            for n in norms:
+                gsq = torch.tensor(n * n, dtype=torch.float64)
+                ref_coef = None
+                for v in (1e30, -math.inf, math.inf,  # 1e30: finite, above any loss that learns
+                          math.nan):
+                    for dtype in (torch.float32, torch.float16):
+                        loss = torch.tensor(v, dtype=dtype)
+                        found, coef = twin.decide(gsq, loss, False, has_loss=True)
+                        bad = not math.isfinite(n) or not math.isfinite(float(loss))  # 1e30 in float16: inf
+                        want = float((skip_nonfinite and bad) or (math.isfinite(n) and n >= skipper.at))
+                        assert found is not None and float(found) == want, (n, v, skip_nonfinite)
+                        c = float(coef)  # type: ignore[arg-type]
+                        if ref_coef is None:
+                            ref_coef = c
+                        assert c == ref_coef or (c != c and ref_coef != ref_coef), (n, v)
+                        checked += 1
+    assert checked > 1000, checked

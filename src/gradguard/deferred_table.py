@@ -32,14 +32,15 @@ _K = 12  # the table's breakpoints over the norm, padded with +inf (at most 11 a
 
 @dataclass(slots=True)
 class Table:
-    """Views of one device vector ``[skip, mean, zs, -MAX, next(learn_below), bounds (K), targets (3 (K + 1)), zs2s
-    (3 (K + 1)), flags]``, written in place each step: the step's clip as a table over the intervals of the norm
-    between ``bounds`` (``bucketize(n, bounds, right=True)``), one block of ``K + 1`` entries per loss bucket
-    (``bucketize(loss, [-MAX, next(learn_below)], right=True)``; one block used unless a device loss picks the
-    limit): the norm the step is clipped to (``+inf``: none) and the ``zs2`` of ``clip_adaptive``'s far target
-    (``+inf`` where it does not clip: the target is then ``+inf`` or NaN, which ``fmin`` drops); ``flags``: the
-    step's ``found_inf`` (float32 0/1) by the norm's interval, the last one (``K``) holding the NaN and +inf norms,
-    as float32 in the vector's last doubles (one copy for all)."""
+    """Views of one device vector ``[skip, mean, zs, -MAX, next(learn_below), +inf, bounds (K), targets (4 (K + 1)),
+    zs2s (4 (K + 1)), flags]``, written in place each step: the step's clip as a table over the intervals of the norm
+    between ``bounds`` (``bucketize(n, bounds, right=True)``), one block of ``K + 1`` entries per bucket of a
+    device loss (``bucketize(loss, [-MAX, next(learn_below), +inf], right=True)``: -inf, learning, the other finite
+    losses, +inf and NaN; without a device loss the third block, the ``*2`` views): the norm the step is clipped to
+    (``+inf``: none) and the ``zs2`` of ``clip_adaptive``'s far target (``+inf`` where it does not clip: the target
+    is then ``+inf`` or NaN, which ``fmin`` drops); ``flags``: the step's ``found_inf`` (float32 0/1) by the same
+    index, the last of each block (``K``) holding the NaN and +inf norms, blocks 0 and 3 all 1 under
+    ``skip_nonfinite`` (a non-finite loss), as float32 in the vector's last doubles (one copy for all)."""
 
     skip: torch.Tensor  # 0-d views (all views are made once per vector)
     mean: torch.Tensor
@@ -49,6 +50,9 @@ class Table:
     targets: torch.Tensor
     zs2s: torch.Tensor
     flags: torch.Tensor  # float32 view of the last doubles
+    targets2: torch.Tensor  # the third blocks (a finite loss that does not learn): no device loss
+    zs2s2: torch.Tensor
+    flags2: torch.Tensor
     host: Any  # the numpy array the device vector is written from (CPU: the vector's own memory)
     fhost: Any  # its flags, as a float32 numpy view
     pinned: list[torch.Tensor]  # CUDA: two pinned host buffers used in turn
@@ -93,10 +97,10 @@ def norm_skip_start(limit: float) -> float:
 
 
 class Parts(NamedTuple):
-    """The entries of a :class:`Table` that are not padding (:func:`table_parts`): the first five doubles, the
-    ``m`` finite breakpoints, the ``m + 1`` clip targets and far-target ``zs2`` of each loss block used (``zs2s``
-    empty: the far target is not used), the ``m + 1`` flags; the table's ``K``, whether the far target and the loss
-    blocks are used."""
+    """The entries of a :class:`Table` that are not padding (:func:`table_parts`): the first six doubles, the
+    ``m`` finite breakpoints, the ``m + 1`` clip targets and far-target ``zs2`` of each of the four loss blocks
+    (``zs2s`` empty: the far target is not used), the ``m + 1`` flags by the norm (the loss's own added by the
+    writers); the table's ``K``, whether the far target is used and the loss picks the limit."""
 
     head: list[float]
     bounds: list[float]
@@ -130,20 +134,21 @@ def table_parts(skip: float, clip: float, bands: Any, device_loss: bool, skip_no
     flags = [1.0 if n >= skip_norm else 0.0 for n in reps] if skip_norm < inf else [0.0] * len(reps)
     fixed = [clip if clip < n < inf else inf for n in reps] if clip < inf else None  # None: all +inf
     if bands is None:
-        return Parts([skip, math.nan, math.nan, -_MAX, -_MAX], bounds, [fixed or [inf] * len(reps)], [], flags, k,
-                     False, False)
+        return Parts([skip, math.nan, math.nan, -_MAX, -_MAX, inf], bounds, [fixed or [inf] * len(reps)] * 4, [],
+                     flags, k, False, False)
     far = not bands.warm
-    head = [skip, bands.mean, bands.zs, -_MAX, math.nextafter(bands.learn_below, inf) if by_loss else -_MAX]
+    head = [skip, bands.mean, bands.zs, -_MAX, math.nextafter(bands.learn_below, inf) if by_loss else -_MAX, inf]
     targets, zs2s = [], []
     for state in ((0, 1) if by_loss else (0,)):
         to = bands.clip_to(reps, state)
         targets.append(to if fixed is None else [f if f < t else t for f, t in zip(fixed, to)])
         if far:
             zs2s.append([bands.zs2 if t < inf else inf for t in to])
-    if by_loss:  # loss buckets: -inf, learning (-inf < loss <= learn_below), the rest
-        targets.append(targets[0])
-        if far:
-            zs2s.append(zs2s[0])
+    # loss buckets: -inf, learning (-inf < loss <= learn_below; state 0 without a device loss), the other finite
+    # losses, +inf and NaN
+    targets = [targets[0], targets[-1], targets[0], targets[0]]
+    if far:
+        zs2s = [zs2s[0], zs2s[-1], zs2s[0], zs2s[0]]
     return Parts(head, bounds, targets, zs2s, flags, k, far, by_loss)
 
 
@@ -159,20 +164,21 @@ def table_host(skip: float, clip: float, bands: Any, device_loss: bool, skip_nor
     unused = [inf] * (k + 1)
     out = p.head + p.bounds + pad
     for rows in (p.targets, p.zs2s):
-        for b in range(3):
+        for b in range(4):
             out += rows[b] + pad if b < len(rows) else unused
-    flags = p.flags + [0.0] * (k - m - 1) + [1.0 if nonfinite else 0.0]
-    return out, flags, k, p.far, p.by_loss
+    block = p.flags + [0.0] * (k - m - 1) + [1.0 if nonfinite else 0.0]
+    loss_bad = [1.0] * (k + 1) if nonfinite else block  # a -inf, +inf or NaN device loss
+    return out, loss_bad + block + block + loss_bad, k, p.far, p.by_loss
 
 
 def _flag_doubles(k: int) -> int:
-    return (k + 2) // 2  # K + 1 float32 flags in whole doubles
+    return 2 * (k + 1)  # 4 (K + 1) float32 flags in whole doubles
 
 
 def new_table(device: torch.device, k: int) -> Table:
     """A device vector for ``k`` breakpoints and its views (made once: each step writes the vector in place)."""
     f = _flag_doubles(k)
-    size = 5 + k + 6 * (k + 1) + f
+    size = 6 + k + 8 * (k + 1) + f
     host = np.zeros(size)
     if device.type == "cpu":
         vector = torch.from_numpy(host)  # the step's doubles are written to its memory: no copy, no new tensor
@@ -180,15 +186,16 @@ def new_table(device: torch.device, k: int) -> Table:
     else:
         vector = torch.zeros(size, dtype=torch.float64, device=device)
         pinned = [torch.zeros(size, dtype=torch.float64, pin_memory=device.type == "cuda") for _ in range(2)]
-    n = 3 * (k + 1)
-    _, xbounds, bounds, targets, zs2s, flags = vector.split_with_sizes([3, 2, k, n, n, f])
+    n, b = 4 * (k + 1), 2 * (k + 1)
+    _, xbounds, bounds, targets, zs2s, flags = vector.split_with_sizes([3, 3, k, n, n, f])
     blank = np.full(size, math.inf)  # every entry padding: +inf, the flags 0
-    blank[:5] = 0.0
+    blank[:6] = 0.0
     blank[size - f:] = 0.0
-    return Table(vector[0], vector[1], vector[2], xbounds, bounds, targets, zs2s,
-                 flags.view(torch.float32)[:k + 1], host, host[size - f:].view(np.float32)[:k + 1], pinned, vector, k,
-                 blank, views=[(a, a[size - f:].view(np.float32)[:k + 1]) for a in ([b.numpy() for b in pinned]
-                                                                                   if pinned else [host])])
+    flags = flags.view(torch.float32)
+    return Table(vector[0], vector[1], vector[2], xbounds, bounds, targets, zs2s, flags, targets[b:], zs2s[b:],
+                 flags[b:], host, host[size - f:].view(np.float32), pinned, vector, k,
+                 blank, views=[(a, a[size - f:].view(np.float32)) for a in ([b.numpy() for b in pinned]
+                                                                           if pinned else [host])])
 
 
 def write_parts(tab: Table, p: Parts, nonfinite: bool) -> None:
@@ -196,18 +203,23 @@ def write_parts(tab: Table, p: Parts, nonfinite: bool) -> None:
     (a few slice writes instead of a list of every entry), without waiting (on CUDA as :func:`write_table`)."""
     k, m = tab.k, len(p.bounds)
     h, f = tab.views[tab.turn ^ 1] if tab.pinned else tab.views[0]  # a host vector and its flags (float32)
-    if tab.nonfinite is not nonfinite:  # the last flag (NaN and +inf norms) is the twin's: kept in the blank
+    if tab.nonfinite is not nonfinite:  # the flags of NaN/+inf norms and of a non-finite loss are the twin's
         tab.nonfinite = nonfinite
-        tab.blank[-_flag_doubles(k):].view(np.float32)[k] = 1.0 if nonfinite else 0.0
+        blank = tab.blank[-_flag_doubles(k):].view(np.float32).reshape(4, k + 1)
+        blank[:] = 0.0
+        if nonfinite:
+            blank[:, k] = 1.0
+            blank[0] = blank[3] = 1.0
     h[:] = tab.blank
-    h[:5] = p.head
-    h[5:5 + m] = p.bounds
-    at = 5 + k
+    h[:6] = p.head
+    h[6:6 + m] = p.bounds
+    at = 6 + k
     for rows in (p.targets, p.zs2s):
         for b, row in enumerate(rows):
             h[at + b * (k + 1): at + b * (k + 1) + m + 1] = row
-        at += 3 * (k + 1)
-    f[:m + 1] = p.flags
+        at += 4 * (k + 1)
+    for b in ((1, 2) if nonfinite else (0, 1, 2, 3)):
+        f[b * (k + 1): b * (k + 1) + m + 1] = p.flags
     if tab.pinned:
         tab.turn ^= 1
         tab.vector.copy_(tab.pinned[tab.turn], non_blocking=True)
@@ -220,13 +232,13 @@ def write_table(tab: Table, values: list[float], flags: list[float]) -> None:
     n = len(values)
     if not tab.pinned:
         tab.host[:n] = values
-        tab.fhost[:] = flags
+        tab.fhost[:len(flags)] = flags
         return
     tab.turn ^= 1
     buf = tab.pinned[tab.turn]
     a = buf.numpy()
     a[:n] = values
-    a[n:].view(np.float32)[:tab.k + 1] = flags
+    a[n:].view(np.float32)[:len(flags)] = flags
     tab.vector.copy_(buf, non_blocking=True)
 
 
@@ -262,30 +274,31 @@ def write_slots(tab: Table, skip: float, skip_norm: float, bands: Any, by_loss: 
         return False
     skips, far, order = key
     k = tab.k
-    t = 5 + k  # the targets' first block
-    z = t + 3 * (k + 1)  # the zs2s' first block
+    t = 6 + k  # the targets' first block
+    z = t + 4 * (k + 1)  # the zs2s' first block
     h = tab.pinned[tab.turn ^ 1].numpy() if tab.pinned else tab.host
     if tab.pinned:  # CUDA: the other pinned buffer, then one copy (see write_table): both hold the same layout
         h[:] = tab.pinned[tab.turn].numpy()
     h[0], h[1], h[2] = skip, bands.mean, bands.zs
-    if order is None:
+    if order is None:  # the reps (-inf, 5e-324, next(limit), skip_norm?), the same in every loss block
         limit = bands.limits[0]
-        h[6], h[t + 2] = math.nextafter(limit, math.inf), limit
-        if far:
-            h[z + 2] = bands.zs2
+        h[7] = math.nextafter(limit, math.inf)
+        end = 4 if skips else 3
         if skips:
-            h[7], h[t + 3] = skip_norm, limit
+            h[8] = skip_norm
+        for at in range(0, 4 * (k + 1), k + 1):
+            h[t + at + 2: t + at + end] = limit
             if far:
-                h[z + 3] = bands.zs2
+                h[z + at + 2: z + at + end] = bands.zs2
     else:  # the reps (-inf, 5e-324, next(lower), next(upper), skip_norm?): a block's limit clips from its next on
         limits = bands.limits
         lower = limits[0] if order else limits[1]
         h[4] = math.nextafter(bands.learn_below, math.inf)
-        h[6], h[7] = math.nextafter(lower, math.inf), math.nextafter(max(limits), math.inf)
+        h[7], h[8] = math.nextafter(lower, math.inf), math.nextafter(max(limits), math.inf)
         end = 5 if skips else 4  # past the last rep
         if skips:
-            h[8] = skip_norm
-        for block, state in ((0, 0), (1, 1), (2, 0)):  # loss buckets: -inf, learning, the rest (table_parts)
+            h[9] = skip_norm
+        for block, state in ((0, 0), (1, 1), (2, 0), (3, 0)):  # loss buckets (table_parts)
             lim = limits[state]
             first = 2 if lim == lower else 3
             at = block * (k + 1)

@@ -332,10 +332,10 @@ class DeviceTwin:
             return None, None
         x = loss
         if x is not None:  # the loss as a 0-d tensor on gsq's device (calls only where needed: each costs)
-            x = x.detach() if x.requires_grad else x
+            x = x.detach() if x.requires_grad and not self._flagged else x  # bucketize needs no detach
             x = x.reshape(()) if x.dim() else x
             x = x if x.device == gsq.device else x.to(gsq.device)
-        tab, far, by_loss = self._table(gsq.device, has_loss, host_loss, x is not None and has_loss)
+        tab, far, _ = self._table(gsq.device, has_loss, host_loss, x is not None and has_loss)
         out = self._out
         assert out is not None  # made by _table's _on
         found = None
@@ -355,20 +355,20 @@ class DeviceTwin:
         if self.clips:
             norm = out.root(gsq)
             at = torch.bucketize(norm, tab.bounds, right=True, out=out.at)
+            if x is not None:  # the loss's bucket (-inf, learning, the other finite, +inf/NaN) picks the block: the
+                # loss as the host reads it (bucketize compares it with the float64 bounds in float64, exactly)
+                at = torch.add(at, torch.bucketize(x, tab.xbounds, right=True), alpha=tab.k + 1, out=out.at)
+                flags, targets, zs2s = tab.flags, tab.targets, tab.zs2s
+            else:  # no device loss: the block of a finite loss that does not learn
+                flags, targets, zs2s = tab.flags2, tab.targets2, tab.zs2s2
             if self._flagged and (self.skip_nonfinite or self.skips):
                 if self.skip_nonfinite and loss_bad:
                     found = self._f1.clone()
-                else:
-                    found = torch.take(tab.flags, at, out=out.found)  # 1.0: NaN/Inf norm, an outlier's norm
-                    if self.skip_nonfinite and x is not None:
-                        found = torch.where(x.abs() < math.inf, found, self._f1, out=out.found)
-            if by_loss and x is not None:  # the value the host reads: the loss as packed, in float64; bucketize
-                # compares a float32/16 loss with the float64 bounds in their common dtype (float64: exact), so no
-                # conversion of its own (one device operation fewer)
-                at = torch.add(at, torch.bucketize(x, tab.xbounds, right=True), alpha=tab.k + 1)
-            target = torch.take(tab.targets, at, out=out.target)
+                else:  # 1.0: a NaN/Inf norm, an outlier's norm, a non-finite loss under skip_nonfinite
+                    found = torch.take(flags, at, out=out.found)
+            target = torch.take(targets, at, out=out.target)
             if far:
-                far_into(norm, tab.mean, tab.zs, torch.take(tab.zs2s, at, out=out.zs2), out.far)
+                far_into(norm, tab.mean, tab.zs, torch.take(zs2s, at, out=out.zs2), out.far)
                 torch.fmin(target, out.far, out=target)
             # target / norm < 1 where clipped; +inf or NaN (norm 0, Inf, NaN) where not: fmin takes 1.0 then
             coef = torch.fmin(torch.div(target, norm, out=target), self._one, out=out.coef)
