@@ -1,16 +1,184 @@
-"""Deep stacks that nothing keeps trainable: many weight layers in a row with no residual path and no normalisation
-(or a residual stream with no normalisation at all). At initialisation their signal can look healthy on one batch;
-training then stalls or diverges. Empty until its rules are written (issue 12, session 12)."""
+"""Deep stacks that nothing keeps trainable: many weight layers in a row with no residual path (named ``depth``), or a
+residual stream with no normalisation anywhere whose blocks barely change it (named ``normalization``). At
+initialisation their signal can look healthy on one batch; training then stalls or diverges.
+
+Both are read off the probe's call records, by what the modules did on the batch, not by their class:
+
+* **series depth**: along the weight layers (each module's first call, in execution order) a transition ``A -> B``
+  is *in series* when ``B``'s input is ``A``'s output after activation, dropout or normalisation modules (the
+  probe's ``chained``: a user's own LayerNorm counts when its rows come out at unit RMS). Any other transition is a
+  *break* when, between the two layers, the gradient passes unchanged from ``A``'s output or a later module's
+  output into a later module (or ``B``), which ``B`` then does not read in series: a sum (a residual add: the
+  gradient of ``a + h`` is that of ``a``), a pooling, a module-to-module path that is not ``A``'s chain; or when
+  ``B`` reads more features than ``A`` outputs (a concatenation: DenseNet, U-Net, Inception). A transition made
+  only by tensor operations that change the gradient (attention's matmuls, a running sum) neither counts nor
+  breaks. The series depth is the most in-series
+  transitions between two breaks. Warning at ``SERIES_WARN`` (seen halves: every healthy model, VGG with
+  BatchNorm, a 17-layer SELU MLP, N-BEATS, RegNet, Inception, MobileNetV2 included, is at 16 or less; a 12-block
+  pre-LN Transformer-XL without its skip connections is at 36, a 40-layer plain ReLU conv stack at 39).
+* **residual stream without normalisation**: a module whose output has the same gradient as the last module that
+  ran inside it but a different RMS ends in a sum with something else (its input: a residual block). With no
+  module that normalised on the batch (a normalisation module that ran, or any module whose output rows came out
+  at unit RMS; one defined but never called does not count), when the median such block's branch output is
+  ``BRANCH_DECADES`` or more below the stream it is added to, the blocks read the stream at its raw scale and
+  barely change it (seen halves: the one healthy residual model without norms, a PixelCNN, at a median of -0.34
+  decades; MobileNet without BatchNorm at -0.87; StarCoder2 and Nemotron with their norms removed at -1.7, -4.4).
+
+Both findings are warnings with a small score (``SCORE``): they name a design that fails in training, not a
+measured blow-up, so any finding with measured trouble ranks above them.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
+import statistics
+
+from torch import nn
+
 from .findings import Finding
-from .probe import ProbeResult
+from .layers import is_weight_layer
+from .probe import CallRecord, ProbeResult
 from .propagation import Propagation
 
-__all__ = ["plain_stack_findings"]
+__all__ = ["BRANCH_DECADES", "MIN_BLOCKS", "SCORE", "SERIES_WARN", "plain_stack_findings", "residual_blocks",
+           "series_depth"]
+
+#: in-series transitions between two breaks from which a stack is too deep to train without skip connections
+SERIES_WARN = 24
+#: residual blocks (sums at a module's output) needed to call the model a residual stream
+MIN_BLOCKS = 2
+#: median log10(branch output RMS / stream RMS) at or below which the blocks barely change the stream
+BRANCH_DECADES = -1.0
+#: ranking score of these findings (decades): below any finding with measured trouble
+SCORE = 0.05
+#: relative difference under which two gradient norms are the same tensor's gradient
+_SAME = 1e-5
+
+
+def _same(a: float | None, b: float | None, tol: float = _SAME) -> bool:
+    if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    return abs(a - b) <= tol * max(abs(a), abs(b), 1e-30)
+
+
+def _weight_calls(probe: ProbeResult) -> list[CallRecord]:
+    """First calls of leaf weight layers (embeddings start a path, not a transition), in execution order."""
+    return [r for r in sorted(probe.records, key=lambda r: r.pre_order)
+            if r.leaf and r.call == 0 and is_weight_layer(r.module) and not isinstance(r.module, nn.Embedding)]
+
+
+def _widens(a: CallRecord, b: CallRecord) -> bool:
+    """``b`` reads more features than ``a`` outputs: ``a``'s output is concatenated with others (DenseNet, U-Net,
+    Inception), a skip path."""
+    if isinstance(b.module, nn.Linear):
+        width = b.module.in_features
+    elif isinstance(b.module, nn.modules.conv._ConvNd):
+        width = b.module.in_channels
+    else:
+        return False
+    conv = isinstance(a.module, nn.modules.conv._ConvNd)
+    if not a.out_shape or (conv and len(a.out_shape) < 2):
+        return False
+    return width > a.out_shape[1 if conv else -1]
+
+
+def _breaks(a: CallRecord, between: list[CallRecord], b: CallRecord) -> bool:
+    """The gradient reaches a module after ``a`` (or ``b``) unchanged from ``a``'s output or a later module's (a sum
+    or another reader of the same tensor), or ``b`` reads a concatenation with ``a``'s output: not a series
+    connection."""
+    if _widens(a, b):
+        return True
+    seen = [a]
+    for r in [*between, b]:
+        if any(_same(x.grad_out, r.grad_in) for x in seen):
+            return True
+        seen.append(r)
+    return False
+
+
+def series_depth(probe: ProbeResult) -> tuple[int, list[str]]:
+    """The most in-series weight-layer transitions between two breaks (see the module docstring), and the layers."""
+    calls = _weight_calls(probe)
+    leaves = sorted((r for r in probe.records if r.leaf), key=lambda r: r.pre_order)
+    best: list[CallRecord] = []
+    run: list[CallRecord] = calls[:1]
+    count = best_count = 0
+    for a, b in itertools.pairwise(calls):
+        if b.chained:
+            count += 1
+            run.append(b)
+        elif _breaks(a, [r for r in leaves if a.pre_order < r.pre_order < b.pre_order], b):
+            count, run = 0, [b]
+        else:
+            run.append(b)
+        if count > best_count:
+            best_count, best = count, list(run)
+    return best_count, [r.name for r in best]
+
+
+def residual_blocks(probe: ProbeResult) -> list[tuple[str, float, float]]:
+    """Modules whose output is a sum of the last module run inside them and something else (a residual block):
+    ``(name, log10(branch RMS / output RMS), output RMS)``, first calls only, finite outputs only."""
+    by_post = {r.post_order: r for r in probe.records if r.post_order >= 0}
+    out: list[tuple[str, float, float]] = []
+    for c in probe.records:
+        if c.leaf or c.call != 0 or c.name == "" or c.post_order < 1:
+            continue
+        last = by_post.get(c.post_order - 1)
+        if last is None or last.pre_order <= c.pre_order or not c.name or not last.name.startswith(c.name + "."):
+            continue
+        if not (math.isfinite(c.out_rms) and math.isfinite(last.out_rms)) or c.out_rms <= 0 or last.out_rms <= 0:
+            continue
+        if _same(c.grad_out, last.grad_out, 1e-4) and not _same(c.out_rms, last.out_rms, 1e-3):
+            out.append((c.name, math.log10(last.out_rms / c.out_rms), c.out_rms))
+    return out
 
 
 def plain_stack_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]:
-    """Findings for a deep stack with neither residual connections nor normalisation (none yet)."""
-    return []
+    """A deep stack with no residual path (``depth``), or a residual stream with no normalisation whose blocks barely
+    change it (``normalization``); warnings (see the module docstring)."""
+    found: list[Finding] = []
+    norms = {r.name for r in probe.records if r.normalizes}  # called, and normalising on the batch
+    depth, layers = series_depth(probe)
+    if depth >= SERIES_WARN:
+        no_norm = not norms
+        found.append(Finding(
+            cause="depth", layers=layers, severity="warning", confidence=0.6,
+            evidence={"weight_layers_in_series": depth + 1, "series_transitions": depth,
+                      "warn_at_transitions": SERIES_WARN, "normalization_layers": len(norms),
+                      "healthy_max_seen": 16},
+            message=(f"{depth + 1} weight layers run one after another with no residual (skip) connection"
+                     + (" and no normalisation anywhere" if no_norm else "") + ": every gradient passes through "
+                     "all of them. The signal may look fine on this batch at initialisation, but a stack this deep "
+                     "without skip paths stalls or diverges in training."),
+            prescription=("Add residual connections around each block (x + block(x)), so the gradient has a short "
+                          "path to every layer" + (", and a normalisation layer per block (BatchNorm for convs, "
+                                                   "LayerNorm for sequences)" if no_norm else "")
+                          + "; or use fewer layers."),
+            code=("def forward(self, x):\n    for norm, block in zip(self.norms, self.blocks):\n"
+                  "        x = x + block(norm(x))  # residual connection around a normalised block\n    return x"),
+            score=SCORE,
+        ))
+    blocks = residual_blocks(probe)
+    if not norms and len(blocks) >= MIN_BLOCKS:
+        median = statistics.median(b[1] for b in blocks)
+        if median <= BRANCH_DECADES:
+            stream = statistics.median(b[2] for b in blocks)
+            found.append(Finding(
+                cause="normalization", layers=[b[0] for b in blocks], severity="warning", confidence=0.6,
+                evidence={"residual_blocks": len(blocks), "normalization_layers": 0,
+                          "branch_over_stream_decades_median": round(median, 2),
+                          "warn_at_decades": BRANCH_DECADES, "stream_rms_median": float(f"{stream:.3g}"),
+                          "healthy_min_seen": -0.34},
+                message=(f"The model is a residual stream of {len(blocks)} blocks with no normalisation anywhere: "
+                         f"each block reads the stream at its raw scale (RMS {stream:.2g}) and adds back an output "
+                         f"{-median:.1f} decades smaller, so the blocks barely change it. Without a norm before "
+                         "each block, training stalls or the stream's scale drifts as the weights grow."),
+                prescription=("Add a normalisation layer at the input of each block (pre-norm: x + block(norm(x)), "
+                              "LayerNorm or RMSNorm for sequences, BatchNorm for convs), and one before the head."),
+                code=("self.norm = nn.LayerNorm(d)  # one per block\n"
+                      "def forward(self, x):\n    return x + self.block(self.norm(x))"),
+                score=SCORE,
+            ))
+    return found
