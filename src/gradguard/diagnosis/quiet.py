@@ -311,11 +311,12 @@ def _tiny_lr(m: QuietMeasures, optimizer: torch.optim.Optimizer | None, schedule
                  f"{healthy:g}); 10,000 such steps move the "
                  f"weights by at most {1e4 * m.share:.2g} of their size, so training barely gets anywhere."
                  + lambda_note),
-        prescription=(f"Raise the learning rate to about {suggest:.2g} (a step of {target:g} of the weights' "
-                      "size)" + ("; make the LambdaLR's function return the factor, not the lr." if lambda_note
-                                 else ".")),
+        prescription=(f"Make the LambdaLR's function return the factor (0 to 1), not a learning rate, so the "
+                      f"schedule peaks at the optimizer's lr {max(base):g}; a peak of about {suggest:.2g} moves the "
+                      f"weights by {target:g} of their size a step." if lambda_note else
+                      f"Raise the learning rate to about {suggest:.2g} (a step of {target:g} of the weights' size)."),
         code=(f"scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: factor(step))  # 0..1\n"
-              f"# with optimizer's lr = {suggest:.2g}" if lambda_note else
+              f"# optimizer's lr: the peak, about {suggest:.2g}" if lambda_note else
               f"for group in optimizer.param_groups:\n    group['lr'] = {suggest:.2g}"),
         score=math.log10(healthy / m.share),
     )]
