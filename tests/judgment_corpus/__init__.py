@@ -19,7 +19,8 @@ third round's, ``fresh2.py``, likewise) or ``"fresh3"`` (the fourth round's, ``f
 (the fifth round's, ``fresh4.py``, likewise) or ``"fresh5"`` (the seventh round's, ``fresh5.py``, likewise) or
 ``"fresh6"`` (the tenth session's, ``fresh6.py``, likewise) or ``"fresh7"`` (the eleventh session's, ``fresh7.py``,
 likewise) or ``"fresh8"`` (the eleventh session's second, ``fresh8.py``, likewise) or ``"fresh9"`` (its third,
-``fresh9.py``, likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise). The
+``fresh9.py``, likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise) or ``"fresh11"`` (its second, ``fresh11.py``,
+likewise). The
 rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately, cases
 alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added in
 pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -47,7 +48,7 @@ from . import healthy as H
 from ._setup import PlainRun, Setup, run_plain
 
 __all__ = ["ALL", "BROKEN", "CORPUS", "DEV3", "DEV4", "DEV5", "DEV6", "DEV7", "DEV8", "DEV9", "EXPLODE", "FRESH",
-           "FRESH2", "FRESH3", "FRESH4", "FRESH5", "FRESH6", "FRESH7", "FRESH8", "FRESH9", "FRESH10",
+           "FRESH2", "FRESH3", "FRESH4", "FRESH5", "FRESH6", "FRESH7", "FRESH8", "FRESH9", "FRESH10", "FRESH11",
            "HALVES", "HEALTHY", "NONFINITE", "VANISH", "Case", "PlainRun", "Setup", "by_name", "train_plain"]
 
 #: accepted event kinds by the kind of trouble
@@ -197,15 +198,16 @@ from .fresh7 import FRESH7  # noqa: E402  (the eleventh session's held-out batch
 from .fresh8 import FRESH8  # noqa: E402  (the eleventh session's second held-out batch, likewise)
 from .fresh9 import FRESH9  # noqa: E402  (the eleventh session's third held-out batch, likewise)
 from .fresh10 import FRESH10  # noqa: E402  (the twelfth session's held-out batch, likewise)
+from .fresh11 import FRESH11  # noqa: E402  (the twelfth session's second held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
                    + FRESH6 + FRESH7 + FRESH8
-                   + FRESH9 + FRESH10)
+                   + FRESH9 + FRESH10 + FRESH11)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
-                           "fresh8", "fresh9", "fresh10")
+                           "fresh8", "fresh9", "fresh10", "fresh11")
 
 
 def by_name(name: str) -> Case:
