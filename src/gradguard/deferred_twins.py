@@ -30,9 +30,11 @@ and +inf norms; ``skip_outliers``: :func:`~gradguard.deferred_table.norm_skip_st
 same interval. Every result is written in place into buffers kept per device (``out=``: no allocation), the far
 target by five operations (:func:`~gradguard.deferred_table.far_into`). 15 small device operations for ``safe``,
 ``grad_scale`` included (18 in session 10, 25 and 15 indexings of the host doubles before), 8 for a skip and a fixed
-clip (10; 12 before). On a steady step the host writes the few table entries that change
-(:func:`~gradguard.deferred_table.write_slots`), otherwise the entries that are not padding
-(:func:`~gradguard.deferred_table.write_parts`); the same doubles.
+clip (10; 12 before). A tensor loss picks the table's block by its bucket (-inf, learning, other finite, +inf/NaN),
+whose flags carry ``skip_nonfinite``'s non-finite loss: ``found_inf`` is one ``take`` by the norm's interval and the
+loss's bucket (session 12; no finiteness check of its own). On a steady step the host writes the few table entries
+that change (:func:`~gradguard.deferred_table.write_slots`: one limit, or the two of a device loss), otherwise the
+entries that are not padding (:func:`~gradguard.deferred_table.write_parts`); the same doubles.
 
 Twins known here: :class:`~gradguard.policy.SkipNonFinite`, :class:`~gradguard.policy.ClipByGlobalNorm`
 (:class:`FixedClipTwin`), :class:`~gradguard.mitigation.skipping.SkipOutliers` (:class:`SkipOutliersTwin`),
