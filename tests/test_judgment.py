@@ -241,6 +241,12 @@ def test_fresh10_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH10, "fresh10", CONTROLS, 12, min_cases=22)  # issue 12's brief: >= 10 healthy + 12 broken
 
 
+def test_fresh11_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh11 import CONTROLS, FRESH11
+
+    _check_frozen_batch(FRESH11, "fresh11", CONTROLS, 12, min_cases=22)  # issue 12's brief: >= 10 healthy + 12 broken
+
+
 @pytest.mark.parametrize("case", FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5, ids=lambda c: c.name)
 def test_held_out_batches_first_step(case: Case) -> None:
     """Cheap label check at seed 0 (the full 200-step check: GRADGUARD_CORPUS_LABELS=1): a case labelled
