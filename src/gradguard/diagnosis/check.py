@@ -18,6 +18,7 @@ from .depth import depth_findings
 from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings, weight_specs
+from .localise import localise
 from .mistakes import (
     double_squash_findings,
     frozen_norm_findings,
@@ -152,6 +153,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     explain(findings, family, trained, weight_decay)
+    localise(findings, probe, prop)
     if confirm_steps > 0 and optimizer is not None:
         cost.update(confirm(findings, model, step.run, optimizer, steps=confirm_steps, lrs=lrs, scheduler=scheduler,
                             max_grad_norm=max_grad_norm, notes=notes))
