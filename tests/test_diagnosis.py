@@ -318,7 +318,7 @@ def test_hf_dict_batch_and_token_ids_raise_no_data_alarm() -> None:
         ({"closure": lambda m: "loss"}, ["closure(model)", ".loss", "str"]),
         ({"closure": lambda m: m(torch.randn(4, 5)).mean()}, ["closure(model) failed", "mat1 and mat2"]),
         ({"batch": (torch.randn(4, 8), torch.randn(4, 1)), "loss_fn": F.mse_loss, "scheduler": object()},
-         ["scheduler", "get_last_lr"]),
+         ["scheduler", "get_last_lr", "step()"]),
     ],
 )
 def test_call_form_errors_say_what_to_pass(kwargs: dict[str, object], words: list[str]) -> None:
@@ -327,6 +327,32 @@ def test_call_form_errors_say_what_to_pass(kwargs: dict[str, object], words: lis
         check(model, **kwargs)  # type: ignore[arg-type]
     for w in words:
         assert w in str(info.value)
+
+
+def test_hand_written_scheduler_is_checked_at_the_optimizer_lr_and_left_alone() -> None:
+    """A scheduler object of the user's own (step() but no get_last_lr()) does not stop the check: the optimizer's
+    current lr is judged (here far too large for SGD: lr), the scheduler is never stepped, and a note says so."""
+
+    class Warmup:
+        def __init__(self, opt: torch.optim.Optimizer) -> None:
+            self.opt, self.calls = opt, 0
+
+        def step(self) -> None:
+            self.calls += 1
+            for g in self.opt.param_groups:
+                g["lr"] *= 2.0
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    x, y = _batch()
+    opt = torch.optim.SGD(model.parameters(), lr=50.0)
+    sched = Warmup(opt)
+    d = check(model, (x, y), F.mse_loss, opt, scheduler=sched)
+    assert sched.calls == 0 and opt.param_groups[0]["lr"] == 50.0
+    assert any("Warmup" in n and "get_last_lr" in n for n in d.notes)
+    assert d.top is not None and d.top.cause == "lr"
+    healthy = torch.optim.SGD(model.parameters(), lr=0.01)
+    assert check(model, (x, y), F.mse_loss, healthy, scheduler=Warmup(healthy)).healthy
 
 
 def test_scheduler_current_lr_is_the_one_checked() -> None:

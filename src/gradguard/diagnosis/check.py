@@ -69,7 +69,10 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
             and ``confirm_steps + 1`` times per short run on a copy of the model (the model it is given), so it
             must compute the loss of the model it is passed and not change state outside it (e.g. carry a hidden
             state over from call to call).
-        scheduler: optional learning-rate scheduler; its current ``get_last_lr()`` is the lr checked (warm-up).
+        scheduler: optional learning-rate scheduler; its current ``get_last_lr()`` is the lr checked (warm-up) and
+            its peak over the next steps the lr weight decay and a too-small rate are judged at. A hand-written
+            scheduler (``step()`` but no ``get_last_lr()``) is neither stepped nor copied: the optimizer's current
+            lrs are checked, and ``Diagnosis.notes`` says so.
         max_grad_norm: the norm the training loop clips gradients to (``clip_grad_norm_``) before the step, if it
             does; the lr check steps with the clipped gradients.
         steps_done: optimizer steps already taken (the Guard passes its step). From ``TRAINED_STEPS`` on, weights
@@ -101,6 +104,12 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         raise ConfigError("confirm_steps", confirm_steps, "an int >= 0 (0 disables the confirmation)")
     step = resolve_step(batch, loss_fn, closure)
     lrs = scheduler_lrs(scheduler, optimizer)
+    if scheduler is not None and lrs is None:  # a hand-written scheduler: not stepped or copied here
+        d = _diagnose(model, step, optimizer, None, max_grad_norm, steps_done, True, confirm_steps=confirm_steps)
+        d.notes.append(f"scheduler {type(scheduler).__name__} is not a torch.optim.lr_scheduler (no get_last_lr()): "
+                       "judged at the optimizer's current lr; the schedule's later rates (a warm-up's peak) are not "
+                       "read")
+        return d
     return _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
                      peak_lrs=scheduler_peak_lrs(scheduler, optimizer), scheduler=scheduler,
                      confirm_steps=confirm_steps)
@@ -226,20 +235,23 @@ def _trained(optimizer: torch.optim.Optimizer, steps_done: int | None) -> bool:
 
 
 def scheduler_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[float] | None:
-    """The scheduler's current lr per param group (``get_last_lr()``), or None without a scheduler.
+    """The scheduler's current lr per param group (``get_last_lr()``), or None without a scheduler or for a
+    hand-written one (an object with ``step()`` but no ``get_last_lr()``: the optimizer's lrs are its current ones).
 
     Raises:
-        DiagnosisError: the scheduler has no ``get_last_lr`` or gives a different number of lrs than the
-            optimizer has param groups.
+        DiagnosisError: the scheduler has neither ``get_last_lr`` nor ``step``, comes without the optimizer, or gives
+            a different number of lrs than the optimizer has param groups.
     """
     if scheduler is None:
         return None
     get = getattr(scheduler, "get_last_lr", None)
-    if not callable(get):
-        raise DiagnosisError(f"scheduler must be a torch.optim.lr_scheduler (with get_last_lr()), got "
-                             f"{type(scheduler).__name__}.")
+    if not callable(get) and not callable(getattr(scheduler, "step", None)):
+        raise DiagnosisError(f"scheduler must be a torch.optim.lr_scheduler (with get_last_lr()) or an object "
+                             f"with step(), got {type(scheduler).__name__}.")
     if optimizer is None:
         raise DiagnosisError("scheduler was given without optimizer; pass the optimizer it schedules too.")
+    if not callable(get):
+        return None
     lrs = [float(v) for v in get()]
     if len(lrs) != len(optimizer.param_groups):
         raise DiagnosisError(f"scheduler.get_last_lr() gives {len(lrs)} lrs for {len(optimizer.param_groups)} "
