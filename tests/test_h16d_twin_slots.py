@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import random
 
-import numpy as np
 import torch
 
 from gradguard import deferred_table, deferred_twins
@@ -15,31 +14,7 @@ from gradguard.deferred_adaptive import ClipAdaptiveTwin
 from gradguard.deferred_table import table_host
 from gradguard.deferred_twins import DeviceTwin
 from test_deferred_adaptive import _random_state
-
-
-class _NormSkip:
-    """A skipping member with a rule on the norm (as ``skip_outliers``): skips from ``at`` on."""
-
-    stateful, skips, clips = True, True, False
-
-    def __init__(self) -> None:
-        self.at = math.inf
-
-    def skip_above_sumsq(self) -> float:
-        return math.inf
-
-    def skip_from_norm(self) -> float:
-        return self.at
-
-    def clip_norm(self) -> float:
-        return math.inf
-
-
-def _expected(tab: object, values: list[float], flags: list[float]) -> bytes:
-    want = np.zeros(tab.host.size)  # type: ignore[attr-defined]
-    want[:len(values)] = values
-    want[len(values):].view(np.float32)[:len(flags)] = flags
-    return want.tobytes()
+from test_h16c_twin_ops import _expected, _NormSkip
 
 
 def test_two_limit_tables_are_written_by_slots_and_equal_table_host(monkeypatch: object) -> None:
