@@ -14,7 +14,6 @@ from gradguard.diagnosis.batch import resolve_step
 from gradguard.diagnosis.findings import Diagnosis, Finding
 from gradguard.diagnosis.localise import MEAN_OVER_STD, NORM_OFF_DECADES, localise, sources
 from gradguard.diagnosis.probe import run_probe
-from gradguard.diagnosis.propagation import analyse_propagation
 
 
 def _batch() -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,7 +48,7 @@ def _checked(model: nn.Module) -> Diagnosis:
     x, y = _batch()
     d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), 0.01))
     probe = run_probe(model, resolve_step((x, y), F.cross_entropy, None))
-    localise(d.findings, probe, analyse_propagation(probe))
+    localise(d.findings, probe)
     return Diagnosis(findings=d.findings, cost=d.cost, notes=d.notes, profile=d.profile)
 
 
@@ -106,7 +105,7 @@ def test_a_source_against_the_symptoms_direction_changes_nothing() -> None:
     decay = Finding(cause="depth", layers=["0"], severity="critical", confidence=0.9, evidence={"direction": -1},
                     message="the gradient shrinks", prescription="", code="", score=5.0)
     findings = [decay]
-    localise(findings, probe, None)
+    localise(findings, probe)
     assert findings == [decay] and decay.severity == "critical"
 
 

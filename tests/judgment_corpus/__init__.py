@@ -19,9 +19,9 @@ third round's, ``fresh2.py``, likewise) or ``"fresh3"`` (the fourth round's, ``f
 (the fifth round's, ``fresh4.py``, likewise) or ``"fresh5"`` (the seventh round's, ``fresh5.py``, likewise) or
 ``"fresh6"`` (the tenth session's, ``fresh6.py``, likewise) or ``"fresh7"`` (the eleventh session's, ``fresh7.py``,
 likewise) or ``"fresh8"`` (the eleventh session's second, ``fresh8.py``, likewise) or ``"fresh9"`` (its third,
-``fresh9.py``, likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise) or ``"fresh11"`` (its second, ``fresh11.py``,
-likewise). The
-rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately, cases
+``fresh9.py``, likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise) or ``"fresh11"`` (its
+second, ``fresh11.py``, likewise). The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list
+and within the broken list separately, cases
 alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added in
 pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
 families; later cases are appended and take the next half in the alternation. The half is written out at each case

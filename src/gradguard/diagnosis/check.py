@@ -104,15 +104,15 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         raise ConfigError("confirm_steps", confirm_steps, "an int >= 0 (0 disables the confirmation)")
     step = resolve_step(batch, loss_fn, closure)
     lrs = scheduler_lrs(scheduler, optimizer)
-    if scheduler is not None and lrs is None:  # a hand-written scheduler: not stepped or copied here
-        d = _diagnose(model, step, optimizer, None, max_grad_norm, steps_done, True, confirm_steps=confirm_steps)
+    own = scheduler is not None and lrs is None  # a hand-written scheduler: neither stepped nor copied here
+    d = _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
+                  peak_lrs=None if own else scheduler_peak_lrs(scheduler, optimizer),
+                  scheduler=None if own else scheduler, confirm_steps=confirm_steps)
+    if own:
         d.notes.append(f"scheduler {type(scheduler).__name__} is not a torch.optim.lr_scheduler (no get_last_lr()): "
                        "judged at the optimizer's current lr; the schedule's later rates (a warm-up's peak) are not "
                        "read")
-        return d
-    return _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
-                     peak_lrs=scheduler_peak_lrs(scheduler, optimizer), scheduler=scheduler,
-                     confirm_steps=confirm_steps)
+    return d
 
 
 def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer | None, lrs: list[float] | None,
@@ -162,7 +162,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     explain(findings, family, trained, weight_decay)
-    localise(findings, probe, prop)
+    localise(findings, probe)
     if confirm_steps > 0 and optimizer is not None:
         cost.update(confirm(findings, model, step.run, optimizer, steps=confirm_steps, lrs=lrs, scheduler=scheduler,
                             max_grad_norm=max_grad_norm, notes=notes))

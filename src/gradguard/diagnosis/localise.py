@@ -40,7 +40,6 @@ from .findings import Finding
 from .init_check import weight_specs
 from .layers import NORM_TYPES, is_weight_layer
 from .probe import ProbeResult
-from .propagation import Propagation
 
 __all__ = ["MEAN_OVER_STD", "NORM_INPUT_RMS", "NORM_OFF_DECADES", "SYMPTOMS", "Source", "localise", "sources"]
 
@@ -83,13 +82,11 @@ def _batch_normalising(m: nn.Module) -> bool:
 
 
 def _affine_rms(m: nn.Module) -> float:
-    parts = [p.detach().float().reshape(-1) for p in (getattr(m, "weight", None), getattr(m, "bias", None))
-             if isinstance(p, torch.Tensor) and p.numel()]
-    if getattr(m, "weight", None) is None:
-        parts.insert(0, torch.ones(1))
-    w = parts[0]
-    b = parts[1] if len(parts) > 1 else torch.zeros(1)
-    return math.sqrt(float(w.pow(2).mean()) + float(b.pow(2).mean()))
+    """RMS of the scale the affine parameters set: sqrt(mean(weight^2) + mean(bias^2)), a missing weight as 1."""
+    w, b = getattr(m, "weight", None), getattr(m, "bias", None)
+    ws = float(w.detach().float().pow(2).mean()) if isinstance(w, torch.Tensor) and w.numel() else 1.0
+    bs = float(b.detach().float().pow(2).mean()) if isinstance(b, torch.Tensor) and b.numel() else 0.0
+    return math.sqrt(ws + bs)
 
 
 def sources(probe: ProbeResult) -> list[Source]:
@@ -145,9 +142,9 @@ def _departs(s: Source) -> bool:
     return abs(s.value) >= MEAN_OVER_STD
 
 
-def localise(findings: list[Finding], probe: ProbeResult, prop: Propagation | None = None) -> None:
+def localise(findings: list[Finding], probe: ProbeResult) -> None:
     """Re-attribute a top drift/overflow finding to the module where the departure starts (see the module
-    docstring), in place. ``prop`` is accepted for the call site's symmetry with the other checks; unused."""
+    docstring), in place."""
     strong = [f for f in findings if _strong(f)]
     if not strong:
         return

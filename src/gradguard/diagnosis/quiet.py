@@ -38,7 +38,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..mitigation.early_hold import median_step_share
+from ..mitigation.early_hold import median_step_share, weighted_median
 from .batch import StepSpec
 from .findings import Finding
 from .probe import ProbeResult
@@ -86,18 +86,6 @@ class QuietMeasures:
     model_loss: float | None = None
 
 
-def _weighted_median(rows: list[tuple[float, float]]) -> float | None:
-    if not rows:
-        return None
-    rows = sorted(rows)
-    total, acc = sum(n for _, n in rows), 0.0
-    for v, n in rows:
-        acc += n
-        if acc >= 0.5 * total:
-            return v
-    return rows[-1][0]
-
-
 def penalty_alignment(probe: ProbeResult) -> tuple[float | None, dict[str, float], dict[str, float]]:
     """Per weight matrix ``cos(g, W)``, its parameter-weighted median (None without a measurable matrix) and the
     coefficient ``<g, W> / <W, W>`` a penalty ``c * ||W||^2`` would give (``2c``) per matrix."""
@@ -117,7 +105,7 @@ def penalty_alignment(probe: ProbeResult) -> tuple[float | None, dict[str, float
         cos[name] = c
         coef[name] = float(torch.dot(w, gf)) / (wn * wn)
         rows.append((c, float(p.numel())))
-    return _weighted_median(rows), cos, coef
+    return weighted_median(rows), cos, coef
 
 
 def peak_step_share(probe: ProbeResult, optimizer: torch.optim.Optimizer, family: str,

@@ -30,7 +30,7 @@ from ..errors import ConfigError
 from ..events import Event
 from ..stats_types import StepStats
 
-__all__ = ["HoldEarlySteps", "hold_before_first_step", "median_step_share"]
+__all__ = ["HoldEarlySteps", "hold_before_first_step", "median_step_share", "weighted_median"]
 
 
 def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | None = None) -> float | None:
@@ -50,12 +50,18 @@ def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | N
                 rms = float(p.detach().float().pow(2).mean().sqrt())
                 if rms > 0 and math.isfinite(rms):
                     rows.append((lr / rms, float(p.numel())))
+    return weighted_median(rows)
+
+
+def weighted_median(rows: list[tuple[float, float]]) -> float | None:
+    """The weighted median of ``(value, weight)`` rows: the smallest value whose cumulative weight (rows sorted by
+    value) reaches half the total; None without rows."""
     if not rows:
         return None
-    rows.sort()
-    ratios = np.array([r for r, _ in rows])
+    rows = sorted(rows)
+    values = np.array([r for r, _ in rows])
     sizes = np.cumsum([n for _, n in rows])
-    return float(ratios[int(np.searchsorted(sizes, 0.5 * sizes[-1]))])
+    return float(values[int(np.searchsorted(sizes, 0.5 * sizes[-1]))])
 
 
 class HoldEarlySteps:
