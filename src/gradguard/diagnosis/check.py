@@ -34,8 +34,9 @@ from .propagation import analyse_propagation
 from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
 from .schedule import scheduler_peak_lrs
-from .slips import dropout_findings, no_gradient_findings, single_element_norm_findings
+from .slips import dropout_findings, identity_activation_findings, no_gradient_findings, single_element_norm_findings
 from .stepsize import analyse_step
+from .warned import warned_findings, warned_notes
 
 __all__ = ["check", "diagnose_step"]
 
@@ -124,12 +125,13 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     capped = max_norm_findings(model)  # before the forward renormalises the embeddings
     probe = run_probe(model, step)
     cost = dict(probe.cost)
-    notes: list[str] = []
-    findings: list[Finding] = capped
+    notes: list[str] = warned_notes(probe)
+    findings: list[Finding] = capped + warned_findings(probe)
     findings += _zero_network(model, step, probe)
     findings += frozen_norm_findings(model, set(probe.call_counts))
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
+    findings += identity_activation_findings(probe)
     findings += data_findings(probe)
     findings += numeric_findings(probe)
     prop = analyse_propagation(probe)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_w
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
 
-__all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
+__all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "activation_ops", "input_stats", "run_probe"]
 
 #: |tanh| above this, or sigmoid outside (1 - this, this), counts as saturated (re-exported from .behaviour)
 SATURATION = _SATURATION
@@ -91,6 +92,10 @@ class ProbeResult:
     output_decades: float | None = None
     #: element-wise recurrent weights found in the graph (see :mod:`.reuse`), by parameter name
     reused: dict[str, ElementwiseUse] = field(default_factory=dict)
+    #: the warnings the step raised (forward, loss and backward), ``(category name, message)``, each once, in order
+    warned: list[tuple[str, str]] = field(default_factory=list)
+    #: the loss's autograd graph: ``(activation ops, of which the identity)`` (see :func:`activation_ops`)
+    activation_ops: tuple[int, int] = (0, 0)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -298,6 +303,34 @@ class _Recorder:
                 self._resolve_via(module, rec, _first_tensor(args), y)
 
 
+#: autograd ops of element-wise activations (node names without their version suffix)
+_ACTIVATION_OPS = ("ReluBackward", "LeakyReluBackward", "RreluWithNoiseBackward", "GeluBackward", "SiluBackward",
+                   "TanhBackward", "SigmoidBackward", "EluBackward", "HardtanhBackward", "MishBackward",
+                   "SoftplusBackward", "HardswishBackward", "HardsigmoidBackward", "PreluKernelBackward",
+                   "CeluBackward")
+
+
+def activation_ops(loss: torch.Tensor) -> tuple[int, int]:
+    """Walk ``loss``'s autograd graph: how many element-wise activation ops it holds, and how many of them compute the
+    identity by their own arguments — a leaky ReLU of negative slope 1 (``nn.LeakyReLU(True)``: the first argument
+    is the slope, not ``inplace``), an RReLU with both bounds 1."""
+    todo, seen, acts, ident = [getattr(loss, "grad_fn", None)], set(), 0, 0
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        name = type(node).__name__.rstrip("0123456789")
+        if name in _ACTIVATION_OPS:
+            acts += 1
+            if name == "LeakyReluBackward":
+                ident += float(getattr(node, "_saved_negative_slope", 0.0)) == 1.0
+            elif name == "RreluWithNoiseBackward":
+                ident += float(getattr(node, "_saved_lower", 0.0)) == float(getattr(node, "_saved_upper", 0.0)) == 1.0
+        todo += [f for f, _ in node.next_functions]
+    return acts, ident
+
+
 def _output_decades(loss: float, baseline: float | None) -> float | None:
     if baseline is None or not (math.isfinite(loss) and math.isfinite(baseline)) or baseline <= 0 or loss <= 0:
         return None
@@ -368,16 +401,22 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         for m in model.modules():
             handles.append(m.register_forward_pre_hook(recorder.pre))
             handles.append(m.register_forward_hook(recorder.post))
-        with torch.enable_grad():
-            loss = step.run(model)
-        if not loss.requires_grad:
-            raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is False).")
-        names = list(trainable)
-        reuse = ReuseWatch(loss, trainable)
-        try:
-            grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves, allow_unused=True)
-        except Exception as exc:
-            raise DiagnosisError(f"backward pass failed: {type(exc).__name__}: {exc}") from None
+        with warnings.catch_warnings(record=True) as caught:  # every warning of the step, once-per-location or not
+            warnings.simplefilter("always")
+            with torch.enable_grad():
+                loss = step.run(model)
+            if not loss.requires_grad:
+                raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is "
+                                     "False).")
+            names = list(trainable)
+            acts = activation_ops(loss)
+            reuse = ReuseWatch(loss, trainable)
+            try:
+                grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves,
+                                            allow_unused=True)
+            except Exception as exc:
+                raise DiagnosisError(f"backward pass failed: {type(exc).__name__}: {exc}") from None
+        warned = list(dict.fromkeys((w.category.__name__, str(w.message)) for w in caught))
         param_grads: dict[str, torch.Tensor | None] = {
             n: (None if g is None else g.detach()) for n, g in zip(names, grads[: len(names)], strict=True)
         }
@@ -408,4 +447,5 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         cost={"forward": 1, "backward": 1}, inputs=stats,
         targets=input_stats([t for t in step.targets if t.is_floating_point()]),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
+        warned=warned, activation_ops=acts,
     )

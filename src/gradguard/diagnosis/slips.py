@@ -29,8 +29,8 @@ from torch import nn
 
 from .findings import Finding
 
-__all__ = ["DROPOUT_CRIT", "DROPOUT_GATE", "NO_GRAD_SHARE", "dropout_findings", "group_size", "no_gradient_findings",
-           "single_element_norm_findings"]
+__all__ = ["DROPOUT_CRIT", "DROPOUT_GATE", "NO_GRAD_SHARE", "dropout_findings", "group_size",
+           "identity_activation_findings", "no_gradient_findings", "single_element_norm_findings"]
 
 #: a dropout rate at or above this in a training forward is read as a keep probability (healthy seen max: 0.5)
 DROPOUT_GATE = 0.75
@@ -148,5 +148,27 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         prescription=("Use a differentiable activation (ReLU, sigmoid), or give the step a straight-through "
                       "gradient: y = x + (step(x) - x).detach()."),
         code="y = h + ((h > 0).float() - h).detach()  # forward: the threshold; backward: identity",
+        score=2.0,
+    )]
+
+
+def identity_activation_findings(probe: Any) -> list[Finding]:
+    """``activation`` when activation ops of the loss's graph compute the identity (a leaky ReLU of slope 1);
+    critical when at least half of the graph's activation ops do."""
+    acts, ident = probe.activation_ops
+    if not ident:
+        return []
+    leaky = sorted(name for name, m in probe.modules.items() if name in probe.call_counts
+                   and isinstance(m, nn.LeakyReLU) and float(m.negative_slope) == 1.0)
+    return [Finding(
+        cause="activation", layers=leaky, severity="critical" if 2 * ident >= acts else "warning", confidence=0.9,
+        evidence={"identity_activation_ops": ident, "activation_ops": acts,
+                  "modules": {n: "LeakyReLU(negative_slope=1.0)" for n in leaky}},
+        message=(f"{ident} of the {acts} activation op(s) in the loss's graph compute the identity (a leaky ReLU "
+                 "with negative slope 1): the weight layers around them compose into one linear map, so the "
+                 "network cannot represent what its depth is for. nn.LeakyReLU(True) looks like this: its first "
+                 "argument is the slope, not inplace."),
+        prescription="Pass the slope you mean (PyTorch's default is 0.01) and inplace by name.",
+        code="nn.LeakyReLU(negative_slope=0.01, inplace=True)  # nn.LeakyReLU(True) sets negative_slope=1",
         score=2.0,
     )]
