@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from .activations import activation_findings
 from .batch import StepSpec, resolve_step
 from .confirm import confirm
+from .decay import bare_decay_findings
 from .depth import depth_findings
 from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
@@ -151,7 +152,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         try:
             stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm, line_search=line_search)
             family = stepped.family
-            findings += lr_findings(stepped)
+            findings += lr_findings(stepped) + bare_decay_findings(stepped)
             findings += peak_lr_findings(optimizer, family, lrs, peak_lrs)
             cost["optimizer_step"] = 1
             cost["forward_along_step"] = stepped.forwards

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from .findings import Diagnosis, Finding
+from .optcopy import copy_optimizer
 
 __all__ = ["REMEDIES", "Trajectory", "short_run"]
 
@@ -71,11 +72,8 @@ def _copy_all(model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any
     m = copy.deepcopy(model, memo)
     for p in m.parameters():
         p.grad = None
-    opt = copy.deepcopy(optimizer, memo)
+    opt = copy_optimizer(optimizer, memo)
     opt.state = defaultdict(dict)
-    for attr in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks"):
-        if hasattr(opt, attr):
-            setattr(opt, attr, OrderedDict())
     if lrs is not None:
         for g, lr in zip(opt.param_groups, lrs, strict=True):
             g["lr"] = lr

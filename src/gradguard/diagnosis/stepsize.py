@@ -20,9 +20,7 @@ gradients, clipped to ``max_grad_norm`` when the user clips) gives the update ``
 
 from __future__ import annotations
 
-import copy
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .optcopy import copy_optimizer
 from .probe import ProbeResult, StateSnapshot
 
 __all__ = ["ADAM_FAMILY", "GRID", "StepAnalysis", "analyse_step", "optimizer_family"]
@@ -73,6 +72,10 @@ class StepAnalysis:
     loss_doubled: float | None = None
     #: per weight matrix, the fraction of its norm weight decay removes in this step (``-<dW_wd, W> / <W, W>``)
     decay_shrink: dict[str, float] = field(default_factory=dict)
+    #: per weight matrix, ``c`` of a step with every gradient 0 and ``weight_decay`` 0 that is ``dW = -c W`` (the
+    #: residual under a tenth): a decay (``c > 0``) or growth the optimizer applies whatever the data (see
+    #: :mod:`.decay`); matrices whose zero-gradient step is 0 or not proportional are left out
+    bare_shrink: dict[str, float] = field(default_factory=dict)
     #: parameters whose step is not finite although their weights and gradients are: the optimizer's own
     #: arithmetic overflowed or divided by zero (name -> fraction of its elements)
     nonfinite_step: dict[str, float] = field(default_factory=dict)
@@ -107,9 +110,9 @@ class StepAnalysis:
 
 
 def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float] | None,
-           max_grad_norm: float | None, no_decay: bool = False) -> dict[str, torch.Tensor]:
+           max_grad_norm: float | None, no_decay: bool = False, zero_grads: bool = False) -> dict[str, torch.Tensor]:
     """``dW`` per named parameter for one step of a copy of ``optimizer`` with the probe's gradients (with every
-    group's ``weight_decay`` set to 0 when ``no_decay``)."""
+    group's ``weight_decay`` set to 0 when ``no_decay``; with every gradient 0 when ``zero_grads``)."""
     by_id = {id(p): n for n, p in probe.params.items()}
     grads = {n: g for n, g in probe.param_grads.items() if g is not None}
     scale = 1.0
@@ -123,11 +126,11 @@ def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float
             name = by_id.get(id(p))
             c = p.detach().clone().requires_grad_(p.requires_grad)
             g = grads.get(name) if name is not None else None
-            c.grad = None if g is None else g.clone() * scale
+            c.grad = None if g is None else (torch.zeros_like(g) if zero_grads else g.clone() * scale)
             memo[id(p)] = c
             if name is not None:
                 clones[name] = c
-    opt = copy.deepcopy(optimizer, memo)
+    opt = copy_optimizer(optimizer, memo)
     if lrs is not None:
         for group, lr in zip(opt.param_groups, lrs, strict=True):
             group["lr"] = lr
@@ -135,12 +138,30 @@ def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float
         for group in opt.param_groups:
             if "weight_decay" in group:
                 group["weight_decay"] = 0.0
-    for attr in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks"):
-        if hasattr(opt, attr):
-            setattr(opt, attr, OrderedDict())
     with torch.no_grad():
         type(opt).step(opt)
     return {n: (c.detach() - probe.params[n].detach()) for n, c in clones.items()}
+
+
+def _bare_shrink(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float] | None) -> dict[str, float]:
+    try:
+        bare = _delta(probe, optimizer, lrs, None, no_decay=True, zero_grads=True)
+    except Exception:  # an optimizer that cannot step a zero gradient on a copy: nothing measured
+        return {}
+    out: dict[str, float] = {}
+    for name, d in bare.items():
+        p = probe.params[name].detach().float()
+        df = d.float()
+        w2 = float(p.pow(2).sum())
+        if p.ndim < 2 or not w2 > 0 or not bool(torch.isfinite(df).all()):
+            continue
+        moved = float(torch.linalg.vector_norm(df))
+        if moved == 0.0:
+            continue
+        c = -float((df * p).sum()) / w2
+        if float(torch.linalg.vector_norm(df + c * p)) <= 0.1 * moved:
+            out[name] = c
+    return out
 
 
 def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], probe: ProbeResult,
@@ -174,6 +195,7 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
                 wd_part = (d - plain[name]).float()
                 out.decay_shrink[name] = -float((wd_part * p.detach().float()).sum()) / (w * w)
     out.predicted = predicted
+    out.bare_shrink = _bare_shrink(probe, optimizer, lrs)
     for name, d in delta.items():
         p, g = probe.params[name], probe.param_grads.get(name)
         if g is None or bool(torch.isfinite(d).all()):
