@@ -49,22 +49,23 @@ non-finite from step 15; ``janet_cell_update_augmented_assignment`` starts at ~2
 
 Dropped before the freeze, because the healthy model did not train or the plain run did not show a failure at seeds
 0 and 1 (seed 0 unless said): HF EfficientNet (at RMSprop 1e-3 and at 4x and 16x that, and at SGD 0.05, its loss
-never falls below 2.30: the activation and normalization cases planned on it moved to the Fixup ResNet and HGNetV2), a VQ-VAE
-at the paper's Adam 2e-4 (its encoder outputs outgrow the codebook and the loss climbs from 0.6 to 9: not healthy),
-the Fixup ResNet at lr 0.1 for batches of 16 without warm-up (non-finite at step 36) and at the linearly scaled lr
-for batches of 64 and 32 with warm-up (each diverges at one of the seeds; batches of 16 kept), the depth case at 62
-layers (its Fixup control did not learn at seed 0: 32 layers kept), RecurrentGemma, LFM2 and RetNet at AdamW lr 0.1
-(all three learn: 4.31 -> 1.24, 4.18 -> 1.25, 4.61 -> 1.26; the lr case moved to HGNetV2 at SGD lr 5), SwiftFormer
-without BatchNorm (2.30 -> 0.61, 0.57 at seed 1), RetNet's RMSNorm written ``x / (mean(x^2) + eps)`` (the square
-root forgotten: 4.16 -> 1.44; the normalization slip), SwiftFormer with mixup (alpha 0.2) whose label weights are
-swapped against the input weights (2.32 -> 1.18: it learns; the regularization slip), SwiftFormer with its label
-smoothing's ``eps`` and ``1 - eps`` swapped (nearly uniform targets: the loss stays at 2.27, but like ``fresh6``'s
-label smoothing 0.9 that is a flat target, not a failed training), the uncapped warm-up on RetNet (learns) and on
-the Fixup ResNet (diverges at seed 1 only), JANET with ReLU in place of its candidate's tanh (learns: 1.80 ->
-0.20). Three slips that did fail at both seeds were dropped because an earlier batch already used their kind: the
-cross-entropy summed over the batch under SGD (diverged on the Fixup ResNet; ``fresh7``), ``torch.log`` of counts
-with zeros (non-finite on PatchTSMixer; ``fresh7``) and ``nn.init.normal_(w, 0.02)`` (the mean passed where the std
-belongs: std 1; RetNet stuck), too close to ``fresh6``'s ``nn.init.normal_`` without its std.
+never falls below 2.30: the activation and normalization cases planned on it moved to the Fixup ResNet and HGNetV2),
+a VQ-VAE at the paper's Adam 2e-4 (its encoder outputs outgrow the codebook and the loss climbs from 0.6 to 9: not
+healthy), the Fixup ResNet at lr 0.1 for batches of 16 without warm-up (non-finite at step 36) and at the linearly
+scaled lr for batches of 64 and 32 with warm-up (each diverges at one of the seeds; batches of 16 kept), the depth
+case at 62 layers (its Fixup control did not learn at seed 0: 32 layers kept), RecurrentGemma, LFM2 and RetNet at
+AdamW lr 0.1 (all three learn: 4.31 -> 1.24, 4.18 -> 1.25, 4.61 -> 1.26; the lr case moved to HGNetV2 at SGD lr 5),
+SwiftFormer without BatchNorm (2.30 -> 0.61, 0.57 at seed 1), RetNet's RMSNorm written ``x / (mean(x^2) + eps)``
+(the square root forgotten: 4.16 -> 1.44; the normalization slip), SwiftFormer with mixup (alpha 0.2) whose label
+weights are swapped against the input weights (2.32 -> 1.18: it learns; the regularization slip), SwiftFormer with
+its label smoothing's ``eps`` and ``1 - eps`` swapped (nearly uniform targets: the loss stays at 2.27, but like
+``fresh6``'s label smoothing 0.9 that is a flat target, not a failed training), the uncapped warm-up on RetNet
+(learns) and on the Fixup ResNet (diverges at seed 1 only) and JANET with ReLU in place of its candidate's tanh
+(learns: 1.80 -> 0.20). Three slips that did fail at both seeds were dropped because an earlier batch already used
+their kind: the cross-entropy summed over the batch under SGD (diverged on the Fixup ResNet; ``fresh7``),
+``torch.log`` of counts with zeros (non-finite on PatchTSMixer; ``fresh7``) and ``nn.init.normal_(w, 0.02)`` (the
+mean passed where the std belongs: std 1; RetNet stuck), too close to ``fresh6``'s ``nn.init.normal_`` without its
+std.
 """
 
 from __future__ import annotations
