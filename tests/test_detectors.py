@@ -94,6 +94,29 @@ def test_explode_early_rule_fires_from_step_one_against_the_first_steps_level() 
     assert det(make(6, np.ones(L) * 12), NAMES)[0].evidence["rules"] == ["statistical"]  # early rule retired
 
 
+def test_explode_early_rule_lets_a_run_leave_its_zero_init() -> None:
+    """A gradient that grows with the weights while the loss falls is a tower leaving its zero init (word2vec's
+    context vectors), not an explosion; the same growth with the loss rising, or without the weights, still fires."""
+    def run(weights_grow: bool, losses: list[float]) -> list:
+        det = ExplodeDetector(L, ratio_ceiling=None)
+        out = []
+        for s, f in enumerate([1.0, 1.0, 1.0, 4.0, 12.0]):
+            w = np.ones(L) * 10 * (f if weights_grow else 1.0)
+            out += det(make(s, np.ones(L) * f, loss=losses[s], weight=w), NAMES)
+        return out
+
+    assert run(True, [4.0, 4.0, 4.0, 3.9, 3.8]) == []
+    assert [e.evidence["rules"] for e in run(True, [4.0, 4.0, 4.0, 4.5, 6.0])] == [["early"]]
+    assert [e.evidence["rules"] for e in run(False, [4.0, 4.0, 4.0, 3.9, 3.8])] == [["early"]]
+    assert [e.evidence["rules"] for e in run(True, [None] * 5)] == [["early"]]  # no loss: no exception
+    det = ExplodeDetector(L, ratio_ceiling=None)
+    for s in range(3):
+        det(make(s, np.ones(L), loss=4.0), NAMES)
+    fresh = ExplodeDetector(L, ratio_ceiling=None)
+    fresh.load_state_dict(pickle.loads(pickle.dumps(det.state_dict())))
+    assert fresh.first_losses == [4.0, 4.0, 4.0] and len(fresh.first_log_ratios) == 3
+
+
 def test_explode_ratio_ceiling_leaves_out_zero_initialised_layers() -> None:
     """A zero (or 1e-7-scale) token's gradient has no weight to be compared with: ||g|| / ||w|| = 3e3 from it alone
     is not an explosion, while the same gradient on a layer with weights is (ratio_ceiling 100)."""
