@@ -26,11 +26,12 @@ from .batch import InputStats, StepSpec, input_stats, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
 from .findings import DiagnosisError
+from .graph import activation_ops, feeds_back
 from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
 
-__all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "activation_ops", "input_stats", "run_probe"]
+__all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
 
 #: |tanh| above this, or sigmoid outside (1 - this, this), counts as saturated (re-exported from .behaviour)
 SATURATION = _SATURATION
@@ -69,6 +70,8 @@ class CallRecord:
     time_grad: list[float] | None = None
     _grad_out_t: torch.Tensor | None = field(default=None, repr=False)
     _grad_in_t: torch.Tensor | None = field(default=None, repr=False)
+    _in_fn: Any = field(default=None, repr=False)  # autograd node of the first tensor input (feed-back test)
+    _out_fn: Any = field(default=None, repr=False)  # ... and of the output
     _time_grad_t: torch.Tensor | None = field(default=None, repr=False)
 
 
@@ -94,8 +97,10 @@ class ProbeResult:
     reused: dict[str, ElementwiseUse] = field(default_factory=dict)
     #: the warnings the step raised (forward, loss and backward), ``(category name, message)``, each once, in order
     warned: list[tuple[str, str]] = field(default_factory=list)
-    #: the loss's autograd graph: ``(activation ops, of which the identity)`` (see :func:`activation_ops`)
+    #: the loss's autograd graph: ``(activation ops, of which the identity)`` (see :func:`.graph.activation_ops`)
     activation_ops: tuple[int, int] = (0, 0)
+    #: modules called more than once: does a call's output feed the next call's input (:func:`.graph.feeds_back`)
+    feeds_back: dict[str, bool] = field(default_factory=dict)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -193,6 +198,7 @@ class _Recorder:
         self.open.setdefault(id(module), []).append(rec)
         ts = tensors(args)
         rec.in_finite = _all_finite(ts)
+        rec._in_fn = getattr(ts[0], "grad_fn", None) if ts else None
         x = ts[0] if ts else None
         if x is not None and x.requires_grad:
             def hook_in(g: torch.Tensor, rec: CallRecord = rec) -> None:
@@ -264,6 +270,7 @@ class _Recorder:
         if y is None:
             return
         rec.out_shape = tuple(y.shape)
+        rec._out_fn = y.grad_fn
         with torch.no_grad():
             if y.is_floating_point():
                 finite = torch.isfinite(y)
@@ -301,34 +308,6 @@ class _Recorder:
                 self.pending = (rec, y, None, self.last_conv)
             elif self.pending is not None and self.pending[2] is module:
                 self._resolve_via(module, rec, _first_tensor(args), y)
-
-
-#: autograd ops of element-wise activations (node names without their version suffix)
-_ACTIVATION_OPS = ("ReluBackward", "LeakyReluBackward", "RreluWithNoiseBackward", "GeluBackward", "SiluBackward",
-                   "TanhBackward", "SigmoidBackward", "EluBackward", "HardtanhBackward", "MishBackward",
-                   "SoftplusBackward", "HardswishBackward", "HardsigmoidBackward", "PreluKernelBackward",
-                   "CeluBackward")
-
-
-def activation_ops(loss: torch.Tensor) -> tuple[int, int]:
-    """Walk ``loss``'s autograd graph: how many element-wise activation ops it holds, and how many of them compute the
-    identity by their own arguments — a leaky ReLU of negative slope 1 (``nn.LeakyReLU(True)``: the first argument
-    is the slope, not ``inplace``), an RReLU with both bounds 1."""
-    todo, seen, acts, ident = [getattr(loss, "grad_fn", None)], set(), 0, 0
-    while todo:
-        node = todo.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        name = type(node).__name__.rstrip("0123456789")
-        if name in _ACTIVATION_OPS:
-            acts += 1
-            if name == "LeakyReluBackward":
-                ident += float(getattr(node, "_saved_negative_slope", 0.0)) == 1.0
-            elif name == "RreluWithNoiseBackward":
-                ident += float(getattr(node, "_saved_lower", 0.0)) == float(getattr(node, "_saved_upper", 0.0)) == 1.0
-        todo += [f for f, _ in node.next_functions]
-    return acts, ident
 
 
 def _output_decades(loss: float, baseline: float | None) -> float | None:
@@ -410,6 +389,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                                      "False).")
             names = list(trainable)
             acts = activation_ops(loss)
+            fed = feeds_back(recorder.records, recorder.counts)
             reuse = ReuseWatch(loss, trainable)
             try:
                 grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves,
@@ -436,6 +416,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         for h in handles:
             h.remove()
         recorder.pending = None
+        for rec in recorder.records:
+            rec._in_fn = rec._out_fn = None
         snapshot.restore()
     in_float = [t for t in captured if t.is_floating_point() and t.numel()]
     stats = input_stats(in_float)
@@ -447,5 +429,5 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         cost={"forward": 1, "backward": 1}, inputs=stats,
         targets=input_stats([t for t in step.targets if t.is_floating_point()]),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
-        warned=warned, activation_ops=acts,
+        warned=warned, activation_ops=acts, feeds_back=fed,
     )

@@ -27,8 +27,8 @@ from .probe import ProbeResult
 from .propagation import log10_ratio
 from .stepsize import StepAnalysis
 
-__all__ = ["HELD_QUARTER", "MIN_CALLS", "UNCLIPPED_RATIO", "VANISHING_PER_STEP", "RecurrentLayer", "find_recurrent",
-           "recurrence_findings", "spectral_radius", "unclipped_findings"]
+__all__ = ["HELD_QUARTER", "MAX_STACKED", "MIN_CALLS", "UNCLIPPED_RATIO", "VANISHING_PER_STEP", "RecurrentLayer",
+           "find_recurrent", "recurrence_findings", "spectral_radius", "unclipped_findings"]
 
 MIN_CALLS = 4
 _GATE_NAMES = {"LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new"), "RNN": ("",)}
@@ -52,6 +52,8 @@ GATED_EXPLODING = (1.5, 3.0)
 #: tagger, 2.8 and 0.30). Every exploding case of the seen halves keeps >= 2.3 against its last quarter (seeds 0/1).
 #: Trailing steps whose gradient is exactly 0 (masked padding: nothing reaches them) are left out of the quarter.
 HELD_QUARTER = 0.25
+#: a module applied repeatedly whose weight is ``k`` square blocks stacked (``k`` <= this) is read block by block
+MAX_STACKED = 4
 GATED_VANISHING = (8.0, 12.0)
 #: a vanilla recurrent weight with a radius outside this band is a warning even when this batch does not show it
 RADIUS_BAND = (0.5, 1.2)
@@ -143,8 +145,7 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         parent = name.rsplit(".", 1)[0] if "." in name else ("" if name else None)
         if parent is not None and parent != name and probe.call_counts.get(parent, 0) >= count:
             continue  # report the outermost module applied repeatedly
-        squares = {f"{name}.{n}" if name else n: p for n, p in user.named_parameters()
-                   if p.ndim == 2 and p.shape[0] == p.shape[1]}
+        squares = _square_blocks(user, name, stacked=probe.feeds_back.get(name, False))
         if not squares:
             continue
         layer = RecurrentLayer(name, type(user).__name__, gated=False)
@@ -153,6 +154,25 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         out.append(layer)
         known.add(name)
     return out + _elementwise(probe, known)
+
+
+def _square_blocks(module: nn.Module, name: str, stacked: bool) -> dict[str, torch.Tensor]:
+    """The module's square weight matrices, and when ``stacked`` (its output feeds its next call's input: see
+    :func:`.graph.feeds_back`) the square blocks of a ``(k * h, h)`` one (``k`` = 2 to :data:`MAX_STACKED`): gates
+    stacked in one matrix, as ``nn.Linear(h, 4 * h)`` in a hand-written LSTM cell. A projection shared by inputs
+    that do not depend on each other (Transformer-XL's segments) has the same shape and is not a recurrence."""
+    out: dict[str, torch.Tensor] = {}
+    for n, p in module.named_parameters():
+        key = f"{name}.{n}" if name else n
+        if p.ndim != 2:
+            continue
+        rows, cols = p.shape
+        if rows == cols:
+            out[key] = p
+        elif stacked and cols > 0 and rows % cols == 0 and 2 <= rows // cols <= MAX_STACKED:
+            for i in range(rows // cols):
+                out[f"{key}[{i}]"] = p[i * cols:(i + 1) * cols]
+    return out
 
 
 def _elementwise(probe: ProbeResult, known: set[str]) -> list[RecurrentLayer]:
