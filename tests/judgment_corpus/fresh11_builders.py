@@ -247,7 +247,11 @@ def tabular_resnet(seed: int, blocks: int = 2, skip: bool = True, act: str = "re
             return F.mse_loss(m(x), y)
         parts = [F.mse_loss(m(xs), ys) for xs, ys in zip(x.split(micro_batch), y.split(micro_batch))]
         return torch.stack(parts).mean()
-    return Setup(model, opt, None, data(0), F.mse_loss if micro_batch is None else None, compute, data)
+    # needs_closure added after the freeze and the first scorings (session 13): micro-batching lives in the loss,
+    # so check must get it as a closure; without it the judge called check with no loss_fn and it stopped with an
+    # error (counted as a miss). No model, label, batch or plain run changed.
+    return Setup(model, opt, None, data(0), F.mse_loss if micro_batch is None else None, compute, data,
+                 needs_closure=micro_batch is not None)
 
 
 def mgu(seed: int, recurrent_gain: float | None = None, where_guard: bool = False,
