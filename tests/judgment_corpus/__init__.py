@@ -14,19 +14,19 @@ A case is ``Case(name, half, family, expected, events, trouble, build)``:
   train_step).
 
 **Halves.** ``half`` is ``"dev"`` (the rules may be designed and tuned on it), ``"heldout"`` (only scored) or
-``"fresh"`` (the second round's held-out batch in ``fresh.py``, its own list, only scored) or ``"fresh2"`` (the
-third round's, ``fresh2.py``, likewise) or ``"fresh3"`` (the fourth round's, ``fresh3.py``, likewise) or ``"fresh4"``
-(the fifth round's, ``fresh4.py``, likewise) or ``"fresh5"`` (the seventh round's, ``fresh5.py``, likewise) or
-``"fresh6"`` (the tenth session's, ``fresh6.py``, likewise) or ``"fresh7"`` (the eleventh session's, ``fresh7.py``,
-likewise) or ``"fresh8"`` (the eleventh session's second, ``fresh8.py``, likewise) or ``"fresh9"`` (its third,
-``fresh9.py``, likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise) or ``"fresh11"`` (its
-second, ``fresh11.py``, likewise) or ``"fresh12"`` (the thirteenth session's, ``fresh12.py``, likewise). The rule
-for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately, cases
-alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added in
-pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
-families; later cases are appended and take the next half in the alternation. The half is written out at each case
-and ``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never moved between halves,
-reordered, or removed and re-added.
+``"fresh"`` (the second round's held-out batch in ``fresh.py``, its own list, only scored) or ``"fresh2"`` (the third
+round's, ``fresh2.py``, likewise) or ``"fresh3"`` (the fourth round's, ``fresh3.py``, likewise) or ``"fresh4"`` (the
+fifth round's, ``fresh4.py``, likewise) or ``"fresh5"`` (the seventh round's, ``fresh5.py``, likewise) or ``"fresh6"``
+(the tenth session's, ``fresh6.py``, likewise) or ``"fresh7"`` (the eleventh session's, ``fresh7.py``, likewise) or
+``"fresh8"`` (the eleventh session's second, ``fresh8.py``, likewise) or ``"fresh9"`` (its third, ``fresh9.py``,
+likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise) or ``"fresh11"`` (its second,
+``fresh11.py``, likewise) or ``"fresh12"`` (the thirteenth session's, ``fresh12.py``, likewise) or ``"fresh13"`` (its
+second, ``fresh13.py``, likewise). The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and
+within the broken list separately, cases alternate dev, heldout, dev, ... in the order they were added. The first batch
+(28 healthy, 26 broken) was added in pairs of the same family (healthy) or the same first cause (broken), so both halves
+cover every cause and most families; later cases are appended and take the next half in the alternation. The half is
+written out at each case and ``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never
+moved between halves, reordered, or removed and re-added.
 
 **Data** is synthetic, learnable and deterministic per seed (``_setup.py``): a sparse Markov "language" for LMs,
 Gaussian vectors labelled by a fixed linear teacher, class-template images, token sequences labelled by their
@@ -200,15 +200,16 @@ from .fresh9 import FRESH9  # noqa: E402  (the eleventh session's third held-out
 from .fresh10 import FRESH10  # noqa: E402  (the twelfth session's held-out batch, likewise)
 from .fresh11 import FRESH11  # noqa: E402  (the twelfth session's second held-out batch, likewise)
 from .fresh12 import FRESH12  # noqa: E402  (the thirteenth session's held-out batch, likewise)
+from .fresh13 import FRESH13  # noqa: E402  (the thirteenth session's second held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
                    + FRESH6 + FRESH7 + FRESH8
-                   + FRESH9 + FRESH10 + FRESH11 + FRESH12)
+                   + FRESH9 + FRESH10 + FRESH11 + FRESH12 + FRESH13)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
-                           "fresh8", "fresh9", "fresh10", "fresh11", "fresh12")
+                           "fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13")
 
 
 def by_name(name: str) -> Case:
