@@ -10,18 +10,29 @@ labelled ``activation`` all have a layer 100% dead; one faulty layer alone stays
 * saturated: ``|tanh| > 0.99`` or ``sigmoid`` outside ``(0.01, 0.99)``, where the derivative is below ~0.02;
 * cost: the measured between-layer gradient gain beyond the healthy one (``sqrt(1/2)`` for ReLU, 1 otherwise),
   summed over the chain, in decades. Sigmoid costs at least ``log10(4)`` per layer (its derivative is <= 1/4).
+* sigmoid in series (session 13): at least ``SIGMOID_SERIES`` weight layers that feed a sigmoid straight into the
+  next weight layer (a hidden activation, not a gate that multiplies something) are named ``activation`` whatever
+  the batch measures: each costs a factor <= 1/4 in the gradient and shifts the next layer's input by +0.5 (Glorot
+  & Bengio 2010). A design that hides it at initialisation (Fixup's zero-initialised last convolution of each
+  branch) fails in training all the same. On every half of the judgment corpus (seed 0) only broken cases have any
+  (5 to 12 in series: deep sigmoid MLPs and CNNs, NiN with sigmoids, a Fixup ResNet with sigmoids); no healthy one.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from .depth import DEEP_LAYERS, unnormalised_depth
 from .findings import Finding
+from .layers import is_weight_layer
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["activation_findings"]
+__all__ = ["SIGMOID_SERIES", "activation_findings", "sigmoid_series_findings"]
 
 DEAD_WARN, DEAD_CRIT = 0.5, 0.9
+#: sigmoid hidden activations in series (weight layer -> sigmoid -> weight layer) from which they are named
+SIGMOID_SERIES = 3
 SAT_WARN, SAT_CRIT = 0.3, 0.7
 _FIX = {
     "relu": ("Replace ReLU by LeakyReLU or PReLU (a small slope keeps dead units learning), and check the biases "
@@ -146,3 +157,22 @@ def _cut_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]:
         code=_FIX["relu"][1],
         score=max(3.0, prop.cut_decades),
     )]
+
+
+def sigmoid_series_findings(probe: ProbeResult) -> list[Finding]:
+    """``activation`` (warning) when at least :data:`SIGMOID_SERIES` weight layers feed a sigmoid straight into the
+    next weight layer (see the module docstring)."""
+    ws = [r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf and is_weight_layer(r.module)]
+    series = [a.name for a, b in pairwise(ws) if a.activation == "sigmoid" and b.chained]
+    if len(series) < SIGMOID_SERIES:
+        return []
+    fix_text, code = _FIX["sigmoid"]
+    return [Finding(
+        cause="activation", layers=series, severity="warning", confidence=0.7,
+        evidence={"sigmoid_hidden_layers": len(series), "weight_layers": len(ws), "gate": SIGMOID_SERIES},
+        message=(f"{len(series)} weight layers feed a sigmoid straight into the next weight layer: as a hidden "
+                 "activation, each sigmoid multiplies the gradient by at most 1/4 and shifts the next layer's input "
+                 "by +0.5, so the stack trains slowly or not at all even where this batch does not show it yet."),
+        prescription=fix_text, code=code, score=1.0,
+    )]
+

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from .activations import activation_findings
+from .activations import activation_findings, sigmoid_series_findings
 from .batch import StepSpec, resolve_step
 from .confirm import confirm
 from .decay import bare_decay_findings
@@ -139,7 +139,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     measured = prop.measured
     init_found, init_explained = init_findings(probe, prop)
     act_found, act_explained = activation_findings(probe, prop, measured)
-    findings += init_found + act_found
+    findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe)
     findings += plain_stack_findings(probe, prop)
