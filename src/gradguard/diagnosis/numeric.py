@@ -22,7 +22,10 @@ from .probe import CallRecord, InputStats, ProbeResult
 
 __all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "data_findings", "numeric_findings"]
 
-INPUT_DECADES, SMALL_DECADES, TARGET_DECADES, CRIT_DECADES = 1.0, 3.0, 2.0, 3.0
+#: SMALL_DECADES was 3 until session 13: no float input of any case of the corpus's 15 halves has a root-mean-square
+#: below 0.1 but one (pixels divided by 255 twice: 0.004, the fourteenth batch's slip), so 2 decades keeps a 10x
+#: margin from every healthy input
+INPUT_DECADES, SMALL_DECADES, TARGET_DECADES, CRIT_DECADES = 1.0, 2.0, 2.0, 3.0
 OUTLIER_RATIO = 1e3
 
 
