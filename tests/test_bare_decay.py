@@ -13,22 +13,7 @@ from gradguard.diagnosis.batch import resolve_step
 from gradguard.diagnosis.optcopy import copy_optimizer
 from gradguard.diagnosis.probe import run_probe
 from gradguard.diagnosis.stepsize import analyse_step
-
-
-class HandDecayAdam(torch.optim.Adam):
-    """Adam + a hand-written decoupled decay set as an attribute (lost by a plain deepcopy)."""
-
-    def __init__(self, params, lr: float = 1e-3, wd: float = 0.01, slip: bool = False) -> None:
-        super().__init__(params, lr=lr)
-        self.wd, self.slip = wd, slip
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        out = super().step(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.mul_(self.wd if self.slip else 1 - group["lr"] * self.wd)
-        return out
+from judgment_corpus.fresh11_models import DecayingAdam as HandDecayAdam  # Adam + a hand-written decay
 
 
 def _setup(seed: int = 0) -> tuple[nn.Module, tuple[torch.Tensor, torch.Tensor]]:
