@@ -62,7 +62,7 @@ DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in
 #: each on a free core) run only with GRADGUARD_CORPUS_LABELS=1: they are plain PyTorch, frozen, and change only
 #: with torch; the suite checks their structure and each model's first step
 _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8",
-                 "fresh9", "fresh10", "fresh11", "fresh12", "fresh13"}
+                 "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]

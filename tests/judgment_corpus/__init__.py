@@ -201,15 +201,16 @@ from .fresh10 import FRESH10  # noqa: E402  (the twelfth session's held-out batc
 from .fresh11 import FRESH11  # noqa: E402  (the twelfth session's second held-out batch, likewise)
 from .fresh12 import FRESH12  # noqa: E402  (the thirteenth session's held-out batch, likewise)
 from .fresh13 import FRESH13  # noqa: E402  (the thirteenth session's second held-out batch, likewise)
+from .fresh14 import FRESH14  # noqa: E402  (the thirteenth session's third held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
                    + FRESH6 + FRESH7 + FRESH8
-                   + FRESH9 + FRESH10 + FRESH11 + FRESH12 + FRESH13)
+                   + FRESH9 + FRESH10 + FRESH11 + FRESH12 + FRESH13 + FRESH14)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
-                           "fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13")
+                           "fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14")
 
 
 def by_name(name: str) -> Case:
