@@ -21,12 +21,12 @@ fifth round's, ``fresh4.py``, likewise) or ``"fresh5"`` (the seventh round's, ``
 ``"fresh8"`` (the eleventh session's second, ``fresh8.py``, likewise) or ``"fresh9"`` (its third, ``fresh9.py``,
 likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise) or ``"fresh11"`` (its second,
 ``fresh11.py``, likewise) or ``"fresh12"`` (the thirteenth session's, ``fresh12.py``, likewise) or ``"fresh13"`` (its
-second, ``fresh13.py``, likewise). The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and
-within the broken list separately, cases alternate dev, heldout, dev, ... in the order they were added. The first batch
-(28 healthy, 26 broken) was added in pairs of the same family (healthy) or the same first cause (broken), so both halves
-cover every cause and most families; later cases are appended and take the next half in the alternation. The half is
-written out at each case and ``tests/test_judgment.py`` checks it against the rule. Cases are only ever appended: never
-moved between halves, reordered, or removed and re-added.
+second, ``fresh13.py``, likewise) or ``"fresh14"`` (its third, ``fresh14.py``, likewise). The rule for ``HEALTHY`` and
+``BROKEN``, applied once: within the healthy list and within the broken list separately, cases alternate dev, heldout,
+dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added in pairs of the same family
+(healthy) or the same first cause (broken), so both halves cover every cause and most families; later cases are appended
+and take the next half in the alternation. The half is written out at each case and ``tests/test_judgment.py`` checks it
+against the rule. Cases are only ever appended: never moved between halves, reordered, or removed and re-added.
 
 **Data** is synthetic, learnable and deterministic per seed (``_setup.py``): a sparse Markov "language" for LMs,
 Gaussian vectors labelled by a fixed linear teacher, class-template images, token sequences labelled by their
