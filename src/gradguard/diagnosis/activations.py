@@ -31,6 +31,9 @@ from .propagation import Propagation
 __all__ = ["SIGMOID_SERIES", "activation_findings", "sigmoid_series_findings"]
 
 DEAD_WARN, DEAD_CRIT = 0.5, 0.9
+#: a layer with fewer units than this has no dead fraction worth reading (seen halves: SE-ResNet's 4-unit squeeze
+#: at 50% on a healthy model; every broken dead-ReLU case's dead layer is wider)
+MIN_UNITS = 8
 #: sigmoid hidden activations in series (weight layer -> sigmoid -> weight layer) from which they are named
 SIGMOID_SERIES = 3
 SAT_WARN, SAT_CRIT = 0.3, 0.7
@@ -47,6 +50,14 @@ _FIX = {
 }
 
 
+def _units(shape: tuple[int, ...]) -> int:
+    """Units of an activation output: channels of a (B, C, ...) map, features of (B, F), the wider of the last two
+    axes of a 3-d output (channels-first or sequence-first)."""
+    if len(shape) < 2:
+        return 0
+    return max(shape[1], shape[2]) if len(shape) == 3 else shape[1] if len(shape) >= 4 else shape[-1]
+
+
 def activation_findings(probe: ProbeResult, prop: Propagation, measured: float | None) -> tuple[list[Finding], float]:
     """Findings per activation kind, and the decades of measured trouble activations explain (signed)."""
     stats: dict[str, dict[str, float]] = {}
@@ -54,6 +65,8 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         frac = rec.dead_frac if rec.dead_frac is not None else rec.sat_frac
         if frac is None or rec.activation is None:
             continue
+        if rec.dead_frac is not None and _units(rec.out_shape) < MIN_UNITS:
+            continue  # a fraction of a handful of units says nothing (an SE block's 4-unit squeeze: 2 dead = 50%)
         label = rec.name if rec.activation_source == "module" else f"{rec.name} (functional {rec.activation})"
         key = f"{label}#{rec.call}" if probe.call_counts.get(rec.name, 1) > 1 else label
         stats.setdefault(rec.activation, {})[key] = frac
