@@ -94,6 +94,21 @@ def test_explode_early_rule_fires_from_step_one_against_the_first_steps_level() 
     assert det(make(6, np.ones(L) * 12), NAMES)[0].evidence["rules"] == ["statistical"]  # early rule retired
 
 
+def test_explode_soft_rules_warn_from_the_second_consecutive_step() -> None:
+    """A single-step spike of the early/statistical rules is information (clipping's business); the same rule firing
+    on the next step too is a warning; a ceiling is critical at once."""
+    det = ExplodeDetector(L, ratio_ceiling=None)
+    for s in range(3):
+        det(make(s, np.ones(L)), NAMES)
+    first = det(make(3, np.ones(L) * 12), NAMES)
+    assert [(e.severity, e.evidence["rules"]) for e in first] == [("info", ["early"])]
+    assert det(make(4, np.ones(L)), NAMES) == []  # the spike fell back: the episode ends
+    assert [e.severity for e in det(make(5, np.ones(L) * 12), NAMES)] == ["info"]
+    assert [e.severity for e in det(make(6, np.ones(L) * 14), NAMES)] == ["warning"]
+    ceiling = ExplodeDetector(L, ratio_ceiling=None, ceiling=10.0)
+    assert [e.severity for e in ceiling(make(0, np.ones(L) * 100), NAMES)] == ["critical"]
+
+
 def test_explode_early_rule_lets_a_run_leave_its_zero_init() -> None:
     """A gradient that grows with the weights while the loss falls is a tower leaving its zero init (word2vec's
     context vectors), not an explosion; the same growth with the loss rising, or without the weights, still fires."""
