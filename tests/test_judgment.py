@@ -261,6 +261,13 @@ def test_fresh13_batch_size_labels_and_half() -> None:
     assert set(KINDS) == {c.name for c in FRESH13 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
+def test_fresh14_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh14 import CONTROLS, FRESH14, KINDS
+
+    _check_frozen_batch(FRESH14, "fresh14", CONTROLS, 12, min_cases=22)  # issue 12's brief: >= 10 healthy + 12 broken
+    assert set(KINDS) == {c.name for c in FRESH14 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
 @pytest.mark.parametrize("case", FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5, ids=lambda c: c.name)
 def test_held_out_batches_first_step(case: Case) -> None:
     """Cheap label check at seed 0 (the full 200-step check: GRADGUARD_CORPUS_LABELS=1): a case labelled
