@@ -206,6 +206,9 @@ class InputStats:
     std: float
     max_abs: float
     median_abs: float
+    #: the median magnitude of the non-zero values (a sparse input's scale: ratings, bag-of-words counts); NaN
+    #: when every value is 0
+    median_nonzero_abs: float = float("nan")
 
 
 def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
@@ -220,6 +223,8 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
             out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4))
             continue
         absv = fin.abs()
+        nonzero = absv[absv > 0]
         out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
-                              float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), float(absv.median())))
+                              float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), float(absv.median()),
+                              float(nonzero.median()) if nonzero.numel() else float("nan")))
     return out

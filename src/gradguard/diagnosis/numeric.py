@@ -3,7 +3,8 @@
 Data scale (per floating-point tensor the model is called with, and per floating-point target; all-zero tensors
 such as an initial hidden state and 0/1 masks are not data): initialisations assume unit-scale inputs (He et al.
 2015, Glorot & Bengio 2010), so a root-mean-square ``>= 10^INPUT_DECADES`` (``<= 10^-SMALL_DECADES``) times unit
-scale, or a largest value ``>= OUTLIER_RATIO`` times the median magnitude (a corrupt record), is named ``data``;
+scale, or a largest value ``>= OUTLIER_RATIO`` times the median magnitude (a corrupt record; of the non-zero values when
+over half are exactly 0, a sparse input such as ratings or counts), is named ``data``;
 targets only when ``>= 10^TARGET_DECADES`` (regression targets in raw units). Critical at ``CRIT_DECADES`` off,
 or an outlier ``>= 10^CRIT_DECADES`` times its scale. Inputs that go straight into a normalisation layer are only
 info. Integer inputs (token ids, class labels) are never judged.
@@ -37,7 +38,9 @@ def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
     if s.median_abs in (0.0, 1.0) and s.max_abs == 1.0:
         return None  # a 0/1 mask
     dec = math.log10(rms) if rms > 0 else -30.0
-    ratio = s.max_abs / s.median_abs if s.median_abs > 0 else float("inf")
+    # a sparse input (over half its values exactly 0: ratings, counts) is measured against its non-zero values
+    ref = s.median_abs if s.median_abs > 0 else s.median_nonzero_abs
+    ratio = s.max_abs / ref if ref > 0 else float("inf")
     if ratio >= OUTLIER_RATIO:
         return math.log10(ratio) - 1.0, (f"its largest value {s.max_abs:.3g} is {ratio:.3g}x its median magnitude "
                                          f"{s.median_abs:.3g} (a corrupt record or unscaled outlier)")
