@@ -215,8 +215,9 @@ class StatsCollector:
                 self._full_issued = True
             parts: list[torch.Tensor] = []
             loss_t = isinstance(loss, torch.Tensor)
-            if isinstance(loss, torch.Tensor):  # under no_grad: no detach; a 0-d loss as it is (each call costs)
-                x = loss if loss.dim() == 0 else loss.reshape(())
+            if loss_t:  # stacked under no_grad: no detach; a 0-d loss on this device as it is (each call costs)
+                t: torch.Tensor = loss  # type: ignore[assignment]  # narrowed by loss_t (one isinstance a step)
+                x = t if t.dim() == 0 else t.reshape(())
                 parts.append(x if x.device == self.device else x.to(self.device))
             if scale is not None:
                 parts.append(scale.reshape(()))

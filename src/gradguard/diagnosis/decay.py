@@ -5,7 +5,7 @@
 where they are (Adam's and SGD's moments of a zero gradient are 0). What moves them is something the user's
 optimizer does outside its ``weight_decay`` setting — a hand-written decoupled decay (``p.mul_(1 - lr * wd)``), and
 its slips (``p.mul_(wd)``: every weight x ``wd`` each step). When that step is ``dW = -c W`` (proportional, the
-residual under a tenth) for weight matrices holding half the weights, ``c`` is the decay per step:
+residual under a tenth) for at least half the weight matrices, ``c`` is the decay per step:
 
 * ``regularization`` (critical) when the median ``|c|`` over those matrices is at least :data:`BARE_DECAY` (1% of
   every weight removed, or added, per step whatever the gradient). A correct hand-written AdamW decay at lr 1e-3
@@ -35,7 +35,6 @@ def bare_decay_findings(step: StepAnalysis | None) -> list[Finding]:
     :data:`BARE_DECAY`, in a step whose gradients are all 0 (see the module docstring)."""
     if step is None or not step.ratios or not step.bare_shrink:
         return []
-    sizes = {n: r for n, r in step.weight_rms.items()}
     covered = [n for n in step.ratios if n in step.bare_shrink]
     if 2 * len(covered) < len(step.ratios):
         return []
@@ -50,7 +49,7 @@ def bare_decay_findings(step: StepAnalysis | None) -> list[Finding]:
         cause="regularization", layers=sorted(covered), severity="critical", confidence=0.9,
         evidence={"shrink_per_step": c, "matrices": len(covered), "of": len(step.ratios),
                   "decades_after_100_steps": decades, "gate": BARE_DECAY,
-                  "weight_rms": {n: sizes.get(n) for n in covered},
+                  "weight_rms": {n: step.weight_rms.get(n) for n in covered},
                   "expected": "0 (torch's optimizers do not move a weight whose gradient is 0 without weight_decay)"},
         message=(f"With every gradient 0 and weight_decay 0, one step of {step.optimizer} multiplies "
                  f"{len(covered)} of {len(step.ratios)} weight matrices by {1 - c:.3g}: it "
