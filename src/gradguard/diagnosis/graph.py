@@ -3,16 +3,21 @@
 * :func:`activation_ops` — the element-wise activations on the loss's path, and those that compute the identity by
   their own saved arguments (a leaky ReLU of slope 1: ``nn.LeakyReLU(True)``);
 * :func:`feeds_back` — for a module called more than once, whether one call's output is an ancestor of the next
-  call's input: a recurrence, as opposed to one module shared by inputs that do not depend on each other.
+  call's input: a recurrence, as opposed to one module shared by inputs that do not depend on each other;
+* :func:`first_readers` — for each input of the model, the first module with trainable parameters whose input
+  derives from it, and that input's scale: a model that rescales a raw input itself (mean scaling, RevIN) feeds
+  its first weighted layer a unit-scale tensor.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-__all__ = ["FEED_BACK_NODES", "activation_ops", "feeds_back"]
+__all__ = ["FEED_BACK_NODES", "Reader", "activation_ops", "feeds_back", "first_readers"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -71,4 +76,54 @@ def feeds_back(records: list[Any], counts: dict[str, int]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for name, (first, second, *_) in ((n, sorted(c, key=lambda r: r.call)) for n, c in calls.items() if len(c) >= 2):
         out[name] = first._out_fn is not None and second._in_fn is not None and _reaches(second._in_fn, first._out_fn)
+    return out
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The first module holding trainable parameters whose (first tensor) input derives from one model input."""
+
+    name: str
+    #: root-mean-square of that module's input (the derived tensor it reads), over the whole batch
+    in_rms: float
+    #: whether the module normalises what it reads (a LayerNorm/RMSNorm, by class or by behaviour)
+    normalizes: bool
+
+
+def _node_of(t: torch.Tensor) -> Any:
+    """The autograd node a tensor's descendants reach it by: its ``grad_fn``, or a leaf's gradient accumulator."""
+    if t.grad_fn is not None:
+        return t.grad_fn
+    if not t.requires_grad:
+        return None
+    with torch.enable_grad():
+        return t.view_as(t).grad_fn.next_functions[0][0]
+
+
+def _rms(t: torch.Tensor) -> float:
+    with torch.no_grad():
+        v = t.detach()
+        return float(v.float().pow(2).mean().sqrt()) if v.is_floating_point() and v.numel() else math.nan
+
+
+def first_readers(inputs: list[torch.Tensor], records: list[Any]) -> list[Reader | None]:
+    """For each of ``inputs`` (the model's float inputs, as its forward received them) whose root-mean-square is
+    more than a decade off 1 (the others need no reader), the first call, in call order, of a leaf module with
+    trainable parameters whose first tensor input is that input or one of its autograd descendants (within
+    :data:`FEED_BACK_NODES` nodes); None when there is no such call (a weight used outside any module, an input that
+    does not require grad) or the input is at unit scale. Records carry ``_in_x`` (their first tensor input)
+    during the probe's forward."""
+    calls = sorted((r for r in records if getattr(r, "_in_x", None) is not None), key=lambda r: r.pre_order)
+    out: list[Reader | None] = []
+    for t in inputs:
+        rms = _rms(t)
+        target = _node_of(t) if math.isfinite(rms) and not 0.1 <= rms <= 10.0 else None
+        found = None
+        if target is not None:
+            for r in calls:
+                x = r._in_x
+                if x is t or (x.grad_fn is not None and _reaches(x.grad_fn, target)):
+                    found = Reader(r.name, _rms(x), bool(r.normalizes))
+                    break
+        out.append(found)
     return out

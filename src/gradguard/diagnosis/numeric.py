@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 from .findings import Finding
+from .graph import Reader
 from .mistakes import call_growth
 from .probe import CallRecord, InputStats, ProbeResult
 
@@ -76,7 +77,8 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         return out
     kind, s, dec, what = max(problems, key=lambda p: p[2])
     outlier = "median magnitude" in what
-    absorbed = kind == "input" and not outlier and _first_is_norm(probe)
+    reader = _unit_reader(probe, s) if kind == "input" and not outlier else None
+    absorbed = kind == "input" and not outlier and (_first_is_norm(probe) or reader is not None)
     direction = 1 if outlier or (dec > 0 and "below unit scale" not in what) else -1
     severity = "info" if absorbed else "critical" if dec >= CRIT_DECADES else "warning"
     out.append(Finding(
@@ -84,9 +86,12 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         evidence={f"{k}_{i}": {"shape": list(t.shape), "mean": _n(t.mean), "std": _n(t.std), "max_abs": _n(t.max_abs),
                                "median_abs": _n(t.median_abs)} for i, (k, t, _d, _w) in enumerate(problems[:4])}
         | {"decades_off_unit_scale": round(dec, 2), "expected": "float inputs about unit scale (mean ~0, std ~1)",
-           "first_module_normalises": absorbed, "direction": direction},
+           "first_module_normalises": absorbed, "direction": direction}
+        | ({"first_reader": reader.name, "first_reader_input_rms": _n(reader.in_rms)} if reader else {}),
         message=(f"A float {kind} tensor of shape {tuple(s.shape)} is out of scale: {what}."
-                 + (" The model normalises it first, so this is only worth knowing." if absorbed else
+                 + (f" The model rescales it itself: {reader.name}, the first weighted layer that reads it, gets "
+                    f"a tensor of root-mean-square {reader.in_rms:.3g}; only worth knowing." if reader else
+                    " The model normalises it first, so this is only worth knowing." if absorbed else
                     " Initialisations assume unit-scale inputs, so the first layers' activations and gradients are "
                     "off by as much.")),
         prescription=(f"Standardise the {kind}s (subtract the training-set mean, divide by its standard deviation, "
@@ -101,6 +106,15 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
 
 def _n(x: float) -> float:
     return float(f"{x:.3g}") if math.isfinite(x) else x
+
+
+def _unit_reader(probe: ProbeResult, s: InputStats) -> Reader | None:
+    """The first weighted module reading input ``s`` (see :func:`.graph.first_readers`), when it normalises it or
+    reads it at unit scale (root-mean-square within a decade of 1): the model rescales that input itself."""
+    reader = probe.readers[s.index] if s.index < len(probe.readers) else None
+    if reader is None or not (reader.normalizes or 0.1 <= reader.in_rms <= 10.0):
+        return None
+    return reader
 
 
 def _first_is_norm(probe: ProbeResult) -> bool:

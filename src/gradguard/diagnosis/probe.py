@@ -26,7 +26,7 @@ from .batch import InputStats, StepSpec, input_stats, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
 from .findings import DiagnosisError
-from .graph import activation_ops, feeds_back
+from .graph import Reader, activation_ops, feeds_back, first_readers
 from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
@@ -71,6 +71,7 @@ class CallRecord:
     _grad_out_t: torch.Tensor | None = field(default=None, repr=False)
     _grad_in_t: torch.Tensor | None = field(default=None, repr=False)
     _in_fn: Any = field(default=None, repr=False)  # autograd node of the first tensor input (feed-back test)
+    _in_x: torch.Tensor | None = field(default=None, repr=False)  # a parameter-holding leaf's first tensor input
     _out_fn: Any = field(default=None, repr=False)  # ... and of the output
     _time_grad_t: torch.Tensor | None = field(default=None, repr=False)
 
@@ -101,6 +102,8 @@ class ProbeResult:
     activation_ops: tuple[int, int] = (0, 0)
     #: modules called more than once: does a call's output feed the next call's input (:func:`.graph.feeds_back`)
     feeds_back: dict[str, bool] = field(default_factory=dict)
+    #: per entry of ``inputs``: the first parameter-holding module that reads it (:func:`.graph.first_readers`)
+    readers: list[Reader | None] = field(default_factory=list)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -155,20 +158,22 @@ def _all_finite(ts: list[torch.Tensor]) -> bool:
     return all(bool(torch.isfinite(t).all()) for t in ts if t.is_floating_point() or t.is_complex())
 
 
-def _as_leaf(obj: Any, leaves: list[torch.Tensor]) -> Any:
-    """Floating tensors become fresh leaves that require grad (same values), so input gradients can be read."""
+def _as_leaf(obj: Any, leaves: list[torch.Tensor], origin: dict[int, torch.Tensor]) -> Any:
+    """Floating tensors become fresh leaves that require grad (same values), so input gradients can be read;
+    ``origin`` maps each original tensor's ``id`` to its leaf."""
     if isinstance(obj, torch.Tensor):
         if obj.is_floating_point() and not obj.requires_grad:
             leaf = obj.detach().clone().requires_grad_(True)
             leaves.append(leaf)
+            origin[id(obj)] = leaf
             return leaf
         return obj
     if isinstance(obj, tuple):
-        return tuple(_as_leaf(o, leaves) for o in obj)
+        return tuple(_as_leaf(o, leaves, origin) for o in obj)
     if isinstance(obj, list):
-        return [_as_leaf(o, leaves) for o in obj]
+        return [_as_leaf(o, leaves, origin) for o in obj]
     if isinstance(obj, dict):
-        return {k: _as_leaf(v, leaves) for k, v in obj.items()}
+        return {k: _as_leaf(v, leaves, origin) for k, v in obj.items()}
     return obj
 
 
@@ -200,6 +205,8 @@ class _Recorder:
         rec.in_finite = _all_finite(ts)
         rec._in_fn = getattr(ts[0], "grad_fn", None) if ts else None
         x = ts[0] if ts else None
+        if rec.leaf and x is not None and any(p.requires_grad for p in module.parameters(recurse=False)):
+            rec._in_x = x
         if x is not None and x.requires_grad:
             def hook_in(g: torch.Tensor, rec: CallRecord = rec) -> None:
                 rec._grad_in_t = torch.linalg.vector_norm(g.detach().float())
@@ -363,6 +370,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
     handles = []
     leaves: list[torch.Tensor] = []
     captured: list[torch.Tensor] = []
+    origin: dict[int, torch.Tensor] = {}
     reuse: ReuseWatch | None = None
 
     def root_inputs(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
@@ -373,7 +381,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             captured.append(torch.empty(0))
         if not leaf_inputs:
             return None
-        return _as_leaf(args, leaves), _as_leaf(kwargs, leaves)
+        return _as_leaf(args, leaves, origin), _as_leaf(kwargs, leaves, origin)
 
     try:
         handles.append(model.register_forward_pre_hook(root_inputs, with_kwargs=True))
@@ -390,6 +398,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             names = list(trainable)
             acts = activation_ops(loss)
             fed = feeds_back(recorder.records, recorder.counts)
+            in_float = [t for t in captured if t.is_floating_point() and t.numel()]
+            readers = first_readers([origin.get(id(t), t) for t in in_float], recorder.records)
             reuse = ReuseWatch(loss, trainable)
             try:
                 grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves,
@@ -429,5 +439,5 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         cost={"forward": 1, "backward": 1}, inputs=stats,
         targets=input_stats([t for t in step.targets if t.is_floating_point()]),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
-        warned=warned, activation_ops=acts, feeds_back=fed,
+        warned=warned, activation_ops=acts, feeds_back=fed, readers=readers,
     )
