@@ -97,7 +97,8 @@ def _node_of(t: torch.Tensor) -> Any:
     if not t.requires_grad:
         return None
     with torch.enable_grad():
-        return t.view_as(t).grad_fn.next_functions[0][0]
+        fn = t.view_as(t).grad_fn
+    return None if fn is None else fn.next_functions[0][0]
 
 
 def _rms(t: torch.Tensor) -> float:
