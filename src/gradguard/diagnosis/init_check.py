@@ -203,6 +203,21 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
                 explained = _explained(pred_same, chain_measured)
                 how = (f"{len(same)} of the {len(chain_specs)} weight layers on the gradient's path are off the "
                        f"same way, and across them the gradient changes by {abs(chain_measured):.1f} decades")
+    gated_fwd = prop.gated_forward
+    if explained < INIT_WARN and gated_fwd is not None and abs(gated_fwd) >= INIT_WARN:
+        # a zero-initialised layer (a classifier, a residual branch's last projection) gates every gradient behind it
+        # at step 0, but the forward signal there is measured: compounded by layers most of which are off the scale
+        # the same way, it is the init's, and the first step will show it (the zero layer's gradient is that signal)
+        way = 1.0 if gated_fwd > 0 else -1.0
+        gated_specs = [specs[n] for n in prop.gated_live if n in specs]
+        same = [s for s in gated_specs if way * math.log(s.factor) > math.log(OFF_FACTOR)]
+        if len(gated_specs) >= 2 and 2 * len(same) > len(gated_specs):
+            pred_same = sum(math.log10(s.factor) for s in same)
+            if _explained(pred_same, gated_fwd) > explained:
+                group, predicted, measured = same, pred_same, gated_fwd
+                explained = _explained(pred_same, gated_fwd)
+                how = (f"a zero-initialised layer gates the gradient at step 0, but across the {len(gated_specs)} "
+                       f"weight layers behind it the signal changes by {abs(gated_fwd):.1f} decades")
     needed = out_needed if how.startswith("the first loss") else INIT_WARN
     direction = 0
     if group and explained >= needed:

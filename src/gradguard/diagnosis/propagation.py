@@ -13,7 +13,8 @@ of that output:
   projection, whose output gradient at init is 1e-5 of the stream's, read as 5 decades of depth);
 * *gated* layers are excluded: those whose weights are all zero (a zero-initialised head or residual branch) and,
   when the model holds such a zero (or below ``TINY``) parameter, every layer whose output gradient is below
-  ``GATED`` times the chain's largest (a layer scale of 1e-6 gates the gradient of its branch by design);
+  ``GATED`` times the chain's largest (a layer scale of 1e-6 gates the gradient of its branch by design); behind a
+  zero-weight layer the forward signal is still measured (``gated_forward``: the init check reads it);
 * transitions that cross a recurrent layer (an LSTM between the embedding and the head) belong to the recurrence
   check, not to depth; and the backward gain is measured from the last embedding of the chain on (an
   encoder-decoder's decoder tokens start the path to the loss; the encoder's gradient arrives through
@@ -97,6 +98,10 @@ class Propagation:
     cut_decades: float = 0.0
     weight_part: dict[str, float] = field(default_factory=dict)
     between_part: dict[str, float] = field(default_factory=dict)
+    #: the layers a zero-initialised layer gates (their weights not zero), in call order, and the forward signal's
+    #: drift across them (signed decades, None: fewer than 2): what the gradient cannot show yet at step 0
+    gated_live: list[str] = field(default_factory=list)
+    gated_forward: float | None = None
 
     @property
     def worst_run(self) -> PlainRun | None:
@@ -198,6 +203,10 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
                         if r.name not in prop.gated and r.grad_out is not None and r.grad_out == 0]
         if prop.cut:
             prop.cut_decades = abs(log10_ratio(0.0, largest) or 0.0)
+    live = [r for r in full if r.name in prop.gated and r.name not in zero_layers]
+    if zero_layers and len(live) >= 2:
+        prop.gated_live = [r.name for r in live]
+        prop.gated_forward = log10_ratio(live[-1].out_rms, live[0].out_rms)
     chain = [r for r in full if r.name not in prop.gated and r.name not in prop.cut]
     if len(chain) < 2:
         return prop
