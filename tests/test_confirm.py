@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import math
 import random
@@ -17,6 +18,8 @@ from gradguard.diagnosis import Diagnosis, Finding, check
 from gradguard.diagnosis.confirm import CONFIRM_STEPS, OUTRANK_DECADES, confirm, decades_gained
 from gradguard.diagnosis.shortrun import RUN_SEED, Trajectory, short_run
 from gradguard.errors import ConfigError
+
+confirm_mod = importlib.import_module("gradguard.diagnosis.confirm")
 
 
 def _regression(seed: int = 0, n: int = 64, d: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
@@ -217,14 +220,19 @@ def test_check_with_confirmation_leaves_no_side_effects() -> None:
     assert np.array_equal(np.random.get_state()[1], rng[1]) and random.getstate() == rng[2]
 
 
-def test_confirm_steps_setting() -> None:
+def test_confirm_steps_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     model = nn.Linear(8, 1)
     x, y = _regression()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     off = check(model, (x, y), F.mse_loss, opt, confirm_steps=0)
     assert "confirm_runs" not in off.cost
-    default = check(model, (x, y), F.mse_loss, opt)  # opt-in: off unless asked for
-    assert "confirm_runs" not in default.cost
+    default = check(model, (x, y), F.mse_loss, opt)  # automatic: a small model and optimizer are confirmed
+    assert default.cost["confirm_runs"] == 1 and default.cost["confirm_steps"] == CONFIRM_STEPS
+    with monkeypatch.context() as mp:  # over the size limit: not run, and the notes say why and how to ask for it
+        mp.setattr(confirm_mod, "AUTO_CONFIRM_BYTES", 16)
+        big = check(model, (x, y), F.mse_loss, opt)
+    assert "confirm_runs" not in big.cost
+    assert any("confirm_steps=12" in n and "MiB" in n for n in big.notes), big.notes
     on = check(model, (x, y), F.mse_loss, opt, confirm_steps=4)
     assert on.cost["confirm_runs"] == 1 and on.cost["confirm_steps"] == 4
     for bad in (-1, 2.5, True, "8"):

@@ -13,7 +13,7 @@ from torch import nn
 from ..errors import ConfigError
 from .activations import activation_findings, sigmoid_series_findings
 from .batch import StepSpec, resolve_step
-from .confirm import confirm
+from .confirm import auto_confirm_steps, confirm
 from .decay import bare_decay_findings
 from .depth import depth_findings
 from .explain import explain
@@ -48,7 +48,7 @@ Closure = Callable[[nn.Module], Any]
 def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
           optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
           scheduler: Any = None, max_grad_norm: float | None = None, steps_done: int | None = None,
-          confirm_steps: int = 0) -> Diagnosis:
+          confirm_steps: int | None = None) -> Diagnosis:
     """Diagnose the causes of exploding/vanishing gradients before (or during) training, on one real batch.
 
     Cost: one forward and one backward pass; with ``optimizer``, one optimizer step on a copy and 2 to 7
@@ -80,10 +80,11 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         steps_done: optimizer steps already taken (the Guard passes its step). From ``TRAINED_STEPS`` on, weights
             are trained weights and a mis-scaled weight is not called an initialisation problem. None: read from
             the optimizer's state (its ``step`` count, or any state at all for optimizers that keep no count).
-        confirm_steps: optimizer steps of each confirmation run (default 0: off; :data:`~.confirm.CONFIRM_STEPS`
-            = 12 is the measured setting). Opt-in: it deep-copies the model and optimizer (about twice the memory)
-            and made ``check`` 2.9x slower on the corpus, for +3 right top causes of 272 seen ones left out one
-            batch at a time and none on an unseen batch (README "Judgment on models nobody tuned it to"). Needs
+        confirm_steps: optimizer steps of each confirmation run on copies of the model and optimizer (0: off).
+            Default None: :data:`~.confirm.CONFIRM_STEPS` (12) when the copies are affordable — at most
+            :data:`~.confirm.AUTO_CONFIRM_BYTES` (256 MiB) of parameters and optimizer state, outside
+            ``torch.distributed`` — else 0, and ``Diagnosis.notes`` says why. It costs about twice the model's and
+            optimizer's memory while it runs and 2-3x ``check``'s time (GPT-2 2 layers: 0.07 -> 0.18 s). Needs
             ``optimizer``.
 
     Returns:
@@ -92,7 +93,7 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
     Raises:
         DiagnosisError: a batch/loss form that cannot be run (the message says what to pass), model without
             parameters, model or loss failing on the batch, non-scalar loss.
-        ConfigError: ``confirm_steps`` is not an int >= 0.
+        ConfigError: ``confirm_steps`` is not None or an int >= 0.
 
     Example::
 
@@ -102,14 +103,21 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
         if not d.healthy:
             fix(model, d)
     """
-    if isinstance(confirm_steps, bool) or not isinstance(confirm_steps, int) or confirm_steps < 0:
-        raise ConfigError("confirm_steps", confirm_steps, "an int >= 0 (0 disables the confirmation)")
+    if confirm_steps is not None and (isinstance(confirm_steps, bool) or not isinstance(confirm_steps, int)
+                                      or confirm_steps < 0):
+        raise ConfigError("confirm_steps", confirm_steps,
+                          "None (automatic: 12 when the copies are affordable) or an int >= 0 (0 disables it)")
+    auto_note = None
+    if confirm_steps is None:
+        confirm_steps, auto_note = auto_confirm_steps(model, optimizer)
     step = resolve_step(batch, loss_fn, closure)
     lrs = scheduler_lrs(scheduler, optimizer)
     own = scheduler is not None and lrs is None  # a hand-written scheduler: neither stepped nor copied here
     d = _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
                   peak_lrs=None if own else scheduler_peak_lrs(scheduler, optimizer),
                   scheduler=None if own else scheduler, confirm_steps=confirm_steps)
+    if auto_note is not None:
+        d.notes.append(auto_note)
     if own:
         d.notes.append(f"scheduler {type(scheduler).__name__} is not a torch.optim.lr_scheduler (no get_last_lr()): "
                        "judged at the optimizer's current lr; the schedule's later rates (a warm-up's peak) are not "

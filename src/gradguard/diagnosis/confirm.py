@@ -51,14 +51,20 @@ from .findings import Finding
 from .probe import StateSnapshot
 from .shortrun import Trajectory, short_run
 
-__all__ = ["CONFIRM_STEPS", "DEMOTE_MARGINS", "OUTRANK_DECADES", "PROMOTE_ORDER", "RISE_DECADES", "UNTESTABLE",
-           "confirm", "decades_gained"]
+__all__ = ["AUTO_CONFIRM_BYTES", "CONFIRM_STEPS", "DEMOTE_MARGINS", "OUTRANK_DECADES", "PATH_MARGIN", "PROMOTE_ORDER",
+           "RISE_DECADES", "UNTESTABLE", "auto_confirm_steps", "confirm", "decades_gained", "path_gained"]
 
-#: the measured number of optimizer steps of each short run (``check(..., confirm_steps=CONFIRM_STEPS)``; check's
-#: default is 0, off: see :func:`~.check.check`)
+#: the measured number of optimizer steps of each short run (``check``'s automatic setting, see
+#: :func:`auto_confirm_steps`)
 CONFIRM_STEPS = 12
+#: bytes of parameters and optimizer state up to which ``check`` confirms by default (the copies double them)
+AUTO_CONFIRM_BYTES = 256 * 2**20
 #: per cause, the improvement (decades of final loss) its remedy must bring for a finding to stay a warning
 DEMOTE_MARGINS: dict[str, float] = {"init": 0.01}
+#: decades by which a remedy that does not lower the final loss must keep the loss lower along the run (the mean of
+#: the step-by-step log ratios) for the finding to stay: a uniform(0, 1) init's run goes 7e5 -> 2e7 -> ... -> 1.61, a
+#: dead net at chance, the re-initialised run 1.97 -> 1.62 (same end, 1.8 decades lower along the way)
+PATH_MARGIN = 0.3
 #: a short run whose loss ends this many decades above its start (or is non-finite) is in trouble
 RISE_DECADES = 0.3
 #: remedies tried, in order, when the rules found nothing and the short run is in trouble
@@ -129,6 +135,25 @@ def _losses(t: Trajectory) -> list[float]:
     return [round(v, 6) if math.isfinite(v) else v for v in t.losses]
 
 
+def auto_confirm_steps(model: nn.Module, optimizer: torch.optim.Optimizer | None) -> tuple[int, str | None]:
+    """``check``'s default ``confirm_steps``: :data:`CONFIRM_STEPS` when the copies are affordable (parameters and
+    optimizer state within :data:`AUTO_CONFIRM_BYTES`, no ``torch.distributed`` process group: a copy stepped on
+    one rank would not match the others' collectives), else 0 with the note saying why and how to ask for it."""
+    if optimizer is None:
+        return 0, None
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return 0, ("confirmation (short runs on copies) not run by default under torch.distributed; "
+                   f"check(..., confirm_steps={CONFIRM_STEPS}) runs it on each rank")
+    size = sum(p.numel() * p.element_size() for p in model.parameters())
+    for state in optimizer.state.values():
+        size += sum(v.numel() * v.element_size() for v in state.values() if isinstance(v, torch.Tensor))
+    if size > AUTO_CONFIRM_BYTES:
+        return 0, (f"confirmation (short runs on copies) not run by default: {size / 2**20:.0f} MiB of parameters "
+                   f"and optimizer state (the limit is {AUTO_CONFIRM_BYTES / 2**20:.0f} MiB; the copies double it); "
+                   f"check(..., confirm_steps={CONFIRM_STEPS}) runs it")
+    return CONFIRM_STEPS, None
+
+
 def confirm(findings: list[Finding], model: nn.Module, run: Any, optimizer: torch.optim.Optimizer, *,
             steps: int = CONFIRM_STEPS, lrs: list[float] | None = None, scheduler: Any = None,
             max_grad_norm: float | None = None, notes: list[str] | None = None) -> dict[str, int]:
@@ -183,10 +208,23 @@ def confirm(findings: list[Finding], model: nn.Module, run: Any, optimizer: torc
     return cost
 
 
+def path_gained(user: Trajectory, remedy: Trajectory) -> float | None:
+    """The mean over the run of ``log10(user's loss / remedy's loss)``, step by step: how much lower the remedy kept
+    the loss along the way (None when a loss is non-finite or <= 0, or the runs differ in length)."""
+    pairs = list(zip(user.losses, remedy.losses, strict=False))
+    if not pairs or len(user.losses) != len(remedy.losses) or not all(
+            math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0 for a, b in pairs):
+        return None
+    return sum(math.log10(a / b) for a, b in pairs) / len(pairs)
+
+
 def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajectory, steps: int) -> None:
     gained = decades_gained(user, rem)
     if gained is None or (not user.finite and not rem.finite) or gained >= DEMOTE_MARGINS[cause]:
         return
+    path = path_gained(user, rem)
+    if path is not None and path >= PATH_MARGIN:
+        return  # the user's run blew up on the way and collapsed to the same end (a dead net at chance): confirmed
     record = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "user_losses": _losses(user),
               "remedy_losses": _losses(rem), "decades_gained": gained, "margin": DEMOTE_MARGINS[cause]}
     for f in findings:

@@ -37,10 +37,10 @@ The model (each arrow: the quantity on the left sets the one on the right)::
 A consequence is demoted to ``info`` and says whose consequence it is; its cause takes its severity and score when
 those are higher and lists it under ``evidence["consequences"]``.
 
-After this model, when asked to (``check(..., confirm_steps=12)``; off by default), :func:`.confirm.confirm`
-intervenes: a few training steps on copies, as set up and with one cause removed. An ``init`` finding whose remedy
-does not improve them is demoted; a run that no finding explains but that diverges is attributed to the first remedy
-that restores it.
+After this model, by default where the copies are affordable (``check``'s ``confirm_steps``),
+:func:`.confirm.confirm` intervenes: a few training steps on copies, as set up and with one cause removed. An
+``init`` finding whose remedy does not improve them is demoted; a run that no finding explains but that diverges is
+attributed to the first remedy that restores it.
 """
 
 from __future__ import annotations
