@@ -11,7 +11,9 @@ The model (each arrow: the quantity on the left sets the one on the right)::
 * The step is a cause (``lr``) only when the gradients it is made of are of healthy scale: for optimizers whose
   step is proportional to the gradient (SGD and the like), a too-large step while an upstream cause inflates the
   gradient (out-of-scale inputs, too-large init, growth through depth or over time) is that cause's consequence;
-  for Adam-family optimizers the step is about lr per element whatever the gradient's scale, so it stays ``lr``.
+  for Adam-family optimizers the step is about lr per element whatever the gradient's scale, so it stays ``lr``
+  unless that step is a sane fraction of the weights (``ADAM_SANE_RATIO``) and the loss rises along it because the
+  signal the weights multiply is inflated upstream (inputs out of scale, or an init too large): then it is theirs.
   When no lr down to lr/1024 helps, the step's direction is wrong and any upstream cause takes it.
 * Growth or decay of the gradient across the weight layers (``depth``/``normalization``) in the direction a
   recurrence finding measures over time is the recurrence's consequence: the layers around a recurrence that is
@@ -53,6 +55,20 @@ __all__ = ["BATCH_MEASURED", "UPSTREAM", "explain"]
 UPSTREAM: tuple[str, ...] = ("data", "init", "activation", "recurrence", "normalization", "depth")
 #: causes measured on the signal the batch starts (not on the weights alone): downstream of the inputs' scale
 BATCH_MEASURED: tuple[str, ...] = ("activation", "recurrence", "normalization", "depth")
+
+
+#: causes that inflate the signal every weight multiplies (inputs out of scale, weights initialised too large)
+INFLATING: tuple[str, ...] = ("data", "init")
+#: an Adam-family first step that moves the median weight matrix by at most this fraction of its norm is sane in
+#: weight space (a tenth of ``optim_check.ADAM_RATIO_WARN``; usual settings reach 0.05)
+ADAM_SANE_RATIO = 0.3
+
+
+def _sane_in_weight_space(lr: Finding) -> bool:
+    """An Adam-family ``lr`` finding raised by the loss along the step alone: each element moves by about lr, a
+    small fraction of its weight, but the loss rises because what the weights multiply is large."""
+    bulk = lr.evidence.get("update_to_weight_median")
+    return isinstance(bulk, int | float) and 0 < bulk <= ADAM_SANE_RATIO
 
 
 def _strong(f: Finding) -> bool:
@@ -141,11 +157,15 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         no_lr_helps = lr.evidence.get("suggested_lr") is None
         proportional = step_family != "adam"
         upstream = _pick(findings, UPSTREAM, 1) if proportional else None
+        why = "the step is large because the gradient is"
+        if upstream is None and not proportional and _sane_in_weight_space(lr):
+            upstream = _pick(findings, INFLATING, 1)
+            why = "the step is sane for the weights' scale; the signal they multiply is inflated upstream"
         if upstream is None and no_lr_helps:
             upstream = _pick(findings, UPSTREAM, None)
+            why = "no smaller lr makes the step lower the loss"
         if upstream is not None:
-            _absorb(upstream, lr, "the step is large because the gradient is" if proportional and not no_lr_helps
-                    else "no smaller lr makes the step lower the loss")
+            _absorb(upstream, lr, why)
     return findings
 
 
