@@ -28,7 +28,10 @@
   ``SGD_HEALTHY_RATIO``); never more than a 1024-fold cut, and none when no tried lr helps (then the step's
   direction, not its size, is wrong, and the cause is upstream).
 * regularization: weight decay alone removes ``>= WD_SHRINK_WARN`` of the weights' norm per step (median over
-  weight matrices; critical ``>= WD_SHRINK_CRIT``): the weights collapse faster than the gradient grows them
+  weight matrices; critical ``>= WD_SHRINK_CRIT``): the weights collapse faster than the gradient grows them —
+  unless the decay is coupled with the gradient (its part of the step is not proportional to the weights: Adam's
+  L2 ``weight_decay``, normalised with the gradient) and settles at or above the weights' scale
+  (``DECAY_BALANCE``)
   (healthy recipes remove 1e-5 to 1e-4 per step: AdamW 1e-3 x 0.1, SGD 0.1 x 5e-4); or every param group has
   ``weight_decay == 0`` and weights are ``>= LARGE_FACTOR`` times their
   expected init scale (warning at ``>= 10x``), or one step already cuts the loss by ``>= FIT_DROP`` and doubling
@@ -50,8 +53,8 @@ from .init_check import weight_specs
 from .probe import ProbeResult
 from .stepsize import StepAnalysis
 
-__all__ = ["ADAM_RATIO_CRIT", "ADAM_RATIO_WARN", "RISE_WARN", "lr_findings", "optimizer_numeric_findings",
-           "regularization_findings"]
+__all__ = ["ADAM_RATIO_CRIT", "ADAM_RATIO_WARN", "RISE_WARN", "group_lr_findings", "lr_findings",
+           "optimizer_numeric_findings", "regularization_findings"]
 
 RISE_WARN = 0.1
 ADAM_RATIO_WARN, ADAM_RATIO_CRIT = 3.0, 10.0
@@ -61,6 +64,10 @@ SGD_NORMALIZED_WARN, SGD_NORMALIZED_CRIT, SGD_NORMALIZED_HEALTHY = 1.0, 4.0, 0.1
 #: the bulk update-to-weight ratio of a first step on the healthy corpus models (Adam 0.015 to 0.05, SGD <= 0.02)
 ADAM_HEALTHY_RATIO, SGD_HEALTHY_RATIO = 0.02, 0.01
 WD_SHRINK_WARN, WD_SHRINK_CRIT = 0.01, 0.05
+#: a coupled decay whose balance point ``rms(g) / (weight_decay * rms(W))`` is at least this (the weights' current
+#: scale) does not collapse them, whatever its first step removes: seen halves' healthy coupled-Adam models 41 to
+#: 1.6e5 (GCNII, wd 0.01 on its convolutions, 1.8), broken ``Adam(weight_decay=1 .. 10)`` 5e-4 to 0.47
+DECAY_BALANCE = 1.0
 #: the step must already cut the loss by FIT_DROP, and doubling the weights cut it by GROWTH_REWARD more
 FIT_DROP, GROWTH_REWARD = 0.2, 0.1
 #: ... and each step must move the weights by GROWTH_STEP of their norm (median), so they grow fast (a wide MLP at
@@ -154,26 +161,87 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     )]
 
 
+def group_lr_findings(step: StepAnalysis) -> list[Finding]:
+    """``lr`` (critical) for one param group whose own step is far too large although the model's bulk is not (a
+    per-group lr written as a multiplier: ``{"params": head, "lr": 10}`` next to a body at 0.01): the median ratio
+    over that group's weight matrices is above the critical level (Adam ``ADAM_RATIO_CRIT``, SGD
+    ``SGD_RATIO_CRIT`` with momentum's steady gain) while the other groups' is under the warning level; [] with one
+    group. ``check`` reads it before :func:`lr_findings`, whose line search scales every group's lr together."""
+    adam = step.family == "adam"
+    gain = 1.0 if adam else step.momentum_gain
+    by_group: dict[int, list[float]] = {}
+    for name, r in step.ratios.items():
+        if math.isfinite(r) and name in step.group_of and (adam or name not in step.normalized):
+            by_group.setdefault(step.group_of[name], []).append(r * gain)
+    if len(by_group) < 2:
+        return []
+    crit, healthy = (ADAM_RATIO_CRIT, ADAM_HEALTHY_RATIO) if adam else (SGD_RATIO_CRIT, SGD_HEALTHY_RATIO)
+    med = {k: sorted(v)[len(v) // 2] for k, v in by_group.items()}
+    worst = max(med, key=lambda k: med[k])
+    if med[worst] <= crit:
+        return []
+    others = sorted(r for k, v in by_group.items() if k != worst for r in v)
+    rest = others[len(others) // 2]
+    if rest > (ADAM_RATIO_WARN if adam else SGD_RATIO_WARN):
+        return []  # the other groups' steps are too large too: the whole step is (lr_findings)
+    lrs = step.group_lrs
+    lr = lrs[worst] if worst < len(lrs) else float("nan")
+    names = sorted(n for n, k in step.group_of.items() if k == worst)
+    suggest = _num(lr * healthy / med[worst]) if math.isfinite(lr) else None
+    return [Finding(
+        cause="lr", layers=sorted({n.rsplit(".", 1)[0] for n in names}), severity="critical", confidence=0.8,
+        evidence={"optimizer": step.optimizer, "param_group": worst, "group_lr": _num(lr),
+                  "group_update_to_weight_median": _num(med[worst]), "other_groups_median": _num(rest),
+                  "momentum_effective_factor": _num(gain), "suggested_lr": suggest, "weights": names[:8]},
+        message=(f"Param group {worst} (lr={lr:g}, {len(names)} weight matrices, e.g. {names[0]}) moves its weights "
+                 f"by {med[worst]:.3g} of their norm every {'first ' if adam else 'effective '}step, against "
+                 f"{rest:.2g} for the other groups: its lr is far too large for it (a per-group lr written as a "
+                 "multiplier of the base lr looks like this)."),
+        prescription=(f"Set param group {worst}'s lr to about {suggest:g} (about {healthy:g} of the weights' norm per "
+                      "step), or to base lr x the multiplier you meant." if suggest is not None else
+                      f"Lower param group {worst}'s lr."),
+        code=f"optimizer.param_groups[{worst}]['lr'] = {suggest:g}" if suggest is not None else "",
+        score=math.log10(med[worst] / healthy),
+    )]
+
+
+def _balanced(step: StepAnalysis | None) -> bool:
+    """A coupled decay (an L2 term normalised with the gradient: Adam's ``weight_decay``) that settles at or above
+    the weights' current scale: on most decayed matrices the part of the step it takes is not proportional to the
+    weights, and the median ``rms(g) / (weight_decay * rms(W))`` is ``>= DECAY_BALANCE`` (the decay cannot pull a
+    weight below the scale where it balances the gradient)."""
+    if step is None or not step.decay_shrink:
+        return False
+    eq = sorted(v for v in step.decay_equilibrium.values() if math.isfinite(v))
+    return 2 * len(eq) > len(step.decay_shrink) and eq[len(eq) // 2] >= DECAY_BALANCE
+
+
 def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer,
                             step: StepAnalysis | None = None, lr_scale: float = 1.0) -> list[Finding]:
     """A finding when weight decay collapses the weights (judged at the schedule's peak lr: the checked step's
     shrink times ``lr_scale``, the peak over the checked lr, default 1), or when no param group has weight decay
     and weights are large for their init scale, or the loss rewards growing them."""
     shrink = sorted(v * lr_scale for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
-    if shrink and shrink[len(shrink) // 2] >= WD_SHRINK_WARN:
+    if shrink and shrink[len(shrink) // 2] >= WD_SHRINK_WARN and not _balanced(step):
         med = shrink[len(shrink) // 2]
         wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
         peak = f" at the schedule's peak lr ({lr_scale:.3g}x the current one)" if lr_scale > 1 else ""
+        eq = sorted(v for v in step.decay_equilibrium.values() if math.isfinite(v)) if step is not None else []
+        balance = eq[len(eq) // 2] if 2 * len(eq) > len(shrink) else None
+        settles = ("" if balance is None else
+                   f" The decay is added to the gradient (coupled L2), so the weights settle where weight_decay x |W| "
+                   f"balances it: about {balance:.2g}x their current scale.")
         return [Finding(
             cause="regularization", layers=[], severity="critical" if med >= WD_SHRINK_CRIT else "warning",
             confidence=0.8,
             evidence={"weight_decay": wds[-1] if len(wds) == 1 else wds, "decay_shrink_per_step_median": _num(med),
                       "peak_lr_over_checked_lr": _num(lr_scale),
                       "expected": "1e-5 .. 1e-4 of the weights' norm per step",
-                      "steps_to_halve": _num(math.log(2) / max(med, 1e-12))},
+                      "steps_to_halve": _num(math.log(2) / max(med, 1e-12))}
+            | ({} if balance is None else {"balance_scale_median": _num(balance), "balance_gate": DECAY_BALANCE}),
             message=(f"Weight decay alone removes {med:.2g} of the weights' norm every step{peak} (they halve in "
                      f"{math.log(2) / med:.0f} steps): they collapse faster than the gradient can grow them, and "
-                     "the model stops learning."),
+                     "the model stops learning." + settles),
             prescription=("Lower weight_decay so that lr x weight_decay is about 1e-5..1e-4 per step (AdamW: 0.01-0.1 "
                           "at lr 1e-3; SGD: 1e-4..5e-4 at lr 0.1)."),
             code="for group in optimizer.param_groups:\n    group['weight_decay'] = 0.01",

@@ -72,6 +72,15 @@ class StepAnalysis:
     loss_doubled: float | None = None
     #: per weight matrix, the fraction of its norm weight decay removes in this step (``-<dW_wd, W> / <W, W>``)
     decay_shrink: dict[str, float] = field(default_factory=dict)
+    #: per weight matrix in ``decay_shrink``: ``rms(g) / (weight_decay * rms(W))`` when the decay's part of the step
+    #: is not proportional to ``W`` (an L2 term added to the gradient and normalised with it: Adam's coupled
+    #: ``weight_decay``): the weights settle where ``weight_decay * |W|`` balances the gradient, this many times their
+    #: current scale (see :mod:`.optim_check`)
+    decay_equilibrium: dict[str, float] = field(default_factory=dict)
+    #: per weight matrix in ``ratios``: the index of its optimizer param group
+    group_of: dict[str, int] = field(default_factory=dict)
+    #: each param group's lr, in the optimizer's order (``lrs`` is their sorted set)
+    group_lrs: list[float] = field(default_factory=list)
     #: per weight matrix, ``c`` of a step with every gradient 0 and ``weight_decay`` 0 that is ``dW = -c W`` (the
     #: residual under a tenth): a decay (``c > 0``) or growth the optimizer applies whatever the data (see
     #: :mod:`.decay`); matrices whose zero-gradient step is 0 or not proportional are left out
@@ -179,6 +188,9 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     group_lrs = lrs if lrs is not None else [float(g.get("lr", float("nan"))) for g in optimizer.param_groups]
     momentum = max((float(g.get("momentum", 0.0) or 0.0) for g in optimizer.param_groups), default=0.0)
     out = StepAnalysis(type(optimizer).__name__, optimizer_family(optimizer), sorted(set(group_lrs)), momentum)
+    wd_of = {id(q): float(gr.get("weight_decay", 0.0) or 0.0) for gr in optimizer.param_groups for q in gr["params"]}
+    index_of = {id(q): i for i, gr in enumerate(optimizer.param_groups) for q in gr["params"]}
+    out.group_lrs = [float(v) for v in group_lrs]
     predicted = 0.0
     for name, d in delta.items():
         p = probe.params[name]
@@ -190,10 +202,19 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
         w = float(torch.linalg.vector_norm(p.detach().float()))
         if w > 0:
             out.ratios[name] = float(torch.linalg.vector_norm(d.float())) / w
+            if id(p) in index_of:
+                out.group_of[name] = index_of[id(p)]
             out.weight_rms[name] = w / math.sqrt(p.numel())
             if name in plain:
                 wd_part = (d - plain[name]).float()
-                out.decay_shrink[name] = -float((wd_part * p.detach().float()).sum()) / (w * w)
+                pf = p.detach().float()
+                c = -float((wd_part * pf).sum()) / (w * w)
+                out.decay_shrink[name] = c
+                wd = wd_of.get(id(p), 0.0)
+                moved = float(torch.linalg.vector_norm(wd_part))
+                if g is not None and wd > 0 and moved > 0 and float(torch.linalg.vector_norm(wd_part + c * pf)) > \
+                        0.1 * moved:  # not a proportional shrink: coupled with the gradient, settles in balance
+                    out.decay_equilibrium[name] = (float(torch.linalg.vector_norm(g.float())) / (wd * w))
     out.predicted = predicted
     out.bare_shrink = _bare_shrink(probe, optimizer, lrs)
     for name, d in delta.items():

@@ -1,0 +1,45 @@
+"""Adam's coupled ``weight_decay`` (an L2 term normalised with the gradient) settles where ``wd * |W|`` balances the
+gradient: its first sign-like step may remove a lot, but at a balance point at or above the weights' scale it does
+not collapse them (GCNII's wd 0.01 under Adam); ``weight_decay=1`` does (balance at a few hundredths)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradguard
+
+optim_check = importlib.import_module("gradguard.diagnosis.optim_check")
+
+
+def _check(wd: float, scale: float = 0.3) -> gradguard.Diagnosis:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 64, generator=g)
+    y = x[:, :1] - 0.5 * x[:, 1:2]
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=wd)
+    # a loss scaled down: gradients small next to weight_decay * W, as on a graph net's smooth loss
+    return gradguard.check(model, optimizer=opt, closure=lambda m: scale * F.mse_loss(m(x), y), confirm_steps=0)
+
+
+def _reg(d: gradguard.Diagnosis) -> list[gradguard.diagnosis.Finding]:
+    return [f for f in d.findings if f.cause == "regularization" and f.severity != "info"]
+
+
+def test_a_coupled_decay_that_balances_above_the_weights_scale_is_not_a_collapse(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not _reg(_check(0.01)), _check(0.01).findings
+    monkeypatch.setattr(optim_check, "DECAY_BALANCE", float("inf"))  # without the balance test: the shrink rule fires
+    assert _reg(_check(0.01))
+
+
+def test_adam_weight_decay_1_still_collapses_and_says_where_it_settles() -> None:
+    found = _reg(_check(1.0))
+    assert found, _check(1.0).findings
+    assert found[0].evidence["balance_scale_median"] < optim_check.DECAY_BALANCE
+    assert "balances it" in found[0].message
