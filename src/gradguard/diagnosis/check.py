@@ -28,7 +28,7 @@ from .mistakes import (
     zero_network_findings,
 )
 from .numeric import data_findings, numeric_findings
-from .optim_check import lr_findings, optimizer_numeric_findings, regularization_findings
+from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
 from .plain_stack import plain_stack_findings
 from .probe import run_probe
 from .propagation import analyse_propagation
@@ -160,7 +160,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         try:
             stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm, line_search=line_search)
             family = stepped.family
-            findings += lr_findings(stepped) + bare_decay_findings(stepped)
+            findings += (group_lr_findings(stepped) or lr_findings(stepped)) + bare_decay_findings(stepped)
             findings += peak_lr_findings(optimizer, family, lrs, peak_lrs)
             cost["optimizer_step"] = 1
             cost["forward_along_step"] = stepped.forwards
