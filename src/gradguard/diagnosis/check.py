@@ -13,6 +13,7 @@ from torch import nn
 from ..errors import ConfigError
 from .activations import activation_findings, sigmoid_series_findings
 from .batch import StepSpec, resolve_step
+from .bounded import bounded_output_findings
 from .confirm import auto_confirm_steps, confirm
 from .decay import bare_decay_findings
 from .depth import depth_findings
@@ -140,7 +141,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += frozen_norm_findings(model, set(probe.call_counts))
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
-    findings += identity_activation_findings(probe)
+    findings += identity_activation_findings(probe) + bounded_output_findings(probe)
     findings += data_findings(probe)
     findings += numeric_findings(probe)
     prop = analyse_propagation(probe)

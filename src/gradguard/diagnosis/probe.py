@@ -25,6 +25,7 @@ from torch import nn
 from .batch import InputStats, StepSpec, input_stats, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
+from .bounded import BoundedOutput, bounded_outputs
 from .findings import DiagnosisError
 from .graph import Reader, activation_ops, feeds_back, first_readers
 from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
@@ -104,6 +105,8 @@ class ProbeResult:
     feeds_back: dict[str, bool] = field(default_factory=dict)
     #: per entry of ``inputs``: the first parameter-holding module that reads it (:func:`.graph.first_readers`)
     readers: list[Reader | None] = field(default_factory=list)
+    #: regression losses whose prediction a sigmoid/softmax/tanh bounds (:func:`.bounded.bounded_outputs`)
+    bounded: list[BoundedOutput] = field(default_factory=list)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -397,6 +400,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                                      "False).")
             names = list(trainable)
             acts = activation_ops(loss)
+            bounded = bounded_outputs(loss)
             fed = feeds_back(recorder.records, recorder.counts)
             in_float = [t for t in captured if t.is_floating_point() and t.numel()]
             readers = first_readers([origin.get(id(t), t) for t in in_float], recorder.records)
@@ -439,5 +443,5 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         cost={"forward": 1, "backward": 1}, inputs=stats,
         targets=input_stats([t for t in step.targets if t.is_floating_point()]),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
-        warned=warned, activation_ops=acts, feeds_back=fed, readers=readers,
+        warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded,
     )
