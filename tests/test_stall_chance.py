@@ -182,3 +182,13 @@ def test_an_inferred_chance_loss_survives_a_state_round_trip() -> None:
 def test_bad_chance_settings_name_the_setting(kwargs: dict[str, object], name: str) -> None:
     with pytest.raises(ConfigError, match=name):
         StallDetector(**kwargs)  # type: ignore[arg-type]
+
+
+def test_at_chance_waits_while_the_loss_is_still_coming_down() -> None:
+    # an over-confident start far above chance that the run is leaving (GAT: 4.4 -> 1.9 in 50 steps, then on down)
+    falling = [4.0 * C10 * math.exp(-s / 40) + 1.2 * C10 * (1 - math.exp(-s / 40)) for s in range(120)]
+    assert at_chance(StallDetector(chance_loss=C10), falling[:100]) == []
+    # the same start that stops falling above chance is told, once the window is flat
+    stuck = falling[:60] + [falling[59]] * 90
+    fired = at_chance(StallDetector(chance_loss=C10), stuck)
+    assert fired and 60 < fired[0] <= 120, fired
