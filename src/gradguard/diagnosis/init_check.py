@@ -162,6 +162,17 @@ def _explained(pred: float, meas: float) -> float:
     return min(abs(pred), abs(meas)) if pred * meas > 0 else 0.0
 
 
+def _most_off_same_way(cands: list[WeightSpec], measured: float) -> tuple[list[WeightSpec], float, float] | None:
+    """The candidates off the scale by more than ``OFF_FACTOR`` in the direction of ``measured``, their predicted
+    decades and the decades of ``measured`` they explain, when they are most of ``cands`` (at least 2); else None."""
+    way = 1.0 if measured > 0 else -1.0
+    same = [s for s in cands if way * math.log(s.factor) > math.log(OFF_FACTOR)]
+    if len(cands) < 2 or 2 * len(same) <= len(cands):
+        return None
+    pred = sum(math.log10(s.factor) for s in same)
+    return same, pred, _explained(pred, measured)
+
+
 def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding], float]:
     """Findings about mis-scaled weights, and the decades of measured trouble they explain (signed)."""
     specs = {s.module: s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0}
@@ -190,34 +201,26 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
             explained = _explained(pred_all, out_dec)
             how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
                    "before any training")
-    chain_measured = prop.measured
-    if explained < INIT_WARN and chain_measured is not None and abs(chain_measured) >= INIT_WARN:
-        # no plain run (residual streams, attention): the chain's compounding is the init's when most of the
-        # chain's weight layers are off the scale the same way (a transformer at N(0, 1) instead of N(0, 0.02))
-        way = 1.0 if chain_measured > 0 else -1.0
-        same = [s for s in chain_specs if way * math.log(s.factor) > math.log(OFF_FACTOR)]
-        if len(chain_specs) >= 2 and 2 * len(same) > len(chain_specs):
-            pred_same = sum(math.log10(s.factor) for s in same)
-            if _explained(pred_same, chain_measured) > explained:
-                group, predicted, measured = same, pred_same, chain_measured
-                explained = _explained(pred_same, chain_measured)
-                how = (f"{len(same)} of the {len(chain_specs)} weight layers on the gradient's path are off the "
-                       f"same way, and across them the gradient changes by {abs(chain_measured):.1f} decades")
-    gated_fwd = prop.gated_forward
-    if explained < INIT_WARN and gated_fwd is not None and abs(gated_fwd) >= INIT_WARN:
-        # a zero-initialised layer (a classifier, a residual branch's last projection) gates every gradient behind it
-        # at step 0, but the forward signal there is measured: compounded by layers most of which are off the scale
-        # the same way, it is the init's, and the first step will show it (the zero layer's gradient is that signal)
-        way = 1.0 if gated_fwd > 0 else -1.0
-        gated_specs = [specs[n] for n in prop.gated_live if n in specs]
-        same = [s for s in gated_specs if way * math.log(s.factor) > math.log(OFF_FACTOR)]
-        if len(gated_specs) >= 2 and 2 * len(same) > len(gated_specs):
-            pred_same = sum(math.log10(s.factor) for s in same)
-            if _explained(pred_same, gated_fwd) > explained:
-                group, predicted, measured = same, pred_same, gated_fwd
-                explained = _explained(pred_same, gated_fwd)
-                how = (f"a zero-initialised layer gates the gradient at step 0, but across the {len(gated_specs)} "
-                       f"weight layers behind it the signal changes by {abs(gated_fwd):.1f} decades")
+    # no plain run (residual streams, attention): the chain's compounding is the init's when most of the chain's
+    # weight layers are off the scale the same way (a transformer at N(0, 1) instead of N(0, 0.02)); and behind a
+    # zero-initialised layer (a classifier, a residual branch's last projection), which gates every gradient at step
+    # 0, the forward signal is measured: compounded by layers most of which are off the same way, it is the init's
+    # (the first step will show it: the zero layer's gradient is that signal)
+    gated_specs = [specs[n] for n in prop.gated_live if n in specs]
+    tries: tuple[tuple[list[WeightSpec], float | None, str], ...] = (
+        (chain_specs, prop.measured, "{n} of the {of} weight layers on the gradient's path are off the same way, and "
+                                     "across them the gradient changes by {m:.1f} decades"),
+        (gated_specs, prop.gated_forward, "a zero-initialised layer gates the gradient at step 0, but across the {of} "
+                                          "weight layers behind it the signal changes by {m:.1f} decades"),
+    )
+    for cands, meas, text in tries:
+        if explained >= INIT_WARN or meas is None or abs(meas) < INIT_WARN:
+            continue
+        found = _most_off_same_way(cands, meas)
+        if found is not None and found[2] > explained:
+            group, predicted, explained = found
+            measured = meas
+            how = text.format(n=len(group), of=len(cands), m=abs(meas))
     needed = out_needed if how.startswith("the first loss") else INIT_WARN
     direction = 0
     if group and explained >= needed:
