@@ -265,3 +265,26 @@ def test_a_large_gain_from_re_initialising_outranks_an_untestable_first_finding(
     kept = [norm2]
     confirm(kept, plain, _run(x, y), torch.optim.Adam(plain.parameters(), lr=1e-3), steps=8)
     assert kept == [norm2]
+
+
+def _lr_finding(rise_only: bool) -> Finding:
+    return Finding(cause="lr", layers=[], severity="warning", confidence=0.7,
+                   evidence={"rise_only": rise_only, "suggested_lr": 0.01},
+                   message="The SGD step is too large: one step raises the loss on this very batch.",
+                   prescription="Lower the learning rate.", code="", score=1.0)
+
+
+def test_an_lr_warning_from_one_steps_rise_is_demoted_when_a_tenth_of_the_lr_does_not_help() -> None:
+    torch.manual_seed(4)
+    x, y = _regression(4, d=16)
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)  # learns steadily: a tenth of the lr only slows it
+    rise = _lr_finding(rise_only=True)
+    confirm([rise], model, _run(x, y), opt, steps=8)
+    assert rise.severity == "info" and rise.evidence["not_confirmed"]["decades_gained"] < 0
+    other = _lr_finding(rise_only=False)  # a step too large for the weights: no short run is asked to judge it
+    confirm([other], model, _run(x, y), opt, steps=8)
+    assert other.severity == "warning" and "not_confirmed" not in other.evidence
+    blown = _lr_finding(rise_only=True)  # at a rate that really is too large, the tenth helps: kept
+    confirm([blown], model, _run(x, y), torch.optim.SGD(model.parameters(), lr=0.5), steps=8)
+    assert blown.severity == "warning" and "not_confirmed" not in blown.evidence

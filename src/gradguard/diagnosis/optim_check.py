@@ -153,6 +153,9 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
                                                                                                          0.0))},
             "momentum_effective_factor": _num(step.momentum_gain), "suggested_lr": suggest,
             "normalized_update_to_weight_median": _num(bulk_turned),
+            # raised by the loss along the step alone (a step of a sane size that overshoots on this batch): the
+            # confirmation's short runs test it (see .confirm)
+            "rise_only": bool(rises and not ratio_warn and not turn_warn and not blows),
         },
         message=f"The {step.optimizer} step is too large: " + "; ".join(what) + ".",
         prescription=prescription,
