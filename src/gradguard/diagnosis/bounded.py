@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from .findings import Finding
+from .graph import graph_nodes
 
 __all__ = ["OUTSIDE_CRIT", "OUTSIDE_SHARE", "BoundedOutput", "bounded_output_findings", "bounded_outputs"]
 
@@ -66,13 +67,7 @@ def bounded_outputs(loss: torch.Tensor) -> list[BoundedOutput]:
     """Every regression loss node in ``loss``'s graph whose prediction a bounding op squashes (see the module
     docstring), with the share of its target outside that range."""
     out: list[BoundedOutput] = []
-    todo, seen = [getattr(loss, "grad_fn", None)], set[int]()
-    while todo and len(seen) < _BUDGET:
-        node = todo.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        todo += [f for f, _ in node.next_functions]
+    for node in graph_nodes(loss, _BUDGET):
         if _name(node) not in _LOSSES:
             continue
         target = getattr(node, "_saved_target", None)

@@ -54,10 +54,10 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
 
     Cost: one forward and one backward pass; with ``optimizer``, one optimizer step on a copy and 2 to 7
     gradient-free forwards along that step (the loss it leads to), and the confirmation's short runs on copies
-    (:mod:`.confirm`: ``confirm_steps`` training steps when no finding is a warning or when an ``init`` one is to be
-    confirmed, that many more per remedy tried); reported in ``Diagnosis.cost``. Side-effect free: weights,
-    buffers, training modes, ``.grad``, the optimizer and scheduler state and the global RNG states are as they
-    were.
+    (:mod:`.confirm`: ``confirm_steps`` training steps when no finding is a warning or when an ``init`` one, or an
+    ``lr`` one raised by one step's rise alone, is to be confirmed, that many more per remedy tried); reported in
+    ``Diagnosis.cost``. Side-effect free: weights, buffers, training modes, ``.grad``, the optimizer and scheduler
+    state and the global RNG states are as they were.
 
     Args:
         model: the model to check.

@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-__all__ = ["FEED_BACK_NODES", "Reader", "activation_ops", "feeds_back", "first_readers"]
+__all__ = ["FEED_BACK_NODES", "Reader", "activation_ops", "feeds_back", "first_readers", "graph_nodes"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -27,16 +28,24 @@ _ACTIVATION_OPS = ("ReluBackward", "LeakyReluBackward", "RreluWithNoiseBackward"
                    "CeluBackward")
 
 
-def activation_ops(loss: torch.Tensor) -> tuple[int, int]:
-    """Walk ``loss``'s autograd graph: how many element-wise activation ops it holds, and how many of them compute the
-    identity by their own arguments — a leaky ReLU of negative slope 1 (``nn.LeakyReLU(True)``: the first argument
-    is the slope, not ``inplace``), an RReLU with both bounds 1."""
-    todo, seen, acts, ident = [getattr(loss, "grad_fn", None)], set[int](), 0, 0
-    while todo:
+def graph_nodes(loss: torch.Tensor, budget: int | None = None) -> Iterator[Any]:
+    """Every node of ``loss``'s autograd graph, each once (depth first; at most ``budget`` when given)."""
+    todo, seen = [getattr(loss, "grad_fn", None)], set[int]()
+    while todo and (budget is None or len(seen) < budget):
         node = todo.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
+        todo += [f for f, _ in node.next_functions]
+        yield node
+
+
+def activation_ops(loss: torch.Tensor) -> tuple[int, int]:
+    """Walk ``loss``'s autograd graph: how many element-wise activation ops it holds, and how many of them compute the
+    identity by their own arguments — a leaky ReLU of negative slope 1 (``nn.LeakyReLU(True)``: the first argument
+    is the slope, not ``inplace``), an RReLU with both bounds 1."""
+    acts = ident = 0
+    for node in graph_nodes(loss):
         name = type(node).__name__.rstrip("0123456789")
         if name in _ACTIVATION_OPS:
             acts += 1
@@ -44,7 +53,6 @@ def activation_ops(loss: torch.Tensor) -> tuple[int, int]:
                 ident += float(getattr(node, "_saved_negative_slope", 0.0)) == 1.0
             elif name == "RreluWithNoiseBackward":
                 ident += float(getattr(node, "_saved_lower", 0.0)) == float(getattr(node, "_saved_upper", 0.0)) == 1.0
-        todo += [f for f, _ in node.next_functions]
     return acts, ident
 
 

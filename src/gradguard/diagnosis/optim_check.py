@@ -208,15 +208,15 @@ def group_lr_findings(step: StepAnalysis) -> list[Finding]:
     )]
 
 
-def _balanced(step: StepAnalysis | None) -> bool:
-    """A coupled decay (an L2 term normalised with the gradient: Adam's ``weight_decay``) that settles at or above
-    the weights' current scale: on most decayed matrices the part of the step it takes is not proportional to the
-    weights, and the median ``rms(g) / (weight_decay * rms(W))`` is ``>= DECAY_BALANCE`` (the decay cannot pull a
-    weight below the scale where it balances the gradient)."""
+def _balance(step: StepAnalysis | None) -> float | None:
+    """The median balance point ``rms(g) / (weight_decay * rms(W))`` of a coupled decay (an L2 term normalised with
+    the gradient: Adam's ``weight_decay``), when on most decayed matrices the decay's part of the step is not
+    proportional to the weights; else None. The decay cannot pull a weight below the scale where it balances the
+    gradient: from ``DECAY_BALANCE`` (the weights' current scale) on, it is no collapse."""
     if step is None or not step.decay_shrink:
-        return False
+        return None
     eq = sorted(v for v in step.decay_equilibrium.values() if math.isfinite(v))
-    return 2 * len(eq) > len(step.decay_shrink) and eq[len(eq) // 2] >= DECAY_BALANCE
+    return eq[len(eq) // 2] if 2 * len(eq) > len(step.decay_shrink) else None
 
 
 def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer,
@@ -225,12 +225,11 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     shrink times ``lr_scale``, the peak over the checked lr, default 1), or when no param group has weight decay
     and weights are large for their init scale, or the loss rewards growing them."""
     shrink = sorted(v * lr_scale for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
-    if shrink and shrink[len(shrink) // 2] >= WD_SHRINK_WARN and not _balanced(step):
+    balance = _balance(step)
+    if shrink and shrink[len(shrink) // 2] >= WD_SHRINK_WARN and not (balance is not None and balance >= DECAY_BALANCE):
         med = shrink[len(shrink) // 2]
         wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
         peak = f" at the schedule's peak lr ({lr_scale:.3g}x the current one)" if lr_scale > 1 else ""
-        eq = sorted(v for v in step.decay_equilibrium.values() if math.isfinite(v)) if step is not None else []
-        balance = eq[len(eq) // 2] if 2 * len(eq) > len(shrink) else None
         settles = ("" if balance is None else
                    f" The decay is added to the gradient (coupled L2), so the weights settle where weight_decay x |W| "
                    f"balances it: about {balance:.2g}x their current scale.")

@@ -161,16 +161,23 @@ def _bare_shrink(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list
     for name, d in bare.items():
         p = probe.params[name].detach().float()
         df = d.float()
-        w2 = float(p.pow(2).sum())
-        if p.ndim < 2 or not w2 > 0 or not bool(torch.isfinite(df).all()):
+        if p.ndim < 2 or not bool(torch.isfinite(df).all()):
             continue
-        moved = float(torch.linalg.vector_norm(df))
-        if moved == 0.0:
-            continue
-        c = -float((df * p).sum()) / w2
-        if float(torch.linalg.vector_norm(df + c * p)) <= 0.1 * moved:
+        c, proportional = _shrink(df, p)
+        if proportional:
             out[name] = c
     return out
+
+
+def _shrink(d: torch.Tensor, p: torch.Tensor) -> tuple[float, bool]:
+    """``c`` of the projection ``d ~ -c p`` (``-<d, p> / <p, p>``; 0 for zero weights), and whether ``d`` is that
+    proportional shrink (a non-zero ``d`` whose residual is under a tenth of it). Both float32 tensors."""
+    w2 = float(p.pow(2).sum())
+    if not w2 > 0:
+        return 0.0, False
+    c = -float((d * p).sum()) / w2
+    moved = float(torch.linalg.vector_norm(d))
+    return c, moved > 0 and float(torch.linalg.vector_norm(d + c * p)) <= 0.1 * moved
 
 
 def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], probe: ProbeResult,
@@ -207,14 +214,13 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
             out.weight_rms[name] = w / math.sqrt(p.numel())
             if name in plain:
                 wd_part = (d - plain[name]).float()
-                pf = p.detach().float()
-                c = -float((wd_part * pf).sum()) / (w * w)
+                c, proportional = _shrink(wd_part, p.detach().float())
                 out.decay_shrink[name] = c
                 wd = wd_of.get(id(p), 0.0)
-                moved = float(torch.linalg.vector_norm(wd_part))
-                if g is not None and wd > 0 and moved > 0 and float(torch.linalg.vector_norm(wd_part + c * pf)) > \
-                        0.1 * moved:  # not a proportional shrink: coupled with the gradient, settles in balance
-                    out.decay_equilibrium[name] = (float(torch.linalg.vector_norm(g.float())) / (wd * w))
+                moved = bool(wd_part.any())
+                if g is not None and wd > 0 and moved and not proportional:
+                    # not a proportional shrink: coupled with the gradient, it settles in balance with it
+                    out.decay_equilibrium[name] = float(torch.linalg.vector_norm(g.float())) / (wd * w)
     out.predicted = predicted
     out.bare_shrink = _bare_shrink(probe, optimizer, lrs)
     for name, d in delta.items():
