@@ -252,6 +252,18 @@ def test_divergence_early_rule_is_quiet_on_a_noisy_small_loss_with_a_flat_gradie
     assert [s for s in range(3) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)] == [2]
 
 
+def test_divergence_early_rule_fires_at_once_on_a_tenfold_jump() -> None:
+    # a CNN LM at Adam lr 1 (fresh9's glu_conv_lm): 4.5 -> 4.2e4 at step 1, its gradient norm under 3x its first
+    losses, norms = [4.49, 42211.0, 392391.0], [2.0, 4.0, 5.0]
+    det = DivergenceDetector()
+    fired = [(s, e) for s in range(3) for e in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)]
+    assert [s for s, _ in fired] == [1] and fired[0][1].evidence["early_jump"] == 10.0
+    det = DivergenceDetector(early_jump=None)  # without it: the second step above twice the start
+    assert [s for s in range(3) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)] == [2]
+    det = DivergenceDetector()  # 9x is not enough on its own
+    assert [s for s in range(2) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=[4.0, 36.0][s]), NAMES)] == []
+
+
 def test_divergence_is_quiet_for_a_loss_that_converged_near_zero_and_drifts() -> None:
     rng = np.random.default_rng(4)
     det = DivergenceDetector()
@@ -502,6 +514,7 @@ def test_state_round_trip_continues_identically() -> None:
     (lambda: WeightGrowthDetector(L, layer_factor=1.0), "layer_factor"),
     (lambda: ExplodeDetector(L, early_ratio=-2), "early_ratio"),
     (lambda: DivergenceDetector(early_rise=float("inf")), "early_rise"),
+    (lambda: DivergenceDetector(early_jump=0.0), "early_jump"),
     (lambda: DivergenceDetector(start_rise=-0.1), "start_rise"),
     (lambda: LossSpikeDetector(start_rise=0), "start_rise"),
     (lambda: StallDetector(start_tolerance=1.5), "start_tolerance"),

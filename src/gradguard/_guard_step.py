@@ -20,6 +20,7 @@ from .deferred import host_grad_scale
 from .deferred_scaler import amp_overflow_decision, enabled_scaler, unscale
 from .errors import ConfigError
 from .events import Event
+from .first_update import check_first_update
 from .follow import follow, record_stats, record_update
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import Outcome, halt, validate
@@ -166,6 +167,10 @@ def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], sta
         guard.optimizer.step()
     if measure:
         guard._collector.end_update()
+        if guard._deferred is None and not guard.__dict__.get("_first_update_checked"):
+            event = check_first_update(guard, stats)  # finite gradients made NaN weights? (one read, once a run)
+            if event is not None:
+                guard._pending_events = [*guard._pending_events, event]
     if scaler is not None:
         scaler.update()
     if guard.scheduler is not None:
