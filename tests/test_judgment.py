@@ -62,7 +62,8 @@ DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in
 #: each on a free core) run only with GRADGUARD_CORPUS_LABELS=1: they are plain PyTorch, frozen, and change only
 #: with torch; the suite checks their structure and each model's first step
 _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8",
-                 "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15"}
+                 "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15",
+                 "fresh16"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -273,6 +274,13 @@ def test_fresh15_batch_size_labels_and_half() -> None:
 
     _check_frozen_batch(FRESH15, "fresh15", CONTROLS, 16, min_cases=28)  # the brief: >= 12 healthy + 16 broken
     assert set(KINDS) == {c.name for c in FRESH15 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh16_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh16 import CONTROLS, FRESH16, KINDS
+
+    _check_frozen_batch(FRESH16, "fresh16", CONTROLS, 16, min_cases=28)  # the brief: >= 12 healthy + 16 broken
+    assert set(KINDS) == {c.name for c in FRESH16 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 @pytest.mark.parametrize("case", FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5, ids=lambda c: c.name)
