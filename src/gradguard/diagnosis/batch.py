@@ -168,7 +168,8 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
             except Exception:  # a loss that cannot take a zero output (log of it): no baseline
                 spec.baseline["zero_output_loss"] = float("nan")
         if spec.squash is None:
-            spec.squash = double_squash(output, targets, loss, loss_fn) or ""
+            # a sequence model's (batch, time, classes) output reshaped by the loss: read the loss's graph
+            spec.squash = double_squash(output, targets, loss, loss_fn) or squash_in_graph(loss) or ""
         return loss
     spec = StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets))
     return spec

@@ -347,8 +347,23 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             return None
         return _as_leaf(args, leaves, origin), _as_leaf(kwargs, leaves, origin)
 
+    def first_call_inputs(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
+        """A closure that never calls the root's forward (``model.losses(x)``, ``model.encoder(x)``): the first
+        module it calls gets the batch; its arguments that no parameter produced are the data."""
+        if captured or leaves:
+            return None
+        captured.extend(t for t in tensors(args) + tensors(kwargs) if not t.requires_grad)
+        if not captured:
+            captured.append(torch.empty(0))
+        if not leaf_inputs:
+            return None
+        return _as_leaf(args, leaves, origin), _as_leaf(kwargs, leaves, origin)
+
     try:
         handles.append(model.register_forward_pre_hook(root_inputs, with_kwargs=True))
+        for m in model.modules():
+            if m is not model:
+                handles.append(m.register_forward_pre_hook(first_call_inputs, with_kwargs=True))
         for m in model.modules():
             handles.append(m.register_forward_pre_hook(recorder.pre))
             handles.append(m.register_forward_hook(recorder.post))
