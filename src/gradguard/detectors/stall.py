@@ -247,13 +247,11 @@ class StallDetector:
         since = stats.step - self.chance_window
         if len(self.window) < self.chance_window:
             return None
-        last = self.window.last(self.chance_window).tolist()
+        last, m1, m2 = self._halves(self.chance_window)
         med = _median(last)
         if med < (1 + self.chance_margin) * chance:
             self.chance_active = False
             return None
-        half = len(last) // 2
-        m1, m2 = _median(last[:half]), _median(last[half:])
         if 0 < m2 < m1 and m2 * (m2 / m1) < (1 + self.chance_margin) * chance:
             return None  # at its pace it is under the threshold within half a window (GAT: 2.9 -> 1.64): learning
         if self.chance_active or not self._stepping(lr, since):  # told already, not stepping, or warming up
@@ -271,6 +269,12 @@ class StallDetector:
                                "window": self.chance_window,
                                "lrs": list(stats.lrs)})
 
+    def _halves(self, n: int) -> tuple[list[float], float, float]:
+        """The last ``n`` losses and the medians of their first and second halves."""
+        last = self.window.last(n).tolist()
+        half = len(last) // 2
+        return last, _median(last[:half]), _median(last[half:])
+
     def _stepping(self, lr: float, since: int) -> bool:
         """The weights are stepped at a rate that has not risen by more than 5% since step ``since`` (a rate in
         warm-up does not count: its loss may still be held; no rate that old known: stepping)."""
@@ -284,9 +288,7 @@ class StallDetector:
             return None
         if self.seen < max(self.plateau_after, self.plateau_window):
             return None
-        last = self.window.last(self.plateau_window).tolist()
-        half = len(last) // 2
-        m1, m2 = _median(last[:half]), _median(last[half:])
+        last, m1, m2 = self._halves(self.plateau_window)
         fall = (m1 - m2) / m1 if m1 > 0 else 0.0
         if min(m1, m2) < self.plateau_floor * chance or fall >= self.plateau_flat:
             self.plateau_active = False
