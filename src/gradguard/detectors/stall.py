@@ -155,8 +155,11 @@ class StallDetector:
         moved = np.isfinite(r) & (np.asarray(update.layer_update_norm) > 0)
         if moved.any():
             ratio = _median(r[moved].tolist())  # Python's sort beats np.median's per-call cost on a few hundred
+            first = not self.ratios
             self.ratios.append((int(update.step), ratio))
             del self.ratios[:-_RATIOS_KEPT]
+            if first:  # a run's first update is no evidence of hard steps: Adam's is sign-like (~lr per element)
+                return
             self.peak_ratio = max(self.peak_ratio, ratio)
             if self.hard_since is None and self.ratio_high is not None and ratio > self.ratio_high:
                 self.hard_since = int(update.step)
