@@ -8,7 +8,8 @@ step. The guard measures the first step's update anyway (every ``update_every`` 
 blocking mode it reads that one measurement at once, a single extra host read per run, so the step's own report
 says ``nonfinite`` (``evidence["where"] == "update"``) with the cause ranked ``numeric``. Later steps are told by
 the next step's statistics, as before (their gradients are then non-finite). The deferred mode does not read it
-early (no host read after issue): its next step's statistics tell.
+early (no host read after issue): its next step's statistics tell; nor does a guard under ``torch.distributed`` (one
+host read a step, the same vector on every rank): there too the next step tells.
 """
 
 from __future__ import annotations
