@@ -22,13 +22,13 @@ class Padded(nn.Module):
         return self.head(self.emb(x).mean(1))
 
 
-def _run(eps: float, sync: str = "blocking", steps: int = 3) -> tuple[list[gradguard.StepReport], nn.Module]:
+def _run(eps: float, steps: int = 3) -> tuple[list[gradguard.StepReport], nn.Module]:
     torch.manual_seed(0)
     model = Padded()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=eps, fused=sync == "deferred")
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=eps)
     x, y = torch.randint(0, 10, (16, 5)), torch.randint(0, 3, (16,))
     reports = []
-    with gradguard.Guard(model, opt, policy="monitor", sync=sync) as guard:
+    with gradguard.Guard(model, opt, policy="monitor") as guard:
         for _ in range(steps):
             opt.zero_grad()
             loss = nn.functional.cross_entropy(model(x), y)
@@ -55,11 +55,6 @@ def test_a_finite_first_step_raises_nothing_and_the_check_runs_once() -> None:
     reports, model = _run(eps=1e-8, steps=12)
     assert all(not r.events for r in reports)
     assert all(bool(torch.isfinite(p).all()) for p in model.parameters())
-
-
-def test_deferred_mode_does_not_read_the_update_early() -> None:
-    reports, _ = _run(eps=0.0, sync="deferred", steps=1)
-    assert all(e.evidence.get("where") != "update" for r in reports for e in r.events)
 
 
 def test_eps_lost_in_the_weights_dtype() -> None:

@@ -167,8 +167,7 @@ def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], sta
         guard.optimizer.step()
     if measure:
         guard._collector.end_update()
-        if (guard._deferred is None and guard.reduce_packed is None
-                and not guard.__dict__.get("_first_update_checked")):
+        if guard._deferred is None and guard.reduce_packed is None:
             event = check_first_update(guard, stats)  # finite gradients made NaN weights? (one read, once a run)
             if event is not None:
                 guard._pending_events = [*guard._pending_events, event]

@@ -17,9 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import torch
-
 from .diagnosis.findings import Finding
+from .diagnosis.stepsize import eps_rounded_to_zero
 from .events import Event
 from .stats import StepStats
 
@@ -30,16 +29,11 @@ def _eps_lost(optimizer: Any) -> list[str]:
     """Each param group's ``eps`` that is 0, or 0 in the dtype of the group's floating-point parameters."""
     found = []
     for i, group in enumerate(getattr(optimizer, "param_groups", ())):
-        eps = group.get("eps")
-        if not isinstance(eps, (int, float)) or isinstance(eps, bool):
-            continue
-        dtypes = {p.dtype for p in group.get("params", ()) if isinstance(p, torch.Tensor) and p.is_floating_point()}
-        if eps == 0:
+        eps, dtypes = eps_rounded_to_zero(group)
+        if eps == 0 and dtypes:
             found.append(f"group {i}: eps=0")
-            continue
-        for dtype in sorted(dtypes, key=str):
-            if float(torch.tensor(float(eps), dtype=dtype)) == 0.0:
-                found.append(f"group {i}: eps={eps:g} is 0 in {str(dtype).replace('torch.', '')}")
+        else:
+            found += [f"group {i}: eps={eps:g} is 0 in {dtype}" for dtype in sorted(dtypes)]
     return found
 
 
@@ -47,7 +41,7 @@ def check_first_update(guard: Any, stats: StepStats) -> Event | None:
     """After the guard's first applied, update-measured step (blocking mode): read the update's per-layer sums of
     squares (one host read, once per run) and return a ``nonfinite`` event when the step made weights NaN/Inf from
     finite gradients; None otherwise (and on every later call)."""
-    if guard.__dict__.get("_first_update_checked"):
+    if guard.__dict__.get("_first_update_checked"):  # once a run
         return None
     guard._first_update_checked = True
     pending = guard._collector.updates.pending

@@ -25,6 +25,12 @@ def _median(values: list[float]) -> float:
     return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
 
 
+def _vs_chance(loss: float, chance: float) -> str:
+    """How a loss compares with the chance loss log(C), in words."""
+    return (f"{loss / chance:.2f}x the chance loss {chance:.4g} (a uniform guess over {round(math.exp(chance))} "
+            f"classes)")
+
+
 class StallDetector:
     r"""Raises ``stall`` when the loss does not move; ``evidence["mode"]`` says which way.
 
@@ -263,9 +269,9 @@ class StallDetector:
         classes = round(math.exp(chance))
         return Event(step=stats.step, kind="stall", severity="warning",
                      message=f"at chance: the median loss of the last {self.chance_window} steps, {med:.4g}, is "
-                             f"{med / chance:.2f}x the chance loss {chance:.4g} (a uniform guess over {classes} "
-                             f"classes) while the weights are stepped: the model has learned nothing a constant "
-                             f"guess would not know (a too-large init, dead units, or a learning rate far off)",
+                             f"{_vs_chance(med, chance)} while the weights are stepped: the model has learned "
+                             f"nothing a constant guess would not know (a too-large init, dead units, or a learning "
+                             f"rate far off)",
                      evidence={"mode": "at_chance", "loss_median": med, "chance_loss": chance, "classes": classes,
                                "chance_source": self.chance_source, "loss_vs_chance": med / chance,
                                "chance_margin": self.chance_margin, "loss_start": self.start_losses[0],
@@ -303,8 +309,7 @@ class StallDetector:
         classes = round(math.exp(chance))
         return Event(step=stats.step, kind="stall", severity="warning",
                      message=f"plateau at chance: after {self.seen} steps the loss, {m2:.4g}, is still "
-                             f"{m2 / chance:.2f}x the chance loss {chance:.4g} (a uniform guess over {classes} "
-                             f"classes) and it has stopped falling ({m1:.4g} -> {m2:.4g} over the last "
+                             f"{_vs_chance(m2, chance)} and it has stopped falling ({m1:.4g} -> {m2:.4g} over the last "
                              f"{len(last)} steps): the model is not learning (vanished gradients, saturated units, "
                              f"weight decay holding the weights at 0, labels that do not match the inputs); "
                              f"`gradguard check` on a batch says which",

@@ -337,27 +337,24 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
     origin: dict[int, torch.Tensor] = {}
     reuse: ReuseWatch | None = None
 
-    def root_inputs(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
+    def capture(args: tuple[Any, ...], kwargs: dict[str, Any], raw_only: bool) -> tuple[Any, Any] | None:
+        """Keep the batch's tensors (once), as leaves whose gradients can be read."""
         if captured or leaves:
             return None
-        captured.extend(tensors(args) + tensors(kwargs))
+        captured.extend(t for t in tensors(args) + tensors(kwargs) if not (raw_only and t.requires_grad))
         if not captured:
             captured.append(torch.empty(0))
         if not leaf_inputs:
             return None
         return _as_leaf(args, leaves, origin), _as_leaf(kwargs, leaves, origin)
 
+    def root_inputs(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
+        return capture(args, kwargs, raw_only=False)
+
     def first_call_inputs(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
         """A closure that never calls the root's forward (``model.losses(x)``, ``model.encoder(x)``): the first
         module it calls gets the batch; its arguments that no parameter produced are the data."""
-        if captured or leaves:
-            return None
-        captured.extend(t for t in tensors(args) + tensors(kwargs) if not t.requires_grad)
-        if not captured:
-            captured.append(torch.empty(0))
-        if not leaf_inputs:
-            return None
-        return _as_leaf(args, leaves, origin), _as_leaf(kwargs, leaves, origin)
+        return capture(args, kwargs, raw_only=True)
 
     try:
         handles.append(model.register_forward_pre_hook(root_inputs, with_kwargs=True))

@@ -31,7 +31,7 @@ from torch import nn
 from .optcopy import copy_optimizer
 from .probe import ProbeResult, StateSnapshot
 
-__all__ = ["ADAM_FAMILY", "GRID", "StepAnalysis", "analyse_step", "optimizer_family"]
+__all__ = ["ADAM_FAMILY", "GRID", "StepAnalysis", "analyse_step", "eps_rounded_to_zero", "optimizer_family"]
 
 #: optimizer classes whose first step is sign-like (each element moves by about lr)
 ADAM_FAMILY: frozenset[str] = frozenset({"Adam", "AdamW", "NAdam", "RAdam", "Adamax", "SparseAdam", "Adafactor",
@@ -49,6 +49,25 @@ def optimizer_family(optimizer: torch.optim.Optimizer) -> str:
     if "SGD" in names:
         return "sgd"
     return "other"
+
+
+def eps_rounded_to_zero(group: dict[str, Any]) -> tuple[float, list[str]]:
+    """A param group's ``eps`` (the first of an Adafactor-style pair) and the dtypes of its floating-point
+    parameters in which it is 0 (every one of them when it is 0 itself), in the order first met; ``(nan, [])``
+    without a numeric ``eps``. An Adam-style step divides by ``sqrt(v) + eps``: ``0 / 0`` where a gradient is 0."""
+    eps = group.get("eps")
+    if isinstance(eps, (tuple, list)):  # Adafactor-style (eps1, eps2)
+        eps = eps[0]
+    if not isinstance(eps, int | float):
+        return math.nan, []
+    dtypes: list[str] = []
+    for p in group.get("params", ()):
+        if isinstance(p, torch.Tensor) and p.is_floating_point() and (
+                eps == 0 or float(torch.tensor(float(eps), dtype=p.dtype)) == 0.0):
+            name = str(p.dtype).replace("torch.", "")
+            if name not in dtypes:
+                dtypes.append(name)
+    return float(eps), dtypes
 
 
 @dataclass
@@ -230,14 +249,9 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
         if bool(torch.isfinite(p).all()) and bool(torch.isfinite(g).all()):
             out.nonfinite_step[name] = float((~torch.isfinite(d)).float().mean())
     for group in optimizer.param_groups:
-        eps = group.get("eps")
-        if isinstance(eps, (tuple, list)):  # Adafactor-style (eps1, eps2)
-            eps = eps[0]
-        if not isinstance(eps, int | float):
-            continue
-        for p in group["params"]:
-            if p.is_floating_point() and (eps == 0 or float(torch.tensor(float(eps), dtype=p.dtype)) == 0.0):
-                out.eps_underflow[str(p.dtype).replace("torch.", "")] = float(eps)
+        eps, dtypes = eps_rounded_to_zero(group)
+        for dtype in dtypes:
+            out.eps_underflow[dtype] = eps
     norm_after = {r.name for r in probe.records if r.normalized_after}
     out.normalized = {k for k in out.ratios if k.rsplit(".", 1)[0] in norm_after}
     no_decay = all(float(g.get("weight_decay", 0.0) or 0.0) == 0.0 for g in optimizer.param_groups)
