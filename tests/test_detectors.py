@@ -348,6 +348,17 @@ def test_vanish_excuses_a_layer_cut_off_by_construction_but_not_dead_units() -> 
     assert restored.cut is not None and restored.cut.tolist() == [False, False, True, False]
 
 
+@pytest.mark.parametrize("g2,fires", [(1e-11, False), (5e-9, False), (1e-7, True)])
+def test_vanish_counts_float32_rounding_of_a_cancelled_sum_as_zero(g2: float, fires: bool) -> None:
+    """MobileBERT's query and key get 1e-11 to 8e-10 of the liveliest layer's gradient from the first step (a sum
+    that cancels exactly, rounded in float32): cut off by construction like an exact zero; 1e-7 is a gradient."""
+    det = VanishDetector(L, patience=5)
+    out = []
+    for s in range(12):
+        out += det(make(s, np.array([1.0, 1.0, g2, 1.0]), weight=np.ones(L) * 1e3), NAMES)
+    assert bool(out) == fires
+
+
 def test_vanish_is_silent_on_attention_over_one_token_in_a_real_model() -> None:
     """The query and key of an attention over a single token get exactly zero gradient (softmax of one score is 1):
     a model that learns with them raises no vanish (the 1x1 last stage of a hierarchical ViT, development case
@@ -381,6 +392,31 @@ def test_vanish_is_silent_on_attention_over_one_token_in_a_real_model() -> None:
             assert model.q.weight.grad is not None and float(model.q.weight.grad.abs().max()) == 0.0
             events += [e.kind for e in guard.step(loss).events]
     assert "vanish" not in events
+
+
+def test_vanish_needs_a_weight_matrix_starved_with_a_gain() -> None:
+    """A LayerNorm gain feeding a scale-invariant operation has a near-zero gradient by construction (MobileViT, CvT,
+    SwiftFormer under AdamW): gains alone raise nothing; a weight matrix starved with them does, gains named too."""
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.l0 = torch.nn.LayerNorm(4)  # vector parameters only
+            self.l1, self.l2, self.l3 = (torch.nn.Linear(4, 4) for _ in range(3))
+
+    gains, matrix, unbound = (VanishDetector(L, patience=5) for _ in range(3))
+    gains.bind_model(Net())
+    matrix.bind_model(Net())
+    out_gains, out_matrix, out_unbound = [], [], []
+    for s in range(12):
+        out_gains += gains(make(s, np.array([1e-8, 1.0, 1.0, 1.0])), NAMES)
+        out_matrix += matrix(make(s, np.array([1e-8, 1e-8, 1.0, 1.0])), NAMES)
+        out_unbound += unbound(make(s, np.array([1e-8, 1.0, 1.0, 1.0])), NAMES)  # no model: the plain rule
+    assert out_gains == []
+    assert gains.vector is not None and gains.vector.tolist() == [True, False, False, False]
+    assert [(e.step, e.layers) for e in out_matrix] == [(4, ("l0", "l1"))]
+    assert [(e.step, e.layers) for e in out_unbound] == [(4, ("l0",))]
 
 
 # 0.048: 0.48 lr, an encoder LayerNorm of Speech2Text under AdamW at warm-up (development case speech2text);

@@ -10,6 +10,10 @@ from ..events import Event
 from ..stats import StepStats, UpdateStats
 from ._checks import at_least, positive
 
+#: a gradient at most this fraction of the liveliest layer's is numerically zero (float32 rounding of a sum that
+#: cancels exactly)
+ZERO = 1e-8
+
 
 class VanishDetector:
     r"""Raises ``vanish`` when layers have stopped learning, persistently.
@@ -33,13 +37,23 @@ class VanishDetector:
       lr x g/w (at most 1e-5 lr in the measured sigmoid/tanh stacks), and weight decay alone moves one by
       lr x wd <= 0.1 lr.
 
-    * and it is not cut off by construction: a layer whose gradient was exactly zero at the run's first measured
-      step while a layer earlier in the model (parameter order) had a live one (at least ``layer_ratio`` of the
-      liveliest), and has stayed exactly zero since. The gradient then reached the layers before it by another
-      path from the start: the query and key of an attention over a single token, whose softmax is 1 whatever
-      the score (a 1x1 last stage of a hierarchical ViT, LeViT's last stage, MobileBERT's bottleneck attention).
+    * and it is not cut off by construction: a layer whose gradient was zero at the run's first measured step
+      while a layer earlier in the model (parameter order) had a live one (at least ``layer_ratio`` of the
+      liveliest), and has stayed zero since. Zero means numerically zero: at most ``ZERO`` (1e-8) of the
+      liveliest layer's norm, float32's rounding of a sum that cancels exactly (MobileBERT's query, key and
+      bottleneck attention: 1e-11 to 8e-10 of the liveliest from the first step on). The gradient then reached
+      the layers before it by another path from the start: the query and key of an attention over a single
+      token, whose softmax is 1 whatever the score (a 1x1 last stage of a hierarchical ViT, LeViT's last stage).
       Units dead at initialisation starve every layer before them too, and units that die later were live at
-      the first step, so neither is excused.
+      the first step, so neither is excused;
+
+    * and, for a layer whose parameters are all vectors or scalars (a normalisation's gain and bias, a layer scale,
+      a learnable affine), a layer with a weight matrix (2-D or more) is starved with it at the same step: a gain
+      feeding a scale-invariant operation (a LayerNorm before the next one, a BatchNorm'd convolution) has a
+      near-zero gradient by construction while everything around it learns (the LayerNorm gains of MobileViT, CvT
+      and SwiftFormer under AdamW: gradient 1e-6 to 1e-7 of their weights, Adam moving them by 0.07-0.2 lr),
+      whereas a gradient vanishing through depth starves the weight matrices. A model without any matrix layer
+      (``bind_model`` not called, or none found) keeps the plain rule.
 
     The event fires when a layer has been vanished for ``patience`` consecutive steps, naming every layer that
     just crossed (model order, input side first); a layer re-arms once it recovers. Layers with no gradient
@@ -69,6 +83,19 @@ class VanishDetector:
         self._first_missing = True
         self._streaking = False
         self.cut: np.ndarray | None = None  # layers cut off by construction (see above); None before the first step
+        self._vector_of: dict[str, bool] | None = None  # from bind_model: layer name -> all its parameters <= 1-D
+        self.vector: np.ndarray | None = None  # per layer, set at the first call when bind_model gave the names
+
+    def bind_model(self, model: Any, loss_fn: Any = None) -> None:
+        """Learn which layers hold only vector or scalar parameters (the guard calls this once)."""
+        from ..inventory import layer_name
+
+        model = getattr(model, "_orig_mod", model)
+        kinds: dict[str, bool] = {}
+        for name, p in model.named_parameters():
+            key = layer_name(name)
+            kinds[key] = kinds.get(key, True) and p.dim() <= 1
+        self._vector_of = kinds
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         g = stats.layer_grad_norm
@@ -83,7 +110,7 @@ class VanishDetector:
             if self.cut is None and top > 0:
                 self.cut = np.zeros(len(g), dtype=bool)  # the first step had no layer cut off
             elif self.cut is not None and self.cut.any():
-                self.cut &= ~(g > 0)
+                self.cut &= ~(g > ZERO * top)
             if self._streaking:
                 self.streak[:] = 0
                 self.reported[:] = False
@@ -100,10 +127,15 @@ class VanishDetector:
         starved = live & (to_w < self.weight_ratio) & (to_top < self.layer_ratio)
         if self.cut is None:  # the first measured step: which layers are cut off by construction
             lively = np.logical_or.accumulate(live & (to_top >= self.layer_ratio))
-            self.cut = live & (g == 0) & np.concatenate(([False], lively[:-1]))
+            self.cut = live & (g <= ZERO * top) & np.concatenate(([False], lively[:-1]))
         else:
-            self.cut &= ~(g > 0)  # a cut layer that ever gets a gradient is an ordinary layer from then on
+            self.cut &= ~(g > ZERO * top)  # a cut layer that ever gets a gradient is an ordinary layer from then on
         starved &= ~self.cut
+        if self.vector is None and self._vector_of is not None:
+            vec = np.array([self._vector_of.get(n, False) for n in layer_names], dtype=bool)
+            self.vector = vec if vec.size == len(g) and not vec.all() else np.zeros(len(g), dtype=bool)
+        if self.vector is not None and self.vector.any() and not (starved & ~self.vector).any():
+            starved &= ~self.vector  # gains alone: no weight matrix starves with them
         lr = max(stats.lrs, default=0.0)
         if lr > 0:  # a layer that the optimizer still moves is learning (NaN: not measured yet, no exemption)
             starved &= ~(self.update_ratio >= self.moving * lr)
