@@ -6,7 +6,13 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["clamp_grads_", "mul_grads_"]
+__all__ = ["clamp_grads_", "mul_grads_", "real_float"]
+
+
+def real_float(t: torch.Tensor) -> torch.Tensor:
+    """``t`` as float32 (a complex tensor as its real view, whose elements torch's optimizers update one by one;
+    ``.float()`` alone would drop the imaginary part)."""
+    return torch.view_as_real(t).float() if t.is_complex() else t.float()
 
 
 def _local(t: torch.Tensor) -> torch.Tensor:

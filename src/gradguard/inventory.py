@@ -62,7 +62,8 @@ class ParamInventory:
     frozen: list[torch.Tensor] = field(default_factory=list)
 
 
-def _layer_name(param_name: str) -> str:
+def layer_name(param_name: str) -> str:
+    """The layer (owning module's qualified name, ``<root>`` for the model's own) of a parameter's name."""
     return param_name.rsplit(".", 1)[0] if "." in param_name else ROOT_LAYER
 
 
@@ -73,10 +74,6 @@ def _is_compiled(model: nn.Module) -> bool:
 
 def _check_param(p: torch.Tensor, name: str) -> None:
     """Refuse, at construction, a parameter whose statistics would not mean anything (or would not compute)."""
-    if p.is_complex():
-        raise ConfigError(f"parameter {name!r}", f"dtype {p.dtype}", "real floating-point parameters",
-                          "Norms and extrema of complex gradients are not supported; keep complex parameters out of "
-                          "the guarded optimizer (e.g. store them as torch.view_as_real).")
     if p.device.type == "meta":
         raise ConfigError(f"parameter {name!r}", "on the meta device", "parameters with storage (cpu, cuda, ...)",
                           "Materialise the model (e.g. model.to_empty(device=...) and initialise it) before Guard().")
@@ -135,7 +132,7 @@ def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> Param
     order = {pid: k for k, pid in enumerate(names_by_id)}
     ranked = sorted(range(len(params)), key=lambda k: order.get(id(params[k]), len(order) + k))
     for k in ranked:
-        lname = _layer_name(names[k])
+        lname = layer_name(names[k])
         if lname not in layer_index:
             layer_index[lname] = len(layer_index)
             layer_params[lname] = []
@@ -156,7 +153,7 @@ def build_inventory(model: nn.Module, optimizer: torch.optim.Optimizer) -> Param
     return ParamInventory(
         params=params,
         names=names,
-        layer_of=[layer_index[_layer_name(n)] for n in names],
+        layer_of=[layer_index[layer_name(n)] for n in names],
         group_of=group_of,
         layers=layers,
         aliases=aliases,
@@ -210,7 +207,7 @@ def extend_inventory(inventory: ParamInventory, model: nn.Module, optimizer: tor
         known_names = names_by_id.get(id(p))
         name = known_names[0] if known_names else f"<optimizer>.group{g}.param{i}"
         _check_param(p, name)
-        lname = _layer_name(name)
+        lname = layer_name(name)
         if lname not in layer_index:
             module = modules_by_name.get("" if lname == ROOT_LAYER else lname)
             layer_index[lname] = len(inventory.layers)

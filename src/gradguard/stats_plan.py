@@ -66,8 +66,10 @@ def build_plan(inventory: ParamInventory, present: tuple[int, ...], grads: list[
     small: list[int] | None = None
     big: list[int] | None = None
     if device.type == "cpu":
-        small = [i for i, n in enumerate(numels) if 0 < n <= SMALL_NUMEL]
-        big = [i for i, n in enumerate(numels) if not 0 < n <= SMALL_NUMEL]
+        # complex gradients take the fused |g| max whatever their size (aminmax has no complex kernel; |z| is exact)
+        fused = [0 < n <= SMALL_NUMEL or (n > 0 and g.is_complex()) for n, g in zip(numels, grads)]
+        small = [i for i, f in enumerate(fused) if f]
+        big = [i for i, f in enumerate(fused) if not f]
         ext = [g_idx[i] for i in small] + [g_idx[i] for i in big] * 2
     else:
         ext = g_idx

@@ -52,11 +52,15 @@ class UpdateMeter:
         self.weight_norm = stats.layer_weight_norm
 
     def _weights(self) -> list[torch.Tensor]:
-        """The watched weights as plain tensors (read under ``no_grad``; DTensors: their local shard)."""
+        """The watched weights as plain real tensors (read under ``no_grad``; DTensors: their local shard; complex
+        ones: their real view)."""
         params = self.inventory.params
         if self._plain is None:
-            self._plain = not any(_is_dtensor(p) for p in params)
-        return params if self._plain else [_local(p.detach()) for p in params]
+            self._plain = not any(_is_dtensor(p) or p.is_complex() for p in params)
+        if self._plain:
+            return params
+        # complex weights as their real view (same storage, same norm of the difference)
+        return [torch.view_as_real(w) if w.is_complex() else w for w in (_local(p.detach()) for p in params)]
 
     def _copy(self) -> None:
         weights = self._weights()

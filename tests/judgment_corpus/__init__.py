@@ -22,8 +22,8 @@ fifth round's, ``fresh4.py``, likewise) or ``"fresh5"`` (the seventh round's, ``
 likewise) or ``"fresh10"`` (the twelfth session's, ``fresh10.py``, likewise) or ``"fresh11"`` (its second,
 ``fresh11.py``, likewise) or ``"fresh12"`` (the thirteenth session's, ``fresh12.py``, likewise) or ``"fresh13"`` (its
 second, ``fresh13.py``, likewise) or ``"fresh14"`` (its third, ``fresh14.py``, likewise) or ``"fresh15"`` (the
-fourteenth session's, ``fresh15.py``, likewise) ``"fresh16"`` (the fifteenth session's, ``fresh16.py``, likewise) or ``"fresh17"`` (the sixteenth session's,
-``fresh17.py``, likewise).
+fourteenth session's, ``fresh15.py``, likewise), ``"fresh16"`` (the fifteenth session's, ``fresh16.py``, likewise)
+or ``"fresh17"`` (the sixteenth session's, ``fresh17.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most

@@ -81,7 +81,12 @@ def run_guarded(case: Case, steps: int | None = None, seed: int = 0, stop_after:
     n = steps or case.steps
     rec = PlainRecorder(setup.model)
     quiet = True
-    with gradguard.Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler) as guard:
+    try:
+        made = gradguard.Guard(setup.model, setup.optimizer, policy="monitor", scheduler=setup.scheduler)
+    except gradguard.ConfigError as exc:  # a guard that refuses the model: an alarm on a healthy case, a miss else
+        out.events.append((0, "refused", "critical", f"the guard refused the model: {exc}"))
+        return out
+    with made as guard:
         for step in range(n):
             out.losses.append(setup.train_step(step, guard))
             events = setup.last_report.events
@@ -132,8 +137,8 @@ _EARLY = ("nonfinite", "diverge", "weight_growth")
 def judge(case: Case, steps: int | None = None, seed: int = 0, plain: PlainRun | None = None,
           fast: bool = False) -> Judgment:
     """Score ``case``: check on its batch, a monitored run of ``steps`` and (unless given) the plain run. A ``check``
-    that fails with a ``DiagnosisError`` on a model that trains is scored as found ``"error"`` (a false alarm on a
-    healthy case, a miss on a broken one).
+    that fails with a ``DiagnosisError`` or refuses the model (``ConfigError``) on a model that trains is scored as
+    found ``"error"`` (a false alarm on a healthy case, a miss on a broken one).
 
     ``fast`` (the test suite's mode; the verdicts are the same): a broken case whose trouble can show before the
     end runs its plain run first, only up to that failure, and its monitored run only up to the failure step (a
@@ -142,7 +147,7 @@ def judge(case: Case, steps: int | None = None, seed: int = 0, plain: PlainRun |
     try:
         d: Diagnosis | None = run_check(case.build(seed))
         error = ""
-    except DiagnosisError as exc:
+    except (DiagnosisError, gradguard.ConfigError) as exc:
         d, error = None, f"check failed: {exc}"
     found, evidence = ("error", error[:90]) if d is None else (found_cause(d), top_evidence(d))
     if case.healthy:

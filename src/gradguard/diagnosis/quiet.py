@@ -38,6 +38,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._tensors import real_float
 from ..mitigation.early_hold import median_step_share, weighted_median
 from .batch import StepSpec
 from .findings import Finding
@@ -96,7 +97,7 @@ def penalty_alignment(probe: ProbeResult) -> tuple[float | None, dict[str, float
         g = probe.param_grads.get(name)
         if g is None or p.ndim < 2 or p.numel() < 2:
             continue
-        w, gf = p.detach().float().flatten(), g.detach().float().flatten()
+        w, gf = real_float(p.detach()).flatten(), real_float(g.detach()).flatten()
         w, gf = w - w.mean(), gf - gf.mean()  # an all-positive init aligns g's mean with W's: not a penalty
         wn, gn = float(torch.linalg.vector_norm(w)), float(torch.linalg.vector_norm(gf))
         if not (wn > 0 and gn > 0 and math.isfinite(wn) and math.isfinite(gn)):
@@ -128,8 +129,8 @@ def peak_step_share(probe: ProbeResult, optimizer: torch.optim.Optimizer, family
             g = probe.param_grads.get(name) if name is not None else None
             if g is None or p.ndim < 2:
                 continue
-            wn = float(torch.linalg.vector_norm(p.detach().float()))
-            gn = float(torch.linalg.vector_norm(g.detach().float()))
+            wn = float(torch.linalg.vector_norm(real_float(p.detach())))
+            gn = float(torch.linalg.vector_norm(real_float(g.detach())))
             if wn > 0 and math.isfinite(wn) and math.isfinite(gn):
                 out.append(lr * gain * gn / wn)
     return max(out) if out else None

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._tensors import real_float
 from .optcopy import copy_optimizer
 from .probe import ProbeResult, StateSnapshot
 
@@ -222,10 +223,10 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
         p = probe.params[name]
         g = probe.param_grads.get(name)
         if g is not None:
-            predicted += float((g.float() * d.float()).sum())
+            predicted += float((real_float(g) * real_float(d)).sum())
         if p.ndim < 2:
             continue
-        w = float(torch.linalg.vector_norm(p.detach().float()))
+        w = float(torch.linalg.vector_norm(real_float(p.detach())))
         if w > 0:
             out.ratios[name] = float(torch.linalg.vector_norm(d.float())) / w
             if id(p) in index_of:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .._tensors import real_float
 from ..decision import Decision
 from ..errors import ConfigError
 from ..events import Event
@@ -47,7 +48,7 @@ def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | N
             for p in group["params"]:
                 if p.dim() < 2 or p.numel() == 0:
                     continue
-                rms = float(p.detach().float().pow(2).mean().sqrt())
+                rms = float(real_float(p.detach()).pow(2).mean().sqrt())
                 if rms > 0 and math.isfinite(rms):
                     rows.append((lr / rms, float(p.numel())))
     return weighted_median(rows)
