@@ -210,6 +210,26 @@ class InputStats:
     #: the median magnitude of the non-zero values (a sparse input's scale: ratings, bag-of-words counts); NaN
     #: when every value is 0
     median_nonzero_abs: float = float("nan")
+    #: the values far above the median magnitude (``numeric.OUTLIER_RATIO``) are all one value, found in at least
+    #: half of the samples (first dimension): a sentinel by convention (NeRF's 1e10 last spacing, an additive
+    #: attention mask's -1e9), not a corrupt record
+    sentinel: bool = False
+
+
+#: far-above-median values count as a sentinel when present in at least this fraction of the samples
+SENTINEL_SHARE = 0.5
+
+
+def _sentinel(t: torch.Tensor, ref: float, ratio: float) -> bool:
+    """Whether ``t``'s values at least ``ratio`` times ``ref`` are one repeated value in most samples."""
+    if not ref > 0 or t.dim() == 0 or t.shape[0] < 2:
+        return False
+    rows = t.detach().float().reshape(t.shape[0], -1)
+    far = rows.abs() >= ratio * ref
+    if not bool(far.any()):
+        return False
+    values = rows[far]
+    return bool((values == values[0]).all()) and float(far.any(1).float().mean()) >= SENTINEL_SHARE
 
 
 def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
@@ -225,7 +245,15 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
             continue
         absv = fin.abs()
         nonzero = absv[absv > 0]
+        median, median_nz = float(absv.median()), float(nonzero.median()) if nonzero.numel() else float("nan")
+        from .numeric import OUTLIER_RATIO
+
+        ref = median if median > 0 else median_nz
+        sentinel = _sentinel(t, ref, OUTLIER_RATIO)
+        if sentinel:  # the data's scale without the sentinel
+            fin = fin[absv < OUTLIER_RATIO * ref]
+            absv = fin.abs()
         out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
-                              float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), float(absv.median()),
-                              float(nonzero.median()) if nonzero.numel() else float("nan")))
+                              float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), median, median_nz,
+                              sentinel))
     return out

@@ -4,7 +4,9 @@ Data scale (per floating-point tensor the model is called with, and per floating
 such as an initial hidden state and 0/1 masks are not data): initialisations assume unit-scale inputs (He et al.
 2015, Glorot & Bengio 2010), so a root-mean-square ``>= 10^INPUT_DECADES`` (``<= 10^-SMALL_DECADES``) times unit
 scale, or a largest value ``>= OUTLIER_RATIO`` times the median magnitude (a corrupt record; of the non-zero values when
-over half are exactly 0, a sparse input such as ratings or counts), is named ``data``;
+over half are exactly 0, a sparse input such as ratings or counts), is named ``data``; far values that are one
+repeated value found in at least half of the samples are a sentinel by convention (NeRF's 1e10 last spacing, an
+additive attention mask's -1e9) and the scale is measured without them;
 targets only when ``>= 10^TARGET_DECADES`` (regression targets in raw units). Critical at ``CRIT_DECADES`` off,
 or an outlier ``>= 10^CRIT_DECADES`` times its scale. Inputs that go straight into a normalisation layer are only
 info. Integer inputs (token ids, class labels) are never judged.
