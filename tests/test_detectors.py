@@ -252,16 +252,19 @@ def test_divergence_early_rule_is_quiet_on_a_noisy_small_loss_with_a_flat_gradie
     assert [s for s in range(3) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)] == [2]
 
 
-def test_divergence_early_rule_fires_at_once_on_a_tenfold_jump() -> None:
+def test_divergence_early_rule_fires_at_once_on_a_threefold_jump() -> None:
     # a CNN LM at Adam lr 1 (fresh9's glu_conv_lm): 4.5 -> 4.2e4 at step 1, its gradient norm under 3x its first
     losses, norms = [4.49, 42211.0, 392391.0], [2.0, 4.0, 5.0]
     det = DivergenceDetector()
     fired = [(s, e) for s in range(3) for e in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)]
-    assert [s for s, _ in fired] == [1] and fired[0][1].evidence["early_jump"] == 10.0
+    assert [s for s, _ in fired] == [1] and fired[0][1].evidence["early_jump"] == 3.0
     det = DivergenceDetector(early_jump=None)  # without it: the second step above twice the start
     assert [s for s in range(3) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=losses[s]), NAMES)] == [2]
-    det = DivergenceDetector()  # 9x is not enough on its own
-    assert [s for s in range(2) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=[4.0, 36.0][s]), NAMES)] == []
+    det = DivergenceDetector()  # 2.9x is not enough on its own
+    assert [s for s in range(2) for _ in det(make(s, np.ones(L) * norms[s] / 2, loss=[4.0, 11.6][s]), NAMES)] == []
+    det = DivergenceDetector()  # SASRec at Adam lr 1 (fresh17): x3.65 at step 1 while its gradient norm fell x0.12
+    assert [s for s in range(2) for _ in det(make(s, np.ones(L) * [2.0, 0.24][s] / 2, loss=[1.70, 6.21][s]),
+                                              NAMES)] == [1]
 
 
 def test_divergence_is_quiet_for_a_loss_that_converged_near_zero_and_drifts() -> None:
