@@ -303,6 +303,40 @@ def test_loss_spike_ignores_heavy_tailed_batch_losses_of_a_small_batch_regressio
     assert fired == [250]
 
 
+def _opt(kind: str) -> object:
+    import torch
+
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    return torch.optim.Adam(params, lr=1e-3) if kind == "adam" else torch.optim.SGD(params, lr=1e-3)
+
+
+def test_explode_ratio_ceiling_is_for_steps_that_grow_with_the_gradient() -> None:
+    """||g|| / ||w|| ~150 (a PINN's PDE residual): under SGD the step would move the weights by their size; Adam's
+    step does not grow with the gradient."""
+    fired = {}
+    for kind in ("sgd", "adam"):
+        det = ExplodeDetector(L)
+        det.set_optimizer(_opt(kind))
+        fired[kind] = [e.evidence["rules"] for s in range(3)
+                       for e in det(make(s, np.ones(L) * 300.0, weight=np.ones(L)), NAMES)]
+    assert fired["sgd"] and all(r == ["ratio_ceiling"] for r in fired["sgd"])
+    assert fired["adam"] == []
+
+
+@pytest.mark.parametrize("kind,rising,fires", [("sgd", False, True), ("adam", False, False), ("adam", True, True)])
+def test_explode_early_rule_under_a_normalised_step_needs_the_loss_up(kind: str, rising: bool, fires: bool) -> None:
+    """A NeRF's gradient grows x100 from its near-zero start in five steps while its loss falls: under Adam that
+    is no explosion; with the loss rising it is; under SGD a x100 gradient is a x100 step either way."""
+    det = ExplodeDetector(L)
+    det.set_optimizer(_opt(kind))
+    out = []
+    for s in range(8):
+        g = np.ones(L) * 0.004 * (3.0 ** max(0, s - 2))
+        loss = 0.5 * (1.3 ** s if rising else 0.8 ** s)
+        out += [e for e in det(make(s, g, loss=loss, weight=np.ones(L) * 10), NAMES) if e.severity != "info"]
+    assert bool(out) == fires
+
+
 def test_vanish_is_not_fooled_by_weights_that_blew_up() -> None:
     grown, starved = VanishDetector(L, patience=3), VanishDetector(L, patience=3)
     g = np.array([2e-5, 1.0, 1.0, 1.0])

@@ -40,6 +40,12 @@ class ExplodeDetector:
     * **persistent** (the seeds' rule, off by default): the global norm stays above ``persistent_threshold`` for
       ``persistent_steps`` consecutive steps.
 
+    With an optimizer that normalises its step (Adam and its family, RMSprop, Adagrad, Lion...: the guard says so
+    through :meth:`set_optimizer`), a gradient's size is not its step's: the ratio ceiling is left out (a PINN's
+    PDE residual at Adam 1e-3 has ||g|| / ||w|| ~100-200 for a hundred steps while its loss falls 795 -> 38), and
+    the early rule also needs the loss at or above its first-steps level (a NeRF's density gradient grows x100
+    from its near-zero start in five steps while the loss falls; a run that blows up raises its loss).
+
     The layers named are those whose own norm rose most against their own history (z above ``z_threshold / 2``
     and ratio above ``min_ratio``), in model order from the input side; before any history exists, the layers
     with the largest gradient-to-weight ratio. Outlier steps enter the history winsorised (capped at the
@@ -95,6 +101,7 @@ class ExplodeDetector:
         self._t1 = np.empty(1 + num_layers)
         self._t2 = np.empty(1 + num_layers)
         self._ones = np.ones(1 + num_layers)
+        self.normalized = False  # the optimizer normalises its step (set_optimizer); False: SGD-like or unknown
         self._has: np.ndarray | None = None  # the latest layer_has_grad seen and whether it was all True
         self._has_all = False
         self.above = 0
@@ -120,13 +127,14 @@ class ExplodeDetector:
                 rules.append("statistical")
         elif not ready and self.early_ratio is not None and self.first_log_norms and stats.grad_norm > 0:
             level = sum(self.first_log_norms) / len(self.first_log_norms)
-            if math.log(stats.grad_norm) - level > math.log(self.early_ratio) and not self._leaving_zero(stats):
+            if (math.log(stats.grad_norm) - level > math.log(self.early_ratio) and not self._leaving_zero(stats)
+                    and not (self.normalized and self._loss_falling(stats))):
                 rules.append("early")
         if self.ceiling is not None and stats.grad_norm > self.ceiling:
             rules.append("ceiling")
         weight_norm = stats.weight_norm
         to_weights = stats.grad_norm / weight_norm if weight_norm > 0 else math.inf
-        if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling:
+        if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling and not self.normalized:
             to_weights = self._ratio_without_zero_weights(stats)  # only on an alarm: not on the per-step path
             if to_weights > self.ratio_ceiling:
                 rules.append("ratio_ceiling")
@@ -179,6 +187,18 @@ class ExplodeDetector:
                               f"{', '.join(layer_names[i] for i in risen[:3])}",
                       layers=tuple(layer_names[i] for i in risen), evidence=evidence)]
 
+    def set_optimizer(self, optimizer: Any) -> None:
+        """Called once by the guard with the optimizer it steps (see the class docstring)."""
+        from ..mitigation.adaptive import normalizes_step
+
+        self.normalized = normalizes_step(optimizer)
+
+    def _loss_falling(self, stats: StepStats) -> bool:
+        """The loss is finite and below the mean of the first steps' losses (False when either is unknown)."""
+        if not self.first_losses or stats.loss is None or not math.isfinite(stats.loss):
+            return False
+        return stats.loss < sum(self.first_losses) / len(self.first_losses)
+
     def _leaving_zero(self, stats: StepStats) -> bool:
         """The early rule's exception: the gradient grew with the weights while the loss fell (see the class
         docstring); False whenever a figure it needs is missing."""
@@ -188,8 +208,7 @@ class ExplodeDetector:
             return False
         ratio_level = sum(self.first_log_ratios) / len(self.first_log_ratios)
         grew = math.log(stats.grad_norm / stats.weight_norm) - ratio_level
-        falling = stats.loss < sum(self.first_losses) / len(self.first_losses)
-        return falling and grew < 0.5 * math.log(self.early_ratio)
+        return self._loss_falling(stats) and grew < 0.5 * math.log(self.early_ratio)
 
     def _ratio_without_zero_weights(self, stats: StepStats) -> float:
         """||g|| / ||w|| over the layers whose weights are not (near-)zero (see ``zero_weight``)."""
