@@ -41,10 +41,12 @@ class ExplodeDetector:
       ``persistent_steps`` consecutive steps.
 
     With an optimizer that normalises its step (Adam and its family, RMSprop, Adagrad, Lion...: the guard says so
-    through :meth:`set_optimizer`), a gradient's size is not its step's: the ratio ceiling is left out (a PINN's
-    PDE residual at Adam 1e-3 has ||g|| / ||w|| ~100-200 for a hundred steps while its loss falls 795 -> 38), and
-    the early rule also needs the loss at or above its first-steps level (a NeRF's density gradient grows x100
-    from its near-zero start in five steps while the loss falls; a run that blows up raises its loss).
+    through :meth:`set_optimizer`), a gradient's size is not its step's: the early rule also needs the loss at or
+    above its first-steps level (a NeRF's density gradient grows x100 from its near-zero start in five steps while
+    the loss falls; a run that blows up raises its loss). The ratio ceiling stays for every optimizer: tried off
+    under Adam (a PINN's PDE residual sits at ||g|| / ||w|| ~100-200 while it learns), it cost the in-time event
+    of 12 broken runs (8 cases x seeds 0/1) of the judgment corpus (inputs x1000, uniform(0, 1) inits, recurrent
+    std 1 under Adam), whose only early sign it is.
 
     The layers named are those whose own norm rose most against their own history (z above ``z_threshold / 2``
     and ratio above ``min_ratio``), in model order from the input side; before any history exists, the layers
@@ -134,7 +136,7 @@ class ExplodeDetector:
             rules.append("ceiling")
         weight_norm = stats.weight_norm
         to_weights = stats.grad_norm / weight_norm if weight_norm > 0 else math.inf
-        if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling and not self.normalized:
+        if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling:
             to_weights = self._ratio_without_zero_weights(stats)  # only on an alarm: not on the per-step path
             if to_weights > self.ratio_ceiling:
                 rules.append("ratio_ceiling")
