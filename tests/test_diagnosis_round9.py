@@ -53,6 +53,25 @@ def test_a_network_at_zero_is_init_but_a_zero_head_is_not() -> None:
     assert "init" not in _causes(d)
 
 
+def test_a_constant_init_is_a_symmetric_network_and_fix_breaks_it() -> None:
+    """``nn.init.constant_(w, 0.02)`` on every Linear (fresh17's PINN slip): every unit of a layer has the same
+    incoming weights and gets the same gradient; named init (critical), and fix draws them at random."""
+    x, y = _binary_batch()
+    model = _mlp()
+    for m in model:
+        if isinstance(m, nn.Linear):
+            nn.init.constant_(m.weight, 0.02)
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "init" and d.top.severity == "critical"
+    assert d.top.evidence["all_zero"] is False and "same incoming weights" in d.top.message
+    changes = gradguard.fix(model, d)
+    assert len(changes) == 3
+    rows = model[0].weight.detach()
+    assert not bool((rows == rows[:1]).all())  # the units differ now
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, torch.optim.Adam(model.parameters(), 1e-3))
+    assert not [f for f in d.findings if f.cause == "init" and f.severity in ("warning", "critical")]
+
+
 class _ConvBN(nn.Module):
     def __init__(self) -> None:
         super().__init__()

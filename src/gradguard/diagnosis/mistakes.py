@@ -4,10 +4,14 @@ Each sensor reads one quantity off the model, the optimizer or the batch's outpu
 threshold set against the healthy cases of every seen half of the judgment corpus (dev, heldout, fresh..fresh7,
 seeds 0 and 1; measured with ``/tmp``-scratch scripts, figures in the README):
 
-* ``init`` — **a network at zero**: more than ``ZERO_LAYERS_FRAC`` of the weight layers (modules with a weight of
-  2 or more dimensions) have every weight exactly 0. No signal passes and, since every unit of a layer gets the
-  same gradient, symmetry is never broken. Designs that zero a part stay below it: a zero head (ViT, 1 of 14), zero
-  residual projections (GPT, 8 of 19: 0.42), RealNVP's zero coupling outputs (4 of 12), ConvNeXt-V2's zero GRN.
+* ``init`` — **a network at zero, or symmetric**: more than ``ZERO_LAYERS_FRAC`` of the weight layers (modules
+  with a weight of 2 or more dimensions) have every weight exactly 0, or give every one of their units the same
+  incoming weights (``constant_(w, 0.02)``: every row equal; a one-unit head that weighs all inputs alike). Every
+  unit of a layer then computes the same thing and gets the same gradient, so symmetry is never broken (and at
+  zero no signal passes). Designs that zero a part stay below it: a zero head (ViT, 1 of 14), zero residual
+  projections (GPT, 8 of 19: 0.42), Fixup's zero branches (10 of 22), RealNVP's zero coupling outputs (4 of 12),
+  ConvNeXt-V2's zero GRN; the healthy cases of all nineteen halves reach at most 0.5 (skip-gram's zero context
+  vectors).
 * ``normalization`` — **a BatchNorm frozen with statistics it never collected**: a BatchNorm in eval mode inside a
   model in training mode whose running statistics are still exactly the defaults (mean 0, variance 1).
   It then divides by 1 and subtracts 0: the network trains un-normalised. (Frozen BatchNorm with statistics it
@@ -66,6 +70,15 @@ def _weight_layers(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
     return out
 
 
+def _rows_equal(w: torch.Tensor) -> bool:
+    """Every unit of the layer gets the same incoming weights (two or more rows, all equal), or a single-row layer
+    weighs all its inputs alike (one value, two or more times): a constant init, e.g. 0.02 everywhere."""
+    rows = w.detach().reshape(w.shape[0], -1)
+    if rows.shape[0] < 2:
+        return rows.numel() >= 2 and bool((rows == rows.flatten()[0]).all())
+    return bool((rows == rows[:1]).all())
+
+
 def zero_network_findings(model: nn.Module, schemes: dict[str, tuple[str, float]] | None = None) -> list[Finding]:
     """``init`` (critical) when more than ``ZERO_LAYERS_FRAC`` of the weight layers are exactly zero; ``schemes``:
     the init each weight's activation wants (``"name.weight" -> (scheme, std)``, from the probe), which
@@ -74,7 +87,8 @@ def zero_network_findings(model: nn.Module, schemes: dict[str, tuple[str, float]
     if len(layers) < 2:
         return []
     with torch.no_grad():
-        zero = [n for n, w in layers if not bool(w.detach().any())]
+        zero = [n for n, w in layers if not bool(w.detach().any()) or _rows_equal(w)]
+        at_zero = all(not bool(w.detach().any()) for n, w in layers if n in zero)
     frac = len(zero) / len(layers)
     if frac <= ZERO_LAYERS_FRAC:
         return []
@@ -87,10 +101,15 @@ def zero_network_findings(model: nn.Module, schemes: dict[str, tuple[str, float]
     return [Finding(
         cause="init", layers=zero, severity="critical", confidence=0.9,
         evidence={"zero_weight_layers": len(zero), "weight_layers": len(layers), "fraction": round(frac, 3),
+                  "all_zero": at_zero,
                   "layers": fixes,
                   "expected": f"<= {ZERO_LAYERS_FRAC:g} (a zero head or zero residual branches is a design)"},
         message=(f"{len(zero)} of {len(layers)} weight layers have every weight exactly 0: no signal passes through "
-                 "the network, and every unit of a layer gets the same gradient, so symmetry is never broken."),
+                 "the network, and every unit of a layer gets the same gradient, so symmetry is never broken."
+                 if at_zero else
+                 f"{len(zero)} of {len(layers)} weight layers give every unit the same incoming weights (zero or a "
+                 "constant): every unit of a layer computes the same thing and gets the same gradient, so symmetry "
+                 "is never broken and each layer acts as a single unit."),
         prescription=("Initialise the weights randomly (PyTorch's default, or He/Xavier for the activation); keep "
                       "zeros only for a head or the last layer of residual branches. fix(model, diagnosis) draws "
                       "them at the scale each layer's activation wants."),
