@@ -228,7 +228,7 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
             continue
         w = float(torch.linalg.vector_norm(real_float(p.detach())))
         if w > 0:
-            out.ratios[name] = float(torch.linalg.vector_norm(d.float())) / w
+            out.ratios[name] = float(torch.linalg.vector_norm(real_float(d))) / w
             if id(p) in index_of:
                 out.group_of[name] = index_of[id(p)]
             out.weight_rms[name] = w / math.sqrt(p.numel())
