@@ -66,14 +66,19 @@ def full_stats_needed(policy: Any, detectors: list[Any]) -> bool:
     return False
 
 
-def bind_model(detectors: list[Any], model: nn.Module, loss_fn: Any) -> None:
+def bind_model(detectors: list[Any], model: nn.Module, loss_fn: Any, optimizer: Any = None) -> None:
     """Hand the model and the guard's ``loss_fn`` to every detector with a ``bind_model(model, loss_fn)`` method
-    (:class:`~gradguard.detectors.StallDetector` infers the chance loss ``log(C)`` from the model's first output).
-    The guard calls this once, after its detectors are built."""
+    (:class:`~gradguard.detectors.StallDetector` infers the chance loss ``log(C)`` from the model's first output),
+    and ``optimizer`` (when given) to every one with a ``set_optimizer(optimizer)`` method
+    (:class:`~gradguard.detectors.ExplodeDetector` judges by whether the step is normalised). The guard calls this
+    once, after its detectors are built."""
     for detector in detectors:
         bind = getattr(detector, "bind_model", None)
         if callable(bind):
             bind(model, loss_fn)
+        hook = getattr(detector, "set_optimizer", None)
+        if optimizer is not None and callable(hook):
+            hook(optimizer)
 
 
 def check_sync(sync: object) -> str:

@@ -6,13 +6,18 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["clamp_grads_", "mul_grads_", "real_float"]
+__all__ = ["clamp_grads_", "mul_grads_", "real_float", "real_view"]
+
+
+def real_view(t: torch.Tensor) -> torch.Tensor:
+    """A complex tensor as its real view (same storage: the elements torch's optimizers update one by one), any
+    other tensor as it is."""
+    return torch.view_as_real(t) if t.is_complex() else t
 
 
 def real_float(t: torch.Tensor) -> torch.Tensor:
-    """``t`` as float32 (a complex tensor as its real view, whose elements torch's optimizers update one by one;
-    ``.float()`` alone would drop the imaginary part)."""
-    return torch.view_as_real(t).float() if t.is_complex() else t.float()
+    """``t`` as float32 on its real view (``.float()`` alone would drop a complex tensor's imaginary part)."""
+    return real_view(t).float()
 
 
 def _local(t: torch.Tensor) -> torch.Tensor:

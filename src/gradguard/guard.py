@@ -168,11 +168,8 @@ class Guard(GuardRecovery):
         for i, d in enumerate(self.detectors):
             if not isinstance(d, Detector):
                 raise ConfigError(f"detectors[{i}]", d, "a detector: callable(stats, layer_names) with state_dict()")
-        bind_model(self.detectors, model, loss_fn)  # e.g. StallDetector infers the chance loss log(C) from the model
-        for d in self.detectors:  # e.g. ExplodeDetector: a normalised step does not grow with the gradient
-            hook = getattr(d, "set_optimizer", None)
-            if callable(hook):
-                hook(optimizer)
+        # e.g. StallDetector infers the chance loss log(C) from the model, ExplodeDetector reads the optimizer's kind
+        bind_model(self.detectors, model, loss_fn, optimizer)
         #: the weight norms and per-layer max |g| are measured every this many steps (1: the policy or a detector
         #: reads them at every step; see the ``sample_every`` argument)
         self.sample_every = 1 if full_stats_needed(self.policy, self.detectors) else sample_every

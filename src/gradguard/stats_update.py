@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._tensors import _is_dtensor, _local
+from ._tensors import _is_dtensor, _local, real_view
 from .inventory import ParamInventory
 from .stats_types import StepStats, UpdateStats
 
@@ -60,7 +60,7 @@ class UpdateMeter:
         if self._plain:
             return params
         # complex weights as their real view (same storage, same norm of the difference)
-        return [torch.view_as_real(w) if w.is_complex() else w for w in (_local(p.detach()) for p in params)]
+        return [real_view(_local(p.detach())) for p in params]
 
     def _copy(self) -> None:
         weights = self._weights()

@@ -266,17 +266,20 @@ class StallDetector:
         if self.chance_active or not self._stepping(lr, since):  # told already, not stepping, or warming up
             return None
         self.chance_active = True
-        classes = round(math.exp(chance))
         return Event(step=stats.step, kind="stall", severity="warning",
                      message=f"at chance: the median loss of the last {self.chance_window} steps, {med:.4g}, is "
                              f"{_vs_chance(med, chance)} while the weights are stepped: the model has learned "
                              f"nothing a constant guess would not know (a too-large init, dead units, or a learning "
                              f"rate far off)",
-                     evidence={"mode": "at_chance", "loss_median": med, "chance_loss": chance, "classes": classes,
-                               "chance_source": self.chance_source, "loss_vs_chance": med / chance,
+                     evidence={"mode": "at_chance", **self._vs_chance_evidence(med, chance),
                                "chance_margin": self.chance_margin, "loss_start": self.start_losses[0],
                                "window": self.chance_window,
                                "lrs": list(stats.lrs)})
+
+    def _vs_chance_evidence(self, median: float, chance: float) -> dict[str, Any]:
+        """The evidence the at-chance and plateau modes share: a median loss against the chance loss."""
+        return {"loss_median": median, "chance_loss": chance, "classes": round(math.exp(chance)),
+                "chance_source": self.chance_source, "loss_vs_chance": median / chance}
 
     def _halves(self, n: int) -> tuple[list[float], float, float]:
         """The last ``n`` losses and the medians of their first and second halves."""
@@ -306,15 +309,13 @@ class StallDetector:
         if self.plateau_active or not self._stepping(lr, stats.step - self.plateau_window):
             return None
         self.plateau_active = True
-        classes = round(math.exp(chance))
         return Event(step=stats.step, kind="stall", severity="warning",
                      message=f"plateau at chance: after {self.seen} steps the loss, {m2:.4g}, is still "
                              f"{_vs_chance(m2, chance)} and it has stopped falling ({m1:.4g} -> {m2:.4g} over the last "
                              f"{len(last)} steps): the model is not learning (vanished gradients, saturated units, "
                              f"weight decay holding the weights at 0, labels that do not match the inputs); "
                              f"`gradguard check` on a batch says which",
-                     evidence={"mode": "plateau", "loss_median": m2, "chance_loss": chance, "classes": classes,
-                               "chance_source": self.chance_source, "loss_vs_chance": m2 / chance,
+                     evidence={"mode": "plateau", **self._vs_chance_evidence(m2, chance),
                                "median_first_half": m1, "median_second_half": m2, "fall": fall,
                                "plateau_flat": self.plateau_flat, "plateau_floor": self.plateau_floor,
                                "window": len(last), "losses_seen": self.seen, "lrs": list(stats.lrs)})

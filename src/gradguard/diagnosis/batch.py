@@ -226,14 +226,14 @@ def _sentinel(t: torch.Tensor, ref: float, ratio: float) -> bool:
         return False
     rows = t.detach().float().reshape(t.shape[0], -1)
     far = rows.abs() >= ratio * ref
-    if not bool(far.any()):
-        return False
     values = rows[far]
     return bool((values == values[0]).all()) and float(far.any(1).float().mean()) >= SENTINEL_SHARE
 
 
 def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
     """Scale statistics of the floating-point input tensors (finite values only)."""
+    from .numeric import OUTLIER_RATIO  # here: numeric imports this module through probe
+
     out: list[InputStats] = []
     for i, t in enumerate(ts):
         if not t.is_floating_point() or t.numel() == 0:
@@ -246,10 +246,8 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
         absv = fin.abs()
         nonzero = absv[absv > 0]
         median, median_nz = float(absv.median()), float(nonzero.median()) if nonzero.numel() else float("nan")
-        from .numeric import OUTLIER_RATIO
-
         ref = median if median > 0 else median_nz
-        sentinel = _sentinel(t, ref, OUTLIER_RATIO)
+        sentinel = float(absv.max()) >= OUTLIER_RATIO * ref and _sentinel(t, ref, OUTLIER_RATIO)
         if sentinel:  # the data's scale without the sentinel
             fin = fin[absv < OUTLIER_RATIO * ref]
             absv = fin.abs()

@@ -87,8 +87,9 @@ def zero_network_findings(model: nn.Module, schemes: dict[str, tuple[str, float]
     if len(layers) < 2:
         return []
     with torch.no_grad():
-        zero = [n for n, w in layers if not bool(w.detach().any()) or _rows_equal(w)]
-        at_zero = all(not bool(w.detach().any()) for n, w in layers if n in zero)
+        at_0 = {n: not bool(w.detach().any()) for n, w in layers}
+        zero = [n for n, w in layers if at_0[n] or _rows_equal(w)]
+    at_zero = all(at_0[n] for n in zero)
     frac = len(zero) / len(layers)
     if frac <= ZERO_LAYERS_FRAC:
         return []

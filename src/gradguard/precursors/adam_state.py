@@ -21,11 +21,13 @@ from __future__ import annotations
 import warnings
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from .._tensors import real_view
 from ..errors import ConfigError
 from ..inventory import build_inventory
 
@@ -53,13 +55,13 @@ def _say_no_state(optimizer: torch.optim.Optimizer) -> None:
                   "state): no optimizer-state statistics, no precursor and no update cap for it", stacklevel=4)
 
 
+def _state(state: dict[str, Any], key: str) -> torch.Tensor | None:
+    """An Adam state tensor on its real view (None when the optimizer has not made it yet)."""
+    t = state.get(key)
+    return None if t is None else real_view(t)
 
-def _real(t: torch.Tensor | None) -> torch.Tensor | None:
-    """A complex tensor as its real view (what torch's Adam updates element by element), others as they are."""
-    return torch.view_as_real(t) if t is not None and t.is_complex() else t
 
 @dataclass(frozen=True)
-
 class AdamStateStats:
     """One step's optimizer-state statistics, per watched layer.
 
@@ -207,10 +209,10 @@ class AdamStateMonitor:
         gradients when ``full``, updated in place (no copy of g^2, m or v is kept)."""
         params = [self._params[k] for k in ks]
         grads = [p.grad.detach() for p in params]  # type: ignore[union-attr]
-        grads = [_real(g.to_dense() if g.is_sparse else g) for g in grads]
+        grads = [real_view(g.to_dense() if g.is_sparse else g) for g in grads]
         states = [self.optimizer.state.get(p, {}) for p in params]
-        vs = [_real(s.get("exp_avg_sq")) for s in states]  # complex: torch's Adam works on the real view too
-        ms = [_real(s.get("exp_avg")) for s in states]
+        vs = [_state(s, "exp_avg_sq") for s in states]  # complex: torch's Adam works on the real view too
+        ms = [_state(s, "exp_avg") for s in states]
         first = any(v is None for v in vs) or any(m is None for m in ms) or t <= 1.0
         dev = grads[0].device
         nan = torch.full((len(grads),), float("nan"), dtype=torch.float64, device=dev)
