@@ -68,6 +68,11 @@ WD_SHRINK_WARN, WD_SHRINK_CRIT = 0.01, 0.05
 #: scale) does not collapse them, whatever its first step removes: seen halves' healthy coupled-Adam models 41 to
 #: 1.6e5 (GCNII, wd 0.01 on its convolutions, 1.8), broken ``Adam(weight_decay=1 .. 10)`` 5e-4 to 0.47
 DECAY_BALANCE = 1.0
+#: ... and one whose balance point is below DECAY_COLLAPSE of the weights' scale collapses them whatever the step's
+#: pace, once it removes at least WD_SHRINK_SLOW of their norm a step (they halve within ~700 steps, well inside a
+#: run): broken coupled ``Adam(weight_decay=1)`` at lr 3e-4..1e-3 remove only 0.004-0.009 a step (under
+#: WD_SHRINK_WARN) towards 1-9% of their scale; below DECAY_SEVERE (a tenfold collapse) it is critical
+DECAY_COLLAPSE, DECAY_SEVERE, WD_SHRINK_SLOW = 0.5, 0.1, 1e-3
 #: the step must already cut the loss by FIT_DROP, and doubling the weights cut it by GROWTH_REWARD more
 FIT_DROP, GROWTH_REWARD = 0.2, 0.1
 #: ... and each step must move the weights by GROWTH_STEP of their norm (median), so they grow fast (a wide MLP at
@@ -226,21 +231,24 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     and weights are large for their init scale, or the loss rewards growing them."""
     shrink = sorted(v * lr_scale for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
     balance = _balance(step)
-    if shrink and shrink[len(shrink) // 2] >= WD_SHRINK_WARN and not (balance is not None and balance >= DECAY_BALANCE):
-        med = shrink[len(shrink) // 2]
+    med = shrink[len(shrink) // 2] if shrink else 0.0
+    collapse = balance is not None and balance < DECAY_COLLAPSE and med >= WD_SHRINK_SLOW
+    if (med >= WD_SHRINK_WARN and not (balance is not None and balance >= DECAY_BALANCE)) or collapse:
         wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
         peak = f" at the schedule's peak lr ({lr_scale:.3g}x the current one)" if lr_scale > 1 else ""
         settles = ("" if balance is None else
                    f" The decay is added to the gradient (coupled L2), so the weights settle where weight_decay x |W| "
                    f"balances it: about {balance:.2g}x their current scale.")
         return [Finding(
-            cause="regularization", layers=[], severity="critical" if med >= WD_SHRINK_CRIT else "warning",
+            cause="regularization", layers=[],
+            severity="critical" if med >= WD_SHRINK_CRIT or (collapse and balance < DECAY_SEVERE) else "warning",
             confidence=0.8,
             evidence={"weight_decay": wds[-1] if len(wds) == 1 else wds, "decay_shrink_per_step_median": _num(med),
                       "peak_lr_over_checked_lr": _num(lr_scale),
                       "expected": "1e-5 .. 1e-4 of the weights' norm per step",
                       "steps_to_halve": _num(math.log(2) / max(med, 1e-12))}
-            | ({} if balance is None else {"balance_scale_median": _num(balance), "balance_gate": DECAY_BALANCE}),
+            | ({} if balance is None else {"balance_scale_median": _num(balance), "balance_gate": DECAY_BALANCE,
+                                                 "collapse_gate": DECAY_COLLAPSE}),
             message=(f"Weight decay alone removes {med:.2g} of the weights' norm every step{peak} (they halve in "
                      f"{math.log(2) / med:.0f} steps): they collapse faster than the gradient can grow them, and "
                      "the model stops learning." + settles),
