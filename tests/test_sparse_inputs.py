@@ -25,3 +25,25 @@ def test_sparse_ratings_are_not_an_outlier_and_a_corrupt_rating_is() -> None:
     assert not any(f.cause == "data" and f.severity != "info" for f in _check(corrupt=False).findings)
     d = _check(corrupt=True)
     assert d.top is not None and d.top.cause == "data" and "median" in d.top.message, d.top
+
+
+def _frames(raw_column: bool) -> gradguard.Diagnosis:
+    """Next-frame regression on rendered blobs (a Gaussian spot on an empty 12x12 frame: background ~1e-8, the spot
+    1.0): nearly sparse, every value at or below unit scale; with ``raw_column`` one pixel column holds raw counts."""
+    g = torch.Generator().manual_seed(0)
+    yy, xx = torch.meshgrid(torch.arange(12.0), torch.arange(12.0), indexing="ij")
+    cy, cx = torch.rand(32, 1, 1, generator=g) * 11, torch.rand(32, 1, 1, generator=g) * 11
+    frames = torch.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 1.5).reshape(32, 144)
+    if raw_column:
+        frames[:, 5] = torch.randint(1_000, 50_000, (32,), generator=g).float()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(144, 64), nn.ReLU(), nn.Linear(64, 144))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return gradguard.check(model, (frames, frames.roll(1, 1)), F.mse_loss, opt)
+
+
+def test_blobs_on_an_empty_frame_are_not_a_corrupt_record_and_a_raw_column_among_them_is() -> None:
+    d = _frames(raw_column=False)
+    assert not any(f.cause == "data" and f.severity != "info" for f in d.findings), d.findings
+    d = _frames(raw_column=True)
+    assert d.top is not None and d.top.cause == "data" and d.top.severity == "critical", d.top

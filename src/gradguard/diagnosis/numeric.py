@@ -3,8 +3,9 @@
 Data scale (per floating-point tensor the model is called with, and per floating-point target; all-zero tensors
 such as an initial hidden state and 0/1 masks are not data): initialisations assume unit-scale inputs (He et al.
 2015, Glorot & Bengio 2010), so a root-mean-square ``>= 10^INPUT_DECADES`` (``<= 10^-SMALL_DECADES``) times unit
-scale, or a largest value ``>= OUTLIER_RATIO`` times the median magnitude (a corrupt record; of the non-zero values when
-over half are exactly 0, a sparse input such as ratings or counts), is named ``data``; far values that are one
+scale, or a largest value ``>= OUTLIER_RATIO`` times the median magnitude and itself ``>= 10^INPUT_DECADES`` (a
+corrupt record; of the non-zero values when over half are exactly 0, a sparse input such as ratings or counts), is
+named ``data``; far values that are one
 repeated value found in at least half of the samples are a sentinel by convention (NeRF's 1e10 last spacing, an
 additive attention mask's -1e9) and the scale is measured without them;
 targets only when ``>= 10^TARGET_DECADES`` (regression targets in raw units). Critical at ``CRIT_DECADES`` off,
@@ -44,7 +45,9 @@ def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
     # a sparse input (over half its values exactly 0: ratings, counts) is measured against its non-zero values
     ref = s.median_abs if s.median_abs > 0 else s.median_nonzero_abs
     ratio = s.max_abs / ref if ref > 0 else float("inf")
-    if ratio >= OUTLIER_RATIO:
+    # an unscaled outlier is itself off unit scale: a largest value at unit scale over a near-zero background (a
+    # rendered blob on an empty frame: background 1e-8, the blob 1.0) is a sparse image, not a corrupt record
+    if ratio >= OUTLIER_RATIO and math.log10(s.max_abs) >= INPUT_DECADES:
         return math.log10(ratio) - 1.0, (f"its largest value {s.max_abs:.3g} is {ratio:.3g}x its median magnitude "
                                          f"{s.median_abs:.3g} (a corrupt record or unscaled outlier)")
     if dec >= large:
