@@ -184,3 +184,21 @@ def test_a_recurrent_weight_scaled_alone_stays_recurrence() -> None:
     d = check(_LastStep(2.0), _rnn_batch(30), F.mse_loss)  # only weight_hh off (orthogonal x 2): the recurrence's
     assert _top(d) == "recurrence", d.render()
     assert all("model_wide" not in f.evidence for f in d.by_cause("init"))
+
+
+def test_a_seven_layer_mlp_at_the_default_init_is_not_a_missing_normalisation() -> None:
+    # ~0.4 decades a layer at PyTorch's default init: 2.8 decades over 7 plain layers (the nineteenth batch's 6-layer
+    # Gumbel-softmax VAE: 2.3), which train; the 18-layer MobileNet without BatchNorm above stays named
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(128, 32, generator=g)
+    y = (x[:, :4].sum(1) > 0).long()
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    for i in range(6):
+        layers += [nn.Linear(32 if i == 0 else 128, 128), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(128, 2))
+    d = check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), lr=1e-3))
+    default = [f for f in d.findings if f.evidence.get("framework_default_init")]
+    assert default and default[0].evidence["measured_decades"] < -2.0  # the rule measured it, and only informs
+    assert default and all(f.severity == "info" for f in default), d.render()
+    assert d.healthy, d.render()
