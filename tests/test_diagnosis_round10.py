@@ -137,6 +137,31 @@ def test_threshold_neurons_without_a_derivative_are_activation() -> None:
     assert "activation" not in _causes(d)
 
 
+class _Sign(nn.Module):
+    """``torch.sign`` as the activation: its derivative is defined and 0 everywhere (a BinaryNet written without its
+    straight-through estimator)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sign(x)
+
+
+def test_sign_activations_give_exactly_zero_gradients_and_are_activation() -> None:
+    x, y = _batch()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), _Sign(), nn.Linear(64, 64), _Sign(), nn.Linear(64, 5))
+    F.cross_entropy(model(x), y).backward()  # the fact: gradients exist and are exactly 0 behind the signs
+    assert model[0].weight.grad is not None and not model[0].weight.grad.any() and model[4].weight.grad.any()
+    model.zero_grad(set_to_none=True)
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "activation" and d.top.severity == "critical", d.render()
+    assert sorted(d.top.layers) == ["0", "2"]
+    # a zero-initialised head also leaves exactly-zero gradients behind it at step 0: by design, not a cut graph
+    head = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 5))
+    nn.init.zeros_(head[-1].weight)
+    d = gradguard.check(head, (x, y), F.cross_entropy, torch.optim.Adam(head.parameters(), 1e-3))
+    assert "activation" not in _causes(d), d.render()
+
+
 def test_weights_too_large_before_any_step_are_init_not_missing_weight_decay() -> None:
     g = torch.Generator().manual_seed(1)
     x = torch.randn(64, 256, generator=g)

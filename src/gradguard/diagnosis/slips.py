@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import torch
 from torch import nn
 
 from .findings import Finding
@@ -116,9 +117,13 @@ def single_element_norm_findings(probe: Any) -> list[Finding]:
 
 def no_gradient_findings(probe: Any) -> list[Finding]:
     """``activation`` (critical) when more than ``NO_GRAD_SHARE`` of the parameter elements of the modules the
-    forward ran get no gradient at all (``None``): an op without a derivative cuts the graph."""
+    forward ran get no gradient at all: ``None`` (an op without a derivative cuts the graph), or exactly 0 in every
+    element (an op whose derivative is 0 everywhere: ``torch.sign``, ``round``) unless some weight matrix of the model
+    is all zeros (a zero-initialised head or branch gates every gradient behind it at step 0 by design)."""
     total = cut = 0
     cut_modules: list[str] = []
+    zero_gate = any(p.dim() >= 2 and p.numel() > 0 and not bool(p.detach().any())
+                    for p in probe.params.values())
     for name, m in probe.modules.items():
         if name not in probe.call_counts:
             continue
@@ -130,7 +135,8 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
             if key not in probe.param_grads:  # a tied parameter, counted under its first name
                 continue
             total += p.numel()
-            if probe.param_grads[key] is None:
+            g = probe.param_grads[key]
+            if g is None or (not zero_gate and g.layout == torch.strided and g.numel() > 0 and not bool(g.any())):
                 lost += p.numel()
         cut += lost
         if lost:
@@ -142,7 +148,8 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         cause="activation", layers=cut_modules, severity="critical", confidence=0.8,
         evidence={"no_gradient_share": round(share, 4), "parameters_without_gradient": cut, "parameters": total,
                   "expected": f"<= {NO_GRAD_SHARE:g} (healthy models of the corpus: <= 0.08, unused parts)"},
-        message=(f"{share:.0%} of the parameters the forward used get no gradient at all: an operation between them "
+        message=(f"{share:.0%} of the parameters the forward used get no gradient (or exactly 0 in every element): an "
+                 "operation between them "
                  "and the loss has no derivative (a threshold such as (x > 0).float(), round, sign or argmax "
                  "without a straight-through estimator, or a .detach()), so they never learn."),
         prescription=("Use a differentiable activation (ReLU, sigmoid), or give the step a straight-through "
