@@ -202,3 +202,16 @@ def test_a_seven_layer_mlp_at_the_default_init_is_not_a_missing_normalisation() 
     assert default and default[0].evidence["measured_decades"] < -2.0  # the rule measured it, and only informs
     assert default and all(f.severity == "info" for f in default), d.render()
     assert d.healthy, d.render()
+
+
+def test_a_full_step_that_lowers_the_loss_most_is_not_too_large_for_normalised_weights() -> None:
+    from judgment_corpus import by_name
+
+    # ArcFace's normalised class weights at SGD 0.1 momentum 0.9: the effective step turns them 2.3x, but the full
+    # step lowers the loss on its batch more than any fraction of it (20.1 -> 9.06; a quarter: 12.4); it trains
+    d = run_check(by_name("arcface_metric_learning").build(0))
+    assert "lr" not in [f.cause for f in d.findings if f.severity != "info"], d.render()
+    # an all-conv net with BatchNorm at SGD 2 turns them as far (2.2x), and a quarter step does better: still lr
+    d = run_check(by_name("allconv_bn_sgd_lr2").build(0))
+    assert _top(d) == "lr", d.render()
+    assert d.top is not None and d.top.evidence["normalized_update_to_weight_median"] > 2.0
