@@ -222,3 +222,34 @@ def test_a_leaky_update_that_overshoots_over_its_calls_is_recurrence_not_numeric
     twin = _LeakyRNN(alpha=0.2)
     d = gradguard.check(twin, (x, y), F.cross_entropy, torch.optim.Adam(twin.parameters(), 1e-3))
     assert d.healthy
+
+
+class _Tower(nn.Module):
+    """A bag-of-tokens tower (padding id 0: an empty bag gives zeros) and a bias-free ReLU MLP, L2-normalised."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.EmbeddingBag(50, 32, mode="mean", padding_idx=0)
+        self.mlp = nn.Sequential(nn.Linear(32, 32, bias=False), nn.ReLU(), nn.Linear(32, 16, bias=False))
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.mlp(self.emb(tokens)), dim=-1)
+
+
+def test_a_two_tower_model_with_empty_queries_and_default_embedding_bags_is_healthy() -> None:
+    g = torch.Generator().manual_seed(0)
+    queries = torch.randint(1, 50, (64, 5), generator=g)
+    queries[:4] = 0  # four empty queries: a zero vector under F.normalize (a ~1e12 gradient the ReLU row blocks)
+    items = torch.randint(1, 50, (64, 5), generator=g)
+    torch.manual_seed(0)
+    q, i = _Tower(), _Tower()
+    model = nn.ModuleDict({"q": q, "i": i})
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def loss(m: nn.Module) -> torch.Tensor:  # in-batch softmax over cosine similarities at temperature 0.05
+        return F.cross_entropy(m["q"](queries) @ m["i"](items).t() / 0.05, torch.arange(64))
+
+    d = gradguard.check(model, closure=loss, optimizer=opt)
+    assert d.healthy, d.render()  # the EmbeddingBags at PyTorch's N(0, 1) are at their init scale, not 11x it
+    relu = [f for f in d.findings if f.cause == "activation"]
+    assert all(f.severity == "info" for f in relu)

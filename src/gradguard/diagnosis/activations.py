@@ -31,6 +31,9 @@ from .propagation import Propagation
 __all__ = ["SIGMOID_SERIES", "activation_findings", "sigmoid_series_findings"]
 
 DEAD_WARN, DEAD_CRIT = 0.5, 0.9
+#: a ReLU whose worst layer has fewer dead units than this is alive: its measured gradient cost alone is info
+#: (seen halves: no broken case is named by a ReLU cost with under 20% dead units)
+LIVE_RELU = 0.2
 #: a layer with fewer units than this has no dead fraction worth reading (seen halves: SE-ResNet's 4-unit squeeze
 #: at 50% on a healthy model; every broken dead-ReLU case's dead layer is wider)
 MIN_UNITS = 8
@@ -98,6 +101,11 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
             severity = "info"
         else:
             continue
+        if dead and worst < LIVE_RELU and severity != "info":
+            # every unit positive on some samples: the ReLU passes gradient on all of them, so a large measured cost
+            # is which samples are off, not the activation (the nineteenth batch's two-tower model: an empty query's
+            # zero vector under F.normalize makes a 1e11 gradient that its all-off ReLU row blocks, 0% dead units)
+            severity = "info"
         explained_total += -explained if cost < 0 else explained
         what = "dead (never positive on this batch)" if dead else "saturated"
         layers = sorted({k.split(" ")[0].split("#")[0] for k, v in fracs.items() if v >= 0.2}) or \

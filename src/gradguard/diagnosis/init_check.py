@@ -8,7 +8,8 @@ Expected standard deviation (a normal init of that std keeps the signal's second
   Softplus 1.04, SELU 1 (LeCun normal, Klambauer et al. 2017);
 * tanh, sigmoid, no activation (Glorot & Bengio 2010): ``sqrt(2 / (fan_in + fan_out))``;
 * recurrent ``weight_hh`` (per gate block): orthogonal, std ``1 / sqrt(hidden)`` (Saxe et al. 2014);
-* ``nn.Embedding``: ``1`` (PyTorch's default; transformers use N(0, 0.02), which a LayerNorm absorbs).
+* ``nn.Embedding`` and ``nn.EmbeddingBag``: ``1`` (PyTorch's default; transformers use N(0, 0.02), which a LayerNorm
+  absorbs).
 
 The cause is named from the measurement, not the table (see :mod:`.propagation`): a run of plain feed-forward
 transitions must compound by ``>= INIT_WARN`` decades (critical ``>= INIT_CRIT``) the way the layers' std factors
@@ -107,7 +108,7 @@ def weight_specs(probe: ProbeResult) -> list[WeightSpec]:
             acts[rec.name] = rec.activation or "identity"
     specs: list[WeightSpec] = []
     for name, m in probe.modules.items():
-        if isinstance(m, nn.Embedding):
+        if isinstance(m, nn.Embedding | nn.EmbeddingBag):
             w = m.weight
             specs.append(WeightSpec(f"{name}.weight", name, "weight", 1, int(w.shape[1]), "identity", "normal(0, 1)",
                                     _std(w), 1.0))

@@ -27,7 +27,9 @@ NORM_TYPES: tuple[type[nn.Module], ...] = tuple(
         getattr(nn.modules.instancenorm, "_InstanceNorm", None), getattr(nn, "RMSNorm", None), nn.LocalResponseNorm,
     ) if isinstance(t, type)
 )
-WEIGHT_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.modules.conv._ConvNd, nn.Embedding, nn.Bilinear)
+#: lookup tables: a row per id, PyTorch's default init N(0, 1) (``nn.EmbeddingBag`` is not an ``nn.Embedding``)
+EMBEDDING_TYPES: tuple[type[nn.Module], ...] = (nn.Embedding, nn.EmbeddingBag)
+WEIGHT_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.modules.conv._ConvNd, *EMBEDDING_TYPES, nn.Bilinear)
 RECURRENT_TYPES: tuple[type[nn.Module], ...] = (nn.RNNBase, nn.RNNCellBase)
 TRANSPARENT_TYPES: tuple[type[nn.Module], ...] = (
     nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.Identity, nn.Flatten, *NORM_TYPES,

@@ -38,7 +38,7 @@ from torch.nn.utils import parametrize
 from .explain import _absorb, _direction, _strong
 from .findings import Finding
 from .init_check import weight_specs
-from .layers import NORM_TYPES, is_weight_layer
+from .layers import EMBEDDING_TYPES, NORM_TYPES, is_weight_layer
 from .probe import ProbeResult
 
 __all__ = ["MEAN_OVER_STD", "NORM_INPUT_RMS", "NORM_OFF_DECADES", "SYMPTOMS", "Source", "localise", "sources"]
@@ -110,7 +110,7 @@ def sources(probe: ProbeResult) -> list[Source]:
                                "affine_scale": round(scale, 3), "decades_off_affine_scale": round(gap, 2),
                                "eps": eps, "implied_input_rms": float(f"{_implied_input_rms(gap, eps):.3g}"),
                                "expected": f"output at its affine scale, within {NORM_OFF_DECADES} decade"}))
-        elif is_weight_layer(m) and not isinstance(m, nn.Embedding):
+        elif is_weight_layer(m) and not isinstance(m, EMBEDDING_TYPES):
             w = getattr(m, "weight", None)
             if not isinstance(w, torch.Tensor) or w.numel() < MIN_WEIGHTS or not w.requires_grad or \
                     parametrize.is_parametrized(m, "weight"):

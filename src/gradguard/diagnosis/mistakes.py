@@ -158,7 +158,7 @@ def max_norm_findings(model: nn.Module) -> list[Finding]:
     bad: dict[str, dict[str, float]] = {}
     with torch.no_grad():
         for n, m in model.named_modules():
-            if not isinstance(m, nn.Embedding) or m.max_norm is None or m.weight.numel() == 0:
+            if not isinstance(m, nn.Embedding | nn.EmbeddingBag) or m.max_norm is None or m.weight.numel() == 0:
                 continue
             w = m.weight.detach().float()
             row = float(w.norm(p=m.norm_type, dim=1).median())

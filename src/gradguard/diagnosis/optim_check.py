@@ -247,6 +247,7 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     balance = _balance(step)
     med = shrink[len(shrink) // 2] if shrink else 0.0
     collapse = balance is not None and balance < DECAY_COLLAPSE and med >= WD_SHRINK_SLOW
+    severe = collapse and balance is not None and balance < DECAY_SEVERE
     if (med >= WD_SHRINK_WARN and not (balance is not None and balance >= DECAY_BALANCE)) or collapse:
         wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
         peak = f" at the schedule's peak lr ({lr_scale:.3g}x the current one)" if lr_scale > 1 else ""
@@ -255,7 +256,7 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
                    f"balances it: about {balance:.2g}x their current scale.")
         return [Finding(
             cause="regularization", layers=[],
-            severity="critical" if med >= WD_SHRINK_CRIT or (collapse and balance < DECAY_SEVERE) else "warning",
+            severity="critical" if med >= WD_SHRINK_CRIT or severe else "warning",
             confidence=0.8,
             evidence={"weight_decay": wds[-1] if len(wds) == 1 else wds, "decay_shrink_per_step_median": _num(med),
                       "peak_lr_over_checked_lr": _num(lr_scale),

@@ -37,7 +37,7 @@ import statistics
 from torch import nn
 
 from .findings import Finding
-from .layers import is_weight_layer
+from .layers import EMBEDDING_TYPES, is_weight_layer
 from .probe import CallRecord, ProbeResult
 from .propagation import Propagation
 
@@ -65,7 +65,7 @@ def _same(a: float | None, b: float | None, tol: float = _SAME) -> bool:
 def _weight_calls(probe: ProbeResult) -> list[CallRecord]:
     """First calls of leaf weight layers (embeddings start a path, not a transition), in execution order."""
     return [r for r in sorted(probe.records, key=lambda r: r.pre_order)
-            if r.leaf and r.call == 0 and is_weight_layer(r.module) and not isinstance(r.module, nn.Embedding)]
+            if r.leaf and r.call == 0 and is_weight_layer(r.module) and not isinstance(r.module, EMBEDDING_TYPES)]
 
 
 def _widens(a: CallRecord, b: CallRecord) -> bool:

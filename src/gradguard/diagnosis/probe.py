@@ -26,7 +26,7 @@ from .behaviour import activation_stats, match_activation, matches, normalizes
 from .bounded import BoundedOutput, bounded_outputs
 from .findings import DiagnosisError
 from .graph import Reader, activation_ops, feeds_back, first_readers
-from .layers import activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
+from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
 from .snapshot import StateSnapshot
@@ -265,7 +265,7 @@ class _Recorder:
             y.register_hook(hook_out)
         if rec.leaf and y.is_floating_point():
             if is_weight_layer(module):
-                self.trail = [] if isinstance(module, nn.Embedding) else [y]
+                self.trail = [] if isinstance(module, EMBEDDING_TYPES) else [y]
                 self.trail_owner = rec
             elif self.trail and (kind is not None or is_transparent(module) or rec.normalizes):
                 x = _first_tensor(args)
@@ -274,7 +274,7 @@ class _Recorder:
                     if rec.normalizes and self.trail_owner is not None:
                         self.trail_owner.normalized_after = True
         if rec.leaf:
-            if is_weight_layer(module) and not isinstance(module, nn.Embedding) and y.is_floating_point():
+            if is_weight_layer(module) and not isinstance(module, EMBEDDING_TYPES) and y.is_floating_point():
                 self.last_conv = isinstance(module, nn.modules.conv._ConvNd)
                 self.pending = (rec, y, None, self.last_conv)
             elif self.pending is not None and self.pending[2] is module:

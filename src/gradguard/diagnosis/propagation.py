@@ -40,9 +40,8 @@ import math
 from dataclasses import dataclass, field
 
 import torch
-from torch import nn
 
-from .layers import RELU_FAMILY, is_recurrent
+from .layers import EMBEDDING_TYPES, RELU_FAMILY, is_recurrent
 from .probe import CallRecord, ProbeResult
 
 __all__ = ["GATED", "TINY", "PlainRun", "Propagation", "analyse_propagation", "log10_ratio"]
@@ -215,7 +214,7 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
     for k in range(len(chain) - 1):
         if any(chain[k].pre_order < p < chain[k + 1].pre_order for p in recurrent):
             first = k + 1  # the backward gain is measured after the last recurrent crossing
-        if k > 0 and isinstance(chain[k].module, nn.Embedding):
+        if k > 0 and isinstance(chain[k].module, EMBEDDING_TYPES):
             first = max(first, k)  # a new input enters (a decoder's tokens): the path to the loss starts here
     if last > first:
         start = _normalised_start(probe, chain, first)
