@@ -215,3 +215,15 @@ def test_a_full_step_that_lowers_the_loss_most_is_not_too_large_for_normalised_w
     d = run_check(by_name("allconv_bn_sgd_lr2").build(0))
     assert _top(d) == "lr", d.render()
     assert d.top is not None and d.top.evidence["normalized_update_to_weight_median"] > 2.0
+
+
+def test_a_short_stack_losing_under_three_decades_is_not_a_missing_normalisation() -> None:
+    from judgment_corpus import by_name
+
+    # the FNO (seen, eighteenth batch): 7 weight layers, the gradient 2.75 decades smaller at the lifting layer than
+    # at the projection, no normalisation, and it trains under Adam: the depth finding stays info
+    d = run_check(by_name("fno_operator").build(0))
+    assert d.healthy, d.render()
+    depth = [f for f in d.findings if "residual_decades" in f.evidence]
+    assert depth and 2.0 <= depth[0].evidence["residual_decades"] < 3.0 and depth[0].evidence["weight_layers"] < 12
+    assert depth[0].severity == "info"
