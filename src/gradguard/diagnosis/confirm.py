@@ -31,6 +31,8 @@ compares where the loss ends (``log10`` of the user's final loss over the remedy
   second). The margin is set above the largest gain any remedy reaches on a healthy model of the seen halves
   (1.48 decades: re-initialising SIREN, whose sine layers want their own init, with ``reset_parameters()``); the
   seen case it moves is fresh6's DCN initialised ``uniform_`` in [0, 1) (4.4-4.5 decades), called normalization.
+  A short stack's depth finding left ``info`` (``evidence["short_stack"]``, see :mod:`.depth`) is tried the same way
+  when no warning is left.
   Only ``init`` is tried here: on the seen halves no other remedy gains more than 0.16 decades on such a case (the
   most: standardising the DCN's inputs), and every remedy tried costs a short run.
 
@@ -191,6 +193,12 @@ def confirm(findings: list[Finding], model: nn.Module, run: Any, optimizer: torc
                 if gained is not None and math.isfinite(gained) and gained > OUTRANK_DECADES:
                     findings.append(_outranking(top, user, runs["init"], steps, gained))
             return cost
+        short = [f for f in findings if f.evidence.get("short_stack") and f.cause in UNTESTABLE]
+        if short:  # a short stack's measured loss (depth.SHORT_STACK), left info: is it an init no rule measured?
+            gained = decades_gained(user, trajectory("init"))
+            if gained is not None and math.isfinite(gained) and gained > OUTRANK_DECADES:
+                findings.append(_outranking(short[0], user, runs["init"], steps, gained))
+                return cost
         fall = _fall(user)
         if user.finite and (fall is None or fall >= -RISE_DECADES):
             return cost

@@ -63,7 +63,8 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
     cause = "normalization" if (n >= DEEP_LAYERS and not has_norm) else "depth"
     plain_stack = len(prop.plain) >= n - 2
     severity = "critical" if residual >= CRIT_DECADES else "warning" if residual >= WARN_DECADES else "info"
-    if severity == "warning" and n < SHORT_STACK:
+    short = severity == "warning" and n < SHORT_STACK
+    if short:
         severity = "info"
     opposed = (prop.backward is not None and prop.forward is not None and measured == prop.backward
                and prop.backward * prop.forward < 0 and abs(prop.forward) >= OPPOSED_DECADES)
@@ -81,6 +82,7 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
         "explained_by_init_and_activation": round(abs(same_way), 2),
         "residual_decades": round(residual, 2),
         **({"signal_drifts_the_other_way": True} if opposed else {}),
+        **({"short_stack": SHORT_STACK} if short and not opposed else {}),
     }
     if cause == "normalization":
         prescription = ("Add normalisation between the layers (BatchNorm1d/2d after each Linear/Conv for batch "
