@@ -15,7 +15,7 @@ from gradguard.diagnosis.propagation import analyse_propagation
 def _deep_mlp(gain: float) -> tuple[nn.Module, tuple[torch.Tensor, torch.Tensor]]:
     torch.manual_seed(0)
     layers: list[nn.Module] = []
-    for _ in range(8):
+    for _ in range(13):  # 14 weight layers: a warning at 2-3 decades needs depth.SHORT_STACK (12) or more
         lin = nn.Linear(64, 64)
         nn.init.normal_(lin.weight, 0.0, gain / 8.0)
         layers += [lin, nn.Tanh()]
