@@ -224,7 +224,8 @@ def chain(*policies: Policy) -> Policy:
 
 def _safe() -> Chain:
     # HoldEarlySteps: a warm-up for a run whose first Adam step would move its weights by >= 0.3 of their RMS
-    # (host-only, never acts on a run at a usual rate: every healthy corpus model is at <= 0.2)
+    # (host-only; at usual rates the share is <= 0.2, but two healthy corpus models of later batches are held: see
+    # mitigation/early_hold.py)
     return Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive(), HoldEarlySteps())
 
 
