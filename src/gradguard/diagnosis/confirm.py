@@ -184,21 +184,25 @@ def confirm(findings: list[Finding], model: nn.Module, run: Any, optimizer: torc
             if notes is not None:
                 notes.append(f"confirmation skipped: {user.error or 'the short run could not be made'}")
             return cost
+        def outranked(top: Finding) -> bool:
+            """Re-initialising gains more than OUTRANK_DECADES over ``top``'s run: name init above it."""
+            gained = decades_gained(user, trajectory("init"))
+            if gained is None or not math.isfinite(gained) or gained <= OUTRANK_DECADES:
+                return False
+            findings.append(_outranking(top, user, runs["init"], steps, gained))
+            return True
+
         for cause in to_test:
             _demote(findings, cause, user, trajectory(cause), steps)
         if any(f.severity != "info" for f in findings):
             top = _top(findings)
             if top.cause in UNTESTABLE:
-                gained = decades_gained(user, trajectory("init"))
-                if gained is not None and math.isfinite(gained) and gained > OUTRANK_DECADES:
-                    findings.append(_outranking(top, user, runs["init"], steps, gained))
+                outranked(top)
             return cost
+        # a short stack's measured loss left info (depth.SHORT_STACK): is it an init no rule measured?
         short = [f for f in findings if f.evidence.get("short_stack") and f.cause in UNTESTABLE]
-        if short:  # a short stack's measured loss (depth.SHORT_STACK), left info: is it an init no rule measured?
-            gained = decades_gained(user, trajectory("init"))
-            if gained is not None and math.isfinite(gained) and gained > OUTRANK_DECADES:
-                findings.append(_outranking(short[0], user, runs["init"], steps, gained))
-                return cost
+        if short and outranked(short[0]):
+            return cost
         fall = _fall(user)
         if user.finite and (fall is None or fall >= -RISE_DECADES):
             return cost

@@ -26,7 +26,7 @@ from .layers import is_norm
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["DEEP_LAYERS", "OPPOSED_DECADES", "depth_findings", "normalisers", "unnormalised_depth"]
+__all__ = ["DEEP_LAYERS", "OPPOSED_DECADES", "SHORT_STACK", "depth_findings", "normalisers", "unnormalised_depth"]
 
 DEEP_LAYERS = 6
 MIN_LAYERS = 4

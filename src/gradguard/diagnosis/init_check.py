@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .depth import DEEP_LAYERS, unnormalised_depth
+from .depth import DEEP_LAYERS, SHORT_STACK, unnormalised_depth
 from .findings import Finding
 from .layers import RELU_FAMILY, is_weight_layer
 from .probe import ProbeResult
@@ -315,11 +315,11 @@ def _default_init_finding(group: list[WeightSpec], explained: float, measured: f
     return Finding(
         cause="normalization",
         layers=[s.module for s in group],
-        # below INIT_CRIT, a stack of fewer than 2 x DEEP_LAYERS unnormalised layers is the usual MLP at the default
+        # below INIT_CRIT, a stack of fewer than SHORT_STACK unnormalised layers is the usual MLP at the default
         # init (~0.4 decades a layer), and it trains: the nineteenth batch's 6-layer Gumbel-softmax VAE (2.3
         # decades); the broken cases named by this rule on the seen halves have 14 to 128 such layers (MobileNet and
         # GhostNet without BatchNorm: 2.4-2.5 decades over 18 and 29)
-        severity=("critical" if explained >= INIT_CRIT else "warning" if layers >= 2 * DEEP_LAYERS else "info"),
+        severity=("critical" if explained >= INIT_CRIT else "warning" if layers >= SHORT_STACK else "info"),
         confidence=0.5 + 0.5 * min(1.0, explained / max(abs(measured), 1e-9)),
         evidence={"layers": {s.key: _layer_evidence(s) for s in group}, "framework_default_init": True,
                   "typical_factor": round(gm, 3), "measured_decades": round(measured, 2), "direction": -1,

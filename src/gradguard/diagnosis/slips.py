@@ -122,8 +122,14 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
     is all zeros (a zero-initialised head or branch gates every gradient behind it at step 0 by design)."""
     total = cut = 0
     cut_modules: list[str] = []
-    zero_gate = any(p.dim() >= 2 and p.numel() > 0 and not bool(p.detach().any())
-                    for p in probe.params.values())
+    zero_head: list[bool] = []  # some weight matrix is all zeros: read once, and only if a gradient is all zeros
+
+    def gated() -> bool:
+        if not zero_head:
+            zero_head.append(any(w.dim() >= 2 and w.numel() > 0 and not bool(w.detach().any())
+                                 for w in probe.params.values()))
+        return zero_head[0]
+
     for name, m in probe.modules.items():
         if name not in probe.call_counts:
             continue
@@ -136,7 +142,7 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
                 continue
             total += p.numel()
             g = probe.param_grads[key]
-            if g is None or (not zero_gate and g.layout == torch.strided and g.numel() > 0 and not bool(g.any())):
+            if g is None or (g.layout == torch.strided and g.numel() > 0 and not bool(g.any()) and not gated()):
                 lost += p.numel()
         cut += lost
         if lost:
