@@ -470,6 +470,36 @@ def test_weight_growth_from_zero_init_is_not_growth_without_bound() -> None:
     assert det.scale == 5.0  # 0.5 x the median first norm
 
 
+def test_weight_growth_under_the_default_init_scale_is_not_growth_without_bound() -> None:
+    from torch import nn
+
+    from gradguard.detectors.weights import reference_norms
+
+    model = nn.Sequential(nn.Embedding(1000, 32), nn.Linear(32, 64), nn.Linear(64, 64), nn.Linear(64, 10))
+    ref = reference_norms(model)  # default init: std 1 per embedding element, 1/sqrt(3 fan_in) per linear element
+    assert ref["0"] == pytest.approx((1000 * 32) ** 0.5)
+    assert ref["1"] == pytest.approx(((32 * 64 + 64) / (3 * 32)) ** 0.5)
+    names = ["0", "1", "2", "3"]
+    for bound, fires in ((True, False), (False, True)):
+        det = WeightGrowthDetector(L, window=50)
+        if bound:
+            det.bind_model(model)
+        w0 = np.array([ref[n] for n in names]) * np.array([0.01, 1.0, 1.0, 1.0])  # a small-init embedding
+        fired = []
+        for s in range(60):
+            w = w0.copy()
+            w[0] *= 1 + 0.5 * s  # x30 in 60 steps, still 0.3x its reference scale
+            fired += det(make(s, np.ones(L), weight=w), names)
+        assert bool(fired) == fires, fired
+    det = WeightGrowthDetector(L, window=50)
+    det.bind_model(model)
+    fired = []
+    for s in range(60):  # the same growth from the reference scale up: beyond it, it fires and names the layer
+        w = np.array([ref[n] for n in names]) * np.array([0.1 * (1 + 0.5 * s), 1.0, 1.0, 1.0])
+        fired += det(make(s, np.ones(L), weight=w), names)
+    assert fired and fired[0].layers == ("0",) and fired[0].evidence["layers"]["0"]["reference_norm"] == ref["0"]
+
+
 def _updates(step: int, ratio: float) -> UpdateStats:
     return UpdateStats(step=step, layer_update_norm=np.full(L, ratio * 10), layer_update_ratio=np.full(L, ratio))
 

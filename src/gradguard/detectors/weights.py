@@ -24,10 +24,16 @@ class WeightGrowthDetector:
 
     A layer's growth is measured from ``max(norm at the window's start, floor)``, where the floor is ``floor`` times
     the median of the layers' first non-zero weight norms: a weight that starts at (or near) zero — a
-    zero-initialised residual projection, head or layer scale — grows by design. Single layers of healthy runs
-    grow several-fold early in training (x4-6 in 100 steps measured for ConvNeXt's pointwise convolutions and an
-    LSTM LM's embeddings at SGD lr 20) while the global norm moves by x1.4-2.3; a model without weight decay on
-    separable data grows x7 globally in 25 steps. The layers named are those that grew at least
+    zero-initialised residual projection, head or layer scale — grows by design. Once the model is bound
+    (:meth:`bind_model`, the guard does it), a layer counts as grown only while its norm is above its *reference
+    scale* — the norm PyTorch's default init gives a tensor of its shape (std ``1 / sqrt(3 fan_in)`` per matrix and
+    bias, 1 per embedding row element and per other vector element) — and the global rule only while the global
+    norm is above the layers' reference norms together: small-init embeddings and factor models (a skip-gram at
+    0.06x, a factorisation machine at 0.12-0.5x, NeuMF at 0.19x of that scale) grow ten-fold towards it by design,
+    while every learning rate blow-up of the corpus fired with its named layers at 2.2-180x of it. Single layers of
+    healthy runs grow several-fold early in training (x4-6 in 100 steps measured for ConvNeXt's pointwise
+    convolutions and an LSTM LM's embeddings at SGD lr 20) while the global norm moves by x1.4-2.3; a model without
+    weight decay on separable data grows x7 globally in 25 steps. The layers named are those that grew at least
     :math:`\sqrt{factor}` times, in model order; the rule re-arms once the growth falls below :math:`\sqrt{factor}`.
 
     Args:
@@ -57,6 +63,21 @@ class WeightGrowthDetector:
         self.reported = np.zeros(num_layers, dtype=bool)
         self.reported_global = False
         self._t, self._above = np.empty(num_layers), np.empty(num_layers, dtype=bool)  # scratch rows
+        self._reference_of: dict[str, float] = {}  # layer name -> reference norm (set by bind_model)
+        self._reference: np.ndarray | None = None  # aligned with the layer names of the latest call
+        self._reference_global = 0.0
+
+    def bind_model(self, model: Any, loss_fn: Any = None) -> None:
+        """Learn each layer's reference scale from its parameters' shapes (the guard calls this once)."""
+        self._reference_of = reference_norms(model)
+        self._reference = None
+
+    def _references(self, layer_names: list[str]) -> np.ndarray | None:
+        ref = self._reference
+        if self._reference_of and (ref is None or len(ref) != len(layer_names)):
+            ref = self._reference = np.array([self._reference_of.get(n, 0.0) for n in layer_names])
+            self._reference_global = float(np.sqrt(np.dot(ref, ref)))
+        return ref
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         w = stats.layer_weight_norm
@@ -91,7 +112,11 @@ class WeightGrowthDetector:
         self.reported &= ~(growth < low)
         if self.reported_global and not global_growth >= low:
             self.reported_global = False
-        whole = global_growth >= self.factor and g_old < g_mid < g_now and not self.reported_global
+        ref = self._references(layer_names)
+        if ref is not None:  # under its reference scale a layer has not grown without bound (see the docstring)
+            steady &= w > ref
+        whole = (global_growth >= self.factor and g_old < g_mid < g_now and not self.reported_global
+                 and (ref is None or g_now > self._reference_global))
         single = (growth >= self.layer_factor) & steady & ~self.reported
         if not whole and not single.any():
             return []
@@ -110,8 +135,11 @@ class WeightGrowthDetector:
                       "window": span, "factor": self.factor, "layer_factor": self.layer_factor,
                       "global_weight_norm": g_now, "global_weight_norm_window_start": g_old,
                       "global_growth": global_growth, "scale_floor": self.scale,
+                      "global_reference_norm": self._reference_global if ref is not None else None,
                       "layers": {layer_names[i]: {"weight_norm": float(w[i]), "weight_norm_window_start":
-                                                  float(oldest[i]), "growth": float(growth[i])} for i in new}},
+                                                  float(oldest[i]), "growth": float(growth[i]),
+                                                  "reference_norm": float(ref[i]) if ref is not None else None}
+                                 for i in new}},
         )]
 
     def state_dict(self) -> dict[str, Any]:
@@ -128,3 +156,36 @@ class WeightGrowthDetector:
         self.reported = np.asarray(state["reported"], dtype=bool)
         self.reported_global = bool(state.get("reported_global", False))
         self.scale = float(state.get("scale", math.nan))
+
+
+def reference_norms(model: Any) -> dict[str, float]:
+    """Each layer's reference norm: what PyTorch's default init gives tensors of its parameters' shapes.
+
+    Matrices and convolution kernels: std ``1 / sqrt(3 fan_in)`` (``kaiming_uniform_(a=sqrt(5))``, the default of
+    ``nn.Linear``/``nn.Conv*``); a bias: the same with its layer's fan-in; an embedding table: std 1; any other
+    vector (a norm's scale, a layer scale): 1 per element. Keyed by layer name (:func:`gradguard.inventory.layer_name`).
+    """
+    from torch import nn
+
+    from ..inventory import layer_name
+
+    model = getattr(model, "_orig_mod", model)
+    embeddings = {id(m.weight) for m in model.modules() if isinstance(m, (nn.Embedding, nn.EmbeddingBag))}
+    sums: dict[str, float] = {}
+    fan_of: dict[str, int] = {}
+    params = list(model.named_parameters())
+    for name, p in params:
+        if p.dim() >= 2 and id(p) not in embeddings:
+            fan_of.setdefault(layer_name(name), max(1, p[0].numel()))
+    for name, p in params:
+        key = layer_name(name)
+        if id(p) in embeddings:
+            var = 1.0
+        elif p.dim() >= 2:
+            var = 1.0 / (3.0 * max(1, p[0].numel()))
+        elif name.rsplit(".", 1)[-1].startswith("bias") and key in fan_of:
+            var = 1.0 / (3.0 * fan_of[key])
+        else:
+            var = 1.0
+        sums[key] = sums.get(key, 0.0) + var * p.numel()
+    return {k: math.sqrt(v) for k, v in sums.items()}
