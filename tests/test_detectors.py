@@ -324,6 +324,24 @@ def test_explode_early_rule_under_a_normalised_step_needs_the_loss_up(kind: str,
     assert bool(out) == fires
 
 
+@pytest.mark.parametrize("kind,start,falling,fires", [
+    ("adam", 3.5, True, False),    # a PINN: g/w grows from 3.5 past the ceiling 100 while the loss falls
+    ("adam", 3.5, False, True),    # the same growth with the loss back above its start
+    ("adam", 150.0, True, True),   # above the ceiling from the first steps (recurrent std 1 under Adam)
+    ("sgd", 3.5, True, True),      # under SGD a step of 100x the weights is one whatever the loss does
+])
+def test_explode_ratio_ceiling_under_a_normalised_step_waits_for_growth_with_a_falling_loss(
+        kind: str, start: float, falling: bool, fires: bool) -> None:
+    det = ExplodeDetector(L, early_ratio=None)
+    det.set_optimizer(_opt(kind))
+    rules = []
+    for s in range(60):
+        g = np.ones(L) * start * (1.08 ** s if start < 100 else 1.0) * 10  # ||g|| / ||w||: start x 1.08^s
+        loss = 2.0 * 0.97 ** s if falling else 2.0 * (1 + 0.01 * s)
+        rules += [r for e in det(make(s, g, loss=loss, weight=np.ones(L) * 10), NAMES) for r in e.evidence["rules"]]
+    assert ("ratio_ceiling" in rules) == fires
+
+
 def test_vanish_is_not_fooled_by_weights_that_blew_up() -> None:
     grown, starved = VanishDetector(L, patience=3), VanishDetector(L, patience=3)
     g = np.array([2e-5, 1.0, 1.0, 1.0])
