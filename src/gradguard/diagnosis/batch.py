@@ -255,3 +255,24 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
                               float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), median, median_nz,
                               sentinel))
     return out
+
+
+#: samples (first dimension) a batch needs before its repeated share is judged
+REPEAT_MIN_SAMPLES = 8
+
+
+def repeated_share(ts: list[torch.Tensor]) -> float | None:
+    """The share of the batch's samples (first dimension) identical to its most common sample, for the input tensor
+    that varies most (the smallest share over the inputs); None when no input has ``REPEAT_MIN_SAMPLES`` samples
+    (or is too large to compare row by row, over 5e7 elements). Tensors of 0s and 1s only are left out: masks, zero
+    states, a graph's placeholder features of ones."""
+    shares: list[float] = []
+    for t in ts:
+        if t.dim() == 0 or t.shape[0] < REPEAT_MIN_SAMPLES or t.numel() > 5e7 or t.is_complex():
+            continue
+        rows = t.detach().reshape(t.shape[0], -1)
+        if not bool(((rows != 0) & (rows != 1)).any()):
+            continue  # 0/1 only: a mask, a zero state or a placeholder of ones (a graph without node features)
+        _, counts = torch.unique(rows, dim=0, return_counts=True)
+        shares.append(float(counts.max()) / t.shape[0])
+    return min(shares) if shares else None

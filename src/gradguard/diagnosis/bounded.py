@@ -8,6 +8,11 @@ target's elements lie outside that range, those targets can never be fitted and 
 reaches for them (its gradient vanishes): ``activation``. A copied ``torch.sigmoid`` on a ratings decoder (1 to 5
 stars), a sigmoid on a Q-value head. It is a fact of the ranges, not a threshold on a measured scale: a target at a
 bound (0 or 1 under a sigmoid) counts as inside.
+
+A prediction written as a similarity, ``exp(-d)`` of a distance that is non-negative by construction (an absolute
+value, a norm or a ReLU, or a sum or mean of one: MaLSTM's ``exp(-||h_a - h_b||_1)``), is bounded to (0, 1] the same
+way; there the range is the model's definition, not a choice of head, so targets outside it are named ``data``
+(targets on another scale, SICK's 1-5 relatedness fed to a model that predicts in (0, 1]).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import torch
 from .findings import Finding
 from .graph import graph_nodes
 
-__all__ = ["OUTSIDE_CRIT", "OUTSIDE_SHARE", "BoundedOutput", "bounded_output_findings", "bounded_outputs"]
+__all__ = ["OUTSIDE_CRIT", "OUTSIDE_SHARE", "BoundedOutput", "bounded_output_findings", "bounded_outputs",
+           "saved_targets"]
 
 #: share of target elements outside the output's range from which it is a finding (warning), and critical
 OUTSIDE_SHARE, OUTSIDE_CRIT = 0.1, 0.5
@@ -33,6 +39,11 @@ _MOVES = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "Squeeze
 #: bounding ops and their open ranges
 _BOUNDS = {"SigmoidBackward": ("sigmoid", 0.0, 1.0), "SoftmaxBackward": ("softmax", 0.0, 1.0),
            "TanhBackward": ("tanh", -1.0, 1.0)}
+#: the similarity bound: ``exp(-d)`` of a non-negative ``d``
+SIMILARITY = "exp(-distance)"
+#: ops whose output is non-negative, and reductions that keep a non-negative input non-negative
+_NONNEG = ("AbsBackward", "NormBackward", "LinalgVectorNormBackward", "ReluBackward", "SqrtBackward")
+_KEEPS_SIGN = ("SumBackward", "MeanBackward", *_MOVES)
 #: graph nodes walked looking for loss nodes
 _BUDGET = 4096
 
@@ -63,6 +74,43 @@ def _source(node: Any) -> Any:
     return node
 
 
+def _first_input(node: Any) -> Any:
+    return next((f for f, _ in node.next_functions if f is not None), None)
+
+
+def _bound(src: Any) -> tuple[str, float, float] | None:
+    """The range ``src`` bounds its output to: a squashing op's, or (0, 1] for ``exp(-d)`` of a non-negative ``d``."""
+    name = _name(src)
+    if name in _BOUNDS:
+        return _BOUNDS[name]
+    if name != "ExpBackward":
+        return None
+    neg = _source(_first_input(src))
+    if neg is None or _name(neg) != "NegBackward":
+        return None
+    node = _first_input(neg)
+    for _ in range(16):  # through sums and means of a non-negative quantity
+        if node is None:
+            return None
+        if _name(node) in _NONNEG:
+            return SIMILARITY, 0.0, 1.0
+        if _name(node) not in _KEEPS_SIGN:
+            return None
+        node = _first_input(node)
+    return None
+
+
+def saved_targets(loss: torch.Tensor) -> list[torch.Tensor]:
+    """The floating-point targets that the regression losses in ``loss``'s graph saved (MSE, smooth L1, Huber): what
+    a closure's loss compares the model with, when no ``targets`` were passed (an actor-critic's returns)."""
+    out: list[torch.Tensor] = []
+    for node in graph_nodes(loss, _BUDGET):
+        target = getattr(node, "_saved_target", None) if _name(node) in _LOSSES else None
+        if isinstance(target, torch.Tensor) and target.is_floating_point() and target.numel():
+            out.append(target.detach())
+    return out
+
+
 def bounded_outputs(loss: torch.Tensor) -> list[BoundedOutput]:
     """Every regression loss node in ``loss``'s graph whose prediction a bounding op squashes (see the module
     docstring), with the share of its target outside that range."""
@@ -73,7 +121,7 @@ def bounded_outputs(loss: torch.Tensor) -> list[BoundedOutput]:
         target = getattr(node, "_saved_target", None)
         first = next((f for f, _ in node.next_functions), None)
         src = _source(first)
-        bound = _BOUNDS.get(_name(src)) if src is not None else None
+        bound = _bound(src) if src is not None else None
         if bound is None or not isinstance(target, torch.Tensor) or not target.is_floating_point() or \
                 target.numel() == 0:
             continue
@@ -95,6 +143,8 @@ def bounded_output_findings(probe: Any) -> list[Finding]:
     worst = max((b for b in probe.bounded if b.outside >= OUTSIDE_SHARE), key=lambda b: b.outside, default=None)
     if worst is None:
         return []
+    if worst.op == SIMILARITY:
+        return [_similarity_finding(worst)]
     return [Finding(
         cause="activation", layers=[], severity="critical" if worst.outside >= OUTSIDE_CRIT else "warning",
         confidence=0.9,
@@ -110,3 +160,22 @@ def bounded_output_findings(probe: Any) -> list[Finding]:
         code="# in forward(): return self.head(h)  # not torch.sigmoid(self.head(h))",
         score=1.0 + 2.0 * worst.outside,
     )]
+
+
+def _similarity_finding(worst: BoundedOutput) -> Finding:
+    """``data``: targets outside the (0, 1] of a prediction defined as ``exp(-distance)`` (see the module docstring)."""
+    return Finding(
+        cause="data", layers=[], severity="critical" if worst.outside >= OUTSIDE_CRIT else "warning",
+        confidence=0.8,
+        evidence={"loss": worst.loss, "output_op": worst.op, "output_range": [worst.low, worst.high],
+                  "targets_outside_share": round(worst.outside, 3), "target_min": worst.target_min,
+                  "target_max": worst.target_max, "expected": "every target inside the output's range"},
+        message=(f"The prediction fed to the {worst.loss} loss is exp(-d) of a non-negative distance, a similarity "
+                 f"in (0, 1] by construction, but {100 * worst.outside:.0f}% of the targets lie outside that range "
+                 f"(they span {worst.target_min:.3g} to {worst.target_max:.3g}): the targets are on another scale, "
+                 "and the model can only push its distances to 0 reaching for them."),
+        prescription=("Rescale the targets into (0, 1] (e.g. (y - y_min) / (y_max - y_min) for a 1-5 relatedness "
+                      "score), and scale predictions back when reporting."),
+        code="y = (y - 1.0) / 4.0  # a 1-5 score to [0, 1]",
+        score=1.0 + 2.0 * worst.outside,
+    )

@@ -30,13 +30,19 @@ from .mistakes import (
 )
 from .numeric import data_findings, numeric_findings
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
-from .plain_stack import plain_stack_findings
+from .plain_stack import plain_stack_findings, series_outranks_default_init
 from .probe import run_probe
 from .propagation import analyse_propagation
 from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
 from .schedule import scheduler_peak_lrs, unbounded_findings
-from .slips import dropout_findings, identity_activation_findings, no_gradient_findings, single_element_norm_findings
+from .slips import (
+    dropout_findings,
+    identity_activation_findings,
+    no_gradient_findings,
+    single_element_norm_findings,
+    zero_stuck_findings,
+)
 from .stepsize import analyse_step
 from .warned import warned_findings, warned_notes
 
@@ -141,6 +147,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += frozen_norm_findings(model, set(probe.call_counts))
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
+    findings += zero_stuck_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe)
     findings += data_findings(probe)
     findings += numeric_findings(probe)
@@ -152,6 +159,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe)
     findings += plain_stack_findings(probe, prop)
+    series_outranks_default_init(findings)
     family: str | None = None
     stepped = None
     trained = weight_decay = False

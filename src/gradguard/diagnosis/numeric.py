@@ -10,7 +10,11 @@ repeated value found in at least half of the samples are a sentinel by conventio
 additive attention mask's -1e9) and the scale is measured without them;
 targets only when ``>= 10^TARGET_DECADES`` (regression targets in raw units). Critical at ``CRIT_DECADES`` off,
 or an outlier ``>= 10^CRIT_DECADES`` times its scale. Inputs that go straight into a normalisation layer are only
-info. Integer inputs (token ids, class labels) are never judged.
+info. Integer inputs (token ids, class labels) are never judged for scale.
+
+A batch whose samples are at least ``REPEATED_SHARE`` one and the same input, element for element, in every tensor
+the model reads (the least repeated tensor decides; 0/1-only tensors such as masks are left out) carries almost
+nothing to learn from: ``data``, critical (8-bit pixels floor-divided ``x // 255``: every value below 255 becomes 0).
 
 A module is named ``numeric`` when its output is not finite although every tensor it was given is finite
 (``log(0)``, ``exp`` overflow, division by ~0), the first such module in the order modules finish their forward.
@@ -25,7 +29,11 @@ from .graph import Reader
 from .mistakes import call_growth
 from .probe import CallRecord, InputStats, ProbeResult
 
-__all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "data_findings", "numeric_findings"]
+__all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "REPEATED_SHARE", "data_findings", "numeric_findings"]
+
+#: the share of a batch's samples identical to its most common one (in every input tensor the model reads, 0/1-only
+#: tensors aside) from which the data carries almost nothing (critical): a preprocessing step erased it
+REPEATED_SHARE = 0.9
 
 #: SMALL_DECADES was 3 until session 13: no float input of any case of the corpus's 15 halves has a root-mean-square
 #: below 0.1 but one (pixels divided by 255 twice: 0.004, the fourteenth batch's slip), so 2 decades keeps a 10x
@@ -72,6 +80,23 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
             score=100.0,
         ))
         return out
+    rep = probe.inputs_repeated
+    if rep is not None and rep >= REPEATED_SHARE:
+        out.append(Finding(
+            cause="data", layers=[], severity="critical", confidence=0.9,
+            evidence={"identical_sample_share": round(rep, 4), "expected": f"< {REPEATED_SHARE:g}",
+                      "input_shapes": [list(t.shape) for t in probe.inputs[:4]]},
+            message=(f"{rep:.0%} of the batch's samples are the same input, element for element, in every tensor the "
+                     "model reads: the data carries almost nothing to learn from. A preprocessing step erased it "
+                     "(an integer division such as x // 255, a threshold, a mask or a normalisation over the wrong "
+                     "axis), or the loader repeats one sample."),
+            prescription=("Look at a few samples after preprocessing: use x / 255 (true division) for 8-bit images, "
+                          "normalise over the axis that varies, and check the loader's indexing."),
+            code="x = x.float() / 255.0  # not x // 255, which floors every value below 255 to 0",
+            score=3.0,
+        ))
+    else:
+        out += _constant_inside(probe)
     problems: list[tuple[str, InputStats, float, str]] = []
     for kind, stats, large in (("input", probe.inputs, INPUT_DECADES), ("target", probe.targets, TARGET_DECADES)):
         for s in stats:
@@ -97,6 +122,8 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
                  + (f" The model rescales it itself: {reader.name}, the first weighted layer that reads it, gets "
                     f"a tensor of root-mean-square {reader.in_rms:.3g}; only worth knowing." if reader else
                     " The model normalises it first, so this is only worth knowing." if absorbed else
+                    " The loss and every gradient scale with it (an MSE with its square), far from what the "
+                    "learning rate and the output layer's init are made for." if kind == "target" else
                     " Initialisations assume unit-scale inputs, so the first layers' activations and gradients are "
                     "off by as much.")),
         prescription=(f"Standardise the {kind}s (subtract the training-set mean, divide by its standard deviation, "
@@ -204,3 +231,26 @@ def _compounding(first: CallRecord, after: int) -> Finding:
         code="A = -torch.exp(self.log_A)  # a decaying state: |exp(dt A)| < 1",
         score=90.0,
     )
+
+
+def _constant_inside(probe: ProbeResult) -> list[Finding]:
+    """``data`` when the batch's samples differ but every weight layer reads the same input for (nearly) every sample
+    (``REPEATED_SHARE``, at least two layers measured): the model's own preprocessing erased the signal before any
+    weight saw it (a waveform standardised over its channel axis of size 1: every sample becomes 0)."""
+    shares = [r.in_repeated for r in probe.records if r.in_repeated is not None and r.call == 0]
+    if len(shares) < 2 or min(shares) < REPEATED_SHARE:
+        return []
+    first = next(r for r in probe.records if r.in_repeated is not None)
+    return [Finding(
+        cause="data", layers=[first.name], severity="critical", confidence=0.8,
+        evidence={"weight_layers_measured": len(shares), "least_repeated_share": round(min(shares), 4),
+                  "first_weight_layer": first.name, "expected": f"< {REPEATED_SHARE:g}"},
+        message=(f"The batch's samples differ, but every weight layer of the model reads one and the same input for "
+                 f"at least {min(shares):.0%} of them, from the first ({first.name}) on: the forward erases the "
+                 "signal before any weight sees it (a normalisation over an axis of size 1, x - x.mean(dim) over "
+                 "the wrong dim, a mask or a clamp), so the predictions cannot depend on the data."),
+        prescription=("Find the operation before the first weight layer that makes every sample alike and apply it "
+                      "over the axis that varies (for a waveform (batch, 1, samples): the last one)."),
+        code="x = (x - x.mean(-1, keepdim=True)) / (x.std(-1, keepdim=True) + 1e-5)  # over time, not channels",
+        score=3.0,
+    )]

@@ -20,10 +20,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from .batch import InputStats, StepSpec, input_stats, resolve_step, tensors
+from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
-from .bounded import BoundedOutput, bounded_outputs
+from .bounded import BoundedOutput, bounded_outputs, saved_targets
 from .findings import DiagnosisError
 from .graph import Reader, activation_ops, feeds_back, first_readers
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
@@ -68,6 +68,9 @@ class CallRecord:
     grad_out: float | None = None
     grad_in: float | None = None
     time_grad: list[float] | None = None
+    #: a weight layer's first tensor input: the share of its samples (first dimension, >= 8) equal to the first
+    #: sample, element for element; None when not measured
+    in_repeated: float | None = None
     _grad_out_t: torch.Tensor | None = field(default=None, repr=False)
     _grad_in_t: torch.Tensor | None = field(default=None, repr=False)
     _in_fn: Any = field(default=None, repr=False)  # autograd node of the first tensor input (feed-back test)
@@ -92,6 +95,9 @@ class ProbeResult:
     cost: dict[str, int]
     inputs: list[InputStats] = field(default_factory=list)
     targets: list[InputStats] = field(default_factory=list)
+    #: the share of the batch's samples identical to its most common one, for the input that varies most (see
+    #: :func:`.batch.repeated_share`); None when not judged
+    inputs_repeated: float | None = None
     #: log10(first loss / loss of an all-zero output), in the (inputs, targets) form; None otherwise
     output_decades: float | None = None
     #: element-wise recurrent weights found in the graph (see :mod:`.reuse`), by parameter name
@@ -171,6 +177,10 @@ class _Recorder:
         x = ts[0] if ts else None
         if rec.leaf and x is not None and any(p.requires_grad for p in module.parameters(recurse=False)):
             rec._in_x = x
+            if x.is_floating_point() and x.dim() >= 2 and x.shape[0] >= 8 and is_weight_layer(module):
+                with torch.no_grad():
+                    rows = x.detach().reshape(x.shape[0], -1)
+                    rec.in_repeated = float((rows == rows[:1]).all(1).float().mean())
         if x is not None and x.requires_grad:
             def hook_in(g: torch.Tensor, rec: CallRecord = rec) -> None:
                 rec._grad_in_t = torch.linalg.vector_norm(g.detach().float())
@@ -374,6 +384,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             names = list(trainable)
             acts = activation_ops(loss)
             bounded = bounded_outputs(loss)
+            # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
+            graph_targets = [] if step.targets else saved_targets(loss)
             fed = feeds_back(recorder.records, recorder.counts)
             in_float = [t for t in captured if t.is_floating_point() and t.numel()]
             readers = first_readers([origin.get(id(t), t) for t in in_float], recorder.records)
@@ -413,8 +425,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         loss=loss_value, param_grads=param_grads, params=named_params,
         inputs_finite=_all_finite(in_float), targets_finite=_all_finite(step.targets),
         input_max_abs=max((s.max_abs for s in stats if math.isfinite(s.max_abs)), default=0.0),
-        cost={"forward": 1, "backward": 1}, inputs=stats,
-        targets=input_stats([t for t in step.targets if t.is_floating_point()]),
+        cost={"forward": 1, "backward": 1}, inputs=stats, inputs_repeated=repeated_share(captured),
+        targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded,
     )

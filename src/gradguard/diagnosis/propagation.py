@@ -10,7 +10,9 @@ of that output:
   skip path, and per-branch scales are designs (GPT-2's N(0, 0.02), zero-initialised residual branches). So does
   an output that feeds other layers too, seen when the next layer's input gradient is more than its weight can pass
   back (``BRANCH_DECADES``; development case ``convbert_mlm``: an embedding projection read by attention's key
-  projection, whose output gradient at init is 1e-5 of the stream's, read as 5 decades of depth);
+  projection, whose output gradient at init is 1e-5 of the stream's, read as 5 decades of depth), or when a
+  normalisation on the way takes back far more gradient at its input than it passes from its output
+  (``FAN_OUT_DECADES``: its input is a residual stream that a skip path reads too);
 * *gated* layers are excluded: those whose weights are all zero (a zero-initialised head or residual branch) and,
   when the model holds such a zero (or below ``TINY``) parameter, every layer whose output gradient is below
   ``GATED`` times the chain's largest (a layer scale of 1e-6 gates the gradient of its branch by design); behind a
@@ -44,7 +46,7 @@ import torch
 from .layers import EMBEDDING_TYPES, RELU_FAMILY, is_recurrent
 from .probe import CallRecord, ProbeResult
 
-__all__ = ["GATED", "TINY", "PlainRun", "Propagation", "analyse_propagation", "log10_ratio"]
+__all__ = ["FAN_OUT_DECADES", "GATED", "TINY", "PlainRun", "Propagation", "analyse_propagation", "log10_ratio"]
 
 _CLIP = 30.0
 TINY = 1e-5
@@ -152,6 +154,30 @@ def _branches(nxt: CallRecord) -> bool:
     return passed is not None and passed > BRANCH_DECADES
 
 
+#: decades by which a module between two chained weight layers may take back more gradient at its input than it
+#: passes from its output (at its own gain, ``out_rms / in_rms``) before its input counts as read by others too
+FAN_OUT_DECADES = 1.0
+
+
+def _fans_out(probe: ProbeResult, rec: CallRecord, nxt: CallRecord) -> bool:
+    """A normalisation between ``rec`` and ``nxt`` gets far more gradient at its input than it passes back from its
+    output (at its own gain): its input tensor has other readers, a residual stream's skip path (VAN's patch
+    embedding, then BatchNorm, then a block ``x + 0.01 * branch(BN(x))``: 3.6 decades more at the block norm's input
+    than its branch sends back), so the two layers are not a feed-forward chain. Only normalisations are read so:
+    tried on every module on the way, it also cut RegNet-without-BatchNorm's transitions through the ReLU after each
+    residual sum, whose measured cost names that model's missing normalisation (two seen verdicts lost)."""
+    prev = rec
+    for r in probe.records[rec.pre_order + 1: nxt.pre_order]:
+        if not r.leaf or r.call != 0:
+            continue
+        if r.normalizes and r.grad_in and r.grad_out and prev.out_rms > 0 and r.out_rms > 0:
+            passed = log10_ratio(r.grad_in, r.grad_out * r.out_rms / prev.out_rms)
+            if passed is not None and passed > FAN_OUT_DECADES:
+                return True
+        prev = r
+    return False
+
+
 def _zero(t: torch.Tensor) -> bool:
     return t.numel() > 0 and float(t.detach().abs().max()) <= TINY
 
@@ -232,7 +258,7 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
             b = log10_ratio(rec.grad_out, nxt.grad_in)
             if b is not None:
                 prop.between_part[rec.name] = b
-            if nxt.chained and not _branches(nxt):
+            if nxt.chained and not _branches(nxt) and not _fans_out(probe, rec, nxt):
                 bk = log10_ratio(rec.grad_out, nxt.grad_out)
                 fk = log10_ratio(nxt.out_rms, rec.out_rms)
                 if bk is not None and fk is not None:

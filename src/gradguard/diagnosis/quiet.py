@@ -18,8 +18,13 @@ every seen half of the judgment corpus (dev, heldout, fresh..fresh9, seeds 0 and
   SGD: the largest ``peak_lr * ||g|| / ||W|| / (1 - momentum)`` (the fastest-moving matrix), below
   ``SGD_TINY_SHARE``, judged only while the step per unit lr (``||g|| / ||W||`` with the gain) is at least
   ``SGD_GRAD_SCALE_MIN``: below it the gradient has vanished, an upstream cause (depth, init) that the other
-  sensors name. Critical at a tenth of the gate. Other optimizers are not judged, nor an optimizer that holds
-  state (a run under way, whose schedule may have decayed the lr on purpose: a cosine's end).
+  sensors name. Critical at a tenth of the gate. Adadelta is judged as the Adam family with the size its step
+  settles at once its average of squared gradients has warmed up (about ``1 / (1 - rho)`` steps),
+  ``lr * sqrt(eps)`` per element: its lr is a multiplier meant to stay near 1, where that is 1e-3 and grows as its
+  average of squared steps fills; at 1e-3, Adam's habit, it stays at 1e-6 (the first step is ``1 / sqrt(1 - rho)``
+  times larger, 4.5x at rho 0.95). Other optimizers are
+  not judged, nor an optimizer that holds state (a run under way, whose schedule may have decayed the lr on
+  purpose: a cosine's end).
 * ``regularization`` — **a loss whose best prediction scores near chance**: in the ``(inputs, targets)`` form, with
   a floating output of class logits (``C >= 2`` classes on the last axis or on axis 1, or ``(B, T, C)`` against
   flattened targets) and integer targets, the user's loss is evaluated (on a stand-in module that returns fixed
@@ -116,6 +121,11 @@ def peak_step_share(probe: ProbeResult, optimizer: torch.optim.Optimizer, family
     (the fastest-moving matrix); None for other optimizers."""
     if family == "adam":
         return median_step_share(optimizer, lrs)
+    if _adadelta(optimizer):  # sign-like too: each element moves by about lr * sqrt(eps) once rho's average warmed
+        groups = optimizer.param_groups
+        now = [float(g.get("lr", 1.0)) for g in groups] if lrs is None else list(lrs)
+        return median_step_share(optimizer, [lr * math.sqrt(float(g.get("eps", 1e-6)))
+                                             for lr, g in zip(now, groups, strict=False)])
     if family != "sgd":
         return None
     names = {id(p): n for n, p in probe.params.items()}
@@ -202,6 +212,10 @@ def ideal_loss(probe: ProbeResult, step: StepSpec) -> tuple[float, float, float]
     return best[0], best[1], chance
 
 
+def _adadelta(optimizer: torch.optim.Optimizer) -> bool:
+    return any(c.__name__ == "Adadelta" for c in type(optimizer).__mro__)
+
+
 def measure_quiet(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Optimizer | None,
                   lrs: list[float] | None, peak_lrs: list[float] | None) -> QuietMeasures:
     """Every quantity the quiet sensors judge."""
@@ -268,7 +282,7 @@ def _tiny_lr(m: QuietMeasures, optimizer: torch.optim.Optimizer | None, schedule
     if optimizer is None or m.share is None or m.peak_lr is None or not m.share > 0 or \
             any(bool(st) for st in optimizer.state.values()):
         return []  # judged before training only: later, a schedule may have decayed the lr on purpose
-    adam = m.family == "adam"
+    adam = m.family == "adam" or _adadelta(optimizer)
     gate, healthy, target = (ADAM_TINY_SHARE, ADAM_HEALTHY_MIN, ADAM_TARGET) if adam else \
         (SGD_TINY_SHARE, SGD_HEALTHY_MIN, SGD_TARGET)
     if m.share >= gate or (not adam and (m.grad_scale is None or m.grad_scale < SGD_GRAD_SCALE_MIN)):

@@ -27,8 +27,8 @@ from .probe import ProbeResult
 from .propagation import log10_ratio
 from .stepsize import StepAnalysis
 
-__all__ = ["HELD_QUARTER", "MAX_STACKED", "MIN_CALLS", "UNCLIPPED_RATIO", "VANISHING_PER_STEP", "RecurrentLayer",
-           "find_recurrent", "recurrence_findings", "spectral_radius", "unclipped_findings"]
+__all__ = ["GATED_RADIUS_MAX", "HELD_QUARTER", "MAX_STACKED", "MIN_CALLS", "UNCLIPPED_RATIO", "VANISHING_PER_STEP",
+           "RecurrentLayer", "find_recurrent", "recurrence_findings", "spectral_radius", "unclipped_findings"]
 
 MIN_CALLS = 4
 _GATE_NAMES = {"LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new"), "RNN": ("",)}
@@ -57,6 +57,10 @@ MAX_STACKED = 4
 GATED_VANISHING = (8.0, 12.0)
 #: a vanilla recurrent weight with a radius outside this band is a warning even when this batch does not show it
 RADIUS_BAND = (0.5, 1.2)
+#: a gated cell's recurrent gate block with a radius above this is a warning even when this batch does not show it:
+#: its gates' pre-activations scale with the radius, so they saturate (0 or 1) and pass almost no gradient (PyTorch's
+#: default init gives ~0.6 per block, orthogonal 1; a recurrent weight drawn N(0, 1) gives ~sqrt(hidden), 7-9 at 50)
+GATED_RADIUS_MAX = 3.0
 #: an unclipped SGD step on a recurrent layer's weights above this fraction of their norm (median; the healthy
 #: first-step ratio of ``optim_check.SGD_HEALTHY_RATIO``): a gradient spike through time of 10x, common in recurrent
 #: nets, takes it past the 0.1 at which an SGD step is too large (``optim_check.SGD_RATIO_WARN``)
@@ -216,7 +220,8 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
             "decades_over_sequence": None if dec is None else round(dec, 2),
             "direction": 1 if (dec or 0.0) > 0 or (not dec and layer.radius > 1.0) else -1,
         }
-        off_band = math.isfinite(rho) and not layer.gated and not (RADIUS_BAND[0] <= rho <= RADIUS_BAND[1])
+        off_band = math.isfinite(rho) and (rho > GATED_RADIUS_MAX if layer.gated
+                                           else not (RADIUS_BAND[0] <= rho <= RADIUS_BAND[1]))
         if dec is not None and dec < 0 and layer.steps >= 2:
             per_step = -dec / (layer.steps - 1)
             evidence["decades_per_step"] = round(-per_step, 3)
@@ -267,7 +272,12 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
                         "carries the gradient; consider attention over long ranges.")
         code = ("for name, p in lstm.named_parameters():\n    if 'bias_ih' in name:\n        h = p.numel() // 4\n"
                 "        p.data[h:2 * h].fill_(1.0)  # forget-gate bias")
-    if "predicted_decades_rho_pow_T" in evidence:
+    if "predicted_decades_rho_pow_T" in evidence and layer.gated:
+        message = (f"{layer.name} ({layer.kind}): the recurrent weight's gate blocks have spectral radius up to "
+                   f"{rho:.2f}, far above 1 (PyTorch's default init gives about 0.6, orthogonal 1): the gates' inputs "
+                   f"grow with it, so they saturate at 0 or 1 and pass almost no gradient; on this batch the gradient "
+                   f"changes {10 ** dec:.3g}x from the last to the first of {layer.steps} steps.")
+    elif "predicted_decades_rho_pow_T" in evidence:
         message = (f"{layer.name} ({layer.kind}): recurrent spectral radius {rho:.2f} is far from 1 "
                    f"(rho^T over {layer.steps} steps = 1e{evidence['predicted_decades_rho_pow_T']}); on this batch the "
                    f"gradient changes {10 ** dec:.3g}x from the last to the first step because the units saturate.")

@@ -18,6 +18,11 @@ of every seen half of the judgment corpus (dev, heldout, fresh..fresh8, seeds 0 
   or ``argmax`` without a straight-through estimator cuts it (a ``.detach()`` would too). A zero head or a dead
   ReLU gives zero gradients, not none, and is left to the other sensors. Healthy seen cases: at most 0.076 (FNet's
   MLM, whose unused parts get none), so the gate has a 6.6x margin.
+* ``init`` — **a zero init that nothing can break** (:func:`zero_stuck_findings`): every parameter the forward used
+  gets an all-zero gradient and some weight matrices are all zeros (an LSTM initialised to zeros whose states all
+  stay 0, read through ``|h_a - h_b|``: the derivative of the L1 distance at 0 is 0). A zero-initialised head or
+  residual branch is a design because its own gradient is not zero (its input is not); when no gradient moves at
+  all, the zeros stay zeros forever: a fact of the arithmetic.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from torch import nn
 from .findings import Finding
 
 __all__ = ["DROPOUT_CRIT", "DROPOUT_GATE", "NO_GRAD_SHARE", "dropout_findings", "group_size",
-           "identity_activation_findings", "no_gradient_findings", "single_element_norm_findings"]
+           "identity_activation_findings", "no_gradient_findings", "single_element_norm_findings",
+           "zero_stuck_findings"]
 
 #: a dropout rate at or above this in a training forward is read as a keep probability (healthy seen max: 0.5)
 DROPOUT_GATE = 0.75
@@ -183,5 +189,42 @@ def identity_activation_findings(probe: Any) -> list[Finding]:
                  "argument is the slope, not inplace."),
         prescription="Pass the slope you mean (PyTorch's default is 0.01) and inplace by name.",
         code="nn.LeakyReLU(negative_slope=0.01, inplace=True)  # nn.LeakyReLU(True) sets negative_slope=1",
+        score=2.0,
+    )]
+
+
+def zero_stuck_findings(probe: Any) -> list[Finding]:
+    """``init`` (critical) when every parameter of the modules the forward ran gets an all-zero gradient (none
+    ``None``, the graph is not cut) while some of their weight matrices are all zeros: nothing will ever move those
+    zeros (see the module docstring)."""
+    zero_weights: list[str] = []
+    seen = 0
+    for name, m in probe.modules.items():
+        if name not in probe.call_counts:
+            continue
+        for pname, p in m.named_parameters(recurse=False):
+            key = f"{name}.{pname}" if name else pname
+            if not p.requires_grad or key not in probe.param_grads:
+                continue
+            g = probe.param_grads[key]
+            if g is None or g.layout != torch.strided or bool(g.any()):
+                return []  # a cut graph (the activation sensor's) or a gradient that moves something
+            seen += 1
+            if p.dim() >= 2 and p.numel() > 0 and not bool(p.detach().any()):
+                zero_weights.append(key)
+    if not zero_weights:
+        return []
+    return [Finding(
+        cause="init", layers=sorted({k.rsplit(".", 1)[0] if "." in k else "<root>" for k in zero_weights}),
+        severity="critical", confidence=0.9,
+        evidence={"zero_weight_matrices": zero_weights[:8], "parameters_with_zero_gradient": seen,
+                  "expected": "a gradient that is not zero everywhere"},
+        message=(f"{len(zero_weights)} weight matrices (e.g. {zero_weights[0]}) are all zeros and every parameter "
+                 "gets exactly zero gradient: every unit computes the same thing, and nothing will ever move them "
+                 "off zero."),
+        prescription=("Initialise these weights randomly (PyTorch's default, or orthogonal_ for recurrent "
+                      "weights); keep zeros only for a last layer whose input carries signal (a zero head or "
+                      "residual branch)."),
+        code="for name, p in model.named_parameters():\n    if p.dim() >= 2:\n        nn.init.xavier_uniform_(p)",
         score=2.0,
     )]
