@@ -342,6 +342,19 @@ def test_explode_ratio_ceiling_under_a_normalised_step_waits_for_growth_with_a_f
     assert ("ratio_ceiling" in rules) == fires
 
 
+@pytest.mark.parametrize("loss,fires", [(0.27, True), (0.0, False)])
+def test_vanish_fires_when_every_gradient_is_exactly_zero_and_the_loss_is_not(loss: float, fires: bool) -> None:
+    det = VanishDetector(L, patience=5)
+    out = [(s, e) for s in range(12) for e in det(make(s, np.zeros(L), loss=loss), NAMES)]
+    assert bool(out) == fires
+    if fires:
+        assert [s for s, _ in out] == [4] and out[0][1].layers == tuple(NAMES)  # once, at patience
+        state = det.state_dict()
+        again = VanishDetector(L, patience=5)
+        again.load_state_dict(state)
+        assert again.all_zero == 12
+
+
 def test_vanish_is_not_fooled_by_weights_that_blew_up() -> None:
     grown, starved = VanishDetector(L, patience=3), VanishDetector(L, patience=3)
     g = np.array([2e-5, 1.0, 1.0, 1.0])

@@ -57,7 +57,10 @@ class VanishDetector:
 
     The event fires when a layer has been vanished for ``patience`` consecutive steps, naming every layer that
     just crossed (model order, input side first); a layer re-arms once it recovers. Layers with no gradient
-    this step are left out; an all-zero gradient counts as vanished (a dead layer).
+    this step are left out; an all-zero gradient counts as vanished (a dead layer). When *every* layer's gradient
+    is exactly zero while the loss is not (no layer is the liveliest: an LSTM initialised to zeros read through
+    ``|h_a - h_b|``, whose derivative at 0 is 0), nothing learns at all: that fires too after ``patience`` such
+    steps in a row, naming every layer.
 
     Args:
         weight_ratio: default 1e-5.
@@ -85,6 +88,7 @@ class VanishDetector:
         self.cut: np.ndarray | None = None  # layers cut off by construction (see above); None before the first step
         self._vector_of: dict[str, bool] | None = None  # from bind_model: layer name -> all its parameters <= 1-D
         self.vector: np.ndarray | None = None  # per layer, set at the first call when bind_model gave the names
+        self.all_zero = 0  # consecutive steps on which every gradient was exactly zero (and the loss was not)
 
     def bind_model(self, model: Any, loss_fn: Any = None) -> None:
         """Learn which layers hold only vector or scalar parameters (the guard calls this once)."""
@@ -106,6 +110,9 @@ class VanishDetector:
             self.first_weight = np.where(np.isnan(self.first_weight), w, self.first_weight)
             self._first_missing = bool(np.isnan(self.first_weight).any())
         top = float(np.fmax.reduce(g))  # the largest layer norm, passing over layers without a gradient (NaN)
+        if top == 0.0 and stats.loss != 0.0:
+            return self._all_zero(stats, layer_names)
+        self.all_zero = 0
         if not top > 0 or not (g < top * self.layer_ratio).any():  # the common case: every layer is alive
             if self.cut is None and top > 0:
                 self.cut = np.zeros(len(g), dtype=bool)  # the first step had no layer cut off
@@ -163,6 +170,18 @@ class VanishDetector:
                               f"weights and < {self.layer_ratio:g} of the liveliest layer for {self.patience} steps",
                       layers=tuple(layer_names[i] for i in new), evidence=evidence)]
 
+    def _all_zero(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
+        """Every gradient exactly zero: count the steps and fire once at ``patience`` (see the class docstring)."""
+        self.all_zero += 1
+        if self.all_zero != self.patience:
+            return []
+        live = np.flatnonzero(stats.layer_has_grad)
+        return [Event(step=stats.step, kind="vanish", severity="warning",
+                      message=f"every layer's gradient has been exactly zero for {self.patience} steps while the "
+                              "loss is not: nothing learns",
+                      layers=tuple(layer_names[i] for i in live),
+                      evidence={"all_zero_steps": self.all_zero, "loss": stats.loss, "patience": self.patience})]
+
     def observe_update(self, update: UpdateStats) -> None:
         """Remember each layer's latest measured update-to-weight ratio (the guard calls this)."""
         r = np.asarray(update.layer_update_ratio, dtype=np.float64)
@@ -173,7 +192,7 @@ class VanishDetector:
         return {"streak": self.streak.tolist(), "reported": self.reported.tolist(),
                 "streak_min": self.streak_min.tolist(), "update_ratio": self.update_ratio.tolist(),
                 "first_weight": self.first_weight.tolist(),
-                "cut": None if self.cut is None else self.cut.tolist()}
+                "cut": None if self.cut is None else self.cut.tolist(), "all_zero": self.all_zero}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.streak = np.asarray(state["streak"], dtype=np.int64)
@@ -186,3 +205,4 @@ class VanishDetector:
         self._streaking = bool(self.streak.any() or self.reported.any())
         cut = state.get("cut")
         self.cut = None if cut is None else np.asarray(cut, dtype=bool)
+        self.all_zero = int(state.get("all_zero", 0))
