@@ -146,11 +146,8 @@ def bounded_output_findings(probe: Any) -> list[Finding]:
     if worst.op == SIMILARITY:
         return [_similarity_finding(worst)]
     return [Finding(
-        cause="activation", layers=[], severity="critical" if worst.outside >= OUTSIDE_CRIT else "warning",
-        confidence=0.9,
-        evidence={"loss": worst.loss, "output_op": worst.op, "output_range": [worst.low, worst.high],
-                  "targets_outside_share": round(worst.outside, 3), "target_min": worst.target_min,
-                  "target_max": worst.target_max, "expected": "every target inside the output's range"},
+        cause="activation", layers=[], severity=_severity(worst), confidence=0.9,
+        evidence=_evidence(worst),
         message=(f"The prediction fed to the {worst.loss} loss goes through a {worst.op}, bounded to ({worst.low:g}, "
                  f"{worst.high:g}), but {100 * worst.outside:.0f}% of the targets lie outside that range (they span "
                  f"{worst.target_min:.3g} to {worst.target_max:.3g}): those can never be fitted, and the {worst.op} "
@@ -165,11 +162,8 @@ def bounded_output_findings(probe: Any) -> list[Finding]:
 def _similarity_finding(worst: BoundedOutput) -> Finding:
     """``data``: targets outside the (0, 1] of a prediction defined as ``exp(-distance)`` (see the module docstring)."""
     return Finding(
-        cause="data", layers=[], severity="critical" if worst.outside >= OUTSIDE_CRIT else "warning",
-        confidence=0.8,
-        evidence={"loss": worst.loss, "output_op": worst.op, "output_range": [worst.low, worst.high],
-                  "targets_outside_share": round(worst.outside, 3), "target_min": worst.target_min,
-                  "target_max": worst.target_max, "expected": "every target inside the output's range"},
+        cause="data", layers=[], severity=_severity(worst), confidence=0.8,
+        evidence=_evidence(worst),
         message=(f"The prediction fed to the {worst.loss} loss is exp(-d) of a non-negative distance, a similarity "
                  f"in (0, 1] by construction, but {100 * worst.outside:.0f}% of the targets lie outside that range "
                  f"(they span {worst.target_min:.3g} to {worst.target_max:.3g}): the targets are on another scale, "
@@ -179,3 +173,13 @@ def _similarity_finding(worst: BoundedOutput) -> Finding:
         code="y = (y - 1.0) / 4.0  # a 1-5 score to [0, 1]",
         score=1.0 + 2.0 * worst.outside,
     )
+
+
+def _severity(worst: BoundedOutput) -> str:
+    return "critical" if worst.outside >= OUTSIDE_CRIT else "warning"
+
+
+def _evidence(worst: BoundedOutput) -> dict[str, Any]:
+    return {"loss": worst.loss, "output_op": worst.op, "output_range": [worst.low, worst.high],
+            "targets_outside_share": round(worst.outside, 3), "target_min": worst.target_min,
+            "target_max": worst.target_max, "expected": "every target inside the output's range"}
