@@ -196,3 +196,80 @@ def test_a_closure_s_regression_targets_out_of_scale_are_data() -> None:
     d = check(model, closure=_a2c_loss(1000.0), confirm_steps=0)  # rewards in units of 1000, read off the MSE node
     assert d.top is not None and d.top.cause == "data" and "target" in d.top.message
     assert "data" not in _causes(check(model, closure=_a2c_loss(1.0), confirm_steps=0))
+
+
+def test_a_weight_matrix_filled_with_one_constant_is_init() -> None:
+    torch.manual_seed(0)
+    model = _MaLSTM()
+    for name, p in model.lstm.named_parameters():
+        if "hh" in name:  # meant for bias_hh, also matches weight_hh
+            nn.init.constant_(p, 1.0)
+    d = check(model, _pairs(), F.mse_loss, torch.optim.Adam(model.parameters()))
+    assert d.top is not None and d.top.cause == "init"
+    assert d.top.evidence["constant_weight_matrices"] == ["lstm.weight_hh_l0"]
+
+
+def test_a_plain_stack_of_25_layers_names_its_unexplained_fall_depth() -> None:
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 16), torch.randint(0, 4, (64,))
+    d = check(_plain_relu_mlp(25), (x, y), F.cross_entropy, confirm_steps=0)
+    residual = [f for f in d.findings if "residual_decades" in f.evidence]  # the depth module's finding
+    assert residual and residual[0].evidence["weight_layers"] == 25 and residual[0].cause == "depth"
+
+
+class _GRUD(nn.Module):
+    """A GRU cell fed ``[x_hat, m]`` with a per-step input decay ``exp(-relu(w * delta))`` (GRU-D's)."""
+
+    def __init__(self, reset_inside_loop: bool = False) -> None:
+        super().__init__()
+        self.cell, self.head = nn.GRUCell(6, 16), nn.Linear(16, 4)
+        self.w = nn.Parameter(0.1 * torch.randn(3))
+        self.reset = reset_inside_loop
+
+    def forward(self, inp: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        x, delta = inp
+        h = x.new_zeros(x.shape[0], 16)
+        for i in range(x.shape[1]):
+            if self.reset:
+                h = x.new_zeros(x.shape[0], 16)
+            gx = torch.exp(-F.relu(self.w * delta[:, i]))
+            h = self.cell(torch.cat([gx * x[:, i], gx], 1), h)
+        return self.head(h)
+
+
+def _series() -> tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    return (torch.randn(32, 12, 3, generator=g), torch.rand(32, 12, 3, generator=g) * 3), \
+        torch.randint(0, 4, (32,), generator=g)
+
+
+def test_a_per_step_gate_on_the_data_is_no_element_wise_recurrence() -> None:
+    torch.manual_seed(0)
+    d = check(_GRUD(), _series(), F.cross_entropy, confirm_steps=0)
+    assert "recurrence" not in _causes(d), [f.message for f in d.findings]
+
+
+def test_a_state_reset_inside_the_time_loop_is_recurrence() -> None:
+    torch.manual_seed(0)
+    d = check(_GRUD(reset_inside_loop=True), _series(), F.cross_entropy, confirm_steps=0)
+    assert d.top is not None and d.top.cause == "recurrence" and d.top.evidence["modules"] == ["cell"]
+
+
+def test_an_all_zero_lookup_table_does_not_excuse_dead_units() -> None:
+    class Clicks(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb, self.lin = nn.Embedding(60, 16), nn.Embedding(60, 1)
+            nn.init.zeros_(self.lin.weight)  # first-order weights at zero: a design, the start of a path
+            self.bn, self.drop = nn.BatchNorm1d(16), nn.Dropout(0.5)
+            self.hidden, self.out = nn.Linear(16, 16), nn.Linear(16, 1)
+            nn.init.constant_(self.hidden.bias, -10.0)  # every hidden unit off
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            h = F.relu(self.hidden(self.drop(self.bn(self.emb(ids).sum(1)))))
+            return self.lin(ids).sum((1, 2)) + self.out(h).squeeze(1)
+
+    torch.manual_seed(0)
+    ids, y = torch.randint(0, 60, (64, 5)), torch.randint(0, 2, (64,)).float()
+    d = check(Clicks(), (ids, y), F.binary_cross_entropy_with_logits, confirm_steps=0)
+    assert d.top is not None and d.top.cause == "activation"

@@ -37,6 +37,7 @@ from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
 from .schedule import scheduler_peak_lrs, unbounded_findings
 from .slips import (
+    constant_weight_findings,
     dropout_findings,
     identity_activation_findings,
     no_gradient_findings,
@@ -147,7 +148,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += frozen_norm_findings(model, set(probe.call_counts))
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
-    findings += zero_stuck_findings(probe)
+    findings += zero_stuck_findings(probe) + constant_weight_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe)
     findings += data_findings(probe)
     findings += numeric_findings(probe)

@@ -234,9 +234,9 @@ def _testable(f: Finding) -> bool:
     """Whether a short run can demote ``f``: an init finding, or an ``lr`` warning raised by the loss along one step
     alone (``evidence["rise_only"]``: a step of a sane size that overshoots on this batch; a first sign-like
     Adadelta step on pytorch/examples' MNIST net did at one seed of two, and the run trains). Not the zero init that
-    no gradient moves (:func:`.slips.zero_stuck_findings`): its run as set up cannot change at all."""
-    if f.cause == "init":  # a zero init that no gradient moves is a fact of the arithmetic, not a threshold
-        return "zero_weight_matrices" not in f.evidence
+    no gradient moves nor a weight matrix filled with one constant (:mod:`.slips`): facts, not thresholds."""
+    if f.cause == "init":  # a zero init that no gradient moves, a constant fill: facts of the arithmetic
+        return "zero_weight_matrices" not in f.evidence and "constant_weight_matrices" not in f.evidence
     return f.cause == "lr" and f.severity == "warning" and f.evidence.get("rise_only") is True
 
 

@@ -5,7 +5,9 @@ gradient's change over the chain of weight layers after the last recurrent layer
 zero-initialised design, or the worst plain run's) is blamed on depth itself; when the stack has
 ``>= DEEP_LAYERS`` weight layers and nothing normalises (no normalisation module, and no module whose output rows
 come out at unit RMS on the batch, see :mod:`.behaviour`), on the missing normalisation (BatchNorm, Ioffe & Szegedy
-2015; LayerNorm, Ba et al. 2016), otherwise on depth. A residual between ``WARN_DECADES`` and ``CRIT_DECADES`` over
+2015; LayerNorm, Ba et al. 2016), otherwise on depth — and on depth again when the chain is a plain feed-forward
+stack of ``SERIES_DEEP`` or more weight layers (too deep to train without skip paths even with its scale
+restored). A residual between ``WARN_DECADES`` and ``CRIT_DECADES`` over
 fewer than ``SHORT_STACK`` weight layers is info. Residual connections (He et al. 2016) are prescribed only for
 a deep plain stack; fewer than ``MIN_LAYERS`` weight layers make no depth finding (a 2-layer LSTM language model's
 gradient change is the recurrence check's). Warning at ``WARN_DECADES``: healthy corpus models reach 1.5.
@@ -26,7 +28,8 @@ from .layers import is_norm
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["DEEP_LAYERS", "OPPOSED_DECADES", "SHORT_STACK", "depth_findings", "normalisers", "unnormalised_depth"]
+__all__ = ["DEEP_LAYERS", "OPPOSED_DECADES", "SERIES_DEEP", "SHORT_STACK", "depth_findings", "normalisers",
+           "unnormalised_depth"]
 
 DEEP_LAYERS = 6
 MIN_LAYERS = 4
@@ -37,6 +40,9 @@ WARN_DECADES, CRIT_DECADES = 2.0, 3.0
 SHORT_STACK = 2 * DEEP_LAYERS
 #: a chain-level gradient gain whose signal drifts the other way by at least this many decades is not compounding
 OPPOSED_DECADES = 0.2
+#: weight layers of a plain stack from which its unexplained fall is named depth even with nothing normalising
+#: (:data:`.plain_stack.SERIES_WARN` transitions + 1)
+SERIES_DEEP = 25
 
 
 def normalisers(probe: ProbeResult) -> set[str]:
@@ -60,8 +66,11 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
     residual = max(0.0, abs(measured) - abs(same_way))
     norms = normalisers(probe)
     has_norm = bool(norms)
-    cause = "normalization" if (n >= DEEP_LAYERS and not has_norm) else "depth"
     plain_stack = len(prop.plain) >= n - 2
+    # a plain feed-forward stack of SERIES_DEEP or more layers is too deep to train without skip paths even with
+    # its scale restored: depth first (as plain_stack's series finding; skip paths fix both)
+    cause = "normalization" if (n >= DEEP_LAYERS and not has_norm and not (plain_stack and n >= SERIES_DEEP)) \
+        else "depth"
     severity = "critical" if residual >= CRIT_DECADES else "warning" if residual >= WARN_DECADES else "info"
     short = severity == "warning" and n < SHORT_STACK
     if short:

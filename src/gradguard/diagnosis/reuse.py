@@ -3,7 +3,9 @@
 A recurrence ``h_t = f(W x_t + u * h_{t-1})`` with a vector ``u`` (IndRNN, Li et al. 2018; diagonal linear
 recurrences such as the LRU's, Orvieto et al. 2023) is written inline in a ``forward``: no module is called once per
 step, so it is found in the autograd graph instead: a 1-D trainable parameter that ``>= MIN_USES`` element-wise
-products consume directly (a product per time step), outside any module that is itself called repeatedly. The
+products consume directly (a product per time step), outside any module that is itself called repeatedly, and
+whose first product feeds its second (the state flows from one step's product to the next: ``u * delta_t`` with
+``delta_t`` read from the data each step, GRU-D's input decay, is a per-step gate, not a recurrence). The
 loss gradient at each product's output, first step against last (in creation order), is the gradient's growth or
 decay over time, measured the way :mod:`.recurrence` measures it for recurrent modules; ``max |u|`` is the
 recurrence's spectral radius (that of ``diag(u)``).
@@ -30,6 +32,24 @@ class ElementwiseUse:
 
     uses: int
     grads: list[float | None] = field(default_factory=list)
+
+
+#: autograd nodes walked back from a product looking for the previous one
+_FEED_BUDGET = 4096
+
+
+def _feeds_back(first: Any, second: Any) -> bool:
+    """Whether ``first``'s output is an ancestor of ``second``'s inputs (within ``_FEED_BUDGET`` nodes)."""
+    todo, seen = [f for f, _ in second.next_functions if f is not None], set[Any]()
+    while todo and len(seen) < _FEED_BUDGET:
+        node = todo.pop()
+        if node is first:
+            return True
+        if node in seen:
+            continue
+        seen.add(node)
+        todo.extend(f for f, _ in node.next_functions if f is not None)
+    return False
 
 
 class ReuseWatch:
@@ -61,8 +81,9 @@ class ReuseWatch:
                 if name is not None:
                     consumers.setdefault(name, []).append(node)
                     mul_only[name] = mul_only.get(name, True) and type(node).__name__ == _MUL
-        self._nodes = {n: sorted(c, key=lambda x: x._sequence_nr()) for n, c in consumers.items()
-                       if len(c) >= MIN_USES and mul_only[n]}
+        ordered = {n: sorted(c, key=lambda x: x._sequence_nr()) for n, c in consumers.items()
+                   if len(c) >= MIN_USES and mul_only[n]}
+        self._nodes = {n: c for n, c in ordered.items() if _feeds_back(c[0], c[1])}
         self._grads: dict[str, list[torch.Tensor | None]] = {n: [None] * len(c) for n, c in self._nodes.items()}
         self._handles: list[Any] = []
         for name, nodes in self._nodes.items():

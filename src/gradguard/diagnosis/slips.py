@@ -23,6 +23,12 @@ of every seen half of the judgment corpus (dev, heldout, fresh..fresh8, seeds 0 
   stay 0, read through ``|h_a - h_b|``: the derivative of the L1 distance at 0 is 0). A zero-initialised head or
   residual branch is a design because its own gradient is not zero (its input is not); when no gradient moves at
   all, the zeros stay zeros forever: a fact of the arithmetic.
+* ``init`` — **a weight matrix filled with one constant** (:func:`constant_weight_findings`): every element of a
+  layer's weight matrix (a linear, convolution or recurrent layer's ``weight*`` with two dimensions above 1: not a
+  layer scale shaped ``(C, 1, 1)`` nor a flow's element-wise scale) of a module the forward ran is the same non-zero
+  value (``fill_(1.0)`` reached by a name filter
+  meant for a bias: ``"hh" in name`` also matches ``weight_hh``). Every unit then computes the same thing and gets
+  the same gradient, so they never become different (the symmetry that a random init exists to break).
 """
 
 from __future__ import annotations
@@ -34,10 +40,20 @@ import torch
 from torch import nn
 
 from .findings import Finding
+from .layers import EMBEDDING_TYPES, RECURRENT_TYPES, is_weight_layer
 
-__all__ = ["DROPOUT_CRIT", "DROPOUT_GATE", "NO_GRAD_SHARE", "dropout_findings", "group_size",
-           "identity_activation_findings", "no_gradient_findings", "single_element_norm_findings",
-           "zero_stuck_findings"]
+__all__ = [
+    "DROPOUT_CRIT",
+    "DROPOUT_GATE",
+    "NO_GRAD_SHARE",
+    "constant_weight_findings",
+    "dropout_findings",
+    "group_size",
+    "identity_activation_findings",
+    "no_gradient_findings",
+    "single_element_norm_findings",
+    "zero_stuck_findings",
+]
 
 #: a dropout rate at or above this in a training forward is read as a keep probability (healthy seen max: 0.5)
 DROPOUT_GATE = 0.75
@@ -131,15 +147,18 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
     zero_head: list[bool] = []  # some weight matrix is all zeros: read once, and only if a gradient is all zeros
 
     def gated() -> bool:
-        if not zero_head:
-            zero_head.append(any(w.dim() >= 2 and w.numel() > 0 and not bool(w.detach().any())
+        if not zero_head:  # an all-zero lookup table (FM's first-order weights) starts a path: it gates nothing
+            tables = {id(m.weight) for m in probe.modules.values() if isinstance(m, EMBEDDING_TYPES)}
+            zero_head.append(any(w.dim() >= 2 and w.numel() > 0 and id(w) not in tables and not bool(w.detach().any())
                                  for w in probe.params.values()))
         return zero_head[0]
 
+    stateless: list[str] = []  # recurrent modules whose input weights learn while their recurrent ones get nothing
     for name, m in probe.modules.items():
         if name not in probe.call_counts:
             continue
         lost = 0
+        lost_names: list[str] = []
         for pname, p in m.named_parameters(recurse=False):
             if not p.requires_grad:
                 continue
@@ -150,9 +169,15 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
             g = probe.param_grads[key]
             if g is None or (g.layout == torch.strided and g.numel() > 0 and not bool(g.any()) and not gated()):
                 lost += p.numel()
+                lost_names.append(pname)
         cut += lost
         if lost:
             cut_modules.append(name)
+        if isinstance(m, nn.RNNBase | nn.RNNCellBase) and any(n.startswith("weight_hh") for n in lost_names) and \
+                not any(n.startswith("weight_ih") for n in lost_names):
+            stateless.append(name)
+    if stateless:
+        return [_stateless_finding(stateless)]
     if total == 0 or cut / total <= NO_GRAD_SHARE:
         return []
     share = cut / total
@@ -163,12 +188,31 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         message=(f"{share:.0%} of the parameters the forward used get no gradient (or exactly 0 in every element): an "
                  "operation between them "
                  "and the loss has no derivative (a threshold such as (x > 0).float(), round, sign or argmax "
-                 "without a straight-through estimator, or a .detach()), so they never learn."),
+                 "without a straight-through estimator, or a .detach()) or passes none (units that are never on), "
+                 "so they never learn."),
         prescription=("Use a differentiable activation (ReLU, sigmoid), or give the step a straight-through "
                       "gradient: y = x + (step(x) - x).detach()."),
         code="y = h + ((h > 0).float() - h).detach()  # forward: the threshold; backward: identity",
         score=2.0,
     )]
+
+
+def _stateless_finding(modules: list[str]) -> Finding:
+    """``recurrence``: recurrent modules whose input weights get a gradient and whose recurrent weights get exactly 0:
+    the state they are handed is zero at every step (reset inside the time loop) or cut from the graph."""
+    return Finding(
+        cause="recurrence", layers=modules, severity="critical", confidence=0.8,
+        evidence={"modules": modules, "recurrent_weight_gradient": 0.0,
+                  "expected": "a gradient on the recurrent (hidden-to-hidden) weights"},
+        message=(f"{modules[0]}'s recurrent weights (weight_hh) get exactly zero gradient while its input weights "
+                 "learn: the hidden state it is handed at every step is zero (a state reset such as h = zeros "
+                 "inside the time loop) or cut from the graph, so nothing is carried from one step to the next."),
+        prescription=("Initialise the state once, before the time loop, and pass each step's output state to the "
+                      "next step (detach it only between truncated-BPTT segments, not at every step)."),
+        code=("h = x.new_zeros(batch, hidden)  # once, before the loop\nfor t in range(steps):\n"
+              "    h = cell(x[:, t], h)"),
+        score=2.5,
+    )
 
 
 def identity_activation_findings(probe: Any) -> list[Finding]:
@@ -227,4 +271,42 @@ def zero_stuck_findings(probe: Any) -> list[Finding]:
                       "residual branch)."),
         code="for name, p in model.named_parameters():\n    if p.dim() >= 2:\n        nn.init.xavier_uniform_(p)",
         score=2.0,
+    )]
+
+
+def constant_weight_findings(probe: Any) -> list[Finding]:
+    """``init`` (critical) for trainable weight matrices (two dimensions or more above 1) of modules the forward ran
+    whose every element is one and the same non-zero value (see the module docstring)."""
+    found: list[str] = []
+    value = 0.0
+    for name, m in probe.modules.items():
+        if name not in probe.call_counts:
+            continue
+        if not (is_weight_layer(m) or isinstance(m, RECURRENT_TYPES)) or isinstance(m, EMBEDDING_TYPES):
+            continue  # a layer's weights, multiplied as matrices: not an element-wise scale of a custom module
+        for pname, p in m.named_parameters(recurse=False):
+            if not pname.startswith("weight") or not p.requires_grad or sum(n > 1 for n in p.shape) < 2 or \
+                    p.is_complex():
+                continue  # a real matrix: a layer scale shaped (C, 1, 1) filled with 1e-2 is a vector by design
+            w = p.detach()
+            first = w.reshape(-1)[0]
+            if bool(first != 0) and bool((w == first).all()):
+                found.append(f"{name}.{pname}" if name else pname)
+                value = float(first)
+    if not found:
+        return []
+    return [Finding(
+        cause="init", layers=sorted({k.rsplit(".", 1)[0] if "." in k else "<root>" for k in found}),
+        severity="critical", confidence=0.9,
+        evidence={"constant_weight_matrices": found[:8], "value": value,
+                  "expected": "weights drawn at random (distinct units)"},
+        message=(f"{len(found)} weight matrices (e.g. {found[0]}) hold one and the same value {value:g} in every "
+                 "element: every unit computes the same thing and gets the same gradient, so they never become "
+                 "different. A fill meant for a bias (a name filter such as 'hh' in name also matches weight_hh) "
+                 "looks like this."),
+        prescription=("Initialise the weight matrices randomly (PyTorch's default, orthogonal_ for recurrent "
+                      "weights) and fill only the vectors you meant (match 'bias' in the name, not a substring)."),
+        code=("for name, p in model.named_parameters():\n    if name.endswith('bias_hh_l0'):\n"
+              "        p.data.fill_(1.0)  # the bias only"),
+        score=31.0,  # above any measured decades (clipped at 30): the fill explains what they measure
     )]
