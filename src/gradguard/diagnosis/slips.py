@@ -23,12 +23,12 @@ of every seen half of the judgment corpus (dev, heldout, fresh..fresh8, seeds 0 
   stay 0, read through ``|h_a - h_b|``: the derivative of the L1 distance at 0 is 0). A zero-initialised head or
   residual branch is a design because its own gradient is not zero (its input is not); when no gradient moves at
   all, the zeros stay zeros forever: a fact of the arithmetic.
-* ``init`` — **a weight matrix filled with one constant** (:func:`constant_weight_findings`): every element of a
-  layer's weight matrix (a linear, convolution or recurrent layer's ``weight*`` with two dimensions above 1: not a
-  layer scale shaped ``(C, 1, 1)`` nor a flow's element-wise scale) of a module the forward ran is the same non-zero
-  value (``fill_(1.0)`` reached by a name filter
-  meant for a bias: ``"hh" in name`` also matches ``weight_hh``). Every unit then computes the same thing and gets
-  the same gradient, so they never become different (the symmetry that a random init exists to break).
+* ``init`` — **a recurrent weight matrix filled with one constant** (:func:`constant_weight_findings`): every
+  element of a recurrent layer's ``weight_ih*`` or ``weight_hh*`` (``nn.LSTM``, ``nn.GRU``, the cells) is the same
+  non-zero value (``fill_(1.0)`` reached by a name filter meant for a bias: ``"hh" in name`` also matches
+  ``weight_hh``). Every unit then computes the same thing and gets the same gradient, so they never become
+  different; the fall or blow-up it causes is its consequence (ranked above it). A Linear's or convolution's constant
+  ``weight`` is :func:`.mistakes.zero_network_findings`'s (a share of the layers; ``fix`` re-draws them).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from .findings import Finding
-from .layers import EMBEDDING_TYPES, RECURRENT_TYPES, is_weight_layer
+from .layers import EMBEDDING_TYPES, RECURRENT_TYPES
 
 __all__ = [
     "DROPOUT_CRIT",
@@ -275,19 +275,19 @@ def zero_stuck_findings(probe: Any) -> list[Finding]:
 
 
 def constant_weight_findings(probe: Any) -> list[Finding]:
-    """``init`` (critical) for trainable weight matrices (two dimensions or more above 1) of modules the forward ran
-    whose every element is one and the same non-zero value (see the module docstring)."""
+    """``init`` (critical) for the recurrent layers' weight matrices (modules the forward ran) whose every element is
+    one and the same non-zero value (see the module docstring)."""
     found: list[str] = []
     value = 0.0
     for name, m in probe.modules.items():
         if name not in probe.call_counts:
             continue
-        if not (is_weight_layer(m) or isinstance(m, RECURRENT_TYPES)) or isinstance(m, EMBEDDING_TYPES):
-            continue  # a layer's weights, multiplied as matrices: not an element-wise scale of a custom module
+        if not isinstance(m, RECURRENT_TYPES):
+            continue  # a Linear's or convolution's `weight`: mistakes.zero_network_findings reads those
         for pname, p in m.named_parameters(recurse=False):
             if not pname.startswith("weight") or not p.requires_grad or sum(n > 1 for n in p.shape) < 2 or \
                     p.is_complex():
-                continue  # a real matrix: a layer scale shaped (C, 1, 1) filled with 1e-2 is a vector by design
+                continue
             w = p.detach()
             first = w.reshape(-1)[0]
             if bool(first != 0) and bool((w == first).all()):
