@@ -259,7 +259,7 @@ def zero_stuck_findings(probe: Any) -> list[Finding]:
     if not zero_weights:
         return []
     return [Finding(
-        cause="init", layers=sorted({k.rsplit(".", 1)[0] if "." in k else "<root>" for k in zero_weights}),
+        cause="init", layers=_owners(zero_weights),
         severity="critical", confidence=0.9,
         evidence={"zero_weight_matrices": zero_weights[:8], "parameters_with_zero_gradient": seen,
                   "expected": "a gradient that is not zero everywhere"},
@@ -272,6 +272,11 @@ def zero_stuck_findings(probe: Any) -> list[Finding]:
         code="for name, p in model.named_parameters():\n    if p.dim() >= 2:\n        nn.init.xavier_uniform_(p)",
         score=2.0,
     )]
+
+
+def _owners(keys: list[str]) -> list[str]:
+    """The modules owning parameters ``keys`` (``<root>`` for the model's own), sorted."""
+    return sorted({k.rsplit(".", 1)[0] if "." in k else "<root>" for k in keys})
 
 
 def constant_weight_findings(probe: Any) -> list[Finding]:
@@ -296,7 +301,7 @@ def constant_weight_findings(probe: Any) -> list[Finding]:
     if not found:
         return []
     return [Finding(
-        cause="init", layers=sorted({k.rsplit(".", 1)[0] if "." in k else "<root>" for k in found}),
+        cause="init", layers=_owners(found),
         severity="critical", confidence=0.9,
         evidence={"constant_weight_matrices": found[:8], "value": value,
                   "expected": "weights drawn at random (distinct units)"},
