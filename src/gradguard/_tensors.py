@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 
-__all__ = ["clamp_grads_", "mul_grads_", "real_float", "real_view"]
+__all__ = ["clamp_grads_", "default_init_std", "mul_grads_", "real_float", "real_view"]
+
+
+def default_init_std(fan_in: int) -> float:
+    """The std of PyTorch's default init of a Linear/convolution weight (``kaiming_uniform_(a=sqrt(5))``) and of its
+    bias: ``1 / sqrt(3 fan_in)`` (fan-in at least 1)."""
+    return 1.0 / math.sqrt(3.0 * max(1, fan_in))
 
 
 def real_view(t: torch.Tensor) -> torch.Tensor:

@@ -167,6 +167,7 @@ def reference_norms(model: Any) -> dict[str, float]:
     """
     from torch import nn
 
+    from .._tensors import default_init_std
     from ..inventory import layer_name
 
     model = getattr(model, "_orig_mod", model)
@@ -182,9 +183,9 @@ def reference_norms(model: Any) -> dict[str, float]:
         if id(p) in embeddings:
             var = 1.0
         elif p.dim() >= 2:
-            var = 1.0 / (3.0 * max(1, p[0].numel()))
+            var = default_init_std(p[0].numel()) ** 2
         elif name.rsplit(".", 1)[-1].startswith("bias") and key in fan_of:
-            var = 1.0 / (3.0 * fan_of[key])
+            var = default_init_std(fan_of[key]) ** 2
         else:
             var = 1.0
         sums[key] = sums.get(key, 0.0) + var * p.numel()

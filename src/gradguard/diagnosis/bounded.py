@@ -26,7 +26,7 @@ from .findings import Finding
 from .graph import graph_nodes
 
 __all__ = ["OUTSIDE_CRIT", "OUTSIDE_SHARE", "BoundedOutput", "bounded_output_findings", "bounded_outputs",
-           "saved_targets"]
+           "regression_nodes", "saved_targets"]
 
 #: share of target elements outside the output's range from which it is a finding (warning), and critical
 OUTSIDE_SHARE, OUTSIDE_CRIT = 0.1, 0.5
@@ -100,24 +100,30 @@ def _bound(src: Any) -> tuple[str, float, float] | None:
     return None
 
 
-def saved_targets(loss: torch.Tensor) -> list[torch.Tensor]:
+def regression_nodes(loss: torch.Tensor) -> list[Any]:
+    """The regression loss nodes (MSE, smooth L1, Huber) of ``loss``'s graph, found in one walk (at most ``_BUDGET``
+    nodes), for :func:`bounded_outputs` and :func:`saved_targets` to share."""
+    return [node for node in graph_nodes(loss, _BUDGET) if _name(node) in _LOSSES]
+
+
+def saved_targets(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[torch.Tensor]:
     """The floating-point targets that the regression losses in ``loss``'s graph saved (MSE, smooth L1, Huber): what
-    a closure's loss compares the model with, when no ``targets`` were passed (an actor-critic's returns)."""
+    a closure's loss compares the model with, when no ``targets`` were passed (an actor-critic's returns).
+    ``nodes``: :func:`regression_nodes` of ``loss`` when already found."""
     out: list[torch.Tensor] = []
-    for node in graph_nodes(loss, _BUDGET):
-        target = getattr(node, "_saved_target", None) if _name(node) in _LOSSES else None
+    for node in regression_nodes(loss) if nodes is None else nodes:
+        target = getattr(node, "_saved_target", None)
         if isinstance(target, torch.Tensor) and target.is_floating_point() and target.numel():
             out.append(target.detach())
     return out
 
 
-def bounded_outputs(loss: torch.Tensor) -> list[BoundedOutput]:
+def bounded_outputs(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[BoundedOutput]:
     """Every regression loss node in ``loss``'s graph whose prediction a bounding op squashes (see the module
-    docstring), with the share of its target outside that range."""
+    docstring), with the share of its target outside that range. ``nodes``: :func:`regression_nodes` of ``loss``
+    when already found."""
     out: list[BoundedOutput] = []
-    for node in graph_nodes(loss, _BUDGET):
-        if _name(node) not in _LOSSES:
-            continue
+    for node in regression_nodes(loss) if nodes is None else nodes:
         target = getattr(node, "_saved_target", None)
         first = next((f for f, _ in node.next_functions), None)
         src = _source(first)

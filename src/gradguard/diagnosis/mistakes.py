@@ -45,6 +45,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._tensors import default_init_std
 from ..mitigation.early_hold import median_step_share
 from .findings import Finding
 
@@ -97,7 +98,7 @@ def zero_network_findings(model: nn.Module, schemes: dict[str, tuple[str, float]
     for n, w in layers:
         if n in zero:
             key = f"{n}.weight" if n else "weight"
-            scheme, std = (schemes or {}).get(key, ("pytorch_default", 1.0 / math.sqrt(3.0 * max(w[0].numel(), 1))))
+            scheme, std = (schemes or {}).get(key, ("pytorch_default", default_init_std(w[0].numel())))
             fixes[key] = {"param": "weight", "scheme": scheme, "expected_std": std}
     return [Finding(
         cause="init", layers=zero, severity="critical", confidence=0.9,

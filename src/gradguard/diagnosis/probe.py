@@ -23,7 +23,7 @@ from torch import nn
 from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
-from .bounded import BoundedOutput, bounded_outputs, saved_targets
+from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_targets
 from .findings import DiagnosisError
 from .graph import Reader, activation_ops, feeds_back, first_readers
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
@@ -383,9 +383,10 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                                      "False).")
             names = list(trainable)
             acts = activation_ops(loss)
-            bounded = bounded_outputs(loss)
+            regressions = regression_nodes(loss)
+            bounded = bounded_outputs(loss, regressions)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
-            graph_targets = [] if step.targets else saved_targets(loss)
+            graph_targets = [] if step.targets else saved_targets(loss, regressions)
             fed = feeds_back(recorder.records, recorder.counts)
             in_float = [t for t in captured if t.is_floating_point() and t.numel()]
             readers = first_readers([origin.get(id(t), t) for t in in_float], recorder.records)
