@@ -6,7 +6,8 @@
   call's input: a recurrence, as opposed to one module shared by inputs that do not depend on each other;
 * :func:`first_readers` — for each input of the model, the first module with trainable parameters whose input
   derives from it, and that input's scale: a model that rescales a raw input itself (mean scaling, RevIN) feeds
-  its first weighted layer a unit-scale tensor.
+  its first weighted layer a unit-scale tensor; or reads an input only through a periodic op (a phase: ``t mod
+  tau``, ``sin(t)``), which no scale of it inflates.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 import torch
 
-__all__ = ["FEED_BACK_NODES", "Reader", "activation_ops", "feeds_back", "first_readers", "graph_nodes"]
+__all__ = ["FEED_BACK_NODES", "PERIODIC_OPS", "UNREACHED", "Reader", "activation_ops", "feeds_back", "first_readers",
+           "graph_nodes", "periodic_reader"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -96,6 +98,10 @@ class Reader:
     in_rms: float
     #: whether the module normalises what it reads (a LayerNorm/RMSNorm, by class or by behaviour)
     normalizes: bool
+    #: True when no weight reads the input's scale: every path from the loss to it passes a periodic op
+    #: (:data:`PERIODIC_OPS`) with no matrix product between that op and the input (``name`` is then that op), or
+    #: no path from the loss reaches it (``name`` is :data:`UNREACHED`)
+    periodic: bool = False
 
 
 def _node_of(t: torch.Tensor) -> Any:
@@ -115,20 +121,24 @@ def _rms(t: torch.Tensor) -> float:
         return float(v.float().pow(2).mean().sqrt()) if v.is_floating_point() and v.numel() else math.nan
 
 
-def first_readers(inputs: list[torch.Tensor], records: list[Any]) -> list[Reader | None]:
+def first_readers(inputs: list[torch.Tensor], records: list[Any],
+                  loss: torch.Tensor | None = None) -> list[Reader | None]:
     """For each of ``inputs`` (the model's float inputs, as its forward received them) whose root-mean-square is
     more than a decade off 1 (the others need no reader), the first call, in call order, of a leaf module with
     trainable parameters whose first tensor input is that input or one of its autograd descendants (within
     :data:`FEED_BACK_NODES` nodes); None when there is no such call (a weight used outside any module, an input that
-    does not require grad) or the input is at unit scale. Records carry ``_in_x`` (their first tensor input)
+    does not require grad) or the input is at unit scale. An input that reaches ``loss`` only through a periodic op
+    (below any matrix product), or that the loss's graph does not reach, gets a :attr:`Reader.periodic` reader
+    instead (:func:`periodic_reader`). Records carry ``_in_x`` (their first tensor input)
     during the probe's forward."""
     calls = sorted((r for r in records if getattr(r, "_in_x", None) is not None), key=lambda r: r.pre_order)
     out: list[Reader | None] = []
     for t in inputs:
         rms = _rms(t)
         target = _node_of(t) if math.isfinite(rms) and not 0.1 <= rms <= 10.0 else None
-        found = None
-        if target is not None:
+        op = periodic_reader(loss, target) if target is not None and loss is not None else None
+        found = None if op is None else Reader(op, rms, False, periodic=True)
+        if target is not None and found is None:
             for r in calls:
                 x = r._in_x
                 if x is t or (x.grad_fn is not None and _reaches(x.grad_fn, target)):
@@ -136,3 +146,57 @@ def first_readers(inputs: list[torch.Tensor], records: list[Any]) -> list[Reader
                     break
         out.append(found)
     return out
+
+
+#: element-wise periodic autograd ops: whatever the scale of what they read, their output is a phase
+PERIODIC_OPS = ("RemainderBackward", "FmodBackward", "SinBackward", "CosBackward", "FracBackward")
+#: name fragments of autograd ops that multiply by a weight matrix (their output scales with their input)
+_PRODUCT_OPS = ("mm", "Mv", "Conv", "Rnn", "Lstm", "Gru", "Attention", "Linear", "Einsum", "Tensordot")
+#: :func:`periodic_reader`'s answer for a target no path from the loss reaches
+UNREACHED = "no differentiable path from the loss"
+#: nodes walked at most by :func:`periodic_reader` (beyond it: not told)
+PERIODIC_NODES = 200_000
+
+
+def periodic_reader(loss: torch.Tensor, target: Any) -> str | None:
+    """The periodic op (its autograd name) through which every path from ``loss`` to the node ``target`` passes, with
+    no matrix product (:data:`_PRODUCT_OPS`) between it and ``target``; :data:`UNREACHED` when no path reaches it;
+    None when some path reaches ``target`` without one, or the graph is over :data:`PERIODIC_NODES` nodes. A path's
+    state from a node down to ``target`` is (a product on it, a periodic op on it below any product); every path
+    must end absorbed."""
+    root = getattr(loss, "grad_fn", None)
+    if root is None:
+        return None
+    states: dict[int, frozenset[tuple[bool, bool]]] = {id(target): frozenset({(False, False)})}
+    op_seen: list[str] = []
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    visited = 0
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if key in states and not expanded:
+            continue
+        children = [f for f, _ in node.next_functions if f is not None]
+        if not expanded:
+            visited += 1
+            if visited > PERIODIC_NODES:
+                return None
+            stack.append((node, True))
+            stack += [(c, False) for c in children if id(c) not in states]
+            continue
+        name = type(node).__name__.rstrip("0123456789")
+        product = any(p in name for p in _PRODUCT_OPS)
+        periodic = name in PERIODIC_OPS
+        merged: set[tuple[bool, bool]] = set()
+        for c in children:
+            for has_product, absorbed in states.get(id(c), ()):
+                if periodic and not has_product and not absorbed:
+                    op_seen.append(name)
+                merged.add((has_product or product, absorbed or (periodic and not has_product)))
+        states[key] = frozenset(merged)
+    final = states.get(id(root), frozenset())
+    if not final:
+        return UNREACHED
+    if not all(absorbed for _, absorbed in final):
+        return None
+    return op_seen[0] if op_seen else None

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 
 from .findings import Finding
-from .graph import Reader
+from .graph import UNREACHED, Reader
 from .mistakes import call_growth
 from .probe import CallRecord, InputStats, ProbeResult
 
@@ -117,9 +117,14 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
                                "median_abs": _n(t.median_abs)} for i, (k, t, _d, _w) in enumerate(problems[:4])}
         | {"decades_off_unit_scale": round(dec, 2), "expected": "float inputs about unit scale (mean ~0, std ~1)",
            "first_module_normalises": absorbed, "direction": direction}
-        | ({"first_reader": reader.name, "first_reader_input_rms": _n(reader.in_rms)} if reader else {}),
+        | ({"read_through_periodic_op": reader.name} if reader and reader.periodic else
+           {"first_reader": reader.name, "first_reader_input_rms": _n(reader.in_rms)} if reader else {}),
         message=(f"A float {kind} tensor of shape {tuple(s.shape)} is out of scale: {what}."
-                 + (f" The model rescales it itself: {reader.name}, the first weighted layer that reads it, gets "
+                 + (" No weight reads its scale: the loss's graph does not reach it (its gradient path is cut); "
+                    "only worth knowing." if reader and reader.name == UNREACHED
+                    else f" No weight reads its scale: the model takes it only through a periodic op ({reader.name}: "
+                    "a phase, such as a time stamp modulo a period); only worth knowing." if reader and reader.periodic
+                    else f" The model rescales it itself: {reader.name}, the first weighted layer that reads it, gets "
                     f"a tensor of root-mean-square {reader.in_rms:.3g}; only worth knowing." if reader else
                     " The model normalises it first, so this is only worth knowing." if absorbed else
                     " The loss and every gradient scale with it (an MSE with its square), far from what the "
@@ -142,9 +147,10 @@ def _n(x: float) -> float:
 
 def _unit_reader(probe: ProbeResult, s: InputStats) -> Reader | None:
     """The first weighted module reading input ``s`` (see :func:`.graph.first_readers`), when it normalises it or
-    reads it at unit scale (root-mean-square within a decade of 1): the model rescales that input itself."""
+    reads it at unit scale (root-mean-square within a decade of 1): the model rescales that input itself; or, with no
+    such module, a periodic op that every path to it passes (:attr:`.graph.Reader.periodic`)."""
     reader = probe.readers[s.index] if s.index < len(probe.readers) else None
-    if reader is None or not (reader.normalizes or 0.1 <= reader.in_rms <= 10.0):
+    if reader is None or not (reader.periodic or reader.normalizes or 0.1 <= reader.in_rms <= 10.0):
         return None
     return reader
 

@@ -389,7 +389,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
             fed = feeds_back(recorder.records, recorder.counts)
             in_float = [t for t in captured if t.is_floating_point() and t.numel()]
-            readers = first_readers([origin.get(id(t), t) for t in in_float], recorder.records)
+            readers = first_readers([origin.get(id(t), t) for t in in_float], recorder.records, loss)
             reuse = ReuseWatch(loss, trainable)
             try:
                 grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves,

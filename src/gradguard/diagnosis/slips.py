@@ -154,6 +154,7 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         return zero_head[0]
 
     stateless: list[str] = []  # recurrent modules whose input weights learn while their recurrent ones get nothing
+    detached: list[str] = []  # recurrent cells stepped more than once whose every parameter gets no gradient (None)
     for name, m in probe.modules.items():
         if name not in probe.call_counts:
             continue
@@ -173,11 +174,17 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         cut += lost
         if lost:
             cut_modules.append(name)
+        own = [f"{name}.{pn}" if name else pn for pn, p in m.named_parameters(recurse=False) if p.requires_grad]
+        if isinstance(m, nn.RNNCellBase) and probe.call_counts[name] > 1 and own and \
+                all(k in probe.param_grads and probe.param_grads[k] is None for k in own):
+            detached.append(name)
         if isinstance(m, nn.RNNBase | nn.RNNCellBase) and any(n.startswith("weight_hh") for n in lost_names) and \
                 not any(n.startswith("weight_ih") for n in lost_names):
             stateless.append(name)
     if stateless:
         return [_stateless_finding(stateless)]
+    if detached:
+        return [_detached_finding(detached, probe.call_counts[detached[0]])]
     if total == 0 or cut / total <= NO_GRAD_SHARE:
         return []
     share = cut / total
@@ -195,6 +202,25 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         code="y = h + ((h > 0).float() - h).detach()  # forward: the threshold; backward: identity",
         score=2.0,
     )]
+
+
+def _detached_finding(cells: list[str], calls: int) -> Finding:
+    """``recurrence``: a recurrent cell stepped ``calls`` times in one forward whose parameters get no gradient at all:
+    none of its outputs reaches the loss's graph, so the state it carries was cut (detached) on the way."""
+    return Finding(
+        cause="recurrence", layers=cells, severity="critical", confidence=0.8,
+        evidence={"cells": cells, "calls": calls, "parameter_gradients": None,
+                  "expected": "a gradient on a recurrent cell's parameters"},
+        message=(f"{cells[0]} is stepped {calls} times in one forward, yet none of its parameters gets a gradient: "
+                 "none of its outputs reaches the loss's graph. Its state is cut on the way (a .detach() of the "
+                 "hidden or cell state inside the time loop, an op without a derivative on it), so nothing it "
+                 "computes, and no step's input, is ever learned from."),
+        prescription=("Pass each step's state on with its graph; detach only between truncated-BPTT segments "
+                      "(after the backward of a segment), not at every step."),
+        code=("for t in range(steps):\n    h, c = cell(x[:, t], (h, c))  # no h.detach() here\n"
+              "loss.backward()\nh, c = h.detach(), c.detach()  # between segments"),
+        score=2.5,
+    )
 
 
 def _stateless_finding(modules: list[str]) -> Finding:
