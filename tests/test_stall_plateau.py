@@ -75,3 +75,38 @@ def test_plateau_state_survives_a_resume_and_settings_are_checked() -> None:
     for bad in ({"plateau_after": 0}, {"plateau_window": 2}, {"plateau_flat": 1.5}, {"plateau_floor": 0.0}):
         with pytest.raises(ConfigError):
             StallDetector(**bad)  # type: ignore[arg-type]
+
+
+def _shrink_events(weight_decay: float) -> list[tuple[int, dict[str, object]]]:
+    """A real MLP classifier under the guard for 120 steps at Adam lr 1e-3 with ``weight_decay`` (coupled L2)."""
+    import torch
+    from torch import nn
+
+    import gradguard
+
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(512, 16, generator=g)
+    y = (x @ torch.randn(16, 10, generator=g)).argmax(1)  # ten classes of a linear teacher
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=weight_decay)
+    found = []
+    with gradguard.Guard(model, opt) as guard:
+        for step in range(120):
+            i = (step * 64) % 512
+            loss = nn.functional.cross_entropy(model(x[i:i + 64]), y[i:i + 64])
+            loss.backward()
+            report = guard.step(loss)
+            opt.zero_grad(set_to_none=True)
+            found += [(e.step, e.evidence) for e in report.events
+                      if e.kind == "stall" and e.evidence.get("mode") == "weights_shrink"]
+    return found
+
+
+def test_weights_collapsing_under_a_huge_weight_decay_are_told_once_and_a_healthy_run_is_not() -> None:
+    # Adam's L2 of 1 at lr 1e-3: the weights shrink by ~lr per element and step, the loss stays at 2.3
+    (event,) = _shrink_events(weight_decay=1.0)
+    step, evidence = event
+    assert 20 <= step < 120 and evidence["likely_cause"] == "regularization"
+    assert evidence["weight_growth"] <= 0.5 and evidence["loss_vs_reference"] >= 0.75  # type: ignore[operator]
+    assert _shrink_events(weight_decay=0.0) == [] and _shrink_events(weight_decay=1e-4) == []

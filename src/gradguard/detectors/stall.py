@@ -15,6 +15,7 @@ from ..stats import StepStats, UpdateStats
 from ._checks import at_least, at_least_zero, fraction, optional_positive, positive
 from ._history import Window
 from .chance import OutputWidth, chance_of, loss_kind
+from .shrink import SHRINK_LOW, SHRINK_STILL, shrink_event
 
 _RATIOS_KEPT = 64  # update measurements remembered (every update_every steps: a few hundred steps at the default)
 
@@ -77,6 +78,12 @@ class StallDetector:
       model fine-tuned from a checkpoint starts far under its chance loss and never raises it. Told once per
       episode, re-armed once the median is under the floor or falls again.
 
+    * ``"weights_shrink"``: the median layer's weight norm (each layer's first norm floored at a quarter of the
+      median first norm) has fallen to :data:`~gradguard.detectors.shrink.SHRINK_LOW` (0.5) of its first or under
+      while the median of the last 10 losses is still at least ``SHRINK_STILL`` (0.75) of the loss's start (the
+      smaller of the first 10 losses' median and the chance loss): weight decay far too strong for the learning rate
+      (``evidence["likely_cause"] = "regularization"``; see :mod:`.shrink` for the measurement). Told once per run.
+
     Looks every ``window // 20`` steps (a stall is slow by nature; also while an episode is on); one event per
     episode, re-armed when the loss moves again — except that a run still not learning is told again after
     ``learn_window`` x 1, 2, 4... steps (``evidence["repeat"]``), so that a learning-rate back-off that did not
@@ -135,6 +142,7 @@ class StallDetector:
         self.plateau_flat = fraction("plateau_flat", plateau_flat)
         self.plateau_floor = positive("plateau_floor", plateau_floor)
         self.plateau_active = False
+        self.shrink_told = False  # the weights_shrink mode fired (once per run)
         self.seen = 0  # finite losses seen (the plateau mode's clock)
         self._width: OutputWidth | None = None
         self._loss_kind = "unknown"
@@ -192,6 +200,9 @@ class StallDetector:
         if stats.step % self.every:  # the common case: a stall is slow, look every `every` steps
             return []
         events = self._check(stats)
+        shrink = self._shrinking(stats)
+        if shrink is not None:
+            events.append(shrink)
         if self.chance is not None or self._width is not None:
             chance = self._at_chance(stats)
             if chance is not None:
@@ -379,6 +390,20 @@ class StallDetector:
                                "growth_high": self.growth_high, "start_tolerance": self.start_tolerance,
                                "lrs": list(stats.lrs)})
 
+    def _shrinking(self, stats: StepStats) -> Event | None:
+        """The weights_shrink mode (see :mod:`.shrink`): once per run."""
+        if self.shrink_told or self.first is None or len(self.window) < 20:
+            return None
+        reference = self.first if self.chance is None else min(self.first, self.chance)
+        growth = self._growth(stats)
+        if growth is None or growth > SHRINK_LOW or not reference > 0:
+            return None
+        median = _median(self.window.last(10).tolist())
+        if median < SHRINK_STILL * reference:
+            return None
+        self.shrink_told = True
+        return shrink_event(stats.step, growth, median, reference, list(stats.lrs))
+
     def _growth(self, stats: StepStats) -> float | None:
         first = self.first_weight
         if first is None or not stats.weights_finite or not (first > 0).any():
@@ -396,7 +421,7 @@ class StallDetector:
                 "hard_since": self.hard_since, "learn_fired": self.learn_fired, "learn_repeats": self.learn_repeats,
                 "chance": self.chance, "chance_source": self.chance_source, "chance_active": self.chance_active,
                 "chance_lrs": [list(x) for x in self._lrs], "plateau_active": self.plateau_active,
-                "seen": self.seen}
+                "shrink_told": self.shrink_told, "seen": self.seen}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
@@ -418,4 +443,5 @@ class StallDetector:
         self.chance_active = bool(state.get("chance_active", False))
         self._lrs = [(int(s), float(r)) for s, r in state.get("chance_lrs", [])]
         self.plateau_active = bool(state.get("plateau_active", False))
+        self.shrink_told = bool(state.get("shrink_told", False))
         self.seen = int(state.get("seen", len(self.window)))
