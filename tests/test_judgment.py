@@ -63,7 +63,7 @@ DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in
 #: with torch; the suite checks their structure and each model's first step
 _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8",
                  "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15",
-                 "fresh16", "fresh17", "fresh18", "fresh19", "fresh20"}
+                 "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -380,3 +380,10 @@ def test_dev_events(case: Case) -> None:
     else:
         assert j.first_event is not None, f"no accepted event ({case.events}); first: {j.any_event}"
         assert j.failure_step is None or j.first_event[0] <= j.failure_step, (j.first_event, j.failure_step)
+
+
+def test_fresh21_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh21 import CONTROLS, FRESH21, KINDS
+
+    _check_frozen_batch(FRESH21, "fresh21", CONTROLS, 16, min_cases=28)  # the brief: >= 12 healthy + 16 broken
+    assert set(KINDS) == {c.name for c in FRESH21 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}

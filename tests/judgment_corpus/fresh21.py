@@ -1,4 +1,4 @@
-"""The twenty-second held-out batch (issue 12, the nineteenth session's second): models new to the corpus, all
+"""The twenty-second held-out batch (issue 12, the nineteenth session's): models new to the corpus, all
 held-out (half ``"fresh21"``).
 
 Written and its labels checked in plain PyTorch (seeds 0 and 1) by someone who never read gradguard's diagnosis or
