@@ -6,7 +6,9 @@ before:
   read by a weight layer, or also added to a layer's input directly, still is; nor is an input the loss's graph does
   not reach at all;
 * a recurrent cell stepped over the sequence whose every parameter gets no gradient (its state detached inside the
-  time loop, the last state included): ``recurrence``, not a generic "no gradient" ``activation``.
+  time loop, the last state included): ``recurrence``, not a generic "no gradient" ``activation``;
+* a whole model left in eval mode while it trains (``model.eval()`` never undone), its BatchNorms holding statistics
+  they never collected: ``normalization``, as for BatchNorm layers frozen inside a model in training mode.
 """
 
 from __future__ import annotations
@@ -114,3 +116,94 @@ def test_a_cell_whose_state_is_detached_every_step_is_named_recurrence() -> None
 
 def _causes(d: object) -> list[str]:
     return [f.cause for f in d.findings if f.severity in ("warning", "critical")]  # type: ignore[attr-defined]
+
+
+def _conv_bn() -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1),
+                         nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+
+
+def test_a_whole_model_left_in_eval_mode_with_unused_batchnorm_statistics_is_normalization() -> None:
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.randn(16, 3, 8, 8, generator=g) * 3 + 2, torch.randint(0, 4, (16,), generator=g)
+    torch.manual_seed(0)
+    model = _conv_bn().eval()  # evaluated once before training, never put back in train mode
+    d = check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), 0.1, momentum=0.9))
+    (frozen,) = [f for f in d.findings if "frozen_batchnorm_layers" in f.evidence]
+    assert frozen.cause == "normalization" and frozen.severity == "warning" and frozen.evidence["model_in_eval_mode"]
+    assert frozen.evidence["frozen_batchnorm_layers"] == 2 and not model.training  # the user's mode is kept
+    # no optimizer: an evaluation step, not training
+    assert not [f for f in check(model, (x, y), F.cross_entropy).findings if "frozen_batchnorm_layers" in f.evidence]
+    # statistics learnt on data before freezing the whole model (a fine-tuning design): not flagged
+    learnt = _conv_bn().train()
+    with torch.no_grad():
+        for _ in range(3):
+            learnt(x)
+    learnt.eval()
+    d = check(learnt, (x, y), F.cross_entropy, torch.optim.SGD(learnt.parameters(), 0.1, momentum=0.9))
+    assert not [f for f in d.findings if "frozen_batchnorm_layers" in f.evidence]
+
+
+class _Coordinates(nn.Module):
+    """A DeepONet-style trunk (a 1-d coordinate through ReLU layers) times a branch of 32 sensor readings."""
+
+    def __init__(self, coords: int = 1) -> None:
+        super().__init__()
+        self.branch = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64))
+        self.trunk = nn.Sequential(nn.Linear(coords, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64))
+
+    def forward(self, inp: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        u, y = inp
+        return (self.branch(u) * self.trunk(y)).sum(-1, keepdim=True)
+
+
+def _dead_relu_warnings(coords: int, shift: float = 0.0) -> list[str]:
+    g = torch.Generator().manual_seed(4)
+    u = torch.randn(64, 32, generator=g)
+    y = torch.rand(64, coords, generator=g) * 0.3 if coords <= 3 else torch.randn(64, coords, generator=g)
+    torch.manual_seed(0)  # an init that leaves >= 50% of the first layer's units off over y in [0, 0.3]
+    model = _Coordinates(coords)
+    with torch.no_grad():
+        model.trunk[0].bias.sub_(shift)
+    target = torch.randn(64, 1, generator=g)
+    d = check(model, ((u, y), target), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3), confirm_steps=0)
+    return [f.cause for f in d.findings if f.severity != "info" and "dead_fraction" in f.evidence]
+
+
+def test_units_off_by_the_geometry_of_a_coordinate_input_are_not_dead_relus() -> None:
+    assert _dead_relu_warnings(coords=1) == []  # y in [0, 0.3]: many units off over the whole batch, by geometry
+    # the same trunk on 16 Gaussian features, its first biases at -2.5: the ReLU units are dead by a fault
+    assert _dead_relu_warnings(coords=16, shift=2.5) != []
+
+
+class _MemoryCell(nn.Module):
+    """h_t = tanh(W_x x_t + W_m m_t), m_t = 0.9 m_{t-1} + E h_{t-1}: W_m maps a 16-wide memory to 32 units (a
+    (32, 16) weight, read as two stacked 16x16 blocks); ``block_gain`` sets its second block's spectral radius."""
+
+    def __init__(self, block_gain: float) -> None:
+        super().__init__()
+        self.wx, self.wm, self.e = nn.Linear(4, 32), nn.Linear(16, 32, bias=False), nn.Linear(32, 16, bias=False)
+        self.head = nn.Linear(32, 3)
+        with torch.no_grad():
+            for i, gain in enumerate((0.9, block_gain)):
+                nn.init.orthogonal_(self.wm.weight[16 * i:16 * (i + 1)], gain=gain)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, m = x.new_zeros(x.shape[0], 32), x.new_zeros(x.shape[0], 16)
+        for t in range(x.shape[1]):
+            m = 0.9 * m + self.e(h)
+            h = torch.tanh(self.wx(x[:, t]) + self.wm(m))
+        return self.head(h)
+
+
+def test_a_weight_read_as_stacked_blocks_is_judged_as_a_gated_cell() -> None:
+    g = torch.Generator().manual_seed(5)
+    x, y = torch.randn(32, 24, 4, generator=g), torch.randint(0, 3, (32,), generator=g)
+    found = {}
+    for gain in (1.3, 6.0):
+        torch.manual_seed(0)
+        model = _MemoryCell(gain)
+        d = check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3), confirm_steps=0)
+        found[gain] = [f for f in d.findings if f.cause == "recurrence" and f.severity != "info"]
+    assert found[1.3] == []  # a block at radius 1.3 is within a gated cell's band (<= 3)
+    assert found[6.0] and found[6.0][0].evidence["spectral_radius"]["wm.weight[1]"] > 3

@@ -13,8 +13,8 @@ from ..events import Event
 
 __all__ = ["SHRINK_LOW", "SHRINK_STILL", "shrink_event"]
 
-#: the median layer weight norm, as a fraction of its first (floored as :meth:`StallDetector._growth` does), at or
-#: under which the weights count as collapsed (healthy corpus runs: >= 0.90)
+#: the median layer weight norm, as a fraction of its first (layers that start under a quarter of the median first
+#: non-zero norm left out), at or under which the weights count as collapsed (healthy corpus runs: >= 0.90)
 SHRINK_LOW = 0.5
 #: the loss counts as not come down while the median of its last 10 values is at least this fraction of its start
 #: (the smaller of the first 10 losses' median and the chance loss, when one is known)

@@ -78,10 +78,11 @@ class StallDetector:
       model fine-tuned from a checkpoint starts far under its chance loss and never raises it. Told once per
       episode, re-armed once the median is under the floor or falls again.
 
-    * ``"weights_shrink"``: the median layer's weight norm (each layer's first norm floored at a quarter of the
-      median first norm) has fallen to :data:`~gradguard.detectors.shrink.SHRINK_LOW` (0.5) of its first or under
-      while the median of the last 10 losses is still at least ``SHRINK_STILL`` (0.75) of the loss's start (the
-      smaller of the first 10 losses' median and the chance loss): weight decay far too strong for the learning rate
+    * ``"weights_shrink"``: the median layer's weight norm, over the layers whose first norm is at least a quarter
+      of the median first non-zero norm (zero-initialised layers have nothing to lose), has fallen to
+      :data:`~gradguard.detectors.shrink.SHRINK_LOW` (0.5) of its first or under while the median of the last 10
+      losses is still at least ``SHRINK_STILL`` (0.75) of the loss's start (the smaller of the first 10 losses'
+      median and the chance loss): weight decay far too strong for the learning rate
       (``evidence["likely_cause"] = "regularization"``; see :mod:`.shrink` for the measurement). Told once per run.
 
     Looks every ``window // 20`` steps (a stall is slow by nature; also while an episode is on); one event per
@@ -395,7 +396,7 @@ class StallDetector:
         if self.shrink_told or self.first is None or len(self.window) < 20:
             return None
         reference = self.first if self.chance is None else min(self.first, self.chance)
-        growth = self._growth(stats)
+        growth = self._shrink_ratio(stats)
         if growth is None or growth > SHRINK_LOW or not reference > 0:
             return None
         median = _median(self.window.last(10).tolist())
@@ -403,6 +404,15 @@ class StallDetector:
             return None
         self.shrink_told = True
         return shrink_event(stats.step, growth, median, reference, list(stats.lrs))
+
+    def _shrink_ratio(self, stats: StepStats) -> float | None:
+        """The median over layers of norm / first norm, over the layers that started at a quarter of the median first
+        non-zero norm or more (a zero-initialised output layer, layer scale or flow's scale has nothing to lose)."""
+        first = self.first_weight
+        if first is None or not stats.weights_finite or not (first > 0).any():
+            return None
+        keep = first >= max(0.25 * float(np.median(first[first > 0])), np.finfo(np.float64).tiny)
+        return float(np.median(np.asarray(stats.layer_weight_norm)[keep] / first[keep]))
 
     def _growth(self, stats: StepStats) -> float | None:
         first = self.first_weight

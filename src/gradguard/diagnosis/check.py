@@ -145,7 +145,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     notes: list[str] = warned_notes(probe)
     findings: list[Finding] = capped + warned_findings(probe)
     findings += _zero_network(model, step, probe)
-    findings += frozen_norm_findings(model, set(probe.call_counts))
+    findings += frozen_norm_findings(model, set(probe.call_counts), training=optimizer is not None)
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe)

@@ -120,10 +120,13 @@ def zero_network_findings(model: nn.Module, schemes: dict[str, tuple[str, float]
     )]
 
 
-def frozen_norm_findings(model: nn.Module, called: set[str] | None = None) -> list[Finding]:
+def frozen_norm_findings(model: nn.Module, called: set[str] | None = None, *, training: bool = False) -> list[Finding]:
     """``normalization`` (warning) for BatchNorm layers in eval mode, in a model in training mode, whose running
-    statistics were never collected (``called``: the module names the forward ran; None: all)."""
-    if not model.training:
+    statistics were never collected (``called``: the module names the forward ran; None: all). ``training``: the
+    step checked is a training step (an optimizer was given): a whole model left in eval mode counts too (its
+    ``model.eval()`` never undone by ``model.train()``)."""
+    whole = not model.training
+    if whole and not training:
         return []
     frozen: list[str] = []
     with torch.no_grad():
@@ -143,13 +146,18 @@ def frozen_norm_findings(model: nn.Module, called: set[str] | None = None) -> li
     return [Finding(
         cause="normalization", layers=frozen, severity="warning", confidence=0.8,
         evidence={"frozen_batchnorm_layers": len(frozen), "running_stats": "defaults (mean 0, var 1)",
+                  "model_in_eval_mode": whole,
                   "expected": "BatchNorm in training mode while training, or frozen with learnt statistics"},
-        message=(f"{len(frozen)} BatchNorm layer(s) are in eval mode while the model trains, with running statistics "
-                 "they never collected (mean 0, variance 1): they subtract 0 and divide by 1, so the network trains "
-                 "without normalisation."),
+        message=((f"The model is in eval mode (model.eval() never undone by model.train()) while it trains: its "
+                  f"{len(frozen)} BatchNorm layer(s) use running statistics they never collected" if whole else
+                  f"{len(frozen)} BatchNorm layer(s) are in eval mode while the model trains, with running statistics "
+                  "they never collected")
+                 + " (mean 0, variance 1): they subtract 0 and divide by 1, so the network trains without "
+                 "normalisation."),
         prescription=("Keep BatchNorm in training mode when training from scratch (freeze it only with statistics "
                       "learnt on data, e.g. from a pretrained model)."),
-        code="model.train()  # and drop the override that puts BatchNorm in eval mode",
+        code=("model.train()  # before the training loop (and after any evaluation)" if whole else
+              "model.train()  # and drop the override that puts BatchNorm in eval mode"),
         score=1.0,
     )]
 

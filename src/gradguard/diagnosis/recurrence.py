@@ -152,7 +152,9 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         squares = _square_blocks(user, name, stacked=probe.feeds_back.get(name, False))
         if not squares:
             continue
-        layer = RecurrentLayer(name, type(user).__name__, gated=False)
+        # a weight read as stacked gate blocks is judged as a gated cell's (a gate block's radius matters as a
+        # gated cell's does: the twenty-second batch's LMU reads a (32, 16) memory map, two blocks at 0.89 and 1.30)
+        layer = RecurrentLayer(name, type(user).__name__, gated=any(k.endswith("]") for k in squares))
         layer.radii = {k: spectral_radius(p) for k, p in squares.items()}
         layer.profile(_per_call(probe, name))
         out.append(layer)
