@@ -110,3 +110,21 @@ def test_weights_collapsing_under_a_huge_weight_decay_are_told_once_and_a_health
     assert 20 <= step < 120 and evidence["likely_cause"] == "regularization"
     assert evidence["weight_growth"] <= 0.5 and evidence["loss_vs_reference"] >= 0.75  # type: ignore[operator]
     assert _shrink_events(weight_decay=0.0) == [] and _shrink_events(weight_decay=1e-4) == []
+
+
+def test_weights_that_settle_at_a_balance_are_not_a_collapse_and_a_steady_collapse_is() -> None:
+    import dataclasses
+
+    def run(ratio_at: object) -> list[int]:
+        det, out = StallDetector(chance_loss=None), []
+        for step in range(200):
+            stats = dataclasses.replace(make(step, 1.0 + 0.001 * math.sin(step)),
+                                        layer_weight_norm=np.full(3, ratio_at(step)))  # type: ignore[operator]
+            out += [step for e in det(stats, ["a", "b", "c"]) if e.evidence.get("mode") == "weights_shrink"]
+        return out
+
+    # Adam's coupled decay: 0.3x by step 10, then held (GCNII at lr 0.01, wd 0.01; the loss takes 40 steps to fall)
+    assert run(lambda s: 1.0 if s == 0 else 0.3) == []
+    # decay that keeps pulling: 0.98x per step, the loss flat
+    (step,) = run(lambda s: 0.98 ** s)
+    assert 0.98 ** step <= 0.5 and step >= 50

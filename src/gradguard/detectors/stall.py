@@ -15,7 +15,7 @@ from ..stats import StepStats, UpdateStats
 from ._checks import at_least, at_least_zero, fraction, optional_positive, positive
 from ._history import Window
 from .chance import OutputWidth, chance_of, loss_kind
-from .shrink import SHRINK_LOW, SHRINK_STILL, shrink_event
+from .shrink import SHRINK_FALLING, SHRINK_LAG, SHRINK_LOW, SHRINK_STILL, shrink_event
 
 _RATIOS_KEPT = 64  # update measurements remembered (every update_every steps: a few hundred steps at the default)
 
@@ -80,9 +80,10 @@ class StallDetector:
 
     * ``"weights_shrink"``: the median layer's weight norm, over the layers whose first norm is at least a quarter
       of the median first non-zero norm (zero-initialised layers have nothing to lose), has fallen to
-      :data:`~gradguard.detectors.shrink.SHRINK_LOW` (0.5) of its first or under while the median of the last 10
-      losses is still at least ``SHRINK_STILL`` (0.75) of the loss's start (the smaller of the first 10 losses'
-      median and the chance loss): weight decay far too strong for the learning rate
+      :data:`~gradguard.detectors.shrink.SHRINK_LOW` (0.5) of its first or under, and is still falling (at most 0.9x
+      its value 50 steps before: Adam's coupled decay that settled at a balance is no collapse), while the median of
+      the last 10 losses is still at least ``SHRINK_STILL`` (0.75) of the loss's start (the smaller of the first 10
+      losses' median and the chance loss): weight decay far too strong for the learning rate
       (``evidence["likely_cause"] = "regularization"``; see :mod:`.shrink` for the measurement). Told once per run.
 
     Looks every ``window // 20`` steps (a stall is slow by nature; also while an episode is on); one event per
@@ -144,6 +145,7 @@ class StallDetector:
         self.plateau_floor = positive("plateau_floor", plateau_floor)
         self.plateau_active = False
         self.shrink_told = False  # the weights_shrink mode fired (once per run)
+        self.shrink_hist: list[tuple[int, float]] = []  # (step, median weight ratio) at the checks, SHRINK_LAG back
         self.seen = 0  # finite losses seen (the plateau mode's clock)
         self._width: OutputWidth | None = None
         self._loss_kind = "unknown"
@@ -397,7 +399,14 @@ class StallDetector:
             return None
         reference = self.first if self.chance is None else min(self.first, self.chance)
         growth = self._shrink_ratio(stats)
-        if growth is None or growth > SHRINK_LOW or not reference > 0:
+        if growth is None:
+            return None
+        hist = self.shrink_hist
+        hist.append((stats.step, growth))
+        while len(hist) > 2 and hist[1][0] <= stats.step - SHRINK_LAG:
+            del hist[0]
+        before = hist[0][1] if hist[0][0] <= stats.step - SHRINK_LAG else None
+        if growth > SHRINK_LOW or not reference > 0 or before is None or growth > SHRINK_FALLING * before:
             return None
         median = _median(self.window.last(10).tolist())
         if median < SHRINK_STILL * reference:
@@ -431,7 +440,8 @@ class StallDetector:
                 "hard_since": self.hard_since, "learn_fired": self.learn_fired, "learn_repeats": self.learn_repeats,
                 "chance": self.chance, "chance_source": self.chance_source, "chance_active": self.chance_active,
                 "chance_lrs": [list(x) for x in self._lrs], "plateau_active": self.plateau_active,
-                "shrink_told": self.shrink_told, "seen": self.seen}
+                "shrink_told": self.shrink_told, "shrink_hist": [list(x) for x in self.shrink_hist],
+                "seen": self.seen}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
@@ -454,4 +464,5 @@ class StallDetector:
         self._lrs = [(int(s), float(r)) for s, r in state.get("chance_lrs", [])]
         self.plateau_active = bool(state.get("plateau_active", False))
         self.shrink_told = bool(state.get("shrink_told", False))
+        self.shrink_hist = [(int(a), float(b)) for a, b in state.get("shrink_hist", [])]
         self.seen = int(state.get("seen", len(self.window)))
