@@ -8,7 +8,9 @@ before:
 * a recurrent cell stepped over the sequence whose every parameter gets no gradient (its state detached inside the
   time loop, the last state included): ``recurrence``, not a generic "no gradient" ``activation``;
 * a whole model left in eval mode while it trains (``model.eval()`` never undone), its BatchNorms holding statistics
-  they never collected: ``normalization``, as for BatchNorm layers frozen inside a model in training mode.
+  they never collected: ``normalization``, as for BatchNorm layers frozen inside a model in training mode;
+* a model with one weight matrix (an embedding table) whose loss is dominated by an L2 term on it: ``regularization``
+  (the penalty rule wanted two aligned matrices to agree on one coefficient).
 """
 
 from __future__ import annotations
@@ -207,3 +209,35 @@ def test_a_weight_read_as_stacked_blocks_is_judged_as_a_gated_cell() -> None:
         found[gain] = [f for f in d.findings if f.cause == "recurrence" and f.severity != "info"]
     assert found[1.3] == []  # a block at radius 1.3 is within a gated cell's band (<= 3)
     assert found[6.0] and found[6.0][0].evidence["spectral_radius"]["wm.weight[1]"] > 3
+
+
+class _Factorisation(nn.Module):
+    """One embedding table for users and items; a pair's score is the dot product of their rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(96, 32)
+        nn.init.normal_(self.emb.weight, std=0.1)
+
+    def forward(self, pairs: torch.Tensor) -> torch.Tensor:
+        e = self.emb(pairs)
+        return (e[:, 0] * e[:, 1]).sum(-1)
+
+
+def test_an_l2_term_dominating_a_one_table_model_is_regularization() -> None:
+    g = torch.Generator().manual_seed(6)
+    pairs = torch.stack([torch.randint(0, 48, (64,), generator=g), torch.randint(48, 96, (64,), generator=g)], 1)
+    y = torch.randint(0, 2, (64,), generator=g).float()
+    for c, penalised in ((1e-4, False), (1.0, True)):  # 1.0: a per-sample coefficient multiplied by the batch size
+        torch.manual_seed(0)
+        model = _Factorisation()
+
+        def closure(m: nn.Module, c: float = c) -> torch.Tensor:
+            rows = m.emb(pairs)
+            return F.binary_cross_entropy_with_logits(m(pairs), y) + c * rows.pow(2).sum() / 2
+
+        d = check(model, closure=closure, optimizer=torch.optim.Adam(model.parameters(), 1e-3), confirm_steps=0)
+        found = [f for f in d.findings if f.cause == "regularization" and f.severity != "info"]
+        assert bool(found) == penalised, (c, [f.message for f in found])
+        if penalised:
+            assert found[0].evidence["weight_matrices"] == 1 and "one weight matrix" in found[0].message

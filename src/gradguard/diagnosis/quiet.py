@@ -10,7 +10,7 @@ every seen half of the judgment corpus (dev, heldout, fresh..fresh9, seeds 0 and
   at or above ``PENALTY_ALIGN_WARN`` (critical at ``PENALTY_ALIGN_CRIT``; a task gradient is nearly orthogonal to
   the weights: healthy seen cases <= 0.124), on at least 2 matrices whose implied coefficients agree within
   ``PENALTY_COEF_SPREAD`` decades (one penalty; an init of all-positive weights aligns its gradient with the weights
-  too, with coefficients 1.7 decades apart).
+  too, with coefficients 1.7 decades apart) — or on the model's only weight matrix (an embedding table).
 * ``lr`` — **a learning rate far too small for the optimizer**: at the schedule's peak (the lr now without a
   schedule, so a warm-up from 0 is judged at its peak) one step moves the weights by so small a share of their size
   that no run of practical length gets anywhere. Adam family (sign-like steps): the parameter-weighted median of
@@ -252,7 +252,10 @@ def quiet_findings(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Op
 
 
 def _penalty(m: QuietMeasures) -> list[Finding]:
-    if m.align is None or m.align < PENALTY_ALIGN_WARN or len(m.aligned) < 2 or \
+    # two aligned matrices whose coefficients agree name one penalty; a model with one weight matrix (an embedding
+    # table: LightGCN, matrix factorisation) has no second to agree with, and its one matrix aligned is the model
+    single = m.align_layers == 1 and len(m.aligned) == 1
+    if m.align is None or m.align < PENALTY_ALIGN_WARN or (len(m.aligned) < 2 and not single) or \
             m.coef_spread is None or m.coef_spread > PENALTY_COEF_SPREAD:
         return []
     coef = m.coef_median if m.coef_median is not None else float("nan")
@@ -264,9 +267,12 @@ def _penalty(m: QuietMeasures) -> list[Finding]:
                   "implied_coefficient_spread_decades": round(m.coef_spread, 3),
                   "expected": f"cos(g, W) median < {PENALTY_ALIGN_WARN:g} (healthy runs of the corpus: <= "
                               f"{PENALTY_ALIGN_HEALTHY:g}, a task gradient is nearly orthogonal to the weights)"},
-        message=(f"The gradient of {len(m.aligned)} of {m.align_layers} weight matrices points along the weights "
-                 f"themselves (median cos(g, W) = {m.align:.2f}; healthy runs: <= {PENALTY_ALIGN_HEALTHY:g}), with "
-                 f"one common coefficient: the loss is dominated by a penalty on the weights' size (an L2 term "
+        message=((f"The gradient of the model's one weight matrix points along the weights themselves (cos(g, W) = "
+                  f"{m.align:.2f}; healthy runs: <= {PENALTY_ALIGN_HEALTHY:g})" if single else
+                  f"The gradient of {len(m.aligned)} of {m.align_layers} weight matrices points along the weights "
+                  f"themselves (median cos(g, W) = {m.align:.2f}; healthy runs: <= {PENALTY_ALIGN_HEALTHY:g}), with "
+                  "one common coefficient")
+                 + f": the loss is dominated by a penalty on the weights' size (an L2 term "
                  f"c * sum(W^2) with c about {coef / 2:.2g}), so every step mostly shrinks the weights instead of "
                  "fitting the data."),
         prescription=("Make the penalty a small part of the loss: a coefficient typed for a mean applied to a sum "
