@@ -10,7 +10,9 @@ before:
 * a whole model left in eval mode while it trains (``model.eval()`` never undone), its BatchNorms holding statistics
   they never collected: ``normalization``, as for BatchNorm layers frozen inside a model in training mode;
 * a model with one weight matrix (an embedding table) whose loss is dominated by an L2 term on it: ``regularization``
-  (the penalty rule wanted two aligned matrices to agree on one coefficient).
+  (the penalty rule wanted two aligned matrices to agree on one coefficient);
+* a learning-rate schedule that collapses from its start (a per-epoch decay stepped every batch: 1e-3 of its peak
+  within 100 steps) or turns the lr negative (a cosine without its ``(1 + cos) / 2``): ``lr``.
 """
 
 from __future__ import annotations
@@ -241,3 +243,27 @@ def test_an_l2_term_dominating_a_one_table_model_is_regularization() -> None:
         assert bool(found) == penalised, (c, [f.message for f in found])
         if penalised:
             assert found[0].evidence["weight_matrices"] == 1 and "one weight matrix" in found[0].message
+
+
+def _schedule_causes(make: object) -> list[str]:
+    g = torch.Generator().manual_seed(7)
+    x, y = torch.randn(64, 16, generator=g), torch.randint(0, 4, (64,), generator=g)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    sched = make(opt)  # type: ignore[operator]
+    d = check(model, (x, y), F.cross_entropy, opt, scheduler=sched, confirm_steps=0)
+    assert opt.param_groups[0]["lr"] == 0.05 and sched.last_epoch == 0  # the schedule is read, then put back
+    return [f.cause for f in d.findings if f.severity == "critical" and "scheduler" in f.evidence]
+
+
+def test_a_schedule_that_collapses_or_turns_the_lr_negative_is_lr() -> None:
+    import math
+
+    lr_sched = torch.optim.lr_scheduler
+    assert _schedule_causes(lambda o: lr_sched.ExponentialLR(o, gamma=0.9)) == ["lr"]  # per-epoch gamma, per batch
+    assert _schedule_causes(lambda o: lr_sched.LambdaLR(o, lambda t: math.cos(math.pi * t / 150))) == ["lr"]
+    # healthy: a cosine to 0 over 200 steps, a step decay per 100 steps, an epoch decay stepped per epoch
+    assert _schedule_causes(lambda o: lr_sched.CosineAnnealingLR(o, T_max=200)) == []
+    assert _schedule_causes(lambda o: lr_sched.StepLR(o, step_size=100, gamma=0.1)) == []
+    assert _schedule_causes(lambda o: lr_sched.ExponentialLR(o, gamma=0.99)) == []

@@ -35,7 +35,7 @@ from .probe import run_probe
 from .propagation import analyse_propagation
 from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
-from .schedule import scheduler_peak_lrs, unbounded_findings
+from .schedule import collapse_findings, scheduler_peak_lrs, unbounded_findings
 from .slips import (
     constant_weight_findings,
     dropout_findings,
@@ -182,7 +182,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     else:
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
-    findings += unbounded_findings(scheduler, optimizer)
+    findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer)
     explain(findings, family, trained, weight_decay)
     localise(findings, probe)
     if confirm_steps > 0 and optimizer is not None:

@@ -23,7 +23,8 @@ import torch
 
 from .findings import Finding
 
-__all__ = ["HORIZON", "RISE_PER_DECADE", "RISE_STEPS", "scheduler_peak_lrs", "unbounded_findings"]
+__all__ = ["COLLAPSE_SHARE", "COLLAPSE_STEPS", "HORIZON", "RISE_PER_DECADE", "RISE_STEPS", "collapse_findings",
+           "scheduler_peak_lrs", "unbounded_findings"]
 
 #: steps of the schedule looked ahead (a warm-up longer than this is judged at the lr it reaches by then)
 HORIZON = 2000
@@ -31,6 +32,11 @@ HORIZON = 2000
 RISE_STEPS = (20_000, 200_000, 2_000_000)
 #: growth per tenfold of steps, over both decades, from which the schedule is unbounded
 RISE_PER_DECADE = 3.0
+#: steps of a schedule's start over which a collapse of the lr is judged (:func:`collapse_findings`)
+COLLAPSE_STEPS = 100
+#: the share of its peak under which the lr has collapsed by step :data:`COLLAPSE_STEPS` (seen halves: healthy
+#: schedules keep >= 0.44 of their peak there; a per-epoch decay stepped per batch 2.7e-5, a compounded warm-up 5e-7)
+COLLAPSE_SHARE = 1e-3
 
 
 def scheduler_peak_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None,
@@ -67,6 +73,82 @@ def scheduler_peak_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None,
     finally:
         _restore(scheduler, state, groups, current)
     return peaks
+
+
+def _walk(scheduler: Any, optimizer: torch.optim.Optimizer, steps: int) -> list[list[float]] | None:
+    """Each group's lr at the scheduler's current step and its next ``steps`` steps (fewer when the schedule ends),
+    read as :func:`scheduler_peak_lrs` reads it (a ``LambdaLR`` from its lambdas, any other stepped and put back)."""
+    groups = optimizer.param_groups
+    current = [float(g["lr"]) for g in groups]
+    if isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR):
+        last = int(scheduler.last_epoch)
+        try:
+            return [[float(b) * float(f(t)) for t in range(last, last + steps + 1)]
+                    for b, f in zip(scheduler.base_lrs, scheduler.lr_lambdas, strict=True)]
+        except Exception:
+            return None
+    state = scheduler.state_dict()
+    rows = [[c] for c in current]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(steps):
+                scheduler.step()
+                for row, g in zip(rows, groups, strict=True):
+                    row.append(float(g["lr"]))
+    except Exception:  # the schedule ended or cannot step on its own
+        pass
+    finally:
+        _restore(scheduler, state, groups, current)
+    return rows
+
+
+def collapse_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[Finding]:
+    """``lr`` (critical) when, from a schedule's start (its step < :data:`COLLAPSE_STEPS`), a group's lr goes below 0
+    within ``2 * COLLAPSE_STEPS`` steps (a cosine written without its ``(1 + cos) / 2``: gradient ascent), or is at
+    most :data:`COLLAPSE_SHARE` of its peak after :data:`COLLAPSE_STEPS` steps (a per-epoch decay stepped every
+    batch, a warm-up factor compounded); [] otherwise, for a schedule that ends sooner, or one that cannot be read."""
+    if scheduler is None or optimizer is None or int(getattr(scheduler, "last_epoch", 0)) >= COLLAPSE_STEPS:
+        return []
+    rows = _walk(scheduler, optimizer, 2 * COLLAPSE_STEPS)
+    if not rows:
+        return []
+    name = type(scheduler).__name__
+    for row in rows:
+        bad = next((t for t, v in enumerate(row) if v < 0), None)
+        if bad is not None:
+            return [_schedule_finding(
+                name, {"lr_now": row[0], "first_negative_step": bad, "lr_there": row[bad]},
+                f"The learning-rate schedule turns the lr negative: {row[bad]:.3g} at {bad} steps from now (it is "
+                f"{row[0]:.3g} now). A negative lr climbs the loss: a cosine written lr * cos(pi t / T) instead of "
+                "lr * (1 + cos(pi t / T)) / 2 does this in its second half.",
+                "Keep every factor of the schedule in [0, 1].",
+                "LambdaLR(optimizer, lambda t: 0.5 * (1 + math.cos(math.pi * min(t, T) / T)))", 3.0)]
+    for row in rows:
+        if len(row) <= COLLAPSE_STEPS:
+            continue
+        peak, there = max(row[:COLLAPSE_STEPS + 1]), row[COLLAPSE_STEPS]
+        if peak > 0 and math.isfinite(peak) and there <= COLLAPSE_SHARE * peak:
+            return [_schedule_finding(
+                name, {"lr_peak": peak, f"lr_after_{COLLAPSE_STEPS}_steps": there, "share": there / peak,
+                       "expected": f"> {COLLAPSE_SHARE:g} of the peak (healthy schedules: >= 0.44)"},
+                f"The learning-rate schedule collapses: within {COLLAPSE_STEPS} steps the lr falls from {peak:.3g} "
+                f"to {there:.3g} ({there / peak:.1g} of it), after which the weights barely move. A decay meant per "
+                "epoch (StepLR, ExponentialLR) stepped after every batch, or a warm-up factor multiplied into the lr "
+                "at every step instead of set, does this.",
+                "Step an epoch-based scheduler once per epoch (or convert its step_size/gamma to batches); set the "
+                "warm-up lr from the base lr at each step instead of multiplying the current one.",
+                "for epoch in range(epochs):\n    for batch in loader:\n        ...\n        optimizer.step()\n"
+                "    scheduler.step()  # once per epoch",
+                math.log10(peak / there) if there > 0 else 6.0)]
+    return []
+
+
+def _schedule_finding(scheduler: str, evidence: dict[str, Any], message: str, prescription: str, code: str,
+                      score: float) -> Finding:
+    return Finding(cause="lr", layers=[], severity="critical", confidence=0.9,
+                   evidence={"scheduler": scheduler, **evidence}, message=message, prescription=prescription,
+                   code=code, score=score)
 
 
 def _restore(scheduler: Any, state: dict[str, Any], groups: list[dict[str, Any]], lrs: list[float]) -> None:
