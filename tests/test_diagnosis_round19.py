@@ -267,3 +267,30 @@ def test_a_schedule_that_collapses_or_turns_the_lr_negative_is_lr() -> None:
     assert _schedule_causes(lambda o: lr_sched.CosineAnnealingLR(o, T_max=200)) == []
     assert _schedule_causes(lambda o: lr_sched.StepLR(o, step_size=100, gamma=0.1)) == []
     assert _schedule_causes(lambda o: lr_sched.ExponentialLR(o, gamma=0.99)) == []
+
+
+class _HandWrittenPlateau:
+    """A user's scheduler with ``step()`` and ``get_last_lr()`` only (no ``state_dict``): it cannot be put back."""
+
+    def __init__(self, opt: torch.optim.Optimizer) -> None:
+        self.optimizer, self.bad = opt, 0
+
+    def step(self) -> None:
+        self.bad += 1
+        if self.bad % 10 == 0:
+            for g in self.optimizer.param_groups:
+                g["lr"] *= 0.5
+
+    def get_last_lr(self) -> list[float]:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+
+def test_a_scheduler_that_cannot_be_put_back_is_not_stepped_and_check_runs() -> None:
+    g = torch.Generator().manual_seed(8)
+    x, y = torch.randn(64, 16, generator=g), torch.randint(0, 4, (64,), generator=g)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 4))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = _HandWrittenPlateau(opt)
+    d = check(model, (x, y), F.cross_entropy, opt, scheduler=sched, confirm_steps=0)  # raised AttributeError before
+    assert sched.bad == 0 and opt.param_groups[0]["lr"] == 1e-3 and _causes(d) == []

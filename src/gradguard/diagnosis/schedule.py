@@ -46,7 +46,8 @@ def scheduler_peak_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None,
     a schedule that ends sooner (``OneCycleLR`` past ``total_steps``) is read up to its end.
 
     A ``LambdaLR`` is read from its lambdas without stepping it; any other scheduler is stepped ``horizon`` times
-    and put back exactly (its ``state_dict`` and the groups' lrs restored)."""
+    and put back exactly (its ``state_dict`` and the groups' lrs restored); one without ``state_dict`` and
+    ``load_state_dict`` is not stepped (None)."""
     if scheduler is None or optimizer is None:
         return None
     groups = optimizer.param_groups
@@ -58,6 +59,8 @@ def scheduler_peak_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None,
                     for c, b, f in zip(current, base, scheduler.lr_lambdas, strict=True)]
         except Exception:
             return None
+    if not _restorable(scheduler):
+        return None
     state = scheduler.state_dict()
     peaks, stepped = list(current), 0
     try:
@@ -87,6 +90,8 @@ def _walk(scheduler: Any, optimizer: torch.optim.Optimizer, steps: int) -> list[
                     for b, f in zip(scheduler.base_lrs, scheduler.lr_lambdas, strict=True)]
         except Exception:
             return None
+    if not _restorable(scheduler):
+        return None
     state = scheduler.state_dict()
     rows = [[c] for c in current]
     try:
@@ -149,6 +154,12 @@ def _schedule_finding(scheduler: str, evidence: dict[str, Any], message: str, pr
     return Finding(cause="lr", layers=[], severity="critical", confidence=0.9,
                    evidence={"scheduler": scheduler, **evidence}, message=message, prescription=prescription,
                    code=code, score=score)
+
+
+def _restorable(scheduler: Any) -> bool:
+    """A scheduler stepped here must be put back exactly: one without ``state_dict``/``load_state_dict`` (a
+    hand-written class with only ``step`` and ``get_last_lr``) is not stepped (its future lrs are not read)."""
+    return callable(getattr(scheduler, "state_dict", None)) and callable(getattr(scheduler, "load_state_dict", None))
 
 
 def _restore(scheduler: Any, state: dict[str, Any], groups: list[dict[str, Any]], lrs: list[float]) -> None:
