@@ -12,7 +12,9 @@ before:
 * a model with one weight matrix (an embedding table) whose loss is dominated by an L2 term on it: ``regularization``
   (the penalty rule wanted two aligned matrices to agree on one coefficient);
 * a learning-rate schedule that collapses from its start (a per-epoch decay stepped every batch: 1e-3 of its peak
-  within 100 steps) or turns the lr negative (a cosine without its ``(1 + cos) / 2``): ``lr``.
+  within 100 steps) or turns the lr negative (a cosine without its ``(1 + cos) / 2``): ``lr``;
+* a matrix recurrence written inline from raw parameters (``h = h + eps * (h @ A.T + ...)`` in a Python loop, no
+  module called per step): found in the graph, ``recurrence`` when the gradient explodes or vanishes over time.
 """
 
 from __future__ import annotations
@@ -294,3 +296,36 @@ def test_a_scheduler_that_cannot_be_put_back_is_not_stepped_and_check_runs() -> 
     sched = _HandWrittenPlateau(opt)
     d = check(model, (x, y), F.cross_entropy, opt, scheduler=sched, confirm_steps=0)  # raised AttributeError before
     assert sched.bad == 0 and opt.param_groups[0]["lr"] == 1e-3 and _causes(d) == []
+
+
+class _InlineRecurrence(nn.Module):
+    """h_t = h_(t-1) + eps * tanh(h_(t-1) @ A.T + U x_t) with ``A`` a raw parameter (no module per step)."""
+
+    def __init__(self, std: float, residual: bool = True) -> None:
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(32, 32) * std)
+        self.u, self.head = nn.Linear(4, 32), nn.Linear(32, 3)
+        self.residual = residual
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x.new_zeros(x.shape[0], 32)
+        for t in range(x.shape[1]):
+            step = 0.1 * (h @ self.a.T + torch.tanh(self.u(x[:, t])))
+            h = h + step if self.residual else step
+        return self.head(h)
+
+
+def test_an_inline_matrix_recurrence_is_read_from_the_graph() -> None:
+    g = torch.Generator().manual_seed(9)
+    x, y = torch.randn(32, 30, 4, generator=g), torch.randint(0, 3, (32,), generator=g)
+    found = {}
+    for label, kwargs in (("healthy", {"std": 32 ** -0.5}), ("large", {"std": 10.0}),
+                          ("no state", {"std": 32 ** -0.5, "residual": False})):
+        torch.manual_seed(0)
+        model = _InlineRecurrence(**kwargs)  # type: ignore[arg-type]
+        d = check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3), confirm_steps=0)
+        found[label] = [f for f in d.findings if f.cause == "recurrence" and f.severity != "info"]
+    assert found["healthy"] == []
+    assert found["large"] and found["large"][0].evidence["kind"] == "matrix recurrence"
+    assert max(found["large"][0].evidence["spectral_radius"].values()) > 3  # 10 sqrt(32): it blows up in time
+    assert found["no state"] and found["no state"][0].evidence["decades_over_sequence"] < -3  # h = eps * (...)

@@ -10,7 +10,8 @@ every seen half of the judgment corpus (dev, heldout, fresh..fresh9, seeds 0 and
   at or above ``PENALTY_ALIGN_WARN`` (critical at ``PENALTY_ALIGN_CRIT``; a task gradient is nearly orthogonal to
   the weights: healthy seen cases <= 0.124), on at least 2 matrices whose implied coefficients agree within
   ``PENALTY_COEF_SPREAD`` decades (one penalty; an init of all-positive weights aligns its gradient with the weights
-  too, with coefficients 1.7 decades apart) — or on the model's only weight matrix (an embedding table).
+  too, with coefficients 1.7 decades apart) — or on the model's only weight matrix when it holds at least
+  ``SINGLE_MIN_ELEMENTS`` (an embedding table).
 * ``lr`` — **a learning rate far too small for the optimizer**: at the schedule's peak (the lr now without a
   schedule, so a warm-up from 0 is judged at its peak) one step moves the weights by so small a share of their size
   that no run of practical length gets anywhere. Adam family (sign-like steps): the parameter-weighted median of
@@ -55,6 +56,10 @@ __all__ = ["ADAM_TINY_SHARE", "IDEAL_CHANCE_SHARE", "PENALTY_ALIGN_CRIT", "PENAL
            "quiet_findings", "sgd_grad_scale"]
 
 PENALTY_ALIGN_WARN, PENALTY_ALIGN_CRIT, PENALTY_ALIGN_HEALTHY = 0.5, 0.9, 0.13
+#: a model's only weight matrix must hold this many elements for its alignment alone to name a penalty: a random
+#: cosine between n-element vectors spreads by ~1/sqrt(n), and a small regression whose data wants its weights near 0
+#: (a Linear(8, 1) on noise) aligns its gradient with them without any penalty; LightGCN's table holds 10,240
+SINGLE_MIN_ELEMENTS = 1024
 #: the aligned matrices' implied coefficients <g, W> / <W, W> agree within this many decades (one penalty)
 PENALTY_COEF_SPREAD = 1.0
 ADAM_TINY_SHARE, ADAM_HEALTHY_MIN, ADAM_TARGET = 3e-5, 2.7e-3, 1e-2
@@ -75,6 +80,8 @@ class QuietMeasures:
     #: weight matrices measured, and those with cos(g, W) >= PENALTY_ALIGN_WARN
     align_layers: int = 0
     aligned: list[str] = field(default_factory=list)
+    #: elements of the aligned matrices, by name
+    aligned_sizes: dict[str, int] = field(default_factory=dict)
     #: decades between the largest and smallest implied penalty coefficient over the aligned matrices
     coef_spread: float | None = None
     coef_median: float | None = None
@@ -223,6 +230,7 @@ def measure_quiet(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Opt
     out.align, cos, coef = penalty_alignment(probe)
     out.align_layers = len(cos)
     out.aligned = [n for n, c in cos.items() if c >= PENALTY_ALIGN_WARN]
+    out.aligned_sizes = {n: probe.params[n].numel() for n in out.aligned if n in probe.params}
     if out.aligned:
         vals = [coef[n] for n in out.aligned]
         out.coef_spread = math.log10(max(vals) / min(vals)) if min(vals) > 0 else float("inf")
@@ -254,7 +262,8 @@ def quiet_findings(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Op
 def _penalty(m: QuietMeasures) -> list[Finding]:
     # two aligned matrices whose coefficients agree name one penalty; a model with one weight matrix (an embedding
     # table: LightGCN, matrix factorisation) has no second to agree with, and its one matrix aligned is the model
-    single = m.align_layers == 1 and len(m.aligned) == 1
+    single = m.align_layers == 1 and len(m.aligned) == 1 and \
+        m.aligned_sizes.get(m.aligned[0], 0) >= SINGLE_MIN_ELEMENTS
     if m.align is None or m.align < PENALTY_ALIGN_WARN or (len(m.aligned) < 2 and not single) or \
             m.coef_spread is None or m.coef_spread > PENALTY_COEF_SPREAD:
         return []

@@ -55,6 +55,11 @@ HELD_QUARTER = 0.25
 #: a module applied repeatedly whose weight is ``k`` square blocks stacked (``k`` <= this) is read block by block
 MAX_STACKED = 4
 GATED_VANISHING = (8.0, 12.0)
+#: decades of growth over the sequence at which an inline matrix recurrence (:mod:`.reuse`) is a warning and
+#: critical: such a matrix is mostly an ODE discretisation built to sit at the edge of stability (an
+#: AntisymmetricRNN's Euler step, healthy, grows its gradient 2.25 decades over 24 steps; the broken Lipschitz RNN at
+#: std 10: 20-30 decades; a clockwork RNN's N(0, 1) blocks 2.1-2.3, named by their radius 4.2-4.7 > 3 instead)
+MATRIX_EXPLODING = (3.0, 3.0)
 #: a vanilla recurrent weight with a radius outside this band is a warning even when this batch does not show it
 RADIUS_BAND = (0.5, 1.2)
 #: a gated cell's recurrent gate block with a radius above this is a warning even when this batch does not show it:
@@ -191,8 +196,13 @@ def _elementwise(probe: ProbeResult, known: set[str]) -> list[RecurrentLayer]:
             continue
         if probe.call_counts.get(owner, 0) >= MIN_CALLS:
             continue
-        layer = RecurrentLayer(pname, "element-wise recurrence", gated=False)
-        layer.radii = {pname: float(probe.params[pname].detach().abs().max())}
+        matrix = use.radius is not None
+        # a matrix written inline often sits inside an Euler or residual update (h + eps * (A h + ...)), whose step
+        # is I + eps A, not A: its radius is judged with a gated cell's tolerance (up to GATED_RADIUS_MAX) and the
+        # measured gradient over time decides (the twenty-third batch's healthy Lipschitz RNN: radius 1.9, 1.3x)
+        layer = RecurrentLayer(pname, "matrix recurrence" if matrix else "element-wise recurrence", gated=matrix)
+        layer.radii = {pname: use.radius if use.radius is not None else
+                       float(probe.params[pname].detach().abs().max())}
         layer.profile(list(use.grads))
         layer.steps = use.uses
         out.append(layer)
@@ -209,7 +219,9 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
     findings: list[Finding] = []
     for layer in find_recurrent(probe):
         rho, dec = layer.radius, layer.decades
-        if layer.gated:
+        if layer.kind == "matrix recurrence" and (dec or 0.0) > 0:
+            warn, crit = MATRIX_EXPLODING
+        elif layer.gated:
             warn, crit = GATED_EXPLODING if (dec or 0.0) > 0 else GATED_VANISHING
         else:
             warn, crit = VANILLA_DECADES if (dec or 0.0) > 0 else VANILLA_VANISHING

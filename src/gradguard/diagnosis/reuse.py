@@ -13,6 +13,7 @@ recurrence's spectral radius (that of ``diag(u)``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,9 @@ class ElementwiseUse:
 
     uses: int
     grads: list[float | None] = field(default_factory=list)
+    #: the spectral radius of the recurrent matrix, for a matrix recurrence (None: an element-wise one, whose radius
+    #: is ``max |u|`` of the parameter itself)
+    radius: float | None = None
 
 
 #: autograd nodes walked back from a product looking for the previous one
@@ -84,6 +88,10 @@ class ReuseWatch:
         ordered = {n: sorted(c, key=lambda x: x._sequence_nr()) for n, c in consumers.items()
                    if len(c) >= MIN_USES and mul_only[n]}
         self._nodes = {n: c for n, c in ordered.items() if _feeds_back(c[0], c[1])}
+        self._radius: dict[str, float] = {}
+        for name, (nodes, radius) in _matrix_recurrences(seen, params).items():
+            if name not in self._nodes:
+                self._nodes[name], self._radius[name] = nodes, radius
         self._grads: dict[str, list[torch.Tensor | None]] = {n: [None] * len(c) for n, c in self._nodes.items()}
         self._handles: list[Any] = []
         for name, nodes in self._nodes.items():
@@ -100,9 +108,92 @@ class ReuseWatch:
     def finish(self) -> dict[str, ElementwiseUse]:
         """The element-wise recurrent weights by parameter name, with the gradient at each step."""
         self.remove()
-        return {n: ElementwiseUse(len(g), [None if t is None else float(t) for t in g]) for n, g in self._grads.items()}
+        return {n: ElementwiseUse(len(g), [None if t is None else float(t) for t in g], self._radius.get(n))
+                for n, g in self._grads.items()}
 
     def remove(self) -> None:
         for h in self._handles:
             h.remove()
         self._handles = []
+
+
+#: autograd ops of a matrix product (``h @ A.T``, ``F.linear(h, A)``), and the saved operand of each input slot
+_PRODUCTS = {"MmBackward0": ("_saved_self", "_saved_mat2"), "AddmmBackward0": (None, "_saved_mat1", "_saved_mat2")}
+#: nodes walked below a candidate recurrent matrix to check it is made of parameters only
+_MATRIX_BUDGET = 256
+
+
+def _matrix_recurrences(nodes: set[Any], params: dict[str, torch.nn.Parameter]) -> dict[str, tuple[list[Any], float]]:
+    """Matrix recurrences written inline (``h = h + eps * (h @ A.T + ...)`` in a Python loop, ``A`` built from raw
+    parameters, or a raw parameter ``h @ self.W``: a Lipschitz or antisymmetric RNN): a tensor made of trainable
+    parameters only that ``>= MIN_USES`` matrix products consume, the first product feeding the second (the weights
+    of a module called repeatedly are found here too; :mod:`.recurrence` leaves those to the module's reading). By
+    the names of the parameters it is made of:
+    the products in creation order and the spectral radius of the matrix (NaN when it is not square)."""
+    names = {id(p): n for n, p in params.items()}
+    users: dict[Any, list[tuple[Any, int]]] = {}
+    for node in nodes:
+        slots = _PRODUCTS.get(type(node).__name__)
+        if slots is None:
+            continue
+        for i, (nxt, _) in enumerate(node.next_functions):
+            if nxt is not None and i < len(slots) and slots[i] is not None:
+                users.setdefault(_through_views(nxt), []).append((node, i))
+    out: dict[str, tuple[list[Any], float]] = {}
+    for operand, uses in users.items():
+        if len(uses) < MIN_USES:
+            continue
+        made_of = _parameters_only(operand, names)
+        if not made_of:
+            continue
+        ordered = sorted(uses, key=lambda u: u[0]._sequence_nr())
+        if not _feeds_back(ordered[0][0], ordered[1][0]):
+            continue
+        radius = math.nan
+        for user, slot in ordered:  # the first product may not have saved it (a zero state that needs no gradient)
+            attr = _PRODUCTS[type(user).__name__][slot]
+            try:
+                saved = getattr(user, attr, None) if attr else None
+            except RuntimeError:  # freed
+                saved = None
+            if isinstance(saved, torch.Tensor) and saved.ndim == 2 and saved.shape[0] == saved.shape[1]:
+                with torch.no_grad():
+                    radius = float(torch.linalg.eigvals(saved.detach().double()).abs().max())
+                break
+        out["+".join(made_of)] = ([u for u, _ in ordered], radius)
+    return out
+
+
+#: single-input autograd ops that only re-view a tensor (``A.T`` is taken anew at every step of a loop)
+_VIEWS = ("TBackward0", "PermuteBackward0", "TransposeBackward0", "TransposeBackward1", "ViewBackward0",
+          "ExpandBackward0", "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1", "ReshapeAliasBackward0")
+
+
+def _through_views(node: Any) -> Any:
+    """The node below any chain of view ops (the tensor a fresh ``A.T`` views)."""
+    while type(node).__name__ in _VIEWS and node.next_functions and node.next_functions[0][0] is not None:
+        node = node.next_functions[0][0]
+    return node
+
+
+def _parameters_only(node: Any, names: dict[int, str]) -> list[str]:
+    """The names of the trainable parameters ``node`` is computed from, when it is computed from nothing else (no
+    input, no tensor that requires grad without being one of them); [] otherwise or past the budget."""
+    found: list[str] = []
+    todo, seen = [node], set[Any]()
+    while todo:
+        n = todo.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if len(seen) > _MATRIX_BUDGET:
+            return []
+        variable = getattr(n, "variable", None)
+        if variable is not None:
+            name = names.get(id(variable))
+            if name is None:
+                return []
+            found.append(name)
+            continue
+        todo.extend(f for f, _ in n.next_functions)
+    return sorted(set(found))
