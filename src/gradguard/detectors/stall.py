@@ -165,6 +165,7 @@ class StallDetector:
         self.learn_fired: int | None = None  # the step of the episode's latest not_learning event
         self.learn_repeats = 0
         self._growth_base: tuple[np.ndarray, np.ndarray] | None = None  # (first_weight, its floored norms)
+        self._shrink_base: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (first_weight, kept, their norms)
 
     def observe_update(self, update: UpdateStats) -> None:
         """Remember a measured update's median update-to-weight ratio (the guard calls this)."""
@@ -420,8 +421,11 @@ class StallDetector:
         first = self.first_weight
         if first is None or not stats.weights_finite or not (first > 0).any():
             return None
-        keep = first >= max(0.25 * float(np.median(first[first > 0])), np.finfo(np.float64).tiny)
-        return float(np.median(np.asarray(stats.layer_weight_norm)[keep] / first[keep]))
+        if self._shrink_base is None or self._shrink_base[0] is not first:  # computed once per first_weight
+            keep = first >= max(0.25 * float(np.median(first[first > 0])), np.finfo(np.float64).tiny)
+            self._shrink_base = (first, keep, first[keep])
+        _, keep, kept = self._shrink_base
+        return float(np.median(np.asarray(stats.layer_weight_norm)[keep] / kept))
 
     def _growth(self, stats: StepStats) -> float | None:
         first = self.first_weight

@@ -19,6 +19,8 @@ from typing import Any
 
 import torch
 
+from .graph import FEED_BACK_NODES, _reaches
+
 __all__ = ["MIN_USES", "ElementwiseUse", "ReuseWatch"]
 
 #: element-wise products of one vector parameter that make it a recurrent weight (as ``recurrence.MIN_CALLS``)
@@ -36,24 +38,6 @@ class ElementwiseUse:
     #: the spectral radius of the recurrent matrix, for a matrix recurrence (None: an element-wise one, whose radius
     #: is ``max |u|`` of the parameter itself)
     radius: float | None = None
-
-
-#: autograd nodes walked back from a product looking for the previous one
-_FEED_BUDGET = 4096
-
-
-def _feeds_back(first: Any, second: Any) -> bool:
-    """Whether ``first``'s output is an ancestor of ``second``'s inputs (within ``_FEED_BUDGET`` nodes)."""
-    todo, seen = [f for f, _ in second.next_functions if f is not None], set[Any]()
-    while todo and len(seen) < _FEED_BUDGET:
-        node = todo.pop()
-        if node is first:
-            return True
-        if node in seen:
-            continue
-        seen.add(node)
-        todo.extend(f for f, _ in node.next_functions if f is not None)
-    return False
 
 
 class ReuseWatch:
@@ -87,7 +71,7 @@ class ReuseWatch:
                     mul_only[name] = mul_only.get(name, True) and type(node).__name__ == _MUL
         ordered = {n: sorted(c, key=lambda x: x._sequence_nr()) for n, c in consumers.items()
                    if len(c) >= MIN_USES and mul_only[n]}
-        self._nodes = {n: c for n, c in ordered.items() if _feeds_back(c[0], c[1])}
+        self._nodes = {n: c for n, c in ordered.items() if _reaches(c[1], c[0], FEED_BACK_NODES)}
         self._radius: dict[str, float] = {}
         for name, (nodes, radius) in _matrix_recurrences(seen, params).items():
             if name not in self._nodes:
@@ -147,7 +131,7 @@ def _matrix_recurrences(nodes: set[Any], params: dict[str, torch.nn.Parameter]) 
         if not made_of:
             continue
         ordered = sorted(uses, key=lambda u: u[0]._sequence_nr())
-        if not _feeds_back(ordered[0][0], ordered[1][0]):
+        if not _reaches(ordered[1][0], ordered[0][0], FEED_BACK_NODES):
             continue
         radius = math.nan
         for user, slot in ordered:  # the first product may not have saved it (a zero state that needs no gradient)

@@ -59,28 +59,14 @@ def scheduler_peak_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None,
                     for c, b, f in zip(current, base, scheduler.lr_lambdas, strict=True)]
         except Exception:
             return None
-    if not _restorable(scheduler):
-        return None
-    state = scheduler.state_dict()
-    peaks, stepped = list(current), 0
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()": on purpose here
-            for _ in range(horizon):
-                scheduler.step()
-                stepped += 1
-                peaks = [max(p, float(g["lr"])) for p, g in zip(peaks, groups, strict=True)]
-    except Exception:  # the schedule ended (OneCycleLR past total_steps) or it cannot step on its own
-        if stepped == 0:
-            return None  # (put back in `finally`)
-    finally:
-        _restore(scheduler, state, groups, current)
-    return peaks
+    rows = _walk(scheduler, optimizer, horizon)
+    return None if rows is None else [max(row) for row in rows]
 
 
 def _walk(scheduler: Any, optimizer: torch.optim.Optimizer, steps: int) -> list[list[float]] | None:
-    """Each group's lr at the scheduler's current step and its next ``steps`` steps (fewer when the schedule ends),
-    read as :func:`scheduler_peak_lrs` reads it (a ``LambdaLR`` from its lambdas, any other stepped and put back)."""
+    """Each group's lr at the scheduler's current step and its next ``steps`` steps (fewer when the schedule ends; None
+    when it cannot step at all or cannot be put back): a ``LambdaLR`` read from its lambdas, any other stepped and put
+    back exactly (its ``state_dict`` and the groups' lrs restored)."""
     groups = optimizer.param_groups
     current = [float(g["lr"]) for g in groups]
     if isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR):
@@ -96,13 +82,14 @@ def _walk(scheduler: Any, optimizer: torch.optim.Optimizer, steps: int) -> list[
     rows = [[c] for c in current]
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()": on purpose here
             for _ in range(steps):
                 scheduler.step()
                 for row, g in zip(rows, groups, strict=True):
                     row.append(float(g["lr"]))
-    except Exception:  # the schedule ended or cannot step on its own
-        pass
+    except Exception:  # the schedule ended (OneCycleLR past total_steps) or it cannot step on its own
+        if len(rows[0]) == 1:
+            return None  # (put back in `finally`)
     finally:
         _restore(scheduler, state, groups, current)
     return rows

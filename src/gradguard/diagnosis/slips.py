@@ -160,23 +160,24 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
             continue
         lost = 0
         lost_names: list[str] = []
+        trainable = without = 0  # the module's trainable parameters, and those whose gradient is None
         for pname, p in m.named_parameters(recurse=False):
             if not p.requires_grad:
                 continue
+            trainable += 1
             key = f"{name}.{pname}" if name else pname
             if key not in probe.param_grads:  # a tied parameter, counted under its first name
                 continue
             total += p.numel()
             g = probe.param_grads[key]
+            without += g is None
             if g is None or (g.layout == torch.strided and g.numel() > 0 and not bool(g.any()) and not gated()):
                 lost += p.numel()
                 lost_names.append(pname)
         cut += lost
         if lost:
             cut_modules.append(name)
-        own = [f"{name}.{pn}" if name else pn for pn, p in m.named_parameters(recurse=False) if p.requires_grad]
-        if isinstance(m, nn.RNNCellBase) and probe.call_counts[name] > 1 and own and \
-                all(k in probe.param_grads and probe.param_grads[k] is None for k in own):
+        if isinstance(m, nn.RNNCellBase) and probe.call_counts[name] > 1 and 0 < trainable == without:
             detached.append(name)
         if isinstance(m, nn.RNNBase | nn.RNNCellBase) and any(n.startswith("weight_hh") for n in lost_names) and \
                 not any(n.startswith("weight_ih") for n in lost_names):
