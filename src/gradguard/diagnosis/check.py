@@ -28,6 +28,7 @@ from .mistakes import (
     peak_lr_findings,
     zero_network_findings,
 )
+from .normless import normless_findings
 from .numeric import data_findings, numeric_findings
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
 from .plain_stack import plain_stack_findings, series_outranks_default_init
@@ -179,6 +180,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         findings += regularization_findings(probe, optimizer, stepped, _decay_lr_scale(optimizer, lrs, peak_lrs))
         findings += unclipped_findings(probe, stepped, max_grad_norm)
         findings += optimizer_numeric_findings(stepped)
+        findings += normless_findings(probe, optimizer, lrs)
     else:
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
