@@ -195,3 +195,39 @@ def test_at_chance_waits_while_the_loss_is_still_coming_down() -> None:
     # a blown-up start that descends too slowly to reach chance soon (a transformer at N(0, 1): 18 -> 15 -> 13 ...)
     slow = [4.4 * C10 * math.exp(-s / 300) for s in range(120)]
     assert at_chance(StallDetector(chance_loss=C10), slow) == [50]
+
+
+def _first_backward(model: nn.Module, loss_of: object, x: torch.Tensor) -> tuple[OutputWidth, float]:
+    width = OutputWidth(model)
+    loss = loss_of(model(x))  # type: ignore[operator]
+    loss.backward()
+    return width, float(loss.detach())
+
+
+def test_a_regression_whose_loss_lies_in_the_cross_entropy_range_is_told_apart_by_its_gradient() -> None:
+    """An 8-wide regression (a score net's shape) whose squared error lies in the range of a cross-entropy of its
+    outputs: the loss alone reads as an 8-class classifier; the first gradient's rows do not sum to 0."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 64), nn.Tanh(), nn.Linear(64, 8))
+    with torch.no_grad():
+        model[2].weight.mul_(10)
+    x, y = torch.randn(64, 8), 2 * torch.randn(64, 8)
+    width, loss = _first_backward(model, lambda out: F.mse_loss(out, y), x)
+    assert width.classes == 8 and width.ce_range is not None
+    assert chance_of(8, "unknown", False, loss, width.ce_range) == pytest.approx(math.log(8))  # the loss alone
+    assert width.ce_grad is False
+    assert chance_of(8, "unknown", False, loss, width.ce_range, width.ce_grad) is None
+
+
+@pytest.mark.parametrize("kind", ["plain", "smoothed", "nll"])
+def test_a_cross_entropy_of_the_user_s_own_writing_keeps_its_chance_loss(kind: str) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 5))
+    if kind == "nll":
+        model.append(nn.LogSoftmax(dim=-1))
+    x, y = torch.randn(48, 8), torch.randint(0, 5, (48,))
+    losses = {"plain": lambda out: F.cross_entropy(out, y), "smoothed": lambda out: F.cross_entropy(
+        out, y, label_smoothing=0.1), "nll": lambda out: F.nll_loss(out, y)}
+    width, loss = _first_backward(model, losses[kind], x)
+    assert width.ce_grad is True
+    assert chance_of(5, "unknown", False, loss, width.ce_range, width.ce_grad) == pytest.approx(math.log(5))

@@ -342,7 +342,8 @@ class StallDetector:
             return False
         self._width = None
         first = self.start_losses[0] if self.start_losses else None
-        self.chance = chance_of(width.classes, self._loss_kind, width.own_loss, first, width.ce_range)
+        self.chance = chance_of(width.classes, self._loss_kind, width.own_loss, first, width.ce_range,
+                                width.ce_grad)
         if self.chance is not None:
             self.chance_source = f"output width {width.classes}"
         return self.chance is not None
