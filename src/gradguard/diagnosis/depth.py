@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from .findings import Finding
 from .layers import is_norm
+from .plain_stack import series_depth
 from .probe import ProbeResult
 from .propagation import Propagation
 
@@ -66,7 +67,9 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
     residual = max(0.0, abs(measured) - abs(same_way))
     norms = normalisers(probe)
     has_norm = bool(norms)
-    plain_stack = len(prop.plain) >= n - 2
+    # a feed-forward stack: plain transitions (what init and activations compound) or, read by the autograd graph,
+    # weight layers in series through functional ops (a deep GCN's relu(W (P h)): see plain_stack.series_depth)
+    plain_stack = len(prop.plain) >= n - 2 or (n >= SERIES_DEEP and series_depth(probe)[0] >= n - 2)
     # a plain feed-forward stack of SERIES_DEEP or more layers is too deep to train without skip paths even with
     # its scale restored: depth first (as plain_stack's series finding; skip paths fix both)
     cause = "normalization" if (n >= DEEP_LAYERS and not has_norm and not (plain_stack and n >= SERIES_DEEP)) \

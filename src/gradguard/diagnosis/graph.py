@@ -4,6 +4,9 @@
   their own saved arguments (a leaky ReLU of slope 1: ``nn.LeakyReLU(True)``);
 * :func:`feeds_back` — for a module called more than once, whether one call's output is an ancestor of the next
   call's input: a recurrence, as opposed to one module shared by inputs that do not depend on each other;
+* :func:`single_path` — whether a tensor derives from an earlier one along one path only (element-wise ops, views,
+  dropout, products with a constant matrix such as a graph's propagation ``P @ h``): a weight layer in series with
+  the one before it, where no sum, concatenation or product of two activations joins another path in;
 * :func:`first_readers` — for each input of the model, the first module with trainable parameters whose input
   derives from it, and that input's scale: a model that rescales a raw input itself (mean scaling, RevIN) feeds
   its first weighted layer a unit-scale tensor; or reads an input only through a periodic op (a phase: ``t mod
@@ -19,8 +22,8 @@ from typing import Any
 
 import torch
 
-__all__ = ["FEED_BACK_NODES", "PERIODIC_OPS", "UNREACHED", "Reader", "activation_ops", "feeds_back", "first_readers",
-           "graph_nodes", "periodic_reader"]
+__all__ = ["FEED_BACK_NODES", "PERIODIC_OPS", "SINGLE_PATH_NODES", "UNREACHED", "Reader", "activation_ops",
+           "feeds_back", "first_readers", "graph_nodes", "periodic_reader", "single_path"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -72,6 +75,59 @@ def _reaches(start: Any, target: Any, budget: int = FEED_BACK_NODES) -> bool:
             return True
         seen.add(id(node))
         todo += [f for f, _ in node.next_functions]
+    return False
+
+
+#: autograd nodes walked from a weight layer's input back to the previous weight layer's output
+SINGLE_PATH_NODES = 64
+
+
+def _parameter_node(node: Any) -> bool:
+    """A parameter (``AccumulateGrad``) or one op on parameters only (``W.T`` of a linear layer's product)."""
+    if type(node).__name__ == "AccumulateGrad":
+        return True
+    inputs = [f for f, _ in node.next_functions if f is not None]
+    return bool(inputs) and all(type(f).__name__ == "AccumulateGrad" for f in inputs)
+
+
+#: products whose other operand may be computed from the model's inputs alone (a graph's propagation matrix, a mask)
+_SCALING_OPS = ("MmBackward", "BmmBackward", "MvBackward", "MulBackward", "SparseAddmmBackward")
+
+
+def _inputs_only(node: Any, budget: int = SINGLE_PATH_NODES) -> bool:
+    """Whether ``node`` is computed from leaves that are not parameters alone (the batch, which the probe makes
+    require grad), within ``budget`` nodes."""
+    todo, seen = [node], set[int]()
+    while todo:
+        n = todo.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if len(seen) > budget:
+            return False
+        if type(n).__name__ == "AccumulateGrad":
+            if isinstance(getattr(n, "variable", None), torch.nn.Parameter):
+                return False
+            continue
+        todo += [f for f, _ in n.next_functions]
+    return True
+
+
+def single_path(start: Any, target: Any, budget: int = SINGLE_PATH_NODES) -> bool:
+    """Whether walking back from node ``start`` reaches ``target`` through nodes with one differentiable input each
+    (the others constants, parameters read by :class:`AccumulateGrad`, or, for a product, a tensor computed from
+    the inputs alone): one path, no sum, concatenation or product of two activations on the way; within ``budget``
+    nodes."""
+    node, steps = start, 0
+    while node is not None and steps < budget:
+        if node is target:
+            return True
+        live = [f for f, _ in node.next_functions if f is not None and not _parameter_node(f)]
+        if len(live) > 1 and type(node).__name__.startswith(_SCALING_OPS):  # P @ h: P made of the inputs alone
+            live = [f for f in live if not _inputs_only(f)]
+        if len(live) != 1:
+            return False
+        node, steps = live[0], steps + 1
     return False
 
 

@@ -4,18 +4,20 @@ initialisation their signal can look healthy on one batch; training then stalls 
 
 Both are read off the probe's call records, by what the modules did on the batch, not by their class:
 
-* **series depth**: along the weight layers (each module's first call, in execution order) a transition ``A -> B``
-  is *in series* when ``B``'s input is ``A``'s output after activation, dropout or normalisation modules (the
-  probe's ``chained``: a user's own LayerNorm counts when its rows come out at unit RMS). Any other transition is a
-  *break* when, between the two layers, the gradient passes unchanged from ``A``'s output or a later module's
-  output into a later module (or ``B``), which ``B`` then does not read in series: a sum (a residual add: the
-  gradient of ``a + h`` is that of ``a``), a pooling, a module-to-module path that is not ``A``'s chain; or when
-  ``B`` reads more features than ``A`` outputs (a concatenation: DenseNet, U-Net, Inception). A transition made
-  only by tensor operations that change the gradient (attention's matmuls, a running sum) neither counts nor
-  breaks. The series depth is the most in-series
-  transitions between two breaks. Warning at ``SERIES_WARN`` (seen halves: every healthy model, VGG with
-  BatchNorm, a 17-layer SELU MLP, N-BEATS, RegNet, Inception, MobileNetV2 included, is at 16 or less; a 12-block
-  pre-LN Transformer-XL without its skip connections is at 36, a 40-layer plain ReLU conv stack at 39).
+* **series depth**: along the weight layers (each module's first call, in execution order) a transition ``A -> B`` is
+  *in series* when ``B``'s input is ``A``'s output after activation, dropout or normalisation modules (the probe's
+  ``chained``: a user's own LayerNorm counts when its rows come out at unit RMS), or derives from it along one
+  autograd path only (``linked``, :func:`.graph.single_path`: functional activations and dropout, a graph propagation
+  ``P @ h`` by a constant matrix; fresh15's 32 plain GCN layers ``relu(W (P h))`` had read as 0). Any other
+  transition is a *break* when, between the two layers, the gradient passes unchanged from ``A``'s output or a later
+  module's output into a later module (or ``B``), which ``B`` then does not read in series: a sum (a residual add:
+  the gradient of ``a + h`` is that of ``a``), a pooling, a module-to-module path that is not ``A``'s chain; or when
+  ``B`` reads more features than ``A`` outputs (a concatenation: DenseNet, U-Net, Inception). A transition made only
+  by tensor operations that change the gradient (attention's matmuls, a running sum) neither counts nor breaks. The
+  series depth is the most in-series transitions between two breaks. Warning at ``SERIES_WARN`` (seen halves: every
+  healthy model, VGG with BatchNorm, a 17-layer SELU MLP, N-BEATS, RegNet, Inception, MobileNetV2 included, is at 16
+  or less by the module reading, and under ``SERIES_WARN`` with the graph's ``linked`` too; a 12-block pre-LN
+  Transformer-XL without its skip connections is at 36, a 40-layer plain ReLU conv stack at 39).
 * **residual stream without normalisation**: a module whose output has the same gradient as the last module that
   ran inside it but a different RMS ends in a sum with something else (its input: a residual block). With no
   module that normalised on the batch (a normalisation module that ran, or any module whose output rows came out
@@ -111,7 +113,7 @@ def series_depth(probe: ProbeResult) -> tuple[int, list[str]]:
     run: list[CallRecord] = calls[:1]
     count = best_count = 0
     for a, b in itertools.pairwise(calls):
-        if b.chained:
+        if b.linked:
             count += 1
             run.append(b)
         elif _breaks(a, [r for r in leaves if a.pre_order < r.pre_order < b.pre_order], b):

@@ -25,7 +25,7 @@ from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
 from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_targets
 from .findings import DiagnosisError
-from .graph import Reader, activation_ops, feeds_back, first_readers
+from .graph import Reader, activation_ops, feeds_back, first_readers, single_path
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
@@ -58,6 +58,9 @@ class CallRecord:
     in_finite: bool = True
     normalizes: bool = False
     chained: bool = False
+    #: (weight layers) the input derives from the previous weight layer's output along one path only, through any
+    #: ops (:func:`.graph.single_path`: a graph propagation ``P @ h``, functional dropout); read by the series depth
+    linked: bool = False
     normalized_after: bool = False
     activation: str | None = None
     activation_source: str = "none"
@@ -196,6 +199,7 @@ class _Recorder:
             if is_weight_layer(module) and x is not None and self.trail:
                 rec.chained = any(matches(x, t) for t in self.trail[-3:]) or (
                     match_activation(self.trail[-1], x) is not None)
+                rec.linked = rec.chained or single_path(x.grad_fn, self.trail[0].grad_fn)
             self._resolve_pending(module, rec, x)
 
     def _resolve_pending(self, module: nn.Module, rec: CallRecord, x: torch.Tensor | None) -> None:
