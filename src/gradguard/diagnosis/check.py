@@ -43,6 +43,7 @@ from .slips import (
     identity_activation_findings,
     no_gradient_findings,
     single_element_norm_findings,
+    uncalled_norm_findings,
     zero_stuck_findings,
 )
 from .stepsize import analyse_step
@@ -149,7 +150,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += frozen_norm_findings(model, set(probe.call_counts), training=optimizer is not None)
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
-    findings += zero_stuck_findings(probe) + constant_weight_findings(probe)
+    findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe)
     findings += data_findings(probe)
     findings += numeric_findings(probe)

@@ -29,6 +29,7 @@ of every seen half of the judgment corpus (dev, heldout, fresh..fresh8, seeds 0 
   ``weight_hh``). Every unit then computes the same thing and gets the same gradient, so they never become
   different; the fall or blow-up it causes is its consequence (ranked above it). A Linear's or convolution's constant
   ``weight`` is :func:`.mistakes.zero_network_findings`'s (a share of the layers; ``fix`` re-draws them).
+* ``normalization`` — **normalisation layers defined and never called** (:func:`uncalled_norm_findings`).
 """
 
 from __future__ import annotations
@@ -40,18 +41,20 @@ import torch
 from torch import nn
 
 from .findings import Finding
-from .layers import EMBEDDING_TYPES, RECURRENT_TYPES
+from .layers import EMBEDDING_TYPES, RECURRENT_TYPES, is_norm, is_weight_layer
 
 __all__ = [
     "DROPOUT_CRIT",
     "DROPOUT_GATE",
     "NO_GRAD_SHARE",
+    "UNCALLED_NORMS_MIN",
     "constant_weight_findings",
     "dropout_findings",
     "group_size",
     "identity_activation_findings",
     "no_gradient_findings",
     "single_element_norm_findings",
+    "uncalled_norm_findings",
     "zero_stuck_findings",
 ]
 
@@ -341,4 +344,42 @@ def constant_weight_findings(probe: Any) -> list[Finding]:
         code=("for name, p in model.named_parameters():\n    if name.endswith('bias_hh_l0'):\n"
               "        p.data.fill_(1.0)  # the bias only"),
         score=31.0,  # above any measured decades (clipped at 30): the fill explains what they measure
+    )]
+
+
+#: normalisation modules defined that must all be left uncalled for :func:`uncalled_norm_findings`
+UNCALLED_NORMS_MIN = 2
+
+
+def _norm_like(module: nn.Module) -> bool:
+    """A library normalisation module, or a user's class named as one (``RMSNorm``, ``LayerNorm2d``): one never
+    called cannot be recognised by what it does."""
+    return is_norm(module) or type(module).__name__.endswith(("Norm", "Norm1d", "Norm2d", "Norm3d"))
+
+
+def uncalled_norm_findings(probe: Any) -> list[Finding]:
+    """``normalization`` (warning) when the model defines ``UNCALLED_NORMS_MIN`` or more normalisation modules and the
+    forward calls none of them while nothing else normalises on the batch: ``self.bn1 = nn.BatchNorm2d(c)`` written
+    in ``__init__`` and left out of ``forward``, so the network trains without the normalisation it was designed
+    with. Every healthy model of the judgment corpus calls each normalisation module it defines; its ``score`` (2)
+    ranks this definite slip above the dead or drifting units it causes (a warning), below critical findings."""
+    norms = sorted(n for n, m in probe.modules.items() if n and _norm_like(m))
+    if len(norms) < UNCALLED_NORMS_MIN or any(n in probe.call_counts for n in norms):
+        return []
+    if any(r.normalizes for r in probe.records):
+        return []
+    weights = sum(1 for r in probe.records if r.leaf and r.call == 0 and is_weight_layer(r.module))
+    if weights < 2:
+        return []
+    return [Finding(
+        cause="normalization", layers=norms,
+        severity="warning", confidence=0.8,
+        evidence={"normalization_layers_defined": len(norms), "called": 0, "weight_layers_called": weights,
+                  "expected": "every normalisation layer defined is called in forward"},
+        message=(f"The model defines {len(norms)} normalisation layer(s) (e.g. {norms[0]}) and its forward calls none "
+                 "of them: the network trains without the normalisation it was built with, so the signal's scale "
+                 "drifts from layer to layer and units die or saturate."),
+        prescription="Call each normalisation layer in forward where the architecture has it (conv -> norm -> act).",
+        code="x = self.act(self.bn1(self.conv1(x)))  # not self.act(self.conv1(x))",
+        score=2.0,
     )]
