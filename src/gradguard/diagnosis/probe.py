@@ -115,6 +115,8 @@ class ProbeResult:
     readers: list[Reader | None] = field(default_factory=list)
     #: regression losses whose prediction a sigmoid/softmax/tanh bounds (:func:`.bounded.bounded_outputs`)
     bounded: list[BoundedOutput] = field(default_factory=list)
+    #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
+    input_grads: list[torch.Tensor | None] = field(default_factory=list)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -404,6 +406,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         param_grads: dict[str, torch.Tensor | None] = {
             n: (None if g is None else g.detach()) for n, g in zip(names, grads[: len(names)], strict=True)
         }
+        input_grads: list[torch.Tensor | None] = [None if g is None else g.detach() for g in grads[len(names):]]
         for rec in recorder.records:
             if rec._grad_out_t is not None:
                 rec.grad_out = float(rec._grad_out_t)
@@ -433,5 +436,5 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         cost={"forward": 1, "backward": 1}, inputs=stats, inputs_repeated=repeated_share(captured),
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
-        warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded,
+        warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
     )

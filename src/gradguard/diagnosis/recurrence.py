@@ -27,8 +27,9 @@ from .probe import ProbeResult
 from .propagation import log10_ratio
 from .stepsize import StepAnalysis
 
-__all__ = ["GATED_RADIUS_MAX", "HELD_QUARTER", "MAX_STACKED", "MIN_CALLS", "UNCLIPPED_RATIO", "VANISHING_PER_STEP",
-           "RecurrentLayer", "find_recurrent", "recurrence_findings", "spectral_radius", "unclipped_findings"]
+__all__ = ["GATED_RADIUS_MAX", "GROWTH_RADIUS_MIN", "HELD_QUARTER", "INPUT_MEMORY_DECADES", "MAX_STACKED", "MIN_CALLS",
+           "UNCLIPPED_RATIO", "VANISHING_PER_STEP", "RecurrentLayer", "find_recurrent", "input_time_decades",
+           "recurrence_findings", "spectral_radius", "unclipped_findings"]
 
 MIN_CALLS = 4
 _GATE_NAMES = {"LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new"), "RNN": ("",)}
@@ -250,12 +251,75 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
                 # rho^T predicts growth/decay that saturation hides on this batch; it returns as training moves
                 predicted = layer.steps * math.log10(rho)
                 evidence["predicted_decades_rho_pow_T"] = round(predicted, 1)
-                findings.append(_finding(layer, "warning", 0.6, evidence, max(abs(dec or 0.0), 1.0)))
+                found = _finding(layer, "warning", 0.6, evidence, max(abs(dec or 0.0), 1.0))
+                findings.append(_elsewhere(found, layer, probe, predicted))
             continue
         severity = "critical" if abs(dec) >= crit else "warning"
         agrees = (dec > 0 and rho > 1.0) or (dec < 0 and rho < 1.0) or layer.gated
-        findings.append(_finding(layer, severity, 0.9 if agrees else 0.6, evidence, abs(dec)))
+        found = _finding(layer, severity, 0.9 if agrees else 0.6, evidence, abs(dec))
+        findings.append(_elsewhere(found, layer, probe))
     return findings
+
+
+#: a plain recurrent weight whose spectral radius is below this cannot make the gradient grow over the steps
+GROWTH_RADIUS_MIN = 0.95
+#: decades the loss gradient at the batch's own first time step may fall below its last one for the early inputs to
+#: still reach the loss (through a path around the vanishing layer)
+INPUT_MEMORY_DECADES = 2.0
+
+
+def input_time_decades(probe: ProbeResult, steps: int) -> float | None:
+    """``log10(|dL/dx_first| / |dL/dx_last|)`` along the time axis of the batch's floating-point inputs (the one axis
+    after the batch's of ``steps`` entries), the largest over the inputs that have one; None when none has."""
+    best: float | None = None
+    for g in probe.input_grads:
+        if g is None or g.dim() < 2 or not g.is_floating_point():
+            continue
+        axes = [d for d in range(1, g.dim()) if g.shape[d] == steps]
+        if len(axes) != 1:
+            continue
+        with torch.no_grad():
+            n = g.detach().float().movedim(axes[0], 0).reshape(steps, -1).norm(dim=1)
+        first, last = float(n[0]), float(n[-1])
+        if first > 0 and last > 0 and math.isfinite(first) and math.isfinite(last):
+            dec = math.log10(first / last)
+            best = dec if best is None else max(best, dec)
+    return best
+
+
+def _elsewhere(found: Finding, layer: RecurrentLayer, probe: ProbeResult, predicted: float | None = None) -> Finding:
+    """Leave a measured growth or decay as information when it is not this layer's recurrence that starves or
+    inflates the early steps:
+
+    * growth through a plain (not gated) recurrent weight of spectral radius under ``GROWTH_RADIUS_MIN``: a product
+      of its Jacobians cannot grow, so the growth comes from another path (fresh23's fast-weights RNN: its slow
+      matrix is 0.05 I, the paper's, and its fast memory grows the gradient 1.75 decades over 24 steps);
+    * decay over the steps (measured, or ``predicted`` by a radius far below 1) while the loss gradient at the
+      batch's own first time step is within ``INPUT_MEMORY_DECADES`` of the last one: the early inputs reach the
+      loss around the layer (fresh23's SCRN: its sigmoid fast units forget in 13 decades over 16 steps, its slow
+      context state carries the memory, the input's gradient falls 0.8 decades). Every vanishing case of the seen
+      halves with float inputs falls with its layer (a Lipschitz RNN without its carried state: the layer -27, the
+      input -42); the others read token ids.
+    """
+    dec = layer.decades if predicted is None else predicted
+    if dec is None:
+        return found
+    why = ""
+    if dec > 0 and predicted is None and not layer.gated and math.isfinite(layer.radius) and \
+            layer.radius < GROWTH_RADIUS_MIN:
+        why = (f"its recurrent weight's spectral radius {layer.radius:.2f} is below 1, so the growth comes through "
+               "another path")
+        found.evidence["growth_not_through_this_weight"] = True
+    elif dec < 0:
+        inputs = input_time_decades(probe, layer.steps)
+        if inputs is not None and inputs > -INPUT_MEMORY_DECADES:
+            found.evidence["input_first_over_last_step_decades"] = round(inputs, 2)
+            why = (f"the loss gradient at the batch's own first time step is {10 ** inputs:.3g}x the one at the last: "
+                   "the early inputs reach the loss around this layer")
+    if why:
+        found.severity = "info"
+        found.message += f" Left as information: {why}."
+    return found
 
 
 def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: dict[str, object],
