@@ -5,15 +5,15 @@ output says on its first forward (:class:`OutputWidth`: the class dimension of t
 class count only when the loss is a cross-entropy: the guard's ``loss_fn`` says so, or the model computes its own
 loss beside its logits (an HF-style output with ``.loss`` and ``.logits``), or, with neither, the run's first loss
 behaves like a cross-entropy of those logits: it lies between the smallest ``logsumexp(z) - max(z)`` and the largest
-``logsumexp(z) - min(z)`` over the output's rows (as any cross-entropy of them does, weighted or with ignored rows;
-a regression loss on another scale does not), and it is at least half of ``log(C)`` (an untrained classifier starts
-at or above its chance loss) — :func:`chance_of` — and, when the first backward reached those logits, their gradient
-is a cross-entropy's: every row of ``softmax(z) - target`` sums to 0 (the rows' absolute sums, summed, within
+``logsumexp(z) - min(z)`` over the output's rows (as any cross-entropy of them does, weighted or with ignored rows; a
+regression loss on another scale does not), and it is at least half of ``log(C)`` (an untrained classifier starts at
+or above its chance loss) — :func:`chance_of` — and, when the first backward reached those logits, their gradient is
+a cross-entropy's: every row of ``softmax(z) - target`` sums to 0 (the rows' absolute sums, summed, within
 ``CE_ROW_SUM`` of the gradient's absolute sum; label smoothing and soft targets too), or the logits are
-log-probabilities (rows whose ``logsumexp`` is 0: an NLL loss). Judgment corpus, all halves: no classifier's
-gradient is ruled out (DenseNet on 255x pixels and GAT, saturated rows and all: 1e-8 to 2e-8); the regressions whose loss lay in that range measure 0.18
-(a CLIP tower's embedding) to 1.0 (N-BEATS); a score-matching net's 8-wide output read as 8 classes (0.35-0.37) was
-told "at chance" after 50 steps while it learned.
+log-probabilities (rows whose ``logsumexp`` is 0: an NLL loss). Judgment corpus, all halves: no classifier's gradient
+is ruled out (DenseNet on 255x pixels and GAT, saturated rows and all: 1e-8 to 2e-8); the regressions whose loss lay
+in that range measure 0.18 (a CLIP tower's embedding) to 1.0 (N-BEATS); a score-matching net's 8-wide output read as
+8 classes (0.35-0.37) was told "at chance" after 50 steps while it learned.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings, weight_specs
 from .localise import localise
+from .lookups import one_row_findings
 from .mistakes import (
     double_squash_findings,
     frozen_norm_findings,
@@ -152,7 +153,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe)
-    findings += data_findings(probe)
+    findings += data_findings(probe) + one_row_findings(probe)
     findings += numeric_findings(probe)
     prop = analyse_propagation(probe)
     measured = prop.measured

@@ -118,6 +118,12 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                                   "the weights; re-initialising would throw the training away.")
                 f.code = ""
                 f.evidence["trained"] = True
+    lookup = next((f for f in findings if f.cause == "data" and "tables" in f.evidence and _strong(f)), None)
+    if lookup is not None:  # every lookup reads one row (lookups.py): the rows no id reaches get no gradient
+        for f in findings:
+            if f is not lookup and "no_gradient_share" in f.evidence and _strong(f) and set(f.layers) <= \
+                    set(lookup.layers):
+                _absorb(lookup, f, "no lookup reaches the table's other rows, so they get no gradient")
     data = _pick(findings, ("data",), 1)
     if data is not None:
         for f in findings:

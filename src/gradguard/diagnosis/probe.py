@@ -117,6 +117,8 @@ class ProbeResult:
     bounded: list[BoundedOutput] = field(default_factory=list)
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
     input_grads: list[torch.Tensor | None] = field(default_factory=list)
+    #: storage addresses of the batch's tensors as the model got them (a module input that views one is data)
+    batch_storages: frozenset[int] = frozenset()
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -437,4 +439,5 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
+        batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )
