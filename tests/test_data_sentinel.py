@@ -47,3 +47,28 @@ def test_a_sentinel_in_every_sample_is_not_a_corrupt_record() -> None:
 
 def test_one_corrupt_record_beside_the_sentinel_is_still_named() -> None:
     assert [s for s in _data_findings(corrupt=True) if s in ("warning", "critical")]
+
+
+class _Rescaling(nn.Module):
+    """A forecaster that standardises its own input window (RevIN-like) and predicts in the targets' raw units."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(24, 32), nn.ReLU(), nn.Linear(32, 6))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.mlp((x - x.mean(1, keepdim=True)) / (x.std(1, keepdim=True) + 1e-5))
+
+
+def test_targets_out_of_scale_are_told_even_when_a_rescaled_input_is_further_out() -> None:
+    """The worst tensor that the model rescales itself is only worth knowing; the targets nothing rescales still are
+    (fresh23's N-HiTS: -999 fills in its inputs and targets; the inputs a little further out at seed 1)."""
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    x = 1000.0 * torch.randn(64, 24, generator=g)
+    y = 100.0 * torch.randn(64, 6, generator=g)
+    model = _Rescaling()
+    d = gradguard.check(model, (x, y), nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=1e-3),
+                        confirm_steps=0)
+    data = [f for f in d.findings if f.cause == "data" and "decades_off_unit_scale" in f.evidence]
+    assert data and data[0].severity in ("warning", "critical") and "target" in data[0].message
