@@ -29,8 +29,8 @@ from .plain_stack import series_depth
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["DEEP_LAYERS", "OPPOSED_DECADES", "SERIES_DEEP", "SHORT_STACK", "depth_findings", "normalisers",
-           "unnormalised_depth"]
+__all__ = ["DEEP_LAYERS", "OPPOSED_DECADES", "SERIES_DEEP", "SERIES_SHARE", "SHORT_STACK", "depth_findings",
+           "normalisers", "unnormalised_depth"]
 
 DEEP_LAYERS = 6
 MIN_LAYERS = 4
@@ -44,6 +44,8 @@ OPPOSED_DECADES = 0.2
 #: weight layers of a plain stack from which its unexplained fall is named depth even with nothing normalising
 #: (:data:`.plain_stack.SERIES_WARN` transitions + 1)
 SERIES_DEEP = 25
+#: share of the chain's weight layers in one series run for the chain to count as a plain stack
+SERIES_SHARE = 0.9
 
 
 def normalisers(probe: ProbeResult) -> set[str]:
@@ -69,7 +71,9 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
     has_norm = bool(norms)
     # a feed-forward stack: plain transitions (what init and activations compound) or, read by the autograd graph,
     # weight layers in series through functional ops (a deep GCN's relu(W (P h)): see plain_stack.series_depth)
-    plain_stack = len(prop.plain) >= n - 2 or (n >= SERIES_DEEP and series_depth(probe)[0] >= n - 2)
+    # (most of the chain in series: fresh24's HiFi-GAN period discriminator with 30 plain convs per period, 88 of its
+    # 91 weight layers in series)
+    plain_stack = len(prop.plain) >= n - 2 or (n >= SERIES_DEEP and series_depth(probe)[0] + 1 >= SERIES_SHARE * n)
     # a plain feed-forward stack of SERIES_DEEP or more layers is too deep to train without skip paths even with
     # its scale restored: depth first (as plain_stack's series finding; skip paths fix both)
     cause = "normalization" if (n >= DEEP_LAYERS and not has_norm and not (plain_stack and n >= SERIES_DEEP)) \

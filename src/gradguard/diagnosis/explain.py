@@ -131,11 +131,15 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
-    big = next((f for f in findings if f.cause == "init" and _strong(f) and _direction(f) > 0), None)
-    if big is not None and not trained:
-        for f in findings:
-            if f.cause == "regularization" and _strong(f) and "weight_std_over_init_scale" in f.evidence and \
-                    set(f.layers) & set(big.layers):
+    if not trained:  # before any step, weights far above their init scale are their initialisation, not growth
+        grown = [f for f in findings if f.cause == "regularization" and _strong(f)
+                 and "weight_std_over_init_scale" in f.evidence]
+        for f in grown:
+            # an init finding that blows up, or a recurrence one on the same layers (a recurrent weight drawn
+            # N(0, 10^2): fresh24's CBHG GRU, whose gate radius ~50 was ranked below the 'no weight decay' reading)
+            big = next((b for b in findings if _strong(b) and set(f.layers) & set(b.layers) and (
+                (b.cause == "init" and _direction(b) > 0) or b.cause == "recurrence")), None)
+            if big is not None:
                 _absorb(big, f, "before any step, the weights' size is their initialisation, not growth")
     flat = next((f for f in findings if f.evidence.get("constant_output") and _strong(f)), None)
     if flat is not None:
