@@ -17,6 +17,7 @@ from .bounded import bounded_output_findings
 from .confirm import auto_confirm_steps, confirm
 from .decay import bare_decay_findings
 from .depth import depth_findings
+from .dropped import dropped_findings
 from .explain import explain
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings, weight_specs
@@ -152,7 +153,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
-    findings += identity_activation_findings(probe) + bounded_output_findings(probe)
+    findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
     findings += data_findings(probe) + one_row_findings(probe)
     findings += numeric_findings(probe)
     prop = analyse_propagation(probe)

@@ -24,8 +24,9 @@ from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_st
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
 from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_targets
+from .dropped import DroppedActivations
 from .findings import DiagnosisError
-from .graph import Reader, activation_ops, feeds_back, first_readers, single_path
+from .graph import Reader, activation_ops, feeds_back, first_readers, graph_nodes, single_path
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
@@ -119,6 +120,9 @@ class ProbeResult:
     input_grads: list[torch.Tensor | None] = field(default_factory=list)
     #: storage addresses of the batch's tensors as the model got them (a module input that views one is data)
     batch_storages: frozenset[int] = frozenset()
+    #: activation results the forward computed that the loss's graph does not hold, and how many it computed
+    #: (:mod:`.dropped`)
+    dropped_activations: tuple[list[str], int] = ([], 0)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -384,13 +388,16 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             handles.append(m.register_forward_hook(recorder.post))
         with warnings.catch_warnings(record=True) as caught:  # every warning of the step, once-per-location or not
             warnings.simplefilter("always")
-            with torch.enable_grad():
+            watch = DroppedActivations()
+            with torch.enable_grad(), watch:
                 loss = step.run(model)
             if not loss.requires_grad:
                 raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is "
                                      "False).")
             names = list(trainable)
             acts = activation_ops(loss)
+            dropped = watch.dropped(graph_nodes(loss))
+            watch.outputs.clear()
             regressions = regression_nodes(loss)
             bounded = bounded_outputs(loss, regressions)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
@@ -439,5 +446,6 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
+        dropped_activations=dropped,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )
