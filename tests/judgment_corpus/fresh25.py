@@ -62,8 +62,8 @@ FRESH25_BROKEN: list[Case] = [
     _b("vision_permutator_adamw_eps_1", HALF, ("lr",), LR_EVENTS, STUCK,  # kind: slip
        P(F.vip, eps=1.0), C10),
     # normalization
-    _b("replknet_without_batchnorm_sgd_lr0.5", HALF, ("normalization", "lr"), BOTH,  # kind: common
-       DIVERGE + STUCK, P(F.replknet, bn=False, sgd=True, lr=0.5), C10),
+    _b("replknet_without_batchnorm_sgd_lr0.2", HALF, ("normalization", "lr"), BOTH,  # kind: common
+       DIVERGE + STUCK, P(F.replknet, bn=False, sgd=True, lr=0.2), C10),
     # data
     _b("saint_features_in_raw_units", HALF, ("data",), VANISH, STUCK,  # kind: common
        P(F.saint, raw=True), C2),
@@ -90,7 +90,7 @@ KINDS: dict[str, str] = {
     "segrnn_gru_recurrent_normal_std_10": "common", "segrnn_decoder_without_encoder_state": "slip",
     "wav2letter_adam_lr1": "common", "fibinet_adam_lr1": "common", "normformer_adamw_lr1": "common",
     "lightts_steplr_gamma_10": "slip", "vision_permutator_adamw_eps_1": "slip",
-    "replknet_without_batchnorm_sgd_lr0.5": "common", "saint_features_in_raw_units": "common",
+    "replknet_without_batchnorm_sgd_lr0.2": "common", "saint_features_in_raw_units": "common",
     "graphgps_targets_unstandardised_x1e4": "common", "saint_rows_sorted_along_feature_axis": "slip",
     "mogrifier_time_major_logits_against_batch_major_targets": "slip",
     "graphgps_mean_aggregation_without_degree_clamp": "common",
@@ -113,7 +113,7 @@ CONTROLS = {
     "normformer_adamw_lr1": F.normformer,
     "lightts_steplr_gamma_10": F.lightts,
     "vision_permutator_adamw_eps_1": F.vip,
-    "replknet_without_batchnorm_sgd_lr0.5": P(F.replknet, sgd=True, lr=0.5),
+    "replknet_without_batchnorm_sgd_lr0.2": P(F.replknet, sgd=True, lr=0.2),
     "saint_features_in_raw_units": F.saint,
     "graphgps_targets_unstandardised_x1e4": F.graphgps,
     "saint_rows_sorted_along_feature_axis": F.saint,
