@@ -65,6 +65,10 @@ def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
     return None
 
 
+#: a target whose RMS is this many times its median magnitude takes its scale from a few far values
+HEAVY_TAIL = 10.0
+
+
 def data_findings(probe: ProbeResult) -> list[Finding]:
     """``data`` findings: non-finite values in the batch, or float inputs/targets far out of scale."""
     out: list[Finding] = []
@@ -111,9 +115,19 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         reader = _unit_reader(probe, p[1]) if p[0] == "input" and not outlier else None
         absorbed = p[0] == "input" and not outlier and (_first_is_norm(probe) or reader is not None)
         judged.append((p, outlier, reader, absorbed))
-    # the worst tensor nothing rescales first (fresh23's N-HiTS at seed 1: its inputs, rescaled by the model, were a
-    # little further out than its targets, -999 fills in both, and the targets' warning was never raised)
-    (kind, s, dec, what), outlier, reader, absorbed = max(judged, key=lambda j: (not j[3], j[0][2]))
+    # the worst tensor first; but where it is an input the model rescales, a target whose scale comes from a few far
+    # values (RMS >= HEAVY_TAIL x its median magnitude: fills, corrupt rows) goes before it. fresh23's N-HiTS at seed
+    # 1: -999 fills in inputs and targets, the inputs a little further out, the targets' warning never raised; a
+    # DeepAR-style model that rescales its input and scales its output back predicts raw-level targets (RMS ~ their
+    # median magnitude) by design
+    def heavy(j: tuple) -> bool:
+        t = j[0][1]
+        rms = math.hypot(t.mean, t.std)
+        return j[0][0] == "target" and t.median_abs > 0 and rms >= HEAVY_TAIL * t.median_abs
+    worst = max(judged, key=lambda j: j[0][2])
+    if worst[3]:
+        worst = max(judged, key=lambda j: (heavy(j), j[0][2]))
+    (kind, s, dec, what), outlier, reader, absorbed = worst
     direction = 1 if outlier or (dec > 0 and "below unit scale" not in what) else -1
     severity = "info" if absorbed else "critical" if dec >= CRIT_DECADES else "warning"
     out.append(Finding(
