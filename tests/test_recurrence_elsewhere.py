@@ -77,3 +77,29 @@ def test_growth_through_a_weight_of_radius_0_05_is_information() -> None:
     found = _recurrence(_check(_TimeWeighted()))
     assert found and found[0].evidence["direction"] == 1 and found[0].severity == "info"
     assert found[0].evidence["growth_not_through_this_weight"] is True
+
+
+class _Mogrify(nn.Module):
+    """A Mogrifier-style step: the input gates the state by ``2 sigmoid(R x_t)`` before an LSTM cell; the state
+    starts at zero, so the first gating passes no gradient back to ``R``'s input."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inp = nn.Linear(1, 16)
+        self.R = nn.Linear(16, 16)
+        self.cell = nn.LSTMCell(16, 16)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = c = x.new_zeros(len(x), 16)
+        for t in range(x.shape[1]):
+            xt = self.inp(x[:, t])
+            h = 2 * torch.sigmoid(self.R(xt)) * h
+            h, c = self.cell(xt, (h, c))
+        return self.head(h)
+
+
+def test_a_first_step_that_multiplies_a_zero_state_is_not_a_vanishing_recurrence() -> None:
+    torch.manual_seed(0)
+    found = [f for f in _recurrence(_check(_Mogrify(), steps=24)) if f.layers == ["R"]]
+    assert all(f.severity == "info" for f in found)

@@ -97,15 +97,20 @@ class RecurrentLayer:
     decades: float | None = None
     #: ``log10`` of the first step's gradient over the largest of the last quarter's (see :data:`HELD_QUARTER`)
     held: float | None = None
+    #: ``log10`` of the largest gradient of the first quarter of the steps over the last step's: a decay that holds
+    #: from the start, not a first step that no gradient reaches (a state that starts at zero and multiplies)
+    lead: float | None = None
 
     def profile(self, grads: list[float | None]) -> None:
         """Set :attr:`steps`, :attr:`decades` and :attr:`held` from the gradient at each time step or call."""
         vals = [g for g in grads if g is not None]
         self.steps = len(vals)
         if len(vals) < 2:
-            self.decades = self.held = None
+            self.decades = self.held = self.lead = None
             return
         self.decades = log10_ratio(vals[0], vals[-1])
+        head = [v for v in vals[:max(1, int(len(vals) * HELD_QUARTER))] if math.isfinite(v)]
+        self.lead = log10_ratio(max(head), vals[-1]) if head else None
         while len(vals) > 2 and vals[-1] == 0.0:  # steps no gradient reaches at all (padding masked out)
             vals = vals[:-1]
         tail = [v for v in vals[-max(1, int(len(vals) * HELD_QUARTER)):] if math.isfinite(v)]
@@ -246,6 +251,12 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
         if dec is not None and dec > 0 and layer.held is not None:
             evidence["decades_first_over_last_quarter"] = round(layer.held, 2)
         cliff = dec is not None and dec > 0 and layer.held is not None and layer.held < warn
+        # a decay only at the first steps: the first call's input is a state that starts at zero and multiplies
+        # (fresh25's Mogrifier LSTM: h_0 = 0 gated by 2 sigmoid(R x), 1e-26 at the first of 32 steps, the rest in band)
+        start = dec is not None and dec < 0 and layer.lead is not None and -layer.lead < warn
+        if start:
+            evidence["decades_first_quarter_max_over_last"] = round(layer.lead or 0.0, 2)
+        cliff = cliff or start
         if dec is None or abs(dec) < warn or slow or cliff:
             if off_band and layer.steps >= 2:
                 # rho^T predicts growth/decay that saturation hides on this batch; it returns as training moves
