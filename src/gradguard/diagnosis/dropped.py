@@ -28,9 +28,10 @@ MIN_DROPPED = 2
 #: ranking score: a definite slip above the weak signals it leaves
 SCORE = 2.0
 
-_FUNCS = {torch.relu, F.relu, torch.sigmoid, F.sigmoid, torch.tanh, F.tanh, F.gelu, F.silu, F.leaky_relu, F.elu,
-          F.softplus, F.mish, F.hardtanh, F.relu6, F.selu, F.celu, torch.Tensor.relu, torch.Tensor.sigmoid,
-          torch.Tensor.tanh}
+_FUNCS: set[Any] = {
+    torch.relu, F.relu, torch.sigmoid, F.sigmoid, torch.tanh, F.tanh, F.gelu, F.silu, F.leaky_relu, F.elu, F.softplus,
+    F.mish, F.hardtanh, F.relu6, F.selu, F.celu, torch.Tensor.relu, torch.Tensor.sigmoid, torch.Tensor.tanh,
+}
 
 
 class DroppedActivations(TorchFunctionMode):
