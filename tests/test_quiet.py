@@ -115,6 +115,20 @@ def test_small_healthy_rates_and_warmup_from_zero_are_silent() -> None:
         assert not _quiet(d, "peak_step_to_weight")
 
 
+def test_adam_eps_above_the_gradient_is_found_and_named() -> None:
+    # eps=1 (TensorFlow's Inception advice) makes each step lr * |g| / eps: the lr alone looks healthy
+    d = _with_opt(lambda p: torch.optim.AdamW(p, lr=5e-4, eps=1.0))
+    found = _quiet(d, "peak_step_to_weight")
+    assert len(found) == 1 and found[0].cause == "lr" and d.top is found[0]
+    ev = found[0].evidence
+    assert ev["eps"] == 1.0 and ev["peak_step_to_weight"] < ADAM_TINY_SHARE < ev["step_to_weight_small_eps"]
+    assert "eps=1" in found[0].message and "group['eps'] = 1e-8" in found[0].code
+    for eps in (1e-8, 1e-6):  # the usual values: silent, and the message never blames eps
+        assert not _quiet(_with_opt(lambda p, e=eps: torch.optim.AdamW(p, lr=1e-3, eps=e)), "peak_step_to_weight")
+    tiny = _quiet(_with_opt(lambda p: torch.optim.AdamW(p, lr=1e-7)), "peak_step_to_weight")
+    assert len(tiny) == 1 and "eps" not in tiny[0].evidence  # a tiny lr is still the lr
+
+
 def test_run_under_way_is_not_judged() -> None:
     # an optimizer that holds state: the lr may be a schedule's decayed end, which the check cannot tell
     model = _mlp()

@@ -49,7 +49,7 @@ from ..mitigation.early_hold import median_step_share, weighted_median
 from .batch import StepSpec
 from .findings import Finding
 from .probe import ProbeResult
-from .stepsize import StepAnalysis, optimizer_family
+from .stepsize import StepAnalysis, eps_step_factors, optimizer_family
 
 __all__ = ["ADAM_TINY_SHARE", "IDEAL_CHANCE_SHARE", "PENALTY_ALIGN_CRIT", "PENALTY_ALIGN_WARN", "SGD_GRAD_SCALE_MIN",
            "SGD_TINY_SHARE", "QuietMeasures", "ideal_loss", "measure_quiet", "peak_step_share", "penalty_alignment",
@@ -89,6 +89,8 @@ class QuietMeasures:
     family: str = ""
     share: float | None = None
     share_now: float | None = None
+    #: Adam family: the share at the peak lr had every step been sign-like (no eps above the gradient)
+    share_signlike: float | None = None
     peak_lr: float | None = None
     #: SGD only: the largest step per unit lr (gradient scale relative to the weights, momentum's gain included)
     grad_scale: float | None = None
@@ -126,8 +128,9 @@ def peak_step_share(probe: ProbeResult, optimizer: torch.optim.Optimizer, family
     """The share of its norm one step at ``lrs`` (per param group) moves a weight matrix by: for the Adam family
     the parameter-weighted median of ``lr / rms(W)``; for SGD the largest ``lr * ||g|| / ||W|| / (1 - momentum)``
     (the fastest-moving matrix); None for other optimizers."""
-    if family == "adam":
-        return median_step_share(optimizer, lrs)
+    if family == "adam":  # an eps above the gradient makes the step lr * |g| / eps, not lr
+        grads = {id(p): g for n, p in probe.params.items() if (g := probe.param_grads.get(n)) is not None}
+        return median_step_share(optimizer, lrs, eps_step_factors(optimizer, grads))
     if _adadelta(optimizer):  # sign-like too: each element moves by about lr * sqrt(eps) once rho's average warmed
         groups = optimizer.param_groups
         now = [float(g.get("lr", 1.0)) for g in groups] if lrs is None else list(lrs)
@@ -242,6 +245,8 @@ def measure_quiet(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Opt
         out.peak_lr = max(peak) if peak else None
         out.share = peak_step_share(probe, optimizer, out.family, peak)
         out.share_now = peak_step_share(probe, optimizer, out.family, now)
+        if out.family == "adam":
+            out.share_signlike = median_step_share(optimizer, peak)
         if out.family == "sgd":
             out.grad_scale = sgd_grad_scale(probe, optimizer)
     ideal = ideal_loss(probe, step)
@@ -308,6 +313,11 @@ def _tiny_lr(m: QuietMeasures, optimizer: torch.optim.Optimizer | None, schedule
             f"the largest step (lr x |g| / |W| with momentum's gain) moves a weight matrix by {m.share:.2g} of its "
             "norm")
     where = "the schedule's peak lr" if scheduler is not None else "lr"
+    eps = _eps_limited(m, optimizer)
+    if eps is not None:
+        what = (f"{type(optimizer).__name__}'s eps={eps:g} is larger than most gradient elements, so a step is about "
+                f"lr x |g| / eps instead of lr: it moves the median weight matrix by {m.share:.2g} of its RMS ("
+                f"{m.share_signlike:.2g} with a small eps)")
     base = [float(b) for b in getattr(scheduler, "base_lrs", [])]
     lambda_note = ""
     if isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR) and base and max(base) > 0 and \
@@ -322,22 +332,40 @@ def _tiny_lr(m: QuietMeasures, optimizer: torch.optim.Optimizer | None, schedule
         "expected": f">= {gate:g} (healthy runs of the corpus at their peak: >= {healthy:g})"}
     if lambda_note:
         evidence["lambda_peak_factor"] = _num(m.peak_lr / max(base))
+    if eps is not None:
+        evidence.update(eps=eps, step_to_weight_small_eps=_num(m.share_signlike))
     return [Finding(
         cause="lr", layers=[], severity="critical" if m.share < gate / 10 else "warning", confidence=0.8,
         evidence=evidence,
-        message=(f"The learning rate is far too small: at {where} {m.peak_lr:.3g}, {what} (healthy runs: >= "
+        message=(f"The {'steps are' if eps is not None else 'learning rate is'} far too small: at {where} "
+                 f"{m.peak_lr:.3g}, {what} (healthy runs: >= "
                  f"{healthy:g}); 10,000 such steps move the "
                  f"weights by at most {1e4 * m.share:.2g} of their size, so training barely gets anywhere."
                  + lambda_note),
-        prescription=(f"Make the LambdaLR's function return the factor (0 to 1), not a learning rate, so the "
+        prescription=(f"Set eps back to about 1e-8 (torch's default): the step then moves the weights by about "
+                      f"{m.share_signlike:.2g} of their size at lr {m.peak_lr:.3g}; an eps of 1 belongs to "
+                      "TensorFlow's Inception recipe, whose gradients and schedule differ." if eps is not None and
+                      m.share_signlike is not None else
+                      f"Make the LambdaLR's function return the factor (0 to 1), not a learning rate, so the "
                       f"schedule peaks at the optimizer's lr {max(base):g}; a peak of about {suggest:.2g} moves the "
                       f"weights by {target:g} of their size a step." if lambda_note else
                       f"Raise the learning rate to about {suggest:.2g} (a step of {target:g} of the weights' size)."),
-        code=(f"scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: factor(step))  # 0..1\n"
+        code=("for group in optimizer.param_groups:\n    group['eps'] = 1e-8" if eps is not None else
+              f"scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: factor(step))  # 0..1\n"
               f"# optimizer's lr: the peak, about {suggest:.2g}" if lambda_note else
               f"for group in optimizer.param_groups:\n    group['lr'] = {suggest:.2g}"),
         score=math.log10(healthy / m.share),
     )]
+
+
+def _eps_limited(m: QuietMeasures, optimizer: torch.optim.Optimizer) -> float | None:
+    """The largest param group ``eps`` when the eps (not the lr) makes the step tiny: the share had every step been
+    sign-like is at least ten times the share with it and itself healthy (at or above ``ADAM_HEALTHY_MIN``); None
+    otherwise."""
+    if m.share is None or m.share_signlike is None or m.share_signlike < max(10 * m.share, ADAM_HEALTHY_MIN):
+        return None
+    eps = [float(e) for g in optimizer.param_groups if isinstance(e := g.get("eps"), int | float)]
+    return max(eps) if eps else None
 
 
 def _chance_loss(m: QuietMeasures) -> list[Finding]:

@@ -21,7 +21,7 @@ gradients, clipped to ``max_grad_norm`` when the user clips) gives the update ``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +32,18 @@ from .._tensors import real_float
 from .optcopy import copy_optimizer
 from .probe import ProbeResult, StateSnapshot
 
-__all__ = ["ADAM_FAMILY", "GRID", "StepAnalysis", "analyse_step", "eps_rounded_to_zero", "optimizer_family"]
+__all__ = ["ADAM_FAMILY", "EPS_DIVIDED", "GRID", "StepAnalysis", "analyse_step", "eps_rounded_to_zero",
+           "eps_step_factors", "optimizer_family"]
 
 #: optimizer classes whose first step is sign-like (each element moves by about lr)
 ADAM_FAMILY: frozenset[str] = frozenset({"Adam", "AdamW", "NAdam", "RAdam", "Adamax", "SparseAdam", "Adafactor",
                                          "Lion", "Adan", "LAMB", "Lamb", "AdamWScheduleFree", "Adagrad", "RMSprop"})
+#: optimizer classes whose first step is ``lr * g / (|g| + eps)`` per element: sign-like only while ``eps`` is far
+#: below the gradient (RAdam's first steps are un-adapted; Lion and Adafactor have no such ``eps``)
+EPS_DIVIDED: frozenset[str] = frozenset({"Adam", "AdamW", "NAdam", "Adamax", "Adagrad"})
+#: the largest usual Adam ``eps`` (torch 1e-8, TensorFlow 1e-7, fine-tuning recipes 1e-6): only a larger one is
+#: read as making the step small; below it, a gradient smaller than eps has itself vanished
+EPS_USUAL_MAX = 1e-5
 #: the step fractions tried along the update direction, largest first
 GRID: tuple[float, ...] = (1.0, 1 / 4, 1 / 16, 1 / 64, 1 / 256, 1 / 1024)
 ARMIJO = 0.5
@@ -50,6 +57,34 @@ def optimizer_family(optimizer: torch.optim.Optimizer) -> str:
     if "SGD" in names:
         return "sgd"
     return "other"
+
+
+def eps_step_factors(optimizer: torch.optim.Optimizer, grads: Mapping[int, torch.Tensor]) -> dict[int, float]:
+    """By ``id(param)``, the size of an eps-divided first step per unit lr (:data:`EPS_DIVIDED`): the RMS over the
+    gradient's non-zero elements of ``|g| / (|g| + eps)``, 1 where ``eps`` is far below the gradient and about
+    ``|g| / eps`` where it is above (``eps=1`` copied from TensorFlow's Inception advice). Listed: parameters whose
+    factor is below 0.99, in groups whose eps is at least ``EPS_USUAL_MAX``; empty for other optimizers.
+    ``grads``: by ``id(param)``, the batch's gradient."""
+    if not {c.__name__ for c in type(optimizer).__mro__} & EPS_DIVIDED:
+        return {}
+    out: dict[int, float] = {}
+    with torch.no_grad():
+        for group in optimizer.param_groups:
+            eps = group.get("eps")
+            if not isinstance(eps, int | float) or not eps >= EPS_USUAL_MAX:
+                continue  # at the usual eps a gradient below it has vanished: an upstream cause (depth, init)
+            for p in group["params"]:
+                g = grads.get(id(p))
+                if g is None or not g.is_floating_point():
+                    continue
+                a = g.detach().abs().flatten().double()
+                a = a[(a > 0) & torch.isfinite(a)]
+                if a.numel() == 0:
+                    continue
+                f = float((a / (a + float(eps))).pow(2).mean().sqrt())
+                if f < 0.99:
+                    out[id(p)] = f
+    return out
 
 
 def eps_rounded_to_zero(group: dict[str, Any]) -> tuple[float, list[str]]:

@@ -23,7 +23,7 @@ linear ramp, were worse (README "Mitigation against the peers").
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,10 +38,13 @@ from ..stats_types import StepStats
 __all__ = ["HoldEarlySteps", "hold_before_first_step", "median_step_share", "weighted_median"]
 
 
-def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | None = None) -> float | None:
+def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | None = None,
+                      factors: Mapping[int, float] | None = None) -> float | None:
     """The parameter-weighted median over the optimizer's weight matrices (>= 2 dimensions, not all zero) of
     ``lr / rms(W)``: the share of its RMS a sign-like step moves a matrix by. ``lrs``: one rate per param group
-    (default: the groups' current ``lr``; ``check`` passes a schedule's peak). None without such a matrix."""
+    (default: the groups' current ``lr``; ``check`` passes a schedule's peak). ``factors``: by ``id(param)``, the
+    size of the first step per unit lr where it is not sign-like (an ``eps`` larger than the gradient; default 1).
+    None without such a matrix."""
     rows: list[tuple[float, float]] = []
     with torch.no_grad():
         for i, group in enumerate(optimizer.param_groups):
@@ -54,7 +57,8 @@ def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | N
                     continue
                 rms = float(real_float(p.detach()).pow(2).mean().sqrt())
                 if rms > 0 and math.isfinite(rms):
-                    rows.append((lr / rms, float(p.numel())))
+                    f = 1.0 if factors is None else factors.get(id(p), 1.0)
+                    rows.append((lr * f / rms, float(p.numel())))
     return weighted_median(rows)
 
 
