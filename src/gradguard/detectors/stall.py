@@ -16,6 +16,7 @@ from ._checks import at_least, at_least_zero, fraction, optional_positive, posit
 from ._history import Window
 from .chance import OutputWidth, chance_of, loss_kind
 from .shrink import SHRINK_FALLING, SHRINK_LAG, SHRINK_LOW, SHRINK_STILL, shrink_event
+from .tiny import TINY_COUNT, TINY_FLAT, TINY_RATIO, TINY_STILL, tiny_event
 
 _RATIOS_KEPT = 64  # update measurements remembered (every update_every steps: a few hundred steps at the default)
 
@@ -86,6 +87,13 @@ class StallDetector:
       losses' median and the chance loss): weight decay far too strong for the learning rate
       (``evidence["likely_cause"] = "regularization"``; see :mod:`.shrink` for the measurement). Told once per run.
 
+    * ``"tiny_steps"``: the last three measured updates each moved the median layer by under
+      :data:`~gradguard.detectors.tiny.TINY_RATIO` (1e-4) of its weights, the rate stepping and not in warm-up,
+      while the median of the last ``learn_window`` losses is still at least ``TINY_STILL`` (0.9) of the loss's
+      start and its second half's median is not ``TINY_FLAT`` (2%) under its first's: a learning rate far too
+      small, an Adam ``eps`` above the gradient, or vanished gradients (see :mod:`.tiny`). Told once per run; no
+      ``likely_cause`` (``check`` tells them apart).
+
     Looks every ``window // 20`` steps (a stall is slow by nature; also while an episode is on); one event per
     episode, re-armed when the loss moves again — except that a run still not learning is told again after
     ``learn_window`` x 1, 2, 4... steps (``evidence["repeat"]``), so that a learning-rate back-off that did not
@@ -145,6 +153,7 @@ class StallDetector:
         self.plateau_floor = positive("plateau_floor", plateau_floor)
         self.plateau_active = False
         self.shrink_told = False  # the weights_shrink mode fired (once per run)
+        self.tiny_told = False  # the tiny_steps mode fired (once per run)
         self.shrink_hist: list[tuple[int, float]] = []  # (step, median weight ratio) at the checks, SHRINK_LAG back
         self.seen = 0  # finite losses seen (the plateau mode's clock)
         self._width: OutputWidth | None = None
@@ -203,10 +212,14 @@ class StallDetector:
             self.first = float(np.median(self.window.array()[:10]))
         if stats.step % self.every:  # the common case: a stall is slow, look every `every` steps
             return []
+        self._note_lr(stats)
         events = self._check(stats)
         shrink = self._shrinking(stats)
         if shrink is not None:
             events.append(shrink)
+        tiny = self._tiny(stats)
+        if tiny is not None:
+            events.append(tiny)
         if self.chance is not None or self._width is not None:
             chance = self._at_chance(stats)
             if chance is not None:
@@ -263,11 +276,6 @@ class StallDetector:
         chance = self.chance
         assert chance is not None
         lr = max(stats.lrs) if stats.lrs else math.nan
-        lrs = self._lrs
-        lrs.append((stats.step, lr))
-        keep = stats.step - max(self.chance_window, self.plateau_window)
-        while len(lrs) > 1 and lrs[1][0] <= keep:
-            del lrs[0]
         since = stats.step - self.chance_window
         if len(self.window) < self.chance_window:
             return None
@@ -290,6 +298,34 @@ class StallDetector:
                                "chance_margin": self.chance_margin, "loss_start": self.start_losses[0],
                                "window": self.chance_window,
                                "lrs": list(stats.lrs)})
+
+    def _note_lr(self, stats: StepStats) -> None:
+        """Remember the largest lr at this check (for the warm-up test of the modes that ask whether the weights are
+        stepped), as far back as the longest window."""
+        lrs = self._lrs
+        lrs.append((stats.step, max(stats.lrs) if stats.lrs else math.nan))
+        keep = stats.step - max(self.chance_window, self.plateau_window, self.learn_window)
+        while len(lrs) > 1 and lrs[1][0] <= keep:
+            del lrs[0]
+
+    def _tiny(self, stats: StepStats) -> Event | None:
+        """The tiny_steps mode (see :mod:`.tiny`): once per run."""
+        if self.tiny_told or self.first is None or len(self.window) < self.learn_window or \
+                len(self.ratios) < TINY_COUNT:
+            return None
+        last = self.ratios[-TINY_COUNT:]
+        if not all(r < TINY_RATIO for _, r in last):
+            return None
+        lr = max(stats.lrs) if stats.lrs else math.nan
+        if not self._stepping(lr, last[0][0]):  # a warm-up's first steps are small on purpose
+            return None
+        reference = self.first if self.chance is None else min(self.first, self.chance)
+        last_losses, m1, m2 = self._halves(self.learn_window)
+        median = _median(last_losses)
+        if not reference > 0 or median < TINY_STILL * reference or m2 < (1 - TINY_FLAT) * m1:
+            return None  # not at its start, or coming down (an NF-ResNet's first steps are tiny and take it down)
+        self.tiny_told = True
+        return tiny_event(stats.step, [r for _, r in last], median, reference, self.learn_window, list(stats.lrs))
 
     def _vs_chance_evidence(self, median: float, chance: float) -> dict[str, Any]:
         """The evidence the at-chance and plateau modes share: a median loss against the chance loss."""
