@@ -32,6 +32,7 @@ from .mistakes import (
 )
 from .normless import normless_findings
 from .numeric import data_findings, numeric_findings
+from .onelabel import one_label_findings
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
 from .plain_stack import plain_stack_findings, series_outranks_default_init
 from .probe import run_probe
@@ -154,7 +155,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
-    findings += data_findings(probe) + one_row_findings(probe)
+    findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
     findings += numeric_findings(probe)
     prop = analyse_propagation(probe)
     measured = prop.measured
