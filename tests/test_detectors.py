@@ -161,6 +161,29 @@ def test_vanish_names_the_starved_layers_after_patience() -> None:
     assert [(s, e.layers) for s, e in out] == [(4, ("l0",))]
 
 
+def test_vanish_while_the_loss_halved_is_information_and_state_survives_a_resume() -> None:
+    starved = np.array([1e-9, 1e-3, 1.0, 1.0])
+
+    def run(losses: list[float], det: VanishDetector | None = None) -> list:
+        det = det or VanishDetector(L, patience=5)
+        grads = [np.ones(L) if s < 10 and len(losses) > 10 else starved for s in range(len(losses))]
+        return [e for s, loss in enumerate(losses) for e in det(make(s, grads[s], loss=loss), NAMES)]
+
+    (stuck,) = run([2.0] * 16)  # the loss at its start: a warning
+    assert stuck.severity == "warning" and stuck.evidence["loss_vs_start"] == pytest.approx(1.0)
+    (learning,) = run([2.0] * 10 + [0.8] * 6)  # halved meanwhile: the run learns without l0
+    assert learning.severity == "info" and learning.evidence["loss_vs_start"] == pytest.approx(0.4)
+    assert "learns without them" in learning.message
+    (early,) = run([2.0, 0.5, 0.5, 0.5, 0.5])  # fewer than 10 losses: no start to judge against, a warning
+    assert early.severity == "warning" and "loss_vs_start" not in early.evidence
+    det = VanishDetector(L, patience=5)
+    run([2.0] * 11, det)
+    again = VanishDetector(L, patience=5)
+    again.load_state_dict(det.state_dict())
+    assert again.start_losses == [2.0] * 10 and list(again.recent_losses) == [2.0] * 5
+    assert again.recent_losses.maxlen == 5
+
+
 def test_loss_spike_fires_on_the_spike_only() -> None:
     rng = np.random.default_rng(1)
     det = LossSpikeDetector()
