@@ -39,6 +39,7 @@ from .probe import run_probe
 from .propagation import analyse_propagation
 from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
+from .rnnread import one_sequence_findings
 from .schedule import collapse_findings, scheduler_peak_lrs, unbounded_findings
 from .slips import (
     constant_weight_findings,
@@ -163,7 +164,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     act_found, act_explained = activation_findings(probe, prop, measured)
     findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += depth_findings(probe, prop, init_explained + act_explained)
-    findings += recurrence_findings(probe)
+    findings += recurrence_findings(probe) + one_sequence_findings(probe)
     findings += plain_stack_findings(probe, prop)
     series_outranks_default_init(findings)
     family: str | None = None

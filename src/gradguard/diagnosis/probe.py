@@ -72,6 +72,9 @@ class CallRecord:
     grad_out: float | None = None
     grad_in: float | None = None
     time_grad: list[float] | None = None
+    #: (``nn.RNNBase``, 3-D output) how many indices along the output's batch axis get a non-zero loss gradient, and
+    #: that axis' size; None when not measured
+    batch_read: tuple[int, int] | None = None
     #: a weight layer's first tensor input: the share of its samples (first dimension, >= 8) equal to the first
     #: sample, element for element; None when not measured
     in_repeated: float | None = None
@@ -81,6 +84,7 @@ class CallRecord:
     _in_x: torch.Tensor | None = field(default=None, repr=False)  # a parameter-holding leaf's first tensor input
     _out_fn: Any = field(default=None, repr=False)  # ... and of the output
     _time_grad_t: torch.Tensor | None = field(default=None, repr=False)
+    _batch_read_t: torch.Tensor | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -285,6 +289,10 @@ class _Recorder:
             def hook_out(g: torch.Tensor, rec: CallRecord = rec) -> None:
                 rec._grad_out_t = torch.linalg.vector_norm(g.detach().float())
             y.register_hook(hook_out)
+            if isinstance(module, nn.RNNBase) and y.ndim == 3:
+                def hook_batch(g: torch.Tensor, rec: CallRecord = rec, d: int = 0 if module.batch_first else 1) -> None:
+                    rec._batch_read_t = (g.detach().movedim(d, 0).reshape(g.shape[d], -1) != 0).any(1)
+                y.register_hook(hook_batch)
         if rec.leaf and y.is_floating_point():
             if is_weight_layer(module):
                 self.trail = [] if isinstance(module, EMBEDDING_TYPES) else [y]
@@ -423,7 +431,9 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                 rec.grad_in = float(rec._grad_in_t)
             if rec._time_grad_t is not None:
                 rec.time_grad = [float(v) for v in rec._time_grad_t]
-            rec._grad_out_t = rec._grad_in_t = rec._time_grad_t = None
+            if rec._batch_read_t is not None:
+                rec.batch_read = (int(rec._batch_read_t.sum()), int(rec._batch_read_t.numel()))
+            rec._grad_out_t = rec._grad_in_t = rec._time_grad_t = rec._batch_read_t = None
         loss_value = float(loss.detach())
         reused = reuse.finish()
     finally:
