@@ -698,3 +698,24 @@ def test_amp_overflow_becomes_nonfinite_when_it_repeats_past_the_scaler() -> Non
     assert det.overflows == 5
     ok = dataclasses.replace(make(5, np.ones(L)), scale=1024.0)
     assert det(ok, NAMES) == [] and det.overflows == 0
+
+
+def test_loss_spike_below_the_first_loss_is_information_until_it_repeats() -> None:
+    """A converged run's one hard batch (below the untrained loss, falling back) is info; a spike above the first
+    loss, or a second spiking step in a row, is a warning. The same steps fire either way."""
+    rng = np.random.default_rng(3)
+    det = LossSpikeDetector()
+    fired = []
+    for s in range(180):  # each spike (and the first loss) leaves the 50-step window before the next
+        loss = 2.3 if s == 0 else 0.02 + 0.01 * abs(rng.normal())
+        if s == 60:
+            loss = 0.66  # MobileNetV2's hard batch: 30x the median, a third of the start
+        if s == 115:
+            loss = 3.0  # above the untrained model's loss
+        if s in (170, 171):
+            loss = 0.7 if s == 170 else 1.2  # two in a row (a new high each): the second is a warning
+        fired += [(s, e.severity, e.evidence["persists"]) for e in det(make(s, np.ones(L), loss=loss), NAMES)]
+    assert fired == [(60, "info", False), (115, "warning", False), (170, "info", False), (171, "warning", True)]
+    again = LossSpikeDetector()
+    again.load_state_dict(det.state_dict())
+    assert again.state_dict() == det.state_dict()
