@@ -6,10 +6,10 @@ import warnings
 
 import torch
 import torch.nn.functional as F
-from gradguard.diagnosis.graph import activation_ops
 from torch import nn
 
 import gradguard
+from gradguard.diagnosis.graph import activation_ops
 
 
 def _regression(seed: int = 0) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:

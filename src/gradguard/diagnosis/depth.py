@@ -7,10 +7,11 @@ zero-initialised design, or the worst plain run's) is blamed on depth itself; wh
 come out at unit RMS on the batch, see :mod:`.behaviour`), on the missing normalisation (BatchNorm, Ioffe & Szegedy
 2015; LayerNorm, Ba et al. 2016), otherwise on depth — and on depth again when the chain is a plain feed-forward
 stack of ``SERIES_DEEP`` or more weight layers (too deep to train without skip paths even with its scale
-restored). A residual between ``WARN_DECADES`` and ``CRIT_DECADES`` over
-fewer than ``SHORT_STACK`` weight layers (``NORMALISED_SHORT_STACK`` in a model that normalises) is info. Residual connections (He et al. 2016) are prescribed only for
-a deep plain stack; fewer than ``MIN_LAYERS`` weight layers make no depth finding (a 2-layer LSTM language model's
-gradient change is the recurrence check's). Warning at ``WARN_DECADES``: healthy corpus models reach ~2 over short stacks (HuBERT, 12-18 layers).
+restored). A residual between ``WARN_DECADES`` and ``CRIT_DECADES`` over fewer than ``SHORT_STACK`` weight layers
+(``NORMALISED_SHORT_STACK`` in a model that normalises) is info. Residual connections (He et al. 2016) are
+prescribed only for a deep plain stack; fewer than ``MIN_LAYERS`` weight layers make no depth finding (a 2-layer LSTM
+language model's gradient change is the recurrence check's). Warning at ``WARN_DECADES``: healthy corpus models
+reach ~2 over short normalised stacks (HuBERT, 12-18 layers).
 
 Compounding gains move the signal and the gradient the same way: layers whose gains are above 1 grow the signal
 toward the output and the gradient toward the input (every init-too-large case of the corpus: a gradient gain of
@@ -29,8 +30,8 @@ from .plain_stack import series_depth
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["DEEP_LAYERS", "NORMALISED_SHORT_STACK", "OPPOSED_DECADES", "SERIES_DEEP", "SERIES_SHARE", "SHORT_STACK", "depth_findings",
-           "normalisers", "unnormalised_depth"]
+__all__ = ["DEEP_LAYERS", "NORMALISED_SHORT_STACK", "OPPOSED_DECADES", "SERIES_DEEP", "SERIES_SHARE", "SHORT_STACK",
+           "depth_findings", "normalisers", "unnormalised_depth"]
 
 DEEP_LAYERS = 6
 MIN_LAYERS = 4
