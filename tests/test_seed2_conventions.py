@@ -34,3 +34,13 @@ def test_the_convention_is_n002_below_scale_and_a_smaller_init_is_not_it() -> No
     assert not _convention(specs["3"])  # 1e-3 is not the convention
     findings, _ = init_findings(probe, analyse_propagation(probe))
     assert all(f.severity == "info" for f in findings)  # two layers: nothing compounds enough to name
+
+
+def test_a_small_squeeze_is_not_an_activation_fault() -> None:
+    """SE-ResNet's 8-unit squeeze at 62% dead (5 units) at seed 2: a healthy run named ``activation`` before session
+    22 (``activations.MIN_UNITS`` 8 -> 16)."""
+    from judgment_corpus.fresh9_builders import senet
+
+    d = run_check(senet(2))
+    assert d.healthy, d.render()
+    assert all(f.severity == "info" for f in d.findings if f.cause == "activation")
