@@ -12,9 +12,10 @@ eleventh session's, ``fresh7.py`` to ``fresh9.py``) and ``fresh10`` and ``fresh1
 ``fresh10.py`` and ``fresh11.py``) and ``fresh12`` to ``fresh14`` (the thirteenth's), ``fresh15`` (the
 fourteenth's) ``fresh16`` (the fifteenth's), ``fresh17`` (the sixteenth's), ``fresh18`` (the seventeenth's),
 ``fresh19`` and ``fresh20`` (the eighteenth's), ``fresh21`` and ``fresh22`` (the nineteenth's), ``fresh23`` to
-``fresh25`` (the twentieth's), ``fresh26`` (the twenty-first's), each frozen before it was ever judged.
+``fresh25`` (the twentieth's), ``fresh26`` (the twenty-first's),
+``fresh27`` (the twenty-second's), each frozen before it was ever judged.
 
-Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh26|both|all]
+Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh27|both|all]
 [--only NAME ...] [--steps N] [--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes
 per half on a free 2-core machine). With several seeds, one table per half and seed, and a summary over the seeds.
 """
@@ -88,7 +89,7 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh20": "held-out (twenty-first batch)", "fresh21": "held-out (twenty-second batch)",
          "fresh22": "held-out (twenty-third batch)", "fresh23": "held-out (twenty-fourth batch)",
          "fresh24": "held-out (twenty-fifth batch)", "fresh25": "held-out (twenty-sixth batch)",
-         "fresh26": "held-out (twenty-seventh batch)"}
+         "fresh26": "held-out (twenty-seventh batch)", "fresh27": "held-out (twenty-eighth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:
