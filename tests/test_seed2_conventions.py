@@ -44,3 +44,17 @@ def test_a_small_squeeze_is_not_an_activation_fault() -> None:
     d = run_check(senet(2))
     assert d.healthy, d.render()
     assert all(f.severity == "info" for f in d.findings if f.cause == "activation")
+
+
+def test_sgd_at_a_clipped_recipe_rate_whose_step_lowers_the_loss_is_not_lr() -> None:
+    """ON-LSTM at the AWD-LSTM recipe (SGD lr 30, clip 0.25; fresh27, seen after its first sight): its first step moves
+    the weights by ~0.2 of their norm and lowers the loss as promised. With the user's clip that is the recipe's
+    chosen step; without a clip the same step is still named ``lr``."""
+    import gradguard
+    from judgment_corpus.fresh27_builders import onlstm
+
+    d = run_check(onlstm(0))
+    assert d.healthy, d.render()
+    s = onlstm(0)
+    unclipped = gradguard.check(s.model, s.batch, s.loss_fn, s.optimizer)
+    assert not unclipped.healthy and unclipped.top is not None and unclipped.top.cause == "lr"

@@ -145,6 +145,8 @@ class StepAnalysis:
     nonfinite_step: dict[str, float] = field(default_factory=dict)
     #: param dtypes in which a param group's ``eps`` rounds to 0 (``{"float16": 1e-8}``)
     eps_underflow: dict[str, float] = field(default_factory=dict)
+    #: the user clips gradients (``max_grad_norm`` given): every step's size is bounded by lr x that norm
+    clips: bool = False
 
     @property
     def momentum_gain(self) -> float:
@@ -253,6 +255,7 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     wd_of = {id(q): float(gr.get("weight_decay", 0.0) or 0.0) for gr in optimizer.param_groups for q in gr["params"]}
     index_of = {id(q): i for i, gr in enumerate(optimizer.param_groups) for q in gr["params"]}
     out.group_lrs = [float(v) for v in group_lrs]
+    out.clips = max_grad_norm is not None and math.isfinite(max_grad_norm)
     predicted = 0.0
     for name, d in delta.items():
         p = probe.params[name]
