@@ -76,8 +76,6 @@ class LossSpikeDetector:
             dev = 1.4826 * float(np.median(np.abs(values - med)))
             z = (loss - med) / max(dev, 1e-3 * abs(med), 1e-12)
             top = float(values.max())
-            evidence = {"loss": loss, "median": med, "robust_std": dev, "z": z, "first_loss": self.first,
-                        "window_max": top, "z_threshold": self.z_threshold, "window": len(self.window)}
             if z > self.z_threshold and loss > top + self.min_rise * abs(top):
                 self._spiked = True
                 above_start = loss > self.first
@@ -87,7 +85,9 @@ class LossSpikeDetector:
                 events.append(Event(
                     step=stats.step, kind="loss_spike", severity=severity,
                     message=f"loss {loss:.4g} is {z:.1f} robust deviations above its recent median {med:.4g}{tail}",
-                    evidence={**evidence, "persists": spiked}))
+                    evidence={"loss": loss, "median": med, "robust_std": dev, "z": z, "first_loss": self.first,
+                              "window_max": top, "z_threshold": self.z_threshold, "window": len(self.window),
+                              "persists": spiked}))
         self.window.push(loss)
         return events
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .depth import DEEP_LAYERS, SHORT_STACK, unnormalised_depth
+from .depth import DEEP_LAYERS, SHORT_STACK, normalisers, unnormalised_depth
 from .findings import Finding
 from .layers import RELU_FAMILY, is_weight_layer
 from .probe import ProbeResult
@@ -217,7 +217,7 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
         (gated_specs, prop.gated_forward, "a zero-initialised layer gates the gradient at step 0, but across the {of} "
                                           "weight layers behind it the signal changes by {m:.1f} decades"),
     )
-    normalizes = any(r.normalizes for r in probe.records)
+    normalizes = bool(normalisers(probe))  # as depth's NORMALISED_SHORT_STACK reads it
     for cands, meas, text in tries:
         if explained >= INIT_WARN or meas is None or abs(meas) < INIT_WARN:
             continue

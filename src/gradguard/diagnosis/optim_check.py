@@ -118,12 +118,11 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     warn, crit, healthy = (ADAM_RATIO_WARN, ADAM_RATIO_CRIT, ADAM_HEALTHY_RATIO) if adam else \
         (SGD_RATIO_WARN, SGD_RATIO_CRIT, SGD_HEALTHY_RATIO)
     searched = bool(step.curve)
-    # SGD with the user's own clip whose full step lowers the loss on its batch as its gradient promises (the line
-    # search accepts lr itself): every step's size is bounded by lr x the clip norm, a recipe's choice (AWD-LSTM and
-    # ON-LSTM: SGD lr 30 clipped at 0.25, whose first steps move their small weights by ~0.2 and train); a step that
-    # overshoots, or any step without a clip, is judged by its ratio as before
-    chosen = not adam and step.clips and searched and step.overshoot <= 1.0
-    ratio_warn = bulk > warn and (not adam or not searched or step.overshoot > 1.0) and not chosen
+    # a large ratio is judged by the line search (a step it accepts at lr itself is not too large) under Adam, and
+    # under SGD with the user's own clip, which bounds every step by lr x the clip norm: a recipe's choice (AWD-LSTM
+    # and ON-LSTM: SGD lr 30 clipped at 0.25, whose first steps move their small weights by ~0.2 and train); an
+    # unclipped SGD step is judged by its ratio alone
+    ratio_warn = bulk > warn and (not searched or step.overshoot > 1.0 or (not adam and not step.clips))
     turn_warn = not ratio_warn and bulk_turned > SGD_NORMALIZED_WARN and not _full_step_best(step)
     if not (rises or ratio_warn or turn_warn) or (searched and not math.isfinite(loss0)):
         return []
