@@ -27,6 +27,9 @@ from torch import nn
 import gradguard
 from gradguard import Guard
 
+#: every synchronising call counted, by the Python line that made it ("file:line" -> calls), printed after the table
+SYNC_SITES: dict[str, int] = {}
+
 
 def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: int = 10,
                 trainer: bool = False, closure: bool = False, scaler: bool = False) -> list[int]:
@@ -76,7 +79,11 @@ def count_syncs(policy: object, optimizer: str, sync: str = "blocking", steps: i
             torch.cuda.set_sync_debug_mode("warn")
             guarded(loss)
             torch.cuda.set_sync_debug_mode("default")
-        counts.append(sum("synchroniz" in str(w.message) for w in caught))
+        hits = [w for w in caught if "synchroniz" in str(w.message)]
+        counts.append(len(hits))
+        for w in hits:  # where each one was called from (the Python frame that called the synchronising op)
+            site = f"{w.filename.rsplit('/src/', 1)[-1]}:{w.lineno}"
+            SYNC_SITES[site] = SYNC_SITES.get(site, 0) + 1
         if trainer and amp is not None:  # the trainer's own scaler step and update
             amp.step(opt)
             amp.update()
@@ -120,6 +127,9 @@ def main() -> None:
             counts = count_syncs(policy, "adamw-fused", sync, scaler=True, trainer=True)
             print(f"| {name} (GradScaler, observe: the trainer's scaler.step) | adamw-fused | {sync} | {counts} |",
                   flush=True)
+    print("\nWhere the counted synchronising calls were made (file:line: calls, all rows together):")
+    for site, n in sorted(SYNC_SITES.items(), key=lambda kv: -kv[1]) or [("none", 0)]:
+        print(f"- {site}: {n}")
     print()
     equality_table()
     scaler_table()
