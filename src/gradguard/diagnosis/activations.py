@@ -36,6 +36,11 @@ DEAD_WARN, DEAD_CRIT = 0.5, 0.9
 #: a ReLU whose worst layer has fewer dead units than this is alive: its measured gradient cost alone is info
 #: (seen halves: no broken case is named by a ReLU cost with under 20% dead units)
 LIVE_RELU = 0.2
+#: a partly dead ReLU (no layer past ``DEAD_CRIT``) whose measured gradient cost explains less than this (decades) is
+#: info, unless the units drift off through a deep unnormalised stack: the live units carry the gradient in full, so
+#: the dead ones are spare width, not what stops learning (seen halves: AFM's attention MLP on one-hot fields, 56%
+#: dead and 0.00 decades, learns; a bias of -5 on one layer of a plain ReLU MLP, 66% dead and 0.68 decades, fails)
+COSTLESS_DEAD = 0.3
 #: a layer with fewer units than this has no dead fraction worth reading (seen halves: SE-ResNet's 4-unit squeeze
 #: at 50% on a healthy model, and its 8-unit squeeze at 62% (5 units) at the unseen seed 2; every broken dead-ReLU
 #: case's dead layer is wider). 8 until session 22
@@ -140,6 +145,8 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         fix_text, code = _FIX.get(kind, _FIX["tanh"])
         spread = sum(v >= 0.2 for v in fracs.values()) >= 2
         drift = dead and spread and worst < DEAD_CRIT and plain_depth >= DEEP_LAYERS
+        if dead and not drift and severity == "warning" and worst < DEAD_CRIT and explained < COSTLESS_DEAD:
+            severity = "info"
         if drift:
             fix_text = ("Add normalisation between the layers (BatchNorm after each Linear/Conv, LayerNorm for "
                         "sequences) so every layer's pre-activations are re-centred and units stop dying with depth.")
