@@ -31,7 +31,7 @@ from .probe import ProbeResult
 from .propagation import Propagation
 
 __all__ = ["DEEP_LAYERS", "NORMALISED_SHORT_STACK", "OPPOSED_DECADES", "SERIES_DEEP", "SERIES_SHARE", "SHORT_STACK",
-           "depth_findings", "normalisers", "unnormalised_depth"]
+           "WARN_DECADES", "depth_findings", "normalisers", "unnormalised_depth"]
 
 DEEP_LAYERS = 6
 MIN_LAYERS = 4

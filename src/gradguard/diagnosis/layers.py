@@ -21,10 +21,15 @@ RELU_FAMILY: frozenset[str] = frozenset({"relu", "leaky_relu", "elu", "selu", "g
 #: kinds that saturate (bounded output, vanishing derivative at both ends)
 SATURATING: frozenset[str] = frozenset({"tanh", "sigmoid"})
 
+#: modules that restore the signal's scale whatever it is. Not ``nn.LocalResponseNorm``: it divides by
+#: ``(k + alpha / n * sum(a^2)) ** beta`` with ``k >= 1`` (AlexNet's 2), so a small signal passes scaled by a constant
+#: (``k ** -beta``) and a too-small init's shrinkage goes through it untouched (the fourteenth batch's AlexNet with
+#: its He std written as a variance: 7.3 decades over 8 layers, its two LRNs read as normalisers); where it does
+#: normalise on the batch, the probe's behavioural test (unit-RMS rows) says so
 NORM_TYPES: tuple[type[nn.Module], ...] = tuple(
     t for t in (
         getattr(nn.modules.batchnorm, "_BatchNorm", None), nn.LayerNorm, nn.GroupNorm,
-        getattr(nn.modules.instancenorm, "_InstanceNorm", None), getattr(nn, "RMSNorm", None), nn.LocalResponseNorm,
+        getattr(nn.modules.instancenorm, "_InstanceNorm", None), getattr(nn, "RMSNorm", None),
     ) if isinstance(t, type)
 )
 #: lookup tables: a row per id, PyTorch's default init N(0, 1) (``nn.EmbeddingBag`` is not an ``nn.Embedding``)
@@ -33,6 +38,7 @@ WEIGHT_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.modules.conv._ConvNd,
 RECURRENT_TYPES: tuple[type[nn.Module], ...] = (nn.RNNBase, nn.RNNCellBase)
 TRANSPARENT_TYPES: tuple[type[nn.Module], ...] = (
     nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.Identity, nn.Flatten, *NORM_TYPES,
+    nn.LocalResponseNorm,
 )
 
 

@@ -194,18 +194,22 @@ def plain_stack_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]
 
 def series_outranks_default_init(findings: list[Finding]) -> None:
     """Name a too-deep series stack first when the measured trouble is its standard init vanishing with nothing
-    normalising (see the module docstring): the series ``depth`` finding takes that ``normalization`` finding's
+    normalising (see the module docstring), or its ReLU units drifting dead layer after layer with nothing to
+    re-centre them (:mod:`.activations`' ``normalization`` reading; seen halves: DeepONet's 50 and FinalMLP's 32 plain
+    layers per branch, labelled depth/init): the series ``depth`` finding takes that ``normalization`` finding's
     severity and a score just above it, and its evidence the measured decades. In place."""
     series = next((f for f in findings if f.cause == "depth" and "weight_layers_in_series" in f.evidence), None)
-    default = [f for f in findings if f.cause == "normalization" and f.evidence.get("framework_default_init")
-               and f.severity != "info"]
+    default = [f for f in findings if f.cause == "normalization" and f.severity != "info"
+               and (f.evidence.get("framework_default_init") or "unnormalised_weight_layers" in f.evidence)]
     if series is None or not default:
         return
     top = max(default, key=lambda f: f.rank_key)
     series.severity = top.severity
     series.score = top.score + 0.01
     series.evidence["measured_decades"] = top.evidence.get("measured_decades")
-    series.evidence["outranks"] = "the standard init's fall through the unnormalised stack (normalization)"
+    series.evidence["outranks"] = ("the standard init's fall through the unnormalised stack (normalization)"
+                                   if top.evidence.get("framework_default_init") else
+                                   "units dying layer after layer through the unnormalised stack (normalization)")
     decades = top.evidence.get("measured_decades")
     fall = f"; the gradient already falls by {abs(decades):.1f} decades across them at initialisation" \
         if isinstance(decades, float) else ""
