@@ -176,7 +176,8 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
 def _square_blocks(module: nn.Module, name: str, stacked: bool) -> dict[str, torch.Tensor]:
     """The module's square weight matrices, and when ``stacked`` (its output feeds its next call's input: see
     :func:`.graph.feeds_back`) the square blocks of a ``(k * h, h)`` one (``k`` = 2 to :data:`MAX_STACKED`): gates
-    stacked in one matrix, as ``nn.Linear(h, 4 * h)`` in a hand-written LSTM cell. A projection shared by inputs
+    stacked in one matrix, as ``nn.Linear(h, 4 * h)`` in a hand-written LSTM cell (with fewer than ``h`` extra rows
+    before them, ON-LSTM's master gates, left out). A projection shared by inputs
     that do not depend on each other (Transformer-XL's segments) has the same shape and is not a recurrence."""
     out: dict[str, torch.Tensor] = {}
     for n, p in module.named_parameters():
@@ -186,9 +187,13 @@ def _square_blocks(module: nn.Module, name: str, stacked: bool) -> dict[str, tor
         rows, cols = p.shape
         if rows == cols:
             out[key] = p
-        elif stacked and cols > 0 and rows % cols == 0 and 2 <= rows // cols <= MAX_STACKED:
+        elif stacked and cols > 0 and 2 <= rows // cols <= MAX_STACKED:
+            # a remainder of fewer rows than a block is read past: extra gates of one value per chunk stacked first,
+            # as ON-LSTM's hidden-to-hidden Linear(h, 4 h + 2 chunks) holds its master gates before the four blocks
+            # (the twenty-eighth batch's ON-LSTM at N(0, 5^2): blocks of radius ~40, read as nothing before)
+            skip = rows % cols
             for i in range(rows // cols):
-                out[f"{key}[{i}]"] = p[i * cols:(i + 1) * cols]
+                out[f"{key}[{i}]"] = p[skip + i * cols:skip + (i + 1) * cols]
     return out
 
 
