@@ -28,13 +28,16 @@ GUARD_ACTIONS = ("clip", "skip", "rollback", "lr_change")
 def run_check(setup: Setup) -> Diagnosis:
     """``gradguard.check`` called the way a user of this model would: dict batch for HF models, closure for models
     whose forward returns a hidden state, ``(inputs, targets)`` + ``loss_fn`` otherwise; with the optimizer,
-    scheduler and the user's clip norm where ``check`` takes them."""
+    scheduler (stepped after every optimizer step, as every corpus loop does) and the user's clip norm where
+    ``check`` takes them."""
     params = inspect.signature(gradguard.check).parameters
     extra: dict[str, Any] = {}
     if "scheduler" in params:
         extra["scheduler"] = setup.scheduler
     if "max_grad_norm" in params and setup.clip is not None:
         extra["max_grad_norm"] = setup.clip
+    if "scheduler_interval" in params and setup.scheduler is not None:
+        extra["scheduler_interval"] = "step"  # every corpus loop steps its scheduler after each optimizer step
     if setup.needs_closure and "closure" in params:
         return gradguard.check(setup.model, optimizer=setup.optimizer, closure=setup.closure, **extra)
     return gradguard.check(setup.model, setup.batch, setup.loss_fn, setup.optimizer, **extra)

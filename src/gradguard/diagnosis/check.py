@@ -62,7 +62,7 @@ Closure = Callable[[nn.Module], Any]
 def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
           optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
           scheduler: Any = None, max_grad_norm: float | None = None, steps_done: int | None = None,
-          confirm_steps: int | None = None) -> Diagnosis:
+          confirm_steps: int | None = None, scheduler_interval: str | None = None) -> Diagnosis:
     """Diagnose the causes of exploding/vanishing gradients before (or during) training, on one real batch.
 
     Cost: one forward and one backward pass; with ``optimizer``, one optimizer step on a copy and 2 to 7
@@ -100,6 +100,11 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
             ``torch.distributed`` — else 0, and ``Diagnosis.notes`` says why. It costs about twice the model's and
             optimizer's memory while it runs and 2-3x ``check``'s time (GPT-2 2 layers: 0.07 -> 0.18 s). Needs
             ``optimizer``.
+        scheduler_interval: how often the loop calls ``scheduler.step()``: ``"step"`` (after every optimizer step),
+            ``"epoch"`` (once per pass over the data, as pytorch/examples' MNIST does with ``StepLR``) or None
+            (default: not known). A schedule that falls to 1e-3 of its peak within 100 calls is a fault only when
+            called per step (a per-epoch decay stepped every batch): critical with ``"step"``, information with
+            None, nothing with ``"epoch"``.
 
     Returns:
         A :class:`Diagnosis` with findings ranked by how much of the measured trouble they explain.
@@ -107,7 +112,8 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
     Raises:
         DiagnosisError: a batch/loss form that cannot be run (the message says what to pass), model without
             parameters, model or loss failing on the batch, non-scalar loss.
-        ConfigError: ``confirm_steps`` is not None or an int >= 0.
+        ConfigError: ``confirm_steps`` is not None or an int >= 0; ``scheduler_interval`` is not "step", "epoch"
+            or None.
 
     Example::
 
@@ -121,6 +127,8 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
                                       or confirm_steps < 0):
         raise ConfigError("confirm_steps", confirm_steps,
                           "None (automatic: 12 when the copies are affordable) or an int >= 0 (0 disables it)")
+    if scheduler_interval not in (None, "step", "epoch"):
+        raise ConfigError("scheduler_interval", scheduler_interval, "'step', 'epoch' or None (not known)")
     auto_note = None
     if confirm_steps is None:
         confirm_steps, auto_note = auto_confirm_steps(model, optimizer)
@@ -129,7 +137,7 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
     own = scheduler is not None and lrs is None  # a hand-written scheduler: neither stepped nor copied here
     d = _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
                   peak_lrs=None if own else scheduler_peak_lrs(scheduler, optimizer),
-                  scheduler=None if own else scheduler, confirm_steps=confirm_steps)
+                  scheduler=None if own else scheduler, confirm_steps=confirm_steps, interval=scheduler_interval)
     if auto_note is not None:
         d.notes.append(auto_note)
     if own:
@@ -141,10 +149,11 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
 
 def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer | None, lrs: list[float] | None,
               max_grad_norm: float | None, steps_done: int | None, line_search: bool,
-              peak_lrs: list[float] | None = None, scheduler: Any = None, confirm_steps: int = 0) -> Diagnosis:
+              peak_lrs: list[float] | None = None, scheduler: Any = None, confirm_steps: int = 0,
+              interval: str | None = None) -> Diagnosis:
     """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only; ``peak_lrs``: the
     largest lr the scheduler reaches per param group (weight decay is judged there); ``confirm_steps``: the
-    confirmation's short runs (0: none)."""
+    confirmation's short runs (0: none); ``interval``: the scheduler's cadence (``check``'s ``scheduler_interval``)."""
     capped = max_norm_findings(model)  # before the forward renormalises the embeddings
     probe = run_probe(model, step)
     cost = dict(probe.cost)
@@ -189,7 +198,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     else:
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
-    findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer)
+    findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
     explain(findings, family, trained, weight_decay)
     localise(findings, probe)
     if confirm_steps > 0 and optimizer is not None:

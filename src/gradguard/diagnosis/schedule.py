@@ -95,11 +95,16 @@ def _walk(scheduler: Any, optimizer: torch.optim.Optimizer, steps: int) -> list[
     return rows
 
 
-def collapse_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[Finding]:
+def collapse_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None,
+                      interval: str | None = "step") -> list[Finding]:
     """``lr`` (critical) when, from a schedule's start (its step < :data:`COLLAPSE_STEPS`), a group's lr goes below 0
     within ``2 * COLLAPSE_STEPS`` steps (a cosine written without its ``(1 + cos) / 2``: gradient ascent), or is at
     most :data:`COLLAPSE_SHARE` of its peak after :data:`COLLAPSE_STEPS` steps (a per-epoch decay stepped every
-    batch, a warm-up factor compounded); [] otherwise, for a schedule that ends sooner, or one that cannot be read."""
+    batch, a warm-up factor compounded); [] otherwise, for a schedule that ends sooner, or one that cannot be read.
+    The collapse is a fault only at a per-step cadence (``interval``: ``"step"``); at an unknown one (None) it is
+    information, at ``"epoch"`` nothing: pytorch/examples' MNIST steps ``StepLR(step_size=1, gamma=0.7)`` once per
+    epoch, which read per step falls to 3e-16 in 100 steps (a critical false alarm on that script before session
+    23)."""
     if scheduler is None or optimizer is None or int(getattr(scheduler, "last_epoch", 0)) >= COLLAPSE_STEPS:
         return []
     rows = _walk(scheduler, optimizer, 2 * COLLAPSE_STEPS)
@@ -117,7 +122,7 @@ def collapse_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -
                 "Keep every factor of the schedule in [0, 1].",
                 "LambdaLR(optimizer, lambda t: 0.5 * (1 + math.cos(math.pi * min(t, T) / T)))", 3.0)]
     for row in rows:
-        if len(row) <= COLLAPSE_STEPS:
+        if len(row) <= COLLAPSE_STEPS or interval == "epoch":
             continue
         peak, there = max(row[:COLLAPSE_STEPS + 1]), row[COLLAPSE_STEPS]
         if peak > 0 and math.isfinite(peak) and there <= COLLAPSE_SHARE * peak:
@@ -132,13 +137,16 @@ def collapse_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -
                 "warm-up lr from the base lr at each step instead of multiplying the current one.",
                 "for epoch in range(epochs):\n    for batch in loader:\n        ...\n        optimizer.step()\n"
                 "    scheduler.step()  # once per epoch",
-                math.log10(peak / there) if there > 0 else 6.0)]
+                math.log10(peak / there) if there > 0 else 6.0, "critical" if interval == "step" else "info")]
     return []
 
 
 def _schedule_finding(scheduler: str, evidence: dict[str, Any], message: str, prescription: str, code: str,
-                      score: float) -> Finding:
-    return Finding(cause="lr", layers=[], severity="critical", confidence=0.9,
+                      score: float, severity: str = "critical") -> Finding:
+    if severity == "info":  # the cadence is not known: say what it would mean per step
+        message = (f"If scheduler.step() is called after every optimizer step: {message[0].lower()}{message[1:]} "
+                   "(check(scheduler_interval='step') judges it; 'epoch' when it is stepped once per epoch.)")
+    return Finding(cause="lr", layers=[], severity=severity, confidence=0.9,
                    evidence={"scheduler": scheduler, **evidence}, message=message, prescription=prescription,
                    code=code, score=score)
 
