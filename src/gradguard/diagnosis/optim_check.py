@@ -247,6 +247,20 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     """A finding when weight decay collapses the weights (judged at the schedule's peak lr: the checked step's
     shrink times ``lr_scale``, the peak over the checked lr, default 1), or when no param group has weight decay
     and weights are large for their init scale, or the loss rewards growing them."""
+    negative = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups} - {0.0})
+    if negative and negative[0] < 0:
+        # never meant: every step then adds lr * |weight_decay| * W, and the weights grow geometrically (torch's
+        # constructors refuse it; it comes in when param_groups are written afterwards, e.g. a log10 from a search:
+        # the twenty-ninth batch's Shake-Shake at weight_decay -4, seen after its first sight)
+        return [Finding(
+            cause="regularization", layers=[], severity="critical", confidence=0.95,
+            evidence={"weight_decay": negative[0] if len(negative) == 1 else negative, "expected": ">= 0"},
+            message=(f"weight_decay is negative ({negative[0]:g}): each step adds lr x {-negative[0]:g} x W to the "
+                     "weights instead of removing it, so they grow geometrically and the run diverges."),
+            prescription="Set weight_decay >= 0 (a log-scale search value must be exponentiated: 10 ** -4 = 1e-4).",
+            code="for group in optimizer.param_groups:\n    group['weight_decay'] = 1e-4",
+            score=10.0,
+        )]
     shrink = sorted(v * lr_scale for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
     balance = _balance(step)
     med = shrink[len(shrink) // 2] if shrink else 0.0
