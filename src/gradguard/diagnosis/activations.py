@@ -145,7 +145,7 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         fix_text, code = _FIX.get(kind, _FIX["tanh"])
         spread = sum(v >= 0.2 for v in fracs.values()) >= 2
         drift = dead and spread and worst < DEAD_CRIT and plain_depth >= DEEP_LAYERS
-        if dead and not drift and severity == "warning" and worst < DEAD_CRIT and explained < COSTLESS_DEAD:
+        if dead and not drift and severity == "warning" and explained < COSTLESS_DEAD:  # a warning: worst < DEAD_CRIT
             severity = "info"
         if drift:
             fix_text = ("Add normalisation between the layers (BatchNorm after each Linear/Conv, LayerNorm for "

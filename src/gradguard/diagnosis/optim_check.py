@@ -247,8 +247,8 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     """A finding when weight decay collapses the weights (judged at the schedule's peak lr: the checked step's
     shrink times ``lr_scale``, the peak over the checked lr, default 1), or when no param group has weight decay
     and weights are large for their init scale, or the loss rewards growing them."""
-    negative = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups} - {0.0})
-    if negative and negative[0] < 0:
+    negative = sorted({wd for g in optimizer.param_groups if (wd := float(g.get("weight_decay", 0.0) or 0.0)) < 0})
+    if negative:
         # never meant: every step then adds lr * |weight_decay| * W, and the weights grow geometrically (torch's
         # constructors refuse it; it comes in when param_groups are written afterwards, e.g. a log10 from a search:
         # the twenty-ninth batch's Shake-Shake at weight_decay -4, seen after its first sight)

@@ -96,7 +96,7 @@ def _walk(scheduler: Any, optimizer: torch.optim.Optimizer, steps: int) -> list[
 
 
 def collapse_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None,
-                      interval: str | None = "step") -> list[Finding]:
+                      interval: str | None = None) -> list[Finding]:
     """``lr`` (critical) when, from a schedule's start (its step < :data:`COLLAPSE_STEPS`), a group's lr goes below 0
     within ``2 * COLLAPSE_STEPS`` steps (a cosine written without its ``(1 + cos) / 2``: gradient ascent), or is at
     most :data:`COLLAPSE_SHARE` of its peak after :data:`COLLAPSE_STEPS` steps (a per-epoch decay stepped every
