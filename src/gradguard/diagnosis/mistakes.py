@@ -2,7 +2,7 @@
 
 Each sensor reads one quantity off the model, the optimizer or the batch's output, with a physical meaning and a
 threshold set against the healthy cases of every seen half of the judgment corpus (dev, heldout, fresh..fresh7,
-seeds 0 and 1; measured with ``/tmp``-scratch scripts, figures in the README):
+seeds 0 and 1; measured with ``/tmp``-scratch scripts, figures in docs/judgment_log.md):
 
 * ``init`` — **a network at zero, or symmetric**: more than ``ZERO_LAYERS_FRAC`` of the weight layers (modules
   with a weight of 2 or more dimensions) have every weight exactly 0, or give every one of their units the same

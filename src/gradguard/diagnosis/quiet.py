@@ -1,7 +1,7 @@
 """Faults that leave one batch's gradients looking healthy but stop a run from learning (issue 12, session 12).
 
 Each sensor reads one quantity with a physical meaning; thresholds are set with a margin over every healthy case of
-every seen half of the judgment corpus (dev, heldout, fresh..fresh9, seeds 0 and 1; figures in the README):
+every seen half of the judgment corpus (dev, heldout, fresh..fresh9, seeds 0 and 1; figures in docs/judgment_log.md):
 
 * ``regularization`` — **a loss dominated by a penalty**: an L2 term ``c * sum(W^2)`` with a large ``c`` summed
   into the loss adds ``2c * W`` to each weight's gradient, so the gradient of most weight matrices points along the
