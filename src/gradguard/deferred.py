@@ -202,6 +202,8 @@ class DeferredSteps:
         ``batch``: the step's ``(inputs, targets, closure)``; with a closure they are kept (by reference) until the
         step is read, with the RNG state its forward started from, for the alarm path (see :func:`_investigate`)."""
         closure = batch[2]
+        act = guard._actuator
+        act.keep_backoff()  # a rate the loop or the trainer's scheduler wrote since the last call (as blocking)
         rng_before = guard._rng_state
         rng = rng_before if closure is not None else None  # captured when the previous call ended
         if trainer_steps:
@@ -212,7 +214,6 @@ class DeferredSteps:
         # pending step with the layout it was packed with
         # a streak of skips one short of max_consecutive_skips: the pending step may halt (or roll back) the run,
         # which must happen before another step is applied
-        act = guard._actuator
         streak = act.consecutive_skips >= act.max_consecutive_skips - 1
         # a pending step with a closure: its alarm path may re-run its batch, on the weights it was issued at
         rerun = self.pending is not None and self.pending.batch is not None
@@ -232,6 +233,7 @@ class DeferredSteps:
         # it already when this call read a step: nothing draws from it in between)
         if (closure is not None or guard._rng_state is not None) and guard._rng_state is rng_before:
             guard._rng_state = capture_rng_state()
+        act.note_lrs()  # the rates as this call leaves them, a back-off of the step read included
         return report if report is not None else _placeholder()
 
     def _issue(self, guard: Any, loss: torch.Tensor | float | None, trainer_steps: bool = False) -> None:

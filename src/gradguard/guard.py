@@ -186,6 +186,7 @@ class Guard(GuardRecovery):
                                   max_consecutive_skips, self.policy, self.detectors)
         #: events due with the first report: a rate held before the first step (see HoldEarlySteps)
         self._pending_events: list[Event] = hold_before_first_step(self) if not self._by_hand else []
+        self._actuator.note_lrs()  # a rate written before the first step is then known as the user's own
         #: the fused optimizer that applies a plain global clip inside its step (grad_scale), or None
         self._scale_target: Any = scale_target(self)
         self._step = 0
@@ -307,6 +308,7 @@ class Guard(GuardRecovery):
                 return self._deferred.step(self, loss, trainer_steps=True, batch=(inputs, targets, closure))
             self._deferred.read(self)  # a carried state (its reset must come at once): this step runs blocking
         self._collector.end_update()  # the update made since the last call, when one is being measured
+        self._actuator.keep_backoff()  # the trainer's scheduler rewrote the rate since the last call
         stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
         applied = not (decision.skip or decision.halt)
         if applied:
@@ -314,6 +316,7 @@ class Guard(GuardRecovery):
         else:
             clear_skipped_grads(self.inventory.params, present, self._by_hand)
         outcome = self._actuator.act(stats, decision, applied, events, before_step=True)
+        self._actuator.note_lrs()
         if applied and outcome.rollback is None and self.update_every > 0 and stats.step % self.update_every == 0:
             self._collector.begin_update(stats)
         return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)

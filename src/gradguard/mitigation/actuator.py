@@ -276,16 +276,34 @@ class Actuator:
         self._lrs_seen = None if self.lr_scale == 1.0 else [g.get("lr") for g in self.optimizer.param_groups]
 
     def keep_backoff(self) -> None:
-        """Re-apply the back-off to rates the loop wrote since the last step (a schedule set by hand each
-        iteration would otherwise undo it silently). A few float comparisons per step; nothing without a back-off."""
+        """Re-apply the back-off to rates written since the last step by something the guard does not step (a
+        schedule set by hand each iteration, a trainer's scheduler) that would otherwise undo it silently.
+
+        A written rate ``w`` is either computed afresh from the user's own rates (``LambdaLR``, a warm-up written by
+        hand, the Transformers Trainer's schedules: ``w`` near ``seen / lr_scale``, the rate the user would have)
+        or derived from the rate the guard left (``ExponentialLR``, ``StepLR``, ``CosineAnnealingLR``, whose step
+        multiplies the current rate; ``OneCycleLR``, whose ``max_lr`` the guard scaled: ``w`` near ``seen``). Only
+        the first kind is multiplied by ``lr_scale``; multiplying the second would compound the factor every step
+        (an ``ExponentialLR`` under a held rate fell to 1e-48 of its schedule in 24 steps). ``w`` is taken as derived
+        only when it is nearer ``seen`` than ``seen / lr_scale`` in log-ratio by more than half the back-off's own
+        log (a schedule moves the rate by far less than the back-off between two steps; a tie, such as a warm-up
+        written by hand from a tenth of the rate the guard held, is taken as fresh). A rate left at 0 can only have
+        been written afresh. A few float operations per group and step; nothing without a back-off."""
         seen = self._lrs_seen
         if self.lr_scale == 1.0 or seen is None:
             return
+        scale = self.lr_scale
         for i, group in enumerate(self.optimizer.param_groups):
             lr = group.get("lr")
-            if (i < len(seen) and isinstance(lr, (int, float)) and not isinstance(lr, bool)
-                    and lr != seen[i]):
-                group["lr"] = lr * self.lr_scale
+            if i >= len(seen) or not isinstance(lr, (int, float)) or isinstance(lr, bool) or lr == seen[i]:
+                continue
+            prev = seen[i]
+            if isinstance(prev, (int, float)) and prev > 0 and lr > 0 and math.isfinite(lr):
+                derived = abs(math.log(lr / prev))  # the guard's rate moved by the schedule
+                fresh = abs(math.log(lr * scale / prev))  # the user's rate (prev / scale) moved by the schedule
+                if derived < fresh - 0.5 * abs(math.log(scale)):
+                    continue
+            group["lr"] = lr * scale
 
     def _change_lr(self, step: int, decision: Decision, out: Outcome) -> None:
         before = [_lr(g) for g in self.optimizer.param_groups]
