@@ -64,7 +64,8 @@ DEV = [c for c in CORPUS if c.half == "dev"] + [c for c in DEV3 if c.name not in
 _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8",
                  "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15",
                  "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22",
-                 "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28"}
+                 "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
+                 "fresh29"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -437,3 +438,10 @@ def test_fresh28_batch_size_labels_and_half() -> None:
 
     _check_frozen_batch(FRESH28, "fresh28", CONTROLS, 16, min_cases=28)  # the brief: 13 healthy + >= 18 broken
     assert set(KINDS) == {c.name for c in FRESH28 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh29_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh29 import CONTROLS, FRESH29, KINDS
+
+    _check_frozen_batch(FRESH29, "fresh29", CONTROLS, 16, min_cases=28)  # the brief: 13 healthy + >= 19 broken
+    assert set(KINDS) == {c.name for c in FRESH29 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
