@@ -55,6 +55,8 @@ class StallDetector:
       (relative) on the median of its first 10 losses — it never took off.
     * ``"frozen"``: its whole range over ``window`` losses is below ``frozen`` (relative), as with a network
       whose units all died.
+      Neither while the rate has risen by more than 5% over the window (a warm-up from 0, which holds the loss
+      on purpose: accelerate's ``nlp_example`` sits at ln 2 through its 100 warm-up steps and then learns).
 
     * ``"at_chance"``: the median of the last ``chance_window`` finite losses is at or above ``1 + chance_margin``
       times the chance loss ``log(C)`` (the cross-entropy of a uniform guess over C classes) while the run steps
@@ -252,6 +254,9 @@ class StallDetector:
                 if self.first - new > self.min_improvement * max(abs(self.first), 1e-12):
                     self.improved = True
                 stalled = (not self.improved) or span <= self.frozen * max(abs(new), 1e-12)
+        if stalled and not stuck and not self._stepping(max(stats.lrs) if stats.lrs else math.nan,
+                                                        stats.step - self.size):
+            return []  # a rate still rising over the window (a warm-up from 0 holds the loss): not yet a stall
         if stalled and not self.active:
             self.active = True
             if stuck:
@@ -304,7 +309,7 @@ class StallDetector:
         stepped), as far back as the longest window."""
         lrs = self._lrs
         lrs.append((stats.step, max(stats.lrs) if stats.lrs else math.nan))
-        keep = stats.step - max(self.chance_window, self.plateau_window, self.learn_window)
+        keep = stats.step - max(self.chance_window, self.plateau_window, self.learn_window, self.size)
         while len(lrs) > 1 and lrs[1][0] <= keep:
             del lrs[0]
 

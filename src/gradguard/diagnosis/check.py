@@ -129,6 +129,7 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
                           "None (automatic: 12 when the copies are affordable) or an int >= 0 (0 disables it)")
     if scheduler_interval not in (None, "step", "epoch"):
         raise ConfigError("scheduler_interval", scheduler_interval, "'step', 'epoch' or None (not known)")
+    optimizer, scheduler = unwrap_optimizer(optimizer), unwrap_scheduler(scheduler)
     auto_note = None
     if confirm_steps is None:
         confirm_steps, auto_note = auto_confirm_steps(model, optimizer)
@@ -179,8 +180,10 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     family: str | None = None
     stepped = None
     trained = weight_decay = False
+    fresh: bool | None = None
     if optimizer is not None:
         trained = _trained(optimizer, steps_done)
+        fresh = _fresh(optimizer, steps_done)
         weight_decay = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
         try:
             stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm, line_search=line_search)
@@ -199,7 +202,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
-    explain(findings, family, trained, weight_decay)
+    explain(findings, family, trained, weight_decay, fresh=fresh)
     localise(findings, probe)
     if confirm_steps > 0 and optimizer is not None:
         cost.update(confirm(findings, model, step.run, optimizer, steps=confirm_steps, lrs=lrs, scheduler=scheduler,
@@ -270,6 +273,42 @@ def _trained(optimizer: torch.optim.Optimizer, steps_done: int | None) -> bool:
     if counts:
         return max(counts) >= TRAINED_STEPS
     return any(bool(st) for st in optimizer.state.values())
+
+
+def unwrap_optimizer(optimizer: Any) -> Any:
+    """The torch optimizer inside a trainer's wrapper (``accelerate``'s ``AcceleratedOptimizer``, Lightning's
+    ``LightningOptimizer``: an ``.optimizer`` that is a torch optimizer), or ``optimizer`` itself. Through the wrapper
+    the family of the step and the schedule's peak were not read: accelerate's ``nlp_example`` at AdamW lr 1.0 behind
+    its warm-up was called healthy (session 24)."""
+    for _ in range(4):
+        inner = getattr(optimizer, "optimizer", None)
+        if not isinstance(inner, torch.optim.Optimizer) or inner is optimizer:
+            return optimizer
+        optimizer = inner
+    return optimizer
+
+
+def unwrap_scheduler(scheduler: Any) -> Any:
+    """The torch LR scheduler inside a trainer's wrapper (``accelerate``'s ``AcceleratedScheduler``: a ``.scheduler``
+    with ``get_last_lr``), or ``scheduler`` itself."""
+    for _ in range(4):
+        inner = getattr(scheduler, "scheduler", None)
+        if inner is None or inner is scheduler or not callable(getattr(inner, "get_last_lr", None)):
+            return scheduler
+        scheduler = inner
+    return scheduler
+
+
+def _fresh(optimizer: torch.optim.Optimizer, steps_done: int | None) -> bool | None:
+    """Whether no optimizer step has been taken yet: True, False, or None when it cannot be told (``steps_done`` not
+    given and an optimizer that keeps no state at all, as SGD without momentum)."""
+    if steps_done is not None:
+        return steps_done < 1
+    if any(bool(st) for st in optimizer.state.values()):
+        return False
+    if isinstance(optimizer, torch.optim.SGD) and all(not g.get("momentum", 0.0) for g in optimizer.param_groups):
+        return None
+    return True
 
 
 def scheduler_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[float] | None:

@@ -158,6 +158,9 @@ class Reader:
     #: (:data:`PERIODIC_OPS`) with no matrix product between that op and the input (``name`` is then that op), or
     #: no path from the loss reaches it (``name`` is :data:`UNREACHED`)
     periodic: bool = False
+    #: (periodic readers) the phase is the input times a trained parameter, below the periodic op (a learned
+    #: frequency: PLR embeddings, Time2Vec, learned Fourier features; see :func:`learned_phase`)
+    learned_frequency: bool = False
 
 
 def _node_of(t: torch.Tensor) -> Any:
@@ -193,7 +196,8 @@ def first_readers(inputs: list[torch.Tensor], records: list[Any],
         rms = _rms(t)
         target = _node_of(t) if math.isfinite(rms) and not 0.1 <= rms <= 10.0 else None
         op = periodic_reader(loss, target) if target is not None and loss is not None else None
-        found = None if op is None else Reader(op, rms, False, periodic=True)
+        found = None if op is None else Reader(op, rms, False, periodic=True,
+                                               learned_frequency=op != UNREACHED and learned_phase(loss, target))
         if target is not None and found is None:
             for r in calls:
                 x = r._in_x
@@ -212,6 +216,57 @@ _PRODUCT_OPS = ("mm", "Mv", "Conv", "Rnn", "Lstm", "Gru", "Attention", "Linear",
 UNREACHED = "no differentiable path from the loss"
 #: nodes walked at most by :func:`periodic_reader` (beyond it: not told)
 PERIODIC_NODES = 200_000
+
+
+def learned_phase(loss: torch.Tensor, target: Any, budget: int = PERIODIC_NODES) -> bool:
+    """Whether, below some periodic op (:data:`PERIODIC_OPS`) on a path from ``loss`` to the node ``target``, an
+    element-wise product or quotient multiplies what derives from ``target`` by something derived from a trained
+    parameter only (a gradient accumulator, not from ``target``): a frequency the optimizer moves. Its step then moves
+    every phase by about the step times the input: an input far off unit scale turns the periodic features into
+    noise that changes at every step (MLP-PLR's raw-unit features: ``sin(2 pi c x)`` with ``|x| ~ 1000``), where a
+    fixed frequency over a time stamp is a phase by design. False past ``budget`` nodes."""
+    root = getattr(loss, "grad_fn", None)
+    if root is None or target is None:
+        return False
+    reach: dict[int, bool] = {id(target): True}
+    param: dict[int, bool] = {}  # a subgraph made from trained parameters only
+    order: list[Any] = []
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    seen: set[int] = set()
+    while stack:  # post-order: children first
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(seen) > budget:
+            return False
+        stack.append((node, True))
+        stack += [(f, False) for f, _ in node.next_functions if f is not None and id(f) not in seen]
+    for node in order:
+        kids = [f for f, _ in node.next_functions if f is not None]
+        if id(node) != id(target):
+            reach[id(node)] = any(reach.get(id(k), False) for k in kids)
+        var = getattr(node, "variable", None)
+        param[id(node)] = (isinstance(var, torch.Tensor) and var.requires_grad) if not kids else (
+            not reach[id(node)] and all(param.get(id(k), False) for k in kids))
+    below: list[Any] = [n for n in order if type(n).__name__.rstrip("0123456789") in PERIODIC_OPS
+                        and reach.get(id(n), False)]
+    visited: set[int] = set()
+    while below:
+        node = below.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        kids = [f for f, _ in node.next_functions if f is not None]
+        name = type(node).__name__.rstrip("0123456789")
+        if name in ("MulBackward", "DivBackward") and any(reach.get(id(k), False) for k in kids) and any(
+                param.get(id(k), False) for k in kids):
+            return True
+        below += [k for k in kids if reach.get(id(k), False)]
+    return False
 
 
 def periodic_reader(loss: torch.Tensor, target: Any) -> str | None:

@@ -148,6 +148,9 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
                     " The model normalises it first, so this is only worth knowing." if absorbed else
                     " The loss and every gradient scale with it (an MSE with its square), far from what the "
                     "learning rate and the output layer's init are made for." if kind == "target" else
+                    " The model takes it through a periodic op whose frequency is a trained parameter: each step of "
+                    "that frequency moves every phase by about the step times the input, so at this scale the "
+                    "periodic features are noise that changes at every step." if _learned_phase(probe, s) else
                     " Initialisations assume unit-scale inputs, so the first layers' activations and gradients are "
                     "off by as much.")),
         prescription=(f"Standardise the {kind}s (subtract the training-set mean, divide by its standard deviation, "
@@ -158,6 +161,13 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         score=dec,
     ))
     return out
+
+
+def _learned_phase(probe: ProbeResult, s: InputStats) -> bool:
+    """Whether input ``s`` reaches the loss only through a periodic op of a trained frequency (see
+    :func:`.graph.learned_phase`)."""
+    reader = probe.readers[s.index] if s.index < len(probe.readers) else None
+    return reader is not None and reader.periodic and reader.learned_frequency
 
 
 def _n(x: float) -> float:
@@ -171,6 +181,8 @@ def _unit_reader(probe: ProbeResult, s: InputStats) -> Reader | None:
     reader = probe.readers[s.index] if s.index < len(probe.readers) else None
     if reader is None or not (reader.periodic or reader.normalizes or 0.1 <= reader.in_rms <= 10.0):
         return None
+    if reader.periodic and reader.learned_frequency:
+        return None  # a trained frequency times the raw input: the phase moves by step x |x| (graph.learned_phase)
     return reader
 
 

@@ -5,7 +5,7 @@
     from gradguard.integrations.hf import GradGuardTrainerCallback
 
     args = TrainingArguments(..., max_grad_norm=0)          # gradguard clips instead of the Trainer
-    policy = gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(1.0))
+    policy = gradguard.safe(max_norm=1.0)                   # the Trainer's default clip, never looser
     trainer = Trainer(model, args, train_dataset=ds, callbacks=[GradGuardTrainerCallback(policy=policy)])
 
 **Why ``max_grad_norm=0``.** The Trainer clips the gradients (``max_grad_norm``, default 1.0) *before* it calls
@@ -157,8 +157,8 @@ class GradGuardTrainerCallback(TrainerCallback):
         if args.max_grad_norm is not None and args.max_grad_norm > 0:
             raise ConfigError("TrainingArguments.max_grad_norm", args.max_grad_norm, "0 with GradGuardTrainerCallback",
                               "The Trainer clips before any callback sees the gradients; set max_grad_norm=0 and "
-                              "clip with the guard: policy=gradguard.chain(gradguard.skip_nonfinite(), "
-                              "gradguard.clip_by_global_norm(1.0)).")
+                              f"give the guard your clip: GradGuardTrainerCallback(policy=gradguard.safe(max_norm="
+                              f"{args.max_grad_norm:g})) (never looser than it; plain 'safe' has no fixed clip).")
         if model is None or optimizer is None:
             raise ConfigError("Trainer", "no model or optimizer at on_train_begin", "a transformers Trainer")
         inner = getattr(optimizer, "optimizer", optimizer)  # accelerate's AcceleratedOptimizer wraps the torch one
