@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..detectors.chance import OutputWidth, chance_of
 from .findings import DiagnosisError
 from .mistakes import double_squash, squash_in_graph
 
@@ -83,6 +84,19 @@ class StepSpec:
     squash: str | None = None
 
 
+def _closure_baseline(width: OutputWidth, loss: torch.Tensor) -> float:
+    """A closure's stand-in for the loss of an all-zero output: ``log(C)``, the uniform guess's cross-entropy, when
+    the model's first output is ``C``-class logits and the loss behaves as their cross-entropy (the stall detector's
+    test, :func:`~gradguard.detectors.chance.chance_of`); NaN otherwise (a regression, an unknown loss). Lightning's
+    demo Transformer at N(0, 1) checked through a closure starts at 37 nats against log(2000) = 7.6: a blown-up
+    output no (inputs, targets) baseline was there to show (session 24)."""
+    first = float(loss.detach()) if isinstance(loss, torch.Tensor) and loss.numel() == 1 else math.nan
+    if not math.isfinite(first):
+        return math.nan
+    chance = chance_of(width.classes, "unknown", width.own_loss, first, width.ce_range, width.ce_grad)
+    return math.nan if chance is None else chance
+
+
 def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
                  closure: Callable[[nn.Module], Any] | None) -> StepSpec:
     """The loss computation for one of the accepted call forms (see the module docstring).
@@ -98,7 +112,14 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
                 "pass either closure=... (which computes the loss itself) or batch and loss_fn, not both."
             )
         def run_closure(m: nn.Module) -> torch.Tensor:
-            loss = extract_loss(_call(closure, m, "closure(model)"), "closure(model)")
+            width = OutputWidth(m) if "zero_output_loss" not in cspec.baseline else None
+            try:
+                loss = extract_loss(_call(closure, m, "closure(model)"), "closure(model)")
+            finally:
+                if width is not None:
+                    width.close()
+            if width is not None:
+                cspec.baseline["zero_output_loss"] = _closure_baseline(width, loss)
             if cspec.squash is None and getattr(loss, "grad_fn", None) is not None:
                 cspec.squash = squash_in_graph(loss) or ""
             return loss
