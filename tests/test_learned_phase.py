@@ -65,7 +65,8 @@ def test_a_trained_frequency_over_raw_units_is_a_data_warning() -> None:
 def test_a_fixed_frequency_over_raw_units_stays_a_phase() -> None:
     torch.manual_seed(0)
     found = _check(Periodic(learned=False), 1000 * torch.randn(256, 8))
-    assert found and found[0].severity == "info" and found[0].evidence["read_through_periodic_op"] in ("SinBackward", "CosBackward")
+    assert found and found[0].severity == "info"
+    assert found[0].evidence["read_through_periodic_op"] in ("SinBackward", "CosBackward")
 
 
 def test_time2vec_on_raw_time_stamps_is_told_and_on_scaled_time_is_not() -> None:

@@ -197,7 +197,8 @@ def first_readers(inputs: list[torch.Tensor], records: list[Any],
         target = _node_of(t) if math.isfinite(rms) and not 0.1 <= rms <= 10.0 else None
         op = periodic_reader(loss, target) if target is not None and loss is not None else None
         found = None if op is None else Reader(op, rms, False, periodic=True,
-                                               learned_frequency=op != UNREACHED and learned_phase(loss, target))
+                                               learned_frequency=op != UNREACHED and loss is not None
+                                               and learned_phase(loss, target))
         if target is not None and found is None:
             for r in calls:
                 x = r._in_x
