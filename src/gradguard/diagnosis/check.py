@@ -203,7 +203,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
     explain(findings, family, trained, weight_decay, fresh=fresh)
-    localise(findings, probe)
+    localise(findings, probe, trained)
     if confirm_steps > 0 and optimizer is not None:
         cost.update(confirm(findings, model, step.run, optimizer, steps=confirm_steps, lrs=lrs, scheduler=scheduler,
                             max_grad_norm=max_grad_norm, notes=notes))

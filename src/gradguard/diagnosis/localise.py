@@ -142,9 +142,11 @@ def _departs(s: Source) -> bool:
     return abs(s.value) >= MEAN_OVER_STD
 
 
-def localise(findings: list[Finding], probe: ProbeResult) -> None:
+def localise(findings: list[Finding], probe: ProbeResult, trained: bool = False) -> None:
     """Re-attribute a top drift/overflow finding to the module where the departure starts (see the module
-    docstring), in place."""
+    docstring), in place. ``trained``: the weights were moved by training (``check``'s ``TRAINED_STEPS``), so an
+    off-centre weight is not an initialisation and no ``init`` source is named (pytorch/examples' VAE without
+    ``zero_grad`` was told "fc1 is initialised off-centre ... fix() does it" at step 127, session 24)."""
     strong = [f for f in findings if _strong(f)]
     if not strong:
         return
@@ -152,7 +154,8 @@ def localise(findings: list[Finding], probe: ProbeResult) -> None:
     if top.cause not in SYMPTOMS or top.evidence.get("localised_from"):
         return
     way = _direction(top)
-    found = [s for s in sources(probe) if _departs(s) and (way == 0 or s.direction == way)]
+    found = [s for s in sources(probe) if _departs(s) and (way == 0 or s.direction == way)
+             and not (trained and s.cause == "init")]
     if not found:
         return
     src = found[0]
