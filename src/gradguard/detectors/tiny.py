@@ -40,8 +40,9 @@ def tiny_event(step: int, ratios: list[float], loss_median: float, reference: fl
         message=(f"weights barely move: the last {len(ratios)} measured updates moved the median layer by at most "
                  f"{worst:.2g} of its weights (healthy runs: 1e-3 to 3e-2) while the loss, {loss_median:.4g}, is "
                  f"still at its start ({loss_median / reference:.2f}x {reference:.4g}) after {window} steps: a "
-                 "learning rate far too small (or a schedule that never leaves its warm-up), an Adam eps far above "
-                 "the gradient, or gradients that vanished; `gradguard check` on a batch says which"),
+                 "learning rate far too small for the weights (or a schedule that never leaves its warm-up), weights "
+                 "initialised far too large for the rate (an Adam step moves each by about lr), an Adam eps far "
+                 "above the gradient, or gradients that vanished; `gradguard check` on a batch says which"),
         evidence={"mode": "tiny_steps", "update_ratios": list(ratios), "tiny_ratio": TINY_RATIO,
                   "loss_median": loss_median, "loss_reference": reference, "loss_vs_reference": loss_median / reference,
                   "still": TINY_STILL, "window": window, "lrs": list(lrs)})
