@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 from collections.abc import Mapping
@@ -51,8 +52,6 @@ def check_arguments(model: object, optimizer: object, scaler: object, scheduler:
 
 def _needs_closure(optimizer: torch.optim.Optimizer) -> bool:
     """Whether ``optimizer.step`` must be given a closure (``torch.optim.LBFGS``: ``step(closure)``, no default)."""
-    import inspect
-
     try:
         param = inspect.signature(optimizer.step).parameters.get("closure")
     except (TypeError, ValueError):  # a builtin or wrapped step without a signature: assume it needs none

@@ -163,10 +163,15 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
     return out
 
 
+def _reader(probe: ProbeResult, s: InputStats) -> Reader | None:
+    """The first reader of input ``s`` (see :func:`.graph.first_readers`), or None."""
+    return probe.readers[s.index] if s.index < len(probe.readers) else None
+
+
 def _learned_phase(probe: ProbeResult, s: InputStats) -> bool:
     """Whether input ``s`` reaches the loss only through a periodic op of a trained frequency (see
     :func:`.graph.learned_phase`)."""
-    reader = probe.readers[s.index] if s.index < len(probe.readers) else None
+    reader = _reader(probe, s)
     return reader is not None and reader.periodic and reader.learned_frequency
 
 
@@ -178,10 +183,10 @@ def _unit_reader(probe: ProbeResult, s: InputStats) -> Reader | None:
     """The first weighted module reading input ``s`` (see :func:`.graph.first_readers`), when it normalises it or
     reads it at unit scale (root-mean-square within a decade of 1): the model rescales that input itself; or, with no
     such module, a periodic op that every path to it passes (:attr:`.graph.Reader.periodic`)."""
-    reader = probe.readers[s.index] if s.index < len(probe.readers) else None
+    reader = _reader(probe, s)
     if reader is None or not (reader.periodic or reader.normalizes or 0.1 <= reader.in_rms <= 10.0):
         return None
-    if reader.periodic and reader.learned_frequency:
+    if _learned_phase(probe, s):
         return None  # a trained frequency times the raw input: the phase moves by step x |x| (graph.learned_phase)
     return reader
 
