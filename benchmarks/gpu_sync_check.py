@@ -174,19 +174,31 @@ def rounding_table(device: str = "cuda", n: int = 20_000) -> None:
 
 def equality_table(device: str = "cuda") -> None:
     rounding_table(device)
-    print("Deferred against blocking on this device (safe, 120 steps: clipped, far-clipped, outlier, NaN steps):")
-    print("| optimizer | weights equal | clipped steps | device coefficient != host's (float64 / in float32) |")
-    print("|---|---|---:|---|")
-    for optimizer in ("adamw-fused", "sgd-fused"):
-        print(f"| {optimizer} | {' | '.join(str(x) for x in equality(optimizer, device))} |", flush=True)
+    print("Deferred against blocking on this device (120 steps: clipped, far-clipped, outlier, NaN steps):")
+    print("| policy | optimizer | weights equal | clipped steps "
+          "| device coefficient != host's (float64 / in float32) |")
+    print("|---|---|---|---:|---|")
+    for name in ("safe", "skip+clip_by_global_norm", "skip+skip_outliers (no clip)"):
+        for optimizer in ("adamw-fused", "sgd-fused"):
+            row = equality(optimizer, device, name)
+            print(f"| {name} | {optimizer} | {' | '.join(str(x) for x in row)} |", flush=True)
 
 
-def _equality_run(optimizer: str, sync: str, device: str) -> tuple[nn.Module, list, list]:
+def _policy(name: str) -> object:
+    """The policies of the equality table, by name (a new object each run: policies keep state)."""
+    if name == "safe":
+        return "safe"
+    if name.startswith("skip+clip"):
+        return gradguard.chain(gradguard.skip_nonfinite(), gradguard.clip_by_global_norm(1.0))
+    return gradguard.chain(gradguard.skip_nonfinite(), gradguard.skip_outliers())
+
+
+def _equality_run(optimizer: str, sync: str, device: str, policy: str = "safe") -> tuple[nn.Module, list, list]:
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(32, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 1)).to(device)
     opt = (torch.optim.AdamW(model.parameters(), lr=1e-2, fused=True) if optimizer.startswith("adamw")
            else torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, fused=True))
-    guard = Guard(model, opt, policy="safe", sync=sync, update_every=3)
+    guard = Guard(model, opt, policy=_policy(policy), sync=sync, update_every=3)  # type: ignore[arg-type]
     assert guard.sync == sync
     coefs: list = []  # (step, device coefficient) in the deferred mode
     if guard._deferred is not None:
@@ -215,11 +227,11 @@ def _equality_run(optimizer: str, sync: str, device: str) -> tuple[nn.Module, li
     return model, reports, coefs
 
 
-def equality(optimizer: str, device: str = "cuda") -> tuple[bool, int, str]:
+def equality(optimizer: str, device: str = "cuda", policy: str = "safe") -> tuple[bool, int, str]:
     """Whether safe's deferred weights equal its blocking weights on CUDA, the steps clipped, and how many device
     coefficients differ from the host's (``clip_adaptive``'s far target: CUDA's exp/log against the CPU's)."""
-    m_b, r_b, _ = _equality_run(optimizer, "blocking", device)
-    m_d, r_d, coefs = _equality_run(optimizer, "deferred", device)
+    m_b, r_b, _ = _equality_run(optimizer, "blocking", device, policy)
+    m_d, r_d, coefs = _equality_run(optimizer, "deferred", device, policy)
     equal = all(torch.equal(a, b) for a, b in zip(m_b.parameters(), m_d.parameters()))
     host = {r.step: r.clip_coef for r in r_d if r.step >= 0 and r.applied}
     dev = {s: float(c) for s, c in coefs if c is not None and s in host}
@@ -278,7 +290,10 @@ def scaler_table(device: str = "cuda") -> None:
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:] == ["--equality-on-cpu"]:  # a check of this script on a machine without a GPU
+    if sys.argv[1:] == ["--equality"]:  # the equality parts alone, on the GPU
+        equality_table()
+        scaler_table()
+    elif sys.argv[1:] == ["--equality-on-cpu"]:  # a check of this script on a machine without a GPU
         equality_table("cpu")
         scaler_table("cpu")
     else:

@@ -140,6 +140,16 @@ def _pending(guard: Any) -> list[Event]:
     return pending
 
 
+def unit_scale(guard: Any) -> torch.Tensor:
+    """A float32 1 on the device of the optimizer's first parameter (made once): the grad_scale of a step not
+    clipped, so that no copy to the device is made for it."""
+    one = guard._unit_scale
+    if one is None:
+        device = guard.inventory.params[0].device if guard.inventory.params else torch.device("cpu")
+        one = guard._unit_scale = torch.ones((), dtype=torch.float32, device=device)
+    return one
+
+
 def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], stats: StepStats) -> bool:
     """The only code that changes gradients, the optimizer, the scheduler or the scaler."""
     scaler = enabled_scaler(guard)
@@ -150,15 +160,15 @@ def apply_decision(guard: Any, decision: Decision, present: tuple[int, ...], sta
     # a plain global clip with a fused optimizer: applied inside its step as grad_scale = 1 / coef (no pass of its
     # own over the gradients; the deferred mode applies it so too: see gradguard.deferred.scale_target)
     target = guard._scale_target
-    in_step = (target is not None and decision.clip_coef < 1.0 and decision.layer_clip_coefs is None
-               and decision.clip_value is None and bool(present))
+    in_step = (target is not None and (decision.clip_coef < 1.0 or guard._scale_every)
+               and decision.layer_clip_coefs is None and decision.clip_value is None and bool(present))
     if not in_step:
         guard._actuator.clip(decision, present)
     measure = guard.update_every > 0 and stats.step % guard.update_every == 0
     if measure:
         guard._collector.begin_update(stats)
     if in_step:
-        target.grad_scale = host_grad_scale(decision.clip_coef)
+        target.grad_scale = host_grad_scale(decision.clip_coef) if decision.clip_coef < 1.0 else unit_scale(guard)
         try:
             guard.optimizer.step()
         finally:

@@ -71,7 +71,7 @@ from .stats_plan import Plan
 from .stats_types import StepStats
 
 __all__ = ["SYNC_MODES", "DeferredSteps", "DeviceTwin", "device_grad_scale", "device_twin", "fallback_reason",
-           "found_inf_target", "host_grad_scale", "scale_target"]
+           "found_inf_target", "host_grad_scale", "scale_target", "scales_every_step"]
 
 
 def fallback_reason(guard: Any, twin: DeviceTwin | None) -> str | None:
@@ -125,6 +125,17 @@ def scale_target(guard: Any) -> Any:
     if getattr(guard._actuator, "update_cap", None) is not None:
         return None
     return found_inf_target(guard.optimizer)
+
+
+def scales_every_step(guard: Any) -> bool:
+    """Whether ``guard.step`` hands its fused optimizer a ``grad_scale`` on every applied step, 1 when it does not
+    clip: where the policy's global clip has a device twin (the deferred mode passes its coefficient every step).
+    CUDA's fused SGD rounds differently with a ``grad_scale`` given, even 1 (an H200, torch 2.11: one ulp in the
+    first step), so the blocking mode does the same to stay bit-equal to the deferred one."""
+    if guard._scale_target is None:
+        return False
+    twin = device_twin(guard.policy)
+    return twin is not None and twin.clips
 
 
 def host_grad_scale(coef: float) -> torch.Tensor:

@@ -32,7 +32,7 @@ from ._guard_step import apply_decision, finish, measure_and_decide
 from ._resume import guard_state, load_guard_state
 from .carried import ResetHooks
 from .decision import Decision, StepReport
-from .deferred import DeferredSteps, device_twin, fallback_reason, scale_target, warn_fallback
+from .deferred import DeferredSteps, device_twin, fallback_reason, scale_target, scales_every_step, warn_fallback
 from .detectors import Detector, default_detectors
 from .errors import ConfigError
 from .events import Event
@@ -189,6 +189,9 @@ class Guard(GuardRecovery):
         self._actuator.note_lrs()  # a rate written before the first step is then known as the user's own
         #: the fused optimizer that applies a plain global clip inside its step (grad_scale), or None
         self._scale_target: Any = scale_target(self)
+        #: the fused step gets a grad_scale on every applied step (1 when not clipping), as the deferred mode's
+        self._scale_every = scales_every_step(self)
+        self._unit_scale: torch.Tensor | None = None  # that 1, on the optimizer's device (made once)
         self._step = 0
         self._closed = False
         self._reset_hooks = ResetHooks()
