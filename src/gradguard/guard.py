@@ -44,6 +44,7 @@ from .mitigation.actuator import Actuator, Outcome
 from .mitigation.early_hold import hold_before_first_step
 from .mitigation.rollback import find_store
 from .policy import Policy, bind_optimizer, resolve_policy
+from .reduction import hand_loss_terms
 from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
 
@@ -193,6 +194,7 @@ class Guard(GuardRecovery):
         self._scale_every = scales_every_step(self)
         self._unit_scale: torch.Tensor | None = None  # that 1, on the optimizer's device (made once)
         self._step = 0
+        self._terms_read = False  # the loss's summed terms handed to the detectors (gradguard.reduction)
         self._closed = False
         self._reset_hooks = ResetHooks()
         #: optional ``f(packed) -> packed`` reducing the statistics vector across ranks (see gradguard.distributed)
@@ -269,6 +271,8 @@ class Guard(GuardRecovery):
         """
         if self._by_hand:  # no optimizer to step: the loop updates the weights itself
             return self.observe(loss, inputs=inputs, targets=targets, closure=closure, state=state)
+        if not self._terms_read:
+            self._terms_read = hand_loss_terms(self.detectors, loss)
         if self._deferred is not None:
             if state is None:
                 return self._deferred.step(self, loss, batch=(inputs, targets, closure))
@@ -306,6 +310,8 @@ class Guard(GuardRecovery):
         a skip is left on the optimizer as ``found_inf`` for its fused step (taken off by a step post-hook), and
         the report returned is the previous call's (as :meth:`step`'s).
         """
+        if not self._terms_read:
+            self._terms_read = hand_loss_terms(self.detectors, loss)
         if self._deferred is not None and self._deferred.keeps_observe(self):  # a GradScaler included (session 11)
             if state is None:
                 return self._deferred.step(self, loss, trainer_steps=True, batch=(inputs, targets, closure))

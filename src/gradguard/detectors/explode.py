@@ -52,6 +52,10 @@ class ExplodeDetector:
     ceiling (or their loss does not fall). Tried on the 53 broken cases of the judgment corpus whose first accepted
     event was an explode (seeds 0/1): every first accepted event unchanged; needing only the falling loss moved
     three recurrent-std-1 runs' events from step 1 to 2, 7 and 175.
+    A loss that sums its terms (``reduction="sum"``, ``x.sum()``: pytorch/examples' VAE sums binary cross-entropy
+    over 128 images of 784 pixels and sits at ||g|| / ||w|| ~300-800 while it learns) is judged, under such an
+    optimizer, by its mean's ratio: the ceiling is multiplied by the number of terms, read once from the loss's
+    graph by the guard (:meth:`set_loss_terms`; 1 for a mean or an unreadable graph).
 
     The layers named are those whose own norm rose most against their own history (z above ``z_threshold / 2``
     and ratio above ``min_ratio``), in model order from the input side; before any history exists, the layers
@@ -109,6 +113,7 @@ class ExplodeDetector:
         self._t2 = np.empty(1 + num_layers)
         self._ones = np.ones(1 + num_layers)
         self.normalized = False  # the optimizer normalises its step (set_optimizer); False: SGD-like or unknown
+        self.loss_terms = 1  # the terms the loss sums (set_loss_terms; 1: a mean or unknown)
         self._has: np.ndarray | None = None  # the latest layer_has_grad seen and whether it was all True
         self._has_all = False
         self.above = 0
@@ -143,7 +148,7 @@ class ExplodeDetector:
         to_weights = stats.grad_norm / weight_norm if weight_norm > 0 else math.inf
         if self.ratio_ceiling is not None and to_weights > self.ratio_ceiling:
             to_weights = self._ratio_without_zero_weights(stats)  # only on an alarm: not on the per-step path
-            if to_weights > self.ratio_ceiling and not self._grew_into_ceiling(stats):
+            if to_weights > self._ratio_limit() and not self._grew_into_ceiling(stats):
                 rules.append("ratio_ceiling")
         if self.persistent_threshold is not None:
             self.above = self.above + 1 if stats.grad_norm > self.persistent_threshold else 0
@@ -199,6 +204,17 @@ class ExplodeDetector:
         from ..mitigation.adaptive import normalizes_step
 
         self.normalized = normalizes_step(optimizer)
+
+    def set_loss_terms(self, terms: int) -> None:
+        """Called by the guard once, with the number of terms its loss sums (:func:`gradguard.reduction.summed_terms`;
+        1 for a mean): see the class docstring."""
+        self.loss_terms = max(1, int(terms))
+
+    def _ratio_limit(self) -> float:
+        """The ratio ceiling for this run: under a normalising optimizer, times the terms a summed loss adds up
+        (the ratio of the mean loss's gradient is then judged; the step's size does not follow the gradient's)."""
+        assert self.ratio_ceiling is not None
+        return self.ratio_ceiling * (self.loss_terms if self.normalized else 1)
 
     def _loss_falling(self, stats: StepStats) -> bool:
         """The loss is finite and below the mean of the first steps' losses (False when either is unknown)."""
