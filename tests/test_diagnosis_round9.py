@@ -159,6 +159,15 @@ def test_a_schedule_whose_peak_is_far_too_high_for_adam_is_lr() -> None:
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=300)
         d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, opt, scheduler=sched)
         assert not [f for f in d.findings if f.evidence.get("schedule_peak")]
+    # a warm-up from 0 to 5e-2 (accelerate's gradient_accumulation.py at that lr ends at chance): share ~2.5, under
+    # the step check's 3 that the peak was judged by until session 25; flagged, as a warning
+    model = _mlp_002()
+    opt = torch.optim.AdamW(model.parameters(), lr=5e-2)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, s / 100))
+    d = gradguard.check(model, (x, y), F.binary_cross_entropy_with_logits, opt, scheduler=sched)
+    peak = [f for f in d.findings if f.evidence.get("schedule_peak")]
+    assert peak and peak[0].cause == "lr" and peak[0].severity == "warning", d.findings
+    assert 2 < peak[0].evidence["peak_lr_to_weight_rms"] < 3
 
 
 def test_a_probability_squashed_again_by_a_with_logits_loss_is_activation() -> None:
