@@ -61,12 +61,14 @@ def test_blocking_clip_goes_into_the_fused_step_and_equals_the_divided_gradients
     model, opt, reports, seen = _train(opt_kind)
     clipped = [r.clip_coef < 1 for r in reports]
     assert sum(clipped) >= 4 and not all(clipped)
-    assert [s is not None for s, _ in seen] == clipped  # handed exactly on the clipped steps
+    # handed on every step, 1 where not clipped, as the deferred mode does (CUDA's fused SGD rounds differently
+    # with a grad_scale given, even 1: tests/test_grad_scale_every_step.py)
+    assert all(s is not None for s, _ in seen)
+    assert [s.item() > 1 for s, _ in seen] == clipped
     assert not hasattr(opt, "grad_scale")  # taken off after the step
     for (scale, _), r in zip(seen, reports):
-        if scale is not None:
-            assert scale.dtype == torch.float32 and scale.item() > 1
-            assert math.isclose(1 / scale.item(), r.clip_coef, rel_tol=1e-6)
+        assert scale.dtype == torch.float32
+        assert math.isclose(1 / scale.item(), r.clip_coef, rel_tol=1e-6)
     # a replica stepping the gradients the guard saw, divided by the scale it handed over: the same weights
     torch.manual_seed(0)
     ref = mlp(depth=4)

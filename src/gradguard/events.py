@@ -30,6 +30,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "precursor",  # Adam's second moment under-estimates the gradient (RMS of g^2/v high): a spike may follow
     "attention_logit_growth",  # a max attention logit (q.k/sqrt(d)) far above healthy: attention collapsing
     "logit_divergence",  # log Z of the output logits drifting from its start
+    "grads_not_cleared",  # each backward added to the last step's gradient: no zero_grad between steps
 )
 
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")

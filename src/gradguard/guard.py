@@ -31,6 +31,7 @@ from ._guard_setup import (
 from ._guard_step import apply_decision, finish, measure_and_decide
 from ._resume import guard_state, load_guard_state
 from .carried import ResetHooks
+from .cleared import ClearWatch, watch_clearing
 from .decision import Decision, StepReport
 from .deferred import DeferredSteps, device_twin, fallback_reason, scale_target, scales_every_step, warn_fallback
 from .detectors import Detector, default_detectors
@@ -195,6 +196,7 @@ class Guard(GuardRecovery):
         self._unit_scale: torch.Tensor | None = None  # that 1, on the optimizer's device (made once)
         self._step = 0
         self._terms_read = False  # the loss's summed terms handed to the detectors (gradguard.reduction)
+        self._clear_watch = ClearWatch(list(self.inventory.params))  # a forgotten zero_grad (gradguard.cleared)
         self._closed = False
         self._reset_hooks = ResetHooks()
         #: optional ``f(packed) -> packed`` reducing the statistics vector across ranks (see gradguard.distributed)
@@ -273,16 +275,20 @@ class Guard(GuardRecovery):
             return self.observe(loss, inputs=inputs, targets=targets, closure=closure, state=state)
         if not self._terms_read:
             self._terms_read = hand_loss_terms(self.detectors, loss)
-        if self._deferred is not None:
-            if state is None:
-                return self._deferred.step(self, loss, batch=(inputs, targets, closure))
-            self._deferred.read(self)  # a carried state (its reset must come at once): this step runs blocking
-        stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
-        self._actuator.keep_backoff()
-        applied = self._apply(decision, present, stats)
-        outcome = self._actuator.act(stats, decision, applied, events)
-        self._actuator.note_lrs()
-        return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)
+        watch_clearing(self)
+        try:
+            if self._deferred is not None:
+                if state is None:
+                    return self._deferred.step(self, loss, batch=(inputs, targets, closure))
+                self._deferred.read(self)  # a carried state (its reset must come at once): this step runs blocking
+            stats, update, events, decision, present, reset = self._observe(loss, inputs, targets, closure, state)
+            self._actuator.keep_backoff()
+            applied = self._apply(decision, present, stats)
+            outcome = self._actuator.act(stats, decision, applied, events)
+            self._actuator.note_lrs()
+            return self._finish(stats, update, events, decision, applied, closure, outcome, inputs, targets, reset)
+        finally:
+            self._clear_watch.after()
 
     def observe(
         self,
@@ -312,6 +318,15 @@ class Guard(GuardRecovery):
         """
         if not self._terms_read:
             self._terms_read = hand_loss_terms(self.detectors, loss)
+        watch_clearing(self)
+        try:
+            return self._observe_step(loss, inputs, targets, closure, state)
+        finally:
+            self._clear_watch.after()
+
+    def _observe_step(self, loss: torch.Tensor | float | None, inputs: Any, targets: Any,
+                      closure: Callable[[nn.Module], torch.Tensor] | None, state: Any) -> StepReport:
+        """:meth:`observe`'s step (the gradients' clearing watched around it)."""
         if self._deferred is not None and self._deferred.keeps_observe(self):  # a GradScaler included (session 11)
             if state is None:
                 return self._deferred.step(self, loss, trainer_steps=True, batch=(inputs, targets, closure))
