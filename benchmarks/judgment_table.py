@@ -13,10 +13,10 @@ eleventh session's, ``fresh7.py`` to ``fresh9.py``) and ``fresh10`` and ``fresh1
 fourteenth's) ``fresh16`` (the fifteenth's), ``fresh17`` (the sixteenth's), ``fresh18`` (the seventeenth's),
 ``fresh19`` and ``fresh20`` (the eighteenth's), ``fresh21`` and ``fresh22`` (the nineteenth's), ``fresh23`` to
 ``fresh25`` (the twentieth's), ``fresh26`` (the twenty-first's),
-``fresh27`` (the twenty-second's), ``fresh28`` (the twenty-third's), ``fresh29`` (the twenty-fourth's), each frozen
-before it was ever judged.
+``fresh27`` (the twenty-second's), ``fresh28`` (the twenty-third's), ``fresh29`` (the twenty-fourth's), ``fresh30``
+(the twenty-fifth's), each frozen before it was ever judged.
 
-Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh29|both|all]
+Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh30|both|all]
 [--only NAME ...] [--steps N] [--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes
 per half on a free 2-core machine). With several seeds, one table per half and seed, and a summary over the seeds.
 """

@@ -65,7 +65,7 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15",
                  "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22",
                  "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
-                 "fresh29"}
+                 "fresh29", "fresh30"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -445,3 +445,10 @@ def test_fresh29_batch_size_labels_and_half() -> None:
 
     _check_frozen_batch(FRESH29, "fresh29", CONTROLS, 16, min_cases=28)  # the brief: 13 healthy + >= 19 broken
     assert set(KINDS) == {c.name for c in FRESH29 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh30_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh30 import CONTROLS, FRESH30, KINDS
+
+    _check_frozen_batch(FRESH30, "fresh30", CONTROLS, 16, min_cases=27)  # 11 healthy + 16 broken (3 slips)
+    assert set(KINDS) == {c.name for c in FRESH30 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
