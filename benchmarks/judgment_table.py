@@ -91,7 +91,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh22": "held-out (twenty-third batch)", "fresh23": "held-out (twenty-fourth batch)",
          "fresh24": "held-out (twenty-fifth batch)", "fresh25": "held-out (twenty-sixth batch)",
          "fresh26": "held-out (twenty-seventh batch)", "fresh27": "held-out (twenty-eighth batch)",
-         "fresh28": "held-out (twenty-ninth batch)", "fresh29": "held-out (thirtieth batch)"}
+         "fresh28": "held-out (twenty-ninth batch)", "fresh29": "held-out (thirtieth batch)",
+         "fresh30": "held-out (thirty-first batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

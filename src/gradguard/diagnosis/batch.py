@@ -24,9 +24,10 @@ __all__ = ["InputStats", "StepSpec", "describe", "extract_loss", "input_stats", 
 
 
 def tensors(obj: Any) -> list[torch.Tensor]:
-    """Every tensor in a nest of tuples, lists and dicts."""
+    """Every dense tensor in a nest of tuples, lists and dicts (sparse ones, a GCN's adjacency or features in COO,
+    are left out: the probe's statistics are elementwise ops that sparse layouts do not support)."""
     if isinstance(obj, torch.Tensor):
-        return [obj]
+        return [obj] if obj.layout == torch.strided else []
     if isinstance(obj, list | tuple):
         return [t for item in obj for t in tensors(item)]
     if isinstance(obj, Mapping):

@@ -147,7 +147,7 @@ def _as_leaf(obj: Any, leaves: list[torch.Tensor], origin: dict[int, torch.Tenso
     """Floating tensors become fresh leaves that require grad (same values), so input gradients can be read;
     ``origin`` maps each original tensor's ``id`` to its leaf."""
     if isinstance(obj, torch.Tensor):
-        if obj.is_floating_point() and not obj.requires_grad:
+        if obj.is_floating_point() and not obj.requires_grad and obj.layout == torch.strided:
             leaf = obj.detach().clone().requires_grad_(True)
             leaves.append(leaf)
             origin[id(obj)] = leaf
