@@ -246,6 +246,8 @@ class ExplodeDetector:
         w = np.asarray(stats.layer_weight_norm, dtype=float)
         g = np.asarray(stats.layer_grad_norm, dtype=float)
         live = np.isfinite(w) & (w > 0)
+        if not live.any() and not stats.weight_norm > 0:
+            return 0.0  # every weight is zero (makemore's Bigram logits table): no weight to compare the gradient with
         if self.zero_weight <= 0 or not live.any() or not stats.weight_norm > 0:
             return stats.grad_norm / stats.weight_norm if stats.weight_norm > 0 else math.inf
         zero = ~live | (w < self.zero_weight * float(np.median(w[live])))
