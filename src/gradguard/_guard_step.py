@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -108,6 +109,10 @@ def finish(guard: Any, stats: StepStats, update: UpdateStats | None, events: lis
     """The step's report; the record written; the step counter advanced (unless ``advance`` is False: a deferred
     step counted when it was issued); a halt raised; reset hooks run."""
     rollback = outcome.rollback
+    if not applied and (not stats.grads_finite or (stats.loss is not None and not math.isfinite(stats.loss))):
+        repaired = guard._buffers.repair(stats.step)  # the skipped forward's NaN in BatchNorm's running stats
+        if repaired is not None:
+            events = [*events, repaired]
     report = StepReport(step=stats.step, applied=applied, reason=decision.reason, loss=stats.loss,
                         grad_norm=stats.grad_norm,
                         clip_coef=guard._actuator.effective_coef(decision, stats) if applied else 1.0,

@@ -30,6 +30,7 @@ from ._guard_setup import (
 )
 from ._guard_step import apply_decision, finish, measure_and_decide
 from ._resume import guard_state, load_guard_state
+from .buffers import BufferKeeper
 from .carried import ResetHooks
 from .cleared import ClearWatch, watch_clearing
 from .decision import Decision, StepReport
@@ -197,6 +198,7 @@ class Guard(GuardRecovery):
         self._step = 0
         self._terms_read = False  # the loss's summed terms handed to the detectors (gradguard.reduction)
         self._clear_watch = ClearWatch(list(self.inventory.params))  # a forgotten zero_grad (gradguard.cleared)
+        self._buffers = BufferKeeper(model)  # finite copies of BatchNorm's running stats... (gradguard.buffers)
         self._closed = False
         self._reset_hooks = ResetHooks()
         #: optional ``f(packed) -> packed`` reducing the statistics vector across ranks (see gradguard.distributed)
@@ -276,6 +278,7 @@ class Guard(GuardRecovery):
         if not self._terms_read:
             self._terms_read = hand_loss_terms(self.detectors, loss)
         watch_clearing(self)
+        self._buffers.keep(self._step)
         try:
             if self._deferred is not None:
                 if state is None:
@@ -319,6 +322,7 @@ class Guard(GuardRecovery):
         if not self._terms_read:
             self._terms_read = hand_loss_terms(self.detectors, loss)
         watch_clearing(self)
+        self._buffers.keep(self._step)
         try:
             return self._observe_step(loss, inputs, targets, closure, state)
         finally:
