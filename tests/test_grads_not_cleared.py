@@ -11,7 +11,7 @@ from gradguard import Guard
 
 
 def _loop(clear: str, steps: int = 8, micro: int = 1, sync: str = "blocking", policy: object = "monitor",
-          trainer: bool = False) -> list[tuple[int, str]]:
+          trainer: bool = False, user_clip: float | None = None) -> list[tuple[int, str]]:
     """(step, kind) of every grads_not_cleared event; ``clear``: how the loop clears its gradients."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))
@@ -26,6 +26,8 @@ def _loop(clear: str, steps: int = 8, micro: int = 1, sync: str = "blocking", po
                 x, y = torch.randn(32, 8, generator=g), torch.randn(32, 1, generator=g)
                 loss = nn.functional.mse_loss(model(x), y)
                 loss.backward()
+            if user_clip is not None:  # a clip left in the loop (minGPT's Trainer): it bumps the version counter
+                nn.utils.clip_grad_norm_(model.parameters(), user_clip)
             report = guard.observe(loss) if trainer else guard.step(loss)
             if trainer:
                 opt.step()
@@ -83,3 +85,11 @@ def test_the_watch_changes_no_gradient() -> None:
             guard.close()
         return [p.detach().clone() for p in model.parameters()]
     assert all(torch.equal(a, b) for a, b in zip(run(True), run(False)))
+
+
+@pytest.mark.parametrize("clip", [1.0, 1e-3])
+def test_a_clip_left_in_the_loop_neither_hides_nor_fakes_it(clip: float) -> None:
+    """minGPT's Trainer clips at 1.0 before its step: without zero_grad the watch read the clip as a clearing."""
+    assert _loop("never", user_clip=clip) == [(3, "grads_not_cleared")]
+    for clear in ("zero_after", "none_after", "before", "data"):
+        assert _loop(clear, user_clip=clip) == [], clear

@@ -3,8 +3,8 @@
 Without ``zero_grad`` every ``backward`` adds to the gradient left by the last one, so each step applies the sum of
 every gradient so far: the run trains badly or blows up, and nothing in a single step's numbers says why
 (pytorch/examples' VAE without it ends at 275 against 202, its gradient norm growing to 1e6 by step 146). The
-watch reads it from the autograd bookkeeping of one parameter (the smallest that gets a gradient), at no device
-cost on the usual path:
+watch reads it from the autograd bookkeeping of one parameter (the smallest of 64 elements or more that gets a
+gradient), at no device cost on the usual path:
 
 * a hook counts the ``backward`` passes that accumulate into its gradient between two guarded steps (``k``);
 * a cleared gradient is either a new tensor (``zero_grad()``'s default ``set_to_none=True``) or one zeroed in
@@ -31,6 +31,8 @@ __all__ = ["ClearWatch", "watch_clearing"]
 
 #: consecutive uncleared steps before the event
 STREAK = 3
+#: the watched parameter's least size (the value test compares directions)
+_MIN_ELEMENTS = 64
 
 
 class ClearWatch:
@@ -56,11 +58,12 @@ class ClearWatch:
             self._start()
             return None
         g = p.grad
-        if g is None or self.count == 0 or g is not self.grad or g._version - self.version != self.count:
-            self.streak = 0
+        if g is None or self.count == 0 or g is not self.grad or g._version - self.version < self.count:
+            self.streak = 0  # a new tensor (set to None and made again): cleared
             return None
-        if self.streak == 0 and self._cleared_untracked(g):
-            self.stop()  # zeroed through .data: the loop clears; nothing more to watch
+        exact = g._version - self.version == self.count  # nothing but the accumulations touched it
+        if not (exact and self.streak > 0) and self._cleared_by_value(g):
+            self.stop()  # zeroed (in place with a clip after it, or through .data): the loop clears
             return None
         self.streak += 1
         if self.streak < STREAK:
@@ -96,12 +99,14 @@ class ClearWatch:
         self.grad = None
 
     def _start(self) -> None:
-        """Choose the smallest parameter that got a gradient this step and hook it."""
+        """Choose the smallest parameter of at least ``_MIN_ELEMENTS`` that got a gradient this step; hook it."""
         live = [p for p in self._params if p.grad is not None and p.grad.layout == torch.strided
                 and not p.grad.is_sparse]
         if not live:
             return
-        p = min(live, key=lambda q: q.numel())
+        # the smallest with enough elements for the value test (a bias of one element is parallel to anything)
+        big = [q for q in live if q.numel() >= _MIN_ELEMENTS]
+        p = min(big, key=lambda q: q.numel()) if big else max(live, key=lambda q: q.numel())
         self.param = p
         self._handles.append(p.register_hook(self._arrived))
         self._handles.append(p.register_post_accumulate_grad_hook(self._accumulated))
@@ -112,18 +117,27 @@ class ClearWatch:
     def _accumulated(self, p: torch.Tensor) -> None:
         self.count += 1
 
-    def _cleared_untracked(self, g: torch.Tensor) -> bool:
-        """The gradient equals the sum of the passes that arrived since the last step (a zeroing the version
-        counter did not see). One host read; made once per run at most."""
+    def _cleared_by_value(self, g: torch.Tensor) -> bool:
+        """The gradient is a positive multiple of the sum of the passes that arrived since the last step: it was
+        cleared, then perhaps clipped in place (a clip bumps the version counter as a zeroing does; an accumulated
+        gradient ``c * (g_prev + new)`` is not parallel to ``new``). One host read; a few per run at most."""
         if not self.incoming:
             return False
         total = self.incoming[0]
         for t in self.incoming[1:]:
             total = total + t
         try:
-            return bool(torch.equal(g, total.to(g.dtype)))
+            gf, tf = g.detach().double().reshape(-1), total.detach().double().reshape(-1)
+            dot, tt, gg = torch.stack([gf @ tf, tf @ tf, gf @ gf]).tolist()
         except RuntimeError:
-            return False
+            return True  # unreadable: say nothing
+        if gg == 0:
+            return True
+        if tt == 0:
+            return False  # nothing new arrived, yet the gradient is not zero: what was there stayed
+        c = dot / tt
+        resid = max(gg - 2 * c * dot + c * c * tt, 0.0)
+        return c > 0 and resid <= 1e-10 * gg  # float32 rounding of a multiple: ~1e-14; an accumulation: far more
 
 
 def watch_clearing(guard: Any) -> None:
