@@ -31,6 +31,8 @@ The model (each arrow: the quantity on the left sets the one on the right)::
   the gate, the decay's shrink per step would be under its warning level: the decay's shrink is lr x wd.
 * Weights far above their init scale with no weight decay (``regularization``) are, before any optimizer step, the
   too-large-init finding on the same layers: nothing has grown them yet.
+* Saturated tanh/sigmoid units fed by weights initialised ``SATURATING_INIT`` (3) times their scheme's std or more
+  are the init's consequence: the remedy is the init, not another activation.
 * A normalisation that outputs its bias whatever the input (groups of one element, :mod:`.slips`) leaves every
   layer after it without signal: dead activations and gradient decay measured on the batch are its consequences.
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
@@ -59,6 +61,8 @@ BATCH_MEASURED: tuple[str, ...] = ("activation", "recurrence", "normalization", 
 
 #: causes that inflate the signal every weight multiplies (inputs out of scale, weights initialised too large)
 INFLATING: tuple[str, ...] = ("data", "init")
+#: weights feeding a saturating activation at this many times their scheme's std (or more) explain its saturation
+SATURATING_INIT = 3.0
 #: an Adam-family first step that moves the median weight matrix by at most this fraction of its norm is sane in
 #: weight space (a tenth of ``optim_check.ADAM_RATIO_WARN``; usual settings reach 0.05)
 ADAM_SANE_RATIO = 0.3
@@ -132,6 +136,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
+    _init_absorbs_saturation(findings)
     if not trained:  # before any step, weights far above their init scale are their initialisation, not growth
         grown = [f for f in findings if f.cause == "regularization" and _strong(f)
                  and "weight_std_over_init_scale" in f.evidence]
@@ -190,6 +195,23 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         if upstream is not None:
             _absorb(upstream, lr, why)
     return findings
+
+
+def _init_absorbs_saturation(findings: list[Finding]) -> None:
+    """Saturated tanh/sigmoid units fed by weights initialised ``SATURATING_INIT`` times too large or more are the
+    init's consequence (makemore's MLP at N(0, 1): tanh 92% saturated behind weights 20x Xavier's scale was told
+    "use a non-saturating activation", the init second)."""
+    large = [f for f in findings if f.cause == "init" and _strong(f) and _direction(f) > 0]
+    for act in [f for f in findings if f.cause == "activation" and _strong(f) and "saturated_fraction" in f.evidence]:
+        kind = act.evidence.get("activation")
+        for big in large:
+            layers = big.evidence.get("layers")
+            feeding = [float(v.get("factor", 0.0)) for v in (layers.values() if isinstance(layers, dict) else ())
+                       if isinstance(v, dict) and v.get("activation") == kind]
+            if feeding and max(feeding) >= SATURATING_INIT:
+                _absorb(big, act, f"the {kind} units saturate because the weights feeding them are initialised "
+                                  f"{max(feeding):.3g}x too large")
+                break
 
 
 def _peak_absorbs_decay(findings: list[Finding]) -> None:

@@ -205,6 +205,22 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
             explained = _explained(pred_all, out_dec)
             how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
                    "before any training")
+    # weights off the chain (an RNN cell called once per time step is not on it: makemore's RNN and GRU at N(0, 1),
+    # first loss 5x the all-zero output's, were told "does not show them causing trouble"): the blown-up output is
+    # the init's when most of the model's weights are off the scale upward, as when most of the chain's are
+    wide_note = ""  # set where the finding is the model-wide init (explain hands it a growing recurrence)
+    if explained < INIT_WARN and out_dec is not None and out_dec >= OUTPUT_MOST_WARN and not most_large:
+        every_w = [s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0]
+        large_w = [s for s in every_w if s.factor > OFF_FACTOR]
+        pred_w = sum(math.log10(s.factor) for s in large_w)
+        if len(every_w) >= 3 and 2 * len(large_w) > len(every_w) and pred_w >= 0.5 \
+                and _explained(pred_w, out_dec) > explained:
+            group, predicted, measured = large_w, pred_w, out_dec
+            explained = _explained(pred_w, out_dec)
+            wide_note = f"{len(large_w)} of {len(every_w)} weights > {OFF_FACTOR}x too large"
+            out_needed = OUTPUT_MOST_WARN
+            how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
+                   f"before any training, and {len(large_w)} of the model's {len(every_w)} weights are too large")
     # no plain run (residual streams, attention): the chain's compounding is the init's when most of the chain's
     # weight layers are off the scale the same way (a transformer at N(0, 1) instead of N(0, 0.02)); and behind a
     # zero-initialised layer (a classifier, a residual branch's last projection), which gates every gradient at step
@@ -267,6 +283,7 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
                 "measured_decades": round(measured, 2),
                 "first_loss_over_zero_output_loss": _fmt_gain(out_dec),
                 "direction": direction,
+                **({"model_wide": wide_note} if wide_note else {}),
             },
             message=(
                 f"{len(group)} weight layer(s) are initialised too {word} for their activation: std about {gm:.2f}x "
