@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 from collections.abc import Mapping
@@ -12,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .diagnosis.optcopy import needs_closure
 from .errors import ConfigError
 
 #: Every keyword option of :class:`~gradguard.Guard` (for "did you mean" on a misspelt one).
@@ -31,7 +31,7 @@ def check_arguments(model: object, optimizer: object, scaler: object, scheduler:
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise ConfigError("optimizer", type(optimizer).__name__,
                           "a torch.optim.Optimizer, or None for a loop that updates the weights by hand")
-    if optimizer is not None and _needs_closure(optimizer):
+    if optimizer is not None and needs_closure(optimizer):
         raise ConfigError("optimizer", type(optimizer).__name__,
                           "an optimizer whose step() needs no closure (Adam, SGD, ...), or None",
                           f"{type(optimizer).__name__}.step(closure) re-evaluates the loss several times within one "
@@ -48,16 +48,6 @@ def check_arguments(model: object, optimizer: object, scaler: object, scheduler:
         raise ConfigError("run_dir", str(run_dir), "a directory (or a path to create one at); this is a file")
     if loss_fn is not None and not callable(loss_fn):
         raise ConfigError("loss_fn", loss_fn, "a callable loss_fn(outputs, targets) -> loss, or None")
-
-
-def _needs_closure(optimizer: torch.optim.Optimizer) -> bool:
-    """Whether ``optimizer.step`` must be given a closure (``torch.optim.LBFGS``: ``step(closure)``, no default)."""
-    try:
-        param = inspect.signature(optimizer.step).parameters.get("closure")
-    except (TypeError, ValueError):  # a builtin or wrapped step without a signature: assume it needs none
-        return False
-    return param is not None and param.default is inspect.Parameter.empty and param.kind in (
-        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def full_stats_needed(policy: Any, detectors: list[Any]) -> bool:

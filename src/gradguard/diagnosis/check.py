@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from .activations import activation_findings, sigmoid_series_findings
 from .batch import StepSpec, resolve_step
 from .bounded import bounded_output_findings
+from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .decay import bare_decay_findings
 from .depth import depth_findings
@@ -33,6 +34,7 @@ from .mistakes import (
 from .normless import normless_findings
 from .numeric import data_findings, numeric_findings
 from .onelabel import one_label_findings
+from .optcopy import needs_closure
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
 from .plain_stack import plain_stack_findings, series_outranks_default_init
 from .probe import run_probe
@@ -185,15 +187,21 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         trained = _trained(optimizer, steps_done)
         fresh = _fresh(optimizer, steps_done)
         weight_decay = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
-        try:
-            stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm, line_search=line_search)
-            family = stepped.family
-            findings += (group_lr_findings(stepped) or lr_findings(stepped)) + bare_decay_findings(stepped)
-            findings += peak_lr_findings(optimizer, family, lrs, peak_lrs)
-            cost["optimizer_step"] = 1
-            cost["forward_along_step"] = stepped.forwards
-        except Exception as exc:  # a custom optimizer may not step on a copy (closure-based, e.g. LBFGS)
-            notes.append(f"lr check skipped: a copy of {type(optimizer).__name__} could not step ({exc})")
+        if needs_closure(optimizer):  # LBFGS: one step of a copy on the model itself (closure_step)
+            found, forwards = closure_step_findings(model, step.run, optimizer, lrs)
+            findings += found
+            cost["optimizer_step"], cost["forward_along_step"] = 1, forwards
+        else:
+            try:
+                stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm,
+                                       line_search=line_search)
+                family = stepped.family
+                findings += (group_lr_findings(stepped) or lr_findings(stepped)) + bare_decay_findings(stepped)
+                findings += peak_lr_findings(optimizer, family, lrs, peak_lrs)
+                cost["optimizer_step"] = 1
+                cost["forward_along_step"] = stepped.forwards
+            except Exception as exc:  # a custom optimizer may not step on a copy
+                notes.append(f"lr check skipped: a copy of {type(optimizer).__name__} could not step ({exc})")
         findings += regularization_findings(probe, optimizer, stepped, _decay_lr_scale(optimizer, lrs, peak_lrs))
         findings += unclipped_findings(probe, stepped, max_grad_norm)
         findings += optimizer_numeric_findings(stepped)
@@ -204,7 +212,9 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
     explain(findings, family, trained, weight_decay, fresh=fresh)
     localise(findings, probe, trained)
-    if confirm_steps > 0 and optimizer is not None:
+    if confirm_steps > 0 and optimizer is not None and needs_closure(optimizer):
+        notes.append(f"confirmation skipped: {type(optimizer).__name__} steps through a closure")
+    elif confirm_steps > 0 and optimizer is not None:
         cost.update(confirm(findings, model, step.run, optimizer, steps=confirm_steps, lrs=lrs, scheduler=scheduler,
                             max_grad_norm=max_grad_norm, notes=notes))
     elif confirm_steps > 0:

@@ -11,12 +11,13 @@ attribute cannot be copied.
 from __future__ import annotations
 
 import copy
+import inspect
 from collections import OrderedDict
 from typing import Any
 
 import torch
 
-__all__ = ["copy_optimizer"]
+__all__ = ["copy_optimizer", "needs_closure"]
 
 #: per-instance hook registries of torch's Optimizer: a copy starts without the user's hooks
 _HOOKS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks")
@@ -36,3 +37,13 @@ def copy_optimizer(optimizer: torch.optim.Optimizer, memo: dict[int, Any]) -> to
         if hasattr(opt, attr):
             setattr(opt, attr, OrderedDict())
     return opt
+
+
+def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether ``optimizer.step`` must be given a closure (``torch.optim.LBFGS``: ``step(closure)``, no default)."""
+    try:
+        param = inspect.signature(optimizer.step).parameters.get("closure")
+    except (TypeError, ValueError):  # a builtin or wrapped step without a signature: assume it needs none
+        return False
+    return param is not None and param.default is inspect.Parameter.empty and param.kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
