@@ -20,6 +20,7 @@ from .decay import bare_decay_findings
 from .depth import depth_findings
 from .dropped import dropped_findings
 from .explain import explain
+from .failed_forward import failed_forward_diagnosis
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import init_findings, weight_specs
 from .localise import localise
@@ -138,9 +139,15 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
     step = resolve_step(batch, loss_fn, closure)
     lrs = scheduler_lrs(scheduler, optimizer)
     own = scheduler is not None and lrs is None  # a hand-written scheduler: neither stepped nor copied here
-    d = _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
-                  peak_lrs=None if own else scheduler_peak_lrs(scheduler, optimizer),
-                  scheduler=None if own else scheduler, confirm_steps=confirm_steps, interval=scheduler_interval)
+    try:
+        d = _diagnose(model, step, optimizer, lrs, max_grad_norm, steps_done, True,
+                      peak_lrs=None if own else scheduler_peak_lrs(scheduler, optimizer),
+                      scheduler=None if own else scheduler, confirm_steps=confirm_steps, interval=scheduler_interval)
+    except DiagnosisError as exc:  # the step failed: on a NaN the forward made, that is the diagnosis
+        failed = failed_forward_diagnosis(model, step, exc)
+        if failed is None:
+            raise
+        return failed
     if auto_note is not None:
         d.notes.append(auto_note)
     if own:

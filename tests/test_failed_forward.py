@@ -1,0 +1,56 @@
+"""When the step itself raises on a NaN the forward made, ``check`` diagnoses it instead of raising (pytorch/examples'
+VAE at N(0, 1): ``exp(0.5 * logvar)`` overflows, ``binary_cross_entropy`` raises on the NaN probabilities, and
+``check`` raised ``DiagnosisError`` with that message)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradguard
+from gradguard.diagnosis import DiagnosisError
+
+
+class _VAE(nn.Module):  # the shape of pytorch/examples' vae/main.py
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
+        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        h = F.relu(self.fc1(x))
+        mu, logvar = self.fc21(h), self.fc22(h)
+        z = mu + torch.randn_like(logvar) * torch.exp(0.5 * logvar)
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
+
+
+def _loss(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    recon, mu, logvar = m(x)
+    return F.binary_cross_entropy(recon, x, reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+def test_a_vae_at_normal_1_is_init_not_an_error() -> None:
+    torch.manual_seed(0)
+    model = _VAE()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "weight" in name:
+                p.normal_(0.0, 1.0)
+    x = (torch.rand(32, 784) < 0.2).float()
+    before = [p.detach().clone() for p in model.parameters()]
+    d = gradguard.check(model, closure=lambda m: _loss(m, x), optimizer=torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "init" and d.top.severity == "critical", d.findings
+    assert "between 0 and 1" in d.top.evidence["step_error"]
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    # the same model at its default init: the step runs and the check is the usual one
+    torch.manual_seed(0)
+    ok = _VAE()
+    assert gradguard.check(ok, closure=lambda m: _loss(m, x), optimizer=torch.optim.Adam(ok.parameters(), 1e-3)).healthy
+
+
+def test_a_failure_with_every_value_finite_still_raises() -> None:
+    model = nn.Sequential(nn.Linear(8, 4))
+    with pytest.raises(DiagnosisError, match="failed"):
+        gradguard.check(model, (torch.randn(4, 8), torch.randn(4, 3)), F.mse_loss)  # a shape mismatch
