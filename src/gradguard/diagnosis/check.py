@@ -114,7 +114,8 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
 
     Raises:
         DiagnosisError: a batch/loss form that cannot be run (the message says what to pass), model without
-            parameters, model or loss failing on the batch, non-scalar loss.
+            parameters, model or loss failing on the batch (unless on a NaN/Inf the forward made: that is then
+            the diagnosis, see :mod:`.failed_forward`), non-scalar loss.
         ConfigError: ``confirm_steps`` is not None or an int >= 0; ``scheduler_interval`` is not "step", "epoch"
             or None.
 
