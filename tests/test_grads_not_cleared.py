@@ -93,3 +93,20 @@ def test_a_clip_left_in_the_loop_neither_hides_nor_fakes_it(clip: float) -> None
     assert _loop("never", user_clip=clip) == [(3, "grads_not_cleared")]
     for clear in ("zero_after", "none_after", "before", "data"):
         assert _loop(clear, user_clip=clip) == [], clear
+
+
+def test_closing_the_guard_takes_its_hooks_off_and_nothing_is_kept() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    guard = Guard(model, opt, policy="monitor")
+    for _ in range(2):
+        nn.functional.mse_loss(model(torch.randn(4, 8)), torch.randn(4, 1)).backward()
+        guard.step()
+        opt.zero_grad()
+    watch = guard._clear_watch
+    assert watch.param is not None and watch._handles
+    guard.close()
+    for _ in range(100):  # the loop goes on without the guard: the watch must hold nothing
+        nn.functional.mse_loss(model(torch.randn(4, 8)), torch.randn(4, 1)).backward()
+    assert not watch._handles and watch.incoming == [] and watch.count == 0

@@ -33,6 +33,8 @@ __all__ = ["ClearWatch", "watch_clearing"]
 STREAK = 3
 #: the watched parameter's least size (the value test compares directions)
 _MIN_ELEMENTS = 64
+#: incoming gradients kept between two guarded steps (references; micro-batches beyond it are not value-tested)
+_MAX_KEPT = 64
 
 
 class ClearWatch:
@@ -47,6 +49,7 @@ class ClearWatch:
         self.version = -1
         self.streak = 0
         self.done = False
+        self.overflow = False  # more passes arrived than are kept (_MAX_KEPT)
         self._handles: list[Any] = []
 
     def before(self, step: int) -> Event | None:
@@ -89,6 +92,7 @@ class ClearWatch:
         self.version = -1 if p.grad is None else p.grad._version
         self.count = 0
         self.incoming.clear()
+        self.overflow = False
 
     def stop(self) -> None:
         self.done = True
@@ -112,7 +116,10 @@ class ClearWatch:
         self._handles.append(p.register_post_accumulate_grad_hook(self._accumulated))
 
     def _arrived(self, g: torch.Tensor) -> None:
-        self.incoming.append(g)
+        if len(self.incoming) < _MAX_KEPT:  # bounded: a loop that never calls the guard again keeps nothing more
+            self.incoming.append(g)
+        else:
+            self.overflow = True
 
     def _accumulated(self, p: torch.Tensor) -> None:
         self.count += 1
@@ -121,8 +128,8 @@ class ClearWatch:
         """The gradient is a positive multiple of the sum of the passes that arrived since the last step: it was
         cleared, then perhaps clipped in place (a clip bumps the version counter as a zeroing does; an accumulated
         gradient ``c * (g_prev + new)`` is not parallel to ``new``). One host read; a few per run at most."""
-        if not self.incoming:
-            return False
+        if not self.incoming or self.overflow:
+            return True  # nothing kept to compare with (or not all of it): say nothing
         total = self.incoming[0]
         for t in self.incoming[1:]:
             total = total + t

@@ -382,6 +382,7 @@ class Guard(GuardRecovery):
         if self._deferred is not None:
             self._deferred.read(self)
         self._closed = True
+        self._clear_watch.stop()  # its hooks off the user's parameter
         if self._writer is not None:
             update = self._collector.drain_update()
             if update is not None:
