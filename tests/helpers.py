@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -45,3 +46,18 @@ def flip_exponent_bit(tensor: torch.Tensor, index: tuple[int, ...]) -> None:
     ordinary value into a huge (~1e38) one."""
     bits = struct.unpack("<I", struct.pack("<f", float(tensor[index])))[0] ^ (1 << 30)
     tensor[index] = struct.unpack("<f", struct.pack("<I", bits))[0]
+
+
+class VAE(nn.Module):
+    """The shape of pytorch/examples' vae/main.py (784 -> 400 -> 20 + 20 -> 400 -> 784)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
+        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        h = F.relu(self.fc1(x))
+        mu, logvar = self.fc21(h), self.fc22(h)
+        z = mu + torch.randn_like(logvar) * torch.exp(0.5 * logvar)
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar

@@ -11,19 +11,7 @@ from torch import nn
 
 import gradguard
 from gradguard.diagnosis import DiagnosisError
-
-
-class _VAE(nn.Module):  # the shape of pytorch/examples' vae/main.py
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
-        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        h = F.relu(self.fc1(x))
-        mu, logvar = self.fc21(h), self.fc22(h)
-        z = mu + torch.randn_like(logvar) * torch.exp(0.5 * logvar)
-        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
+from helpers import VAE
 
 
 def _loss(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -33,7 +21,7 @@ def _loss(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def test_a_vae_at_normal_1_is_init_not_an_error() -> None:
     torch.manual_seed(0)
-    model = _VAE()
+    model = VAE()
     with torch.no_grad():
         for name, p in model.named_parameters():
             if "weight" in name:
@@ -46,7 +34,7 @@ def test_a_vae_at_normal_1_is_init_not_an_error() -> None:
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     # the same model at its default init: the step runs and the check is the usual one
     torch.manual_seed(0)
-    ok = _VAE()
+    ok = VAE()
     assert gradguard.check(ok, closure=lambda m: _loss(m, x), optimizer=torch.optim.Adam(ok.parameters(), 1e-3)).healthy
 
 

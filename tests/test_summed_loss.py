@@ -14,6 +14,7 @@ from torch import nn
 import gradguard
 from gradguard.detectors.explode import ExplodeDetector
 from gradguard.reduction import summed_terms
+from helpers import VAE
 
 
 def _after_backward(loss: torch.Tensor) -> torch.Tensor:
@@ -43,22 +44,9 @@ def test_vae_terms_are_the_smaller_branch() -> None:
     assert summed_terms(_after_backward(bce - 0.5 * torch.sum(1 - mu.pow(2)))) == 8 * 20
 
 
-class _VAE(nn.Module):  # the shape of pytorch/examples' vae/main.py
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
-        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        h = F.relu(self.fc1(x))
-        mu, logvar = self.fc21(h), self.fc22(h)
-        z = mu + torch.randn_like(logvar) * torch.exp(0.5 * logvar)
-        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
-
-
 def _vae_events(summed: bool, steps: int = 12) -> tuple[list[str], float, float]:
     torch.manual_seed(1)
-    model = _VAE()
+    model = VAE()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(0)
     data = (torch.rand(steps, 128, 784, generator=g) < 0.2).float()  # binary images, mostly 0
