@@ -16,6 +16,7 @@ from torch import nn
 
 from ._guard_setup import group_lr, update_scaler_on_skip
 from .carried import mark_carried, reset_reason
+from .cleared import watch_clearing
 from .decision import Decision, StepReport
 from .deferred import host_grad_scale
 from .deferred_scaler import amp_overflow_decision, enabled_scaler, unscale
@@ -25,6 +26,7 @@ from .first_update import check_first_update
 from .follow import follow, record_stats, record_update
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import Outcome, halt, validate
+from .reduction import hand_loss_terms
 from .rng import capture_rng_state
 from .stats import StepStats, UpdateStats
 
@@ -143,6 +145,16 @@ def _pending(guard: Any) -> list[Event]:
         return []
     guard._pending_events = []
     return pending
+
+
+def begin_call(guard: Any, loss: Any) -> None:
+    """What every guarded call does first, before its step: the loss's summed terms handed to the detectors (once;
+    :mod:`gradguard.reduction`), the forgotten-``zero_grad`` watch (:mod:`gradguard.cleared`; its ``after`` runs when
+    the call ends) and the buffers' finite copy (:mod:`gradguard.buffers`)."""
+    if not guard._terms_read:
+        guard._terms_read = hand_loss_terms(guard.detectors, loss)
+    watch_clearing(guard)
+    guard._buffers.keep(guard._step)
 
 
 def unit_scale(guard: Any) -> torch.Tensor:

@@ -127,15 +127,13 @@ def scale_target(guard: Any) -> Any:
     return found_inf_target(guard.optimizer)
 
 
-def scales_every_step(guard: Any) -> bool:
+def scales_every_step(guard: Any, twin: DeviceTwin | None) -> bool:
     """Whether ``guard.step`` hands its fused optimizer a ``grad_scale`` on every applied step, 1 when it does not
-    clip: where the policy's global clip has a device twin (the deferred mode passes its coefficient every step).
+    clip: where the policy's global clip has a device twin (``twin``: :func:`device_twin` of the policy; the deferred
+    mode passes its coefficient every step).
     CUDA's fused SGD rounds differently with a ``grad_scale`` given, even 1 (an H200, torch 2.11: one ulp in the
     first step), so the blocking mode does the same to stay bit-equal to the deferred one."""
-    if guard._scale_target is None:
-        return False
-    twin = device_twin(guard.policy)
-    return twin is not None and twin.clips
+    return guard._scale_target is not None and twin is not None and twin.clips
 
 
 def host_grad_scale(coef: float) -> torch.Tensor:

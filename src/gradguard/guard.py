@@ -28,11 +28,11 @@ from ._guard_setup import (
     open_writer,
     unknown_option,
 )
-from ._guard_step import apply_decision, finish, measure_and_decide
+from ._guard_step import apply_decision, begin_call, finish, measure_and_decide
 from ._resume import guard_state, load_guard_state
 from .buffers import BufferKeeper
 from .carried import ResetHooks
-from .cleared import ClearWatch, watch_clearing
+from .cleared import ClearWatch
 from .decision import Decision, StepReport
 from .deferred import DeferredSteps, device_twin, fallback_reason, scale_target, scales_every_step, warn_fallback
 from .detectors import Detector, default_detectors
@@ -46,7 +46,6 @@ from .mitigation.actuator import Actuator, Outcome
 from .mitigation.early_hold import hold_before_first_step
 from .mitigation.rollback import find_store
 from .policy import Policy, bind_optimizer, resolve_policy
-from .reduction import hand_loss_terms
 from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
 
@@ -193,7 +192,8 @@ class Guard(GuardRecovery):
         #: the fused optimizer that applies a plain global clip inside its step (grad_scale), or None
         self._scale_target: Any = scale_target(self)
         #: the fused step gets a grad_scale on every applied step (1 when not clipping), as the deferred mode's
-        self._scale_every = scales_every_step(self)
+        twin = device_twin(self.policy) if sync == "deferred" or self._scale_target is not None else None
+        self._scale_every = scales_every_step(self, twin)
         self._unit_scale: torch.Tensor | None = None  # that 1, on the optimizer's device (made once)
         self._step = 0
         self._terms_read = False  # the loss's summed terms handed to the detectors (gradguard.reduction)
@@ -220,7 +220,6 @@ class Guard(GuardRecovery):
         self.sync = sync
         self._deferred: DeferredSteps | None = None
         if sync == "deferred":
-            twin = device_twin(self.policy)
             why = fallback_reason(self, twin)
             if why is not None or twin is None:
                 warn_fallback(why or "no device twin")
@@ -275,10 +274,7 @@ class Guard(GuardRecovery):
         """
         if self._by_hand:  # no optimizer to step: the loop updates the weights itself
             return self.observe(loss, inputs=inputs, targets=targets, closure=closure, state=state)
-        if not self._terms_read:
-            self._terms_read = hand_loss_terms(self.detectors, loss)
-        watch_clearing(self)
-        self._buffers.keep(self._step)
+        begin_call(self, loss)
         try:
             if self._deferred is not None:
                 if state is None:
@@ -319,10 +315,7 @@ class Guard(GuardRecovery):
         a skip is left on the optimizer as ``found_inf`` for its fused step (taken off by a step post-hook), and
         the report returned is the previous call's (as :meth:`step`'s).
         """
-        if not self._terms_read:
-            self._terms_read = hand_loss_terms(self.detectors, loss)
-        watch_clearing(self)
-        self._buffers.keep(self._step)
+        begin_call(self, loss)
         try:
             return self._observe_step(loss, inputs, targets, closure, state)
         finally:

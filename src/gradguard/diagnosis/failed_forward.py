@@ -20,12 +20,11 @@ from torch import nn
 
 from .batch import StepSpec, tensors
 from .findings import Diagnosis, DiagnosisError, Finding
+from .init_check import OFF_FACTOR
 from .snapshot import StateSnapshot
 
 __all__ = ["failed_forward_diagnosis"]
 
-#: a weight layer initialised more than this many times ``1 / sqrt(fan_in)`` counts as too large (init_check's)
-OFF_FACTOR = 1.9
 
 
 def failed_forward_diagnosis(model: nn.Module, step: StepSpec, exc: DiagnosisError) -> Diagnosis | None:

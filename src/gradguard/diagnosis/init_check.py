@@ -179,7 +179,9 @@ def _most_off_same_way(cands: list[WeightSpec], measured: float) -> tuple[list[W
 
 def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding], float]:
     """Findings about mis-scaled weights, and the decades of measured trouble they explain (signed)."""
-    specs = {s.module: s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0}
+    #: every weight with a finite scale factor, recurrent ones included (``specs`` keeps one weight per module)
+    every_w = [s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0]
+    specs = {s.module: s for s in every_w}
     findings: list[Finding] = []
     run = prop.worst_run
     group: list[WeightSpec] = []
@@ -210,7 +212,6 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
     # the init's when most of the model's weights are off the scale upward, as when most of the chain's are
     wide_note = ""  # set where the finding is the model-wide init (explain hands it a growing recurrence)
     if explained < INIT_WARN and out_dec is not None and out_dec >= OUTPUT_MOST_WARN and not most_large:
-        every_w = [s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0]
         large_w = [s for s in every_w if s.factor > OFF_FACTOR]
         pred_w = sum(math.log10(s.factor) for s in large_w)
         if len(every_w) >= 3 and 2 * len(large_w) > len(every_w) and pred_w >= 0.5 \
@@ -300,7 +301,7 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
         ))
     named = {s.key for s in group} if findings else set()
     off = [s for s in specs.values() if abs(math.log(s.factor)) > math.log(OFF_FACTOR) and s.key not in named]
-    every = [s for s in weight_specs(probe) if math.isfinite(s.factor) and s.factor > 0]
+    every = every_w
     large = [s for s in every if s.factor > OFF_FACTOR and s.key not in named]
     model_wide = len(every) >= 3 and 2 * len(large) > len(every)
     if model_wide:  # the recurrent layers' own weights too (``specs`` keeps one weight per module)
