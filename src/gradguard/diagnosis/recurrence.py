@@ -27,7 +27,8 @@ from .probe import ProbeResult
 from .propagation import log10_ratio
 from .stepsize import StepAnalysis
 
-__all__ = ["GATED_RADIUS_MAX", "GROWTH_RADIUS_MIN", "HELD_QUARTER", "INPUT_MEMORY_DECADES", "MAX_STACKED", "MIN_CALLS",
+__all__ = ["GATED_RADIUS_MAX", "GROWTH_RADIUS_MIN", "HELD_QUARTER", "INPUT_MEMORY_DECADES", "MATRIX_GROWTH_PER_STEP",
+           "MAX_STACKED", "MIN_CALLS",
            "UNCLIPPED_RATIO", "VANISHING_PER_STEP", "RecurrentLayer", "find_recurrent", "input_time_decades",
            "recurrence_findings", "spectral_radius", "unclipped_findings"]
 
@@ -61,6 +62,12 @@ GATED_VANISHING = (8.0, 12.0)
 #: AntisymmetricRNN's Euler step, healthy, grows its gradient 2.25 decades over 24 steps; the broken Lipschitz RNN at
 #: std 10: 20-30 decades; a clockwork RNN's N(0, 1) blocks 2.1-2.3, named by their radius 4.2-4.7 > 3 instead)
 MATRIX_EXPLODING = (3.0, 3.0)
+#: decades of growth per time step at which an inline matrix recurrence is judged with a vanilla cell's levels
+#: (:data:`VANILLA_DECADES`) instead: an Euler or residual step near the edge of stability grows the gradient slowly
+#: and steadily (the AntisymmetricRNN above: 0.09 a step; the healthy Lipschitz RNN 1.3x in all), a matrix of radius 2
+#: doubles it at every step (0.3; the thirty-first batch's ExpRNN at radius 2: 2.75 and 3.05 decades over 12 steps,
+#: read as under 3 before), whatever the sequence's length
+MATRIX_GROWTH_PER_STEP = 0.15
 #: a vanilla recurrent weight with a radius outside this band is a warning even when this batch does not show it
 RADIUS_BAND = (0.5, 1.2)
 #: a gated cell's recurrent gate block with a radius above this is a warning even when this batch does not show it:
@@ -160,8 +167,19 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         parent = name.rsplit(".", 1)[0] if "." in name else ("" if name else None)
         if parent is not None and parent != name and probe.call_counts.get(parent, 0) >= count:
             continue  # report the outermost module applied repeatedly
-        squares = _square_blocks(user, name, stacked=probe.feeds_back.get(name, False))
+        fed = probe.feeds_back.get(name, False)
+        squares = _square_blocks(user, name, stacked=fed)
         if not squares:
+            # (the cell itself, or a layer inside it: makemore's RNNCell takes (x, h) and its Linear reads both)
+            fed = fed or any(v for k, v in probe.feeds_back.items() if k.startswith(name + "."))
+            if fed and _reads_its_state(user):
+                # a cell over cat(x, h): its weight is (h, d + h), the recurrent block somewhere in its columns, so
+                # its radius is unknown; the gradient over its calls is measured all the same (fifteenth batch's
+                # coRNN at dt 1: 1e13 over 20 steps, makemore's RNN cell; read as no recurrence before)
+                layer = RecurrentLayer(name, type(user).__name__, gated=False)
+                layer.profile(_per_call(probe, name))
+                out.append(layer)
+                known.add(name)
             continue
         # a weight read as stacked gate blocks is judged as a gated cell's (a gate block's radius matters as a
         # gated cell's does: the twenty-second batch's LMU reads a (32, 16) memory map, two blocks at 0.89 and 1.30)
@@ -171,6 +189,12 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         out.append(layer)
         known.add(name)
     return out + _elementwise(probe, known)
+
+
+def _reads_its_state(module: nn.Module) -> bool:
+    """Whether ``module`` (applied repeatedly, its output feeding its next call) holds a matrix wider than it is
+    tall, as ``nn.Linear(d + h, h)`` over ``cat(x, h)`` does."""
+    return any(p.ndim == 2 and p.shape[1] > p.shape[0] for p in module.parameters())
 
 
 def _square_blocks(module: nn.Module, name: str, stacked: bool) -> dict[str, torch.Tensor]:
@@ -231,7 +255,8 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
     for layer in find_recurrent(probe):
         rho, dec = layer.radius, layer.decades
         if layer.kind == "matrix recurrence" and (dec or 0.0) > 0:
-            warn, crit = MATRIX_EXPLODING
+            fast = dec is not None and layer.steps >= 2 and dec / (layer.steps - 1) >= MATRIX_GROWTH_PER_STEP
+            warn, crit = VANILLA_DECADES if fast else MATRIX_EXPLODING
         elif layer.gated:
             warn, crit = GATED_EXPLODING if (dec or 0.0) > 0 else GATED_VANISHING
         else:
@@ -377,8 +402,10 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
                    f"gradient changes {10 ** dec:.3g}x from the last to the first step because the units saturate.")
     else:
         message = (f"{layer.name} ({layer.kind}): the loss gradient at the first of {layer.steps} time steps is "
-                   f"{10 ** dec:.3g}x the one at the last ({'explodes' if exploding else 'vanishes'} over time); "
-                   f"recurrent spectral radius {rho:.2f}.")
+                   f"{10 ** dec:.3g}x the one at the last ({'explodes' if exploding else 'vanishes'} over time)"
+                   + (f"; recurrent spectral radius {rho:.2f}." if math.isfinite(rho) else
+                      " (a cell over its input and its state: the state's block of its weight is not told apart, so "
+                      "no spectral radius)."))
     return Finding(cause="recurrence", layers=[layer.name], severity=severity, confidence=confidence,
                    evidence=evidence, message=message, prescription=prescription, code=code, score=score)
 
@@ -399,8 +426,13 @@ def unclipped_findings(probe: ProbeResult, step: StepAnalysis | None, max_grad_n
     gain = step.momentum_gain
     found: list[tuple[str, float]] = []
     for layer in layers:
+        # a module's parameters by its prefix; an inline recurrence (:mod:`.reuse`) is named by its parameters
+        # themselves, "a+b" when its matrix is made of several (fresh30's AWD-LSTM: w_hh.0 to w_hh.2, never read
+        # before: no parameter name starts with "w_hh.0.")
+        own = set(layer.name.split("+")) if layer.kind in ("matrix recurrence", "element-wise recurrence") else set()
         prefix = f"{layer.name}." if layer.name else ""
-        mine = sorted(v * gain for k, v in step.ratios.items() if k.startswith(prefix) and math.isfinite(v))
+        mine = sorted(v * gain for k, v in step.ratios.items()
+                      if (k in own or k.startswith(prefix)) and math.isfinite(v))
         if mine and mine[len(mine) // 2] >= UNCLIPPED_RATIO:
             found.append((layer.name, mine[len(mine) // 2]))
     if not found:
