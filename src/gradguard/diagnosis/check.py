@@ -54,6 +54,7 @@ from .slips import (
     zero_stuck_findings,
 )
 from .stepsize import analyse_step
+from .unowned import unowned_findings
 from .warned import warned_findings, warned_notes
 
 __all__ = ["check", "diagnose_step"]
@@ -192,6 +193,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     trained = weight_decay = False
     fresh: bool | None = None
     if optimizer is not None:
+        findings += unowned_findings(model, optimizer)
         trained = _trained(optimizer, steps_done)
         fresh = _fresh(optimizer, steps_done)
         weight_decay = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)

@@ -1,0 +1,59 @@
+"""An optimizer that holds none of the model's parameters: no step it takes will change the model.
+
+The slip: the optimizer is built, then the model is replaced — re-created, deep-copied, loaded whole with
+``torch.load`` — and the loop trains the new object while the optimizer steps the old one's tensors (fresh31's
+OctResNet: loss 2.300 -> 2.299 in 200 steps, its weights unchanged). The model's effective learning rate is 0, so
+the cause is ``lr``. ``Guard`` refuses such a pair at construction (:func:`gradguard.inventory.build_inventory`);
+``check`` said the model was healthy, because it steps the optimizer's own tensors on a copy and judges that step.
+
+A model whose trainable parameters the optimizer holds only in part is left alone: two optimizers over one model
+(a GAN's, a separate optimizer for the embeddings) are common and legitimate; so is an optimizer over float32 master
+copies of a half-precision model's parameters (Megatron's mixed-precision optimizer, apex O2): tensors of another
+dtype are not read as another model's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from .findings import Finding
+
+__all__ = ["unowned_findings"]
+
+
+def unowned_findings(model: nn.Module, optimizer: Any) -> list[Finding]:
+    """A critical ``lr`` finding when ``optimizer`` holds none of ``model``'s trainable parameters; [] otherwise
+    (and when there is no optimizer, or it has no ``param_groups``)."""
+    groups = getattr(optimizer, "param_groups", None)
+    if not groups:
+        return []
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    held = [p for g in groups for p in g.get("params", []) if isinstance(p, torch.Tensor)]
+    if not trainable or not held:
+        return []
+    mine = {id(p) for p in trainable}
+    if any(id(p) in mine for p in held):
+        return []
+    if {p.dtype for p in held} != {p.dtype for p in trainable}:
+        return []  # master weights: float32 copies of a half-precision model's parameters (Megatron, apex O2)
+    shapes = sorted(tuple(p.shape) for p in trainable)
+    copy = shapes == sorted(tuple(p.shape) for p in held)
+    where = ("tensors of exactly the model's shapes: it was built over another copy of this model (re-created, "
+             "deep-copied or loaded whole with torch.load after the optimizer was made)" if copy else
+             "tensors of another model")
+    return [Finding(
+        cause="lr", layers=[""], severity="critical", confidence=1.0,
+        evidence={"model_trainable_parameters": len(trainable), "optimizer_parameters": len(held),
+                  "held_of_the_model": 0, "same_shapes": copy, "effective_lr": 0.0},
+        message=(f"The optimizer holds none of the model's {len(trainable)} trainable parameters; its "
+                 f"{len(held)} are {where}. No optimizer step will change this model: its effective learning rate "
+                 "is 0 and its loss will stay where it starts."),
+        prescription=("Build the optimizer (and its scheduler) over the model you train, after the model is final: "
+                      "after any re-creation, copy or torch.load of the whole model; or load a state_dict into the "
+                      "existing model instead of replacing it."),
+        code="optimizer = torch.optim.SGD(model.parameters(), lr=lr)  # over the model the loop trains",
+        score=10.0,
+    )]
