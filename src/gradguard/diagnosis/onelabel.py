@@ -12,6 +12,10 @@ positive class leaves many healthy batches all negative. The logits must come ou
 ``nn.Linear`` whose output is the model's ``(B, C)``): a contrastive loss (MoCo's InfoNCE) scores
 ``[positive, negatives]`` built by a concatenation, with label 0 for every sample by design.
 
+Scores of the batch against itself (an output ending in ``(B, B)``: CPC's, SimCLR's or CLIP's in-batch contrastive
+loss), whose positive for row ``i`` is column ``i``, with one target throughout are the same slip seen from the other
+side: MoCo's ``labels = zeros`` copied into a loss whose positives lie on the diagonal (``data``, warning).
+
 Judgment corpus, every case of the 27 earlier halves (seeds 0 and 1): the only batches of one class are fresh19's
 MoCo v2 cases (InfoNCE, label 0, logits a concatenation: left out by the head test).
 """
@@ -46,6 +50,8 @@ def one_label_findings(probe: Any, step: StepSpec) -> list[Finding]:
         return []
     root = next((r for r in probe.records if r.name == "" and r.call == 0), None)
     shape = tuple(root.out_shape) if root is not None and root.out_shape else ()
+    if len(shape) >= 2 and shape[-2:] == (t.numel(), t.numel()):
+        return _diagonal_positives(t)
     if len(shape) != 2 or shape[0] != t.numel() or shape[1] < MIN_CLASSES:
         return []
     if not any(isinstance(r.module, nn.Linear) and r.out_shape and tuple(r.out_shape) == shape for r in probe.records):
@@ -65,5 +71,27 @@ def one_label_findings(probe: Any, step: StepSpec) -> list[Finding]:
                  "batch statistics become the class itself)."),
         prescription="Shuffle the training data every epoch (DataLoader(..., shuffle=True), or a random sampler).",
         code="loader = torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True)",
+        score=SCORE,
+    )]
+
+
+def _diagonal_positives(t: torch.Tensor) -> list[Finding]:
+    """Scores of the batch against itself (``(..., B, B)``: an in-batch contrastive loss, CPC's InfoNCE, SimCLR's,
+    CLIP's), whose positive for row ``i`` is column ``i``, with every target the same: MoCo's ``labels = zeros``
+    copied into a loss whose positives lie on the diagonal (fresh31's CPC: 3.47 -> 3.41, chance 3.47)."""
+    values = torch.unique(t.detach())
+    if values.numel() != 1:
+        return []
+    label, n = int(values[0]), t.numel()
+    return [Finding(
+        cause="data", layers=[], severity="warning", confidence=0.8,
+        evidence={"label": label, "batch": n, "scores": f"{n} x {n}: the batch against itself",
+                  "expected": f"torch.arange({n}) (row i's positive is column i)"},
+        message=(f"The model scores the batch against itself ({n} x {n}, an in-batch contrastive loss), where row "
+                 f"i's positive is column i, but every one of the {n} targets is {label}: each row is taught that "
+                 f"sample {label} is its match. Labels of zeros belong to a [positive, negatives] concatenation "
+                 "(MoCo), not to a score matrix."),
+        prescription="Use the diagonal as the targets: labels = torch.arange(batch_size).",
+        code="labels = torch.arange(scores.shape[-1], device=scores.device)",
         score=SCORE,
     )]
