@@ -156,6 +156,7 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
                 layer.profile(_per_call(probe, name))
             out.append(layer)
     known = {r.name for r in out}
+    wide: list[RecurrentLayer] = []  # cells over cat(x, h): read only where no square recurrent weight was found
     for name, count in probe.call_counts.items():
         user = probe.modules.get(name)
         if user is None or count < MIN_CALLS or isinstance(user, nn.RNNBase | nn.RNNCellBase) or name in known:
@@ -178,8 +179,7 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
                 # coRNN at dt 1: 1e13 over 20 steps, makemore's RNN cell; read as no recurrence before)
                 layer = RecurrentLayer(name, type(user).__name__, gated=False)
                 layer.profile(_per_call(probe, name))
-                out.append(layer)
-                known.add(name)
+                wide.append(layer)
             continue
         # a weight read as stacked gate blocks is judged as a gated cell's (a gate block's radius matters as a
         # gated cell's does: the twenty-second batch's LMU reads a (32, 16) memory map, two blocks at 0.89 and 1.30)
@@ -188,6 +188,8 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         layer.profile(_per_call(probe, name))
         out.append(layer)
         known.add(name)
+    if not out:  # a memory written back through a (32, 16) map next to a square one is that one's business
+        out, known = wide, known | {r.name for r in wide}
     return out + _elementwise(probe, known)
 
 
