@@ -37,7 +37,7 @@ class StateSnapshot:
         with torch.no_grad():
             for b, saved in self.buffers:
                 if b.shape == saved.shape:
-                    b.copy_(saved)
+                    b.data.copy_(saved)  # .data: no version bump, so a forward built before check still backpropagates
         for m, mode in self.modes:
             m.training = mode
         for p, g in self.grads:

@@ -304,7 +304,7 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
         snapshot.restore()
         with torch.no_grad():
             for (p, d), w in zip(params, saved, strict=True):
-                p.copy_((w + t * d.to(p.dtype)) * (scale if p.ndim >= 2 else 1.0))
+                p.data.copy_((w + t * d.to(p.dtype)) * (scale if p.ndim >= 2 else 1.0))  # .data: no version bump
             out.forwards += 1
             return float(run(model).detach())
 
@@ -323,6 +323,6 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     finally:
         with torch.no_grad():
             for (p, _), orig in zip(params, saved, strict=True):
-                p.copy_(orig)
+                p.data.copy_(orig)
         snapshot.restore()
     return out
