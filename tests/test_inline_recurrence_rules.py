@@ -56,6 +56,10 @@ def test_a_matrix_recurrence_that_doubles_the_gradient_each_step_is_named() -> N
     assert f.layers == ["a"] and f.evidence["kind"] == "matrix recurrence"  # type: ignore[attr-defined]
     assert 2.5 < f.evidence["decades_over_sequence"] < 3.6  # type: ignore[attr-defined]
     torch.manual_seed(0)
+    short = _OrthoRNN(radius=2.5)  # 5 steps: 1.6 decades are no rate (MIN_RATE_STEPS), under the Euler allowance
+    assert not _recurrence(check(short, (x[:, :5], y), F.cross_entropy,
+                                 torch.optim.RMSprop(short.parameters(), lr=1e-3)))
+    torch.manual_seed(0)
     healthy = _OrthoRNN(radius=1.0)
     assert not _recurrence(check(healthy, (x, y), F.cross_entropy,
                                  torch.optim.RMSprop(healthy.parameters(), lr=1e-3)))

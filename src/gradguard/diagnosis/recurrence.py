@@ -28,7 +28,7 @@ from .propagation import log10_ratio
 from .stepsize import StepAnalysis
 
 __all__ = ["GATED_RADIUS_MAX", "GROWTH_RADIUS_MIN", "HELD_QUARTER", "INPUT_MEMORY_DECADES", "MATRIX_GROWTH_PER_STEP",
-           "MAX_STACKED", "MIN_CALLS",
+           "MAX_STACKED", "MIN_CALLS", "MIN_RATE_STEPS",
            "UNCLIPPED_RATIO", "VANISHING_PER_STEP", "RecurrentLayer", "find_recurrent", "input_time_decades",
            "recurrence_findings", "spectral_radius", "unclipped_findings"]
 
@@ -68,6 +68,11 @@ MATRIX_EXPLODING = (3.0, 3.0)
 #: doubles it at every step (0.3; the thirty-first batch's ExpRNN at radius 2: 2.75 and 3.05 decades over 12 steps,
 #: read as under 3 before), whatever the sequence's length
 MATRIX_GROWTH_PER_STEP = 0.15
+#: steps (calls) a recurrence must run for its per-step rate (:data:`MATRIX_GROWTH_PER_STEP`), or a cell over
+#: ``cat(x, h)`` found by its shape alone, to be judged: over 4 or 5 calls a few decades are not a rate (at the unseen
+#: seed 3, a PINN's derivative passes through one Linear, 5 uses, 1.8 decades, and TabNet's shared GLU over its 4
+#: decision steps, 1.6, were told recurrence with no rule of this kind written for them)
+MIN_RATE_STEPS = 8
 #: a vanilla recurrent weight with a radius outside this band is a warning even when this batch does not show it
 RADIUS_BAND = (0.5, 1.2)
 #: a gated cell's recurrent gate block with a radius above this is a warning even when this batch does not show it:
@@ -173,7 +178,7 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         if not squares:
             # (the cell itself, or a layer inside it: makemore's RNNCell takes (x, h) and its Linear reads both)
             fed = fed or any(v for k, v in probe.feeds_back.items() if k.startswith(name + "."))
-            if fed and _reads_its_state(user):
+            if fed and count >= MIN_RATE_STEPS and _reads_its_state(user):
                 # a cell over cat(x, h): its weight is (h, d + h), the recurrent block somewhere in its columns, so
                 # its radius is unknown; the gradient over its calls is measured all the same (fifteenth batch's
                 # coRNN at dt 1: 1e13 over 20 steps, makemore's RNN cell; read as no recurrence before)
@@ -257,7 +262,8 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
     for layer in find_recurrent(probe):
         rho, dec = layer.radius, layer.decades
         if layer.kind == "matrix recurrence" and (dec or 0.0) > 0:
-            fast = dec is not None and layer.steps >= 2 and dec / (layer.steps - 1) >= MATRIX_GROWTH_PER_STEP
+            fast = (dec is not None and layer.steps >= MIN_RATE_STEPS
+                    and dec / (layer.steps - 1) >= MATRIX_GROWTH_PER_STEP)
             warn, crit = VANILLA_DECADES if fast else MATRIX_EXPLODING
         elif layer.gated:
             warn, crit = GATED_EXPLODING if (dec or 0.0) > 0 else GATED_VANISHING
