@@ -3,7 +3,8 @@
 The training thread only enqueues (:meth:`RunWriter.add_step` never waits on I/O). One daemon thread drains the
 queue and writes a batch to every sink, ending each batch with ``sink.flush()`` (one SQLite transaction), when
 ``flush_every`` records (``add_*`` calls) have accumulated or ``flush_seconds`` have passed since the last commit,
-whichever comes first. A killed process therefore loses at most the records of the batch being gathered.
+whichever comes first. A killed process therefore loses the records of the batch being gathered and those the
+thread has not yet taken from the queue (none while it keeps up; a few more on a loaded machine).
 
 A sink that raises is switched off: the first exception is kept in :attr:`RunWriter.error`, a ``RuntimeWarning``
 is issued once for that sink, and the thread keeps draining the queue so that training never blocks or crashes
