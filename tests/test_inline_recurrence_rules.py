@@ -182,3 +182,30 @@ def test_a_cell_over_its_input_and_state_is_read_as_a_recurrence() -> None:
     found = _recurrence(check(broken, batch, _lm_loss, torch.optim.AdamW(broken.parameters(), lr=5e-4)))
     assert found and found[0].layers == ["cell"]  # type: ignore[attr-defined]
     assert found[0].evidence["decades_over_sequence"] >= 1.5  # type: ignore[attr-defined]
+
+
+class _OneHotLSTM(nn.Module):
+    """DKT-like: an ``nn.LSTM`` over one-hot codes made inside the forward (its input takes no gradient)."""
+
+    def __init__(self, recurrent_std: float | None = None) -> None:
+        super().__init__()
+        self.lstm, self.out = nn.LSTM(20, 64, batch_first=True), nn.Linear(64, 10)
+        if recurrent_std is not None:
+            with torch.no_grad():
+                self.lstm.weight_hh_l0.normal_(0.0, recurrent_std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, _ = self.lstm(F.one_hot(x, 20).float())
+        return self.out(h)
+
+
+def test_an_rnn_whose_input_takes_no_gradient_is_still_read_over_its_time_steps() -> None:
+    x = torch.randint(0, 20, (16, 24))
+    batch = (x, torch.randint(0, 10, (16, 24)))
+    torch.manual_seed(0)
+    broken = _OneHotLSTM(recurrent_std=1.0)
+    found = _recurrence(check(broken, batch, _lm_loss, torch.optim.Adam(broken.parameters(), lr=1e-3)))
+    assert found and found[0].layers == ["lstm"] and found[0].evidence["time_steps"] == 24  # type: ignore[attr-defined]
+    torch.manual_seed(0)
+    healthy = _OneHotLSTM()
+    assert not _recurrence(check(healthy, batch, _lm_loss, torch.optim.Adam(healthy.parameters(), lr=1e-3)))

@@ -177,8 +177,10 @@ class _Recorder:
         # the latest weight layer's output and what activation/transparent modules made of it, in order
         self.trail: list[torch.Tensor] = []
         self.trail_owner: CallRecord | None = None
+        #: leaves standing in for an RNN's input that takes no gradient (the backward asks for theirs too)
+        self.stand_ins: list[torch.Tensor] = []
 
-    def pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+    def pre(self, module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
         name = self.names.get(module, "?")
         call = self.counts.get(name, 0)
         self.counts[name] = call + 1
@@ -201,12 +203,30 @@ class _Recorder:
                 rec._grad_in_t = torch.linalg.vector_norm(g.detach().float())
             x.register_hook(hook_in)
             if is_recurrent(module) and isinstance(module, nn.RNNBase) and x.ndim >= 2:
-                time_dim = 1 if (module.batch_first and x.ndim == 3) else 0
+                x.register_hook(self._time_hook(module, rec, x))
+        elif (x is not None and isinstance(module, nn.RNNBase) and x.is_floating_point() and x.ndim >= 2
+              and torch.is_grad_enabled() and args and args[0] is x):
+            # an RNN that reads the batch itself (one-hot interactions: fresh32's DKT) gets no gradient at its input,
+            # so the gradient over the time steps is read on a stand-in that takes one (the same values, a leaf)
+            stand_in = x.detach().requires_grad_()
+            stand_in.register_hook(self._time_hook(module, rec, stand_in))
+            self.stand_ins.append(stand_in)  # a leaf: its gradient is computed only when asked for
+            self._finish_pre(module, rec, x)
+            return (stand_in, *args[1:])
+        self._finish_pre(module, rec, x)
+        return None
 
-                def hook_time(g: torch.Tensor, rec: CallRecord = rec, d: int = time_dim) -> None:
-                    gt = g.detach().float().movedim(d, 0)
-                    rec._time_grad_t = torch.linalg.vector_norm(gt.reshape(gt.shape[0], -1), dim=1)
-                x.register_hook(hook_time)
+    @staticmethod
+    def _time_hook(module: nn.RNNBase, rec: CallRecord, x: torch.Tensor) -> Any:
+        """A hook that keeps the norm of the gradient at each time step of an RNN's input."""
+        time_dim = 1 if (module.batch_first and x.ndim == 3) else 0
+
+        def hook_time(g: torch.Tensor) -> None:
+            gt = g.detach().float().movedim(time_dim, 0)
+            rec._time_grad_t = torch.linalg.vector_norm(gt.reshape(gt.shape[0], -1), dim=1)
+        return hook_time
+
+    def _finish_pre(self, module: nn.Module, rec: CallRecord, x: torch.Tensor | None) -> None:
         if rec.leaf:
             if is_weight_layer(module) and x is not None and self.trail:
                 rec.chained = any(matches(x, t) for t in self.trail[-3:]) or (
@@ -415,15 +435,16 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             readers = first_readers([origin.get(id(t), t) for t in in_float], recorder.records, loss)
             reuse = ReuseWatch(loss, trainable)
             try:
-                grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves,
-                                            allow_unused=True)
+                grads = torch.autograd.grad(loss.reshape(()), [trainable[n] for n in names] + leaves
+                                            + recorder.stand_ins, allow_unused=True)
             except Exception as exc:
                 raise DiagnosisError(f"backward pass failed: {type(exc).__name__}: {exc}") from None
         warned = list(dict.fromkeys((w.category.__name__, str(w.message)) for w in caught))
         param_grads: dict[str, torch.Tensor | None] = {
             n: (None if g is None else g.detach()) for n, g in zip(names, grads[: len(names)], strict=True)
         }
-        input_grads: list[torch.Tensor | None] = [None if g is None else g.detach() for g in grads[len(names):]]
+        input_grads: list[torch.Tensor | None] = [None if g is None else g.detach()
+                                                  for g in grads[len(names):len(names) + len(leaves)]]
         for rec in recorder.records:
             if rec._grad_out_t is not None:
                 rec.grad_out = float(rec._grad_out_t)
