@@ -43,7 +43,7 @@ from .propagation import analyse_propagation
 from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
 from .rnnread import one_sequence_findings
-from .schedule import collapse_findings, scheduler_peak_lrs, unbounded_findings
+from .schedule import collapse_findings, lambda_lr_findings, scheduler_peak_lrs, unbounded_findings
 from .slips import (
     constant_weight_findings,
     dropout_findings,
@@ -220,6 +220,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
+    findings += lambda_lr_findings(scheduler, optimizer)
     explain(findings, family, trained, weight_decay, fresh=fresh)
     localise(findings, probe, trained)
     if confirm_steps > 0 and optimizer is not None and needs_closure(optimizer):
