@@ -24,10 +24,11 @@ def _lr_findings(fn: object) -> list[object]:
 def test_a_lambda_that_returns_the_lr_is_named_and_a_factor_is_not() -> None:
     found = _lr_findings(lambda t: 1e-3 * min(1.0, (t + 1) / 100))  # the slip: lr x warm-up factor
     assert len(found) == 1 and found[0].severity in ("warning", "critical")  # type: ignore[attr-defined]
-    from gradguard.diagnosis.schedule import lambda_lr_findings
+    from gradguard.diagnosis.schedule import lambda_lr_findings, scheduler_peak_lrs
 
     opt = torch.optim.AdamW(nn.Linear(4, 4).parameters(), lr=1e-3)
-    own = lambda_lr_findings(torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1e-3 * min(1.0, (t + 1) / 100)), opt)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1e-3 * min(1.0, (t + 1) / 100))
+    own = lambda_lr_findings(sched, scheduler_peak_lrs(sched, opt))
     assert own and own[0].evidence["largest_factor"] == 1e-3 and own[0].evidence["peak_lr"] == 1e-6
     assert not _lr_findings(lambda t: min(1.0, (t + 1) / 100))  # a factor: right
     assert not _lr_findings(lambda t: 0.5 ** (t // 1000))  # a step decay of factors: right

@@ -399,13 +399,14 @@ class StallDetector:
             return False
         start = self.start_losses[0]
         band = (1 - self.start_tolerance) * start
-        latest = _median(self.window.last(max(2, self.learn_window // 5)).tolist())  # still at its start at the end
+        tail = max(2, self.learn_window // 5)
+        latest = _median(self.window.last(tail).tolist())  # still at its start at the end
         if not (start > 0 and latest >= band):  # the common case (a run that learns): one short median
             return False
         window = self.window.last(self.learn_window).tolist()
         if _median(window) < band:
             return False
-        if latest < (1 - LEAVING) * _median(window[:-max(2, self.learn_window // 5)]):
+        if latest < (1 - LEAVING) * _median(window[:-tail]):
             return False  # leaving its start now: the AWD-LSTM at SGD lr 30 behind its 0.25 clip, flat 50 steps
         if self.hard_since is None and self.growth_high is not None:
             growth = self._growth(stats)

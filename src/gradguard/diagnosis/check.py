@@ -221,7 +221,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
     if not any("lambda_peak_factor" in f.evidence for f in findings):  # the tiny-step finding names it already
-        findings += lambda_lr_findings(scheduler, optimizer)
+        findings += lambda_lr_findings(scheduler, peak_lrs)
     explain(findings, family, trained, weight_decay, fresh=fresh)
     localise(findings, probe, trained)
     if confirm_steps > 0 and optimizer is not None and needs_closure(optimizer):

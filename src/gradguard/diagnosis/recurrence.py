@@ -112,6 +112,8 @@ class RecurrentLayer:
     #: ``log10`` of the largest gradient of the first quarter of the steps over the last step's: a decay that holds
     #: from the start, not a first step that no gradient reaches (a state that starts at zero and multiplies)
     lead: float | None = None
+    #: a cell over ``cat(x, h)`` found by its shape (no square recurrent block to take a radius of)
+    wide: bool = False
 
     def profile(self, grads: list[float | None]) -> None:
         """Set :attr:`steps`, :attr:`decades` and :attr:`held` from the gradient at each time step or call."""
@@ -182,7 +184,7 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
                 # a cell over cat(x, h): its weight is (h, d + h), the recurrent block somewhere in its columns, so
                 # its radius is unknown; the gradient over its calls is measured all the same (fifteenth batch's
                 # coRNN at dt 1: 1e13 over 20 steps, makemore's RNN cell; read as no recurrence before)
-                layer = RecurrentLayer(name, type(user).__name__, gated=False)
+                layer = RecurrentLayer(name, type(user).__name__, gated=False, wide=True)
                 layer.profile(_per_call(probe, name))
                 wide.append(layer)
             continue
@@ -411,9 +413,8 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
     else:
         message = (f"{layer.name} ({layer.kind}): the loss gradient at the first of {layer.steps} time steps is "
                    f"{10 ** dec:.3g}x the one at the last ({'explodes' if exploding else 'vanishes'} over time)"
-                   + (f"; recurrent spectral radius {rho:.2f}." if math.isfinite(rho) else
-                      " (a cell over its input and its state: the state's block of its weight is not told apart, so "
-                      "no spectral radius)."))
+                   + (" (a cell over its input and its state: the state's block of its weight is not told apart, so "
+                      "no spectral radius)." if layer.wide else f"; recurrent spectral radius {rho:.2f}."))
     return Finding(cause="recurrence", layers=[layer.name], severity=severity, confidence=confidence,
                    evidence=evidence, message=message, prescription=prescription, code=code, score=score)
 

@@ -202,33 +202,28 @@ LAMBDA_FACTOR_MAX = 0.05
 LR_SCALE_BAND = 3.0
 
 
-def lambda_lr_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[Finding]:
+def lambda_lr_findings(scheduler: Any, peak_lrs: list[float] | None) -> list[Finding]:
     """``lr`` (warning) when a ``LambdaLR``'s function returns a learning rate where it must return a factor: its
-    largest value over the next :data:`HORIZON` steps is under :data:`LAMBDA_FACTOR_MAX` and on the scale of the
-    optimizer's own lr (within :data:`LR_SCALE_BAND`), so the lr the optimizer gets is about ``lr ** 2`` (fresh13's
-    DiffLlama and fresh32's T2T-ViT, a warm-up ``lambda t: lr * min(1, t / w)``: a peak of 1e-6 for 1e-3; their
-    Adam steps, 2e-5 to 5e-5 of the weights' RMS, sat just above the tiny-step gate). [] for any other scheduler."""
-    if not isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR) or optimizer is None:
+    largest value over the next :data:`HORIZON` steps (``peak_lrs``, from :func:`scheduler_peak_lrs`, over the base
+    lrs) is under :data:`LAMBDA_FACTOR_MAX` and on the scale of the optimizer's own lr (within
+    :data:`LR_SCALE_BAND`), so the lr the optimizer gets is about ``lr ** 2`` (fresh13's DiffLlama and fresh32's
+    T2T-ViT, a warm-up ``lambda t: lr * min(1, t / w)``: a peak of 1e-6 for 1e-3; their Adam steps, 2e-5 to 5e-5 of
+    the weights' RMS, sat just above the tiny-step gate). [] for any other scheduler or without ``peak_lrs``."""
+    if not isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR) or not peak_lrs:
         return []
-    last = int(scheduler.last_epoch)
-    out: list[Finding] = []
-    for base, fn in zip(scheduler.base_lrs, scheduler.lr_lambdas, strict=True):
-        try:
-            top = max(float(fn(t)) for t in range(last, last + HORIZON))
-        except Exception:
-            return []
+    for base, peak in zip(scheduler.base_lrs, peak_lrs, strict=False):
         base = float(base)
-        if not (math.isfinite(top) and 0 < top < LAMBDA_FACTOR_MAX and base > 0
+        top = peak / base if base > 0 else math.nan
+        if not (math.isfinite(top) and 0 < top < LAMBDA_FACTOR_MAX
                 and 1 / LR_SCALE_BAND <= top / base <= LR_SCALE_BAND):
             continue
-        out.append(_schedule_finding(
-            "LambdaLR", {"base_lr": base, "largest_factor": float(f"{top:.3g}"), "peak_lr": float(f"{base * top:.3g}"),
+        return [_schedule_finding(
+            "LambdaLR", {"base_lr": base, "largest_factor": float(f"{top:.3g}"), "peak_lr": float(f"{peak:.3g}"),
                          "expected": "factors that reach about 1 (the lr the optimizer was built with)"},
             f"The LambdaLR's function returns a learning rate, not a factor: its largest value over the next "
             f"{HORIZON} steps is {top:.3g}, on the scale of the optimizer's lr {base:g}, and LambdaLR multiplies "
-            f"the two, so the lr peaks at {base * top:.2g} instead of {base:g}.",
+            f"the two, so the lr peaks at {peak:.2g} instead of {base:g}.",
             "Return the factor (1 at the peak) from the lambda, e.g. min(1, t / warmup); the optimizer's lr is the "
             "peak.",
-            "LambdaLR(optimizer, lambda t: min(1.0, (t + 1) / warmup_steps))", math.log10(1 / top), "warning"))
-        break
-    return out
+            "LambdaLR(optimizer, lambda t: min(1.0, (t + 1) / warmup_steps))", math.log10(1 / top), "warning")]
+    return []
