@@ -26,6 +26,7 @@ from .first_update import check_first_update
 from .follow import follow, record_stats, record_update
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import Outcome, halt, validate
+from .objective import run_detectors
 from .reduction import hand_loss_terms
 from .rng import capture_rng_state
 from .stats import StepStats, UpdateStats
@@ -66,9 +67,7 @@ def measure_and_decide(guard: Any, loss: torch.Tensor | float | None, inputs: An
             observe = getattr(detector, "observe_update", None)
             if observe is not None:
                 observe(update)
-    events: list[Event] = []
-    for detector in guard.detectors:
-        events.extend(detector(stats, guard.layer_names))
+    events: list[Event] = run_detectors(guard, stats)
     # the alarm path; not under torch.distributed, where a re-run on one rank would hang the collectives
     if guard.reduce_packed is None and any(e.kind in DIAGNOSED_KINDS for e in events):
         events = guard._investigator.investigate(step, events, inputs, targets, closure, guard._rng_state)
@@ -153,6 +152,7 @@ def begin_call(guard: Any, loss: Any) -> None:
     the call ends) and the buffers' finite copy (:mod:`gradguard.buffers`)."""
     if not guard._terms_read:
         guard._terms_read = hand_loss_terms(guard.detectors, loss)
+    guard._objective.begin(loss, guard._step)
     watch_clearing(guard)
     guard._buffers.keep(guard._step)
 

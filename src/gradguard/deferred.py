@@ -66,6 +66,7 @@ from .deferred_scaler import amp_overflow_decision, enabled_scaler, unscale, upd
 from .deferred_twins import DeviceTwin, device_twin
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import validate
+from .objective import run_detectors
 from .rng import capture_rng_state
 from .stats_plan import Plan
 from .stats_types import StepStats
@@ -380,9 +381,7 @@ class DeferredSteps:
                 observe = getattr(detector, "observe_update", None)
                 if observe is not None:
                     observe(update)
-        events = []
-        for detector in guard.detectors:
-            events.extend(detector(stats, guard.layer_names))
+        events = run_detectors(guard, stats)
         col.alert = bool(events) or not (stats.grads_finite and stats.loss_finite)  # measure the next issue in full
         # the same decision the device twin applied (a scaler's overflow: skipped by skip_nonfinite's found_inf)
         decision = amp_overflow_decision(stats, events)

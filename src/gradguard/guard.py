@@ -45,6 +45,7 @@ from .investigate import Investigator
 from .mitigation.actuator import Actuator, Outcome
 from .mitigation.early_hold import hold_before_first_step
 from .mitigation.rollback import find_store
+from .objective import ObjectiveWatch
 from .policy import Policy, bind_optimizer, resolve_policy
 from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
@@ -197,6 +198,7 @@ class Guard(GuardRecovery):
         self._unit_scale: torch.Tensor | None = None  # that 1, on the optimizer's device (made once)
         self._step = 0
         self._terms_read = False  # the loss's summed terms handed to the detectors (gradguard.reduction)
+        self._objective = ObjectiveWatch.of(model, optimizer)  # a loss judged elsewhere (gradguard.objective)
         self._clear_watch = ClearWatch(list(self.inventory.params))  # a forgotten zero_grad (gradguard.cleared)
         self._buffers = BufferKeeper(model)  # finite copies of BatchNorm's running stats... (gradguard.buffers)
         self._closed = False

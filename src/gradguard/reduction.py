@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["hand_loss_terms", "summed_terms"]
+__all__ = ["ce_classes", "hand_loss_terms", "summed_terms"]
 
 #: how deep into the graph the reading goes (scalar arithmetic above the reduction is a few nodes at most)
 _DEPTH = 12
@@ -97,14 +97,50 @@ def _dim_terms(node: Any, depth: int) -> int:
 
 
 
+#: the nodes a cross-entropy may sit under and still be the whole loss: a scale (1 / accumulation steps), a sign
+_SCALE = ("MulBackward0", "DivBackward0", "NegBackward0")
+_NLL = ("NllLossBackward0", "NllLoss2DBackward0", "NllLoss2dBackward0")
+
+
+def ce_classes(loss: Any) -> int | None:
+    """The class count of the cross-entropy that is the whole of ``loss`` (an NLL node at the graph's root, or
+    under a constant scale: ``loss / accumulation_steps``), from its input's shape ``(N, C, ...)``; None for any
+    other loss, a sum of losses, or a graph it cannot read. A model that returns only its loss (x-transformers'
+    ``AutoregressiveWrapper``) shows no logits to count its classes from; its loss's graph does."""
+    node = getattr(loss, "grad_fn", None)
+    try:
+        for _ in range(4):
+            if node is None:
+                return None
+            name = type(node).__name__
+            if name in _NLL:
+                shape = next((s for s in (_shape(c) for c in _children(node)) if s is not None), None)
+                return int(shape[1]) if shape is not None and len(shape) >= 2 and shape[1] >= 2 else None
+            if name not in _SCALE:
+                return None
+            kids = [c for c in _children(node) if _shape(c) == ()]
+            if len(kids) != 1:
+                return None
+            node = kids[0]
+    except Exception:  # an unusual graph: no class count
+        return None
+    return None
+
+
 def hand_loss_terms(detectors: list[Any], loss: Any) -> bool:
-    """Give every detector with a ``set_loss_terms(n)`` method the terms ``loss`` sums; True once done (a tensor
-    loss with a graph was seen), False to try again at the next step (a float, a detached loss)."""
+    """Give every detector with a ``set_loss_terms(n)`` method the terms ``loss`` sums, and every one with a
+    ``set_loss_classes(c)`` method the class count of a loss that is a cross-entropy (:func:`ce_classes`, None
+    otherwise); True once done (a tensor loss with a graph was seen), False to try again at the next step (a float,
+    a detached loss)."""
     if getattr(loss, "grad_fn", None) is None:
         return False
     terms = summed_terms(loss)
+    classes = ce_classes(loss)
     for detector in detectors:
         hook = getattr(detector, "set_loss_terms", None)
         if callable(hook):
             hook(terms)
+        told = getattr(detector, "set_loss_classes", None)
+        if callable(told):
+            told(classes)
     return True

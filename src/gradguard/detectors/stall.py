@@ -163,6 +163,7 @@ class StallDetector:
         self.shrink_hist: list[tuple[int, float]] = []  # (step, median weight ratio) at the checks, SHRINK_LAG back
         self.seen = 0  # finite losses seen (the plateau mode's clock)
         self._width: OutputWidth | None = None
+        self._graph_classes: int | None = None  # the classes of a cross-entropy read off the loss's graph
         self._loss_kind = "unknown"
         self._lrs: list[tuple[int, float]] = []  # (step, max lr) at the checks, for the warm-up test
         size = at_least("window", window, 4)
@@ -391,7 +392,16 @@ class StallDetector:
                                 width.ce_grad)
         if self.chance is not None:
             self.chance_source = f"output width {width.classes}"
+        elif width.classes is None and self._graph_classes is not None:  # a model that returns only its loss
+            self.chance = math.log(self._graph_classes)
+            self.chance_source = f"the loss's cross-entropy over {self._graph_classes} classes"
         return self.chance is not None
+
+    def set_loss_classes(self, classes: int | None) -> None:
+        """Called by the guard once, with the class count of a loss that is a cross-entropy as read off its graph
+        (:func:`gradguard.reduction.ce_classes`): the chance loss of a model whose output shows no logits (it returns
+        only its loss) when the chance loss is ``"auto"``."""
+        self._graph_classes = classes if self.auto_chance and classes is not None and classes >= 2 else None
 
     def _stuck_at_start(self, stats: StepStats) -> bool:
         """The not-learning condition (no event built: most checks only need the answer)."""

@@ -1,0 +1,170 @@
+"""Whether the loss is a measure of progress the loss-history detectors may read.
+
+The detectors of spikes, divergence and stalls compare a step's loss with the run's own earlier losses: that assumes
+one objective, fixed while the model minimises it. Two kinds of training break that assumption, and the guard finds
+both from the loss itself:
+
+* **The loss is judged by a model trained elsewhere** (a GAN's generator, whose loss is the discriminator's verdict;
+  DDPG's actor, scored by its critic): the loss's graph reaches trainable parameters that are neither the guarded
+  model's nor its optimizer's, and those parameters change between the guard's steps (another optimizer steps them:
+  their version counters move). The generator's loss then rises as the discriminator improves, which is the game,
+  not a divergence (pytorch/examples' DCGAN, healthy: the generator's BCE doubles and the divergence detector fired
+  critical at steps 63-76, session 26's fifth real-code round). From the first step that shows it, the loss-history
+  events (``loss_spike``, ``divergence`` and the loss modes of ``stall``) are left out, once said with a
+  ``RuntimeWarning``; the gradient, weight and non-finite detectors go on as before. A frozen teacher (its
+  parameters never stepped) or a parameter of the same model under a second optimizer is not such a judge.
+* **The loss sums a number of terms that changes from step to step** (an episode's summed losses in
+  pytorch/examples' actor-critic, 11 to 500 steps an episode; a token-summed loss over batches of varying length):
+  the loss-history detectors read the loss scaled to the first step's count (``loss * first / terms``), so a longer
+  episode is not a rise. The count is read from the graph's reduction nodes (:func:`gradguard.reduction.summed_terms`,
+  a few node visits) at every call once the first read found more than one term; a loss with one count throughout is
+  read as it is.
+
+The report, the record and the policies' inputs keep the loss as given; only what the detectors see changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+import weakref
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+from torch import nn
+
+from .events import Event
+from .reduction import summed_terms
+from .stats_types import StepStats
+
+__all__ = ["LOSS_KINDS", "LOSS_STALL_MODES", "ObjectiveWatch", "outside_leaves"]
+
+#: event kinds read off the loss's history alone
+LOSS_KINDS: tuple[str, ...] = ("loss_spike", "divergence")
+#: the ``stall`` modes read off the loss (``weights_shrink`` and ``tiny_steps`` read the weights and stay)
+LOSS_STALL_MODES: tuple[str, ...] = ("never_improved", "frozen", "at_chance", "plateau", "not_learning")
+#: graph nodes visited at most when looking for parameters outside the guarded model (once a run)
+MAX_NODES = 200_000
+#: outside parameters whose version counters are compared from step to step (the first ones found)
+WATCHED = 8
+#: steps whose term count is kept for the deferred read (a step late)
+KEPT_COUNTS = 8
+
+
+def outside_leaves(loss: torch.Tensor, own: set[int]) -> list[torch.Tensor]:
+    """The trainable leaf tensors ``loss``'s graph reaches that are not in ``own`` (ids), in the order found; empty
+    for a loss without a graph or a graph larger than :data:`MAX_NODES` nodes."""
+    root = getattr(loss, "grad_fn", None)
+    if root is None:
+        return []
+    found: list[torch.Tensor] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(seen) > MAX_NODES:
+            return []
+        var = getattr(node, "variable", None)
+        if isinstance(var, torch.Tensor):
+            if var.requires_grad and id(var) not in own:
+                found.append(var)
+            continue
+        stack.extend(n for n, _ in getattr(node, "next_functions", ()) if n is not None)
+    return found
+
+
+class ObjectiveWatch:
+    """Watches the loss each guarded call for the two ways it stops being a progress measure (module docstring).
+
+    Args:
+        own: the guarded model's and optimizer's parameters.
+    """
+
+    def __init__(self, own: Iterable[torch.Tensor]) -> None:
+        self._own = {id(p) for p in own}
+        self._outside: list[weakref.ref[torch.Tensor]] = []
+        self._versions: tuple[int, ...] | None = None
+        self._read = False
+        #: the loss is judged by parameters another optimizer steps (a GAN's discriminator, an actor's critic)
+        self.judged_elsewhere = False
+        self.first_terms: int | None = None
+        self._counts: dict[int, int] = {}
+        self._varies = False
+
+    @classmethod
+    def of(cls, model: nn.Module, optimizer: Any) -> ObjectiveWatch:
+        params = list(model.parameters())
+        if optimizer is not None:
+            params += [p for g in optimizer.param_groups for p in g["params"]]
+        return cls(params)
+
+    def begin(self, loss: Any, step: int) -> None:
+        """Called by the guard with each step's loss before its optimizer step."""
+        if not isinstance(loss, torch.Tensor) or loss.grad_fn is None:
+            return
+        if not self._read:
+            self._read = True
+            self._outside = [weakref.ref(t) for t in outside_leaves(loss, self._own)[:WATCHED]]
+            self.first_terms = summed_terms(loss)
+            self._counts[step] = self.first_terms
+        else:
+            if self.first_terms is not None and self.first_terms > 1:
+                terms = summed_terms(loss)
+                self._counts[step] = terms
+                self._varies = self._varies or terms != self.first_terms
+                for old in [s for s in self._counts if s < step - KEPT_COUNTS]:
+                    del self._counts[old]
+        if self._outside and not self.judged_elsewhere:
+            self._note_versions()
+
+    def _note_versions(self) -> None:
+        alive = [r() for r in self._outside]
+        versions = tuple(t._version if t is not None else -1 for t in alive)
+        if self._versions is not None and versions != self._versions:
+            self.judged_elsewhere = True
+            warnings.warn(
+                "gradguard: the loss depends on trainable parameters outside the guarded model and optimizer, and "
+                "another optimizer changes them between steps (a GAN's discriminator, an actor's critic): the loss "
+                "is a moving judge's verdict, so loss spikes, divergence and loss stalls are not reported for this "
+                "guard; gradient, weight and non-finite checks go on.", RuntimeWarning, stacklevel=5)
+            self._outside = []
+        self._versions = versions
+
+    def terms_at(self, step: int) -> int | None:
+        """The terms the loss of ``step`` summed (kept for the last few steps once the count is read each call)."""
+        return self._counts.get(step)
+
+    def detector_stats(self, stats: StepStats) -> StepStats:
+        """``stats`` as the detectors should read it: the loss scaled to the first step's term count when the count
+        varies (the record keeps the loss as given)."""
+        terms = self._counts.get(stats.step)
+        if (not self._varies or terms is None or not terms or self.first_terms is None or stats.loss is None
+                or terms == self.first_terms):
+            return stats
+        return dataclasses.replace(stats, loss=stats.loss * self.first_terms / terms)
+
+    def keep(self, events: list[Event]) -> list[Event]:
+        """``events`` without the loss-history ones when the loss is judged elsewhere."""
+        if not self.judged_elsewhere:
+            return events
+        return [e for e in events if e.kind not in LOSS_KINDS
+                and not (e.kind == "stall" and e.evidence.get("mode") in LOSS_STALL_MODES)]
+
+
+def run_detectors(guard: Any, stats: StepStats) -> list[Event]:
+    """Every detector of ``guard`` on ``stats`` (through its :class:`ObjectiveWatch`)."""
+    watch: ObjectiveWatch = guard._objective
+    seen = watch.detector_stats(stats)
+    events: list[Event] = []
+    for detector in guard.detectors:
+        events.extend(detector(seen, guard.layer_names))
+    if seen is not stats and stats.loss is not None and seen.loss is not None:  # say what the loss events read
+        note = {"loss_as_given": stats.loss, "loss_read": seen.loss, "terms": watch.terms_at(stats.step),
+                "first_terms": watch.first_terms}
+        events = [dataclasses.replace(e, evidence={**e.evidence, "summed_terms": note})
+                  if e.kind in ("loss_spike", "divergence", "stall") else e for e in events]
+    return watch.keep(events)

@@ -1,0 +1,155 @@
+"""The loss as a progress measure (gradguard.objective): a loss judged by a model another optimizer trains (a GAN's
+generator) is not read for spikes, divergence or loss stalls; a summed loss whose term count varies (an episode's
+sum) is read per term by the loss detectors; the record keeps the loss as given."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+import gradguard
+from gradguard.objective import ObjectiveWatch, outside_leaves
+
+
+def _gan_like(steps: int, judge_trains: bool, sync: str = "blocking", nan_at: int | None = None):
+    """A generator whose loss is a judge's score; the judge's own optimizer makes that score worse for the
+    generator each step (the adversary learning), so the generator's loss climbs steadily."""
+    torch.manual_seed(0)
+    gen = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 4))
+    judge = nn.Linear(4, 1)
+    g_opt = torch.optim.Adam(gen.parameters(), lr=1e-4, fused=sync == "deferred" or None)
+    j_opt = torch.optim.SGD(judge.parameters(), lr=0.5)
+    guard = gradguard.Guard(gen, g_opt, policy="monitor", sync=sync)
+    z = torch.randn(32, 4)
+    events, losses = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for step in range(steps):
+            g_opt.zero_grad()
+            loss = -judge(gen(z)).mean() + 5.0
+            if nan_at is not None and step == nan_at:
+                loss = loss * float("nan")
+            loss.backward()
+            events += guard.step(loss).events
+            losses.append(float(loss.detach()))
+            if judge_trains:  # the judge minimises its score of the fakes: the generator's loss rises
+                j_opt.zero_grad()
+                judge(gen(z).detach()).mean().backward()
+                j_opt.step()
+        guard.close()
+    return events, losses, [w for w in caught if "moving judge" in str(w.message)]
+
+
+def test_rising_loss_of_a_frozen_judge_is_a_divergence():
+    # the control: a judge whose parameters never change, with a loss rising as steeply by hand
+    torch.manual_seed(0)
+    gen, judge = nn.Linear(4, 4), nn.Linear(4, 1)
+    opt = torch.optim.SGD(gen.parameters(), lr=1e-3)
+    guard = gradguard.Guard(gen, opt, policy="monitor")
+    z = torch.randn(32, 4)
+    kinds = []
+    for step in range(60):
+        opt.zero_grad()
+        loss = -judge(gen(z)).mean() * 0 + 1.0 + 0.1 * step + (gen.weight ** 2).sum() * 0
+        loss.backward()
+        kinds += [e.kind for e in guard.step(loss).events]
+    assert "divergence" in kinds
+
+
+def test_generator_loss_climbing_as_the_judge_learns_raises_no_loss_event():
+    events, losses, told = _gan_like(80, judge_trains=True)
+    assert losses[-1] > 2 * losses[0]  # the loss did climb: the plain detectors would call it a divergence
+    assert not [e for e in events if e.kind in ("divergence", "loss_spike")]
+    assert not [e for e in events if e.kind == "stall" and e.evidence.get("mode") != "tiny_steps"]
+    assert len(told) == 1  # said once
+
+
+def test_the_same_climb_without_the_watch_is_called_a_divergence():
+    # what the watch removes: the same run with the judge's parameters counted as the guard's own
+    torch.manual_seed(0)
+    gen, judge = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 4)), nn.Linear(4, 1)
+    g_opt, j_opt = torch.optim.Adam(gen.parameters(), lr=1e-4), torch.optim.SGD(judge.parameters(), lr=0.5)
+    guard = gradguard.Guard(gen, g_opt, policy="monitor")
+    guard._objective = ObjectiveWatch([*gen.parameters(), *judge.parameters()])
+    z = torch.randn(32, 4)
+    kinds = []
+    for _ in range(80):
+        g_opt.zero_grad()
+        loss = -judge(gen(z)).mean() + 5.0
+        loss.backward()
+        kinds += [e.kind for e in guard.step(loss).events]
+        j_opt.zero_grad()
+        judge(gen(z).detach()).mean().backward()
+        j_opt.step()
+    assert "divergence" in kinds
+
+
+def test_a_judge_that_never_changes_is_no_reason_to_stop_reading_the_loss():
+    _, _, told = _gan_like(30, judge_trains=False)
+    assert not told
+
+
+def test_nonfinite_loss_is_still_reported_under_a_moving_judge():
+    events, _, told = _gan_like(30, judge_trains=True, nan_at=20)
+    assert told
+    assert any(e.kind == "nonfinite" and e.step == 20 for e in events)
+
+
+def test_deferred_read_leaves_out_the_same_events():
+    events, losses, told = _gan_like(80, judge_trains=True, sync="deferred")
+    assert losses[-1] > 2 * losses[0]
+    assert len(told) == 1
+    assert not [e for e in events if e.kind in ("divergence", "loss_spike")]
+
+
+def test_outside_leaves_finds_only_parameters_not_owned():
+    a, b = nn.Linear(3, 3), nn.Linear(3, 1)
+    loss = b(a(torch.randn(2, 3))).sum()
+    found = outside_leaves(loss, {id(p) for p in a.parameters()})
+    assert {id(t) for t in found} == {id(p) for p in b.parameters()}
+    assert outside_leaves(loss.detach(), set()) == []
+
+
+def _episodes(lengths: list[int], per_term: float = 1.0):
+    torch.manual_seed(0)
+    policy = nn.Linear(4, 2)
+    opt = torch.optim.SGD(policy.parameters(), lr=1e-6)
+    guard = gradguard.Guard(policy, opt, policy="monitor")
+    events, reported = [], []
+    for t in lengths:
+        opt.zero_grad()
+        terms = [policy(torch.randn(4)).sum() * 0 + per_term for _ in range(t)]  # one forward per env step
+        loss = torch.stack(terms).sum()
+        loss.backward()
+        rep = guard.step(loss)
+        events += rep.events
+        reported.append(rep.loss)
+    return events, reported
+
+
+def test_episode_sum_growing_with_the_episode_is_read_per_term():
+    lengths = [10 + 3 * k for k in range(70)]  # the agent survives longer: the summed loss rises 10 -> 217
+    events, reported = _episodes(lengths)
+    assert reported[-1] == pytest.approx(float(lengths[-1]))  # the report keeps the loss as given
+    assert not [e for e in events if e.kind in ("divergence", "loss_spike")]
+
+
+def test_episode_sum_read_per_term_still_sees_a_real_rise():
+    lengths = [10 + (k % 3) for k in range(60)]
+    per_term = [1.0] * 40 + [1.0 * 1.3 ** k for k in range(20)]  # the per-term loss itself blows up
+    torch.manual_seed(0)
+    policy = nn.Linear(4, 2)
+    opt = torch.optim.SGD(policy.parameters(), lr=1e-6)
+    guard = gradguard.Guard(policy, opt, policy="monitor")
+    found = []
+    for t, v in zip(lengths, per_term, strict=True):
+        opt.zero_grad()
+        loss = torch.stack([policy(torch.randn(4)).sum() * 0 + v for _ in range(t)]).sum()
+        loss.backward()
+        found += guard.step(loss).events
+    rises = [e for e in found if e.kind in ("divergence", "loss_spike")]
+    assert rises
+    assert rises[0].evidence["summed_terms"]["first_terms"] == 10
