@@ -113,43 +113,59 @@ def test_outside_leaves_finds_only_parameters_not_owned():
     assert outside_leaves(loss.detach(), set()) == []
 
 
-def _episodes(lengths: list[int], per_term: float = 1.0):
+def _summed(lengths: list[int], per_term: list[float], one_forward_per_term: bool = False):
+    """A loss summing ``lengths[k]`` terms of value ``per_term[k]`` at step ``k``: from one forward over a batch of
+    that many rows (a supervised loss summed over a varying batch), or from one forward per term (an episode)."""
     torch.manual_seed(0)
     policy = nn.Linear(4, 2)
     opt = torch.optim.SGD(policy.parameters(), lr=1e-6)
     guard = gradguard.Guard(policy, opt, policy="monitor")
     events, reported = [], []
-    for t in lengths:
-        opt.zero_grad()
-        terms = [policy(torch.randn(4)).sum() * 0 + per_term for _ in range(t)]  # one forward per env step
-        loss = torch.stack(terms).sum()
-        loss.backward()
-        rep = guard.step(loss)
-        events += rep.events
-        reported.append(rep.loss)
-    return events, reported
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for t, v in zip(lengths, per_term, strict=True):
+            opt.zero_grad()
+            if one_forward_per_term:
+                loss = torch.stack([policy(torch.randn(4)).sum() * 0 + v for _ in range(t)]).sum()
+            else:
+                loss = (policy(torch.randn(t, 4)).sum(1) * 0 + v).sum()
+            loss.backward()
+            rep = guard.step(loss)
+            events += rep.events
+            reported.append(rep.loss)
+    guard.close()
+    told = [w for w in caught if "one term per forward" in str(w.message)]
+    return events, reported, told, policy
 
 
-def test_episode_sum_growing_with_the_episode_is_read_per_term():
-    lengths = [10 + 3 * k for k in range(70)]  # the agent survives longer: the summed loss rises 10 -> 217
-    events, reported = _episodes(lengths)
+def test_summed_loss_growing_with_its_term_count_is_read_per_term():
+    lengths = [10 + 3 * k for k in range(70)]  # the summed loss rises 10 -> 217 at a constant 1 per term
+    events, reported, told, _ = _summed(lengths, [1.0] * 70)
     assert reported[-1] == pytest.approx(float(lengths[-1]))  # the report keeps the loss as given
     assert not [e for e in events if e.kind in ("divergence", "loss_spike")]
+    assert not told  # one forward a step: not an episode
 
 
-def test_episode_sum_read_per_term_still_sees_a_real_rise():
+def test_summed_loss_read_per_term_still_sees_a_real_rise():
     lengths = [10 + (k % 3) for k in range(60)]
-    per_term = [1.0] * 40 + [1.0 * 1.3 ** k for k in range(20)]  # the per-term loss itself blows up
-    torch.manual_seed(0)
-    policy = nn.Linear(4, 2)
-    opt = torch.optim.SGD(policy.parameters(), lr=1e-6)
-    guard = gradguard.Guard(policy, opt, policy="monitor")
-    found = []
-    for t, v in zip(lengths, per_term, strict=True):
-        opt.zero_grad()
-        loss = torch.stack([policy(torch.randn(4)).sum() * 0 + v for _ in range(t)]).sum()
-        loss.backward()
-        found += guard.step(loss).events
-    rises = [e for e in found if e.kind in ("divergence", "loss_spike")]
+    per_term = [1.0] * 40 + [1.3 ** k for k in range(20)]  # the per-term loss itself blows up
+    events, _, _, _ = _summed(lengths, per_term)
+    rises = [e for e in events if e.kind in ("divergence", "loss_spike")]
     assert rises
     assert rises[0].evidence["summed_terms"]["first_terms"] == 10
+
+
+def test_episode_losses_one_forward_per_term_are_not_read_for_progress():
+    lengths = [10 + (k % 3) for k in range(60)]
+    per_term = [1.0] * 40 + [1.3 ** k for k in range(20)]  # the same rise, now an episode's
+    events, _, told, policy = _summed(lengths, per_term, one_forward_per_term=True)
+    assert len(told) == 1
+    assert not [e for e in events if e.kind in ("divergence", "loss_spike")]
+    assert not policy._forward_pre_hooks  # the forward counter is gone
+
+
+def test_episode_with_a_nan_is_still_reported():
+    lengths = [10 + (k % 3) for k in range(30)]
+    per_term = [1.0] * 20 + [float("nan")] + [1.0] * 9
+    events, _, told, _ = _summed(lengths, per_term, one_forward_per_term=True)
+    assert told and any(e.kind == "nonfinite" and e.step == 20 for e in events)

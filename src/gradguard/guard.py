@@ -378,6 +378,7 @@ class Guard(GuardRecovery):
             self._deferred.read(self)
         self._closed = True
         self._clear_watch.stop()  # its hooks off the user's parameter
+        self._objective.close()  # its forward counter off the user's model
         if self._writer is not None:
             update = self._collector.drain_update()
             if update is not None:

@@ -18,7 +18,12 @@ both from the loss itself:
   the loss-history detectors read the loss scaled to the first step's count (``loss * first / terms``), so a longer
   episode is not a rise. The count is read from the graph's reduction nodes (:func:`gradguard.reduction.summed_terms`,
   a few node visits) at every call once the first read found more than one term; a loss with one count throughout is
-  read as it is.
+  read as it is. When, besides, the model was called once per term (an episode's forwards, one observation each) over
+  a count that changed, at two steps, the loss is taken for on-policy RL's surrogate (REINFORCE, actor-critic): its
+  level follows the episode and the policy, not progress (the healthy actor-critic, read per term, still rose
+  1.2x above its best as it learned), and the loss-history events are left out as for a moving judge, said once. The
+  forwards are counted by a pre-hook on the model, put there only when the first loss summed several terms and taken
+  off once the question is settled or the guard closes.
 
 The report, the record and the policies' inputs keep the loss as given; only what the detectors see changes.
 """
@@ -50,6 +55,8 @@ MAX_NODES = 200_000
 WATCHED = 8
 #: steps whose term count is kept for the deferred read (a step late)
 KEPT_COUNTS = 8
+#: steps with one term per forward over a changed count before the loss is taken for an episode's
+ROLLOUT_VOTES = 2
 
 
 def outside_leaves(loss: torch.Tensor, own: set[int]) -> list[torch.Tensor]:
@@ -84,8 +91,14 @@ class ObjectiveWatch:
         own: the guarded model's and optimizer's parameters.
     """
 
-    def __init__(self, own: Iterable[torch.Tensor]) -> None:
+    def __init__(self, own: Iterable[torch.Tensor], model: nn.Module | None = None) -> None:
         self._own = {id(p) for p in own}
+        self._model = None if model is None else weakref.ref(model)
+        self._hook: Any = None  # counts the model's forwards between calls, once its loss sums several terms
+        self._calls = 0
+        self._rollout_votes = 0
+        #: the loss sums one term per forward of the model over a count that varies (an episode: on-policy RL)
+        self.rollout = False
         self._outside: list[weakref.ref[torch.Tensor]] = []
         self._versions: tuple[int, ...] | None = None
         self._read = False
@@ -100,7 +113,7 @@ class ObjectiveWatch:
         params = list(model.parameters())
         if optimizer is not None:
             params += [p for g in optimizer.param_groups for p in g["params"]]
-        return cls(params)
+        return cls(params, model)
 
     def begin(self, loss: Any, step: int) -> None:
         """Called by the guard with each step's loss before its optimizer step."""
@@ -111,6 +124,8 @@ class ObjectiveWatch:
             self._outside = [weakref.ref(t) for t in outside_leaves(loss, self._own)[:WATCHED]]
             self.first_terms = summed_terms(loss)
             self._counts[step] = self.first_terms
+            if self.first_terms > 1:
+                self._count_forwards()
         else:
             if self.first_terms is not None and self.first_terms > 1:
                 terms = summed_terms(loss)
@@ -118,8 +133,42 @@ class ObjectiveWatch:
                 self._varies = self._varies or terms != self.first_terms
                 for old in [s for s in self._counts if s < step - KEPT_COUNTS]:
                     del self._counts[old]
+                self._note_rollout(terms)
         if self._outside and not self.judged_elsewhere:
             self._note_versions()
+
+    def _count_forwards(self) -> None:
+        model = self._model() if self._model is not None else None
+        if model is None or self._hook is not None:
+            return
+
+        def count(_module: nn.Module, _args: Any) -> None:
+            self._calls += 1
+        self._hook = model.register_forward_pre_hook(count)
+
+    def _note_rollout(self, terms: int) -> None:
+        """One term per forward of the model, over a count that differs from the first step's: an episode's losses
+        (told after :data:`ROLLOUT_VOTES` such steps; the forward count is then no longer needed)."""
+        calls, self._calls = self._calls, 0
+        if self.rollout or self._hook is None:
+            return
+        if calls >= 2 and calls == terms and terms != self.first_terms:
+            self._rollout_votes += 1
+        if self._rollout_votes >= ROLLOUT_VOTES:
+            self.rollout = True
+            self.close()
+            warnings.warn(
+                f"gradguard: the loss sums one term per forward of the model over a count that changes from step to "
+                f"step ({self.first_terms} terms at first, {terms} now: an episode's losses, on-policy RL): its "
+                "level follows the episode and the policy, not progress, so loss spikes, divergence and loss stalls "
+                "are not reported for this guard; gradient, weight and non-finite checks go on.",
+                RuntimeWarning, stacklevel=5)
+
+    def close(self) -> None:
+        """Remove the forward counter from the model (idempotent)."""
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
 
     def _note_versions(self) -> None:
         alive = [r() for r in self._outside]
@@ -148,8 +197,8 @@ class ObjectiveWatch:
         return dataclasses.replace(stats, loss=stats.loss * self.first_terms / terms)
 
     def keep(self, events: list[Event]) -> list[Event]:
-        """``events`` without the loss-history ones when the loss is judged elsewhere."""
-        if not self.judged_elsewhere:
+        """``events`` without the loss-history ones when the loss is judged elsewhere or sums an episode."""
+        if not (self.judged_elsewhere or self.rollout):
             return events
         return [e for e in events if e.kind not in LOSS_KINDS
                 and not (e.kind == "stall" and e.evidence.get("mode") in LOSS_STALL_MODES)]
