@@ -1,7 +1,8 @@
 """Activations: dead ReLU units and saturated sigmoid/tanh units on the probe batch, and the gradient they cost.
 
 Dead units spread over layers (at least 2 layers >= 20% dead, none beyond ``DEAD_CRIT``) in a stack of
-``>= DEEP_LAYERS`` weight layers with nothing that normalises are named ``normalization``: nothing re-centres the
+``>= SHORT_STACK`` (12) weight layers in series with nothing that normalises are named ``normalization``: nothing
+re-centres the
 pre-activations between layers, so units drift off layer after layer (seen halves: 38-75% dead at worst, in 2 to 51
 layers, in plain ReLU stacks of 14 to 99 weight layers, every one labelled depth/normalization; the dead-ReLU faults
 labelled ``activation`` all have a layer 100% dead; one faulty layer alone stays ``activation``).
@@ -24,7 +25,7 @@ from itertools import pairwise
 
 import torch
 
-from .depth import DEEP_LAYERS, unnormalised_depth
+from .depth import SHORT_STACK, unnormalised_depth
 from .findings import Finding
 from .layers import is_weight_layer
 from .probe import ProbeResult
@@ -144,7 +145,7 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
             [r.name for r in prop.chain if r.activation == kind]
         fix_text, code = _FIX.get(kind, _FIX["tanh"])
         spread = sum(v >= 0.2 for v in fracs.values()) >= 2
-        drift = dead and spread and worst < DEAD_CRIT and plain_depth >= DEEP_LAYERS
+        drift = dead and spread and worst < DEAD_CRIT and plain_depth >= SHORT_STACK
         if dead and not drift and severity == "warning" and explained < COSTLESS_DEAD:  # a warning: worst < DEAD_CRIT
             severity = "info"
         if drift:

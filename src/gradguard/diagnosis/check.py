@@ -33,6 +33,7 @@ from .mistakes import (
     zero_network_findings,
 )
 from .normless import normless_findings
+from .normscale import drawn_norm_scale_findings
 from .numeric import data_findings, numeric_findings
 from .onelabel import one_label_findings
 from .optcopy import needs_closure
@@ -195,6 +196,9 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     if optimizer is not None:
         findings += unowned_findings(model, optimizer)
         trained = _trained(optimizer, steps_done)
+    findings += drawn_norm_scale_findings(probe, trained if optimizer is not None else
+                                          steps_done is not None and steps_done >= TRAINED_STEPS)
+    if optimizer is not None:
         fresh = _fresh(optimizer, steps_done)
         weight_decay = any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups)
         if needs_closure(optimizer):  # LBFGS: one step of a copy on the model itself (closure_step)

@@ -59,8 +59,14 @@ def normalisers(probe: ProbeResult) -> set[str]:
 
 def unnormalised_depth(probe: ProbeResult, prop: Propagation) -> int:
     """The number of weight layers on the gradient's path when nothing in the model normalises, else 0: a stack of
-    ``>= DEEP_LAYERS`` of them has nothing that restores the signal's scale and centre between layers."""
-    return 0 if normalisers(probe) else len(prop.chain) - len(prop.gated)
+    ``>= DEEP_LAYERS`` of them has nothing that restores the signal's scale and centre between layers. Layers side by
+    side count once (at most the longest path's, :attr:`.probe.ProbeResult.weight_path_depth`): fresh33's PLE, two
+    levels of four 2-layer experts and two towers, is 6 deep, not 33 (its default init was told "nothing normalises
+    across these 33 weight layers", a warning on a model that trains)."""
+    if normalisers(probe):
+        return 0
+    n = len(prop.chain) - len(prop.gated)
+    return n if probe.weight_path_depth is None else min(n, probe.weight_path_depth)
 
 
 def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> list[Finding]:

@@ -137,6 +137,11 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
     _init_absorbs_saturation(findings)
+    drawn = next((f for f in findings if "drawn_like_weights" in f.evidence and _strong(f)), None)
+    if drawn is not None:  # normalisation scales of ~0.02 shrink the signal at every block (normscale.py)
+        for f in findings:
+            if f is not drawn and f.cause in ("init", "depth") and _strong(f) and _direction(f) < 0:
+                _absorb(drawn, f, "every normalisation layer multiplies its output by its tiny scale")
     if not trained:  # before any step, weights far above their init scale are their initialisation, not growth
         grown = [f for f in findings if f.cause == "regularization" and _strong(f)
                  and "weight_std_over_init_scale" in f.evidence]
@@ -201,7 +206,11 @@ def _init_absorbs_saturation(findings: list[Finding]) -> None:
     """Saturated tanh/sigmoid units fed by weights initialised ``SATURATING_INIT`` times too large or more are the
     init's consequence (makemore's MLP at N(0, 1): tanh 92% saturated behind weights 20x Xavier's scale was told
     "use a non-saturating activation", the init second)."""
-    large = [f for f in findings if f.cause == "init" and _strong(f) and _direction(f) > 0]
+    # an init finding the propagation test left as information counts too: BatchNorm between the layers hides the
+    # scale from that test, not from the output unit the last weight feeds (pytorch/examples' DCGAN at N(0, 1): the
+    # discriminator's sigmoid 94% saturated behind a convolution 22x Xavier's scale was told "activation")
+    large = [f for f in findings if f.cause == "init" and _direction(f) > 0]
+    large.sort(key=lambda f: not _strong(f))
     for act in [f for f in findings if f.cause == "activation" and _strong(f) and "saturated_fraction" in f.evidence]:
         kind = act.evidence.get("activation")
         for big in large:
@@ -209,9 +218,24 @@ def _init_absorbs_saturation(findings: list[Finding]) -> None:
             feeding = [float(v.get("factor", 0.0)) for v in (layers.values() if isinstance(layers, dict) else ())
                        if isinstance(v, dict) and v.get("activation") == kind]
             if feeding and max(feeding) >= SATURATING_INIT:
+                if not _strong(big):
+                    _speak_for_saturation(big, str(kind), max(feeding))
                 _absorb(big, act, f"the {kind} units saturate because the weights feeding them are initialised "
                                   f"{max(feeding):.3g}x too large")
                 break
+
+
+def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:
+    """An information-only init finding (its propagation test saw nothing: normalisation between the layers) made
+    the cause of a saturation: its message and remedy say so rather than "nothing to do"."""
+    wide = big.evidence.get("model_wide", "")
+    big.confidence = max(big.confidence, 0.6)
+    big.message = (f"The weights are initialised too large ({wide}): normalisation between the layers keeps the "
+                   f"hidden signal's scale, but the weights feeding the {kind} units are {factor:.3g}x their "
+                   f"scheme's std, and those units saturate.")
+    big.prescription = ("Re-initialise with the scheme each layer's activation wants (He for ReLU-like, Xavier for "
+                        "tanh/sigmoid; fix(model, diagnosis) does it).")
+    big.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
 
 
 def _peak_absorbs_decay(findings: list[Finding]) -> None:

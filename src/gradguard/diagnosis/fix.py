@@ -41,7 +41,8 @@ def fix(
     """Re-initialise the weights named by the warning/critical ``init`` and ``recurrence`` findings of ``diagnosis``.
 
     Schemes: He/kaiming normal for ReLU-family activations (He et al. 2015), Xavier normal for tanh, sigmoid and
-    linear layers (Glorot & Bengio 2010), orthogonal per gate block for recurrent ``weight_hh``. Done in place
+    linear layers (Glorot & Bengio 2010), orthogonal per gate block for recurrent ``weight_hh``, scale 1 and shift 0
+    for normalisation layers whose scale was drawn like a weight (:mod:`.normscale`). Done in place
     under ``torch.no_grad`` with a private generator seeded by ``seed`` (the global RNG is not consumed).
 
     Args:
@@ -80,6 +81,8 @@ def fix(
                     before = _std(param)
                     if ev["scheme"] == "orthogonal":
                         _orthogonal_blocks(module, param, gen)
+                    elif ev["scheme"] == "constant":  # a normalisation layer's scale (1) or shift (0)
+                        param.fill_(float(ev["value"]))
                     else:
                         noise = torch.randn(param.shape, generator=gen, dtype=torch.float32)
                         param.copy_((noise * float(ev["expected_std"])).to(param.dtype))

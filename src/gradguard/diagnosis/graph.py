@@ -22,8 +22,9 @@ from typing import Any
 
 import torch
 
-__all__ = ["FEED_BACK_NODES", "PERIODIC_OPS", "SINGLE_PATH_NODES", "UNREACHED", "Reader", "activation_ops",
-           "feeds_back", "first_readers", "graph_nodes", "periodic_reader", "single_path"]
+__all__ = ["FEED_BACK_NODES", "PATH_NODES", "PERIODIC_OPS", "SINGLE_PATH_NODES", "UNREACHED", "Reader",
+           "activation_ops",
+           "feeds_back", "first_readers", "graph_nodes", "periodic_reader", "single_path", "weight_path_depth"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -312,3 +313,34 @@ def periodic_reader(loss: torch.Tensor, target: Any) -> str | None:
     if not all(absorbed for _, absorbed in final):
         return None
     return op_seen[0] if op_seen else None
+
+
+#: graph nodes the longest weight-layer path reads at most (else no figure)
+PATH_NODES = 300_000
+
+
+def weight_path_depth(loss: torch.Tensor, out_nodes: set[int], budget: int = PATH_NODES) -> int | None:
+    """The most weight layers on one path from an input to ``loss`` (``out_nodes``: the ids of the autograd nodes
+    that made each weight-layer call's output): experts side by side in a mixture, towers in parallel or an
+    Inception's branches count once, a chain of layers once each. None beyond ``budget`` nodes."""
+    root = getattr(loss, "grad_fn", None)
+    if root is None:
+        return 0
+    depth: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            kids = [depth.get(id(f), 0) for f, _ in node.next_functions if f is not None]
+            depth[key] = max(kids, default=0) + (1 if key in out_nodes else 0)
+            continue
+        if key in depth:
+            continue
+        if len(depth) >= budget:
+            return None
+        depth[key] = 0  # visiting (a DAG: no cycles); its value is set when its inputs are done
+        stack.append((node, True))
+        stack.extend((f, False) for f, _ in node.next_functions if f is not None and id(f) not in depth)
+    return depth[id(root)]
+

@@ -26,7 +26,15 @@ from .behaviour import activation_stats, match_activation, matches, normalizes
 from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_targets
 from .dropped import DroppedActivations
 from .findings import DiagnosisError
-from .graph import Reader, activation_ops, feeds_back, first_readers, graph_nodes, single_path
+from .graph import (
+    Reader,
+    activation_ops,
+    feeds_back,
+    first_readers,
+    graph_nodes,
+    single_path,
+    weight_path_depth,
+)
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
@@ -127,6 +135,9 @@ class ProbeResult:
     #: activation results the forward computed that the loss's graph does not hold, and how many it computed
     #: (:mod:`.dropped`)
     dropped_activations: tuple[list[str], int] = ([], 0)
+    #: the most weight layers on one path from an input to the loss (:func:`.graph.weight_path_depth`: parallel
+    #: experts, towers and branches count once); None when the graph was too large to read
+    weight_path_depth: int | None = None
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -424,6 +435,9 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                                      "False).")
             names = list(trainable)
             acts = activation_ops(loss)
+            path_depth = weight_path_depth(loss, {id(r._out_fn) for r in recorder.records if r.leaf and r._out_fn
+                                                  is not None and is_weight_layer(r.module)
+                                                  and not isinstance(r.module, EMBEDDING_TYPES)})
             dropped = watch.dropped(graph_nodes(loss))
             watch.outputs.clear()
             regressions = regression_nodes(loss)
@@ -477,6 +491,6 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
-        dropped_activations=dropped,
+        dropped_activations=dropped, weight_path_depth=path_depth,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )
