@@ -58,3 +58,52 @@ def test_default_init_mixture_is_not_a_deep_unnormalised_stack():
     model = _Mixture()
     d = gradguard.check(model, _data(), F.binary_cross_entropy_with_logits, torch.optim.Adam(model.parameters()))
     assert not [f for f in d.findings if f.cause == "normalization" and f.severity != "info"]
+
+
+class _Hops(nn.Module):
+    """``depth`` MixHop-style layers: each concatenates three branches of its input (identity, one and two
+    propagations by a fixed matrix), each through its own Linear; optionally a residual sum around each layer."""
+
+    def __init__(self, depth: int, residual: bool) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.ModuleList(nn.Linear(24, 8) for _ in range(3)) for _ in range(depth))
+        self.head = nn.Linear(24, 1)
+        self.residual = residual
+        self.register_buffer("prop", torch.softmax(torch.randn(64, 64, generator=torch.Generator().manual_seed(5)), 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for branches in self.layers:
+            hops = [x, self.prop @ x, self.prop @ (self.prop @ x)]
+            h = torch.relu(torch.cat([lin(v) for lin, v in zip(branches, hops, strict=True)], -1))
+            x = x + h if self.residual else h
+        return self.head(x).squeeze(-1)
+
+
+def _hops_probe(residual: bool):
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(64, 24, generator=g)
+    return run_probe(_Hops(26, residual), resolve_step((x, (x[:, 0] > 0).float()), F.binary_cross_entropy_with_logits,
+                                                      None))
+
+
+def test_side_by_side_branches_are_no_skip_path():
+    probe = _hops_probe(residual=False)
+    assert probe.gradient_path is not None and probe.gradient_path[0] == 27  # 26 hop layers and the head
+    assert len(probe.gradient_path[1]) == 27 and probe.gradient_path[1][-1] == "head"
+
+
+def test_a_residual_sum_shortens_the_gradient_path():
+    probe = _hops_probe(residual=True)
+    assert probe.gradient_path is not None and probe.gradient_path[0] <= 2
+
+
+def test_deep_stack_of_concatenated_branches_is_named_depth():
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(64, 24, generator=g)
+    model = _Hops(26, residual=False)
+    d = gradguard.check(model, (x, (x[:, 0] > 0).float()), F.binary_cross_entropy_with_logits,
+                        torch.optim.Adam(model.parameters(), lr=0.01))
+    depth = [f for f in d.findings if f.cause == "depth" and "weight_layers_in_series" in f.evidence]
+    assert depth and depth[0].evidence["weight_layers_in_series"] == 27

@@ -24,7 +24,8 @@ import torch
 
 __all__ = ["FEED_BACK_NODES", "PATH_NODES", "PERIODIC_OPS", "SINGLE_PATH_NODES", "UNREACHED", "Reader",
            "activation_ops",
-           "feeds_back", "first_readers", "graph_nodes", "periodic_reader", "single_path", "weight_path_depth"]
+           "feeds_back", "first_readers", "gradient_path_depth", "graph_nodes", "periodic_reader", "single_path",
+           "weight_path_depth"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -343,4 +344,54 @@ def weight_path_depth(loss: torch.Tensor, out_nodes: set[int], budget: int = PAT
         stack.append((node, True))
         stack.extend((f, False) for f, _ in node.next_functions if f is not None and id(f) not in depth)
     return depth[id(root)]
+
+
+def gradient_path_depth(loss: torch.Tensor, out_nodes: dict[int, str],
+                        budget: int = PATH_NODES) -> tuple[int, list[str]] | None:
+    """How many weight layers the gradient must pass, at the fewest, from ``loss`` to the layer farthest from it
+    (that layer included), and those layers from the input side: the depth no skip path shortens. ``out_nodes``:
+    node id -> layer name for the autograd nodes that made each weight layer's first output (later calls of a cell
+    run per time step are the recurrence checks' business, not depth). A residual sum or a concatenation with an
+    earlier tensor gives the gradient a path around the layers it skips; side-by-side branches (a MixHop layer's
+    three propagations, an expert mixture) do not. None beyond ``budget`` nodes or without a graph."""
+    root = getattr(loss, "grad_fn", None)
+    if root is None:
+        return None
+    order: list[Any] = []  # post-order of a depth-first walk; reversed, parents come before their inputs
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(seen) > budget:
+            return None
+        stack.append((node, True))
+        stack.extend((f, False) for f, _ in node.next_functions if f is not None and id(f) not in seen)
+    dist: dict[int, int] = {id(root): 0}
+    via: dict[int, Any] = {}
+    for node in reversed(order):
+        d = dist.get(id(node))
+        if d is None:
+            continue
+        cost = d + (1 if id(node) in out_nodes else 0)
+        for f, _ in node.next_functions:
+            if f is not None and cost < dist.get(id(f), cost + 1):
+                dist[id(f)], via[id(f)] = cost, node
+    reached = [(dist[k] + 1, k) for k in out_nodes if k in dist]
+    if not reached:
+        return 0, []
+    depth, far = max(reached)
+    names: list[str] = []
+    node_id: int | None = far
+    while node_id is not None:
+        if node_id in out_nodes:
+            names.append(out_nodes[node_id])
+        parent = via.get(node_id)
+        node_id = None if parent is None else id(parent)
+    return depth, names
 

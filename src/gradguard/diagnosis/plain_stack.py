@@ -149,6 +149,11 @@ def plain_stack_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]
     found: list[Finding] = []
     norms = {r.name for r in probe.records if r.normalizes}  # called, and normalising on the batch
     depth, layers = series_depth(probe)
+    # read on the loss's graph: the fewest weight layers the gradient passes to reach the farthest one (side-by-side
+    # branches concatenated, as a MixHop layer's three propagations, are not a skip path; fresh33's 30 MixHop layers
+    # read 0 transitions by the modules)
+    if probe.gradient_path is not None and probe.gradient_path[0] - 1 > depth:
+        depth, layers = probe.gradient_path[0] - 1, probe.gradient_path[1]
     if depth >= SERIES_WARN:
         no_norm = not norms
         found.append(Finding(

@@ -31,6 +31,7 @@ from .graph import (
     activation_ops,
     feeds_back,
     first_readers,
+    gradient_path_depth,
     graph_nodes,
     single_path,
     weight_path_depth,
@@ -138,6 +139,10 @@ class ProbeResult:
     #: the most weight layers on one path from an input to the loss (:func:`.graph.weight_path_depth`: parallel
     #: experts, towers and branches count once); None when the graph was too large to read
     weight_path_depth: int | None = None
+    #: the fewest weight layers (first calls) the gradient passes from the loss to the layer farthest from it, and
+    #: those layers from the input side (:func:`.graph.gradient_path_depth`: skip paths shorten it, side-by-side
+    #: branches do not); None when not read
+    gradient_path: tuple[int, list[str]] | None = None
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -435,9 +440,10 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                                      "False).")
             names = list(trainable)
             acts = activation_ops(loss)
-            path_depth = weight_path_depth(loss, {id(r._out_fn) for r in recorder.records if r.leaf and r._out_fn
-                                                  is not None and is_weight_layer(r.module)
-                                                  and not isinstance(r.module, EMBEDDING_TYPES)})
+            layer_outs = [r for r in recorder.records if r.leaf and r._out_fn is not None
+                          and is_weight_layer(r.module) and not isinstance(r.module, EMBEDDING_TYPES)]
+            path_depth = weight_path_depth(loss, {id(r._out_fn) for r in layer_outs})
+            grad_path = gradient_path_depth(loss, {id(r._out_fn): r.name for r in layer_outs if r.call == 0})
             dropped = watch.dropped(graph_nodes(loss))
             watch.outputs.clear()
             regressions = regression_nodes(loss)
@@ -491,6 +497,6 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
-        dropped_activations=dropped, weight_path_depth=path_depth,
+        dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )
