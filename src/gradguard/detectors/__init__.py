@@ -39,13 +39,15 @@ def default_detectors(num_layers: int, kinds: Iterable[str] | None = None) -> li
     unknown = wanted - set(DETECTABLE_KINDS)
     if unknown:
         raise ConfigError("kinds", sorted(unknown), f"event kinds among {DETECTABLE_KINDS}")
+    stall = StallDetector()
     made: dict[str, Detector] = {
         "nonfinite": NonFiniteDetector(),
         "explode": ExplodeDetector(num_layers),
         "vanish": VanishDetector(num_layers),
         "loss_spike": LossSpikeDetector(),
-        "divergence": DivergenceDetector(),
-        "stall": StallDetector(),
+        # a cross-entropy's early jump is judged against its chance loss, which the stall detector infers
+        "divergence": DivergenceDetector(chance_loss=stall.known_chance if "stall" in wanted else None),
+        "stall": stall,
         "weight_growth": WeightGrowthDetector(num_layers),
     }
     return [d for k, d in made.items() if k in wanted]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -132,13 +133,18 @@ class DivergenceDetector:
         early_norm_ratio: gradient-norm factor over its first-steps level that lets a single step fire (default 3).
         early_jump: the factor over the start at which a single new-high step fires whatever the gradient norm
             (default 3.0, 1.3x the noisiest healthy start measured; 10 until session 16; None disables it).
+        chance_jump: the same factor for a cross-entropy whose first loss is within 0.5-1.5x its chance loss
+            (default 2.0; None disables it): needs ``chance_loss``.
+        chance_loss: a callable giving the run's chance loss ``log C`` once known, or None (:func:`default_detectors`
+            hands the stall detector's, inferred from the model's output or the loss's graph).
         start_rise: the rise must also exceed this fraction of the first loss (default 0.1): a loss that converged
             near zero and drifts from 0.003 to 0.02 has not diverged.
     """
 
     def __init__(self, *, rise: float = 1.0, beta: float = 0.9, rising: int = 3, warmup: int = 20,
                  early_rise: float | None = 1.0, early_norm_ratio: float = 3.0, start_rise: float = 0.1,
-                 early_jump: float | None = 3.0) -> None:
+                 early_jump: float | None = 3.0, chance_jump: float | None = 2.0,
+                 chance_loss: Callable[[], float | None] | None = None) -> None:
         self.rise = positive("rise", rise)
         self.beta = fraction("beta", beta)
         self.rising = at_least("rising", rising, 1)
@@ -147,6 +153,8 @@ class DivergenceDetector:
         self.early_norm_ratio = positive("early_norm_ratio", early_norm_ratio)
         self.start_rise = at_least_zero("start_rise", start_rise)
         self.early_jump = optional_positive("early_jump", early_jump)
+        self.chance_jump = optional_positive("chance_jump", chance_jump)
+        self._chance_loss = chance_loss
         self.first_losses: list[float] = []
         self.first_norms: list[float] = []
         self.peak = -math.inf
@@ -198,6 +206,15 @@ class DivergenceDetector:
         self.best = min(self.best, self.smooth)
         return events
 
+    def _chance_jumped(self, loss: float, start: float) -> bool:
+        """A cross-entropy that started near its chance loss (within 0.5-1.5x log C) and is now ``chance_jump``
+        times its start: a classifier's loss does not double above a uniform guess in a healthy first steps (the
+        judgment corpus: at most 1.59x in the first 20 steps over 652 such healthy runs, a CTRL LM)."""
+        if self.chance_jump is None or self._chance_loss is None or loss < self.chance_jump * start:
+            return False
+        chance = self._chance_loss()
+        return chance is not None and chance > 0 and 0.5 * chance <= start <= 1.5 * chance
+
     def _early(self, loss: float, stats: StepStats, rise: float) -> Event | None:
         """The early rule on this step's raw loss; feeds the first-steps references while nothing is wrong."""
         norm = stats.grad_norm
@@ -213,13 +230,14 @@ class DivergenceDetector:
             climbing = (self.climbing and self.last > (1 + rise / 2) * start and level is not None and level > 0
                         and math.isfinite(norm) and norm >= 1.5 * level)
             jump = self.early_jump is not None and loss >= self.early_jump * start
+            jump = jump or self._chance_jumped(loss, start)
             if self.early_up >= 2 or (loss >= self.peak and (norm_up or climbing or jump)):
                 event = Event(
                     step=stats.step, kind="divergence", severity="critical",
                     message=f"loss {loss:.4g} is {loss / start:.1f}x its start {start:.4g} within the first "
                             f"{self.seen + 1} steps and still high",
                     evidence={"rules": ["early"], "loss": loss, "loss_start": start, "early_rise": rise,
-                              "early_jump": self.early_jump,
+                              "early_jump": self.early_jump, "chance_jump": self._chance_jumped(loss, start),
                               "steps_above": self.early_up, "grad_norm": norm, "grad_norm_start": level,
                               "lrs": list(stats.lrs)})
         else:

@@ -397,6 +397,13 @@ class StallDetector:
             self.chance_source = f"the loss's cross-entropy over {self._graph_classes} classes"
         return self.chance is not None
 
+    def known_chance(self) -> float | None:
+        """The chance loss ``log C`` once it can be told (given, or inferred after the model's first forward), else
+        None; what :func:`~gradguard.detectors.default_detectors` hands the divergence detector."""
+        if self.chance is None and self._width is not None and self._width.seen and self.start_losses:
+            self._resolve()
+        return self.chance
+
     def set_loss_classes(self, classes: int | None) -> None:
         """Called by the guard once, with the class count of a loss that is a cross-entropy as read off its graph
         (:func:`gradguard.reduction.ce_classes`): the chance loss of a model whose output shows no logits (it returns
