@@ -169,3 +169,25 @@ def test_episode_with_a_nan_is_still_reported():
     per_term = [1.0] * 20 + [float("nan")] + [1.0] * 9
     events, _, told, _ = _summed(lengths, per_term, one_forward_per_term=True)
     assert told and any(e.kind == "nonfinite" and e.step == 20 for e in events)
+
+
+def test_one_loss_stepped_by_two_optimizers_is_a_joint_objective():
+    # pytorch's seq2seq tutorial form: an encoder's and a decoder's optimizer, one loss, one guard each
+    torch.manual_seed(0)
+    enc, dec = nn.Linear(4, 8), nn.Linear(8, 1)
+    e_opt, d_opt = torch.optim.SGD(enc.parameters(), lr=1e-3), torch.optim.SGD(dec.parameters(), lr=1e-3)
+    g_enc = gradguard.Guard(enc, e_opt, policy="monitor")
+    g_dec = gradguard.Guard(dec, d_opt, policy="monitor")
+    x = torch.randn(32, 4)
+    kinds_enc, kinds_dec = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for step in range(60):
+            e_opt.zero_grad()
+            d_opt.zero_grad()
+            loss = dec(enc(x)).pow(2).mean() * 0 + 1.0 + 0.1 * step + dec.weight.sum() * 0  # climbing by hand
+            loss.backward()
+            kinds_enc += [e.kind for e in g_enc.step(loss).events]
+            kinds_dec += [e.kind for e in g_dec.step(loss).events]
+    assert not [w for w in caught if "moving judge" in str(w.message)]
+    assert "divergence" in kinds_enc and "divergence" in kinds_dec

@@ -12,7 +12,9 @@ both from the loss itself:
   critical at steps 63-76, session 26's fifth real-code round). From the first step that shows it, the loss-history
   events (``loss_spike``, ``divergence`` and the loss modes of ``stall``) are left out, once said with a
   ``RuntimeWarning``; the gradient, weight and non-finite detectors go on as before. A frozen teacher (its
-  parameters never stepped) or a parameter of the same model under a second optimizer is not such a judge.
+  parameters never stepped), a parameter of the same model under a second optimizer, or one loss handed to two
+  guards (an encoder's and a decoder's optimizers stepping on the same backward: one objective both minimise) is
+  not such a judge.
 * **The loss sums a number of terms that changes from step to step** (an episode's summed losses in
   pytorch/examples' actor-critic, 11 to 500 steps an episode; a token-summed loss over batches of varying length):
   the loss-history detectors read the loss scaled to the first step's count (``loss * first / terms``), so a longer
@@ -30,6 +32,7 @@ The report, the record and the policies' inputs keep the loss as given; only wha
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import warnings
 import weakref
@@ -57,6 +60,9 @@ WATCHED = 8
 KEPT_COUNTS = 8
 #: steps with one term per forward over a changed count before the loss is taken for an episode's
 ROLLOUT_VOTES = 2
+#: the losses the guards saw last, and which watch saw each (weak references: a freed loss matches nothing)
+_SEEN_LOSSES: collections.deque[tuple[weakref.ref[torch.Tensor], weakref.ref[ObjectiveWatch]]] = \
+    collections.deque(maxlen=16)
 
 
 def outside_leaves(loss: torch.Tensor, own: set[int]) -> list[torch.Tensor]:
@@ -97,6 +103,8 @@ class ObjectiveWatch:
         self._hook: Any = None  # counts the model's forwards between calls, once its loss sums several terms
         self._calls = 0
         self._rollout_votes = 0
+        #: the same loss tensor was handed to another guard (a joint objective, see _note_versions)
+        self.shared_loss = False
         #: the loss sums one term per forward of the model over a count that varies (an episode: on-policy RL)
         self.rollout = False
         self._outside: list[weakref.ref[torch.Tensor]] = []
@@ -134,6 +142,11 @@ class ObjectiveWatch:
                 for old in [s for s in self._counts if s < step - KEPT_COUNTS]:
                     del self._counts[old]
                 self._note_rollout(terms)
+        for seen_loss, seen_by in _SEEN_LOSSES:  # the same loss tensor at another guard: one joint objective
+            other = seen_by()
+            if seen_loss() is loss and other is not None and other is not self:
+                other.shared_loss = self.shared_loss = True
+        _SEEN_LOSSES.append((weakref.ref(loss), weakref.ref(self)))
         if self._outside and not self.judged_elsewhere:
             self._note_versions()
 
@@ -173,7 +186,11 @@ class ObjectiveWatch:
     def _note_versions(self) -> None:
         alive = [r() for r in self._outside]
         versions = tuple(t._version if t is not None else -1 for t in alive)
-        if self._versions is not None and versions != self._versions:
+        # one loss handed to two guards (an encoder's and a decoder's optimizer on the same backward) is one
+        # objective both minimise, not a judge: the other optimizer's step lowers this loss
+        if self.shared_loss:
+            self._outside = []
+        elif self._versions is not None and versions != self._versions:
             self.judged_elsewhere = True
             warnings.warn(
                 "gradguard: the loss depends on trainable parameters outside the guarded model and optimizer, and "
