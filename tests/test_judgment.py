@@ -65,7 +65,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15",
                  "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22",
                  "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
-                 "fresh29", "fresh30", "fresh31", "fresh32", "fresh33"}
+                 "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
+                 "fresh34"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -475,3 +476,11 @@ def test_fresh33_batch_size_labels_and_half() -> None:
 
     _check_frozen_batch(FRESH33, "fresh33", CONTROLS, 17, min_cases=27)  # 10 healthy + 17 broken (3 slips)
     assert set(KINDS) == {c.name for c in FRESH33 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh34_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh34 import CONTROLS, FRESH34, KINDS
+
+    # 9 healthy (decomposable attention and a character CNN did not learn and were dropped before the freeze) + 16
+    _check_frozen_batch(FRESH34, "fresh34", CONTROLS, 16, min_cases=25, min_healthy=9)
+    assert set(KINDS) == {c.name for c in FRESH34 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
