@@ -91,3 +91,13 @@ def test_norm_free_designs_and_mlps_are_left_alone() -> None:
     torch.manual_seed(0)
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(432, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
     assert _normless(mlp, 0.1) == []
+
+
+def test_a_clipped_sgd_step_is_left_alone() -> None:
+    # VDSR's recipe (fresh34): SGD 0.1 momentum 0.9 on a plain conv stack, its gradient clipped: the step no longer
+    # grows with the weights
+    torch.manual_seed(0)
+    model = _vgg()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    d = check(model, _batch(), F.cross_entropy, opt, confirm_steps=0, max_grad_norm=0.4)
+    assert not [f for f in d.findings if f.cause == "normalization" and "effective_lr" in f.evidence]

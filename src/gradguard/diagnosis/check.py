@@ -219,7 +219,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         findings += regularization_findings(probe, optimizer, stepped, _decay_lr_scale(optimizer, lrs, peak_lrs))
         findings += unclipped_findings(probe, stepped, max_grad_norm)
         findings += optimizer_numeric_findings(stepped)
-        findings += normless_findings(probe, optimizer, lrs)
+        findings += normless_findings(probe, optimizer, lrs, max_grad_norm)
     else:
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
