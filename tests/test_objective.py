@@ -191,3 +191,19 @@ def test_one_loss_stepped_by_two_optimizers_is_a_joint_objective():
             kinds_dec += [e.kind for e in g_dec.step(loss).events]
     assert not [w for w in caught if "moving judge" in str(w.message)]
     assert "divergence" in kinds_enc and "divergence" in kinds_dec
+
+
+def test_forward_counter_comes_off_a_supervised_summed_loss():
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    guard = gradguard.Guard(model, opt, policy="monitor")
+    hooked = []
+    for _ in range(30):
+        opt.zero_grad()
+        loss = model(torch.randn(16, 4)).pow(2).sum()  # reduction "sum": 16 terms, one forward a step
+        loss.backward()
+        guard.step(loss)
+        hooked.append(bool(model._forward_pre_hooks))
+    guard.close()
+    assert hooked[1] and not hooked[-1]  # counted at first, taken off once settled

@@ -25,7 +25,8 @@ both from the loss itself:
   level follows the episode and the policy, not progress (the healthy actor-critic, read per term, still rose
   1.2x above its best as it learned), and the loss-history events are left out as for a moving judge, said once. The
   forwards are counted by a pre-hook on the model, put there only when the first loss summed several terms and taken
-  off once the question is settled or the guard closes.
+  off once the question is settled (an episode, or :data:`ROLLOUT_LOOKS` steps without a sign of one) or the guard
+  closes.
 
 The report, the record and the policies' inputs keep the loss as given; only what the detectors see changes.
 """
@@ -60,6 +61,8 @@ WATCHED = 8
 KEPT_COUNTS = 8
 #: steps with one term per forward over a changed count before the loss is taken for an episode's
 ROLLOUT_VOTES = 2
+#: steps without one such vote after which the forward counter is taken off (a supervised sum, a fixed count)
+ROLLOUT_LOOKS = 20
 #: the losses the guards saw last, and which watch saw each (weak references: a freed loss matches nothing)
 _SEEN_LOSSES: collections.deque[tuple[weakref.ref[torch.Tensor], weakref.ref[ObjectiveWatch]]] = \
     collections.deque(maxlen=16)
@@ -103,6 +106,7 @@ class ObjectiveWatch:
         self._hook: Any = None  # counts the model's forwards between calls, once its loss sums several terms
         self._calls = 0
         self._rollout_votes = 0
+        self._rollout_looks = 0  # steps the forward count was compared with the terms
         #: the same loss tensor was handed to another guard (a joint objective, see _note_versions)
         self.shared_loss = False
         #: the loss sums one term per forward of the model over a count that varies (an episode: on-policy RL)
@@ -167,6 +171,10 @@ class ObjectiveWatch:
             return
         if calls >= 2 and calls == terms and terms != self.first_terms:
             self._rollout_votes += 1
+        self._rollout_looks += 1
+        if self._rollout_votes == 0 and self._rollout_looks >= ROLLOUT_LOOKS:  # one forward a step, or a fixed count
+            self.close()
+            return
         if self._rollout_votes >= ROLLOUT_VOTES:
             self.rollout = True
             self.close()
