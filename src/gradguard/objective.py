@@ -20,13 +20,13 @@ both from the loss itself:
   the loss-history detectors read the loss scaled to the first step's count (``loss * first / terms``), so a longer
   episode is not a rise. The count is read from the graph's reduction nodes (:func:`gradguard.reduction.summed_terms`,
   a few node visits) at every call once the first read found more than one term; a loss with one count throughout is
-  read as it is. When, besides, the model was called once per term (an episode's forwards, one observation each) over
-  a count that changed, at two steps, the loss is taken for on-policy RL's surrogate (REINFORCE, actor-critic): its
-  level follows the episode and the policy, not progress (the healthy actor-critic, read per term, still rose
-  1.2x above its best as it learned), and the loss-history events are left out as for a moving judge, said once. The
-  forwards are counted by a pre-hook on the model, put there only when the first loss summed several terms and taken
-  off once the question is settled (an episode, or :data:`ROLLOUT_LOOKS` steps without a sign of one) or the guard
-  closes.
+  read as it is. When, besides, the model was called once per term (an episode's forwards, one observation each)
+  over a count that changed (one step suffices), the loss is taken for on-policy RL's surrogate (REINFORCE,
+  actor-critic): its level follows the episode and the policy, not progress (the healthy actor-critic, read per
+  term, still rose 1.2x above its best as it learned), and the loss-history events are left out as for a moving
+  judge, said once. The forwards are counted by a pre-hook on the model, put there only when the first loss summed
+  several terms and taken off once the question is settled (an episode, or :data:`ROLLOUT_LOOKS` steps without a
+  sign of one) or the guard closes.
 
 The report, the record and the policies' inputs keep the loss as given; only what the detectors see changes.
 """
@@ -59,8 +59,9 @@ MAX_NODES = 200_000
 WATCHED = 8
 #: steps whose term count is kept for the deferred read (a step late)
 KEPT_COUNTS = 8
-#: steps with one term per forward over a changed count before the loss is taken for an episode's
-ROLLOUT_VOTES = 2
+#: steps with one term per forward over a changed count before the loss is taken for an episode's (one: the early
+#: divergence rule reads the first steps)
+ROLLOUT_VOTES = 1
 #: steps without one such vote after which the forward counter is taken off (a supervised sum, a fixed count)
 ROLLOUT_LOOKS = 20
 #: the losses the guards saw last, and which watch saw each (weak references: a freed loss matches nothing)
