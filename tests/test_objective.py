@@ -207,3 +207,55 @@ def test_forward_counter_comes_off_a_supervised_summed_loss():
         hooked.append(bool(model._forward_pre_hooks))
     guard.close()
     assert hooked[1] and not hooked[-1]  # counted at first, taken off once settled
+
+
+def test_a_gradient_penalty_leaf_is_no_judge():
+    # WGAN-GP's critic with detached fakes: interpolates.requires_grad_() makes a new leaf every step that its loss
+    # reaches; it is not a parameter another optimizer trains
+    torch.manual_seed(0)
+    gen, critic = nn.Linear(8, 16), nn.Sequential(nn.Linear(16, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))
+    g_opt, c_opt = torch.optim.Adam(gen.parameters(), 1e-3), torch.optim.Adam(critic.parameters(), 1e-3)
+    guard = gradguard.Guard(critic, c_opt, policy="monitor")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(8):
+            real, fake = torch.randn(4, 16), gen(torch.randn(4, 8)).detach()
+            c_opt.zero_grad()
+            x = (0.5 * real + 0.5 * fake).requires_grad_(True)
+            grad = torch.autograd.grad(critic(x).sum(), x, create_graph=True)[0]
+            loss = -critic(real).mean() + critic(fake).mean() + 10 * ((grad.norm(dim=1) - 1) ** 2).mean()
+            loss.backward()
+            guard.step(loss)
+            g_opt.zero_grad()
+            (-critic(gen(torch.randn(4, 8))).mean()).backward()
+            g_opt.step()
+    guard.close()
+    assert not [w for w in caught if "moving judge" in str(w.message)]
+
+
+def test_alarm_path_runs_a_closure_that_takes_gradients_itself():
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(16, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))
+    opt = torch.optim.Adam(critic.parameters(), 1e-3)
+    guard = gradguard.Guard(critic, opt)
+
+    def loss_of(m: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        x = (0.5 * real + 0.5 * fake).requires_grad_(True)
+        grad = torch.autograd.grad(m(x), x, torch.ones(x.size(0), 1), create_graph=True)[0]
+        return -m(real).mean() + m(fake).mean() + 10 * ((grad.norm(dim=1) - 1) ** 2).mean()
+
+    events = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(6):
+            real, fake = torch.randn(4, 16), torch.randn(4, 16)
+            if i == 3:
+                real[0, 0] = float("nan")
+            opt.zero_grad()
+            loss = loss_of(critic, real, fake)
+            loss.backward()
+            events += guard.step(loss, closure=lambda m, r=real, f=fake: loss_of(m, r, f)).events
+    guard.close()
+    assert not [w for w in caught if "alarm-path probe failed" in str(w.message)]
+    assert any(e.kind == "nonfinite" and e.step == 3 for e in events)
+    assert all(torch.isfinite(p).all() for p in critic.parameters())

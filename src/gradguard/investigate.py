@@ -138,8 +138,17 @@ class Investigator:
             probes.arm(step)
             if rng_state is not None:
                 restore_rng_state(rng_state)
-            with torch.no_grad(), exclusive(probes):
-                batch_fn(self.model)
+            try:
+                with torch.no_grad(), exclusive(probes):
+                    batch_fn(self.model)
+            except RuntimeError as exc:  # a closure that takes gradients itself (WGAN-GP's gradient penalty)
+                if "does not require grad" not in str(exc):
+                    raise
+                probes.arm(step)
+                if rng_state is not None:
+                    restore_rng_state(rng_state)
+                with torch.enable_grad(), exclusive(probes):
+                    batch_fn(self.model)
             reading = probes.read()
             return None if reading is None else probe_evidence(reading, probes)
         except Exception as exc:  # a probe must never stop training

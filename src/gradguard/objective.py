@@ -70,8 +70,8 @@ _SEEN_LOSSES: collections.deque[tuple[weakref.ref[torch.Tensor], weakref.ref[Obj
 
 
 def outside_leaves(loss: torch.Tensor, own: set[int]) -> list[torch.Tensor]:
-    """The trainable leaf tensors ``loss``'s graph reaches that are not in ``own`` (ids), in the order found; empty
-    for a loss without a graph or a graph larger than :data:`MAX_NODES` nodes."""
+    """The trainable parameters (``nn.Parameter``) ``loss``'s graph reaches that are not in ``own`` (ids), in the order
+    found; empty for a loss without a graph or a graph larger than :data:`MAX_NODES` nodes."""
     root = getattr(loss, "grad_fn", None)
     if root is None:
         return []
@@ -87,7 +87,8 @@ def outside_leaves(loss: torch.Tensor, own: set[int]) -> list[torch.Tensor]:
             return []
         var = getattr(node, "variable", None)
         if isinstance(var, torch.Tensor):
-            if var.requires_grad and id(var) not in own:
+            # parameters only: a leaf made each step (WGAN-GP's interpolates.requires_grad_()) is no one's judge
+            if isinstance(var, nn.Parameter) and var.requires_grad and id(var) not in own:
                 found.append(var)
             continue
         stack.extend(n for n, _ in getattr(node, "next_functions", ()) if n is not None)
@@ -194,7 +195,10 @@ class ObjectiveWatch:
 
     def _note_versions(self) -> None:
         alive = [r() for r in self._outside]
-        versions = tuple(t._version if t is not None else -1 for t in alive)
+        if any(t is None for t in alive):  # a judge freed: nothing left to compare against
+            self._outside = []
+            return
+        versions = tuple(t._version for t in alive if t is not None)
         # one loss handed to two guards (an encoder's and a decoder's optimizer on the same backward) is one
         # objective both minimise, not a judge: the other optimizer's step lowers this loss
         if self.shared_loss:
