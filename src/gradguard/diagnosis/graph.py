@@ -318,6 +318,8 @@ def periodic_reader(loss: torch.Tensor, target: Any) -> str | None:
 
 #: graph nodes the longest weight-layer path reads at most (else no figure)
 PATH_NODES = 300_000
+#: sums of two tensors (a residual add, an interpolation of two paths)
+_SUMS = ("AddBackward0", "AddBackward1", "SubBackward0", "SubBackward1")
 
 
 def weight_path_depth(loss: torch.Tensor, out_nodes: set[int], budget: int = PATH_NODES) -> int | None:
@@ -351,9 +353,11 @@ def gradient_path_depth(loss: torch.Tensor, out_nodes: dict[int, str],
     """How many weight layers the gradient must pass, at the fewest, from ``loss`` to the layer farthest from it
     (that layer included), and those layers from the input side: the depth no skip path shortens. ``out_nodes``:
     node id -> layer name for the autograd nodes that made each weight layer's first output (later calls of a cell
-    run per time step are the recurrence checks' business, not depth). A residual sum or a concatenation with an
-    earlier tensor gives the gradient a path around the layers it skips; side-by-side branches (a MixHop layer's
-    three propagations, an expert mixture) do not. None beyond ``budget`` nodes or without a graph."""
+    run per time step are the recurrence checks' business, not depth). A sum of two tensors that both come out of
+    weight layers (a residual ``x + f(x)``, GCNII's initial residual ``P h + h0``) restarts the count below it, as the
+    module reading's breaks do; a concatenation with an earlier tensor gives the gradient a path around the layers it
+    skips; side-by-side branches (a MixHop layer's three propagations, an expert mixture) do neither. None beyond
+    ``budget`` nodes or without a graph."""
     root = getattr(loss, "grad_fn", None)
     if root is None:
         return None
@@ -372,6 +376,10 @@ def gradient_path_depth(loss: torch.Tensor, out_nodes: dict[int, str],
             return None
         stack.append((node, True))
         stack.extend((f, False) for f, _ in node.next_functions if f is not None and id(f) not in seen)
+    weighted: dict[int, bool] = {}  # a weight layer's output at or below the node
+    for node in order:
+        weighted[id(node)] = id(node) in out_nodes or any(
+            weighted.get(id(f), False) for f, _ in node.next_functions if f is not None)
     dist: dict[int, int] = {id(root): 0}
     via: dict[int, Any] = {}
     for node in reversed(order):
@@ -379,6 +387,9 @@ def gradient_path_depth(loss: torch.Tensor, out_nodes: dict[int, str],
         if d is None:
             continue
         cost = d + (1 if id(node) in out_nodes else 0)
+        if type(node).__name__ in _SUMS and sum(weighted.get(id(f), False) for f, _ in node.next_functions
+                                                 if f is not None) >= 2:
+            cost = 0  # two weight paths joined: a break
         for f, _ in node.next_functions:
             if f is not None and cost < dist.get(id(f), cost + 1):
                 dist[id(f)], via[id(f)] = cost, node
