@@ -24,8 +24,8 @@ import torch
 
 __all__ = ["FEED_BACK_NODES", "PATH_NODES", "PERIODIC_OPS", "SINGLE_PATH_NODES", "UNREACHED", "Reader",
            "activation_ops",
-           "feeds_back", "first_readers", "gradient_path_depth", "graph_nodes", "periodic_reader", "single_path",
-           "weight_path_depth"]
+           "feeds_back", "first_readers", "gradient_path_depth", "graph_nodes", "periodic_reader", "post_order",
+           "single_path", "weight_path_depth"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -221,6 +221,27 @@ UNREACHED = "no differentiable path from the loss"
 PERIODIC_NODES = 200_000
 
 
+def post_order(root: Any, budget: int) -> list[Any] | None:
+    """The nodes of the autograd graph below ``root`` in depth-first post-order (every node after its inputs), each
+    once; None past ``budget`` nodes."""
+    order: list[Any] = []
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    seen: set[int] = set()
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(seen) > budget:
+            return None
+        stack.append((node, True))
+        stack.extend((f, False) for f, _ in node.next_functions if f is not None and id(f) not in seen)
+    return order
+
+
 def learned_phase(loss: torch.Tensor, target: Any, budget: int = PERIODIC_NODES) -> bool:
     """Whether, below some periodic op (:data:`PERIODIC_OPS`) on a path from ``loss`` to the node ``target``, an
     element-wise product or quotient multiplies what derives from ``target`` by something derived from a trained
@@ -233,21 +254,9 @@ def learned_phase(loss: torch.Tensor, target: Any, budget: int = PERIODIC_NODES)
         return False
     reach: dict[int, bool] = {id(target): True}
     param: dict[int, bool] = {}  # a subgraph made from trained parameters only
-    order: list[Any] = []
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    seen: set[int] = set()
-    while stack:  # post-order: children first
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if len(seen) > budget:
-            return False
-        stack.append((node, True))
-        stack += [(f, False) for f, _ in node.next_functions if f is not None and id(f) not in seen]
+    order = post_order(root, budget)
+    if order is None:
+        return False
     for node in order:
         kids = [f for f, _ in node.next_functions if f is not None]
         if id(node) != id(target):
@@ -361,21 +370,9 @@ def gradient_path_depth(loss: torch.Tensor, out_nodes: dict[int, str],
     root = getattr(loss, "grad_fn", None)
     if root is None:
         return None
-    order: list[Any] = []  # post-order of a depth-first walk; reversed, parents come before their inputs
-    seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if len(seen) > budget:
-            return None
-        stack.append((node, True))
-        stack.extend((f, False) for f, _ in node.next_functions if f is not None and id(f) not in seen)
+    order = post_order(root, budget)  # reversed, parents come before their inputs
+    if order is None:
+        return None
     weighted: dict[int, bool] = {}  # a weight layer's output at or below the node
     for node in order:
         weighted[id(node)] = id(node) in out_nodes or any(
