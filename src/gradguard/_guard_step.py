@@ -27,6 +27,7 @@ from .follow import follow, record_stats, record_update
 from .investigate import DIAGNOSED_KINDS
 from .mitigation.actuator import Outcome, halt, validate
 from .objective import run_detectors
+from .policy import unread_loss
 from .reduction import hand_loss_terms
 from .rng import capture_rng_state
 from .stats import StepStats, UpdateStats
@@ -152,7 +153,9 @@ def begin_call(guard: Any, loss: Any) -> None:
     the call ends) and the buffers' finite copy (:mod:`gradguard.buffers`)."""
     if not guard._terms_read:
         guard._terms_read = hand_loss_terms(guard.detectors, loss)
-    guard._objective.begin(loss, guard._step)
+    watch = guard._objective
+    if watch.begin(loss, guard._step):  # found now: the loss is a moving adversary's verdict
+        unread_loss(guard.policy)
     watch_clearing(guard)
     guard._buffers.keep(guard._step)
 

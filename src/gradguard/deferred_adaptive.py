@@ -64,6 +64,9 @@ class StatefulClipTwin:
 
 # the slots of ClipAdaptiveTwin's host doubles
 _LIMIT, _LEARN_LIMIT, _UP, _DOWN, _USER_AT, _USER_BELOW, _MEAN, _ZS, _ZS2, _LEARN_BELOW, _ONE, _LOSS = range(12)
+#: the boundary under which every finite loss "falls" (a loss the clipper does not read: ClipAdaptive.set_loss_unread);
+#: float32's largest, so that it survives the parameters' cast and +inf stays above it
+_ANY_FINITE = 3.4028234663852886e38
 
 
 def learn_below(top: float, fast: float, keep: float, falls: float) -> float:
@@ -173,8 +176,8 @@ class ClipAdaptiveTwin:
         learns = (not warm and has_loss and m.normalized and m.trend_margin > 0 and math.isfinite(ref))
         if learns:
             p[_LEARN_LIMIT] = m.threshold(True)
-            p[_LEARN_BELOW] = learn_below(ref + m.loss_tol * abs(ref), m.loss_fast, 1.0 - m.trend_alpha,
-                                          ref - m.trend_margin * abs(ref))
+            p[_LEARN_BELOW] = _ANY_FINITE if not m.loss_read else learn_below(
+                ref + m.loss_tol * abs(ref), m.loss_fast, 1.0 - m.trend_alpha, ref - m.trend_margin * abs(ref))
             learns = p[_LEARN_LIMIT] != p[_LIMIT] and p[_LEARN_BELOW] != -math.inf
         # the clip before the guard (ClipAdaptive._see_top / user_clip): by the band of the step's norm against
         # the largest norm seen: above it a new top (no clip yet), at it one more hit, below it
@@ -210,10 +213,11 @@ class ClipAdaptiveTwin:
                 keep = 1.0 - m.trend_alpha
                 if host_loss is not None:
                     x = host_loss
-                    if math.isfinite(x) and x <= top and _falls(x, top, m.loss_fast, keep, falls):
+                    if math.isfinite(x) and (not m.loss_read or (x <= top and _falls(x, top, m.loss_fast, keep,
+                                                                                     falls))):
                         limits = (learned,)
                 else:
-                    below = learn_below(top, m.loss_fast, keep, falls)
+                    below = _ANY_FINITE if not m.loss_read else learn_below(top, m.loss_fast, keep, falls)
                     if below != -math.inf:
                         limits = (limit, learned)
         top_norm = m.top

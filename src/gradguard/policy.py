@@ -314,6 +314,17 @@ def bind_optimizer(policy: Policy, optimizer: Any) -> None:
             hook(optimizer)
 
 
+def unread_loss(policy: Policy) -> None:
+    """Tell every member of ``policy`` with a ``set_loss_unread()`` method that the guard's loss does not measure
+    progress (:mod:`gradguard.objective`; the guard calls this once)."""
+    from .mitigation.rollback import members
+
+    for member in members(policy):
+        hook = getattr(member, "set_loss_unread", None)
+        if callable(hook):
+            hook()
+
+
 def resolve_policy(policy: str | Policy) -> Policy:
     """A preset name or a policy object -> a policy object."""
     if isinstance(policy, str):
