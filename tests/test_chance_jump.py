@@ -47,3 +47,15 @@ def test_a_regression_needs_the_second_step_at_twice_its_start():
 
 def test_a_classifier_below_twice_its_start_is_quiet():
     assert _first_divergence(1.7, classifier=True) is None
+
+
+def test_bad_chance_settings_are_refused_by_name():
+    import pytest
+
+    from gradguard.detectors import DivergenceDetector
+    from gradguard.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="chance_loss"):
+        DivergenceDetector(chance_loss=2.3)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="chance_jump"):
+        DivergenceDetector(chance_jump=-1.0)

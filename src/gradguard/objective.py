@@ -72,26 +72,16 @@ _SEEN_LOSSES: collections.deque[tuple[weakref.ref[torch.Tensor], weakref.ref[Obj
 def outside_leaves(loss: torch.Tensor, own: set[int]) -> list[torch.Tensor]:
     """The trainable parameters (``nn.Parameter``) ``loss``'s graph reaches that are not in ``own`` (ids), in the order
     found; empty for a loss without a graph or a graph larger than :data:`MAX_NODES` nodes."""
-    root = getattr(loss, "grad_fn", None)
-    if root is None:
-        return []
+    from .diagnosis.graph import graph_nodes
+
     found: list[torch.Tensor] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if len(seen) > MAX_NODES:
+    for n, node in enumerate(graph_nodes(loss, MAX_NODES + 1)):
+        if n >= MAX_NODES:
             return []
         var = getattr(node, "variable", None)
-        if isinstance(var, torch.Tensor):
-            # parameters only: a leaf made each step (WGAN-GP's interpolates.requires_grad_()) is no one's judge
-            if isinstance(var, nn.Parameter) and var.requires_grad and id(var) not in own:
-                found.append(var)
-            continue
-        stack.extend(n for n, _ in getattr(node, "next_functions", ()) if n is not None)
+        # parameters only: a leaf made each step (WGAN-GP's interpolates.requires_grad_()) is no one's judge
+        if isinstance(var, nn.Parameter) and var.requires_grad and id(var) not in own:
+            found.append(var)
     return found
 
 
@@ -156,12 +146,12 @@ class ObjectiveWatch:
                 for old in [s for s in self._counts if s < step - KEPT_COUNTS]:
                     del self._counts[old]
                 self._note_rollout(terms)
-        for seen_loss, seen_by in _SEEN_LOSSES:  # the same loss tensor at another guard: one joint objective
-            other = seen_by()
-            if seen_loss() is loss and other is not None and other is not self:
-                other.shared_loss = self.shared_loss = True
-        _SEEN_LOSSES.append((weakref.ref(loss), weakref.ref(self)))
-        if self._outside and not self.judged_elsewhere:
+        if self._outside:  # still watching a possible judge (else nothing here is asked again)
+            for seen_loss, seen_by in _SEEN_LOSSES:  # the same loss tensor at another guard: one joint objective
+                other = seen_by()
+                if seen_loss() is loss and other is not None and other is not self:
+                    other.shared_loss = self.shared_loss = True
+            _SEEN_LOSSES.append((weakref.ref(loss), weakref.ref(self)))
             self._note_versions()
 
     def _count_forwards(self) -> None:
@@ -253,5 +243,5 @@ def run_detectors(guard: Any, stats: StepStats) -> list[Event]:
         note = {"loss_as_given": stats.loss, "loss_read": seen.loss, "terms": watch.terms_at(stats.step),
                 "first_terms": watch.first_terms}
         events = [dataclasses.replace(e, evidence={**e.evidence, "summed_terms": note})
-                  if e.kind in ("loss_spike", "divergence", "stall") else e for e in events]
+                  if e.kind in (*LOSS_KINDS, "stall") else e for e in events]
     return watch.keep(events)

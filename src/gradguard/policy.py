@@ -303,26 +303,26 @@ def recover(max_norm: float | None = None) -> Policy:
     return _with_max_norm(PRESETS["recover"](), max_norm)
 
 
-def bind_optimizer(policy: Policy, optimizer: Any) -> None:
-    """Give every member of ``policy`` that has a ``set_optimizer(optimizer)`` method the optimizer the guard steps
-    (the guard calls this once; :class:`ClipAdaptive` judges a rise of the norm by the optimizer's kind)."""
+def _tell_members(policy: Policy, hook_name: str, *args: Any) -> None:
+    """Call ``hook_name(*args)`` on every member of ``policy`` that has it."""
     from .mitigation.rollback import members
 
     for member in members(policy):
-        hook = getattr(member, "set_optimizer", None)
+        hook = getattr(member, hook_name, None)
         if callable(hook):
-            hook(optimizer)
+            hook(*args)
+
+
+def bind_optimizer(policy: Policy, optimizer: Any) -> None:
+    """Give every member of ``policy`` that has a ``set_optimizer(optimizer)`` method the optimizer the guard steps
+    (the guard calls this once; :class:`ClipAdaptive` judges a rise of the norm by the optimizer's kind)."""
+    _tell_members(policy, "set_optimizer", optimizer)
 
 
 def unread_loss(policy: Policy) -> None:
     """Tell every member of ``policy`` with a ``set_loss_unread()`` method that the guard's loss does not measure
     progress (:mod:`gradguard.objective`; the guard calls this once)."""
-    from .mitigation.rollback import members
-
-    for member in members(policy):
-        hook = getattr(member, "set_loss_unread", None)
-        if callable(hook):
-            hook()
+    _tell_members(policy, "set_loss_unread")
 
 
 def resolve_policy(policy: str | Policy) -> Policy:

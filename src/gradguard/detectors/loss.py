@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..events import Event
 from ..stats import StepStats
 from ._checks import at_least, at_least_zero, fraction, optional_positive, positive
@@ -154,6 +155,8 @@ class DivergenceDetector:
         self.start_rise = at_least_zero("start_rise", start_rise)
         self.early_jump = optional_positive("early_jump", early_jump)
         self.chance_jump = optional_positive("chance_jump", chance_jump)
+        if chance_loss is not None and not callable(chance_loss):
+            raise ConfigError("chance_loss", chance_loss, "None or a callable returning the chance loss log C or None")
         self._chance_loss = chance_loss
         self.first_losses: list[float] = []
         self.first_norms: list[float] = []

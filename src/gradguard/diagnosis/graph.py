@@ -331,48 +331,29 @@ PATH_NODES = 300_000
 _SUMS = ("AddBackward0", "AddBackward1", "SubBackward0", "SubBackward1")
 
 
-def weight_path_depth(loss: torch.Tensor, out_nodes: set[int], budget: int = PATH_NODES) -> int | None:
-    """The most weight layers on one path from an input to ``loss`` (``out_nodes``: the ids of the autograd nodes
-    that made each weight-layer call's output): experts side by side in a mixture, towers in parallel or an
-    Inception's branches count once, a chain of layers once each. None beyond ``budget`` nodes."""
-    root = getattr(loss, "grad_fn", None)
-    if root is None:
-        return 0
+def weight_path_depth(order: list[Any], out_nodes: set[int]) -> int:
+    """The most weight layers on one path from an input to the loss, over ``order`` (:func:`post_order` of the loss's
+    graph; ``out_nodes``: the ids of the autograd nodes that made each weight-layer call's output): experts side by
+    side in a mixture, towers in parallel or an Inception's branches count once, a chain of layers once each."""
     depth: dict[int, int] = {}
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            kids = [depth.get(id(f), 0) for f, _ in node.next_functions if f is not None]
-            depth[key] = max(kids, default=0) + (1 if key in out_nodes else 0)
-            continue
-        if key in depth:
-            continue
-        if len(depth) >= budget:
-            return None
-        depth[key] = 0  # visiting (a DAG: no cycles); its value is set when its inputs are done
-        stack.append((node, True))
-        stack.extend((f, False) for f, _ in node.next_functions if f is not None and id(f) not in depth)
-    return depth[id(root)]
+    for node in order:  # inputs first
+        kids = [depth.get(id(f), 0) for f, _ in node.next_functions if f is not None]
+        depth[id(node)] = max(kids, default=0) + (1 if id(node) in out_nodes else 0)
+    return depth[id(order[-1])] if order else 0
 
 
-def gradient_path_depth(loss: torch.Tensor, out_nodes: dict[int, str],
-                        budget: int = PATH_NODES) -> tuple[int, list[str]] | None:
+def gradient_path_depth(order: list[Any], out_nodes: dict[int, str]) -> tuple[int, list[str]]:
     """How many weight layers the gradient must pass, at the fewest, from ``loss`` to the layer farthest from it
     (that layer included), and those layers from the input side: the depth no skip path shortens. ``out_nodes``:
     node id -> layer name for the autograd nodes that made each weight layer's first output (later calls of a cell
     run per time step are the recurrence checks' business, not depth). A sum of two tensors that both come out of
     weight layers (a residual ``x + f(x)``, GCNII's initial residual ``P h + h0``) restarts the count below it, as the
     module reading's breaks do; a concatenation with an earlier tensor gives the gradient a path around the layers it
-    skips; side-by-side branches (a MixHop layer's three propagations, an expert mixture) do neither. None beyond
-    ``budget`` nodes or without a graph."""
-    root = getattr(loss, "grad_fn", None)
-    if root is None:
-        return None
-    order = post_order(root, budget)  # reversed, parents come before their inputs
-    if order is None:
-        return None
+    skips; side-by-side branches (a MixHop layer's three propagations, an expert mixture) do neither. ``order``:
+    :func:`post_order` of the loss's graph (reversed, parents come before their inputs)."""
+    if not order:
+        return 0, []
+    root = order[-1]
     weighted: dict[int, bool] = {}  # a weight layer's output at or below the node
     for node in order:
         weighted[id(node)] = id(node) in out_nodes or any(

@@ -57,8 +57,8 @@ def drawn_norm_scale_findings(probe: Any, trained: bool) -> list[Finding]:
         fixes[f"{n}.weight" if n else "weight"] = {"param": "weight", "scheme": "constant", "value": 1.0}
         if isinstance(getattr(probe.modules[n], "bias", None), torch.Tensor):
             fixes[f"{n}.bias" if n else "bias"] = {"param": "bias", "scheme": "constant", "value": 0.0}
-    rms = float(torch.cat([w for _, w in drawn]).pow(2).mean().sqrt())
-    negative = float(torch.cat([w for _, w in drawn]).lt(0).float().mean())
+    every = torch.cat([w for _, w in drawn])
+    rms, negative = float(every.pow(2).mean().sqrt()), float(every.lt(0).float().mean())
     return [Finding(
         cause="init", layers=[n for n, _ in drawn], severity="warning", confidence=0.8,
         evidence={"normalisation_layers": len(scaled), "drawn_like_weights": len(drawn), "scale_rms": round(rms, 4),

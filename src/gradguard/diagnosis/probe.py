@@ -27,12 +27,14 @@ from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_tar
 from .dropped import DroppedActivations
 from .findings import DiagnosisError
 from .graph import (
+    PATH_NODES,
     Reader,
     activation_ops,
     feeds_back,
     first_readers,
     gradient_path_depth,
     graph_nodes,
+    post_order,
     single_path,
     weight_path_depth,
 )
@@ -442,8 +444,10 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             acts = activation_ops(loss)
             layer_outs = [r for r in recorder.records if r.leaf and r._out_fn is not None
                           and is_weight_layer(r.module) and not isinstance(r.module, EMBEDDING_TYPES)]
-            path_depth = weight_path_depth(loss, {id(r._out_fn) for r in layer_outs})
-            grad_path = gradient_path_depth(loss, {id(r._out_fn): r.name for r in layer_outs if r.call == 0})
+            order = post_order(loss.grad_fn, PATH_NODES)  # one walk for both path measures (None: too large)
+            path_depth = None if order is None else weight_path_depth(order, {id(r._out_fn) for r in layer_outs})
+            grad_path = None if order is None else gradient_path_depth(
+                order, {id(r._out_fn): r.name for r in layer_outs if r.call == 0})
             dropped = watch.dropped(graph_nodes(loss))
             watch.outputs.clear()
             regressions = regression_nodes(loss)
