@@ -126,3 +126,48 @@ def test_bad_settings_are_refused(kw: dict[str, object]) -> None:
     with pytest.raises(ConfigError) as info:
         HoldEarlySteps(**kw)  # type: ignore[arg-type]
     assert next(iter(kw)) in str(info.value)
+
+
+def _held_generator(watch_judge: bool, sync: str = "blocking") -> list[float]:
+    """A generator at DCGAN's N(0, 0.02) under Adam 0.02 (its first step would move its weights by ~1 of their RMS:
+    held), scored by a judge that another optimizer steps; the rate of each of its first 30 steps."""
+    from gradguard.objective import ObjectiveWatch
+
+    torch.manual_seed(0)
+    gen = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 8))
+    for m in gen:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+    judge = nn.Linear(8, 1)
+    g_opt = torch.optim.Adam(gen.parameters(), lr=0.02, fused=True)
+    j_opt = torch.optim.Adam(judge.parameters(), lr=1e-3)
+    guard = gradguard.Guard(gen, g_opt, sync=sync)
+    if not watch_judge:  # the control: the judge counted as the guard's own, so the loss is an ordinary one
+        guard._objective = ObjectiveWatch([*gen.parameters(), *judge.parameters()])
+    z = torch.randn(16, 8)
+    lrs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(30):
+            lrs.append(float(g_opt.param_groups[0]["lr"]))
+            g_opt.zero_grad()
+            loss = -judge(gen(z)).mean()
+            loss.backward()
+            guard.step(loss)
+            j_opt.zero_grad()
+            judge(gen(z).detach()).mean().backward()
+            j_opt.step()
+        guard.close()
+    return lrs
+
+
+@pytest.mark.parametrize("sync", ["blocking", "deferred"])
+def test_a_loss_judged_by_a_moving_adversary_ends_the_hold_at_once(sync: str) -> None:
+    held = _held_generator(watch_judge=False, sync=sync)
+    # the usual 25-step hold (put back one step late in the deferred mode)
+    assert held[0] < 0.02 and held[24] == held[0] and held[26] == pytest.approx(0.02)
+    judged = _held_generator(watch_judge=True, sync=sync)
+    assert judged[0] == held[0]  # judged before the first step: nothing to compare versions against yet
+    released = next(i for i, lr in enumerate(judged) if lr == pytest.approx(0.02))
+    assert released <= 4  # found on the second call, the rate back on the step after
+    assert all(lr == pytest.approx(0.02) for lr in judged[released:])
