@@ -66,7 +66,7 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22",
                  "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
                  "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
-                 "fresh34"}
+                 "fresh34", "fresh35"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -484,3 +484,11 @@ def test_fresh34_batch_size_labels_and_half() -> None:
     # 9 healthy (decomposable attention and a character CNN did not learn and were dropped before the freeze) + 16
     _check_frozen_batch(FRESH34, "fresh34", CONTROLS, 16, min_cases=25, min_healthy=9)
     assert set(KINDS) == {c.name for c in FRESH34 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh35_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh35 import CONTROLS, FRESH35, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: two more slips learned all the same and were dropped)
+    _check_frozen_batch(FRESH35, "fresh35", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH35 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
