@@ -230,9 +230,9 @@ def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:
     the cause of a saturation: its message and remedy say so rather than "nothing to do"."""
     wide = big.evidence.get("model_wide", "")
     big.confidence = max(big.confidence, 0.6)
-    big.message = (f"The weights are initialised too large ({wide}): normalisation between the layers keeps the "
-                   f"hidden signal's scale, but the weights feeding the {kind} units are {factor:.3g}x their "
-                   f"scheme's std, and those units saturate.")
+    big.message = (f"The weights are initialised too large ({wide}): the hidden signal keeps its scale "
+                   f"(normalisation between the layers, or too few of them to compound), but the weights feeding "
+                   f"the {kind} units are {factor:.3g}x their scheme's std, and those units saturate.")
     big.prescription = ("Re-initialise with the scheme each layer's activation wants (He for ReLU-like, Xavier for "
                         "tanh/sigmoid; fix(model, diagnosis) does it).")
     big.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"

@@ -47,6 +47,10 @@ __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_st
 
 #: |tanh| above this, or sigmoid outside (1 - this, this), counts as saturated (re-exported from .behaviour)
 SATURATION = _SATURATION
+#: squashing ops read on the loss's graph for a last weight layer that no module follows, and their kinds
+_SQUASHING = {"TanhBackward": "tanh", "SigmoidBackward": "sigmoid"}
+#: graph nodes walked looking for that op (it sits near the loss: the model's output)
+OUTPUT_NODES = 256
 
 
 @dataclass(eq=False)
@@ -277,6 +281,25 @@ class _Recorder:
                 wrec.dead_frac, wrec.sat_frac = activation_stats(found, current, unit_dim, pre=True)
         self.pending = None
 
+    def resolve_in_graph(self, loss: torch.Tensor) -> None:
+        """The weight layer still pending when the forward ends (no module read its output: an actor's
+        ``max_action * torch.tanh(self.l3(a))``, a decoder's ``torch.sigmoid(self.out(h))``): its activation is the
+        squashing op that takes its output in the loss's graph, if any (realcode6's TD3 actor at N(0, 1): its output
+        tanh saturated on every sample went unmeasured)."""
+        if self.pending is None or self.pending[2] is not None:
+            return
+        wrec, current, _via, conv = self.pending
+        self.pending = None
+        fn = current.grad_fn
+        if fn is None or wrec.activation is not None:
+            return
+        for node in graph_nodes(loss, OUTPUT_NODES):
+            kind = _SQUASHING.get(type(node).__name__.rstrip("0123456789"))
+            if kind is not None and any(f is fn for f, _ in node.next_functions):
+                wrec.activation, wrec.activation_source = kind, "functional"
+                wrec.dead_frac, wrec.sat_frac = activation_stats(kind, current, 1 if conv else -1, pre=True)
+                return
+
     def _resolve_via(self, module: nn.Module, rec: CallRecord, x: torch.Tensor | None, y: torch.Tensor) -> None:
         """The pending weight layer's output went through ``module`` unchanged: what did ``module`` do to it?"""
         assert self.pending is not None
@@ -440,6 +463,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             if not loss.requires_grad:
                 raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is "
                                      "False).")
+            recorder.resolve_in_graph(loss)
             names = list(trainable)
             acts = activation_ops(loss)
             layer_outs = [r for r in recorder.records if r.leaf and r._out_fn is not None
