@@ -56,7 +56,7 @@ from .probe import ProbeResult
 from .stepsize import StepAnalysis
 
 __all__ = ["ADAM_RATIO_CRIT", "ADAM_RATIO_WARN", "RISE_WARN", "group_lr_findings", "lr_findings",
-           "optimizer_numeric_findings", "regularization_findings"]
+           "optimizer_numeric_findings", "regularization_findings", "rewards_growth"]
 
 RISE_WARN = 0.1
 ADAM_RATIO_WARN, ADAM_RATIO_CRIT = 3.0, 10.0
@@ -101,6 +101,13 @@ def _full_step_best(step: StepAnalysis) -> bool:
     return step.loss1 <= (1 - TURN_FALL) * step.loss0 and all(step.loss1 <= v for _t, v in step.curve)
 
 
+def rewards_growth(step: StepAnalysis) -> bool:
+    """Whether the step already cuts the loss by ``FIT_DROP`` and doubling every weight matrix after it cuts it by
+    ``GROWTH_REWARD`` more: the loss rewards growing the weights (measured without weight decay only)."""
+    return step.loss_doubled is not None and step.loss1 <= (1 - FIT_DROP) * step.loss0 and \
+        step.loss_doubled <= (1 - GROWTH_REWARD) * step.loss1
+
+
 def lr_findings(step: StepAnalysis) -> list[Finding]:
     """A finding when the optimizer's step is too large for this model and batch (see the module docstring)."""
     ratios = {k: v for k, v in step.ratios.items() if math.isfinite(v)}
@@ -126,7 +133,12 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     # under SGD with the user's own clip, which bounds every step by lr x the clip norm: a recipe's choice (AWD-LSTM
     # and ON-LSTM: SGD lr 30 clipped at 0.25, whose first steps move their small weights by ~0.2 and train); an
     # unclipped SGD step is judged by its ratio alone
-    ratio_warn = bulk > warn and (not searched or step.overshoot > 1.0 or (not adam and not step.clips))
+    # unless the loss rewards growing the weights (doubling them after the step lowers it further): along an
+    # unbounded objective (a policy-gradient surrogate, separable data) every long step is accepted, so acceptance
+    # does not excuse a first step that replaces the weights (pytorch/examples' REINFORCE at Adam lr 1, 100x its rate:
+    # a step of 16x the weights' norm, accepted at seeds 1 and 3, was told only "regularization")
+    ratio_warn = bulk > warn and (not searched or step.overshoot > 1.0 or (not adam and not step.clips)
+                                  or (bulk > crit and rewards_growth(step)))
     turn_warn = not ratio_warn and bulk_turned > SGD_NORMALIZED_WARN and not _full_step_best(step)
     if not (rises or ratio_warn or turn_warn) or (searched and not math.isfinite(loss0)):
         return []
@@ -298,8 +310,7 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
         return []
     ratios = sorted(step.ratios.values()) if step is not None else []
     fast = bool(ratios) and ratios[len(ratios) // 2] >= GROWTH_STEP
-    if step is not None and step.loss_doubled is not None and step.loss1 <= (1 - FIT_DROP) * step.loss0 and \
-            step.loss_doubled <= (1 - GROWTH_REWARD) * step.loss1 and fast:
+    if step is not None and rewards_growth(step) and fast:
         return [Finding(
             cause="regularization", layers=[], severity="warning", confidence=0.6,
             evidence={"weight_decay": 0.0, "loss_after_step": _num(step.loss1),
