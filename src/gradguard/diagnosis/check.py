@@ -22,6 +22,7 @@ from .dropped import dropped_findings
 from .explain import explain
 from .failed_forward import failed_forward_diagnosis
 from .findings import Diagnosis, DiagnosisError, Finding
+from .hops import hop_findings
 from .init_check import init_findings, weight_specs
 from .localise import localise
 from .lookups import one_row_findings
@@ -179,7 +180,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
     findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
-    findings += numeric_findings(probe)
+    findings += numeric_findings(probe) + hop_findings(probe.propagations)
     prop = analyse_propagation(probe)
     measured = prop.measured
     init_found, init_explained = init_findings(probe, prop)

@@ -33,6 +33,10 @@ The model (each arrow: the quantity on the left sets the one on the right)::
   too-large-init finding on the same layers: nothing has grown them yet.
 * Saturated tanh/sigmoid units fed by weights initialised ``SATURATING_INIT`` (3) times their scheme's std or more
   are the init's consequence: the remedy is the init, not another activation.
+* A constant matrix applied several times in series that rescales the signal by decades (an unnormalised graph
+  propagation, :mod:`.hops`) comes before whatever is measured on that signal (``BATCH_MEASURED``).
+* A loss that overflows on finite but huge module outputs is the consequence of a finding that grows the signal
+  (recurrence, init or depth with direction +1).
 * A normalisation that outputs its bias whatever the input (groups of one element, :mod:`.slips`) leaves every
   layer after it without signal: dead activations and gradient decay measured on the batch are its consequences.
 * Weights that training has already moved (the optimizer holds state) are not an initialisation problem: a
@@ -137,6 +141,12 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
     _init_absorbs_saturation(findings)
+    _growth_absorbs_loss_overflow(findings)
+    hops = next((f for f in findings if "propagation_hops" in f.evidence and _strong(f)), None)
+    if hops is not None:  # a propagation that rescales the signal by decades: what is measured on it follows
+        for f in findings:
+            if f is not hops and f.cause in BATCH_MEASURED and _strong(f):
+                _absorb(hops, f, "it is measured on the signal the unnormalised propagation rescales")
     drawn = next((f for f in findings if "drawn_like_weights" in f.evidence and _strong(f)), None)
     if drawn is not None:  # normalisation scales of ~0.02 shrink the signal at every block (normscale.py)
         for f in findings:
@@ -223,6 +233,26 @@ def _init_absorbs_saturation(findings: list[Finding]) -> None:
                 _absorb(big, act, f"the {kind} units saturate because the weights feeding them are initialised "
                                   f"{max(feeding):.3g}x too large")
                 break
+
+
+#: a module output of this RMS or more is huge: squared (MSE) or summed, it overflows float32 (max 3.4e38)
+HUGE_OUTPUT = 1e15
+
+
+def _growth_absorbs_loss_overflow(findings: list[Finding]) -> None:
+    """A loss that overflows on finite but huge module outputs (RMS >= ``HUGE_OUTPUT``) is the consequence of what
+    grew them: a recurrence, an init or a depth finding that says the signal grows (direction +1). fresh35's Koopman
+    auto-encoder with its operator drawn N(0, 3^2): rolled out 29 steps, rho^T = 1e27, its MSE overflows; it was
+    told "the loss function overflows", the recurrence second. A loss that overflows on outputs of a usual scale
+    (a log of 0, a division by 0) stays ``numeric``."""
+    overflow = next((f for f in findings if f.cause == "numeric" and f.evidence.get("model_outputs_finite")
+                     and float(f.evidence.get("largest_output_rms", 0.0)) >= HUGE_OUTPUT), None)
+    if overflow is None:
+        return
+    grew = _pick(findings, ("recurrence", "init", "depth"), 1)
+    if grew is not None:
+        _absorb(grew, overflow, f"the outputs the loss reads reach an RMS of "
+                                f"{float(overflow.evidence['largest_output_rms']):.2g}, grown by it")
 
 
 def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:

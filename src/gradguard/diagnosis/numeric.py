@@ -232,9 +232,10 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
             score=90.0,
         )]
     if not math.isfinite(probe.loss):
+        largest = max((r.out_rms for r in probe.records if math.isfinite(r.out_rms)), default=0.0)
         return [Finding(
             cause="numeric", layers=[], severity="critical", confidence=0.8,
-            evidence={"loss": str(probe.loss), "model_outputs_finite": True},
+            evidence={"loss": str(probe.loss), "model_outputs_finite": True, "largest_output_rms": largest},
             message="Every module's output is finite but the loss is not: the loss function overflows.",
             prescription="Use the numerically stable loss (cross_entropy on logits, BCEWithLogitsLoss).",
             code="loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)",

@@ -38,6 +38,7 @@ from .graph import (
     single_path,
     weight_path_depth,
 )
+from .hops import HopChain, hop_chains
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
@@ -135,6 +136,8 @@ class ProbeResult:
     readers: list[Reader | None] = field(default_factory=list)
     #: regression losses whose prediction a sigmoid/softmax/tanh bounds (:func:`.bounded.bounded_outputs`)
     bounded: list[BoundedOutput] = field(default_factory=list)
+    #: constant matrices applied several times in series (:func:`.hops.hop_chains`)
+    propagations: list[HopChain] = field(default_factory=list)
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
     input_grads: list[torch.Tensor | None] = field(default_factory=list)
     #: storage addresses of the batch's tensors as the model got them (a module input that views one is data)
@@ -476,6 +479,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             watch.outputs.clear()
             regressions = regression_nodes(loss)
             bounded = bounded_outputs(loss, regressions)
+            propagations = hop_chains(loss)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
             fed = feeds_back(recorder.records, recorder.counts)
@@ -525,6 +529,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
+        propagations=propagations,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )

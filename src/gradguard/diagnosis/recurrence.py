@@ -114,6 +114,9 @@ class RecurrentLayer:
     lead: float | None = None
     #: a cell over ``cat(x, h)`` found by its shape (no square recurrent block to take a radius of)
     wide: bool = False
+    #: a module applied to its own output with nothing between its calls (a linear recurrence ``z <- K z``): no
+    #: unit can saturate, so the gradient measured over its calls is the one training sees
+    linear: bool = False
 
     def profile(self, grads: list[float | None]) -> None:
         """Set :attr:`steps`, :attr:`decades` and :attr:`held` from the gradient at each time step or call."""
@@ -193,6 +196,10 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         layer = RecurrentLayer(name, type(user).__name__, gated=any(k.endswith("]") for k in squares))
         layer.radii = {k: spectral_radius(p) for k, p in squares.items()}
         layer.profile(_per_call(probe, name))
+        calls = sorted((r for r in probe.records if r.name == name), key=lambda r: r.call)
+        # every call's output read as it is by the next call (the last one's may go anywhere)
+        layer.linear = len(calls) >= 2 and all(r.activation == "identity" for r in calls[:-1]) and \
+            calls[-1].activation in (None, "identity")
         out.append(layer)
         known.add(name)
     if not out:  # a memory written back through a (32, 16) map next to a square one is that one's business
@@ -299,7 +306,12 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
         cliff = cliff or start
         if dec is None or abs(dec) < warn or slow or cliff:
             if off_band and layer.steps >= 2:
-                # rho^T predicts growth/decay that saturation hides on this batch; it returns as training moves
+                # rho^T predicts growth/decay that saturation hides on this batch; it returns as training moves.
+                # Not a decay through a linear recurrence: no unit saturates there, and the measured gradient over its
+                # calls is the loss's (fresh35's Koopman auto-encoder, its operator at PyTorch's default init: radius
+                # 0.49, rho^29 = 1e-9, the gradient 1.5x over the rollout, whose loss reads every step)
+                if layer.linear and dec is not None and rho < 1.0:
+                    continue
                 predicted = layer.steps * math.log10(rho)
                 evidence["predicted_decades_rho_pow_T"] = round(predicted, 1)
                 found = _finding(layer, "warning", 0.6, evidence, max(abs(dec or 0.0), 1.0))
@@ -409,7 +421,9 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
     elif "predicted_decades_rho_pow_T" in evidence:
         message = (f"{layer.name} ({layer.kind}): recurrent spectral radius {rho:.2f} is far from 1 "
                    f"(rho^T over {layer.steps} steps = 1e{evidence['predicted_decades_rho_pow_T']}); on this batch the "
-                   f"gradient changes {10 ** dec:.3g}x from the last to the first step because the units saturate.")
+                   f"gradient changes {10 ** dec:.3g}x from the last to the first step"
+                   + (" (a linear recurrence: its products grow the signal itself)." if layer.linear else
+                      " because the units saturate."))
     else:
         message = (f"{layer.name} ({layer.kind}): the loss gradient at the first of {layer.steps} time steps is "
                    f"{10 ** dec:.3g}x the one at the last ({'explodes' if exploding else 'vanishes'} over time)"

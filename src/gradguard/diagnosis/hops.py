@@ -1,0 +1,191 @@
+"""A constant matrix applied to the signal several times in series: a graph propagation without its normalisation.
+
+SGC, APPNP, DAGNN and their kin propagate features by a fixed matrix, ``H_{k+1} = A H_k``, ``k`` times with no weight
+layer between the products. Whatever ``A``'s spectral radius ``rho`` does to the signal, ``k`` products do
+``rho^k``: with the symmetric normalisation ``D^-1/2 (A + I) D^-1/2`` or the random walk ``D^-1 A``, ``rho = 1``
+and the scale holds; with the raw adjacency, ``rho`` is about the largest degree and ten hops inflate the signal by
+ten decades of it (fresh35's DAGNN on a raw 0/1 adjacency: a first loss of 2e7 and its sigmoid retainment scores
+saturated, told ``activation``).
+
+Read off the loss's autograd graph: each matrix product whose first operand takes no gradient (a buffer or an input:
+``MmBackward``'s saved ``self``, ``torch.sparse.mm``'s saved ``mat1``) and whose other operand comes from a product
+by the same matrix through ops that do not mix features across a weight (views, element-wise scaling and sums,
+dropout) is one more hop of a chain. ``rho`` is measured by power iteration from a positive vector (the Perron
+vector of a non-negative adjacency); the chain's gain is ``k * log10(rho)`` decades. Gains of
+``HOPS_WARN`` (2) decades or more are a finding (``normalization``; ``HOPS_CRIT`` (4) critical),
+in either direction. One product (GIN's or GraphSAGE's sum aggregation, followed by an MLP and a normalisation) is
+no chain and is never read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from .findings import Finding
+from .graph import graph_nodes
+
+__all__ = ["HOPS_CRIT", "HOPS_WARN", "HopChain", "hop_chains", "hop_findings"]
+
+#: decades of gain over the chain from which it is a finding (warning), and critical
+HOPS_WARN, HOPS_CRIT = 2.0, 4.0
+#: ops a hop's input may pass through from the previous hop's output (no weight layer, no feature mixing)
+_THROUGH = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "CloneBackward", "MulBackward",
+            "DivBackward", "AddBackward", "SubBackward", "NativeDropoutBackward", "ToCopyBackward", "AliasBackward")
+#: the through-ops walked back from one hop's input looking for the previous hop
+_REACH = 6
+#: graph nodes walked looking for products
+_BUDGET = 8192
+#: the largest dense matrix side whose radius is measured (power iteration costs a product per iteration)
+_MAX_SIDE = 8192
+_ITERATIONS = 50
+
+
+@dataclass(frozen=True)
+class HopChain:
+    """A constant ``rows x cols`` matrix applied ``hops`` times in series; its spectral radius ``radius``."""
+
+    hops: int
+    rows: int
+    cols: int
+    radius: float
+    sparse: bool
+
+    @property
+    def decades(self) -> float:
+        return self.hops * math.log10(self.radius) if self.radius > 0 else -math.inf
+
+
+def _name(node: Any) -> str:
+    return type(node).__name__.rstrip("0123456789")
+
+
+def _constant_operand(node: Any) -> torch.Tensor | None:
+    """The constant first operand of a matrix product node (a square matrix that takes no gradient), else None."""
+    name = _name(node)
+    if name == "MmBackward":
+        first = node.next_functions[0][0] if node.next_functions else None
+        if first is not None:
+            return None  # the first operand takes a gradient: a weight or the signal, not a propagation matrix
+        mat = getattr(node, "_saved_self", None)
+    elif name == "SparseAddmmBackward":
+        mat = getattr(node, "_saved_mat1", None)
+    else:
+        return None
+    if not isinstance(mat, torch.Tensor) or mat.dim() != 2 or mat.shape[0] != mat.shape[1] or mat.shape[0] < 2:
+        return None
+    return mat
+
+
+def _key(mat: torch.Tensor) -> tuple[int, tuple[int, ...]]:
+    if mat.is_sparse:
+        return mat._values().data_ptr(), tuple(mat.shape)
+    return mat.data_ptr(), tuple(mat.shape)
+
+
+def _signal_input(node: Any) -> Any:
+    """The graph node that produced the product's second operand (the signal)."""
+    fns = [f for f, _ in node.next_functions]
+    return fns[-1] if fns else None
+
+
+def _previous_hop(node: Any, key: tuple[int, tuple[int, ...]]) -> Any:
+    """The product by the same matrix that the signal of ``node`` comes from, through ``_THROUGH`` ops, or None."""
+    todo = [(_signal_input(node), 0)]
+    seen: set[int] = set()
+    while todo:
+        cur, depth = todo.pop()
+        if cur is None or id(cur) in seen or depth > _REACH:
+            continue
+        seen.add(id(cur))
+        mat = _constant_operand(cur)
+        if mat is not None and _key(mat) == key:
+            return cur
+        if _name(cur) in _THROUGH:
+            todo += [(f, depth + 1) for f, _ in cur.next_functions if f is not None]
+    return None
+
+
+def _radius(mat: torch.Tensor) -> float:
+    """The spectral radius by power iteration from a positive vector (growth per product once settled)."""
+    if not mat.is_sparse and mat.shape[0] > _MAX_SIDE:
+        return math.nan
+    with torch.no_grad():
+        m = mat.detach().double() if not mat.is_sparse else mat.detach().double().coalesce()
+        v = torch.ones(m.shape[0], 1, dtype=torch.float64, device=m.device)
+        v = v + 0.01 * torch.arange(m.shape[0], dtype=torch.float64, device=m.device)[:, None] / m.shape[0]
+        rate = math.nan
+        for _ in range(_ITERATIONS):
+            w = torch.sparse.mm(m, v) if m.is_sparse else m @ v
+            norm, prev = float(w.norm()), float(v.norm())
+            if not (math.isfinite(norm) and norm > 0 and prev > 0):
+                return rate if math.isfinite(rate) else 0.0
+            rate = norm / prev
+            v = w / norm
+    return rate
+
+
+def hop_chains(loss: torch.Tensor) -> list[HopChain]:
+    """Every constant square matrix that ``loss``'s graph applies at least twice in series, longest chain each."""
+    hops: dict[tuple[int, tuple[int, ...]], int] = {}
+    mats: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
+    memo: dict[int, int] = {}
+
+    def length(node: Any, key: tuple[int, tuple[int, ...]]) -> int:
+        chain, cur = [], node
+        while cur is not None and id(cur) not in memo:
+            chain.append(cur)
+            cur = _previous_hop(cur, key)
+        n = memo.get(id(cur), 0) if cur is not None else 0
+        for c in reversed(chain):
+            n += 1
+            memo[id(c)] = n
+        return memo[id(node)]
+
+    for node in graph_nodes(loss, _BUDGET):
+        mat = _constant_operand(node)
+        if mat is None:
+            continue
+        key = _key(mat)
+        mats[key] = mat
+        hops[key] = max(hops.get(key, 0), length(node, key))
+    out = []
+    for key, k in hops.items():
+        if k >= 2:
+            mat = mats[key]
+            out.append(HopChain(hops=k, rows=mat.shape[0], cols=mat.shape[1], radius=_radius(mat),
+                                   sparse=mat.is_sparse))
+    return out
+
+
+def hop_findings(chains: list[HopChain]) -> list[Finding]:
+    """``normalization`` for the chain of the largest gain in size, when it is ``HOPS_WARN`` decades or more."""
+    read = [c for c in chains if math.isfinite(c.radius) and c.radius > 0]
+    if not read:
+        return []
+    worst = max(read, key=lambda c: abs(c.decades))
+    gain = worst.decades
+    if abs(gain) < HOPS_WARN:
+        return []
+    grows = gain > 0
+    return [Finding(
+        cause="normalization", layers=[], severity="critical" if abs(gain) >= HOPS_CRIT else "warning",
+        confidence=0.8,
+        evidence={"propagation_hops": worst.hops, "matrix": f"{worst.rows}x{worst.cols}"
+                  + (" sparse" if worst.sparse else ""), "spectral_radius": round(worst.radius, 4),
+                  "gain_decades": round(gain, 2), "expected": "spectral radius 1 (a normalised propagation)",
+                  "direction": 1 if grows else -1},
+        message=(f"A constant {worst.rows}x{worst.cols} matrix (a graph propagation) is applied {worst.hops} times "
+                 f"in series with no weight layer between; its spectral radius is {worst.radius:.3g}, so the "
+                 f"propagation {'inflates' if grows else 'shrinks'} the signal by {abs(gain):.1f} decades: the "
+                 "matrix is not normalised."),
+        prescription=("Normalise the propagation matrix: the symmetric D^-1/2 (A + I) D^-1/2 (GCN, SGC, APPNP, "
+                      "DAGNN) or the random walk D^-1 A, with D the degrees of A + I (clamp zero degrees)."),
+        code=("a = adj + torch.eye(adj.shape[0])\n"
+              "d = a.sum(1).clamp_min(1).pow(-0.5)\n"
+              "adj = d[:, None] * a * d[None, :]  # spectral radius 1"),
+        score=abs(gain),
+    )]
