@@ -310,7 +310,7 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
         return []
     ratios = sorted(step.ratios.values()) if step is not None else []
     fast = bool(ratios) and ratios[len(ratios) // 2] >= GROWTH_STEP
-    if step is not None and rewards_growth(step) and fast:
+    if step is not None and step.loss_doubled is not None and rewards_growth(step) and fast:
         return [Finding(
             cause="regularization", layers=[], severity="warning", confidence=0.6,
             evidence={"weight_decay": 0.0, "loss_after_step": _num(step.loss1),
