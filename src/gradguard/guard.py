@@ -46,7 +46,7 @@ from .mitigation.actuator import Actuator, Outcome
 from .mitigation.early_hold import hold_before_first_step
 from .mitigation.rollback import find_store
 from .objective import ObjectiveWatch
-from .policy import Policy, bind_optimizer, resolve_policy
+from .policy import Policy, bind_optimizer, resolve_policy, unread_loss
 from .rng import capture_rng_state
 from .stats import StatsCollector, StepStats, UpdateStats
 
@@ -118,6 +118,12 @@ class Guard(GuardRecovery):
             then one norm per gradient, as ``clip_grad_norm_``'s. Every step is measured when the policy or a
             detector reads these at every step (``clip_by_value``, ``clip_unitwise``, one not from gradguard,
             or one whose ``needs_full_stats`` is True).
+        loss_is_progress: whether a lower loss means a better model (default None: assumed, unless the guard finds
+            the loss judged by parameters another optimizer steps, a GAN's or an actor's, or summing an episode's
+            terms). ``False`` for a loss that is not a progress measure (PPO's and A2C's policy-plus-value loss,
+            whose value term grows with the returns as the agent improves; a GAN's): loss spikes, divergence and
+            the loss-reading stall modes are not reported, and the ``safe`` policy's adaptive clipper only clips
+            norms 10x the typical one. ``True``: the loss is read as progress whatever the guard finds.
 
     Raises:
         ConfigError: a setting has a value that is not accepted; nothing of the model or optimizer is changed.
@@ -145,6 +151,7 @@ class Guard(GuardRecovery):
         max_consecutive_skips: int = 10,
         sync: str = "blocking",
         sample_every: int = 10,
+        loss_is_progress: bool | None = None,
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -158,12 +165,16 @@ class Guard(GuardRecovery):
         check_int("max_consecutive_skips", max_consecutive_skips, 1)
         check_int("sample_every", sample_every, 1)
         check_sync(sync)
+        if loss_is_progress is not None and not isinstance(loss_is_progress, bool):
+            raise ConfigError("loss_is_progress", loss_is_progress, "True, False or None (found by the guard)")
         self.policy: Policy = resolve_policy(policy)
         self._by_hand = optimizer is None  # see gradguard.handwritten
         if optimizer is None:
             optimizer = without_optimizer(model, self.policy, scaler, scheduler, given=policy)
         if not self._by_hand:
             bind_optimizer(self.policy, optimizer)  # members that judge by the optimizer's kind (see ClipAdaptive)
+        if loss_is_progress is False:
+            unread_loss(self.policy)  # before the early hold judges the run: a game's rates are not held
         self.inventory: ParamInventory = build_inventory(model, optimizer)
         self.layer_names = self.inventory.layer_names()
         self.detectors: list[Detector] = (default_detectors(self.inventory.num_layers) if detectors is None
@@ -199,6 +210,8 @@ class Guard(GuardRecovery):
         self._step = 0
         self._terms_read = False  # the loss's summed terms handed to the detectors (gradguard.reduction)
         self._objective = ObjectiveWatch.of(model, optimizer)  # a loss judged elsewhere (gradguard.objective)
+        if loss_is_progress is not None:
+            self._objective.declare(loss_is_progress)
         self._clear_watch = ClearWatch(list(self.inventory.params))  # a forgotten zero_grad (gradguard.cleared)
         self._buffers = BufferKeeper(model)  # finite copies of BatchNorm's running stats... (gradguard.buffers)
         self._closed = False

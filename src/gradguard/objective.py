@@ -52,7 +52,7 @@ __all__ = ["LOSS_KINDS", "LOSS_STALL_MODES", "ObjectiveWatch", "outside_leaves"]
 #: event kinds read off the loss's history alone
 LOSS_KINDS: tuple[str, ...] = ("loss_spike", "divergence")
 #: the ``stall`` modes read off the loss (``weights_shrink`` and ``tiny_steps`` read the weights and stay)
-LOSS_STALL_MODES: tuple[str, ...] = ("never_improved", "frozen", "at_chance", "plateau", "not_learning")
+LOSS_STALL_MODES: tuple[str, ...] = ("never_improved", "frozen", "at_chance", "plateau", "not_learning", "tiny_steps")
 #: graph nodes visited at most when looking for parameters outside the guarded model (once a run)
 MAX_NODES = 200_000
 #: outside parameters whose version counters are compared from step to step (the first ones found)
@@ -111,6 +111,8 @@ class ObjectiveWatch:
         self.first_terms: int | None = None
         self._counts: dict[int, int] = {}
         self._varies = False
+        #: the user's word on the loss (Guard's ``loss_is_progress``), None when the watch finds it
+        self.declared: bool | None = None
 
     @classmethod
     def of(cls, model: nn.Module, optimizer: Any) -> ObjectiveWatch:
@@ -133,10 +135,11 @@ class ObjectiveWatch:
             return
         if not self._read:
             self._read = True
-            self._outside = [weakref.ref(t) for t in outside_leaves(loss, self._own)[:WATCHED]]
+            self._outside = ([] if self.declared else
+                             [weakref.ref(t) for t in outside_leaves(loss, self._own)[:WATCHED]])
             self.first_terms = summed_terms(loss)
             self._counts[step] = self.first_terms
-            if self.first_terms > 1:
+            if self.first_terms > 1 and not self.declared:  # declared progress: no episode to look for
                 self._count_forwards()
         else:
             if self.first_terms is not None and self.first_terms > 1:
@@ -184,6 +187,14 @@ class ObjectiveWatch:
                 "level follows the episode and the policy, not progress, so loss spikes, divergence and loss stalls "
                 "are not reported for this guard; gradient, weight and non-finite checks go on.",
                 RuntimeWarning, stacklevel=6)
+
+    def declare(self, progress: bool) -> None:
+        """The user's word (``Guard(loss_is_progress=...)``): False, the loss is not a progress measure (its loss
+        events are left out from the first step); True, it is, whatever the watch would find (nothing is watched)."""
+        self.declared = progress
+        if not progress:
+            self._read = True  # nothing left to find: the outside leaves and the summed terms are not read
+            self.judged_elsewhere = True
 
     def close(self) -> None:
         """Remove the forward counter from the model (idempotent)."""

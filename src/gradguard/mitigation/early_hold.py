@@ -141,6 +141,8 @@ class HoldEarlySteps:
         stepped five times per generator step); PyTorch-GAN's WGAN-GP at 100x its rate, seed 0, moment distance:
         held 1.23, not held 0.41, plain 0.35."""
         self._judged = True
+        if self._pending is not None:  # told before the first step (Guard(loss_is_progress=False)): never held
+            self._pending, self.scale = None, 1.0
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         """Put the rate back after the step ``steps - 1`` (so the step ``steps`` runs at the user's rate), or at
