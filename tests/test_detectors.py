@@ -132,6 +132,23 @@ def test_explode_early_rule_lets_a_run_leave_its_zero_init() -> None:
     assert fresh.first_losses == [4.0, 4.0, 4.0] and len(fresh.first_log_ratios) == 3
 
 
+def test_explode_early_rule_under_adam_needs_the_loss_to_rise() -> None:
+    """Under a normalising optimizer a gradient growing x28 in two steps from a tiny init while the loss sits flat at
+    chance (fresh35's STAMP at N(0, 0.002)) is no explosion; the same growth with the loss up 5% is."""
+    import torch
+
+    def run(losses: list[float]) -> list:
+        det = ExplodeDetector(L, ratio_ceiling=None)
+        det.set_optimizer(torch.optim.Adam([torch.zeros(1, requires_grad=True)]))
+        out = []
+        for s, f in enumerate([1.0, 12.0, 28.0, 60.0]):
+            out += [e for e in det(make(s, np.ones(L) * f * 1e-6, loss=losses[s]), NAMES) if e.severity != "info"]
+        return out
+
+    assert run([4.159, 4.159, 4.1591, 4.159]) == []
+    assert [e.evidence["rules"] for e in run([4.159, 4.3, 4.4, 4.6])] == [["early"]]
+
+
 def test_explode_ratio_ceiling_leaves_out_zero_initialised_layers() -> None:
     """A zero (or 1e-7-scale) token's gradient has no weight to be compared with: ||g|| / ||w|| = 3e3 from it alone
     is not an explosion, while the same gradient on a layer with weights is (ratio_ceiling 100)."""

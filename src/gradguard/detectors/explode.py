@@ -12,6 +12,9 @@ from ..stats import StepStats
 from ._checks import at_least, at_least_zero, optional_positive, positive
 from ._history import LogEMA
 
+#: under a normalising optimizer, the early rule needs the loss this fraction above its first steps' level
+EARLY_RISE = 0.01
+
 
 class ExplodeDetector:
     r"""Raises ``explode`` the step a gradient norm leaves its own history.
@@ -41,9 +44,12 @@ class ExplodeDetector:
       ``persistent_steps`` consecutive steps.
 
     With an optimizer that normalises its step (Adam and its family, RMSprop, Adagrad, Lion...: the guard says so
-    through :meth:`set_optimizer`), a gradient's size is not its step's: the early rule also needs the loss at or
-    above its first-steps level (a NeRF's density gradient grows x100 from its near-zero start in five steps while
-    the loss falls; a run that blows up raises its loss). The ratio ceiling stays for every optimizer: tried off
+    through :meth:`set_optimizer`), a gradient's size is not its step's: the early rule also needs the loss
+    ``EARLY_RISE`` (1%) above its first-steps level (a NeRF's density gradient grows x100 from its near-zero start in
+    five steps while the loss falls; fresh35's STAMP at its N(0, 0.002) init, x28 in two steps with the loss flat at
+    chance; a run that blows up raises its loss). Needing the rise rather than "not below" moved no broken run's
+    first warning of the judgment corpus (all 37 halves, seeds 0/1, 25 monitored steps; only STAMP's alarm went).
+    The ratio ceiling stays for every optimizer: tried off
     under Adam (a PINN's PDE residual sits at ||g|| / ||w|| ~100-200 while it learns), it cost the in-time event
     of 12 broken runs (8 cases x seeds 0/1) of the judgment corpus (inputs x1000, uniform(0, 1) inits, recurrent
     std 1 under Adam), whose only early sign it is. Under such an optimizer it only waits while the ratio *grew*
@@ -140,7 +146,7 @@ class ExplodeDetector:
         elif not ready and self.early_ratio is not None and self.first_log_norms and stats.grad_norm > 0:
             level = sum(self.first_log_norms) / len(self.first_log_norms)
             if (math.log(stats.grad_norm) - level > math.log(self.early_ratio) and not self._leaving_zero(stats)
-                    and not (self.normalized and self._loss_falling(stats))):
+                    and not (self.normalized and self._loss_not_rising(stats))):
                 rules.append("early")
         if self.ceiling is not None and stats.grad_norm > self.ceiling:
             rules.append("ceiling")
@@ -221,6 +227,14 @@ class ExplodeDetector:
         if not self.first_losses or stats.loss is None or not math.isfinite(stats.loss):
             return False
         return stats.loss < sum(self.first_losses) / len(self.first_losses)
+
+    def _loss_not_rising(self, stats: StepStats) -> bool:
+        """The early rule's test under a normalising optimizer: the loss is not ``EARLY_RISE`` above its first steps'
+        level (False when either is unknown; see the class docstring)."""
+        if not self.first_losses or stats.loss is None or not math.isfinite(stats.loss):
+            return False
+        level = sum(self.first_losses) / len(self.first_losses)
+        return stats.loss <= level + EARLY_RISE * abs(level)
 
     def _grew_into_ceiling(self, stats: StepStats) -> bool:
         """Under a normalising optimizer, the ratio grew into the ceiling from a tenth of it or less while the loss
