@@ -90,3 +90,27 @@ def test_one_product_per_layer_with_weights_between_is_no_chain() -> None:
     torch.manual_seed(0)
     model = _GCN(a + torch.eye(a.shape[0]))  # GIN-like sum aggregation: raw, but one product per layer
     assert hop_chains(nn.functional.cross_entropy(model(x), y)) == []
+
+
+class _DropHops(_SGC):
+    """SGC on the normalised adjacency with dropout also inside every hop (p = 0.8 at each of 8 hops)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.lin(x)
+        for _ in range(self.k):
+            h = self.adj @ nn.functional.dropout(h, 0.8, self.training)
+        return h
+
+
+def test_dropout_inside_every_hop_compounds_and_is_named_regularization() -> None:
+    a, x, y = _graph()
+    torch.manual_seed(0)
+    model = _DropHops(_normalised(a))
+    chains = hop_chains(nn.functional.cross_entropy(model(x), y))
+    assert len(chains) == 1 and chains[0].dropout_hops == 7  # the first hop's dropout precedes no earlier hop
+    assert chains[0].dropout_decades == pytest.approx(7 * math.log10(5.0), rel=1e-3)
+    d = _check(model, x, y)
+    assert d.top is not None and d.top.cause == "regularization" and d.top.severity == "critical", d.top
+    assert d.top.evidence["hops_behind_dropout"] == 7
+    model.eval()  # in evaluation mode no mask is drawn: nothing to say
+    assert hop_chains(nn.functional.cross_entropy(model(x), y))[0].dropout_hops == 0

@@ -42,6 +42,8 @@ _BUDGET = 8192
 #: the largest dense matrix side whose radius is measured (power iteration costs a product per iteration)
 _MAX_SIDE = 8192
 _ITERATIONS = 50
+#: elements of a product's constant operand read to tell a dropout mask (zeros and one value above 1)
+_MASK_SAMPLE = 4096
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class HopChain:
     cols: int
     radius: float
     sparse: bool
+    #: decades of second moment that the dropout masks between the hops add (``log10(1 / (1 - p))`` each)
+    dropout_decades: float = 0.0
+    #: hops whose input went through a dropout mask
+    dropout_hops: int = 0
 
     @property
     def decades(self) -> float:
@@ -92,21 +98,53 @@ def _signal_input(node: Any) -> Any:
     return fns[-1] if fns else None
 
 
-def _previous_hop(node: Any, key: tuple[int, tuple[int, ...]]) -> Any:
-    """The product by the same matrix that the signal of ``node`` comes from, through ``_THROUGH`` ops, or None."""
-    todo = [(_signal_input(node), 0)]
+def _dropout_scale(node: Any) -> float:
+    """The ``1 / (1 - p)`` of a dropout node (a product by a mask of zeros and one value above 1, as dropout runs on
+    the CPU, or a fused dropout), else 1."""
+    name = _name(node)
+    if name in ("NativeDropoutBackward", "FusedDropoutBackward"):
+        p = getattr(node, "_saved_p", None)
+        if isinstance(p, float) and 0 < p < 1:
+            return 1.0 / (1.0 - p)
+        scale = getattr(node, "_saved_scale", None)
+        return float(scale) if isinstance(scale, float) and scale > 1 else 1.0
+    if name != "MulBackward":
+        return 1.0
+    for attr in ("_saved_other", "_saved_self"):
+        try:
+            t = getattr(node, attr, None)
+        except RuntimeError:  # a saved tensor freed by an earlier backward
+            continue
+        if not isinstance(t, torch.Tensor) or t.requires_grad or not t.is_floating_point() or t.numel() < 8:
+            continue
+        with torch.no_grad():
+            x = t.detach().reshape(-1)[:_MASK_SAMPLE]
+            live = x[x != 0]
+            if live.numel() == 0 or live.numel() == x.numel():
+                continue
+            s = float(live[0])
+            if s > 1.0 and bool((live == s).all()):
+                return s
+    return 1.0
+
+
+def _previous_hop(node: Any, key: tuple[int, tuple[int, ...]]) -> tuple[Any, float]:
+    """The product by the same matrix that the signal of ``node`` comes from, through ``_THROUGH`` ops, or None, and
+    the decades of second moment the dropout masks on the way add (``log10(1 / (1 - p))`` each)."""
+    todo = [(_signal_input(node), 0, 0.0)]
     seen: set[int] = set()
     while todo:
-        cur, depth = todo.pop()
+        cur, depth, noise = todo.pop()
         if cur is None or id(cur) in seen or depth > _REACH:
             continue
         seen.add(id(cur))
         mat = _constant_operand(cur)
         if mat is not None and _key(mat) == key:
-            return cur
+            return cur, noise
         if _name(cur) in _THROUGH:
-            todo += [(f, depth + 1) for f, _ in cur.next_functions if f is not None]
-    return None
+            noise += math.log10(_dropout_scale(cur))
+            todo += [(f, depth + 1, noise) for f, _ in cur.next_functions if f is not None]
+    return None, 0.0
 
 
 def _radius(mat: torch.Tensor) -> float:
@@ -130,19 +168,21 @@ def _radius(mat: torch.Tensor) -> float:
 
 def hop_chains(loss: torch.Tensor) -> list[HopChain]:
     """Every constant square matrix that ``loss``'s graph applies at least twice in series, longest chain each."""
-    hops: dict[tuple[int, tuple[int, ...]], int] = {}
+    hops: dict[tuple[int, tuple[int, ...]], tuple[int, float, int]] = {}
     mats: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
-    memo: dict[int, int] = {}
+    memo: dict[int, tuple[int, float, int]] = {}  # by node: hops so far, dropout decades, hops behind a dropout
 
-    def length(node: Any, key: tuple[int, tuple[int, ...]]) -> int:
-        chain, cur = [], node
+    def length(node: Any, key: tuple[int, tuple[int, ...]]) -> tuple[int, float, int]:
+        chain: list[tuple[Any, float]] = []
+        cur: Any = node
         while cur is not None and id(cur) not in memo:
-            chain.append(cur)
-            cur = _previous_hop(cur, key)
-        n = memo.get(id(cur), 0) if cur is not None else 0
-        for c in reversed(chain):
-            n += 1
-            memo[id(c)] = n
+            prev, noise = _previous_hop(cur, key)
+            chain.append((cur, noise))
+            cur = prev
+        n, noise_sum, dropped = memo.get(id(cur), (0, 0.0, 0)) if cur is not None else (0, 0.0, 0)
+        for c, noise in reversed(chain):
+            n, noise_sum, dropped = n + 1, noise_sum + noise, dropped + (noise > 0)
+            memo[id(c)] = (n, noise_sum, dropped)
         return memo[id(node)]
 
     for node in graph_nodes(loss, _BUDGET):
@@ -151,18 +191,49 @@ def hop_chains(loss: torch.Tensor) -> list[HopChain]:
             continue
         key = _key(mat)
         mats[key] = mat
-        hops[key] = max(hops.get(key, 0), length(node, key))
+        hops[key] = max(hops.get(key, (0, 0.0, 0)), length(node, key))
     out = []
-    for key, k in hops.items():
+    for key, (k, noise, dropped) in hops.items():
         if k >= 2:
             mat = mats[key]
             out.append(HopChain(hops=k, rows=mat.shape[0], cols=mat.shape[1], radius=_radius(mat),
-                                   sparse=mat.is_sparse))
+                                sparse=mat.is_sparse, dropout_decades=noise, dropout_hops=dropped))
     return out
 
 
 def hop_findings(chains: list[HopChain]) -> list[Finding]:
-    """``normalization`` for the chain of the largest gain in size, when it is ``HOPS_WARN`` decades or more."""
+    """``normalization`` for the chain of the largest gain in size, when it is ``HOPS_WARN`` decades or more, and
+    ``regularization`` for dropout masks inside a chain that compound by ``HOPS_WARN`` decades or more."""
+    return _gain_findings(chains) + _dropout_findings(chains)
+
+
+def _dropout_findings(chains: list[HopChain]) -> list[Finding]:
+    """Dropout between the hops: in series its masks compound (an entry survives them all with probability
+    ``prod(1 - p)`` and is then scaled by ``prod(1 / (1 - p))``), so the propagated signal's second moment grows by
+    ``sum(log10(1 / (1 - p)))`` decades and the output is mostly mask noise (fresh35's DAGNN with its dropout 0.8
+    also inside each of its 10 hops: 6.3 decades, 3.66 -> 1.40 where the model learns 1.95 -> 0.36)."""
+    noisy = [c for c in chains if c.dropout_hops >= 2 and c.dropout_decades >= HOPS_WARN]
+    if not noisy:
+        return []
+    worst = max(noisy, key=lambda c: c.dropout_decades)
+    keep = 10 ** -worst.dropout_decades
+    return [Finding(
+        cause="regularization", layers=[], severity="critical" if worst.dropout_decades >= HOPS_CRIT else "warning",
+        confidence=0.7,
+        evidence={"propagation_hops": worst.hops, "hops_behind_dropout": worst.dropout_hops,
+                  "dropout_decades": round(worst.dropout_decades, 2), "expected": "dropout outside the propagation"},
+        message=(f"Dropout is applied inside {worst.dropout_hops} of the {worst.hops} hops of a propagation by a "
+                 f"constant {worst.rows}x{worst.cols} matrix: in series the masks compound, an entry survives them "
+                 f"all with probability about {keep:.2g} and is then scaled up by {1 / keep:.3g}, so the "
+                 "propagated signal is mostly dropout noise."),
+        prescription=("Apply dropout to the features before the propagation (and to the MLP's hidden layer), not "
+                      "inside every hop, as SGC, APPNP and DAGNN do; or lower its p."),
+        code="h = F.dropout(h, p, self.training)  # once, before the loop\nfor _ in range(k):\n    h = adj @ h",
+        score=worst.dropout_decades,
+    )]
+
+
+def _gain_findings(chains: list[HopChain]) -> list[Finding]:
     read = [c for c in chains if math.isfinite(c.radius) and c.radius > 0]
     if not read:
         return []
