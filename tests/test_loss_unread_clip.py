@@ -61,3 +61,34 @@ def test_a_far_outlier_is_still_clipped_or_skipped():
     quiet, _ = _gan()
     with_outlier, _ = _gan(outlier_at=150)
     assert with_outlier == quiet + 1
+
+
+def test_under_adam_a_judged_loss_is_never_clipped_adaptively():
+    """A normalised step is not bounded by a clip, so with the loss unread a lasting climb of the norm (x270 over 40
+    steps) is not clipped adaptively: the safety net clipped every step from the climb's 16th to the run's end
+    (PyTorch-GAN's WGAN-GP at lr x100 stayed unstable behind it, its critic clipped on ~250 of 300 steps)."""
+    torch.manual_seed(0)
+    gen = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 4))
+    judge = nn.Linear(4, 1)
+    g_opt, j_opt = torch.optim.Adam(gen.parameters(), lr=1e-3), torch.optim.SGD(judge.parameters(), lr=0.05)
+    guard = gradguard.Guard(gen, g_opt)
+    z = torch.randn(32, 4)
+    reasons = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for step in range(200):
+            g_opt.zero_grad()
+            loss = -judge(gen(z)).mean()
+            loss.backward()
+            # a swing of the game: the norm climbs x1.15 a step from step 60 to 100 (x270), then stays there
+            ramp = 1.15 ** min(max(step - 60, 0), 40)
+            for p in gen.parameters():
+                p.grad.mul_(ramp)
+            rep = guard.step(loss)
+            reasons.append(rep.reason)
+            j_opt.zero_grad()
+            judge(gen(z).detach()).mean().backward()
+            j_opt.step()
+        guard.close()
+    assert guard._objective.judged_elsewhere
+    assert "clip_adaptive" not in reasons and all(r is None for r in reasons)
