@@ -96,6 +96,17 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
                and prop.backward * prop.forward < 0 and abs(prop.forward) >= OPPOSED_DECADES)
     if opposed:
         severity = "info"
+    # the chain in call order is not one path when its weight layers stand side by side: the longest series path
+    # holds at most half of them (an actor and a critic, TD3's twin Q towers, experts): its first-to-last gain then
+    # compares separate towers, unless the signal drifts with it (each tower compounds: fresh27's FinalMLP, two
+    # streams drawn N(0, 1) by an init loop, 4.4 decades back and 4.5 forward). cleanrl's PPO at rewards x100: the
+    # critic's gradient 4.8 decades above the actor's, the signal's scale held (0.1), read as "across 6 weight layers
+    # ... no normalisation layer", critical
+    series = probe.weight_path_depth
+    apart = (series is not None and 2 * series <= n and prop.backward is not None
+             and abs(prop.forward or 0.0) < 0.5 * abs(prop.backward))
+    if apart:
+        severity = "info"
     way = "grows" if (prop.backward or 0.0) > 0 else "shrinks"
     evidence = {
         "weight_layers": n,
@@ -109,6 +120,7 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
         "residual_decades": round(residual, 2),
         **({"signal_drifts_the_other_way": True} if opposed else {}),
         **({"short_stack": SHORT_STACK} if short and not opposed else {}),
+        **({"longest_series_path": series} if apart else {}),
     }
     if cause == "normalization":
         prescription = ("Add normalisation between the layers (BatchNorm1d/2d after each Linear/Conv for batch "
@@ -138,6 +150,9 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
                                                    "normalization" else ".")
             + (" The signal drifts the other way, so this is not a compounding of layer gains (a normalisation or "
                "a scalar multiplier rescales the gradient); left as information." if opposed else "")
+            + (f" These layers stand side by side (the longest series path holds {series} of them: towers, heads or "
+               "experts), so the figure compares separate paths; left as information." if apart and not opposed
+               else "")
         ),
         prescription=prescription,
         code=code,
