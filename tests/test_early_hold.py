@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 import gradguard
+from _gan import gan_round
 from gradguard.errors import ConfigError
 from gradguard.mitigation.early_hold import HoldEarlySteps, median_step_share
 from gradguard.policy import Chain, safe
@@ -150,13 +151,7 @@ def _held_generator(watch_judge: bool, sync: str = "blocking") -> list[float]:
         warnings.simplefilter("ignore")
         for _ in range(30):
             lrs.append(float(g_opt.param_groups[0]["lr"]))
-            g_opt.zero_grad()
-            loss = -judge(gen(z)).mean()
-            loss.backward()
-            guard.step(loss)
-            j_opt.zero_grad()
-            judge(gen(z).detach()).mean().backward()
-            j_opt.step()
+            gan_round(gen, judge, g_opt, j_opt, guard, z)
         guard.close()
     return lrs
 

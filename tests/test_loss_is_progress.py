@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 import gradguard
+from _gan import gan_round
 from gradguard.errors import ConfigError
 from gradguard.mitigation.adaptive import ClipAdaptive
 from gradguard.mitigation.early_hold import HoldEarlySteps
@@ -87,13 +88,7 @@ def test_declared_progress_keeps_a_judged_loss_read() -> None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for _ in range(5):
-                g_opt.zero_grad()
-                loss = -judge(gen(z)).mean()
-                loss.backward()
-                guard.step(loss)
-                j_opt.zero_grad()
-                judge(gen(z).detach()).mean().backward()
-                j_opt.step()
+                gan_round(gen, judge, g_opt, j_opt, guard, z)
         guard.close()
         assert guard._objective.judged_elsewhere is judged
         assert any("moving judge" in str(w.message) for w in caught) is judged
