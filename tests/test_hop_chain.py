@@ -114,3 +114,11 @@ def test_dropout_inside_every_hop_compounds_and_is_named_regularization() -> Non
     assert d.top.evidence["hops_behind_dropout"] == 7
     model.eval()  # in evaluation mode no mask is drawn: nothing to say
     assert hop_chains(nn.functional.cross_entropy(model(x), y))[0].dropout_hops == 0
+
+
+def test_a_graph_whose_saved_tensors_were_freed_reads_no_chain() -> None:
+    a, x, y = _graph()
+    torch.manual_seed(0)
+    loss = nn.functional.cross_entropy(_SGC(a)(x), y)
+    loss.backward()  # frees the saved adjacency: nothing to read, nothing raised
+    assert hop_chains(loss) == []

@@ -72,14 +72,17 @@ def _name(node: Any) -> str:
 def _constant_operand(node: Any) -> torch.Tensor | None:
     """The constant first operand of a matrix product node (a square matrix that takes no gradient), else None."""
     name = _name(node)
-    if name == "MmBackward":
-        first = node.next_functions[0][0] if node.next_functions else None
-        if first is not None:
-            return None  # the first operand takes a gradient: a weight or the signal, not a propagation matrix
-        mat = getattr(node, "_saved_self", None)
-    elif name == "SparseAddmmBackward":
-        mat = getattr(node, "_saved_mat1", None)
-    else:
+    try:
+        if name == "MmBackward":
+            first = node.next_functions[0][0] if node.next_functions else None
+            if first is not None:
+                return None  # the first operand takes a gradient: a weight or the signal, not a propagation matrix
+            mat = getattr(node, "_saved_self", None)
+        elif name == "SparseAddmmBackward":
+            mat = getattr(node, "_saved_mat1", None)
+        else:
+            return None
+    except RuntimeError:  # its saved tensors were freed by a backward already
         return None
     if not isinstance(mat, torch.Tensor) or mat.dim() != 2 or mat.shape[0] != mat.shape[1] or mat.shape[0] < 2:
         return None
