@@ -68,7 +68,8 @@ Closure = Callable[[nn.Module], Any]
 def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
           optimizer: torch.optim.Optimizer | None = None, *, closure: Closure | None = None,
           scheduler: Any = None, max_grad_norm: float | None = None, steps_done: int | None = None,
-          confirm_steps: int | None = None, scheduler_interval: str | None = None) -> Diagnosis:
+          confirm_steps: int | None = None, scheduler_interval: str | None = None,
+          loss_is_progress: bool = True) -> Diagnosis:
     """Diagnose the causes of exploding/vanishing gradients before (or during) training, on one real batch.
 
     Cost: one forward and one backward pass; with ``optimizer``, one optimizer step on a copy and 2 to 7
@@ -111,6 +112,10 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
             (default: not known). A schedule that falls to 1e-3 of its peak within 100 calls is a fault only when
             called per step (a per-epoch decay stepped every batch): critical with ``"step"``, information with
             None, nothing with ``"epoch"``.
+        loss_is_progress: whether a lower loss means a better model (default True). ``False`` (an RL policy-plus-
+            value loss, a GAN's: as ``Guard(loss_is_progress=False)``) turns the confirmation off, whose short runs
+            compare losses (cleanrl's PPO agent at N(0, 1): its init finding was "not confirmed" by 12 steps that
+            ended at a higher loss, and the run was told healthy; without it, ``init``).
 
     Returns:
         A :class:`Diagnosis` with findings ranked by how much of the measured trouble they explain.
@@ -120,7 +125,7 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
             parameters, model or loss failing on the batch (unless on a NaN/Inf the forward made: that is then
             the diagnosis, see :mod:`.failed_forward`), non-scalar loss.
         ConfigError: ``confirm_steps`` is not None or an int >= 0; ``scheduler_interval`` is not "step", "epoch"
-            or None.
+            or None; ``loss_is_progress`` is not a bool.
 
     Example::
 
@@ -136,9 +141,13 @@ def check(model: nn.Module, batch: Any = None, loss_fn: LossFn | None = None,
                           "None (automatic: 12 when the copies are affordable) or an int >= 0 (0 disables it)")
     if scheduler_interval not in (None, "step", "epoch"):
         raise ConfigError("scheduler_interval", scheduler_interval, "'step', 'epoch' or None (not known)")
+    if not isinstance(loss_is_progress, bool):
+        raise ConfigError("loss_is_progress", loss_is_progress, "True or False")
     optimizer, scheduler = unwrap_optimizer(optimizer), unwrap_scheduler(scheduler)
     auto_note = None
-    if confirm_steps is None:
+    if not loss_is_progress:
+        confirm_steps = 0  # its short runs compare losses that do not measure progress here
+    elif confirm_steps is None:
         confirm_steps, auto_note = auto_confirm_steps(model, optimizer)
     step = resolve_step(batch, loss_fn, closure)
     lrs = scheduler_lrs(scheduler, optimizer)
