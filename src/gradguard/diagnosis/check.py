@@ -44,6 +44,7 @@ from .probe import run_probe
 from .propagation import analyse_propagation
 from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
+from .rewritten import rewritten_findings
 from .rnnread import one_sequence_findings
 from .schedule import collapse_findings, lambda_lr_findings, scheduler_peak_lrs, unbounded_findings
 from .slips import (
@@ -189,7 +190,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
     findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
-    findings += numeric_findings(probe) + hop_findings(probe.propagations)
+    findings += numeric_findings(probe) + hop_findings(probe.propagations) + rewritten_findings(probe.rewritten)
     prop = analyse_propagation(probe)
     measured = prop.measured
     init_found, init_explained = init_findings(probe, prop)

@@ -42,6 +42,7 @@ from .hops import HopChain, hop_chains
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
+from .rewritten import RewriteWatch, Rewritten
 from .snapshot import StateSnapshot
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
@@ -138,6 +139,8 @@ class ProbeResult:
     bounded: list[BoundedOutput] = field(default_factory=list)
     #: constant matrices applied several times in series (:func:`.hops.hop_chains`)
     propagations: list[HopChain] = field(default_factory=list)
+    #: parameters the forward itself wrote (:class:`.rewritten.RewriteWatch`)
+    rewritten: list[Rewritten] = field(default_factory=list)
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
     input_grads: list[torch.Tensor | None] = field(default_factory=list)
     #: storage addresses of the batch's tensors as the model got them (a module input that views one is data)
@@ -461,8 +464,10 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         with warnings.catch_warnings(record=True) as caught:  # every warning of the step, once-per-location or not
             warnings.simplefilter("always")
             watch = DroppedActivations()
+            writes = RewriteWatch(model, trainable)
             with torch.enable_grad(), watch:
                 loss = step.run(model)
+            rewritten = writes.rewritten()
             if not loss.requires_grad:
                 raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is "
                                      "False).")
@@ -529,7 +534,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
-        propagations=propagations,
+        propagations=propagations, rewritten=rewritten,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )
