@@ -56,6 +56,7 @@ from .slips import (
     uncalled_norm_findings,
     zero_stuck_findings,
 )
+from .softmax_hidden import softmax_hidden_findings
 from .stepsize import analyse_step
 from .unowned import unowned_findings
 from .warned import warned_findings, warned_notes
@@ -196,6 +197,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     init_found, init_explained = init_findings(probe, prop)
     act_found, act_explained = activation_findings(probe, prop, measured)
     findings += init_found + act_found + sigmoid_series_findings(probe)
+    findings += softmax_hidden_findings(probe.hidden_softmaxes)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe)
     findings += plain_stack_findings(probe, prop)

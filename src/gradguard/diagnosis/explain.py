@@ -33,6 +33,8 @@ The model (each arrow: the quantity on the left sets the one on the right)::
   too-large-init finding on the same layers: nothing has grown them yet.
 * Saturated tanh/sigmoid units fed by weights initialised ``SATURATING_INIT`` (3) times their scheme's std or more
   are the init's consequence: the remedy is the init, not another activation.
+* Softmaxes between the weight layers (a hidden activation, :mod:`.softmax_hidden`) come before a gradient that
+  shrinks across the stack (``depth``/``normalization``, direction -1).
 * A constant matrix applied several times in series that rescales the signal by decades (an unnormalised graph
   propagation, :mod:`.hops`) comes before whatever is measured on that signal (``BATCH_MEASURED``).
 * A loss that overflows on finite but huge module outputs is the consequence of a finding that grows the signal
@@ -142,6 +144,11 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
     _init_absorbs_saturation(findings)
     _growth_absorbs_loss_overflow(findings)
+    soft = next((f for f in findings if "hidden_softmaxes" in f.evidence and _strong(f)), None)
+    if soft is not None:  # softmaxes between the layers shrink the gradient by about the width each
+        for f in findings:
+            if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) < 0:
+                _absorb(soft, f, "each hidden softmax shrinks the gradient by about its layer's width")
     hops = next((f for f in findings if "propagation_hops" in f.evidence and _strong(f)), None)
     if hops is not None:  # a propagation that rescales the signal by decades: what is measured on it follows
         for f in findings:

@@ -44,6 +44,7 @@ from .mistakes import overflow_growth
 from .reuse import ElementwiseUse, ReuseWatch
 from .rewritten import RewriteWatch, Rewritten
 from .snapshot import StateSnapshot
+from .softmax_hidden import hidden_softmaxes
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
 
@@ -141,6 +142,8 @@ class ProbeResult:
     propagations: list[HopChain] = field(default_factory=list)
     #: parameters the forward itself wrote (:class:`.rewritten.RewriteWatch`)
     rewritten: list[Rewritten] = field(default_factory=list)
+    #: softmaxes over the features between weight layers (:func:`.softmax_hidden.hidden_softmaxes`)
+    hidden_softmaxes: int = 0
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
     input_grads: list[torch.Tensor | None] = field(default_factory=list)
     #: storage addresses of the batch's tensors as the model got them (a module input that views one is data)
@@ -485,6 +488,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             regressions = regression_nodes(loss)
             bounded = bounded_outputs(loss, regressions)
             propagations = hop_chains(loss)
+            softmaxes = hidden_softmaxes(loss)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
             fed = feeds_back(recorder.records, recorder.counts)
@@ -534,7 +538,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
-        propagations=propagations, rewritten=rewritten,
+        propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )
