@@ -23,7 +23,8 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import graph_nodes
+from .graph import graph_nodes, skip_nodes
+from .graph import node_name as _name
 
 __all__ = ["OUTSIDE_CRIT", "OUTSIDE_SHARE", "BoundedOutput", "bounded_output_findings", "bounded_outputs",
            "regression_nodes", "saved_targets"]
@@ -61,17 +62,9 @@ class BoundedOutput:
     target_max: float
 
 
-def _name(node: Any) -> str:
-    return type(node).__name__.rstrip("0123456789")
-
-
 def _source(node: Any) -> Any:
     """The first node behind ``node`` that computes values (``node`` itself when it does)."""
-    for _ in range(64):
-        if node is None or _name(node) not in _MOVES:
-            return node
-        node = next((f for f, _ in node.next_functions if f is not None), None)
-    return node
+    return skip_nodes(node, _MOVES)
 
 
 def _first_input(node: Any) -> Any:

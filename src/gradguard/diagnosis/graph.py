@@ -23,9 +23,8 @@ from typing import Any
 import torch
 
 __all__ = ["FEED_BACK_NODES", "PATH_NODES", "PERIODIC_OPS", "SINGLE_PATH_NODES", "UNREACHED", "Reader",
-           "activation_ops",
-           "feeds_back", "first_readers", "gradient_path_depth", "graph_nodes", "periodic_reader", "post_order",
-           "single_path", "weight_path_depth"]
+           "activation_ops", "feeds_back", "first_readers", "gradient_path_depth", "graph_nodes", "node_name",
+           "periodic_reader", "post_order", "single_path", "skip_nodes", "weight_path_depth"]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -33,6 +32,21 @@ _ACTIVATION_OPS = ("ReluBackward", "LeakyReluBackward", "RreluWithNoiseBackward"
                    "TanhBackward", "SigmoidBackward", "EluBackward", "HardtanhBackward", "MishBackward",
                    "SoftplusBackward", "HardswishBackward", "HardsigmoidBackward", "PreluKernelBackward",
                    "CeluBackward")
+
+
+def node_name(node: Any) -> str:
+    """An autograd node's op name without its version suffix (``"MmBackward"`` for ``MmBackward0``)."""
+    return type(node).__name__.rstrip("0123456789")
+
+
+def skip_nodes(node: Any, names: tuple[str, ...], limit: int = 64) -> Any:
+    """The first node behind ``node`` (``node`` itself included) whose op is not in ``names``, following each
+    skipped node's first input; None past the graph's end, the last node reached after ``limit`` skips."""
+    for _ in range(limit):
+        if node is None or node_name(node) not in names:
+            return node
+        node = next((f for f, _ in node.next_functions if f is not None), None)
+    return node
 
 
 def graph_nodes(loss: torch.Tensor, budget: int | None = None) -> Iterator[Any]:

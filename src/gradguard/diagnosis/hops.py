@@ -27,6 +27,7 @@ import torch
 
 from .findings import Finding
 from .graph import graph_nodes
+from .graph import node_name as _name
 
 __all__ = ["HOPS_CRIT", "HOPS_WARN", "HopChain", "hop_chains", "hop_findings"]
 
@@ -63,10 +64,6 @@ class HopChain:
     @property
     def decades(self) -> float:
         return self.hops * math.log10(self.radius) if self.radius > 0 else -math.inf
-
-
-def _name(node: Any) -> str:
-    return type(node).__name__.rstrip("0123456789")
 
 
 def _constant_operand(node: Any) -> torch.Tensor | None:

@@ -19,7 +19,8 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import graph_nodes
+from .graph import graph_nodes, skip_nodes
+from .graph import node_name as _name
 
 __all__ = ["SOFTMAX_SERIES", "hidden_softmaxes", "softmax_hidden_findings"]
 
@@ -28,10 +29,6 @@ SOFTMAX_SERIES = 2
 _VIEWS = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "CloneBackward", "NativeDropoutBackward",
           "MulBackward")
 _BUDGET = 8192
-
-
-def _name(node: Any) -> str:
-    return type(node).__name__.rstrip("0123456789")
 
 
 def _weight_product(node: Any) -> tuple[bool, Any]:
@@ -51,11 +48,7 @@ def _weight_product(node: Any) -> tuple[bool, Any]:
 
 
 def _through_views(node: Any) -> Any:
-    for _ in range(8):
-        if node is None or _name(node) not in _VIEWS:
-            return node
-        node = next((f for f, _ in node.next_functions if f is not None), None)
-    return node
+    return skip_nodes(node, _VIEWS, limit=8)
 
 
 def _last_dim(node: Any) -> bool:
