@@ -122,8 +122,9 @@ class Guard(GuardRecovery):
             the loss judged by parameters another optimizer steps, a GAN's or an actor's, or summing an episode's
             terms). ``False`` for a loss that is not a progress measure (PPO's and A2C's policy-plus-value loss,
             whose value term grows with the returns as the agent improves; a GAN's): loss spikes, divergence and
-            the loss-reading stall modes are not reported, and the ``safe`` policy's adaptive clipper only clips
-            norms 10x the typical one. ``True``: the loss is read as progress whatever the guard finds.
+            the loss-reading stall modes are not reported, the ``safe`` policy's adaptive clipper only clips norms 10x
+            the typical one under SGD and none under an Adam-family optimizer (a clip does not bound its step), and
+            its early hold does not hold the rate. ``True``: the loss is read as progress whatever the guard finds.
 
     Raises:
         ConfigError: a setting has a value that is not accepted; nothing of the model or optimizer is changed.

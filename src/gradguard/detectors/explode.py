@@ -226,14 +226,18 @@ class ExplodeDetector:
         """The loss is finite and below the mean of the first steps' losses (False when either is unknown)."""
         if not self.first_losses or stats.loss is None or not math.isfinite(stats.loss):
             return False
-        return stats.loss < sum(self.first_losses) / len(self.first_losses)
+        return stats.loss < self._first_level()
+
+    def _first_level(self) -> float:
+        """The mean of the first steps' losses (``first_losses`` is not empty)."""
+        return sum(self.first_losses) / len(self.first_losses)
 
     def _loss_not_rising(self, stats: StepStats) -> bool:
         """The early rule's test under a normalising optimizer: the loss is not ``EARLY_RISE`` above its first steps'
         level (False when either is unknown; see the class docstring)."""
         if not self.first_losses or stats.loss is None or not math.isfinite(stats.loss):
             return False
-        level = sum(self.first_losses) / len(self.first_losses)
+        level = self._first_level()
         return stats.loss <= level + EARLY_RISE * abs(level)
 
     def _grew_into_ceiling(self, stats: StepStats) -> bool:

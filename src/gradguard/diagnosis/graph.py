@@ -16,15 +16,33 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-__all__ = ["FEED_BACK_NODES", "PATH_NODES", "PERIODIC_OPS", "SINGLE_PATH_NODES", "UNREACHED", "Reader",
-           "activation_ops", "feeds_back", "first_readers", "gradient_path_depth", "graph_nodes", "node_name",
-           "periodic_reader", "post_order", "single_path", "skip_nodes", "weight_path_depth"]
+__all__ = [
+    "FEED_BACK_NODES",
+    "PATH_NODES",
+    "PERIODIC_OPS",
+    "READ_NODES",
+    "SINGLE_PATH_NODES",
+    "UNREACHED",
+    "Reader",
+    "activation_ops",
+    "feeds_back",
+    "first_readers",
+    "gradient_path_depth",
+    "graph_nodes",
+    "node_name",
+    "nodes_of",
+    "periodic_reader",
+    "post_order",
+    "single_path",
+    "skip_nodes",
+    "weight_path_depth",
+]
 
 
 #: autograd ops of element-wise activations (node names without their version suffix)
@@ -47,6 +65,16 @@ def skip_nodes(node: Any, names: tuple[str, ...], limit: int = 64) -> Any:
             return node
         node = next((f for f, _ in node.next_functions if f is not None), None)
     return node
+
+
+#: graph nodes the loss-graph readers walk (:func:`.hops.hop_chains`, :func:`.softmax_hidden.hidden_softmaxes`)
+READ_NODES = 8192
+
+
+def nodes_of(graph: torch.Tensor | Sequence[Any], budget: int = READ_NODES) -> Iterable[Any]:
+    """The nodes of a loss's graph (at most ``budget``), or ``graph`` itself when it is a list of nodes already walked
+    (the probe walks the graph once for its readers)."""
+    return graph_nodes(graph, budget) if isinstance(graph, torch.Tensor) else graph
 
 
 def graph_nodes(loss: torch.Tensor, budget: int | None = None) -> Iterator[Any]:

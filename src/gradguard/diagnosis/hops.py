@@ -20,14 +20,15 @@ no chain and is never read.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from .findings import Finding
-from .graph import graph_nodes
 from .graph import node_name as _name
+from .graph import nodes_of
 
 __all__ = ["HOPS_CRIT", "HOPS_WARN", "HopChain", "hop_chains", "hop_findings"]
 
@@ -38,8 +39,6 @@ _THROUGH = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "Clone
             "DivBackward", "AddBackward", "SubBackward", "NativeDropoutBackward", "ToCopyBackward", "AliasBackward")
 #: the through-ops walked back from one hop's input looking for the previous hop
 _REACH = 6
-#: graph nodes walked looking for products
-_BUDGET = 8192
 #: the largest dense matrix side whose radius is measured (power iteration costs a product per iteration)
 _MAX_SIDE = 8192
 _ITERATIONS = 50
@@ -166,8 +165,9 @@ def _radius(mat: torch.Tensor) -> float:
     return rate
 
 
-def hop_chains(loss: torch.Tensor) -> list[HopChain]:
-    """Every constant square matrix that ``loss``'s graph applies at least twice in series, longest chain each."""
+def hop_chains(loss: torch.Tensor | Sequence[Any]) -> list[HopChain]:
+    """Every constant square matrix that ``loss``'s graph applies at least twice in series, longest chain each
+    (``loss``: the loss, or its graph's nodes already walked, :func:`.graph.nodes_of`)."""
     hops: dict[tuple[int, tuple[int, ...]], tuple[int, float, int]] = {}
     mats: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
     memo: dict[int, tuple[int, float, int]] = {}  # by node: hops so far, dropout decades, hops behind a dropout
@@ -185,7 +185,7 @@ def hop_chains(loss: torch.Tensor) -> list[HopChain]:
             memo[id(c)] = (n, noise_sum, dropped)
         return memo[id(node)]
 
-    for node in graph_nodes(loss, _BUDGET):
+    for node in nodes_of(loss):
         mat = _constant_operand(node)
         if mat is None:
             continue

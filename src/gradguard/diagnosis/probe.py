@@ -34,6 +34,8 @@ from .graph import (
     first_readers,
     gradient_path_depth,
     graph_nodes,
+    node_name,
+    nodes_of,
     post_order,
     single_path,
     weight_path_depth,
@@ -303,7 +305,7 @@ class _Recorder:
         if fn is None or wrec.activation is not None:
             return
         for node in graph_nodes(loss, OUTPUT_NODES):
-            kind = _SQUASHING.get(type(node).__name__.rstrip("0123456789"))
+            kind = _SQUASHING.get(node_name(node))
             if kind is not None and any(f is fn for f, _ in node.next_functions):
                 wrec.activation, wrec.activation_source = kind, "functional"
                 wrec.dead_frac, wrec.sat_frac = activation_stats(kind, current, 1 if conv else -1, pre=True)
@@ -487,8 +489,9 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             watch.outputs.clear()
             regressions = regression_nodes(loss)
             bounded = bounded_outputs(loss, regressions)
-            propagations = hop_chains(loss)
-            softmaxes = hidden_softmaxes(loss)
+            read = list(nodes_of(loss))  # one walk for the graph readers below
+            propagations = hop_chains(read)
+            softmaxes = hidden_softmaxes(read)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
             fed = feeds_back(recorder.records, recorder.counts)

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .findings import Finding
-from .probe import ProbeResult
+from .probe import CallRecord, ProbeResult
 from .propagation import log10_ratio
 from .stepsize import StepAnalysis
 
@@ -196,7 +196,7 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
         layer = RecurrentLayer(name, type(user).__name__, gated=any(k.endswith("]") for k in squares))
         layer.radii = {k: spectral_radius(p) for k, p in squares.items()}
         layer.profile(_per_call(probe, name))
-        calls = sorted((r for r in probe.records if r.name == name), key=lambda r: r.call)
+        calls = _calls(probe, name)
         # every call's output read as it is by the next call (the last one's may go anywhere)
         layer.linear = len(calls) >= 2 and all(r.activation == "identity" for r in calls[:-1]) and \
             calls[-1].activation in (None, "identity")
@@ -260,9 +260,13 @@ def _elementwise(probe: ProbeResult, known: set[str]) -> list[RecurrentLayer]:
     return out
 
 
+def _calls(probe: ProbeResult, name: str) -> list[CallRecord]:
+    """The probe's records of module ``name``'s calls, in call order."""
+    return sorted((r for r in probe.records if r.name == name), key=lambda r: r.call)
+
+
 def _per_call(probe: ProbeResult, name: str) -> list[float | None]:
-    calls = sorted((r for r in probe.records if r.name == name and r.grad_out is not None), key=lambda r: r.call)
-    return [r.grad_out for r in calls]
+    return [r.grad_out for r in _calls(probe, name) if r.grad_out is not None]
 
 
 def recurrence_findings(probe: ProbeResult) -> list[Finding]:

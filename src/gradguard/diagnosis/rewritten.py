@@ -42,6 +42,7 @@ class RewriteWatch:
 
     def __init__(self, model: nn.Module, trainable: dict[str, nn.Parameter]) -> None:
         renormed = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding) and m.max_norm is not None}
+        # the zero counts stay on the parameters' device: read (a host sync) only for a parameter the forward wrote
         self._before = {n: (p, p._version, p.data_ptr(), _zeros(p)) for n, p in trainable.items()
                         if id(p) not in renormed}
 
@@ -50,13 +51,14 @@ class RewriteWatch:
         for name, (p, version, ptr, zeros) in self._before.items():
             if p._version != version or p.data_ptr() != ptr:
                 n = max(p.numel(), 1)
-                out.append(Rewritten(name, max(0, _zeros(p) - zeros) / n))
+                out.append(Rewritten(name, max(0, int(_zeros(p)) - int(zeros)) / n))
         return out
 
 
-def _zeros(p: torch.Tensor) -> int:
+def _zeros(p: torch.Tensor) -> torch.Tensor:
+    """The count of ``p``'s elements that are exactly 0, as a device tensor."""
     with torch.no_grad():
-        return int((p.detach() == 0).sum()) if p.numel() else 0
+        return (p.detach() == 0).sum()
 
 
 def rewritten_findings(rewritten: list[Rewritten]) -> list[Finding]:

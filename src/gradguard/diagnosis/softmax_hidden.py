@@ -14,13 +14,14 @@ proportions through one softmax, ProdLDA).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 
 from .findings import Finding
-from .graph import graph_nodes, skip_nodes
 from .graph import node_name as _name
+from .graph import nodes_of, skip_nodes
 
 __all__ = ["SOFTMAX_SERIES", "hidden_softmaxes", "softmax_hidden_findings"]
 
@@ -28,7 +29,6 @@ __all__ = ["SOFTMAX_SERIES", "hidden_softmaxes", "softmax_hidden_findings"]
 SOFTMAX_SERIES = 2
 _VIEWS = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "CloneBackward", "NativeDropoutBackward",
           "MulBackward")
-_BUDGET = 8192
 
 
 def _weight_product(node: Any) -> tuple[bool, Any]:
@@ -61,11 +61,12 @@ def _last_dim(node: Any) -> bool:
     return dim in (-1, result.dim() - 1)
 
 
-def hidden_softmaxes(loss: torch.Tensor) -> int:
-    """How many softmaxes over the last dimension sit between two weight layers' products in ``loss``'s graph."""
+def hidden_softmaxes(loss: torch.Tensor | Sequence[Any]) -> int:
+    """How many softmaxes over the last dimension sit between two weight layers' products in ``loss``'s graph
+    (``loss``: the loss, or its graph's nodes already walked, :func:`.graph.nodes_of`)."""
     count, seen = 0, set()
     try:
-        for node in graph_nodes(loss, _BUDGET):
+        for node in nodes_of(loss):
             soft = _through_views(_weight_product(node)[1])
             if soft is None or id(soft) in seen or _name(soft) != "SoftmaxBackward" or not _last_dim(soft):
                 continue
