@@ -15,10 +15,10 @@ fourteenth's) ``fresh16`` (the fifteenth's), ``fresh17`` (the sixteenth's), ``fr
 ``fresh25`` (the twentieth's), ``fresh26`` (the twenty-first's),
 ``fresh27`` (the twenty-second's), ``fresh28`` (the twenty-third's), ``fresh29`` (the twenty-fourth's), ``fresh30``
 (the twenty-fifth's), ``fresh31`` and ``fresh32`` (the twenty-sixth's),
-``fresh33`` and ``fresh34`` (the twenty-seventh's), ``fresh35`` and ``fresh36`` (the twenty-eighth's), each frozen
-before it was ever judged.
+``fresh33`` and ``fresh34`` (the twenty-seventh's), ``fresh35`` and ``fresh36`` (the twenty-eighth's), ``fresh38`` (the twenty-ninth's), each
+frozen before it was ever judged.
 
-Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh36|both|all]
+Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh38|both|all]
 [--only NAME ...] [--steps N] [--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes
 per half on a free 2-core machine). With several seeds, one table per half and seed, and a summary over the seeds.
 """
@@ -100,7 +100,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh33": "held-out (thirty-fourth batch)",
          "fresh34": "held-out (thirty-fifth batch)",
          "fresh35": "held-out (thirty-sixth batch)",
-         "fresh36": "held-out (thirty-seventh batch)"}
+         "fresh36": "held-out (thirty-seventh batch)",
+         "fresh38": "held-out (thirty-ninth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:
