@@ -146,7 +146,9 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         fix_text, code = _FIX.get(kind, _FIX["tanh"])
         spread = sum(v >= 0.2 for v in fracs.values()) >= 2
         drift = dead and spread and worst < DEAD_CRIT and plain_depth >= SHORT_STACK
-        if dead and not drift and severity == "warning" and explained < COSTLESS_DEAD:  # a warning: worst < DEAD_CRIT
+        if not drift and severity == "warning" and explained < COSTLESS_DEAD:  # a warning: worst < the CRIT share
+            # a partly dead ReLU or partly saturated tanh/sigmoid whose measured gradient cost is negligible: the
+            # units still pass the gradient (BNAF's tanh layers, 44-59% saturated at 0.06-0.25 decades, learn)
             severity = "info"
         if drift:
             fix_text = ("Add normalisation between the layers (BatchNorm after each Linear/Conv, LayerNorm for "

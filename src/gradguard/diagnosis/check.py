@@ -40,6 +40,7 @@ from .onelabel import one_label_findings
 from .optcopy import needs_closure
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
 from .plain_stack import plain_stack_findings, series_outranks_default_init
+from .poles import pole_findings
 from .probe import run_probe
 from .propagation import analyse_propagation
 from .quiet import quiet_findings
@@ -197,7 +198,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     init_found, init_explained = init_findings(probe, prop)
     act_found, act_explained = activation_findings(probe, prop, measured)
     findings += init_found + act_found + sigmoid_series_findings(probe)
-    findings += softmax_hidden_findings(probe.hidden_softmaxes)
+    findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe)
     findings += plain_stack_findings(probe, prop)

@@ -43,6 +43,7 @@ from .graph import (
 from .hops import HopChain, hop_chains
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
 from .mistakes import overflow_growth
+from .poles import tan_outputs
 from .reuse import ElementwiseUse, ReuseWatch
 from .rewritten import RewriteWatch, Rewritten
 from .snapshot import StateSnapshot
@@ -146,6 +147,8 @@ class ProbeResult:
     rewritten: list[Rewritten] = field(default_factory=list)
     #: softmaxes over the features between weight layers (:func:`.softmax_hidden.hidden_softmaxes`)
     hidden_softmaxes: int = 0
+    #: the largest |tan| of every ``torch.tan`` in the loss's graph (:func:`.poles.tan_outputs`)
+    tan_outputs: list[float] = field(default_factory=list)
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
     input_grads: list[torch.Tensor | None] = field(default_factory=list)
     #: storage addresses of the batch's tensors as the model got them (a module input that views one is data)
@@ -492,6 +495,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             read = list(nodes_of(loss))  # one walk for the graph readers below
             propagations = hop_chains(read)
             softmaxes = hidden_softmaxes(read)
+            tans = tan_outputs(read)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
             fed = feeds_back(recorder.records, recorder.counts)
@@ -541,7 +545,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
-        propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes,
+        propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, tan_outputs=tans,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )

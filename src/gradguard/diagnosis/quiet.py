@@ -49,6 +49,7 @@ from ..mitigation.early_hold import median_step_share, weighted_median
 from .batch import StepSpec
 from .findings import Finding
 from .probe import ProbeResult
+from .scaled_loss import scaled_loss_findings
 from .stepsize import StepAnalysis, eps_step_factors, optimizer_family
 
 __all__ = ["ADAM_TINY_SHARE", "IDEAL_CHANCE_SHARE", "PENALTY_ALIGN_CRIT", "PENALTY_ALIGN_WARN", "SGD_GRAD_SCALE_MIN",
@@ -99,6 +100,8 @@ class QuietMeasures:
     ideal_margin: float | None = None
     chance: float | None = None
     model_loss: float | None = None
+    #: the class count of the logits the ideal and uniform losses were read on
+    classes: int | None = None
 
 
 def penalty_alignment(probe: ProbeResult) -> tuple[float | None, dict[str, float], dict[str, float]]:
@@ -173,20 +176,23 @@ class _Fixed(nn.Module):
         return self.out
 
 
-def _class_axis(shape: tuple[int, ...], targets: torch.Tensor) -> int | None:
-    """The axis of ``shape`` that holds the classes for these integer targets, or None."""
-    if len(shape) >= 2 and shape[-1] >= 2 and tuple(targets.shape) == shape[:-1]:
-        return len(shape) - 1
-    if len(shape) >= 2 and shape[1] >= 2 and tuple(targets.shape) == (shape[0], *shape[2:]):
-        return 1
-    if len(shape) >= 2 and shape[-1] >= 2 and targets.ndim == 1 and targets.numel() == math.prod(shape[:-1]):
-        return len(shape) - 1  # (B, T, V) logits against flattened (B*T,) targets
-    return None
+def _class_axes(shape: tuple[int, ...], targets: torch.Tensor) -> list[int]:
+    """The axes of ``shape`` that could hold the classes for these integer targets (the last first; both when the
+    shape cannot tell them apart, e.g. ``(B, C, T)`` logits with ``C == T``)."""
+    axes: list[int] = []
+    if len(shape) >= 2 and shape[-1] >= 2 and (tuple(targets.shape) == shape[:-1] or (
+            targets.ndim == 1 and targets.numel() == math.prod(shape[:-1]))):
+        axes.append(len(shape) - 1)  # also (B, T, V) logits against flattened (B*T,) targets
+    if len(shape) >= 2 and shape[1] >= 2 and tuple(targets.shape) == (shape[0], *shape[2:]) and \
+            1 not in axes and len(shape) - 1 != 1:
+        axes.append(1)
+    return axes
 
 
-def ideal_loss(probe: ProbeResult, step: StepSpec) -> tuple[float, float, float] | None:
-    """``(best loss, its margin, loss of a uniform prediction)`` of the user's loss on ideal class logits, or None
-    when the step is not ``loss_fn(model(inputs), targets)`` with class logits and integer targets."""
+def ideal_loss(probe: ProbeResult, step: StepSpec) -> tuple[float, float, float, int] | None:
+    """``(best loss, its margin, loss of a uniform prediction, class count)`` of the user's loss on ideal class
+    logits, or None when the step is not ``loss_fn(model(inputs), targets)`` with class logits and integer
+    targets."""
     if not step.form.startswith("loss_fn") or len(step.targets) != 1:
         return None
     targets = step.targets[0]
@@ -196,9 +202,14 @@ def ideal_loss(probe: ProbeResult, step: StepSpec) -> tuple[float, float, float]
     if root is None or not root.out_shape:
         return None
     shape = tuple(root.out_shape)
-    axis = _class_axis(shape, targets)
-    if axis is None:
-        return None
+    found = [r for axis in _class_axes(shape, targets) if (r := _ideal_on_axis(step, shape, targets, axis))]
+    # a loss reads its classes on one axis: ideal logits laid on the wrong one score like a guess (WaveRNN's
+    # (B, 64 levels, 64 steps) logits read on the steps were "a loss that cannot tell a perfect prediction")
+    return min(found, key=lambda r: r[0] / r[2] if r[2] > 0 else r[0]) if found else None
+
+
+def _ideal_on_axis(step: StepSpec, shape: tuple[int, ...], targets: torch.Tensor,
+                   axis: int) -> tuple[float, float, float, int] | None:
     classes = shape[axis]
     t = targets.detach().long()
     valid = (t >= 0) & (t < classes)
@@ -219,7 +230,7 @@ def ideal_loss(probe: ProbeResult, step: StepSpec) -> tuple[float, float, float]
             return None
     if best is None or not math.isfinite(chance):
         return None
-    return best[0], best[1], chance
+    return best[0], best[1], chance, classes
 
 
 def _adadelta(optimizer: torch.optim.Optimizer) -> bool:
@@ -251,7 +262,7 @@ def measure_quiet(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Opt
             out.grad_scale = sgd_grad_scale(probe, optimizer)
     ideal = ideal_loss(probe, step)
     if ideal is not None:
-        out.ideal, out.ideal_margin, out.chance = ideal
+        out.ideal, out.ideal_margin, out.chance, out.classes = ideal
     return out
 
 
@@ -261,7 +272,8 @@ def quiet_findings(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Op
     """Findings for faults that one batch's gradients do not show (see the module docstring); ``stepped`` is not
     needed (the step's size is read off the optimizer's settings and the gradients)."""
     m = measure_quiet(probe, step, optimizer, lrs, peak_lrs)
-    return _penalty(m) + _tiny_lr(m, optimizer, scheduler) + _chance_loss(m)
+    return _penalty(m) + _tiny_lr(m, optimizer, scheduler) + _chance_loss(m) + scaled_loss_findings(
+        m.ideal, m.chance, m.classes, m.family, m.peak_lr, optimizer)
 
 
 def _penalty(m: QuietMeasures) -> list[Finding]:

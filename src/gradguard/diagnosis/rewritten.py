@@ -10,7 +10,10 @@ into it.
 
 Read without copying a weight: before the forward, each trainable parameter's version counter (bumped by an
 in-place write), its storage pointer (changed by ``p.data = ...``) and its count of exact zeros; after it, the same.
-``nn.Embedding(max_norm=...)`` renormalises the rows it looks up in place by design, and is left out.
+``nn.Embedding(max_norm=...)`` renormalises the rows it looks up in place by design, and is left out. So is a
+projection: a write that only rescales the values (every sampled element keeps its sign, and none is newly zero), as
+SwAV's prototypes L2-normalised before every forward, or a max-norm constraint; told apart from a re-draw on up to
+``SAMPLE`` elements of the parameter kept from before the forward (a re-drawn init keeps about half of the signs).
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ from torch import nn
 
 from .findings import Finding
 
-__all__ = ["ALL_ZEROED", "DROPPED_SHARE", "RewriteWatch", "Rewritten", "rewritten_findings"]
+__all__ = ["ALL_ZEROED", "DROPPED_SHARE", "SAME_SIGN", "SAMPLE", "RewriteWatch", "Rewritten", "rewritten_findings"]
 
 #: share of a parameter's elements newly exactly zero after the forward from which the write is a dropout mask, and
 #: up to which (an init that zeroes a bias sets all of it)
 DROPPED_SHARE, ALL_ZEROED = 0.1, 0.9
+#: elements of each parameter kept (a strided sample) to tell a rescaling write from a re-draw
+SAMPLE = 512
+#: share of the sampled non-zero elements that must keep their sign for a write to count as a rescaling
+SAME_SIGN = 0.99
 
 
 @dataclass(frozen=True)
@@ -43,16 +50,42 @@ class RewriteWatch:
     def __init__(self, model: nn.Module, trainable: dict[str, nn.Parameter]) -> None:
         renormed = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding) and m.max_norm is not None}
         # the zero counts stay on the parameters' device: read (a host sync) only for a parameter the forward wrote
-        self._before = {n: (p, p._version, p.data_ptr(), _zeros(p)) for n, p in trainable.items()
+        self._before = {n: (p, p._version, p.data_ptr(), _zeros(p), _sample(p)) for n, p in trainable.items()
                         if id(p) not in renormed}
 
     def rewritten(self) -> list[Rewritten]:
         out = []
-        for name, (p, version, ptr, zeros) in self._before.items():
+        for name, (p, version, ptr, zeros, sample) in self._before.items():
             if p._version != version or p.data_ptr() != ptr:
                 n = max(p.numel(), 1)
-                out.append(Rewritten(name, max(0, int(_zeros(p)) - int(zeros)) / n))
+                zeroed = max(0, int(_zeros(p)) - int(zeros)) / n
+                if zeroed == 0 and _rescaled(p, sample):
+                    continue  # a projection (a norm constraint): the values are rescaled, not re-drawn
+                out.append(Rewritten(name, zeroed))
         return out
+
+
+def _stride(p: torch.Tensor) -> int:
+    return max(1, p.numel() // SAMPLE)
+
+
+def _sample(p: torch.Tensor) -> torch.Tensor:
+    """Up to ``SAMPLE`` of ``p``'s elements at a fixed stride, copied (kept on ``p``'s device)."""
+    with torch.no_grad():
+        return p.detach().reshape(-1)[::_stride(p)][:SAMPLE].clone()
+
+
+def _rescaled(p: torch.Tensor, before: torch.Tensor) -> bool:
+    """Whether the sampled elements kept their signs through the write (at least ``SAME_SIGN`` of the non-zero ones;
+    a value left unchanged counts as kept)."""
+    with torch.no_grad():
+        after = _sample(p)
+        if after.shape != before.shape:
+            return False
+        nz = (before != 0) & (after != 0)
+        kept = int(((torch.sign(before) == torch.sign(after)) & nz).sum())
+        total = int(nz.sum())
+    return total > 0 and kept >= SAME_SIGN * total
 
 
 def _zeros(p: torch.Tensor) -> torch.Tensor:
