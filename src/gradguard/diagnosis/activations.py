@@ -146,10 +146,9 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         fix_text, code = _FIX.get(kind, _FIX["tanh"])
         spread = sum(v >= 0.2 for v in fracs.values()) >= 2
         drift = dead and spread and worst < DEAD_CRIT and plain_depth >= SHORT_STACK
-        if not drift and severity == "warning" and explained < COSTLESS_DEAD:  # a warning: worst < the CRIT share
-            # a partly dead ReLU or partly saturated tanh/sigmoid whose measured gradient cost is negligible: the
-            # units still pass the gradient (BNAF's tanh layers, 44-59% saturated at 0.06-0.25 decades, learn)
+        if dead and not drift and severity == "warning" and explained < COSTLESS_DEAD:  # a warning: worst < DEAD_CRIT
             severity = "info"
+        costless = not dead and severity == "warning" and explained < COSTLESS_DEAD  # read by explain (see there)
         if drift:
             fix_text = ("Add normalisation between the layers (BatchNorm after each Linear/Conv, LayerNorm for "
                         "sequences) so every layer's pre-activations are re-centred and units stop dying with depth.")
@@ -169,6 +168,7 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
                 "gradient_cost_decades": round(cost, 2),
                 "explained_decades": round(explained, 2),
                 **({"unnormalised_weight_layers": plain_depth, "direction": -1} if drift else {}),
+                **({"costless": True} if costless else {}),
             },
             message=(
                 (f"{kind}: up to {worst:.0%} of units are {what} (mean {mean:.0%}); " if worst >= 0.2 else

@@ -143,6 +143,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
     _init_absorbs_saturation(findings)
+    _costless_saturation(findings)
     _growth_absorbs_loss_overflow(findings)
     soft = next((f for f in findings if "hidden_softmaxes" in f.evidence and _strong(f)), None)
     if soft is not None:  # softmaxes between the layers shrink the gradient by about the width each
@@ -240,6 +241,16 @@ def _init_absorbs_saturation(findings: list[Finding]) -> None:
                 _absorb(big, act, f"the {kind} units saturate because the weights feeding them are initialised "
                                   f"{max(feeding):.3g}x too large")
                 break
+
+
+def _costless_saturation(findings: list[Finding]) -> None:
+    """Partly saturated tanh/sigmoid units (worst layer under the critical share) whose measured gradient cost is
+    under ``activations.COSTLESS_DEAD`` decades, and that no too-large init explains, are information: the units
+    still pass the gradient, as a partly dead ReLU's live units do (fresh38's BNAF, 44-59% saturated at 0.06-0.25
+    decades, learns). A saturation an init explains was made its consequence just before."""
+    for act in findings:
+        if act.cause == "activation" and act.severity == "warning" and act.evidence.get("costless"):
+            act.severity = "info"
 
 
 #: a module output of this RMS or more is huge: squared (MSE) or summed, it overflows float32 (max 3.4e38)
