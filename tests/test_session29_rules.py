@@ -1,4 +1,4 @@
-"""Five readings of ``check`` added after the twenty-ninth session's held-out batches (fresh37, fresh38):
+"""Six readings of ``check`` added after the twenty-ninth session's held-out batches (fresh37, fresh38, fresh40):
 
 * class logits laid out ``(B, C, T)`` with ``C == T`` are read on the axis the loss reads (WaveRNN's 64 levels over 64
   steps was "a loss that cannot tell a perfect prediction from a guess");
@@ -8,7 +8,9 @@
 * partly saturated tanh units whose measured gradient cost is negligible are information (BNAF; a cost of half a
   decade stays a warning);
 * a cross-entropy divided down by a constant under SGD is a learning rate divided by it (ConvS2S's mean loss divided
-  again by the token count).
+  again by the token count);
+* a schedule that holds every learning rate at exactly 0 for 20 steps or more is an ``lr`` finding (FwFM's warm-up
+  factor written ``step // warmup``).
 """
 
 from __future__ import annotations
@@ -161,3 +163,26 @@ def test_a_cross_entropy_divided_by_the_token_count_under_sgd_is_a_smaller_learn
                              torch.optim.SGD(model.parameters(), 1e-3))
     for d in (adam, plain, summed):
         assert not [f for f in d.findings if "loss_scale" in f.evidence]
+
+
+def test_a_schedule_that_holds_the_lr_at_zero_is_an_lr_finding() -> None:
+    torch.manual_seed(0)
+    x, y = torch.randint(0, 50, (16, 20)), torch.randint(0, 16, (16, 20))
+
+    def ce(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(o.reshape(-1, 16), t.reshape(-1))
+
+    def run(factor: object) -> gradguard.Diagnosis:
+        model = _Tagger()
+        opt = torch.optim.Adam(model.parameters(), 1e-3)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)  # type: ignore[arg-type]
+        return gradguard.check(model, (x, y), ce, opt, scheduler=sched)
+
+    floor = run(lambda t: min(1, t // 100))  # an integer division: 0 until step 100
+    zero = [f for f in floor.findings if "zero_lr_steps" in f.evidence]
+    assert zero and zero[0].cause == "lr" and zero[0].severity == "warning" and zero[0].evidence["zero_lr_steps"] == 100
+    assert floor.top is not None and floor.top.cause == "lr"
+    never = run(lambda t: 0.0)
+    assert [f.severity for f in never.findings if "zero_lr_steps" in f.evidence] == ["critical"]
+    warm = run(lambda t: min(1.0, t / 100))  # a warm-up from 0: 0 at its first step only
+    assert not [f for f in warm.findings if "zero_lr_steps" in f.evidence]

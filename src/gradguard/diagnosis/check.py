@@ -47,7 +47,13 @@ from .quiet import quiet_findings
 from .recurrence import recurrence_findings, unclipped_findings
 from .rewritten import rewritten_findings
 from .rnnread import one_sequence_findings
-from .schedule import collapse_findings, lambda_lr_findings, scheduler_peak_lrs, unbounded_findings
+from .schedule import (
+    collapse_findings,
+    lambda_lr_findings,
+    scheduler_peak_lrs,
+    unbounded_findings,
+    zero_lr_findings,
+)
 from .slips import (
     constant_weight_findings,
     dropout_findings,
@@ -238,6 +244,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
+    findings += zero_lr_findings(scheduler, optimizer)
     if not any("lambda_peak_factor" in f.evidence for f in findings):  # the tiny-step finding names it already
         findings += lambda_lr_findings(scheduler, peak_lrs)
     explain(findings, family, trained, weight_decay, fresh=fresh)

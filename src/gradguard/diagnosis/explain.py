@@ -204,7 +204,9 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
             if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) == _direction(rec):
                 _absorb(rec, f, "the gradient compounds over the recurrence's time steps")
     _peak_absorbs_decay(findings)
-    for lr in [f for f in findings if f.cause == "lr" and _strong(f) and "trained" not in f.evidence]:
+    # a step judged too large may be the consequence of the gradient's scale; a schedule holding the lr at 0 is not
+    for lr in [f for f in findings if f.cause == "lr" and _strong(f) and "trained" not in f.evidence
+               and "zero_lr_steps" not in f.evidence]:
         no_lr_helps = lr.evidence.get("suggested_lr") is None
         proportional = step_family != "adam"
         upstream = _pick(findings, UPSTREAM, 1) if proportional else None

@@ -227,3 +227,43 @@ def lambda_lr_findings(scheduler: Any, peak_lrs: list[float] | None) -> list[Fin
             "peak.",
             "LambdaLR(optimizer, lambda t: min(1.0, (t + 1) / warmup_steps))", math.log10(1 / top), "warning")]
     return []
+
+
+#: steps a schedule may hold every learning rate at exactly 0 before it is a finding (a warm-up from 0 is 0 at its
+#: first step only)
+ZERO_RUN = 20
+#: steps of the schedule read for it
+ZERO_HORIZON = 1000
+
+
+def zero_lr_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[Finding]:
+    """``lr`` when the schedule holds every param group's learning rate at exactly 0 for its next :data:`ZERO_RUN`
+    steps or more: nothing trains until then (fresh40's FwFM warm-up factor written ``step // warmup``, an integer
+    division that is 0 for the first 250 steps and then jumps to 1). Critical when it stays 0 over the whole
+    :data:`ZERO_HORIZON` read, else a warning; [] otherwise, and without a scheduler that can be read."""
+    if scheduler is None or optimizer is None:
+        return []
+    groups = [i for i, g in enumerate(optimizer.param_groups) if any(p.requires_grad for p in g["params"])]
+    rows = _walk(scheduler, optimizer, ZERO_HORIZON)
+    if not groups or rows is None:
+        return []
+    leading = []
+    for i in groups:
+        row = rows[i]
+        k = next((t for t, v in enumerate(row) if v != 0.0), len(row))
+        leading.append(k)
+    held = min(leading)
+    if held < ZERO_RUN:
+        return []
+    forever = held >= len(rows[groups[0]])
+    after = "" if forever else f"; at step {held} it becomes {max(rows[i][held] for i in groups):.3g}"
+    return [_schedule_finding(
+        type(scheduler).__name__,
+        {"zero_lr_steps": held, "horizon": len(rows[groups[0]]), "expected": "a learning rate above 0 within "
+                                                                              f"{ZERO_RUN} steps"},
+        f"The schedule holds every learning rate at exactly 0 for the next {held} steps{after}: those steps change "
+        "nothing. A warm-up factor written with an integer division (step // warmup is 0 until step = warmup) does "
+        "this.",
+        "Make the warm-up factor a float that rises from the first step, e.g. min(1.0, (step + 1) / warmup).",
+        "LambdaLR(optimizer, lambda t: min(1.0, (t + 1) / warmup_steps))", math.log10(held),
+        "critical" if forever else "warning")]
