@@ -16,7 +16,8 @@ fourteenth's) ``fresh16`` (the fifteenth's), ``fresh17`` (the sixteenth's), ``fr
 ``fresh27`` (the twenty-second's), ``fresh28`` (the twenty-third's), ``fresh29`` (the twenty-fourth's), ``fresh30``
 (the twenty-fifth's), ``fresh31`` and ``fresh32`` (the twenty-sixth's),
 ``fresh33`` and ``fresh34`` (the twenty-seventh's), ``fresh35`` and ``fresh36`` (the twenty-eighth's), ``fresh37``
-and ``fresh38`` (the twenty-ninth's), ``fresh40`` (its fourth), each frozen before it was ever judged.
+and ``fresh38`` (the twenty-ninth's), ``fresh39`` and ``fresh40`` (its third and fourth), each frozen before it
+was ever judged.
 
 Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh40|both|all]
 [--only NAME ...] [--steps N] [--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes
@@ -103,6 +104,7 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh36": "held-out (thirty-seventh batch)",
          "fresh37": "held-out (thirty-eighth batch)",
          "fresh38": "held-out (thirty-ninth batch)",
+         "fresh39": "held-out (fortieth batch)",
          "fresh40": "held-out (forty-first batch)"}
 
 

@@ -66,7 +66,7 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22",
                  "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
                  "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
-                 "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh40"}
+                 "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -524,3 +524,11 @@ def test_fresh40_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: an activation, an lr, a regularization and a data one)
     _check_frozen_batch(FRESH40, "fresh40", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH40 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh39_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh39 import CONTROLS, FRESH39, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a depth, two recurrence and a numeric one)
+    _check_frozen_batch(FRESH39, "fresh39", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH39 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
