@@ -186,3 +186,40 @@ def test_a_schedule_that_holds_the_lr_at_zero_is_an_lr_finding() -> None:
     assert [f.severity for f in never.findings if "zero_lr_steps" in f.evidence] == ["critical"]
     warm = run(lambda t: min(1.0, t / 100))  # a warm-up from 0: 0 at its first step only
     assert not [f for f in warm.findings if "zero_lr_steps" in f.evidence]
+
+
+class _ZeroGammaNet(nn.Module):
+    """Residual blocks whose last BatchNorm starts at gamma = 0 (torchvision's ``zero_init_residual``): at step 0
+    every branch parameter before that gamma gets an all-zero gradient, by design."""
+
+    def __init__(self, zero_gamma: bool, sign: bool = False) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(16, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                          nn.Conv2d(16, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16)) for _ in range(4))
+        if zero_gamma:
+            for b in self.blocks:
+                nn.init.zeros_(b[4].weight)
+        self.head = nn.Linear(16, 10)
+        self.sign = sign
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.stem(x))
+        for b in self.blocks:
+            out = b(h)
+            h = torch.relu(h + (torch.sign(out) if self.sign else out))
+        return self.head(h.mean((2, 3)))
+
+
+def test_a_residual_branch_started_at_zero_gamma_is_not_a_cut_gradient() -> None:
+    torch.manual_seed(0)
+    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 10, (16,))
+    model = _ZeroGammaNet(zero_gamma=True)
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), 0.1, momentum=0.9))
+    assert not [f for f in d.findings if "no gradient" in f.message.lower() and f.severity != "info"], \
+        [f.message for f in d.findings]
+    # without the zero gamma, a torch.sign in the branches still cuts their gradient and is told
+    cut = _ZeroGammaNet(zero_gamma=False, sign=True)
+    d = gradguard.check(cut, (x, y), F.cross_entropy, torch.optim.SGD(cut.parameters(), 0.1, momentum=0.9))
+    assert d.top is not None and d.top.cause == "activation", [f.message for f in d.findings]

@@ -146,7 +146,9 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
     """``activation`` (critical) when more than ``NO_GRAD_SHARE`` of the parameter elements of the modules the
     forward ran get no gradient at all: ``None`` (an op without a derivative cuts the graph), or exactly 0 in every
     element (an op whose derivative is 0 everywhere: ``torch.sign``, ``round``) unless some weight matrix of the model
-    is all zeros (a zero-initialised head or branch gates every gradient behind it at step 0 by design)."""
+    is all zeros (a zero-initialised head or branch gates every gradient behind it at step 0 by design), or some
+    normalisation layer's scale is (a residual branch's last BatchNorm started at gamma = 0, torchvision's
+    ``zero_init_residual`` and fresh39's BoTNet: 69% of the parameters wait for that gamma to move)."""
     total = cut = 0
     cut_modules: list[str] = []
     zero_head: list[bool] = []  # some weight matrix is all zeros: read once, and only if a gradient is all zeros
@@ -154,8 +156,12 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
     def gated() -> bool:
         if not zero_head:  # an all-zero lookup table (FM's first-order weights) starts a path: it gates nothing
             tables = {id(m.weight) for m in probe.modules.values() if isinstance(m, EMBEDDING_TYPES)}
-            zero_head.append(any(w.dim() >= 2 and w.numel() > 0 and id(w) not in tables and not bool(w.detach().any())
-                                 for w in probe.params.values()))
+            zero_scales = {id(m.weight) for m in probe.modules.values() if is_norm(m)
+                           and isinstance(getattr(m, "weight", None), torch.Tensor) and m.weight.numel() > 0
+                           and not bool(m.weight.detach().any())}
+            zero_head.append(bool(zero_scales) or any(
+                w.dim() >= 2 and w.numel() > 0 and id(w) not in tables and not bool(w.detach().any())
+                for w in probe.params.values()))
         return zero_head[0]
 
     stateless: list[str] = []  # recurrent modules whose input weights learn while their recurrent ones get nothing
