@@ -183,9 +183,8 @@ def _class_axes(shape: tuple[int, ...], targets: torch.Tensor) -> list[int]:
     if len(shape) >= 2 and shape[-1] >= 2 and (tuple(targets.shape) == shape[:-1] or (
             targets.ndim == 1 and targets.numel() == math.prod(shape[:-1]))):
         axes.append(len(shape) - 1)  # also (B, T, V) logits against flattened (B*T,) targets
-    if len(shape) >= 2 and shape[1] >= 2 and tuple(targets.shape) == (shape[0], *shape[2:]) and \
-            1 not in axes and len(shape) - 1 != 1:
-        axes.append(1)
+    if len(shape) >= 3 and shape[1] >= 2 and tuple(targets.shape) == (shape[0], *shape[2:]):
+        axes.append(1)  # (B, C, T...) logits; for (B, C) axis 1 is the last one, taken above
     return axes
 
 

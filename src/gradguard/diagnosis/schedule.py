@@ -244,17 +244,13 @@ def zero_lr_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) ->
     if scheduler is None or optimizer is None:
         return []
     groups = [i for i, g in enumerate(optimizer.param_groups) if any(p.requires_grad for p in g["params"])]
+    first = _walk(scheduler, optimizer, ZERO_RUN - 1)  # the common case ends here: some lr above 0 early on
+    if not groups or first is None or any(v != 0.0 for i in groups for v in first[i]):
+        return []
     rows = _walk(scheduler, optimizer, ZERO_HORIZON)
-    if not groups or rows is None:
+    if rows is None:
         return []
-    leading = []
-    for i in groups:
-        row = rows[i]
-        k = next((t for t, v in enumerate(row) if v != 0.0), len(row))
-        leading.append(k)
-    held = min(leading)
-    if held < ZERO_RUN:
-        return []
+    held = min(next((t for t, v in enumerate(rows[i]) if v != 0.0), len(rows[i])) for i in groups)
     forever = held >= len(rows[groups[0]])
     after = "" if forever else f"; at step {held} it becomes {max(rows[i][held] for i in groups):.3g}"
     return [_schedule_finding(

@@ -156,10 +156,9 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
     def gated() -> bool:
         if not zero_head:  # an all-zero lookup table (FM's first-order weights) starts a path: it gates nothing
             tables = {id(m.weight) for m in probe.modules.values() if isinstance(m, EMBEDDING_TYPES)}
-            zero_scales = {id(m.weight) for m in probe.modules.values() if is_norm(m)
-                           and isinstance(getattr(m, "weight", None), torch.Tensor) and m.weight.numel() > 0
-                           and not bool(m.weight.detach().any())}
-            zero_head.append(bool(zero_scales) or any(
+            zero_scale = any(is_norm(m) and isinstance(w := getattr(m, "weight", None), torch.Tensor)
+                             and w.numel() > 0 and not bool(w.detach().any()) for m in probe.modules.values())
+            zero_head.append(zero_scale or any(
                 w.dim() >= 2 and w.numel() > 0 and id(w) not in tables and not bool(w.detach().any())
                 for w in probe.params.values()))
         return zero_head[0]
