@@ -223,3 +223,26 @@ def test_a_residual_branch_started_at_zero_gamma_is_not_a_cut_gradient() -> None
     cut = _ZeroGammaNet(zero_gamma=False, sign=True)
     d = gradguard.check(cut, (x, y), F.cross_entropy, torch.optim.SGD(cut.parameters(), 0.1, momentum=0.9))
     assert d.top is not None and d.top.cause == "activation", [f.message for f in d.findings]
+
+
+def test_explain_demotes_a_costless_saturation_unless_a_large_init_claims_it() -> None:
+    from gradguard.diagnosis.explain import explain
+    from gradguard.diagnosis.findings import Finding
+
+    def saturation() -> Finding:
+        return Finding(cause="activation", layers=["l1"], severity="warning", confidence=0.7,
+                       evidence={"activation": "tanh", "saturated_fraction": {"l1": 0.5}, "worst_fraction": 0.5,
+                                 "explained_decades": 0.1, "costless": True},
+                       message="tanh: up to 50% of units are saturated", prescription="", code="", score=1.5)
+
+    alone = [saturation()]
+    explain(alone)
+    assert alone[0].severity == "info"
+    # weights feeding the tanh at 6x their scheme's std: the saturation is the init's consequence, and the init
+    # finding, not the demotion, decides what is shown
+    big = Finding(cause="init", layers=["l1"], severity="warning", confidence=0.7,
+                  evidence={"direction": 1, "layers": {"l1.weight": {"factor": 6.0, "activation": "tanh"}}},
+                  message="initialised too large", prescription="", code="", score=1.0)
+    claimed = [saturation(), big]
+    explain(claimed)
+    assert claimed[1].severity == "warning" and claimed[0].evidence.get("consequence_of") == "init"
