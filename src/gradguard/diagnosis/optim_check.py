@@ -71,8 +71,10 @@ TURN_FALL = 0.25
 ADAM_HEALTHY_RATIO, SGD_HEALTHY_RATIO = 0.02, 0.01
 WD_SHRINK_WARN, WD_SHRINK_CRIT = 0.01, 0.05
 #: a coupled decay whose balance point ``rms(g) / (weight_decay * rms(W))`` is at least this (the weights' current
-#: scale) does not collapse them, whatever its first step removes: seen halves' healthy coupled-Adam models 41 to
-#: 1.6e5 (GCNII, wd 0.01 on its convolutions, 1.8), broken ``Adam(weight_decay=1 .. 10)`` 5e-4 to 0.47
+#: scale) does not collapse them, whatever its first step removes. Median over the decayed elements (session 30),
+#: seen halves at seeds 0/1: healthy coupled-decay models 1.66 (GCNII, wd 0.01 on its convolutions) to 5.5e6 (and
+#: MAF's masked layers at 0, whose decay removes under WD_SHRINK_SLOW a step); broken ``Adam(weight_decay=0.05 ..
+#: 50)`` 3.7e-8 to 0.36
 DECAY_BALANCE = 1.0
 #: ... and one whose balance point is below DECAY_COLLAPSE of the weights' scale collapses them whatever the step's
 #: pace, once it removes at least WD_SHRINK_SLOW of their norm a step (they halve within ~700 steps, well inside a
@@ -248,14 +250,25 @@ def group_lr_findings(step: StepAnalysis) -> list[Finding]:
 
 
 def _balance(step: StepAnalysis | None) -> float | None:
-    """The median balance point ``rms(g) / (weight_decay * rms(W))`` of a coupled decay (an L2 term normalised with
-    the gradient: Adam's ``weight_decay``), when on most decayed matrices the decay's part of the step is not
-    proportional to the weights; else None. The decay cannot pull a weight below the scale where it balances the
-    gradient: from ``DECAY_BALANCE`` (the weights' current scale) on, it is no collapse."""
+    """The median over the decayed elements of the balance point ``rms(g) / (weight_decay * rms(W))`` of a coupled
+    decay (an L2 term normalised with the gradient: Adam's ``weight_decay``), when on most decayed matrices the
+    decay's part of the step is not proportional to the weights; else None. The decay cannot pull a weight below the
+    scale where it balances the gradient: from ``DECAY_BALANCE`` (the weights' current scale) on, it is no
+    collapse."""
     if step is None or not step.decay_shrink:
         return None
-    eq = sorted(v for v in step.decay_equilibrium.values() if math.isfinite(v))
-    return eq[len(eq) // 2] if 2 * len(eq) > len(step.decay_shrink) else None
+    eq = sorted((v, step.numel.get(n, 1)) for n, v in step.decay_equilibrium.items() if math.isfinite(v))
+    if 2 * len(eq) <= len(step.decay_shrink):
+        return None
+    # the median over the decayed elements, not the matrices: a collapse of the embedding table that holds most of
+    # the model is one (fresh40's FwFM under Adam(weight_decay=1): the table at 2.5e-6, two small matrices at 7.5
+    # and 120), as is one of the larger of two matrices (fresh38's CycleNet, fresh22's GPR-GNN: 0.07-0.1 and 1.1-1.6)
+    half, seen = sum(k for _, k in eq) / 2, 0
+    for v, k in eq:
+        seen += k
+        if seen >= half:
+            return v
+    return eq[-1][0]
 
 
 def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer,

@@ -197,6 +197,23 @@ def plain_stack_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]
     return found
 
 
+def _parent(name: str) -> str:
+    """The module that holds ``name`` (``post.2`` -> ``post``; a top-level name is its own)."""
+    return name.rsplit(".", 1)[0]
+
+
+def _dead_in_series(findings: list[Finding], series: Finding) -> list[Finding]:
+    """Strong ``activation`` findings of dead ReLU units (whole layers cut off, or most units dead) on weight layers
+    of the series stack, and the no-gradient share those cut layers explain."""
+    inside = set(series.layers) | {_parent(n) for n in series.layers}  # an activation module beside its layer
+    dead = [f for f in findings if f.cause == "activation" and f.severity != "info"
+            and f.evidence.get("activation") == "relu" and {_parent(n) for n in f.layers} & inside]
+    if any("no_gradient_layers" in f.evidence for f in dead):
+        dead += [f for f in findings if f.cause == "activation" and f.severity != "info"
+                 and "no_gradient_share" in f.evidence]
+    return dead
+
+
 def series_outranks_default_init(findings: list[Finding]) -> None:
     """Name a too-deep series stack first when the measured trouble is its standard init vanishing with nothing
     normalising (see the module docstring), or its ReLU units drifting dead layer after layer with nothing to
@@ -206,7 +223,25 @@ def series_outranks_default_init(findings: list[Finding]) -> None:
     series = next((f for f in findings if f.cause == "depth" and "weight_layers_in_series" in f.evidence), None)
     default = [f for f in findings if f.cause == "normalization" and f.severity != "info"
                and (f.evidence.get("framework_default_init") or "unnormalised_weight_layers" in f.evidence)]
-    if series is None or not default:
+    dying = _dead_in_series(findings, series) if series is not None else []
+    if series is None or not (default or dying):
+        return
+    if dying and (not default or max(dying, key=lambda f: f.rank_key).rank_key >
+                  max(default, key=lambda f: f.rank_key).rank_key):
+        top = max(dying, key=lambda f: f.rank_key)
+        series.severity = top.severity
+        series.score = top.score + 0.01
+        series.evidence["outranks"] = "ReLU units dead layer after layer inside the series (activation)"
+        series.evidence["dead_layers_in_series"] = sorted(set().union(*(set(f.layers) for f in dying))
+                                                          & set(series.layers))
+        whole = any("no_gradient_layers" in f.evidence for f in dying)
+        series.message = (f"{series.evidence['weight_layers_in_series']} weight layers run one after another with "
+                          "no residual (skip) connection, and inside that stack "
+                          + ("whole layers of ReLU units are already dead on this batch" if whole else
+                             "ReLU units are dying layer after layer on this batch")
+                          + ": the chance that units die compounds with every layer a plain stack adds (a deep "
+                          "enough plain ReLU net is born dead; Lu et al. 2019). Residual connections, or fewer "
+                          "layers, fix the root; the activation finding below is its symptom.")
         return
     top = max(default, key=lambda f: f.rank_key)
     series.severity = top.severity

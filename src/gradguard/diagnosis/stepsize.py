@@ -132,6 +132,8 @@ class StepAnalysis:
     #: ``weight_decay``): the weights settle where ``weight_decay * |W|`` balances the gradient, this many times their
     #: current scale (see :mod:`.optim_check`)
     decay_equilibrium: dict[str, float] = field(default_factory=dict)
+    #: per weight matrix in ``ratios``: its number of elements (weights the medians by size)
+    numel: dict[str, int] = field(default_factory=dict)
     #: per weight matrix in ``ratios``: the index of its optimizer param group
     group_of: dict[str, int] = field(default_factory=dict)
     #: each param group's lr, in the optimizer's order (``lrs`` is their sorted set)
@@ -270,6 +272,7 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
             if id(p) in index_of:
                 out.group_of[name] = index_of[id(p)]
             out.weight_rms[name] = w / math.sqrt(p.numel())
+            out.numel[name] = p.numel()
             if name in plain:
                 wd_part = (d - plain[name]).float()
                 c, proportional = _shrink(wd_part, p.detach().float())
