@@ -5,7 +5,16 @@
   were told ``activation``); with residual connections the same dead units stay an ``activation`` finding;
 * a coupled weight decay (Adam's ``weight_decay``) is judged by the median balance point over the decayed
   *elements*, not the matrices: an embedding table that holds most of the model collapses while two small matrices
-  balance (fresh40's FwFM, fresh38's CycleNet, fresh22's GPR-GNN under ``Adam(weight_decay=1)`` were told nothing).
+  balance (fresh40's FwFM, fresh38's CycleNet, fresh22's GPR-GNN under ``Adam(weight_decay=1)`` were told nothing);
+
+and three found at the first sight of the thirtieth session's second batch (fresh42):
+
+* a forward that differentiates its own network with ``torch.func`` (a Lagrangian or Hamiltonian network) made
+  ``check`` fail ("vmap: ... calling .item()"): its hooks now leave calls under a transform alone;
+* a residual branch gated by a scalar started at 0 (ReZero's ``alpha``) gets exactly zero gradients by design: it is
+  not "an operation without a derivative" while the gate's own gradient moves it;
+* weights whose output the loss reads only L2-normalised (a cosine head, SwAV's prototypes) are scale-invariant: an
+  SGD step large against their norm turns them, and is judged as for weights a normalisation layer follows.
 """
 
 from __future__ import annotations
@@ -15,6 +24,10 @@ import torch.nn.functional as F
 from torch import nn
 
 import gradguard
+
+
+def _causes(d: gradguard.Diagnosis) -> list[str]:
+    return [f.cause for f in d.findings if f.severity in ("warning", "critical")]
 
 
 class _ReluStack(nn.Module):
@@ -110,3 +123,121 @@ def test_coupled_decay_that_collapses_the_table_holding_most_of_the_model_is_reg
                 assert found[0].evidence["balance_scale_median"] < 0.1
             else:
                 assert not found, (seed, [f.message for f in found])
+
+
+class _HNN(nn.Module):
+    """The acceleration of a particle as minus the gradient of a learned potential, differentiated in the forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.energy = nn.Sequential(nn.Linear(2, 64), nn.Softplus(), nn.Linear(64, 64), nn.Softplus(),
+                                    nn.Linear(64, 1))
+
+    def forward(self, q: torch.Tensor) -> torch.Tensor:
+        return -torch.func.vmap(torch.func.grad(lambda x: self.energy(x).squeeze()))(q)
+
+
+def test_a_forward_that_differentiates_its_network_with_torch_func_is_checked_and_guarded() -> None:
+    torch.manual_seed(0)
+    model = _HNN()
+    q = torch.randn(64, 2)
+    accel = -q  # a harmonic potential |q|^2 / 2
+    before = [p.detach().clone() for p in model.parameters()]
+    d = gradguard.check(model, (q, accel), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3))
+    assert not _causes(d), [f.message for f in d.findings]  # no "activation results dropped" either
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    # and a monitored run raises nothing while the loss falls
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    losses = []
+    with gradguard.Guard(model, opt, policy="monitor") as guard:
+        for _ in range(100):
+            opt.zero_grad()
+            loss = F.mse_loss(model(q), accel)
+            loss.backward()
+            report = guard.step(loss)
+            assert not [e for e in report.events if e.severity != "info"], report.events
+            losses.append(float(loss.detach()))
+    assert losses[-1] < 0.5 * losses[0]
+
+
+class _ReZero(nn.Module):
+    """Residual MLP blocks ``h + alpha_i * f_i(h)`` with every ``alpha_i`` started at 0 (Bachlechner et al. 2020)."""
+
+    def __init__(self, width: int = 32, blocks: int = 4, sign: bool = False) -> None:
+        super().__init__()
+        self.inp = nn.Linear(8, width)
+        self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(width, 4 * width), nn.ReLU(), nn.Linear(4 * width, width))
+                                    for _ in range(blocks))
+        self.alpha = nn.Parameter(torch.zeros(blocks))
+        self.out = nn.Linear(width, 1)
+        self.sign = sign
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x)
+        if self.sign:  # a threshold with no derivative before everything: the gate excuses nothing behind it
+            h = torch.sign(h)
+        for a, block in zip(self.alpha, self.blocks, strict=True):
+            h = h + a * block(h)
+        return self.out(h)
+
+
+def test_a_residual_branch_gated_by_a_zero_scalar_is_a_design_not_a_missing_derivative() -> None:
+    x = torch.randn(64, 8)
+    y = x[:, :1] * x[:, 1:2]
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = _ReZero()
+        d = gradguard.check(model, (x, y), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3))
+        assert "activation" not in _causes(d), [f.message for f in d.findings]
+    # the zero gate does not excuse a threshold in front of it: inp gets no gradient through sign
+    torch.manual_seed(0)
+    model = _ReZero(sign=True)
+    d = gradguard.check(model, (x, y), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3))
+    assert "activation" in _causes(d), [f.message for f in d.findings]
+
+
+class _CosineHead(nn.Module):
+    """A ReLU MLP whose features and class weights are both L2-normalised, scaled by ``s`` (NormFace/CosFace)."""
+
+    def __init__(self, s: float = 10.0) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 32))
+        self.weight = nn.Parameter(torch.empty(8, 32))
+        nn.init.xavier_uniform_(self.weight)
+        self.s = s
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.s * F.normalize(self.body(x), dim=1) @ F.normalize(self.weight, dim=1).T
+
+
+def _clusters(gen: torch.Generator, centers: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    y = torch.randint(0, 8, (64,), generator=gen)
+    return centers[y] + torch.randn(64, 16, generator=gen), y
+
+
+def test_weights_read_only_l2_normalised_are_judged_as_turned_not_as_grown() -> None:
+    centers = torch.randn(8, 16, generator=torch.Generator().manual_seed(0)) * 2
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = _CosineHead()
+        opt = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9, weight_decay=5e-4)
+        gen = torch.Generator().manual_seed(seed)
+        d = gradguard.check(model, _clusters(gen, centers), F.cross_entropy, opt)
+        assert "lr" not in _causes(d), [f.message for f in d.findings]  # was: "effective step 0.68-0.77 of norm"
+        losses = []
+        for _ in range(150):  # and it trains, at this rate, as it is
+            x, y = _clusters(gen, centers)
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        assert sum(losses[-15:]) / 15 < 0.05 * losses[0]
+    # the weights are read as normalised: at 20x the rate the finding is the turn, not the raw ratio
+    torch.manual_seed(0)
+    model = _CosineHead()
+    d = gradguard.check(model, _clusters(torch.Generator().manual_seed(0), centers), F.cross_entropy,
+                        torch.optim.SGD(model.parameters(), 2.0, momentum=0.9))
+    lr = [f for f in d.findings if f.cause == "lr"]
+    assert lr and lr[0].evidence["normalized_update_to_weight_median"] > 4 and \
+        lr[0].evidence["update_to_weight_median"] == 0

@@ -7,13 +7,21 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["clamp_grads_", "default_init_std", "mul_grads_", "real_float", "real_view"]
+__all__ = ["clamp_grads_", "default_init_std", "in_transform", "mul_grads_", "real_float", "real_view"]
 
 
 def default_init_std(fan_in: int) -> float:
     """The std of PyTorch's default init of a Linear/convolution weight (``kaiming_uniform_(a=sqrt(5))``) and of its
     bias: ``1 / sqrt(3 fan_in)`` (fan-in at least 1)."""
     return 1.0 / math.sqrt(3.0 * max(1, fan_in))
+
+
+def in_transform() -> bool:
+    """True inside a ``torch.func`` transform (``vmap``, ``grad``, ``jacrev``, ``hessian``...): its tensors are
+    wrapped, and reading one on the host (``float(t)``, ``bool(t)``) raises. A model may call its own modules under
+    one (a Lagrangian or Hamiltonian network differentiates its network in its forward): hooks that read values skip
+    those calls."""
+    return torch._C._functorch.peek_interpreter_stack() is not None
 
 
 def real_view(t: torch.Tensor) -> torch.Tensor:

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
+from .._tensors import in_transform
 from .findings import Finding
 
 __all__ = ["MIN_DROPPED", "SCORE", "DroppedActivations", "dropped_findings"]
@@ -44,7 +45,9 @@ class DroppedActivations(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         out = func(*args, **(kwargs or {}))
         if func in _FUNCS and isinstance(out, torch.Tensor) and out.requires_grad and out.grad_fn is not None and \
-                not (args and out is args[0]):  # an in-place form (inplace=True) returns its input
+                not (args and out is args[0]) and not in_transform():
+            # not an in-place form (inplace=True returns its input), nor a call under torch.func, whose graph is
+            # the transform's own, never the loss's
             self.outputs.append((getattr(func, "__name__", str(func)), out))
         return out
 

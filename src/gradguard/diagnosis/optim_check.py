@@ -112,7 +112,7 @@ def rewards_growth(step: StepAnalysis) -> bool:
 
 def lr_findings(step: StepAnalysis) -> list[Finding]:
     """A finding when the optimizer's step is too large for this model and batch (see the module docstring)."""
-    ratios = {k: v for k, v in step.ratios.items() if math.isfinite(v)}
+    ratios = {k: v for k, v in step.ratios.items() if math.isfinite(v) and k not in step.scale_free}
     # Adadelta normalises its step too (by running RMS of the gradient and of the update): its measured ratio is
     # judged as Adam's (pytorch/examples' mnist_rnn trains better at Adadelta lr 10 than at its 0.1, and was told lr)
     adam = step.family == "adam" or step.optimizer in NORMALISED_OTHERS
@@ -120,7 +120,7 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     if not adam:
         turned = {k: v * step.momentum_gain for k, v in ratios.items() if k in step.normalized}
         ratios = {k: v * step.momentum_gain for k, v in ratios.items() if k not in step.normalized}
-        if 2 * len(ratios) < len(step.ratios):
+        if 2 * len(ratios) < len(step.ratios) - len(step.scale_free):
             ratios = {}
     bulk = sorted(ratios.values())[len(ratios) // 2] if ratios else 0.0
     bulk_turned = sorted(turned.values())[len(turned) // 2] if turned else 0.0

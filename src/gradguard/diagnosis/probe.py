@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._tensors import in_transform
 from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes
@@ -48,6 +49,7 @@ from .reuse import ElementwiseUse, ReuseWatch
 from .rewritten import RewriteWatch, Rewritten
 from .snapshot import StateSnapshot
 from .softmax_hidden import hidden_softmaxes
+from .unit_norm import HOMOGENEOUS, unit_normalised, upstream_of
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
 
@@ -163,6 +165,8 @@ class ProbeResult:
     #: those layers from the input side (:func:`.graph.gradient_path_depth`: skip paths shorten it, side-by-side
     #: branches do not); None when not read
     gradient_path: tuple[int, list[str]] | None = None
+    #: parameters the loss reads only L2-normalised (``F.normalize(self.weight)``: :mod:`.unit_norm`)
+    unit_normalised_params: set[str] = field(default_factory=set)
 
     def weight_chain(self) -> list[CallRecord]:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
@@ -217,6 +221,8 @@ class _Recorder:
         self.stand_ins: list[torch.Tensor] = []
 
     def pre(self, module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        if in_transform():  # a call under torch.func (vmap, grad): its wrapped values cannot be read here
+            return None
         name = self.names.get(module, "?")
         call = self.counts.get(name, 0)
         self.counts[name] = call + 1
@@ -333,7 +339,7 @@ class _Recorder:
 
     def post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         stack = self.open.get(id(module))
-        if not stack:
+        if not stack or in_transform():
             return
         rec = stack.pop()
         rec.post_order = self.post_counter
@@ -384,6 +390,23 @@ class _Recorder:
                 self.pending = (rec, y, None, self.last_conv)
             elif self.pending is not None and self.pending[2] is module:
                 self._resolve_via(module, rec, _first_tensor(args), y)
+
+
+def _mark_unit_normalised(read: list[Any], layer_outs: list[CallRecord],
+                          trainable: dict[str, nn.Parameter]) -> set[str]:
+    """Mark the weight layers whose output the loss reads L2-normalised (``normalized_after``), and those before them
+    when every weight layer before such an output is followed by a positively homogeneous activation or none (see
+    :mod:`.unit_norm`); return the parameters normalised directly."""
+    unit = unit_normalised(read)
+    if not (unit.nodes or unit.numerators):
+        return set()
+    direct = [r for r in layer_outs if id(r._out_fn) in unit.nodes]
+    before = [r for r in layer_outs if r not in direct and upstream_of(unit, r._out_fn)]
+    if all(r.activation is None or r.activation in HOMOGENEOUS for r in before):
+        direct += before
+    for r in direct:
+        r.normalized_after = True
+    return {n for n, p in trainable.items() if id(p) in unit.params}
 
 
 def _output_decades(loss: float, baseline: float | None) -> float | None:
@@ -444,7 +467,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
 
     def capture(args: tuple[Any, ...], kwargs: dict[str, Any], raw_only: bool) -> tuple[Any, Any] | None:
         """Keep the batch's tensors (once), as leaves whose gradients can be read."""
-        if captured or leaves:
+        if captured or leaves or in_transform():
             return None
         captured.extend(t for t in tensors(args) + tensors(kwargs) if not (raw_only and t.requires_grad))
         if not captured:
@@ -494,6 +517,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             bounded = bounded_outputs(loss, regressions)
             read = list(nodes_of(loss))  # one walk for the graph readers below
             propagations = hop_chains(read)
+            unit_params = _mark_unit_normalised(read, layer_outs, trainable)
             softmaxes = hidden_softmaxes(read)
             tans = tan_outputs(read)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
@@ -546,6 +570,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, tan_outputs=tans,
+        unit_normalised_params=unit_params,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
     )

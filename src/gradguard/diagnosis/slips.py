@@ -142,13 +142,37 @@ def single_element_norm_findings(probe: Any) -> list[Finding]:
     )]
 
 
+def _zero_gate(probe: Any) -> bool:
+    """Some parameter that is not a bias is all zeros while its own gradient is not: a gate on a residual branch
+    started at 0 that is learning to open (ReZero's ``alpha``, SkipInit, a LayerScale at 0; fresh42's ReZero LM:
+    95% of the parameters wait behind its scalars). Its own gradient is what moves it; what it multiplies gets 0.
+    A gate on a branch leaves the trunk's gradient alone: when the first weight layer the forward ran gets an
+    all-zero gradient too, something before every gate cuts it (a ``torch.sign`` on the input side), and no gate
+    excuses that."""
+    first = next((r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf and is_weight_layer(r.module)),
+                 None)
+    if first is not None:
+        grads = [probe.param_grads.get(f"{first.name}.{n}" if first.name else n)
+                 for n, _ in first.module.named_parameters(recurse=False)]
+        if not any(g is not None and g.layout == torch.strided and bool(g.any()) for g in grads):
+            return False
+    for name, w in probe.params.items():
+        if name.rsplit(".", 1)[-1].startswith("bias") or w.numel() == 0 or bool(w.detach().any()):
+            continue
+        g = probe.param_grads.get(name)
+        if g is not None and g.layout == torch.strided and bool(g.any()):
+            return True
+    return False
+
+
 def no_gradient_findings(probe: Any) -> list[Finding]:
     """``activation`` (critical) when more than ``NO_GRAD_SHARE`` of the parameter elements of the modules the
     forward ran get no gradient at all: ``None`` (an op without a derivative cuts the graph), or exactly 0 in every
     element (an op whose derivative is 0 everywhere: ``torch.sign``, ``round``) unless some weight matrix of the model
     is all zeros (a zero-initialised head or branch gates every gradient behind it at step 0 by design), or some
     normalisation layer's scale is (a residual branch's last BatchNorm started at gamma = 0, torchvision's
-    ``zero_init_residual`` and fresh39's BoTNet: 69% of the parameters wait for that gamma to move)."""
+    ``zero_init_residual`` and fresh39's BoTNet: 69% of the parameters wait for that gamma to move), or some other
+    parameter that is no bias is all zeros and learning (:func:`_zero_gate`)."""
     total = cut = 0
     cut_modules: list[str] = []
     zero_head: list[bool] = []  # some weight matrix is all zeros: read once, and only if a gradient is all zeros
@@ -160,7 +184,7 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
                              and w.numel() > 0 and not bool(w.detach().any()) for m in probe.modules.values())
             zero_head.append(zero_scale or any(
                 w.dim() >= 2 and w.numel() > 0 and id(w) not in tables and not bool(w.detach().any())
-                for w in probe.params.values()))
+                for w in probe.params.values()) or _zero_gate(probe))
         return zero_head[0]
 
     stateless: list[str] = []  # recurrent modules whose input weights learn while their recurrent ones get nothing

@@ -123,6 +123,9 @@ class StepAnalysis:
     forwards: int = 0
     #: weight matrices whose output goes into a normalisation (scale-invariant: their ratio matters less)
     normalized: set[str] = field(default_factory=set)
+    #: weight matrices the loss reads only L2-normalised themselves (``F.normalize(self.weight)``, a DiracNet's
+    #: ``w / ||w||``): their size is no part of the function, so no ratio of theirs is read (:mod:`.unit_norm`)
+    scale_free: set[str] = field(default_factory=set)
     #: loss after the step with every weight doubled (measured when no param group has weight decay)
     loss_doubled: float | None = None
     #: per weight matrix, the fraction of its norm weight decay removes in this step (``-<dW_wd, W> / <W, W>``)
@@ -295,7 +298,9 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
         for dtype in dtypes:
             out.eps_underflow[dtype] = eps
     norm_after = {r.name for r in probe.records if r.normalized_after}
-    out.normalized = {k for k in out.ratios if k.rsplit(".", 1)[0] in norm_after}
+    unit: set[str] = getattr(probe, "unit_normalised_params", set())
+    out.scale_free = {k for k in out.ratios if k in unit}
+    out.normalized = {k for k in out.ratios if k.rsplit(".", 1)[0] in norm_after and k not in unit}
     no_decay = all(float(g.get("weight_decay", 0.0) or 0.0) == 0.0 for g in optimizer.param_groups)
     if not line_search:
         return out
