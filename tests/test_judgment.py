@@ -66,7 +66,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22",
                  "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
                  "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
-                 "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40", "fresh41", "fresh42"}
+                 "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40", "fresh41", "fresh42",
+                 "fresh43", "fresh44"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -516,6 +517,22 @@ def test_fresh37_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: two lr, a regularization and a data one)
     _check_frozen_batch(FRESH37, "fresh37", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH37 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh43_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh43 import CONTROLS, FRESH43, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips in the model code: an activation, a data, an init and a numeric one)
+    _check_frozen_batch(FRESH43, "fresh43", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH43 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh44_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh44 import CONTROLS, FRESH44, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 set-up slips: an init, an lr, a normalization and a numeric one)
+    _check_frozen_batch(FRESH44, "fresh44", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH44 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh41_batch_size_labels_and_half() -> None:
