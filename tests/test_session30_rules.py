@@ -14,7 +14,12 @@ and three found at the first sight of the thirtieth session's second batch (fres
 * a residual branch gated by a scalar started at 0 (ReZero's ``alpha``) gets exactly zero gradients by design: it is
   not "an operation without a derivative" while the gate's own gradient moves it;
 * weights whose output the loss reads only L2-normalised (a cosine head, SwAV's prototypes) are scale-invariant: an
-  SGD step large against their norm turns them, and is judged as for weights a normalisation layer follows.
+  SGD step large against their norm turns them, and is judged as for weights a normalisation layer follows;
+
+and one after the third and fourth batches' first sight (fresh43's Luong NMT, fresh44's sentence VAE):
+
+* a recurrent module stacking 6 or more layers (``nn.LSTM(num_layers=8)``, no residual path between them) is a
+  ``depth`` warning.
 """
 
 from __future__ import annotations
@@ -241,3 +246,46 @@ def test_weights_read_only_l2_normalised_are_judged_as_turned_not_as_grown() -> 
     lr = [f for f in d.findings if f.cause == "lr"]
     assert lr and lr[0].evidence["normalized_update_to_weight_median"] > 4 and \
         lr[0].evidence["update_to_weight_median"] == 0
+
+
+class _StackedLM(nn.Module):
+    """An LSTM over token embeddings, ``layers`` stacked in one module, predicting the previous token."""
+
+    def __init__(self, layers: int) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(16, 32)
+        self.lstm = nn.LSTM(32, 32, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(32, 16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.lstm(self.emb(x))[0]).transpose(1, 2)
+
+
+def _previous_token(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.randint(0, 16, (32, 12), generator=g)
+    return x, torch.roll(x, 1, 1)
+
+
+def test_a_recurrent_module_stacking_eight_layers_is_a_depth_warning() -> None:
+    ends = {}
+    for layers in (2, 8):
+        torch.manual_seed(0)
+        model = _StackedLM(layers)
+        opt = torch.optim.Adam(model.parameters(), 1e-3)
+        g = torch.Generator().manual_seed(0)
+        d = gradguard.check(model, _previous_token(g), F.cross_entropy, opt)
+        if layers == 8:
+            assert d.top is not None and d.top.cause == "depth" and d.top.severity == "warning", d.findings
+            assert d.top.evidence["stacked_recurrent_layers"] == {"lstm": 8}
+        else:
+            assert not _causes(d), [f.message for f in d.findings]
+        losses = []
+        for _ in range(200):  # ground truth: two layers learn the task, eight barely move
+            x, y = _previous_token(g)
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        ends[layers] = sum(losses[-20:]) / 20
+    assert ends[2] < 0.6 * 2.78 < 0.9 * 2.78 < ends[8]

@@ -39,7 +39,7 @@ from .numeric import data_findings, numeric_findings
 from .onelabel import one_label_findings
 from .optcopy import needs_closure
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
-from .plain_stack import plain_stack_findings, series_outranks_default_init
+from .plain_stack import plain_stack_findings, series_outranks_default_init, stacked_recurrent_findings
 from .poles import pole_findings
 from .probe import run_probe
 from .propagation import analyse_propagation
@@ -207,7 +207,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe)
-    findings += plain_stack_findings(probe, prop)
+    findings += plain_stack_findings(probe, prop) + stacked_recurrent_findings(probe)
     series_outranks_default_init(findings)
     family: str | None = None
     stepped = None

@@ -49,8 +49,8 @@ from .layers import EMBEDDING_TYPES, is_weight_layer
 from .probe import CallRecord, ProbeResult
 from .propagation import Propagation
 
-__all__ = ["BRANCH_DECADES", "MIN_BLOCKS", "SCORE", "SERIES_WARN", "plain_stack_findings", "residual_blocks",
-           "series_depth", "series_outranks_default_init"]
+__all__ = ["BRANCH_DECADES", "MIN_BLOCKS", "SCORE", "SERIES_WARN", "STACKED_RNN_WARN", "plain_stack_findings",
+           "residual_blocks", "series_depth", "series_outranks_default_init", "stacked_recurrent_findings"]
 
 #: in-series transitions between two breaks from which a stack is too deep to train without skip connections
 SERIES_WARN = 24
@@ -58,6 +58,11 @@ SERIES_WARN = 24
 MIN_BLOCKS = 2
 #: median log10(branch output RMS / stream RMS) at or below which the blocks barely change the stream
 BRANCH_DECADES = -1.0
+#: layers of one stacked recurrent module (``nn.LSTM(num_layers=k)``, which has no residual path between its layers)
+#: from which it is too deep to train: GNMT (Wu et al. 2016) trains 4 stacked LSTM layers plainly and needs residual
+#: connections for 8; seen halves: every healthy model stacks at most 2, fresh43's Luong NMT and fresh44's sentence
+#: VAE at 8 do not learn in 200 steps
+STACKED_RNN_WARN = 6
 #: ranking score of these findings (decades): below any finding with measured trouble
 SCORE = 0.05
 #: relative difference under which two gradient norms are the same tensor's gradient
@@ -257,3 +262,27 @@ def series_outranks_default_init(findings: list[Finding]) -> None:
                       f"residual (skip) connection and no normalisation anywhere{fall}. A stack this deep without "
                       "skip paths does not train even with its init or normalisation made right; residual "
                       "connections give the gradient a short path to every layer.")
+
+
+def stacked_recurrent_findings(probe: ProbeResult) -> list[Finding]:
+    """``depth`` (warning) for a recurrent module the forward ran that stacks ``STACKED_RNN_WARN`` layers or more
+    (``num_layers``): its layers run in series with no skip path, each gated, and the gradient to the lowest passes
+    through all of them at every time step."""
+    deep = {name: m.num_layers for name, m in probe.modules.items()
+            if isinstance(m, nn.RNNBase) and name in probe.call_counts and m.num_layers >= STACKED_RNN_WARN}
+    if not deep:
+        return []
+    worst = max(deep.values())
+    return [Finding(
+        cause="depth", layers=sorted(deep), severity="warning", confidence=0.6,
+        evidence={"stacked_recurrent_layers": deep, "warn_at": STACKED_RNN_WARN, "healthy_max_seen": 2},
+        message=(f"{', '.join(sorted(deep))}: {worst} recurrent layers stacked in one module, with no residual path "
+                 "between them: the gradient to the lowest layer passes through every layer above it at every time "
+                 "step. Stacks this deep stop training without residual connections (GNMT needed them for 8 LSTM "
+                 "layers; 4 train plainly)."),
+        prescription=("Use 2-4 stacked layers, or stack single-layer modules with a residual connection between "
+                      "them (x = x + lstm_i(x)[0]), as GNMT does from its third layer on."),
+        code=("self.layers = nn.ModuleList(nn.LSTM(d, d, batch_first=True) for _ in range(k))\n"
+              "for lstm in self.layers:\n    x = x + lstm(x)[0]"),
+        score=SCORE,
+    )]
