@@ -19,7 +19,9 @@ and three found at the first sight of the thirtieth session's second batch (fres
 and one after the third and fourth batches' first sight (fresh43's Luong NMT, fresh44's sentence VAE):
 
 * a recurrent module stacking 6 or more layers (``nn.LSTM(num_layers=8)``, no residual path between them) is a
-  ``depth`` warning.
+  ``depth`` warning;
+* an LSTM whose forget-gate bias shuts the gate (fresh41's CLDNN at -10 over 12-16 frames, too short for the decay
+  over time to show) is a ``recurrence`` finding, read off the weights.
 """
 
 from __future__ import annotations
@@ -289,3 +291,50 @@ def test_a_recurrent_module_stacking_eight_layers_is_a_depth_warning() -> None:
             losses.append(float(loss.detach()))
         ends[layers] = sum(losses[-20:]) / 20
     assert ends[2] < 0.6 * 2.78 < 0.9 * 2.78 < ends[8]
+
+
+class _Recall(nn.Module):
+    """An LSTM that must recall the first of 6 tokens at the last step; ``forget_bias``: the forget gate's bias."""
+
+    def __init__(self, forget_bias: float | None = None) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(8, 16)
+        self.lstm = nn.LSTM(16, 32, batch_first=True)
+        self.head = nn.Linear(32, 8)
+        if forget_bias is not None:
+            with torch.no_grad():
+                self.lstm.bias_ih_l0[32:64].fill_(forget_bias / 2)
+                self.lstm.bias_hh_l0[32:64].fill_(forget_bias / 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.lstm(self.emb(x))[0][:, -1])
+
+
+def _first_token(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.randint(0, 8, (64, 6), generator=g)
+    return x, x[:, 0]
+
+
+def test_an_lstm_whose_forget_gate_bias_shuts_the_gate_is_a_recurrence_finding() -> None:
+    ends = {}
+    for bias in (None, -10.0):
+        torch.manual_seed(0)
+        model = _Recall(bias)
+        opt = torch.optim.Adam(model.parameters(), 1e-2)
+        g = torch.Generator().manual_seed(0)
+        d = gradguard.check(model, _first_token(g), F.cross_entropy, opt)
+        if bias is None:
+            assert not _causes(d), [f.message for f in d.findings]
+        else:
+            assert d.top is not None and d.top.cause == "recurrence" and d.top.severity == "critical"
+            assert d.top.evidence["state_kept_per_step"] < 1e-4
+        losses = []
+        for _ in range(200):  # ground truth: the default gate recalls the token, the shut one stays at chance
+            x, y = _first_token(g)
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        ends[bias] = sum(losses[-20:]) / 20
+    assert ends[None] < 0.1 < 1.9 < ends[-10.0]

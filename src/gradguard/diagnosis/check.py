@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from .activations import activation_findings, sigmoid_series_findings
 from .batch import StepSpec, resolve_step
 from .bounded import bounded_output_findings
+from .closed_gates import closed_forget_findings
 from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .decay import bare_decay_findings
@@ -206,7 +207,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
     findings += depth_findings(probe, prop, init_explained + act_explained)
-    findings += recurrence_findings(probe) + one_sequence_findings(probe)
+    findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe)
     findings += plain_stack_findings(probe, prop) + stacked_recurrent_findings(probe)
     series_outranks_default_init(findings)
     family: str | None = None

@@ -1,0 +1,73 @@
+"""An LSTM whose forget gate is shut by its bias: the cell state is wiped at every step.
+
+The forget gate multiplies the cell state by ``sigmoid(W x + U h + b_f)``; with ``b_f`` (``bias_ih`` plus ``bias_hh``,
+the second quarter of each) far below 0 that factor is ~0 whatever the input, so the cell keeps nothing from one step
+to the next and the gradient through the state dies within a step: the layer is a feed-forward one over each time
+step. PyTorch draws these biases from U(-1/sqrt(h), 1/sqrt(h)) and the common trick sets ``b_f`` to +1 (Jozefowicz et
+al. 2015); a sign slip or a "forget more" setting writes it negative. Read off the weights, so it holds on sequences
+too short for the decay over time to show (:mod:`.recurrence` reads that decay; fresh41's CLDNN over 12-16 frames at
+``b_f = -10`` read as healthy). Seen halves at seeds 0/1: every healthy ``nn.LSTM``/``nn.LSTMCell`` has a mean forget
+bias above -1; the broken ones at -6 (fresh2) and -10 (fresh41).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from torch import nn
+
+from .findings import Finding
+
+__all__ = ["FORGET_CRIT", "FORGET_WARN", "closed_forget_findings"]
+
+#: mean forget-gate bias at or below which the gate is shut: sigmoid(-3) = 0.047 kept per step (warning), and
+#: sigmoid(-5) = 0.0067 (critical)
+FORGET_WARN, FORGET_CRIT = -3.0, -5.0
+
+
+def _forget_bias(m: nn.LSTM | nn.LSTMCell) -> float | None:
+    """The mean forget-gate bias over the module's layers and directions (None without biases)."""
+    h = m.hidden_size
+    params = dict(m.named_parameters())
+    vals = []
+    for name, p in params.items():
+        if name.startswith("bias_ih"):
+            b = p.detach()[h:2 * h].float()
+            other = params.get(name.replace("bias_ih", "bias_hh"))
+            if other is not None:
+                b = b + other.detach()[h:2 * h].float()
+            vals.append(float(b.mean()))
+    return sum(vals) / len(vals) if vals else None
+
+
+def closed_forget_findings(probe: Any) -> list[Finding]:
+    """``recurrence`` for every LSTM the forward ran whose mean forget-gate bias is at or below :data:`FORGET_WARN`
+    (critical at :data:`FORGET_CRIT`)."""
+    shut: dict[str, float] = {}
+    for name, m in probe.modules.items():
+        if isinstance(m, nn.LSTM | nn.LSTMCell) and name in probe.call_counts:
+            b = _forget_bias(m)
+            if b is not None and b <= FORGET_WARN:
+                shut[name] = round(b, 3)
+    if not shut:
+        return []
+    worst = min(shut.values())
+    kept = 1.0 / (1.0 + math.exp(-worst))
+    return [Finding(
+        cause="recurrence", layers=sorted(shut), severity="critical" if worst <= FORGET_CRIT else "warning",
+        confidence=0.85,
+        evidence={"forget_gate_bias_mean": shut, "state_kept_per_step": float(f"{kept:.3g}"),
+                  "warn_at": FORGET_WARN, "expected": "about 0 (PyTorch's default) or +1 (the usual trick)",
+                  "direction": -1},
+        message=(f"{', '.join(sorted(shut))}: the forget gate's bias is {worst:.3g} on average, so the gate keeps "
+                 f"about {kept:.2g} of the cell state per step whatever the input: the LSTM forgets everything at "
+                 "every step and the gradient through its state dies within a step."),
+        prescription=("Initialise the forget-gate biases (the second quarter of bias_ih and bias_hh) to 0 or +1, "
+                      "not below 0."),
+        code=("for name, p in lstm.named_parameters():\n"
+              "    if name.startswith('bias'):\n"
+              "        h = p.numel() // 4\n"
+              "        p.data[h:2 * h].fill_(0.5)  # bias_ih + bias_hh = +1 on the forget gate"),
+        score=-math.log10(kept),
+    )]
