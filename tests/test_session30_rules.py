@@ -21,7 +21,9 @@ and one after the third and fourth batches' first sight (fresh43's Luong NMT, fr
 * a recurrent module stacking 6 or more layers (``nn.LSTM(num_layers=8)``, no residual path between them) is a
   ``depth`` warning;
 * an LSTM whose forget-gate bias shuts the gate (fresh41's CLDNN at -10 over 12-16 frames, too short for the decay
-  over time to show) is a ``recurrence`` finding, read off the weights.
+  over time to show) is a ``recurrence`` finding, read off the weights;
+* a frozen weight matrix of zeros that the forward reads (fresh44's ConvE: ``from_pretrained(torch.zeros(...))``
+  freezes by default) is an ``init`` finding, and the no-gradient reading behind it its consequence.
 """
 
 from __future__ import annotations
@@ -338,3 +340,46 @@ def test_an_lstm_whose_forget_gate_bias_shuts_the_gate_is_a_recurrence_finding()
             losses.append(float(loss.detach()))
         ends[bias] = sum(losses[-20:]) / 20
     assert ends[None] < 0.1 < 1.9 < ends[-10.0]
+
+
+class _Lookup(nn.Module):
+    """Pairs of ids scored through an embedding table given as 'pretrained' zeros, frozen or not."""
+
+    def __init__(self, freeze: bool) -> None:
+        super().__init__()
+        self.table = nn.Embedding.from_pretrained(torch.zeros(50, 8), freeze=freeze)
+        self.mlp = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.mlp(self.table(ids).flatten(1))
+
+
+def _pairs(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    ids = torch.randint(0, 50, (64, 2), generator=g)
+    return ids, (ids[:, 0] < ids[:, 1]).long()
+
+
+def test_a_frozen_table_of_zeros_that_the_forward_reads_is_an_init_finding() -> None:
+    ends = {}
+    for freeze in (True, False):
+        torch.manual_seed(0)
+        model = _Lookup(freeze)
+        opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 1e-2)
+        g = torch.Generator().manual_seed(0)
+        d = gradguard.check(model, _pairs(g), F.cross_entropy, opt)
+        if freeze:
+            assert d.top is not None and d.top.cause == "init" and d.top.severity == "critical", d.findings
+            assert d.top.evidence["frozen_zero_weights"] == ["table.weight"]
+            assert not [f for f in d.findings if "no_gradient_share" in f.evidence and f.severity != "info"]
+        else:
+            assert not [f for f in d.findings if "frozen_zero_weights" in f.evidence]
+        losses = []
+        for _ in range(200):  # ground truth: the frozen zeros never learn, the same table left trainable does
+            ids, y = _pairs(g)
+            loss = F.cross_entropy(model(ids), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        ends[freeze] = sum(losses[-20:]) / 20
+    assert ends[False] < 0.45 < 0.65 < ends[True]

@@ -239,10 +239,12 @@ def _testable(f: Finding) -> bool:
     """Whether a short run can demote ``f``: an init finding, or an ``lr`` warning raised by the loss along one step
     alone (``evidence["rise_only"]``: a step of a sane size that overshoots on this batch; a first sign-like
     Adadelta step on pytorch/examples' MNIST net did at one seed of two, and the run trains). Not the zero init that
-    no gradient moves, a weight matrix filled with one constant (:mod:`.slips`) nor weights the forward itself
+    no gradient moves, a weight matrix filled with one constant (:mod:`.slips`), a frozen matrix of zeros
+    (:mod:`.frozen_zero`: a re-init of the trainable weights leaves it as it is) nor weights the forward itself
     re-draws (:mod:`.rewritten`: a re-init cannot help a run whose forward re-inits): facts, not thresholds."""
     if f.cause == "init":  # a zero init that no gradient moves, a constant fill: facts of the arithmetic
-        return not {"zero_weight_matrices", "constant_weight_matrices", "rewritten_by_forward"} & set(f.evidence)
+        return not {"zero_weight_matrices", "constant_weight_matrices", "rewritten_by_forward",
+                    "frozen_zero_weights"} & set(f.evidence)
     return f.cause == "lr" and f.severity == "warning" and f.evidence.get("rise_only") is True
 
 

@@ -129,6 +129,11 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                                   "the weights; re-initialising would throw the training away.")
                 f.code = ""
                 f.evidence["trained"] = True
+    frozen = next((f for f in findings if "frozen_zero_weights" in f.evidence), None)
+    if frozen is not None:  # a frozen table of zeros feeds nothing: the gradients behind it are 0 (frozen_zero.py)
+        for f in findings:
+            if ("no_gradient_share" in f.evidence or "least_repeated_share" in f.evidence) and _strong(f):
+                _absorb(frozen, f, "a frozen weight of zeros feeds every layer after it nothing")
     lookup = next((f for f in findings if f.cause == "data" and "tables" in f.evidence and _strong(f)), None)
     if lookup is not None:  # every lookup reads one row (lookups.py): the rows no id reaches get no gradient
         for f in findings:
