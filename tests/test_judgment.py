@@ -67,7 +67,7 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
                  "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
                  "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40", "fresh41", "fresh42",
-                 "fresh43", "fresh44"}
+                 "fresh43", "fresh44", "fresh45", "fresh46"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -517,6 +517,22 @@ def test_fresh37_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: two lr, a regularization and a data one)
     _check_frozen_batch(FRESH37, "fresh37", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH37 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh45_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh45 import CONTROLS, FRESH45, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 init-and-checkpoint slips: two init, an lr and a numeric one)
+    _check_frozen_batch(FRESH45, "fresh45", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH45 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh46_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh46 import CONTROLS, FRESH46, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 hand-written-loss slips: an activation, two data and a numeric one)
+    _check_frozen_batch(FRESH46, "fresh46", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH46 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
