@@ -28,6 +28,9 @@ and one after the third and fourth batches' first sight (fresh43's Luong NMT, fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -37,6 +40,20 @@ import gradguard
 
 def _causes(d: gradguard.Diagnosis) -> list[str]:
     return [f.cause for f in d.findings if f.severity in ("warning", "critical")]
+
+
+def _train(model: nn.Module, opt: torch.optim.Optimizer, batch: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+           loss_fn: Callable[..., torch.Tensor], steps: int) -> list[float]:
+    """Plain training, no guard: the losses of ``steps`` steps on ``batch()``."""
+    losses = []
+    for _ in range(steps):
+        x, y = batch()
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    return losses
 
 
 class _ReluStack(nn.Module):
@@ -106,12 +123,7 @@ def _table_rms_after(weight_decay: float, steps: int) -> float:
     model = _TableModel()
     opt = torch.optim.Adam(model.parameters(), 3e-3, weight_decay=weight_decay)
     g = torch.Generator().manual_seed(0)
-    for _ in range(steps):
-        ids, y = _table_batch(g)
-        loss = F.binary_cross_entropy_with_logits(model(ids), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    _train(model, opt, partial(_table_batch, g), F.binary_cross_entropy_with_logits, steps)
     return float(model.emb.weight.detach().pow(2).mean().sqrt())
 
 
@@ -233,14 +245,7 @@ def test_weights_read_only_l2_normalised_are_judged_as_turned_not_as_grown() -> 
         gen = torch.Generator().manual_seed(seed)
         d = gradguard.check(model, _clusters(gen, centers), F.cross_entropy, opt)
         assert "lr" not in _causes(d), [f.message for f in d.findings]  # was: "effective step 0.68-0.77 of norm"
-        losses = []
-        for _ in range(150):  # and it trains, at this rate, as it is
-            x, y = _clusters(gen, centers)
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
+        losses = _train(model, opt, partial(_clusters, gen, centers), F.cross_entropy, 150)  # it trains as it is
         assert sum(losses[-15:]) / 15 < 0.05 * losses[0]
     # the weights are read as normalised: at 20x the rate the finding is the turn, not the raw ratio
     torch.manual_seed(0)
@@ -283,14 +288,8 @@ def test_a_recurrent_module_stacking_eight_layers_is_a_depth_warning() -> None:
             assert d.top.evidence["stacked_recurrent_layers"] == {"lstm": 8}
         else:
             assert not _causes(d), [f.message for f in d.findings]
-        losses = []
-        for _ in range(200):  # ground truth: two layers learn the task, eight barely move
-            x, y = _previous_token(g)
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
+        # ground truth: two layers learn the task, eight barely move
+        losses = _train(model, opt, partial(_previous_token, g), F.cross_entropy, 200)
         ends[layers] = sum(losses[-20:]) / 20
     assert ends[2] < 0.6 * 2.78 < 0.9 * 2.78 < ends[8]
 
@@ -330,14 +329,8 @@ def test_an_lstm_whose_forget_gate_bias_shuts_the_gate_is_a_recurrence_finding()
         else:
             assert d.top is not None and d.top.cause == "recurrence" and d.top.severity == "critical"
             assert d.top.evidence["state_kept_per_step"] < 1e-4
-        losses = []
-        for _ in range(200):  # ground truth: the default gate recalls the token, the shut one stays at chance
-            x, y = _first_token(g)
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
+        # ground truth: the default gate recalls the token, the shut one stays at chance
+        losses = _train(model, opt, partial(_first_token, g), F.cross_entropy, 200)
         ends[bias] = sum(losses[-20:]) / 20
     assert ends[None] < 0.1 < 1.9 < ends[-10.0]
 
@@ -373,13 +366,7 @@ def test_a_frozen_table_of_zeros_that_the_forward_reads_is_an_init_finding() -> 
             assert not [f for f in d.findings if "no_gradient_share" in f.evidence and f.severity != "info"]
         else:
             assert not [f for f in d.findings if "frozen_zero_weights" in f.evidence]
-        losses = []
-        for _ in range(200):  # ground truth: the frozen zeros never learn, the same table left trainable does
-            ids, y = _pairs(g)
-            loss = F.cross_entropy(model(ids), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
+        # ground truth: the frozen zeros never learn, the same table left trainable does
+        losses = _train(model, opt, partial(_pairs, g), F.cross_entropy, 200)
         ends[freeze] = sum(losses[-20:]) / 20
     assert ends[False] < 0.45 < 0.65 < ends[True]
