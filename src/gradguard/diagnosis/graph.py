@@ -39,6 +39,7 @@ __all__ = [
     "nodes_of",
     "periodic_reader",
     "post_order",
+    "reaches",
     "single_path",
     "skip_nodes",
     "weight_path_depth",
@@ -109,7 +110,8 @@ def activation_ops(loss: torch.Tensor) -> tuple[int, int]:
 FEED_BACK_NODES = 4096
 
 
-def _reaches(start: Any, target: Any, budget: int = FEED_BACK_NODES) -> bool:
+def reaches(start: Any, target: Any, budget: int = FEED_BACK_NODES) -> bool:
+    """Whether ``target`` is ``start`` or an autograd node behind it (within ``budget`` nodes)."""
     todo, seen = [start], set[int]()
     while todo and len(seen) < budget:
         node = todo.pop()
@@ -185,7 +187,7 @@ def feeds_back(records: list[Any], counts: dict[str, int]) -> dict[str, bool]:
             calls.setdefault(r.name, []).append(r)
     out: dict[str, bool] = {}
     for name, (first, second, *_) in ((n, sorted(c, key=lambda r: r.call)) for n, c in calls.items() if len(c) >= 2):
-        out[name] = first._out_fn is not None and second._in_fn is not None and _reaches(second._in_fn, first._out_fn)
+        out[name] = first._out_fn is not None and second._in_fn is not None and reaches(second._in_fn, first._out_fn)
     return out
 
 
@@ -246,7 +248,7 @@ def first_readers(inputs: list[torch.Tensor], records: list[Any],
         if target is not None and found is None:
             for r in calls:
                 x = r._in_x
-                if x is t or (x.grad_fn is not None and _reaches(x.grad_fn, target)):
+                if x is t or (x.grad_fn is not None and reaches(x.grad_fn, target)):
                     found = Reader(r.name, _rms(x), bool(r.normalizes))
                     break
         out.append(found)

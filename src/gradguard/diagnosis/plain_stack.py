@@ -231,11 +231,10 @@ def series_outranks_default_init(findings: list[Finding]) -> None:
     dying = _dead_in_series(findings, series) if series is not None else []
     if series is None or not (default or dying):
         return
-    if dying and (not default or max(dying, key=lambda f: f.rank_key).rank_key >
-                  max(default, key=lambda f: f.rank_key).rank_key):
-        top = max(dying, key=lambda f: f.rank_key)
-        series.severity = top.severity
-        series.score = top.score + 0.01
+    top = max(default + dying, key=lambda f: f.rank_key)  # a tie goes to the normalization reading
+    series.severity = top.severity
+    series.score = top.score + 0.01
+    if any(top is f for f in dying):
         series.evidence["outranks"] = "ReLU units dead layer after layer inside the series (activation)"
         series.evidence["dead_layers_in_series"] = sorted(set().union(*(set(f.layers) for f in dying))
                                                           & set(series.layers))
@@ -248,9 +247,6 @@ def series_outranks_default_init(findings: list[Finding]) -> None:
                           "enough plain ReLU net is born dead; Lu et al. 2019). Residual connections, or fewer "
                           "layers, fix the root; the activation finding below is its symptom.")
         return
-    top = max(default, key=lambda f: f.rank_key)
-    series.severity = top.severity
-    series.score = top.score + 0.01
     series.evidence["measured_decades"] = top.evidence.get("measured_decades")
     series.evidence["outranks"] = ("the standard init's fall through the unnormalised stack (normalization)"
                                    if top.evidence.get("framework_default_init") else

@@ -49,7 +49,7 @@ from .reuse import ElementwiseUse, ReuseWatch
 from .rewritten import RewriteWatch, Rewritten
 from .snapshot import StateSnapshot
 from .softmax_hidden import hidden_softmaxes
-from .unit_norm import HOMOGENEOUS, unit_normalised, upstream_of
+from .unit_norm import HOMOGENEOUS, normalised, unit_normalised, upstream_of
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
 
@@ -398,9 +398,9 @@ def _mark_unit_normalised(read: list[Any], layer_outs: list[CallRecord],
     when every weight layer before such an output is followed by a positively homogeneous activation or none (see
     :mod:`.unit_norm`); return the parameters normalised directly."""
     unit = unit_normalised(read)
-    if not (unit.nodes or unit.numerators):
+    if not (unit.params or unit.numerators):
         return set()
-    direct = [r for r in layer_outs if id(r._out_fn) in unit.nodes]
+    direct = [r for r in layer_outs if normalised(unit, r._out_fn)]
     before = [r for r in layer_outs if r not in direct and upstream_of(unit, r._out_fn)]
     if all(r.activation is None or r.activation in HOMOGENEOUS for r in before):
         direct += before

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from .graph import FEED_BACK_NODES, _reaches
+from .graph import FEED_BACK_NODES, reaches
 
 __all__ = ["MIN_USES", "ElementwiseUse", "ReuseWatch"]
 
@@ -71,7 +71,7 @@ class ReuseWatch:
                     mul_only[name] = mul_only.get(name, True) and type(node).__name__ == _MUL
         ordered = {n: sorted(c, key=lambda x: x._sequence_nr()) for n, c in consumers.items()
                    if len(c) >= MIN_USES and mul_only[n]}
-        self._nodes = {n: c for n, c in ordered.items() if _reaches(c[1], c[0], FEED_BACK_NODES)}
+        self._nodes = {n: c for n, c in ordered.items() if reaches(c[1], c[0], FEED_BACK_NODES)}
         self._radius: dict[str, float] = {}
         for name, (nodes, radius) in _matrix_recurrences(seen, params).items():
             if name not in self._nodes:
@@ -131,7 +131,7 @@ def _matrix_recurrences(nodes: set[Any], params: dict[str, torch.nn.Parameter]) 
         if not made_of:
             continue
         ordered = sorted(uses, key=lambda u: u[0]._sequence_nr())
-        if not _reaches(ordered[1][0], ordered[0][0], FEED_BACK_NODES):
+        if not reaches(ordered[1][0], ordered[0][0], FEED_BACK_NODES):
             continue
         radius = math.nan
         for user, slot in ordered:  # the first product may not have saved it (a zero state that needs no gradient)

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import _reaches, node_name
+from .graph import node_name, reaches
 
-__all__ = ["HOMOGENEOUS", "UnitNorm", "unit_normalised", "upstream_of"]
+__all__ = ["HOMOGENEOUS", "UnitNorm", "normalised", "unit_normalised", "upstream_of"]
 
 #: ops between a norm and the division it feeds (an eps clamp or sum, a broadcast)
 _DENOMINATOR_OPS = ("ExpandBackward", "ClampMinBackward", "ClampBackward", "AddBackward", "UnsqueezeBackward",
@@ -35,12 +35,11 @@ HOMOGENEOUS: frozenset[str] = frozenset({"relu", "leaky_relu"})
 
 @dataclass
 class UnitNorm:
-    """The graph nodes whose output the loss reads L2-normalised (``nodes``: ids) and the parameters normalised
+    """The graph nodes whose output the loss reads L2-normalised (``numerators``) and the parameters normalised
     directly (``params``: ids of the tensors, ``F.normalize(self.weight)``)."""
 
-    nodes: set[int] = field(default_factory=set)
-    params: set[int] = field(default_factory=set)
     numerators: list[Any] = field(default_factory=list)
+    params: set[int] = field(default_factory=set)
 
 
 def _first(node: Any) -> Any:
@@ -86,19 +85,19 @@ def unit_normalised(read: Iterable[Any]) -> UnitNorm:
         if normed is None or _strip(normed) is not _strip(num):
             continue
         target = _strip(num)
-        out.numerators.append(target)
         variable = getattr(target, "variable", None)
         if variable is not None:
             out.params.add(id(variable))
         else:
-            out.nodes.add(id(target))
+            out.numerators.append(target)
     return out
+
+
+def normalised(unit: UnitNorm, out_fn: Any) -> bool:
+    """Whether the output node ``out_fn`` (a weight layer's) is itself what the loss reads L2-normalised."""
+    return out_fn is not None and any(n is out_fn for n in unit.numerators)
 
 
 def upstream_of(unit: UnitNorm, out_fn: Any) -> bool:
     """Whether the output node ``out_fn`` (a weight layer's) is normalised, or feeds a normalised output."""
-    if out_fn is None:
-        return False
-    if id(out_fn) in unit.nodes:
-        return True
-    return any(_reaches(n, out_fn) for n in unit.numerators if getattr(n, "variable", None) is None)
+    return out_fn is not None and any(reaches(n, out_fn) for n in unit.numerators)
