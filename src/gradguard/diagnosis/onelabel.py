@@ -14,7 +14,10 @@ positive class leaves many healthy batches all negative. The logits must come ou
 
 Scores of the batch against itself (an output ending in ``(B, B)``: CPC's, SimCLR's or CLIP's in-batch contrastive
 loss), whose positive for row ``i`` is column ``i``, with one target throughout are the same slip seen from the other
-side: MoCo's ``labels = zeros`` copied into a loss whose positives lie on the diagonal (``data``, warning).
+side: MoCo's ``labels = zeros`` copied into a loss whose positives lie on the diagonal (``data``, warning). Not when
+an input already holds ``B`` candidates for each of the ``B`` samples (a float input ``(B, B, ...)``): the scores are
+then each sample's own candidates, the true one first by convention (fresh45's implicit BC scores 64 candidate actions
+per observation at batch 64, label 0 the expert's: a coincidence of sizes, not the batch against itself).
 
 Judgment corpus, every case of the 27 earlier halves (seeds 0 and 1): the only batches of one class are fresh19's
 MoCo v2 cases (InfoNCE, label 0, logits a concatenation: left out by the head test).
@@ -51,7 +54,7 @@ def one_label_findings(probe: Any, step: StepSpec) -> list[Finding]:
     root = next((r for r in probe.records if r.name == "" and r.call == 0), None)
     shape = tuple(root.out_shape) if root is not None and root.out_shape else ()
     if len(shape) >= 2 and shape[-2:] == (t.numel(), t.numel()):
-        return _diagonal_positives(t)
+        return [] if _candidates_given(probe, t.numel()) else _diagonal_positives(t)
     if len(shape) != 2 or shape[0] != t.numel() or shape[1] < MIN_CLASSES:
         return []
     if not any(isinstance(r.module, nn.Linear) and r.out_shape and tuple(r.out_shape) == shape for r in probe.records):
@@ -73,6 +76,11 @@ def one_label_findings(probe: Any, step: StepSpec) -> list[Finding]:
         code="loader = torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True)",
         score=SCORE,
     )]
+
+
+def _candidates_given(probe: Any, n: int) -> bool:
+    """Whether a floating-point input of the model's first call is ``(n, n, ...)``: ``n`` candidates per sample."""
+    return any(len(s.shape) >= 3 and tuple(s.shape[:2]) == (n, n) for s in getattr(probe, "inputs", ()))
 
 
 def _diagonal_positives(t: torch.Tensor) -> list[Finding]:
