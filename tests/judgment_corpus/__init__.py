@@ -41,7 +41,9 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh42.py``, likewise) or ``"fresh43"`` (its third, ``fresh43.py``, likewise) or ``"fresh44"`` (its fourth,
 ``fresh44.py``, likewise) or ``"fresh45"`` (its fifth,
 ``fresh45.py``, likewise) or ``"fresh46"`` (its sixth,
-``fresh46.py``, likewise).
+``fresh46.py``, likewise) or ``"fresh47"`` (its first,
+``fresh47.py``, likewise) or ``"fresh48"`` (its second,
+``fresh48.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -255,6 +257,8 @@ from .fresh43 import FRESH43  # noqa: E402  (the thirtieth session's third held-
 from .fresh44 import FRESH44  # noqa: E402  (the thirtieth session's fourth held-out batch, likewise)
 from .fresh45 import FRESH45  # noqa: E402  (the thirtieth session's fifth held-out batch, likewise)
 from .fresh46 import FRESH46  # noqa: E402  (the thirtieth session's sixth held-out batch, likewise)
+from .fresh47 import FRESH47  # noqa: E402  (the thirty-first session's first held-out batch, likewise)
+from .fresh48 import FRESH48  # noqa: E402  (the thirty-first session's second held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -263,7 +267,7 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH16 + FRESH17 + FRESH18 + FRESH19 + FRESH20 + FRESH21 + FRESH22
                    + FRESH23 + FRESH24 + FRESH25 + FRESH26 + FRESH27 + FRESH28 + FRESH29 + FRESH30
                    + FRESH31 + FRESH32 + FRESH33 + FRESH34 + FRESH35 + FRESH36 + FRESH37 + FRESH38 + FRESH39 + FRESH40
-                   + FRESH41 + FRESH42 + FRESH43 + FRESH44 + FRESH45 + FRESH46)
+                   + FRESH41 + FRESH42 + FRESH43 + FRESH44 + FRESH45 + FRESH46 + FRESH47 + FRESH48)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -272,7 +276,7 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh21", "fresh22", "fresh23", "fresh24",
                            "fresh25", "fresh26", "fresh27", "fresh28", "fresh29", "fresh30", "fresh31", "fresh32",
                            "fresh33", "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40",
-                           "fresh41", "fresh42", "fresh43", "fresh44", "fresh45", "fresh46")
+                           "fresh41", "fresh42", "fresh43", "fresh44", "fresh45", "fresh46", "fresh47", "fresh48")
 
 
 def by_name(name: str) -> Case:
