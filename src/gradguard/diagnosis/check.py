@@ -23,7 +23,7 @@ from .dropped import dropped_findings
 from .explain import explain
 from .failed_forward import failed_forward_diagnosis
 from .findings import Diagnosis, DiagnosisError, Finding
-from .frozen_zero import frozen_zero_findings
+from .frozen_zero import frozen_zero_findings, stuck_zero_gain_findings
 from .hops import hop_findings
 from .init_check import init_findings, weight_specs
 from .localise import localise
@@ -209,7 +209,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe)
-    findings += frozen_zero_findings(probe)
+    findings += frozen_zero_findings(probe) + stuck_zero_gain_findings(probe)
     findings += plain_stack_findings(probe, prop) + stacked_recurrent_findings(probe)
     series_outranks_default_init(findings)
     family: str | None = None

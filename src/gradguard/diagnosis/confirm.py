@@ -244,7 +244,7 @@ def _testable(f: Finding) -> bool:
     re-draws (:mod:`.rewritten`: a re-init cannot help a run whose forward re-inits): facts, not thresholds."""
     if f.cause == "init":  # a zero init that no gradient moves, a constant fill: facts of the arithmetic
         return not {"zero_weight_matrices", "constant_weight_matrices", "rewritten_by_forward",
-                    "frozen_zero_weights"} & set(f.evidence)
+                    "frozen_zero_weights", "stuck_zero_gains"} & set(f.evidence)
     return f.cause == "lr" and f.severity == "warning" and f.evidence.get("rise_only") is True
 
 

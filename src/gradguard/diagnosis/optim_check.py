@@ -62,6 +62,8 @@ RISE_WARN = 0.1
 ADAM_RATIO_WARN, ADAM_RATIO_CRIT = 3.0, 10.0
 #: optimizers outside the Adam family (their lr is no per-element step size) whose step is normalised all the same
 NORMALISED_OTHERS: frozenset[str] = frozenset({"Adadelta"})
+#: optimizers whose per-element step shrinks as the squared gradients accumulate (no decay of the accumulator)
+DECAYING_STEP: frozenset[str] = frozenset({"Adagrad", "SparseAdagrad"})
 SGD_RATIO_WARN, SGD_RATIO_CRIT = 0.1, 1.0
 #: the same for weights followed by a normalisation (scale-invariant: the step turns them), and its healthy level
 SGD_NORMALIZED_WARN, SGD_NORMALIZED_CRIT, SGD_NORMALIZED_HEALTHY = 1.0, 4.0, 0.1
@@ -322,7 +324,10 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     if any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups):
         return []
     ratios = sorted(step.ratios.values()) if step is not None else []
-    fast = bool(ratios) and ratios[len(ratios) // 2] >= GROWTH_STEP
+    # Adagrad's per-element step is lr / sqrt(sum of squared gradients): its first step is lr x sign(g), each later
+    # one smaller, so a fast first step does not keep growing the weights (fresh18's GRU4Rec at Adagrad 0.05 learns)
+    fast = bool(ratios) and ratios[len(ratios) // 2] >= GROWTH_STEP and step is not None and \
+        step.optimizer not in DECAYING_STEP
     if step is not None and step.loss_doubled is not None and rewards_growth(step) and fast:
         return [Finding(
             cause="regularization", layers=[], severity="warning", confidence=0.6,

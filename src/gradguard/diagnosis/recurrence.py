@@ -417,7 +417,14 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
                         "carries the gradient; consider attention over long ranges.")
         code = ("for name, p in lstm.named_parameters():\n    if 'bias_ih' in name:\n        h = p.numel() // 4\n"
                 "        p.data[h:2 * h].fill_(1.0)  # forget-gate bias")
-    if "predicted_decades_rho_pow_T" in evidence and layer.gated:
+    measured = (f"on this batch the gradient changes {10 ** dec:.3g}x from the last to the first of {layer.steps} "
+                "steps" if evidence.get("decades_over_sequence") is not None else
+                f"the gradient over its {layer.steps} steps could not be measured on this batch (the backward pass "
+                "is not finite)")
+    if "predicted_decades_rho_pow_T" in evidence and layer.kind == "matrix recurrence":
+        message = (f"{layer.name} (a recurrent matrix applied in a loop): spectral radius {rho:.2f}, far from 1 "
+                   f"(rho^T over {layer.steps} steps = 1e{evidence['predicted_decades_rho_pow_T']}); {measured}.")
+    elif "predicted_decades_rho_pow_T" in evidence and layer.gated:
         message = (f"{layer.name} ({layer.kind}): the recurrent weight's gate blocks have spectral radius up to "
                    f"{rho:.2f}, far above 1 (PyTorch's default init gives about 0.6, orthogonal 1): the gates' inputs "
                    f"grow with it, so they saturate at 0 or 1 and pass almost no gradient; on this batch the gradient "

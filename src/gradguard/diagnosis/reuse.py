@@ -127,7 +127,7 @@ def _matrix_recurrences(nodes: set[Any], params: dict[str, torch.nn.Parameter]) 
     for operand, uses in users.items():
         if len(uses) < MIN_USES:
             continue
-        made_of = _parameters_only(operand, names)
+        made_of = _parameters_only(operand[0] if isinstance(operand, tuple) else operand, names)
         if not made_of:
             continue
         ordered = sorted(uses, key=lambda u: u[0]._sequence_nr())
@@ -144,7 +144,9 @@ def _matrix_recurrences(nodes: set[Any], params: dict[str, torch.nn.Parameter]) 
                 with torch.no_grad():
                     radius = float(torch.linalg.eigvals(saved.detach().double()).abs().max())
                 break
-        out["+".join(made_of)] = ([u for u, _ in ordered], radius)
+        name = "+".join(made_of)
+        if name not in out or not radius <= out[name][1]:  # slices of one parameter: the largest radius speaks
+            out[name] = ([u for u, _ in ordered], radius)
     return out
 
 
@@ -154,8 +156,18 @@ _VIEWS = ("TBackward0", "PermuteBackward0", "TransposeBackward0", "TransposeBack
 
 
 def _through_views(node: Any) -> Any:
-    """The node below any chain of view ops (the tensor a fresh ``A.T`` views)."""
-    while type(node).__name__ in _VIEWS and node.next_functions and node.next_functions[0][0] is not None:
+    """The node below any chain of view ops (the tensor a fresh ``A.T`` views); a fresh ``U[k]`` taken at every step
+    (one parameter holding a GRU's three recurrent matrices, fresh43's RNNoise) is keyed by the select's node below
+    and its dim and index, so that the steps' selects of one matrix are one operand and two matrices stay two."""
+    while node is not None and node.next_functions and node.next_functions[0][0] is not None:
+        kind = type(node).__name__
+        if kind == "SelectBackward0":
+            below = _through_views(node.next_functions[0][0])
+            if getattr(below, "variable", None) is None:
+                return node
+            return (below, getattr(node, "_saved_dim", None), getattr(node, "_saved_index", None))
+        if kind not in _VIEWS:
+            break
         node = node.next_functions[0][0]
     return node
 
