@@ -189,6 +189,14 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
                     spec.baseline["zero_output_loss"] = float(loss_fn(torch.zeros_like(output), targets))
             except Exception:  # a loss that cannot take a zero output (log of it): no baseline
                 spec.baseline["zero_output_loss"] = float("nan")
+            if isinstance(targets, torch.Tensor) and targets.is_floating_point() and targets.shape == output.shape:
+                try:  # the loss of the targets' own mean as the output: a loss that rescales the output (a scaler
+                    # undone inside it) does better at 0 (see numeric.data_findings)
+                    with torch.no_grad():
+                        spec.baseline["target_mean_output_loss"] = float(
+                            loss_fn(torch.full_like(output, float(targets.float().mean())), targets))
+                except Exception:
+                    spec.baseline["target_mean_output_loss"] = float("nan")
         if spec.squash is None:
             # a sequence model's (batch, time, classes) output reshaped by the loss: read the loss's graph
             spec.squash = double_squash(output, targets, loss, loss_fn) or squash_in_graph(loss) or ""

@@ -55,6 +55,8 @@ attributed to the first remedy that restores it.
 
 from __future__ import annotations
 
+import math
+
 from .findings import SEVERITIES, Finding
 
 __all__ = ["BATCH_MEASURED", "UPSTREAM", "explain"]
@@ -134,10 +136,11 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         for f in findings:
             if ("no_gradient_share" in f.evidence or "least_repeated_share" in f.evidence) and _strong(f):
                 _absorb(frozen, f, "a frozen weight of zeros feeds every layer after it nothing")
-    gains = next((f for f in findings if ("stuck_zero_gains" in f.evidence or "zero_weight_matrices" in f.evidence)
-                  and _strong(f)), None)
+    gains = next((f for f in findings if ("stuck_zero_gains" in f.evidence or "zero_weight_matrices" in f.evidence
+                                          or f.evidence.get("all_zero") is True) and _strong(f)), None)
     if gains is not None:  # a zero normalisation scale or a zero matrix no gradient moves outputs a constant: the
-        # units after it are dead and read one input (fresh45's Music Transformer with its tied table zeroed)
+        # units after it are dead and read one input (fresh45's Music Transformer with its tied table zeroed;
+        # fresh48's NPLM with every weight at 0)
         for f in findings:
             if f is not gains and ("no_gradient_share" in f.evidence or "least_repeated_share" in f.evidence
                                    or "dead_fraction" in f.evidence) and _strong(f):
@@ -151,7 +154,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
     data = _pick(findings, ("data",), 1)
     if data is not None:
         for f in findings:
-            if f.cause == "numeric" and _strong(f):
+            if f.cause == "numeric" and _strong(f) and not _target_too_small_to_overflow(data, f):
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
@@ -238,6 +241,16 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
     return findings
 
 
+def _target_too_small_to_overflow(data: Finding, numeric: Finding) -> bool:
+    """Whether ``data`` is about targets only, all below ``HUGE_OUTPUT``, and ``numeric`` a loss that overflows on
+    finite outputs: a target of a few hundred cannot overflow a loss by itself; something inside the loss does
+    (fresh47's AGCRN with its scaler's standard deviation computed in float16: inf, told ``data``)."""
+    tensors = [v for k, v in data.evidence.items() if isinstance(v, dict) and k.split("_")[0] in ("input", "target")]
+    return bool(numeric.evidence.get("model_outputs_finite")) and bool(tensors) and all(
+        k.startswith("target_") for k, v in data.evidence.items() if isinstance(v, dict) and
+        k.split("_")[0] in ("input", "target")) and all(float(v.get("max_abs", 0.0)) < HUGE_OUTPUT for v in tensors)
+
+
 def _stream_absorbs_convention_init(findings: list[Finding]) -> None:
     """A residual stream with no normalisation anywhere (plain_stack's reading) makes the transformer convention
     N(0, 0.02) too small: that init is made for blocks that read a LayerNorm'd stream, so the too-small init the
@@ -266,8 +279,18 @@ def _adaptive_steps_excuse_missing_norm(findings: list[Finding]) -> None:
     only on healthy models (fresh45's FoldingNet, 12 layers, 2.9 decades; fresh6's N-BEATS, ReLUs up to 52% dead;
     fresh40's ANP, 14 layers, 2.8 decades). Critical ones stay (ConvMixer without BatchNorm under AdamW: 4.3-5.2
     decades; excusing them too turned those 4 cases healthy, and FoldingNet at seed 1, 3.1 decades, stays a critical
-    false alarm)."""
+    false alarm). A ``depth`` shrink of the gradient alone, the signal kept within ``KEPT_SIGNAL_DECADES`` across
+    the same layers, is information too (fresh48's attention RNN: BatchNorm'd convolutions, a BiLSTM and attention,
+    3.6 decades of gradient, 0.04 of signal, learns at Adam 1e-3)."""
     for f in findings:
+        drift = f.evidence.get("forward_drift_last_to_first")
+        if f.cause == "depth" and _strong(f) and _direction(f) < 0 and isinstance(drift, int | float) and \
+                drift > 0 and abs(math.log10(drift)) < KEPT_SIGNAL_DECADES:
+            f.severity = "info"
+            f.evidence["adaptive_optimizer"] = True
+            f.message += (" Left as information: the signal keeps its scale through these layers, only the "
+                          "gradient's shrinks, and the optimizer's per-element step does not shrink with it.")
+            continue
         if f.cause != "normalization" or f.severity != "warning":
             continue
         default = bool(f.evidence.get("framework_default_init"))
@@ -313,6 +336,8 @@ def _costless_saturation(findings: list[Finding]) -> None:
             act.severity = "info"
 
 
+#: a forward drift under this many decades across a depth finding's layers: the signal kept its scale
+KEPT_SIGNAL_DECADES = 0.3
 #: decades of rho^T from which a recurrence explains a non-finite backward pass behind a finite forward
 BACKWARD_GROWTH_DECADES = 6.0
 #: a module output of this RMS or more is huge: squared (MSE) or summed, it overflows float32 (max 3.4e38)

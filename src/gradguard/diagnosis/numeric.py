@@ -114,7 +114,8 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         outlier = "median magnitude" in p[3]
         reader = _unit_reader(probe, p[1]) if p[0] == "input" and not outlier else None
         absorbed = p[0] == "input" and not outlier and (_first_is_norm(probe) or reader is not None)
-        judged.append((p, outlier, reader, absorbed))
+        normed = p[0] == "input" and not outlier and not absorbed and _read_then_normalised(probe, p[1])
+        judged.append((p, outlier, reader, absorbed or normed, normed))
     # the worst tensor first; but where it is an input the model rescales, a target whose scale comes from a few far
     # values (RMS >= HEAVY_TAIL x its median magnitude: fills, corrupt rows) goes before it. fresh23's N-HiTS at seed
     # 1: -999 fills in inputs and targets, the inputs a little further out, the targets' warning never raised; a
@@ -127,8 +128,10 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
     worst = max(judged, key=lambda j: j[0][2])
     if worst[3]:
         worst = max(judged, key=lambda j: (heavy(j), j[0][2]))
-    (kind, s, dec, what), outlier, reader, absorbed = worst
+    (kind, s, dec, what), outlier, reader, absorbed, normed = worst
     direction = 1 if outlier or (dec > 0 and "below unit scale" not in what) else -1
+    rescaled = kind == "target" and not outlier and probe.loss_rescales_output
+    absorbed = absorbed or rescaled
     severity = "info" if absorbed else "critical" if dec >= CRIT_DECADES else "warning"
     out.append(Finding(
         cause="data", layers=[], severity=severity, confidence=0.4 if absorbed else 0.8,
@@ -145,6 +148,11 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
                     "a phase, such as a time stamp modulo a period); only worth knowing." if reader and reader.periodic
                     else f" The model rescales it itself: {reader.name}, the first weighted layer that reads it, gets "
                     f"a tensor of root-mean-square {reader.in_rms:.3g}; only worth knowing." if reader else
+                    " The loss compares the model's output with it on its own scale (an all-zero output scores "
+                    "better than one at the targets' mean: a standardisation undone inside the loss), so the model "
+                    "itself works at unit scale; only worth knowing." if rescaled else
+                    " The first weighted layer that reads it is followed by a normalisation, which removes its scale "
+                    "(and its gradient's); only worth knowing." if normed else
                     " The model normalises it first, so this is only worth knowing." if absorbed else
                     " The loss and every gradient scale with it (an MSE with its square), far from what the "
                     "learning rate and the output layer's init are made for." if kind == "target" else
@@ -189,6 +197,17 @@ def _unit_reader(probe: ProbeResult, s: InputStats) -> Reader | None:
     if _learned_phase(probe, s):
         return None  # a trained frequency times the raw input: the phase moves by step x |x| (graph.learned_phase)
     return reader
+
+
+def _read_then_normalised(probe: ProbeResult, s: InputStats) -> bool:
+    """Whether the first weighted layer reading input ``s`` is followed by a normalisation (through activations only:
+    ``conv -> BatchNorm -> ReLU``): that layer's output scale, and its gradient's, no longer depend on the input's, so
+    an out-of-scale input costs nothing (pytorch/examples' siamese network feeds raw 0-255 pixels to a ResNet-18 and
+    learns; told ``data`` at both seeds)."""
+    reader = _reader(probe, s)
+    if reader is None or reader.periodic:
+        return False
+    return any(r.name == reader.name and r.normalized_after for r in probe.records)
 
 
 def _first_is_norm(probe: ProbeResult) -> bool:

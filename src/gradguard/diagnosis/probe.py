@@ -133,6 +133,9 @@ class ProbeResult:
     output_decades: float | None = None
     #: element-wise recurrent weights found in the graph (see :mod:`.reuse`), by parameter name
     reused: dict[str, ElementwiseUse] = field(default_factory=dict)
+    #: an all-zero output's loss is under half that of an output at the targets' mean: the loss compares the output
+    #: on another scale than the targets' (a standardisation undone inside it); False when not measured
+    loss_rescales_output: bool = False
     #: the warnings the step raised (forward, loss and backward), ``(category name, message)``, each once, in order
     warned: list[tuple[str, str]] = field(default_factory=list)
     #: the loss's autograd graph: ``(activation ops, of which the identity)`` (see :func:`.graph.activation_ops`)
@@ -409,6 +412,11 @@ def _mark_unit_normalised(read: list[Any], layer_outs: list[CallRecord],
     return {n for n, p in trainable.items() if id(p) in unit.params}
 
 
+def _rescales(baseline: dict[str, float]) -> bool:
+    zero, at_mean = baseline.get("zero_output_loss", math.nan), baseline.get("target_mean_output_loss", math.nan)
+    return math.isfinite(zero) and math.isfinite(at_mean) and zero >= 0 and zero < 0.5 * at_mean
+
+
 def _output_decades(loss: float, baseline: float | None) -> float | None:
     if baseline is None or not (math.isfinite(loss) and math.isfinite(baseline)) or baseline <= 0 or loss <= 0:
         return None
@@ -568,6 +576,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         cost={"forward": 1, "backward": 1}, inputs=stats, inputs_repeated=repeated_share(captured),
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
+        loss_rescales_output=_rescales(step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, tan_outputs=tans,
         unit_normalised_params=unit_params,
