@@ -375,3 +375,67 @@ def test_targets_a_loss_compares_on_their_own_scale_are_not_a_data_warning() -> 
     d = gradguard.check(model, (x, y), lambda out, t: F.l1_loss(out * inf_std + mean, t),
                         torch.optim.Adam(model.parameters(), lr=3e-3))
     assert d.findings[0].cause == "numeric", [f.message for f in d.findings]
+
+
+class _LateNorm(nn.Module):
+    """conv -> ReLU -> conv -> ReLU -> BatchNorm (no biases), res15's order: a positively homogeneous map to a norm."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 16, 3, padding=1, bias=False)
+        self.c2 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(16, affine=False)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.bn(F.relu(self.c2(F.relu(self.c1(x))))).mean((2, 3)))
+
+
+def test_an_input_scale_a_norm_divides_out_two_relu_layers_later_is_information() -> None:
+    gen = torch.Generator().manual_seed(0)
+    x = -30.0 + 11.0 * torch.randn(32, 1, 16, 20, generator=gen)  # decibel-level features, as res15's
+    y = torch.randint(0, 10, (32,), generator=gen)
+    torch.manual_seed(0)
+    model = _LateNorm()
+    d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+    data = [f for f in d.findings if f.cause == "data"]
+    assert len(data) == 1 and data[0].severity == "info" and "normalisation" in data[0].message
+
+
+def _small_decoder() -> nn.Sequential:
+    """IM-NET's implicit decoder shape: Linears 16-128-128-64-32-1 at N(0, 0.02), leaky ReLU 0.02, zero biases."""
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    d = 16
+    for w in (128, 128, 64, 32):
+        layers += [nn.Linear(d, w), nn.LeakyReLU(0.02)]
+        d = w
+    model = nn.Sequential(*layers, nn.Linear(d, 1))
+    for m in model:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+    return model
+
+
+def test_a_small_init_adam_brings_to_scale_in_a_few_steps_is_information() -> None:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 16, generator=gen)
+    y = (x[:, :3].sum(1, keepdim=True) > 0).float()
+    model = _small_decoder()
+    d = gradguard.check(model, (x, y), F.mse_loss, torch.optim.Adam(model.parameters(), lr=3e-3))
+    assert not _causes(d), [f.message for f in d.findings]
+    assert any(f.evidence.get("steps_to_own_scale") for f in d.findings)
+    model = _small_decoder()
+    d = gradguard.check(model, (x, y), F.mse_loss, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+    assert "init" in _causes(d)  # SGD's step is proportional to the shrunk gradient: no such repair
+    model = _small_decoder()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = last = 0.0
+    for i in range(200):
+        loss = F.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        first, last = (float(loss.detach()) if i == 0 else first), float(loss.detach())
+    assert last < 0.01 * first  # it learns

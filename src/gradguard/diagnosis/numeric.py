@@ -22,12 +22,15 @@ A module is named ``numeric`` when its output is not finite although every tenso
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from .findings import Finding
 from .graph import UNREACHED, Reader
+from .layers import is_weight_layer
 from .mistakes import call_growth
 from .probe import CallRecord, InputStats, ProbeResult
+from .unit_norm import HOMOGENEOUS
 
 __all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "REPEATED_SHARE", "data_findings", "numeric_findings"]
 
@@ -65,6 +68,8 @@ def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
     return None
 
 
+#: weight layers behind ReLU-family activations through which a normalisation still removes an input's scale
+HOMOGENEOUS_HOPS = 2
 #: a target whose RMS is this many times its median magnitude takes its scale from a few far values
 HEAVY_TAIL = 10.0
 
@@ -200,14 +205,30 @@ def _unit_reader(probe: ProbeResult, s: InputStats) -> Reader | None:
 
 
 def _read_then_normalised(probe: ProbeResult, s: InputStats) -> bool:
-    """Whether the first weighted layer reading input ``s`` is followed by a normalisation (through activations only:
-    ``conv -> BatchNorm -> ReLU``): that layer's output scale, and its gradient's, no longer depend on the input's, so
-    an out-of-scale input costs nothing (pytorch/examples' siamese network feeds raw 0-255 pixels to a ResNet-18 and
-    learns; told ``data`` at both seeds)."""
+    """Whether the first weighted layer reading input ``s`` is followed by a normalisation, directly (through
+    activations only: ``conv -> BatchNorm -> ReLU``) or through up to ``HOMOGENEOUS_HOPS`` more weight layers chained
+    behind ReLU-family activations (``conv -> ReLU -> conv -> BatchNorm``: a positively homogeneous map, whose input
+    scale the norm divides out): the signal's scale, and the gradient's, no longer depend on the input's, so an
+    out-of-scale input costs nothing (pytorch/examples' siamese network feeds raw 0-255 pixels to a ResNet-18 and
+    learns, told ``data`` at both seeds; fresh44's res15 on decibel features, the same)."""
     reader = _reader(probe, s)
     if reader is None or reader.periodic:
         return False
-    return any(r.name == reader.name and r.normalized_after for r in probe.records)
+    leaves = sorted((r for r in probe.records if r.leaf), key=lambda r: r.pre_order)
+    after = {id(a): b for a, b in itertools.pairwise(leaves)}  # the next module the forward ran
+    layers = [r for r in leaves if is_weight_layer(r.module)]
+    at = next((i for i, r in enumerate(layers) if r.name == reader.name), None)
+    if at is None:
+        return False
+    for i in range(at, min(at + HOMOGENEOUS_HOPS + 1, len(layers))):
+        cur = layers[i]
+        nxt = after.get(id(cur))
+        if cur.normalized_after or (nxt is not None and nxt.normalizes):  # a norm next (after a functional ReLU)
+            return True
+        if not (cur.activation in (None, "identity") or cur.activation in HOMOGENEOUS) or \
+                i + 1 >= len(layers) or not layers[i + 1].chained:
+            return False
+    return False
 
 
 def _first_is_norm(probe: ProbeResult) -> bool:
