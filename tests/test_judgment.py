@@ -67,7 +67,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh23", "fresh24", "fresh25", "fresh26", "fresh27", "fresh28",
                  "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
                  "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40", "fresh41", "fresh42",
-                 "fresh43", "fresh44", "fresh45", "fresh46", "fresh47", "fresh48", "fresh49", "fresh50"}
+                 "fresh43", "fresh44", "fresh45", "fresh46", "fresh47", "fresh48", "fresh49", "fresh50",
+                 "fresh51", "fresh52"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -565,6 +566,22 @@ def test_fresh50_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: an activation, a normalization, a numeric and a regularization one)
     _check_frozen_batch(FRESH50, "fresh50", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH50 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh51_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh51 import CONTROLS, FRESH51, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: an init, an lr, a normalization and a recurrence one)
+    _check_frozen_batch(FRESH51, "fresh51", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH51 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh52_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh52 import CONTROLS, FRESH52, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: a data, a data and a data one)
+    _check_frozen_batch(FRESH52, "fresh52", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH52 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
