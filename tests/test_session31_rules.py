@@ -16,11 +16,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 import gradguard
+from gradguard.diagnosis import DiagnosisError
 
 
 def _causes(d: gradguard.Diagnosis) -> list[str]:
@@ -439,3 +441,19 @@ def test_a_small_init_adam_brings_to_scale_in_a_few_steps_is_information() -> No
         opt.step()
         first, last = (float(loss.detach()) if i == 0 else first), float(loss.detach())
     assert last < 0.01 * first  # it learns
+
+
+def test_a_loss_computed_under_no_grad_is_refused_with_what_to_do() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
+
+    def logged_loss(out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():  # meant for logging
+            loss = F.cross_entropy(out, t)
+        return loss.requires_grad_()
+
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(DiagnosisError, match=r"grad_fn is None.*no_grad"):
+        gradguard.check(model, (x, y), logged_loss, torch.optim.SGD(model.parameters(), lr=0.1))
+    assert all(torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))

@@ -510,6 +510,12 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             if not loss.requires_grad:
                 raise DiagnosisError("the loss does not depend on any trainable parameter (loss.requires_grad is "
                                      "False).")
+            if loss.grad_fn is None:  # fresh51's BiSeNet: the loss computed under no_grad, then requires_grad_()
+                raise DiagnosisError(
+                    "the loss has no autograd graph (loss.grad_fn is None: a leaf tensor): it was computed under "
+                    "torch.no_grad() or torch.inference_mode(), or detached, and requires_grad was set on it "
+                    "afterwards, so backward() gives no parameter a gradient. Compute the loss with gradients "
+                    "enabled (keep no_grad for logging only).")
             recorder.resolve_in_graph(loss)
             names = list(trainable)
             acts = activation_ops(loss)
