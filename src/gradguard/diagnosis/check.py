@@ -12,6 +12,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from .activations import activation_findings, sigmoid_series_findings
+from .adaptive import transient_small_weights
 from .batch import StepSpec, resolve_step
 from .bounded import bounded_output_findings
 from .closed_gates import closed_forget_findings
@@ -252,7 +253,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         findings += lambda_lr_findings(scheduler, peak_lrs)
     explain(findings, family, trained, weight_decay, fresh=fresh)
     if family == "adam" and optimizer is not None and not trained:
-        _transient_small_weights(findings, probe, optimizer, lrs)
+        transient_small_weights(findings, probe, optimizer, lrs)
     localise(findings, probe, trained)
     if confirm_steps > 0 and optimizer is not None and needs_closure(optimizer):
         notes.append(f"confirmation skipped: {type(optimizer).__name__} steps through a closure")
@@ -312,38 +313,6 @@ def _decay_lr_scale(optimizer: torch.optim.Optimizer, lrs: list[float] | None, p
         if float(g.get("weight_decay", 0.0) or 0.0) > 0 and cur > 0 and peak > cur:
             scale = max(scale, peak / cur)
     return scale
-
-
-#: under an Adam-family optimizer, weights whose median std is at most this many times the lr reach their own scale
-#: within about that many steps (each step moves every element by about lr): a shrink they make is transient
-TRANSIENT_STEPS = 10.0
-
-
-def _transient_small_weights(findings: list[Finding], probe: Any, optimizer: torch.optim.Optimizer,
-                             lrs: list[float] | None) -> None:
-    """Under the Adam family a too-small init is repaired by the first steps when the weights' median std is within
-    ``TRANSIENT_STEPS`` times the learning rate: a ``depth`` or too-small ``init`` shrink measured on them is
-    information (fresh45's IM-NET decoder at N(0, 0.02) under Adam 3e-3: 4.8 decades at step 0, 7 steps of Adam
-    from its scale; it learns). Not in a plain stack past the series depth (``plain_stack.SERIES_WARN``): GCNII's
-    32 plain GCN layers under Adam 0.01 sit 7 steps from their scale too, and do not learn."""
-    group_lrs = lrs or [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
-    lr = sorted(group_lrs)[len(group_lrs) // 2] if group_lrs else 0.0
-    stds = sorted(float(p.detach().float().std()) for p in probe.params.values()
-                  if p.requires_grad and p.dim() >= 2 and p.numel() > 1)
-    if not lr > 0 or not stds or any("weight_layers_in_series" in f.evidence for f in findings):
-        return  # a stack past the series depth: the optimizer repairs a scale, not a depth (fresh15's 32-layer GCN)
-    median = stds[len(stds) // 2]
-    if median > TRANSIENT_STEPS * lr:
-        return
-    for f in findings:
-        if f.cause in ("depth", "init") and f.severity in ("warning", "critical") and \
-                f.evidence.get("direction") == -1 and "zero_weight_matrices" not in f.evidence and \
-                not f.evidence.get("all_zero"):
-            f.severity = "info"
-            f.evidence["steps_to_own_scale"] = round(median / lr, 2)
-            f.message += (f" Left as information: under this optimizer each step moves every weight by about the "
-                          f"learning rate ({lr:.3g}), and the weights' median std is {median:.3g}, so the first "
-                          f"{median / lr:.0f} steps bring them to their own scale.")
 
 
 #: from this many optimizer steps on, weights are trained weights, not an initialisation

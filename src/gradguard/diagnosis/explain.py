@@ -55,8 +55,7 @@ attributed to the first remedy that restores it.
 
 from __future__ import annotations
 
-import math
-
+from .adaptive import excuse_missing_norm
 from .findings import SEVERITIES, Finding
 
 __all__ = ["BATCH_MEASURED", "UPSTREAM", "explain"]
@@ -159,7 +158,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")
     if step_family == "adam":
-        _adaptive_steps_excuse_missing_norm(findings)
+        excuse_missing_norm(findings)
     _stream_absorbs_convention_init(findings)
     _init_absorbs_saturation(findings)
     _costless_saturation(findings)
@@ -270,39 +269,6 @@ def _stream_absorbs_convention_init(findings: list[Finding]) -> None:
             _absorb(stream, f, "N(0, 0.02) is the scale for blocks that read a normalised stream")
 
 
-def _adaptive_steps_excuse_missing_norm(findings: list[Finding]) -> None:
-    """Under an adaptive optimizer (Adam, RMSprop, Adagrad: a per-element step about ``lr`` whatever the gradient's
-    scale) a stack with nothing normalising whose gradient shrinks by less than ``init_check.INIT_CRIT`` decades at
-    a library's default init (or unexplained: depth.py's plain-stack reading), or whose ReLU units die partly along
-    it, still moves its first layers as far as its last: those warnings are information. Every such warning on the
-    corpus' broken cases came under SGD (MobileNet, RegNet, ReplKNet, DPN without BatchNorm); under Adam they came
-    only on healthy models (fresh45's FoldingNet, 12 layers, 2.9 decades; fresh6's N-BEATS, ReLUs up to 52% dead;
-    fresh40's ANP, 14 layers, 2.8 decades). Critical ones stay (ConvMixer without BatchNorm under AdamW: 4.3-5.2
-    decades; excusing them too turned those 4 cases healthy, and FoldingNet at seed 1, 3.1 decades, stays a critical
-    false alarm). A ``depth`` shrink of the gradient alone, the signal kept within ``KEPT_SIGNAL_DECADES`` across
-    the same layers, is information too (fresh48's attention RNN: BatchNorm'd convolutions, a BiLSTM and attention,
-    3.6 decades of gradient, 0.04 of signal, learns at Adam 1e-3)."""
-    for f in findings:
-        drift = f.evidence.get("forward_drift_last_to_first")
-        if f.cause == "depth" and _strong(f) and _direction(f) < 0 and isinstance(drift, int | float) and \
-                drift > 0 and abs(math.log10(drift)) < KEPT_SIGNAL_DECADES:
-            f.severity = "info"
-            f.evidence["adaptive_optimizer"] = True
-            f.message += (" Left as information: the signal keeps its scale through these layers, only the "
-                          "gradient's shrinks, and the optimizer's per-element step does not shrink with it.")
-            continue
-        if f.cause != "normalization" or f.severity != "warning":
-            continue
-        default = bool(f.evidence.get("framework_default_init"))
-        drift = "dead_fraction" in f.evidence and "unnormalised_weight_layers" in f.evidence
-        shrink = f.evidence.get("normalization_layers") == 0 and _direction(f) < 0
-        if default or drift or shrink:
-            f.severity = "info"
-            f.evidence["adaptive_optimizer"] = True
-            f.message += (" Left as information: the optimizer's per-element step does not shrink with the "
-                          "gradient, so the first layers move as far as the last.")
-
-
 def _init_absorbs_saturation(findings: list[Finding]) -> None:
     """Saturated tanh/sigmoid units fed by weights initialised ``SATURATING_INIT`` times too large or more are the
     init's consequence (makemore's MLP at N(0, 1): tanh 92% saturated behind weights 20x Xavier's scale was told
@@ -336,8 +302,6 @@ def _costless_saturation(findings: list[Finding]) -> None:
             act.severity = "info"
 
 
-#: a forward drift under this many decades across a depth finding's layers: the signal kept its scale
-KEPT_SIGNAL_DECADES = 0.3
 #: decades of rho^T from which a recurrence explains a non-finite backward pass behind a finite forward
 BACKWARD_GROWTH_DECADES = 6.0
 #: a module output of this RMS or more is huge: squared (MSE) or summed, it overflows float32 (max 3.4e38)
