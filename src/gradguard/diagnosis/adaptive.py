@@ -17,11 +17,6 @@ from .findings import Finding
 
 __all__ = ["KEPT_SIGNAL_DECADES", "TRANSIENT_STEPS", "excuse_missing_norm", "transient_small_weights"]
 
-def _direction(f: Finding) -> int:
-    d = f.evidence.get("direction")
-    return int(d) if isinstance(d, int | float) else 0
-
-
 #: a forward drift under this many decades across a depth finding's layers: the signal kept its scale
 KEPT_SIGNAL_DECADES = 0.3
 #: under an Adam-family optimizer, weights whose median std is at most this many times the lr reach their own scale
@@ -36,18 +31,20 @@ def transient_small_weights(findings: list[Finding], probe: Any, optimizer: torc
     information (fresh45's IM-NET decoder at N(0, 0.02) under Adam 3e-3: 4.8 decades at step 0, 7 steps of Adam
     from its scale; it learns). Not in a plain stack past the series depth (``plain_stack.SERIES_WARN``): GCNII's
     32 plain GCN layers under Adam 0.01 sit 7 steps from their scale too, and do not learn."""
+    if any("weight_layers_in_series" in f.evidence for f in findings):
+        return  # a stack past the series depth: the optimizer repairs a scale, not a depth (fresh15's 32-layer GCN)
     group_lrs = lrs or [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
     lr = sorted(group_lrs)[len(group_lrs) // 2] if group_lrs else 0.0
     stds = sorted(float(p.detach().float().std()) for p in probe.params.values()
                   if p.requires_grad and p.dim() >= 2 and p.numel() > 1)
-    if not lr > 0 or not stds or any("weight_layers_in_series" in f.evidence for f in findings):
-        return  # a stack past the series depth: the optimizer repairs a scale, not a depth (fresh15's 32-layer GCN)
+    if not lr > 0 or not stds:
+        return
     median = stds[len(stds) // 2]
     if median > TRANSIENT_STEPS * lr:
         return
     for f in findings:
         if f.cause in ("depth", "init") and f.severity in ("warning", "critical") and \
-                f.evidence.get("direction") == -1 and "zero_weight_matrices" not in f.evidence and \
+                f.direction == -1 and "zero_weight_matrices" not in f.evidence and \
                 not f.evidence.get("all_zero"):
             f.severity = "info"
             f.evidence["steps_to_own_scale"] = round(median / lr, 2)
@@ -69,9 +66,9 @@ def excuse_missing_norm(findings: list[Finding]) -> None:
     the same layers, is information too (fresh48's attention RNN: BatchNorm'd convolutions, a BiLSTM and attention,
     3.6 decades of gradient, 0.04 of signal, learns at Adam 1e-3)."""
     for f in findings:
-        drift = f.evidence.get("forward_drift_last_to_first")
-        if f.cause == "depth" and f.severity != "info" and _direction(f) < 0 and isinstance(drift, int | float) and \
-                drift > 0 and abs(math.log10(drift)) < KEPT_SIGNAL_DECADES:
+        forward = f.evidence.get("forward_drift_last_to_first")
+        if f.cause == "depth" and f.severity != "info" and f.direction < 0 and isinstance(forward, int | float) and \
+                forward > 0 and abs(math.log10(forward)) < KEPT_SIGNAL_DECADES:
             f.severity = "info"
             f.evidence["adaptive_optimizer"] = True
             f.message += (" Left as information: the signal keeps its scale through these layers, only the "
@@ -81,7 +78,7 @@ def excuse_missing_norm(findings: list[Finding]) -> None:
             continue
         default = bool(f.evidence.get("framework_default_init"))
         drift = "dead_fraction" in f.evidence and "unnormalised_weight_layers" in f.evidence
-        shrink = f.evidence.get("normalization_layers") == 0 and _direction(f) < 0
+        shrink = f.evidence.get("normalization_layers") == 0 and f.direction < 0
         if default or drift or shrink:
             f.severity = "info"
             f.evidence["adaptive_optimizer"] = True

@@ -87,8 +87,7 @@ def _strong(f: Finding) -> bool:
 
 
 def _direction(f: Finding) -> int:
-    d = f.evidence.get("direction")
-    return int(d) if isinstance(d, int | float) else 0
+    return f.direction
 
 
 def _absorb(cause: Finding, consequence: Finding, why: str) -> None:
@@ -244,10 +243,9 @@ def _target_too_small_to_overflow(data: Finding, numeric: Finding) -> bool:
     """Whether ``data`` is about targets only, all below ``HUGE_OUTPUT``, and ``numeric`` a loss that overflows on
     finite outputs: a target of a few hundred cannot overflow a loss by itself; something inside the loss does
     (fresh47's AGCRN with its scaler's standard deviation computed in float16: inf, told ``data``)."""
-    tensors = [v for k, v in data.evidence.items() if isinstance(v, dict) and k.split("_")[0] in ("input", "target")]
-    return bool(numeric.evidence.get("model_outputs_finite")) and bool(tensors) and all(
-        k.startswith("target_") for k, v in data.evidence.items() if isinstance(v, dict) and
-        k.split("_")[0] in ("input", "target")) and all(float(v.get("max_abs", 0.0)) < HUGE_OUTPUT for v in tensors)
+    tensors = {k: v for k, v in data.evidence.items() if isinstance(v, dict) and k.split("_")[0] in ("input", "target")}
+    return bool(numeric.evidence.get("model_outputs_finite")) and bool(tensors) and \
+        all(k.startswith("target_") and float(v.get("max_abs", 0.0)) < HUGE_OUTPUT for k, v in tensors.items())
 
 
 def _stream_absorbs_convention_init(findings: list[Finding]) -> None:

@@ -63,6 +63,12 @@ class Finding:
         self.score = float(self.score) if math.isfinite(self.score) else 0.0
 
     @property
+    def direction(self) -> int:
+        """``evidence["direction"]`` as an int: +1 the signal or gradient grows, -1 it shrinks, 0 not said."""
+        d = self.evidence.get("direction")
+        return int(d) if isinstance(d, int | float) else 0
+
+    @property
     def rank_key(self) -> tuple[int, float]:
         """Sort key: severity first, then the decades of trouble explained."""
         return (SEVERITIES.index(self.severity), self.score)

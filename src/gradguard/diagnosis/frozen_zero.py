@@ -24,10 +24,9 @@ import torch
 from torch import nn
 
 from .findings import Finding
+from .layers import is_norm
 
 __all__ = ["frozen_zero_findings", "stuck_zero_gain_findings"]
-
-_NORMS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm, nn.RMSNorm)
 
 
 def frozen_zero_findings(probe: Any) -> list[Finding]:
@@ -63,7 +62,7 @@ def stuck_zero_gain_findings(probe: Any) -> list[Finding]:
     stuck: list[str] = []
     for name, m in probe.modules.items():
         w = getattr(m, "weight", None)
-        if name not in probe.call_counts or not isinstance(m, _NORMS) or not isinstance(w, nn.Parameter) or \
+        if name not in probe.call_counts or not is_norm(m) or not isinstance(w, nn.Parameter) or \
                 not w.requires_grad or w.numel() == 0 or bool(w.detach().any()):
             continue
         g = probe.param_grads.get(f"{name}.weight" if name else "weight")

@@ -283,11 +283,9 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
         )]
     bad_grads = [n for n, g in probe.param_grads.items() if g is not None and not bool(g.isfinite().all())]
     if bad_grads:
-        largest = max((r.out_rms for r in probe.records if math.isfinite(r.out_rms)), default=0.0)
         return [Finding(
             cause="numeric", layers=sorted({n.rsplit(".", 1)[0] for n in bad_grads}), severity="critical",
-            confidence=0.7, evidence={"non_finite_grads": bad_grads[:20], "loss": probe.loss,
-                                      "largest_output_rms": largest},
+            confidence=0.7, evidence={"non_finite_grads": bad_grads[:20], "loss": probe.loss},
             message="Forward pass and loss are finite but the backward pass produces Inf/NaN gradients "
                     "(e.g. sqrt or pow at 0, or overflow in the backward).",
             prescription="Add eps inside sqrt/pow/norm, or use torch.autograd.detect_anomaly() to find the operation.",
