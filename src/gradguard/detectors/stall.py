@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -22,6 +23,9 @@ from .tiny import TINY_COUNT, TINY_FLAT, TINY_RATIO, TINY_STILL, tiny_event
 #: run leaving its start (fresh30's AWD-LSTM at its own SGD lr 30 behind a 0.25 clip sits at 4.2 for 50 steps, then
 #: falls: 3.97 at step 50, 2.07 at 190; told "not learning" at step 60 before)
 LEAVING = 0.03
+#: the never-improved mode waits while the loss falls by more than this many standard errors of a quarter-window
+#: median (see StallDetector._descending)
+DESCENT_SE = 3.0
 _RATIOS_KEPT = 64  # update measurements remembered (every update_every steps: a few hundred steps at the default)
 
 
@@ -56,7 +60,8 @@ class StallDetector:
       neither raises it (measured on the judgment corpus' healthy dev models, GPT-2, a zero-init residual GPT,
       LSTM language models, pre/post-LN transformers and MLPs).
     * ``"never_improved"``: over ``window`` finite losses the loss never improved by ``min_improvement``
-      (relative) on the median of its first 10 losses — it never took off.
+      (relative) on the median of its first 10 losses — it never took off; not while it is on its way (the last
+      quarter's median under the third's, at a pace that clears ``min_improvement`` within half a window).
     * ``"frozen"``: its whole range over ``window`` losses is below ``frozen`` (relative), as with a network
       whose units all died.
       Neither while the rate has risen by more than 5% over the window (a warm-up from 0, which holds the loss
@@ -259,6 +264,8 @@ class StallDetector:
                 if self.first - new > self.min_improvement * max(abs(self.first), 1e-12):
                     self.improved = True
                 stalled = (not self.improved) or span <= self.frozen * max(abs(new), 1e-12)
+                if stalled and not self.improved and self._descending(recent):
+                    stalled = False
         if stalled and not stuck and not self._stepping(max(stats.lrs) if stats.lrs else math.nan,
                                                         stats.step - self.size):
             return []  # a rate still rising over the window (a warm-up from 0 holds the loss): not yet a stall
@@ -341,6 +348,25 @@ class StallDetector:
         """The evidence the at-chance and plateau modes share: a median loss against the chance loss."""
         return {"loss_median": median, "chance_loss": chance, "classes": round(math.exp(chance)),
                 "chance_source": self.chance_source, "loss_vs_chance": median / chance}
+
+    def _descending(self, recent: list[float]) -> bool:
+        """Whether a loss that has not yet improved by ``min_improvement`` is on its way: the median of the window's
+        last quarter is under the third quarter's, and at that pace (two more quarters, compounded) it is more than
+        ``min_improvement`` under its start. fresh52's fastText at SGD sits at ln 4 for 80 steps, 1.386 -> 1.373 at
+        step 90 (0.9%), then learns (0.45 at step 199): "never improved" at step 100 was a false alarm. A loss held
+        flat by noise passes this at a few checks at most, and the next check (``window // 20`` steps on) tells it."""
+        if self.first is None or self.first <= 0:
+            return False
+        q = len(recent) // 4
+        m3, m4 = _median(recent[-2 * q:-q]), _median(recent[-q:])
+        if not (0 < m4 < m3 and m4 * (m4 / m3) ** 2 < (1 - self.min_improvement) * self.first):
+            return False
+        # and the fall is no accident of noise: over DESCENT_SE standard errors of a quarter's median (the noise
+        # from the steps' differences, robustly: 1.4826 x their MAD / sqrt 2; a median's error ~1.25 sigma / sqrt q)
+        diffs = [b - a for a, b in itertools.pairwise(recent[-2 * q:])]
+        mid = _median(diffs)
+        sigma = 1.4826 * _median([abs(d - mid) for d in diffs]) / math.sqrt(2)
+        return m3 - m4 > DESCENT_SE * 1.25 * sigma / math.sqrt(q)
 
     def _halves(self, n: int) -> tuple[list[float], float, float]:
         """The last ``n`` losses and the medians of their first and second halves."""
