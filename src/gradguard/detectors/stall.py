@@ -23,6 +23,8 @@ from .tiny import TINY_COUNT, TINY_FLAT, TINY_RATIO, TINY_STILL, tiny_event
 #: run leaving its start (fresh30's AWD-LSTM at its own SGD lr 30 behind a 0.25 clip sits at 4.2 for 50 steps, then
 #: falls: 3.97 at step 50, 2.07 at 190; told "not learning" at step 60 before)
 LEAVING = 0.03
+#: a loss frozen at or under this fraction of its start (and not negative) converged: no ``frozen`` stall
+CONVERGED = 0.01
 #: the never-improved mode waits while the loss falls by more than this many standard errors of a quarter-window
 #: median (see StallDetector._descending)
 DESCENT_SE = 3.0
@@ -63,7 +65,8 @@ class StallDetector:
       (relative) on the median of its first 10 losses — it never took off; not while it is on its way (the last
       quarter's median under the third's, at a pace that clears ``min_improvement`` within half a window).
     * ``"frozen"``: its whole range over ``window`` losses is below ``frozen`` (relative), as with a network
-      whose units all died.
+      whose units all died; not at a floor it reached by learning (at most ``CONVERGED`` of its start, >= 0: a
+      margin or hinge loss that is satisfied sits at exactly 0).
       Neither while the rate has risen by more than 5% over the window (a warm-up from 0, which holds the loss
       on purpose: accelerate's ``nlp_example`` sits at ln 2 through its 100 warm-up steps and then learns).
 
@@ -266,6 +269,8 @@ class StallDetector:
                 stalled = (not self.improved) or span <= self.frozen * max(abs(new), 1e-12)
                 if stalled and not self.improved and self._descending(recent):
                     stalled = False
+                if stalled and self.improved and 0 <= new <= CONVERGED * self.first:
+                    stalled = False  # frozen at its floor: a margin loss satisfied (fresh53's CML: 4.4 -> exactly 0)
         if stalled and not stuck and not self._stepping(max(stats.lrs) if stats.lrs else math.nan,
                                                         stats.step - self.size):
             return []  # a rate still rising over the window (a warm-up from 0 holds the loss): not yet a stall

@@ -241,10 +241,14 @@ def double_squash(output: Any, targets: Any, loss: torch.Tensor, loss_fn: Any) -
     if not isinstance(output, torch.Tensor) or not output.is_floating_point() or output.numel() < 2:
         return None
     made = _made_by(output)
-    if not (made.startswith("Sigmoid") or made.startswith("Softmax")):
-        return None
     if not isinstance(targets, torch.Tensor):
         return None
+    if not (made.startswith("Sigmoid") or made.startswith("Softmax")):
+        # recognised by what it is, not by its last op: a mixture of softmaxes (RepeatNet's repeat/explore modes,
+        # fresh53) is a distribution too, every row non-negative and summing to 1
+        if not _rows_are_distributions(output):
+            return None
+        made = "Softmax (a mixture of distributions)"
     import torch.nn.functional as F
 
     with torch.no_grad():
@@ -270,6 +274,19 @@ def double_squash(output: Any, targets: Any, loss: torch.Tensor, loss_fn: Any) -
         except Exception:  # shapes the reference losses do not take: not this slip
             return None
     return None
+
+
+def _rows_are_distributions(output: torch.Tensor) -> bool:
+    """Whether ``output`` (batch, classes, ...) is non-negative and sums to 1 over its class axis (dim 1) for every
+    row: class probabilities, whatever op made them."""
+    if output.ndim < 2 or output.shape[1] < 2:
+        return False
+    with torch.no_grad():
+        out = output.detach().float()
+        if not bool(torch.isfinite(out).all()) or float(out.min()) < 0:
+            return False
+        sums = out.sum(1)
+        return bool(torch.allclose(sums, torch.ones_like(sums), atol=1e-4))
 
 
 #: autograd ops between a loss node and the scalar the closure returns (reductions, weighting, sums of losses)

@@ -1,0 +1,72 @@
+"""Readings written in session 32 from the held-out batches' first sight (fresh53 ...), each on real tensors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradguard
+from gradguard.detectors import StallDetector
+from gradguard.stats import StepStats
+
+
+class _MixtureHead(nn.Module):
+    """RepeatNet's output in miniature: a gate mixes two softmax distributions over the items, so the output is a
+    distribution although its last op is an addition."""
+
+    def __init__(self, d: int = 16, items: int = 12) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(d, 32), nn.ReLU())
+        self.gate, self.a, self.b = nn.Linear(32, 2), nn.Linear(32, items), nn.Linear(32, items)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)
+        mode = torch.softmax(self.gate(h), -1)
+        return mode[:, :1] * torch.softmax(self.a(h), -1) + mode[:, 1:] * torch.softmax(self.b(h), -1)
+
+
+def _mixture_batch() -> tuple[_MixtureHead, tuple[torch.Tensor, torch.Tensor], torch.optim.Optimizer]:
+    torch.manual_seed(0)
+    model = _MixtureHead()
+    x, y = torch.randn(64, 16), torch.randint(0, 12, (64,))
+    return model, (x, y), torch.optim.Adam(model.parameters(), 1e-3)
+
+
+def test_a_mixture_of_softmaxes_into_cross_entropy_is_a_double_squash() -> None:
+    model, batch, opt = _mixture_batch()
+    d = gradguard.check(model, batch, F.cross_entropy, opt)
+    assert d.top is not None and d.top.cause == "activation" and d.top.severity == "critical"
+    assert "already a softmax probability" in d.top.message
+
+
+def test_the_same_mixture_read_through_its_log_is_no_squash() -> None:
+    model, batch, opt = _mixture_batch()
+    d = gradguard.check(model, batch, lambda p, y: F.nll_loss(torch.log(p + 1e-9), y), opt)
+    assert not any(f.cause == "activation" and f.severity != "info" for f in d.findings)
+
+
+def _stats(step: int, loss: float) -> StepStats:
+    n = 3
+    return StepStats(step=step, loss=loss, grad_norm=1.0, scale=None, lrs=(0.1,), layer_grad_norm=np.ones(n),
+                     layer_grad_maxabs=np.ones(n), layer_grad_nonfinite=np.zeros(n, np.int64),
+                     layer_weight_norm=np.ones(n), layer_has_grad=np.ones(n, bool))
+
+
+def _frozen_steps(losses: list[float]) -> list[int]:
+    det = StallDetector(chance_loss=None)
+    return [s for s, loss in enumerate(losses) for e in det(_stats(s, loss), ["a", "b", "c"])
+            if e.evidence.get("mode") == "frozen"]
+
+
+def test_a_margin_loss_satisfied_at_exactly_zero_is_not_frozen_but_a_dead_plateau_is() -> None:
+    # fresh53's CML (a hinge loss over user-item distances): 4.45 -> 0.0013 by step 40, exactly 0 from step ~50;
+    # it was told "loss is frozen over the last 100 steps" at step 160-185
+    fell = [max(0.0, 4.45 * math.exp(-s / 8) - 0.01) for s in range(220)]
+    assert fell[60] == 0.0 and _frozen_steps(fell) == []
+    # a run that improved and then froze at a value well above its floor (units died) is still told
+    dead = [4.45 * math.exp(-s / 8) if s < 20 else 4.45 * math.exp(-20 / 8) for s in range(220)]
+    assert _frozen_steps(dead)[:1] == [120]
