@@ -70,3 +70,31 @@ def test_a_margin_loss_satisfied_at_exactly_zero_is_not_frozen_but_a_dead_platea
     # a run that improved and then froze at a value well above its floor (units died) is still told
     dead = [4.45 * math.exp(-s / 8) if s < 20 else 4.45 * math.exp(-20 / 8) for s in range(220)]
     assert _frozen_steps(dead)[:1] == [120]
+
+
+def _counts_model() -> tuple[nn.Module, torch.optim.Optimizer]:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 3))
+    return model, torch.optim.Adam(model.parameters(), 1e-3)
+
+
+def test_log_of_zero_counts_across_the_batch_is_numeric_first_and_data_second() -> None:
+    # fresh54's MatchboxNet takes log-mel features without a floor: every silent bin is -inf (6,400 values)
+    g = torch.Generator().manual_seed(1)
+    counts = torch.poisson(torch.full((64, 8), 0.7), generator=g)
+    x, y = torch.log(counts), torch.randint(0, 3, (64,), generator=g)
+    assert int(torch.isinf(x).sum()) > 50
+    model, opt = _counts_model()
+    d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+    causes = [f.cause for f in d.findings if f.severity == "critical"]
+    assert causes[:2] == ["numeric", "data"] and "log of 0" in d.findings[0].message
+
+
+def test_one_corrupt_record_stays_data() -> None:
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.randn(64, 8, generator=g), torch.randint(0, 3, (64,), generator=g)
+    x[5, 3] = float("nan")
+    model, opt = _counts_model()
+    d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+    assert d.top is not None and d.top.cause == "data"
+    assert not any(f.cause == "numeric" and f.severity != "info" for f in d.findings)

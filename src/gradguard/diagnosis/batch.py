@@ -244,6 +244,8 @@ class InputStats:
     #: half of the samples (first dimension): a sentinel by convention (NeRF's 1e10 last spacing, an additive
     #: attention mask's -1e9), not a corrupt record
     sentinel: bool = False
+    #: how many of its values are NaN or Inf
+    nonfinite: int = 0
 
 
 #: far-above-median values count as a sentinel when present in at least this fraction of the samples
@@ -271,7 +273,7 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
         v = t.detach().float().reshape(-1)
         fin = v[torch.isfinite(v)]
         if fin.numel() == 0:
-            out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4))
+            out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4, nonfinite=v.numel()))
             continue
         absv = fin.abs()
         nonzero = absv[absv > 0]
@@ -283,7 +285,7 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
             absv = fin.abs()
         out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
                               float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), median, median_nz,
-                              sentinel))
+                              sentinel, int(v.numel() - int(torch.isfinite(v).sum()))))
     return out
 
 
