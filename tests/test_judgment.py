@@ -68,7 +68,7 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
                  "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40", "fresh41", "fresh42",
                  "fresh43", "fresh44", "fresh45", "fresh46", "fresh47", "fresh48", "fresh49", "fresh50",
-                 "fresh51", "fresh52", "fresh53", "fresh54", "fresh57"}
+                 "fresh51", "fresh52", "fresh53", "fresh54", "fresh57", "fresh55", "fresh56"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -606,6 +606,22 @@ def test_fresh57_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: a data, a numeric, a recurrence and a regularization one)
     _check_frozen_batch(FRESH57, "fresh57", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH57 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh55_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh55 import CONTROLS, FRESH55, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: an init, an init and an init one)
+    _check_frozen_batch(FRESH55, "fresh55", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH55 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh56_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh56 import CONTROLS, FRESH56, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: an activation, a data and a recurrence one)
+    _check_frozen_batch(FRESH56, "fresh56", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH56 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
