@@ -98,3 +98,37 @@ def test_one_corrupt_record_stays_data() -> None:
     d = gradguard.check(model, (x, y), F.cross_entropy, opt)
     assert d.top is not None and d.top.cause == "data"
     assert not any(f.cause == "numeric" and f.severity != "info" for f in d.findings)
+
+
+def _adam_mlp(lr: float) -> tuple[nn.Module, torch.optim.Optimizer, tuple[torch.Tensor, torch.Tensor]]:
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 3))
+    g = torch.Generator().manual_seed(3)
+    batch = (torch.randn(64, 8, generator=g), torch.randint(0, 3, (64,), generator=g))
+    return model, torch.optim.Adam(model.parameters(), lr), batch
+
+
+def test_a_cosine_whose_eta_min_is_above_its_base_lr_is_an_lr_finding() -> None:
+    # fresh54's GRAND: CosineAnnealingLR(opt, 200, eta_min=0.1) over Adam at 0.01, eta_min meant as a ratio
+    model, opt, batch = _adam_mlp(0.01)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 200, eta_min=0.1)
+    d = gradguard.check(model, batch, F.cross_entropy, opt, scheduler=sched)
+    assert d.top is not None and d.top.cause == "lr" and "eta_min=0.1" in d.top.message
+    assert opt.param_groups[0]["lr"] == 0.01 and sched.last_epoch == 0  # the schedule was put back
+
+
+def test_decays_set_up_as_meant_and_a_one_cycle_are_not_told() -> None:
+    for make in (lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 200, eta_min=1e-4),
+                 lambda o: torch.optim.lr_scheduler.StepLR(o, 30, gamma=0.1),
+                 lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.01, total_steps=300)):
+        model, opt, batch = _adam_mlp(1e-3)
+        d = gradguard.check(model, batch, F.cross_entropy, opt, scheduler=make(opt))
+        assert not any("is a decay" in f.message for f in d.findings)
+
+
+def test_a_step_decay_with_gamma_above_one_is_told() -> None:
+    model, opt, batch = _adam_mlp(1e-3)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 50, gamma=10.0)
+    d = gradguard.check(model, batch, F.cross_entropy, opt, scheduler=sched)
+    found = [f for f in d.findings if "is a decay" in f.message]
+    assert found and found[0].severity == "critical" and "gamma=10" in found[0].message

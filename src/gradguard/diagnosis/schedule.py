@@ -24,7 +24,8 @@ import torch
 from .findings import Finding
 
 __all__ = ["COLLAPSE_SHARE", "COLLAPSE_STEPS", "HORIZON", "LAMBDA_FACTOR_MAX", "LR_SCALE_BAND", "RISE_PER_DECADE",
-           "RISE_STEPS", "collapse_findings", "lambda_lr_findings", "scheduler_peak_lrs", "unbounded_findings"]
+           "RISE_STEPS", "collapse_findings", "lambda_lr_findings", "rising_decay_findings", "scheduler_peak_lrs",
+           "unbounded_findings"]
 
 #: steps of the schedule looked ahead (a warm-up longer than this is judged at the lr it reaches by then)
 HORIZON = 2000
@@ -194,6 +195,48 @@ def unbounded_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) 
     )]
 
 
+
+#: schedulers that only ever lower the lr from its base when set up as meant (the cyclic, one-cycle, warm-up and
+#: user-lambda ones rise by design and are not judged by :func:`rising_decay_findings`)
+DECAYS: tuple[str, ...] = ("CosineAnnealingLR", "CosineAnnealingWarmRestarts", "StepLR", "MultiStepLR",
+                           "ExponentialLR", "PolynomialLR")
+#: the rise over the base lr from which a decay scheduler is misconfigured
+DECAY_RISE = 2.0
+
+
+def rising_decay_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[Finding]:
+    """``lr`` (warning; critical from a tenfold rise) when a scheduler built to lower the lr (:data:`DECAYS`)
+    takes it to :data:`DECAY_RISE` times its base lr or more within :data:`HORIZON` steps: a cosine's ``eta_min``
+    given as a fraction of the base lr although it is an lr (fresh54's GRAND: ``eta_min=0.1`` over a base of 0.01,
+    the rate climbing tenfold), a ``gamma`` above 1."""
+    name = type(scheduler).__name__
+    if optimizer is None or name not in DECAYS:
+        return []
+    rows = _walk(scheduler, optimizer, HORIZON)
+    bases = [float(b) for b in getattr(scheduler, "base_lrs", [])]
+    if not rows or len(bases) != len(rows):
+        return []
+    rises = [(max((v for v in row if math.isfinite(v)), default=math.inf) / b, b)
+             for row, b in zip(rows, bases, strict=True) if b > 0]
+    if not rises:
+        return []
+    rise, base = max(rises)
+    if not rise >= DECAY_RISE:
+        return []
+    eta_min = getattr(scheduler, "eta_min", None)
+    gamma = getattr(scheduler, "gamma", None)
+    why = (f"its eta_min={eta_min:g} is above the base lr {base:g}: eta_min is the lr the cosine ends at, not a "
+           "fraction of the base" if isinstance(eta_min, float | int) and eta_min > base else
+           f"its gamma={gamma:g} multiplies the lr at every decay step instead of dividing it"
+           if isinstance(gamma, float | int) and gamma > 1 else "it raises the lr instead of lowering it")
+    return [_schedule_finding(
+        name, {"base_lr": base, "peak_over_base": rise if math.isfinite(rise) else None, "horizon": HORIZON,
+               "expected": f"<= 1x the base lr (a decay); flagged from {DECAY_RISE:g}x"},
+        f"{name} is a decay, but over the next {HORIZON} steps it takes the lr to "
+        f"{'overflow' if not math.isfinite(rise) else f'{rise:.3g}x'} its base lr {base:.3g}: {why}.",
+        "Give eta_min as an lr below the base (e.g. base_lr * 0.01), and a gamma below 1.",
+        f"{name}(optimizer, ...{', eta_min=' + format(base * 0.01, 'g') if eta_min is not None else ', gamma=0.1'})",
+        math.log10(rise) if math.isfinite(rise) else 3.0, severity="critical" if rise >= 10 else "warning")]
 
 #: a ``LambdaLR`` whose largest factor over :data:`HORIZON` steps is under this returns a learning rate, not a factor,
 #: when that factor is also within :data:`LR_SCALE_BAND` of the optimizer's base lr (healthy schedules peak at 1)
