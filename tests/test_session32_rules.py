@@ -132,3 +132,48 @@ def test_a_step_decay_with_gamma_above_one_is_told() -> None:
     d = gradguard.check(model, batch, F.cross_entropy, opt, scheduler=sched)
     found = [f for f in d.findings if "is a decay" in f.message]
     assert found and found[0].severity == "critical" and "gamma=10" in found[0].message
+
+
+class _DenseBlock(nn.Module):
+    """ESRGAN's residual dense block in miniature: dense concatenation, 0.1-scaled init, the output scaled 0.2."""
+
+    def __init__(self, c: int = 16, g: int = 8) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(nn.Conv2d(c + i * g, g if i < 3 else c, 3, padding=1) for i in range(4))
+        with torch.no_grad():
+            for m in self.convs:
+                m.weight.mul_(0.1)
+                m.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feats = [x]
+        y = x
+        for i, conv in enumerate(self.convs):
+            y = conv(torch.cat(feats, 1))
+            if i < 3:
+                y = F.leaky_relu(y, 0.2)
+                feats.append(y)
+        return x + 0.2 * y
+
+
+class _MiniRRDBNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv_first = nn.Conv2d(3, 16, 3, padding=1)
+        self.trunk = nn.Sequential(*[_DenseBlock() for _ in range(3)])
+        self.trunk_conv = nn.Conv2d(16, 16, 3, padding=1)
+        self.last = nn.Conv2d(16, 3, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.conv_first(x)
+        f = f + self.trunk_conv(self.trunk(f))
+        return self.last(F.leaky_relu(f, 0.2))
+
+
+def test_one_transition_into_a_scaled_dense_block_is_no_missing_normalisation() -> None:
+    # fresh55's ESRGAN (RRDBNet at its 0.1-scaled init, no norm by design) was told `normalization` at both seeds:
+    # 2.8-3.1 decades measured across conv_first -> the first dense conv alone, the whole chain changing by 0.2-0.7
+    torch.manual_seed(0)
+    model, x = _MiniRRDBNet(), torch.rand(8, 3, 16, 16)
+    d = gradguard.check(model, (x, x.clone()), F.l1_loss, torch.optim.Adam(model.parameters(), 2e-4))
+    assert d.healthy, [(f.cause, f.severity, f.message[:120]) for f in d.findings if f.severity != "info"]

@@ -61,6 +61,8 @@ IDEAL_ACTIVATION_GAIN: dict[str, float] = {"relu": math.sqrt(0.5)}
 #: depth), not the activation's (development case ``deep_silu_plain_48``: 48 plain SiLU layers, the activation
 #: blamed for 5.7 decades while every unit was in its linear region at small inputs)
 SMALL_INPUT_SLOPE: dict[str, float] = {"gelu": 0.5, "silu": 0.5, "softplus": 0.5}
+#: layers a plain run needs for its compounding to count as the chain's measured trouble (two transitions)
+COMPOUND_MIN = 3
 
 
 def log10_ratio(a: float | None, b: float | None) -> float | None:
@@ -111,8 +113,12 @@ class Propagation:
 
     @property
     def measured(self) -> float | None:
-        """Signed decades of trouble: the whole chain's backward gain, or the worst plain run's when larger."""
-        run = self.worst_run
+        """Signed decades of trouble: the whole chain's backward gain, or the worst plain run's when larger (a run of
+        at least :data:`COMPOUND_MIN` layers: one transition's gain is a layer's scale, not a compounding; fresh55's
+        ESRGAN, a 0.1-scaled dense block read as 3.1 decades across conv_first -> its first conv, was told
+        ``normalization`` although its whole chain changes the gradient by 0.7)."""
+        runs = [r for r in self.runs if len(r.layers) >= COMPOUND_MIN]
+        run = max(runs, key=lambda r: abs(r.measured)) if runs else None
         vals = [v for v in (self.backward, run.measured if run is not None else None) if v is not None]
         if not vals:
             return None
