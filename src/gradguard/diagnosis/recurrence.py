@@ -317,6 +317,11 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
                 if layer.linear and dec is not None and rho < 1.0:
                     continue
                 predicted = layer.steps * math.log10(rho)
+                if predicted < 0 and -predicted < (GATED_VANISHING if layer.gated else VANILLA_VANISHING)[0]:
+                    # a decay rho^T predicts that would not reach a warning even if it came true: fresh57's LAS (its
+                    # attention query over 7 decoder steps, radius 0.48: 1e-2.2) and fresh40's GKN (0.34 over 4
+                    # steps: 1e-1.9), both healthy, were told recurrence
+                    continue
                 evidence["predicted_decades_rho_pow_T"] = round(predicted, 1)
                 found = _finding(layer, "warning", 0.6, evidence, max(abs(dec or 0.0), 1.0))
                 findings.append(_elsewhere(found, layer, probe, predicted))
