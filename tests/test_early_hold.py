@@ -184,3 +184,41 @@ def test_an_optimizer_of_one_weight_matrix_is_not_held_but_a_stack_at_the_same_s
     hold2.set_optimizer(opt2)
     decision = hold2.initial_decision()
     assert decision is not None and decision.lr_factor < 0.1
+
+
+def _alarms(lr: float, steps: int = 32) -> list[gradguard.Event]:
+    model = _deep_relu()
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    out = []
+    with gradguard.Guard(model, opt, loss_fn=nn.functional.mse_loss) as guard:
+        for step in range(steps):
+            x, y = _batch(step)
+            loss = nn.functional.mse_loss(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            out += [e for e in guard.step(loss, inputs=x, targets=y).events
+                    if e.kind in ("explode", "divergence", "nonfinite") and e.severity != "info"]
+    return out
+
+
+def test_a_blow_up_right_after_the_hold_ends_names_the_learning_rate_first() -> None:
+    # the 10-layer ReLU MLP at Adam 0.2 (first step 2.8x the weights' RMS) is held 25 steps and explodes at step 26;
+    # a probe of the blown-up weights named activation and init (minGPT and GPT-2 at lr x100 in session 32's
+    # real-code round: init, or data and depth)
+    alarms = _alarms(0.2)
+    assert alarms and 24 <= alarms[0].step <= 35
+    first = alarms[0].causes[0]
+    assert first["cause"] == "lr" and "held the learning rate over the first 25 steps" in first["message"]
+
+
+def test_the_guard_tells_its_investigator_what_it_held() -> None:
+    from gradguard.mitigation.early_hold import held_steps
+
+    assert held_steps(safe()) is None  # a preset's hold not yet bound to an optimizer holds nothing
+    for lr, held in ((1e-3, False), (0.2, True)):
+        model = _deep_relu()
+        with gradguard.Guard(model, torch.optim.Adam(model.parameters(), lr=lr)) as guard:
+            hold = guard._investigator.hold
+            assert (hold is not None) == held
+            if hold is not None:
+                assert hold[0] == 25 and hold[1] > 0.3

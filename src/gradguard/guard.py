@@ -43,7 +43,7 @@ from .handwritten import clear_skipped_grads, without_optimizer
 from .inventory import ParamInventory, build_inventory
 from .investigate import Investigator
 from .mitigation.actuator import Actuator, Outcome
-from .mitigation.early_hold import hold_before_first_step
+from .mitigation.early_hold import held_steps, hold_before_first_step
 from .mitigation.rollback import find_store
 from .objective import ObjectiveWatch
 from .policy import Policy, bind_optimizer, resolve_policy, unread_loss
@@ -247,6 +247,7 @@ class Guard(GuardRecovery):
                       else None)
         self._investigator = Investigator(model, optimizer, scaler, loss_fn, flight_dir,
                                           max_flight_records=max_flight_records, diagnose_every=diagnose_every)
+        self._investigator.hold = held_steps(self.policy)
         self._rng_state: dict[str, Any] | None = capture_rng_state() if loss_fn is not None else None
 
         self._writer: Any = None

@@ -61,6 +61,10 @@ class Investigator:
         #: to a :class:`~gradguard.precursors.TransformerProbes` of your own, e.g. with a registered attention)
         self.probes: Any = None
         self._last_probed: int | None = None
+        #: ``(steps, share)`` when the guard's early hold lowered the rate for the first ``steps`` steps because the
+        #: first Adam step would move the weights by ``share`` of their RMS (the guard sets it; see
+        #: :func:`_after_hold_lr`)
+        self.hold: tuple[int, float] | None = None
 
     def _batch_fn(self, inputs: Any, targets: Any,
                   closure: Callable[[nn.Module], torch.Tensor] | None) -> Callable[[nn.Module], torch.Tensor] | None:
@@ -103,6 +107,7 @@ class Investigator:
                 elif event.kind in self._causes:  # rate-limited: the latest diagnosis of this kind, said as such
                     diagnosed_at, causes = self._causes[event.kind]
                     evidence["causes_from_step"] = diagnosed_at
+                causes = _after_hold_lr(causes, event, self.hold)  # the step's own fact, whichever diagnosis
                 if probed:
                     causes = _with_probe_causes(causes, probed)
             if probed:  # the step's readings, on every event of the step
@@ -251,6 +256,39 @@ def _data_first(causes: tuple[Mapping[str, Any], ...], evidence: Mapping[str, An
         code="mask = torch.isfinite(x).flatten(1).all(dim=1)\nx, y = x[mask], y[mask]", score=100.0,
     ).to_dict()
     return (found, *(c for c in causes if c.get("cause") != "data"))
+
+
+#: steps after the early hold's end within which a blow-up is the restored rate's (:func:`_after_hold_lr`)
+AFTER_HOLD = 10
+
+
+def _after_hold_lr(causes: tuple[Mapping[str, Any], ...], event: Event,
+                   hold: tuple[int, float] | None) -> tuple[Mapping[str, Any], ...]:
+    """``lr`` first when the guard held the rate over the first steps (its first Adam step would move the weights
+    by ``share`` of their RMS) and the run blows up within :data:`AFTER_HOLD` steps of the rate's restoration: the
+    guard's own measurement named the rate, and a probe of the blown-up weights does not (a 10-layer ReLU MLP at Adam
+    0.2, held 25 steps: `explode` at step 26 carried activation and init; minGPT and a GPT-2 under the Trainer at
+    lr x100, session 32's real-code round: init, or data and depth)."""
+    if hold is None or event.kind not in ("explode", "divergence", "nonfinite"):
+        return causes
+    steps, share = hold
+    if not steps - 1 <= event.step <= steps + AFTER_HOLD or (causes and causes[0].get("cause") == "lr"):
+        return causes
+    from .diagnosis.findings import Finding
+
+    found = Finding(
+        cause="lr", layers=[], severity="critical", confidence=0.8,
+        evidence={"held_steps": steps, "first_step_lr_to_weight_rms": share, "step": event.step,
+                  "expected": "a first Adam step under 0.2 of the weights' RMS"},
+        message=(f"The guard held the learning rate over the first {steps} steps because Adam's first step would "
+                 f"move the weights by {share:.2g} of their RMS (usual settings: <= 0.2); this blow-up comes "
+                 f"{event.step - steps + 2} step(s) after the rate was put back: the learning rate is too high for "
+                 "these weights."),
+        prescription="Lower the learning rate (to about 0.1 x rms(W) per element for Adam) or add a longer warm-up.",
+        code="for group in optimizer.param_groups:\n    group['lr'] *= 0.1",
+        score=60.0,
+    ).to_dict()
+    return (found, *causes)
 
 
 #: a loss this many times its start within the loss detector's first steps is a blow-up, not noise

@@ -40,7 +40,7 @@ from ..errors import ConfigError
 from ..events import Event
 from ..stats_types import StepStats
 
-__all__ = ["HoldEarlySteps", "hold_before_first_step", "median_step_share", "weighted_median"]
+__all__ = ["HoldEarlySteps", "held_steps", "hold_before_first_step", "median_step_share", "weighted_median"]
 
 
 def median_step_share(optimizer: torch.optim.Optimizer, lrs: Sequence[float] | None = None,
@@ -177,6 +177,17 @@ class HoldEarlySteps:
 
     def __repr__(self) -> str:
         return f"hold_early_steps(gate={self.gate:g}, target={self.target:g}, steps={self.steps})"
+
+
+def held_steps(policy: Any) -> tuple[int, float] | None:
+    """``(steps, share)`` of the policy's :class:`HoldEarlySteps` when it lowered the rate before the first step (the
+    steps held and the first step's measured ``lr / rms(W)``); None when nothing was held."""
+    from .rollback import members
+
+    for member in members(policy):
+        if isinstance(member, HoldEarlySteps) and member.scale < 1.0 and member.share is not None:
+            return member.steps, member.share
+    return None
 
 
 def hold_before_first_step(guard: Any) -> list[Event]:
