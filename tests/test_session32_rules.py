@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -217,3 +218,38 @@ def test_a_short_loop_whose_radius_predicts_a_mild_decay_is_not_a_recurrence_war
     assert _loop_recurrence(0.48, 7) == []
     # the same loop at radius 0.1 over 20 steps (rho^T = 1e-19) is still told
     assert _loop_recurrence(0.1, 20) == ["warning"]
+
+
+def _srelu(x: torch.Tensor) -> torch.Tensor:
+    return F.relu(x) * F.relu(1 - x)
+
+
+class _MultiScaleStack(nn.Module):
+    """MscaleDNN in miniature: the first layer's units scaled by 1, 2, ..., 128, then 30 plain sReLU layers at
+    PyTorch's default init."""
+
+    def __init__(self, layers: int = 30, width: int = 128, hidden: int = 64, parts: int = 8) -> None:
+        super().__init__()
+        self.first = nn.Linear(1, width)
+        self.register_buffer("scales", (2.0 ** torch.arange(parts)).repeat_interleave(width // parts))
+        dims = [width] + [hidden] * layers
+        self.hidden = nn.ModuleList([nn.Linear(a, b) for a, b in itertools.pairwise(dims)])
+        self.out = nn.Linear(dims[-1], 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = _srelu(self.scales * self.first(x))
+        for lin in self.hidden:
+            h = _srelu(lin(h))
+        return self.out(h)
+
+
+def test_a_plain_stack_past_the_series_depth_owns_its_unexplained_fall() -> None:
+    # fresh54's MscaleDNN with 30 plain sReLU layers (labelled depth/init) was told `normalization` first (13.8
+    # decades no init or activation explains, the stack without a norm layer) over the series-depth warning at 0.05
+    torch.manual_seed(0)
+    model = _MultiScaleStack()
+    x = torch.rand(256, 1)
+    d = gradguard.check(model, (x, torch.sin(20 * x) + torch.sin(x)), F.mse_loss,
+                        torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "depth" and d.top.severity == "critical"
+    assert "weight_layers_in_series" in d.top.evidence and "unexplained fall" in d.top.evidence["outranks"]

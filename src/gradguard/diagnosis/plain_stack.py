@@ -226,8 +226,12 @@ def series_outranks_default_init(findings: list[Finding]) -> None:
     layers per branch, labelled depth/init): the series ``depth`` finding takes that ``normalization`` finding's
     severity and a score just above it, and its evidence the measured decades. In place."""
     series = next((f for f in findings if f.cause == "depth" and "weight_layers_in_series" in f.evidence), None)
+    # the measured reading: the standard init's fall, units dying, or (fresh54's MscaleDNN, 32 plain layers per
+    # scale, told normalization over a series depth warning at 0.05) a fall no init or activation explains through a
+    # stack with no normalisation layer (the depth measurement recast as ``normalization``)
     default = [f for f in findings if f.cause == "normalization" and f.severity != "info"
-               and (f.evidence.get("framework_default_init") or "unnormalised_weight_layers" in f.evidence)]
+               and (f.evidence.get("framework_default_init") or "unnormalised_weight_layers" in f.evidence
+                    or (f.evidence.get("normalization_layers") == 0 and "residual_decades" in f.evidence))]
     dying = _dead_in_series(findings, series) if series is not None else []
     if series is None or not (default or dying):
         return
@@ -250,7 +254,9 @@ def series_outranks_default_init(findings: list[Finding]) -> None:
     series.evidence["measured_decades"] = top.evidence.get("measured_decades")
     series.evidence["outranks"] = ("the standard init's fall through the unnormalised stack (normalization)"
                                    if top.evidence.get("framework_default_init") else
-                                   "units dying layer after layer through the unnormalised stack (normalization)")
+                                   "units dying layer after layer through the unnormalised stack (normalization)"
+                                   if "unnormalised_weight_layers" in top.evidence else
+                                   "the gradient's unexplained fall through the unnormalised stack (normalization)")
     decades = top.evidence.get("measured_decades")
     fall = f"; the gradient already falls by {abs(decades):.1f} decades across them at initialisation" \
         if isinstance(decades, float) else ""
