@@ -281,9 +281,9 @@ def _after_hold_lr(causes: tuple[Mapping[str, Any], ...], event: Event,
         evidence={"held_steps": steps, "first_step_lr_to_weight_rms": share, "step": event.step,
                   "expected": "a first Adam step under 0.2 of the weights' RMS"},
         message=(f"The guard held the learning rate over the first {steps} steps because Adam's first step would "
-                 f"move the weights by {share:.2g} of their RMS (usual settings: <= 0.2); this blow-up comes "
-                 f"{event.step - steps + 2} step(s) after the rate was put back: the learning rate is too high for "
-                 "these weights."),
+                 f"move the weights by {share:.2g} of their RMS (usual settings: <= 0.2); this blow-up at step "
+                 f"{event.step} comes {event.step - steps + 1} step(s) after the rate was put back (from step {steps}"
+                 "): the learning rate is too high for these weights."),
         prescription="Lower the learning rate (to about 0.1 x rms(W) per element for Adam) or add a longer warm-up.",
         code="for group in optimizer.param_groups:\n    group['lr'] *= 0.1",
         score=60.0,

@@ -272,8 +272,9 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
             continue
         v = t.detach().float().reshape(-1)
         fin = v[torch.isfinite(v)]
+        nonfinite = v.numel() - fin.numel()
         if fin.numel() == 0:
-            out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4, nonfinite=v.numel()))
+            out.append(InputStats(i, tuple(t.shape), False, *(float("nan"),) * 4, nonfinite=nonfinite))
             continue
         absv = fin.abs()
         nonzero = absv[absv > 0]
@@ -285,7 +286,7 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
             absv = fin.abs()
         out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
                               float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), median, median_nz,
-                              sentinel, int(v.numel() - int(torch.isfinite(v).sum()))))
+                              sentinel, nonfinite))
     return out
 
 

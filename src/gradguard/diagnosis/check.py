@@ -249,7 +249,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         notes.append("lr and regularization checks need the optimizer")
     findings += quiet_findings(probe, step, optimizer, stepped, lrs, peak_lrs, scheduler)
     findings += unbounded_findings(scheduler, optimizer) + collapse_findings(scheduler, optimizer, interval)
-    findings += zero_lr_findings(scheduler, optimizer) + rising_decay_findings(scheduler, optimizer)
+    findings += zero_lr_findings(scheduler, optimizer) + rising_decay_findings(scheduler, peak_lrs)
     if not any("lambda_peak_factor" in f.evidence for f in findings):  # the tiny-step finding names it already
         findings += lambda_lr_findings(scheduler, peak_lrs)
     explain(findings, family, trained, weight_decay, fresh=fresh)

@@ -109,7 +109,11 @@ class Propagation:
     @property
     def worst_run(self) -> PlainRun | None:
         """The plain run that compounds most (either way), or None when there is no plain transition."""
-        return max(self.runs, key=lambda r: abs(r.measured)) if self.runs else None
+        return self._worst(2)
+
+    def _worst(self, min_layers: int) -> PlainRun | None:
+        runs = [r for r in self.runs if len(r.layers) >= min_layers]
+        return max(runs, key=lambda r: abs(r.measured)) if runs else None
 
     @property
     def measured(self) -> float | None:
@@ -117,8 +121,7 @@ class Propagation:
         at least :data:`COMPOUND_MIN` layers: one transition's gain is a layer's scale, not a compounding; fresh55's
         ESRGAN, a 0.1-scaled dense block read as 3.1 decades across conv_first -> its first conv, was told
         ``normalization`` although its whole chain changes the gradient by 0.7)."""
-        runs = [r for r in self.runs if len(r.layers) >= COMPOUND_MIN]
-        run = max(runs, key=lambda r: abs(r.measured)) if runs else None
+        run = self._worst(COMPOUND_MIN)
         vals = [v for v in (self.backward, run.measured if run is not None else None) if v is not None]
         if not vals:
             return None

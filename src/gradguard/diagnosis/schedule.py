@@ -204,20 +204,16 @@ DECAYS: tuple[str, ...] = ("CosineAnnealingLR", "CosineAnnealingWarmRestarts", "
 DECAY_RISE = 2.0
 
 
-def rising_decay_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None) -> list[Finding]:
+def rising_decay_findings(scheduler: Any, peak_lrs: list[float] | None) -> list[Finding]:
     """``lr`` (warning; critical from a tenfold rise) when a scheduler built to lower the lr (:data:`DECAYS`)
-    takes it to :data:`DECAY_RISE` times its base lr or more within :data:`HORIZON` steps: a cosine's ``eta_min``
-    given as a fraction of the base lr although it is an lr (fresh54's GRAND: ``eta_min=0.1`` over a base of 0.01,
-    the rate climbing tenfold), a ``gamma`` above 1."""
+    takes it to :data:`DECAY_RISE` times its base lr or more within :data:`HORIZON` steps (``peak_lrs``: the
+    groups' peaks, :func:`scheduler_peak_lrs`): a cosine's ``eta_min`` given as a fraction of the base lr although it
+    is an lr (fresh54's GRAND: ``eta_min=0.1`` over a base of 0.01, the rate climbing tenfold), a ``gamma`` above 1."""
     name = type(scheduler).__name__
-    if optimizer is None or name not in DECAYS:
-        return []
-    rows = _walk(scheduler, optimizer, HORIZON)
     bases = [float(b) for b in getattr(scheduler, "base_lrs", [])]
-    if not rows or len(bases) != len(rows):
+    if peak_lrs is None or name not in DECAYS or len(bases) != len(peak_lrs):
         return []
-    rises = [(max((v for v in row if math.isfinite(v)), default=math.inf) / b, b)
-             for row, b in zip(rows, bases, strict=True) if b > 0]
+    rises = [((p if math.isfinite(p) else math.inf) / b, b) for p, b in zip(peak_lrs, bases, strict=True) if b > 0]
     if not rises:
         return []
     rise, base = max(rises)
@@ -237,6 +233,7 @@ def rising_decay_findings(scheduler: Any, optimizer: torch.optim.Optimizer | Non
         "Give eta_min as an lr below the base (e.g. base_lr * 0.01), and a gamma below 1.",
         f"{name}(optimizer, ...{', eta_min=' + format(base * 0.01, 'g') if eta_min is not None else ', gamma=0.1'})",
         math.log10(rise) if math.isfinite(rise) else 3.0, severity="critical" if rise >= 10 else "warning")]
+
 
 #: a ``LambdaLR`` whose largest factor over :data:`HORIZON` steps is under this returns a learning rate, not a factor,
 #: when that factor is also within :data:`LR_SCALE_BAND` of the optimizer's base lr (healthy schedules peak at 1)
