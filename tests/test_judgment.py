@@ -68,7 +68,9 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh29", "fresh30", "fresh31", "fresh32", "fresh33",
                  "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40", "fresh41", "fresh42",
                  "fresh43", "fresh44", "fresh45", "fresh46", "fresh47", "fresh48", "fresh49", "fresh50",
-                 "fresh51", "fresh52", "fresh53", "fresh54", "fresh57", "fresh55", "fresh56"}
+                 "fresh51", "fresh52", "fresh53", "fresh54", "fresh57", "fresh55", "fresh56",
+                 "fresh59",
+                 "fresh62"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -622,6 +624,22 @@ def test_fresh56_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (13 common, 3 slips: an activation, a data and a recurrence one)
     _check_frozen_batch(FRESH56, "fresh56", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH56 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh59_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh59 import CONTROLS, FRESH59, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a data, a data, a data and a data one)
+    _check_frozen_batch(FRESH59, "fresh59", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH59 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh62_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh62 import CONTROLS, FRESH62, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a data, a data, a normalization and a regularization one)
+    _check_frozen_batch(FRESH62, "fresh62", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH62 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -52,7 +52,9 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh54.py``, likewise) or ``"fresh57"`` (its fifth,
 ``fresh57.py``, likewise) or ``"fresh55"`` (its third,
 ``fresh55.py``, likewise) or ``"fresh56"`` (its fourth,
-``fresh56.py``, likewise).
+``fresh56.py``, likewise) or ``"fresh59"`` (its first,
+``fresh59.py``, likewise) or ``"fresh62"`` (its second,
+``fresh62.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -277,6 +279,8 @@ from .fresh54 import FRESH54  # noqa: E402  (the thirty-second session's second 
 from .fresh55 import FRESH55  # noqa: E402  (the thirty-second session's third held-out batch, likewise)
 from .fresh56 import FRESH56  # noqa: E402  (the thirty-second session's fourth held-out batch, likewise)
 from .fresh57 import FRESH57  # noqa: E402  (the thirty-second session's fifth held-out batch, likewise)
+from .fresh59 import FRESH59  # noqa: E402  (the thirty-third session's first held-out batch, likewise)
+from .fresh62 import FRESH62  # noqa: E402  (the thirty-third session's second held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -287,7 +291,9 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH31 + FRESH32 + FRESH33 + FRESH34 + FRESH35 + FRESH36 + FRESH37 + FRESH38 + FRESH39 + FRESH40
                    + FRESH41 + FRESH42 + FRESH43 + FRESH44 + FRESH45 + FRESH46 + FRESH47 + FRESH48 + FRESH49 + FRESH50
                    + FRESH51 + FRESH52 + FRESH53 + FRESH54 + FRESH55 + FRESH56
-                   + FRESH57)
+                   + FRESH57
+                   + FRESH59
+                   + FRESH62)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -298,7 +304,9 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh33", "fresh34", "fresh35", "fresh36", "fresh37", "fresh38", "fresh39", "fresh40",
                            "fresh41", "fresh42", "fresh43", "fresh44", "fresh45", "fresh46", "fresh47", "fresh48",
                            "fresh49", "fresh50", "fresh51", "fresh52", "fresh53", "fresh54", "fresh55", "fresh56",
-                           "fresh57")
+                           "fresh57",
+                           "fresh59",
+                           "fresh62")
 
 
 def by_name(name: str) -> Case:
