@@ -38,7 +38,9 @@ def run_check(setup: Setup) -> Diagnosis:
         extra["max_grad_norm"] = setup.clip
     if "scheduler_interval" in params and setup.scheduler is not None:
         extra["scheduler_interval"] = "step"  # every corpus loop steps its scheduler after each optimizer step
-    if setup.needs_closure and "closure" in params:
+    # a case without a loss_fn computes its loss itself (fresh59's soft decision tree and GE2E left needs_closure
+    # unset): the closure is the only way a user could call check on it
+    if (setup.needs_closure or setup.loss_fn is None) and "closure" in params:
         return gradguard.check(setup.model, optimizer=setup.optimizer, closure=setup.closure, **extra)
     return gradguard.check(setup.model, setup.batch, setup.loss_fn, setup.optimizer, **extra)
 
