@@ -70,7 +70,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh43", "fresh44", "fresh45", "fresh46", "fresh47", "fresh48", "fresh49", "fresh50",
                  "fresh51", "fresh52", "fresh53", "fresh54", "fresh57", "fresh55", "fresh56",
                  "fresh59",
-                 "fresh62"}
+                 "fresh62",
+                 "fresh60", "fresh58"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -640,6 +641,22 @@ def test_fresh62_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: a data, a data, a normalization and a regularization one)
     _check_frozen_batch(FRESH62, "fresh62", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH62 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh60_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh60 import CONTROLS, FRESH60, KINDS
+
+    # 8 healthy + 16 broken (11 common, 5 slips: a data, an init, an lr, a normalization and a numeric one)
+    _check_frozen_batch(FRESH60, "fresh60", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH60 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh58_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh58 import CONTROLS, FRESH58, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: a data, a numeric and a numeric one)
+    _check_frozen_batch(FRESH58, "fresh58", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH58 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -54,7 +54,9 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh55.py``, likewise) or ``"fresh56"`` (its fourth,
 ``fresh56.py``, likewise) or ``"fresh59"`` (its first,
 ``fresh59.py``, likewise) or ``"fresh62"`` (its second,
-``fresh62.py``, likewise).
+``fresh62.py``, likewise) or ``"fresh60"`` (its third,
+``fresh60.py``, likewise) or ``"fresh58"`` (its fourth,
+``fresh58.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -279,7 +281,9 @@ from .fresh54 import FRESH54  # noqa: E402  (the thirty-second session's second 
 from .fresh55 import FRESH55  # noqa: E402  (the thirty-second session's third held-out batch, likewise)
 from .fresh56 import FRESH56  # noqa: E402  (the thirty-second session's fourth held-out batch, likewise)
 from .fresh57 import FRESH57  # noqa: E402  (the thirty-second session's fifth held-out batch, likewise)
+from .fresh58 import FRESH58  # noqa: E402  (the thirty-third session's fourth held-out batch, likewise)
 from .fresh59 import FRESH59  # noqa: E402  (the thirty-third session's first held-out batch, likewise)
+from .fresh60 import FRESH60  # noqa: E402  (the thirty-third session's third held-out batch, likewise)
 from .fresh62 import FRESH62  # noqa: E402  (the thirty-third session's second held-out batch, likewise)
 
 #: every case of every half
@@ -293,7 +297,9 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH51 + FRESH52 + FRESH53 + FRESH54 + FRESH55 + FRESH56
                    + FRESH57
                    + FRESH59
-                   + FRESH62)
+                   + FRESH62
+                   + FRESH60
+                   + FRESH58)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -306,7 +312,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh49", "fresh50", "fresh51", "fresh52", "fresh53", "fresh54", "fresh55", "fresh56",
                            "fresh57",
                            "fresh59",
-                           "fresh62")
+                           "fresh62",
+                           "fresh60", "fresh58")
 
 
 def by_name(name: str) -> Case:
