@@ -71,7 +71,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh51", "fresh52", "fresh53", "fresh54", "fresh57", "fresh55", "fresh56",
                  "fresh59",
                  "fresh62",
-                 "fresh60", "fresh58"}
+                 "fresh60", "fresh58",
+                 "fresh61"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -657,6 +658,14 @@ def test_fresh58_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (13 common, 3 slips: a data, a numeric and a numeric one)
     _check_frozen_batch(FRESH58, "fresh58", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH58 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh61_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh61 import CONTROLS, FRESH61, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a data, a depth, a normalization and a recurrence one)
+    _check_frozen_batch(FRESH61, "fresh61", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH61 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -56,7 +56,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh59.py``, likewise) or ``"fresh62"`` (its second,
 ``fresh62.py``, likewise) or ``"fresh60"`` (its third,
 ``fresh60.py``, likewise) or ``"fresh58"`` (its fourth,
-``fresh58.py``, likewise).
+``fresh58.py``, likewise) or ``"fresh61"`` (its fifth,
+``fresh61.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -284,6 +285,7 @@ from .fresh57 import FRESH57  # noqa: E402  (the thirty-second session's fifth h
 from .fresh58 import FRESH58  # noqa: E402  (the thirty-third session's fourth held-out batch, likewise)
 from .fresh59 import FRESH59  # noqa: E402  (the thirty-third session's first held-out batch, likewise)
 from .fresh60 import FRESH60  # noqa: E402  (the thirty-third session's third held-out batch, likewise)
+from .fresh61 import FRESH61  # noqa: E402  (the thirty-third session's fifth held-out batch, likewise)
 from .fresh62 import FRESH62  # noqa: E402  (the thirty-third session's second held-out batch, likewise)
 
 #: every case of every half
@@ -299,7 +301,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH59
                    + FRESH62
                    + FRESH60
-                   + FRESH58)
+                   + FRESH58
+                   + FRESH61)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -313,7 +316,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh57",
                            "fresh59",
                            "fresh62",
-                           "fresh60", "fresh58")
+                           "fresh60", "fresh58",
+                           "fresh61")
 
 
 def by_name(name: str) -> Case:
