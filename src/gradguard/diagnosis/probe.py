@@ -244,8 +244,9 @@ class _Recorder:
                     rows = x.detach().reshape(x.shape[0], -1)
                     rec.in_repeated = float((rows == rows[:1]).all(1).float().mean())
         if x is not None and x.requires_grad:
-            def hook_in(g: torch.Tensor, rec: CallRecord = rec) -> None:
-                rec._grad_in_t = torch.linalg.vector_norm(g.detach().float())
+            def hook_in(g: torch.Tensor | None, rec: CallRecord = rec) -> None:
+                if g is not None:  # None: the engine passes no gradient for this output (see hook_out)
+                    rec._grad_in_t = torch.linalg.vector_norm(g.detach().float())
             x.register_hook(hook_in)
             if is_recurrent(module) and isinstance(module, nn.RNNBase) and x.ndim >= 2:
                 x.register_hook(self._time_hook(module, rec, x))
@@ -266,7 +267,9 @@ class _Recorder:
         """A hook that keeps the norm of the gradient at each time step of an RNN's input."""
         time_dim = 1 if (module.batch_first and x.ndim == 3) else 0
 
-        def hook_time(g: torch.Tensor) -> None:
+        def hook_time(g: torch.Tensor | None) -> None:
+            if g is None:
+                return
             gt = g.detach().float().movedim(time_dim, 0)
             rec._time_grad_t = torch.linalg.vector_norm(gt.reshape(gt.shape[0], -1), dim=1)
         return hook_time
@@ -370,12 +373,17 @@ class _Recorder:
             rec.activation, rec.activation_source = kind, "module"
             rec.dead_frac, rec.sat_frac = activation_stats(kind, y, 1 if self.last_conv else -1, pre=False)
         if y.requires_grad:
-            def hook_out(g: torch.Tensor, rec: CallRecord = rec) -> None:
-                rec._grad_out_t = torch.linalg.vector_norm(g.detach().float())
+            def hook_out(g: torch.Tensor | None, rec: CallRecord = rec) -> None:
+                # None: autograd passes no gradient to this output (fresh61's C-LSTM: an LSTM output whose
+                # gradient is undefined crashed the whole backward, "'NoneType' object has no attribute 'detach'")
+                if g is not None:
+                    rec._grad_out_t = torch.linalg.vector_norm(g.detach().float())
             y.register_hook(hook_out)
             if isinstance(module, nn.RNNBase) and y.ndim == 3:
-                def hook_batch(g: torch.Tensor, rec: CallRecord = rec, d: int = 0 if module.batch_first else 1) -> None:
-                    rec._batch_read_t = (g.detach().movedim(d, 0).reshape(g.shape[d], -1) != 0).any(1)
+                def hook_batch(g: torch.Tensor | None, rec: CallRecord = rec,
+                               d: int = 0 if module.batch_first else 1) -> None:
+                    if g is not None:
+                        rec._batch_read_t = (g.detach().movedim(d, 0).reshape(g.shape[d], -1) != 0).any(1)
                 y.register_hook(hook_batch)
         if rec.leaf and y.is_floating_point():
             if is_weight_layer(module):
