@@ -52,3 +52,105 @@ def test_an_sgd_lr_that_wrecks_the_run_is_still_named() -> None:
     model, batch, opt = _offset_regression(1.0, 0)
     d = gradguard.check(model, batch, F.mse_loss, opt)
     assert d.top is not None and not d.healthy and d.top.cause == "lr"
+
+
+class _RevinLinear(nn.Module):
+    """RLinear in miniature: each series is standardised by its own mean and spread, a linear map forecasts, and the
+    forecast is scaled back to the series' level (``denormalise=False``: the slip that forgets the last step)."""
+
+    def __init__(self, lookback: int = 48, horizon: int = 12, denormalise: bool = True) -> None:
+        super().__init__()
+        self.lin, self.denormalise = nn.Linear(lookback, horizon), denormalise
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, lookback)
+        mean, std = x.mean(1, keepdim=True), x.std(1, keepdim=True) + 1e-5
+        y = self.lin((x - mean) / std)
+        return y * std + mean if self.denormalise else y
+
+
+def _sensor_batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    level = 1000 + 9000 * torch.rand(64, 1, generator=g)
+    t = torch.arange(60.0)
+    series = level * (1 + 0.2 * torch.sin(t / 4 + 6 * torch.rand(64, 1, generator=g)))
+    return series[:, :48], series[:, 48:]
+
+
+def test_raw_level_targets_that_the_model_forecasts_on_their_own_scale_are_no_data_fault() -> None:
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = _RevinLinear()
+        d = gradguard.check(model, _sensor_batch(seed), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3))
+        assert not any(f.cause == "data" and f.severity != "info" for f in d.findings), d.top
+
+
+def test_the_same_targets_against_a_forecast_left_at_unit_scale_are_named_data() -> None:
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = _RevinLinear(denormalise=False)
+        d = gradguard.check(model, _sensor_batch(seed), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3))
+        assert d.top is not None and d.top.cause == "data" and d.top.severity != "info"
+        assert "target" in d.top.message
+
+
+def test_a_loss_that_compares_the_output_with_itself_is_data() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 16))
+    x, mask = torch.randn(32, 16), torch.rand(32, 16) < 0.5
+
+    def closure(m: nn.Module) -> torch.Tensor:
+        pred = m(x)
+        target = torch.where(mask, pred, x)  # the slip: the masked part of the target is the prediction itself
+        return F.mse_loss(pred[mask], target[mask])
+
+    d = gradguard.check(model, closure=closure, optimizer=torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "data" and "exactly 0" in d.top.message
+
+
+class _WindowGRU(nn.Module):
+    def __init__(self, update_bias: float | None = None) -> None:
+        super().__init__()
+        self.emb, self.gru, self.out = nn.Embedding(64, 32), nn.GRU(32, 32, batch_first=True), nn.Linear(32, 4)
+        if update_bias is not None:
+            with torch.no_grad():  # gate order: reset, update, new
+                for b in (self.gru.bias_ih_l0, self.gru.bias_hh_l0):
+                    b[32:64] = update_bias / 2
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        _, h = self.gru(self.emb(s))
+        return self.out(h[-1])
+
+
+def test_a_gru_whose_update_gate_is_held_shut_is_recurrence() -> None:
+    torch.manual_seed(0)
+    batch = (torch.randint(0, 64, (32, 6)), torch.randint(0, 4, (32,)))
+    shut = _WindowGRU(update_bias=10.0)
+    d = gradguard.check(shut, batch, F.cross_entropy, torch.optim.Adam(shut.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "recurrence" and d.top.severity == "critical"
+    assert "update gate" in d.top.message
+    torch.manual_seed(0)
+    default = _WindowGRU()
+    d = gradguard.check(default, batch, F.cross_entropy, torch.optim.Adam(default.parameters(), 1e-3))
+    assert not any("update_gate_bias_mean" in f.evidence for f in d.findings)
+
+
+class _LastStateLSTM(nn.Module):
+    """A classifier that reads only the LSTM's final hidden state (``_, (hn, _) = lstm(x)``): autograd hands the
+    unused output sequence a gradient of None, which check's hooks must take."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb, self.lstm, self.out = nn.Embedding(64, 16), nn.LSTM(16, 32), nn.Linear(32, 4)
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        _, (hn, _) = self.lstm(self.emb(s).transpose(0, 1))
+        return self.out(hn[-1])
+
+
+def test_check_runs_on_a_model_that_reads_only_the_final_lstm_state() -> None:
+    torch.manual_seed(0)
+    model = _LastStateLSTM()
+    batch = (torch.randint(0, 64, (32, 12)), torch.randint(0, 4, (32,)))
+    d = gradguard.check(model, batch, F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.healthy, [f.message for f in d.findings if f.severity != "info"]
+

@@ -15,7 +15,7 @@ from .activations import activation_findings, sigmoid_series_findings
 from .adaptive import transient_small_weights
 from .batch import StepSpec, resolve_step
 from .bounded import bounded_output_findings
-from .closed_gates import closed_forget_findings
+from .closed_gates import closed_forget_findings, closed_update_findings
 from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .decay import bare_decay_findings
@@ -210,7 +210,8 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
     findings += depth_findings(probe, prop, init_explained + act_explained)
-    findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe)
+    findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \
+        + closed_update_findings(probe)
     findings += frozen_zero_findings(probe) + stuck_zero_gain_findings(probe)
     findings += plain_stack_findings(probe, prop) + stacked_recurrent_findings(probe)
     series_outranks_default_init(findings)

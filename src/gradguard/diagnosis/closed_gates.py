@@ -1,4 +1,5 @@
-"""An LSTM whose forget gate is shut by its bias: the cell state is wiped at every step.
+"""An LSTM whose forget gate is shut by its bias: the cell state is wiped at every step (and a GRU whose update gate
+is held shut: its state never takes the input, :func:`closed_update_findings`).
 
 The forget gate multiplies the cell state by ``sigmoid(W x + U h + b_f)``; with ``b_f`` (``bias_ih`` plus ``bias_hh``,
 the second quarter of each) far below 0 that factor is ~0 whatever the input, so the cell keeps nothing from one step
@@ -19,11 +20,15 @@ from torch import nn
 
 from .findings import Finding
 
-__all__ = ["FORGET_CRIT", "FORGET_WARN", "closed_forget_findings"]
+__all__ = ["FORGET_CRIT", "FORGET_WARN", "UPDATE_CRIT", "UPDATE_WARN", "closed_forget_findings",
+           "closed_update_findings"]
 
 #: mean forget-gate bias at or below which the gate is shut: sigmoid(-3) = 0.047 kept per step (warning), and
 #: sigmoid(-5) = 0.0067 (critical)
 FORGET_WARN, FORGET_CRIT = -3.0, -5.0
+#: mean GRU update-gate bias at or above which the gate keeps the old state: sigmoid(-4) = 0.018 of the candidate
+#: taken per step (warning; a time constant of ~55 steps), sigmoid(-6) = 0.0025 (critical)
+UPDATE_WARN, UPDATE_CRIT = 4.0, 6.0
 
 
 def _forget_bias(m: nn.LSTM | nn.LSTMCell) -> float | None:
@@ -39,6 +44,54 @@ def _forget_bias(m: nn.LSTM | nn.LSTMCell) -> float | None:
                 b = b + other.detach()[h:2 * h].float()
             vals.append(float(b.mean()))
     return sum(vals) / len(vals) if vals else None
+
+
+def _update_bias(m: nn.GRU | nn.GRUCell) -> float | None:
+    """The mean update-gate bias (``bias_ih`` plus ``bias_hh``, the second third of each) over the module's layers
+    and directions (None without biases)."""
+    h = m.hidden_size
+    params = dict(m.named_parameters())
+    vals = []
+    for name, p in params.items():
+        if name.startswith("bias_ih"):
+            b = p.detach()[h:2 * h].float()
+            other = params.get(name.replace("bias_ih", "bias_hh"))
+            if other is not None:
+                b = b + other.detach()[h:2 * h].float()
+            vals.append(float(b.mean()))
+    return sum(vals) / len(vals) if vals else None
+
+
+def closed_update_findings(probe: Any) -> list[Finding]:
+    """``recurrence`` for every GRU the forward ran whose mean update-gate bias is at or above :data:`UPDATE_WARN`
+    (critical at :data:`UPDATE_CRIT`): ``h_t = (1 - z) n_t + z h_{t-1}`` with ``z = sigmoid(b_z) ~ 1`` keeps the state
+    where it started (zeros) whatever the input, so the layer outputs about its initial state and its input weights
+    get almost no gradient (fresh60's DRNN at ``b_z = +10``: told healthy)."""
+    shut: dict[str, float] = {}
+    for name, m in probe.modules.items():
+        if isinstance(m, nn.GRU | nn.GRUCell) and name in probe.call_counts:
+            b = _update_bias(m)
+            if b is not None and b >= UPDATE_WARN:
+                shut[name] = round(b, 3)
+    if not shut:
+        return []
+    worst = max(shut.values())
+    taken = 1.0 / (1.0 + math.exp(worst))
+    return [Finding(
+        cause="recurrence", layers=sorted(shut), severity="critical" if worst >= UPDATE_CRIT else "warning",
+        confidence=0.85,
+        evidence={"update_gate_bias_mean": shut, "input_taken_per_step": float(f"{taken:.3g}"),
+                  "warn_at": UPDATE_WARN, "expected": "about 0 (PyTorch's default)", "direction": -1},
+        message=(f"{', '.join(sorted(shut))}: the update gate's bias is {worst:.3g} on average, so each step takes "
+                 f"about {taken:.2g} of the new candidate and keeps the rest of the old state whatever the input: the "
+                 "GRU stays near its initial state and its input weights get almost no gradient."),
+        prescription="Initialise the update-gate biases (the second third of bias_ih and bias_hh) to about 0.",
+        code=("for name, p in gru.named_parameters():\n"
+              "    if name.startswith('bias'):\n"
+              "        h = p.numel() // 3\n"
+              "        p.data[h:2 * h].zero_()"),
+        score=-math.log10(taken),
+    )]
 
 
 def closed_forget_findings(probe: Any) -> list[Finding]:

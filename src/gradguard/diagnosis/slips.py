@@ -223,6 +223,8 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
     if total == 0 or cut / total <= NO_GRAD_SHARE:
         return []
     share = cut / total
+    if probe.loss == 0.0 and share == 1.0:
+        return [_zero_loss_finding(cut_modules, cut)]
     return [Finding(
         cause="activation", layers=cut_modules, severity="critical", confidence=0.8,
         evidence={"no_gradient_share": round(share, 4), "parameters_without_gradient": cut, "parameters": total,
@@ -237,6 +239,25 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         code="y = h + ((h > 0).float() - h).detach()  # forward: the threshold; backward: identity",
         score=2.0,
     )]
+
+
+def _zero_loss_finding(modules: list[str], params: int) -> Finding:
+    """``data`` (critical): the loss is exactly 0 on the untrained model and no parameter gets a gradient. No
+    operation without a derivative explains that (it would leave a loss above 0): the loss has nothing to compare,
+    the target is the model's own output (fresh62's context encoder whose target is the composite of its prediction
+    and the visible pixels) or every element is masked out."""
+    return Finding(
+        cause="data", layers=modules, severity="critical", confidence=0.8,
+        evidence={"first_loss": 0.0, "no_gradient_share": 1.0, "parameters_without_gradient": params,
+                  "expected": "a loss above 0 before any training"},
+        message=("The loss is exactly 0 before any training and no parameter gets a gradient: the loss compares the "
+                 "model's output with itself (a target built from the prediction, such as a composite of the output "
+                 "and the input) or with nothing (every element masked out), so there is nothing to learn."),
+        prescription=("Build the target from the data alone (the clean input, the label), never from the model's "
+                      "output, and check that the loss's mask keeps the elements to predict."),
+        code="target = batch_clean.detach()  # not torch.where(mask, prediction, x)",
+        score=2.0,
+    )
 
 
 def _detached_finding(cells: list[str], calls: int) -> Finding:
