@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -154,3 +156,105 @@ def test_check_runs_on_a_model_that_reads_only_the_final_lstm_state() -> None:
     d = gradguard.check(model, batch, F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
     assert d.healthy, [f.message for f in d.findings if f.severity != "info"]
 
+
+
+class _GatedBlocks(nn.Module):
+    """PirateNet in miniature: gate inputs ``u`` computed first, blocks whose residual gate ``alpha`` starts at 0
+    (each block is the identity at step 0), a linear head. ``cut``: the blocks' output detached (no gate excuses it)."""
+
+    def __init__(self, cut: bool = False) -> None:
+        super().__init__()
+        self.register_buffer("freq", torch.randn(2, 8))
+        self.u = nn.Linear(16, 16)
+        self.w = nn.ModuleList([nn.Linear(16, 16) for _ in range(3)])
+        self.alpha = nn.Parameter(torch.zeros(3))
+        self.out = nn.Linear(16, 1)
+        self.cut = cut
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.cat([torch.sin(x @ self.freq), torch.cos(x @ self.freq)], -1)  # Fourier features, no weight
+        g = torch.sigmoid(self.u(h))  # the first weight layer the forward runs feeds the gated branches only
+        for a, w in zip(self.alpha, self.w, strict=True):
+            branch = torch.tanh(w(h))
+            branch = (branch.detach() if self.cut else branch) * g
+            h = a * branch + (1 - a) * h
+        return self.out(h)
+
+
+def _gated_check(cut: bool) -> gradguard.Diagnosis:
+    torch.manual_seed(0)
+    model = _GatedBlocks(cut)
+    x = torch.rand(64, 2)
+    y = torch.sin(3 * x[:, :1]) * x[:, 1:]
+    return gradguard.check(model, (x, y), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3))
+
+
+def test_weights_behind_zero_gates_are_waiting_for_them_not_cut() -> None:
+    d = _gated_check(cut=False)
+    assert not any(f.cause == "activation" and f.severity != "info" for f in d.findings), d.top
+    held = [f for f in d.findings if "opened_by_zero_gates" in f.evidence]
+    assert held and held[0].evidence["opened_by_zero_gates"]["gates"] == ["alpha"]
+
+
+def test_weights_cut_by_a_detach_stay_cut_whatever_the_gates() -> None:
+    d = _gated_check(cut=True)
+    assert d.top is not None and d.top.cause == "activation" and d.top.severity == "critical"
+    assert "opened_by_zero_gates" not in d.top.evidence
+
+
+def _poisson(lr: float) -> tuple[nn.Module, Any, torch.optim.Optimizer]:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1))
+    x = torch.rand(64, 1)
+    f = (torch.pi ** 2) * torch.sin(torch.pi * x)
+
+    def closure(m: nn.Module) -> torch.Tensor:  # a PINN residual: u'' + f, by autograd through the inputs
+        xi = x.clone().requires_grad_(True)
+        u = m(xi)
+        du = torch.autograd.grad(u.sum(), xi, create_graph=True)[0]
+        d2u = torch.autograd.grad(du.sum(), xi, create_graph=True)[0]
+        return ((d2u + f) ** 2).mean() + (m(torch.tensor([[0.0], [1.0]])) ** 2).mean()
+    return model, closure, torch.optim.Adam(model.parameters(), lr=lr)
+
+
+def test_a_physics_informed_loss_gets_the_lr_check_and_the_confirmation() -> None:
+    model, closure, opt = _poisson(1.0)
+    d = gradguard.check(model, closure=closure, optimizer=opt)
+    assert not any("skipped" in n for n in d.notes), d.notes
+    assert d.top is not None and d.top.cause == "lr"
+    model, closure, opt = _poisson(1e-3)
+    d = gradguard.check(model, closure=closure, optimizer=opt)
+    assert not any("skipped" in n for n in d.notes), d.notes
+    assert d.healthy, d.top
+
+
+class _RevinNoEps(_RevinLinear):
+    """RevIN with its eps left out, on (batch, time, channels) series: a flat series divides 0 by 0."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean, std = x.mean(1, keepdim=True), x.std(1, keepdim=True)
+        y = self.lin(((x - mean) / std).transpose(1, 2)).transpose(1, 2)
+        return y * std + mean
+
+
+def test_a_zero_over_zero_at_any_input_scale_is_numeric_not_a_consequence_of_the_scale() -> None:
+    torch.manual_seed(0)
+    x, y = _sensor_batch(0)
+    x[3], y[3] = 5000.0, 5000.0  # a sensor stuck at one value
+    model = _RevinNoEps()
+    d = gradguard.check(model, (x[..., None], y[..., None]), F.mse_loss, torch.optim.Adam(model.parameters(), 1e-3))
+    assert d.top is not None and d.top.cause == "numeric", d.top
+    assert d.top.evidence.get("nonfinite_at_unit_scale") is True
+
+
+def test_a_frozen_run_that_the_remedy_moves_confirms_the_init_finding() -> None:
+    """Every weight of a PINN at one constant: the user's 12 steps do not move the loss at all, the re-initialised
+    copy's do (slowly, as a PINN's loss falls); the finding stays a warning or worse."""
+    model, closure, opt = _poisson(1e-4)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                m.weight.fill_(0.02)
+                m.bias.zero_()
+    d = gradguard.check(model, closure=closure, optimizer=opt)
+    assert d.top is not None and d.top.cause == "init" and d.top.severity != "info", d.top

@@ -217,6 +217,19 @@ def _uniform_loss(out: Any, labels: Any) -> float:
     return float("nan")
 
 
+def loss_without_grad(run: Callable[[nn.Module], torch.Tensor], m: nn.Module) -> torch.Tensor:
+    """``run(m)`` under ``torch.no_grad()`` (a loss read, no graph kept); run again with autograd on when the loss
+    itself needs it (a physics-informed loss takes ``torch.autograd.grad`` of the output with respect to the inputs:
+    under ``no_grad`` its closure raises, and check's line search and confirmation were skipped on fresh58's
+    PirateNet)."""
+    try:
+        with torch.no_grad():
+            return run(m)
+    except Exception:
+        with torch.enable_grad():
+            return run(m).detach()
+
+
 def _call(fn: Callable[[nn.Module], Any], m: nn.Module, what: str) -> Any:
     try:
         return fn(m)

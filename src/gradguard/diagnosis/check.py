@@ -25,6 +25,7 @@ from .explain import explain
 from .failed_forward import failed_forward_diagnosis
 from .findings import Diagnosis, DiagnosisError, Finding
 from .frozen_zero import frozen_zero_findings, stuck_zero_gain_findings
+from .gates import nonfinite_at_unit_scale, open_zero_gates
 from .hops import hop_findings
 from .init_check import init_findings, weight_specs
 from .localise import localise
@@ -199,6 +200,8 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += frozen_norm_findings(model, set(probe.call_counts), training=optimizer is not None)
     findings += double_squash_findings(step.squash or None)
     findings += dropout_findings(probe) + single_element_norm_findings(probe) + no_gradient_findings(probe)
+    if line_search:  # one more run of the step, on a copy: only where the step may run more than once
+        open_zero_gates(findings, model, step.run, probe)
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
     findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
@@ -253,6 +256,8 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += zero_lr_findings(scheduler, optimizer) + rising_decay_findings(scheduler, peak_lrs)
     if not any("lambda_peak_factor" in f.evidence for f in findings):  # the tiny-step finding names it already
         findings += lambda_lr_findings(scheduler, peak_lrs)
+    if line_search:  # one more forward, on a copy with its inputs standardised (see gates)
+        nonfinite_at_unit_scale(findings, model, step.run)
     explain(findings, family, trained, weight_decay, fresh=fresh)
     if family == "adam" and optimizer is not None and not trained:
         transient_small_weights(findings, probe, optimizer, lrs)

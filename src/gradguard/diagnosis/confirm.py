@@ -70,6 +70,11 @@ DEMOTE_MARGINS: dict[str, float] = {"init": 0.01, "lr": 0.05}
 #: the step-by-step log ratios) for the finding to stay: a uniform(0, 1) init's run goes 7e5 -> 2e7 -> ... -> 1.61, a
 #: dead net at chance, the re-initialised run 1.97 -> 1.62 (same end, 1.8 decades lower along the way)
 PATH_MARGIN = 0.3
+#: a short run whose loss changes by less than this share of its start is frozen; a remedy's run whose loss falls by
+#: MOVED decades or more moves it (fresh17's PINN with every weight at 0.02: 793.8633 for 12 steps, its
+#: re-initialised copy 794.93 -> 791.70, 0.0018 decades, 0.001 gained at the end: the final-loss margin demoted a
+#: finding the frozen run confirms, once session 33 let PINN losses reach the confirmation)
+FROZEN_CHANGE, MOVED = 1e-6, 1e-3
 #: a short run whose loss ends this many decades above its start (or is non-finite) is in trouble
 RISE_DECADES = 0.3
 #: remedies tried, in order, when the rules found nothing and the short run is in trouble
@@ -134,6 +139,13 @@ def _fall(t: Trajectory) -> float | None:
         return -math.inf
     a, b = t.losses[0], _end(t)
     return math.log10(a / b) if a > 0 and b > 0 else None
+
+
+def _frozen(t: Trajectory) -> bool:
+    """The run's finite losses all lie within ``FROZEN_CHANGE`` of its first one (relative): nothing moves it."""
+    if len(t.losses) < 2 or not t.finite or t.losses[0] == 0:
+        return False
+    return max(abs(v - t.losses[0]) for v in t.losses) <= FROZEN_CHANGE * abs(t.losses[0])
 
 
 def _losses(t: Trajectory) -> list[float]:
@@ -260,6 +272,8 @@ def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajecto
     path = path_gained(user, rem)
     if path is not None and path >= PATH_MARGIN:
         return  # the user's run blew up on the way and collapsed to the same end (a dead net at chance): confirmed
+    if _frozen(user) and _fall(rem) is not None and (_fall(rem) or 0.0) >= MOVED:
+        return  # the user's run does not move at all and the remedy's does: confirmed, however slow its loss
     record = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "user_losses": _losses(user),
               "remedy_losses": _losses(rem), "decades_gained": gained, "margin": DEMOTE_MARGINS[cause]}
     for f in findings:

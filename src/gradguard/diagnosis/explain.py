@@ -152,7 +152,8 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
     data = _pick(findings, ("data",), 1)
     if data is not None:
         for f in findings:
-            if f.cause == "numeric" and _strong(f) and not _target_too_small_to_overflow(data, f):
+            if f.cause == "numeric" and _strong(f) and not _target_too_small_to_overflow(data, f) \
+                    and not f.evidence.get("nonfinite_at_unit_scale"):  # a 0/0 at any scale (gates.py)
                 _absorb(data, f, "out-of-scale inputs overflow downstream")
             elif f.cause in BATCH_MEASURED and _strong(f):
                 _absorb(data, f, "it is measured on the signal the out-of-scale inputs start")

@@ -29,6 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .batch import loss_without_grad
 from .findings import Diagnosis, Finding
 from .optcopy import copy_optimizer
 
@@ -220,8 +221,11 @@ def _loop(out: Trajectory, m: nn.Module, opt: torch.optim.Optimizer, sched: Any,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for k in range(steps + 1):
-            with torch.set_grad_enabled(k < steps):
-                loss = run(m)
+            if k < steps:
+                with torch.enable_grad():
+                    loss = run(m)
+            else:
+                loss = loss_without_grad(run, m)
             if k == 0 and seen and seen[0][0] == 0:
                 out.applicable = False
                 return

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from .._tensors import real_float
+from .batch import loss_without_grad
 from .optcopy import copy_optimizer
 from .probe import ProbeResult, StateSnapshot
 
@@ -313,8 +314,8 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
         with torch.no_grad():
             for (p, d), w in zip(params, saved, strict=True):
                 p.data.copy_((w + t * d.to(p.dtype)) * (scale if p.ndim >= 2 else 1.0))  # .data: no version bump
-            out.forwards += 1
-            return float(run(model).detach())
+        out.forwards += 1
+        return float(loss_without_grad(run, model).detach())
 
     try:
         out.loss0 = loss_at(0.0)
