@@ -31,24 +31,9 @@ FORGET_WARN, FORGET_CRIT = -3.0, -5.0
 UPDATE_WARN, UPDATE_CRIT = 4.0, 6.0
 
 
-def _forget_bias(m: nn.LSTM | nn.LSTMCell) -> float | None:
-    """The mean forget-gate bias over the module's layers and directions (None without biases)."""
-    h = m.hidden_size
-    params = dict(m.named_parameters())
-    vals = []
-    for name, p in params.items():
-        if name.startswith("bias_ih"):
-            b = p.detach()[h:2 * h].float()
-            other = params.get(name.replace("bias_ih", "bias_hh"))
-            if other is not None:
-                b = b + other.detach()[h:2 * h].float()
-            vals.append(float(b.mean()))
-    return sum(vals) / len(vals) if vals else None
-
-
-def _update_bias(m: nn.GRU | nn.GRUCell) -> float | None:
-    """The mean update-gate bias (``bias_ih`` plus ``bias_hh``, the second third of each) over the module's layers
-    and directions (None without biases)."""
+def _second_gate_bias(m: nn.LSTM | nn.LSTMCell | nn.GRU | nn.GRUCell) -> float | None:
+    """The mean bias of the second gate block (``bias_ih`` plus ``bias_hh``, rows ``hidden:2 * hidden``: an LSTM's
+    forget gate, a GRU's update gate) over the module's layers and directions (None without biases)."""
     h = m.hidden_size
     params = dict(m.named_parameters())
     vals = []
@@ -70,7 +55,7 @@ def closed_update_findings(probe: Any) -> list[Finding]:
     shut: dict[str, float] = {}
     for name, m in probe.modules.items():
         if isinstance(m, nn.GRU | nn.GRUCell) and name in probe.call_counts:
-            b = _update_bias(m)
+            b = _second_gate_bias(m)
             if b is not None and b >= UPDATE_WARN:
                 shut[name] = round(b, 3)
     if not shut:
@@ -100,7 +85,7 @@ def closed_forget_findings(probe: Any) -> list[Finding]:
     shut: dict[str, float] = {}
     for name, m in probe.modules.items():
         if isinstance(m, nn.LSTM | nn.LSTMCell) and name in probe.call_counts:
-            b = _forget_bias(m)
+            b = _second_gate_bias(m)
             if b is not None and b <= FORGET_WARN:
                 shut[name] = round(b, 3)
     if not shut:
