@@ -57,7 +57,9 @@ def open_zero_gates(findings: list[Finding], model: nn.Module, run: Any, probe: 
     gates = _gates(probe)
     if not gates:
         return
+    called = set(probe.call_counts)
     cut = [n for n, p in probe.params.items() if p.requires_grad and n in probe.param_grads
+           and (n.rsplit(".", 1)[0] if "." in n else "") in called
            and (probe.param_grads[n] is None or not bool(probe.param_grads[n].any()))]  # type: ignore[union-attr]
     if not cut:
         return
@@ -75,6 +77,15 @@ def open_zero_gates(findings: list[Finding], model: nn.Module, run: Any, probe: 
     total = sum(p.numel() for p in params)
     opened = sum(p.numel() for p, g in zip(params, grads, strict=True) if g is not None and bool(g.any()))
     if total == 0 or opened < OPENED_SHARE * total:
+        return
+    # ... and no layer stays cut whole: a threshold before every gate (a sign after the input layer) leaves that
+    # layer without a gradient however open the gates are (tests/test_session30_rules.py's ReZero behind a sign:
+    # 99% of the cut elements open, the input layer's none)
+    still: dict[str, bool] = {}
+    for n, g in zip([n for n in cut if n in named], grads, strict=True):
+        owner = n.rsplit(".", 1)[0] if "." in n else ""
+        still[owner] = still.get(owner, True) and (g is None or not bool(g.any()))
+    if any(still.values()):
         return
     target.severity = "info"
     target.score = min(target.score, 0.1)
