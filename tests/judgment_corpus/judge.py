@@ -7,6 +7,7 @@ cause is one of its accepted causes, and its first accepted event comes at or be
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,8 @@ def top_evidence(d: Diagnosis, width: int = 90) -> str:
     """The top finding's message, first clause, at most ``width`` characters."""
     if d.healthy or d.top is None:
         return "no warning or critical finding"
-    msg = d.top.message.split("; ")[0].split(". ")[0].replace("|", "/")
+    # the first clause; "e.g. " does not end one ("9 weight matrices (e.g. fcn.0.ws) are all zeros" read "(e.g")
+    msg = re.split(r"(?<!e\.g)\. ", d.top.message.split("; ")[0])[0].replace("|", "/")
     return msg if len(msg) <= width else msg[: width - 3] + "..."
 
 
