@@ -31,7 +31,7 @@ FORGET_WARN, FORGET_CRIT = -3.0, -5.0
 UPDATE_WARN, UPDATE_CRIT = 4.0, 6.0
 
 
-def _second_gate_bias(m: nn.LSTM | nn.LSTMCell | nn.GRU | nn.GRUCell) -> float | None:
+def _second_gate_bias(m: nn.RNNBase | nn.RNNCellBase) -> float | None:
     """The mean bias of the second gate block (``bias_ih`` plus ``bias_hh``, rows ``hidden:2 * hidden``: an LSTM's
     forget gate, a GRU's update gate) over the module's layers and directions (None without biases)."""
     h = m.hidden_size
@@ -47,17 +47,24 @@ def _second_gate_bias(m: nn.LSTM | nn.LSTMCell | nn.GRU | nn.GRUCell) -> float |
     return sum(vals) / len(vals) if vals else None
 
 
+def _shut(probe: Any, types: tuple[type[nn.RNNBase] | type[nn.RNNCellBase], ...], shut_at: float) -> dict[str, float]:
+    """Module name -> its second gate block's mean bias, for every module of ``types`` the forward ran whose bias is
+    at or beyond ``shut_at`` (below it when negative: a forget gate; above it when positive: an update gate)."""
+    out: dict[str, float] = {}
+    for name, m in probe.modules.items():
+        if isinstance(m, types) and name in probe.call_counts:
+            b = _second_gate_bias(m)
+            if b is not None and (b <= shut_at if shut_at < 0 else b >= shut_at):
+                out[name] = round(b, 3)
+    return out
+
+
 def closed_update_findings(probe: Any) -> list[Finding]:
     """``recurrence`` for every GRU the forward ran whose mean update-gate bias is at or above :data:`UPDATE_WARN`
     (critical at :data:`UPDATE_CRIT`): ``h_t = (1 - z) n_t + z h_{t-1}`` with ``z = sigmoid(b_z) ~ 1`` keeps the state
     where it started (zeros) whatever the input, so the layer outputs about its initial state and its input weights
     get almost no gradient (fresh60's DRNN at ``b_z = +10``: told healthy)."""
-    shut: dict[str, float] = {}
-    for name, m in probe.modules.items():
-        if isinstance(m, nn.GRU | nn.GRUCell) and name in probe.call_counts:
-            b = _second_gate_bias(m)
-            if b is not None and b >= UPDATE_WARN:
-                shut[name] = round(b, 3)
+    shut = _shut(probe, (nn.GRU, nn.GRUCell), UPDATE_WARN)
     if not shut:
         return []
     worst = max(shut.values())
@@ -82,12 +89,7 @@ def closed_update_findings(probe: Any) -> list[Finding]:
 def closed_forget_findings(probe: Any) -> list[Finding]:
     """``recurrence`` for every LSTM the forward ran whose mean forget-gate bias is at or below :data:`FORGET_WARN`
     (critical at :data:`FORGET_CRIT`)."""
-    shut: dict[str, float] = {}
-    for name, m in probe.modules.items():
-        if isinstance(m, nn.LSTM | nn.LSTMCell) and name in probe.call_counts:
-            b = _second_gate_bias(m)
-            if b is not None and b <= FORGET_WARN:
-                shut[name] = round(b, 3)
+    shut = _shut(probe, (nn.LSTM, nn.LSTMCell), FORGET_WARN)
     if not shut:
         return []
     worst = min(shut.values())

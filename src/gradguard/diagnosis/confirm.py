@@ -272,7 +272,8 @@ def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajecto
     path = path_gained(user, rem)
     if path is not None and path >= PATH_MARGIN:
         return  # the user's run blew up on the way and collapsed to the same end (a dead net at chance): confirmed
-    if _frozen(user) and _fall(rem) is not None and (_fall(rem) or 0.0) >= MOVED:
+    fall = _fall(rem)
+    if _frozen(user) and fall is not None and fall >= MOVED:
         return  # the user's run does not move at all and the remedy's does: confirmed, however slow its loss
     record = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "user_losses": _losses(user),
               "remedy_losses": _losses(rem), "decades_gained": gained, "margin": DEMOTE_MARGINS[cause]}

@@ -25,7 +25,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from .batch import loss_without_grad
 from .findings import Finding
+from .shortrun import standardise_inputs
 
 __all__ = ["OPENED_SHARE", "OPEN_VALUE", "nonfinite_at_unit_scale", "open_zero_gates"]
 
@@ -33,6 +35,11 @@ __all__ = ["OPENED_SHARE", "OPEN_VALUE", "nonfinite_at_unit_scale", "open_zero_g
 OPEN_VALUE = 0.1
 #: the share of the cut elements that must get a gradient on the copy for the gates to explain the cut
 OPENED_SHARE = 0.9
+
+
+def _owner(name: str) -> str:
+    """The module owning parameter ``name`` (``""`` for the model's own)."""
+    return name.rsplit(".", 1)[0] if "." in name else ""
 
 
 def _gates(probe: Any) -> list[str]:
@@ -59,7 +66,7 @@ def open_zero_gates(findings: list[Finding], model: nn.Module, run: Any, probe: 
         return
     called = set(probe.call_counts)
     cut = [n for n, p in probe.params.items() if p.requires_grad and n in probe.param_grads
-           and (n.rsplit(".", 1)[0] if "." in n else "") in called
+           and _owner(n) in called
            and (probe.param_grads[n] is None or not bool(probe.param_grads[n].any()))]  # type: ignore[union-attr]
     if not cut:
         return
@@ -70,7 +77,8 @@ def open_zero_gates(findings: list[Finding], model: nn.Module, run: Any, probe: 
             for n in gates:
                 named[n].fill_(OPEN_VALUE)
         loss = run(twin)
-        params = [named[n] for n in cut if n in named]
+        cut = [n for n in cut if n in named]
+        params = [named[n] for n in cut]
         grads = torch.autograd.grad(loss.reshape(()), params, allow_unused=True)
     except Exception:  # the copy cannot be made or run: the finding stands
         return
@@ -82,9 +90,8 @@ def open_zero_gates(findings: list[Finding], model: nn.Module, run: Any, probe: 
     # layer without a gradient however open the gates are (tests/test_session30_rules.py's ReZero behind a sign:
     # 99% of the cut elements open, the input layer's none)
     still: dict[str, bool] = {}
-    for n, g in zip([n for n in cut if n in named], grads, strict=True):
-        owner = n.rsplit(".", 1)[0] if "." in n else ""
-        still[owner] = still.get(owner, True) and (g is None or not bool(g.any()))
+    for n, g in zip(cut, grads, strict=True):
+        still[_owner(n)] = still.get(_owner(n), True) and (g is None or not bool(g.any()))
     if any(still.values()):
         return
     target.severity = "info"
@@ -110,11 +117,9 @@ def nonfinite_at_unit_scale(findings: list[Finding], model: nn.Module, run: Any)
                  for f in findings)
     if numeric is None or not scaled:
         return
-    from .batch import loss_without_grad
-    from .shortrun import _root_hook, _standardise
     try:
         twin = copy.deepcopy(model)
-        _root_hook(twin, _standardise)
+        standardise_inputs(twin)
         loss = loss_without_grad(run, twin)
     except Exception:  # the copy cannot be made or run: the reading stands as it was
         return

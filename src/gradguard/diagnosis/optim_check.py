@@ -14,7 +14,7 @@
   - SGD: the effective step ``lr * ||g|| / ||W|| / (1 - momentum)`` has a bulk (median) above ``SGD_RATIO_WARN``
     over the weight matrices whose output is not normalised, when those are at least half of them (a BatchNorm
     layer makes its weights scale-invariant, so a moderate ratio is not a risk); under ``SGD_RATIO_CRIT`` not when the
-    full step already cuts the loss by ``TURN_FALL`` near the best fraction tried (``_full_step_realised``), and a
+    full step already cuts the loss by ``TURN_FALL`` near the best fraction tried (``_full_step_best``), and a
     warning raised by the ratio alone is tested by ``check``'s confirmation (a tenth of the lr must help its short
     run, see :mod:`.confirm`; session 33: healthy detection and point-cloud nets at SGD momentum 0.9 measured
     0.13-0.35 and were told ``lr``). A normalised weight's step is
@@ -74,7 +74,7 @@ SGD_NORMALIZED_WARN, SGD_NORMALIZED_CRIT, SGD_NORMALIZED_HEALTHY = 1.0, 4.0, 0.1
 #: ... unless the full step is the best along its line and cuts the loss by at least this share (see _full_step_best)
 TURN_FALL = 0.25
 #: ... and an unclipped SGD step under SGD_RATIO_CRIT is not too large when it cuts the loss by TURN_FALL and lands
-#: within this share of the first loss of the best fraction tried (see _full_step_realised)
+#: within this share of the first loss of the best fraction tried (see _full_step_best)
 NEAR_BEST = 0.05
 #: the bulk update-to-weight ratio of a first step on the healthy corpus models (Adam 0.015 to 0.05, SGD <= 0.02)
 ADAM_HEALTHY_RATIO, SGD_HEALTHY_RATIO = 0.02, 0.01
@@ -102,27 +102,22 @@ def _num(x: float) -> float:
     return float(f"{x:.3g}") if math.isfinite(x) else x
 
 
-def _full_step_best(step: StepAnalysis) -> bool:
-    """The step at the user's lr lowers the loss on its batch the most of every fraction tried, by at least
-    ``TURN_FALL`` of it: however far it turns normalised weights, its size is not (yet) what goes wrong (ArcFace at
-    SGD 0.1 momentum 0.9: 20.1 -> 9.06 at the full step, 12.4 at a quarter, turned 2.3x; the broken BatchNorm nets at
-    SGD 2-10 turned 2.2-33x and lose at the full step or gain at most 8%)."""
-    if not step.curve or not (math.isfinite(step.loss0) and math.isfinite(step.loss1)) or step.loss0 <= 0:
-        return False
-    return step.loss1 <= (1 - TURN_FALL) * step.loss0 and all(step.loss1 <= v for _t, v in step.curve)
+def _full_step_best(step: StepAnalysis, near: float = 0.0) -> bool:
+    """The step at the user's lr lowers the loss on its batch by at least ``TURN_FALL`` of it and lands within ``near``
+    (a share of the first loss) of the best fraction tried.
 
-
-def _full_step_realised(step: StepAnalysis) -> bool:
-    """The unclipped SGD step at the user's lr cuts the loss on its batch by ``TURN_FALL`` or more and lands within
-    ``NEAR_BEST`` (of the first loss) of the best fraction tried: the step's size is what this loss wants now. Its
-    bulk ratio times momentum's steady gain projects a step the run does not take, as the gradient falls with the
-    loss (healthy detection and point-cloud nets at SGD momentum 0.9, seen halves: YOLO v1, SSD, VoxNet, Point
-    Transformer at 0.13-0.35 cut 33-86% at the full step; the broken no-normalisation and lr nets that the ratio
+    With ``near=0`` (the full step is the best): however far it turns normalised weights, its size is not (yet) what
+    goes wrong (ArcFace at SGD 0.1 momentum 0.9: 20.1 -> 9.06 at the full step, 12.4 at a quarter, turned 2.3x; the
+    broken BatchNorm nets at SGD 2-10 turned 2.2-33x and lose at the full step or gain at most 8%). With
+    ``near=NEAR_BEST``, for an unclipped SGD step's ratio under ``SGD_RATIO_CRIT``: the step's size is what this loss
+    wants now, and the bulk ratio times momentum's steady gain projects a step the run does not take, as the gradient
+    falls with the loss (healthy detection and point-cloud nets at SGD momentum 0.9, seen halves: YOLO v1, SSD, VoxNet,
+    Point Transformer at 0.13-0.35 cut 33-86% at the full step; the broken no-normalisation and lr nets that the ratio
     names cut 4-25%, or do best at a quarter step, or have a normalisation finding of their own)."""
     if not step.curve or not (math.isfinite(step.loss0) and math.isfinite(step.loss1)) or step.loss0 <= 0:
         return False
     best = min(v for _t, v in step.curve)
-    return step.loss1 <= (1 - TURN_FALL) * step.loss0 and step.loss1 <= best + NEAR_BEST * step.loss0
+    return step.loss1 <= (1 - TURN_FALL) * step.loss0 and step.loss1 <= best + near * step.loss0
 
 
 def rewards_growth(step: StepAnalysis) -> bool:
@@ -157,13 +152,13 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     # under SGD with the user's own clip, which bounds every step by lr x the clip norm: a recipe's choice (AWD-LSTM
     # and ON-LSTM: SGD lr 30 clipped at 0.25, whose first steps move their small weights by ~0.2 and train); an
     # unclipped SGD step by its ratio, excused under the critical ratio only when the full step already does what
-    # this loss wants (_full_step_realised),
+    # this loss wants (_full_step_best with NEAR_BEST);
     # unless the loss rewards growing the weights (doubling them after the step lowers it further): along an
     # unbounded objective (a policy-gradient surrogate, separable data) every long step is accepted, so acceptance
     # does not excuse a first step that replaces the weights (pytorch/examples' REINFORCE at Adam lr 1, 100x its rate:
     # a step of 16x the weights' norm, accepted at seeds 1 and 3, was told only "regularization")
     if not adam and not step.clips:
-        ratio_warn = bulk > warn and (not searched or bulk > crit or not _full_step_realised(step))
+        ratio_warn = bulk > warn and (not searched or bulk > crit or not _full_step_best(step, NEAR_BEST))
     else:
         ratio_warn = bulk > warn and (not searched or step.overshoot > 1.0 or (bulk > crit and rewards_growth(step)))
     turn_warn = not ratio_warn and bulk_turned > SGD_NORMALIZED_WARN and not _full_step_best(step)

@@ -111,6 +111,12 @@ def _standardise(x: torch.Tensor) -> torch.Tensor:
     return ((xf - mean) / torch.where(std > 1e-12, std, torch.ones_like(std))).to(x.dtype)
 
 
+def standardise_inputs(m: nn.Module) -> list[int]:
+    """Standardise (per feature) the floating-point inputs of every call of ``m`` (the ``data`` remedy; the list
+    counts the tensors changed)."""
+    return _root_hook(m, _standardise)
+
+
 def _root_hook(m: nn.Module, fn: Callable[[torch.Tensor], torch.Tensor]) -> list[int]:
     """Apply ``fn`` to the floating-point inputs of ``m``'s calls; the returned list counts the tensors changed."""
     seen = [0]
@@ -171,7 +177,7 @@ def _apply(remedy: str, m: nn.Module, opt: torch.optim.Optimizer, findings: list
     if remedy == "recurrence":
         return _remedy_recurrence(m, findings)
     if remedy == "data":
-        seen.append(_root_hook(m, _standardise))
+        seen.append(standardise_inputs(m))
         return True
     if remedy == "regularization":
         decays = [g for g in opt.param_groups if float(g.get("weight_decay", 0.0) or 0.0) > 0]
