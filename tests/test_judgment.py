@@ -72,7 +72,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh59",
                  "fresh62",
                  "fresh60", "fresh58",
-                 "fresh61"}
+                 "fresh61",
+                 "fresh63", "fresh64", "fresh66"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -666,6 +667,30 @@ def test_fresh61_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: a data, a depth, a normalization and a recurrence one)
     _check_frozen_batch(FRESH61, "fresh61", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH61 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh63_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh63 import CONTROLS, FRESH63, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: an activation, a normalization and a regularization one)
+    _check_frozen_batch(FRESH63, "fresh63", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH63 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh64_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh64 import CONTROLS, FRESH64, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a data, an init, an init and a numeric one)
+    _check_frozen_batch(FRESH64, "fresh64", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH64 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh66_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh66 import CONTROLS, FRESH66, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a data, a data, a numeric and a recurrence one)
+    _check_frozen_batch(FRESH66, "fresh66", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH66 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
