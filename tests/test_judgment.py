@@ -74,7 +74,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh60", "fresh58",
                  "fresh61",
                  "fresh63", "fresh64", "fresh66",
-                 "fresh67"}
+                 "fresh67",
+                 "fresh65"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -700,6 +701,14 @@ def test_fresh67_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: a data, a numeric, a recurrence and a regularization one)
     _check_frozen_batch(FRESH67, "fresh67", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH67 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh65_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh65 import CONTROLS, FRESH65, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a data, a data, a data and a numeric one)
+    _check_frozen_batch(FRESH65, "fresh65", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH65 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

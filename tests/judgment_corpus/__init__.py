@@ -61,7 +61,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh63.py``, likewise) or ``"fresh64"`` (its second,
 ``fresh64.py``, likewise) or ``"fresh66"`` (its third,
 ``fresh66.py``, likewise) or ``"fresh67"`` (its fourth,
-``fresh67.py``, likewise).
+``fresh67.py``, likewise) or ``"fresh65"`` (its fifth,
+``fresh65.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -293,6 +294,7 @@ from .fresh61 import FRESH61  # noqa: E402  (the thirty-third session's fifth he
 from .fresh62 import FRESH62  # noqa: E402  (the thirty-third session's second held-out batch, likewise)
 from .fresh63 import FRESH63  # noqa: E402  (the thirty-fourth session's first held-out batch, likewise)
 from .fresh64 import FRESH64  # noqa: E402  (the thirty-fourth session's second held-out batch, likewise)
+from .fresh65 import FRESH65  # noqa: E402  (the thirty-fourth session's fifth held-out batch, likewise)
 from .fresh66 import FRESH66  # noqa: E402  (the thirty-fourth session's third held-out batch, likewise)
 from .fresh67 import FRESH67  # noqa: E402  (the thirty-fourth session's fourth held-out batch, likewise)
 
@@ -314,7 +316,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH63
                    + FRESH64
                    + FRESH66
-                   + FRESH67)
+                   + FRESH67
+                   + FRESH65)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -331,7 +334,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh60", "fresh58",
                            "fresh61",
                            "fresh63", "fresh64", "fresh66",
-                           "fresh67")
+                           "fresh67",
+                           "fresh65")
 
 
 def by_name(name: str) -> Case:
