@@ -21,6 +21,7 @@ labelled ``activation`` all have a layer 100% dead; one faulty layer alone stays
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 
 import torch
@@ -49,7 +50,7 @@ MIN_UNITS = 16
 #: a linear layer with this many inputs or fewer reads coordinates: the dead fraction of the ReLU after it is not read
 COORD_FAN_IN = 3
 #: sigmoid hidden activations in series (weight layer -> sigmoid -> weight layer) from which they are named
-SIGMOID_SERIES = 3
+SIGMOID_SERIES = 4
 SAT_WARN, SAT_CRIT = 0.3, 0.7
 _FIX = {
     "relu": ("Replace ReLU by LeakyReLU or PReLU (a small slope keeps dead units learning), and check the biases "
@@ -119,6 +120,9 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         worst = max(fracs.values(), default=0.0)
         mean = sum(fracs.values()) / len(fracs) if fracs else 0.0
         cost = by_kind.get(kind, 0.0)
+        cap = prop.growth_cap(kind)
+        if cap is not None and cost > cap:  # a bounded slope cannot grow the gradient (see propagation.MAX_SLOPE)
+            cost = cap
         explained = 0.0
         if measured is not None and cost * measured > 0:
             explained = min(abs(cost), abs(measured))
@@ -134,6 +138,12 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
             severity = "info"
         else:
             continue
+        bound = kind == "sigmoid" and worst < warn and _within_sigmoid_bound(prop, cost)
+        if bound and severity != "info":
+            # a few sigmoid hidden layers that cost no more than their derivative's bound of 1/4 each (not saturated):
+            # the published design (fresh59's NNMF, three sigmoid layers of 50 under Adam: 1.8 decades); a deeper
+            # sigmoid stack is :func:`sigmoid_series_findings`' to name
+            severity = "info"
         if dead and worst < LIVE_RELU and severity != "info":
             # every unit positive on some samples: the ReLU passes gradient on all of them, so a large measured cost
             # is which samples are off, not the activation (the nineteenth batch's two-tower model: an empty query's
@@ -185,6 +195,13 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
         ))
     findings += _cut_findings(probe, prop)
     return findings, explained_total
+
+
+def _within_sigmoid_bound(prop: Propagation, cost: float) -> bool:
+    """Fewer than ``SIGMOID_SERIES`` sigmoid layers in the chain's plain transitions, and a measured gradient cost no
+    more than their derivative's bound (``log10(4)`` each) plus ``COSTLESS_DEAD`` (decades)."""
+    n = sum(1 for rec, _ in prop.plain if rec.activation == "sigmoid")
+    return 0 < n < SIGMOID_SERIES and abs(cost) <= n * math.log10(4.0) + COSTLESS_DEAD
 
 
 def _cut_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]:

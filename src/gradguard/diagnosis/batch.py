@@ -259,6 +259,13 @@ class InputStats:
     sentinel: bool = False
     #: how many of its values are NaN or Inf
     nonfinite: int = 0
+    #: (a table: 2-D, at least ``COLUMN_MIN_ROWS`` rows and 2 columns) the largest over its columns of the column's
+    #: largest magnitude over its median magnitude (non-zero median for a sparse column): an outlier is one within
+    #: its own column, not a column in larger units than the others; NaN for other tensors
+    column_ratio: float = float("nan")
+    #: (a table, as above) decades between its largest and smallest column root-mean-square: columns in different
+    #: units, which one normalisation over the features after the first layer does not even out; NaN otherwise
+    column_decades: float = float("nan")
 
 
 #: far-above-median values count as a sentinel when present in at least this fraction of the samples
@@ -299,8 +306,31 @@ def input_stats(ts: list[torch.Tensor]) -> list[InputStats]:
             absv = fin.abs()
         out.append(InputStats(i, tuple(t.shape), bool(fin.numel() == v.numel()), float(fin.mean()),
                               float(fin.std()) if fin.numel() > 1 else 0.0, float(absv.max()), median, median_nz,
-                              sentinel, nonfinite))
+                              sentinel, nonfinite, *(_columns(t) if not sentinel else (float("nan"),) * 2)))
     return out
+
+
+#: rows a table needs for its per-column outlier ratio to be read
+COLUMN_MIN_ROWS = 8
+
+
+def _columns(t: torch.Tensor) -> tuple[float, float]:
+    """``(column_ratio, column_decades)`` of a table (see :class:`InputStats`); NaNs for other tensors."""
+    nan = float("nan")
+    if t.dim() != 2 or t.shape[0] < COLUMN_MIN_ROWS or t.shape[1] < 2:
+        return nan, nan
+    a = t.detach().float().abs()
+    a = torch.where(torch.isfinite(a), a, torch.zeros_like(a))
+    med = a.median(dim=0).values
+    nz = torch.where(a > 0, a, torch.full_like(a, nan)).nanmedian(dim=0).values
+    ref = torch.where(med > 0, med, nz)
+    ok = torch.isfinite(ref) & (ref > 0)
+    if not bool(ok.any()):
+        return nan, nan
+    ratio = float((a.max(dim=0).values[ok] / ref[ok]).max())
+    rms = a.pow(2).mean(dim=0).sqrt()
+    rms = rms[rms > 0]
+    return ratio, float(torch.log10(rms.max() / rms.min())) if rms.numel() >= 2 else nan
 
 
 #: samples (first dimension) a batch needs before its repeated share is judged

@@ -4,7 +4,10 @@
   activations (``F.relu``, ``F.gelu`` exact or tanh-approximated, ``torch.tanh``, ...), whether ``f`` is an
   ``nn.Module`` of any class or a function call inside ``forward``;
 * normalisation: a module whose output rows (last dimension) have a root-mean-square of about 1 whatever the scale
-  of its input rows (LayerNorm, RMSNorm, a user's own ``LayerNorm`` class), checked on up to ``_ROWS`` rows.
+  of its input rows (LayerNorm, RMSNorm, a user's own ``LayerNorm`` class), checked on up to ``_ROWS`` rows; or whose
+  output channels (dimension 1, over the batch and the positions) come out at mean 0 and standard deviation 1 when
+  its input's do not (BatchNorm, a user's own BatchNorm written by hand: fresh63's ParNet, told "27 convolutions
+  and nothing that normalises").
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["CANDIDATES", "SATURATION", "activation_stats", "match_activation", "matches", "normalizes"]
+__all__ = ["CANDIDATES", "CHANNEL_VALUES", "SATURATION", "activation_stats", "match_activation", "matches",
+           "normalizes", "standardises"]
 
 MATCH_NUMEL = 65536
 CANDIDATES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
@@ -88,8 +92,37 @@ def _row_rms(t: torch.Tensor) -> torch.Tensor:
     return rows.pow(2).mean(dim=1).sqrt()
 
 
+#: values per channel a batch needs for its channel statistics to be read (``standardises``)
+CHANNEL_VALUES = 32
+
+
+def _channel_stats(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    dims = (0,) if t.ndim == 2 else (0, *range(2, t.ndim))
+    f = t.detach().float()
+    return f.mean(dim=dims), f.std(dim=dims, unbiased=False)
+
+
+def standardises(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """True when ``y``'s channels (dimension 1, over the batch and positions) have mean ~0 and std ~1 and ``x``'s
+    (same shape) do not: a batch normalisation, whatever its class."""
+    if x.shape != y.shape or x.ndim < 2 or x.shape[1] < 4 or x.numel() // x.shape[1] < CHANNEL_VALUES or \
+            not (x.is_floating_point() and y.is_floating_point()):
+        return False
+    with torch.no_grad():
+        my, sy = _channel_stats(y)
+        mx, sx = _channel_stats(x)
+        if not (bool(torch.isfinite(sy).all()) and bool(torch.isfinite(sx).all())):
+            return False
+        unit = float(((my.abs() < 0.05) & (sy > 0.8) & (sy < 1.05)).float().mean()) > 0.95
+        already = float(((mx.abs() < 0.1) & (sx > 0.9) & (sx < 1.1)).float().mean()) > 0.95
+        return unit and not already
+
+
 def normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:
-    """True when ``y`` has unit-RMS rows along its last dimension and ``x`` (same shape) does not."""
+    """True when ``y`` has unit-RMS rows along its last dimension and ``x`` (same shape) does not, or when ``y``'s
+    channels are standardised over the batch and ``x``'s are not (:func:`standardises`)."""
+    if standardises(x, y):
+        return True
     if x.shape != y.shape or x.ndim < 2 or x.shape[-1] < 8 or not (x.is_floating_point() and y.is_floating_point()):
         return False
     with torch.no_grad():

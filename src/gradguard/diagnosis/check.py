@@ -25,7 +25,7 @@ from .explain import explain
 from .failed_forward import failed_forward_diagnosis
 from .findings import Diagnosis, DiagnosisError, Finding
 from .frozen_zero import frozen_zero_findings, stuck_zero_gain_findings
-from .gates import nonfinite_at_unit_scale, open_zero_gates
+from .gates import finite_at_default_init, nonfinite_at_unit_scale, open_zero_gates
 from .hops import hop_findings
 from .init_check import init_findings, weight_specs
 from .localise import localise
@@ -258,6 +258,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
         findings += lambda_lr_findings(scheduler, peak_lrs)
     if line_search:  # one more forward, on a copy with its inputs standardised (see gates)
         nonfinite_at_unit_scale(findings, model, step.run)
+    finite_at_default_init(findings, model, step.run)  # a forward overflow in a model initialised too large
     explain(findings, family, trained, weight_decay, fresh=fresh)
     if family == "adam" and optimizer is not None and not trained:
         transient_small_weights(findings, probe, optimizer, lrs)

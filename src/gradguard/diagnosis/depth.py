@@ -30,8 +30,8 @@ from .plain_stack import series_depth
 from .probe import ProbeResult
 from .propagation import Propagation
 
-__all__ = ["DEEP_LAYERS", "NORMALISED_SHORT_STACK", "OPPOSED_DECADES", "SERIES_DEEP", "SERIES_SHARE", "SHORT_STACK",
-           "WARN_DECADES", "depth_findings", "normalisers", "unnormalised_depth"]
+__all__ = ["BOTTLENECK_DECADES", "DEEP_LAYERS", "NORMALISED_SHORT_STACK", "OPPOSED_DECADES", "SERIES_DEEP",
+           "SERIES_SHARE", "SHORT_STACK", "WARN_DECADES", "depth_findings", "normalisers", "unnormalised_depth"]
 
 DEEP_LAYERS = 6
 MIN_LAYERS = 4
@@ -48,6 +48,8 @@ OPPOSED_DECADES = 0.2
 #: weight layers of a plain stack from which its unexplained fall is named depth even with nothing normalising
 #: (:data:`.plain_stack.SERIES_WARN` transitions + 1)
 SERIES_DEEP = 25
+#: decades lost in one non-plain step between two weight layers from which it can be the chain's bottleneck
+BOTTLENECK_DECADES = 1.0
 #: share of the chain's weight layers in one series run for the chain to count as a plain stack
 SERIES_SHARE = 0.9
 
@@ -107,6 +109,14 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
              and abs(prop.forward or 0.0) < 0.5 * abs(prop.backward))
     if apart:
         severity = "info"
+    # one step between two weight layers, in operations without weights, that loses most of the fall is the
+    # architecture's bottleneck (a spatial soft-argmax or a pooling over many positions), not a compounding: fresh60's
+    # visuomotor policy, 1.6 of its 3.1 decades lost in the spatial softmax between its last conv and its first Linear
+    neck = prop.bottleneck
+    bottleneck = (neck is not None and measured < 0 and prop.backward is not None and neck[2] >= BOTTLENECK_DECADES
+                  and residual - neck[2] < WARN_DECADES)
+    if bottleneck:
+        severity = "info"
     way = "grows" if (prop.backward or 0.0) > 0 else "shrinks"
     evidence = {
         "weight_layers": n,
@@ -121,6 +131,8 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
         **({"signal_drifts_the_other_way": True} if opposed else {}),
         **({"short_stack": SHORT_STACK} if short and not opposed else {}),
         **({"longest_series_path": series} if apart else {}),
+        **({"bottleneck": f"{neck[0]} -> {neck[1]}", "bottleneck_decades": round(neck[2], 2)}
+           if bottleneck and neck is not None else {}),
     }
     if cause == "normalization":
         prescription = ("Add normalisation between the layers (BatchNorm1d/2d after each Linear/Conv for batch "
@@ -152,6 +164,10 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
                "a scalar multiplier rescales the gradient); left as information." if opposed else "")
             + (f" These layers stand side by side (the longest series path holds {series} of them: towers, heads or "
                "experts), so the figure compares separate paths; left as information." if apart and not opposed
+               else "")
+            + (f" {neck[2]:.1f} decades of it are lost in one step, between {neck[0]} and {neck[1]}, in operations "
+               "without weights (a pooling, a softmax over positions): the architecture's bottleneck, not a "
+               "compounding; left as information." if bottleneck and neck is not None and not (opposed or apart)
                else "")
         ),
         prescription=prescription,

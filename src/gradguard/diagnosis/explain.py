@@ -163,6 +163,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
     _init_absorbs_saturation(findings)
     _costless_saturation(findings)
     _growth_absorbs_loss_overflow(findings)
+    _wide_init_absorbs_forward_overflow(findings, trained)
     soft = next((f for f in findings if "hidden_softmaxes" in f.evidence and _strong(f)), None)
     if soft is not None:  # softmaxes between the layers shrink the gradient by about the width each
         for f in findings:
@@ -222,6 +223,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
             if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) == _direction(rec):
                 _absorb(rec, f, "the gradient compounds over the recurrence's time steps")
     _peak_absorbs_decay(findings)
+    _lr_absorbs_usual_decay(findings, step_family)
     # a step judged too large may be the consequence of the gradient's scale; a schedule holding the lr at 0 is not
     for lr in [f for f in findings if f.cause == "lr" and _strong(f) and "trained" not in f.evidence
                and "zero_lr_steps" not in f.evidence]:
@@ -235,9 +237,32 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         if upstream is None and no_lr_helps:
             upstream = _pick(findings, UPSTREAM, None)
             why = "no smaller lr makes the step lower the loss"
+        if upstream is None and proportional:
+            upstream = _recipe_without_norm(findings)
+            why = "the step is a BatchNorm recipe's, and nothing normalises to absorb the weight growth it causes"
         if upstream is not None:
             _absorb(upstream, lr, why)
     return findings
+
+
+#: the largest effective SGD step of the BatchNorm recipes (lr 0.2 with momentum 0.9: :mod:`.normless`); beyond it
+#: the step is too large with or without normalisation
+RECIPE_MAX_EFFECTIVE_LR = 2.0
+
+
+def _recipe_without_norm(findings: list[Finding]) -> Finding | None:
+    """The :mod:`.normless` finding (a conv net with nothing that normalises at a BatchNorm recipe's SGD step) when
+    the step is within the recipes' range and the model holds normalisation modules that ran without normalising
+    (``inert_normalisations``): the step judged too large is that recipe's, the broken normalisation its cause
+    (fresh63's ParNet with its hand-written BatchNorm's precedence slip, ``x - mean / sqrt(var)``, at SGD 0.1
+    momentum 0.9: told ``lr``). A net made without normalisation at such a step stays ``lr`` (fresh55's SSD, VGG-based
+    and BatchNorm-free, at SGD 0.05 momentum 0.9)."""
+    for f in findings:
+        eff = f.evidence.get("effective_lr")
+        if "warn_at_effective_lr" in f.evidence and _strong(f) and isinstance(eff, int | float) \
+                and eff <= RECIPE_MAX_EFFECTIVE_LR and f.evidence.get("inert_normalisations"):
+            return f
+    return None
 
 
 def _target_too_small_to_overflow(data: Finding, numeric: Finding) -> bool:
@@ -340,6 +365,29 @@ def _growth_absorbs_loss_overflow(findings: list[Finding]) -> None:
                                 f"{float(overflow.evidence['largest_output_rms']):.2g}, grown by it")
 
 
+def _wide_init_absorbs_forward_overflow(findings: list[Finding], trained: bool) -> None:
+    """A forward pass that turns finite inputs into Inf/NaN in a model whose every weight is initialised too large
+    (the init finding's ``model_wide``, its propagation unmeasurable behind the overflow) overflows because of that
+    init: fresh66's Deep Ritz net at N(0, 1), its cubic ReLUs raising a 2x too large signal to the third power in
+    each block, was told only "<root> turns finite inputs into Inf/NaN". The model at the library's default init must
+    compute a finite loss (:func:`.gates.finite_at_default_init`)."""
+    if trained:
+        return
+    wide = next((f for f in findings if f.cause == "init" and f.evidence.get("finite_at_default_init")), None)
+    overflow = next((f for f in findings if f.cause == "numeric" and _strong(f) and f.evidence.get("inputs_finite")
+                     and f.evidence.get("output_finite") is False), None)
+    if wide is None or overflow is None:
+        return
+    wide.confidence = 0.7
+    wide.message = (f"The model is initialised too large ({wide.evidence['model_wide']}): the forward pass overflows "
+                    "to Inf/NaN from finite inputs, so no propagation can be measured; the signal every layer "
+                    "multiplies grows until it does.")
+    wide.prescription = ("Re-initialise with the scheme each layer's activation wants (He/Xavier, or the library's "
+                         "default); fix(model, diagnosis) does it.")
+    wide.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
+    _absorb(wide, overflow, "every weight is initialised too large and the signal overflows")
+
+
 def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:
     """An information-only init finding (its propagation test saw nothing: normalisation between the layers) made
     the cause of a saturation: its message and remedy say so rather than "nothing to do"."""
@@ -351,6 +399,27 @@ def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:
     big.prescription = ("Re-initialise with the scheme each layer's activation wants (He for ReLU-like, Xavier for "
                         "tanh/sigmoid; fix(model, diagnosis) does it).")
     big.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
+
+
+#: the largest usual weight_decay: AdamW's decoupled one (0.01-0.1 in the recipes), SGD's (1e-4-5e-4)
+USUAL_DECAY = {"adam": 0.1, "sgd": 1e-3}
+
+
+def _lr_absorbs_usual_decay(findings: list[Finding], step_family: str | None) -> None:
+    """A decay collapse whose weight_decay is a usual one (:data:`USUAL_DECAY`: AdamW's decoupled decay, which
+    keeps no gradient balance, or SGD's) shrinks by ``lr x weight_decay`` because the lr is too large, and a strong
+    ``lr`` finding says so: fresh67's SGConv at AdamW lr 1 with its weight_decay 0.05 was told ``regularization``
+    (0.05 of the norm a step) before ``lr``."""
+    lr = next((f for f in findings if f.cause == "lr" and _strong(f)), None)
+    usual = USUAL_DECAY.get(step_family or "")
+    if lr is None or usual is None:
+        return
+    for f in findings:
+        wd = f.evidence.get("weight_decay")
+        coupled = step_family == "adam" and "balance_scale_median" in f.evidence  # Adam's L2: its own gate
+        if f.cause == "regularization" and _strong(f) and isinstance(wd, int | float) and 0 < wd <= usual \
+                and "decay_shrink_per_step_median" in f.evidence and not coupled:
+            _absorb(lr, f, f"the decay's shrink per step is lr x weight_decay, and weight_decay {wd:g} is a usual one")
 
 
 def _peak_absorbs_decay(findings: list[Finding]) -> None:

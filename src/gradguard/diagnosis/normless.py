@@ -48,6 +48,13 @@ def _plain_conv(module: nn.Module) -> bool:
     return isinstance(module, _CONVS) and type(module).forward in (c.forward for c in _CONVS)
 
 
+def _looks_like_norm(module: nn.Module) -> bool:
+    """A module made to batch-normalise: it keeps running statistics (a name alone says less: SSD's ``L2Norm``
+    rescales each position's channel vector and was never a BatchNorm)."""
+    return isinstance(getattr(module, "running_mean", None), torch.Tensor) and \
+        isinstance(getattr(module, "running_var", None), torch.Tensor)
+
+
 def _effective_lr(group: dict, lr: float) -> float:
     momentum = float(group.get("momentum", 0.0) or 0.0)
     dampening = float(group.get("dampening", 0.0) or 0.0)
@@ -84,6 +91,9 @@ def normless_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer | Non
     if not effective >= BN_ERA_LR:
         return []
     momentum = float(group.get("momentum", 0.0) or 0.0)
+    # modules that keep a BatchNorm's running statistics and ran, yet nothing normalised: a normalisation written
+    # wrong, not an architecture made without one
+    inert = sorted({r.name for r in probe.records if _looks_like_norm(r.module)})
     return [Finding(
         cause="normalization",
         layers=sorted(convs),
@@ -91,7 +101,8 @@ def normless_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer | Non
         confidence=0.6,
         evidence={"convolutions": len(convs), "normalization_layers": 0, "lr": lr, "momentum": momentum,
                   "effective_lr": float(f"{effective:.3g}"), "warn_at_effective_lr": BN_ERA_LR,
-                  "unnormalised_conv_nets_usual_effective_lr": 0.1},
+                  "unnormalised_conv_nets_usual_effective_lr": 0.1}
+        | ({"inert_normalisations": len(inert), "e.g.": inert[0]} if inert else {}),
         message=(f"{len(convs)} convolutions and nothing that normalises, trained by SGD at lr {lr:g}"
                  + (f" with momentum {momentum:g}" if momentum else "")
                  + f" (an effective step of {effective:.2g}): that is the step of BatchNorm recipes, whose "

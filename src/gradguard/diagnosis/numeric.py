@@ -25,6 +25,8 @@ from __future__ import annotations
 import itertools
 import math
 
+from torch import nn
+
 from .findings import Finding
 from .graph import UNREACHED, Reader
 from .layers import is_weight_layer
@@ -32,7 +34,8 @@ from .mistakes import call_growth
 from .probe import CallRecord, InputStats, ProbeResult
 from .unit_norm import HOMOGENEOUS
 
-__all__ = ["INPUT_DECADES", "OUTLIER_RATIO", "REPEATED_SHARE", "data_findings", "numeric_findings"]
+__all__ = ["COLUMN_SPREAD_DECADES", "INPUT_DECADES", "OUTLIER_RATIO", "REPEATED_SHARE", "data_findings",
+           "numeric_findings"]
 
 #: the share of a batch's samples identical to its most common one (in every input tensor the model reads, 0/1-only
 #: tensors aside) from which the data carries almost nothing (critical): a preprocessing step erased it
@@ -43,6 +46,9 @@ REPEATED_SHARE = 0.9
 #: margin from every healthy input
 INPUT_DECADES, SMALL_DECADES, TARGET_DECADES, CRIT_DECADES = 1.0, 2.0, 2.0, 3.0
 OUTLIER_RATIO = 1e3
+#: decades between a table's largest and smallest column RMS from which a later normalisation does not absorb its
+#: scale (columns in different units)
+COLUMN_SPREAD_DECADES = 2.0
 
 
 def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
@@ -56,6 +62,11 @@ def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
     # a sparse input (over half its values exactly 0: ratings, counts) is measured against its non-zero values
     ref = s.median_abs if s.median_abs > 0 else s.median_nonzero_abs
     ratio = s.max_abs / ref if ref > 0 else float("inf")
+    # a table's columns in different units (a price of 5e4 beside a ratio of 0.5) are no outlier: within its own
+    # column a corrupt record or an unscaled fill still is (fresh64's ModernNCA, its scaler inside the model, was told
+    # "largest value 9.33e+04 is 1.56e+03x its median magnitude")
+    if math.isfinite(s.column_ratio):
+        ratio = min(ratio, s.column_ratio)
     # an unscaled outlier is itself off unit scale: a largest value at unit scale over a near-zero background (a
     # rendered blob on an empty frame: background 1e-8, the blob 1.0) is a sparse image, not a corrupt record
     if ratio >= OUTLIER_RATIO and math.log10(s.max_abs) >= INPUT_DECADES:
@@ -131,7 +142,16 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         outlier = "median magnitude" in p[3]
         reader = _unit_reader(probe, p[1]) if p[0] == "input" and not outlier else None
         absorbed = p[0] == "input" and not outlier and (_first_is_norm(probe) or reader is not None)
-        normed = p[0] == "input" and not outlier and not absorbed and _read_then_normalised(probe, p[1])
+        # a normalisation after the first layer removes the table's scale, not the spread between its columns: the
+        # column in the largest units drowns the others in every feature (fresh64's ModernNCA with its scaler lost
+        # to load_state_dict(strict=False): a price of 5e4 beside a ratio of 0.5, behind a LayerNorm)
+        spread = p[0] == "input" and p[1].column_decades >= COLUMN_SPREAD_DECADES
+        if spread and not _evens_columns(probe, reader):
+            # nor does a normalisation over each row (a LayerNorm) that reads the raw table: fresh25's SAINT, its
+            # columns in raw units (1 to 1e4) embedded one by one and layer-normalised
+            reader = None
+            absorbed = not outlier and _first_is_channel_norm(probe)
+        normed = p[0] == "input" and not outlier and not absorbed and not spread and _read_then_normalised(probe, p[1])
         judged.append((p, outlier, reader, absorbed or normed, normed))
     # the worst tensor first; but where it is an input the model rescales, a target whose scale comes from a few far
     # values (RMS >= HEAVY_TAIL x its median magnitude: fills, corrupt rows) goes before it. fresh23's N-HiTS at seed
@@ -264,6 +284,21 @@ def _read_then_normalised(probe: ProbeResult, s: InputStats) -> bool:
                 i + 1 >= len(layers) or not layers[i + 1].chained:
             return False
     return False
+
+
+def _evens_columns(probe: ProbeResult, reader: Reader | None) -> bool:
+    """Whether the first weighted reader of a table evens out its columns: it reads them at unit scale (the model
+    standardised them before any weight) or it normalises each column over the batch (a BatchNorm)."""
+    if reader is None:
+        return False
+    if reader.periodic or 0.1 <= reader.in_rms <= 10.0:
+        return True
+    return isinstance(probe.modules.get(reader.name), nn.modules.batchnorm._BatchNorm)
+
+
+def _first_is_channel_norm(probe: ProbeResult) -> bool:
+    first = next((r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf), None)
+    return first is not None and isinstance(first.module, nn.modules.batchnorm._BatchNorm)
 
 
 def _first_is_norm(probe: ProbeResult) -> bool:

@@ -42,11 +42,13 @@ import math
 from dataclasses import dataclass, field
 
 import torch
+from torch import nn
 
 from .layers import EMBEDDING_TYPES, RELU_FAMILY, is_recurrent
 from .probe import CallRecord, ProbeResult
 
-__all__ = ["FAN_OUT_DECADES", "GATED", "TINY", "PlainRun", "Propagation", "analyse_propagation", "log10_ratio"]
+__all__ = ["FAN_OUT_DECADES", "GATED", "MAX_SLOPE", "TINY", "PlainRun", "Propagation", "analyse_propagation",
+           "log10_ratio"]
 
 _CLIP = 30.0
 TINY = 1e-5
@@ -61,6 +63,14 @@ IDEAL_ACTIVATION_GAIN: dict[str, float] = {"relu": math.sqrt(0.5)}
 #: depth), not the activation's (development case ``deep_silu_plain_48``: 48 plain SiLU layers, the activation
 #: blamed for 5.7 decades while every unit was in its linear region at small inputs)
 SMALL_INPUT_SLOPE: dict[str, float] = {"gelu": 0.5, "silu": 0.5, "softplus": 0.5}
+#: the largest derivative of the bounded-slope activations: a net growth of the gradient across them beyond it comes
+#: from what sits beside them between the layers, a normalisation dividing by a small input scale, not from the
+#: activation (fresh62's Context Encoder: N(0, 0.02) convolutions under BatchNorm, their LeakyReLU 0.2 read as
+#: growing the gradient by 1.9 decades). Capped on the net over the chain, not per layer: per layer the cap kept
+#: every shrink and dropped every growth, and fresh10's ShuffleNet at BatchNorm eps 1e5 read 16.9 decades of shrink
+#: as its ReLUs')
+MAX_SLOPE: dict[str, float] = {"relu": 1.0, "leaky_relu": 1.0, "elu": 1.0, "selu": 1.76, "gelu": 1.13, "silu": 1.1,
+                               "softplus": 1.0, "tanh": 1.0, "sigmoid": 0.25}
 #: layers a plain run needs for its compounding to count as the chain's measured trouble (two transitions)
 COMPOUND_MIN = 3
 
@@ -105,6 +115,10 @@ class Propagation:
     #: drift across them (signed decades, None: fewer than 2): what the gradient cannot show yet at step 0
     gated_live: list[str] = field(default_factory=list)
     gated_forward: float | None = None
+    #: the largest fall of the gradient between a weight layer with a map over positions and the Linear after it
+    #: that pools it (a global pooling, a spatial soft-argmax: :func:`_pooled`), at most ``log10`` of the positions
+    #: pooled: ``(layer, next layer, decades lost)``, or None
+    bottleneck: tuple[str, str, float] | None = None
 
     @property
     def worst_run(self) -> PlainRun | None:
@@ -136,15 +150,28 @@ class Propagation:
             act = rec.activation or "identity"
             if b is None or act == "identity":
                 continue
-            ideal = IDEAL_ACTIVATION_GAIN.get(act, math.sqrt(0.5) if act in RELU_FAMILY else 1.0)
-            ideal = min(ideal, SMALL_INPUT_SLOPE.get(act, ideal))
-            out[rec.name] = b - math.log10(ideal)
+            out[rec.name] = b - math.log10(_ideal(act))
         return out
+
+    def growth_cap(self, kind: str) -> float | None:
+        """The most an activation of ``kind`` can grow the gradient beyond a healthy one across the chain's plain
+        transitions (decades: its largest slope, :data:`MAX_SLOPE`, over its healthy gain, per layer), or None for a
+        kind without a known bound."""
+        if kind not in MAX_SLOPE:
+            return None
+        n = sum(1 for rec, _ in self.plain if rec.activation == kind and rec.name in self.between_part)
+        return n * (math.log10(MAX_SLOPE[kind]) - math.log10(_ideal(kind)))
 
     def profile(self) -> list[dict[str, object]]:
         """Per weight layer: output RMS, norm of the loss gradient at its output, the activation after it."""
         return [{"layer": r.name, "out_rms": r.out_rms, "grad_norm": r.grad_out,
                  "activation": r.activation or "identity", "gated": r.name in self.gated} for r in self.chain]
+
+
+def _ideal(act: str) -> float:
+    """The healthy between-layer gain of activation ``act`` (its slope at small inputs when that is lower)."""
+    ideal = IDEAL_ACTIVATION_GAIN.get(act, math.sqrt(0.5) if act in RELU_FAMILY else 1.0)
+    return min(ideal, SMALL_INPUT_SLOPE.get(act, ideal))
 
 
 #: decades by which a layer's input gradient may exceed what its own weight can pass back (``||W||_F`` times its
@@ -278,4 +305,25 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
                     run.layers.append(nxt)
                     run.backward += bk
                     run.forward += fk
+    for k in range(first, last):
+        rec, nxt = chain[k], chain[k + 1]
+        lost = -prop.between_part.get(rec.name, 0.0)
+        pooled = _pooled(rec, nxt)
+        if pooled and 0 < lost <= math.log10(pooled) and all(a is not rec for a, _ in prop.plain) and \
+                (prop.bottleneck is None or lost > prop.bottleneck[2]):
+            prop.bottleneck = (rec.name, nxt.name, lost)
     return prop
+
+
+#: how many times a layer's per-sample output must outnumber the next Linear's inputs for the step to pool
+POOLED = 10
+
+
+def _pooled(rec: CallRecord, nxt: CallRecord) -> float:
+    """How many of ``rec``'s per-sample outputs (a map over positions) each input of the Linear ``nxt`` pools, when
+    at least :data:`POOLED`; else 0 (not a pooling step: a gate, a residual stream, a reshape of the same size)."""
+    width = getattr(nxt.module, "in_features", None)
+    if not isinstance(nxt.module, nn.Linear) or not isinstance(width, int) or width <= 0 or len(rec.out_shape) < 3:
+        return 0.0
+    per_sample = math.prod(rec.out_shape[1:])
+    return per_sample / width if per_sample >= POOLED * width else 0.0

@@ -136,6 +136,9 @@ class StepAnalysis:
     #: ``weight_decay``): the weights settle where ``weight_decay * |W|`` balances the gradient, this many times their
     #: current scale (see :mod:`.optim_check`)
     decay_equilibrium: dict[str, float] = field(default_factory=dict)
+    #: the same balance ``rms(g) / (weight_decay * rms(W))`` under SGD, whose decay is a proportional shrink: the
+    #: scale its pull and the gradient's step meet at (see :mod:`.optim_check`)
+    decay_balance_sgd: dict[str, float] = field(default_factory=dict)
     #: per weight matrix in ``ratios``: its number of elements (weights the medians by size)
     numel: dict[str, int] = field(default_factory=dict)
     #: per weight matrix in ``ratios``: the index of its optimizer param group
@@ -283,9 +286,14 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
                 out.decay_shrink[name] = c
                 wd = wd_of.get(id(p), 0.0)
                 moved = bool(wd_part.any())
-                if g is not None and wd > 0 and moved and not proportional:
-                    # not a proportional shrink: coupled with the gradient, it settles in balance with it
-                    out.decay_equilibrium[name] = float(torch.linalg.vector_norm(g.float())) / (wd * w)
+                if g is not None and wd > 0 and moved:
+                    # the scale where weight_decay * |W| balances the gradient: coupled with the gradient (not a
+                    # proportional shrink) the weights settle there; a proportional one (SGD's) pulls them there too
+                    balance = float(torch.linalg.vector_norm(g.float())) / (wd * w)
+                    if not proportional:
+                        out.decay_equilibrium[name] = balance
+                    elif out.family == "sgd":  # AdamW's decoupled decay meets a sign-like step, not the gradient
+                        out.decay_balance_sgd[name] = balance
     out.predicted = predicted
     out.bare_shrink = _bare_shrink(probe, optimizer, lrs)
     for name, d in delta.items():
