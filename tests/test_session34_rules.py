@@ -354,3 +354,25 @@ def test_a_usual_weight_decay_at_a_huge_lr_is_the_lr() -> None:
     model, batch, _ = _sgd_mlp(0.1, 0.0, 0)
     d = gradguard.check(model, batch, F.cross_entropy, torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=50))
     assert d.top is not None and d.top.cause == "regularization"
+
+
+class _ColumnNorm(nn.Module):
+    """A table's columns standardised over the batch by hand (STAR's partitioned normalisation with one domain)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.g, self.b = nn.Parameter(torch.ones(width)), nn.Parameter(torch.zeros(width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - x.mean(0)) / (x.var(0, unbiased=False) + 1e-5).sqrt() * self.g + self.b
+
+
+def test_columns_in_different_units_are_evened_out_by_a_column_norm_not_a_row_norm() -> None:
+    """The raw table read first by a hand-written per-column standardiser: no data warning (its columns come out
+    even); read first by a LayerNorm over each row: ``data`` (each row's price still drowns its ratio)."""
+    x, y = _table(0)
+    for first, named in ((_ColumnNorm(4), False), (nn.LayerNorm(4), True)):
+        torch.manual_seed(0)
+        model = nn.Sequential(first, nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 1), nn.Flatten(0))
+        d = gradguard.check(model, (x, y), F.mse_loss, torch.optim.AdamW(model.parameters(), lr=1e-3))
+        assert bool(_warnings(d, "data")) == named, (type(first).__name__, _warnings(d))

@@ -17,8 +17,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["CANDIDATES", "CHANNEL_VALUES", "SATURATION", "activation_stats", "match_activation", "matches",
-           "normalizes", "standardises"]
+__all__ = ["CANDIDATES", "CHANNEL_VALUES", "SATURATION", "activation_stats", "channel_normalizes", "match_activation",
+           "matches", "normalizes", "standardises"]
 
 MATCH_NUMEL = 65536
 CANDIDATES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
@@ -116,6 +116,19 @@ def standardises(x: torch.Tensor, y: torch.Tensor) -> bool:
         unit = float(((my.abs() < 0.05) & (sy > 0.8) & (sy < 1.05)).float().mean()) > 0.95
         already = float(((mx.abs() < 0.1) & (sx > 0.9) & (sx < 1.1)).float().mean()) > 0.95
         return unit and not already
+
+
+def channel_normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """True when ``y``'s channels are standardised over the batch (:func:`standardises`) and its rows are not each
+    normalised exactly (a LayerNorm's rows come out at RMS 1 to within 2%, and so then do its channels; a batch
+    normalisation leaves its rows' RMS spread by about ``1/sqrt(2 x width)``): a normalisation per column, as a
+    BatchNorm or STAR's partitioned normalisation, which evens out inputs in different units."""
+    if not standardises(x, y):
+        return False
+    with torch.no_grad():
+        ry = _row_rms(y)
+        exact = ry.numel() > 1 and float(ry.std() / ry.mean().clamp_min(1e-12)) < 0.02
+    return not exact
 
 
 def normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:

@@ -25,8 +25,6 @@ from __future__ import annotations
 import itertools
 import math
 
-from torch import nn
-
 from .findings import Finding
 from .graph import UNREACHED, Reader
 from .layers import is_weight_layer
@@ -288,17 +286,18 @@ def _read_then_normalised(probe: ProbeResult, s: InputStats) -> bool:
 
 def _evens_columns(probe: ProbeResult, reader: Reader | None) -> bool:
     """Whether the first weighted reader of a table evens out its columns: it reads them at unit scale (the model
-    standardised them before any weight) or it normalises each column over the batch (a BatchNorm)."""
+    standardised them before any weight) or it normalises each column over the batch (a BatchNorm, or any module
+    that does so: STAR's partitioned normalisation per domain)."""
     if reader is None:
         return False
     if reader.periodic or 0.1 <= reader.in_rms <= 10.0:
         return True
-    return isinstance(probe.modules.get(reader.name), nn.modules.batchnorm._BatchNorm)
+    return any(r.channel_norm for r in probe.records if r.name == reader.name)
 
 
 def _first_is_channel_norm(probe: ProbeResult) -> bool:
     first = next((r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf), None)
-    return first is not None and isinstance(first.module, nn.modules.batchnorm._BatchNorm)
+    return first is not None and first.channel_norm
 
 
 def _first_is_norm(probe: ProbeResult) -> bool:

@@ -23,7 +23,7 @@ from torch import nn
 from .._tensors import in_transform
 from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
-from .behaviour import activation_stats, match_activation, matches, normalizes
+from .behaviour import activation_stats, channel_normalizes, match_activation, matches, normalizes
 from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_targets
 from .dropped import DroppedActivations
 from .findings import DiagnosisError
@@ -81,6 +81,8 @@ class CallRecord:
     overflow: dict[str, Any] | None = None
     in_finite: bool = True
     normalizes: bool = False
+    #: it normalises each channel (dimension 1) over the batch, as a BatchNorm does, whatever its class
+    channel_norm: bool = False
     chained: bool = False
     #: (weight layers) the input derives from the previous weight layer's output along one path only, through any
     #: ops (:func:`.graph.single_path`: a graph propagation ``P @ h``, functional dropout); read by the series depth
@@ -369,6 +371,8 @@ class _Recorder:
         if rec.leaf and kind is None and not is_weight_layer(module) and y.is_floating_point():
             x_in = _first_tensor(args)
             rec.normalizes = is_norm(module) or (x_in is not None and normalizes(x_in, y))
+            rec.channel_norm = isinstance(module, nn.modules.batchnorm._BatchNorm) or (
+                rec.normalizes and x_in is not None and channel_normalizes(x_in, y))
         if kind is not None and y.is_floating_point():
             rec.activation, rec.activation_source = kind, "module"
             rec.dead_frac, rec.sat_frac = activation_stats(kind, y, 1 if self.last_conv else -1, pre=False)
