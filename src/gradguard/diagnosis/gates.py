@@ -28,7 +28,7 @@ from torch.overrides import TorchFunctionMode
 
 from .batch import loss_without_grad
 from .findings import Finding
-from .shortrun import standardise_inputs
+from .shortrun import reset_to_default, standardise_inputs
 
 __all__ = ["OPENED_SHARE", "OPEN_VALUE", "finite_at_default_init", "nonfinite_at_unit_scale", "open_zero_gates"]
 
@@ -144,12 +144,7 @@ def finite_at_default_init(findings: list[Finding], model: nn.Module, run: Any) 
         return
     try:
         twin = copy.deepcopy(model)
-        reset = False
-        for module in twin.modules():
-            fn = getattr(module, "reset_parameters", None)
-            if callable(fn) and any(True for _ in module.parameters(recurse=False)):
-                fn()
-                reset = True
+        reset = reset_to_default(twin)
         watch = _LowPrecision()
         with watch:
             loss = loss_without_grad(run, twin) if reset else None

@@ -33,7 +33,7 @@ from .batch import loss_without_grad
 from .findings import Diagnosis, Finding
 from .optcopy import copy_optimizer
 
-__all__ = ["REMEDIES", "Trajectory", "short_run"]
+__all__ = ["REMEDIES", "Trajectory", "reset_to_default", "short_run"]
 
 #: the causes that have an automatic remedy, in the order they are tried
 REMEDIES: tuple[str, ...] = ("lr", "init", "recurrence", "data", "regularization", "numeric")
@@ -137,6 +137,12 @@ def _remedy_init(m: nn.Module, findings: list[Finding]) -> bool:
     strong = [f for f in findings if f.cause == "init" and f.severity != "info" and f.evidence.get("layers")]
     if strong:
         return bool(fix(m, Diagnosis(findings=strong), seed=RUN_SEED))
+    return reset_to_default(m)
+
+
+def reset_to_default(m: nn.Module) -> bool:
+    """Re-initialise ``m`` in place by every parameter-holding module's own ``reset_parameters()`` (the library's
+    default init); False when no module has one."""
     done = False
     for module in m.modules():
         reset = getattr(module, "reset_parameters", None)
