@@ -18,8 +18,7 @@ fourteenth's) ``fresh16`` (the fifteenth's), ``fresh17`` (the sixteenth's), ``fr
 ``fresh33`` and ``fresh34`` (the twenty-seventh's), ``fresh35`` and ``fresh36`` (the twenty-eighth's), ``fresh37``
 and ``fresh38`` (the twenty-ninth's), ``fresh39`` and ``fresh40`` (its third and fourth), ``fresh41`` and
 ``fresh42`` … ``fresh46`` (the thirtieth's), ``fresh47`` … ``fresh52`` (the thirty-first's), ``fresh53`` …
-``fresh56`` (the thirty-second's), ``fresh57``,
-``fresh59`` … ``fresh61`` (the thirty-third's), ``fresh63`` … ``fresh65`` (the
+``fresh57`` (the thirty-second's), ``fresh58`` … ``fresh62`` (the thirty-third's), ``fresh63`` … ``fresh67`` (the
 thirty-fourth's), each frozen before it was ever judged.
 
 Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh65|both|all]
