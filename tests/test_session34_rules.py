@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -376,3 +378,63 @@ def test_columns_in_different_units_are_evened_out_by_a_column_norm_not_a_row_no
         model = nn.Sequential(first, nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 1), nn.Flatten(0))
         d = gradguard.check(model, (x, y), F.mse_loss, torch.optim.AdamW(model.parameters(), lr=1e-3))
         assert bool(_warnings(d, "data")) == named, (type(first).__name__, _warnings(d))
+
+
+def _pinn(act: type[nn.Module], seed: int) -> tuple[nn.Module, object]:
+    """A PINN for u'' = -pi^2 sin(pi x) on [0, 1] with u(0) = u(1) = 0: a 3-layer MLP of 32, the residual's u_xx by
+    torch.autograd.grad with create_graph, plus the boundary term."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(1, 32), act(), nn.Linear(32, 32), act(), nn.Linear(32, 1))
+    x = torch.rand(64, 1, generator=torch.Generator().manual_seed(seed))
+    ends = torch.tensor([[0.0], [1.0]])
+
+    def closure(m: nn.Module) -> torch.Tensor:
+        xi = x.clone().requires_grad_(True)
+        u = m(xi)
+        ux = torch.autograd.grad(u.sum(), xi, create_graph=True)[0]
+        uxx = torch.autograd.grad(ux.sum(), xi, create_graph=True)[0]
+        residual = uxx + math.pi ** 2 * torch.sin(math.pi * xi)
+        return residual.pow(2).mean() + m(ends).pow(2).mean()
+    return model, closure
+
+
+def test_relus_in_a_loss_that_needs_u_xx_are_named() -> None:
+    """A ReLU network's u_xx is 0 for any weights: the PDE residual passes no gradient and the PINN cannot learn
+    (before: healthy); the same PINN with tanh is healthy. A gradient penalty (first derivatives only) through ReLUs is
+    not named."""
+    for seed in (0, 1):
+        model, closure = _pinn(nn.ReLU, seed)
+        d = gradguard.check(model, optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), closure=closure)
+        assert d.top is not None and d.top.cause == "activation" and not d.healthy, d.top
+        model, closure = _pinn(nn.Tanh, seed)
+        d = gradguard.check(model, optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), closure=closure)
+        assert not any(f.evidence.get("loss_differentiates_relu") for f in d.findings)
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    real = torch.randn(64, 8)
+
+    def penalty(m: nn.Module) -> torch.Tensor:
+        xi = real.clone().requires_grad_(True)
+        g = torch.autograd.grad(m(xi).sum(), xi, create_graph=True)[0]
+        return -m(real).mean() + 10.0 * (g.norm(dim=1) - 1).pow(2).mean()
+    d = gradguard.check(critic, optimizer=torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9)),
+                        closure=penalty)
+    assert not any(f.evidence.get("loss_differentiates_relu") for f in d.findings)
+
+
+def test_a_relu_pinn_does_not_learn_and_a_tanh_one_does() -> None:
+    """Ground truth for the test above, plain PyTorch: 300 Adam steps at 1e-3; the ReLU PINN's residual stays above
+    0.5x its first loss, the tanh PINN's falls under 0.1x."""
+    def run(act: type[nn.Module]) -> float:
+        model, closure = _pinn(act, 0)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        losses = []
+        for _ in range(300):
+            opt.zero_grad()
+            loss = closure(model)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return sum(losses[-30:]) / 30 / losses[0]
+    assert run(nn.ReLU) > 0.5
+    assert run(nn.Tanh) < 0.1

@@ -163,6 +163,12 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
     _init_absorbs_saturation(findings)
     _costless_saturation(findings)
     _growth_absorbs_loss_overflow(findings)
+    curved = next((f for f in findings if f.evidence.get("loss_differentiates_relu") and _strong(f)), None)
+    if curved is not None:
+        for f in [f for f in findings if f.cause == "recurrence" and _strong(f)]:
+            if f.evidence.get("kind") == "matrix recurrence":  # a weight's uses are the loss's derivative passes
+                _absorb(curved, f, "the weight's repeated uses are the loss's derivative passes through the ReLUs, "
+                                   "not time steps, and the ReLUs' zero curvature silences the later ones")
     _wide_init_absorbs_forward_overflow(findings, trained)
     soft = next((f for f in findings if "hidden_softmaxes" in f.evidence and _strong(f)), None)
     if soft is not None:  # softmaxes between the layers shrink the gradient by about the width each

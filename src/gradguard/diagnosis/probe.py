@@ -154,6 +154,9 @@ class ProbeResult:
     rewritten: list[Rewritten] = field(default_factory=list)
     #: softmaxes over the features between weight layers (:func:`.softmax_hidden.hidden_softmaxes`)
     hidden_softmaxes: int = 0
+    #: the loss differentiates through a ReLU (its double backward is in the graph: ``autograd.grad`` with
+    #: ``create_graph`` over a ReLU network; read by :mod:`.curvature`)
+    relu_differentiated: bool = False
     #: the largest |tan| of every ``torch.tan`` in the loss's graph (:func:`.poles.tan_outputs`)
     tan_outputs: list[float] = field(default_factory=list)
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
@@ -545,6 +548,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             propagations = hop_chains(read)
             unit_params = _mark_unit_normalised(read, layer_outs, trainable)
             softmaxes = hidden_softmaxes(read)
+            relu_twice = any("ThresholdBackwardBackward" in type(n).__name__ for n in read)
             tans = tan_outputs(read)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
@@ -596,7 +600,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
         loss_rescales_output=_rescales(step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
-        propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, tan_outputs=tans,
+        propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, relu_differentiated=relu_twice,
+        tan_outputs=tans,
         unit_normalised_params=unit_params,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
