@@ -17,8 +17,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["CANDIDATES", "CHANNEL_VALUES", "SATURATION", "activation_stats", "channel_normalizes", "match_activation",
-           "matches", "normalizes", "standardises"]
+__all__ = ["CANDIDATES", "CHANNEL_VALUES", "SATURATION", "activation_stats", "match_activation", "matches",
+           "normalizes", "rows_exact", "rows_normalize", "standardises"]
 
 MATCH_NUMEL = 65536
 CANDIDATES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
@@ -118,24 +118,18 @@ def standardises(x: torch.Tensor, y: torch.Tensor) -> bool:
         return unit and not already
 
 
-def channel_normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:
-    """True when ``y``'s channels are standardised over the batch (:func:`standardises`) and its rows are not each
-    normalised exactly (a LayerNorm's rows come out at RMS 1 to within 2%, and so then do its channels; a batch
-    normalisation leaves its rows' RMS spread by about ``1/sqrt(2 x width)``): a normalisation per column, as a
-    BatchNorm or STAR's partitioned normalisation, which evens out inputs in different units."""
-    if not standardises(x, y):
-        return False
+def rows_exact(y: torch.Tensor) -> bool:
+    """Whether ``y``'s rows (last dimension) all come out at the same RMS to within 2%: a LayerNorm's do, and then its
+    channels look standardised too; a batch normalisation leaves its rows' RMS spread by about ``1/sqrt(2 x width)``.
+    A module that :func:`standardises` without this normalises per column (a BatchNorm, STAR's partitioned
+    normalisation), which evens out inputs in different units."""
     with torch.no_grad():
         ry = _row_rms(y)
-        exact = ry.numel() > 1 and float(ry.std() / ry.mean().clamp_min(1e-12)) < 0.02
-    return not exact
+        return ry.numel() > 1 and float(ry.std() / ry.mean().clamp_min(1e-12)) < 0.02
 
 
-def normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:
-    """True when ``y`` has unit-RMS rows along its last dimension and ``x`` (same shape) does not, or when ``y``'s
-    channels are standardised over the batch and ``x``'s are not (:func:`standardises`)."""
-    if standardises(x, y):
-        return True
+def rows_normalize(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """True when ``y`` has unit-RMS rows along its last dimension and ``x`` (same shape) does not."""
     if x.shape != y.shape or x.ndim < 2 or x.shape[-1] < 8 or not (x.is_floating_point() and y.is_floating_point()):
         return False
     with torch.no_grad():
@@ -146,3 +140,9 @@ def normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:
         spread_y = float(ry.std() / ry.mean().clamp_min(1e-12)) if ry.numel() > 1 else 0.0
         already = float(((rx > 0.9) & (rx < 1.1)).float().mean()) > 0.95
         return unit and spread_y < 0.15 and not already
+
+
+def normalizes(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """True when ``y``'s rows come out at unit RMS (:func:`rows_normalize`) or its channels standardised over the
+    batch (:func:`standardises`) and ``x``'s do not."""
+    return standardises(x, y) or rows_normalize(x, y)

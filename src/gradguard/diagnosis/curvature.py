@@ -26,7 +26,6 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from .findings import Finding
-from .graph import graph_nodes
 
 __all__ = ["CURVATURE_GAIN", "SMOOTH_BETA", "relu_curvature_findings"]
 
@@ -46,8 +45,8 @@ class _SmoothRelu(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def _grad_norm(model: nn.Module, run: Any, smooth: bool) -> tuple[float, bool]:
-    """The loss's gradient norm over ``model``'s parameters, and whether its graph holds ReLU's double backward."""
+def _grad_norm(model: nn.Module, run: Any, smooth: bool) -> float:
+    """The loss's gradient norm over ``model``'s parameters (its relus smoothed when ``smooth``)."""
     params = [p for p in model.parameters() if p.requires_grad]
     with torch.enable_grad():
         if smooth:
@@ -55,11 +54,8 @@ def _grad_norm(model: nn.Module, run: Any, smooth: bool) -> tuple[float, bool]:
                 loss = run(model)
         else:
             loss = run(model)
-        loss = loss.reshape(())
-        twice = any("ThresholdBackwardBackward" in type(n).__name__ for n in graph_nodes(loss, 20000))
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
-    sq = sum(float(g.detach().double().pow(2).sum()) for g in grads if g is not None)
-    return math.sqrt(sq), twice
+        grads = torch.autograd.grad(loss.reshape(()), params, allow_unused=True)
+    return math.sqrt(sum(float(g.detach().double().pow(2).sum()) for g in grads if g is not None))
 
 
 def relu_curvature_findings(model: nn.Module, run: Any, differentiated: bool) -> list[Finding]:
@@ -69,8 +65,8 @@ def relu_curvature_findings(model: nn.Module, run: Any, differentiated: bool) ->
     if not differentiated:
         return []
     try:
-        relu_norm, _ = _grad_norm(copy.deepcopy(model), run, smooth=False)
-        smooth_norm, _ = _grad_norm(copy.deepcopy(model), run, smooth=True)
+        relu_norm = _grad_norm(copy.deepcopy(model), run, smooth=False)
+        smooth_norm = _grad_norm(copy.deepcopy(model), run, smooth=True)
     except Exception:  # a copy that cannot run: no reading
         return []
     if not (math.isfinite(relu_norm) and math.isfinite(smooth_norm)) or smooth_norm < CURVATURE_GAIN * relu_norm:

@@ -295,13 +295,17 @@ def _evens_columns(probe: ProbeResult, reader: Reader | None) -> bool:
     return any(r.channel_norm for r in probe.records if r.name == reader.name)
 
 
+def _first_leaf(probe: ProbeResult) -> CallRecord | None:
+    return next((r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf), None)
+
+
 def _first_is_channel_norm(probe: ProbeResult) -> bool:
-    first = next((r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf), None)
+    first = _first_leaf(probe)
     return first is not None and first.channel_norm
 
 
 def _first_is_norm(probe: ProbeResult) -> bool:
-    first = next((r for r in sorted(probe.records, key=lambda r: r.pre_order) if r.leaf), None)
+    first = _first_leaf(probe)
     return first is not None and first.normalizes
 
 

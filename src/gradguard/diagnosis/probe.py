@@ -23,7 +23,7 @@ from torch import nn
 from .._tensors import in_transform
 from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_step, tensors
 from .behaviour import SATURATION as _SATURATION
-from .behaviour import activation_stats, channel_normalizes, match_activation, matches, normalizes
+from .behaviour import activation_stats, match_activation, matches, normalizes, rows_exact, rows_normalize, standardises
 from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_targets
 from .dropped import DroppedActivations
 from .findings import DiagnosisError
@@ -373,9 +373,10 @@ class _Recorder:
         kind = activation_kind(module)
         if rec.leaf and kind is None and not is_weight_layer(module) and y.is_floating_point():
             x_in = _first_tensor(args)
-            rec.normalizes = is_norm(module) or (x_in is not None and normalizes(x_in, y))
+            per_channel = x_in is not None and standardises(x_in, y)
+            rec.normalizes = is_norm(module) or per_channel or (x_in is not None and rows_normalize(x_in, y))
             rec.channel_norm = isinstance(module, nn.modules.batchnorm._BatchNorm) or (
-                rec.normalizes and x_in is not None and channel_normalizes(x_in, y))
+                per_channel and not rows_exact(y))
         if kind is not None and y.is_floating_point():
             rec.activation, rec.activation_source = kind, "module"
             rec.dead_frac, rec.sat_frac = activation_stats(kind, y, 1 if self.last_conv else -1, pre=False)
