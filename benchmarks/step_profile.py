@@ -175,6 +175,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="where the model trains (cuda: the phases' host time, since "
+                    "the device work is asynchronous)")
     ap.add_argument("--tensors", type=int, default=0,
                     help="profile a stack of this many Linear(64, 64) layers (tensors of 4,096 elements) instead of "
                          "the MLP")
@@ -211,6 +213,7 @@ def main() -> None:
     else:
         model, data = mlp()
         x, y = data()
+    model, x, y = model.to(args.device), x.to(args.device), y.to(args.device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=args.sync == "deferred")
     guard = Guard(model, opt, policy=args.policy, update_every=args.update_every, sync=args.sync)
     totals: dict[str, list[float]] = collections.defaultdict(list)
@@ -237,15 +240,18 @@ def main() -> None:
         step_fn(loss)
         opt.zero_grad(set_to_none=True)
 
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     for _ in range(args.warmup):
         train_step()
+    sync()
     totals.clear()
     t0 = time.perf_counter()
     for _ in range(args.steps):
         train_step()
+    sync()
     wall = time.perf_counter() - t0
     what = f"{args.tensors} x Linear(64, 64)" if args.tensors else "MLP 6x512 batch 256"
-    print(f"torch {torch.__version__}, {args.threads} threads, {what}, AdamW, policy={args.policy!r}, "
+    print(f"torch {torch.__version__}, {args.device}, {args.threads} threads, {what}, AdamW, policy={args.policy!r}, "
           f"sync={args.sync!r}, update_every={args.update_every}, {args.steps} steps after {args.warmup} warm-up\n")
     print("| phase | µs per step (mean) | calls per step | µs per call (median) |")
     print("|---|---:|---:|---:|")
