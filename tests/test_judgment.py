@@ -75,7 +75,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh61",
                  "fresh63", "fresh64", "fresh66",
                  "fresh67",
-                 "fresh65"}
+                 "fresh65",
+                 "fresh69", "fresh70", "fresh72"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -709,6 +710,30 @@ def test_fresh65_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (12 common, 4 slips: a data, a data, a data and a numeric one)
     _check_frozen_batch(FRESH65, "fresh65", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH65 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh69_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh69 import CONTROLS, FRESH69, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: an lr, an lr, an lr and a numeric one)
+    _check_frozen_batch(FRESH69, "fresh69", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH69 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh70_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh70 import CONTROLS, FRESH70, KINDS
+
+    # 8 healthy + 16 broken (12 common, 4 slips: a recurrence and three regularization ones)
+    _check_frozen_batch(FRESH70, "fresh70", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH70 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh72_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh72 import CONTROLS, FRESH72, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: a numeric, a numeric and a numeric one)
+    _check_frozen_batch(FRESH72, "fresh72", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH72 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -62,7 +62,10 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh64.py``, likewise) or ``"fresh66"`` (its third,
 ``fresh66.py``, likewise) or ``"fresh67"`` (its fourth,
 ``fresh67.py``, likewise) or ``"fresh65"`` (its fifth,
-``fresh65.py``, likewise).
+``fresh65.py``, likewise) or ``"fresh69"`` (its first,
+``fresh69.py``, likewise) or ``"fresh70"`` (its second,
+``fresh70.py``, likewise) or ``"fresh72"`` (its third,
+``fresh72.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -297,6 +300,9 @@ from .fresh64 import FRESH64  # noqa: E402  (the thirty-fourth session's second 
 from .fresh65 import FRESH65  # noqa: E402  (the thirty-fourth session's fifth held-out batch, likewise)
 from .fresh66 import FRESH66  # noqa: E402  (the thirty-fourth session's third held-out batch, likewise)
 from .fresh67 import FRESH67  # noqa: E402  (the thirty-fourth session's fourth held-out batch, likewise)
+from .fresh69 import FRESH69  # noqa: E402  (the thirty-fifth session's first held-out batch, likewise)
+from .fresh70 import FRESH70  # noqa: E402  (the thirty-fifth session's second held-out batch, likewise)
+from .fresh72 import FRESH72  # noqa: E402  (the thirty-fifth session's third held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -317,7 +323,10 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH64
                    + FRESH66
                    + FRESH67
-                   + FRESH65)
+                   + FRESH65
+                   + FRESH69
+                   + FRESH70
+                   + FRESH72)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -335,7 +344,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh61",
                            "fresh63", "fresh64", "fresh66",
                            "fresh67",
-                           "fresh65")
+                           "fresh65",
+                           "fresh69", "fresh70", "fresh72")
 
 
 def by_name(name: str) -> Case:
