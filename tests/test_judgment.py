@@ -76,7 +76,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh63", "fresh64", "fresh66",
                  "fresh67",
                  "fresh65",
-                 "fresh69", "fresh70", "fresh72"}
+                 "fresh69", "fresh70", "fresh72",
+                 "fresh71"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -734,6 +735,14 @@ def test_fresh72_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (13 common, 3 slips: a numeric, a numeric and a numeric one)
     _check_frozen_batch(FRESH72, "fresh72", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH72 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh71_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh71 import CONTROLS, FRESH71, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: a regularization, a regularization and a regularization one)
+    _check_frozen_batch(FRESH71, "fresh71", CONTROLS, 16, min_cases=24, min_healthy=8)
+    assert set(KINDS) == {c.name for c in FRESH71 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -65,7 +65,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh65.py``, likewise) or ``"fresh69"`` (its first,
 ``fresh69.py``, likewise) or ``"fresh70"`` (its second,
 ``fresh70.py``, likewise) or ``"fresh72"`` (its third,
-``fresh72.py``, likewise).
+``fresh72.py``, likewise) or ``"fresh71"`` (its fourth,
+``fresh71.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -302,6 +303,7 @@ from .fresh66 import FRESH66  # noqa: E402  (the thirty-fourth session's third h
 from .fresh67 import FRESH67  # noqa: E402  (the thirty-fourth session's fourth held-out batch, likewise)
 from .fresh69 import FRESH69  # noqa: E402  (the thirty-fifth session's first held-out batch, likewise)
 from .fresh70 import FRESH70  # noqa: E402  (the thirty-fifth session's second held-out batch, likewise)
+from .fresh71 import FRESH71  # noqa: E402  (the thirty-fifth session's fourth held-out batch, likewise)
 from .fresh72 import FRESH72  # noqa: E402  (the thirty-fifth session's third held-out batch, likewise)
 
 #: every case of every half
@@ -326,7 +328,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH65
                    + FRESH69
                    + FRESH70
-                   + FRESH72)
+                   + FRESH72
+                   + FRESH71)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -345,7 +348,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh63", "fresh64", "fresh66",
                            "fresh67",
                            "fresh65",
-                           "fresh69", "fresh70", "fresh72")
+                           "fresh69", "fresh70", "fresh72",
+                           "fresh71")
 
 
 def by_name(name: str) -> Case:
