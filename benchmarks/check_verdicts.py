@@ -2,7 +2,7 @@
 A/B of a diagnosis rule (issue 12). Events are not judged here (``benchmarks/judgment_table.py`` does both).
 
 Run: ``python benchmarks/check_verdicts.py OUT.json [--half H ...] [--seed S ...] [--against OLD.json]``
-(default: every half but the newest, ``fresh71``, seeds 0 and 1; about 5 min on one free core). With ``--against`` it
+(default: every half but the newest, ``fresh68``, seeds 0 and 1; about 5 min on one free core). With ``--against`` it
 prints both summaries and every case whose verdict changed. Run the old code with ``PYTHONPATH=<old src>``.
 """
 
@@ -58,7 +58,7 @@ def summary(res: dict[str, dict]) -> dict[str, tuple[int, int, int, int]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
-    parser.add_argument("--half", nargs="+", choices=HALVES, default=[h for h in HALVES if h != "fresh71"])
+    parser.add_argument("--half", nargs="+", choices=HALVES, default=[h for h in HALVES if h != "fresh68"])
     parser.add_argument("--seed", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--against", help="an earlier OUT.json to compare with")
     args = parser.parse_args(argv)

@@ -19,10 +19,10 @@ fourteenth's) ``fresh16`` (the fifteenth's), ``fresh17`` (the sixteenth's), ``fr
 and ``fresh38`` (the twenty-ninth's), ``fresh39`` and ``fresh40`` (its third and fourth), ``fresh41`` and
 ``fresh42`` … ``fresh46`` (the thirtieth's), ``fresh47`` … ``fresh52`` (the thirty-first's), ``fresh53`` …
 ``fresh57`` (the thirty-second's), ``fresh58`` … ``fresh62`` (the thirty-third's), ``fresh63`` … ``fresh67`` (the
-thirty-fourth's), ``fresh69`` … ``fresh71`` (the thirty-fifth's), each
+thirty-fourth's), ``fresh69`` … ``fresh68`` (the thirty-fifth's), each
 frozen before it was ever judged.
 
-Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh71|both|all]
+Run: ``python benchmarks/judgment_table.py [--half dev|heldout|fresh|fresh2|...|fresh68|both|all]
 [--only NAME ...] [--steps N] [--seed S ...]`` (``both``: dev and heldout; default ``all``; CPU, one to two minutes
 per half on a free 2-core machine). With several seeds, one table per half and seed, and a summary over the seeds.
 """
@@ -139,7 +139,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh69": "held-out (seventieth batch)",
          "fresh70": "held-out (seventy-first batch)",
          "fresh72": "held-out (seventy-third batch)",
-         "fresh71": "held-out (seventy-second batch)"}
+         "fresh71": "held-out (seventy-second batch)",
+         "fresh68": "held-out (sixty-ninth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

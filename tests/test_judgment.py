@@ -77,7 +77,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh67",
                  "fresh65",
                  "fresh69", "fresh70", "fresh72",
-                 "fresh71"}
+                 "fresh71",
+                 "fresh68"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -181,14 +182,15 @@ def test_fresh_batch_size_labels_and_half() -> None:
 
 
 def _check_frozen_batch(cases: list, half: str, controls: dict, min_broken: int, min_cases: int = 24,
-                        min_healthy: int = 10) -> None:
+                        min_healthy: int = 10, parallel: tuple[str, ...] = ()) -> None:
     """A frozen held-out batch: its size, its half, architectures new to the corpus, every cause covered, a control
-    per broken case, valid labels."""
+    per broken case, valid labels. ``parallel``: batches written at the same time by other helpers, none of them
+    judged before all were frozen, whose architectures may overlap this one's (neither was tuned on the other)."""
     healthy = [c for c in cases if c.healthy]
     broken = [c for c in cases if not c.healthy]
     assert len(cases) >= min_cases and len(healthy) >= min_healthy and len(broken) >= min_broken
     assert {c.half for c in cases} == {half}
-    earlier = {c.family for c in ALL if c.healthy and c.half != half}
+    earlier = {c.family for c in ALL if c.healthy and c.half != half and c.half not in parallel}
     assert not {c.family for c in healthy} & earlier  # architectures new to the corpus
     assert {c.expected[0] for c in broken} == set(CAUSES)
     assert set(controls) == {c.name for c in broken}  # every broken case names its control
@@ -724,8 +726,9 @@ def test_fresh69_batch_size_labels_and_half() -> None:
 def test_fresh70_batch_size_labels_and_half() -> None:
     from judgment_corpus.fresh70 import CONTROLS, FRESH70, KINDS
 
-    # 8 healthy + 16 broken (12 common, 4 slips: a recurrence and three regularization ones)
-    _check_frozen_batch(FRESH70, "fresh70", CONTROLS, 16, min_cases=24, min_healthy=8)
+    # 8 healthy + 16 broken (12 common, 4 slips: a recurrence and three regularization ones); its beta-TCVAE and
+    # fresh68's were written in parallel, each before gradguard ran on either
+    _check_frozen_batch(FRESH70, "fresh70", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=("fresh68",))
     assert set(KINDS) == {c.name for c in FRESH70 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
@@ -743,6 +746,15 @@ def test_fresh71_batch_size_labels_and_half() -> None:
     # 8 healthy + 16 broken (13 common, 3 slips: a regularization, a regularization and a regularization one)
     _check_frozen_batch(FRESH71, "fresh71", CONTROLS, 16, min_cases=24, min_healthy=8)
     assert set(KINDS) == {c.name for c in FRESH71 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh68_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh68 import CONTROLS, FRESH68, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: an init and two numeric ones); its beta-TCVAE and fresh70's were
+    # written in parallel, each before gradguard ran on either
+    _check_frozen_batch(FRESH68, "fresh68", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=("fresh70",))
+    assert set(KINDS) == {c.name for c in FRESH68 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

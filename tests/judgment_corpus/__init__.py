@@ -66,7 +66,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh69.py``, likewise) or ``"fresh70"`` (its second,
 ``fresh70.py``, likewise) or ``"fresh72"`` (its third,
 ``fresh72.py``, likewise) or ``"fresh71"`` (its fourth,
-``fresh71.py``, likewise).
+``fresh71.py``, likewise) or ``"fresh68"`` (its fifth,
+``fresh68.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -301,6 +302,7 @@ from .fresh64 import FRESH64  # noqa: E402  (the thirty-fourth session's second 
 from .fresh65 import FRESH65  # noqa: E402  (the thirty-fourth session's fifth held-out batch, likewise)
 from .fresh66 import FRESH66  # noqa: E402  (the thirty-fourth session's third held-out batch, likewise)
 from .fresh67 import FRESH67  # noqa: E402  (the thirty-fourth session's fourth held-out batch, likewise)
+from .fresh68 import FRESH68  # noqa: E402  (the thirty-fifth session's fifth held-out batch, likewise)
 from .fresh69 import FRESH69  # noqa: E402  (the thirty-fifth session's first held-out batch, likewise)
 from .fresh70 import FRESH70  # noqa: E402  (the thirty-fifth session's second held-out batch, likewise)
 from .fresh71 import FRESH71  # noqa: E402  (the thirty-fifth session's fourth held-out batch, likewise)
@@ -329,7 +331,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH69
                    + FRESH70
                    + FRESH72
-                   + FRESH71)
+                   + FRESH71
+                   + FRESH68)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -349,7 +352,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh67",
                            "fresh65",
                            "fresh69", "fresh70", "fresh72",
-                           "fresh71")
+                           "fresh71",
+                           "fresh68")
 
 
 def by_name(name: str) -> Case:
