@@ -246,6 +246,10 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         if upstream is None and proportional:
             upstream = _recipe_without_norm(findings)
             why = "the step is a BatchNorm recipe's, and nothing normalises to absorb the weight growth it causes"
+        if upstream is None and proportional:
+            upstream = _wide_init_behind_sgd_step(findings, lr)
+            why = ("at a usual rate the step is this large only because the gradient is, and every weight it "
+                   "multiplies is initialised too large")
         if upstream is not None:
             _absorb(upstream, lr, why)
     return findings
@@ -392,6 +396,38 @@ def _wide_init_absorbs_forward_overflow(findings: list[Finding], trained: bool) 
                          "default); fix(model, diagnosis) does it.")
     wide.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
     _absorb(wide, overflow, "every weight is initialised too large and the signal overflows")
+
+
+#: an SGD step that moves the median weight matrix by at least this many times its norm, at an effective rate (lr x
+#: the momentum factor) of at most :data:`USUAL_SGD_RATE`, has a gradient >= 100x the weights' own norm: a gradient
+#: out of scale, not a rate (fresh70's Deep CORAL at N(0, 1), lr 0.01 with momentum 0.9: 2e4 of their norm)
+GRADIENT_BOUND_RATIO = 100.0
+USUAL_SGD_RATE = 1.0
+
+
+def _wide_init_behind_sgd_step(findings: list[Finding], lr: Finding) -> Finding | None:
+    """The model-wide init finding (most weights > ``OFF_FACTOR`` too large, the forward measured growing: direction
+    up), made the cause of an SGD step far too large at a usual rate; None where that does not hold. Its propagation
+    test may have seen too few layers to compound (three): the step's scale is the sign."""
+    ratio, rate = lr.evidence.get("update_to_weight_median"), lr.evidence.get("lr")
+    factor = lr.evidence.get("momentum_effective_factor", 1.0)
+    if not all(isinstance(v, int | float) for v in (ratio, rate, factor)):
+        return None
+    if ratio < GRADIENT_BOUND_RATIO or rate * factor > USUAL_SGD_RATE:  # type: ignore[operator]
+        return None
+    wide = next((f for f in findings if f.cause == "init" and "model_wide" in f.evidence and _direction(f) > 0
+                 and "consequence_of" not in f.evidence), None)
+    if wide is None:
+        return None
+    wide.confidence = 0.7
+    wide.message = (f"The model is initialised too large ({wide.evidence['model_wide']}): at lr={rate:g} one SGD step "
+                    f"moves the weights by {ratio:.3g}x their norm, so the gradient is about "
+                    f"{ratio / (rate * factor):.3g}x the weights' own norm; the signal every layer multiplies is "  # type: ignore[operator]
+                    "inflated by the init, and the gradient with it.")
+    wide.prescription = ("Re-initialise with the scheme each layer's activation wants (He/Xavier, or the library's "
+                         "default); fix(model, diagnosis) does it. Keep the learning rate.")
+    wide.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
+    return wide
 
 
 def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["copy_optimizer", "needs_closure"]
+__all__ = ["RADAM_ADAPTS_AT", "adapted_twin", "copy_optimizer", "needs_closure"]
 
 #: per-instance hook registries of torch's Optimizer: a copy starts without the user's hooks
 _HOOKS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks")
@@ -37,6 +37,28 @@ def copy_optimizer(optimizer: torch.optim.Optimizer, memo: dict[int, Any]) -> to
         if hasattr(opt, attr):
             setattr(opt, attr, OrderedDict())
     return opt
+
+
+#: RAdam's steps are un-adapted (momentum SGD: ``lr * m``) until its variance estimate is tractable, which with the
+#: default beta2 0.999 first holds at step 6; from then on each step is Adam's (times a rectification factor that
+#: rises to 1)
+RADAM_ADAPTS_AT = 6
+
+
+def adapted_twin(opt: torch.optim.Optimizer) -> torch.optim.Optimizer:
+    """For a ``torch.optim.RAdam`` copy that has not yet reached its adapted steps: an Adam (AdamW where its weight
+    decay is decoupled) over the same parameters and hyper-parameters, whose step is the one RAdam takes for the rest
+    of the run; the copy itself otherwise. A step judged from RAdam's first, un-adapted step is an SGD step at
+    Adam's rate, tiny for small gradients: fresh72's TST at RAdam lr 1 (diverging at step 1) was told healthy."""
+    if type(opt).__name__ != "RAdam":
+        return opt
+    steps = [float(st["step"]) for st in opt.state.values() if isinstance(st, dict) and "step" in st]
+    if steps and max(steps) >= RADAM_ADAPTS_AT:
+        return opt
+    decoupled = any(bool(g.get("decoupled_weight_decay", False)) for g in opt.param_groups)
+    groups = [{"params": g["params"], "lr": g["lr"], "betas": g["betas"], "eps": g["eps"],
+               "weight_decay": g["weight_decay"]} for g in opt.param_groups]
+    return (torch.optim.AdamW if decoupled else torch.optim.Adam)(groups)
 
 
 def needs_closure(optimizer: torch.optim.Optimizer) -> bool:

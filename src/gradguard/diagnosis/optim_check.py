@@ -221,7 +221,9 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
             # gain onto a first step is a guess the confirmation's short runs test too
             "sgd_ratio_only": bool(ratio_warn and not adam and not step.clips and not rises and bulk <= crit),
         },
-        message=f"The {step.optimizer} step is too large: " + "; ".join(what) + ".",
+        message=f"The {step.optimizer} step is too large: " + "; ".join(what) + (
+            " (RAdam's steps from the sixth on are Adam's, judged here; its first five are un-adapted, lr x the "
+            "momentum)" if step.optimizer == "RAdam" else "") + ".",
         prescription=prescription,
         code=code,
         score=math.log10(cut) if cut is not None else 1.0,

@@ -33,6 +33,9 @@ __all__ = ["GATED_RADIUS_MAX", "GROWTH_RADIUS_MIN", "HELD_QUARTER", "INPUT_MEMOR
            "recurrence_findings", "spectral_radius", "unclipped_findings"]
 
 MIN_CALLS = 4
+#: the decades of growth over the sequence recorded when the first step's gradient overflowed and the last's did not
+#: (``log10_ratio``'s clip: beyond it nothing is measured)
+_OVERFLOW_DECADES = 30
 _GATE_NAMES = {"LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new"), "RNN": ("",)}
 #: decades over the sequence that make a finding (warning, critical). Gated cells forget at init by design (forget
 #: gate ~0.5), so only explosion or extreme decay counts for them.
@@ -117,6 +120,8 @@ class RecurrentLayer:
     #: a module applied to its own output with nothing between its calls (a linear recurrence ``z <- K z``): no
     #: unit can saturate, so the gradient measured over its calls is the one training sees
     linear: bool = False
+    #: the first step's gradient overflowed (inf) and the last step's did not (:attr:`decades` is then a floor)
+    overflowed: bool = False
 
     def profile(self, grads: list[float | None]) -> None:
         """Set :attr:`steps`, :attr:`decades` and :attr:`held` from the gradient at each time step or call."""
@@ -126,6 +131,13 @@ class RecurrentLayer:
             self.decades = self.held = self.lead = None
             return
         self.decades = log10_ratio(vals[0], vals[-1])
+        if vals[0] == math.inf and math.isfinite(vals[-1]):
+            # the gradient overflowed going back through the steps (float32's range, 38 decades, ran out) while the
+            # last step's is finite: growth over the sequence beyond measure (fresh67's UnICORNN at dt 2: a finite loss
+            # of 3e32, the first steps' gradient inf)
+            self.decades = self.held = float(_OVERFLOW_DECADES)
+            self.lead, self.overflowed = None, True
+            return
         head = [v for v in vals[:max(1, int(len(vals) * HELD_QUARTER))] if math.isfinite(v)]
         self.lead = log10_ratio(max(head), vals[-1]) if head else None
         while len(vals) > 2 and vals[-1] == 0.0:  # steps no gradient reaches at all (padding masked out)
@@ -287,7 +299,8 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
             "spectral_radius": {k: round(v, 4) for k, v in layer.radii.items()},
             "expected_radius": "about 1 (orthogonal); < 1 vanishes, > 1 may explode (Pascanu et al. 2013)",
             "time_steps": layer.steps,
-            "gradient_first_over_last_step": None if dec is None else float(f"{10 ** dec:.3g}"),
+            "gradient_first_over_last_step": "overflow (inf)" if layer.overflowed else
+            None if dec is None else float(f"{10 ** dec:.3g}"),
             "decades_over_sequence": None if dec is None else round(dec, 2),
             "direction": 1 if (dec or 0.0) > 0 or (not dec and layer.radius > 1.0) else -1,
         }
@@ -440,6 +453,12 @@ def _finding(layer: RecurrentLayer, severity: str, confidence: float, evidence: 
                    f"gradient changes {10 ** dec:.3g}x from the last to the first step"
                    + (" (a linear recurrence: its products grow the signal itself)." if layer.linear else
                       " because the units saturate."))
+    elif layer.overflowed:
+        message = (f"{layer.name} ({layer.kind}): the loss gradient overflows going back over the {layer.steps} time "
+                   "steps: inf at the first step, finite at the last (more than float32's 38 decades over the "
+                   f"sequence); recurrent {'spectral radius' if layer.kind != 'element-wise recurrence' else 'weight'} "
+                   f"up to {rho:.2f}" + (": the growth comes from the update around it (a step size, a gain or a "
+                                         "state update that adds instead of mixing)." if rho <= 1.05 else "."))
     else:
         message = (f"{layer.name} ({layer.kind}): the loss gradient at the first of {layer.steps} time steps is "
                    f"{10 ** dec:.3g}x the one at the last ({'explodes' if exploding else 'vanishes'} over time)"

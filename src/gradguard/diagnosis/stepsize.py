@@ -30,7 +30,7 @@ from torch import nn
 
 from .._tensors import real_float
 from .batch import loss_without_grad
-from .optcopy import copy_optimizer
+from .optcopy import adapted_twin, copy_optimizer
 from .probe import ProbeResult, StateSnapshot
 
 __all__ = ["ADAM_FAMILY", "EPS_DIVIDED", "GRID", "StepAnalysis", "analyse_step", "eps_rounded_to_zero",
@@ -205,7 +205,7 @@ def _delta(probe: ProbeResult, optimizer: torch.optim.Optimizer, lrs: list[float
             memo[id(p)] = c
             if name is not None:
                 clones[name] = c
-    opt = copy_optimizer(optimizer, memo)
+    opt = adapted_twin(copy_optimizer(optimizer, memo))
     if lrs is not None:
         for group, lr in zip(opt.param_groups, lrs, strict=True):
             group["lr"] = lr

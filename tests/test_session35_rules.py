@@ -1,0 +1,193 @@
+"""Readings written in session 35, each on real tensors."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradguard
+from gradguard.diagnosis.recurrence import RecurrentLayer
+
+
+def _warnings(d: gradguard.Diagnosis, cause: str | None = None) -> list[str]:
+    return [f.message for f in d.findings if f.severity != "info" and (cause is None or f.cause == cause)]
+
+
+class _Oscillators(nn.Module):
+    """Coupled oscillators integrated by symplectic Euler over the sequence (UnICORNN's update in miniature): an
+    element-wise weight ``w`` inside the step, a per-unit step ``dt * sigmoid(c)``, a Linear read-out of the last
+    position. At ``dt`` 0.126 the integration is stable; at 2 (past the stability bound 2 / sqrt(13)) every step
+    amplifies the state."""
+
+    def __init__(self, dt: float) -> None:
+        super().__init__()
+        self.v = nn.Linear(2, 32)
+        self.w = nn.Parameter(torch.rand(32))
+        self.c = nn.Parameter(torch.randn(32) * 0.1)
+        self.head = nn.Linear(32, 4)
+        self.dt = dt
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = z = x.new_zeros(x.shape[0], 32)
+        u = self.v(x)
+        dt = self.dt * torch.sigmoid(self.c)
+        for t in range(x.shape[1]):
+            z = z - dt * (torch.tanh(self.w * y + u[:, t]) + 13.0 * y)
+            y = y + dt * z
+        return self.head(y)
+
+
+def _series(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(32, 32, 2, generator=g), torch.randint(0, 4, (32,), generator=g)
+
+
+def test_a_gradient_that_overflows_back_through_the_steps_is_the_recurrence() -> None:
+    """At dt 2 the loss is finite (about 1e33) but the gradient at the first steps is inf while the last step's is
+    finite: the recurrence, critical, ranked first; at the stable step nothing is said."""
+    x, y = _series(0)
+    for dt, broken in ((0.126, False), (2.0, True)):
+        torch.manual_seed(0)
+        model = _Oscillators(dt)
+        xg = x.clone().requires_grad_()
+        loss = F.cross_entropy(model(xg), y)
+        assert math.isfinite(loss.item()) and (loss.item() > 1e20) == broken  # ground truth, plain PyTorch
+        loss.backward()
+        first, last = xg.grad[:, 0].norm().item(), xg.grad[:, -1].norm().item()  # type: ignore[index]
+        assert math.isfinite(last) and (first == math.inf) == broken, (first, last)
+        d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), lr=3e-3))
+        if broken:
+            assert d.top is not None and d.top.cause == "recurrence" and d.top.severity == "critical", _warnings(d)
+            assert d.top.evidence["gradient_first_over_last_step"] == "overflow (inf)"
+            assert "overflows going back" in d.top.message
+        else:
+            assert not _warnings(d), _warnings(d)
+
+
+def test_the_overflow_profile_needs_a_finite_last_step() -> None:
+    """The profile reads an overflow only where the first step's gradient is +inf and the last step's finite; a NaN
+    first step, or inf everywhere, is not measured."""
+    layer = RecurrentLayer("u", "element-wise recurrence", gated=False)
+    layer.profile([math.inf, math.inf, 1e3, 1.0, 0.0])
+    assert layer.overflowed and layer.decades == 30.0 and layer.held == 30.0
+    for grads, decades in (([math.nan, 1.0, 1.0], None), ([math.inf, math.inf, math.inf], None),
+                           ([1.0, math.inf, 1.0], 0.0)):
+        layer = RecurrentLayer("u", "element-wise recurrence", gated=False)
+        layer.profile(list(grads))
+        assert not layer.overflowed and layer.decades == decades
+
+
+class _Tagger(nn.Module):
+    """A small transformer encoder classifier (2 layers, width 32, 4 heads) over series of 16 steps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inp = nn.Linear(3, 32)
+        layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.head = nn.Linear(32, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.enc(self.inp(x)).mean(1))
+
+
+def _labelled_series(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 4, (64,), generator=g)
+    x = torch.randn(64, 16, 3, generator=g) * 0.5 + y[:, None, None].float() * 0.5
+    return x, y
+
+
+def test_radam_is_judged_at_its_adapted_steps() -> None:
+    """RAdam's first five steps are un-adapted (lr x the momentum: tiny for small gradients), so a first step says
+    nothing of lr 1; from the sixth on it steps as Adam (times a factor rising to 1). Plain PyTorch, 300 steps: at lr
+    1 the loss spikes above twice its start and ends 10x above lr 1e-3's. check names lr (critical) at 1 and nothing
+    at 1e-3."""
+    x, y = _labelled_series(0)
+    finals: list[float] = []
+    for lr, broken in ((1e-3, False), (1.0, True)):
+        torch.manual_seed(0)
+        model = _Tagger()
+        opt = torch.optim.RAdam(model.parameters(), lr=lr)
+        d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+        if broken:
+            assert d.top is not None and d.top.cause == "lr" and d.top.severity == "critical", _warnings(d)
+            assert "RAdam's steps from the sixth on are Adam's" in d.top.message
+        else:
+            assert not _warnings(d), _warnings(d)
+        losses = []
+        for _ in range(300):  # ground truth on the same model and optimizer, untouched by check
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        finals.append(losses[-1])
+        # at lr 1 the rectified steps grow with the run (the factor rises to 1): the loss spikes above its start
+        assert (max(losses[100:]) > 2 * losses[0]) == broken, (lr, losses[::30])
+    assert finals[1] > 10 * finals[0], finals
+
+
+def _coral(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """The CORAL loss (Sun and Saenko 2016): the squared distance of two batches' feature covariances / 4 d^2."""
+    d = s.shape[1]
+    return ((torch.cov(s.T) - torch.cov(t.T)) ** 2).sum() / (4 * d * d)
+
+
+class _CoralNet(nn.Module):
+    """A ReLU network 16-64-64 and a class head drawn N(0, 0.005^2) (Deep CORAL's fc8); ``std``: every Linear drawn
+    N(0, std^2) instead. Takes (source rows, target rows), returns both batches' class scores."""
+
+    def __init__(self, std: float | None) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+        self.head = nn.Linear(64, 4)
+        nn.init.normal_(self.head.weight, 0.0, 0.005)
+        nn.init.zeros_(self.head.bias)
+        if std is not None:
+            for m in self.modules():
+                if isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, 0.0, std)
+
+    def forward(self, inputs: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.head(self.body(torch.cat(inputs)))
+        return out[: inputs[0].shape[0]], out[inputs[0].shape[0]:]
+
+
+def _coral_loss(out: tuple[torch.Tensor, torch.Tensor], y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(out[0], y) + _coral(out[0], out[1])
+
+
+def test_sgd_step_blown_up_by_a_model_wide_init_is_the_init() -> None:
+    """Every Linear drawn N(0, 1) under SGD lr 0.01 with momentum 0.9 (a usual rate): the fourth-power CORAL term
+    makes the first loss ~2e7 and the step moves the weights by ~5e4 of their norm because the gradient is that
+    large, not because the rate is. Three layers compound too little for the propagation test, so before this reading
+    the lr was named (critical) and the init only information; now the init is (critical), the lr its consequence.
+    Plain PyTorch: the run is NaN within 10 steps; at the paper's init the same rate trains."""
+    g = torch.Generator().manual_seed(0)
+    xs, xt = torch.randn(64, 16, generator=g), torch.randn(64, 16, generator=g) * 1.5 + 0.5
+    y = (xs[:, :4].sum(1) > 0).long() + 2 * (xs[:, 4] > 0).long()
+    for std in (None, 1.0):
+        torch.manual_seed(0)
+        model = _CoralNet(std)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+        d = gradguard.check(model, ((xs, xt), y), _coral_loss, opt)
+        if std is not None:
+            assert d.top is not None and d.top.cause == "init" and d.top.severity == "critical", _warnings(d)
+            assert "model_wide" in d.top.evidence
+            lr = next(f for f in d.findings if f.cause == "lr")
+            assert lr.severity == "info" and lr.evidence["consequence_of"] == "init"
+            assert lr.evidence["update_to_weight_median"] >= 100
+        else:
+            assert not _warnings(d, "lr") and all(f.severity != "critical" for f in d.findings), _warnings(d)
+        losses = []
+        for _ in range(30):  # ground truth, plain PyTorch
+            opt.zero_grad()
+            loss = _coral_loss(model((xs, xt)), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert (not math.isfinite(losses[-1])) == (std is not None) and (losses[-1] < losses[0] or std is not None)
