@@ -59,6 +59,12 @@ def normalisers(probe: ProbeResult) -> set[str]:
     return {r.name for r in probe.records if r.normalizes} | {n for n, m in probe.modules.items() if is_norm(m)}
 
 
+#: an information-level ``normalization`` reading of a growing stack becomes a warning when the first loss is at least
+#: 10^this times an all-zero output's and at least :data:`BLOWN_RESIDUAL` of its decades are unexplained
+BLOWN_OUTPUT_DECADES = 1.3
+BLOWN_RESIDUAL = 1.0
+
+
 def unnormalised_depth(probe: ProbeResult, prop: Propagation) -> int:
     """The number of weight layers on the gradient's path when nothing in the model normalises, else 0: a stack of
     ``>= DEEP_LAYERS`` of them has nothing that restores the signal's scale and centre between layers. Layers side by
@@ -117,6 +123,15 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
                   and residual - neck[2] < WARN_DECADES)
     if bottleneck:
         severity = "info"
+    # a growth through an unnormalised stack that the output shows: the first loss far above an all-zero output's
+    # (fresh72's DeepNet without its LayerNorms: 1.9 unexplained decades over 27 layers, the first loss 30x; healthy
+    # models at init: 2 of 586 reach 20x, neither with such a finding)
+    out_dec = probe.output_decades
+    blown = (cause == "normalization" and severity == "info" and measured > 0 and residual >= BLOWN_RESIDUAL
+             and out_dec is not None and out_dec >= BLOWN_OUTPUT_DECADES
+             and not (short or opposed or apart or bottleneck))
+    if blown:
+        severity = "warning"
     way = "grows" if (prop.backward or 0.0) > 0 else "shrinks"
     evidence = {
         "weight_layers": n,
@@ -131,6 +146,7 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
         **({"signal_drifts_the_other_way": True} if opposed else {}),
         **({"short_stack": SHORT_STACK} if short and not opposed else {}),
         **({"longest_series_path": series} if apart else {}),
+        **({"first_loss_over_zero_output": float(f"{10 ** (out_dec or 0.0):.3g}")} if blown else {}),
         **({"bottleneck": f"{neck[0]} -> {neck[1]}", "bottleneck_decades": round(neck[2], 2)}
            if bottleneck and neck is not None else {}),
     }
@@ -169,6 +185,8 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
                "without weights (a pooling, a softmax over positions): the architecture's bottleneck, not a "
                "compounding; left as information." if bottleneck and neck is not None and not (opposed or apart)
                else "")
+            + (f" The output shows it: the first loss is {10 ** (out_dec or 0.0):.3g}x an all-zero output's."
+               if blown else "")
         ),
         prescription=prescription,
         code=code,
