@@ -247,3 +247,42 @@ def test_a_growing_unnormalised_stack_the_output_shows_is_a_warning() -> None:
             opt.step()
             losses.append(loss.item())
         assert (losses[-1] < math.log(64)) == ln, losses[::25]
+
+
+class _GRUReader(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gru = nn.GRU(2, 32, batch_first=True)
+        self.head = nn.Linear(32, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.gru(x)[0][:, -1])
+
+
+def test_an_unfreeze_written_as_an_attribute_is_named() -> None:
+    """``gru.requires_grad = True`` after ``gru.requires_grad_(False)`` sets a plain attribute: the GRU's weights
+    stay frozen and at their init through training (plain PyTorch). check names it (lr, warning, first); the method
+    ``requires_grad_(True)`` gives no such finding."""
+    x, y = _series(0)
+    for by_method in (False, True):
+        torch.manual_seed(0)
+        model = _GRUReader()
+        model.gru.requires_grad_(False)
+        if by_method:
+            model.gru.requires_grad_(True)
+        else:
+            model.gru.requires_grad = True  # type: ignore[assignment]
+        before = model.gru.weight_hh_l0.detach().clone()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+        named = [f for f in d.findings if "requires_grad_(True)" in f.prescription]
+        if by_method:
+            assert not named
+        else:
+            assert d.top is not None and d.top is named[0] and d.top.cause == "lr" and d.top.severity == "warning"
+            assert d.top.evidence["frozen_parameters"] == 4
+        for _ in range(5):  # ground truth, plain PyTorch
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        assert torch.equal(model.gru.weight_hh_l0.detach(), before) != by_method

@@ -71,7 +71,7 @@ from .slips import (
 )
 from .softmax_hidden import softmax_hidden_findings
 from .stepsize import analyse_step
-from .unowned import unowned_findings
+from .unowned import attribute_freeze_findings, unowned_findings
 from .warned import warned_findings, warned_notes
 
 __all__ = ["check", "diagnose_step"]
@@ -192,7 +192,8 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     """The check itself (see :func:`check`); ``line_search=False`` runs ``step`` once only; ``peak_lrs``: the
     largest lr the scheduler reaches per param group (weight decay is judged there); ``confirm_steps``: the
     confirmation's short runs (0: none); ``interval``: the scheduler's cadence (``check``'s ``scheduler_interval``)."""
-    capped = max_norm_findings(model)  # before the forward renormalises the embeddings
+    # before the forward renormalises the embeddings
+    capped = max_norm_findings(model) + attribute_freeze_findings(model)
     probe = run_probe(model, step)
     cost = dict(probe.cost)
     notes: list[str] = warned_notes(probe)

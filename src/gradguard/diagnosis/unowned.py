@@ -6,6 +6,11 @@ OctResNet: loss 2.300 -> 2.299 in 200 steps, its weights unchanged). The model's
 the cause is ``lr``. ``Guard`` refuses such a pair at construction (:func:`gradguard.inventory.build_inventory`);
 ``check`` said the model was healthy, because it steps the optimizer's own tensors on a copy and judges that step.
 
+The same effect from one line: ``module.requires_grad = True`` meant as an unfreeze sets a plain attribute on the
+Module and no parameter's flag (``requires_grad_`` is the method): the module's parameters stay frozen
+(:func:`attribute_freeze_findings`; fresh70's Mean Teacher, its student GRU frozen for a warm-up and "unfrozen" so,
+learns nothing through it).
+
 A model whose trainable parameters the optimizer holds only in part is left alone: two optimizers over one model
 (a GAN's, a separate optimizer for the embeddings) are common and legitimate; so is an optimizer over float32 master
 copies of a half-precision model's parameters (Megatron's mixed-precision optimizer, apex O2): tensors of another
@@ -21,7 +26,7 @@ from torch import nn
 
 from .findings import Finding
 
-__all__ = ["unowned_findings"]
+__all__ = ["attribute_freeze_findings", "unowned_findings"]
 
 
 def unowned_findings(model: nn.Module, optimizer: Any) -> list[Finding]:
@@ -57,3 +62,30 @@ def unowned_findings(model: nn.Module, optimizer: Any) -> list[Finding]:
         code="optimizer = torch.optim.SGD(model.parameters(), lr=lr)  # over the model the loop trains",
         score=10.0,
     )]
+
+
+def attribute_freeze_findings(model: nn.Module) -> list[Finding]:
+    """A warning ``lr`` finding for each module carrying a plain ``requires_grad`` attribute set to True while
+    parameters of its own stay frozen (``requires_grad=False``): the assignment changed no parameter; [] otherwise.
+    No ``nn.Module`` defines such an attribute, so only an assignment puts it there."""
+    out: list[Finding] = []
+    for name, module in model.named_modules():
+        flag = vars(module).get("requires_grad")
+        if flag is not True:
+            continue
+        frozen = [n for n, p in module.named_parameters() if not p.requires_grad]
+        if not frozen:
+            continue
+        where = name or type(module).__name__
+        out.append(Finding(
+            cause="lr", layers=[where], severity="warning", confidence=0.9,
+            evidence={"module": where, "frozen_parameters": len(frozen), "examples": frozen[:4],
+                      "module_attribute": "requires_grad = True (a plain attribute)",
+                      "expected": "requires_grad_(True), which sets each parameter's flag"},
+            message=(f"{where}.requires_grad was set to True, but that is a plain attribute on the Module: "
+                     f"{len(frozen)} of its parameters still have requires_grad=False (e.g. {frozen[0]}), so no "
+                     "gradient reaches them and no step moves them (their learning rate is in effect 0)."),
+            prescription=f"Unfreeze with the method, which sets every parameter's flag: {where}.requires_grad_(True).",
+            code=f"model.{name}.requires_grad_(True)" if name else "model.requires_grad_(True)",
+            score=2.0))
+    return out
