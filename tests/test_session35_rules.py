@@ -286,3 +286,45 @@ def test_an_unfreeze_written_as_an_attribute_is_named() -> None:
             F.cross_entropy(model(x), y).backward()
             opt.step()
         assert torch.equal(model.gru.weight_hh_l0.detach(), before) != by_method
+
+
+class _ZeroHead(nn.Module):
+    """A ReLU layer and a zero-initialised head (a design: the head gets a gradient at step 0), written either as a
+    Parameter or as ``nn.Parameter(torch.zeros(...)).to(torch.float64)``, a plain tensor no optimizer holds."""
+
+    def __init__(self, registered: bool) -> None:
+        super().__init__()
+        self.body = nn.Linear(8, 32)
+        w = nn.Parameter(torch.zeros(32, 4, dtype=torch.float64))
+        self.head_w = w if registered else nn.Parameter(torch.zeros(32, 4)).to(torch.float64)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (torch.relu(self.body(x)).double() @ self.head_w).float()
+
+
+def test_a_weight_stored_as_an_operation_on_a_parameter_is_named() -> None:
+    """``nn.Parameter(...).to(dtype)`` keeps the result of ``.to``, which ``model.parameters()`` does not list: the
+    zero head stays 0 and the loss stays at chance (plain PyTorch); check names it (init, critical, first). The same
+    head registered as a Parameter trains and is not named."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 8, generator=g)
+    y = (x[:, 0] > 0).long() + 2 * (x[:, 1] > 0).long()
+    for registered in (True, False):
+        torch.manual_seed(0)
+        model = _ZeroHead(registered)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+        named = [f for f in d.findings if "unregistered_tensors" in f.evidence]
+        if registered:
+            assert not named and not _warnings(d), _warnings(d)
+        else:
+            assert d.top is not None and d.top is named[0] and d.top.cause == "init" and d.top.severity == "critical"
+            assert d.top.evidence["unregistered_tensors"] == ["head_w"]
+        losses = []
+        for _ in range(50):  # ground truth, plain PyTorch
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert (losses[-1] < 0.8 * losses[0]) == registered, losses[::10]

@@ -71,7 +71,7 @@ from .slips import (
 )
 from .softmax_hidden import softmax_hidden_findings
 from .stepsize import analyse_step
-from .unowned import attribute_freeze_findings, unowned_findings
+from .unowned import attribute_freeze_findings, unowned_findings, unregistered_weight_findings
 from .warned import warned_findings, warned_notes
 
 __all__ = ["check", "diagnose_step"]
@@ -219,6 +219,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \
         + closed_update_findings(probe)
     findings += frozen_zero_findings(probe) + stuck_zero_gain_findings(probe)
+    findings += unregistered_weight_findings(model, set(probe.call_counts))
     findings += plain_stack_findings(probe, prop) + stacked_recurrent_findings(probe)
     series_outranks_default_init(findings)
     family: str | None = None

@@ -11,6 +11,11 @@ Module and no parameter's flag (``requires_grad_`` is the method): the module's 
 (:func:`attribute_freeze_findings`; fresh70's Mean Teacher, its student GRU frozen for a warm-up and "unfrozen" so,
 learns nothing through it).
 
+And from another: ``self.w = nn.Parameter(torch.zeros(...)).to(torch.bfloat16)`` (or ``.cuda()``, ``* scale``)
+stores the *result* of an operation on the Parameter, a plain tensor that ``model.parameters()`` does not list: no
+optimizer holds it, and the Parameter it came from is gone (:func:`unregistered_weight_findings`; fresh68's DiffWave,
+its zero-initialised output projection so written, never leaves 0 and nothing before it gets a gradient).
+
 A model whose trainable parameters the optimizer holds only in part is left alone: two optimizers over one model
 (a GAN's, a separate optimizer for the embeddings) are common and legitimate; so is an optimizer over float32 master
 copies of a half-precision model's parameters (Megatron's mixed-precision optimizer, apex O2): tensors of another
@@ -26,7 +31,7 @@ from torch import nn
 
 from .findings import Finding
 
-__all__ = ["attribute_freeze_findings", "unowned_findings"]
+__all__ = ["attribute_freeze_findings", "unowned_findings", "unregistered_weight_findings"]
 
 
 def unowned_findings(model: nn.Module, optimizer: Any) -> list[Finding]:
@@ -89,3 +94,38 @@ def attribute_freeze_findings(model: nn.Module) -> list[Finding]:
             code=f"model.{name}.requires_grad_(True)" if name else "model.requires_grad_(True)",
             score=2.0))
     return out
+
+
+def unregistered_weight_findings(model: nn.Module, called: set[str]) -> list[Finding]:
+    """For the modules the forward ran (``called``): tensors held as plain attributes that require a gradient and
+    were made by an operation (``grad_fn`` set, so not a leaf: ``nn.Parameter(...).to(dtype)``), which no optimizer
+    holds. ``init`` (critical) when such a tensor of two or more dimensions is all zeros (it outputs 0 and will stay
+    so), else ``lr`` (warning: it never trains); [] when there is none."""
+    zero: list[str] = []
+    other: list[str] = []
+    for name, module in model.named_modules():
+        if name not in called:
+            continue
+        for attr, value in vars(module).items():
+            if not isinstance(value, torch.Tensor) or isinstance(value, nn.Parameter) or attr.startswith("_"):
+                continue
+            if not value.requires_grad or value.grad_fn is None:
+                continue
+            where = f"{name}.{attr}" if name else attr
+            (zero if value.dim() >= 2 and value.numel() > 0 and not bool(value.detach().any()) else other).append(where)
+    if not zero and not other:
+        return []
+    both = zero + other
+    return [Finding(
+        cause="init" if zero else "lr", layers=sorted({n.rsplit(".", 1)[0] if "." in n else "" for n in both}),
+        severity="critical" if zero else "warning", confidence=0.9,
+        evidence={"unregistered_tensors": both, "zero_tensors": zero, "all_zero": bool(zero), "direction": -1,
+                  "expected": "a weight registered as an nn.Parameter (the operation applied to its data first)"},
+        message=(f"{', '.join(both[:4])}{', ...' if len(both) > 4 else ''}: a tensor made from a Parameter by an "
+                 "operation (nn.Parameter(...).to(dtype), .cuda(), a product) and stored as a plain attribute, so "
+                 "model.parameters() does not list it: no optimizer holds it and it never trains"
+                 + (", and it is all zeros: everything it feeds reads 0 and gets no gradient." if zero else ".")),
+        prescription=("Apply the operation to the data, then wrap: nn.Parameter(torch.zeros(...).to(torch.bfloat16)) "
+                      "— or keep the Parameter in float32 and cast in forward."),
+        code="self.w = nn.Parameter(torch.zeros(1, c, 1, dtype=torch.bfloat16))  # not nn.Parameter(...).to(...)",
+        score=3.0 if zero else 2.0)]
