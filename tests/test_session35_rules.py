@@ -328,3 +328,49 @@ def test_a_weight_stored_as_an_operation_on_a_parameter_is_named() -> None:
             opt.step()
             losses.append(loss.item())
         assert (losses[-1] < 0.8 * losses[0]) == registered, losses[::10]
+
+
+class _HalfLogSoftmax(nn.Module):
+    """An MLP classifier returning log-probabilities, either as ``log(softmax(logits.half()))`` or as float32
+    ``log_softmax``."""
+
+    def __init__(self, half: bool) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 4))
+        self.half_ = half
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.net(x)
+        if self.half_:
+            return torch.log(F.softmax(logits.half(), -1)).float()
+        return F.log_softmax(logits, -1)
+
+
+def test_the_log_of_a_float16_softmax_is_named_before_it_underflows() -> None:
+    """The first batch's loss is finite either way; training sharpens the softmax until a float16 probability is 0
+    and the loss is inf (plain PyTorch, within 300 Adam steps), while float32 log_softmax stays finite. check names
+    the float16 one (numeric, warning) at the first batch and says nothing of the other."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 8, generator=g)
+    y = (x[:, 0] > 0).long() + 2 * (x[:, 1] > 0).long()
+    for half in (False, True):
+        torch.manual_seed(0)
+        model = _HalfLogSoftmax(half)
+        opt = torch.optim.Adam(model.parameters(), lr=3e-2)
+        first = F.nll_loss(model(x), y)
+        assert math.isfinite(first.item())
+        d = gradguard.check(model, (x, y), F.nll_loss, opt)
+        if half:
+            assert d.top is not None and d.top.cause == "numeric" and d.top.evidence["log_of"] == "float16 softmax"
+        else:
+            assert not _warnings(d), _warnings(d)
+        finite = True
+        for _ in range(300):  # ground truth, plain PyTorch
+            opt.zero_grad()
+            loss = F.nll_loss(model(x), y)
+            if not math.isfinite(loss.item()):
+                finite = False
+                break
+            loss.backward()
+            opt.step()
+        assert finite != half

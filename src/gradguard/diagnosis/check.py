@@ -31,6 +31,7 @@ from .hops import hop_findings
 from .init_check import init_findings, weight_specs
 from .localise import localise
 from .lookups import one_row_findings
+from .lowprec import low_precision_log_findings
 from .mistakes import (
     double_squash_findings,
     frozen_norm_findings,
@@ -214,6 +215,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     act_found, act_explained = activation_findings(probe, prop, measured)
     findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
+    findings += low_precision_log_findings(probe.low_precision_log)
     findings += relu_curvature_findings(model, step.run, probe.relu_differentiated)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \

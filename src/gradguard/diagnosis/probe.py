@@ -43,6 +43,7 @@ from .graph import (
 )
 from .hops import HopChain, hop_chains
 from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
+from .lowprec import low_precision_log_prob
 from .mistakes import overflow_growth
 from .poles import tan_outputs
 from .reuse import ElementwiseUse, ReuseWatch
@@ -157,6 +158,8 @@ class ProbeResult:
     #: the loss differentiates through a ReLU (its double backward is in the graph: ``autograd.grad`` with
     #: ``create_graph`` over a ReLU network; read by :mod:`.curvature`)
     relu_differentiated: bool = False
+    #: the loss takes the log of a 16-bit softmax or sigmoid (``"float16 softmax"``; :mod:`.lowprec`), else None
+    low_precision_log: str | None = None
     #: the largest |tan| of every ``torch.tan`` in the loss's graph (:func:`.poles.tan_outputs`)
     tan_outputs: list[float] = field(default_factory=list)
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
@@ -550,6 +553,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             unit_params = _mark_unit_normalised(read, layer_outs, trainable)
             softmaxes = hidden_softmaxes(read)
             relu_twice = any("ThresholdBackwardBackward" in type(n).__name__ for n in read)
+            low_log = low_precision_log_prob(read)
             tans = tan_outputs(read)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
@@ -602,7 +606,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         loss_rescales_output=_rescales(step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, relu_differentiated=relu_twice,
-        tan_outputs=tans,
+        tan_outputs=tans, low_precision_log=low_log,
         unit_normalised_params=unit_params,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
