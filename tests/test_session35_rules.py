@@ -374,3 +374,50 @@ def test_the_log_of_a_float16_softmax_is_named_before_it_underflows() -> None:
             loss.backward()
             opt.step()
         assert finite != half
+
+
+def test_dampening_without_momentum_and_swapped_betas_are_named() -> None:
+    """Plain PyTorch: SGD's dampening without momentum changes nothing (the weights equal plain SGD's), and Adam with
+    betas (0.999, 0.9) on a gradient that shrinks takes steps many times lr, where (0.9, 0.999) stays within lr.
+    check names both (lr, warning); NICE's published (0.9, 0.01) and dampening with momentum are left alone."""
+    x, y = _series(0)
+    flat = x.reshape(32, -1)
+
+    def sgd_weights(**kw: float) -> torch.Tensor:
+        torch.manual_seed(0)
+        lin = nn.Linear(64, 4)
+        opt = torch.optim.SGD(lin.parameters(), lr=0.1, **kw)
+        for _ in range(5):
+            opt.zero_grad()
+            F.cross_entropy(lin(flat), y).backward()
+            opt.step()
+        return lin.weight.detach()
+
+    assert torch.equal(sgd_weights(dampening=0.9), sgd_weights())
+    assert not torch.equal(sgd_weights(momentum=0.9, dampening=0.9), sgd_weights(momentum=0.9))
+
+    def largest_step(betas: tuple[float, float]) -> float:
+        w = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.Adam([w], lr=1e-2, betas=betas)
+        steps = []
+        for t in range(200):
+            before = w.detach().clone()
+            opt.zero_grad()
+            w.grad = torch.full((1,), 0.95 ** t)  # a gradient that shrinks
+            opt.step()
+            steps.append(float((w.detach() - before).abs()))
+        return max(steps) / 1e-2
+
+    assert largest_step((0.999, 0.9)) > 3.0 and largest_step((0.9, 0.999)) <= 1.01
+    for kw, named in (({"momentum": 0.0, "dampening": 0.9}, "dampening"), ({"momentum": 0.9, "dampening": 0.5}, None)):
+        torch.manual_seed(0)
+        model = _GRUReader()
+        d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1, **kw))
+        found = [f for f in d.findings if f.cause == "lr" and "dampening" in f.evidence]
+        assert bool(found) == bool(named) and all(f.severity == "warning" for f in found)
+    for betas, swapped in (((0.999, 0.9), True), ((0.9, 0.01), False), ((0.9, 0.999), False)):
+        torch.manual_seed(0)
+        model = _GRUReader()
+        d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3, betas=betas))
+        found = [f for f in d.findings if "betas" in f.evidence]
+        assert bool(found) == swapped, (betas, [f.message for f in d.findings])

@@ -43,6 +43,7 @@ from .normless import normless_findings
 from .normscale import drawn_norm_scale_findings
 from .numeric import data_findings, numeric_findings
 from .onelabel import one_label_findings
+from .optconfig import optimizer_setting_findings
 from .optcopy import needs_closure
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
 from .plain_stack import plain_stack_findings, series_outranks_default_init, stacked_recurrent_findings
@@ -229,7 +230,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     trained = weight_decay = False
     fresh: bool | None = None
     if optimizer is not None:
-        findings += unowned_findings(model, optimizer)
+        findings += unowned_findings(model, optimizer) + optimizer_setting_findings(optimizer)
         trained = _trained(optimizer, steps_done)
     findings += drawn_norm_scale_findings(probe, trained if optimizer is not None else
                                           steps_done is not None and steps_done >= TRAINED_STEPS)
