@@ -421,3 +421,31 @@ def test_dampening_without_momentum_and_swapped_betas_are_named() -> None:
         d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3, betas=betas))
         found = [f for f in d.findings if "betas" in f.evidence]
         assert bool(found) == swapped, (betas, [f.message for f in d.findings])
+
+
+def test_a_warm_up_with_its_factors_swapped_is_named() -> None:
+    """``LinearLR(start_factor=1.0, end_factor=0.01, total_iters=20)`` (meant as a warm-up from 1%): the lr falls to
+    1% in 20 steps and stays (plain PyTorch: the scheduler's own lrs); check names it (lr, critical at a per-step
+    cadence). The warm-up as meant, and a cosine decay over 1,000 steps, are not named."""
+    x, y = _series(0)
+    for kind, named in (("swapped", True), ("warm-up", False), ("cosine", False)):
+        torch.manual_seed(0)
+        model = _GRUReader()
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        sched: torch.optim.lr_scheduler.LRScheduler
+        if kind == "cosine":
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=1000)
+        else:
+            start, end = (1.0, 0.01) if kind == "swapped" else (0.01, 1.0)
+            sched = torch.optim.lr_scheduler.LinearLR(opt, start_factor=start, end_factor=end, total_iters=20)
+        d = gradguard.check(model, (x, y), F.cross_entropy, opt, scheduler=sched, scheduler_interval="step")
+        found = [f for f in d.findings if "held_from_step" in f.evidence]
+        assert bool(found) == named, (kind, _warnings(d))
+        if named:
+            assert d.top is found[0] and d.top.severity == "critical" and d.top.evidence["held_from_step"] == 20
+        lrs = []
+        for _ in range(60):  # ground truth: the scheduler's own lrs, stepped as a loop would
+            opt.step()
+            sched.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        assert (max(lrs[20:]) <= 0.011 * 3e-3) == named

@@ -23,9 +23,9 @@ import torch
 
 from .findings import Finding
 
-__all__ = ["COLLAPSE_SHARE", "COLLAPSE_STEPS", "HORIZON", "LAMBDA_FACTOR_MAX", "LR_SCALE_BAND", "RISE_PER_DECADE",
-           "RISE_STEPS", "collapse_findings", "lambda_lr_findings", "rising_decay_findings", "scheduler_peak_lrs",
-           "unbounded_findings"]
+__all__ = ["COLLAPSE_SHARE", "COLLAPSE_STEPS", "FLOOR_SHARE", "HORIZON", "LAMBDA_FACTOR_MAX", "LR_SCALE_BAND",
+           "RISE_PER_DECADE", "RISE_STEPS", "collapse_findings", "lambda_lr_findings", "rising_decay_findings",
+           "scheduler_peak_lrs", "unbounded_findings"]
 
 #: steps of the schedule looked ahead (a warm-up longer than this is judged at the lr it reaches by then)
 HORIZON = 2000
@@ -38,6 +38,10 @@ COLLAPSE_STEPS = 100
 #: the share of its peak under which the lr has collapsed by step :data:`COLLAPSE_STEPS` (seen halves: healthy
 #: schedules keep >= 0.44 of their peak there; a per-epoch decay stepped per batch 2.7e-5, a compounded warm-up 5e-7)
 COLLAPSE_SHARE = 1e-3
+#: the share of its starting value at or under which an lr that falls within ``COLLAPSE_STEPS // 2`` steps and then
+#: holds flat to ``2 * COLLAPSE_STEPS`` is a decay finished early (a warm-up reversed): healthy schedules in the seen
+#: halves keep >= 0.44 of their peak at step 100 and none is flat below its start
+FLOOR_SHARE = 0.05
 
 
 def scheduler_peak_lrs(scheduler: Any, optimizer: torch.optim.Optimizer | None,
@@ -139,6 +143,22 @@ def collapse_findings(scheduler: Any, optimizer: torch.optim.Optimizer | None,
                 "for epoch in range(epochs):\n    for batch in loader:\n        ...\n        optimizer.step()\n"
                 "    scheduler.step()  # once per epoch",
                 math.log10(peak / there) if there > 0 else 6.0, "critical" if interval == "step" else "info")]
+    for row in rows:  # a decay finished early and held: a warm-up with its start and end factors swapped
+        if len(row) <= COLLAPSE_STEPS or interval == "epoch" or not row[0] > 0:
+            continue
+        held = row[COLLAPSE_STEPS // 2:]
+        if max(held) <= FLOOR_SHARE * row[0] and max(held) == min(held) and max(row) == row[0]:
+            end = next(t for t, v in enumerate(row) if v == held[0])
+            return [_schedule_finding(
+                name, {"lr_now": row[0], "lr_held": held[0], "share": held[0] / row[0], "held_from_step": end,
+                       "expected": "a warm-up rises to the lr; a decay ends with the run"},
+                f"The learning-rate schedule drops the lr from {row[0]:.3g} to {held[0]:.3g} ({held[0] / row[0]:.2g} "
+                f"of it) within {end} steps and holds it there: a warm-up written with its start and end swapped "
+                "(LinearLR(start_factor=1.0, end_factor=0.01)) does this, and the run trains at the floor.",
+                "Give the warm-up its start factor small and its end factor 1 (LinearLR(start_factor=0.01, "
+                "end_factor=1.0, total_iters=warmup)).",
+                "torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, end_factor=1.0, total_iters=warmup)",
+                math.log10(row[0] / held[0]) if held[0] > 0 else 6.0, "critical" if interval == "step" else "info")]
     return []
 
 
