@@ -449,3 +449,47 @@ def test_a_warm_up_with_its_factors_swapped_is_named() -> None:
             sched.step()
             lrs.append(opt.param_groups[0]["lr"])
         assert (max(lrs[20:]) <= 0.011 * 3e-3) == named
+
+
+class _GatedState(nn.Module):
+    """A state of 16 carried over the series' 32 steps through a learned gate, ``s = g * s + (1 - g) * tanh(W x_t)``
+    with ``g = sigmoid(b)``; a Linear read-out of the last state. ``bias``: b's start."""
+
+    def __init__(self, bias: float) -> None:
+        super().__init__()
+        self.inp = nn.Linear(2, 16)
+        self.gate = nn.Parameter(torch.full((16,), bias))
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = x.new_zeros(x.shape[0], 16)
+        for t in range(x.shape[1]):
+            g = torch.sigmoid(self.gate)
+            s = g * s + (1 - g) * torch.tanh(self.inp(x[:, t]))
+        return self.head(s)
+
+
+def test_a_learned_gate_saturated_by_its_parameter_is_named() -> None:
+    """At b = +10 the gate keeps the starting state (0.99995 per step) and b's gradient is sigmoid' = 4.5e-5 of it:
+    plain PyTorch, 60 Adam steps at 1e-2 leave the loss near chance (log 4), where at b = 1 it falls. check names it
+    (init, warning; not demoted by the re-init confirmation, which cannot reach it) and not the gate at b = 1."""
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 4, (32,), generator=g)
+    x = torch.randn(32, 32, 2, generator=g) * 0.3 + y[:, None, None].float() * 0.5
+    for bias, named in ((1.0, False), (10.0, True)):
+        torch.manual_seed(0)
+        model = _GatedState(bias)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+        found = [f for f in d.findings if "saturated_gate_parameters" in f.evidence]
+        assert bool(found) == named, _warnings(d)
+        if named:
+            assert d.top is found[0] and d.top.cause == "init" and d.top.severity == "warning"
+        losses = []
+        for _ in range(60):  # ground truth, plain PyTorch
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert (losses[-1] > 0.9 * math.log(4)) == named, losses[::10]

@@ -15,7 +15,7 @@ from .activations import activation_findings, sigmoid_series_findings
 from .adaptive import transient_small_weights
 from .batch import StepSpec, resolve_step
 from .bounded import bounded_output_findings
-from .closed_gates import closed_forget_findings, closed_update_findings
+from .closed_gates import closed_forget_findings, closed_update_findings, stuck_gate_findings
 from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .curvature import relu_curvature_findings
@@ -216,7 +216,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     act_found, act_explained = activation_findings(probe, prop, measured)
     findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
-    findings += low_precision_log_findings(probe.low_precision_log)
+    findings += low_precision_log_findings(probe.low_precision_log) + stuck_gate_findings(probe.saturated_gates)
     findings += relu_curvature_findings(model, step.run, probe.relu_differentiated)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \

@@ -14,14 +14,25 @@ bias above -1; the broken ones at -6 (fresh2) and -10 (fresh41).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
+import torch
 from torch import nn
 
 from .findings import Finding
+from .graph import node_name, skip_nodes
 
-__all__ = ["FORGET_CRIT", "FORGET_WARN", "UPDATE_CRIT", "UPDATE_WARN", "closed_forget_findings",
-           "closed_update_findings"]
+__all__ = ["FORGET_CRIT", "FORGET_WARN", "PARAM_GATE_SATURATED", "UPDATE_CRIT", "UPDATE_WARN", "closed_forget_findings",
+           "closed_update_findings", "saturated_parameter_gates", "stuck_gate_findings"]
+
+#: a parameter read straight through a sigmoid (a learned gate ``sigmoid(b)``) with every element at least this far
+#: from 0: the gate is 0.9975 or 0.0025 or beyond for every unit, and the parameter gets sigmoid' <= 2.5e-3 of the
+#: gradient, so it stays there (fresh72's Block-Recurrent Transformer, its state gate at bias +10: the state never
+#: takes a segment; healthy gates are started at 0 .. +-3)
+PARAM_GATE_SATURATED = 6.0
+_VIEWS = ("ViewBackward", "UnsqueezeBackward", "ExpandBackward", "ReshapeAliasBackward", "SelectBackward",
+          "SliceBackward", "AliasBackward", "CloneBackward")
 
 #: mean forget-gate bias at or below which the gate is shut: sigmoid(-3) = 0.047 kept per step (warning), and
 #: sigmoid(-5) = 0.0067 (critical)
@@ -111,3 +122,45 @@ def closed_forget_findings(probe: Any) -> list[Finding]:
               "        p.data[h:2 * h].fill_(0.5)  # bias_ih + bias_hh = +1 on the forget gate"),
         score=-math.log10(kept),
     )]
+
+
+def saturated_parameter_gates(nodes: Any, params: Mapping[str, torch.Tensor]) -> dict[str, float]:
+    """Parameters (by name, of ``params``) that a sigmoid in the loss graph's ``nodes`` reads directly (through views
+    at most) and whose every element is at least :data:`PARAM_GATE_SATURATED` from 0: name -> their mean."""
+    names = {id(p): n for n, p in params.items()}
+    out: dict[str, float] = {}
+    for node in nodes:
+        if node_name(node) != "SigmoidBackward" or not node.next_functions:
+            continue
+        leaf = skip_nodes(node.next_functions[0][0], _VIEWS)
+        var = getattr(leaf, "variable", None) if leaf is not None and node_name(leaf) == "AccumulateGrad" else None
+        name = names.get(id(var)) if isinstance(var, torch.Tensor) else None
+        if name is None or name in out or var is None or var.numel() == 0 or not var.is_floating_point():
+            continue
+        v = var.detach().float()
+        if bool(torch.isfinite(v).all()) and float(v.abs().min()) >= PARAM_GATE_SATURATED and \
+                (bool((v > 0).all()) or bool((v < 0).all())):
+            out[name] = float(v.mean())
+    return out
+
+
+def stuck_gate_findings(gates: dict[str, float]) -> list[Finding]:
+    """``init`` (warning) for the learned gates :func:`saturated_parameter_gates` found; [] when there are none."""
+    if not gates:
+        return []
+    name, mean = max(gates.items(), key=lambda kv: abs(kv[1]))
+    value = 1.0 / (1.0 + math.exp(-mean))
+    slope = value * (1.0 - value)
+    return [Finding(
+        cause="init", layers=sorted({n.rsplit(".", 1)[0] if "." in n else "" for n in gates}), severity="warning",
+        confidence=0.8,
+        evidence={"saturated_gate_parameters": {k: round(v, 3) for k, v in gates.items()},
+                  "gate_value": float(f"{value:.3g}"), "gate_slope": float(f"{slope:.3g}"),
+                  "expected": f"a gate parameter within +-{PARAM_GATE_SATURATED:g} (started at 0 .. +-3)",
+                  "direction": -1},
+        message=(f"{', '.join(sorted(gates))}: a learned gate sigmoid(b) with b about {mean:.3g} for every unit: the "
+                 f"gate is {value:.3g} whatever the input, so what it mixes is fixed (a state that never takes new "
+                 f"input, or never keeps the old), and b gets {slope:.2g} of the gradient, so it stays there."),
+        prescription="Start the gate's parameter near 0 (or at the +-1 .. 3 a paper gives), where sigmoid has slope.",
+        code=f"torch.nn.init.constant_(model.{name}, 1.0)",
+        score=1.5)]

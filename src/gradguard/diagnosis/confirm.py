@@ -257,10 +257,13 @@ def _testable(f: Finding) -> bool:
     that lr over 200 steps). Not the zero init that
     no gradient moves, a weight matrix filled with one constant (:mod:`.slips`), a frozen matrix of zeros
     (:mod:`.frozen_zero`: a re-init of the trainable weights leaves it as it is) nor weights the forward itself
-    re-draws (:mod:`.rewritten`: a re-init cannot help a run whose forward re-inits): facts, not thresholds."""
+    re-draws (:mod:`.rewritten`: a re-init cannot help a run whose forward re-inits), a learned gate saturated by
+    its parameter (:mod:`.closed_gates`) or a weight no optimizer holds (:mod:`.unowned`), which no re-init of the
+    modules reaches: facts, not thresholds."""
     if f.cause == "init":  # a zero init that no gradient moves, a constant fill: facts of the arithmetic
         return not {"zero_weight_matrices", "constant_weight_matrices", "rewritten_by_forward",
-                    "frozen_zero_weights", "stuck_zero_gains"} & set(f.evidence)
+                    "frozen_zero_weights", "stuck_zero_gains", "saturated_gate_parameters",
+                    "unregistered_tensors"} & set(f.evidence)
     return f.cause == "lr" and f.severity == "warning" and (
         f.evidence.get("rise_only") is True or f.evidence.get("sgd_ratio_only") is True)
 
