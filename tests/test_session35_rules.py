@@ -493,3 +493,27 @@ def test_a_learned_gate_saturated_by_its_parameter_is_named() -> None:
             opt.step()
             losses.append(loss.item())
         assert (losses[-1] > 0.9 * math.log(4)) == named, losses[::10]
+
+
+def test_weights_computed_from_registered_parameters_are_not_unregistered() -> None:
+    """``weight_norm`` and ``spectral_norm`` (the hook versions) store ``module.weight`` as a plain tensor computed
+    from registered parameters: it trains through them (plain PyTorch: weight_v moves), and check does not name it."""
+    import warnings
+
+    from torch.nn.utils import spectral_norm, weight_norm
+
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = nn.Sequential(weight_norm(nn.Linear(8, 32)), nn.ReLU(), spectral_norm(nn.Linear(32, 4)))
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 8, generator=g)
+    y = (x[:, 0] > 0).long()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+    assert not [f for f in d.findings if "unregistered_tensors" in f.evidence]
+    before = model[0].weight_v.detach().clone()
+    opt.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    opt.step()
+    assert not torch.equal(before, model[0].weight_v.detach())

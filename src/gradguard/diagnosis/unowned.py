@@ -96,20 +96,38 @@ def attribute_freeze_findings(model: nn.Module) -> list[Finding]:
     return out
 
 
+def _reaches_registered(t: torch.Tensor, registered: set[int], budget: int = 256) -> bool:
+    """Whether ``t``'s autograd graph reaches a parameter of the model: a weight computed from registered ones (the
+    old ``weight_norm``/``spectral_norm`` hooks store ``module.weight`` so) trains through them."""
+    todo, seen = [t.grad_fn], set[int]()
+    while todo and len(seen) < budget:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        var = getattr(node, "variable", None)
+        if isinstance(var, torch.Tensor) and id(var) in registered:
+            return True
+        todo += [f for f, _ in node.next_functions]
+    return len(seen) >= budget  # too large to read: assume it does
+
+
 def unregistered_weight_findings(model: nn.Module, called: set[str]) -> list[Finding]:
-    """For the modules the forward ran (``called``): tensors held as plain attributes that require a gradient and
-    were made by an operation (``grad_fn`` set, so not a leaf: ``nn.Parameter(...).to(dtype)``), which no optimizer
-    holds. ``init`` (critical) when such a tensor of two or more dimensions is all zeros (it outputs 0 and will stay
-    so), else ``lr`` (warning: it never trains); [] when there is none."""
+    """For the modules the forward ran (``called``): tensors held as plain attributes that require a gradient, were
+    made by an operation (``grad_fn`` set, so not a leaf: ``nn.Parameter(...).to(dtype)``) and whose graph reaches no
+    parameter of the model (one computed from registered parameters trains through them), which no optimizer holds.
+    ``init`` (critical) when such a tensor of two or more dimensions is all zeros (it outputs 0 and will stay so),
+    else ``lr`` (warning: it never trains); [] when there is none."""
     zero: list[str] = []
     other: list[str] = []
+    registered = {id(p) for p in model.parameters()}
     for name, module in model.named_modules():
         if name not in called:
             continue
         for attr, value in vars(module).items():
             if not isinstance(value, torch.Tensor) or isinstance(value, nn.Parameter) or attr.startswith("_"):
                 continue
-            if not value.requires_grad or value.grad_fn is None:
+            if not value.requires_grad or value.grad_fn is None or _reaches_registered(value, registered):
                 continue
             where = f"{name}.{attr}" if name else attr
             (zero if value.dim() >= 2 and value.numel() > 0 and not bool(value.detach().any()) else other).append(where)
