@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import graph_nodes, skip_nodes
+from .graph import VALUE_MOVES, graph_nodes, skip_nodes
 from .graph import node_name as _name
 
 __all__ = ["OUTSIDE_CRIT", "OUTSIDE_SHARE", "BoundedOutput", "bounded_output_findings", "bounded_outputs",
@@ -34,9 +34,7 @@ OUTSIDE_SHARE, OUTSIDE_CRIT = 0.1, 0.5
 #: loss nodes whose target is saved on the node (``_saved_target``), and their names in messages
 _LOSSES = {"MseLossBackward": "MSE", "SmoothL1LossBackward": "smooth L1", "HuberLossBackward": "Huber"}
 #: ops that move or select values without computing new ones
-_MOVES = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "SqueezeBackward", "UnsqueezeBackward",
-          "GatherBackward", "SelectBackward", "IndexBackward", "SliceBackward", "TBackward", "TransposeBackward",
-          "PermuteBackward", "ExpandBackward", "CloneBackward", "AliasBackward", "ToCopyBackward")
+_MOVES = VALUE_MOVES
 #: bounding ops and their open ranges
 _BOUNDS = {"SigmoidBackward": ("sigmoid", 0.0, 1.0), "SoftmaxBackward": ("softmax", 0.0, 1.0),
            "TanhBackward": ("tanh", -1.0, 1.0)}

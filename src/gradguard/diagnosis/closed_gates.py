@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .findings import Finding
-from .graph import node_name, skip_nodes
+from .graph import VALUE_MOVES, node_name, skip_nodes
 
 __all__ = ["FORGET_CRIT", "FORGET_WARN", "PARAM_GATE_SATURATED", "UPDATE_CRIT", "UPDATE_WARN", "closed_forget_findings",
            "closed_update_findings", "saturated_parameter_gates", "stuck_gate_findings"]
@@ -31,8 +31,6 @@ __all__ = ["FORGET_CRIT", "FORGET_WARN", "PARAM_GATE_SATURATED", "UPDATE_CRIT", 
 #: gradient, so it stays there (fresh72's Block-Recurrent Transformer, its state gate at bias +10: the state never
 #: takes a segment; healthy gates are started at 0 .. +-3)
 PARAM_GATE_SATURATED = 6.0
-_VIEWS = ("ViewBackward", "UnsqueezeBackward", "ExpandBackward", "ReshapeAliasBackward", "SelectBackward",
-          "SliceBackward", "AliasBackward", "CloneBackward")
 
 #: mean forget-gate bias at or below which the gate is shut: sigmoid(-3) = 0.047 kept per step (warning), and
 #: sigmoid(-5) = 0.0067 (critical)
@@ -132,7 +130,7 @@ def saturated_parameter_gates(nodes: Any, params: Mapping[str, torch.Tensor]) ->
     for node in nodes:
         if node_name(node) != "SigmoidBackward" or not node.next_functions:
             continue
-        leaf = skip_nodes(node.next_functions[0][0], _VIEWS)
+        leaf = skip_nodes(node.next_functions[0][0], VALUE_MOVES)
         var = getattr(leaf, "variable", None) if leaf is not None and node_name(leaf) == "AccumulateGrad" else None
         name = names.get(id(var)) if isinstance(var, torch.Tensor) else None
         if name is None or name in out or var is None or var.numel() == 0 or not var.is_floating_point():

@@ -388,13 +388,8 @@ def _wide_init_absorbs_forward_overflow(findings: list[Finding], trained: bool) 
                      and f.evidence.get("output_finite") is False), None)
     if wide is None or overflow is None:
         return
-    wide.confidence = 0.7
-    wide.message = (f"The model is initialised too large ({wide.evidence['model_wide']}): the forward pass overflows "
-                    "to Inf/NaN from finite inputs, so no propagation can be measured; the signal every layer "
-                    "multiplies grows until it does.")
-    wide.prescription = ("Re-initialise with the scheme each layer's activation wants (He/Xavier, or the library's "
-                         "default); fix(model, diagnosis) does it.")
-    wide.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
+    _speak_as_wide_init(wide, "the forward pass overflows to Inf/NaN from finite inputs, so no propagation can be "
+                        "measured; the signal every layer multiplies grows until it does.")
     _absorb(wide, overflow, "every weight is initialised too large and the signal overflows")
 
 
@@ -419,15 +414,20 @@ def _wide_init_behind_sgd_step(findings: list[Finding], lr: Finding) -> Finding 
                  and "consequence_of" not in f.evidence), None)
     if wide is None:
         return None
-    wide.confidence = 0.7
-    wide.message = (f"The model is initialised too large ({wide.evidence['model_wide']}): at lr={rate:g} one SGD step "
-                    f"moves the weights by {ratio:.3g}x their norm, so the gradient is about "
-                    f"{ratio / (rate * factor):.3g}x the weights' own norm; the signal every layer multiplies is "  # type: ignore[operator]
-                    "inflated by the init, and the gradient with it.")
-    wide.prescription = ("Re-initialise with the scheme each layer's activation wants (He/Xavier, or the library's "
-                         "default); fix(model, diagnosis) does it. Keep the learning rate.")
-    wide.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
+    _speak_as_wide_init(wide, f"at lr={rate:g} one SGD step moves the weights by {ratio:.3g}x their norm, so the "
+                        f"gradient is about {ratio / (rate * factor):.3g}x the weights' own norm; the signal every "  # type: ignore[operator]
+                        "layer multiplies is inflated by the init, and the gradient with it.", keep_lr=True)
     return wide
+
+
+def _speak_as_wide_init(wide: Finding, what: str, keep_lr: bool = False) -> None:
+    """Make the model-wide init finding (``evidence["model_wide"]``) the cause of ``what`` it explains, with the
+    re-initialisation as its remedy."""
+    wide.confidence = 0.7
+    wide.message = f"The model is initialised too large ({wide.evidence['model_wide']}): {what}"
+    wide.prescription = ("Re-initialise with the scheme each layer's activation wants (He/Xavier, or the library's "
+                         "default); fix(model, diagnosis) does it." + (" Keep the learning rate." if keep_lr else ""))
+    wide.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
 
 
 def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:

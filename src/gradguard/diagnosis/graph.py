@@ -53,6 +53,13 @@ _ACTIVATION_OPS = ("ReluBackward", "LeakyReluBackward", "RreluWithNoiseBackward"
                    "CeluBackward")
 
 
+#: autograd ops that move or select values without computing new ones (views, reshapes, selections, copies)
+VALUE_MOVES: tuple[str, ...] = (
+    "ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "SqueezeBackward", "UnsqueezeBackward",
+    "GatherBackward", "SelectBackward", "IndexBackward", "SliceBackward", "TBackward", "TransposeBackward",
+    "PermuteBackward", "ExpandBackward", "CloneBackward", "AliasBackward", "ToCopyBackward")
+
+
 def node_name(node: Any) -> str:
     """An autograd node's op name without its version suffix (``"MmBackward"`` for ``MmBackward0``)."""
     return type(node).__name__.rstrip("0123456789")

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from .findings import Finding
+from .graph import graph_nodes
 
 __all__ = ["attribute_freeze_findings", "unowned_findings", "unregistered_weight_findings"]
 
@@ -99,17 +100,13 @@ def attribute_freeze_findings(model: nn.Module) -> list[Finding]:
 def _reaches_registered(t: torch.Tensor, registered: set[int], budget: int = 256) -> bool:
     """Whether ``t``'s autograd graph reaches a parameter of the model: a weight computed from registered ones (the
     old ``weight_norm``/``spectral_norm`` hooks store ``module.weight`` so) trains through them."""
-    todo, seen = [t.grad_fn], set[int]()
-    while todo and len(seen) < budget:
-        node = todo.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
+    read = 0
+    for node in graph_nodes(t, budget):
+        read += 1
         var = getattr(node, "variable", None)
         if isinstance(var, torch.Tensor) and id(var) in registered:
             return True
-        todo += [f for f, _ in node.next_functions]
-    return len(seen) >= budget  # too large to read: assume it does
+    return read >= budget  # too large to read: assume it does
 
 
 def unregistered_weight_findings(model: nn.Module, called: set[str]) -> list[Finding]:
