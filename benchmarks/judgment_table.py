@@ -140,7 +140,9 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh70": "held-out (seventy-first batch)",
          "fresh72": "held-out (seventy-third batch)",
          "fresh71": "held-out (seventy-second batch)",
-         "fresh68": "held-out (sixty-ninth batch)"}
+         "fresh68": "held-out (sixty-ninth batch)",
+         "fresh76": "held-out (seventy-seventh batch)",
+         "fresh75": "held-out (seventy-sixth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

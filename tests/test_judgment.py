@@ -78,7 +78,9 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh65",
                  "fresh69", "fresh70", "fresh72",
                  "fresh71",
-                 "fresh68"}
+                 "fresh68",
+                 "fresh76",
+                 "fresh75"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -755,6 +757,24 @@ def test_fresh68_batch_size_labels_and_half() -> None:
     # written in parallel, each before gradguard ran on either
     _check_frozen_batch(FRESH68, "fresh68", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=("fresh70",))
     assert set(KINDS) == {c.name for c in FRESH68 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh76_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh76 import CONTROLS, FRESH76, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: a normalization, an lr and an init one); written in parallel with fresh73, fresh74, fresh75, each
+    # before gradguard ran on any of them
+    _check_frozen_batch(FRESH76, "fresh76", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh74', 'fresh75'))
+    assert set(KINDS) == {c.name for c in FRESH76 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh75_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh75 import CONTROLS, FRESH75, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: three numeric ones); written in parallel with fresh73, fresh74, fresh76, each
+    # before gradguard ran on any of them
+    _check_frozen_batch(FRESH75, "fresh75", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh74', 'fresh76'))
+    assert set(KINDS) == {c.name for c in FRESH75 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

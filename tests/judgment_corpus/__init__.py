@@ -67,7 +67,9 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh70.py``, likewise) or ``"fresh72"`` (its third,
 ``fresh72.py``, likewise) or ``"fresh71"`` (its fourth,
 ``fresh71.py``, likewise) or ``"fresh68"`` (its fifth,
-``fresh68.py``, likewise).
+``fresh68.py``, likewise) or ``"fresh76"`` (its first,
+``fresh76.py``, likewise) or ``"fresh75"`` (its second,
+``fresh75.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -307,6 +309,8 @@ from .fresh69 import FRESH69  # noqa: E402  (the thirty-fifth session's first he
 from .fresh70 import FRESH70  # noqa: E402  (the thirty-fifth session's second held-out batch, likewise)
 from .fresh71 import FRESH71  # noqa: E402  (the thirty-fifth session's fourth held-out batch, likewise)
 from .fresh72 import FRESH72  # noqa: E402  (the thirty-fifth session's third held-out batch, likewise)
+from .fresh76 import FRESH76  # noqa: E402  (the thirty-sixth session's first held-out batch, likewise)
+from .fresh75 import FRESH75  # noqa: E402  (the thirty-sixth session's second held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -332,7 +336,9 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH70
                    + FRESH72
                    + FRESH71
-                   + FRESH68)
+                   + FRESH68
+                   + FRESH76
+                   + FRESH75)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -353,7 +359,9 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh65",
                            "fresh69", "fresh70", "fresh72",
                            "fresh71",
-                           "fresh68")
+                           "fresh68",
+                           "fresh76",
+                           "fresh75")
 
 
 def by_name(name: str) -> Case:
