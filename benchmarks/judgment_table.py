@@ -142,7 +142,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh71": "held-out (seventy-second batch)",
          "fresh68": "held-out (sixty-ninth batch)",
          "fresh76": "held-out (seventy-seventh batch)",
-         "fresh75": "held-out (seventy-sixth batch)"}
+         "fresh75": "held-out (seventy-sixth batch)",
+         "fresh74": "held-out (seventy-fifth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -80,7 +80,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh71",
                  "fresh68",
                  "fresh76",
-                 "fresh75"}
+                 "fresh75",
+                 "fresh74"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -775,6 +776,15 @@ def test_fresh75_batch_size_labels_and_half() -> None:
     # before gradguard ran on any of them
     _check_frozen_batch(FRESH75, "fresh75", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh74', 'fresh76'))
     assert set(KINDS) == {c.name for c in FRESH75 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh74_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh74 import CONTROLS, FRESH74, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: a normalization, a normalization and a numeric one); written in parallel with fresh73, fresh75, fresh76, each
+    # before gradguard ran on any of them
+    _check_frozen_batch(FRESH74, "fresh74", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh75', 'fresh76'))
+    assert set(KINDS) == {c.name for c in FRESH74 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
