@@ -143,7 +143,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh68": "held-out (sixty-ninth batch)",
          "fresh76": "held-out (seventy-seventh batch)",
          "fresh75": "held-out (seventy-sixth batch)",
-         "fresh74": "held-out (seventy-fifth batch)"}
+         "fresh74": "held-out (seventy-fifth batch)",
+         "fresh73": "held-out (seventy-fourth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -81,7 +81,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh68",
                  "fresh76",
                  "fresh75",
-                 "fresh74"}
+                 "fresh74",
+                 "fresh73"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -785,6 +786,15 @@ def test_fresh74_batch_size_labels_and_half() -> None:
     # before gradguard ran on any of them
     _check_frozen_batch(FRESH74, "fresh74", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh75', 'fresh76'))
     assert set(KINDS) == {c.name for c in FRESH74 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh73_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh73 import CONTROLS, FRESH73, KINDS
+
+    # 8 healthy + 15 broken (13 common, 2 slips: a data and a data one; a third slip that fails at both seeds was not
+    # found); written in parallel with fresh74, fresh75, fresh76, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH73, "fresh73", CONTROLS, 15, min_cases=23, min_healthy=8, parallel=('fresh74', 'fresh75', 'fresh76'))
+    assert set(KINDS) == {c.name for c in FRESH73 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
