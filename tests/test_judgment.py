@@ -764,36 +764,40 @@ def test_fresh68_batch_size_labels_and_half() -> None:
 def test_fresh76_batch_size_labels_and_half() -> None:
     from judgment_corpus.fresh76 import CONTROLS, FRESH76, KINDS
 
-    # 8 healthy + 16 broken (13 common, 3 slips: a normalization, an lr and an init one); written in parallel with fresh73, fresh74, fresh75, each
-    # before gradguard ran on any of them
-    _check_frozen_batch(FRESH76, "fresh76", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh74', 'fresh75'))
+    # 8 healthy + 16 broken (13 common, 3 slips: a normalization, an lr and an init one);
+    # written in parallel with fresh73, fresh74, fresh75, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH76, "fresh76", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh73', 'fresh74', 'fresh75'))
     assert set(KINDS) == {c.name for c in FRESH76 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh75_batch_size_labels_and_half() -> None:
     from judgment_corpus.fresh75 import CONTROLS, FRESH75, KINDS
 
-    # 8 healthy + 16 broken (13 common, 3 slips: three numeric ones); written in parallel with fresh73, fresh74, fresh76, each
-    # before gradguard ran on any of them
-    _check_frozen_batch(FRESH75, "fresh75", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh74', 'fresh76'))
+    # 8 healthy + 16 broken (13 common, 3 slips: three numeric ones);
+    # written in parallel with fresh73, fresh74, fresh76, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH75, "fresh75", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh73', 'fresh74', 'fresh76'))
     assert set(KINDS) == {c.name for c in FRESH75 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh74_batch_size_labels_and_half() -> None:
     from judgment_corpus.fresh74 import CONTROLS, FRESH74, KINDS
 
-    # 8 healthy + 16 broken (13 common, 3 slips: a normalization, a normalization and a numeric one); written in parallel with fresh73, fresh75, fresh76, each
-    # before gradguard ran on any of them
-    _check_frozen_batch(FRESH74, "fresh74", CONTROLS, 16, min_cases=24, min_healthy=8, parallel=('fresh73', 'fresh75', 'fresh76'))
+    # 8 healthy + 16 broken (13 common, 3 slips: a normalization, a normalization and a numeric one);
+    # written in parallel with fresh73, fresh75, fresh76, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH74, "fresh74", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh73', 'fresh75', 'fresh76'))
     assert set(KINDS) == {c.name for c in FRESH74 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh73_batch_size_labels_and_half() -> None:
     from judgment_corpus.fresh73 import CONTROLS, FRESH73, KINDS
 
-    # 8 healthy + 15 broken (13 common, 2 slips: a data and a data one; a third slip that fails at both seeds was not
-    # found); written in parallel with fresh74, fresh75, fresh76, each before gradguard ran on any of them
-    _check_frozen_batch(FRESH73, "fresh73", CONTROLS, 15, min_cases=23, min_healthy=8, parallel=('fresh74', 'fresh75', 'fresh76'))
+    # 8 healthy + 15 broken (13 common, 2 slips: a data and a data one; a third slip that fails at both seeds was
+    # not found); written in parallel with fresh74, fresh75, fresh76, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH73, "fresh73", CONTROLS, 15, min_cases=23, min_healthy=8,
+                        parallel=('fresh74', 'fresh75', 'fresh76'))
     assert set(KINDS) == {c.name for c in FRESH73 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 

@@ -311,10 +311,10 @@ from .fresh69 import FRESH69  # noqa: E402  (the thirty-fifth session's first he
 from .fresh70 import FRESH70  # noqa: E402  (the thirty-fifth session's second held-out batch, likewise)
 from .fresh71 import FRESH71  # noqa: E402  (the thirty-fifth session's fourth held-out batch, likewise)
 from .fresh72 import FRESH72  # noqa: E402  (the thirty-fifth session's third held-out batch, likewise)
-from .fresh76 import FRESH76  # noqa: E402  (the thirty-sixth session's first held-out batch, likewise)
-from .fresh75 import FRESH75  # noqa: E402  (the thirty-sixth session's second held-out batch, likewise)
-from .fresh74 import FRESH74  # noqa: E402  (the thirty-sixth session's third held-out batch, likewise)
 from .fresh73 import FRESH73  # noqa: E402  (the thirty-sixth session's fourth held-out batch, likewise)
+from .fresh74 import FRESH74  # noqa: E402  (the thirty-sixth session's third held-out batch, likewise)
+from .fresh75 import FRESH75  # noqa: E402  (the thirty-sixth session's second held-out batch, likewise)
+from .fresh76 import FRESH76  # noqa: E402  (the thirty-sixth session's first held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
