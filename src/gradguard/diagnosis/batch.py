@@ -83,6 +83,8 @@ class StepSpec:
     #: filled by ``run`` on its first call (``(inputs, targets)`` form): ``"sigmoid"``/``"softmax"`` when the output
     #: is already a probability that the loss squashes again (:func:`.mistakes.double_squash`), else ``""``
     squash: str | None = None
+    #: the inputs of the ``(inputs, targets)`` form (None in the other forms)
+    inputs: Any = None
 
 
 def _closure_baseline(width: OutputWidth, loss: torch.Tensor) -> float:
@@ -201,7 +203,7 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
             # a sequence model's (batch, time, classes) output reshaped by the loss: read the loss's graph
             spec.squash = double_squash(output, targets, loss, loss_fn) or squash_in_graph(loss) or ""
         return loss
-    spec = StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets))
+    spec = StepSpec(run=run_pair, form="loss_fn(model(inputs), targets)", targets=tensors(targets), inputs=inputs)
     return spec
 
 

@@ -15,7 +15,7 @@ from .activations import activation_findings, sigmoid_series_findings
 from .adaptive import transient_small_weights
 from .batch import StepSpec, resolve_step
 from .bounded import bounded_output_findings
-from .closed_gates import closed_forget_findings, closed_update_findings, stuck_gate_findings
+from .closed_gates import closed_forget_findings, closed_update_findings, shut_gate_findings, stuck_gate_findings
 from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .curvature import relu_curvature_findings
@@ -23,12 +23,14 @@ from .decay import bare_decay_findings
 from .depth import depth_findings
 from .dropped import dropped_findings
 from .explain import explain
+from .expsum import hand_logsumexp_findings, overflow_explains_step
 from .failed_forward import failed_forward_diagnosis
 from .findings import Diagnosis, DiagnosisError, Finding
 from .frozen_zero import frozen_zero_findings, stuck_zero_gain_findings
 from .gates import finite_at_default_init, nonfinite_at_unit_scale, open_zero_gates
 from .hops import hop_findings
 from .init_check import init_findings, weight_specs
+from .levels import level_blind_findings
 from .localise import localise
 from .lookups import one_row_findings
 from .lowprec import low_precision_log_findings
@@ -210,6 +212,10 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
     findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
     findings += numeric_findings(probe) + hop_findings(probe.propagations) + rewritten_findings(probe.rewritten)
+    blind, level_forwards = level_blind_findings(model, step)
+    findings += blind
+    if level_forwards:
+        cost["level_forwards"] = level_forwards
     prop = analyse_propagation(probe)
     measured = prop.measured
     init_found, init_explained = init_findings(probe, prop)
@@ -217,6 +223,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
     findings += low_precision_log_findings(probe.low_precision_log) + stuck_gate_findings(probe.saturated_gates)
+    findings += hand_logsumexp_findings(probe.hand_logsumexp) + shut_gate_findings(*probe.shut_gates)
     findings += relu_curvature_findings(model, step.run, probe.relu_differentiated)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \
@@ -266,6 +273,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     if line_search:  # one more forward, on a copy with its inputs standardised (see gates)
         nonfinite_at_unit_scale(findings, model, step.run)
     finite_at_default_init(findings, model, step.run)  # a forward overflow in a model initialised too large
+    overflow_explains_step(findings)
     explain(findings, family, trained, weight_decay, fresh=fresh)
     if family == "adam" and optimizer is not None and not trained:
         transient_small_weights(findings, probe, optimizer, lrs)

@@ -23,8 +23,9 @@ from torch import nn
 from .findings import Finding
 from .graph import VALUE_MOVES, node_name, skip_nodes
 
-__all__ = ["FORGET_CRIT", "FORGET_WARN", "PARAM_GATE_SATURATED", "UPDATE_CRIT", "UPDATE_WARN", "closed_forget_findings",
-           "closed_update_findings", "saturated_parameter_gates", "stuck_gate_findings"]
+__all__ = ["FORGET_CRIT", "FORGET_WARN", "GATE_OUTPUT_SATURATED", "PARAM_GATE_SATURATED", "UPDATE_CRIT", "UPDATE_WARN",
+           "closed_forget_findings", "closed_update_findings", "saturated_output_gates", "saturated_parameter_gates",
+           "shut_gate_findings", "stuck_gate_findings"]
 
 #: a parameter read straight through a sigmoid (a learned gate ``sigmoid(b)``) with every element at least this far
 #: from 0: the gate is 0.9975 or 0.0025 or beyond for every unit, and the parameter gets sigmoid' <= 2.5e-3 of the
@@ -162,3 +163,58 @@ def stuck_gate_findings(gates: dict[str, float]) -> list[Finding]:
         prescription="Start the gate's parameter near 0 (or at the +-1 .. 3 a paper gives), where sigmoid has slope.",
         code=f"torch.nn.init.constant_(model.{name}, 1.0)",
         score=1.5)]
+
+
+#: a gate's output this close to 0 or 1 for every element is shut (or held open): sigmoid(-6) = 0.0025
+GATE_OUTPUT_SATURATED = 0.0025
+
+
+def saturated_output_gates(nodes: Any) -> tuple[int, float, float]:
+    """Gates computed in the forward that are shut or held open on this batch: sigmoids of the loss graph's ``nodes``
+    whose output multiplies another tensor and is within :data:`GATE_OUTPUT_SATURATED` of 0 (or of 1) for every
+    element. Returns how many, and the smallest and largest such output (0, nan, nan when none)."""
+    nodes = list(nodes)
+    shut: dict[int, tuple[float, float]] = {}
+    for node in nodes:
+        if node_name(node) != "SigmoidBackward":
+            continue
+        out = getattr(node, "_saved_result", None)
+        if not isinstance(out, torch.Tensor) or out.numel() < 2 or not out.is_floating_point():
+            continue
+        lo, hi = float(out.detach().min()), float(out.detach().max())
+        if hi <= GATE_OUTPUT_SATURATED or lo >= 1.0 - GATE_OUTPUT_SATURATED:
+            shut[id(node)] = (lo, hi)
+    gates: set[int] = set()
+    for node in nodes:
+        if node_name(node) == "MulBackward":
+            gates.update(id(f) for f, _ in node.next_functions if f is not None and id(f) in shut)
+    if not gates:
+        return 0, math.nan, math.nan
+    return len(gates), min(shut[g][0] for g in gates), max(shut[g][1] for g in gates)
+
+
+def shut_gate_findings(count: int, low: float, high: float) -> list[Finding]:
+    """``recurrence`` (warning) for the gates :func:`saturated_output_gates` found shut or held open: a hand-written
+    LSTM, GRU or gated state whose gate bias sits far from 0 (fresh74's peephole LSTM at forget bias -10, fresh47's
+    AGCRN at keep-gate bias +10: both told healthy; every corpus model so read at seed 0 is a broken recurrence)."""
+    if count == 0:
+        return []
+    open_gate = low >= 1.0 - GATE_OUTPUT_SATURATED
+    passed = 1.0 - low if open_gate else high  # the share that crosses the gate, at most
+    span = (f"held open at 1 - {1.0 - high:.2g} .. 1 - {1.0 - low:.2g}" if open_gate
+            else f"shut at {low:.2g} .. {high:.2g}")
+    return [Finding(
+        cause="recurrence", layers=[], severity="warning", confidence=0.8,
+        evidence={"shut_gates": count, "gate_output_range": [float(f"{low:.3g}"), float(f"{high:.3g}")],
+                  "saturated_within": GATE_OUTPUT_SATURATED, "expected": "a gate between 0.0025 and 0.9975 somewhere",
+                  "direction": -1},
+        message=(f"{count} gate(s) computed in the forward (a sigmoid multiplying another tensor) are "
+                 f"{span} for every unit of every "
+                 "sample: what they mix is fixed whatever the input (a carried state that keeps nothing, or never "
+                 f"takes anything new), and the weights behind them get about {passed:.1g} of the gradient, so they "
+                 "stay there. A gate bias far from 0 (a forget bias of -10, an update-gate bias of +10) does this."),
+        prescription=("Start each gate's bias near 0 (a forget gate's at +1), where the sigmoid has slope; check the "
+                      "sign of any bias trick (a chrono or forget-bias initialisation)."),
+        code="gate_bias.data.fill_(1.0)  # a forget gate: sigmoid(1) = 0.73 of the state kept",
+        score=min(6.0, -math.log10(max(passed, 1e-12))),
+    )]

@@ -25,8 +25,9 @@ from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_st
 from .behaviour import SATURATION as _SATURATION
 from .behaviour import activation_stats, match_activation, matches, normalizes, rows_exact, rows_normalize, standardises
 from .bounded import BoundedOutput, bounded_outputs, regression_nodes, saved_targets
-from .closed_gates import saturated_parameter_gates
+from .closed_gates import saturated_output_gates, saturated_parameter_gates
 from .dropped import DroppedActivations
+from .expsum import hand_logsumexp
 from .findings import DiagnosisError
 from .graph import (
     PATH_NODES,
@@ -161,6 +162,10 @@ class ProbeResult:
     relu_differentiated: bool = False
     #: the loss takes the log of a 16-bit softmax or sigmoid (``"float16 softmax"``; :mod:`.lowprec`), else None
     low_precision_log: str | None = None
+    #: the largest exponent of a log of exponentials written by hand (:mod:`.expsum`), else None
+    hand_logsumexp: float | None = None
+    #: gates shut or held open on this batch (:func:`.closed_gates.saturated_output_gates`): count, lowest, highest
+    shut_gates: tuple[int, float, float] = (0, float("nan"), float("nan"))
     #: parameters read straight through a sigmoid and saturated for every unit (:mod:`.closed_gates`): name -> mean
     saturated_gates: dict[str, float] = field(default_factory=dict)
     #: the largest |tan| of every ``torch.tan`` in the loss's graph (:func:`.poles.tan_outputs`)
@@ -557,6 +562,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             softmaxes = hidden_softmaxes(read)
             relu_twice = any("ThresholdBackwardBackward" in type(n).__name__ for n in read)
             low_log = low_precision_log_prob(read)
+            hand_exp = hand_logsumexp(read)
+            shut = saturated_output_gates(read)
             gates = saturated_parameter_gates(read, trainable)
             tans = tan_outputs(read)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
@@ -610,7 +617,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         loss_rescales_output=_rescales(step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, relu_differentiated=relu_twice,
-        tan_outputs=tans, low_precision_log=low_log, saturated_gates=gates,
+        tan_outputs=tans, low_precision_log=low_log, hand_logsumexp=hand_exp, shut_gates=shut,
+        saturated_gates=gates,
         unit_normalised_params=unit_params,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,
         batch_storages=frozenset(t.untyped_storage().data_ptr() for t in captured if t.numel()),
