@@ -74,3 +74,32 @@ def test_targets_without_a_level_or_a_dead_output_are_left_alone() -> None:
         dead.lin.weight.zero_()
     found, forwards = level_blind_findings(dead, resolve_step((x, y), nn.functional.mse_loss, None))
     assert found == [] and forwards == 3
+
+
+class CovariateForecaster(nn.Module):
+    """``(series, covariates)`` in Conv1d's ``(B, C, T)`` layout; the series normalised by its own statistics and the
+    forecast put back with ``stats`` (``"series"``, right; ``"covariates"``, one RevIN instance reused, the slip)."""
+
+    def __init__(self, stats: str, lookback: int = 32, horizon: int = 8) -> None:
+        super().__init__()
+        self.stats = stats
+        self.lin = nn.Linear(2 * lookback, horizon)
+
+    def forward(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        x, cov = batch
+        src = x if self.stats == "series" else cov
+        mean, std = src.mean(-1, keepdim=True), src.std(-1, keepdim=True) + 1e-5
+        z = (x - x.mean(-1, keepdim=True)) / (x.std(-1, keepdim=True) + 1e-5)
+        zc = (cov - cov.mean(-1, keepdim=True)) / (cov.std(-1, keepdim=True) + 1e-5)
+        return self.lin(torch.cat([z, zc], -1)) * std + mean
+
+
+def test_series_put_back_with_the_covariates_statistics_is_blind() -> None:
+    torch.manual_seed(0)
+    x, y = _series(3, lookback=32, horizon=8, channels=4)
+    x, y = x.transpose(1, 2), y.transpose(1, 2)  # (B, C, T)
+    cov = torch.randn(x.shape, generator=torch.Generator().manual_seed(4)) + 3.0
+    step = resolve_step(((x, cov), y), nn.functional.mse_loss, None)
+    found, _ = level_blind_findings(CovariateForecaster("covariates"), step)
+    assert found and found[0].cause == "normalization" and found[0].evidence["level_correlation"] > 0.9
+    assert level_blind_findings(CovariateForecaster("series"), step)[0] == []

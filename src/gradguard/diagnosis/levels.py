@@ -7,23 +7,27 @@ the same whatever each sample's level, while the targets carry that level: the m
 targets' level variance however long it trains (fresh47's SparseTSF, fresh52's SOFTS, fresh22's iTransformer,
 fresh71's FilterNet: no learning, and ``check`` saw nothing).
 
-Read in the ``loss_fn(model(inputs), targets)`` form with floating inputs and targets of the same batch (at least
-:data:`MIN_BATCH` samples) and an output of the targets' shape. Three gradient-free forwards (dropout masks drawn
-alike, buffers and RNG states put back): the batch, the batch with each sample's level shifted (a different shift
-per sample, and per channel when inputs and targets share their last axis), and the batch with a same-size change
-that keeps every level. The model is blind to the level when the first change moves the output less than
-:data:`BLIND` of the second. Named ``normalization`` (warning, :data:`SCORE`) only when the targets' level is what
-matters: at least :data:`LEVEL_SHARE` of their variance lies in the per-sample levels, and those follow the inputs'
-levels (correlation at least :data:`LEVEL_CORR` across the batch).
+Read in the ``loss_fn(model(inputs), targets)`` form with floating targets of at least :data:`MIN_BATCH` samples and
+an output of their shape; the inputs one tensor or a tuple/list of them (a series and its covariates: the first whose
+levels the targets follow is shifted), channels last ``(B, T, C)`` or first ``(B, C, T)`` where inputs and targets
+share that axis. Three gradient-free forwards (dropout masks drawn alike, buffers and RNG states put back): the
+batch, the batch with each sample's level shifted (a different shift per sample and channel), and the batch with a
+same-size change that keeps every level. The model is blind to the level when the first change moves the output less
+than :data:`BLIND` of the second. Named ``normalization`` (warning, :data:`SCORE`) only when the targets' level is
+what matters: at least :data:`LEVEL_SHARE` of their variance lies in the per-sample levels, and those follow the
+inputs' levels (correlation at least :data:`LEVEL_CORR` across the batch).
 
-Measured on every corpus case of this form (seeds 0/1, the 74 halves judged before this reading): the blind ratio is
-6e-8 to 1.5e-4 on four of the five forecasts left normalised (RLinear's is 0.055: its output barely moves at
-initialisation either way); the healthy models' lowest is 0.053 (PANNs), 0.069 (WNO, whose targets' level does follow
-its inputs'); every model whose output ignores its input altogether (dead units, a vanished deep stack) is left to
-the readings that see why (no shape response).
+Measured on every corpus case of this form (seeds 0/1, the 74 halves judged before this reading, tensor inputs): the
+blind ratio is 6e-8 to 1.5e-4 on four of the five forecasts left normalised (RLinear's is 0.055: its raw inputs of
+~6e3 leave float32 too coarse to see it); the healthy models' lowest is 0.053 (PANNs), 0.069 (WNO, whose targets'
+level does follow its inputs'); a model whose output ignores its input altogether (dead units, a vanished deep stack)
+has no shape response and is left to the readings that see why. fresh76's SAMformer, its one RevIN instance reused
+for the covariates (``(B, C, T)``, a tuple input), reads 3e-7; its healthy build is not blind.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 from torch import nn
@@ -47,10 +51,29 @@ BLIND = 1e-3
 SCORE = 2.0
 
 
-def _levels(t: torch.Tensor, channels: bool) -> torch.Tensor:
-    """Each sample's mean, ``(B, C)`` over the middle axes when ``channels``, else ``(B, 1)`` over all but the batch."""
-    if channels:
-        return t.mean(dim=tuple(range(1, t.ndim - 1)))
+def _layout(x: torch.Tensor, y: torch.Tensor) -> str:
+    """Where inputs and targets keep their channels: ``"last"`` (``(B, T, C)``, the forecasters' layout), ``"first"``
+    (``(B, C, T)``, Conv1d's), or ``""`` (one level per sample)."""
+    if x.ndim == y.ndim >= 3 and x.shape[-1] == y.shape[-1]:
+        return "last"
+    if x.ndim == y.ndim >= 3 and x.shape[1] == y.shape[1]:
+        return "first"
+    return ""
+
+
+def _time_axes(t: torch.Tensor, layout: str) -> tuple[int, ...]:
+    """The axes a level is taken over: all but the batch's (and the channels')."""
+    if layout == "last":
+        return tuple(range(1, t.ndim - 1))
+    if layout == "first":
+        return tuple(range(2, t.ndim))
+    return tuple(range(1, t.ndim))
+
+
+def _levels(t: torch.Tensor, layout: str) -> torch.Tensor:
+    """Each sample's mean, ``(B, C)`` per channel, or ``(B, 1)`` for one level per sample."""
+    if layout:
+        return t.mean(dim=_time_axes(t, layout))
     return t.flatten(1).mean(1, keepdim=True)
 
 
@@ -58,7 +81,7 @@ def _rms(t: torch.Tensor) -> float:
     return float(t.double().pow(2).mean().sqrt())
 
 
-def _forward(model: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
+def _forward(model: nn.Module, x: Any) -> torch.Tensor | None:
     torch.manual_seed(0)  # the same dropout masks in every forward (the snapshot puts the RNG back)
     try:
         out = model(x)
@@ -67,48 +90,78 @@ def _forward(model: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
     return out.detach().double() if isinstance(out, torch.Tensor) and out.is_floating_point() else None
 
 
-def level_blind_findings(model: nn.Module, step: StepSpec) -> tuple[list[Finding], int]:
-    """``normalization`` (warning) when the output ignores each sample's input level that its targets follow; with
-    the forwards it ran (0 when the batch is not of this form)."""
-    x = step.inputs
-    if not step.form.startswith("loss_fn") or len(step.targets) != 1 or not isinstance(x, torch.Tensor):
-        return [], 0
-    y = step.targets[0]
-    if not (x.is_floating_point() and y.is_floating_point()) or x.ndim < 2 or y.ndim < 2 \
-            or x.shape[0] != y.shape[0] or x.shape[0] < MIN_BATCH:
-        return [], 0
+def _candidate(x: Any, y: torch.Tensor) -> tuple[str, torch.Tensor, float, float] | None:
+    """For an input tensor ``x`` of the targets' batch: the channels' layout (:func:`_layout`), the input's levels,
+    the share of the targets' variance in their levels and the levels' correlation; None when ``x`` cannot carry a
+    level."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim < 2 or x.shape[0] != y.shape[0]:
+        return None
     xf, yf = x.detach().double(), y.detach().double()
     if not (bool(torch.isfinite(xf).all()) and bool(torch.isfinite(yf).all())):
-        return [], 0
-    channels = x.ndim == y.ndim >= 3 and x.shape[-1] == y.shape[-1]
-    lx, ly = _levels(xf, channels), _levels(yf, channels)
-    spread = yf - (yf.mean(dim=tuple(range(yf.ndim - 1)), keepdim=True) if channels else yf.mean())
+        return None
+    layout = _layout(x, y)
+    lx, ly = _levels(xf, layout), _levels(yf, layout)
+    spread = yf - (yf.mean(dim=(0, *_time_axes(yf, layout)), keepdim=True) if layout else yf.mean())
     total = float(spread.pow(2).mean())
     ly_c, lx_c = ly - ly.mean(0), lx - lx.mean(0)
     share = float(ly_c.pow(2).mean()) / total if total > 0 else 0.0
     denom = float(lx_c.norm() * ly_c.norm())
     corr = float((lx_c * ly_c).sum()) / denom if denom > 0 else 0.0
-    if share < LEVEL_SHARE or corr < LEVEL_CORR:
+    return layout, lx, share, corr
+
+
+def level_blind_findings(model: nn.Module, step: StepSpec) -> tuple[list[Finding], int]:
+    """``normalization`` (warning) when the output ignores each sample's input level that its targets follow; with
+    the forwards it ran (0 when the batch is not of this form). The inputs may be one tensor or a tuple/list of them
+    (a series and its covariates): the first whose levels the targets follow is shifted."""
+    inputs = step.inputs
+    if not step.form.startswith("loss_fn") or len(step.targets) != 1:
         return [], 0
+    y = step.targets[0]
+    if not y.is_floating_point() or y.ndim < 2 or y.shape[0] < MIN_BATCH:
+        return [], 0
+    slots = [(None, inputs)] if isinstance(inputs, torch.Tensor) else \
+        list(enumerate(inputs)) if isinstance(inputs, list | tuple) else []
+    picked = None
+    for slot, cand in slots:
+        read = _candidate(cand, y)
+        if read is not None and read[2] >= LEVEL_SHARE and read[3] >= LEVEL_CORR:
+            picked = slot, cand, read
+            break
+    if picked is None:
+        return [], 0
+    slot, x, (layout, lx, share, corr) = picked
+    xf = x.detach().double()
+
+    def put(t: torch.Tensor) -> Any:
+        if slot is None:
+            return t
+        items = list(inputs)
+        items[slot] = t
+        return type(inputs)(items) if isinstance(inputs, tuple) else items
+
     size = float(lx.std(0).mean()) or float(xf.std())
     if not size > 0:
         return [], 0
     sign = torch.ones_like(lx)
     sign[1::2] = -1.0
-    shift = (sign * size).view(lx.shape[0], *([1] * (x.ndim - 2)), lx.shape[1]) if channels \
-        else (sign[:, 0] * size).view(-1, *([1] * (x.ndim - 1)))
+    if layout == "last":
+        shift = (sign * size).view(lx.shape[0], *([1] * (x.ndim - 2)), lx.shape[1])
+    elif layout == "first":
+        shift = (sign * size).view(lx.shape[0], lx.shape[1], *([1] * (x.ndim - 2)))
+    else:
+        shift = (sign[:, 0] * size).view(-1, *([1] * (x.ndim - 1)))
     shift = shift.expand_as(xf)
     g = torch.Generator().manual_seed(0)
     noise = torch.randn(x.shape, generator=g, dtype=torch.float64)
-    noise = noise - (noise.mean(dim=tuple(range(1, x.ndim - 1)), keepdim=True) if channels
-                     else noise.flatten(1).mean(1).view(-1, *([1] * (x.ndim - 1))))
+    noise = noise - noise.mean(dim=_time_axes(noise, layout), keepdim=True)
     noise = noise * (_rms(shift) / max(_rms(noise), 1e-30))
     snap = StateSnapshot(model)
     try:
         with torch.no_grad():
-            base = _forward(model, x)
-            moved = _forward(model, x + shift.to(x.dtype))
-            shaped = _forward(model, x + noise.to(x.dtype))
+            base = _forward(model, put(x))
+            moved = _forward(model, put(x + shift.to(x.dtype)))
+            shaped = _forward(model, put(x + noise.to(x.dtype)))
     finally:
         snap.restore()
     if base is None or moved is None or shaped is None or base.shape != y.shape:
