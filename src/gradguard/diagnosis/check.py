@@ -223,7 +223,9 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += init_found + act_found + sigmoid_series_findings(probe)
     findings += softmax_hidden_findings(probe.hidden_softmaxes) + pole_findings(probe.tan_outputs)
     findings += low_precision_log_findings(probe.low_precision_log) + stuck_gate_findings(probe.saturated_gates)
-    findings += hand_logsumexp_findings(probe.hand_logsumexp) + shut_gate_findings(*probe.shut_gates)
+    findings += hand_logsumexp_findings(probe.hand_logsumexp)
+    if not probe.saturated_gates:  # a gate sigmoid(b) saturated by its own parameter is named by stuck_gate_findings
+        findings += shut_gate_findings(*probe.shut_gates)
     findings += relu_curvature_findings(model, step.run, probe.relu_differentiated)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \
