@@ -144,7 +144,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh76": "held-out (seventy-seventh batch)",
          "fresh75": "held-out (seventy-sixth batch)",
          "fresh74": "held-out (seventy-fifth batch)",
-         "fresh73": "held-out (seventy-fourth batch)"}
+         "fresh73": "held-out (seventy-fourth batch)",
+         "fresh79": "held-out (eightieth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -82,7 +82,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh76",
                  "fresh75",
                  "fresh74",
-                 "fresh73"}
+                 "fresh73",
+                 "fresh79"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -799,6 +800,16 @@ def test_fresh73_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH73, "fresh73", CONTROLS, 15, min_cases=23, min_healthy=8,
                         parallel=('fresh74', 'fresh75', 'fresh76'))
     assert set(KINDS) == {c.name for c in FRESH73 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh79_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh79 import CONTROLS, FRESH79, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: a numeric, a numeric and a numeric one);
+    # written in parallel with fresh77, fresh78, fresh80, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH79, "fresh79", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh77', 'fresh78', 'fresh80'))
+    assert set(KINDS) == {c.name for c in FRESH79 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -71,7 +71,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh76.py``, likewise) or ``"fresh75"`` (its second,
 ``fresh75.py``, likewise) or ``"fresh74"`` (its third,
 ``fresh74.py``, likewise) or ``"fresh73"`` (its fourth,
-``fresh73.py``, likewise).
+``fresh73.py``, likewise) or ``"fresh79"`` (its fifth,
+``fresh79.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -315,6 +316,7 @@ from .fresh73 import FRESH73  # noqa: E402  (the thirty-sixth session's fourth h
 from .fresh74 import FRESH74  # noqa: E402  (the thirty-sixth session's third held-out batch, likewise)
 from .fresh75 import FRESH75  # noqa: E402  (the thirty-sixth session's second held-out batch, likewise)
 from .fresh76 import FRESH76  # noqa: E402  (the thirty-sixth session's first held-out batch, likewise)
+from .fresh79 import FRESH79  # noqa: E402  (the thirty-sixth session's fifth held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -344,7 +346,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH76
                    + FRESH75
                    + FRESH74
-                   + FRESH73)
+                   + FRESH73
+                   + FRESH79)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -369,7 +372,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh76",
                            "fresh75",
                            "fresh74",
-                           "fresh73")
+                           "fresh73",
+                           "fresh79")
 
 
 def by_name(name: str) -> Case:
