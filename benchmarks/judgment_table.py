@@ -145,7 +145,10 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh75": "held-out (seventy-sixth batch)",
          "fresh74": "held-out (seventy-fifth batch)",
          "fresh73": "held-out (seventy-fourth batch)",
-         "fresh79": "held-out (eightieth batch)"}
+         "fresh79": "held-out (eightieth batch)",
+         "fresh77": "held-out (seventy-eighth batch)",
+         "fresh80": "held-out (eighty-first batch)",
+         "fresh78": "held-out (seventy-ninth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

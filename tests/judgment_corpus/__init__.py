@@ -72,7 +72,10 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh75.py``, likewise) or ``"fresh74"`` (its third,
 ``fresh74.py``, likewise) or ``"fresh73"`` (its fourth,
 ``fresh73.py``, likewise) or ``"fresh79"`` (its fifth,
-``fresh79.py``, likewise).
+``fresh79.py``, likewise) or ``"fresh77"`` (its sixth,
+``fresh77.py``, likewise) or ``"fresh80"`` (its seventh,
+``fresh80.py``, likewise) or ``"fresh78"`` (its eighth,
+``fresh78.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -316,7 +319,10 @@ from .fresh73 import FRESH73  # noqa: E402  (the thirty-sixth session's fourth h
 from .fresh74 import FRESH74  # noqa: E402  (the thirty-sixth session's third held-out batch, likewise)
 from .fresh75 import FRESH75  # noqa: E402  (the thirty-sixth session's second held-out batch, likewise)
 from .fresh76 import FRESH76  # noqa: E402  (the thirty-sixth session's first held-out batch, likewise)
+from .fresh77 import FRESH77  # noqa: E402  (the thirty-sixth session's sixth held-out batch, likewise)
+from .fresh78 import FRESH78  # noqa: E402  (the thirty-sixth session's eighth held-out batch, likewise)
 from .fresh79 import FRESH79  # noqa: E402  (the thirty-sixth session's fifth held-out batch, likewise)
+from .fresh80 import FRESH80  # noqa: E402  (the thirty-sixth session's seventh held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -347,7 +353,10 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH75
                    + FRESH74
                    + FRESH73
-                   + FRESH79)
+                   + FRESH79
+                   + FRESH77
+                   + FRESH80
+                   + FRESH78)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -373,7 +382,10 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh75",
                            "fresh74",
                            "fresh73",
-                           "fresh79")
+                           "fresh79",
+                           "fresh77",
+                           "fresh80",
+                           "fresh78")
 
 
 def by_name(name: str) -> Case:
