@@ -86,3 +86,28 @@ def test_open_gates_are_left_alone() -> None:
     assert not _shut(gradguard.check(lstm, _tokens(2), nn.functional.cross_entropy))
     x = torch.randn(32, 8, 6, generator=torch.Generator().manual_seed(3))
     assert not _shut(gradguard.check(KeepGate(keep_bias=0.0), (x, x[:, 0, :4].argmax(1)), nn.functional.cross_entropy))
+
+
+def test_nn_lstm_with_its_input_gate_shut_is_recurrence() -> None:
+    """nn.LSTM's gates are fused (no sigmoid in the graph): its input gate's bias at -10 (fresh78's Performance RNN)
+    is read off the weights, like the forget gate's; PyTorch's default biases are not."""
+    torch.manual_seed(0)
+
+    class Tagger(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = nn.Embedding(8, 16)
+            self.rnn = nn.LSTM(16, 16, batch_first=True)
+            self.head = nn.Linear(16, 4)
+
+        def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+            return self.head(self.rnn(self.emb(tokens))[0][:, -1])
+
+    model = Tagger()
+    assert not [f for f in gradguard.check(model, _tokens(4), nn.functional.cross_entropy).findings
+                if "shut_gate_bias_mean" in f.evidence]
+    with torch.no_grad():
+        model.rnn.bias_ih_l0[:16].fill_(-10.0)
+    d = gradguard.check(model, _tokens(4), nn.functional.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
+    top = d.findings[0]
+    assert top.cause == "recurrence" and top.severity == "critical" and "shut_gate_bias_mean" in top.evidence

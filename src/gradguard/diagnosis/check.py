@@ -15,7 +15,13 @@ from .activations import activation_findings, sigmoid_series_findings
 from .adaptive import transient_small_weights
 from .batch import StepSpec, resolve_step
 from .bounded import bounded_output_findings
-from .closed_gates import closed_forget_findings, closed_update_findings, shut_gate_findings, stuck_gate_findings
+from .closed_gates import (
+    closed_forget_findings,
+    closed_lstm_io_findings,
+    closed_update_findings,
+    shut_gate_findings,
+    stuck_gate_findings,
+)
 from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .curvature import relu_curvature_findings
@@ -229,6 +235,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += relu_curvature_findings(model, step.run, probe.relu_differentiated)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \
+        + closed_lstm_io_findings(probe) \
         + closed_update_findings(probe)
     findings += frozen_zero_findings(probe) + stuck_zero_gain_findings(probe)
     findings += unregistered_weight_findings(model, set(probe.call_counts))

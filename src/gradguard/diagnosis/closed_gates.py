@@ -24,8 +24,8 @@ from .findings import Finding
 from .graph import VALUE_MOVES, node_name, skip_nodes
 
 __all__ = ["FORGET_CRIT", "FORGET_WARN", "GATE_OUTPUT_SATURATED", "PARAM_GATE_SATURATED", "UPDATE_CRIT", "UPDATE_WARN",
-           "closed_forget_findings", "closed_update_findings", "saturated_output_gates", "saturated_parameter_gates",
-           "shut_gate_findings", "stuck_gate_findings"]
+           "closed_forget_findings", "closed_lstm_io_findings", "closed_update_findings", "saturated_output_gates",
+           "saturated_parameter_gates", "shut_gate_findings", "stuck_gate_findings"]
 
 #: a parameter read straight through a sigmoid (a learned gate ``sigmoid(b)``) with every element at least this far
 #: from 0: the gate is 0.9975 or 0.0025 or beyond for every unit, and the parameter gets sigmoid' <= 2.5e-3 of the
@@ -217,4 +217,56 @@ def shut_gate_findings(count: int, low: float, high: float) -> list[Finding]:
                       "sign of any bias trick (a chrono or forget-bias initialisation)."),
         code="gate_bias.data.fill_(1.0)  # a forget gate: sigmoid(1) = 0.73 of the state kept",
         score=min(6.0, -math.log10(max(passed, 1e-12))),
+    )]
+
+
+def _block_bias(m: nn.LSTM | nn.LSTMCell, k: int) -> float | None:
+    """The mean bias (``bias_ih`` plus ``bias_hh``) of gate block ``k`` (PyTorch's order: input, forget, cell,
+    output) over the module's layers and directions (None without biases)."""
+    h = m.hidden_size
+    params = dict(m.named_parameters())
+    vals = []
+    for name, p in params.items():
+        if name.startswith("bias_ih"):
+            b = p.detach()[k * h:(k + 1) * h].float()
+            other = params.get(name.replace("bias_ih", "bias_hh"))
+            if other is not None:
+                b = b + other.detach()[k * h:(k + 1) * h].float()
+            vals.append(float(b.mean()))
+    return sum(vals) / len(vals) if vals else None
+
+
+def closed_lstm_io_findings(probe: Any) -> list[Finding]:
+    """``recurrence`` for every LSTM the forward ran whose input or output gate's mean bias is at or below
+    :data:`FORGET_WARN` (critical at :data:`FORGET_CRIT`): an input gate shut writes nothing into the cell, so the
+    state stays at its start whatever the sequence; an output gate shut hides the cell from every later layer
+    (fresh78's Performance RNN at input-gate bias -10: told healthy; the forget gate has its own reading)."""
+    shut: dict[str, tuple[str, float]] = {}
+    for name, m in probe.modules.items():
+        if isinstance(m, nn.LSTM | nn.LSTMCell) and name in probe.call_counts:
+            for gate, k in (("input", 0), ("output", 3)):
+                b = _block_bias(m, k)
+                if b is not None and b <= FORGET_WARN and (name not in shut or b < shut[name][1]):
+                    shut[name] = (gate, round(b, 3))
+    if not shut:
+        return []
+    name, (gate, worst) = min(shut.items(), key=lambda kv: kv[1][1])
+    passed = 1.0 / (1.0 + math.exp(-worst))
+    return [Finding(
+        cause="recurrence", layers=sorted(shut), severity="critical" if worst <= FORGET_CRIT else "warning",
+        confidence=0.85,
+        evidence={"shut_gate_bias_mean": {k: v for k, v in shut.items()}, "gate_open_per_step": float(f"{passed:.3g}"),
+                  "warn_at": FORGET_WARN, "expected": "about 0 (PyTorch's default)", "direction": -1},
+        message=(f"{name}: the {gate} gate's bias is {worst:.3g} on average, so the gate lets through about "
+                 f"{passed:.2g} whatever the input: " + ("the cell takes in almost nothing and stays at its start, "
+                                                          "so the LSTM carries nothing of the sequence" if gate ==
+                                                          "input" else "the cell is hidden from every later layer")
+                 + ", and the weights behind the gate get almost no gradient."),
+        prescription=f"Initialise the {gate} gate's biases (block {0 if gate == 'input' else 3} of 4 in bias_ih and "
+                     "bias_hh) to about 0.",
+        code=("for name, p in lstm.named_parameters():\n"
+              "    if name.startswith('bias'):\n"
+              "        h = p.numel() // 4\n"
+              f"        p.data[{'0' if gate == 'input' else '3 * h'}:{'h' if gate == 'input' else '4 * h'}].zero_()"),
+        score=-math.log10(passed),
     )]

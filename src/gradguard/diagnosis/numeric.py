@@ -25,6 +25,8 @@ from __future__ import annotations
 import itertools
 import math
 
+import torch
+
 from .findings import Finding
 from .graph import UNREACHED, Reader
 from .layers import is_weight_layer
@@ -91,11 +93,32 @@ OWN_SCALE_DECADES = 1.0
 SYSTEMATIC_NONFINITE = 4
 
 
+def _masked_out(probe: ProbeResult) -> bool:
+    """Whether the batch's non-finite values never reach training: the loss and every parameter's gradient are finite
+    (padding written as NaN and selected away by the loss; fresh79's MDN-RNN rollouts, told "every gradient will be
+    NaN" on a model that trains)."""
+    return math.isfinite(probe.loss) and all(g is None or bool(torch.isfinite(g).all())
+                                             for g in probe.param_grads.values())
+
+
+def _masked_nonfinite(where: list[str]) -> Finding:
+    return Finding(
+        cause="data", layers=[], severity="info", confidence=0.6,
+        evidence={"non_finite_in": where, "loss_and_gradients_finite": True},
+        message=(f"The batch has NaN or Inf values in its {' and '.join(where)}, but the loss and every gradient are "
+                 "finite: they are masked out before the loss (padding written as NaN). A batch whose mask misses one "
+                 "will make the step non-finite; the guard skips such a step."),
+        prescription="Nothing to do if the NaN values are padding the loss selects away.",
+        code="", score=0.1)
+
+
 def data_findings(probe: ProbeResult) -> list[Finding]:
     """``data`` findings: non-finite values in the batch, or float inputs/targets far out of scale."""
     out: list[Finding] = []
     if not probe.inputs_finite or not probe.targets_finite:
         where = [w for w, ok in (("inputs", probe.inputs_finite), ("targets", probe.targets_finite)) if not ok]
+        if _masked_out(probe):
+            return [_masked_nonfinite(where)]
         made = sum(s.nonfinite for s in probe.inputs)
         if made >= SYSTEMATIC_NONFINITE:
             out.append(_made_nonfinite(probe, made))
