@@ -265,14 +265,14 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
     plain_depth = unnormalised_depth(probe, prop)
     if group and explained >= needed and direction < 0 and plain_depth >= DEEP_LAYERS \
             and 2 * sum(map(_framework_default, group)) > len(group):
-        found = _default_init_finding(group, explained, measured, how, plain_depth)
+        default_found = _default_init_finding(group, explained, measured, how, plain_depth)
         # the library-default layers must explain the shrink themselves to warn: a head drawn far smaller on purpose
         # (CPM's belief maps at N(0, 0.001), 2.4 of 3.2 decades) is a design choice, not the missing normalisation's
         # (fresh73's healthy CPM was told normalization, critical, a finding no confirmation reaches); the finding
         # stays, as information, so that the shrink is still explained for the depth check
         if -sum(math.log10(s.factor) for s in group if _framework_default(s)) < needed:
-            found.severity = "info"
-        findings.append(found)
+            default_found.severity = "info"
+        findings.append(default_found)
     elif group and explained >= needed:
         severity = "critical" if explained >= INIT_CRIT else "warning"
         word = "large" if direction > 0 else "small"
