@@ -41,18 +41,19 @@ FORGET_WARN, FORGET_CRIT = -3.0, -5.0
 UPDATE_WARN, UPDATE_CRIT = 4.0, 6.0
 
 
-def _second_gate_bias(m: nn.RNNBase | nn.RNNCellBase) -> float | None:
-    """The mean bias of the second gate block (``bias_ih`` plus ``bias_hh``, rows ``hidden:2 * hidden``: an LSTM's
-    forget gate, a GRU's update gate) over the module's layers and directions (None without biases)."""
+def _block_bias(m: nn.RNNBase | nn.RNNCellBase, k: int) -> float | None:
+    """The mean bias (``bias_ih`` plus ``bias_hh``) of gate block ``k`` (rows ``k * hidden:(k + 1) * hidden``; an
+    LSTM's blocks are input, forget, cell, output, a GRU's reset, update, new) over the module's layers and directions
+    (None without biases)."""
     h = m.hidden_size
     params = dict(m.named_parameters())
     vals = []
     for name, p in params.items():
         if name.startswith("bias_ih"):
-            b = p.detach()[h:2 * h].float()
+            b = p.detach()[k * h:(k + 1) * h].float()
             other = params.get(name.replace("bias_ih", "bias_hh"))
             if other is not None:
-                b = b + other.detach()[h:2 * h].float()
+                b = b + other.detach()[k * h:(k + 1) * h].float()
             vals.append(float(b.mean()))
     return sum(vals) / len(vals) if vals else None
 
@@ -63,7 +64,7 @@ def _shut(probe: Any, types: tuple[type[nn.RNNBase] | type[nn.RNNCellBase], ...]
     out: dict[str, float] = {}
     for name, m in probe.modules.items():
         if isinstance(m, types) and name in probe.call_counts:
-            b = _second_gate_bias(m)
+            b = _block_bias(m, 1)  # an LSTM's forget gate, a GRU's update gate
             if b is not None and (b <= shut_at if shut_at < 0 else b >= shut_at):
                 out[name] = round(b, 3)
     return out
@@ -218,22 +219,6 @@ def shut_gate_findings(count: int, low: float, high: float) -> list[Finding]:
         code="gate_bias.data.fill_(1.0)  # a forget gate: sigmoid(1) = 0.73 of the state kept",
         score=min(6.0, -math.log10(max(passed, 1e-12))),
     )]
-
-
-def _block_bias(m: nn.LSTM | nn.LSTMCell, k: int) -> float | None:
-    """The mean bias (``bias_ih`` plus ``bias_hh``) of gate block ``k`` (PyTorch's order: input, forget, cell,
-    output) over the module's layers and directions (None without biases)."""
-    h = m.hidden_size
-    params = dict(m.named_parameters())
-    vals = []
-    for name, p in params.items():
-        if name.startswith("bias_ih"):
-            b = p.detach()[k * h:(k + 1) * h].float()
-            other = params.get(name.replace("bias_ih", "bias_hh"))
-            if other is not None:
-                b = b + other.detach()[k * h:(k + 1) * h].float()
-            vals.append(float(b.mean()))
-    return sum(vals) / len(vals) if vals else None
 
 
 def closed_lstm_io_findings(probe: Any) -> list[Finding]:

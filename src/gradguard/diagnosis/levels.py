@@ -27,6 +27,7 @@ for the covariates (``(B, C, T)``, a tuple input), reads 3e-7; its healthy build
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -167,7 +168,7 @@ def level_blind_findings(model: nn.Module, step: StepSpec) -> tuple[list[Finding
     if base is None or moved is None or shaped is None or base.shape != y.shape:
         return [], 3
     level_resp, shape_resp = _rms(moved - base), _rms(shaped - base)
-    if not (shape_resp > 0 and torch.isfinite(torch.tensor(level_resp + shape_resp))):
+    if not (shape_resp > 0 and math.isfinite(level_resp + shape_resp)):
         return [], 3
     ratio = level_resp / shape_resp
     if ratio >= BLIND:

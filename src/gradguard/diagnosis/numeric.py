@@ -25,8 +25,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import torch
-
 from .findings import Finding
 from .graph import UNREACHED, Reader
 from .layers import is_weight_layer
@@ -93,12 +91,16 @@ OWN_SCALE_DECADES = 1.0
 SYSTEMATIC_NONFINITE = 4
 
 
+def _nonfinite_grads(probe: ProbeResult) -> list[str]:
+    """The parameters whose gradient on the probe's step holds NaN/Inf."""
+    return [n for n, g in probe.param_grads.items() if g is not None and not bool(g.isfinite().all())]
+
+
 def _masked_out(probe: ProbeResult) -> bool:
     """Whether the batch's non-finite values never reach training: the loss and every parameter's gradient are finite
     (padding written as NaN and selected away by the loss; fresh79's MDN-RNN rollouts, told "every gradient will be
     NaN" on a model that trains)."""
-    return math.isfinite(probe.loss) and all(g is None or bool(torch.isfinite(g).all())
-                                             for g in probe.param_grads.values())
+    return math.isfinite(probe.loss) and not _nonfinite_grads(probe)
 
 
 def _masked_nonfinite(where: list[str]) -> Finding:
@@ -377,7 +379,7 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
             code="loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)",
             score=80.0,
         )]
-    bad_grads = [n for n, g in probe.param_grads.items() if g is not None and not bool(g.isfinite().all())]
+    bad_grads = _nonfinite_grads(probe)
     if bad_grads:
         return [Finding(
             cause="numeric", layers=sorted({n.rsplit(".", 1)[0] for n in bad_grads}), severity="critical",
