@@ -270,14 +270,20 @@ def _testable(f: Finding) -> bool:
 
 def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajectory, steps: int) -> None:
     gained = decades_gained(user, rem)
-    if gained is None or (not user.finite and not rem.finite) or gained >= DEMOTE_MARGINS[cause]:
+    if gained is None or (not user.finite and not rem.finite):
         return
+    confirmed = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "decades_gained": round(gained, 4)
+                 if math.isfinite(gained) else gained, "margin": DEMOTE_MARGINS[cause]}
+    if gained >= DEMOTE_MARGINS[cause]:
+        return _mark_confirmed(findings, cause, confirmed | {"by": "final loss"})
     path = path_gained(user, rem)
     if path is not None and path >= PATH_MARGIN:
-        return  # the user's run blew up on the way and collapsed to the same end (a dead net at chance): confirmed
+        # the user's run blew up on the way and collapsed to the same end (a dead net at chance): confirmed
+        return _mark_confirmed(findings, cause, confirmed | {"by": "loss along the run"})
     fall = _fall(rem)
     if _frozen(user) and fall is not None and fall >= MOVED:
-        return  # the user's run does not move at all and the remedy's does: confirmed, however slow its loss
+        # the user's run does not move at all and the remedy's does: confirmed, however slow its loss
+        return _mark_confirmed(findings, cause, confirmed | {"by": "a frozen run moved"})
     record = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "user_losses": _losses(user),
               "remedy_losses": _losses(rem), "decades_gained": gained, "margin": DEMOTE_MARGINS[cause]}
     for f in findings:
@@ -288,6 +294,13 @@ def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajecto
                          f"loss {_end(rem):.4g} against {_end(user):.4g} as set up ({gained:+.3f} decades, below "
                          f"the {DEMOTE_MARGINS[cause]} that confirms it). {f.message}")
             f.score = min(f.score, 0.1)
+
+
+def _mark_confirmed(findings: list[Finding], cause: str, record: dict[str, Any]) -> None:
+    """Record on each of ``cause``'s testable warnings what confirmed it (``evidence["confirmed"]``)."""
+    for f in findings:
+        if f.cause == cause and f.severity != "info" and _testable(f):
+            f.evidence["confirmed"] = dict(record)
 
 
 def _top(findings: list[Finding]) -> Finding:
