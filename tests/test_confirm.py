@@ -146,6 +146,11 @@ def test_demotes_an_init_finding_whose_remedy_does_not_help_and_keeps_one_that_d
     g = _init_finding(blown, math.sqrt(2 / 16))
     confirm([g], blown, _run(x, y), torch.optim.Adam(blown.parameters(), lr=1e-3), steps=8)
     assert g.severity == "warning" and "not_confirmed" not in g.evidence
+    # what confirmed it travels with the finding: the re-initialised run ends lower by at least the margin
+    got = g.evidence["confirmed"]
+    assert got["by"] == "final loss" and got["steps"] == 8 and got["margin"] == 0.01
+    assert got["decades_gained"] >= got["margin"] and "re-initialised" in got["remedy"]
+    assert "confirmed" not in f.evidence
 
 
 def test_promotes_the_remedy_that_restores_a_run_no_rule_flagged() -> None:
