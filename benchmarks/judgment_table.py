@@ -148,7 +148,11 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh79": "held-out (eightieth batch)",
          "fresh77": "held-out (seventy-eighth batch)",
          "fresh80": "held-out (eighty-first batch)",
-         "fresh78": "held-out (seventy-ninth batch)"}
+         "fresh78": "held-out (seventy-ninth batch)",
+         "fresh81": "held-out (eighty-second batch)",
+         "fresh82": "held-out (eighty-third batch)",
+         "fresh83": "held-out (eighty-fourth batch)",
+         "fresh84": "held-out (eighty-fifth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -86,7 +86,11 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh79",
                  "fresh77",
                  "fresh80",
-                 "fresh78"}
+                 "fresh78",
+                 "fresh81",
+                 "fresh82",
+                 "fresh83",
+                 "fresh84"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -845,6 +849,46 @@ def test_fresh78_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH78, "fresh78", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh77', 'fresh79', 'fresh80'))
     assert set(KINDS) == {c.name for c in FRESH78 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh81_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh81 import CONTROLS, FRESH81, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: input preprocessing and augmentation slips);
+    # written in parallel with fresh82, fresh83, fresh84, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH81, "fresh81", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh82', 'fresh83', 'fresh84'))
+    assert set(KINDS) == {c.name for c in FRESH81 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh82_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh82 import CONTROLS, FRESH82, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: loss-reduction and target-encoding slips);
+    # written in parallel with fresh81, fresh83, fresh84, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH82, "fresh82", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh81', 'fresh83', 'fresh84'))
+    assert set(KINDS) == {c.name for c in FRESH82 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh83_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh83 import CONTROLS, FRESH83, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: dtype and precision slips);
+    # written in parallel with fresh81, fresh82, fresh84, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH83, "fresh83", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh81', 'fresh82', 'fresh84'))
+    assert set(KINDS) == {c.name for c in FRESH83 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh84_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh84 import CONTROLS, FRESH84, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: train/eval, detach and requires_grad slips);
+    # written in parallel with fresh81, fresh82, fresh83, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH84, "fresh84", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh81', 'fresh82', 'fresh83'))
+    assert set(KINDS) == {c.name for c in FRESH84 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -75,7 +75,11 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh79.py``, likewise) or ``"fresh77"`` (its sixth,
 ``fresh77.py``, likewise) or ``"fresh80"`` (its seventh,
 ``fresh80.py``, likewise) or ``"fresh78"`` (its eighth,
-``fresh78.py``, likewise).
+``fresh78.py``, likewise) or ``"fresh81"`` (its first,
+``fresh81.py``, likewise) or ``"fresh82"`` (its second,
+``fresh82.py``, likewise) or ``"fresh83"`` (its third,
+``fresh83.py``, likewise) or ``"fresh84"`` (its fourth,
+``fresh84.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -323,6 +327,10 @@ from .fresh77 import FRESH77  # noqa: E402  (the thirty-sixth session's sixth he
 from .fresh78 import FRESH78  # noqa: E402  (the thirty-sixth session's eighth held-out batch, likewise)
 from .fresh79 import FRESH79  # noqa: E402  (the thirty-sixth session's fifth held-out batch, likewise)
 from .fresh80 import FRESH80  # noqa: E402  (the thirty-sixth session's seventh held-out batch, likewise)
+from .fresh81 import FRESH81  # noqa: E402  (the thirty-seventh session's first held-out batch, likewise)
+from .fresh82 import FRESH82  # noqa: E402  (the thirty-seventh session's second held-out batch, likewise)
+from .fresh83 import FRESH83  # noqa: E402  (the thirty-seventh session's third held-out batch, likewise)
+from .fresh84 import FRESH84  # noqa: E402  (the thirty-seventh session's fourth held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -356,7 +364,11 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH79
                    + FRESH77
                    + FRESH80
-                   + FRESH78)
+                   + FRESH78
+                   + FRESH81
+                   + FRESH82
+                   + FRESH83
+                   + FRESH84)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -385,7 +397,11 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh79",
                            "fresh77",
                            "fresh80",
-                           "fresh78")
+                           "fresh78",
+                           "fresh81",
+                           "fresh82",
+                           "fresh83",
+                           "fresh84")
 
 
 def by_name(name: str) -> Case:
