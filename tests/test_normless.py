@@ -101,3 +101,42 @@ def test_a_clipped_sgd_step_is_left_alone() -> None:
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     d = check(model, _batch(), F.cross_entropy, opt, confirm_steps=0, max_grad_norm=0.4)
     assert not [f for f in d.findings if f.cause == "normalization" and "effective_lr" in f.evidence]
+
+
+def _wide_vgg(bn: bool = False) -> nn.Sequential:
+    """Six convolutions: the first three (the backbone) and the last three (a fusion stage) in two param groups."""
+    mods: list[nn.Module] = []
+    c = 3
+    for width in (16, 16, 16, 16, 16, 16):
+        mods += [nn.Conv2d(c, width, 3, padding=1)] + ([nn.BatchNorm2d(width)] if bn else []) + [nn.ReLU()]
+        c = width
+    return nn.Sequential(*mods, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 10))
+
+
+def _two_groups(model: nn.Sequential, base: float, mult: float) -> torch.optim.SGD:
+    convs = [m for m in model if isinstance(m, nn.Conv2d)]
+    fusion = {id(p) for m in convs[3:] for p in m.parameters()}
+    rest = [p for p in model.parameters() if id(p) not in fusion]
+    return torch.optim.SGD([{"params": rest}, {"params": [p for p in model.parameters() if id(p) in fusion],
+                                              "lr": base * mult}], lr=base, momentum=0.9)
+
+
+def test_a_group_of_convolutions_at_a_multiplied_lr_is_read_on_its_own_step() -> None:
+    # NDDR-CNN's recipe: the backbone at SGD 0.01, its fusion convolutions at 100x; without BatchNorm the fusion
+    # group's effective step of 10 is the trouble, though the group holding the most convolutions is at 0.1
+    torch.manual_seed(0)
+    model = _wide_vgg()
+    d = check(model, _batch(), F.cross_entropy, _two_groups(model, 0.01, 100.0), confirm_steps=0)
+    found = [f for f in d.findings if f.cause == "normalization" and "effective_lr" in f.evidence]
+    assert len(found) == 1 and found[0].evidence["effective_lr"] == 10.0
+    assert found[0].evidence["convolutions"] == 6 and found[0].evidence["convolutions_at_this_lr"] == 3
+    assert "3 of them trained by SGD at lr 1" in found[0].message
+    # the same groups at a multiplier of 1 (effective 0.1 everywhere), or with BatchNorm: nothing
+    torch.manual_seed(0)
+    model = _wide_vgg()
+    d = check(model, _batch(), F.cross_entropy, _two_groups(model, 0.01, 1.0), confirm_steps=0)
+    assert not [f for f in d.findings if "effective_lr" in f.evidence]
+    torch.manual_seed(0)
+    model = _wide_vgg(bn=True)
+    d = check(model, _batch(), F.cross_entropy, _two_groups(model, 0.01, 100.0), confirm_steps=0)
+    assert not [f for f in d.findings if "effective_lr" in f.evidence]

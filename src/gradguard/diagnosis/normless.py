@@ -84,9 +84,17 @@ def normless_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer | Non
     held = [sum(id(p) in ids for p in g["params"]) for g in optimizer.param_groups]
     if not held or max(held) == 0:
         return []
-    k = held.index(max(held))
+
+    def group_lr(k: int) -> float:
+        g = optimizer.param_groups[k]
+        return float(lrs[k]) if lrs is not None and k < len(lrs) else float(g.get("lr", 0.0))
+
+    # the group holding the most of the convolutions; or any group holding MIN_CONVS of them at a larger step
+    # (NDDR-CNN's fusion convolutions at 100x the base lr: fresh70)
+    candidates = [k for k, n in enumerate(held) if n == max(held) or n >= MIN_CONVS]
+    k = max(candidates, key=lambda i: (_effective_lr(optimizer.param_groups[i], group_lr(i)), held[i]))
     group = optimizer.param_groups[k]
-    lr = float(lrs[k]) if lrs is not None and k < len(lrs) else float(group.get("lr", 0.0))
+    lr = group_lr(k)
     effective = _effective_lr(group, lr)
     if not effective >= BN_ERA_LR:
         return []
@@ -99,11 +107,13 @@ def normless_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer | Non
         layers=sorted(convs),
         severity="warning",
         confidence=0.6,
-        evidence={"convolutions": len(convs), "normalization_layers": 0, "lr": lr, "momentum": momentum,
+        evidence={"convolutions": len(convs), "convolutions_at_this_lr": held[k], "normalization_layers": 0, "lr": lr,
+                  "momentum": momentum,
                   "effective_lr": float(f"{effective:.3g}"), "warn_at_effective_lr": BN_ERA_LR,
                   "unnormalised_conv_nets_usual_effective_lr": 0.1}
         | ({"inert_normalisations": len(inert), "e.g.": inert[0]} if inert else {}),
-        message=(f"{len(convs)} convolutions and nothing that normalises, trained by SGD at lr {lr:g}"
+        message=(f"{len(convs)} convolutions and nothing that normalises, "
+                 + (f"{held[k]} of them " if held[k] < len(convs) else "") + f"trained by SGD at lr {lr:g}"
                  + (f" with momentum {momentum:g}" if momentum else "")
                  + f" (an effective step of {effective:.2g}): that is the step of BatchNorm recipes, whose "
                  "normalisation absorbs the weight growth it causes. Without it the weights grow until the run "
