@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import VALUE_MOVES, graph_nodes, skip_nodes
+from .graph import VALUE_MOVES, graph_nodes, saved, skip_nodes
 from .graph import node_name as _name
 
 __all__ = ["OUTSIDE_CRIT", "OUTSIDE_SHARE", "BoundedOutput", "bounded_output_findings", "bounded_outputs",
@@ -103,7 +103,7 @@ def saved_targets(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[to
     ``nodes``: :func:`regression_nodes` of ``loss`` when already found."""
     out: list[torch.Tensor] = []
     for node in regression_nodes(loss) if nodes is None else nodes:
-        target = getattr(node, "_saved_target", None)
+        target = saved(node, "_saved_target")
         if isinstance(target, torch.Tensor) and target.is_floating_point() and target.numel():
             out.append(target.detach())
     return out
@@ -115,7 +115,7 @@ def bounded_outputs(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[
     when already found."""
     out: list[BoundedOutput] = []
     for node in regression_nodes(loss) if nodes is None else nodes:
-        target = getattr(node, "_saved_target", None)
+        target = saved(node, "_saved_target")
         first = next((f for f, _ in node.next_functions), None)
         src = _source(first)
         bound = _bound(src) if src is not None else None

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .findings import Finding
-from .graph import VALUE_MOVES, node_name, skip_nodes
+from .graph import VALUE_MOVES, node_name, saved, skip_nodes
 
 __all__ = ["FORGET_CRIT", "FORGET_WARN", "GATE_OUTPUT_SATURATED", "PARAM_GATE_SATURATED", "UPDATE_CRIT", "UPDATE_WARN",
            "closed_forget_findings", "closed_lstm_io_findings", "closed_update_findings", "saturated_output_gates",
@@ -179,7 +179,7 @@ def saturated_output_gates(nodes: Any) -> tuple[int, float, float]:
     for node in nodes:
         if node_name(node) != "SigmoidBackward":
             continue
-        out = getattr(node, "_saved_result", None)
+        out = saved(node, "_saved_result")
         if not isinstance(out, torch.Tensor) or out.numel() < 2 or not out.is_floating_point():
             continue
         lo, hi = float(out.detach().min()), float(out.detach().max())

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import node_name
+from .graph import node_name, saved
 
 __all__ = ["DEPTH", "EXPONENT_WARN", "hand_logsumexp", "hand_logsumexp_findings", "overflow_explains_step"]
 
@@ -46,7 +46,7 @@ def _largest_exponent(start: Any) -> float | None:
         seen.add(id(node))
         name = node_name(node)
         if name == "ExpBackward":
-            out = getattr(node, "_saved_result", None)
+            out = saved(node, "_saved_result")
             if isinstance(out, torch.Tensor) and out.dtype in _WATCHED and out.numel():
                 top = float(out.detach().max())
                 z = math.log(top) if top > 0 else -math.inf

@@ -40,6 +40,7 @@ __all__ = [
     "periodic_reader",
     "post_order",
     "reaches",
+    "saved",
     "single_path",
     "skip_nodes",
     "weight_path_depth",
@@ -58,6 +59,15 @@ VALUE_MOVES: tuple[str, ...] = (
     "ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "SqueezeBackward", "UnsqueezeBackward",
     "GatherBackward", "SelectBackward", "IndexBackward", "SliceBackward", "TBackward", "TransposeBackward",
     "PermuteBackward", "ExpandBackward", "CloneBackward", "AliasBackward", "ToCopyBackward")
+
+
+def saved(node: Any, attr: str) -> Any:
+    """The value an autograd node saved for its backward (``node._saved_self`` ...), or None: absent, or a tensor the
+    forward modified in place afterwards (autograd refuses to hand it out then: a version mismatch)."""
+    try:
+        return getattr(node, attr, None)
+    except RuntimeError:
+        return None
 
 
 def node_name(node: Any) -> str:

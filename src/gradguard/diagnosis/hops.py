@@ -28,7 +28,7 @@ import torch
 
 from .findings import Finding
 from .graph import node_name as _name
-from .graph import nodes_of
+from .graph import nodes_of, saved
 
 __all__ = ["HOPS_CRIT", "HOPS_WARN", "HopChain", "hop_chains", "hop_findings"]
 
@@ -73,9 +73,9 @@ def _constant_operand(node: Any) -> torch.Tensor | None:
             first = node.next_functions[0][0] if node.next_functions else None
             if first is not None:
                 return None  # the first operand takes a gradient: a weight or the signal, not a propagation matrix
-            mat = getattr(node, "_saved_self", None)
+            mat = saved(node, "_saved_self")
         elif name == "SparseAddmmBackward":
-            mat = getattr(node, "_saved_mat1", None)
+            mat = saved(node, "_saved_mat1")
         else:
             return None
     except RuntimeError:  # its saved tensors were freed by a backward already
@@ -102,16 +102,16 @@ def _dropout_scale(node: Any) -> float:
     the CPU, or a fused dropout), else 1."""
     name = _name(node)
     if name in ("NativeDropoutBackward", "FusedDropoutBackward"):
-        p = getattr(node, "_saved_p", None)
+        p = saved(node, "_saved_p")
         if isinstance(p, float) and 0 < p < 1:
             return 1.0 / (1.0 - p)
-        scale = getattr(node, "_saved_scale", None)
+        scale = saved(node, "_saved_scale")
         return float(scale) if isinstance(scale, float) and scale > 1 else 1.0
     if name != "MulBackward":
         return 1.0
     for attr in ("_saved_other", "_saved_self"):
         try:
-            t = getattr(node, attr, None)
+            t = saved(node, attr)
         except RuntimeError:  # a saved tensor freed by an earlier backward
             continue
         if not isinstance(t, torch.Tensor) or t.requires_grad or not t.is_floating_point() or t.numel() < 8:

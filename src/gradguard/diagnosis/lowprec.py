@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import node_name
+from .graph import node_name, saved
 
 __all__ = ["low_precision_log_findings", "low_precision_log_prob"]
 
@@ -34,11 +34,11 @@ def low_precision_log_prob(nodes: Iterable[Any]) -> str | None:
         if node_name(node) != "LogBackward" or not node.next_functions:
             continue
         source = node.next_functions[0][0]
-        saved = getattr(node, "_saved_self", None)
-        if source is None or node_name(source) not in _PROBABILITY_OPS or not isinstance(saved, torch.Tensor):
+        kept = saved(node, "_saved_self")
+        if source is None or node_name(source) not in _PROBABILITY_OPS or not isinstance(kept, torch.Tensor):
             continue
-        if saved.dtype in _LOW:
-            return f"{str(saved.dtype).removeprefix('torch.')} {node_name(source).removesuffix('Backward').lower()}"
+        if kept.dtype in _LOW:
+            return f"{str(kept.dtype).removeprefix('torch.')} {node_name(source).removesuffix('Backward').lower()}"
     return None
 
 

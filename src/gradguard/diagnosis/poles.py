@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import node_name, nodes_of
+from .graph import node_name, nodes_of, saved
 
 __all__ = ["POLE_CRIT", "pole_findings", "tan_outputs"]
 
@@ -36,7 +36,7 @@ def tan_outputs(loss: torch.Tensor | Sequence[Any]) -> list[float]:
         for node in nodes_of(loss):
             if node_name(node) != "TanBackward":
                 continue
-            result = getattr(node, "_saved_result", None)
+            result = saved(node, "_saved_result")
             if isinstance(result, torch.Tensor) and result.numel():
                 out.append(float(result.detach().abs().float().max()))
             else:

@@ -90,6 +90,10 @@ def _output_decades(loss: float, baseline: float | None) -> float | None:
 #: HuBERT feature encoders do ``hidden_states.requires_grad = True`` on ``input_values[:, None]``): with the input a
 #: leaf that requires grad, that tensor is no longer a leaf
 _NON_LEAF_FLAG = "you can only change requires_grad flags of leaf variables"
+#: what autograd says when the forward modifies in place a tensor that a backward needs: with the inputs leaves that
+#: require grad, a model that standardises its input in place (thuml/Time-Series-Library's forecasters:
+#: ``x_enc /= stdev`` after ``torch.var(x_enc)`` saved ``x_enc``) fails a backward its own training never takes
+_INPLACE_FLAG = "modified by an inplace operation"
 
 
 def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any] | None = None) -> ProbeResult:
@@ -121,7 +125,7 @@ def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any
     try:
         return _probe(model, step, named_params, trainable, leaf_inputs=True)
     except DiagnosisError as exc:
-        if _NON_LEAF_FLAG not in str(exc):
+        if _NON_LEAF_FLAG not in str(exc) and _INPLACE_FLAG not in str(exc):
             raise
         return _probe(model, step, named_params, trainable, leaf_inputs=False)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from .graph import FEED_BACK_NODES, reaches
+from .graph import FEED_BACK_NODES, reaches, saved
 
 __all__ = ["MIN_USES", "ElementwiseUse", "ReuseWatch"]
 
@@ -136,13 +136,10 @@ def _matrix_recurrences(nodes: set[Any], params: dict[str, torch.nn.Parameter]) 
         radius = math.nan
         for user, slot in ordered:  # the first product may not have saved it (a zero state that needs no gradient)
             attr = _PRODUCTS[type(user).__name__][slot]
-            try:
-                saved = getattr(user, attr, None) if attr else None
-            except RuntimeError:  # freed
-                saved = None
-            if isinstance(saved, torch.Tensor) and saved.ndim == 2 and saved.shape[0] == saved.shape[1]:
+            mat = saved(user, attr) if attr else None  # None when freed
+            if isinstance(mat, torch.Tensor) and mat.ndim == 2 and mat.shape[0] == mat.shape[1]:
                 with torch.no_grad():
-                    radius = float(torch.linalg.eigvals(saved.detach().double()).abs().max())
+                    radius = float(torch.linalg.eigvals(mat.detach().double()).abs().max())
                 break
         name = "+".join(made_of)
         if name not in out or not radius <= out[name][1]:  # slices of one parameter: the largest radius speaks
@@ -165,7 +162,7 @@ def _through_views(node: Any) -> Any:
             below = _through_views(node.next_functions[0][0])
             if getattr(below, "variable", None) is None:
                 return node
-            return (below, getattr(node, "_saved_dim", None), getattr(node, "_saved_index", None))
+            return (below, saved(node, "_saved_dim"), saved(node, "_saved_index"))
         if kind not in _VIEWS:
             break
         node = node.next_functions[0][0]

@@ -21,7 +21,7 @@ import torch
 
 from .findings import Finding
 from .graph import node_name as _name
-from .graph import nodes_of, skip_nodes
+from .graph import nodes_of, saved, skip_nodes
 
 __all__ = ["SOFTMAX_SERIES", "hidden_softmaxes", "softmax_hidden_findings"]
 
@@ -52,8 +52,8 @@ def _through_views(node: Any) -> Any:
 
 
 def _last_dim(node: Any) -> bool:
-    dim = getattr(node, "_saved_dim", None)
-    result = getattr(node, "_saved_result", None)
+    dim = saved(node, "_saved_dim")
+    result = saved(node, "_saved_result")
     if not isinstance(dim, int) or not isinstance(result, torch.Tensor):
         return False
     if dim >= 2 ** 63:  # saved as an unsigned 64-bit integer
