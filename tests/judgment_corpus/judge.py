@@ -41,7 +41,10 @@ def run_check(setup: Setup) -> Diagnosis:
         extra["scheduler_interval"] = "step"  # every corpus loop steps its scheduler after each optimizer step
     # a case without a loss_fn computes its loss itself (fresh59's soft decision tree and GE2E left needs_closure
     # unset): the closure is the only way a user could call check on it
-    if (setup.needs_closure or setup.loss_fn is None) and "closure" in params:
+    # a full-batch graph case whose batch carries no inputs (fresh83's (None, labels): the model reads the graph it
+    # holds) is checked through its closure too, as its user would have to
+    no_inputs = isinstance(setup.batch, (tuple, list)) and len(setup.batch) > 0 and setup.batch[0] is None
+    if (setup.needs_closure or setup.loss_fn is None or no_inputs) and "closure" in params:
         return gradguard.check(setup.model, optimizer=setup.optimizer, closure=setup.closure, **extra)
     return gradguard.check(setup.model, setup.batch, setup.loss_fn, setup.optimizer, **extra)
 
