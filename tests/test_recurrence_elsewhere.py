@@ -103,3 +103,34 @@ def test_a_first_step_that_multiplies_a_zero_state_is_not_a_vanishing_recurrence
     torch.manual_seed(0)
     found = [f for f in _recurrence(_check(_Mogrify(), steps=24)) if f.layers == ["R"]]
     assert all(f.severity == "info" for f in found)
+
+
+class _StackedTimeWeighted(nn.Module):
+    """As :class:`_TimeWeighted` with its recurrent map a (32, 16) Linear read as two stacked square blocks (both
+    0.05 I), whose halves are summed: a user module read as a gated cell's blocks, radius far below 1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.W, self.C, self.head = nn.Linear(16, 32, bias=False), nn.Linear(1, 16), nn.Linear(16, 4)
+        with torch.no_grad():
+            self.W.weight.copy_(0.05 * torch.eye(16).repeat(2, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x.new_zeros(len(x), 16)
+        total = x.new_zeros(len(x), 16)
+        steps = x.shape[1]
+        for t in range(steps):
+            a, b = self.W(h).chunk(2, dim=-1)
+            h = F.relu(a + b + self.C(x[:, t]))
+            total = total + 2.0 ** (steps - t) * h / 2.0 ** steps
+        return self.head(total)
+
+
+def test_growth_through_stacked_blocks_of_radius_0_05_is_information() -> None:
+    # fresh82's pointer-generator: its attention query map, (64, 32) read as two blocks at 0.6, told recurrence on a
+    # healthy decoder whose LSTM cell and fed-back context carry the growth
+    torch.manual_seed(0)
+    found = [f for f in _recurrence(_check(_StackedTimeWeighted())) if f.layers == ["W"]]
+    assert found and found[0].evidence["direction"] == 1 and found[0].severity == "info"
+    assert found[0].evidence["growth_not_through_this_weight"] is True
+    assert max(found[0].evidence["spectral_radius"].values()) < 0.1

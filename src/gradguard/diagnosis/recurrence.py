@@ -122,6 +122,8 @@ class RecurrentLayer:
     linear: bool = False
     #: the first step's gradient overflowed (inf) and the last step's did not (:attr:`decades` is then a floor)
     overflowed: bool = False
+    #: a user module whose weight is read as stacked square blocks (judged as a gated cell's, see find_recurrent)
+    stacked: bool = False
 
     def profile(self, grads: list[float | None]) -> None:
         """Set :attr:`steps`, :attr:`decades` and :attr:`held` from the gradient at each time step or call."""
@@ -205,7 +207,8 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
             continue
         # a weight read as stacked gate blocks is judged as a gated cell's (a gate block's radius matters as a
         # gated cell's does: the twenty-second batch's LMU reads a (32, 16) memory map, two blocks at 0.89 and 1.30)
-        layer = RecurrentLayer(name, type(user).__name__, gated=any(k.endswith("]") for k in squares))
+        stacked = any(k.endswith("]") for k in squares)
+        layer = RecurrentLayer(name, type(user).__name__, gated=stacked, stacked=stacked)
         layer.radii = {k: spectral_radius(p) for k, p in squares.items()}
         layer.profile(_per_call(probe, name))
         calls = _calls(probe, name)
@@ -378,7 +381,10 @@ def _elsewhere(found: Finding, layer: RecurrentLayer, probe: ProbeResult, predic
 
     * growth through a plain (not gated) recurrent weight of spectral radius under ``GROWTH_RADIUS_MIN``: a product
       of its Jacobians cannot grow, so the growth comes from another path (fresh23's fast-weights RNN: its slow
-      matrix is 0.05 I, the paper's, and its fast memory grows the gradient 1.75 decades over 24 steps);
+      matrix is 0.05 I, the paper's, and its fast memory grows the gradient 1.75 decades over 24 steps); likewise a
+      user module read as stacked blocks whose every block is under it (fresh82's pointer-generator: its attention
+      query map ``w_s``, (64, 32) read as two blocks at 0.63 and 0.58, called once per decoder step, 1.6 decades
+      that its LSTM cell and the context fed back carry);
     * decay over the steps (measured, or ``predicted`` by a radius far below 1) while the loss gradient at the
       batch's own first time step is within ``INPUT_MEMORY_DECADES`` of the last one: the early inputs reach the
       loss around the layer (fresh23's SCRN: its sigmoid fast units forget in 13 decades over 16 steps, its slow
@@ -390,7 +396,7 @@ def _elsewhere(found: Finding, layer: RecurrentLayer, probe: ProbeResult, predic
     if dec is None:
         return found
     why = ""
-    if dec > 0 and predicted is None and not layer.gated and math.isfinite(layer.radius) and \
+    if dec > 0 and predicted is None and (not layer.gated or layer.stacked) and math.isfinite(layer.radius) and \
             layer.radius < GROWTH_RADIUS_MIN:
         why = (f"its recurrent weight's spectral radius {layer.radius:.2f} is below 1, so the growth comes through "
                "another path")
