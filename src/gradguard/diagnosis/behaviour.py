@@ -46,10 +46,27 @@ def _unit_fraction(y: torch.Tensor, unit_dim: int, bad: torch.Tensor, per_unit: 
     return float(moved.all(dim=0).float().mean())
 
 
+def _constant_units(y: torch.Tensor, unit_dim: int, pre: bool) -> bool:
+    """Every unit takes one value over the whole batch (every sample and position): its input carries nothing to be
+    alive or dead on, so a ReLU's sign there is its bias's (RAFT's flow encoder at the first refinement, whose flow
+    starts at 0 for every sample: 69% "dead" by bias alone, healthy). ``y`` is the pre-activation (``pre``) or the
+    ReLU's output; from the output, only when some unit is a positive constant: a layer whose every output is 0 may
+    be dead on a varying input (biases at -10) and is measured."""
+    if y.ndim <= 1 or y.shape[unit_dim] == 0:
+        return False
+    rows = y.movedim(unit_dim, -1).reshape(-1, y.shape[unit_dim])
+    if rows.shape[0] <= 1:
+        return False
+    lo, hi = rows.amin(0), rows.amax(0)
+    return bool((lo == hi).all()) and (pre or bool((hi > 0).any()))
+
+
 def activation_stats(kind: str, y: torch.Tensor, unit_dim: int, pre: bool) -> tuple[float | None, float | None]:
     """(dead fraction, saturated fraction) of activation ``kind`` from its output ``y`` (or its input if ``pre``)."""
     y = y.detach().float()
     if kind == "relu":
+        if _constant_units(y, unit_dim, pre):
+            return None, None
         dead = (y <= 0)
         return _unit_fraction(y, unit_dim, dead, per_unit=True), None
     if kind == "tanh":
