@@ -57,3 +57,28 @@ def test_called_norms_a_spare_norm_or_no_norms_are_left_alone() -> None:
     assert _uncalled(_check(one)) == []
     torch.manual_seed(0)
     assert _uncalled(_check(nn.Sequential(nn.Flatten(), nn.Linear(432, 32), nn.ReLU(), nn.Linear(32, 10)))) == []
+
+
+class _MixerWithSpareNorms(nn.Module):
+    """Twelve Linear blocks that run without normalisation and two LayerNorms defined in one block and never called
+    (thuml/Time-Series-Library's TimeMixer: dead code, the model trains best of its round)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inp = nn.Linear(432, 32)
+        self.blocks = nn.ModuleList(nn.Linear(32, 32) for _ in range(12))
+        self.spare = nn.ModuleList(nn.LayerNorm(32) for _ in range(2))
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x.flatten(1))
+        for block in self.blocks:
+            h = h + 0.2 * F.gelu(block(h))
+        return self.head(h)
+
+
+def test_two_spare_norms_beside_many_unnormalised_layers_are_information() -> None:
+    torch.manual_seed(0)
+    found = _uncalled(_check(_MixerWithSpareNorms()))
+    assert len(found) == 1 and found[0].severity == "info"
+    assert found[0].evidence["weight_layers_called"] == 14 and "dead code" in found[0].message

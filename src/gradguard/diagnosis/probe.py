@@ -48,6 +48,7 @@ from .probe_hooks import as_leaf as _as_leaf
 from .probe_records import CallRecord, ProbeResult
 from .reuse import ReuseWatch
 from .rewritten import RewriteWatch
+from .slips import single_element_norm
 from .snapshot import StateSnapshot
 from .softmax_hidden import hidden_softmaxes
 from .unit_norm import HOMOGENEOUS, normalised, unit_normalised, upstream_of
@@ -242,6 +243,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             h.remove()
         recorder.pending = None
         for rec in recorder.records:
+            rec.single_element_norm = single_element_norm(rec._out_fn)
             rec._in_fn = rec._out_fn = None
         snapshot.restore()
     in_float = [t for t in captured if t.is_floating_point() and t.numel()]

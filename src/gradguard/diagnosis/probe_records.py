@@ -34,6 +34,9 @@ class CallRecord:
     leaf: bool
     post_order: int = -1
     out_shape: tuple[int, ...] = ()
+    #: the output is a layer or group normalisation over groups of one element (read on its autograd node, so a
+    #: user's own LayerNorm class calling ``F.layer_norm`` counts: :func:`.slips.single_element_norm`)
+    single_element_norm: bool = False
     out_rms: float = float("nan")
     out_finite: bool = True
     #: for a non-finite output, how it overflowed by compounding along one axis (:func:`.mistakes.overflow_growth`)

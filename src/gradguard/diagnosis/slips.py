@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from .findings import Finding
+from .graph import saved
 from .layers import EMBEDDING_TYPES, RECURRENT_TYPES, is_norm, is_weight_layer
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "group_size",
     "identity_activation_findings",
     "no_gradient_findings",
+    "single_element_norm",
     "single_element_norm_findings",
     "uncalled_norm_findings",
     "zero_stuck_findings",
@@ -116,13 +118,28 @@ def group_size(module: nn.Module, shape: tuple[int, ...]) -> int | None:
     return None
 
 
+def single_element_norm(node: Any) -> bool:
+    """Whether an autograd ``node`` is a layer norm over ``normalized_shape`` of one element, or a group norm whose
+    groups hold one element each (thuml/Time-Series-Library's TiDE: its own ``LayerNorm`` class, nanoGPT's, calls
+    ``F.layer_norm`` over a width-1 output)."""
+    name = type(node).__name__
+    if name.startswith("NativeLayerNormBackward"):
+        shape = saved(node, "_saved_normalized_shape")
+        return isinstance(shape, (tuple, list)) and math.prod(int(d) for d in shape) == 1
+    if name.startswith("NativeGroupNormBackward"):
+        c, hxw, group = (saved(node, a) for a in ("_saved_C", "_saved_HxW", "_saved_group"))
+        return all(isinstance(v, int) and v > 0 for v in (c, hxw, group)) and c // group * hxw == 1
+    return False
+
+
 def single_element_norm_findings(probe: Any) -> list[Finding]:
     """``normalization`` (critical) for GroupNorm / LayerNorm / InstanceNorm calls whose groups hold one element
-    each: the output is the bias whatever the input and the gradient to the input is 0 (to rounding)."""
+    each: the output is the bias whatever the input and the gradient to the input is 0 (to rounding). Read from the
+    module (its type and output shape) or from its output's autograd node (a user's own norm class)."""
     bad: dict[str, dict[str, Any]] = {}
     for rec in probe.records:
         size = group_size(rec.module, tuple(rec.out_shape))
-        if size == 1 and rec.name not in bad:
+        if (size == 1 or (rec.single_element_norm and rec.leaf)) and rec.name not in bad:
             bad[rec.name] = {"type": type(rec.module).__name__, "output_shape": list(rec.out_shape),
                              "elements_per_group": 1}
     if not bad:
@@ -401,6 +418,11 @@ def constant_weight_findings(probe: Any) -> list[Finding]:
 
 #: normalisation modules defined that must all be left uncalled for :func:`uncalled_norm_findings`
 UNCALLED_NORMS_MIN = 2
+#: weight layers per uncalled normalisation module above which they were not the network's design (a warning needs
+#: at least one per this many weight layers called: a normalised design has one per block; thuml/Time-Series-
+#: Library's TimeMixer defines 2 LayerNorms in a mixing block that its forward never calls, beside 35 weight layers,
+#: and trains best of its round)
+UNCALLED_LAYERS_PER_NORM = 4
 
 
 def _norm_like(module: nn.Module) -> bool:
@@ -423,14 +445,18 @@ def uncalled_norm_findings(probe: Any) -> list[Finding]:
     weights = sum(1 for r in probe.records if r.leaf and r.call == 0 and is_weight_layer(r.module))
     if weights < 2:
         return []
+    designed = len(norms) * UNCALLED_LAYERS_PER_NORM >= weights
     return [Finding(
         cause="normalization", layers=norms,
-        severity="warning", confidence=0.8,
+        severity="warning" if designed else "info", confidence=0.8 if designed else 0.4,
         evidence={"normalization_layers_defined": len(norms), "called": 0, "weight_layers_called": weights,
-                  "expected": "every normalisation layer defined is called in forward"},
+                  "expected": "every normalisation layer defined is called in forward"}
+        | ({} if designed else {"weight_layers_per_norm_for_a_warning": UNCALLED_LAYERS_PER_NORM}),
         message=(f"The model defines {len(norms)} normalisation layer(s) (e.g. {norms[0]}) and its forward calls none "
-                 "of them: the network trains without the normalisation it was built with, so the signal's scale "
-                 "drifts from layer to layer and units die or saturate."),
+                 + ("of them: the network trains without the normalisation it was built with, so the signal's scale "
+                    "drifts from layer to layer and units die or saturate." if designed else
+                    f"of them, beside {weights} weight layers that run without any: dead code rather than the "
+                    "network's normalisation left out (only worth knowing).")),
         prescription="Call each normalisation layer in forward where the architecture has it (conv -> norm -> act).",
         code="x = self.act(self.bn1(self.conv1(x)))  # not self.act(self.conv1(x))",
         score=2.0,
