@@ -66,3 +66,53 @@ def test_the_baseline_is_the_uniform_guess_only_for_a_cross_entropy() -> None:
     out = model(x)
     width.close()
     assert math.isnan(_closure_baseline(width, 1e3 * F.mse_loss(out, torch.randn(32, 10))))  # a regression
+
+
+class _TwoLinearForecaster(nn.Module):
+    """DLinear (thuml/Time-Series-Library): a seasonal and a trend Linear over time, summed; the decomposition is
+    a moving average."""
+
+    def __init__(self, seq: int = 96, pred: int = 96) -> None:
+        super().__init__()
+        self.seasonal, self.trend = nn.Linear(seq, pred), nn.Linear(seq, pred)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        trend = F.avg_pool1d(x.transpose(1, 2), 25, stride=1, padding=12, count_include_pad=False)
+        seasonal = x.transpose(1, 2) - trend
+        return (self.seasonal(seasonal) + self.trend(trend)).transpose(1, 2)
+
+
+def _series() -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    t = torch.arange(192.0)
+    s = torch.sin(2 * math.pi * t / 24)[None, :, None] + 0.3 * torch.randn(32, 192, 7, generator=g)
+    return s[:, :96], s[:, 96:]
+
+
+def test_a_regression_closure_gets_the_all_zero_baseline_of_its_mse() -> None:
+    x, y = _series()
+    torch.manual_seed(0)
+    healthy = _TwoLinearForecaster()
+    d = gradguard.check(healthy, optimizer=torch.optim.Adam(healthy.parameters(), lr=1e-4),
+                        closure=lambda m: F.mse_loss(m(x), y))
+    assert d.healthy
+    torch.manual_seed(0)
+    wide = _TwoLinearForecaster()
+    with torch.no_grad():
+        for lin in (wide.seasonal, wide.trend):
+            lin.weight.normal_(0.0, 1.0)  # ~10x Xavier for 96 inputs: the output is blown up, the first loss ~50x
+    d = gradguard.check(wide, optimizer=torch.optim.Adam(wide.parameters(), lr=1e-4),
+                        closure=lambda m: F.mse_loss(m(x), y))
+    assert d.top is not None and d.top.cause == "init" and d.top.severity in ("warning", "critical")
+    assert d.top.evidence["first_loss_over_zero_output_loss"] > 10
+
+
+def test_the_mse_baseline_reads_mean_and_sum_and_nothing_else() -> None:
+    from gradguard.diagnosis.batch import _mse_zero_output
+
+    pred = torch.zeros(4, 3, requires_grad=True)
+    target = torch.full((4, 3), 2.0)
+    assert _mse_zero_output(F.mse_loss(pred + 1, target)) == 4.0
+    assert _mse_zero_output(F.mse_loss(pred + 1, target, reduction="sum")) == 48.0
+    assert math.isnan(_mse_zero_output(F.mse_loss(pred + 1, target) * 2))  # not the loss itself
+    assert math.isnan(_mse_zero_output(F.l1_loss(pred + 1, target)))
