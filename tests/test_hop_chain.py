@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 import gradguard
-from gradguard.diagnosis.hops import hop_chains
+from gradguard.diagnosis.hops import hop_chains, hop_findings
 
 
 def _graph(n: int = 120, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -89,7 +89,11 @@ def test_one_product_per_layer_with_weights_between_is_no_chain() -> None:
     a, x, y = _graph()
     torch.manual_seed(0)
     model = _GCN(a + torch.eye(a.shape[0]))  # GIN-like sum aggregation: raw, but one product per layer
-    assert hop_chains(nn.functional.cross_entropy(model(x), y)) == []
+    chains = hop_chains(nn.functional.cross_entropy(model(x), y))
+    assert [c for c in chains if c.hops >= 2] == []
+    # kept as a matrix used once per layer (hops._per_layer_findings reads it only with a blown-up first output)
+    assert [(c.hops, c.uses, c.nonnegative) for c in chains] == [(1, 2, True)]
+    assert hop_findings(chains, output_decades=0.5) == []
 
 
 class _DropHops(_SGC):

@@ -217,7 +217,8 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += zero_stuck_findings(probe) + constant_weight_findings(probe) + uncalled_norm_findings(probe)
     findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
     findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
-    findings += numeric_findings(probe) + hop_findings(probe.propagations) + rewritten_findings(probe.rewritten)
+    findings += numeric_findings(probe) + hop_findings(probe.propagations, probe.output_decades)
+    findings += rewritten_findings(probe.rewritten)
     blind, level_forwards = level_blind_findings(model, step)
     findings += blind
     if level_forwards:

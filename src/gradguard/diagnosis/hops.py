@@ -14,7 +14,12 @@ dropout) is one more hop of a chain. ``rho`` is measured by power iteration from
 vector of a non-negative adjacency); the chain's gain is ``k * log10(rho)`` decades. Gains of
 ``HOPS_WARN`` (2) decades or more are a finding (``normalization``; ``HOPS_CRIT`` (4) critical),
 in either direction. One product (GIN's or GraphSAGE's sum aggregation, followed by an MLP and a normalisation) is
-no chain and is never read.
+no chain and is never read as one.
+
+A non-negative matrix used by ``MIN_USES`` products or more with weight layers between them (a GCN whose layers each
+propagate once) is read by what it did: when its radius is ``SINGLE_RADIUS`` or more, its uses predict ``HOPS_WARN``
+decades or more, and the first loss is already ``BLOWN_DECADES`` above an all-zero output's, the propagation is not
+normalised (fresh83's ACM-GCN on raw co-interaction counts: a first loss of 1.1e10 that nothing named).
 """
 
 from __future__ import annotations
@@ -30,10 +35,14 @@ from .findings import Finding
 from .graph import node_name as _name
 from .graph import nodes_of, saved
 
-__all__ = ["HOPS_CRIT", "HOPS_WARN", "HopChain", "hop_chains", "hop_findings"]
+__all__ = ["BLOWN_DECADES", "HOPS_CRIT", "HOPS_WARN", "MIN_USES", "SINGLE_RADIUS", "HopChain", "hop_chains",
+           "hop_findings"]
 
 #: decades of gain over the chain from which it is a finding (warning), and critical
 HOPS_WARN, HOPS_CRIT = 2.0, 4.0
+#: products by one non-negative constant matrix, its spectral radius, and the first loss's decades above an all-zero
+#: output's, from which propagations with weight layers between them are read (see the module docstring)
+MIN_USES, SINGLE_RADIUS, BLOWN_DECADES = 2, 10.0, 2.0
 #: ops a hop's input may pass through from the previous hop's output (no weight layer, no feature mixing)
 _THROUGH = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "CloneBackward", "MulBackward",
             "DivBackward", "AddBackward", "SubBackward", "NativeDropoutBackward", "ToCopyBackward", "AliasBackward")
@@ -59,6 +68,10 @@ class HopChain:
     dropout_decades: float = 0.0
     #: hops whose input went through a dropout mask
     dropout_hops: int = 0
+    #: matrix products by it anywhere in the graph (in series or not)
+    uses: int = 0
+    #: every entry >= 0 (an adjacency or a count matrix)
+    nonnegative: bool = False
 
     @property
     def decades(self) -> float:
@@ -169,6 +182,7 @@ def hop_chains(loss: torch.Tensor | Sequence[Any]) -> list[HopChain]:
     """Every constant square matrix that ``loss``'s graph applies at least twice in series, longest chain each
     (``loss``: the loss, or its graph's nodes already walked, :func:`.graph.nodes_of`)."""
     hops: dict[tuple[int, tuple[int, ...]], tuple[int, float, int]] = {}
+    uses: dict[tuple[int, tuple[int, ...]], int] = {}
     mats: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
     memo: dict[int, tuple[int, float, int]] = {}  # by node: hops so far, dropout decades, hops behind a dropout
 
@@ -191,20 +205,63 @@ def hop_chains(loss: torch.Tensor | Sequence[Any]) -> list[HopChain]:
             continue
         key = _key(mat)
         mats[key] = mat
+        uses[key] = uses.get(key, 0) + 1
         hops[key] = max(hops.get(key, (0, 0.0, 0)), length(node, key))
     out = []
     for key, (k, noise, dropped) in hops.items():
-        if k >= 2:
-            mat = mats[key]
+        mat = mats[key]
+        nonneg = _nonnegative(mat)
+        if k >= 2 or (uses[key] >= MIN_USES and nonneg):
             out.append(HopChain(hops=k, rows=mat.shape[0], cols=mat.shape[1], radius=_radius(mat),
-                                sparse=mat.is_sparse, dropout_decades=noise, dropout_hops=dropped))
+                                sparse=mat.is_sparse, dropout_decades=noise, dropout_hops=dropped, uses=uses[key],
+                                nonnegative=nonneg))
     return out
 
 
-def hop_findings(chains: list[HopChain]) -> list[Finding]:
+def _nonnegative(mat: torch.Tensor) -> bool:
+    with torch.no_grad():
+        values = mat.coalesce().values() if mat.is_sparse else mat
+        return values.numel() > 0 and bool((values.detach() >= 0).all())
+
+
+def hop_findings(chains: list[HopChain], output_decades: float | None = None) -> list[Finding]:
     """``normalization`` for the chain of the largest gain in size, when it is ``HOPS_WARN`` decades or more, and
-    ``regularization`` for dropout masks inside a chain that compound by ``HOPS_WARN`` decades or more."""
-    return _gain_findings(chains) + _dropout_findings(chains)
+    ``regularization`` for dropout masks inside a chain that compound by ``HOPS_WARN`` decades or more; without such
+    a chain, ``normalization`` for a propagation used once per layer that blew the first output up
+    (``output_decades``: the first loss's decades above an all-zero output's)."""
+    series = [c for c in chains if c.hops >= 2]
+    found = _gain_findings(series) + _dropout_findings(series)
+    if not any(f.cause == "normalization" for f in found):
+        found += _per_layer_findings(chains, output_decades)
+    return found
+
+
+def _per_layer_findings(chains: list[HopChain], output_decades: float | None) -> list[Finding]:
+    if output_decades is None or not output_decades >= BLOWN_DECADES:
+        return []
+    read = [c for c in chains if c.nonnegative and c.uses >= MIN_USES and math.isfinite(c.radius)
+            and c.radius >= SINGLE_RADIUS and c.uses * math.log10(c.radius) >= HOPS_WARN]
+    if not read:
+        return []
+    worst = max(read, key=lambda c: c.uses * math.log10(c.radius))
+    gain = worst.uses * math.log10(worst.radius)
+    return [Finding(
+        cause="normalization", layers=[], severity="critical" if gain >= HOPS_CRIT else "warning", confidence=0.7,
+        evidence={"propagation_uses": worst.uses, "matrix": f"{worst.rows}x{worst.cols}"
+                  + (" sparse" if worst.sparse else ""), "spectral_radius": round(worst.radius, 4),
+                  "gain_decades": round(gain, 2), "first_loss_decades_over_zero_output": round(output_decades, 2),
+                  "expected": "spectral radius 1 (a normalised propagation)", "direction": 1},
+        message=(f"A constant non-negative {worst.rows}x{worst.cols} matrix (a graph propagation) multiplies the "
+                 f"signal {worst.uses} times, once per layer; its spectral radius is {worst.radius:.3g}, so each use "
+                 f"inflates the signal by {math.log10(worst.radius):.1f} decades, and the first loss is already "
+                 f"{10 ** output_decades:.3g}x an all-zero output's: the matrix is not normalised."),
+        prescription=("Normalise the propagation matrix: the symmetric D^-1/2 (A + I) D^-1/2 (GCN) or the random walk "
+                      "D^-1 A, with D the degrees (or weighted degrees) of A + I."),
+        code=("a = adj + torch.eye(adj.shape[0])\n"
+              "d = a.sum(1).clamp_min(1).pow(-0.5)\n"
+              "adj = d[:, None] * a * d[None, :]  # spectral radius 1"),
+        score=gain,
+    )]
 
 
 def _dropout_findings(chains: list[HopChain]) -> list[Finding]:
