@@ -18,6 +18,7 @@ from torch import nn
 
 from ..detectors.chance import OutputWidth, chance_of
 from .findings import DiagnosisError
+from .graph import saved
 from .mistakes import double_squash, squash_in_graph
 
 __all__ = ["InputStats", "StepSpec", "describe", "extract_loss", "input_stats", "resolve_step", "tensors"]
@@ -107,10 +108,7 @@ def _mse_zero_output(loss: torch.Tensor) -> float:
     node = getattr(loss, "grad_fn", None)
     if type(node).__name__ != "MseLossBackward0":
         return math.nan
-    try:
-        target, reduction = getattr(node, "_saved_target", None), getattr(node, "_saved_reduction", None)
-    except RuntimeError:  # modified in place after the loss saved it
-        return math.nan
+    target, reduction = saved(node, "_saved_target"), saved(node, "_saved_reduction")  # None: modified in place
     if not isinstance(target, torch.Tensor) or not target.is_floating_point() or reduction not in (1, 2):
         return math.nan
     with torch.no_grad():

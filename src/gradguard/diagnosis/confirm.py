@@ -272,8 +272,8 @@ def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajecto
     gained = decades_gained(user, rem)
     if gained is None or (not user.finite and not rem.finite):
         return
-    confirmed = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "decades_gained": round(gained, 4)
-                 if math.isfinite(gained) else gained, "margin": DEMOTE_MARGINS[cause]}
+    base = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "margin": DEMOTE_MARGINS[cause]}
+    confirmed = base | {"decades_gained": round(gained, 4) if math.isfinite(gained) else gained}
     if gained >= DEMOTE_MARGINS[cause]:
         return _mark_confirmed(findings, cause, confirmed | {"by": "final loss"})
     path = path_gained(user, rem)
@@ -284,23 +284,25 @@ def _demote(findings: list[Finding], cause: str, user: Trajectory, rem: Trajecto
     if _frozen(user) and fall is not None and fall >= MOVED:
         # the user's run does not move at all and the remedy's does: confirmed, however slow its loss
         return _mark_confirmed(findings, cause, confirmed | {"by": "a frozen run moved"})
-    record = {"remedy": _REMEDY_TEXT[cause], "steps": steps, "user_losses": _losses(user),
-              "remedy_losses": _losses(rem), "decades_gained": gained, "margin": DEMOTE_MARGINS[cause]}
-    for f in findings:
-        if f.cause == cause and f.severity != "info" and _testable(f):
-            f.severity = "info"
-            f.evidence["not_confirmed"] = record
-            f.message = (f"Not confirmed: with {_REMEDY_TEXT[cause]}, {steps} training steps on this batch end at "
-                         f"loss {_end(rem):.4g} against {_end(user):.4g} as set up ({gained:+.3f} decades, below "
-                         f"the {DEMOTE_MARGINS[cause]} that confirms it). {f.message}")
-            f.score = min(f.score, 0.1)
+    record = base | {"user_losses": _losses(user), "remedy_losses": _losses(rem), "decades_gained": gained}
+    for f in _tested(findings, cause):
+        f.severity = "info"
+        f.evidence["not_confirmed"] = record
+        f.message = (f"Not confirmed: with {_REMEDY_TEXT[cause]}, {steps} training steps on this batch end at "
+                     f"loss {_end(rem):.4g} against {_end(user):.4g} as set up ({gained:+.3f} decades, below "
+                     f"the {DEMOTE_MARGINS[cause]} that confirms it). {f.message}")
+        f.score = min(f.score, 0.1)
+
+
+def _tested(findings: list[Finding], cause: str) -> list[Finding]:
+    """``cause``'s warnings and criticals that a short run can demote (or confirm)."""
+    return [f for f in findings if f.cause == cause and f.severity != "info" and _testable(f)]
 
 
 def _mark_confirmed(findings: list[Finding], cause: str, record: dict[str, Any]) -> None:
     """Record on each of ``cause``'s testable warnings what confirmed it (``evidence["confirmed"]``)."""
-    for f in findings:
-        if f.cause == cause and f.severity != "info" and _testable(f):
-            f.evidence["confirmed"] = dict(record)
+    for f in _tested(findings, cause):
+        f.evidence["confirmed"] = dict(record)
 
 
 def _top(findings: list[Finding]) -> Finding:

@@ -81,17 +81,14 @@ class HopChain:
 def _constant_operand(node: Any) -> torch.Tensor | None:
     """The constant first operand of a matrix product node (a square matrix that takes no gradient), else None."""
     name = _name(node)
-    try:
-        if name == "MmBackward":
-            first = node.next_functions[0][0] if node.next_functions else None
-            if first is not None:
-                return None  # the first operand takes a gradient: a weight or the signal, not a propagation matrix
-            mat = saved(node, "_saved_self")
-        elif name == "SparseAddmmBackward":
-            mat = saved(node, "_saved_mat1")
-        else:
-            return None
-    except RuntimeError:  # its saved tensors were freed by a backward already
+    if name == "MmBackward":
+        first = node.next_functions[0][0] if node.next_functions else None
+        if first is not None:
+            return None  # the first operand takes a gradient: a weight or the signal, not a propagation matrix
+        mat = saved(node, "_saved_self")  # None when freed by a backward already
+    elif name == "SparseAddmmBackward":
+        mat = saved(node, "_saved_mat1")
+    else:
         return None
     if not isinstance(mat, torch.Tensor) or mat.dim() != 2 or mat.shape[0] != mat.shape[1] or mat.shape[0] < 2:
         return None
@@ -123,10 +120,7 @@ def _dropout_scale(node: Any) -> float:
     if name != "MulBackward":
         return 1.0
     for attr in ("_saved_other", "_saved_self"):
-        try:
-            t = saved(node, attr)
-        except RuntimeError:  # a saved tensor freed by an earlier backward
-            continue
+        t = saved(node, attr)  # None when freed by an earlier backward
         if not isinstance(t, torch.Tensor) or t.requires_grad or not t.is_floating_point() or t.numel() < 8:
             continue
         with torch.no_grad():
@@ -210,8 +204,8 @@ def hop_chains(loss: torch.Tensor | Sequence[Any]) -> list[HopChain]:
     out = []
     for key, (k, noise, dropped) in hops.items():
         mat = mats[key]
-        nonneg = _nonnegative(mat)
-        if k >= 2 or (uses[key] >= MIN_USES and nonneg):
+        nonneg = uses[key] >= MIN_USES and _nonnegative(mat)  # read only where the per-layer reading may use it
+        if k >= 2 or nonneg:
             out.append(HopChain(hops=k, rows=mat.shape[0], cols=mat.shape[1], radius=_radius(mat),
                                 sparse=mat.is_sparse, dropout_decades=noise, dropout_hops=dropped, uses=uses[key],
                                 nonnegative=nonneg))
