@@ -3,6 +3,8 @@ steps; a run at a usual rate, and SGD, are left exactly as they were."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import warnings
 from typing import Any
 
@@ -122,7 +124,8 @@ def test_a_resumed_optimizer_is_not_judged_and_the_state_round_trips() -> None:
 
 
 @pytest.mark.parametrize("kw", [{"gate": 0.0}, {"gate": float("inf")}, {"gate": True}, {"target": 0.5},
-                                {"target": 0.0}, {"steps": 0}, {"steps": 2.5}])
+                                {"target": 0.0}, {"steps": 0}, {"steps": 2.5}, {"release_jump": 0.5},
+                                {"release_jump": float("inf")}, {"ramp": 1.0}, {"ramp": True}])
 def test_bad_settings_are_refused(kw: dict[str, object]) -> None:
     with pytest.raises(ConfigError) as info:
         HoldEarlySteps(**kw)  # type: ignore[arg-type]
@@ -222,3 +225,51 @@ def test_the_guard_tells_its_investigator_what_it_held() -> None:
             assert (hold is not None) == held
             if hold is not None:
                 assert hold[0] == 25 and hold[1] > 0.3
+
+
+def _table_model(seed: int = 0) -> nn.Module:
+    """A lookup table initialised at +-1e-4 (as instant-NGP's hash grids) and a linear read-out: Adam lr 1e-2 moves
+    the table by ~170x its RMS at the first step, by design."""
+    torch.manual_seed(seed)
+
+    class Table(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = nn.Parameter(torch.empty(100, 16).uniform_(-1e-4, 1e-4))
+            self.out = nn.Linear(16, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.out(self.table[(x[:, 0].abs() * 30).long().clamp(0, 99)])
+
+    return Table()
+
+
+def test_a_release_of_more_than_10x_is_gradual_and_completes_when_the_run_takes_it() -> None:
+    model = _table_model()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    share = median_step_share(opt)
+    assert share is not None and share > 100
+    lrs, _, events = _train(model, opt, safe(), 45)
+    held = 1e-2 * 0.1 / share
+    assert lrs[:25] == pytest.approx([held] * 25, rel=1e-9)
+    ramp = [b / a for a, b in itertools.pairwise(lrs[24:]) if b != a]
+    assert ramp[:-1] == pytest.approx([2.0] * (len(ramp) - 1), rel=1e-9) and 1.0 < ramp[-1] <= 2.0
+    assert lrs[-1] == 1e-2 and len(ramp) == math.ceil(math.log2(1e-2 / held))
+    assert not [e for e in events if e.evidence.get("reason") == "early_hold_kept"]
+    restored = [e for e in events if e.kind == "lr_change" and "restored" in e.message]
+    assert len(restored) == 1 and restored[0].evidence["lr_scale"] == 1.0
+
+
+def test_a_gradual_release_that_runs_into_trouble_keeps_the_rate_a_quarter_below_and_says_so() -> None:
+    model = _deep_relu()
+    opt = torch.optim.Adam(model.parameters(), lr=1.0)  # share ~14: 140x above the held rate
+    lrs, _, events = _train(model, opt, safe(), 45)
+    kept = [e for e in events if e.kind == "lr_change" and e.evidence.get("reason") == "early_hold_kept"]
+    assert len(kept) == 1 and kept[0].severity == "warning" and "stays at" in kept[0].message
+    at = kept[0].step
+    assert at > 25 and lrs[at + 1] == pytest.approx(lrs[at] / 4, rel=1e-9)
+    assert len(set(lrs[at + 1:])) == 1 and lrs[-1] < 1.0  # kept for the rest of the run, below the user's rate
+    assert all(b == pytest.approx(2 * a, rel=1e-9) for a, b in itertools.pairwise(lrs[24:at + 1]))
+    hold = next(m for m in safe().policies if isinstance(m, HoldEarlySteps))
+    hold.load_state_dict({"share": 14.0, "scale": 0.03, "held": 0.007, "ramping": False, "kept": True})
+    assert hold.state_dict() == {"share": 14.0, "scale": 0.03, "held": 0.007, "ramping": False, "kept": True}

@@ -148,6 +148,11 @@ def merge(decisions: Sequence[Decision]) -> Decision:
     also = [d.reason for d in acting if d is not primary and d.reason]
     lr_factor = math.prod(d.lr_factor for d in acting)
     evidence = {**primary.evidence, "also": also} if also else primary.evidence
+    # a rate change by a member that is not the primary keeps its reason and what it says (the lr_change event's)
+    rate = next((d for d in acting if d is not primary and d.lr_factor != 1.0), None)
+    if rate is not None and primary.lr_factor == 1.0:
+        evidence = {**evidence, "lr_reason": rate.reason} | (
+            {"says": rate.evidence["says"]} if "says" in rate.evidence else {})
     return Decision(
         skip=top >= 2, reason=primary.reason or next((d.reason for d in acting if d.reason), None),
         clip_coef=min(d.clip_coef for d in acting), evidence=evidence,

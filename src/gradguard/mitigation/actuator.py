@@ -315,10 +315,11 @@ class Actuator:
             after = [_lr(g) for g in self.optimizer.param_groups]
             what = "lowered" if decision.lr_factor < 1.0 else "restored"
             out.events.append(Event(step, "lr_change", "warning" if decision.lr_factor < 1.0 else "info",
-                                    f"learning rate {what}: x{decision.lr_factor:.3g} (overall x{self.lr_scale:.3g})",
+                                    f"learning rate {what}: x{decision.lr_factor:.3g} (overall x{self.lr_scale:.3g})"
+                                    + (f": {says}" if isinstance(says := decision.evidence.get("says"), str) else ""),
                                     evidence={"factor": decision.lr_factor, "lr_scale": self.lr_scale,
                                               "lrs_before": before, "lrs_after": after,
-                                              "reason": decision.reason}))
+                                              "reason": decision.evidence.get("lr_reason", decision.reason)}))
 
     def state_dict(self) -> dict[str, Any]:
         """The skip count, the learning-rate back-off, the last rollback and the snapshot store's whole state

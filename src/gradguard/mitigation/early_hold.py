@@ -19,6 +19,17 @@ steps. Chosen on the development seeds of ``benchmarks/spikes.py`` (relu_adam_hi
 under ``safe``): target 0.1 over 25 steps, 0 dead nets in 65 (4 without); target 0.05 or 0.2, 10 or 50 steps, a
 linear ramp, were worse (README "Mitigation against the peers").
 
+The release: a rate at most ``release_jump`` (10x) above the held one is put back at once, as chosen above. A larger
+one is put back ``ramp`` (2x) a step, and the first step in trouble on the way (non-finite, ``explode``,
+``loss_spike``, ``divergence``) takes the rate back ``ramp ** 2`` and keeps it there for the rest of the run,
+with a warning: that rate is the highest the run has shown it takes. Put back at once, a rate thousands of times the
+held one rewrites every weight in one step: thuml/Time-Series-Library's TiDE at Adam lr 100 (1000x its rate; share
+~1e3) trained under the hold to loss 0.20 by step 20, blew up to 1.9e5 on the release and ended at validation MSE
+7.2e4, where the plain run (blown up at step 1, its rate halved every epoch) ended at 29 (real code round 9, session
+37); released 2x a step it went into trouble at step 31, was kept at the rate before, and ended at 0.143 (healthy
+0.112; session 38). The healthy held models of the corpus complete the ramp without trouble (FNO, WNO,
+instant-NGP's hash grids at share 174).
+
 An optimizer that steps a single weight matrix is not held: the lottery is a stack's (a rewritten layer shuts off
 the units of the next), and a one-matrix model has none. pytorch/examples' mnist_forward_forward trains each layer
 with its own Adam at lr 0.03 (share 1.5): held, its test error was 0.443 and 0.370 at seeds 0/1 against 0.365 and
@@ -39,6 +50,7 @@ from ..decision import Decision
 from ..errors import ConfigError
 from ..events import Event
 from ..stats_types import StepStats
+from .backoff import TROUBLE_KINDS
 
 __all__ = ["HoldEarlySteps", "held_steps", "hold_before_first_step", "median_step_share", "weighted_median"]
 
@@ -87,6 +99,9 @@ class HoldEarlySteps:
             healthy corpus value; > 0).
         target: the share the held rate moves the weights by (default 0.1; 0 < target < gate).
         steps: the steps held, from the first (default 25, the adaptive clipper's warm-up; >= 1).
+        release_jump: the largest factor the rate is put back by at once (default 10; >= 1); a larger one is
+            put back ``ramp`` a step, and kept ``ramp ** 2`` below where the run first went into trouble.
+        ramp: the factor per step of a gradual release (default 2; > 1).
 
     Raises:
         ConfigError: a setting out of range.
@@ -94,16 +109,28 @@ class HoldEarlySteps:
 
     survives_rollback = True  # its rate change is the guard's, which a rollback keeps
 
-    def __init__(self, gate: float = 0.3, target: float = 0.1, steps: int = 25) -> None:
+    def __init__(self, gate: float = 0.3, target: float = 0.1, steps: int = 25, release_jump: float = 10.0,
+                 ramp: float = 2.0) -> None:
         if isinstance(gate, bool) or not isinstance(gate, (int, float)) or not 0 < gate < math.inf:
             raise ConfigError("gate", gate, "a finite number > 0 (the first step's lr / rms(W))")
         if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < gate:
             raise ConfigError("target", target, f"a number in (0, gate={gate:g})")
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ConfigError("steps", steps, "an int >= 1 (steps held from the first)")
+        if isinstance(release_jump, bool) or not isinstance(release_jump, (int, float)) or \
+                not 1 <= release_jump < math.inf:
+            raise ConfigError("release_jump", release_jump,
+                              "a finite number >= 1 (the largest factor put back at once)")
+        if isinstance(ramp, bool) or not isinstance(ramp, (int, float)) or not 1 < ramp < math.inf:
+            raise ConfigError("ramp", ramp, "a finite number > 1 (the factor per step of a gradual release)")
         self.gate = float(gate)
         self.target = float(target)
         self.steps = steps
+        self.release_jump = float(release_jump)
+        self.ramp = float(ramp)
+        self.held = 1.0  # the factor the hold started at (1.0: not held)
+        self._ramping = False  # putting the rate back ramp a step
+        self._kept = False  # a gradual release ran into trouble: the rate stays where it was put
         self.share: float | None = None  # the median share measured when the guard was built
         self.scale = 1.0  # the factor the rate is held at (1.0: not held, or put back)
         self._pending: Decision | None = None
@@ -122,7 +149,7 @@ class HoldEarlySteps:
         self.share = median_step_share(optimizer)
         if self.share is None or not self.share >= self.gate:
             return
-        self.scale = self.target / self.share
+        self.scale = self.held = self.target / self.share
         self._pending = Decision(lr_factor=self.scale, reason="early_hold", evidence=self._evidence())
 
     def _evidence(self) -> dict[str, Any]:
@@ -153,30 +180,56 @@ class HoldEarlySteps:
             self._pending, self.scale = None, 1.0
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
-        """Put the rate back after the step ``steps - 1`` (so the step ``steps`` runs at the user's rate), or at
-        once when the loss is found to be a judge's verdict (:meth:`set_loss_unread`)."""
-        if self.scale < 1.0 and (stats.step >= self.steps - 1 or self._judged):
-            factor, self.scale = 1.0 / self.scale, 1.0
-            return Decision(lr_factor=factor, reason="early_hold_end",
+        """Put the rate back after the step ``steps - 1`` (so the step ``steps`` runs at the user's rate) — at once
+        up to ``release_jump``, else ``ramp`` a step, keeping it ``ramp ** 2`` lower from the first step in
+        trouble on the way — or at once when the loss is found to be a judge's verdict (:meth:`set_loss_unread`)."""
+        if self.scale >= 1.0 or self._kept or (stats.step < self.steps - 1 and not self._judged):
+            return Decision()
+        if self._ramping and not self._judged and (
+                not (stats.grads_finite and stats.loss_finite) or any(e.kind in TROUBLE_KINDS for e in events)):
+            factor = max(1.0 / self.ramp ** 2, self.held / self.scale)
+            self.scale *= factor
+            self._ramping, self._kept = False, True
+            return Decision(lr_factor=factor, reason="early_hold_kept", evidence={
+                "steps": self.steps, "lr_to_weight_rms": self.share, "lr_scale": self.scale,
+                "says": (f"the rate was being put back after the early hold and the run went into trouble at step "
+                         f"{stats.step}: it stays at x{self.scale:.3g} of yours for the rest of the run (the highest "
+                         "it has shown it takes, halved twice). Lower the learning rate to about that.")})
+        up = 1.0 / self.scale
+        if self._judged or (not self._ramping and up <= self.release_jump):
+            self.scale, self._ramping = 1.0, False
+            return Decision(lr_factor=up, reason="early_hold_end",
                             evidence={"steps": self.steps, "lr_to_weight_rms": self.share,
                                       "ended_by": "judged loss" if self._judged else "steps"})
-        return Decision()
+        self._ramping = True
+        up = min(up, self.ramp)
+        self.scale *= up
+        if math.isclose(self.scale, 1.0, rel_tol=1e-9):
+            self.scale, self._ramping = 1.0, False
+        return Decision(lr_factor=up, reason="early_hold_end" if self.scale == 1.0 else "early_hold_ramp",
+                        evidence={"steps": self.steps, "lr_to_weight_rms": self.share, "lr_scale": self.scale,
+                                  "ended_by": "ramp"})
 
     def device_twin(self) -> _NoDeviceDecision:
         """Its deferred-mode form: nothing to decide on the device (it changes the rate on the host)."""
         return _NoDeviceDecision()
 
     def state_dict(self) -> dict[str, Any]:
-        return {"share": self.share, "scale": self.scale}
+        return {"share": self.share, "scale": self.scale, "held": self.held, "ramping": self._ramping,
+                "kept": self._kept}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         share = state.get("share")
         self.share = None if share is None else float(share)
         self.scale = float(state.get("scale", 1.0))
+        self.held = float(state.get("held", self.scale))
+        self._ramping = bool(state.get("ramping", False))
+        self._kept = bool(state.get("kept", False))
         self._pending = None  # a restored run's rate is in its optimizer's state already
 
     def __repr__(self) -> str:
-        return f"hold_early_steps(gate={self.gate:g}, target={self.target:g}, steps={self.steps})"
+        return (f"hold_early_steps(gate={self.gate:g}, target={self.target:g}, steps={self.steps}, "
+                f"release_jump={self.release_jump:g}, ramp={self.ramp:g})")
 
 
 def held_steps(policy: Any) -> tuple[int, float] | None:
