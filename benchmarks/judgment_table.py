@@ -152,7 +152,11 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh81": "held-out (eighty-second batch)",
          "fresh82": "held-out (eighty-third batch)",
          "fresh83": "held-out (eighty-fourth batch)",
-         "fresh84": "held-out (eighty-fifth batch)"}
+         "fresh84": "held-out (eighty-fifth batch)",
+         "fresh85": "held-out (eighty-sixth batch)",
+         "fresh86": "held-out (eighty-seventh batch)",
+         "fresh87": "held-out (eighty-eighth batch)",
+         "fresh88": "held-out (eighty-ninth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -90,7 +90,11 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh81",
                  "fresh82",
                  "fresh83",
-                 "fresh84"}
+                 "fresh84",
+                 "fresh85",
+                 "fresh86",
+                 "fresh87",
+                 "fresh88"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -889,6 +893,46 @@ def test_fresh84_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH84, "fresh84", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh81', 'fresh82', 'fresh83'))
     assert set(KINDS) == {c.name for c in FRESH84 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh85_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh85 import CONTROLS, FRESH85, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: gradient accumulation and batching mistakes);
+    # written in parallel with fresh86, fresh87, fresh88, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH85, "fresh85", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh86', 'fresh87', 'fresh88'))
+    assert set(KINDS) == {c.name for c in FRESH85 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh86_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh86 import CONTROLS, FRESH86, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: attention masking and sequence handling mistakes);
+    # written in parallel with fresh85, fresh87, fresh88, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH86, "fresh86", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh85', 'fresh87', 'fresh88'))
+    assert set(KINDS) == {c.name for c in FRESH86 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh87_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh87 import CONTROLS, FRESH87, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: parameter registration and weight sharing mistakes);
+    # written in parallel with fresh85, fresh86, fresh88, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH87, "fresh87", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh85', 'fresh86', 'fresh88'))
+    assert set(KINDS) == {c.name for c in FRESH87 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh88_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh88 import CONTROLS, FRESH88, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: hand-written numerically sensitive formulas);
+    # written in parallel with fresh85, fresh86, fresh87, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH88, "fresh88", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh85', 'fresh86', 'fresh87'))
+    assert set(KINDS) == {c.name for c in FRESH88 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -79,7 +79,11 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh81.py``, likewise) or ``"fresh82"`` (its second,
 ``fresh82.py``, likewise) or ``"fresh83"`` (its third,
 ``fresh83.py``, likewise) or ``"fresh84"`` (its fourth,
-``fresh84.py``, likewise).
+``fresh84.py``, likewise) or ``"fresh85"`` (its first,
+``fresh85.py``, likewise) or ``"fresh86"`` (its second,
+``fresh86.py``, likewise) or ``"fresh87"`` (its third,
+``fresh87.py``, likewise) or ``"fresh88"`` (its fourth,
+``fresh88.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -331,6 +335,10 @@ from .fresh81 import FRESH81  # noqa: E402  (the thirty-seventh session's first 
 from .fresh82 import FRESH82  # noqa: E402  (the thirty-seventh session's second held-out batch, likewise)
 from .fresh83 import FRESH83  # noqa: E402  (the thirty-seventh session's third held-out batch, likewise)
 from .fresh84 import FRESH84  # noqa: E402  (the thirty-seventh session's fourth held-out batch, likewise)
+from .fresh85 import FRESH85  # noqa: E402  (the thirty-eighth session's first held-out batch, likewise)
+from .fresh86 import FRESH86  # noqa: E402  (the thirty-eighth session's second held-out batch, likewise)
+from .fresh87 import FRESH87  # noqa: E402  (the thirty-eighth session's third held-out batch, likewise)
+from .fresh88 import FRESH88  # noqa: E402  (the thirty-eighth session's fourth held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -368,7 +376,11 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH81
                    + FRESH82
                    + FRESH83
-                   + FRESH84)
+                   + FRESH84
+                   + FRESH85
+                   + FRESH86
+                   + FRESH87
+                   + FRESH88)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -401,7 +413,11 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh81",
                            "fresh82",
                            "fresh83",
-                           "fresh84")
+                           "fresh84",
+                           "fresh85",
+                           "fresh86",
+                           "fresh87",
+                           "fresh88")
 
 
 def by_name(name: str) -> Case:
