@@ -127,7 +127,8 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         out.append(Finding(
             cause="data", layers=[], severity="critical", confidence=1.0,
             evidence={"non_finite_in": where, "expected": "all values finite"},
-            message=f"The batch has NaN or Inf values in its {' and '.join(where)}; every gradient will be NaN.",
+            message=(f"The batch has NaN or Inf values in its {' and '.join(where)}: the loss is not finite, and with "
+                     "most losses neither is any gradient."),
             prescription=("Clean the data pipeline (check for division by zero, missing values, log of 0 in "
                           "preprocessing); skip or repair non-finite samples."),
             code="mask = torch.isfinite(x).flatten(1).all(dim=1)\nx, y = x[mask], y[mask]",
@@ -374,8 +375,12 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
         return [Finding(
             cause="numeric", layers=[], severity="critical", confidence=0.8,
             evidence={"loss": str(probe.loss), "model_outputs_finite": True, "largest_output_rms": largest},
-            message="Every module's output is finite but the loss is not: the loss function overflows.",
-            prescription="Use the numerically stable loss (cross_entropy on logits, BCEWithLogitsLoss).",
+            message=("Every module's output is finite but the loss is not: the loss's own arithmetic (a log of 0, "
+                     "0/0, an exp that overflows) or a NaN/Inf it reads from outside the model (the targets, a mask, "
+                     "per-sample weights) makes it so."),
+            prescription=("Check what the loss reads besides the model's output (torch.isfinite(y).all()); then use "
+                          "the numerically stable loss (cross_entropy on logits, BCEWithLogitsLoss) and clamp before "
+                          "log, add eps to denominators."),
             code="loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)",
             score=80.0,
         )]

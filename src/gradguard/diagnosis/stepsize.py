@@ -280,7 +280,9 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
                 out.group_of[name] = index_of[id(p)]
             out.weight_rms[name] = w / math.sqrt(p.numel())
             out.numel[name] = p.numel()
-            if name in plain:
+            # only the matrices a group decays: a group at weight_decay 0 (pyg's gcn.py decays conv1 alone) is no
+            # zero shrink in the median, nor a matrix without a balance point
+            if name in plain and wd_of.get(id(p), 0.0) > 0:
                 wd_part = (d - plain[name]).float()
                 c, proportional = _shrink(wd_part, p.detach().float())
                 out.decay_shrink[name] = c
