@@ -260,16 +260,34 @@ def test_a_release_of_more_than_10x_is_gradual_and_completes_when_the_run_takes_
     assert len(restored) == 1 and restored[0].evidence["lr_scale"] == 1.0
 
 
-def test_a_gradual_release_that_runs_into_trouble_keeps_the_rate_a_quarter_below_and_says_so() -> None:
+def test_a_gradual_release_that_runs_into_trouble_goes_back_to_the_held_rate_for_good_and_says_so() -> None:
     model = _deep_relu()
     opt = torch.optim.Adam(model.parameters(), lr=1.0)  # share ~14: 140x above the held rate
     lrs, _, events = _train(model, opt, safe(), 45)
     kept = [e for e in events if e.kind == "lr_change" and e.evidence.get("reason") == "early_hold_kept"]
-    assert len(kept) == 1 and kept[0].severity == "warning" and "stays at" in kept[0].message
+    assert len(kept) == 1 and kept[0].severity == "warning" and "held rate" in kept[0].message
     at = kept[0].step
-    assert at > 25 and lrs[at + 1] == pytest.approx(lrs[at] / 4, rel=1e-9)
-    assert len(set(lrs[at + 1:])) == 1 and lrs[-1] < 1.0  # kept for the rest of the run, below the user's rate
+    assert at > 25 and lrs[at + 1] == pytest.approx(lrs[0], rel=1e-9)  # the rate that trained the first 25 steps
+    assert lrs[at + 1:] == [lrs[at + 1]] * (45 - at - 1)  # kept for the rest of the run
     assert all(b == pytest.approx(2 * a, rel=1e-9) for a, b in itertools.pairwise(lrs[24:at + 1]))
-    hold = next(m for m in safe().policies if isinstance(m, HoldEarlySteps))
-    hold.load_state_dict({"share": 14.0, "scale": 0.03, "held": 0.007, "ramping": False, "kept": True})
-    assert hold.state_dict() == {"share": 14.0, "scale": 0.03, "held": 0.007, "ramping": False, "kept": True}
+
+
+def test_trouble_in_the_steps_after_a_gradual_release_takes_the_rate_back_too() -> None:
+    hold = HoldEarlySteps()
+    hold.load_state_dict({"share": 14.0, "scale": 1.0, "held": 0.007, "ramping": False, "kept": False,
+                          "watch_until": 60})
+    assert hold.state_dict()["watch_until"] == 60
+
+    class Stats:
+        grads_finite, loss_finite, step = True, True, 55
+
+    calm = hold.decide(Stats(), [])  # type: ignore[arg-type]
+    assert calm.lr_factor == 1.0
+    spike = gradguard.Event(55, "loss_spike", "warning", "loss 40 is 30 deviations above its median")
+    back = hold.decide(Stats(), [spike])  # type: ignore[arg-type]
+    assert back.lr_factor == pytest.approx(0.007) and back.reason == "early_hold_kept" and hold.scale == 0.007
+    Stats.step = 70
+    assert hold.decide(Stats(), [spike]).lr_factor == 1.0  # kept: nothing more to decide
+    late = HoldEarlySteps()
+    late.load_state_dict({"share": 14.0, "scale": 1.0, "held": 0.007, "watch_until": 60})
+    assert late.decide(Stats(), [spike]).lr_factor == 1.0  # past the watch: the run's own trouble, not the release's

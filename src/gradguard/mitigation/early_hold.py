@@ -20,15 +20,16 @@ under ``safe``): target 0.1 over 25 steps, 0 dead nets in 65 (4 without); target
 linear ramp, were worse (README "Mitigation against the peers").
 
 The release: a rate at most ``release_jump`` (10x) above the held one is put back at once, as chosen above. A larger
-one is put back ``ramp`` (2x) a step, and the first step in trouble on the way (non-finite, ``explode``,
-``loss_spike``, ``divergence``) takes the rate back ``ramp ** 2`` and keeps it there for the rest of the run,
-with a warning: that rate is the highest the run has shown it takes. Put back at once, a rate thousands of times the
-held one rewrites every weight in one step: thuml/Time-Series-Library's TiDE at Adam lr 100 (1000x its rate; share
-~1e3) trained under the hold to loss 0.20 by step 20, blew up to 1.9e5 on the release and ended at validation MSE
-7.2e4, where the plain run (blown up at step 1, its rate halved every epoch) ended at 29 (real code round 9, session
-37); released 2x a step it went into trouble at step 31, was kept at the rate before, and ended at 0.143 (healthy
-0.112; session 38). The healthy held models of the corpus complete the ramp without trouble (FNO, WNO,
-instant-NGP's hash grids at share 174).
+one is put back ``ramp`` (2x) a step, and the first step in trouble (non-finite, ``explode``, ``loss_spike``,
+``divergence``) on the way or in the ``steps`` steps after it is back takes the rate back to the held one for the
+rest of the run, with a warning: the held rate is the one the run has shown it takes. Put back at once, a rate
+thousands of times the held one rewrites every weight in one step: thuml/Time-Series-Library's TiDE at Adam lr 100
+(1000x its rate; share ~1e3) trained under the hold to loss 0.20 by step 20, blew up on the release and ended at
+validation MSE 7.2e4, where the plain run (blown up at step 1, its rate halved every epoch) ended at 29 (real code
+round 9, session 37); released 2x a step it went into trouble at step 31, went back to the held rate and ended at
+0.110 (healthy 0.112; session 38). lucidrains/vit-pytorch's MobileViT at Adam 0.3 blew up two steps after its ramp
+ended (seed 1: 33.4 against 0.41 plain): hence the watch after it. The healthy held models of the corpus (FNO, WNO,
+instant-NGP's hash grids at share 174) complete the ramp and its watch without trouble.
 
 An optimizer that steps a single weight matrix is not held: the lottery is a stack's (a rewritten layer shuts off
 the units of the next), and a one-matrix model has none. pytorch/examples' mnist_forward_forward trains each layer
@@ -100,7 +101,8 @@ class HoldEarlySteps:
         target: the share the held rate moves the weights by (default 0.1; 0 < target < gate).
         steps: the steps held, from the first (default 25, the adaptive clipper's warm-up; >= 1).
         release_jump: the largest factor the rate is put back by at once (default 10; >= 1); a larger one is
-            put back ``ramp`` a step, and kept ``ramp ** 2`` below where the run first went into trouble.
+            put back ``ramp`` a step, and back at the held rate for good from the first step in trouble on the
+            way or in the ``steps`` steps after.
         ramp: the factor per step of a gradual release (default 2; > 1).
 
     Raises:
@@ -130,7 +132,8 @@ class HoldEarlySteps:
         self.ramp = float(ramp)
         self.held = 1.0  # the factor the hold started at (1.0: not held)
         self._ramping = False  # putting the rate back ramp a step
-        self._kept = False  # a gradual release ran into trouble: the rate stays where it was put
+        self._kept = False  # a gradual release ran into trouble: the rate is back at the held one for good
+        self._watch_until: int | None = None  # the last step after a gradual release whose trouble takes it back
         self.share: float | None = None  # the median share measured when the guard was built
         self.scale = 1.0  # the factor the rate is held at (1.0: not held, or put back)
         self._pending: Decision | None = None
@@ -181,20 +184,24 @@ class HoldEarlySteps:
 
     def decide(self, stats: StepStats, events: Sequence[Event]) -> Decision:
         """Put the rate back after the step ``steps - 1`` (so the step ``steps`` runs at the user's rate) — at once
-        up to ``release_jump``, else ``ramp`` a step, keeping it ``ramp ** 2`` lower from the first step in
-        trouble on the way — or at once when the loss is found to be a judge's verdict (:meth:`set_loss_unread`)."""
-        if self.scale >= 1.0 or self._kept or (stats.step < self.steps - 1 and not self._judged):
+        up to ``release_jump``, else ``ramp`` a step, and back to the held rate for good at the first step in trouble
+        on the way or in the ``steps`` steps after — or at once when the loss is found to be a judge's verdict
+        (:meth:`set_loss_unread`)."""
+        if self._kept or self.held >= 1.0:
             return Decision()
-        if self._ramping and not self._judged and (
+        watching = self._ramping or (self._watch_until is not None and stats.step <= self._watch_until)
+        if watching and not self._judged and (
                 not (stats.grads_finite and stats.loss_finite) or any(e.kind in TROUBLE_KINDS for e in events)):
-            factor = max(1.0 / self.ramp ** 2, self.held / self.scale)
-            self.scale *= factor
-            self._ramping, self._kept = False, True
+            factor = self.held / self.scale
+            self.scale, self._ramping, self._kept, self._watch_until = self.held, False, True, None
             return Decision(lr_factor=factor, reason="early_hold_kept", evidence={
                 "steps": self.steps, "lr_to_weight_rms": self.share, "lr_scale": self.scale,
-                "says": (f"the rate was being put back after the early hold and the run went into trouble at step "
-                         f"{stats.step}: it stays at x{self.scale:.3g} of yours for the rest of the run (the highest "
-                         "it has shown it takes, halved twice). Lower the learning rate to about that.")})
+                "says": (f"the rate was put back after the early hold and the run went into trouble at step "
+                         f"{stats.step}: it is back at the held rate (x{self.scale:.3g} of yours, which trained "
+                         f"the first {self.steps} steps) for the rest of the run. Lower the learning rate to about "
+                         "that, or warm it up over more steps.")})
+        if self.scale >= 1.0 or (stats.step < self.steps - 1 and not self._judged):
+            return Decision()
         up = 1.0 / self.scale
         if self._judged or (not self._ramping and up <= self.release_jump):
             self.scale, self._ramping = 1.0, False
@@ -205,7 +212,7 @@ class HoldEarlySteps:
         up = min(up, self.ramp)
         self.scale *= up
         if math.isclose(self.scale, 1.0, rel_tol=1e-9):
-            self.scale, self._ramping = 1.0, False
+            self.scale, self._ramping, self._watch_until = 1.0, False, stats.step + self.steps
         return Decision(lr_factor=up, reason="early_hold_end" if self.scale == 1.0 else "early_hold_ramp",
                         evidence={"steps": self.steps, "lr_to_weight_rms": self.share, "lr_scale": self.scale,
                                   "ended_by": "ramp"})
@@ -216,7 +223,7 @@ class HoldEarlySteps:
 
     def state_dict(self) -> dict[str, Any]:
         return {"share": self.share, "scale": self.scale, "held": self.held, "ramping": self._ramping,
-                "kept": self._kept}
+                "kept": self._kept, "watch_until": self._watch_until}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         share = state.get("share")
@@ -225,6 +232,8 @@ class HoldEarlySteps:
         self.held = float(state.get("held", self.scale))
         self._ramping = bool(state.get("ramping", False))
         self._kept = bool(state.get("kept", False))
+        watch = state.get("watch_until")
+        self._watch_until = None if watch is None else int(watch)
         self._pending = None  # a restored run's rate is in its optimizer's state already
 
     def __repr__(self) -> str:
