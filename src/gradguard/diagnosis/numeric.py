@@ -356,6 +356,19 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
                               "spectrally normalised recurrent weight.")
         found.code = "alpha = dt / tau  # e.g. 20 ms / 100 ms = 0.2, both in milliseconds"
         return [found]
+    if bad and _masked_out(probe):
+        # -inf written on purpose (a span or attention score masked with masked_fill(-inf)) that the loss never
+        # takes: loss and gradients are finite (fresh86's BiDAF, healthy, was told critical)
+        first = bad[0]
+        return [Finding(
+            cause="numeric", layers=[first.name], severity="info", confidence=0.6,
+            evidence={"module": first.name, "module_type": type(first.module).__name__, "output_finite": False,
+                      "loss_and_gradients_finite": True},
+            message=(f"{first.name or '<root>'} ({type(first.module).__name__}) outputs Inf/NaN values from finite "
+                     "inputs, but the loss and every gradient are finite: a mask written as -inf (scores of padded "
+                     "positions) that the loss never takes. A batch whose target falls on a masked position will "
+                     "make the loss infinite; the guard skips such a step."),
+            prescription="Nothing to do if those values are masked scores.", code="", score=0.1)]
     if bad:
         first = bad[0]
         return [Finding(
