@@ -291,3 +291,14 @@ def test_trouble_in_the_steps_after_a_gradual_release_takes_the_rate_back_too() 
     late = HoldEarlySteps()
     late.load_state_dict({"share": 14.0, "scale": 1.0, "held": 0.007, "watch_until": 60})
     assert late.decide(Stats(), [spike]).lr_factor == 1.0  # past the watch: the run's own trouble, not the release's
+
+
+def test_recover_holds_only_a_first_step_of_the_weights_whole_rms() -> None:
+    from gradguard.policy import recover
+
+    for lr, held in ((0.05, False), (1.0, True)):  # shares ~0.7 (recover restarts dead nets itself) and ~14
+        model = _deep_relu()
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        lrs, _, events = _train(model, opt, recover(), 3)
+        hold = [e for e in events if e.evidence.get("reason") == "early_hold"]
+        assert bool(hold) is held and (lrs[0] < lr) is held

@@ -268,9 +268,13 @@ PRESETS: dict[str, Any] = {
     # budget's principled form, and a budget that shrinks the steps then hides the divergence it acts on
     # (word_language_model at 10x its rate, its clip removed, seed 0: 7.52 without a budget, 37.1 with safe's); in
     # the warm-up there is no history for a back-off yet (the same run, seed 2: 125 without a budget, 8.28 with it)
+    # its early hold only from a first step of the weights' whole RMS (gate 1.0; safe's is 0.3): below it recover
+    # restarts the dead nets a too-high rate makes, and the hold was neutral on the ReLU/Adam run (share 0.69, README
+    # "Mitigation against the peers"); above it there is no snapshot to go back to before the first step rewrites
+    # every weight (vit-pytorch's LeViT at Adam 0.3, share ~10: 1883 / 37.6 against 18.4 / 6.53 plain, session 38)
     "recover": lambda: Chain(SkipNonFinite(), SkipOutliers(), ClipAdaptive(budget_after_warmup=False),
                              RollbackOnTrouble(), LowerLRWhenNotLearning(rollback=True), _attribute_spikes(),
-                             _update_cap()),
+                             _update_cap(), HoldEarlySteps(gate=1.0)),
 }
 
 
