@@ -86,6 +86,11 @@ from .warned import warned_findings, warned_notes
 
 __all__ = ["check", "diagnose_step"]
 
+#: a weight whose std is under this share of its expected init std starts near zero by design (instant-NGP's hash
+#: grids at 1e-4, fresh87's FNN field tables at 1e-4, told ``lr`` at seed 0 at first sight): the lr rules do not read
+#: its step-to-weight ratio, which measures its smallness, not the rate
+NEAR_ZERO_SHARE = 0.01
+
 LossFn = Callable[[Any, Any], torch.Tensor]
 Closure = Callable[[nn.Module], Any]
 
@@ -262,6 +267,8 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
             try:
                 stepped = analyse_step(model, step.run, probe, optimizer, lrs, max_grad_norm,
                                        line_search=line_search)
+                stepped.near_zero = {w.key for w in weight_specs(probe)
+                                     if w.expected_std > 0 and w.std < NEAR_ZERO_SHARE * w.expected_std}
                 family = stepped.family
                 findings += (group_lr_findings(stepped) or lr_findings(stepped)) + bare_decay_findings(stepped)
                 findings += peak_lr_findings(optimizer, family, lrs, peak_lrs)

@@ -129,7 +129,8 @@ def rewards_growth(step: StepAnalysis) -> bool:
 
 def lr_findings(step: StepAnalysis) -> list[Finding]:
     """A finding when the optimizer's step is too large for this model and batch (see the module docstring)."""
-    ratios = {k: v for k, v in step.ratios.items() if math.isfinite(v) and k not in step.scale_free}
+    skipped = step.scale_free | step.near_zero
+    ratios = {k: v for k, v in step.ratios.items() if math.isfinite(v) and k not in skipped}
     # Adadelta normalises its step too (by running RMS of the gradient and of the update): its measured ratio is
     # judged as Adam's (pytorch/examples' mnist_rnn trains better at Adadelta lr 10 than at its 0.1, and was told lr)
     adam = step.family == "adam" or step.optimizer in NORMALISED_OTHERS
@@ -137,7 +138,7 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     if not adam:
         turned = {k: v * step.momentum_gain for k, v in ratios.items() if k in step.normalized}
         ratios = {k: v * step.momentum_gain for k, v in ratios.items() if k not in step.normalized}
-        if 2 * len(ratios) < len(step.ratios) - len(step.scale_free):
+        if 2 * len(ratios) < len(step.ratios) - len(skipped & set(step.ratios)):
             ratios = {}
     bulk = sorted(ratios.values())[len(ratios) // 2] if ratios else 0.0
     bulk_turned = sorted(turned.values())[len(turned) // 2] if turned else 0.0
@@ -240,7 +241,8 @@ def group_lr_findings(step: StepAnalysis) -> list[Finding]:
     gain = 1.0 if adam else step.momentum_gain
     by_group: dict[int, list[float]] = {}
     for name, r in step.ratios.items():
-        if math.isfinite(r) and name in step.group_of and (adam or name not in step.normalized):
+        if math.isfinite(r) and name in step.group_of and (adam or name not in step.normalized) and \
+                name not in step.near_zero:
             by_group.setdefault(step.group_of[name], []).append(r * gain)
     if len(by_group) < 2:
         return []

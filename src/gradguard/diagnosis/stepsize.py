@@ -127,6 +127,10 @@ class StepAnalysis:
     #: weight matrices the loss reads only L2-normalised themselves (``F.normalize(self.weight)``, a DiracNet's
     #: ``w / ||w||``): their size is no part of the function, so no ratio of theirs is read (:mod:`.unit_norm`)
     scale_free: set[str] = field(default_factory=set)
+    #: weight matrices that start near zero by design (std under ``check.NEAR_ZERO_SHARE`` of their expected init
+    #: std: an instant-NGP hash grid, FNN's field tables at 1e-4): a step's size relative to them measures their
+    #: smallness, not the rate, so no ratio of theirs is read by the lr rules (set by ``check``)
+    near_zero: set[str] = field(default_factory=set)
     #: loss after the step with every weight doubled (measured when no param group has weight decay)
     loss_doubled: float | None = None
     #: per weight matrix, the fraction of its norm weight decay removes in this step (``-<dW_wd, W> / <W, W>``)
