@@ -41,6 +41,7 @@ __all__ = [
     "clip_per_layer",
     "clip_unitwise",
     "merge",
+    "monitor",
     "recover",
     "resolve_policy",
     "rollback_on_trouble",
@@ -293,6 +294,13 @@ def _with_max_norm(policy: Policy, max_norm: float | None) -> Policy:
         return policy
     clip = ClipByGlobalNorm(max_norm)
     return Chain(*policy.policies, clip) if isinstance(policy, Chain) else Chain(policy, clip)
+
+
+def monitor() -> Policy:
+    """The ``monitor`` preset: observe only — events, causes and the record, no step skipped, clipped or changed
+    (the same as ``policy="monitor"``; the form ``safe()`` and ``recover()`` have, which two real-code rounds of
+    session 38 reached for first)."""
+    return PRESETS["monitor"]()  # type: ignore[no-any-return]
 
 
 def safe(max_norm: float | None = None) -> Policy:
