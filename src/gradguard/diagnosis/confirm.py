@@ -236,9 +236,9 @@ def confirm(findings: list[Finding], model: nn.Module, run: Any, optimizer: torc
             findings.append(_promoted(cause, user, rem, steps))
             break
         else:
-            if not user.finite and any(runs[c].applicable and _usable(runs[c]) for c in PROMOTE_ORDER if c in runs):
-                findings.append(_unrestored(user, [c for c in PROMOTE_ORDER if c in runs and runs[c].applicable],
-                                            steps))
+            tried = [c for c in PROMOTE_ORDER if c in runs and runs[c].applicable]
+            if not user.finite and any(_usable(runs[c]) for c in tried):
+                findings.append(_unrestored(user, tried, steps))
     finally:
         snapshot.restore()
     return cost

@@ -14,7 +14,7 @@ from ..events import Event
 from ..stats import StepStats
 from ._checks import at_least, fraction
 
-__all__ = ["TROUBLE_KINDS", "BackoffLR", "scale_lr"]
+__all__ = ["TROUBLE_KINDS", "BackoffLR", "scale_lr", "troubled"]
 
 #: Event kinds that count as trouble for back-off and rollback.
 TROUBLE_KINDS = frozenset({"nonfinite", "explode", "loss_spike", "divergence"})
@@ -44,7 +44,8 @@ def scale_lr(optimizer: torch.optim.Optimizer, scheduler: Any, factor: float) ->
                 setattr(scheduler, attr, [v * factor if isinstance(v, (int, float)) else v for v in values])
 
 
-def _troubled(stats: StepStats, events: Sequence[Event]) -> bool:
+def troubled(stats: StepStats, events: Sequence[Event]) -> bool:
+    """A step with a non-finite loss or gradient, or one of :data:`TROUBLE_KINDS` among its events."""
     return not (stats.grads_finite and stats.loss_finite) or any(e.kind in TROUBLE_KINDS for e in events)
 
 
@@ -81,7 +82,7 @@ class BackoffLR:
         step = stats.step
         while self.recent and self.recent[0] <= step - self.window:
             self.recent.popleft()
-        if _troubled(stats, events):
+        if troubled(stats, events):
             self.recent.append(step)
             if len(self.recent) >= self.after and self.scale * self.factor >= self.min_scale:
                 self.recent.clear()

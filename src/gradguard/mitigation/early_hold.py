@@ -51,7 +51,7 @@ from ..decision import Decision
 from ..errors import ConfigError
 from ..events import Event
 from ..stats_types import StepStats
-from .backoff import TROUBLE_KINDS
+from .backoff import troubled
 
 __all__ = ["HoldEarlySteps", "held_steps", "hold_before_first_step", "median_step_share", "weighted_median"]
 
@@ -131,7 +131,6 @@ class HoldEarlySteps:
         self.release_jump = float(release_jump)
         self.ramp = float(ramp)
         self.held = 1.0  # the factor the hold started at (1.0: not held)
-        self._ramping = False  # putting the rate back ramp a step
         self._kept = False  # a gradual release ran into trouble: the rate is back at the held one for good
         self._watch_until: int | None = None  # the last step after a gradual release whose trouble takes it back
         self.share: float | None = None  # the median share measured when the guard was built
@@ -154,6 +153,11 @@ class HoldEarlySteps:
             return
         self.scale = self.held = self.target / self.share
         self._pending = Decision(lr_factor=self.scale, reason="early_hold", evidence=self._evidence())
+
+    @property
+    def _ramping(self) -> bool:
+        """Putting the rate back ``ramp`` a step: above the held rate, below the user's, not kept."""
+        return not self._kept and self.held < self.scale < 1.0
 
     def _evidence(self) -> dict[str, Any]:
         return {"lr_to_weight_rms": self.share, "gate": self.gate, "target": self.target, "steps": self.steps,
@@ -190,10 +194,9 @@ class HoldEarlySteps:
         if self._kept or self.held >= 1.0:
             return Decision()
         watching = self._ramping or (self._watch_until is not None and stats.step <= self._watch_until)
-        if watching and not self._judged and (
-                not (stats.grads_finite and stats.loss_finite) or any(e.kind in TROUBLE_KINDS for e in events)):
+        if watching and not self._judged and troubled(stats, events):
             factor = self.held / self.scale
-            self.scale, self._ramping, self._kept, self._watch_until = self.held, False, True, None
+            self.scale, self._kept, self._watch_until = self.held, True, None
             return Decision(lr_factor=factor, reason="early_hold_kept", evidence={
                 "steps": self.steps, "lr_to_weight_rms": self.share, "lr_scale": self.scale,
                 "says": (f"the rate was put back after the early hold and the run went into trouble at step "
@@ -204,15 +207,14 @@ class HoldEarlySteps:
             return Decision()
         up = 1.0 / self.scale
         if self._judged or (not self._ramping and up <= self.release_jump):
-            self.scale, self._ramping = 1.0, False
+            self.scale = 1.0
             return Decision(lr_factor=up, reason="early_hold_end",
                             evidence={"steps": self.steps, "lr_to_weight_rms": self.share,
                                       "ended_by": "judged loss" if self._judged else "steps"})
-        self._ramping = True
         up = min(up, self.ramp)
         self.scale *= up
         if math.isclose(self.scale, 1.0, rel_tol=1e-9):
-            self.scale, self._ramping, self._watch_until = 1.0, False, stats.step + self.steps
+            self.scale, self._watch_until = 1.0, stats.step + self.steps
         return Decision(lr_factor=up, reason="early_hold_end" if self.scale == 1.0 else "early_hold_ramp",
                         evidence={"steps": self.steps, "lr_to_weight_rms": self.share, "lr_scale": self.scale,
                                   "ended_by": "ramp"})
@@ -230,7 +232,6 @@ class HoldEarlySteps:
         self.share = None if share is None else float(share)
         self.scale = float(state.get("scale", 1.0))
         self.held = float(state.get("held", self.scale))
-        self._ramping = bool(state.get("ramping", False))
         self._kept = bool(state.get("kept", False))
         watch = state.get("watch_until")
         self._watch_until = None if watch is None else int(watch)
