@@ -156,7 +156,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh85": "held-out (eighty-sixth batch)",
          "fresh86": "held-out (eighty-seventh batch)",
          "fresh87": "held-out (eighty-eighth batch)",
-         "fresh88": "held-out (eighty-ninth batch)"}
+         "fresh88": "held-out (eighty-ninth batch)",
+         "fresh92": "held-out (ninety-third batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

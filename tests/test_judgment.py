@@ -94,7 +94,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh85",
                  "fresh86",
                  "fresh87",
-                 "fresh88"}
+                 "fresh88",
+                 "fresh92"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -933,6 +934,16 @@ def test_fresh88_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH88, "fresh88", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh85', 'fresh86', 'fresh87'))
     assert set(KINDS) == {c.name for c in FRESH88 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh92_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh92 import CONTROLS, FRESH92, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: manual gradient handling mistakes);
+    # written in parallel with fresh89, fresh90, fresh91, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH92, "fresh92", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh89', 'fresh90', 'fresh91'))
+    assert set(KINDS) == {c.name for c in FRESH92 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
