@@ -84,7 +84,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh86.py``, likewise) or ``"fresh87"`` (its third,
 ``fresh87.py``, likewise) or ``"fresh88"`` (its fourth,
 ``fresh88.py``, likewise) or ``"fresh92"`` (its fourth,
-``fresh92.py``, likewise).
+``fresh92.py``, likewise) or ``"fresh91"`` (its third,
+``fresh91.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -341,6 +342,7 @@ from .fresh86 import FRESH86  # noqa: E402  (the thirty-eighth session's second 
 from .fresh87 import FRESH87  # noqa: E402  (the thirty-eighth session's third held-out batch, likewise)
 from .fresh88 import FRESH88  # noqa: E402  (the thirty-eighth session's fourth held-out batch, likewise)
 from .fresh92 import FRESH92  # noqa: E402  (the thirty-ninth session's fourth held-out batch, likewise)
+from .fresh91 import FRESH91  # noqa: E402  (the thirty-ninth session's third held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -383,7 +385,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH86
                    + FRESH87
                    + FRESH88
-                   + FRESH92)
+                   + FRESH92
+                   + FRESH91)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -421,7 +424,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh86",
                            "fresh87",
                            "fresh88",
-                           "fresh92")
+                           "fresh92",
+                           "fresh91")
 
 
 def by_name(name: str) -> Case:
