@@ -158,7 +158,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh87": "held-out (eighty-eighth batch)",
          "fresh88": "held-out (eighty-ninth batch)",
          "fresh92": "held-out (ninety-third batch)",
-         "fresh91": "held-out (ninety-second batch)"}
+         "fresh91": "held-out (ninety-second batch)",
+         "fresh89": "held-out (ninetieth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:
