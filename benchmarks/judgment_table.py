@@ -159,7 +159,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh88": "held-out (eighty-ninth batch)",
          "fresh92": "held-out (ninety-third batch)",
          "fresh91": "held-out (ninety-second batch)",
-         "fresh89": "held-out (ninetieth batch)"}
+         "fresh89": "held-out (ninetieth batch)",
+         "fresh90": "held-out (ninety-first batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

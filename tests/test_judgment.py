@@ -97,7 +97,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh88",
                  "fresh92",
                  "fresh91",
-                 "fresh89"}
+                 "fresh89",
+                 "fresh90"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -966,6 +967,16 @@ def test_fresh89_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH89, "fresh89", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh90', 'fresh91', 'fresh92'))
     assert set(KINDS) == {c.name for c in FRESH89 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh90_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh90 import CONTROLS, FRESH90, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: optimizer and scheduler configuration mistakes);
+    # written in parallel with fresh89, fresh91, fresh92, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH90, "fresh90", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh89', 'fresh91', 'fresh92'))
+    assert set(KINDS) == {c.name for c in FRESH90 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:
