@@ -14,7 +14,10 @@ steps three ways: ``safe`` with the release at once (``release_jump`` 1e12), ``s
 hold's release is then gradual): a false alarm here is a run kept at the held rate.
 
 The summary counts the runs where the gradual release ends >5% below / above the release at once, and the runs
-each ends >5% above plain (never worse than what the user had).
+each ends >5% above plain (never worse than what the user had). ``--peers`` adds the user's plain alternative and
+the published clippers in place of the guard — ``clip_grad_norm_(1.0)``, ``zclip.ZClip()`` (its default, which also
+clips at 1.0) and ``autoclip.torch.QuantileClip(quantile=0.9)`` (benchmark-only; a column reads ``n/a`` when the
+package is missing) — and counts the runs where the shipped policy ends >5% above (below) the best of them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -69,31 +73,82 @@ def final_loss(name: str, seed: int, release_jump: float | None) -> tuple[float,
     return sum(tail) / len(tail), kept
 
 
+def _peer_clipper(peer: str, model: torch.nn.Module) -> Callable[[], None] | None:
+    """The clip a peer applies between backward and the optimizer step (None: the package is not installed)."""
+    if peer == "clip1":
+        return lambda: torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    try:
+        if peer == "zclip":
+            from zclip import ZClip
+            zc = ZClip()
+            return lambda: zc.step(model)
+        from autoclip.torch import QuantileClip
+        qc = QuantileClip(model.parameters(), quantile=0.9, history_length=1000)
+        return lambda: qc.step()
+    except ImportError:
+        return None
+
+
+def peer_loss(name: str, seed: int, peer: str) -> float | None:
+    """The mean loss of the last tenth of ``case.steps`` steps with ``peer`` clipping and no guard (None: missing)."""
+    case = by_name(name)
+    setup = case.build(seed)
+    clip = _peer_clipper(peer, setup.model)
+    if clip is None:
+        return None
+    losses = []
+    for t in range(case.steps):
+        batch = setup.batches(t)
+        setup.optimizer.zero_grad(set_to_none=True)
+        loss = setup.compute_loss(setup.model, batch)
+        loss.backward()
+        if setup.clip is not None:
+            torch.nn.utils.clip_grad_norm_(setup.model.parameters(), setup.clip)
+        clip()
+        setup.optimizer.step()
+        if setup.scheduler is not None:
+            setup.scheduler.step()
+        losses.append(float(loss.detach()))
+    tail = losses[-max(1, len(losses) // 10):]
+    return sum(tail) / len(tail)
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.4g}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--healthy", action="store_true", help="the healthy models held 10x or more")
+    ap.add_argument("--peers", action="store_true", help="add clip_grad_norm_(1.0), zclip and autoclip columns")
     args = ap.parse_args()
     if args.healthy:
         args.cases = ",".join(HEALTHY)
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    print("| case | seed | released at once | gradual (shipped) | back to the held rate at | plain |\n"
-          "|---|---|---|---|---|---|")
-    better = worse = same = above_new = above_old = 0
+    peers = ("clip1", "zclip", "autoclip") if args.peers else ()
+    print("| case | seed | released at once | gradual (shipped) | back to the held rate at | plain |"
+          + "".join(f" {p} |" for p in peers) + "\n|---|---|---|---|---|---|" + "---|" * len(peers))
+    better = worse = same = above_new = above_old = above_peer = below_peer = 0
     for name in args.cases.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
             (old, _), (new, kept), (plain, _) = (final_loss(name, seed, j) for j in (1e12, 10.0, None))
-            print(f"| {name} | {seed} | {old:.4g} | {new:.4g} | {'-' if kept is None else kept} | {plain:.4g} |",
-                  flush=True)
+            others = [peer_loss(name, seed, p) for p in peers]
+            print(f"| {name} | {seed} | {old:.4g} | {new:.4g} | {'-' if kept is None else kept} | {plain:.4g} |"
+                  + "".join(f" {_fmt(x)} |" for x in others), flush=True)
+            finite = [x for x in others if x is not None and x == x]
+            above_peer += bool(finite) and new > 1.05 * min(finite)
+            below_peer += bool(finite) and new < 0.95 * min(finite)
             better += new < 0.95 * old
             worse += new > 1.05 * old
             same += 0.95 * old <= new <= 1.05 * old
             above_new += new > 1.05 * plain
             above_old += old > 1.05 * plain
     print(f"\ngradual against at once: better {better}, worse {worse}, within 5% {same}; "
-          f"above plain by >5%: gradual {above_new}, at once {above_old}")
+          f"above plain by >5%: gradual {above_new}, at once {above_old}"
+          + (f"; gradual above the best peer by >5%: {above_peer}, below it by >5%: {below_peer}" if peers else ""))
 
 
 if __name__ == "__main__":
