@@ -157,10 +157,10 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh86": "held-out (eighty-seventh batch)",
          "fresh87": "held-out (eighty-eighth batch)",
          "fresh88": "held-out (eighty-ninth batch)",
-         "fresh92": "held-out (ninety-third batch)",
-         "fresh91": "held-out (ninety-second batch)",
          "fresh89": "held-out (ninetieth batch)",
-         "fresh90": "held-out (ninety-first batch)"}
+         "fresh90": "held-out (ninety-first batch)",
+         "fresh91": "held-out (ninety-second batch)",
+         "fresh92": "held-out (ninety-third batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

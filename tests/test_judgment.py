@@ -95,10 +95,10 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh86",
                  "fresh87",
                  "fresh88",
-                 "fresh92",
-                 "fresh91",
                  "fresh89",
-                 "fresh90"}
+                 "fresh90",
+                 "fresh91",
+                 "fresh92"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]

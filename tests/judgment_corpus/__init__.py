@@ -83,11 +83,11 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh85.py``, likewise) or ``"fresh86"`` (its second,
 ``fresh86.py``, likewise) or ``"fresh87"`` (its third,
 ``fresh87.py``, likewise) or ``"fresh88"`` (its fourth,
-``fresh88.py``, likewise) or ``"fresh92"`` (its fourth,
-``fresh92.py``, likewise) or ``"fresh91"`` (its third,
-``fresh91.py``, likewise) or ``"fresh89"`` (its first,
+``fresh88.py``, likewise) or ``"fresh89"`` (its first,
 ``fresh89.py``, likewise) or ``"fresh90"`` (its second,
-``fresh90.py``, likewise).
+``fresh90.py``, likewise) or ``"fresh91"`` (its third,
+``fresh91.py``, likewise) or ``"fresh92"`` (its fourth,
+``fresh92.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -343,10 +343,10 @@ from .fresh85 import FRESH85  # noqa: E402  (the thirty-eighth session's first h
 from .fresh86 import FRESH86  # noqa: E402  (the thirty-eighth session's second held-out batch, likewise)
 from .fresh87 import FRESH87  # noqa: E402  (the thirty-eighth session's third held-out batch, likewise)
 from .fresh88 import FRESH88  # noqa: E402  (the thirty-eighth session's fourth held-out batch, likewise)
-from .fresh92 import FRESH92  # noqa: E402  (the thirty-ninth session's fourth held-out batch, likewise)
-from .fresh91 import FRESH91  # noqa: E402  (the thirty-ninth session's third held-out batch, likewise)
 from .fresh89 import FRESH89  # noqa: E402  (the thirty-ninth session's first held-out batch, likewise)
 from .fresh90 import FRESH90  # noqa: E402  (the thirty-ninth session's second held-out batch, likewise)
+from .fresh91 import FRESH91  # noqa: E402  (the thirty-ninth session's third held-out batch, likewise)
+from .fresh92 import FRESH92  # noqa: E402  (the thirty-ninth session's fourth held-out batch, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -389,10 +389,10 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH86
                    + FRESH87
                    + FRESH88
-                   + FRESH92
-                   + FRESH91
                    + FRESH89
-                   + FRESH90)
+                   + FRESH90
+                   + FRESH91
+                   + FRESH92)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -430,10 +430,10 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh86",
                            "fresh87",
                            "fresh88",
-                           "fresh92",
-                           "fresh91",
                            "fresh89",
-                           "fresh90")
+                           "fresh90",
+                           "fresh91",
+                           "fresh92")
 
 
 def by_name(name: str) -> Case:
