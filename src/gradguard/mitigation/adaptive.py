@@ -22,18 +22,26 @@ __all__ = ["UNREAD_FAR", "ClipAdaptive", "normalizes_step"]
 #: with a loss that does not measure progress, only norms this many times the typical one are clipped
 UNREAD_FAR = 10.0
 
-_NORMALIZED_KEYS = ("betas", "ns_steps")  # Adam family, Lion, Adafactor-likes / Muon
+_NORMALIZED_KEYS = ("betas", "ns_steps", "use_muon")  # Adam family, Lion, Adafactor-likes / Muon
+#: class-name parts of optimizers whose step is normalised ("Muon" also names KellerJordan/Muon's SingleDeviceMuon,
+#: MuonWithAuxAdam and SingleDeviceMuonWithAuxAdam, whose defaults hold only lr, momentum and weight_decay)
 _NORMALIZED_CLASSES = ("Adagrad", "Adadelta", "RMSprop", "Rprop", "Adafactor", "Lion", "Muon", "Sophia", "Shampoo")
 
 
 def normalizes_step(optimizer: Any) -> bool:
     """Whether ``optimizer``'s update is normalised by a running gradient scale (Adam family, RMSprop, Adagrad,
-    Lion, Muon...) rather than proportional to the gradient (SGD, with or without momentum). Unknown: False."""
+    Lion, Muon...) rather than proportional to the gradient (SGD, with or without momentum). Read from its defaults
+    or param groups (``betas``, ``ns_steps``, ``use_muon``) or its class names (:data:`_NORMALIZED_CLASSES` as a
+    part of a name in its MRO). Unknown: False."""
     defaults = getattr(optimizer, "defaults", None)
     if isinstance(defaults, dict) and any(k in defaults for k in _NORMALIZED_KEYS):
         return True
-    names = {c.__name__ for c in type(optimizer).__mro__}
-    return any(n in names for n in _NORMALIZED_CLASSES)
+    groups = getattr(optimizer, "param_groups", None)
+    if isinstance(groups, list) and groups and all(isinstance(g, dict) and any(k in g for k in _NORMALIZED_KEYS)
+                                                   for g in groups):
+        return True
+    names = [c.__name__ for c in type(optimizer).__mro__]
+    return any(part in n for n in names for part in _NORMALIZED_CLASSES)
 
 
 class ClipAdaptive:
