@@ -29,6 +29,9 @@ The model (each arrow: the quantity on the left sets the one on the right)::
 * Weight decay judged at a schedule's peak lr (``peak_lr_over_checked_lr`` > 1) while that peak is itself too high
   for Adam (:func:`.mistakes.peak_lr_findings`) is the peak's consequence when, at the lr that brings the step to
   the gate, the decay's shrink per step would be under its warning level: the decay's shrink is lr x wd.
+* Weight decay that removes too much of the weights a step at an lr that an ``lr`` finding calls too high is the lr's
+  consequence when at that finding's suggested lr the shrink would be under its warning level: the shrink is
+  proportional to the lr (``lr x wd``, or Adam's coupled decay: a share of a step of about lr per element).
 * Weights far above their init scale with no weight decay (``regularization``) are, before any optimizer step, the
   too-large-init finding on the same layers: nothing has grown them yet.
 * Saturated tanh/sigmoid units fed by weights initialised ``SATURATING_INIT`` (3) times their scheme's std or more
@@ -230,6 +233,7 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
                 _absorb(rec, f, "the gradient compounds over the recurrence's time steps")
     _peak_absorbs_decay(findings)
     _lr_absorbs_usual_decay(findings, step_family)
+    _lr_absorbs_decay_at_its_lr(findings)
     # a step judged too large may be the consequence of the gradient's scale; a schedule holding the lr at 0 is not
     for lr in [f for f in findings if f.cause == "lr" and _strong(f) and "trained" not in f.evidence
                and "zero_lr_steps" not in f.evidence]:
@@ -443,25 +447,63 @@ def _speak_for_saturation(big: Finding, kind: str, factor: float) -> None:
     big.code = "from gradguard.diagnosis import fix\nchanges = fix(model, diagnosis)  # re-initialises these layers"
 
 
-#: the largest usual weight_decay: AdamW's decoupled one (0.01-0.1 in the recipes), SGD's (1e-4-5e-4)
-USUAL_DECAY = {"adam": 0.1, "sgd": 1e-3}
+#: the largest usual weight_decay: AdamW's decoupled one (0.01-0.1 in the recipes), SGD's (1e-4-5e-4); an optimizer of
+#: no known family ("other": Muon, custom ones) is read as decoupled, as Muon's README sets it (0.01 at lr 0.02)
+USUAL_DECAY = {"adam": 0.1, "sgd": 1e-3, "other": 0.1}
+
+
+def _largest_decay(wd: object) -> float | None:
+    """The largest weight_decay of a finding's evidence (a number, or the sorted list of the groups' values)."""
+    values = wd if isinstance(wd, list) else [wd]
+    nums = [float(v) for v in values if isinstance(v, int | float)]
+    return max(nums) if nums else None
 
 
 def _lr_absorbs_usual_decay(findings: list[Finding], step_family: str | None) -> None:
     """A decay collapse whose weight_decay is a usual one (:data:`USUAL_DECAY`: AdamW's decoupled decay, which
     keeps no gradient balance, or SGD's) shrinks by ``lr x weight_decay`` because the lr is too large, and a strong
     ``lr`` finding says so: fresh67's SGConv at AdamW lr 1 with its weight_decay 0.05 was told ``regularization``
-    (0.05 of the norm a step) before ``lr``."""
+    (0.05 of the norm a step) before ``lr``; llm.c's GPT at AdamW lr 3 with a no-decay group and 0.1 likewise, and
+    KellerJordan/Muon at 1000x its lr with 0.01 (real-code round 11). With several groups, their largest decay.
+    Adam's coupled decay (L2 in the gradient) counts as usual up to SGD's 1e-3."""
     lr = next((f for f in findings if f.cause == "lr" and _strong(f)), None)
     usual = USUAL_DECAY.get(step_family or "")
     if lr is None or usual is None:
         return
     for f in findings:
-        wd = f.evidence.get("weight_decay")
-        coupled = step_family == "adam" and "balance_scale_median" in f.evidence  # Adam's L2: its own gate
-        if f.cause == "regularization" and _strong(f) and isinstance(wd, int | float) and 0 < wd <= usual \
-                and "decay_shrink_per_step_median" in f.evidence and not coupled:
+        wd = _largest_decay(f.evidence.get("weight_decay"))
+        # Adam's coupled L2 is used at SGD's values (1e-4..5e-4: DIFFormer's 5e-4 at Adam, fresh91), not AdamW's
+        coupled = step_family == "adam" and "balance_scale_median" in f.evidence
+        limit = USUAL_DECAY["sgd"] if coupled else usual
+        if f.cause == "regularization" and _strong(f) and wd is not None and 0 < wd <= limit \
+                and "decay_shrink_per_step_median" in f.evidence:
             _absorb(lr, f, f"the decay's shrink per step is lr x weight_decay, and weight_decay {wd:g} is a usual one")
+
+
+def _lr_absorbs_decay_at_its_lr(findings: list[Finding]) -> None:
+    """A decay finding that the lr finding's own suggested lr would clear: the shrink per step is proportional to the
+    lr (SGD's and AdamW's ``lr x wd``, and Adam's coupled decay, a share of a step of about lr per element), so at
+    ``suggested_lr`` it is ``shrink x suggested / lr``; under the warning level (and, where the gradient balances
+    the decay far below the weights' scale, under the slowest collapse too) the decay is the lr's consequence.
+    Seen: fresh91's DIFFormer at Adam lr 1 with its coupled weight_decay told ``regularization`` (9 of the norm a
+    step) first, llm.c's GPT at AdamW lr 3 (real-code round 11)."""
+    from .optim_check import DECAY_COLLAPSE, WD_SHRINK_SLOW, WD_SHRINK_WARN
+
+    lr = next((f for f in findings if f.cause == "lr" and _strong(f)), None)
+    if lr is None:
+        return
+    now, suggested = lr.evidence.get("lr"), lr.evidence.get("suggested_lr")
+    if not (isinstance(now, int | float) and isinstance(suggested, int | float) and 0 < suggested < now):
+        return
+    for f in findings:
+        med, pulled = f.evidence.get("decay_shrink_per_step_median"), f.evidence.get("balance_scale_median")
+        if f.cause != "regularization" or not _strong(f) or not isinstance(med, int | float):
+            continue
+        there = med * suggested / now
+        collapses = isinstance(pulled, int | float) and pulled < DECAY_COLLAPSE and there >= WD_SHRINK_SLOW
+        if there < WD_SHRINK_WARN and not collapses:
+            _absorb(lr, f, f"the decay's shrink per step scales with the lr: at the suggested lr {suggested:.3g} it "
+                           f"would be {there:.2g} of the weights' norm")
 
 
 def _peak_absorbs_decay(findings: list[Finding]) -> None:

@@ -304,6 +304,22 @@ def _balance(step: StepAnalysis | None, proportional: bool = False) -> float | N
     return eq[-1][0]
 
 
+def _decay_says(med: float, peak: str) -> str:
+    """What a weight decay that removes ``med`` of the weights' norm per step does to them."""
+    if med >= 1:  # (1 - lr x wd) <= 0: each step flips the weights' sign instead of shrinking them
+        return (f"Weight decay alone moves the weights by {med:.2g} of their norm every step{peak}, more than all "
+                "of them: instead of shrinking they are thrown past zero each step, and the gradient cannot train "
+                "them.")
+    return (f"Weight decay alone removes {med:.2g} of the weights' norm every step{peak} (they halve in "
+            f"{math.log(2) / med:.0f} steps): they collapse faster than the gradient can grow them, and the model "
+            "stops learning.")
+
+
+def _decay_for(wd: float, med: float) -> str:
+    """A weight_decay that brings the shrink per step from ``med`` to 1e-4 (the top of the usual band), printed."""
+    return f"{wd * 1e-4 / med:.2g}" if wd > 0 and med > 0 else "0.01"
+
+
 def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer,
                             step: StepAnalysis | None = None, lr_scale: float = 1.0) -> list[Finding]:
     """A finding when weight decay collapses the weights (judged at the schedule's peak lr: the checked step's
@@ -350,12 +366,11 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
                       "steps_to_halve": _num(math.log(2) / max(med, 1e-12))}
             | ({} if pulled is None else {"balance_scale_median": _num(pulled), "balance_gate": DECAY_BALANCE,
                                                 "collapse_gate": DECAY_COLLAPSE}),
-            message=(f"Weight decay alone removes {med:.2g} of the weights' norm every step{peak} (they halve in "
-                     f"{math.log(2) / med:.0f} steps): they collapse faster than the gradient can grow them, and "
-                     "the model stops learning." + settles),
+            message=(_decay_says(med, peak) + settles),
             prescription=("Lower weight_decay so that lr x weight_decay is about 1e-5..1e-4 per step (AdamW: 0.01-0.1 "
                           "at lr 1e-3; SGD: 1e-4..5e-4 at lr 0.1)."),
-            code="for group in optimizer.param_groups:\n    group['weight_decay'] = 0.01",
+            code=("for group in optimizer.param_groups:\n    if group['weight_decay'] > 0:  # the groups that decay\n"
+                  f"        group['weight_decay'] = {_decay_for(wds[-1], med)}"),
             score=math.log10(med / 1e-4),
         )]
     if any(float(g.get("weight_decay", 0.0) or 0.0) > 0 for g in optimizer.param_groups):
