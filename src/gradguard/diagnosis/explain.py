@@ -485,8 +485,9 @@ def _lr_absorbs_decay_at_its_lr(findings: list[Finding]) -> None:
     lr (SGD's and AdamW's ``lr x wd``, and Adam's coupled decay, a share of a step of about lr per element), so at
     ``suggested_lr`` it is ``shrink x suggested / lr``; under the warning level (and, where the gradient balances
     the decay far below the weights' scale, under the slowest collapse too) the decay is the lr's consequence.
-    Seen: fresh91's DIFFormer at Adam lr 1 with its coupled weight_decay told ``regularization`` (9 of the norm a
-    step) first, llm.c's GPT at AdamW lr 3 (real-code round 11)."""
+    Only when the loss rises along the step at the current lr. Seen: fresh91's DIFFormer at Adam lr 1 with its
+    coupled weight_decay told ``regularization`` (9 of the norm a step) first, llm.c's GPT at AdamW lr 3 (real-code
+    round 11)."""
     from .optim_check import DECAY_COLLAPSE, WD_SHRINK_SLOW, WD_SHRINK_WARN
 
     lr = next((f for f in findings if f.cause == "lr" and _strong(f)), None)
@@ -494,6 +495,11 @@ def _lr_absorbs_decay_at_its_lr(findings: list[Finding]) -> None:
         return
     now, suggested = lr.evidence.get("lr"), lr.evidence.get("suggested_lr")
     if not (isinstance(now, int | float) and isinstance(suggested, int | float) and 0 < suggested < now):
+        return
+    # only an lr finding the loss itself backs (it rises along the step): under SGD the measured step can be the
+    # decay itself (fresh92's Exemplar-CNN at weight_decay 1: lr x wd x momentum = 0.1 of the norm, loss unmoved)
+    before, after = lr.evidence.get("loss_before"), lr.evidence.get("loss_after_step")
+    if not (isinstance(before, int | float) and isinstance(after, int | float) and after > before):
         return
     for f in findings:
         med, pulled = f.evidence.get("decay_shrink_per_step_median"), f.evidence.get("balance_scale_median")
