@@ -18,6 +18,7 @@ from ._history import Window
 from .chance import OutputWidth, chance_of, loss_kind
 from .shrink import SHRINK_FALLING, SHRINK_LAG, SHRINK_LOW, SHRINK_STILL, shrink_event
 from .tiny import TINY_COUNT, TINY_FLAT, TINY_RATIO, TINY_STILL, tiny_event
+from .zero_lr import ZeroRate
 
 #: the not-learning mode waits while the last fifth of its window is this far (relative) under the rest's median: a
 #: run leaving its start (fresh30's AWD-LSTM at its own SGD lr 30 behind a 0.25 clip sits at 4.2 for 50 steps, then
@@ -108,6 +109,9 @@ class StallDetector:
       small, an Adam ``eps`` above the gradient, or vanished gradients (see :mod:`.tiny`). Told once per run; no
       ``likely_cause`` (``check`` tells them apart).
 
+    * ``"lr_zero"``: after a positive rate, the largest learning rate has been exactly 0 for ``ZERO_LR_STEPS`` (50)
+      steps: a schedule that ended before the run (see :mod:`.zero_lr`). Told once per run.
+
     Looks every ``window // 20`` steps (a stall is slow by nature; also while an episode is on); one event per
     episode, re-armed when the loss moves again — except that a run still not learning is told again after
     ``learn_window`` x 1, 2, 4... steps (``evidence["repeat"]``), so that a learning-rate back-off that did not
@@ -168,6 +172,7 @@ class StallDetector:
         self.plateau_active = False
         self.shrink_told = False  # the weights_shrink mode fired (once per run)
         self.tiny_told = False  # the tiny_steps mode fired (once per run)
+        self.zero_rate = ZeroRate()  # the lr_zero mode (see :mod:`.zero_lr`)
         self.shrink_hist: list[tuple[int, float]] = []  # (step, median weight ratio) at the checks, SHRINK_LAG back
         self.seen = 0  # finite losses seen (the plateau mode's clock)
         self._width: OutputWidth | None = None
@@ -229,6 +234,9 @@ class StallDetector:
             return []
         self._note_lr(stats)
         events = self._check(stats)
+        zero = self.zero_rate.see(stats)
+        if zero is not None:
+            events.append(zero)
         shrink = self._shrinking(stats)
         if shrink is not None:
             events.append(shrink)
@@ -543,7 +551,7 @@ class StallDetector:
                 "chance": self.chance, "chance_source": self.chance_source, "chance_active": self.chance_active,
                 "chance_lrs": [list(x) for x in self._lrs], "plateau_active": self.plateau_active,
                 "shrink_told": self.shrink_told, "shrink_hist": [list(x) for x in self.shrink_hist],
-                "seen": self.seen}
+                "seen": self.seen, "zero_rate": self.zero_rate.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.window.load_state_dict(state["window"])
@@ -568,3 +576,4 @@ class StallDetector:
         self.shrink_told = bool(state.get("shrink_told", False))
         self.shrink_hist = [(int(a), float(b)) for a, b in state.get("shrink_hist", [])]
         self.seen = int(state.get("seen", len(self.window)))
+        self.zero_rate.load_state_dict(state.get("zero_rate", {}))
