@@ -7,6 +7,7 @@ from collections import deque
 from typing import Any
 
 import numpy as np
+import torch
 
 from ..events import Event
 from ..stats import StepStats, UpdateStats
@@ -42,11 +43,11 @@ class VanishDetector:
       1e-6 layer scale at lr 1e-4: 1.4 lr; an encoder LayerNorm of Speech2Text at warm-up, whose noisy gradient
       makes Adam's normalised step smaller: 0.48 lr), so it is learning; a vanishing layer under SGD moves by
       lr x g/w (at most 1e-5 lr in the measured sigmoid/tanh stacks), and weight decay alone moves one by
-      lr x wd <= 0.1 lr. For a layer whose weights' RMS is above 1 the bar is ``moving`` x lr / rms(w), the same
-      share of Adam's sign-like step: Mamba's ``A_log`` (log 1..16, RMS 2.1, gradient 6e-8 of the weights) moves by
-      0.16-0.18 lr at AdamW 1e-3 while the LM learns, a LinearAttention's ``randn`` memory (RMS 1.15) of
-      lucidrains' diffusion U-Net by 0.2-0.3 lr (real-code round 11); decay alone stays under the bar while
-      rms(w) <= 2 at wd 0.1.
+      lr x wd <= 0.1 lr. For a layer whose weight matrices' RMS (at binding) is above 1 the bar is ``moving`` x
+      lr / rms, the same share of Adam's sign-like step: Mamba's ``A_log`` (log 1..16, RMS 2.1, gradient 6e-8 of
+      the weights) moves by 0.16-0.18 lr at AdamW 1e-3 while the LM learns, a LinearAttention's ``randn`` memory
+      (RMS 1.15) of lucidrains' diffusion U-Net by 0.15-0.3 lr (real-code round 11); decay alone stays under the
+      bar while rms <= 2 at wd 0.1.
 
     * and it is not cut off by construction: a layer whose gradient was zero at the run's first measured step
       while a layer earlier in the model (parameter order) had a live one (at least ``layer_ratio`` of the
@@ -100,8 +101,8 @@ class VanishDetector:
         self._streaking = False
         self.cut: np.ndarray | None = None  # layers cut off by construction (see above); None before the first step
         self._vector_of: dict[str, bool] | None = None  # from bind_model: layer name -> all its parameters <= 1-D
-        self._numel_of: dict[str, int] = {}  # from bind_model: layer name -> its parameters' element count
-        self._root_numel: np.ndarray | None = None  # sqrt of each layer's element count, aligned with the names
+        self._matrix_rms_of: dict[str, float] = {}  # from bind_model: layer name -> its matrices' RMS at binding
+        self._bar: np.ndarray | None = None  # per layer, min(1, 1 / that RMS), aligned with the names
         self.vector: np.ndarray | None = None  # per layer, set at the first call when bind_model gave the names
         self.all_zero = 0  # consecutive steps on which every gradient was exactly zero (and the loss was not)
         self.start_losses: list[float] = []  # the run's first 10 finite losses
@@ -113,14 +114,18 @@ class VanishDetector:
 
         model = getattr(model, "_orig_mod", model)
         kinds: dict[str, bool] = {}
-        numel: dict[str, int] = {}
+        sums: dict[str, tuple[float, int]] = {}
         for name, p in model.named_parameters():
             key = layer_name(name)
             kinds[key] = kinds.get(key, True) and p.dim() <= 1
-            numel[key] = numel.get(key, 0) + p.numel()
+            if p.dim() >= 2 and p.numel():
+                with torch.no_grad():
+                    sq = float(p.detach().float().pow(2).sum())
+                old = sums.get(key, (0.0, 0))
+                sums[key] = (old[0] + sq, old[1] + p.numel())
         self._vector_of = kinds
-        self._numel_of = numel
-        self._root_numel = None
+        self._matrix_rms_of = {k: math.sqrt(sq / n) for k, (sq, n) in sums.items() if math.isfinite(sq)}
+        self._bar = None
 
     def __call__(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
         g = stats.layer_grad_norm
@@ -203,16 +208,14 @@ class VanishDetector:
                       layers=tuple(layer_names[i] for i in new), evidence=evidence)]
 
     def _bar_scale(self, w: np.ndarray, layer_names: list[str]) -> np.ndarray | float:
-        """Per layer, ``min(1, 1 / rms(w))``: the moving bar in units of Adam's sign-like step above RMS 1 (1 when
-        the layers' sizes are not known)."""
-        root = self._root_numel
-        if self._numel_of and (root is None or root.size != len(layer_names)):
-            root = self._root_numel = np.sqrt(np.array([self._numel_of.get(n, 0) for n in layer_names], float))
-        if root is None or root.size != w.size:
-            return 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rms = np.where(root > 0, w / root, 0.0)
-        return np.where(rms > 1, 1 / np.where(rms > 1, rms, 1.0), 1.0)
+        """Per layer, ``min(1, 1 / rms)`` of its weight matrices at binding (biases and gains left out: a ReLU bias
+        set to -10 is not a large weight): the moving bar in units of Adam's sign-like step above RMS 1 (1 for a
+        layer without matrices, or when the model was not bound)."""
+        bar = self._bar
+        if self._matrix_rms_of and (bar is None or bar.size != len(layer_names)):
+            rms = np.array([self._matrix_rms_of.get(n, 0.0) for n in layer_names], dtype=np.float64)
+            bar = self._bar = np.where(rms > 1, 1 / np.where(rms > 1, rms, 1.0), 1.0)
+        return 1.0 if bar is None or bar.size != w.size else bar
 
     def _loss_share(self) -> float | None:
         """The median of the last ``patience`` losses over the median of the first 10 (None before 10 losses or
