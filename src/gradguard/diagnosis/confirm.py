@@ -262,13 +262,16 @@ def _testable(f: Finding) -> bool:
     step; healthy YOLO v1, VoxNet and Point Transformer at SGD momentum 0.9 measure 0.13-0.35 and a tenth of their
     lr does not help 12 steps; an MLP regressing targets offset by 8 at SGD 0.01 momentum 0.9, 0.11, trains best at
     that lr over 200 steps). Not the zero init that
-    no gradient moves, a weight matrix filled with one constant (:mod:`.slips`), a frozen matrix of zeros
+    no gradient moves, a network whose weight layers are mostly exactly zero or row-constant (:mod:`.mistakes`:
+    a symmetry no step breaks; fresh91's SuperGAT, whose ``reset_parameters`` skipped ``super()``, gained nothing in
+    12 steps from a re-init and was demoted), a weight matrix filled with one constant (:mod:`.slips`), a frozen
+    matrix of zeros
     (:mod:`.frozen_zero`: a re-init of the trainable weights leaves it as it is) nor weights the forward itself
     re-draws (:mod:`.rewritten`: a re-init cannot help a run whose forward re-inits), a learned gate saturated by
     its parameter (:mod:`.closed_gates`) or a weight no optimizer holds (:mod:`.unowned`), which no re-init of the
     modules reaches: facts, not thresholds."""
     if f.cause == "init":  # a zero init that no gradient moves, a constant fill: facts of the arithmetic
-        return not {"zero_weight_matrices", "constant_weight_matrices", "rewritten_by_forward",
+        return not {"zero_weight_matrices", "zero_weight_layers", "constant_weight_matrices", "rewritten_by_forward",
                     "frozen_zero_weights", "stuck_zero_gains", "saturated_gate_parameters",
                     "unregistered_tensors"} & set(f.evidence)
     return f.cause == "lr" and f.severity == "warning" and (
