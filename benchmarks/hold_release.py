@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -73,28 +72,19 @@ def final_loss(name: str, seed: int, release_jump: float | None) -> tuple[float,
     return sum(tail) / len(tail), kept
 
 
-def _peer_clipper(peer: str, model: torch.nn.Module) -> Callable[[], None] | None:
-    """The clip a peer applies between backward and the optimizer step (None: the package is not installed)."""
-    if peer == "clip1":
-        return lambda: torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    try:
-        if peer == "zclip":
-            from zclip import ZClip
-            zc = ZClip()
-            return lambda: zc.step(model)
-        from autoclip.torch import QuantileClip
-        qc = QuantileClip(model.parameters(), quantile=0.9, history_length=1000)
-        return lambda: qc.step()
-    except ImportError:
-        return None
+#: the peers, as the spikes benchmark builds them (``_spikes_tasks.make_method``: clip, then the optimizer's step)
+PEERS = {"clip1": "clip_norm", "zclip": "zclip", "autoclip": "autoclip"}
 
 
 def peer_loss(name: str, seed: int, peer: str) -> float | None:
-    """The mean loss of the last tenth of ``case.steps`` steps with ``peer`` clipping and no guard (None: missing)."""
+    """The mean loss of the last tenth of ``case.steps`` steps with ``peer`` clipping at 1.0 and no guard (None: the
+    package is not installed)."""
+    from _spikes_tasks import make_method
+
     case = by_name(name)
     setup = case.build(seed)
-    clip = _peer_clipper(peer, setup.model)
-    if clip is None:
+    step = make_method(PEERS[peer], setup.model, setup.optimizer, 1.0)
+    if step is None:
         return None
     losses = []
     for t in range(case.steps):
@@ -104,8 +94,7 @@ def peer_loss(name: str, seed: int, peer: str) -> float | None:
         loss.backward()
         if setup.clip is not None:
             torch.nn.utils.clip_grad_norm_(setup.model.parameters(), setup.clip)
-        clip()
-        setup.optimizer.step()
+        step(loss)
         if setup.scheduler is not None:
             setup.scheduler.step()
         losses.append(float(loss.detach()))
@@ -128,7 +117,7 @@ def main() -> None:
         args.cases = ",".join(HEALTHY)
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    peers = ("clip1", "zclip", "autoclip") if args.peers else ()
+    peers = tuple(PEERS) if args.peers else ()
     print("| case | seed | released at once | gradual (shipped) | back to the held rate at | plain |"
           + "".join(f" {p} |" for p in peers) + "\n|---|---|---|---|---|---|" + "---|" * len(peers))
     better = worse = same = above_new = above_old = above_peer = below_peer = 0

@@ -176,7 +176,7 @@ class VanishDetector:
             starved &= ~self.vector  # gains alone: no weight matrix starves with them
         lr = max(stats.lrs, default=0.0)
         if lr > 0 and starved.any():  # a layer the optimizer still moves is learning (NaN: not measured yet)
-            starved &= ~(self.update_ratio >= self.moving * lr * self._bar_scale(w, layer_names))
+            starved &= ~(self.update_ratio >= self.moving * lr * self._bar_scale(layer_names))
         # a gradient that rose `waking` times above its low point in the streak is coming alive (a layer behind a
         # zero-initialised gate or layer scale that is opening), not vanishing
         low = np.where(self.streak > 0, np.fmin(self.streak_min, g), g)
@@ -207,7 +207,7 @@ class VanishDetector:
                                  "without them" if learning else ""),
                       layers=tuple(layer_names[i] for i in new), evidence=evidence)]
 
-    def _bar_scale(self, w: np.ndarray, layer_names: list[str]) -> np.ndarray | float:
+    def _bar_scale(self, layer_names: list[str]) -> np.ndarray | float:
         """Per layer, ``min(1, 1 / rms)`` of its weight matrices at binding (biases and gains left out: a ReLU bias
         set to -10 is not a large weight): the moving bar in units of Adam's sign-like step above RMS 1 (1 for a
         layer without matrices, or when the model was not bound)."""
@@ -215,7 +215,7 @@ class VanishDetector:
         if self._matrix_rms_of and (bar is None or bar.size != len(layer_names)):
             rms = np.array([self._matrix_rms_of.get(n, 0.0) for n in layer_names], dtype=np.float64)
             bar = self._bar = np.where(rms > 1, 1 / np.where(rms > 1, rms, 1.0), 1.0)
-        return 1.0 if bar is None or bar.size != w.size else bar
+        return 1.0 if bar is None or bar.size != len(layer_names) else bar
 
     def _loss_share(self) -> float | None:
         """The median of the last ``patience`` losses over the median of the first 10 (None before 10 losses or
