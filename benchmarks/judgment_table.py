@@ -160,7 +160,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh89": "held-out (ninetieth batch)",
          "fresh90": "held-out (ninety-first batch)",
          "fresh91": "held-out (ninety-second batch)",
-         "fresh92": "held-out (ninety-third batch)"}
+         "fresh92": "held-out (ninety-third batch)",
+         "fresh95": "held-out (ninety-sixth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:
