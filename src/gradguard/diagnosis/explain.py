@@ -118,6 +118,12 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         for f in findings:
             if ("no_gradient_share" in f.evidence or "least_repeated_share" in f.evidence) and _strong(f):
                 _absorb(frozen, f, "a frozen weight of zeros feeds every layer after it nothing")
+    gate = next((f for f in findings if "shut_gates" in f.evidence and _strong(f) and _gate_passes_nothing(f)), None)
+    if gate is not None:  # a gate at exactly 0 or 1 multiplies the gradient to what it gates by exactly 0 (fresh76's
+        # GCRN at update-gate bias +20: "100% of the parameters get no gradient" ranked above the gates, activation)
+        for f in findings:
+            if "no_gradient_share" in f.evidence and _strong(f):
+                _absorb(gate, f, "the gates, saturated to exactly 0 or 1, pass no gradient to what they gate")
     gains = next((f for f in findings if ("stuck_zero_gains" in f.evidence or "zero_weight_matrices" in f.evidence
                                           or f.evidence.get("all_zero") is True) and _strong(f)), None)
     if gains is not None:  # a zero normalisation scale or a zero matrix no gradient moves outputs a constant: the
@@ -236,6 +242,19 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         if upstream is not None:
             _absorb(upstream, lr, why)
     return findings
+
+
+#: a gate that lets at most this share of the gradient through passes none in float32 (sigmoid(17) rounds to 1)
+GATE_PASSES_NOTHING = 1e-7
+
+
+def _gate_passes_nothing(f: Finding) -> bool:
+    """A shut-gates finding (:mod:`.closed_gates`) whose gates are all within :data:`GATE_PASSES_NOTHING` of 0 or 1."""
+    span = f.evidence.get("gate_output_range")
+    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, int | float) for v in span)):
+        return False
+    low, high = float(span[0]), float(span[1])
+    return high <= GATE_PASSES_NOTHING or 1.0 - low <= GATE_PASSES_NOTHING
 
 
 #: the largest effective SGD step of the BatchNorm recipes (lr 0.2 with momentum 0.9: :mod:`.normless`); beyond it
