@@ -161,7 +161,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh90": "held-out (ninety-first batch)",
          "fresh91": "held-out (ninety-second batch)",
          "fresh92": "held-out (ninety-third batch)",
-         "fresh95": "held-out (ninety-sixth batch)"}
+         "fresh95": "held-out (ninety-sixth batch)",
+         "fresh94": "held-out (ninety-fifth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:
