@@ -162,7 +162,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh91": "held-out (ninety-second batch)",
          "fresh92": "held-out (ninety-third batch)",
          "fresh95": "held-out (ninety-sixth batch)",
-         "fresh94": "held-out (ninety-fifth batch)"}
+         "fresh94": "held-out (ninety-fifth batch)",
+         "fresh93": "held-out (ninety-fourth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -89,7 +89,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh91.py``, likewise) or ``"fresh92"`` (its fourth,
 ``fresh92.py``, likewise) or ``"fresh95"`` (its ninety-sixth,
 ``fresh95.py``, likewise) or ``"fresh94"`` (its x,
-``fresh94.py``, likewise).
+``fresh94.py``, likewise) or ``"fresh93"`` (its x,
+``fresh93.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -351,6 +352,7 @@ from .fresh91 import FRESH91  # noqa: E402  (the thirty-ninth session's third he
 from .fresh92 import FRESH92  # noqa: E402  (the thirty-ninth session's fourth held-out batch, likewise)
 from .fresh95 import FRESH95  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh94 import FRESH94  # noqa: E402  (a held-out batch of the fortieth session, likewise)
+from .fresh93 import FRESH93  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -398,7 +400,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH91
                    + FRESH92
                    + FRESH95
-                   + FRESH94)
+                   + FRESH94
+                   + FRESH93)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -441,7 +444,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh91",
                            "fresh92",
                            "fresh95",
-                           "fresh94")
+                           "fresh94",
+                           "fresh93")
 
 
 def by_name(name: str) -> Case:
