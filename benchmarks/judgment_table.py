@@ -163,7 +163,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh92": "held-out (ninety-third batch)",
          "fresh95": "held-out (ninety-sixth batch)",
          "fresh94": "held-out (ninety-fifth batch)",
-         "fresh93": "held-out (ninety-fourth batch)"}
+         "fresh93": "held-out (ninety-fourth batch)",
+         "fresh96": "held-out (ninety-seventh batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -101,7 +101,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh92",
                  "fresh95",
                  "fresh94",
-                 "fresh93"}
+                 "fresh93",
+                 "fresh96"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -1010,6 +1011,16 @@ def test_fresh93_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH93, "fresh93", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh94', 'fresh95', 'fresh96'))
     assert set(KINDS) == {c.name for c in FRESH93 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh96_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh96 import CONTROLS, FRESH96, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: scaling constants of an objective);
+    # written in parallel with fresh93, fresh94, fresh95, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH96, "fresh96", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh93', 'fresh94', 'fresh95'))
+    assert set(KINDS) == {c.name for c in FRESH96 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

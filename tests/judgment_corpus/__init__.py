@@ -90,7 +90,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh92.py``, likewise) or ``"fresh95"`` (its ninety-sixth,
 ``fresh95.py``, likewise) or ``"fresh94"`` (its x,
 ``fresh94.py``, likewise) or ``"fresh93"`` (its x,
-``fresh93.py``, likewise).
+``fresh93.py``, likewise) or ``"fresh96"`` (its x,
+``fresh96.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -353,6 +354,7 @@ from .fresh92 import FRESH92  # noqa: E402  (the thirty-ninth session's fourth h
 from .fresh95 import FRESH95  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh94 import FRESH94  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh93 import FRESH93  # noqa: E402  (a held-out batch of the fortieth session, likewise)
+from .fresh96 import FRESH96  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -401,7 +403,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH92
                    + FRESH95
                    + FRESH94
-                   + FRESH93)
+                   + FRESH93
+                   + FRESH96)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -445,7 +448,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh92",
                            "fresh95",
                            "fresh94",
-                           "fresh93")
+                           "fresh93",
+                           "fresh96")
 
 
 def by_name(name: str) -> Case:
