@@ -436,7 +436,14 @@ def _constant_inside(probe: ProbeResult) -> list[Finding]:
     """``data`` when the batch's samples differ but every weight layer reads the same input for (nearly) every sample
     (``REPEATED_SHARE``, at least two layers measured): the model's own preprocessing erased the signal before any
     weight saw it (a waveform standardised over its channel axis of size 1: every sample becomes 0)."""
-    shares = [r.in_repeated for r in probe.records if r.in_repeated is not None and r.call == 0]
+    # per weight layer, its least repeated call: a layer called once per time step reads one state for every sample
+    # at the first step (a zero state, a start token) and the data after it (fresh94's stack-RNN LM, fed a start id
+    # then the gold tokens: every layer's first call alike, told data, critical)
+    least: dict[str, float] = {}
+    for r in probe.records:
+        if r.in_repeated is not None:
+            least[r.name] = min(least.get(r.name, 1.0), r.in_repeated)
+    shares = list(least.values())
     if len(shares) < 2 or min(shares) < REPEATED_SHARE:
         return []
     first = next(r for r in probe.records if r.in_repeated is not None)

@@ -230,7 +230,7 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
             cut_modules.append(name)
         if isinstance(m, nn.RNNCellBase) and probe.call_counts[name] > 1 and 0 < trainable == without:
             detached.append(name)
-        if isinstance(m, nn.RNNBase | nn.RNNCellBase) and any(n.startswith("weight_hh") for n in lost_names) and \
+        if isinstance(m, nn.RNNBase | nn.RNNCellBase) and _carries_nothing(m, lost_names) and \
                 not any(n.startswith("weight_ih") for n in lost_names):
             stateless.append(name)
     if stateless:
@@ -256,6 +256,18 @@ def no_gradient_findings(probe: Any) -> list[Finding]:
         code="y = h + ((h > 0).float() - h).detach()  # forward: the threshold; backward: identity",
         score=2.0,
     )]
+
+
+def _carries_nothing(m: nn.Module, lost: list[str]) -> bool:
+    """Whether ``m``'s recurrent weights that got exactly zero gradient (``lost``) say no state is carried: any of
+    them for a one-directional module; for a bidirectional one, both directions of one layer. The output read at one
+    end of the sequence is the first step of one direction, whose state is the zero start: fresh94's GA Reader reads
+    its bidirectional query GRU at the last position (``qx[:, -1]``, a common way to read such a GRU) and its reverse
+    ``weight_hh`` got 0, told ``recurrence`` (critical) on a model that trains."""
+    hh = {n for n in lost if n.startswith("weight_hh")}
+    if not getattr(m, "bidirectional", False):
+        return bool(hh)
+    return any(n + "_reverse" in hh for n in hh if not n.endswith("_reverse"))
 
 
 def _zero_loss_finding(modules: list[str], params: int) -> Finding:
