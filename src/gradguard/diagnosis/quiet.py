@@ -33,6 +33,8 @@ every seen half of the judgment corpus (dev, heldout, fresh..fresh9, seeds 0 and
   the best of them is still at or above ``IDEAL_CHANCE_SHARE`` of the loss of a uniform prediction (critical at
   ``IDEAL_CHANCE_CRIT``) and no worse than the model's own loss, no prediction scores much better than chance:
   the loss cannot teach the model (``label_smoothing=0.9``, a confidence typed where the smoothing belongs).
+  Unless the ideal laid some steps along a sequence output scores well (:mod:`.ideal`): one step is a loss that
+  shifts its labels itself (no finding), two or more are next-token targets shifted twice (``data``).
 """
 
 from __future__ import annotations
@@ -42,12 +44,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from torch import nn
 
 from .._tensors import real_float
 from ..mitigation.early_hold import median_step_share, weighted_median
 from .batch import StepSpec
 from .findings import Finding
+from .ideal import IDEAL_CHANCE_CRIT, IDEAL_CHANCE_SHARE, IDEAL_HEALTHY_MAX, ideal_loss, ideal_offset, label_offset
 from .probe import ProbeResult
 from .scaled_loss import scaled_loss_findings
 from .stepsize import StepAnalysis, eps_step_factors, optimizer_family
@@ -67,9 +69,6 @@ ADAM_TINY_SHARE, ADAM_HEALTHY_MIN, ADAM_TARGET = 3e-5, 2.7e-3, 1e-2
 SGD_TINY_SHARE, SGD_HEALTHY_MIN, SGD_TARGET = 1e-5, 1.3e-3, 1e-2
 #: SGD's step per unit lr below which the gradient itself has vanished (healthy runs: >= 4.8e-3)
 SGD_GRAD_SCALE_MIN = 1e-4
-IDEAL_CHANCE_SHARE, IDEAL_CHANCE_CRIT, IDEAL_HEALTHY_MAX = 0.8, 0.95, 0.32
-#: margins (logit gaps) tried for the ideal prediction
-MARGINS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 
 
 @dataclass
@@ -102,6 +101,11 @@ class QuietMeasures:
     model_loss: float | None = None
     #: the class count of the logits the ideal and uniform losses were read on
     classes: int | None = None
+    #: when the ideal scores near chance on the targets' own positions: the offset along the sequence at which it
+    #: does not, and its loss (:func:`.ideal.ideal_offset`)
+    ideal_offset: tuple[int, float] | None = None
+    #: how many steps the integer targets lie ahead of the integer inputs (:func:`.ideal.label_offset`)
+    label_offset: int | None = None
 
 
 def penalty_alignment(probe: ProbeResult) -> tuple[float | None, dict[str, float], dict[str, float]]:
@@ -165,73 +169,6 @@ def sgd_grad_scale(probe: ProbeResult, optimizer: torch.optim.Optimizer) -> floa
     return peak_step_share(probe, optimizer, "sgd", [1.0] * len(optimizer.param_groups))
 
 
-class _Fixed(nn.Module):
-    """A stand-in model that returns one fixed output, to evaluate the user's loss on it."""
-
-    def __init__(self, out: torch.Tensor) -> None:
-        super().__init__()
-        self.out = out
-
-    def forward(self, *args: Any, **kwargs: Any) -> torch.Tensor:
-        return self.out
-
-
-def _class_axes(shape: tuple[int, ...], targets: torch.Tensor) -> list[int]:
-    """The axes of ``shape`` that could hold the classes for these integer targets (the last first; both when the
-    shape cannot tell them apart, e.g. ``(B, C, T)`` logits with ``C == T``)."""
-    axes: list[int] = []
-    if len(shape) >= 2 and shape[-1] >= 2 and (tuple(targets.shape) == shape[:-1] or (
-            targets.ndim == 1 and targets.numel() == math.prod(shape[:-1]))):
-        axes.append(len(shape) - 1)  # also (B, T, V) logits against flattened (B*T,) targets
-    if len(shape) >= 3 and shape[1] >= 2 and tuple(targets.shape) == (shape[0], *shape[2:]):
-        axes.append(1)  # (B, C, T...) logits; for (B, C) axis 1 is the last one, taken above
-    return axes
-
-
-def ideal_loss(probe: ProbeResult, step: StepSpec) -> tuple[float, float, float, int] | None:
-    """``(best loss, its margin, loss of a uniform prediction, class count)`` of the user's loss on ideal class
-    logits, or None when the step is not ``loss_fn(model(inputs), targets)`` with class logits and integer
-    targets."""
-    if not step.form.startswith("loss_fn") or len(step.targets) != 1:
-        return None
-    targets = step.targets[0]
-    if targets.is_floating_point() or targets.dtype == torch.bool or targets.is_complex():
-        return None
-    root = next((r for r in probe.records if r.name == "" and r.call == 0), None)
-    if root is None or not root.out_shape:
-        return None
-    shape = tuple(root.out_shape)
-    found = [r for axis in _class_axes(shape, targets) if (r := _ideal_on_axis(step, shape, targets, axis))]
-    # a loss reads its classes on one axis: ideal logits laid on the wrong one score like a guess (WaveRNN's
-    # (B, 64 levels, 64 steps) logits read on the steps were "a loss that cannot tell a perfect prediction")
-    return min(found, key=lambda r: r[0] / r[2] if r[2] > 0 else r[0]) if found else None
-
-
-def _ideal_on_axis(step: StepSpec, shape: tuple[int, ...], targets: torch.Tensor,
-                   axis: int) -> tuple[float, float, float, int] | None:
-    classes = shape[axis]
-    t = targets.detach().long()
-    valid = (t >= 0) & (t < classes)
-    if not bool(valid.any()):
-        return None
-    t = torch.where(valid, t, torch.zeros_like(t))
-    idx = t.reshape(shape[:-1]).unsqueeze(-1) if axis == len(shape) - 1 else t.unsqueeze(1)
-    onehot = torch.zeros(shape).scatter_(axis, idx, 1.0)
-    best: tuple[float, float] | None = None
-    with torch.no_grad():
-        try:
-            chance = float(step.run(_Fixed(torch.zeros(shape))))
-            for m in MARGINS:
-                v = float(step.run(_Fixed(onehot * m)))
-                if math.isfinite(v) and (best is None or v < best[0]):
-                    best = (v, m)
-        except Exception:  # the loss does not take a stand-in output of this shape: the sensor does not apply
-            return None
-    if best is None or not math.isfinite(chance):
-        return None
-    return best[0], best[1], chance, classes
-
-
 def _adadelta(optimizer: torch.optim.Optimizer) -> bool:
     return any(c.__name__ == "Adadelta" for c in type(optimizer).__mro__)
 
@@ -262,6 +199,9 @@ def measure_quiet(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Opt
     ideal = ideal_loss(probe, step)
     if ideal is not None:
         out.ideal, out.ideal_margin, out.chance, out.classes = ideal
+        if out.chance is not None and out.chance > 0 and out.ideal / out.chance >= IDEAL_CHANCE_SHARE:
+            out.ideal_offset = ideal_offset(probe, step)
+            out.label_offset = label_offset(step) if out.ideal_offset is not None else None
     return out
 
 
@@ -385,6 +325,8 @@ def _chance_loss(m: QuietMeasures) -> list[Finding]:
     share = m.ideal / m.chance
     if share < IDEAL_CHANCE_SHARE or m.ideal > m.model_loss + 1e-3 * max(1.0, abs(m.model_loss)):
         return []
+    if m.ideal_offset is not None:
+        return _offset_targets(m, *m.ideal_offset)
     return [Finding(
         cause="regularization", layers=[], severity="critical" if share >= IDEAL_CHANCE_CRIT else "warning",
         confidence=0.8,
@@ -401,6 +343,32 @@ def _chance_loss(m: QuietMeasures) -> list[Finding]:
                       "mass taken from the target (0 to 0.1 is usual; confidence 0.9 means smoothing 0.1)."),
         code="loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)",
         score=math.log10(1.0 / max(1.0 - share, 1e-6)),
+    )]
+
+
+def _offset_targets(m: QuietMeasures, offset: int, loss: float) -> list[Finding]:
+    """The loss pairs each output with the target ``offset`` steps away (see :mod:`.ideal`), and the targets lie
+    ``m.label_offset`` steps ahead of the inputs: one step in all is next-token prediction (a loss that shifts the
+    ids passed as labels, or a loader that shifts them for a loss that does not); more is ``data``."""
+    total = offset + (m.label_offset or 0)
+    if abs(total) < 2 or m.chance is None:
+        return []
+    where = "after" if total > 0 else "before"
+    how = (f"the targets are the inputs {m.label_offset:+d} steps along and the loss pairs each output with the "
+           f"target {offset:+d} steps along, so position t is asked for the token {abs(total)} steps {where} it"
+           if m.label_offset else
+           f"the loss pairs each output position with the target {abs(total)} steps {where} it")
+    return [Finding(
+        cause="data", layers=[], severity="critical", confidence=0.7,
+        evidence={"target_offset_steps": offset, "label_offset_from_inputs": m.label_offset,
+                  "ideal_loss_at_offset": _num(loss), "ideal_loss": _num(m.ideal), "uniform_loss": _num(m.chance),
+                  "expected": "position t asked for the token 1 step after it (next-token prediction)"},
+        message=(f"Next-token targets shifted twice: {how}. Ideal logits laid on the targets' own positions score "
+                 f"{m.ideal:.4g}, like a uniform guess ({m.chance:.4g}); laid {offset:+d} steps along, {loss:.4g}."),
+        prescription=("Shift the labels once: pass the unshifted ids as labels to a loss that shifts them itself "
+                      "(Hugging Face's causal-LM loss), or shift them in the loader and use a loss that does not."),
+        code="loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), input_ids[:, 1:].reshape(-1))  # one shift",
+        score=3.0,
     )]
 
 
