@@ -49,6 +49,8 @@ INIT_WARN, INIT_CRIT = 2.0, 3.0
 #: loss >= 3.2x a uniform prediction's; broken transformers at N(0, 1) measure 0.61 to 0.83 on the seen halves, no
 #: healthy case has most of its chain too large; healthy first losses reach 0.62 decades, GAT, 2 layers at 1.4x)
 OUTPUT_WARN, OUTPUT_MOST_WARN = 1.0, 0.5
+#: the most applications in series of one reused weight counted in its predicted compounding
+MAX_SERIES = 32
 #: a std within this fraction of a library's standard scale counts as that init (see ``_framework_default``; the
 #: sample std of a few thousand draws lands within 2-3% of it)
 DEFAULT_TOLERANCE = 0.1
@@ -177,6 +179,19 @@ def _most_off_same_way(cands: list[WeightSpec], measured: float) -> tuple[list[W
     return same, pred, _explained(pred, measured)
 
 
+def _reused_in_series(probe: ProbeResult, specs: dict[str, WeightSpec]) -> list[tuple[WeightSpec, int]]:
+    """Weight layers the forward calls several times whose weight maps its width to itself (square: a call's output
+    can be the next call's input), with their call counts (at most :data:`MAX_SERIES`)."""
+    out: list[tuple[WeightSpec, int]] = []
+    for name, calls in probe.call_counts.items():
+        spec = specs.get(name)
+        w = probe.params.get(spec.key) if spec is not None else None
+        if spec is None or calls < 2 or w is None or w.ndim < 2 or w.shape[0] != w.shape[1]:
+            continue
+        out.append((spec, min(calls, MAX_SERIES)))
+    return out
+
+
 def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding], float]:
     """Findings about mis-scaled weights, and the decades of measured trouble they explain (signed)."""
     #: every weight with a finite scale factor, recurrent ones included (``specs`` keeps one weight per module)
@@ -200,13 +215,21 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
     # output is the only sign, and a smaller one suffices (OUTPUT_MOST_WARN)
     most_large = 2 * sum(s.factor > OFF_FACTOR for s in chain_specs) > len(chain_specs)
     out_needed = OUTPUT_MOST_WARN if most_large else OUTPUT_WARN
-    if explained < INIT_WARN and out_dec is not None and out_dec >= out_needed and len(chain_specs) >= 2:
-        pred_all = sum(math.log10(s.factor) for s in chain_specs)
+    # a weight the forward applies several times in series (a recursive layer: DRCN's convolution, 8 times) scales
+    # the signal once per application; the chain keeps only modules called once (fresh93's DRCN at 3x its init:
+    # a first loss 1e7 times the all-zero output's, told healthy)
+    reused = _reused_in_series(probe, specs)
+    if explained < INIT_WARN and out_dec is not None and out_dec >= out_needed and \
+            len(chain_specs) + len(reused) >= 2:
+        pred_all = sum(math.log10(s.factor) for s in chain_specs) + \
+            sum(k * math.log10(s.factor) for s, k in reused)
         if pred_all >= 0.5 and _explained(pred_all, out_dec) > explained:
-            group, predicted, measured = chain_specs, pred_all, out_dec
+            group, predicted, measured = chain_specs + [s for s, _ in reused], pred_all, out_dec
             explained = _explained(pred_all, out_dec)
+            series = [f"{s.key} applied {k} times in series" for s, k in reused if abs(math.log10(s.factor)) >= 0.1]
             how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
-                   "before any training")
+                   "before any training" + (f" ({', '.join(series)}: its scale compounds once per application)"
+                                            if series else ""))
     # weights off the chain (an RNN cell called once per time step is not on it: makemore's RNN and GRU at N(0, 1),
     # first loss 5x the all-zero output's, were told "does not show them causing trouble"): the blown-up output is
     # the init's when most of the model's weights are off the scale upward, as when most of the chain's are
