@@ -40,6 +40,8 @@ _BOUNDS = {"SigmoidBackward": ("sigmoid", 0.0, 1.0), "SoftmaxBackward": ("softma
            "TanhBackward": ("tanh", -1.0, 1.0)}
 #: the similarity bound: ``exp(-d)`` of a non-negative ``d``
 SIMILARITY = "exp(-distance)"
+#: losses on logits whose target is saved on the node: a logit that cannot go below 0 predicts at least 0.5
+_LOGIT_LOSSES = {"BinaryCrossEntropyWithLogitsBackward": "BCE-with-logits"}
 #: ops whose output is non-negative, and reductions that keep a non-negative input non-negative
 _NONNEG = ("AbsBackward", "NormBackward", "LinalgVectorNormBackward", "ReluBackward", "SqrtBackward")
 _KEEPS_SIGN = ("SumBackward", "MeanBackward", *_MOVES)
@@ -91,10 +93,32 @@ def _bound(src: Any) -> tuple[str, float, float] | None:
     return None
 
 
+#: ops whose output is non-negative when every input is: moves, joins, resampling, pooling, sums and means (not an
+#: add: its other operand may be a constant the graph does not show)
+_KEEP_NONNEG = (*_MOVES, "CatBackward", "StackBackward", "UpsampleBilinear2DBackward", "UpsampleNearest2DBackward",
+                "UpsampleBicubic2DBackward", "AvgPool2DBackward", "MaxPool2DWithIndicesBackward", "SumBackward",
+                "MeanBackward")
+
+
+def _nonnegative(node: Any, depth: int = 0) -> str:
+    """The name of the op that makes ``node``'s output non-negative ("relu", "abs"...) when every path behind it
+    through :data:`_KEEP_NONNEG` ops ends at a :data:`_NONNEG` op (U2-Net's side maps: ReLU, upsampled, concatenated,
+    sliced); "" otherwise."""
+    if node is None or depth > 24:
+        return ""
+    name = _name(node)
+    if name in _NONNEG:
+        return name.removesuffix("Backward").lower()
+    if name not in _KEEP_NONNEG:
+        return ""
+    found = [_nonnegative(f, depth + 1) for f, _ in node.next_functions if f is not None]
+    return found[0] if found and all(found) else ""
+
+
 def regression_nodes(loss: torch.Tensor) -> list[Any]:
     """The regression loss nodes (MSE, smooth L1, Huber) of ``loss``'s graph, found in one walk (at most ``_BUDGET``
     nodes), for :func:`bounded_outputs` and :func:`saved_targets` to share."""
-    return [node for node in graph_nodes(loss, _BUDGET) if _name(node) in _LOSSES]
+    return [node for node in graph_nodes(loss, _BUDGET) if _name(node) in _LOSSES or _name(node) in _LOGIT_LOSSES]
 
 
 def saved_targets(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[torch.Tensor]:
@@ -104,7 +128,8 @@ def saved_targets(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[to
     out: list[torch.Tensor] = []
     for node in regression_nodes(loss) if nodes is None else nodes:
         target = saved(node, "_saved_target")
-        if isinstance(target, torch.Tensor) and target.is_floating_point() and target.numel():
+        if _name(node) in _LOSSES and isinstance(target, torch.Tensor) and target.is_floating_point() and \
+                target.numel():
             out.append(target.detach())
     return out
 
@@ -118,7 +143,11 @@ def bounded_outputs(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[
         target = saved(node, "_saved_target")
         first = next((f for f, _ in node.next_functions), None)
         src = _source(first)
-        bound = _bound(src) if src is not None else None
+        if _name(node) in _LOGIT_LOSSES:  # a non-negative logit: the sigmoid's prediction is at least 0.5
+            op = _nonnegative(first)
+            bound = (op, 0.5, 1.0) if op else None
+        else:
+            bound = _bound(src) if src is not None else None
         if bound is None or not isinstance(target, torch.Tensor) or not target.is_floating_point() or \
                 target.numel() == 0:
             continue
@@ -129,8 +158,8 @@ def bounded_outputs(loss: torch.Tensor, nodes: list[Any] | None = None) -> list[
             if t.numel() == 0:
                 continue
             outside = float(((t < low) | (t > high)).float().mean())
-            out.append(BoundedOutput(_LOSSES[_name(node)], op, low, high, outside, float(t.min()),
-                                     float(t.max())))
+            loss_name = _LOSSES.get(_name(node)) or _LOGIT_LOSSES[_name(node)]
+            out.append(BoundedOutput(loss_name, op, low, high, outside, float(t.min()), float(t.max())))
     return out
 
 
@@ -142,6 +171,8 @@ def bounded_output_findings(probe: Any) -> list[Finding]:
         return []
     if worst.op == SIMILARITY:
         return [_similarity_finding(worst)]
+    if worst.loss in _LOGIT_LOSSES.values():
+        return [_nonnegative_logit_finding(worst)]
     return [Finding(
         cause="activation", layers=[], severity=_severity(worst), confidence=0.9,
         evidence=_evidence(worst),
@@ -154,6 +185,24 @@ def bounded_output_findings(probe: Any) -> list[Finding]:
         code="# in forward(): return self.head(h)  # not torch.sigmoid(self.head(h))",
         score=1.0 + 2.0 * worst.outside,
     )]
+
+
+def _nonnegative_logit_finding(worst: BoundedOutput) -> Finding:
+    """``activation``: logits made non-negative (a ReLU, an absolute value) before a loss that applies the sigmoid
+    itself: every prediction is at least 0.5, and the targets below it can never be fitted (fresh93's U2-Net with a
+    ReLU on its side outputs, told healthy)."""
+    return Finding(
+        cause="activation", layers=[], severity=_severity(worst), confidence=0.9,
+        evidence=_evidence(worst),
+        message=(f"The logits fed to the {worst.loss} loss come out of a {worst.op}, so they are never negative and "
+                 f"every predicted probability is at least 0.5, but {100 * worst.outside:.0f}% of the targets are "
+                 f"below 0.5 (they span {worst.target_min:.3g} to {worst.target_max:.3g}): those can never be "
+                 f"fitted, and where the {worst.op} is off no gradient reaches the layer before it."),
+        prescription=("Feed the loss the raw logits: the loss applies the sigmoid itself, and a logit must be "
+                      "negative to predict the class 0."),
+        code="# in forward(): return self.side(h)  # not torch.relu(self.side(h))",
+        score=1.0 + 2.0 * worst.outside,
+    )
 
 
 def _similarity_finding(worst: BoundedOutput) -> Finding:
