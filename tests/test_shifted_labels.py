@@ -4,6 +4,7 @@ the token two steps on (fresh94's Hourglass LM)."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -55,3 +56,19 @@ def test_a_smoothing_near_one_is_still_named_whatever_the_offset() -> None:
 
     d = gradguard.check(model, (ids, ids), smoothed, torch.optim.Adam(model.parameters(), 1e-3))
     assert d.top is not None and d.top.cause == "regularization"
+
+
+def test_gpt2_with_the_causal_lm_loss_written_as_loss_fn_is_healthy() -> None:
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    cfg = transformers.GPT2Config(n_layer=2, n_embd=64, n_head=2, vocab_size=128, n_positions=64)
+    model = transformers.GPT2LMHeadModel(cfg)
+    ids = torch.randint(0, 128, (8, 32))
+
+    def causal_lm_loss(out: object, labels: torch.Tensor) -> torch.Tensor:
+        logits = out.logits  # type: ignore[attr-defined]
+        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1))
+
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.1)
+    d = gradguard.check(model, (ids, ids), causal_lm_loss, opt)
+    assert not any(f.cause == "regularization" and f.severity != "info" for f in d.findings)
