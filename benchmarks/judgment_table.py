@@ -161,9 +161,9 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh90": "held-out (ninety-first batch)",
          "fresh91": "held-out (ninety-second batch)",
          "fresh92": "held-out (ninety-third batch)",
-         "fresh95": "held-out (ninety-sixth batch)",
-         "fresh94": "held-out (ninety-fifth batch)",
          "fresh93": "held-out (ninety-fourth batch)",
+         "fresh94": "held-out (ninety-fifth batch)",
+         "fresh95": "held-out (ninety-sixth batch)",
          "fresh96": "held-out (ninety-seventh batch)"}
 
 

@@ -99,9 +99,9 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh90",
                  "fresh91",
                  "fresh92",
-                 "fresh95",
-                 "fresh94",
                  "fresh93",
+                 "fresh94",
+                 "fresh95",
                  "fresh96"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES

@@ -87,11 +87,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh89.py``, likewise) or ``"fresh90"`` (its second,
 ``fresh90.py``, likewise) or ``"fresh91"`` (its third,
 ``fresh91.py``, likewise) or ``"fresh92"`` (its fourth,
-``fresh92.py``, likewise) or ``"fresh95"`` (its ninety-sixth,
-``fresh95.py``, likewise) or ``"fresh94"`` (its x,
-``fresh94.py``, likewise) or ``"fresh93"`` (its x,
-``fresh93.py``, likewise) or ``"fresh96"`` (its x,
-``fresh96.py``, likewise).
+``fresh92.py``, likewise) or ``"fresh93"`` … ``"fresh96"`` (its ninety-fourth to ninety-seventh, the
+fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -351,9 +348,9 @@ from .fresh89 import FRESH89  # noqa: E402  (the thirty-ninth session's first he
 from .fresh90 import FRESH90  # noqa: E402  (the thirty-ninth session's second held-out batch, likewise)
 from .fresh91 import FRESH91  # noqa: E402  (the thirty-ninth session's third held-out batch, likewise)
 from .fresh92 import FRESH92  # noqa: E402  (the thirty-ninth session's fourth held-out batch, likewise)
-from .fresh95 import FRESH95  # noqa: E402  (a held-out batch of the fortieth session, likewise)
-from .fresh94 import FRESH94  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh93 import FRESH93  # noqa: E402  (a held-out batch of the fortieth session, likewise)
+from .fresh94 import FRESH94  # noqa: E402  (a held-out batch of the fortieth session, likewise)
+from .fresh95 import FRESH95  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh96 import FRESH96  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 
 #: every case of every half
@@ -401,9 +398,9 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH90
                    + FRESH91
                    + FRESH92
-                   + FRESH95
-                   + FRESH94
                    + FRESH93
+                   + FRESH94
+                   + FRESH95
                    + FRESH96)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
@@ -446,9 +443,9 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh90",
                            "fresh91",
                            "fresh92",
-                           "fresh95",
-                           "fresh94",
                            "fresh93",
+                           "fresh94",
+                           "fresh95",
                            "fresh96")
 
 

@@ -169,56 +169,42 @@ def bounded_output_findings(probe: Any) -> list[Finding]:
     worst = max((b for b in probe.bounded if b.outside >= OUTSIDE_SHARE), key=lambda b: b.outside, default=None)
     if worst is None:
         return []
-    if worst.op == SIMILARITY:
-        return [_similarity_finding(worst)]
-    if worst.loss in _LOGIT_LOSSES.values():
-        return [_nonnegative_logit_finding(worst)]
-    return [Finding(
-        cause="activation", layers=[], severity=_severity(worst), confidence=0.9,
-        evidence=_evidence(worst),
-        message=(f"The prediction fed to the {worst.loss} loss goes through a {worst.op}, bounded to ({worst.low:g}, "
-                 f"{worst.high:g}), but {100 * worst.outside:.0f}% of the targets lie outside that range (they span "
-                 f"{worst.target_min:.3g} to {worst.target_max:.3g}): those can never be fitted, and the {worst.op} "
-                 "saturates reaching for them, so its gradient vanishes."),
-        prescription=("Drop the output activation (a regression head is linear), or rescale the targets into its "
-                      "range (and the predictions back)."),
-        code="# in forward(): return self.head(h)  # not torch.sigmoid(self.head(h))",
-        score=1.0 + 2.0 * worst.outside,
-    )]
+    spans = f"{100 * worst.outside:.0f}% of the targets"
+    between = f"(they span {worst.target_min:.3g} to {worst.target_max:.3g})"
+    if worst.op == SIMILARITY:  # the range is the model's definition: the targets are on another scale
+        return [_finding(
+            worst, "data", 0.8,
+            f"The prediction fed to the {worst.loss} loss is exp(-d) of a non-negative distance, a similarity in "
+            f"(0, 1] by construction, but {spans} lie outside that range {between}: the targets are on another scale, "
+            "and the model can only push its distances to 0 reaching for them.",
+            "Rescale the targets into (0, 1] (e.g. (y - y_min) / (y_max - y_min) for a 1-5 relatedness score), and "
+            "scale predictions back when reporting.",
+            "y = (y - 1.0) / 4.0  # a 1-5 score to [0, 1]")]
+    if worst.loss in _LOGIT_LOSSES.values():  # fresh93's U2-Net: a ReLU on its side outputs, told healthy
+        return [_finding(
+            worst, "activation", 0.9,
+            f"The logits fed to the {worst.loss} loss come out of a {worst.op}, so they are never negative and every "
+            f"predicted probability is at least 0.5, but {spans} are below 0.5 {between}: those can never be fitted, "
+            f"and where the {worst.op} is off no gradient reaches the layer before it.",
+            "Feed the loss the raw logits: the loss applies the sigmoid itself, and a logit must be negative to "
+            "predict the class 0.",
+            "# in forward(): return self.side(h)  # not torch.relu(self.side(h))")]
+    return [_finding(
+        worst, "activation", 0.9,
+        f"The prediction fed to the {worst.loss} loss goes through a {worst.op}, bounded to ({worst.low:g}, "
+        f"{worst.high:g}), but {spans} lie outside that range {between}: those can never be fitted, and the "
+        f"{worst.op} saturates reaching for them, so its gradient vanishes.",
+        "Drop the output activation (a regression head is linear), or rescale the targets into its range (and the "
+        "predictions back).",
+        "# in forward(): return self.head(h)  # not torch.sigmoid(self.head(h))")]
 
 
-def _nonnegative_logit_finding(worst: BoundedOutput) -> Finding:
-    """``activation``: logits made non-negative (a ReLU, an absolute value) before a loss that applies the sigmoid
-    itself: every prediction is at least 0.5, and the targets below it can never be fitted (fresh93's U2-Net with a
-    ReLU on its side outputs, told healthy)."""
-    return Finding(
-        cause="activation", layers=[], severity=_severity(worst), confidence=0.9,
-        evidence=_evidence(worst),
-        message=(f"The logits fed to the {worst.loss} loss come out of a {worst.op}, so they are never negative and "
-                 f"every predicted probability is at least 0.5, but {100 * worst.outside:.0f}% of the targets are "
-                 f"below 0.5 (they span {worst.target_min:.3g} to {worst.target_max:.3g}): those can never be "
-                 f"fitted, and where the {worst.op} is off no gradient reaches the layer before it."),
-        prescription=("Feed the loss the raw logits: the loss applies the sigmoid itself, and a logit must be "
-                      "negative to predict the class 0."),
-        code="# in forward(): return self.side(h)  # not torch.relu(self.side(h))",
-        score=1.0 + 2.0 * worst.outside,
-    )
-
-
-def _similarity_finding(worst: BoundedOutput) -> Finding:
-    """``data``: targets outside the (0, 1] of a prediction defined as ``exp(-distance)`` (see the module docstring)."""
-    return Finding(
-        cause="data", layers=[], severity=_severity(worst), confidence=0.8,
-        evidence=_evidence(worst),
-        message=(f"The prediction fed to the {worst.loss} loss is exp(-d) of a non-negative distance, a similarity "
-                 f"in (0, 1] by construction, but {100 * worst.outside:.0f}% of the targets lie outside that range "
-                 f"(they span {worst.target_min:.3g} to {worst.target_max:.3g}): the targets are on another scale, "
-                 "and the model can only push its distances to 0 reaching for them."),
-        prescription=("Rescale the targets into (0, 1] (e.g. (y - y_min) / (y_max - y_min) for a 1-5 relatedness "
-                      "score), and scale predictions back when reporting."),
-        code="y = (y - 1.0) / 4.0  # a 1-5 score to [0, 1]",
-        score=1.0 + 2.0 * worst.outside,
-    )
+def _finding(worst: BoundedOutput, cause: str, confidence: float, message: str, prescription: str,
+             code: str) -> Finding:
+    """The finding for ``worst`` (warning, critical from ``OUTSIDE_CRIT``), scored by its share of targets outside."""
+    return Finding(cause=cause, layers=[], severity=_severity(worst), confidence=confidence,
+                   evidence=_evidence(worst), message=message, prescription=prescription, code=code,
+                   score=1.0 + 2.0 * worst.outside)
 
 
 def _severity(worst: BoundedOutput) -> str:
