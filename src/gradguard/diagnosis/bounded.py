@@ -71,6 +71,28 @@ def _first_input(node: Any) -> Any:
     return next((f for f, _ in node.next_functions if f is not None), None)
 
 
+#: ops whose output is non-negative when every input is: moves, joins, resampling, pooling, sums and means (not an
+#: add: its other operand may be a constant the graph does not show)
+_KEEP_NONNEG = (*_MOVES, "CatBackward", "StackBackward", "UpsampleBilinear2DBackward", "UpsampleNearest2DBackward",
+                "UpsampleBicubic2DBackward", "AvgPool2DBackward", "MaxPool2DWithIndicesBackward", "SumBackward",
+                "MeanBackward")
+
+
+def _nonnegative(node: Any, keep: tuple[str, ...] = _KEEP_NONNEG, depth: int = 0) -> str:
+    """The name of the op that makes ``node``'s output non-negative ("relu", "abs"...) when every path behind it
+    through ``keep`` ops (at most 16 deep) ends at a :data:`_NONNEG` op (U2-Net's side maps: ReLU, upsampled,
+    concatenated, sliced); "" otherwise."""
+    if node is None or depth > 16:
+        return ""
+    name = _name(node)
+    if name in _NONNEG:
+        return name.removesuffix("Backward").lower()
+    if name not in keep:
+        return ""
+    found = [_nonnegative(f, keep, depth + 1) for f, _ in node.next_functions if f is not None]
+    return found[0] if found and all(found) else ""
+
+
 def _bound(src: Any) -> tuple[str, float, float] | None:
     """The range ``src`` bounds its output to: a squashing op's, or (0, 1] for ``exp(-d)`` of a non-negative ``d``."""
     name = _name(src)
@@ -81,38 +103,8 @@ def _bound(src: Any) -> tuple[str, float, float] | None:
     neg = _source(_first_input(src))
     if neg is None or _name(neg) != "NegBackward":
         return None
-    node = _first_input(neg)
-    for _ in range(16):  # through sums and means of a non-negative quantity
-        if node is None:
-            return None
-        if _name(node) in _NONNEG:
-            return SIMILARITY, 0.0, 1.0
-        if _name(node) not in _KEEPS_SIGN:
-            return None
-        node = _first_input(node)
-    return None
-
-
-#: ops whose output is non-negative when every input is: moves, joins, resampling, pooling, sums and means (not an
-#: add: its other operand may be a constant the graph does not show)
-_KEEP_NONNEG = (*_MOVES, "CatBackward", "StackBackward", "UpsampleBilinear2DBackward", "UpsampleNearest2DBackward",
-                "UpsampleBicubic2DBackward", "AvgPool2DBackward", "MaxPool2DWithIndicesBackward", "SumBackward",
-                "MeanBackward")
-
-
-def _nonnegative(node: Any, depth: int = 0) -> str:
-    """The name of the op that makes ``node``'s output non-negative ("relu", "abs"...) when every path behind it
-    through :data:`_KEEP_NONNEG` ops ends at a :data:`_NONNEG` op (U2-Net's side maps: ReLU, upsampled, concatenated,
-    sliced); "" otherwise."""
-    if node is None or depth > 24:
-        return ""
-    name = _name(node)
-    if name in _NONNEG:
-        return name.removesuffix("Backward").lower()
-    if name not in _KEEP_NONNEG:
-        return ""
-    found = [_nonnegative(f, depth + 1) for f, _ in node.next_functions if f is not None]
-    return found[0] if found and all(found) else ""
+    # through sums and means of a non-negative quantity
+    return (SIMILARITY, 0.0, 1.0) if _nonnegative(_first_input(neg), _KEEPS_SIGN) else None
 
 
 def regression_nodes(loss: torch.Tensor) -> list[Any]:
