@@ -8,6 +8,13 @@ from typing import Any
 import numpy as np
 
 
+def short_median(values: list[float]) -> float:
+    """Median of a short list (plain Python's sort beats numpy's per-call cost at this size)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+
+
 class LogEMA:
     r"""Per-key exponential moving mean and variance of :math:`\log x`.
 

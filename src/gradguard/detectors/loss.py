@@ -13,13 +13,7 @@ from ..events import Event
 from ..stats import StepStats
 from ._checks import at_least, at_least_zero, fraction, optional_positive, positive
 from ._history import Window
-
-
-def _median(values: list[float]) -> float:
-    """Median of a short list (plain Python beats numpy's call overhead at this size)."""
-    ordered = sorted(values)
-    n = len(ordered)
-    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+from ._history import short_median as _median
 
 
 class LossSpikeDetector:
