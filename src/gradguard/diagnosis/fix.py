@@ -14,7 +14,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from .findings import Diagnosis
-from .recurrence import _GATE_NAMES, _gate_family
+from .recurrent_layers import _GATE_NAMES, _gate_family
 
 __all__ = ["APPLICABLE", "fix"]
 
