@@ -164,7 +164,9 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh93": "held-out (ninety-fourth batch)",
          "fresh94": "held-out (ninety-fifth batch)",
          "fresh95": "held-out (ninety-sixth batch)",
-         "fresh96": "held-out (ninety-seventh batch)"}
+         "fresh96": "held-out (ninety-seventh batch)",
+         "fresh99": "held-out (hundredth batch)",
+         "fresh100": "held-out (hundred-and-first batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -102,7 +102,9 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh93",
                  "fresh94",
                  "fresh95",
-                 "fresh96"}
+                 "fresh96",
+                 "fresh99",
+                 "fresh100"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -1021,6 +1023,27 @@ def test_fresh96_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH96, "fresh96", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh93', 'fresh94', 'fresh95'))
     assert set(KINDS) == {c.name for c in FRESH96 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh99_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh99 import CONTROLS, FRESH99, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: residual, skip and aggregation-wiring mistakes);
+    # written in parallel with fresh97, fresh98, fresh100, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH99, "fresh99", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh97', 'fresh98', 'fresh100'))
+    assert set(KINDS) == {c.name for c in FRESH99 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh100_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh100 import CONTROLS, FRESH100, KINDS
+
+    # 8 healthy + 15 broken (13 common, 2 slips: iterative-rollout and step-size mistakes; its author's commit message
+    # says 16 and 3, its docstring the true counts); written in parallel with fresh97, fresh98, fresh99, each before
+    # gradguard ran on any of them
+    _check_frozen_batch(FRESH100, "fresh100", CONTROLS, 15, min_cases=23, min_healthy=8,
+                        parallel=('fresh97', 'fresh98', 'fresh99'))
+    assert set(KINDS) == {c.name for c in FRESH100 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

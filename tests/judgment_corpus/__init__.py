@@ -88,7 +88,9 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh90.py``, likewise) or ``"fresh91"`` (its third,
 ``fresh91.py``, likewise) or ``"fresh92"`` (its fourth,
 ``fresh92.py``, likewise) or ``"fresh93"`` … ``"fresh96"`` (its ninety-fourth to ninety-seventh, the
-fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise).
+fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise) or ``"fresh99"`` (its one-hundredth,
+``fresh99.py``, likewise) or ``"fresh100"`` (its one-hundred-and-first,
+``fresh100.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -352,6 +354,8 @@ from .fresh93 import FRESH93  # noqa: E402  (a held-out batch of the fortieth se
 from .fresh94 import FRESH94  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh95 import FRESH95  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh96 import FRESH96  # noqa: E402  (a held-out batch of the fortieth session, likewise)
+from .fresh99 import FRESH99  # noqa: E402  (a held-out batch of the forty-first session, likewise)
+from .fresh100 import FRESH100  # noqa: E402  (a held-out batch of the forty-first session, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -401,7 +405,9 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH93
                    + FRESH94
                    + FRESH95
-                   + FRESH96)
+                   + FRESH96
+                   + FRESH99
+                   + FRESH100)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -446,7 +452,9 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh93",
                            "fresh94",
                            "fresh95",
-                           "fresh96")
+                           "fresh96",
+                           "fresh99",
+                           "fresh100")
 
 
 def by_name(name: str) -> Case:
