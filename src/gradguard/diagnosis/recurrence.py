@@ -122,6 +122,10 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
                 # 0.49, rho^29 = 1e-9, the gradient 1.5x over the rollout, whose loss reads every step)
                 if layer.linear and dec is not None and rho < 1.0:
                     continue
+                if not rho > 0:
+                    # an all-zero recurrent weight (a zero-initialised diagonal decay, GRAFF's Omega): rho^T predicts
+                    # nothing a measurement could check; what the batch measured through the calls stands alone
+                    continue
                 predicted = layer.steps * math.log10(rho)
                 if predicted < 0 and -predicted < (GATED_VANISHING if layer.gated else VANILLA_VANISHING)[0]:
                     # a decay rho^T predicts that would not reach a warning even if it came true: fresh57's LAS (its
