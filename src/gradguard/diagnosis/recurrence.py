@@ -169,6 +169,30 @@ def input_time_decades(probe: ProbeResult, steps: int) -> float | None:
     return best
 
 
+def input_reach_decades(probe: ProbeResult, layer: RecurrentLayer) -> float | None:
+    """``log10(|dL/dx| / |dL/dh_last|)``: the loss gradient's norm at the batch's floating-point inputs over the one at
+    the layer's last step, the largest over the inputs; None when no float input got a gradient or the last step's
+    was not measured, or when any input has an axis of the layer's length (a sequence: its time axis is the reading,
+    :func:`input_time_decades`, even where that reading fails on a first step no gradient reaches). For inputs without
+    a time axis: an input that enters every step of an iteration (an implicit GNN's node features) gets the last
+    steps' gradient, one that enters only the first step gets the first step's."""
+    last = layer.last
+    if last is None or not (last > 0 and math.isfinite(last)):
+        return None
+    best: float | None = None
+    for g in probe.input_grads:
+        if g is None or not g.is_floating_point():
+            continue
+        if any(g.shape[d] == layer.steps for d in range(1, g.dim())):
+            return None  # a sequence, read along its time axis (input_time_decades), or not at all
+        with torch.no_grad():
+            n = float(g.detach().float().norm())
+        if n > 0 and math.isfinite(n):
+            dec = math.log10(n / last)
+            best = dec if best is None else max(best, dec)
+    return best
+
+
 def _elsewhere(found: Finding, layer: RecurrentLayer, probe: ProbeResult, predicted: float | None = None) -> Finding:
     """Leave a measured growth or decay as information when it is not this layer's recurrence that starves or
     inflates the early steps:
@@ -201,6 +225,13 @@ def _elsewhere(found: Finding, layer: RecurrentLayer, probe: ProbeResult, predic
             found.evidence["input_first_over_last_step_decades"] = round(inputs, 2)
             why = (f"the loss gradient at the batch's own first time step is {10 ** inputs:.3g}x the one at the last: "
                    "the early inputs reach the loss around this layer")
+        elif inputs is None:
+            reach = input_reach_decades(probe, layer)
+            if reach is not None and reach > -INPUT_MEMORY_DECADES:
+                found.evidence["input_over_last_step_decades"] = round(reach, 2)
+                why = (f"the loss gradient at the batch's inputs (which have no time axis) is {10 ** reach:.3g}x the "
+                       "one at the last step: the inputs enter at every step (an iteration to a fixed point), so the "
+                       "first step's state is forgotten by design")
     if why:
         found.severity = "info"
         found.message += f" Left as information: {why}."

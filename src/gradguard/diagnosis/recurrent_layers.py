@@ -76,15 +76,18 @@ class RecurrentLayer:
     overflowed: bool = False
     #: a user module whose weight is read as stacked square blocks (judged as a gated cell's, see find_recurrent)
     stacked: bool = False
+    #: the loss gradient's norm at the last time step or call (None: fewer than two measured)
+    last: float | None = None
 
     def profile(self, grads: list[float | None]) -> None:
         """Set :attr:`steps`, :attr:`decades` and :attr:`held` from the gradient at each time step or call."""
         vals = [g for g in grads if g is not None]
         self.steps = len(vals)
         if len(vals) < 2:
-            self.decades = self.held = self.lead = None
+            self.decades = self.held = self.lead = self.last = None
             return
         self.decades = log10_ratio(vals[0], vals[-1])
+        self.last = vals[-1]
         if vals[0] == math.inf and math.isfinite(vals[-1]):
             # the gradient overflowed going back through the steps (float32's range, 38 decades, ran out) while the
             # last step's is finite: growth over the sequence beyond measure (fresh67's UnICORNN at dt 2: a finite loss
