@@ -14,6 +14,9 @@ in-place write), its storage pointer (changed by ``p.data = ...``) and its count
 projection: a write that only rescales the values (every sampled element keeps its sign, and none is newly zero), as
 SwAV's prototypes L2-normalised before every forward, or a max-norm constraint; told apart from a re-draw on up to
 ``SAMPLE`` elements of the parameter kept from before the forward (a re-drawn init keeps about half of the signs).
+And so is a projection that zeroes the smallest values (soft-thresholding onto an L1 or max-row-sum ball, as an
+implicit GNN keeps its weight well-posed: fresh99's IGNN was told "a DropConnect stored in place", critical): the
+survivors keep their signs and do not grow, and the zeroed ones were the small ones.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from torch import nn
 
 from .findings import Finding
 
-__all__ = ["ALL_ZEROED", "DROPPED_SHARE", "SAME_SIGN", "SAMPLE", "RewriteWatch", "Rewritten", "rewritten_findings"]
+__all__ = ["ALL_ZEROED", "DROPPED_SHARE", "SAME_SIGN", "SAMPLE", "SMALL_ZEROED", "RewriteWatch", "Rewritten",
+           "rewritten_findings"]
 
 #: share of a parameter's elements newly exactly zero after the forward from which the write is a dropout mask, and
 #: up to which (an init that zeroes a bias sets all of it)
@@ -34,6 +38,9 @@ DROPPED_SHARE, ALL_ZEROED = 0.1, 0.9
 SAMPLE = 512
 #: share of the sampled non-zero elements that must keep their sign for a write to count as a rescaling
 SAME_SIGN = 0.99
+#: a write that zeroes elements counts as a shrinking projection when the zeroed ones were on average under this share
+#: of the survivors' size (a dropout mask zeroes them whatever their size: about 1)
+SMALL_ZEROED = 0.5
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class RewriteWatch:
                 zeroed = max(0, int(_zeros(p)) - int(zeros)) / n
                 if zeroed == 0 and _rescaled(p, sample):
                     continue  # a projection (a norm constraint): the values are rescaled, not re-drawn
+                if zeroed > 0 and _thresholded(p, sample):
+                    continue  # a projection onto an L1 ball (soft-thresholding): the smallest values go to zero
                 out.append(Rewritten(name, zeroed))
         return out
 
@@ -86,6 +95,27 @@ def _rescaled(p: torch.Tensor, before: torch.Tensor) -> bool:
         kept = int(((torch.sign(before) == torch.sign(after)) & nz).sum())
         total = int(nz.sum())
     return total > 0 and kept >= SAME_SIGN * total
+
+
+def _thresholded(p: torch.Tensor, before: torch.Tensor) -> bool:
+    """Whether the write shrank the sampled elements towards zero, zeroing the small ones: every survivor kept its
+    sign and did not grow, and the newly zeroed ones were on average under ``SMALL_ZEROED`` of the survivors' size
+    (a projection onto an L1 or max-row-sum ball, as an implicit GNN keeps its weight well-posed). A dropout mask
+    zeroes elements whatever their size, and ``F.dropout`` scales the survivors up."""
+    with torch.no_grad():
+        after = _sample(p)
+        if after.shape != before.shape:
+            return False
+        was, now = before.abs(), after.abs()
+        survived = (before != 0) & (after != 0)
+        gone = (before != 0) & (after == 0)
+        if not bool(survived.any()) or not bool(gone.any()):
+            return False
+        if bool((torch.sign(before[survived]) != torch.sign(after[survived])).any()):
+            return False
+        if bool((now[survived] > was[survived] * (1 + 1e-6)).any()):
+            return False
+        return float(was[gone].mean()) <= SMALL_ZEROED * float(was[survived].mean())
 
 
 def _zeros(p: torch.Tensor) -> torch.Tensor:
