@@ -165,6 +165,8 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh94": "held-out (ninety-fifth batch)",
          "fresh95": "held-out (ninety-sixth batch)",
          "fresh96": "held-out (ninety-seventh batch)",
+         "fresh97": "held-out (ninety-eighth batch)",
+         "fresh98": "held-out (ninety-ninth batch)",
          "fresh99": "held-out (hundredth batch)",
          "fresh100": "held-out (hundred-and-first batch)"}
 

@@ -103,6 +103,8 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh94",
                  "fresh95",
                  "fresh96",
+                 "fresh97",
+                 "fresh98",
                  "fresh99",
                  "fresh100"}
 LABELLED = [c for c in ALL
@@ -1044,6 +1046,27 @@ def test_fresh100_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH100, "fresh100", CONTROLS, 15, min_cases=23, min_healthy=8,
                         parallel=('fresh97', 'fresh98', 'fresh99'))
     assert set(KINDS) == {c.name for c in FRESH100 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh97_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh97 import CONTROLS, FRESH97, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: normalisation-layer configuration mistakes);
+    # written in parallel with fresh98, fresh99, fresh100, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH97, "fresh97", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh98', 'fresh99', 'fresh100'))
+    assert set(KINDS) == {c.name for c in FRESH97 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh98_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh98 import CONTROLS, FRESH98, KINDS
+
+    # 8 healthy + 15 broken (13 common, 2 slips: weight-tying, parameter-sharing and embedding-scaling mistakes;
+    # its author found no third that fails a plain run); written in parallel with fresh97, fresh99, fresh100, each
+    # before gradguard ran on any of them
+    _check_frozen_batch(FRESH98, "fresh98", CONTROLS, 15, min_cases=23, min_healthy=8,
+                        parallel=('fresh97', 'fresh99', 'fresh100'))
+    assert set(KINDS) == {c.name for c in FRESH98 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

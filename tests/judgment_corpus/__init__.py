@@ -88,9 +88,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh90.py``, likewise) or ``"fresh91"`` (its third,
 ``fresh91.py``, likewise) or ``"fresh92"`` (its fourth,
 ``fresh92.py``, likewise) or ``"fresh93"`` … ``"fresh96"`` (its ninety-fourth to ninety-seventh, the
-fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise) or ``"fresh99"`` (its one-hundredth,
-``fresh99.py``, likewise) or ``"fresh100"`` (its one-hundred-and-first,
-``fresh100.py``, likewise).
+fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise) or ``"fresh97"`` … ``"fresh100"`` (its
+ninety-eighth to hundred-and-first, the forty-first session's, ``fresh97.py`` … ``fresh100.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -354,6 +353,8 @@ from .fresh93 import FRESH93  # noqa: E402  (a held-out batch of the fortieth se
 from .fresh94 import FRESH94  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh95 import FRESH95  # noqa: E402  (a held-out batch of the fortieth session, likewise)
 from .fresh96 import FRESH96  # noqa: E402  (a held-out batch of the fortieth session, likewise)
+from .fresh97 import FRESH97  # noqa: E402  (a held-out batch of the forty-first session, likewise)
+from .fresh98 import FRESH98  # noqa: E402  (a held-out batch of the forty-first session, likewise)
 from .fresh99 import FRESH99  # noqa: E402  (a held-out batch of the forty-first session, likewise)
 from .fresh100 import FRESH100  # noqa: E402  (a held-out batch of the forty-first session, likewise)
 
@@ -406,6 +407,8 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH94
                    + FRESH95
                    + FRESH96
+                   + FRESH97
+                   + FRESH98
                    + FRESH99
                    + FRESH100)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
@@ -453,6 +456,8 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh94",
                            "fresh95",
                            "fresh96",
+                           "fresh97",
+                           "fresh98",
                            "fresh99",
                            "fresh100")
 
