@@ -165,7 +165,8 @@ def explain(findings: list[Finding], step_family: str | None = None, trained: bo
         for f in findings:
             if f.cause in ("depth", "normalization") and _strong(f) and _direction(f) < 0:
                 _absorb(soft, f, "each hidden softmax shrinks the gradient by about its layer's width")
-    hops = next((f for f in findings if "propagation_hops" in f.evidence and _strong(f)), None)
+    hops = next((f for f in findings if ("propagation_hops" in f.evidence or "propagation_uses" in f.evidence)
+                 and _strong(f)), None)
     if hops is not None:  # a propagation that rescales the signal by decades: what is measured on it follows
         for f in findings:
             if f is not hops and f.cause in BATCH_MEASURED and _strong(f):
