@@ -54,6 +54,7 @@ from .onelabel import one_label_findings
 from .optconfig import optimizer_setting_findings
 from .optcopy import needs_closure
 from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
+from .output_scale import output_scale_findings
 from .plain_stack import plain_stack_findings, series_outranks_default_init, stacked_recurrent_findings
 from .poles import pole_findings
 from .probe import run_probe
@@ -223,7 +224,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += identity_activation_findings(probe) + bounded_output_findings(probe) + dropped_findings(probe)
     findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
     findings += numeric_findings(probe) + hop_findings(probe.propagations, probe.output_decades)
-    findings += rewritten_findings(probe.rewritten)
+    findings += rewritten_findings(probe.rewritten) + output_scale_findings(probe.output_rescale, probe.output_decades)
     blind, level_forwards = level_blind_findings(model, step)
     findings += blind
     if level_forwards:

@@ -269,11 +269,12 @@ def _testable(f: Finding) -> bool:
     (:mod:`.frozen_zero`: a re-init of the trainable weights leaves it as it is) nor weights the forward itself
     re-draws (:mod:`.rewritten`: a re-init cannot help a run whose forward re-inits), a learned gate saturated by
     its parameter (:mod:`.closed_gates`) or a weight no optimizer holds (:mod:`.unowned`), which no re-init of the
-    modules reaches: facts, not thresholds."""
+    modules reaches, nor a constant the forward multiplies the output by (:mod:`.output_scale`): facts, not
+    thresholds."""
     if f.cause == "init":  # a zero init that no gradient moves, a constant fill: facts of the arithmetic
         return not {"zero_weight_matrices", "zero_weight_layers", "constant_weight_matrices", "rewritten_by_forward",
                     "frozen_zero_weights", "stuck_zero_gains", "saturated_gate_parameters",
-                    "unregistered_tensors"} & set(f.evidence)
+                    "unregistered_tensors", "output_rescale"} & set(f.evidence)
     return f.cause == "lr" and f.severity == "warning" and (
         f.evidence.get("rise_only") is True or f.evidence.get("sgd_ratio_only") is True)
 

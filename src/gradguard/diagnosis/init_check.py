@@ -164,6 +164,13 @@ def _layer_evidence(s: WeightSpec) -> dict[str, object]:
             "activation": s.activation, "scheme": s.scheme, "param": s.param}
 
 
+def _times(probe: ProbeResult) -> str:
+    """The first loss over an all-zero output's, in words (a loss that overflowed float32 is only bounded below)."""
+    out_dec = probe.output_decades or 0.0
+    return (f"at least {10 ** out_dec:.3g}x (it overflowed float32)" if not math.isfinite(probe.loss)
+            else f"{10 ** out_dec:.3g}x")
+
+
 def _explained(pred: float, meas: float) -> float:
     return min(abs(pred), abs(meas)) if pred * meas > 0 else 0.0
 
@@ -227,7 +234,7 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
             group, predicted, measured = chain_specs + [s for s, _ in reused], pred_all, out_dec
             explained = _explained(pred_all, out_dec)
             series = [f"{s.key} applied {k} times in series" for s, k in reused if abs(math.log10(s.factor)) >= 0.1]
-            how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
+            how = (f"the first loss is {_times(probe)} the loss of an all-zero output: the output is blown up "
                    "before any training" + (f" ({', '.join(series)}: its scale compounds once per application)"
                                             if series else ""))
     # weights off the chain (an RNN cell called once per time step is not on it: makemore's RNN and GRU at N(0, 1),
@@ -243,7 +250,7 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
             explained = _explained(pred_w, out_dec)
             wide_note = f"{len(large_w)} of {len(every_w)} weights > {OFF_FACTOR}x too large"
             out_needed = OUTPUT_MOST_WARN
-            how = (f"the first loss is {10 ** out_dec:.3g}x the loss of an all-zero output: the output is blown up "
+            how = (f"the first loss is {_times(probe)} the loss of an all-zero output: the output is blown up "
                    f"before any training, and {len(large_w)} of the model's {len(every_w)} weights are too large")
     # no plain run (residual streams, attention): the chain's compounding is the init's when most of the chain's
     # weight layers are off the scale the same way (a transformer at N(0, 1) instead of N(0, 0.02)); and behind a

@@ -41,6 +41,7 @@ from .graph import (
 from .hops import hop_chains
 from .layers import EMBEDDING_TYPES, is_weight_layer
 from .lowprec import low_precision_log_prob
+from .output_scale import output_rescale
 from .poles import tan_outputs
 from .probe_hooks import Recorder as _Recorder
 from .probe_hooks import all_finite as _all_finite
@@ -81,8 +82,23 @@ def _rescales(baseline: dict[str, float]) -> bool:
     return math.isfinite(zero) and math.isfinite(at_mean) and zero >= 0 and zero < 0.5 * at_mean
 
 
-def _output_decades(loss: float, baseline: float | None) -> float | None:
-    if baseline is None or not (math.isfinite(loss) and math.isfinite(baseline)) or baseline <= 0 or loss <= 0:
+#: a module output of this RMS or more, behind a loss that overflowed to +inf, blew the loss up (see _output_decades)
+HUGE_OUTPUT_RMS = 1e15
+#: float32's largest finite value: a loss that overflowed was at least this
+_F32_MAX = 3.4028234663852886e38
+
+
+def _output_decades(loss: float, baseline: float | None, largest_out: float = 0.0) -> float | None:
+    """``log10`` of the first loss over an all-zero output's. A loss that overflowed to +inf while every module's
+    output is finite and one is huge (RMS >= ``HUGE_OUTPUT_RMS``) was blown up by those outputs: it counts as float32's
+    largest value, a lower bound (fresh97's SCNN with its message-passing kernels at 6x their scale: at seed 1 a first
+    loss 2.6e33x the all-zero output's, read as the init's; at seed 0 it overflowed and was called the loss's own
+    arithmetic)."""
+    if baseline is None or not math.isfinite(baseline) or baseline <= 0:
+        return None
+    if loss == math.inf and math.isfinite(largest_out) and largest_out >= HUGE_OUTPUT_RMS:
+        return math.log10(_F32_MAX / baseline)
+    if not math.isfinite(loss) or loss <= 0:
         return None
     return math.log10(loss / baseline)
 
@@ -199,6 +215,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             bounded = bounded_outputs(loss, regressions)
             read = list(nodes_of(loss))  # one walk for the graph readers below
             propagations = hop_chains(read)
+            rescale = output_rescale(read)
             unit_params = _mark_unit_normalised(read, layer_outs, trainable)
             softmaxes = hidden_softmaxes(read)
             relu_twice = any("ThresholdBackwardBackward" in type(n).__name__ for n in read)
@@ -255,10 +272,12 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         input_max_abs=max((s.max_abs for s in stats if math.isfinite(s.max_abs)), default=0.0),
         cost={"forward": 1, "backward": 1}, inputs=stats, inputs_repeated=repeated_share(captured),
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
-        output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss")), reused=reused,
+        output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss"), max(
+            (r.out_rms for r in recorder.records if math.isfinite(r.out_rms)), default=0.0)), reused=reused,
         loss_rescales_output=_rescales(step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
-        propagations=propagations, rewritten=rewritten, hidden_softmaxes=softmaxes, relu_differentiated=relu_twice,
+        propagations=propagations, output_rescale=rescale,
+        rewritten=rewritten, hidden_softmaxes=softmaxes, relu_differentiated=relu_twice,
         tan_outputs=tans, low_precision_log=low_log, hand_logsumexp=hand_exp, shut_gates=shut,
         saturated_gates=gates,
         unit_normalised_params=unit_params,

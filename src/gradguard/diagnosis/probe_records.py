@@ -112,6 +112,9 @@ class ProbeResult:
     bounded: list[BoundedOutput] = field(default_factory=list)
     #: constant matrices applied several times in series (:func:`.hops.hop_chains`)
     propagations: list[HopChain] = field(default_factory=list)
+    #: decades of constant rescale between a library loss's prediction and its last weight product
+    #: (:func:`.output_scale.output_rescale`)
+    output_rescale: float | None = None
     #: parameters the forward itself wrote (:class:`.rewritten.RewriteWatch`)
     rewritten: list[Rewritten] = field(default_factory=list)
     #: softmaxes over the features between weight layers (:func:`.softmax_hidden.hidden_softmaxes`)
