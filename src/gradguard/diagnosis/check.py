@@ -31,6 +31,7 @@ from .dropped import dropped_findings
 from .explain import explain
 from .expsum import hand_logsumexp_findings, overflow_explains_step
 from .failed_forward import failed_forward_diagnosis
+from .fed_back import fed_back_findings
 from .findings import Diagnosis, DiagnosisError, Finding
 from .frozen_zero import frozen_zero_findings, stuck_zero_gain_findings
 from .gates import finite_at_default_init, nonfinite_at_unit_scale, open_zero_gates
@@ -225,6 +226,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     findings += data_findings(probe) + one_row_findings(probe) + one_label_findings(probe, step)
     findings += numeric_findings(probe) + hop_findings(probe.propagations, probe.output_decades)
     findings += rewritten_findings(probe.rewritten) + output_scale_findings(probe.output_rescale, probe.output_decades)
+    findings += fed_back_findings(probe)
     blind, level_forwards = level_blind_findings(model, step)
     findings += blind
     if level_forwards:
