@@ -3,11 +3,13 @@
 An autoregressive forecaster standardises its window, predicts one step, appends the prediction to the window and
 predicts again. Fed back de-normalised (``p * sd + mu`` into a window held in standardised units), every call after
 the first reads values at the series' raw level (fresh100's DSANet: its window convolution's output RMS 0.63 at the
-first call, 11-14 at the next three). Read on the probe's per-call records: a weight layer called ``MIN_CALLS`` times
-or more whose first call's output RMS is of a usual size (``FIRST_BAND``) and whose second is ``JUMP`` times it or
-more, with the later calls within ``LEVEL`` of the second (a shift of level at the first feed-back, not a growth that
-compounds from call to call, which is a recurrence's). A first call that reads a zero state or a start token outputs
-about its bias, under the band. Named ``data``: what is fed back is in the wrong units.
+first call, 11-14 at the next three). Read on the probe's per-call records: a weight layer that reads the batch's
+input at its first call (the input's first reader), called ``MIN_CALLS`` times or more, whose first call's output
+RMS is of a usual size (``FIRST_BAND``) and whose second is ``JUMP`` times it or more, with the later calls within
+``LEVEL`` of the second (a shift of level at the first feed-back, not a growth that compounds from call to call,
+which is a recurrence's). A layer inside a recurrence, reading a state the model grew (a deep Markov model's
+transition at N(0, 1): 26x at its second call), is not the input's reader. A first call that reads a zero state or a
+start token outputs about its bias, under the band. Named ``data``: what is fed back is in the wrong units.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ LEVEL = 3.0
 def fed_back_findings(probe: ProbeResult) -> list[Finding]:
     """``data`` (warning) for the weight layer whose later calls jump to ``JUMP`` times its first call's output
     scale and hold there (see the module docstring); [] when none does."""
+    readers = [r.name for r in probe.readers if r is not None and not r.periodic]
     calls: dict[str, list[float]] = {}
     for r in sorted(probe.records, key=lambda r: r.call):
-        if probe.call_counts.get(r.name, 0) >= MIN_CALLS and r.leaf and is_weight_layer(r.module):
+        if probe.call_counts.get(r.name, 0) >= MIN_CALLS and r.leaf and is_weight_layer(r.module) and \
+                any(r.name == n or r.name.startswith(n + ".") for n in readers):
             calls.setdefault(r.name, []).append(r.out_rms)
     worst: tuple[float, str, list[float]] | None = None
     for name, rms in calls.items():
