@@ -81,6 +81,8 @@ def _scale_problem(s: InputStats, large: float) -> tuple[float, str] | None:
 HOMOGENEOUS_HOPS = 2
 #: a target whose RMS is this many times its median magnitude takes its scale from a few far values
 HEAVY_TAIL = 10.0
+#: decades within which a target counts as at the level of an input the model rescales itself (see data_findings)
+LEVEL_DECADES = 0.5
 #: decades by which the first loss must lie below an all-zero output's for the output to count as already at the
 #: targets' scale (a model that de-normalises its forecast, RevIN, DeepAR's scaling: fresh59's healthy RLinear at
 #: -1.25); an untrained net's output at unit scale against raw-level targets scores about the all-zero loss (0)
@@ -190,6 +192,16 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
     worst = max(judged, key=lambda j: j[0][2])
     if worst[3]:
         worst = max(judged, key=lambda j: (heavy(j), j[0][2]))
+    elif worst[0][0] == "target" and not heavy(worst) and probe.output_decades is None:
+        # a target at the level of an input the model rescales itself (within LEVEL_DECADES), where no all-zero output
+        # tells whether the loss compares the output with the target's raw level (a model returning a tuple): the
+        # model standardises its input and works at unit scale, and its loss may take the level back (fresh100's
+        # DSANet standardises the raw targets in its loss with the window's statistics: told `data` at seeds 2/3,
+        # where the targets came out 0.01 decades further off than the inputs). Where that output is read, the
+        # targets stay judged by it (RLinear's forecast not de-normalised, TimesFM's de-normalised twice: `data`)
+        level = [j for j in judged if j[3] and j[0][0] == "input" and j[0][2] >= worst[0][2] - LEVEL_DECADES]
+        if level:
+            worst = max(level, key=lambda j: j[0][2])
     (kind, s, dec, what), outlier, reader, absorbed, normed = worst
     direction = 1 if outlier or (dec > 0 and "below unit scale" not in what) else -1
     rescaled = kind == "target" and not outlier and probe.loss_rescales_output
