@@ -1,8 +1,9 @@
-"""A first loss that overflowed float32 on finite but huge outputs is the consequence of what grew them. A weight
-applied 30 times in series at 5.7x its scale blows the output to ~1e22 and its squared error to +inf: ``check``
-called it "the loss's own arithmetic" (``numeric``) where the same model's finite first loss was read as the init's
+"""A first loss that overflowed float32 on finite but huge outputs is the consequence of what grew them. Thirty
+weight layers in series at 5.7x their scale blow the output to ~1e22 and its squared error to +inf: ``check`` called
+it "the loss's own arithmetic" (``numeric``) where the same model's finite first loss was read as the init's
 (fresh97's SCNN message passing at seed 0 against seed 1). A loss made infinite by its own arithmetic on outputs of a
-usual scale stays ``numeric``."""
+usual scale stays ``numeric``; one weight applied to its own output thirty times is a linear recurrence
+(``tests/test_linear_recurrence.py``)."""
 
 from __future__ import annotations
 
@@ -13,25 +14,25 @@ from torch import nn
 import gradguard
 
 
-class Repeated(nn.Module):
-    def __init__(self, std: float, times: int = 30, d: int = 32) -> None:
+class Deep(nn.Module):
+    def __init__(self, std: float, depth: int = 30, d: int = 32) -> None:
         super().__init__()
         self.inp = nn.Linear(8, d)
-        self.step = nn.Linear(d, d, bias=False)
-        nn.init.normal_(self.step.weight, std=std)
+        self.layers = nn.ModuleList(nn.Linear(d, d, bias=False) for _ in range(depth))
+        for lin in self.layers:
+            nn.init.normal_(lin.weight, std=std)
         self.out = nn.Linear(d, 1)
-        self.times = times
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.inp(x)
-        for _ in range(self.times):
-            h = self.step(h)
+        for lin in self.layers:
+            h = lin(h)
         return self.out(h).squeeze(1)
 
 
 def _check(std: float, loss_fn) -> gradguard.Diagnosis:  # type: ignore[no-untyped-def]
     torch.manual_seed(0)
-    model = Repeated(std)
+    model = Deep(std)
     x, y = torch.randn(64, 8), torch.randn(64)
     return gradguard.check(model, (x, y), loss_fn, torch.optim.Adam(model.parameters(), lr=1e-3))
 

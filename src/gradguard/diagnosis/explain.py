@@ -372,6 +372,13 @@ def _growth_absorbs_loss_overflow(findings: list[Finding]) -> None:
                      and float(f.evidence.get("largest_output_rms", 0.0)) >= HUGE_OUTPUT), None)
     if overflow is None:
         return
+    # an init reading built on the overflowed loss (probe._output_decades' floor) that names a weight a growing
+    # recurrence names too: the recurrence is the mechanism (a Koopman operator at N(0, 10^2) rolled out)
+    grown = [f for f in findings if f.cause == "recurrence" and _strong(f) and _direction(f) > 0]
+    for init in [f for f in findings if f.cause == "init" and _strong(f) and f.evidence.get("first_loss_overflowed")]:
+        rec = next((r for r in grown if set(r.layers) & set(init.layers)), None)
+        if rec is not None:
+            _absorb(rec, init, "the weight it names is the recurrent one, whose radius grows the rollout")
     grew = _pick(findings, ("recurrence", "init", "depth"), 1)
     if grew is not None:
         _absorb(grew, overflow, f"the outputs the loss reads reach an RMS of "

@@ -322,6 +322,7 @@ def init_findings(probe: ProbeResult, prop: Propagation) -> tuple[list[Finding],
                 "first_loss_over_zero_output_loss": _fmt_gain(out_dec),
                 "direction": direction,
                 **({"model_wide": wide_note} if wide_note else {}),
+                **({"first_loss_overflowed": True} if not math.isfinite(probe.loss) else {}),
             },
             message=(
                 f"{len(group)} weight layer(s) are initialised too {word} for their activation: std about {gm:.2f}x "

@@ -225,7 +225,7 @@ def _elsewhere(found: Finding, layer: RecurrentLayer, probe: ProbeResult, predic
             found.evidence["input_first_over_last_step_decades"] = round(inputs, 2)
             why = (f"the loss gradient at the batch's own first time step is {10 ** inputs:.3g}x the one at the last: "
                    "the early inputs reach the loss around this layer")
-        elif inputs is None:
+        elif inputs is None and predicted is None:  # a decay measured over the calls, not one rho^T predicts
             reach = input_reach_decades(probe, layer)
             if reach is not None and reach > -INPUT_MEMORY_DECADES:
                 found.evidence["input_over_last_step_decades"] = round(reach, 2)
