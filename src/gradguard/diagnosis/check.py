@@ -48,9 +48,10 @@ from .mistakes import (
     peak_lr_findings,
     zero_network_findings,
 )
+from .nonfinite_outputs import numeric_findings
 from .normless import normless_findings
 from .normscale import drawn_norm_scale_findings
-from .numeric import data_findings, numeric_findings
+from .numeric import data_findings
 from .onelabel import one_label_findings
 from .optconfig import optimizer_setting_findings
 from .optcopy import needs_closure
