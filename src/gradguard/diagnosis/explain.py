@@ -64,6 +64,7 @@ from .absorb import strong as _strong
 from .adaptive import excuse_missing_norm
 from .decay_explained import decay_explained
 from .findings import Finding
+from .probe_records import HUGE_OUTPUT_RMS
 
 __all__ = ["BATCH_MEASURED", "UPSTREAM", "explain"]
 
@@ -341,8 +342,8 @@ def _costless_saturation(findings: list[Finding]) -> None:
 
 #: decades of rho^T from which a recurrence explains a non-finite backward pass behind a finite forward
 BACKWARD_GROWTH_DECADES = 6.0
-#: a module output of this RMS or more is huge: squared (MSE) or summed, it overflows float32 (max 3.4e38)
-HUGE_OUTPUT = 1e15
+#: a module output of this RMS or more is huge (the probe's overflow floor reads the same line)
+HUGE_OUTPUT = HUGE_OUTPUT_RMS
 
 
 def _growth_absorbs_loss_overflow(findings: list[Finding]) -> None:

@@ -16,6 +16,7 @@ from .findings import Finding
 from .mistakes import call_growth
 from .numeric import _masked_out, _nonfinite_grads
 from .probe import CallRecord, ProbeResult
+from .probe_records import largest_output_rms
 
 __all__ = ["numeric_findings"]
 
@@ -71,7 +72,7 @@ def numeric_findings(probe: ProbeResult) -> list[Finding]:
             score=90.0,
         )]
     if not math.isfinite(probe.loss):
-        largest = max((r.out_rms for r in probe.records if math.isfinite(r.out_rms)), default=0.0)
+        largest = largest_output_rms(probe.records)
         return [Finding(
             cause="numeric", layers=[], severity="critical", confidence=0.8,
             evidence={"loss": str(probe.loss), "model_outputs_finite": True, "largest_output_rms": largest},

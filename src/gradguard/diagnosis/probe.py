@@ -46,7 +46,7 @@ from .poles import tan_outputs
 from .probe_hooks import Recorder as _Recorder
 from .probe_hooks import all_finite as _all_finite
 from .probe_hooks import as_leaf as _as_leaf
-from .probe_records import CallRecord, ProbeResult
+from .probe_records import HUGE_OUTPUT_RMS, CallRecord, ProbeResult, largest_output_rms
 from .reuse import ReuseWatch
 from .rewritten import RewriteWatch
 from .slips import single_element_norm
@@ -82,8 +82,6 @@ def _rescales(baseline: dict[str, float]) -> bool:
     return math.isfinite(zero) and math.isfinite(at_mean) and zero >= 0 and zero < 0.5 * at_mean
 
 
-#: a module output of this RMS or more, behind a loss that overflowed to +inf, blew the loss up (see _output_decades)
-HUGE_OUTPUT_RMS = 1e15
 #: float32's largest finite value: a loss that overflowed was at least this
 _F32_MAX = 3.4028234663852886e38
 
@@ -272,8 +270,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         input_max_abs=max((s.max_abs for s in stats if math.isfinite(s.max_abs)), default=0.0),
         cost={"forward": 1, "backward": 1}, inputs=stats, inputs_repeated=repeated_share(captured),
         targets=input_stats([t for t in step.targets if t.is_floating_point()] or graph_targets),
-        output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss"), max(
-            (r.out_rms for r in recorder.records if math.isfinite(r.out_rms)), default=0.0)), reused=reused,
+        output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss"),
+                                       largest_output_rms(recorder.records)), reused=reused,
         loss_rescales_output=_rescales(step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, output_rescale=rescale,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,10 @@ from .layers import is_weight_layer
 from .reuse import ElementwiseUse
 from .rewritten import Rewritten
 
-__all__ = ["CallRecord", "ProbeResult"]
+__all__ = ["HUGE_OUTPUT_RMS", "CallRecord", "ProbeResult", "largest_output_rms"]
+
+#: a module output of this RMS or more is huge: squared (MSE) or summed, it overflows float32 (max 3.4e38)
+HUGE_OUTPUT_RMS = 1e15
 
 
 @dataclass(eq=False)
@@ -153,3 +157,8 @@ class ProbeResult:
         """Leaf weight-layer calls in execution order, excluding modules called more than once (recurrence)."""
         return [r for r in sorted(self.records, key=lambda r: r.pre_order)
                 if r.leaf and is_weight_layer(r.module) and self.call_counts[r.name] == 1]
+
+
+def largest_output_rms(records: list[CallRecord]) -> float:
+    """The largest finite output RMS over the module calls ``records`` (0.0 when none is finite)."""
+    return max((r.out_rms for r in records if math.isfinite(r.out_rms)), default=0.0)
