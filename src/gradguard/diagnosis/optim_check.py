@@ -90,6 +90,11 @@ DECAY_BALANCE = 1.0
 #: run): broken coupled ``Adam(weight_decay=1)`` at lr 3e-4..1e-3 remove only 0.004-0.009 a step (under
 #: WD_SHRINK_WARN) towards 1-9% of their scale; below DECAY_SEVERE (a tenfold collapse) it is critical
 DECAY_COLLAPSE, DECAY_SEVERE, WD_SHRINK_SLOW = 0.5, 0.1, 1e-3
+#: the top of the usual band of lr x weight_decay per step (what the regularization prescription asks for): a coupled
+#: decay already at or under it, with no collapse measured, is not a finding however fast its first step would shrink
+#: the weights alone (fresh103's FSGNN at Kipf's Adam 0.01 with 5e-4: 5e-6 a step, balance 0.63x: told to cut its
+#: decay 1000x)
+WD_USUAL_TOP = 1e-4
 #: the step must already cut the loss by FIT_DROP, and doubling the weights cut it by GROWTH_REWARD more
 FIT_DROP, GROWTH_REWARD = 0.2, 0.1
 #: ... and each step must move the weights by GROWTH_STEP of their norm (median), so they grow fast (a wide MLP at
@@ -348,7 +353,11 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     pulled = balance if balance is not None else _balance(step, proportional=True)
     collapse = pulled is not None and pulled < DECAY_COLLAPSE and _at_least(med, WD_SHRINK_SLOW)
     severe = collapse and pulled is not None and pulled < DECAY_SEVERE
-    if (_at_least(med, WD_SHRINK_WARN) and not (balance is not None and balance >= DECAY_BALANCE)) or collapse:
+    nominal = lr_scale * max((float(g.get("lr", 0.0) or 0.0) * float(g.get("weight_decay", 0.0) or 0.0)
+                              for g in optimizer.param_groups), default=0.0)
+    usual = nominal <= WD_USUAL_TOP and not collapse
+    if not usual and ((_at_least(med, WD_SHRINK_WARN) and not (balance is not None and balance >= DECAY_BALANCE))
+                      or collapse):
         wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
         peak = f" at the schedule's peak lr ({lr_scale:.3g}x the current one)" if lr_scale > 1 else ""
         settles = ("" if pulled is None else
