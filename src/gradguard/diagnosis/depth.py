@@ -24,6 +24,8 @@ logits) and the finding stays ``info``: the healthy Granite, LFM2 and RecurrentG
 
 from __future__ import annotations
 
+import math
+
 from .findings import Finding
 from .layers import is_norm
 from .plain_stack import series_depth
@@ -58,6 +60,13 @@ def normalisers(probe: ProbeResult) -> set[str]:
     """Modules that normalise: normalisation modules, and any whose output rows come out at unit RMS on the batch."""
     return {r.name for r in probe.records if r.normalizes} | {n for n, m in probe.modules.items() if is_norm(m)}
 
+
+#: a growth toward the input from an embedding table at or under this RMS, to a last hidden output within
+#: :data:`UNIT_BAND` of unit scale, by no more than the table's shortfall from unit scale (+ RESTORED_SLACK decades),
+#: is that scale restored by the normalisation layers, not a compounding (fresh103's FinalNet: DeepCTR's N(0, 1e-4)
+#: tables under BatchNorm, 3.4 decades of growth, 4 of shortfall; a healthy click model told ``depth``, critical)
+SMALL_TABLE_RMS, RESTORED_SLACK = 1e-2, 0.5
+UNIT_BAND = (0.1, 10.0)
 
 #: an information-level ``normalization`` reading of a growing stack becomes a warning when the first loss is at least
 #: 10^this times an all-zero output's and at least :data:`BLOWN_RESIDUAL` of its decades are unexplained
@@ -115,6 +124,12 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
              and abs(prop.forward or 0.0) < 0.5 * abs(prop.backward))
     if apart:
         severity = "info"
+    table = prop.start_table_rms
+    restored = (measured > 0 and has_norm and table is not None and 0 < table <= SMALL_TABLE_RMS
+                and prop.end_rms is not None and UNIT_BAND[0] <= prop.end_rms <= UNIT_BAND[1]
+                and measured <= -math.log10(table) + RESTORED_SLACK)
+    if restored:
+        severity = "info"
     # one step between two weight layers, in operations without weights, that loses most of the fall is the
     # architecture's bottleneck (a spatial soft-argmax or a pooling over many positions), not a compounding: fresh60's
     # visuomotor policy, 1.6 of its 3.1 decades lost in the spatial softmax between its last conv and its first Linear
@@ -146,6 +161,7 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
         **({"signal_drifts_the_other_way": True} if opposed else {}),
         **({"short_stack": SHORT_STACK} if short and not opposed else {}),
         **({"longest_series_path": series} if apart else {}),
+        **({"input_table_rms": float(f"{table:.3g}")} if restored and table is not None else {}),
         **({"first_loss_over_zero_output": float(f"{10 ** (out_dec or 0.0):.3g}")} if blown else {}),
         **({"bottleneck": f"{neck[0]} -> {neck[1]}", "bottleneck_decades": round(neck[2], 2)}
            if bottleneck and neck is not None else {}),
@@ -181,6 +197,9 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
             + (f" These layers stand side by side (the longest series path holds {series} of them: towers, heads or "
                "experts), so the figure compares separate paths; left as information." if apart and not opposed
                else "")
+            + (f" It starts at an embedding table of RMS {table:.2g}, and the normalisation brings the signal back "
+               "to unit scale: the gradient grows by the scale the table lacks, not by compounding; left as "
+               "information." if restored and table is not None and not (opposed or apart) else "")
             + (f" {neck[2]:.1f} decades of it are lost in one step, between {neck[0]} and {neck[1]}, in operations "
                "without weights (a pooling, a softmax over positions): the architecture's bottleneck, not a "
                "compounding; left as information." if bottleneck and neck is not None and not (opposed or apart)

@@ -119,6 +119,10 @@ class Propagation:
     #: that pools it (a global pooling, a spatial soft-argmax: :func:`_pooled`), at most ``log10`` of the positions
     #: pooled: ``(layer, next layer, decades lost)``, or None
     bottleneck: tuple[str, str, float] | None = None
+    #: the record the backward gain starts at when it is an embedding table's output (its RMS is the chain's input
+    #: scale), and the RMS of the last hidden output the forward drift is read to; None when not measured
+    start_table_rms: float | None = None
+    end_rms: float | None = None
 
     @property
     def worst_run(self) -> PlainRun | None:
@@ -284,6 +288,9 @@ def analyse_propagation(probe: ProbeResult) -> Propagation:
         prop.backward = log10_ratio(g0, chain[last].grad_out)
         hidden = chain[first:last] if last - first > 1 else chain[first:last + 1]
         prop.forward = log10_ratio(hidden[-1].out_rms, hidden[0].out_rms if start is None else start.out_rms)
+        if start is None and isinstance(chain[first].module, EMBEDDING_TYPES):
+            prop.start_table_rms = chain[first].out_rms
+        prop.end_rms = hidden[-1].out_rms
     for k, rec in enumerate(chain):
         if k > 0:
             w = log10_ratio(rec.grad_in, rec.grad_out)
