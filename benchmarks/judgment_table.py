@@ -168,7 +168,11 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh97": "held-out (ninety-eighth batch)",
          "fresh98": "held-out (ninety-ninth batch)",
          "fresh99": "held-out (hundredth batch)",
-         "fresh100": "held-out (hundred-and-first batch)"}
+         "fresh100": "held-out (hundred-and-first batch)",
+         "fresh101": "held-out (hundred-and-second batch)",
+         "fresh102": "held-out (hundred-and-third batch)",
+         "fresh103": "held-out (hundred-and-fourth batch)",
+         "fresh104": "held-out (hundred-and-fifth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

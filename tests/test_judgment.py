@@ -106,7 +106,11 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh97",
                  "fresh98",
                  "fresh99",
-                 "fresh100"}
+                 "fresh100",
+                 "fresh101",
+                 "fresh102",
+                 "fresh103",
+                 "fresh104"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -1067,6 +1071,47 @@ def test_fresh98_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH98, "fresh98", CONTROLS, 15, min_cases=23, min_healthy=8,
                         parallel=('fresh97', 'fresh99', 'fresh100'))
     assert set(KINDS) == {c.name for c in FRESH98 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh101_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh101 import CONTROLS, FRESH101, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: pooling, reduction and resolution-arithmetic slips);
+    # written in parallel with fresh102, fresh103, fresh104, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH101, "fresh101", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh102', 'fresh103', 'fresh104'))
+    assert set(KINDS) == {c.name for c in FRESH101 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh102_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh102 import CONTROLS, FRESH102, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: positional-encoding and sequence-length slips);
+    # written in parallel with fresh101, fresh103, fresh104, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH102, "fresh102", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh101', 'fresh103', 'fresh104'))
+    assert set(KINDS) == {c.name for c in FRESH102 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh103_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh103 import CONTROLS, FRESH103, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: feature-encoding and embedding-table slips);
+    # written in parallel with fresh101, fresh102, fresh104, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH103, "fresh103", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh101', 'fresh102', 'fresh104'))
+    assert set(KINDS) == {c.name for c in FRESH103 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh104_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh104 import CONTROLS, FRESH104, KINDS
+
+    # 8 healthy + 15 broken (13 common, 2 stop-gradient, target-network and EMA slips: its author dropped a third
+    # that learned at seed 1);
+    # written in parallel with fresh101, fresh102, fresh103, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH104, "fresh104", CONTROLS, 15, min_cases=23, min_healthy=8,
+                        parallel=('fresh101', 'fresh102', 'fresh103'))
+    assert set(KINDS) == {c.name for c in FRESH104 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -89,7 +89,9 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 ``fresh91.py``, likewise) or ``"fresh92"`` (its fourth,
 ``fresh92.py``, likewise) or ``"fresh93"`` … ``"fresh96"`` (its ninety-fourth to ninety-seventh, the
 fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise) or ``"fresh97"`` … ``"fresh100"`` (its
-ninety-eighth to hundred-and-first, the forty-first session's, ``fresh97.py`` … ``fresh100.py``, likewise).
+ninety-eighth to hundred-and-first, the forty-first session's, ``fresh97.py`` … ``fresh100.py``, likewise) or
+``"fresh101"`` … ``"fresh104"`` (its hundred-and-second to hundred-and-fifth, the forty-second session's,
+``fresh101.py`` … ``fresh104.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -357,6 +359,10 @@ from .fresh97 import FRESH97  # noqa: E402  (a held-out batch of the forty-first
 from .fresh98 import FRESH98  # noqa: E402  (a held-out batch of the forty-first session, likewise)
 from .fresh99 import FRESH99  # noqa: E402  (a held-out batch of the forty-first session, likewise)
 from .fresh100 import FRESH100  # noqa: E402  (a held-out batch of the forty-first session, likewise)
+from .fresh101 import FRESH101  # noqa: E402  (a held-out batch of the forty-second session, likewise)
+from .fresh102 import FRESH102  # noqa: E402  (a held-out batch of the forty-second session, likewise)
+from .fresh103 import FRESH103  # noqa: E402  (a held-out batch of the forty-second session, likewise)
+from .fresh104 import FRESH104  # noqa: E402  (a held-out batch of the forty-second session, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -410,7 +416,11 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH97
                    + FRESH98
                    + FRESH99
-                   + FRESH100)
+                   + FRESH100
+                   + FRESH101
+                   + FRESH102
+                   + FRESH103
+                   + FRESH104)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -459,7 +469,11 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh97",
                            "fresh98",
                            "fresh99",
-                           "fresh100")
+                           "fresh100",
+                           "fresh101",
+                           "fresh102",
+                           "fresh103",
+                           "fresh104")
 
 
 def by_name(name: str) -> Case:
