@@ -109,6 +109,10 @@ _NON_LEAF_FLAG = "you can only change requires_grad flags of leaf variables"
 #: require grad, a model that standardises its input in place (thuml/Time-Series-Library's forecasters:
 #: ``x_enc /= stdev`` after ``torch.var(x_enc)`` saved ``x_enc``) fails a backward its own training never takes
 _INPLACE_FLAG = "modified by an inplace operation"
+#: what autograd says when an op on the path from an input has no derivative: with the inputs leaves that require
+#: grad, a model that floor-divides a float input (fresh102's Zipformer, utterance lengths given in seconds:
+#: ``lengths // 4``) fails a backward its own training never takes
+_NO_DERIVATIVE_FLAG = "is not implemented"
 
 
 def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any] | None = None) -> ProbeResult:
@@ -140,7 +144,9 @@ def run_probe(model: nn.Module, step: StepSpec | Any, loss_fn: Callable[..., Any
     try:
         return _probe(model, step, named_params, trainable, leaf_inputs=True)
     except DiagnosisError as exc:
-        if _NON_LEAF_FLAG not in str(exc) and _INPLACE_FLAG not in str(exc):
+        msg = str(exc)
+        if _NON_LEAF_FLAG not in msg and _INPLACE_FLAG not in msg and not ("derivative for" in msg
+                                                                           and _NO_DERIVATIVE_FLAG in msg):
             raise
         return _probe(model, step, named_params, trainable, leaf_inputs=False)
 
