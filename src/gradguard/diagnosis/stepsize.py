@@ -270,6 +270,10 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     out.group_lrs = [float(v) for v in group_lrs]
     out.clips = max_grad_norm is not None and math.isfinite(max_grad_norm)
     predicted = 0.0
+    # a zero-initialised weight matrix (a head or residual branch at 0 by design) gates the gradient of the layers
+    # behind it at step 0 only: their exactly-zero gradient has no balance point yet (fresh104's CSDI, a zero output
+    # projection under Adam's coupled 1e-6, read as a collapse to 0x, critical)
+    zero_design = any(q.ndim >= 2 and q.numel() > 0 and not bool(q.detach().any()) for q in probe.params.values())
     for name, d in delta.items():
         p = probe.params[name]
         g = probe.param_grads.get(name)
@@ -292,7 +296,8 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
                 out.decay_shrink[name] = c
                 wd = wd_of.get(id(p), 0.0)
                 moved = bool(wd_part.any())
-                if g is not None and wd > 0 and moved:
+                gated = zero_design and g is not None and not bool(g.any())
+                if g is not None and wd > 0 and moved and not gated:
                     # the scale where weight_decay * |W| balances the gradient: coupled with the gradient (not a
                     # proportional shrink) the weights settle there; a proportional one (SGD's) pulls them there too
                     balance = float(torch.linalg.vector_norm(g.float())) / (wd * w)
