@@ -332,5 +332,8 @@ def _pooled(rec: CallRecord, nxt: CallRecord) -> float:
     width = getattr(nxt.module, "in_features", None)
     if not isinstance(nxt.module, nn.Linear) or not isinstance(width, int) or width <= 0 or len(rec.out_shape) < 3:
         return 0.0
-    per_sample = math.prod(rec.out_shape[1:])
+    # a Linear applied per position (per token: FT-Transformer's FFN, linear1 -> ReGLU -> linear2) reads each of its
+    # positions' inputs, not a pooling of them: its own output keeps those positions
+    positions = math.prod(nxt.out_shape[1:-1]) if len(nxt.out_shape) >= 3 else 1
+    per_sample = math.prod(rec.out_shape[1:]) / max(positions, 1)
     return per_sample / width if per_sample >= POOLED * width else 0.0
