@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from .findings import Finding
-from .graph import node_name, saved
+from .graph import VALUE_MOVES, node_name, saved
 
 __all__ = ["OUTPUT_MIN", "RESCALE_MIN", "output_rescale", "output_scale_findings"]
 
@@ -32,9 +32,6 @@ OUTPUT_MIN = 1.5
 _LOSS_INPUTS = {"LogSoftmaxBackward": 0, "MseLossBackward": 0, "SmoothL1LossBackward": 0, "HuberLossBackward": 0,
                 "BinaryCrossEntropyWithLogitsBackward": 0}
 #: ops the walk passes through unchanged (shape only)
-_VIEWS = ("ViewBackward", "UnsafeViewBackward", "ReshapeAliasBackward", "TransposeBackward", "PermuteBackward",
-          "SqueezeBackward", "UnsqueezeBackward", "CloneBackward", "ExpandBackward", "SliceBackward",
-          "SelectBackward", "AliasBackward", "TBackward", "ToCopyBackward")
 _PRODUCTS = ("MmBackward", "AddmmBackward", "BmmBackward", "ConvolutionBackward", "LinearBackward", "MvBackward")
 _BUDGET = 32  # nodes walked below each prediction
 
@@ -78,7 +75,7 @@ def _rescale_below(start: Any) -> float | None:
         if name.startswith(_PRODUCTS):
             best = decades if best is None else max(best, decades)
             continue
-        if name.startswith(_VIEWS):
+        if name.startswith(VALUE_MOVES):
             todo.append((node.next_functions[0][0], decades))
             continue
         if name.startswith(("AddBackward", "SubBackward")):
