@@ -159,7 +159,8 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
     if not problems:
         return out
     judged = []  # each problem with what reads it: a tensor the model rescales itself is only worth knowing
-    own = probe.output_decades is not None and probe.output_decades <= -OWN_SCALE_DECADES
+    own = (probe.output_decades is not None and probe.output_decades <= -OWN_SCALE_DECADES) or \
+        probe.output_at_target_level
     for p in problems:
         outlier = "median magnitude" in p[3]
         reader = _unit_reader(probe, p[1]) if p[0] == "input" and not outlier else None

@@ -82,6 +82,21 @@ def _rescales(baseline: dict[str, float]) -> bool:
     return math.isfinite(zero) and math.isfinite(at_mean) and zero >= 0 and zero < 0.5 * at_mean
 
 
+#: a first loss within this factor of an output at the targets' mean reads an output at their level (see
+#: :func:`_at_target_level`)
+AT_LEVEL = 1.5
+
+
+def _at_target_level(loss: float, baseline: dict[str, float]) -> bool:
+    """Whether the first loss scores about as well as the targets' own mean (within ``AT_LEVEL``), where that mean
+    scores under half an all-zero output: the first output sits at the targets' level, away from 0 (fresh104's STID
+    de-normalises its forecast ``out * std + mean`` under an MAE in raw readings: first loss 117 against 116 at the
+    mean and 252 at 0; its targets of RMS 291 were told `data`, a warning, on a model that trains)."""
+    zero, at_mean = baseline.get("zero_output_loss", math.nan), baseline.get("target_mean_output_loss", math.nan)
+    return (math.isfinite(loss) and math.isfinite(zero) and math.isfinite(at_mean) and 0 < at_mean <= 0.5 * zero
+            and 0 <= loss <= AT_LEVEL * at_mean)
+
+
 #: float32's largest finite value: a loss that overflowed was at least this
 _F32_MAX = 3.4028234663852886e38
 
@@ -279,6 +294,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         output_decades=_output_decades(loss_value, step.baseline.get("zero_output_loss"),
                                        largest_output_rms(recorder.records)), reused=reused,
         loss_rescales_output=_rescales(step.baseline),
+        output_at_target_level=_at_target_level(loss_value, step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, output_rescale=rescale,
         rewritten=rewritten, hidden_softmaxes=softmaxes, relu_differentiated=relu_twice,

@@ -104,6 +104,10 @@ class ProbeResult:
     #: an all-zero output's loss is under half that of an output at the targets' mean: the loss compares the output
     #: on another scale than the targets' (a standardisation undone inside it); False when not measured
     loss_rescales_output: bool = False
+    #: the first loss is within AT_LEVEL of an output at the targets' mean, which scores under half an all-zero
+    #: output's: the model's first output already sits at the targets' level (a de-normalisation); False when not
+    #: measured
+    output_at_target_level: bool = False
     #: the warnings the step raised (forward, loss and backward), ``(category name, message)``, each once, in order
     warned: list[tuple[str, str]] = field(default_factory=list)
     #: the loss's autograd graph: ``(activation ops, of which the identity)`` (see :func:`.graph.activation_ops`)
