@@ -191,6 +191,9 @@ def test_vanish_while_the_loss_halved_is_information_and_state_survives_a_resume
     (learning,) = run([2.0] * 10 + [0.8] * 6)  # halved meanwhile: the run learns without l0
     assert learning.severity == "info" and learning.evidence["loss_vs_start"] == pytest.approx(0.4)
     assert "learns without them" in learning.message
+    # blown up in its first steps and back at the first loss: not "come down" (real code, S4D at lr x1000)
+    (blown,) = run([2.0] + [300.0] * 9 + [2.0] * 6)
+    assert blown.severity == "warning" and blown.evidence["loss_vs_start"] == pytest.approx(1.0)
     (early,) = run([2.0, 0.5, 0.5, 0.5, 0.5])  # fewer than 10 losses: no start to judge against, a warning
     assert early.severity == "warning" and "loss_vs_start" not in early.evidence
     det = VanishDetector(L, patience=5)

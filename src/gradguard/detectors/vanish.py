@@ -218,11 +218,13 @@ class VanishDetector:
         return 1.0 if bar is None or bar.size != len(layer_names) else bar
 
     def _loss_share(self) -> float | None:
-        """The median of the last ``patience`` losses over the median of the first 10 (None before 10 losses or
-        with a start that is not positive)."""
+        """The median of the last ``patience`` losses over the start: the median of the first 10, or the first loss
+        when lower (a run that diverged in its first steps has not "come down" by falling back from its blow-up: real
+        code, S4D at lr x1000 back at chance was told "the loss has come down to 0.00 of its start"). None before 10
+        losses or with a start that is not positive."""
         if len(self.start_losses) < 10 or not self.recent_losses:
             return None
-        start = float(np.median(self.start_losses))
+        start = min(float(np.median(self.start_losses)), float(self.start_losses[0]))
         return float(np.median(list(self.recent_losses))) / start if start > 0 else None
 
     def _all_zero(self, stats: StepStats, layer_names: list[str]) -> list[Event]:
