@@ -173,12 +173,17 @@ class StepAnalysis:
 
     @property
     def rise(self) -> float:
-        """``L(1) - L(0)`` in units of the first-order decrease the step promises (> 0: the loss went up)."""
+        """``L(1) - L(0)`` in units of the first-order decrease the step promises (> 0: the loss went up), that
+        promise capped at a positive first loss: a loss bounded below by 0 cannot fall by more than itself (real code:
+        rtdl's ResNet at AdamW 0.03 promised 51.7 on a loss of 1.59 and rose to 2.89, 0.025 of the promise)."""
         if not self.curve:
             return float("nan")
         if not math.isfinite(self.loss1):
             return float("inf")
-        return (self.loss1 - self.loss0) / max(abs(self.predicted), 1e-12 * max(1.0, abs(self.loss0)))
+        promise = abs(self.predicted)
+        if self.loss0 > 0:
+            promise = min(promise, self.loss0)
+        return (self.loss1 - self.loss0) / max(promise, 1e-12 * max(1.0, abs(self.loss0)))
 
     @property
     def overshoot(self) -> float:
