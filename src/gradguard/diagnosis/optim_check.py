@@ -286,16 +286,18 @@ def _at_least(value: float, gate: float) -> bool:
     return value >= gate * (1.0 - 1e-6)
 
 
-def _balance(step: StepAnalysis | None, proportional: bool = False) -> float | None:
+def _balance(step: StepAnalysis | None, proportional: bool = False, ungated: bool = False) -> float | None:
     """The median over the decayed elements of the balance point ``rms(g) / (weight_decay * rms(W))`` of a coupled
     decay (an L2 term normalised with the gradient: Adam's ``weight_decay``), when on most decayed matrices the
     decay's part of the step is not proportional to the weights; else None. The decay cannot pull a weight below the
     scale where it balances the gradient: from ``DECAY_BALANCE`` (the weights' current scale) on, it is no
-    collapse. ``proportional``: the same median for the decays that shrink the weights in proportion (SGD's)."""
+    collapse. ``proportional``: the same median for the decays that shrink the weights in proportion (SGD's).
+    ``ungated``: leave out the matrices a zero-initialised layer gates at step 0 (no balance point measured yet)."""
     if step is None or not step.decay_shrink:
         return None
     source = step.decay_balance_sgd if proportional else step.decay_equilibrium
-    eq = sorted((v, step.numel.get(n, 1)) for n, v in source.items() if math.isfinite(v))
+    eq = sorted((v, step.numel.get(n, 1)) for n, v in source.items()
+                if math.isfinite(v) and not (ungated and n in step.decay_gated))
     if 2 * len(eq) <= len(step.decay_shrink):
         return None
     # the median over the decayed elements, not the matrices: a collapse of the embedding table that holds most of
@@ -345,7 +347,11 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
             score=10.0,
         )]
     shrink = sorted(v * lr_scale for v in (step.decay_shrink.values() if step is not None else []) if math.isfinite(v))
-    balance = _balance(step)
+    nominal = lr_scale * max((float(g.get("lr", 0.0) or 0.0) * float(g.get("weight_decay", 0.0) or 0.0)
+                              for g in optimizer.param_groups), default=0.0)
+    # under a usual decay, the matrices a zero-initialised head gates at step 0 (no gradient yet) have no balance to
+    # judge (fresh104's CSDI); under a large one (fresh68's DiffWave at Adam's coupled 1) they count, at 0, as before
+    balance = _balance(step, ungated=nominal <= WD_USUAL_TOP)
     med = shrink[len(shrink) // 2] if shrink else 0.0
     # SGD's decay shrinks the weights in proportion, towards where it balances the gradient: under DECAY_COLLAPSE
     # of their scale, with at least WD_SHRINK_SLOW a step, the gradient cannot hold them (fresh55's TSN at SGD lr
@@ -353,8 +359,6 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     pulled = balance if balance is not None else _balance(step, proportional=True)
     collapse = pulled is not None and pulled < DECAY_COLLAPSE and _at_least(med, WD_SHRINK_SLOW)
     severe = collapse and pulled is not None and pulled < DECAY_SEVERE
-    nominal = lr_scale * max((float(g.get("lr", 0.0) or 0.0) * float(g.get("weight_decay", 0.0) or 0.0)
-                              for g in optimizer.param_groups), default=0.0)
     usual = nominal <= WD_USUAL_TOP and not collapse
     if not usual and ((_at_least(med, WD_SHRINK_WARN) and not (balance is not None and balance >= DECAY_BALANCE))
                       or collapse):

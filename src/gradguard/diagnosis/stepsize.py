@@ -140,6 +140,9 @@ class StepAnalysis:
     #: ``weight_decay``): the weights settle where ``weight_decay * |W|`` balances the gradient, this many times their
     #: current scale (see :mod:`.optim_check`)
     decay_equilibrium: dict[str, float] = field(default_factory=dict)
+    #: the decayed matrices a zero-initialised weight matrix gates at step 0 (exactly-zero gradient): their balance
+    #: point is not measured yet (see :func:`analyse_step`)
+    decay_gated: set[str] = field(default_factory=set)
     #: the same balance ``rms(g) / (weight_decay * rms(W))`` under SGD, whose decay is a proportional shrink: the
     #: scale its pull and the gradient's step meet at (see :mod:`.optim_check`)
     decay_balance_sgd: dict[str, float] = field(default_factory=dict)
@@ -277,7 +280,8 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     predicted = 0.0
     # a zero-initialised weight matrix (a head or residual branch at 0 by design) gates the gradient of the layers
     # behind it at step 0 only: their exactly-zero gradient has no balance point yet (fresh104's CSDI, a zero output
-    # projection under Adam's coupled 1e-6, read as a collapse to 0x, critical)
+    # projection under Adam's coupled 1e-6, read as a collapse to 0x, critical); recorded in ``decay_gated`` for the
+    # regularization check to leave out under a usual decay
     zero_design = any(q.ndim >= 2 and q.numel() > 0 and not bool(q.detach().any()) for q in probe.params.values())
     for name, d in delta.items():
         p = probe.params[name]
@@ -301,8 +305,9 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
                 out.decay_shrink[name] = c
                 wd = wd_of.get(id(p), 0.0)
                 moved = bool(wd_part.any())
-                gated = zero_design and g is not None and not bool(g.any())
-                if g is not None and wd > 0 and moved and not gated:
+                if zero_design and g is not None and not bool(g.any()):
+                    out.decay_gated.add(name)
+                if g is not None and wd > 0 and moved:
                     # the scale where weight_decay * |W| balances the gradient: coupled with the gradient (not a
                     # proportional shrink) the weights settle there; a proportional one (SGD's) pulls them there too
                     balance = float(torch.linalg.vector_norm(g.float())) / (wd * w)
