@@ -36,6 +36,9 @@ from .probe import ProbeResult, StateSnapshot
 __all__ = ["ADAM_FAMILY", "EPS_DIVIDED", "GRID", "StepAnalysis", "analyse_step", "eps_rounded_to_zero",
            "eps_step_factors", "optimizer_family"]
 
+#: a first-order promise counts at most this many times a positive first loss (see :attr:`StepAnalysis.rise`)
+PROMISE_CAP = 5.0
+
 #: optimizer classes whose first step is sign-like (each element moves by about lr)
 ADAM_FAMILY: frozenset[str] = frozenset({"Adam", "AdamW", "NAdam", "RAdam", "Adamax", "SparseAdam", "Adafactor",
                                          "Lion", "Adan", "LAMB", "Lamb", "AdamWScheduleFree", "Adagrad", "RMSprop"})
@@ -177,15 +180,18 @@ class StepAnalysis:
     @property
     def rise(self) -> float:
         """``L(1) - L(0)`` in units of the first-order decrease the step promises (> 0: the loss went up), that
-        promise capped at a positive first loss: a loss bounded below by 0 cannot fall by more than itself (real code:
-        rtdl's ResNet at AdamW 0.03 promised 51.7 on a loss of 1.59 and rose to 2.89, 0.025 of the promise)."""
+        promise capped at ``PROMISE_CAP`` times a positive first loss: a loss bounded below by 0 cannot fall by more
+        than itself, and a promise beyond it is a step past the linear regime, told when it raises the loss by half
+        (real code: rtdl's ResNet at AdamW 0.03 promised 51.7 on a loss of 1.59 and rose to 2.89, 0.025 of the
+        promise; capped at the loss itself, fresh101's healthy TTFNet at SGD 0.016, 7.68 -> 8.89 at seed 1, was told
+        lr)."""
         if not self.curve:
             return float("nan")
         if not math.isfinite(self.loss1):
             return float("inf")
         promise = abs(self.predicted)
         if self.loss0 > 0:
-            promise = min(promise, self.loss0)
+            promise = min(promise, PROMISE_CAP * self.loss0)
         return (self.loss1 - self.loss0) / max(promise, 1e-12 * max(1.0, abs(self.loss0)))
 
     @property
