@@ -13,7 +13,7 @@ from torch import nn
 
 import gradguard
 
-optim_check = importlib.import_module("gradguard.diagnosis.optim_check")
+optim_check = importlib.import_module("gradguard.diagnosis.decay_check")  # the regularization rules
 
 
 def _check(wd: float, scale: float = 0.3, lr: float = 0.01) -> gradguard.Diagnosis:
@@ -34,7 +34,8 @@ def _reg(d: gradguard.Diagnosis) -> list[gradguard.diagnosis.Finding]:
 def test_a_coupled_decay_that_balances_above_the_weights_scale_is_not_a_collapse(
         monkeypatch: pytest.MonkeyPatch) -> None:
     assert not _reg(_check(0.01)), _check(0.01).findings
-    monkeypatch.setattr(optim_check, "DECAY_BALANCE", float("inf"))  # without the balance test: the shrink rule fires
+    monkeypatch.setattr(optim_check, "DECAY_BALANCE", float("inf"))  # without the balance test
+    monkeypatch.setattr(optim_check, "WD_USUAL_TOP", 0.0)  # nor the usual band (lr x wd = 1e-4): the shrink rule fires
     assert _reg(_check(0.01))
 
 

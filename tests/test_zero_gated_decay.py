@@ -14,7 +14,8 @@ from torch import nn
 import gradguard
 
 
-def _setup(zero_head: bool, weight_decay: float = 1e-6) -> tuple[nn.Module, tuple[torch.Tensor, torch.Tensor], torch.optim.Optimizer]:
+def _setup(zero_head: bool, weight_decay: float = 1e-6) -> tuple[nn.Module, tuple[torch.Tensor, torch.Tensor],
+                                                                torch.optim.Optimizer]:
     torch.manual_seed(0)
     x = torch.randn(64, 16)
     y = torch.sin(x[:, :1]) + 0.1 * torch.randn(64, 1)

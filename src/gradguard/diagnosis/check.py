@@ -26,6 +26,7 @@ from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .curvature import relu_curvature_findings
 from .decay import bare_decay_findings
+from .decay_check import regularization_findings
 from .depth import depth_findings
 from .dropped import dropped_findings
 from .explain import explain
@@ -55,7 +56,7 @@ from .numeric import data_findings
 from .onelabel import one_label_findings
 from .optconfig import optimizer_setting_findings
 from .optcopy import needs_closure
-from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings, regularization_findings
+from .optim_check import group_lr_findings, lr_findings, optimizer_numeric_findings
 from .output_scale import output_scale_findings
 from .plain_stack import plain_stack_findings, series_outranks_default_init, stacked_recurrent_findings
 from .poles import pole_findings

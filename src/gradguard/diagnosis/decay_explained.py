@@ -64,7 +64,7 @@ def _lr_absorbs_decay_at_its_lr(findings: list[Finding]) -> None:
     Only when the loss rises along the step at the current lr. Seen: fresh91's DIFFormer at Adam lr 1 with its
     coupled weight_decay told ``regularization`` (9 of the norm a step) first, llm.c's GPT at AdamW lr 3 (real-code
     round 11)."""
-    from .optim_check import DECAY_COLLAPSE, WD_SHRINK_SLOW, WD_SHRINK_WARN
+    from .decay_check import DECAY_COLLAPSE, WD_SHRINK_SLOW, WD_SHRINK_WARN
 
     lr = next((f for f in findings if f.cause == "lr" and _strong(f)), None)
     if lr is None:
@@ -102,8 +102,8 @@ def _zero_network_absorbs_decay(findings: list[Finding]) -> None:
 
 
 def _peak_absorbs_decay(findings: list[Finding]) -> None:
+    from .decay_check import WD_SHRINK_WARN
     from .mistakes import PEAK_SHARE_GATE
-    from .optim_check import WD_SHRINK_WARN
 
     peak = next((f for f in findings if f.cause == "lr" and _strong(f) and f.evidence.get("schedule_peak")), None)
     if peak is None:

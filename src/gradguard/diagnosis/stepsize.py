@@ -141,13 +141,13 @@ class StepAnalysis:
     #: per weight matrix in ``decay_shrink``: ``rms(g) / (weight_decay * rms(W))`` when the decay's part of the step
     #: is not proportional to ``W`` (an L2 term added to the gradient and normalised with it: Adam's coupled
     #: ``weight_decay``): the weights settle where ``weight_decay * |W|`` balances the gradient, this many times their
-    #: current scale (see :mod:`.optim_check`)
+    #: current scale (see :mod:`.decay_check`)
     decay_equilibrium: dict[str, float] = field(default_factory=dict)
     #: the decayed matrices a zero-initialised weight matrix gates at step 0 (exactly-zero gradient): their balance
     #: point is not measured yet (see :func:`analyse_step`)
     decay_gated: set[str] = field(default_factory=set)
     #: the same balance ``rms(g) / (weight_decay * rms(W))`` under SGD, whose decay is a proportional shrink: the
-    #: scale its pull and the gradient's step meet at (see :mod:`.optim_check`)
+    #: scale its pull and the gradient's step meet at (see :mod:`.decay_check`)
     decay_balance_sgd: dict[str, float] = field(default_factory=dict)
     #: per weight matrix in ``ratios``: its number of elements (weights the medians by size)
     numel: dict[str, int] = field(default_factory=dict)
