@@ -288,7 +288,8 @@ def analyse_step(model: nn.Module, run: Callable[[nn.Module], torch.Tensor], pro
     # behind it at step 0 only: their exactly-zero gradient has no balance point yet (fresh104's CSDI, a zero output
     # projection under Adam's coupled 1e-6, read as a collapse to 0x, critical); recorded in ``decay_gated`` for the
     # regularization check to leave out under a usual decay
-    zero_design = any(q.ndim >= 2 and q.numel() > 0 and not bool(q.detach().any()) for q in probe.params.values())
+    zero_design = bool(plain) and any(q.ndim >= 2 and q.numel() > 0 and not bool(q.detach().any())
+                                      for q in probe.params.values())
     for name, d in delta.items():
         p = probe.params[name]
         g = probe.param_grads.get(name)
