@@ -5,7 +5,8 @@ weight matrices; critical ``>= WD_SHRINK_CRIT``): the weights collapse faster th
 unless the decay is coupled with the gradient (its part of the step is not proportional to the weights: Adam's
 L2 ``weight_decay``, normalised with the gradient) and settles at or above the weights' scale
 (``DECAY_BALANCE``)
-(healthy recipes remove 1e-5 to 1e-4 per step: AdamW 1e-3 x 0.1, SGD 0.1 x 5e-4); or every param group has
+(healthy recipes remove 1e-5 to 1e-4 per step: AdamW 1e-3 x 0.1, SGD 0.1 x 5e-4), or a weight_decay
+``>= WD_ABSURD`` not coupled with the gradient removes ``>= WD_ABSURD_SHRINK`` a step; or every param group has
 ``weight_decay == 0`` and weights are ``>= LARGE_FACTOR`` times their
 expected init scale (warning at ``>= 10x``), or one step already cuts the loss by ``>= FIT_DROP`` and doubling
 every weight matrix after it cuts it by ``>= GROWTH_REWARD`` more (the loss rewards growing the weights: nothing
@@ -24,8 +25,8 @@ from .optim_check import DECAYING_STEP, _num, rewards_growth
 from .probe import ProbeResult
 from .stepsize import StepAnalysis
 
-__all__ = ["DECAY_BALANCE", "DECAY_COLLAPSE", "DECAY_SEVERE", "WD_SHRINK_CRIT", "WD_SHRINK_SLOW", "WD_SHRINK_WARN",
-           "WD_USUAL_TOP", "regularization_findings"]
+__all__ = ["DECAY_BALANCE", "DECAY_COLLAPSE", "DECAY_SEVERE", "WD_ABSURD", "WD_ABSURD_SHRINK", "WD_SHRINK_CRIT",
+           "WD_SHRINK_SLOW", "WD_SHRINK_WARN", "WD_USUAL_TOP", "regularization_findings"]
 
 WD_SHRINK_WARN, WD_SHRINK_CRIT = 0.01, 0.05
 #: a coupled decay whose balance point ``rms(g) / (weight_decay * rms(W))`` is at least this (the weights' current
@@ -44,6 +45,12 @@ DECAY_COLLAPSE, DECAY_SEVERE, WD_SHRINK_SLOW = 0.5, 0.1, 1e-3
 #: the weights alone (fresh103's FSGNN at Kipf's Adam 0.01 with 5e-4: 5e-6 a step, balance 0.63x: told to cut its
 #: decay 1000x)
 WD_USUAL_TOP = 1e-4
+#: a weight_decay this large is never a recipe's (the corpus's healthy AdamW runs use 1e-8..0.2; published ones reach
+#: ~1, as grokking's AdamW at lr 1e-3); a decay that is not coupled with the gradient (AdamW's, SGD's) at or above it
+#: that removes at least WD_ABSURD_SHRINK of the weights a step (they halve within ~1,400 steps) is a finding even
+#: under WD_SHRINK_WARN (real code round 13: rtdl's MLP/ResNet at AdamW lr 3e-4 and its FT-Transformer at 1e-4, with
+#: weight_decay 10: 3e-3 and 1e-3 a step, ended 1.4-1.9x worse and nothing was said)
+WD_ABSURD, WD_ABSURD_SHRINK = 3.0, 5e-4
 #: ... and each step must move the weights by GROWTH_STEP of their norm (median), so they grow fast (a wide MLP at
 #: Adam 1e-3 on separable data rewards growth as much, but its steps are 0.03 of the weights: it trains fine)
 GROWTH_STEP = 0.3
@@ -129,9 +136,10 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
     collapse = pulled is not None and pulled < DECAY_COLLAPSE and _at_least(med, WD_SHRINK_SLOW)
     severe = collapse and pulled is not None and pulled < DECAY_SEVERE
     usual = nominal <= WD_USUAL_TOP and not collapse
+    wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
+    absurd = balance is None and wds[-1] >= WD_ABSURD and _at_least(med, WD_ABSURD_SHRINK) if wds else False
     if not usual and ((_at_least(med, WD_SHRINK_WARN) and not (balance is not None and balance >= DECAY_BALANCE))
-                      or collapse):
-        wds = sorted({float(g.get("weight_decay", 0.0) or 0.0) for g in optimizer.param_groups})
+                      or collapse or absurd):
         peak = f" at the schedule's peak lr ({lr_scale:.3g}x the current one)" if lr_scale > 1 else ""
         settles = ("" if pulled is None else
                    f" The decay is added to the gradient (coupled L2), so the weights settle where weight_decay x |W| "
@@ -148,7 +156,11 @@ def regularization_findings(probe: ProbeResult, optimizer: torch.optim.Optimizer
                       "steps_to_halve": _num(math.log(2) / max(med, 1e-12))}
             | ({} if pulled is None else {"balance_scale_median": _num(pulled), "balance_gate": DECAY_BALANCE,
                                                 "collapse_gate": DECAY_COLLAPSE}),
-            message=(_decay_says(med, peak) + settles),
+            message=(_decay_says(med, peak) + settles if _at_least(med, WD_SHRINK_WARN) or collapse else
+                     f"weight_decay is {wds[-1]:g}, far above any recipe's (AdamW 0.01-0.3, SGD 1e-4..5e-4): it "
+                     f"removes {med:.2g} of the weights' norm every step{peak} (they halve in "
+                     f"{math.log(2) / med:.0f} steps), holding them well under the scale the model needs; it may "
+                     "still learn, but worse."),
             prescription=("Lower weight_decay so that lr x weight_decay is about 1e-5..1e-4 per step (AdamW: 0.01-0.1 "
                           "at lr 1e-3; SGD: 1e-4..5e-4 at lr 0.1)."),
             code=("for group in optimizer.param_groups:\n    if group['weight_decay'] > 0:  # the groups that decay\n"
