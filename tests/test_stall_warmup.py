@@ -68,3 +68,21 @@ def test_a_loss_on_its_way_down_is_not_told_never_improved_but_a_flat_noisy_one_
     # a loss that fell a little and stopped is told: its last quarter is no lower than its third
     stopped = [math.log(4) - (0.005 * min(s, 60) / 60) + 2e-4 * float(rng.standard_normal()) for s in range(n)]
     assert never_improved(stopped, lrs)[:1] == [100]
+
+
+def test_a_loss_that_rose_and_is_falling_back_is_not_told_but_one_that_stays_up_is() -> None:
+    # fresh104's DINO at seed 1, measured: 3.0 at step 0, 5.8 at step 20 (the teacher's centre moves), 4.3 at step
+    # 90, under its start by step 130; at two quarters' pace "never improved" fired at step 100
+    rng = np.random.default_rng(4)
+    n = 200
+    lrs = [1e-3] * n
+
+    def rise_then(fall: float) -> list[float]:
+        return [(3.0 + 2.8 * s / 20 if s < 20 else max(1.5, 5.8 - fall * (s - 20)))
+                * (1 + 0.02 * float(rng.standard_normal())) for s in range(n)]
+
+    falling = rise_then(0.018)
+    assert falling[100] > 1.3 * falling[0] and falling[190] < 0.95 * falling[0]
+    assert never_improved(falling, lrs) == []
+    # the same rise held up there (falling 10x slower): told at the first check with a full window
+    assert never_improved(rise_then(0.0018), lrs)[:1] == [100]

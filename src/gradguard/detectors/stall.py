@@ -31,6 +31,10 @@ CONVERGED = 0.01
 #: the never-improved mode waits while the loss falls by more than this many standard errors of a quarter-window
 #: median (see StallDetector._descending)
 DESCENT_SE = 3.0
+#: ... and at the last quarter's pace it must be under its start within this many more quarters (a window): a
+#: self-distillation loss first rises as its teacher moves, then falls (fresh104's DINO at seed 1: 3.0 -> 5.8 by step
+#: 20, 4.3 at step 90, under its start by step 130: "never improved" at step 100 at two quarters)
+DESCENT_QUARTERS = 4
 _RATIOS_KEPT = 64  # update measurements remembered (every update_every steps: a few hundred steps at the default)
 
 
@@ -310,15 +314,16 @@ class StallDetector(ChanceModes):
 
     def _descending(self, recent: list[float]) -> bool:
         """Whether a loss that has not yet improved by ``min_improvement`` is on its way: the median of the window's
-        last quarter is under the third quarter's, and at that pace (two more quarters, compounded) it is more than
-        ``min_improvement`` under its start. fresh52's fastText at SGD sits at ln 4 for 80 steps, 1.386 -> 1.373 at
-        step 90 (0.9%), then learns (0.45 at step 199): "never improved" at step 100 was a false alarm. A loss held
-        flat by noise passes this at a few checks at most, and the next check (``window // 20`` steps on) tells it."""
+        last quarter is under the third quarter's, and at that pace (``DESCENT_QUARTERS`` more quarters, compounded)
+        it is more than ``min_improvement`` under its start. fresh52's fastText at SGD sits at ln 4 for 80 steps,
+        1.386 -> 1.373 at step 90 (0.9%), then learns (0.45 at step 199): "never improved" at step 100 was a false
+        alarm. A loss held flat by noise passes this at a few checks at most, and the next check (``window // 20``
+        steps on) tells it."""
         if self.first is None or self.first <= 0:
             return False
         q = len(recent) // 4
         m3, m4 = _median(recent[-2 * q:-q]), _median(recent[-q:])
-        if not (0 < m4 < m3 and m4 * (m4 / m3) ** 2 < (1 - self.min_improvement) * self.first):
+        if not (0 < m4 < m3 and m4 * (m4 / m3) ** DESCENT_QUARTERS < (1 - self.min_improvement) * self.first):
             return False
         # and the fall is no accident of noise: over DESCENT_SE standard errors of a quarter's median (the noise
         # from the steps' differences, robustly: 1.4826 x their MAD / sqrt 2; a median's error ~1.25 sigma / sqrt q)
