@@ -56,3 +56,31 @@ def test_gates_and_a_shallow_sigmoid_net_are_not_named() -> None:
     for model in (_Gated(), _mlp(SIGMOID_SERIES - 1, zero_last=False)):
         d = _check(model)
         assert not any(f.evidence.get("sigmoid_hidden_layers") for f in d.findings)
+
+
+def test_four_sigmoid_hidden_layers_at_glorots_sigmoid_gain_learn_and_are_not_warned() -> None:
+    # fresh106's hybrid DNN-HMM (Dahl et al. 2012, narrowed): 4 sigmoid hidden layers, Glorot-uniform at gain 4 (the
+    # sigmoid's); it learns, and four in series were a warning until session 43
+    assert SIGMOID_SERIES > 4
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    for fan_in in (40, 128, 128, 128):
+        layers += [nn.Linear(fan_in, 128), nn.Sigmoid()]
+    model = nn.Sequential(*layers, nn.Linear(128, 16))
+    for m in model:
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight, gain=4.0)
+            nn.init.zeros_(m.bias)
+    g = torch.Generator().manual_seed(2)
+    centres = torch.randn(16, 40, generator=g)
+    y = torch.randint(0, 16, (256,), generator=g)
+    x = centres[y] + 0.5 * torch.randn(256, 40, generator=g)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    d = gradguard.check(model, (x, y), F.cross_entropy, opt)
+    assert d.healthy, [(f.cause, f.severity) for f in d.findings]
+    first = F.cross_entropy(model(x), y).item()
+    for _ in range(100):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    assert F.cross_entropy(model(x), y).item() < 0.25 * first
