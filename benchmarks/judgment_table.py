@@ -172,7 +172,11 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh101": "held-out (hundred-and-second batch)",
          "fresh102": "held-out (hundred-and-third batch)",
          "fresh103": "held-out (hundred-and-fourth batch)",
-         "fresh104": "held-out (hundred-and-fifth batch)"}
+         "fresh104": "held-out (hundred-and-fifth batch)",
+         "fresh105": "held-out (hundred-and-sixth batch)",
+         "fresh106": "held-out (hundred-and-seventh batch)",
+         "fresh107": "held-out (hundred-and-eighth batch)",
+         "fresh108": "held-out (hundred-and-ninth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -110,7 +110,11 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh101",
                  "fresh102",
                  "fresh103",
-                 "fresh104"}
+                 "fresh104",
+                 "fresh105",
+                 "fresh106",
+                 "fresh107",
+                 "fresh108"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -1112,6 +1116,47 @@ def test_fresh104_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH104, "fresh104", CONTROLS, 15, min_cases=23, min_healthy=8,
                         parallel=('fresh101', 'fresh102', 'fresh103'))
     assert set(KINDS) == {c.name for c in FRESH104 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh105_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh105 import CONTROLS, FRESH105, KINDS
+
+    # 8 healthy + 13 broken (13 common; no slip: its author found no residual, skip-connection or branch-merging
+    # slip that fails a plain run on these models in the time given, and froze the floor of the brief);
+    # written in parallel with fresh106, fresh107, fresh108, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH105, "fresh105", CONTROLS, 13, min_cases=21, min_healthy=8,
+                        parallel=('fresh106', 'fresh107', 'fresh108'))
+    assert set(KINDS) == {c.name for c in FRESH105 if not c.healthy} and set(KINDS.values()) == {"common"}
+
+
+def test_fresh106_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh106 import CONTROLS, FRESH106, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: gradient-accumulation, loss-scaling and batch-averaging slips);
+    # written in parallel with fresh105, fresh107, fresh108, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH106, "fresh106", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh105', 'fresh107', 'fresh108'))
+    assert set(KINDS) == {c.name for c in FRESH106 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh107_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh107 import CONTROLS, FRESH107, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: weight-reparameterisation and parameter-sharing slips);
+    # written in parallel with fresh105, fresh106, fresh108, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH107, "fresh107", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh105', 'fresh106', 'fresh108'))
+    assert set(KINDS) == {c.name for c in FRESH107 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh108_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh108 import CONTROLS, FRESH108, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: loss-weighting, annealing and target-smoothing slips);
+    # written in parallel with fresh105, fresh106, fresh107, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH108, "fresh108", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh105', 'fresh106', 'fresh107'))
+    assert set(KINDS) == {c.name for c in FRESH108 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -91,7 +91,8 @@ likewise) or ``"fresh41"`` (the thirtieth session's, ``fresh41.py``, likewise) o
 fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise) or ``"fresh97"`` … ``"fresh100"`` (its
 ninety-eighth to hundred-and-first, the forty-first session's, ``fresh97.py`` … ``fresh100.py``, likewise) or
 ``"fresh101"`` … ``"fresh104"`` (its hundred-and-second to hundred-and-fifth, the forty-second session's,
-``fresh101.py`` … ``fresh104.py``, likewise).
+``fresh101.py`` … ``fresh104.py``, likewise) or ``"fresh105"`` … ``"fresh108"`` (its hundred-and-sixth to
+hundred-and-ninth, the forty-third session's, ``fresh105.py`` … ``fresh108.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -363,6 +364,10 @@ from .fresh101 import FRESH101  # noqa: E402  (a held-out batch of the forty-sec
 from .fresh102 import FRESH102  # noqa: E402  (a held-out batch of the forty-second session, likewise)
 from .fresh103 import FRESH103  # noqa: E402  (a held-out batch of the forty-second session, likewise)
 from .fresh104 import FRESH104  # noqa: E402  (a held-out batch of the forty-second session, likewise)
+from .fresh105 import FRESH105  # noqa: E402  (a held-out batch of the forty-third session, likewise)
+from .fresh106 import FRESH106  # noqa: E402  (a held-out batch of the forty-third session, likewise)
+from .fresh107 import FRESH107  # noqa: E402  (a held-out batch of the forty-third session, likewise)
+from .fresh108 import FRESH108  # noqa: E402  (a held-out batch of the forty-third session, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -420,7 +425,11 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH101
                    + FRESH102
                    + FRESH103
-                   + FRESH104)
+                   + FRESH104
+                   + FRESH105
+                   + FRESH106
+                   + FRESH107
+                   + FRESH108)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -473,7 +482,11 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh101",
                            "fresh102",
                            "fresh103",
-                           "fresh104")
+                           "fresh104",
+                           "fresh105",
+                           "fresh106",
+                           "fresh107",
+                           "fresh108")
 
 
 def by_name(name: str) -> Case:
