@@ -138,6 +138,12 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
                   and residual - neck[2] < WARN_DECADES)
     if bottleneck:
         severity = "info"
+    # a softmax over the features between two weight layers shrinks the gradient by about its width by design (a
+    # dVAE's Gumbel-softmax over 32 codes read by its codebook: fresh108's, 1.4 of its 3.3 decades lost there, told
+    # "normalization", critical): that much of the fall is the bottleneck's
+    soft = sum(math.log10(w) for w in probe.softmax_necks if w > 1)
+    if measured < 0 and soft > 0 and residual - soft < WARN_DECADES:
+        severity = "info"
     # a growth through an unnormalised stack that the output shows: the first loss far above an all-zero output's
     # (fresh72's DeepNet without its LayerNorms: 1.9 unexplained decades over 27 layers, the first loss 30x; healthy
     # models at init: 2 of 586 reach 20x, neither with such a finding)
@@ -158,6 +164,7 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
         "measured_decades": round(measured, 2),
         "explained_by_init_and_activation": round(abs(same_way), 2),
         "residual_decades": round(residual, 2),
+        **({"softmax_neck_decades": round(soft, 2)} if soft > 0 and measured < 0 else {}),
         **({"signal_drifts_the_other_way": True} if opposed else {}),
         **({"short_stack": SHORT_STACK} if short and not opposed else {}),
         **({"longest_series_path": series} if apart else {}),

@@ -51,7 +51,7 @@ from .reuse import ReuseWatch
 from .rewritten import RewriteWatch
 from .slips import single_element_norm
 from .snapshot import StateSnapshot
-from .softmax_hidden import hidden_softmaxes
+from .softmax_hidden import hidden_softmaxes, softmax_necks
 from .unit_norm import HOMOGENEOUS, normalised, unit_normalised, upstream_of
 
 __all__ = ["CallRecord", "InputStats", "ProbeResult", "StateSnapshot", "input_stats", "run_probe"]
@@ -243,6 +243,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             rescale = output_rescale(read)
             unit_params = _mark_unit_normalised(read, layer_outs, trainable)
             softmaxes = hidden_softmaxes(read)
+            necks = softmax_necks(read)
             relu_twice = any("ThresholdBackwardBackward" in type(n).__name__ for n in read)
             low_log = low_precision_log_prob(read)
             hand_exp = hand_logsumexp(read)
@@ -303,7 +304,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         output_at_target_level=_at_target_level(loss_value, step.baseline),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, output_rescale=rescale,
-        rewritten=rewritten, hidden_softmaxes=softmaxes, relu_differentiated=relu_twice,
+        rewritten=rewritten, hidden_softmaxes=softmaxes, softmax_necks=necks, relu_differentiated=relu_twice,
         tan_outputs=tans, low_precision_log=low_log, hand_logsumexp=hand_exp, shut_gates=shut,
         saturated_gates=gates,
         unit_normalised_params=unit_params,

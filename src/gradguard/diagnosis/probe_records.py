@@ -127,6 +127,9 @@ class ProbeResult:
     rewritten: list[Rewritten] = field(default_factory=list)
     #: softmaxes over the features between weight layers (:func:`.softmax_hidden.hidden_softmaxes`)
     hidden_softmaxes: int = 0
+    #: the widths of the softmaxes over the features between weight layers, convolutions included
+    #: (:func:`.softmax_hidden.softmax_necks`)
+    softmax_necks: list[int] = field(default_factory=list)
     #: the loss differentiates through a ReLU (its double backward is in the graph: ``autograd.grad`` with
     #: ``create_graph`` over a ReLU network; read by :mod:`.curvature`)
     relu_differentiated: bool = False

@@ -23,7 +23,7 @@ from .findings import Finding
 from .graph import node_name as _name
 from .graph import nodes_of, saved, skip_nodes
 
-__all__ = ["SOFTMAX_SERIES", "hidden_softmaxes", "softmax_hidden_findings"]
+__all__ = ["SOFTMAX_SERIES", "hidden_softmaxes", "softmax_hidden_findings", "softmax_necks"]
 
 #: hidden softmaxes between weight layers from which they are a finding
 SOFTMAX_SERIES = 2
@@ -49,6 +49,51 @@ def _weight_product(node: Any) -> tuple[bool, Any]:
 
 def _through_views(node: Any) -> Any:
     return skip_nodes(node, _VIEWS, limit=8)
+
+
+#: ops a soft assignment's logits may pass on their way into its softmax: a temperature, Gumbel noise
+_SHIFTS = (*_VIEWS, "DivBackward", "SubBackward", "AddBackward")
+
+
+def _conv_product(node: Any) -> tuple[bool, Any]:
+    """Whether ``node`` is a convolution by a parameter, and its input operand's producer (None when not)."""
+    if _name(node) != "ConvolutionBackward":
+        return False, None
+    fns = [f for f, _ in node.next_functions]
+    weight = len(fns) >= 2 and fns[1] is not None and _name(fns[1]) == "AccumulateGrad"
+    return weight, fns[0] if weight else None
+
+
+def softmax_necks(loss: torch.Tensor | Sequence[Any]) -> list[int]:
+    """The widths of the softmaxes over the features that sit between two weight layers' products, convolutions
+    included (a softmax over the channels, ``dim=1``, into a 1x1 conv: a dVAE's Gumbel-softmax code assignment read
+    by its codebook), their logits through a temperature or noise on the way. Each shrinks the gradient by about its
+    width (``diag(s) - s s^T``, entries ~1/width): a bottleneck by design, not a compounding."""
+    widths, seen = [], set()
+    try:
+        for node in nodes_of(loss):
+            linear, x = _weight_product(node)
+            conv, xc = _conv_product(node)
+            if not (linear or conv):
+                continue
+            soft = _through_views(x if linear else xc)
+            if soft is None or id(soft) in seen or _name(soft) != "SoftmaxBackward":
+                continue
+            dim, result = saved(soft, "_saved_dim"), saved(soft, "_saved_result")
+            if not isinstance(dim, int) or not isinstance(result, torch.Tensor):
+                continue
+            if dim >= 2 ** 63:
+                dim -= 2 ** 64
+            dim = dim % result.dim() if result.dim() else 0
+            if dim != (result.dim() - 1 if linear else 1):  # over the features: the last dim, a conv's channels
+                continue
+            seen.add(id(soft))
+            source = skip_nodes(next((f for f, _ in soft.next_functions if f is not None), None), _SHIFTS, limit=8)
+            if source is not None and (_weight_product(source)[0] or _conv_product(source)[0]):
+                widths.append(int(result.shape[dim]))
+    except RuntimeError:  # saved tensors already freed by a backward
+        return widths
+    return widths
 
 
 def _last_dim(node: Any) -> bool:
