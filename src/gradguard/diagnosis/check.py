@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from .activations import activation_findings, sigmoid_series_findings
 from .adaptive import transient_small_weights
 from .batch import StepSpec, resolve_step
+from .blown_alone import blown_alone_findings
 from .bounded import bounded_output_findings
 from .closed_gates import (
     closed_forget_findings,
@@ -297,6 +298,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     finite_at_default_init(findings, model, step.run)  # a forward overflow in a model initialised too large
     overflow_explains_step(findings)
     explain(findings, family, trained, weight_decay, fresh=fresh)
+    findings += blown_alone_findings(findings, probe)
     if family == "adam" and optimizer is not None and not trained:
         transient_small_weights(findings, probe, optimizer, lrs)
     localise(findings, probe, trained)

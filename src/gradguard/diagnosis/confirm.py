@@ -270,11 +270,13 @@ def _testable(f: Finding) -> bool:
     re-draws (:mod:`.rewritten`: a re-init cannot help a run whose forward re-inits), a learned gate saturated by
     its parameter (:mod:`.closed_gates`) or a weight no optimizer holds (:mod:`.unowned`), which no re-init of the
     modules reaches, nor a constant the forward multiplies the output by (:mod:`.output_scale`): facts, not
-    thresholds."""
+    thresholds; nor an output blown up that no layer chain explains (:mod:`.blown_alone`): its tables' library
+    default is what is too large for how the model combines them, and a re-init draws it again (fresh107's HOFM at
+    nn.Embedding's N(0, 1))."""
     if f.cause == "init":  # a zero init that no gradient moves, a constant fill: facts of the arithmetic
         return not {"zero_weight_matrices", "zero_weight_layers", "constant_weight_matrices", "rewritten_by_forward",
                     "frozen_zero_weights", "stuck_zero_gains", "saturated_gate_parameters",
-                    "unregistered_tensors", "output_rescale"} & set(f.evidence)
+                    "unregistered_tensors", "output_rescale", "first_loss_over_zero_output"} & set(f.evidence)
     return f.cause == "lr" and f.severity == "warning" and (
         f.evidence.get("rise_only") is True or f.evidence.get("sgd_ratio_only") is True)
 
