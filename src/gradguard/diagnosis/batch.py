@@ -216,6 +216,8 @@ def resolve_step(batch: Any, loss_fn: Callable[..., Any] | None,
                             loss_fn(torch.full_like(output, float(targets.float().mean())), targets))
                 except Exception:
                     spec.baseline["target_mean_output_loss"] = float("nan")
+                with torch.no_grad():  # the output's own scale beside the targets' (numeric.data_findings)
+                    spec.baseline["output_rms"] = float(output.detach().float().pow(2).mean().sqrt())
         if spec.squash is None:
             # a sequence model's (batch, time, classes) output reshaped by the loss: read the loss's graph
             spec.squash = double_squash(output, targets, loss, loss_fn) or squash_in_graph(loss) or ""

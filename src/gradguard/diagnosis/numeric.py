@@ -83,6 +83,8 @@ LEVEL_DECADES = 0.5
 #: targets' scale (a model that de-normalises its forecast, RevIN, DeepAR's scaling: fresh59's healthy RLinear at
 #: -1.25); an untrained net's output at unit scale against raw-level targets scores about the all-zero loss (0)
 OWN_SCALE_DECADES = 1.0
+#: decades within which a first loss at about an all-zero output's says the output has not reached raw-unit targets
+OUTPUT_AT_ZERO = 0.3
 #: NaN/Inf input values from which a preprocessing formula made them (``numeric`` first, ``data`` second): in the
 #: corpus (58 halves) the corrupt records labelled ``data`` alone bring 1-2 (a NaN feature, an Inf pixel, two Inf
 #: views), the logs of 0 and divisions by a zero std or row sum that accept ``numeric`` 4 to 18,432
@@ -110,6 +112,13 @@ def _masked_nonfinite(where: list[str]) -> Finding:
                  "will make the step non-finite; the guard skips such a step."),
         prescription="Nothing to do if the NaN values are padding the loss selects away.",
         code="", score=0.1)
+
+
+def _unreached(probe: ProbeResult, target: InputStats) -> bool:
+    """Whether the first output's RMS is ``TARGET_DECADES`` or more under ``target``'s (read where measured)."""
+    rms = math.hypot(target.mean, target.std)
+    out = probe.output_rms
+    return out is not None and math.isfinite(out) and rms > 0 and (out <= 0 or math.log10(rms / out) >= TARGET_DECADES)
 
 
 def data_findings(probe: ProbeResult) -> list[Finding]:
@@ -189,6 +198,16 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
     worst = max(judged, key=lambda j: j[0][2])
     if worst[3]:
         worst = max(judged, key=lambda j: (heavy(j), j[0][2]))
+        # ... and a target in raw units that the output is nowhere near (the first loss within OUTPUT_AT_ZERO decades of
+        # an all-zero output's, the output's RMS TARGET_DECADES or more under the target's, no rescale inside the
+        # loss) goes before the input the model normalises: the output layer must grow by the target's decades
+        # (fresh108's CARD without RevIN: series at +-2000 in and out, its LayerNorms absorb the input, its output
+        # at unit scale; told "only worth knowing"). A DeepAR-style output scaled back by the input's level starts
+        # within a decade or so of the targets and stays as it was (tests/test_rescaled_inputs.py)
+        far = [j for j in judged if j[0][0] == "target" and not heavy(j) and _unreached(probe, j[0][1])]
+        if worst[3] and far and not own and not probe.loss_rescales_output and probe.output_decades is not None \
+                and abs(probe.output_decades) < OUTPUT_AT_ZERO:
+            worst = max(far, key=lambda j: j[0][2])
     elif worst[0][0] == "target" and not heavy(worst) and probe.output_decades is None:
         # a target at the level of an input the model rescales itself (within LEVEL_DECADES), where no all-zero output
         # tells whether the loss compares the output with the target's raw level (a model returning a tuple): the

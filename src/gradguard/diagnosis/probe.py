@@ -302,6 +302,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
                                        largest_output_rms(recorder.records)), reused=reused,
         loss_rescales_output=_rescales(step.baseline),
         output_at_target_level=_at_target_level(loss_value, step.baseline),
+        output_rms=step.baseline.get("output_rms"),
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, output_rescale=rescale,
         rewritten=rewritten, hidden_softmaxes=softmaxes, softmax_necks=necks, relu_differentiated=relu_twice,

@@ -108,6 +108,8 @@ class ProbeResult:
     #: output's: the model's first output already sits at the targets' level (a de-normalisation); False when not
     #: measured
     output_at_target_level: bool = False
+    #: the first output's RMS, where the targets are float and of its shape (``(inputs, targets)`` form); else None
+    output_rms: float | None = None
     #: the warnings the step raised (forward, loss and backward), ``(category name, message)``, each once, in order
     warned: list[tuple[str, str]] = field(default_factory=list)
     #: the loss's autograd graph: ``(activation ops, of which the identity)`` (see :func:`.graph.activation_ops`)
