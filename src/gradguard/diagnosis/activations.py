@@ -53,6 +53,10 @@ COORD_FAN_IN = 3
 #: until session 43: fresh106's hybrid DNN-HMM, four sigmoid hidden layers at Glorot's sigmoid gain, learns 4.5 ->
 #: 0.025 and was warned; the one broken case at 4, fresh13's AlexNet with sigmoids, is named by its measured cost)
 SIGMOID_SERIES = 5
+#: sigmoid hidden layers in plain transitions under which a measured cost within their derivative's bound is the
+#: design (info): 4, the series gate until session 43 (fresh13's AlexNet with sigmoids, four in series, 2.5 decades,
+#: stays a warning by its cost)
+SIGMOID_FEW = 4
 SAT_WARN, SAT_CRIT = 0.3, 0.7
 _FIX = {
     "relu": ("Replace ReLU by LeakyReLU or PReLU (a small slope keeps dead units learning), and check the biases "
@@ -200,10 +204,10 @@ def activation_findings(probe: ProbeResult, prop: Propagation, measured: float |
 
 
 def _within_sigmoid_bound(prop: Propagation, cost: float) -> bool:
-    """Fewer than ``SIGMOID_SERIES`` sigmoid layers in the chain's plain transitions, and a measured gradient cost no
+    """Fewer than ``SIGMOID_FEW`` sigmoid layers in the chain's plain transitions, and a measured gradient cost no
     more than their derivative's bound (``log10(4)`` each) plus ``COSTLESS_DEAD`` (decades)."""
     n = sum(1 for rec, _ in prop.plain if rec.activation == "sigmoid")
-    return 0 < n < SIGMOID_SERIES and abs(cost) <= n * math.log10(4.0) + COSTLESS_DEAD
+    return 0 < n < SIGMOID_FEW and abs(cost) <= n * math.log10(4.0) + COSTLESS_DEAD
 
 
 def _cut_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]:
