@@ -49,11 +49,15 @@ from .layers import EMBEDDING_TYPES, is_weight_layer
 from .probe import CallRecord, ProbeResult
 from .propagation import Propagation
 
-__all__ = ["BRANCH_DECADES", "MIN_BLOCKS", "SCORE", "SERIES_WARN", "STACKED_RNN_WARN", "plain_stack_findings",
+__all__ = ["BRANCH_DECADES", "MIN_BLOCKS", "NORMED_SERIES_WARN", "NORMED_SHARE", "SCORE", "SERIES_WARN",
+           "STACKED_RNN_WARN", "normalised_share", "plain_stack_findings",
            "residual_blocks", "series_depth", "series_outranks_default_init", "stacked_recurrent_findings"]
 
 #: in-series transitions between two breaks from which a stack is too deep to train without skip connections
 SERIES_WARN = 24
+#: where at least NORMED_SHARE of the series' transitions have a normalisation between them, the series depth from
+#: which it is a warning (He et al. 2016's plain nets with BatchNorm: 56 layers train, worse than 20)
+NORMED_SHARE, NORMED_SERIES_WARN = 0.9, 56
 #: residual blocks (sums at a module's output) needed to call the model a residual stream
 MIN_BLOCKS = 2
 #: median log10(branch output RMS / stream RMS) at or below which the blocks barely change the stream
@@ -130,6 +134,18 @@ def series_depth(probe: ProbeResult) -> tuple[int, list[str]]:
     return best_count, [r.name for r in best]
 
 
+def normalised_share(probe: ProbeResult, layers: list[str]) -> float:
+    """The share of the transitions between consecutive ``layers`` (weight layers, first calls) with a module that
+    normalised on the batch running between them; 0 when there is no transition."""
+    first = {r.name: r for r in probe.records if r.call == 0}
+    recs = [first[n] for n in layers if n in first]
+    norms = sorted(r.pre_order for r in probe.records if r.leaf and r.normalizes)
+    pairs = list(itertools.pairwise(recs))
+    if not pairs:
+        return 0.0
+    return sum(any(a.pre_order < k < b.pre_order for k in norms) for a, b in pairs) / len(pairs)
+
+
 def residual_blocks(probe: ProbeResult) -> list[tuple[str, float, float]]:
     """Modules whose output is a sum of the last module run inside them and something else (a residual block):
     ``(name, log10(branch RMS / output RMS), output RMS)``, first calls only, finite outputs only."""
@@ -161,15 +177,24 @@ def plain_stack_findings(probe: ProbeResult, prop: Propagation) -> list[Finding]
         depth, layers = probe.gradient_path[0] - 1, probe.gradient_path[1]
     if depth >= SERIES_WARN:
         no_norm = not norms
+        # every transition normalised (a BatchNorm after each conv): MobileNet v1's 28 layers in series train (real
+        # code round 14: kuangliu/pytorch-cifar's MobileNet at its SGD 0.1 recipe, 0.06-0.13 by step 150, warned);
+        # He et al.'s plain 56-layer net with BatchNorm trains too, if worse than a 20-layer one
+        share = normalised_share(probe, layers)
+        normed = share >= NORMED_SHARE and depth < NORMED_SERIES_WARN
         found.append(Finding(
-            cause="depth", layers=layers, severity="warning", confidence=0.6,
+            cause="depth", layers=layers, severity="info" if normed else "warning", confidence=0.6,
             evidence={"weight_layers_in_series": depth + 1, "series_transitions": depth,
-                      "warn_at_transitions": SERIES_WARN, "normalization_layers": len(norms),
+                      "warn_at_transitions": NORMED_SERIES_WARN if share >= NORMED_SHARE else SERIES_WARN,
+                      "normalization_layers": len(norms), "normalised_transitions_share": round(share, 2),
                       "healthy_max_seen": 16},
             message=(f"{depth + 1} weight layers run one after another with no residual (skip) connection"
                      + (" and no normalisation anywhere" if no_norm else "") + ": every gradient passes through "
-                     "all of them. The signal may look fine on this batch at initialisation, but a stack this deep "
-                     "without skip paths stalls or diverges in training."),
+                     "all of them." + (" A normalisation follows every layer, so such a stack trains (MobileNet v1 "
+                                       "has 28), if less well than one with skip paths; only worth knowing."
+                                       if normed else
+                                       " The signal may look fine on this batch at initialisation, but a stack this "
+                                       "deep without skip paths stalls or diverges in training.")),
             prescription=("Add residual connections around each block (x + block(x)), so the gradient has a short "
                           "path to every layer" + (", and a normalisation layer per block (BatchNorm for convs, "
                                                    "LayerNorm for sequences)" if no_norm else "")
