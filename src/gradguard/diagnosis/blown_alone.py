@@ -5,8 +5,9 @@ activation). Some models build their output from parameters in ways that chain d
 at ``d ** 0.5`` where ``d ** -0.5`` belongs (fresh24's AFT: a first loss 110-117x the all-zero output's, left as
 information), a learned log-scale started at 20 (fresh91's HSTU: 10^7.7), a companion-matrix recurrence computed as
 a convolution with its roots at 1.5 (fresh108's SpaceTime: 10^22). A finding (``init``, warning) when the first loss
-is ``BLOWN_ALONE`` decades or more above an all-zero output's and no other finding is a warning or worse; it names
-the parameters at the largest RMS.
+is ``BLOWN_ALONE`` decades or more above an all-zero output's (``BLOWN_ALONE_REGRESSION`` where the loss compares
+float targets of the output's shape) and no other finding is a warning or worse; it names the parameters at the
+largest RMS.
 
 The gate is high because an all-zero output is a strong baseline for many healthy models: sparse heatmaps, energies,
 one-class distances, factorization machines' click logits. Every half at seeds 0/1 (2,088 healthy runs, session 43):
@@ -24,10 +25,15 @@ import torch
 from .findings import Finding
 from .probe import ProbeResult
 
-__all__ = ["BLOWN_ALONE", "blown_alone_findings"]
+__all__ = ["BLOWN_ALONE", "BLOWN_ALONE_REGRESSION", "blown_alone_findings"]
 
 #: decades of first loss over an all-zero output's from which a blown-up output alone is a finding (100x)
 BLOWN_ALONE = 2.0
+#: ... where the loss compares float targets of the output's shape (a regression): an all-zero output is then as good
+#: as the targets are small, and an output at unit scale against targets at 0.1 is already 2 decades above it (a
+#: recursive conv net at He's scheme regressing 0.1 x its input, tests/test_recursive_weight_init.py); 4 decades is an
+#: output 100x the targets' RMS (fresh108's SpaceTime at its companion roots 1.5: 22 decades)
+BLOWN_ALONE_REGRESSION = 4.0
 _NAMED = 3  # parameters named in the finding
 
 
@@ -35,7 +41,8 @@ def blown_alone_findings(findings: list[Finding], probe: ProbeResult) -> list[Fi
     """``init`` (warning) for a first loss ``BLOWN_ALONE`` decades or more above an all-zero output's when no
     finding in ``findings`` is a warning or worse (see the module docstring); [] otherwise."""
     out = probe.output_decades
-    if out is None or not math.isfinite(out) or out < BLOWN_ALONE or \
+    gate = BLOWN_ALONE if probe.output_rms is None else BLOWN_ALONE_REGRESSION
+    if out is None or not math.isfinite(out) or out < gate or \
             any(f.severity in ("warning", "critical") for f in findings):
         return []
     with torch.no_grad():
@@ -49,7 +56,7 @@ def blown_alone_findings(findings: list[Finding], probe: ProbeResult) -> list[Fi
     return [Finding(
         cause="init", layers=sorted({n.rsplit(".", 1)[0] for _, n in top}), severity="warning", confidence=0.5,
         evidence={"output_decades": round(out, 2), "first_loss_over_zero_output": float(f"{10 ** out:.3g}"),
-                  "gate_decades": BLOWN_ALONE, "largest_rms": {n: round(r, 4) for r, n in top},
+                  "gate_decades": gate, "largest_rms": {n: round(r, 4) for r, n in top},
                   "expected": "a first loss within a few times an all-zero output's"},
         message=(f"The first loss is {10 ** out:.3g}x the loss of an all-zero output: the output is blown up before "
                  "any training, though no chain of layers compounds it (the model builds it from its parameters in "
