@@ -13,7 +13,8 @@ The gate is high because an all-zero output is a strong baseline for many health
 one-class distances, factorization machines' click logits. Every half at seeds 0/1 (2,088 healthy runs, session 43):
 healthy first losses reach 1.81 decades above it (a Lagrangian NN, GraphNorm's GIN; also PaiNN 1.05, DeepSVDD 1.45,
 YOLO 1.19, the stacked hourglass 1.28, FFM 0.86), so broken inits under 2 decades stay unread here (fresh107's HOFM
-at nn.Embedding's N(0, 1): 0.77-1.04; fresh18's MemN2N with its std in the mean slot: 0.93-0.97).
+at nn.Embedding's N(0, 1): 0.77-1.04; fresh18's MemN2N with its std in the mean slot: 0.93-0.97); at the unseen seed
+3 the Lagrangian NN's regression reached 2.74, hence the regression gate.
 """
 
 from __future__ import annotations
