@@ -55,6 +55,16 @@ def _through_views(node: Any) -> Any:
 _SHIFTS = (*_VIEWS, "DivBackward", "SubBackward", "AddBackward")
 
 
+def _softmax_dim(node: Any) -> tuple[int, torch.Tensor] | None:
+    """A softmax node's dimension, made non-negative, and its saved result; None when not saved."""
+    dim, result = saved(node, "_saved_dim"), saved(node, "_saved_result")
+    if not isinstance(dim, int) or not isinstance(result, torch.Tensor):
+        return None
+    if dim >= 2 ** 63:  # saved as an unsigned 64-bit integer
+        dim -= 2 ** 64
+    return (dim % result.dim() if result.dim() else 0), result
+
+
 def _conv_product(node: Any) -> tuple[bool, Any]:
     """Whether ``node`` is a convolution by a parameter, and its input operand's producer (None when not)."""
     if _name(node) != "ConvolutionBackward":
@@ -79,12 +89,10 @@ def softmax_necks(loss: torch.Tensor | Sequence[Any]) -> list[int]:
             soft = _through_views(x if linear else xc)
             if soft is None or id(soft) in seen or _name(soft) != "SoftmaxBackward":
                 continue
-            dim, result = saved(soft, "_saved_dim"), saved(soft, "_saved_result")
-            if not isinstance(dim, int) or not isinstance(result, torch.Tensor):
+            read = _softmax_dim(soft)
+            if read is None:
                 continue
-            if dim >= 2 ** 63:
-                dim -= 2 ** 64
-            dim = dim % result.dim() if result.dim() else 0
+            dim, result = read
             if dim != (result.dim() - 1 if linear else 1):  # over the features: the last dim, a conv's channels
                 continue
             seen.add(id(soft))
@@ -97,13 +105,8 @@ def softmax_necks(loss: torch.Tensor | Sequence[Any]) -> list[int]:
 
 
 def _last_dim(node: Any) -> bool:
-    dim = saved(node, "_saved_dim")
-    result = saved(node, "_saved_result")
-    if not isinstance(dim, int) or not isinstance(result, torch.Tensor):
-        return False
-    if dim >= 2 ** 63:  # saved as an unsigned 64-bit integer
-        dim -= 2 ** 64
-    return dim in (-1, result.dim() - 1)
+    read = _softmax_dim(node)
+    return read is not None and read[0] == read[1].dim() - 1
 
 
 def hidden_softmaxes(loss: torch.Tensor | Sequence[Any]) -> int:
