@@ -231,3 +231,17 @@ def test_a_cross_entropy_of_the_user_s_own_writing_keeps_its_chance_loss(kind: s
     width, loss = _first_backward(model, losses[kind], x)
     assert width.ce_grad is True
     assert chance_of(5, "unknown", False, loss, width.ce_range, width.ce_grad) == pytest.approx(math.log(5))
+
+
+def test_at_chance_holds_its_fire_while_the_last_losses_are_under_chance_already() -> None:
+    # fresh112's InstDisc (512 instances, temperature 0.07): its loss rises from 1.31x chance to 2.3x as the memory
+    # bank fills, holds there, and comes down through chance over steps 38-50, where the window's median and the
+    # last quarter's are still above it
+    chance = math.log(512)
+    rise = list(np.linspace(8.2, 13.6, 21)) + [13.4] * 17
+    fall = list(np.linspace(12.3, 4.8, 13))
+    assert at_chance(StallDetector(chance_loss=chance), rise + fall + list(np.linspace(4.7, 0.5, 150))) == []
+    # the same rise that then stays up is told once the window is full, and so is a fall that stops short of the
+    # threshold (its last losses at 1.2x chance)
+    assert at_chance(StallDetector(chance_loss=chance), rise + [13.0] * 30) == [50]
+    assert at_chance(StallDetector(chance_loss=chance), rise + list(np.linspace(12.3, 7.5, 13))) == [50]

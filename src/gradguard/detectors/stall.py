@@ -72,7 +72,9 @@ class StallDetector(ChanceModes):
       far off) — unless the loss is coming down fast enough to be under the threshold within half a window at
       its pace (second-half median ``m2``, first-half ``m1``: ``m2 * m2 / m1`` under it; GAT at 2.9 -> 1.64 over
       its first 50 steps, chance 1.39). A blown-up init that descends slowly (GPT-J at N(0, 1): 18.4 -> 15.5,
-      chance 4.16) is still told.
+      chance 4.16) is still told. Nor while the median of the window's last tenth is under the threshold (a loss
+      that rose above chance first and has just come down through it: InstDisc's 8.2 -> 14.5 -> 4.8 over its first
+      50 steps).
       ``chance_loss`` gives ``log(C)``; ``"auto"`` (default) infers it once the guard binds the model
       (:meth:`bind_model`: the class width of the model's first output, see :mod:`gradguard.detectors.chance`);
       None turns the mode off. Told once per episode, re-armed when the median falls below the threshold;

@@ -22,6 +22,11 @@ def _vs_chance(loss: float, chance: float) -> str:
             f"classes)")
 
 
+#: the at-chance mode holds while the median of the window's last 1/RECENT_SHARE (its last 5 of 50 losses) is at
+#: chance too: a loss that has just come down through the threshold is learning
+RECENT_SHARE = 10
+
+
 class ChanceModes:
     """The at-chance and plateau modes and the learning-rate record (state set by ``StallDetector.__init__``)."""
 
@@ -92,6 +97,11 @@ class ChanceModes:
             return None
         if 0 < m2 < m1 and m2 * (m2 / m1) < (1 + self.chance_margin) * chance:
             return None  # at its pace it is under the threshold within half a window (GAT: 2.9 -> 1.64): learning
+        if _median(last[-max(len(last) // RECENT_SHARE, 1):]) < (1 + self.chance_margin) * chance:
+            # its last losses are under the threshold already: a loss that rose above chance first and now learns
+            # (fresh112's InstDisc, 512 instances at temperature 0.07: 8.2 -> 14.5 by step 32 as its memory bank
+            # fills, then 12.3 -> 4.8 over steps 38-50, the window's median still 2x chance at step 50)
+            return None
         if self.chance_active or not self._stepping(lr, since):  # told already, not stepping, or warming up
             return None
         self.chance_active = True
