@@ -13,7 +13,10 @@ a cross-entropy's: every row of ``softmax(z) - target`` sums to 0 (the rows' abs
 log-probabilities (rows whose ``logsumexp`` is 0: an NLL loss). Judgment corpus, all halves: no classifier's gradient
 is ruled out (DenseNet on 255x pixels and GAT, saturated rows and all: 1e-8 to 2e-8); the regressions whose loss lay
 in that range measure 0.18 (a CLIP tower's embedding) to 1.0 (N-BEATS); a score-matching net's 8-wide output read as
-8 classes (0.35-0.37) was told "at chance" after 50 steps while it learned.
+8 classes (0.35-0.37) was told "at chance" after 50 steps while it learned. And the loss is that cross-entropy
+alone: the gradient's targets, read back (``y = softmax(z) - grad / w`` for a mean or a sum), give the cross-entropy
+the loss would be (:func:`implied_ce`), and a first loss well above it holds another term (a contrastive or
+reconstruction loss beside the classifier's), on which log(C) says nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +33,14 @@ _CE_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss)
 _CE_FUNCTIONS = (F.cross_entropy, F.nll_loss)
 #: the largest sum of |row sums| / absolute sum of a cross-entropy's gradient on its logits (0 but for rounding)
 CE_ROW_SUM = 1e-3
+#: how far below 0 a target read back from a cross-entropy's gradient may lie (rounding) for the reading to hold
+CE_TARGET_SLACK = 1e-3
+#: the relative spread of the rows' weights within which they are one weight (a mean's or a sum's)
+CE_WEIGHT_SPREAD = 0.02
+#: a first loss above this share of the cross-entropy its logits' gradient implies (plus ``CE_EXTRA_NATS``) holds
+#: another term beside the cross-entropy, and its chance loss is not log(C): fresh111's GraphMLP adds half a
+#: neighbour-contrastive loss to its 4-class cross-entropy (3.65 at step 0, 1.6x log 4 once learned)
+CE_EXTRA_SHARE, CE_EXTRA_NATS = 1.1, 0.01
 
 
 def loss_kind(loss_fn: Any) -> str:
@@ -67,6 +78,10 @@ class OutputWidth:
         #: whether the first backward's gradient on the logits is a cross-entropy's (see the module docstring);
         #: None until a backward reached them (or never)
         self.ce_grad: bool | None = None
+        #: the cross-entropy (nats) that gradient implies, its targets read back from it (:func:`implied_ce`);
+        #: None when it cannot be read (weighted or ignored rows)
+        self.ce_value: float | None = None
+        self._z: torch.Tensor | None = None
         self._handle: Any = model.register_forward_hook(self._hook)
 
     def _hook(self, module: nn.Module, args: Any, output: Any) -> None:
@@ -84,6 +99,7 @@ class OutputWidth:
             if bool((lse.abs() < 1e-3).all()):  # log-probabilities: an NLL loss's gradient has no zero row sum
                 self.ce_grad = True
             elif logits.requires_grad:
+                self._z = z
                 logits.register_hook(self._grad_hook)
 
     def _grad_hook(self, grad: torch.Tensor) -> None:
@@ -95,6 +111,9 @@ class OutputWidth:
             size = float(rows.abs().sum())  # rows weighted by their size: a saturated row's rounding is not read
             if size > 0 and math.isfinite(size):
                 self.ce_grad = float(rows.sum(dim=1).abs().sum()) <= CE_ROW_SUM * size
+                if self.ce_grad and self._z is not None and self._z.shape == rows.shape:
+                    self.ce_value = implied_ce(self._z, rows)
+        self._z = None
 
     def close(self) -> None:
         """Remove the hook (idempotent)."""
@@ -103,8 +122,34 @@ class OutputWidth:
             self._handle = None
 
 
+def implied_ce(z: torch.Tensor, grad: torch.Tensor) -> float | None:
+    """The cross-entropy of logits ``z`` (rows x C) whose gradient is ``grad``, read back: a cross-entropy's row
+    gradient is ``w (softmax(z) - y)``, and with a hard target every other class's entry is ``w p_j``, so each row
+    gives its weight as ``max_j grad_j / p_j``. When the rows that have a gradient agree on one weight (within
+    ``CE_WEIGHT_SPREAD``: ``1 / rows`` for a mean, 1 for a sum, ``1 / kept rows`` with ignored ones), the loss is
+    ``w * sum_i CE(y_i)`` with ``y = softmax(z) - grad / w``. None when they do not (class weights, label smoothing,
+    soft targets: then nothing is read)."""
+    logp = torch.log_softmax(z, dim=1)
+    p = logp.exp()
+    live = (grad != 0).any(dim=1)
+    if not bool(live.any()):
+        return None
+    p, logp, grad = p[live], logp[live], grad[live]
+    ratio = torch.where(grad > 0, grad / p.clamp_min(1e-30), torch.zeros_like(grad))
+    weights = ratio.max(dim=1).values
+    w = float(weights.max())
+    if not (w > 0 and math.isfinite(w)) or float(weights.min()) < (1 - CE_WEIGHT_SPREAD) * w:
+        return None
+    y = p - grad / w
+    if float(y.min()) < -CE_TARGET_SLACK:
+        return None
+    value = float(-(y.clamp_min(0) * logp).sum() * w)
+    return value if math.isfinite(value) else None
+
+
 def chance_of(classes: int | None, kind: str, own_loss: bool, first_loss: float | None,
-              ce_range: tuple[float, float] | None = None, ce_grad: bool | None = None) -> float | None:
+              ce_range: tuple[float, float] | None = None, ce_grad: bool | None = None,
+              ce_value: float | None = None) -> float | None:
     """``log(classes)`` when the loss is a cross-entropy over ``classes`` (see the module docstring), else None.
 
     Args:
@@ -116,6 +161,9 @@ def chance_of(classes: int | None, kind: str, own_loss: bool, first_loss: float 
             by 5% each way for rounding; None when unknown (then only a known cross-entropy counts).
         ce_grad: :attr:`OutputWidth.ce_grad`: False (the first gradient on the logits is not a cross-entropy's)
             rules an unknown loss out; None: not known.
+        ce_value: :attr:`OutputWidth.ce_value`: the cross-entropy that gradient implies; a first loss above
+            ``CE_EXTRA_SHARE`` times it (plus ``CE_EXTRA_NATS``) holds another term, and an unknown loss is ruled
+            out. None: not known.
     """
     if classes is None or classes < 2 or kind == "other":
         return None
@@ -123,6 +171,8 @@ def chance_of(classes: int | None, kind: str, own_loss: bool, first_loss: float 
     if kind == "ce" or own_loss:
         return chance
     if first_loss is None or ce_range is None or ce_grad is False or not first_loss >= 0.5 * chance:
+        return None
+    if ce_value is not None and first_loss > CE_EXTRA_SHARE * ce_value + CE_EXTRA_NATS:
         return None
     lo, hi = ce_range
     return chance if 0.95 * lo - 1e-6 <= first_loss <= 1.05 * hi + 1e-6 else None

@@ -72,7 +72,7 @@ class ChanceModes:
         self._width = None
         first = self.start_losses[0] if self.start_losses else None
         self.chance = chance_of(width.classes, self._loss_kind, width.own_loss, first, width.ce_range,
-                                width.ce_grad)
+                                width.ce_grad, width.ce_value)
         if self.chance is not None:
             self.chance_source = f"output width {width.classes}"
         elif width.classes is None and self._graph_classes is not None:  # a model that returns only its loss

@@ -97,7 +97,8 @@ def _closure_baseline(width: OutputWidth, loss: torch.Tensor) -> float:
     first = float(loss.detach()) if isinstance(loss, torch.Tensor) and loss.numel() == 1 else math.nan
     if not math.isfinite(first):
         return math.nan
-    chance = chance_of(width.classes, "unknown", width.own_loss, first, width.ce_range, width.ce_grad)
+    chance = chance_of(width.classes, "unknown", width.own_loss, first, width.ce_range, width.ce_grad,
+                       width.ce_value)
     return _mse_zero_output(loss) if chance is None else chance
 
 
