@@ -99,7 +99,7 @@ class OutputWidth:
             if bool((lse.abs() < 1e-3).all()):  # log-probabilities: an NLL loss's gradient has no zero row sum
                 self.ce_grad = True
             elif logits.requires_grad:
-                self._z = z
+                self._z = logits.detach()  # shares the logits' storage (autograd keeps them until the backward)
                 logits.register_hook(self._grad_hook)
 
     def _grad_hook(self, grad: torch.Tensor) -> None:
@@ -111,8 +111,8 @@ class OutputWidth:
             size = float(rows.abs().sum())  # rows weighted by their size: a saturated row's rounding is not read
             if size > 0 and math.isfinite(size):
                 self.ce_grad = float(rows.sum(dim=1).abs().sum()) <= CE_ROW_SUM * size
-                if self.ce_grad and self._z is not None and self._z.shape == rows.shape:
-                    self.ce_value = implied_ce(self._z, rows)
+                if self.ce_grad and self._z is not None and self._z.numel() == rows.numel():
+                    self.ce_value = implied_ce(self._z.reshape(rows.shape).float(), rows)
         self._z = None
 
     def close(self) -> None:
