@@ -176,7 +176,11 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh105": "held-out (hundred-and-sixth batch)",
          "fresh106": "held-out (hundred-and-seventh batch)",
          "fresh107": "held-out (hundred-and-eighth batch)",
-         "fresh108": "held-out (hundred-and-ninth batch)"}
+         "fresh108": "held-out (hundred-and-ninth batch)",
+         "fresh109": "held-out (hundred-and-tenth batch)",
+         "fresh110": "held-out (hundred-and-eleventh batch)",
+         "fresh111": "held-out (hundred-and-twelfth batch)",
+         "fresh112": "held-out (hundred-and-thirteenth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -114,7 +114,11 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh105",
                  "fresh106",
                  "fresh107",
-                 "fresh108"}
+                 "fresh108",
+                 "fresh109",
+                 "fresh110",
+                 "fresh111",
+                 "fresh112"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -1157,6 +1161,46 @@ def test_fresh108_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH108, "fresh108", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh105', 'fresh106', 'fresh107'))
     assert set(KINDS) == {c.name for c in FRESH108 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh109_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh109 import CONTROLS, FRESH109, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: tensor-layout slips);
+    # written in parallel with fresh110, fresh111, fresh112, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH109, "fresh109", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh110', 'fresh111', 'fresh112'))
+    assert set(KINDS) == {c.name for c in FRESH109 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh110_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh110 import CONTROLS, FRESH110, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: vocabulary, special-token and ignore-index slips);
+    # written in parallel with fresh109, fresh111, fresh112, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH110, "fresh110", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh109', 'fresh111', 'fresh112'))
+    assert set(KINDS) == {c.name for c in FRESH110 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh111_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh111 import CONTROLS, FRESH111, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: graph-normalisation and negative-sampling slips);
+    # written in parallel with fresh109, fresh110, fresh112, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH111, "fresh111", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh109', 'fresh110', 'fresh112'))
+    assert set(KINDS) == {c.name for c in FRESH111 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh112_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh112 import CONTROLS, FRESH112, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: parameterisation-convention slips);
+    # written in parallel with fresh109, fresh110, fresh111, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH112, "fresh112", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh109', 'fresh110', 'fresh111'))
+    assert set(KINDS) == {c.name for c in FRESH112 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

@@ -92,7 +92,9 @@ fortieth session's, ``fresh93.py`` … ``fresh96.py``, likewise) or ``"fresh97"`
 ninety-eighth to hundred-and-first, the forty-first session's, ``fresh97.py`` … ``fresh100.py``, likewise) or
 ``"fresh101"`` … ``"fresh104"`` (its hundred-and-second to hundred-and-fifth, the forty-second session's,
 ``fresh101.py`` … ``fresh104.py``, likewise) or ``"fresh105"`` … ``"fresh108"`` (its hundred-and-sixth to
-hundred-and-ninth, the forty-third session's, ``fresh105.py`` … ``fresh108.py``, likewise).
+hundred-and-ninth, the forty-third session's, ``fresh105.py`` … ``fresh108.py``, likewise) or ``"fresh109"`` …
+``"fresh112"`` (its hundred-and-tenth to hundred-and-thirteenth, the forty-fourth session's, ``fresh109.py`` …
+``fresh112.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -368,6 +370,10 @@ from .fresh105 import FRESH105  # noqa: E402  (a held-out batch of the forty-thi
 from .fresh106 import FRESH106  # noqa: E402  (a held-out batch of the forty-third session, likewise)
 from .fresh107 import FRESH107  # noqa: E402  (a held-out batch of the forty-third session, likewise)
 from .fresh108 import FRESH108  # noqa: E402  (a held-out batch of the forty-third session, likewise)
+from .fresh109 import FRESH109  # noqa: E402  (a held-out batch of the forty-fourth session, likewise)
+from .fresh110 import FRESH110  # noqa: E402  (a held-out batch of the forty-fourth session, likewise)
+from .fresh111 import FRESH111  # noqa: E402  (a held-out batch of the forty-fourth session, likewise)
+from .fresh112 import FRESH112  # noqa: E402  (a held-out batch of the forty-fourth session, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -429,7 +435,11 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH105
                    + FRESH106
                    + FRESH107
-                   + FRESH108)
+                   + FRESH108
+                   + FRESH109
+                   + FRESH110
+                   + FRESH111
+                   + FRESH112)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -486,7 +496,11 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh105",
                            "fresh106",
                            "fresh107",
-                           "fresh108")
+                           "fresh108",
+                           "fresh109",
+                           "fresh110",
+                           "fresh111",
+                           "fresh112")
 
 
 def by_name(name: str) -> Case:
