@@ -12,7 +12,9 @@ sequence (:data:`OFFSETS`): a one-step offset is that convention (``input_ids`` 
 a loss that only an offset of two or more makes learnable pairs every output with a target further away. The
 targets' own offset from integer inputs of the same shape (:func:`label_offset`: 1 when the loader already shifted
 them) adds to it: next-token targets shifted once more by a loss that shifts them again pair each output with the
-token two steps on (fresh94's Hourglass LM).
+token two steps on (fresh94's Hourglass LM). And an output whose classes sit on axis 1 is also tried in the
+layout a flat ``reshape(-1, C)`` reads (:func:`flat_view_ideal`): a loss that scores only that layout well reads the
+classes off the wrong axis (fresh109's LEDNet, its segmentation logits flattened without the permute).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from torch import nn
 from .batch import StepSpec
 from .probe import ProbeResult
 
-__all__ = ["IDEAL_CHANCE_CRIT", "IDEAL_CHANCE_SHARE", "IDEAL_HEALTHY_MAX", "MARGINS", "OFFSETS", "ideal_loss",
-           "ideal_offset", "label_offset"]
+__all__ = ["IDEAL_CHANCE_CRIT", "IDEAL_CHANCE_SHARE", "IDEAL_HEALTHY_MAX", "MARGINS", "OFFSETS", "flat_view_ideal",
+           "ideal_loss", "ideal_offset", "label_offset"]
 
 #: the best ideal loss at or above this share of a uniform prediction's is near chance (critical from the second);
 #: healthy losses of the corpus reach at most the third
@@ -108,6 +110,39 @@ def ideal_offset(probe: ProbeResult, step: StepSpec) -> tuple[int, float] | None
             if r is not None and r[2] > 0 and r[0] / r[2] < IDEAL_CHANCE_SHARE:
                 return k, r[0]
     return None
+
+
+def flat_view_ideal(probe: ProbeResult, step: StepSpec) -> float | None:
+    """The user's loss on ideal logits laid in the layout a flat view ``output.reshape(-1, C)`` reads, for an output
+    whose classes sit on axis 1 (``(B, C, H, W...)`` against ``(B, H, W...)`` targets): row ``i`` of that view holds
+    the margin on target ``i``. A loss that scores them well while the output's own layout scores like a guess reads
+    the classes off the wrong axis (``logits.reshape(-1, C)`` where ``logits.permute(0, 2, 3, 1)`` belongs: every
+    row mixes classes and positions). None when the setting does not apply or the view scores no better."""
+    setting = _setting(probe, step)
+    if setting is None or len(setting[0]) < 3:
+        return None
+    shape, targets = setting
+    classes = shape[1]
+    if classes < 2 or tuple(targets.shape) != (shape[0], *shape[2:]):
+        return None
+    t = targets.detach().long().reshape(-1)
+    valid = (t >= 0) & (t < classes)
+    if not bool(valid.any()):
+        return None
+    rows = torch.zeros(t.numel(), classes).scatter_(1, torch.where(valid, t, 0)[:, None], 1.0) * valid[:, None]
+    best: float | None = None
+    with torch.no_grad():
+        try:
+            chance = float(step.run(_Fixed(torch.zeros(shape))))
+            for m in MARGINS:
+                v = float(step.run(_Fixed((rows * m).reshape(shape))))
+                if math.isfinite(v) and (best is None or v < best):
+                    best = v
+        except Exception:  # the loss does not take a stand-in output of this shape: the sensor does not apply
+            return None
+    if best is None or not (math.isfinite(chance) and chance > 0) or best / chance >= IDEAL_CHANCE_SHARE:
+        return None
+    return best
 
 
 def label_offset(step: StepSpec) -> int | None:

@@ -49,7 +49,15 @@ from .._tensors import real_float
 from ..mitigation.early_hold import median_step_share, weighted_median
 from .batch import StepSpec
 from .findings import Finding
-from .ideal import IDEAL_CHANCE_CRIT, IDEAL_CHANCE_SHARE, IDEAL_HEALTHY_MAX, ideal_loss, ideal_offset, label_offset
+from .ideal import (
+    IDEAL_CHANCE_CRIT,
+    IDEAL_CHANCE_SHARE,
+    IDEAL_HEALTHY_MAX,
+    flat_view_ideal,
+    ideal_loss,
+    ideal_offset,
+    label_offset,
+)
 from .probe import ProbeResult
 from .scaled_loss import scaled_loss_findings
 from .stepsize import StepAnalysis, eps_step_factors, optimizer_family
@@ -106,6 +114,9 @@ class QuietMeasures:
     ideal_offset: tuple[int, float] | None = None
     #: how many steps the integer targets lie ahead of the integer inputs (:func:`.ideal.label_offset`)
     label_offset: int | None = None
+    #: when the ideal scores near chance on the output's own layout: its loss laid in the layout a flat
+    #: ``reshape(-1, C)`` reads, where that scores well (:func:`.ideal.flat_view_ideal`)
+    flat_view: float | None = None
 
 
 def penalty_alignment(probe: ProbeResult) -> tuple[float | None, dict[str, float], dict[str, float]]:
@@ -202,6 +213,7 @@ def measure_quiet(probe: ProbeResult, step: StepSpec, optimizer: torch.optim.Opt
         if out.chance is not None and out.chance > 0 and out.ideal / out.chance >= IDEAL_CHANCE_SHARE:
             out.ideal_offset = ideal_offset(probe, step)
             out.label_offset = label_offset(step) if out.ideal_offset is not None else None
+            out.flat_view = flat_view_ideal(probe, step) if out.ideal_offset is None else None
     return out
 
 
@@ -327,6 +339,8 @@ def _chance_loss(m: QuietMeasures) -> list[Finding]:
         return []
     if m.ideal_offset is not None:
         return _offset_targets(m, *m.ideal_offset)
+    if m.flat_view is not None:
+        return _flat_view(m, m.flat_view)
     return [Finding(
         cause="regularization", layers=[], severity="critical" if share >= IDEAL_CHANCE_CRIT else "warning",
         confidence=0.8,
@@ -368,6 +382,25 @@ def _offset_targets(m: QuietMeasures, offset: int, loss: float) -> list[Finding]
         prescription=("Shift the labels once: pass the unshifted ids as labels to a loss that shifts them itself "
                       "(Hugging Face's causal-LM loss), or shift them in the loader and use a loss that does not."),
         code="loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), input_ids[:, 1:].reshape(-1))  # one shift",
+        score=3.0,
+    )]
+
+
+def _flat_view(m: QuietMeasures, loss: float) -> list[Finding]:
+    """The loss reads the output's classes off a flat ``reshape(-1, C)`` view of an output that holds them on axis 1
+    (see :func:`.ideal.flat_view_ideal`): every row it reads mixes classes and positions."""
+    return [Finding(
+        cause="data", layers=[], severity="critical", confidence=0.7,
+        evidence={"ideal_loss_flat_view": _num(loss), "ideal_loss": _num(m.ideal), "uniform_loss": _num(m.chance),
+                  "classes": m.classes,
+                  "expected": "the loss reads each position's classes on the axis the output holds them (axis 1)"},
+        message=(f"The loss reads the classes off the wrong axis: ideal logits laid on the output's class axis (1) "
+                 f"score {m.ideal:.4g}, like a uniform guess ({m.chance:.4g}), and {loss:.4g} laid in the layout a "
+                 f"flat reshape(-1, {m.classes}) reads: the loss flattens (B, C, ...) logits without moving the "
+                 "classes last, so every row it scores mixes classes and positions and the targets match nothing."),
+        prescription="Move the class axis last before flattening (permute, not reshape), or pass the (B, C, ...) "
+                     "logits and (B, ...) targets to cross_entropy as they are.",
+        code="loss = F.cross_entropy(logits, targets)  # or logits.permute(0, 2, 3, 1).reshape(-1, C)",
         score=3.0,
     )]
 
