@@ -4,6 +4,7 @@ layers' per-time-step gradients); see :mod:`.probe`."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -35,6 +36,20 @@ def first_tensor(obj: Any) -> torch.Tensor | None:
 def all_finite(ts: list[torch.Tensor]) -> bool:
     """Whether every floating or complex tensor of ``ts`` is finite."""
     return all(bool(torch.isfinite(t).all()) for t in ts if t.is_floating_point() or t.is_complex())
+
+
+#: the relative spread within which a state's rows share one norm (a renormalised state: rounding only)
+STATE_NORM_SPREAD = 1e-3
+
+
+def _rows_at_one_norm(h: Any) -> bool | None:
+    """Whether every row of a ``(batch, hidden)`` state has one common, non-zero L2 norm; None when ``h`` is not one."""
+    if not isinstance(h, torch.Tensor) or h.ndim != 2 or h.shape[0] < 2 or not h.is_floating_point():
+        return None
+    with torch.no_grad():
+        norms = torch.linalg.vector_norm(h.detach().float(), dim=1)
+        top = float(norms.max())
+        return top > 0 and math.isfinite(top) and float(norms.min()) >= (1 - STATE_NORM_SPREAD) * top
 
 
 def as_leaf(obj: Any, leaves: list[torch.Tensor], origin: dict[int, torch.Tensor]) -> Any:
@@ -86,6 +101,8 @@ class Recorder:
         self.open.setdefault(id(module), []).append(rec)
         ts = tensors(args)
         rec.in_finite = all_finite(ts)
+        if isinstance(module, nn.RNNCellBase) and len(args) >= 2:
+            rec.state_unit = _rows_at_one_norm(args[1][0] if isinstance(args[1], tuple) and args[1] else args[1])
         rec._in_fn = getattr(ts[0], "grad_fn", None) if ts else None
         x = ts[0] if ts else None
         if rec.leaf and x is not None and any(p.requires_grad for p in module.parameters(recurse=False)):

@@ -69,6 +69,9 @@ class CallRecord:
     #: a weight layer's first tensor input: the share of its samples (first dimension, >= 8) equal to the first
     #: sample, element for element; None when not measured
     in_repeated: float | None = None
+    #: a recurrent cell's state argument has every row at one common, non-zero norm (a state renormalised each step,
+    #: ``F.normalize``); None when the call has no state tensor
+    state_unit: bool | None = None
     _grad_out_t: torch.Tensor | None = field(default=None, repr=False)
     _grad_in_t: torch.Tensor | None = field(default=None, repr=False)
     _in_fn: Any = field(default=None, repr=False)  # autograd node of the first tensor input (feed-back test)

@@ -103,6 +103,12 @@ def recurrence_findings(probe: ProbeResult) -> list[Finding]:
             per_step = -dec / (layer.steps - 1)
             evidence["decades_per_step"] = round(-per_step, 3)
             slow = per_step < VANISHING_PER_STEP
+            # a state renormalised at every step (F.normalize: JODIE's user state, at PyTorch's default cell init)
+            # loses the new state's norm each step whatever the recurrent weight's radius: an orthogonal weight does
+            # not undo it, and the cell is built to forget (it learns what the last steps say). Not the recurrent
+            # weight's fault while its radius is in band (a radius off the band is still told below)
+            slow = slow or (layer.renormalised and not layer.gated and math.isfinite(rho)
+                            and RADIUS_BAND[0] <= rho <= RADIUS_BAND[1])
         else:
             slow = False
         if dec is not None and dec > 0 and layer.held is not None:

@@ -78,6 +78,10 @@ class RecurrentLayer:
     stacked: bool = False
     #: the loss gradient's norm at the last time step or call (None: fewer than two measured)
     last: float | None = None
+    #: a cell whose state comes back at one common norm at every call after the first (``F.normalize`` between the
+    #: steps, JODIE's user state): the state keeps only its direction, and dividing by the new state's norm each
+    #: step shrinks the gradient by that norm however the recurrent weight is drawn
+    renormalised: bool = False
 
     def profile(self, grads: list[float | None]) -> None:
         """Set :attr:`steps`, :attr:`decades` and :attr:`held` from the gradient at each time step or call."""
@@ -133,6 +137,8 @@ def find_recurrent(probe: ProbeResult) -> list[RecurrentLayer]:
                 layer.profile(list(rec.time_grad))
             else:
                 layer.profile(_per_call(probe, name))
+                later = [r.state_unit for r in _calls(probe, name)[1:]]
+                layer.renormalised = len(later) >= 2 and all(v is True for v in later)
             out.append(layer)
     known = {r.name for r in out}
     wide: list[RecurrentLayer] = []  # cells over cat(x, h): read only where no square recurrent weight was found
