@@ -150,13 +150,15 @@ def depth_findings(probe: ProbeResult, prop: Propagation, explained: float) -> l
     soft = sum(math.log10(w) for w in probe.softmax_necks if w > 1)
     if measured < 0 and soft > 0 and residual - soft < WARN_DECADES:
         severity = "info"
-    # a growth through an unnormalised stack that the output shows: the first loss far above an all-zero output's
-    # (fresh72's DeepNet without its LayerNorms: 1.9 unexplained decades over 27 layers, the first loss 30x; healthy
-    # models at init: 2 of 586 reach 20x, neither with such a finding)
+    # a plain run that compounds inside a normalised chain whose whole gain and drift stay within a decade: its
+    # normalisations restore the scale (measured is then the run's, not the chain's backward gain)
     inside = (has_norm and prop.backward is not None and measured != prop.backward
               and abs(prop.backward) < RESTORED_CHAIN and abs(prop.forward or 0.0) < RESTORED_CHAIN)
     if inside:
         severity = "info"
+    # a growth through an unnormalised stack that the output shows: the first loss far above an all-zero output's
+    # (fresh72's DeepNet without its LayerNorms: 1.9 unexplained decades over 27 layers, the first loss 30x; healthy
+    # models at init: 2 of 586 reach 20x, neither with such a finding)
     out_dec = probe.output_decades
     blown = (cause == "normalization" and severity == "info" and measured > 0 and residual >= BLOWN_RESIDUAL
              and out_dec is not None and out_dec >= BLOWN_OUTPUT_DECADES

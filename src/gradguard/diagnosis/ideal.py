@@ -130,19 +130,10 @@ def flat_view_ideal(probe: ProbeResult, step: StepSpec) -> float | None:
     if not bool(valid.any()):
         return None
     rows = torch.zeros(t.numel(), classes).scatter_(1, torch.where(valid, t, 0)[:, None], 1.0) * valid[:, None]
-    best: float | None = None
-    with torch.no_grad():
-        try:
-            chance = float(step.run(_Fixed(torch.zeros(shape))))
-            for m in MARGINS:
-                v = float(step.run(_Fixed((rows * m).reshape(shape))))
-                if math.isfinite(v) and (best is None or v < best):
-                    best = v
-        except Exception:  # the loss does not take a stand-in output of this shape: the sensor does not apply
-            return None
-    if best is None or not (math.isfinite(chance) and chance > 0) or best / chance >= IDEAL_CHANCE_SHARE:
+    found = _best_margin(step, rows.reshape(shape))
+    if found is None or not found[2] > 0 or found[0] / found[2] >= IDEAL_CHANCE_SHARE:
         return None
-    return best
+    return found[0]
 
 
 def label_offset(step: StepSpec) -> int | None:
@@ -185,10 +176,18 @@ def _ideal_on_axis(step: StepSpec, shape: tuple[int, ...], targets: torch.Tensor
     idx = idx.reshape(shape[:-1]).unsqueeze(-1) if axis == len(shape) - 1 else idx.unsqueeze(1)
     keep = valid.reshape(shape[:-1]).unsqueeze(-1) if axis == len(shape) - 1 else valid.unsqueeze(1)
     onehot = torch.zeros(shape).scatter_(axis, idx, 1.0) * keep  # positions without a target: uniform
+    found = _best_margin(step, onehot)
+    return None if found is None else (*found, classes)
+
+
+def _best_margin(step: StepSpec, onehot: torch.Tensor) -> tuple[float, float, float] | None:
+    """``(best loss, its margin, loss of a uniform prediction)`` of the user's loss on ``onehot * m`` for ``m`` in
+    :data:`MARGINS`, the model stood in for by a fixed output; None when the loss does not take a stand-in output of
+    this shape or nothing finite comes out."""
     best: tuple[float, float] | None = None
     with torch.no_grad():
         try:
-            chance = float(step.run(_Fixed(torch.zeros(shape))))
+            chance = float(step.run(_Fixed(torch.zeros_like(onehot))))
             for m in MARGINS:
                 v = float(step.run(_Fixed(onehot * m)))
                 if math.isfinite(v) and (best is None or v < best[0]):
@@ -197,4 +196,4 @@ def _ideal_on_axis(step: StepSpec, shape: tuple[int, ...], targets: torch.Tensor
             return None
     if best is None or not math.isfinite(chance):
         return None
-    return best[0], best[1], chance, classes
+    return best[0], best[1], chance
