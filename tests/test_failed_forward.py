@@ -42,3 +42,27 @@ def test_a_failure_with_every_value_finite_still_raises() -> None:
     model = nn.Sequential(nn.Linear(8, 4))
     with pytest.raises(DiagnosisError, match="failed"):
         gradguard.check(model, (torch.randn(4, 8), torch.randn(4, 3)), F.mse_loss)  # a shape mismatch
+
+
+@pytest.mark.parametrize("through_closure", [False, True])
+def test_a_nan_record_under_bce_is_data_not_numeric(through_closure: bool) -> None:
+    """yunjey/pytorch-tutorial's VAE and GAN with one NaN pixel in a batch (real-code round 16): ``BCELoss`` raises on
+    the NaN its input carries through the model, and ``check`` blamed the first layer ("fc1 is the first module whose
+    output is non-finite", ``numeric``); the NaN came with the batch, as ``MSELoss``'s path already says."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 784), nn.Sigmoid())
+    x = torch.rand(32, 784)
+    x[3, 17] = float("nan")
+    y = x.nan_to_num(0.5)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    if through_closure:  # the batch is seen only where the model is called with it
+        d = gradguard.check(model, closure=lambda m: F.binary_cross_entropy(m(x), y), optimizer=opt)
+    else:
+        d = gradguard.check(model, (x, y), nn.BCELoss(), opt)
+    assert d.top is not None and d.top.cause == "data" and d.top.severity == "critical", d.findings
+    assert "between 0 and 1" in d.top.message and d.top.evidence["non_finite_in"] == ["inputs"]
+    assert torch.isnan(x[3, 17]) and int(torch.isnan(x).sum()) == 1  # the user's batch is left as it was
+    # many NaN values (a log of 0 in the preprocessing): numeric first, as on the step that runs
+    x[:, :8] = float("nan")
+    d = gradguard.check(model, (x, y), nn.BCELoss(), opt)
+    assert [f.cause for f in d.findings[:2]] == ["numeric", "data"], d.findings

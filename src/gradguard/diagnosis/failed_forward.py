@@ -4,7 +4,11 @@ A loss function that checks its input raises on NaN: pytorch/examples' VAE with 
 ``exp(0.5 * logvar)``, its decoder outputs NaN and ``binary_cross_entropy`` raises "all elements of input should be
 between 0 and 1". The script crashes at step 0, and ``check`` used to crash the same way (``DiagnosisError``) instead
 of saying why. When the step fails, the forward is run again under hooks up to the failure: if a module's output is
-non-finite there, the failure is that value's, and the finding names the first such module — ``init`` when most of
+non-finite there, the failure is that value's: ``data`` when the batch itself holds it (the model's inputs or the
+targets: a NaN record under a ``BCELoss``, which raises where ``MSELoss`` returns NaN; yunjey/pytorch-tutorial's VAE
+and GAN with one NaN pixel were told ``numeric``, "fc1 is the first module whose output is non-finite"), with
+:mod:`.numeric`'s rule for many NaN values (a preprocessing formula made them: ``numeric`` first); else the finding
+names the first module whose output is non-finite — ``init`` when most of
 the model's weight layers are initialised well above ``1 / sqrt(fan_in)`` (more than ``OFF_FACTOR`` times), else
 ``numeric`` (that module turns finite values into NaN/Inf). A failure with every output finite (a shape mismatch, a
 wrong argument) is not diagnosed: the error stands.
@@ -21,10 +25,22 @@ from torch import nn
 from .batch import StepSpec, tensors
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import OFF_FACTOR
+from .numeric import nonfinite_batch_findings
 from .snapshot import StateSnapshot
 
 __all__ = ["failed_forward_diagnosis"]
 
+
+def _nonfinite(obj: Any) -> tuple[int, list[list[int]]]:
+    """The number of NaN/Inf values in the floating tensors of ``obj`` and the shapes of those that hold any."""
+    count, shapes = 0, []
+    for t in tensors(obj):
+        if t.is_floating_point() or t.is_complex():
+            n = int((~torch.isfinite(t)).sum())
+            if n:
+                count += n
+                shapes.append(list(t.shape))
+    return count, shapes
 
 
 def failed_forward_diagnosis(model: nn.Module, step: StepSpec, exc: DiagnosisError) -> Diagnosis | None:
@@ -34,6 +50,11 @@ def failed_forward_diagnosis(model: nn.Module, step: StepSpec, exc: DiagnosisErr
         return None
     names = {m: n or "<root>" for n, m in model.named_modules()}
     outputs: list[tuple[str, bool]] = []
+    root_in: list[Any] = []  # what the model was called with first (a closure's batch is known only here)
+
+    def pre(module: nn.Module, args: Any, kwargs: Any) -> None:
+        if not root_in:
+            root_in.append((args, kwargs))
 
     def post(module: nn.Module, args: Any, out: Any) -> None:
         ts = [t for t in tensors(out) if t.is_floating_point()]
@@ -42,6 +63,7 @@ def failed_forward_diagnosis(model: nn.Module, step: StepSpec, exc: DiagnosisErr
 
     snapshot = StateSnapshot(model)
     handles = [m.register_forward_hook(post) for m in model.modules()]
+    handles.append(model.register_forward_pre_hook(pre, with_kwargs=True))
     try:
         with torch.no_grad():
             try:
@@ -52,6 +74,14 @@ def failed_forward_diagnosis(model: nn.Module, step: StepSpec, exc: DiagnosisErr
         for h in handles:
             h.remove()
         snapshot.restore()
+    error = text.split(": ", 1)[-1][:200]
+    made, shapes = _nonfinite(step.inputs if step.inputs is not None else root_in)
+    in_targets, _ = _nonfinite(step.targets)
+    if made or in_targets:
+        where = [w for w, n in (("inputs", made), ("targets", in_targets)) if n]
+        return Diagnosis(findings=nonfinite_batch_findings(where, made, shapes, f"; the step fails on them ({error})"),
+                         cost={"forward": 2},
+                         notes=[f"the step raised ({text[:160]}): the batch holds NaN/Inf values"])
     bad = next((name for name, finite in outputs if not finite), None)
     if bad is None:
         return None
@@ -62,7 +92,6 @@ def failed_forward_diagnosis(model: nn.Module, step: StepSpec, exc: DiagnosisErr
             fan_in = w[0].numel()
             factors[name or "<root>"] = float(w.detach().float().std()) * math.sqrt(fan_in)
     large = {n: f for n, f in factors.items() if f > OFF_FACTOR}
-    error = text.split(": ", 1)[-1][:200]
     if factors and 2 * len(large) > len(factors):
         gm = math.exp(sum(math.log(f) for f in large.values()) / len(large))
         finding = Finding(

@@ -29,7 +29,8 @@ from .layers import is_weight_layer
 from .probe import CallRecord, InputStats, ProbeResult
 from .unit_norm import HOMOGENEOUS
 
-__all__ = ["COLUMN_SPREAD_DECADES", "INPUT_DECADES", "OUTLIER_RATIO", "REPEATED_SHARE", "data_findings"]
+__all__ = ["COLUMN_SPREAD_DECADES", "INPUT_DECADES", "OUTLIER_RATIO", "REPEATED_SHARE", "SYSTEMATIC_NONFINITE",
+           "data_findings", "nonfinite_batch_findings"]
 
 #: the share of a batch's samples identical to its most common one (in every input tensor the model reads, 0/1-only
 #: tensors aside) from which the data carries almost nothing (critical): a preprocessing step erased it
@@ -129,19 +130,7 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
         if _masked_out(probe):
             return [_masked_nonfinite(where)]
         made = sum(s.nonfinite for s in probe.inputs)
-        if made >= SYSTEMATIC_NONFINITE:
-            out.append(_made_nonfinite(probe, made))
-        out.append(Finding(
-            cause="data", layers=[], severity="critical", confidence=1.0,
-            evidence={"non_finite_in": where, "expected": "all values finite"},
-            message=(f"The batch has NaN or Inf values in its {' and '.join(where)}: the loss is not finite, and with "
-                     "most losses neither is any gradient."),
-            prescription=("Clean the data pipeline (check for division by zero, missing values, log of 0 in "
-                          "preprocessing); skip or repair non-finite samples."),
-            code="mask = torch.isfinite(x).flatten(1).all(dim=1)\nx, y = x[mask], y[mask]",
-            score=100.0,
-        ))
-        return out
+        return nonfinite_batch_findings(where, made, [list(s.shape) for s in probe.inputs if s.nonfinite])
     rep = probe.inputs_repeated
     if rep is not None and rep >= REPEATED_SHARE:
         out.append(Finding(
@@ -265,10 +254,27 @@ def data_findings(probe: ProbeResult) -> list[Finding]:
     return out
 
 
-def _made_nonfinite(probe: ProbeResult, count: int) -> Finding:
+def nonfinite_batch_findings(where: list[str], made: int, shapes: list[list[int]], suffix: str = "") -> list[Finding]:
+    """The findings of a batch with NaN/Inf values in ``where`` (``"inputs"``, ``"targets"``): ``data``, critical,
+    preceded by ``numeric`` when the inputs hold ``made >= SYSTEMATIC_NONFINITE`` of them (a preprocessing formula
+    made them: :func:`_made_nonfinite`). ``suffix`` ends the data finding's message (the failed step's error)."""
+    out = [_made_nonfinite(made, shapes)] if made >= SYSTEMATIC_NONFINITE else []
+    out.append(Finding(
+        cause="data", layers=[], severity="critical", confidence=1.0,
+        evidence={"non_finite_in": where, "expected": "all values finite"},
+        message=(f"The batch has NaN or Inf values in its {' and '.join(where)}: the loss is not finite, and with "
+                 f"most losses neither is any gradient{suffix}."),
+        prescription=("Clean the data pipeline (check for division by zero, missing values, log of 0 in "
+                      "preprocessing); skip or repair non-finite samples."),
+        code="mask = torch.isfinite(x).flatten(1).all(dim=1)\nx, y = x[mask], y[mask]",
+        score=100.0,
+    ))
+    return out
+
+
+def _made_nonfinite(count: int, shapes: list[list[int]]) -> Finding:
     """``numeric`` (critical), ranked above the non-finite batch's ``data`` finding: so many NaN/Inf input values
     that a formula in the preprocessing made them (see :data:`SYSTEMATIC_NONFINITE`)."""
-    shapes = [list(s.shape) for s in probe.inputs if s.nonfinite]
     return Finding(
         cause="numeric", layers=[], severity="critical", confidence=0.8,
         evidence={"nonfinite_input_values": count, "input_shapes": shapes[:4], "gate": SYSTEMATIC_NONFINITE,
