@@ -180,7 +180,11 @@ NAMES = {"dev": "development", "heldout": "held-out (original)", "fresh": "held-
          "fresh109": "held-out (hundred-and-tenth batch)",
          "fresh110": "held-out (hundred-and-eleventh batch)",
          "fresh111": "held-out (hundred-and-twelfth batch)",
-         "fresh112": "held-out (hundred-and-thirteenth batch)"}
+         "fresh112": "held-out (hundred-and-thirteenth batch)",
+         "fresh113": "held-out (hundred-and-fourteenth batch)",
+         "fresh114": "held-out (hundred-and-fifteenth batch)",
+         "fresh115": "held-out (hundred-and-sixteenth batch)",
+         "fresh116": "held-out (hundred-and-seventeenth batch)"}
 
 
 def main(argv: list[str] | None = None) -> None:

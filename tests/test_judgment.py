@@ -118,7 +118,11 @@ _GATED_HALVES = {"fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fre
                  "fresh109",
                  "fresh110",
                  "fresh111",
-                 "fresh112"}
+                 "fresh112",
+                 "fresh113",
+                 "fresh114",
+                 "fresh115",
+                 "fresh116"}
 LABELLED = [c for c in ALL
             if (c.half not in _GATED_HALVES
                 and c.name not in _SLOW_DEV3 | _SLOW_DEV4 | _SLOW_DEV7 | SLOW_DEV8 | SLOW_DEV9) or _LABELS]
@@ -1201,6 +1205,46 @@ def test_fresh112_batch_size_labels_and_half() -> None:
     _check_frozen_batch(FRESH112, "fresh112", CONTROLS, 16, min_cases=24, min_healthy=8,
                         parallel=('fresh109', 'fresh110', 'fresh111'))
     assert set(KINDS) == {c.name for c in FRESH112 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh113_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh113 import CONTROLS, FRESH113, KINDS
+
+    # 8 healthy + 17 broken (14 common, 3 slips: library-call contract slips);
+    # written in parallel with fresh114, fresh115, fresh116, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH113, "fresh113", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh114', 'fresh115', 'fresh116'))
+    assert set(KINDS) == {c.name for c in FRESH113 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh114_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh114 import CONTROLS, FRESH114, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: augmentation and pairing slips);
+    # written in parallel with fresh113, fresh115, fresh116, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH114, "fresh114", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh113', 'fresh115', 'fresh116'))
+    assert set(KINDS) == {c.name for c in FRESH114 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh115_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh115 import CONTROLS, FRESH115, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: custom-gradient slips);
+    # written in parallel with fresh113, fresh114, fresh116, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH115, "fresh115", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh113', 'fresh114', 'fresh116'))
+    assert set(KINDS) == {c.name for c in FRESH115 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
+
+
+def test_fresh116_batch_size_labels_and_half() -> None:
+    from judgment_corpus.fresh116 import CONTROLS, FRESH116, KINDS
+
+    # 8 healthy + 16 broken (13 common, 3 slips: return, discount and bootstrapping slips);
+    # written in parallel with fresh113, fresh114, fresh115, each before gradguard ran on any of them
+    _check_frozen_batch(FRESH116, "fresh116", CONTROLS, 16, min_cases=24, min_healthy=8,
+                        parallel=('fresh113', 'fresh114', 'fresh115'))
+    assert set(KINDS) == {c.name for c in FRESH116 if not c.healthy} and set(KINDS.values()) == {"common", "slip"}
 
 
 def test_fresh43_batch_size_labels_and_half() -> None:

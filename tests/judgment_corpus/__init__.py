@@ -94,7 +94,8 @@ ninety-eighth to hundred-and-first, the forty-first session's, ``fresh97.py`` �
 ``fresh101.py`` … ``fresh104.py``, likewise) or ``"fresh105"`` … ``"fresh108"`` (its hundred-and-sixth to
 hundred-and-ninth, the forty-third session's, ``fresh105.py`` … ``fresh108.py``, likewise) or ``"fresh109"`` …
 ``"fresh112"`` (its hundred-and-tenth to hundred-and-thirteenth, the forty-fourth session's, ``fresh109.py`` …
-``fresh112.py``, likewise).
+``fresh112.py``, likewise) or ``"fresh113"`` … ``"fresh116"`` (its hundred-and-fourteenth to
+hundred-and-seventeenth, the forty-fifth session's, ``fresh113.py`` … ``fresh116.py``, likewise).
 The rule for ``HEALTHY`` and ``BROKEN``, applied once: within the healthy list and within the broken list separately,
 cases alternate dev, heldout, dev, ... in the order they were added. The first batch (28 healthy, 26 broken) was added
 in pairs of the same family (healthy) or the same first cause (broken), so both halves cover every cause and most
@@ -374,6 +375,10 @@ from .fresh109 import FRESH109  # noqa: E402  (a held-out batch of the forty-fou
 from .fresh110 import FRESH110  # noqa: E402  (a held-out batch of the forty-fourth session, likewise)
 from .fresh111 import FRESH111  # noqa: E402  (a held-out batch of the forty-fourth session, likewise)
 from .fresh112 import FRESH112  # noqa: E402  (a held-out batch of the forty-fourth session, likewise)
+from .fresh113 import FRESH113  # noqa: E402  (a held-out batch of the forty-fifth session, likewise)
+from .fresh114 import FRESH114  # noqa: E402  (a held-out batch of the forty-fifth session, likewise)
+from .fresh115 import FRESH115  # noqa: E402  (a held-out batch of the forty-fifth session, likewise)
+from .fresh116 import FRESH116  # noqa: E402  (a held-out batch of the forty-fifth session, likewise)
 
 #: every case of every half
 ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
@@ -439,7 +444,11 @@ ALL: list[Case] = (CORPUS + DEV3 + DEV4 + DEV5 + DEV6 + DEV7 + DEV8 + DEV9 + FRE
                    + FRESH109
                    + FRESH110
                    + FRESH111
-                   + FRESH112)
+                   + FRESH112
+                   + FRESH113
+                   + FRESH114
+                   + FRESH115
+                   + FRESH116)
 #: the halves, in report order: development, original held-out, fresh held-out, third, fourth, fifth and sixth
 #: held-out
 HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
@@ -500,7 +509,11 @@ HALVES: tuple[str, ...] = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh
                            "fresh109",
                            "fresh110",
                            "fresh111",
-                           "fresh112")
+                           "fresh112",
+                           "fresh113",
+                           "fresh114",
+                           "fresh115",
+                           "fresh116")
 
 
 def by_name(name: str) -> Case:
