@@ -26,6 +26,7 @@ from .closed_gates import (
 from .closure_step import closure_step_findings
 from .confirm import auto_confirm_steps, confirm
 from .curvature import relu_curvature_findings
+from .custom_grad import custom_gradient_findings
 from .decay import bare_decay_findings
 from .decay_check import regularization_findings
 from .depth import depth_findings
@@ -245,6 +246,7 @@ def _diagnose(model: nn.Module, step: StepSpec, optimizer: torch.optim.Optimizer
     if not probe.saturated_gates:  # a gate sigmoid(b) saturated by its own parameter is named by stuck_gate_findings
         findings += shut_gate_findings(*probe.shut_gates)
     findings += relu_curvature_findings(model, step.run, probe.relu_differentiated)
+    findings += custom_gradient_findings(model, step.run, probe.custom_functions)
     findings += depth_findings(probe, prop, init_explained + act_explained)
     findings += recurrence_findings(probe) + one_sequence_findings(probe) + closed_forget_findings(probe) \
         + closed_lstm_io_findings(probe) \

@@ -24,6 +24,7 @@ from .batch import InputStats, StepSpec, input_stats, repeated_share, resolve_st
 from .behaviour import SATURATION as _SATURATION
 from .bounded import bounded_outputs, regression_nodes, saved_targets
 from .closed_gates import saturated_output_gates, saturated_parameter_gates
+from .custom_grad import custom_functions
 from .dropped import DroppedActivations
 from .expsum import hand_logsumexp
 from .findings import DiagnosisError
@@ -250,6 +251,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
             shut = saturated_output_gates(read)
             gates = saturated_parameter_gates(read, trainable)
             tans = tan_outputs(read)
+            customs = custom_functions(read)
             # a closure's (or dict batch's) targets are not passed: read those its regression losses saved
             graph_targets = [] if step.targets else saved_targets(loss, regressions)
             fed = feeds_back(recorder.records, recorder.counts)
@@ -306,7 +308,7 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
         warned=warned, activation_ops=acts, feeds_back=fed, readers=readers, bounded=bounded, input_grads=input_grads,
         propagations=propagations, output_rescale=rescale,
         rewritten=rewritten, hidden_softmaxes=softmaxes, softmax_necks=necks, relu_differentiated=relu_twice,
-        tan_outputs=tans, low_precision_log=low_log, hand_logsumexp=hand_exp, shut_gates=shut,
+        tan_outputs=tans, custom_functions=customs, low_precision_log=low_log, hand_logsumexp=hand_exp, shut_gates=shut,
         saturated_gates=gates,
         unit_normalised_params=unit_params,
         dropped_activations=dropped, weight_path_depth=path_depth, gradient_path=grad_path,

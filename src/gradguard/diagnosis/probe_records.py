@@ -148,6 +148,8 @@ class ProbeResult:
     saturated_gates: dict[str, float] = field(default_factory=dict)
     #: the largest |tan| of every ``torch.tan`` in the loss's graph (:func:`.poles.tan_outputs`)
     tan_outputs: list[float] = field(default_factory=list)
+    #: the user-defined ``torch.autograd.Function`` classes in the loss's graph (:func:`.custom_grad.custom_functions`)
+    custom_functions: list[type] = field(default_factory=list)
     #: the loss gradient at each floating-point input of the batch (None where it has none, or was not read)
     input_grads: list[torch.Tensor | None] = field(default_factory=list)
     #: storage addresses of the batch's tensors as the model got them (a module input that views one is data)
