@@ -134,7 +134,17 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     turn_warn = not ratio_warn and bulk_turned > SGD_NORMALIZED_WARN and not _full_step_best(step)
     if not (rises or ratio_warn or turn_warn) or (searched and not math.isfinite(loss0)):
         return []
+    # a step of a sane size that raises the loss, where no fraction of it down to the grid's smallest lowers it
+    # either: the update is not a descent direction of this loss at any size — its targets move with the weights (a
+    # bootstrapped TD or expectile target: fresh116's IQL at Adam 1e-3, 0.6645 -> 0.671, every fraction 0.665), or
+    # the loss is not the one the gradient came from; a smaller lr is not the remedy, so it is information
+    # (the step must promise a decrease, <g, dW> < 0: an optimizer that ascends — Adam's maximize=True, fresh90's
+    # pointer-generator — goes uphill at every size for its own reason)
+    uphill = (rises and not ratio_warn and not turn_warn and not blows and searched and step.accepted_t is None
+              and step.predicted < 0 and all(v >= loss0 for _t, v in step.curve if math.isfinite(v)))
     severity = "critical" if blows or (ratio_warn and bulk > crit) or bulk_turned > SGD_NORMALIZED_CRIT else "warning"
+    if uphill:
+        severity = "info"
     lr = step.lrs[-1] if step.lrs else float("nan")
     cuts: list[float] = []
     if step.accepted_t is not None and step.accepted_t < 1.0:
@@ -150,6 +160,10 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
     what = []
     if rises:
         what.append(f"one step at lr={lr:g} raises the loss on this very batch from {loss0:.4g} to {loss1:.4g}")
+    if uphill:
+        what.append(f"so does every smaller step tried (down to lr/{1 / min(t for t, _ in step.curve):g}): the update "
+                    "is not a descent direction of this loss (targets that move with the weights?), which no "
+                    "learning rate changes")
     if ratio_warn:
         what.append(f"its {'first' if adam else 'effective'} step moves the weights by {bulk:.2g} of their norm "
                     f"(median over weight matrices{'' if adam else ' not followed by a normalisation'}; healthy "
@@ -187,11 +201,13 @@ def lr_findings(step: StepAnalysis) -> list[Finding]:
             # raised by the loss along the step alone (a step of a sane size that overshoots on this batch): the
             # confirmation's short runs test it (see .confirm)
             "rise_only": bool(rises and not ratio_warn and not turn_warn and not blows),
+            "uphill_at_every_size": uphill,
             # raised by an unclipped SGD ratio under the critical level alone: the projection of momentum's steady
             # gain onto a first step is a guess the confirmation's short runs test too
             "sgd_ratio_only": bool(ratio_warn and not adam and not step.clips and not rises and bulk <= crit),
         },
-        message=f"The {step.optimizer} step is too large: " + "; ".join(what) + (
+        message=f"The {step.optimizer} step {'does not lower the loss' if uphill else 'is too large'}: "
+                + "; ".join(what) + (
             " (RAdam's steps from the sixth on are Adam's, judged here; its first five are un-adapted, lr x the "
             "momentum)" if step.optimizer == "RAdam" else "") + ".",
         prescription=prescription,
