@@ -14,6 +14,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from .findings import Diagnosis
+from .layers import assign_tensor
 from .recurrent_layers import _GATE_NAMES, _gate_family
 
 __all__ = ["APPLICABLE", "fix"]
@@ -79,16 +80,22 @@ def fix(
                     if not isinstance(param, torch.Tensor) or key in done:
                         continue
                     before = _std(param)
+                    # a parametrized weight (weight norm) is computed: the new values go through the
+                    # parametrization (assign_tensor), not into the temporary that module.weight returns
+                    new = param.detach().clone()
                     if ev["scheme"] == "orthogonal":
-                        _orthogonal_blocks(module, param, gen)
+                        _orthogonal_blocks(module, new, gen)
                     elif ev["scheme"] == "constant":  # a normalisation layer's scale (1) or shift (0)
-                        param.fill_(float(ev["value"]))
+                        new.fill_(float(ev["value"]))
                     else:
                         noise = torch.randn(param.shape, generator=gen, dtype=torch.float32)
-                        param.copy_((noise * float(ev["expected_std"])).to(param.dtype))
+                        new.copy_((noise * float(ev["expected_std"])).to(param.dtype))
+                    assert module is not None
+                    if not assign_tensor(module, ev["param"], new):
+                        continue
                     done.add(key)
                     changes.append({"layer": key.rsplit(".", 1)[0], "param": ev["param"], "scheme": ev["scheme"],
-                                    "std_before": before, "std_after": _std(param)})
+                                    "std_before": before, "std_after": _std(getattr(module, ev["param"]))})
             elif f.cause == "recurrence" and (f.evidence.get("decades_over_sequence") or 0.0) > 0:
                 for name in f.layers:
                     module = modules.get(name)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 __all__ = [
     "ACTIVATION_KINDS", "NORM_TYPES", "RECURRENT_TYPES", "TRANSPARENT_TYPES", "WEIGHT_TYPES",
-    "activation_kind", "is_norm", "is_recurrent", "is_transparent", "is_weight_layer",
+    "activation_kind", "assign_tensor", "is_norm", "is_recurrent", "is_transparent", "is_weight_layer", "own_children",
+    "parametrization_parts", "parametrized_names",
 ]
 
 #: activation module type -> the kind name used in findings
@@ -63,12 +65,53 @@ def is_transparent(module: nn.Module) -> bool:
     return isinstance(module, TRANSPARENT_TYPES)
 
 
+def own_children(module: nn.Module) -> list[nn.Module]:
+    """``module``'s child modules, less the ``parametrizations`` list that ``torch.nn.utils.parametrize`` adds (a
+    weight-normalised or spectrally normalised convolution is still one layer: MelGAN's and HiFi-GAN's)."""
+    parts = getattr(module, "parametrizations", None)
+    return [c for c in module.children() if c is not parts]
+
+
+def parametrization_parts(model: nn.Module) -> set[int]:
+    """The ids of every module inside a ``parametrizations`` list of ``model`` (they compute a weight, not the
+    forward's signal: the probe leaves them unhooked)."""
+    parts: set[int] = set()
+    for m in model.modules():
+        lists = getattr(m, "parametrizations", None)
+        if isinstance(lists, nn.ModuleDict):
+            parts.update(id(c) for c in lists.modules())
+    return parts
+
+
+def parametrized_names(module: nn.Module) -> list[str]:
+    """The tensor names ``torch.nn.utils.parametrize`` computes on ``module`` (``weight`` under weight or spectral
+    norm); [] for a plain module."""
+    lists = getattr(module, "parametrizations", None)
+    return list(lists.keys()) if isinstance(lists, nn.ModuleDict) else []
+
+
+def assign_tensor(module: nn.Module, name: str, value: torch.Tensor) -> bool:
+    """Write ``value`` into ``module``'s tensor ``name`` in place; a parametrized one through its parametrization's
+    ``right_inverse`` (writing into the computed ``module.weight`` would change a temporary and nothing else).
+    False when the parametrization refuses the value (an orthogonal one given a matrix that is not)."""
+    with torch.no_grad():
+        if name in parametrized_names(module):
+            try:
+                setattr(module, name, value)
+            except Exception:
+                return False
+            return True
+        target = getattr(module, name)
+        target.copy_(value.to(target.dtype))
+    return True
+
+
 def is_weight_layer(module: nn.Module) -> bool:
     """Linear, convolution, embedding and bilinear layers, and any other leaf module holding a weight matrix (a
     ``weight`` parameter of 2 or more dimensions: Hugging Face's ``Conv1D``, a user's own linear layer)."""
     if isinstance(module, WEIGHT_TYPES):
         return True
-    if isinstance(module, RECURRENT_TYPES) or any(True for _ in module.children()):
+    if isinstance(module, RECURRENT_TYPES) or own_children(module):
         return False
     w = getattr(module, "weight", None)
     return isinstance(w, nn.Parameter) and w.ndim >= 2

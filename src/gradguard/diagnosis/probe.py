@@ -40,7 +40,7 @@ from .graph import (
     weight_path_depth,
 )
 from .hops import hop_chains
-from .layers import EMBEDDING_TYPES, is_weight_layer
+from .layers import EMBEDDING_TYPES, is_weight_layer, parametrization_parts
 from .lowprec import low_precision_log_prob
 from .output_scale import output_rescale
 from .poles import tan_outputs
@@ -204,10 +204,14 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
 
     try:
         handles.append(model.register_forward_pre_hook(root_inputs, with_kwargs=True))
-        for m in model.modules():
+        # a parametrization's modules compute a weight inside its layer's call (weight norm's _WeightNorm): hooked,
+        # they would read as the layer's activation and break its chain (MelGAN at N(0, 1): every layer "identity")
+        parts = parametrization_parts(model)
+        hooked = [m for m in model.modules() if id(m) not in parts]
+        for m in hooked:
             if m is not model:
                 handles.append(m.register_forward_pre_hook(first_call_inputs, with_kwargs=True))
-        for m in model.modules():
+        for m in hooked:
             handles.append(m.register_forward_pre_hook(recorder.pre))
             handles.append(m.register_forward_hook(recorder.post))
         with warnings.catch_warnings(record=True) as caught:  # every warning of the step, once-per-location or not
@@ -294,7 +298,8 @@ def _probe(model: nn.Module, step: StepSpec, named_params: dict[str, nn.Paramete
     in_float = [t for t in captured if t.is_floating_point() and t.numel()]
     stats = input_stats(in_float)
     return ProbeResult(
-        records=recorder.records, call_counts=recorder.counts, modules=dict(model.named_modules()),
+        records=recorder.records, call_counts=recorder.counts,
+        modules={n: m for n, m in model.named_modules() if id(m) not in parts},
         loss=loss_value, param_grads=param_grads, params=named_params,
         inputs_finite=_all_finite(in_float), targets_finite=_all_finite(step.targets),
         input_max_abs=max((s.max_abs for s in stats if math.isfinite(s.max_abs)), default=0.0),

@@ -14,7 +14,15 @@ from .._tensors import in_transform
 from .batch import tensors
 from .behaviour import activation_stats, match_activation, matches, normalizes, rows_exact, rows_normalize, standardises
 from .graph import graph_nodes, node_name, single_path
-from .layers import EMBEDDING_TYPES, activation_kind, is_norm, is_recurrent, is_transparent, is_weight_layer
+from .layers import (
+    EMBEDDING_TYPES,
+    activation_kind,
+    is_norm,
+    is_recurrent,
+    is_transparent,
+    is_weight_layer,
+    own_children,
+)
 from .mistakes import overflow_growth
 from .probe_records import CallRecord
 
@@ -96,7 +104,7 @@ class Recorder:
         call = self.counts.get(name, 0)
         self.counts[name] = call + 1
         rec = CallRecord(name=name, module=module, call=call, pre_order=len(self.records),
-                         leaf=not any(True for _ in module.children()))
+                         leaf=not own_children(module))
         self.records.append(rec)
         self.open.setdefault(id(module), []).append(rec)
         ts = tensors(args)

@@ -31,6 +31,7 @@ from torch import nn
 
 from .batch import loss_without_grad
 from .findings import Diagnosis, Finding
+from .layers import assign_tensor, parametrized_names
 from .optcopy import copy_optimizer
 
 __all__ = ["REMEDIES", "Trajectory", "reset_to_default", "short_run"]
@@ -149,6 +150,13 @@ def reset_to_default(m: nn.Module) -> bool:
         if callable(reset) and any(True for _ in module.parameters(recurse=False)):
             reset()
             done = True
+        # a parametrized Linear/Conv (weight norm: MelGAN's convolutions) computes its weight, which reset_parameters
+        # re-initialises only as a temporary: the library's default (kaiming_uniform_ with a = sqrt(5)) is written
+        # through the parametrization
+        if isinstance(module, nn.Linear | nn.modules.conv._ConvNd) and "weight" in parametrized_names(module):
+            fresh = torch.empty_like(module.weight)
+            nn.init.kaiming_uniform_(fresh, a=math.sqrt(5))
+            done = assign_tensor(module, "weight", fresh) or done
     return done
 
 
