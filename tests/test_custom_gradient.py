@@ -97,9 +97,10 @@ class Net(nn.Module):
         self.kind, self.mode = kind, mode
         self.a, self.b, self.out = nn.Linear(16, 32), nn.Linear(16, 32), nn.Linear(32, 4)
         self.relu = Relu.apply  # bound once, as fresh56's ARC-II holds its FlippedReLU
+        self.bn = nn.BatchNorm1d(32)  # its running statistics must come back as they were
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.a(x)
+        h = self.bn(self.a(x))
         if self.kind == "mul":
             h = Mul.apply(h, self.b(x), self.mode)
         elif self.kind == "relu":
@@ -118,9 +119,9 @@ def _check(kind: str, mode: Any) -> gradguard.Diagnosis:
     model = Net(kind, mode)
     g = torch.Generator().manual_seed(1)
     x, y = torch.randn(64, 16, generator=g), torch.randint(0, 4, (64,), generator=g)
-    before = [p.detach().clone() for p in model.parameters()]
+    before = [t.detach().clone() for t in [*model.parameters(), *model.buffers()]]
     d = gradguard.check(model, (x, y), F.cross_entropy, torch.optim.Adam(model.parameters(), 1e-3))
-    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(before, [*model.parameters(), *model.buffers()], strict=True))
     for cls in (Mul, Relu, Reverse, Spike, Round):  # the classes are left as they were
         assert "apply" not in cls.__dict__ and isinstance(cls.__dict__["forward"], staticmethod)
     return d

@@ -23,12 +23,12 @@ own dtype otherwise, never in half precision) but along random directions:
   the step changes when its input moves up): opposite signs in every one of the directions is a flipped surrogate.
 
 ``activation`` (critical): the corpus labels a layer's wrong derivative so, and the finding says which Function.
-Cost: one forward on a copy with the Functions' ``apply`` recorded, and ``~4 x DIRECTIONS`` calls of each Function.
+Cost: one forward without grad with the Functions' ``forward`` recorded (the model's state put back after), and
+``~4 x DIRECTIONS`` calls of each Function.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from .findings import Finding
+from .snapshot import StateSnapshot
 
 __all__ = ["COARSE_EPS", "COS_MIN", "DIRECTIONS", "EPS", "MAX_CLASSES", "SMOOTH_AGREE", "custom_functions",
            "custom_gradient_findings"]
@@ -65,7 +66,7 @@ def custom_functions(nodes: list[Any]) -> list[type]:
 
 
 def _record_first_calls(model: nn.Module, run: Any, classes: list[type]) -> dict[type, tuple[tuple[Any, ...], dict]]:
-    """Each class's first call's inputs (float tensors detached and copied) on a forward of a copy. Recorded in
+    """Each class's first call's inputs (float tensors detached and copied) on a forward without grad. Recorded in
     ``forward``, which autograd looks up on the class at every call (a model may hold ``Fn.apply`` bound at init:
     ``fresh56``'s ``self.relu = FlippedReLU.apply``); the classes are restored after."""
     calls: dict[type, tuple[tuple[Any, ...], dict]] = {}
@@ -83,14 +84,16 @@ def _record_first_calls(model: nn.Module, run: Any, classes: list[type]) -> dict
             return orig(*args, **kwargs)
         return staticmethod(forward)
 
-    try:
+    snapshot = StateSnapshot(model)  # the forward runs on the model itself (no copy of a large one): its buffers,
+    try:                               # modes and RNG states are put back after
         for cls in classes:
             cls.forward = recorder(cls, cls.forward)  # type: ignore[attr-defined]
         with torch.no_grad():
-            run(copy.deepcopy(model))
+            run(model)
     except Exception:
         pass
     finally:
+        snapshot.restore()
         for cls, orig in saved.items():
             if orig is None:
                 try:
