@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .batch import StepSpec, tensors
+from .batch import StepSpec, input_stats, tensors
 from .findings import Diagnosis, DiagnosisError, Finding
 from .init_check import OFF_FACTOR
 from .numeric import nonfinite_batch_findings
@@ -32,15 +32,10 @@ __all__ = ["failed_forward_diagnosis"]
 
 
 def _nonfinite(obj: Any) -> tuple[int, list[list[int]]]:
-    """The number of NaN/Inf values in the floating tensors of ``obj`` and the shapes of those that hold any."""
-    count, shapes = 0, []
-    for t in tensors(obj):
-        if t.is_floating_point() or t.is_complex():
-            n = int((~torch.isfinite(t)).sum())
-            if n:
-                count += n
-                shapes.append(list(t.shape))
-    return count, shapes
+    """The NaN/Inf values in the floating tensors of ``obj``, counted as the step that runs counts them
+    (:func:`.batch.input_stats`), and the shapes of the tensors that hold any."""
+    stats = input_stats(tensors(obj))
+    return sum(s.nonfinite for s in stats), [list(s.shape) for s in stats if s.nonfinite]
 
 
 def failed_forward_diagnosis(model: nn.Module, step: StepSpec, exc: DiagnosisError) -> Diagnosis | None:

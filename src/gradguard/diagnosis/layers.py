@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 __all__ = [
     "ACTIVATION_KINDS", "NORM_TYPES", "RECURRENT_TYPES", "TRANSPARENT_TYPES", "WEIGHT_TYPES",
@@ -65,29 +66,29 @@ def is_transparent(module: nn.Module) -> bool:
     return isinstance(module, TRANSPARENT_TYPES)
 
 
+def _parametrizations(module: nn.Module) -> nn.ModuleDict | None:
+    """The ``parametrizations`` list ``torch.nn.utils.parametrize`` adds to ``module``, or None."""
+    return module.parametrizations if parametrize.is_parametrized(module) else None  # type: ignore[return-value]
+
+
 def own_children(module: nn.Module) -> list[nn.Module]:
     """``module``'s child modules, less the ``parametrizations`` list that ``torch.nn.utils.parametrize`` adds (a
     weight-normalised or spectrally normalised convolution is still one layer: MelGAN's and HiFi-GAN's)."""
-    parts = getattr(module, "parametrizations", None)
+    parts = _parametrizations(module)
     return [c for c in module.children() if c is not parts]
 
 
 def parametrization_parts(model: nn.Module) -> set[int]:
     """The ids of every module inside a ``parametrizations`` list of ``model`` (they compute a weight, not the
     forward's signal: the probe leaves them unhooked)."""
-    parts: set[int] = set()
-    for m in model.modules():
-        lists = getattr(m, "parametrizations", None)
-        if isinstance(lists, nn.ModuleDict):
-            parts.update(id(c) for c in lists.modules())
-    return parts
+    return {id(c) for m in model.modules() if (lists := _parametrizations(m)) is not None for c in lists.modules()}
 
 
 def parametrized_names(module: nn.Module) -> list[str]:
     """The tensor names ``torch.nn.utils.parametrize`` computes on ``module`` (``weight`` under weight or spectral
     norm); [] for a plain module."""
-    lists = getattr(module, "parametrizations", None)
-    return list(lists.keys()) if isinstance(lists, nn.ModuleDict) else []
+    lists = _parametrizations(module)
+    return [] if lists is None else list(lists.keys())
 
 
 def assign_tensor(module: nn.Module, name: str, value: torch.Tensor) -> bool:
